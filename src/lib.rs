@@ -1,0 +1,84 @@
+//! Customer-value modelling: from a raw transaction log to what customers
+//! are worth and how they behave.
+//!
+//! `customer-value` turns transaction logs into per-customer summaries
+//! (frequency, recency, customer age, spend) exactly and fast, and is
+//! growing the CRM textbook scorers (RFM, discounted CLV, customer
+//! differentiation, satisfaction, loyalty, lifecycle stages) and the
+//! probabilistic "buy till you die" models on top of them. Money is exact
+//! ([`Decimal`]), bad input is a typed [`Error`], and every formula states
+//! its timing convention and source.
+//!
+//! # Example
+//!
+//! ```
+//! use customer_value::{CustomerId, Date, Decimal, Summarizer, TimeUnit, Transaction};
+//!
+//! let day = |s: &str| Date::parse(s);
+//! let log = [
+//!     Transaction::new(CustomerId::new(1), day("1997-01-01")?, Decimal::new(2933, 2)),
+//!     Transaction::new(CustomerId::new(1), day("1997-01-18")?, Decimal::new(2973, 2)),
+//!     Transaction::new(CustomerId::new(1), day("1997-08-02")?, Decimal::new(1496, 2)),
+//!     Transaction::new(CustomerId::new(1), day("1997-12-12")?, Decimal::new(2648, 2)),
+//!     Transaction::new(CustomerId::new(2), day("1997-01-01")?, Decimal::new(6334, 2)),
+//! ];
+//! let summarizer = Summarizer::builder(day("1997-09-30")?).unit(TimeUnit::WEEK).build()?;
+//! let summary = summarizer.summarize(&log)?;
+//!
+//! let first = summary.get(CustomerId::new(1)).expect("customer 1 bought");
+//! assert_eq!(first.frequency(), 2); // two repeat purchases by the end of September
+//! assert_eq!(format!("{:.2}", first.t_x()), "30.43"); // weeks from first to last purchase
+//! assert_eq!(format!("{:.2}", first.age()), "38.86"); // T: weeks from first purchase to the end
+//! assert_eq!(first.zbar(), Decimal::new(22345, 3)); // mean of the repeat purchases
+//! assert_eq!(summary.excluded().transactions(), 1); // the December purchase is after the end
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Where things are
+//!
+//! - The domain model: [`CustomerId`] and [`Interner`] (string keys to
+//!   compact ids), [`Date`] and [`TimeUnit`], [`Transaction`] and
+//!   [`TransactionLog`], [`Customer`], [`LifecycleStage`].
+//! - Summaries: a [`Summarizer`] (built with [`SummarizerBuilder`]: unit,
+//!   [`Grouping`] of same-time purchases, [`RefundPolicy`], holdout) turns a
+//!   slice of transactions into a [`Summary`] of [`CustomerSummary`] rows,
+//!   or into a mergeable [`PartialSummary`] for sharded and distributed runs.
+//! - Errors: one [`Error`] enum for the whole crate.
+//! - Simulation (feature `simulate`): [`simulate`] generates realistic
+//!   transaction logs for examples, tests and benchmarks.
+//! - CSV input (feature `csv`): [`csv`] reads transaction logs with line and
+//!   column in every error.
+//!
+//! # Crate features
+//!
+//! - `serde` (default): `Serialize`/`Deserialize` for every public type;
+//!   deserialising validates like the constructors.
+//! - `simulate`: the [`simulate`] module (adds `rand`, `rand_distr`).
+//! - `csv`: the [`csv`] module (adds `csv`).
+//! - `chrono`, `jiff`: conversions between [`Date`] and
+//!   `chrono::NaiveDate` / `jiff::civil::Date`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod error;
+mod model;
+mod summary;
+
+
+pub use error::{Error, Result};
+pub use model::{
+    CategoryId, Customer, CustomerId, Date, DwyerPhase, Interner, LifecycleStage, TimeUnit,
+    Transaction, TransactionLog,
+};
+pub use rust_decimal::Decimal;
+pub use summary::{
+    CustomerSummary, Excluded, Grouping, HoldoutActivity, HoldoutOnlyCustomer, PartialSummary,
+    RefundPolicy, Summarizer, SummarizerBuilder, Summary,
+};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

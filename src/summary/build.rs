@@ -1,0 +1,398 @@
+//! The summarising core: one slice of transactions to per-customer state.
+//!
+//! What makes it fast (keep it so): amounts become fixed-point integers at
+//! the log's largest scale, so sums are integer adds; customers are mapped
+//! to dense slots (directly when ids are dense, through one hash lookup per
+//! transaction otherwise); a counting sort groups each customer's
+//! transactions into one contiguous run of 16-byte records; each short run
+//! is sorted by date and walked once. No allocation happens per customer
+//! unless the log has categories.
+
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::model::{CategoryId, CustomerId, Transaction};
+use crate::summary::state::{CustomerState, Occasion, Span};
+use crate::summary::{
+    CustomerSummary, Excluded, Grouping, PartialSummary, RefundPolicy, Summarizer, Summary,
+};
+
+impl Summarizer {
+    /// Summarises a log: one row per customer with a purchase in the
+    /// calibration period, sorted by customer id. Input order does not
+    /// matter. Equivalent to `self.partial(transactions)?.finish()`.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidTransaction`] naming the first negative amount,
+    ///   under [`RefundPolicy::Reject`];
+    /// - [`Error::UnmatchedRefund`] when netted refunds exceed a day's (or
+    ///   period's) purchases, under [`RefundPolicy::Net`];
+    /// - [`Error::Overflow`] when a customer's spend exceeds what a
+    ///   [`Decimal`] holds, or the log has more than 2^32 - 1 transactions.
+    ///
+    /// # Example
+    /// ```
+    /// use customer_value::{CustomerId, Date, Decimal, Summarizer, Transaction};
+    ///
+    /// let c = CustomerId::new(7);
+    /// let d = |s| Date::parse(s);
+    /// let log = [
+    ///     Transaction::new(c, d("2024-01-10")?, Decimal::new(40, 0)),
+    ///     Transaction::new(c, d("2024-01-03")?, Decimal::new(10, 0)),
+    ///     Transaction::new(c, d("2024-01-10")?, Decimal::new(20, 0)),
+    /// ];
+    /// let summary = Summarizer::builder(d("2024-01-31")?).build()?.summarize(&log)?;
+    /// let row = &summary.customers()[0];
+    /// assert_eq!((row.frequency(), row.t_x(), row.age(), row.recency()), (1, 7.0, 28.0, 21.0));
+    /// assert_eq!(row.zbar(), Decimal::new(60, 0)); // the two purchases of 10 January merge
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn summarize(&self, transactions: &[Transaction]) -> Result<Summary> {
+        self.partial(transactions)?.finish()
+    }
+
+    /// Summarises one shard of a log into mergeable state; see
+    /// [`PartialSummary`].
+    ///
+    /// # Errors
+    /// As [`Summarizer::summarize`], except that a negative occasion at the
+    /// shard's time edges is only reported by [`PartialSummary::finish`],
+    /// since another shard may complete it.
+    pub fn partial(&self, transactions: &[Transaction]) -> Result<PartialSummary> {
+        let scan = Scan::new(self, transactions)?;
+        let customers = if scan.fits_i64 {
+            scan.group::<i64>(self, transactions)?
+        } else {
+            scan.group::<i128>(self, transactions)?
+        };
+        Ok(PartialSummary {
+            summarizer: *self,
+            customers,
+            excluded: scan.excluded,
+        })
+    }
+
+    /// Summarises one customer's transactions, for services that score
+    /// customers one at a time.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidParameter`] when `transactions` is empty or holds
+    ///   more than one customer;
+    /// - [`Error::ObservationEndBeforeFirstPurchase`] when the customer's
+    ///   first purchase is after the calibration end;
+    /// - as [`Summarizer::summarize`] otherwise.
+    pub fn summarize_customer(&self, transactions: &[Transaction]) -> Result<CustomerSummary> {
+        let Some(first) = transactions.first() else {
+            return Err(Error::InvalidParameter {
+                name: "transactions",
+                value: "[]".into(),
+                reason: "a customer summary needs at least one transaction",
+            });
+        };
+        let customer = first.customer();
+        if let Some(other) = transactions.iter().find(|t| t.customer() != customer) {
+            return Err(Error::InvalidParameter {
+                name: "transactions",
+                value: format!("customers {customer} and {}", other.customer()),
+                reason: "expected the transactions of one customer",
+            });
+        }
+        let summary = self.summarize(transactions)?;
+        summary.customers.into_iter().next().ok_or_else(|| {
+            let first_purchase = transactions.iter().map(Transaction::date).min();
+            Error::ObservationEndBeforeFirstPurchase {
+                customer,
+                end: self.calibration_end,
+                first_purchase: first_purchase.unwrap_or(self.calibration_end),
+            }
+        })
+    }
+}
+
+/// An amount in fixed point at the log's scale: `i64` when every amount
+/// fits, `i128` otherwise. Sums are always taken in `i128`.
+trait Fixed: Copy + Default + Ord {
+    fn from_i128(v: i128) -> Self;
+    fn get(self) -> i128;
+}
+
+impl Fixed for i64 {
+    #[inline]
+    fn from_i128(v: i128) -> i64 {
+        v as i64
+    }
+    #[inline]
+    fn get(self) -> i128 {
+        i128::from(self)
+    }
+}
+
+impl Fixed for i128 {
+    #[inline]
+    fn from_i128(v: i128) -> i128 {
+        v
+    }
+    #[inline]
+    fn get(self) -> i128 {
+        self
+    }
+}
+
+/// One transaction inside its customer's run.
+#[derive(Clone, Copy, Default)]
+struct Record<A> {
+    day: i32,
+    /// Position in the input, for categories and error messages.
+    index: u32,
+    amount: A,
+}
+
+/// How customer ids map to dense slots.
+enum Slots {
+    /// `slot = id - min`.
+    Direct { min: u64, len: usize },
+    /// Slots in order of first appearance; `ids[slot]` is the customer.
+    Hashed { slot_of: Vec<u32>, ids: Vec<u64> },
+}
+
+/// What one pass over the log learns before grouping.
+struct Scan {
+    scale: u32,
+    fits_i64: bool,
+    has_categories: bool,
+    last_day: i32,
+    included: usize,
+    slots: Slots,
+    excluded: Excluded,
+}
+
+impl Scan {
+    fn new(s: &Summarizer, txs: &[Transaction]) -> Result<Scan> {
+        if u32::try_from(txs.len()).is_err() {
+            return Err(Error::Overflow {
+                what: "transaction count (at most 2^32 - 1 per shard)",
+            });
+        }
+        let last_day = s.holdout_end.unwrap_or(s.calibration_end).days_since_epoch();
+        let mut excluded = Excluded::default();
+        let (mut scale, mut min_scale, mut max_mantissa) = (0u32, u32::MAX, 0u128);
+        let (mut min_id, mut max_id) = (u64::MAX, 0u64);
+        let mut has_categories = false;
+        let mut included = 0usize;
+        for (index, t) in txs.iter().enumerate() {
+            let amount = t.amount();
+            if s.refunds == RefundPolicy::Reject && amount < Decimal::ZERO {
+                return Err(Error::InvalidTransaction {
+                    index,
+                    customer: t.customer(),
+                    date: t.date(),
+                    reason: "negative amount (a refund); use RefundPolicy::Net to net refunds into purchases",
+                });
+            }
+            if t.date().days_since_epoch() > last_day {
+                excluded.transactions += 1;
+                excluded.amount = excluded.amount.checked_add(amount).ok_or(Error::Overflow {
+                    what: "excluded amount",
+                })?;
+                continue;
+            }
+            included += 1;
+            scale = scale.max(amount.scale());
+            min_scale = min_scale.min(amount.scale());
+            max_mantissa = max_mantissa.max(amount.mantissa().unsigned_abs());
+            let id = t.customer().get();
+            min_id = min_id.min(id);
+            max_id = max_id.max(id);
+            has_categories |= t.category().is_some();
+        }
+        let fits_i64 = included == 0
+            || 10u128
+                .checked_pow(scale - min_scale)
+                .and_then(|f| f.checked_mul(max_mantissa))
+                .is_some_and(|m| m <= i64::MAX as u128);
+        let dense = included > 0 && max_id - min_id < 2 * included as u64 + 1024;
+        let slots = if included == 0 {
+            Slots::Direct { min: 0, len: 0 }
+        } else if dense {
+            Slots::Direct {
+                min: min_id,
+                len: (max_id - min_id) as usize + 1,
+            }
+        } else {
+            let mut map = FxHashMap::default();
+            let mut ids = Vec::new();
+            let slot_of = txs
+                .iter()
+                .filter(|t| t.date().days_since_epoch() <= last_day)
+                .map(|t| {
+                    let next = ids.len() as u32;
+                    *map.entry(t.customer().get()).or_insert_with(|| {
+                        ids.push(t.customer().get());
+                        next
+                    })
+                })
+                .collect();
+            Slots::Hashed { slot_of, ids }
+        };
+        Ok(Scan {
+            scale,
+            fits_i64,
+            has_categories,
+            last_day,
+            included,
+            slots,
+            excluded,
+        })
+    }
+
+    /// Counting-sorts the included transactions into one run per customer
+    /// and walks each run.
+    fn group<A: Fixed>(&self, s: &Summarizer, txs: &[Transaction]) -> Result<Vec<CustomerState>> {
+        let (n_slots, ids) = match &self.slots {
+            Slots::Direct { len, .. } => (*len, None),
+            Slots::Hashed { ids, .. } => (ids.len(), Some(ids)),
+        };
+        let included = || {
+            txs.iter()
+                .enumerate()
+                .filter(|(_, t)| t.date().days_since_epoch() <= self.last_day)
+        };
+        let slot = |k: usize, t: &Transaction| match &self.slots {
+            Slots::Direct { min, .. } => (t.customer().get() - min) as usize,
+            Slots::Hashed { slot_of, .. } => slot_of[k] as usize,
+        };
+
+        let mut start = vec![0u32; n_slots + 1];
+        for (k, (_, t)) in included().enumerate() {
+            start[slot(k, t) + 1] += 1;
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut next = start.clone();
+        let mut records = vec![Record::<A>::default(); self.included];
+        for (k, (index, t)) in included().enumerate() {
+            let amount = t.amount();
+            let factor = 10i128.pow(self.scale - amount.scale());
+            let slot = slot(k, t);
+            records[next[slot] as usize] = Record {
+                day: t.date().days_since_epoch(),
+                index: index as u32,
+                amount: A::from_i128(amount.mantissa() * factor),
+            };
+            next[slot] += 1;
+        }
+        drop(next);
+
+        let cal_end = s.calibration_end.days_since_epoch();
+        let mut customers = Vec::with_capacity(n_slots.min(self.included));
+        let mut categories = Vec::new();
+        for slot in 0..n_slots {
+            let run = &mut records[start[slot] as usize..start[slot + 1] as usize];
+            if run.is_empty() {
+                continue;
+            }
+            let customer = CustomerId::new(match (&self.slots, ids) {
+                (Slots::Direct { min, .. }, _) => min + slot as u64,
+                (_, Some(ids)) => ids[slot],
+                (Slots::Hashed { .. }, None) => unreachable!("hashed slots carry their ids"),
+            });
+            if s.grouping == Grouping::Transaction {
+                run.sort_unstable_by_key(|r| (r.day, r.amount));
+            } else {
+                run.sort_unstable_by_key(|r| r.day);
+            }
+            let split = run.partition_point(|r| r.day <= cal_end);
+            let (cal, hold) = run.split_at(split);
+            let state_categories = if self.has_categories && !cal.is_empty() {
+                categories.clear();
+                categories.extend(cal.iter().filter_map(|r| txs[r.index as usize].category()));
+                categories.sort_unstable();
+                categories.dedup();
+                categories.clone()
+            } else {
+                Vec::<CategoryId>::new()
+            };
+            customers.push(CustomerState {
+                customer,
+                calibration: self.walk(s, customer, cal)?,
+                holdout: self.walk(s, customer, hold)?,
+                categories: state_categories,
+            });
+        }
+        if matches!(self.slots, Slots::Hashed { .. }) {
+            customers.sort_unstable_by_key(|c| c.customer);
+        }
+        Ok(customers)
+    }
+
+    /// Walks one customer's date-sorted run within a window.
+    fn walk<A: Fixed>(
+        &self,
+        s: &Summarizer,
+        customer: CustomerId,
+        run: &[Record<A>],
+    ) -> Result<Option<Span>> {
+        let Some(head) = run.first() else {
+            return Ok(None);
+        };
+        let merging = s.grouping != Grouping::Transaction;
+        let mut key = s.occasion_key(head.day);
+        let mut value = head.amount.get();
+        let mut first: Option<(i32, i128)> = None;
+        let mut occasions = 1u32;
+        let mut total = 0i128;
+        for r in run {
+            total += r.amount.get();
+        }
+        for r in &run[1..] {
+            let k = s.occasion_key(r.day);
+            if merging && k == key {
+                value += r.amount.get();
+                continue;
+            }
+            // Close the occasion `key`: the first one, or an interior one
+            // that no other shard can add to.
+            if first.is_none() {
+                first = Some((key, value));
+            } else if value < 0 {
+                return Err(Error::UnmatchedRefund {
+                    customer,
+                    period_start: s.occasion_start(key),
+                });
+            }
+            occasions += 1;
+            key = k;
+            value = r.amount.get();
+        }
+        let last = self.occasion(key, value)?;
+        let first = match first {
+            Some((k, v)) => self.occasion(k, v)?,
+            None => last,
+        };
+        let total = self.decimal(total)?;
+        Ok(Some(Span {
+            first,
+            last,
+            first_date: crate::model::Date::from_days_since_epoch(head.day)?,
+            last_date: crate::model::Date::from_days_since_epoch(run[run.len() - 1].day)?,
+            occasions,
+            transactions: run.len() as u32,
+            total,
+        }))
+    }
+
+    fn occasion(&self, key: i32, value: i128) -> Result<Occasion> {
+        Ok(Occasion {
+            key,
+            value: self.decimal(value)?,
+        })
+    }
+
+    fn decimal(&self, fixed: i128) -> Result<Decimal> {
+        Decimal::try_from_i128_with_scale(fixed, self.scale).map_err(|_| Error::Overflow {
+            what: "customer spend",
+        })
+    }
+}

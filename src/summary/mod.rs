@@ -1,0 +1,14 @@
+//! From a transaction log to per-customer summaries.
+//!
+//! [`Summarizer`] holds the options, [`build`] is the fast core over a slice
+//! of transactions, [`state`] the mergeable per-customer state, [`result`]
+//! the rows a caller reads.
+
+mod build;
+mod options;
+mod result;
+mod state;
+
+pub use options::{Grouping, RefundPolicy, Summarizer, SummarizerBuilder};
+pub use result::{CustomerSummary, Excluded, HoldoutActivity, HoldoutOnlyCustomer, Summary};
+pub use state::PartialSummary;
