@@ -67,6 +67,11 @@ mod error;
 mod model;
 mod summary;
 
+#[cfg(feature = "csv")]
+pub mod csv;
+#[cfg(feature = "simulate")]
+pub mod simulate;
+
 
 pub use error::{Error, Result};
 pub use model::{

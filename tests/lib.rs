@@ -1,1 +1,7 @@
+//! Integration tests: the public API only, one test target.
 
+mod cdnow;
+mod csv;
+mod simulate;
+mod summary;
+mod support;

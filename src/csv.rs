@@ -1,0 +1,1 @@
+//! Reading transaction logs from CSV (placeholder: being written).

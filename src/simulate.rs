@@ -1,0 +1,1 @@
+//! Simulated transaction logs (placeholder: being written).
