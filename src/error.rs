@@ -56,7 +56,9 @@ pub enum Error {
 
     /// The observation (calibration) end lies before a customer's first
     /// purchase, so the customer has no calibration history.
-    #[error("customer {customer}: observation end {end} is before the first purchase on {first_purchase}")]
+    #[error(
+        "customer {customer}: observation end {end} is before the first purchase on {first_purchase}"
+    )]
     ObservationEndBeforeFirstPurchase {
         /// The customer.
         customer: CustomerId,

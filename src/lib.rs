@@ -72,7 +72,6 @@ pub mod csv;
 #[cfg(feature = "simulate")]
 pub mod simulate;
 
-
 pub use error::{Error, Result};
 pub use model::{
     CategoryId, Customer, CustomerId, Date, DwyerPhase, Interner, LifecycleStage, TimeUnit,

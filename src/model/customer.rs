@@ -27,7 +27,10 @@ use crate::model::{CustomerId, Date};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "CustomerRecord", into = "CustomerRecord"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "CustomerRecord", into = "CustomerRecord")
+)]
 pub struct Customer {
     id: CustomerId,
     acquired: Date,
@@ -162,7 +165,10 @@ mod tests {
     fn rejects_negative_cost() {
         assert!(matches!(
             base().with_acquisition_cost(Decimal::new(-1, 2)),
-            Err(Error::InvalidParameter { name: "acquisition cost", .. })
+            Err(Error::InvalidParameter {
+                name: "acquisition cost",
+                ..
+            })
         ));
     }
 

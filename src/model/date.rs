@@ -356,8 +356,19 @@ mod tests {
     #[test]
     fn rejects_bad_dates() {
         for bad in [
-            "", "1997-9-30", "1997-02-29", "1900-02-29", "1997-13-01", "1997-00-10", "1997-01-00",
-            "0000-01-01", "199709300", "1997/09/30", "abcd-ef-gh", "1997-09-3x", "+997-09-30",
+            "",
+            "1997-9-30",
+            "1997-02-29",
+            "1900-02-29",
+            "1997-13-01",
+            "1997-00-10",
+            "1997-01-00",
+            "0000-01-01",
+            "199709300",
+            "1997/09/30",
+            "abcd-ef-gh",
+            "1997-09-3x",
+            "+997-09-30",
         ] {
             assert!(
                 matches!(Date::parse(bad), Err(Error::InvalidDate { .. })),
@@ -384,7 +395,10 @@ mod tests {
         assert_eq!(TimeUnit::WEEK.periods(272), 272.0 / 7.0);
         assert!(matches!(
             TimeUnit::days(0),
-            Err(Error::InvalidParameter { name: "time unit", .. })
+            Err(Error::InvalidParameter {
+                name: "time unit",
+                ..
+            })
         ));
     }
 
@@ -395,7 +409,10 @@ mod tests {
         assert_eq!(serde_json::to_string(&d).unwrap(), "\"1997-09-30\"");
         assert!(serde_json::from_str::<Date>("\"1997-02-30\"").is_err());
         assert!(serde_json::from_str::<TimeUnit>("0").is_err());
-        assert_eq!(serde_json::from_str::<TimeUnit>("7").unwrap(), TimeUnit::WEEK);
+        assert_eq!(
+            serde_json::from_str::<TimeUnit>("7").unwrap(),
+            TimeUnit::WEEK
+        );
     }
 
     #[cfg(feature = "chrono")]

@@ -118,7 +118,10 @@ impl fmt::Display for CategoryId {
 /// list with duplicates.
 #[derive(Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "Vec<String>", into = "Vec<String>"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "Vec<String>", into = "Vec<String>")
+)]
 pub struct Interner {
     names: Vec<Box<str>>,
     ids: FxHashMap<Box<str>, u32>,

@@ -143,7 +143,10 @@ mod tests {
     fn names_round_trip() {
         for stage in LifecycleStage::ALL {
             assert_eq!(stage.name().parse::<LifecycleStage>().unwrap(), stage);
-            assert_eq!(stage.chinese_name().parse::<LifecycleStage>().unwrap(), stage);
+            assert_eq!(
+                stage.chinese_name().parse::<LifecycleStage>().unwrap(),
+                stage
+            );
             assert!(!stage.dwyer_phases().is_empty());
         }
         assert!("unknown".parse::<LifecycleStage>().is_err());

@@ -163,15 +163,21 @@ mod tests {
     fn numeric_and_named_labels() {
         let day = Date::parse("2024-05-01").unwrap();
         let mut numeric: TransactionLog =
-            [Transaction::new(CustomerId::new(42), day, Decimal::ONE)].into_iter().collect();
+            [Transaction::new(CustomerId::new(42), day, Decimal::ONE)]
+                .into_iter()
+                .collect();
         assert_eq!(numeric.customer_label(CustomerId::new(42)), "42");
         numeric.extend([Transaction::new(CustomerId::new(43), day, Decimal::ONE)]);
         assert_eq!(numeric.len(), 2);
 
         let mut named = TransactionLog::with_capacity(2);
         assert!(named.is_empty());
-        named.push_named("zoe", day, Decimal::ONE, Some("a")).unwrap();
-        named.push_named("amy", day, Decimal::ONE, Some("a")).unwrap();
+        named
+            .push_named("zoe", day, Decimal::ONE, Some("a"))
+            .unwrap();
+        named
+            .push_named("amy", day, Decimal::ONE, Some("a"))
+            .unwrap();
         let ids: Vec<_> = named.transactions().iter().map(|t| t.customer()).collect();
         assert_eq!(ids, [CustomerId::new(0), CustomerId::new(1)]);
         assert_eq!(named.customer_label(ids[1]), "amy");

@@ -33,7 +33,10 @@ use crate::model::{CategoryId, CustomerId, Date};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "TransactionRecord", into = "TransactionRecord"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "TransactionRecord", into = "TransactionRecord")
+)]
 pub struct Transaction {
     customer: CustomerId,
     date: Date,
@@ -177,7 +180,10 @@ mod tests {
         let t = Transaction::new(CustomerId::new(9), day(), Decimal::ONE);
         assert!(matches!(
             t.with_quantity(0),
-            Err(Error::InvalidParameter { name: "quantity", .. })
+            Err(Error::InvalidParameter {
+                name: "quantity",
+                ..
+            })
         ));
     }
 

@@ -174,7 +174,10 @@ impl Scan {
                 what: "transaction count (at most 2^32 - 1 per shard)",
             });
         }
-        let last_day = s.holdout_end.unwrap_or(s.calibration_end).days_since_epoch();
+        let last_day = s
+            .holdout_end
+            .unwrap_or(s.calibration_end)
+            .days_since_epoch();
         let mut excluded = Excluded::default();
         let (mut scale, mut min_scale, mut max_mantissa) = (0u32, u32::MAX, 0u128);
         let (mut min_id, mut max_id) = (u64::MAX, 0u64);

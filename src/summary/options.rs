@@ -76,7 +76,10 @@ pub enum RefundPolicy {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "SummarizerBuilder", into = "SummarizerBuilder"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "SummarizerBuilder", into = "SummarizerBuilder")
+)]
 pub struct Summarizer {
     pub(crate) calibration_end: Date,
     pub(crate) holdout_end: Option<Date>,
@@ -111,7 +114,9 @@ fn default_unit() -> TimeUnit {
 
 /// 1970-01-05, a Monday.
 fn default_anchor() -> Date {
-    Date::UNIX_EPOCH.checked_add_days(4).unwrap_or(Date::UNIX_EPOCH)
+    Date::UNIX_EPOCH
+        .checked_add_days(4)
+        .unwrap_or(Date::UNIX_EPOCH)
 }
 
 impl Summarizer {
@@ -178,8 +183,10 @@ impl Summarizer {
     /// First day of the occasion with `key` (for error messages).
     pub(crate) fn occasion_start(&self, key: i32) -> Date {
         let day = match self.grouping {
-            Grouping::Period => i64::from(self.period_anchor.days_since_epoch())
-                + i64::from(key) * i64::from(self.unit.days_per_period()),
+            Grouping::Period => {
+                i64::from(self.period_anchor.days_since_epoch())
+                    + i64::from(key) * i64::from(self.unit.days_per_period())
+            }
             Grouping::Day | Grouping::Transaction => i64::from(key),
         };
         i32::try_from(day)
@@ -192,9 +199,10 @@ impl Summarizer {
     #[inline]
     pub(crate) fn elapsed(&self, from: Date, to: Date) -> f64 {
         match self.grouping {
-            Grouping::Period => {
-                f64::from(self.occasion_key(to.days_since_epoch()) - self.occasion_key(from.days_since_epoch()))
-            }
+            Grouping::Period => f64::from(
+                self.occasion_key(to.days_since_epoch())
+                    - self.occasion_key(from.days_since_epoch()),
+            ),
             Grouping::Day | Grouping::Transaction => self.unit.periods(to.days_since(from)),
         }
     }

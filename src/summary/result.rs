@@ -30,7 +30,10 @@ use crate::summary::{Grouping, Summarizer};
 /// checks that they agree with each other.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "CustomerSummaryRecord", into = "CustomerSummaryRecord"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "CustomerSummaryRecord", into = "CustomerSummaryRecord")
+)]
 pub struct CustomerSummary {
     pub(crate) customer: CustomerId,
     pub(crate) frequency: u32,
@@ -355,9 +358,15 @@ impl TryFrom<CustomerSummaryRecord> for CustomerSummary {
             reason: format!("customer {}: {reason}", r.customer),
         };
         if !(r.t_x >= 0.0 && r.t_x <= r.age && r.age.is_finite()) {
-            return Err(bad(format!("need 0 <= t_x <= T, got t_x {} and T {}", r.t_x, r.age)));
+            return Err(bad(format!(
+                "need 0 <= t_x <= T, got t_x {} and T {}",
+                r.t_x, r.age
+            )));
         }
-        if !((r.age - r.t_x) - r.recency).abs().le(&(1e-9 * r.age.max(1.0))) {
+        if !((r.age - r.t_x) - r.recency)
+            .abs()
+            .le(&(1e-9 * r.age.max(1.0)))
+        {
             return Err(bad(format!("recency {} is not T - t_x", r.recency)));
         }
         if r.first_purchase > r.last_purchase {
@@ -369,7 +378,8 @@ impl TryFrom<CustomerSummaryRecord> for CustomerSummary {
         if r.frequency == 0 && (r.t_x != 0.0 || !r.repeat_spend.is_zero()) {
             return Err(bad("x = 0 needs t_x = 0 and no repeat spend".into()));
         }
-        if r.repeat_spend.is_sign_negative() && !r.repeat_spend.is_zero() || r.repeat_spend > r.total_spend
+        if r.repeat_spend.is_sign_negative() && !r.repeat_spend.is_zero()
+            || r.repeat_spend > r.total_spend
         {
             return Err(bad("need 0 <= repeat spend <= total spend".into()));
         }

@@ -46,7 +46,10 @@ pub(crate) struct CustomerState {
     pub(crate) calibration: Option<Span>,
     pub(crate) holdout: Option<Span>,
     /// Distinct calibration categories, sorted.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub(crate) categories: Vec<CategoryId>,
 }
 
@@ -86,7 +89,10 @@ pub(crate) struct CustomerState {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "PartialRecord", into = "PartialRecord"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "PartialRecord", into = "PartialRecord")
+)]
 pub struct PartialSummary {
     pub(crate) summarizer: Summarizer,
     /// Sorted by customer id, one entry per customer.
@@ -194,7 +200,10 @@ impl PartialSummary {
                     first_purchase: c.first_date,
                     last_purchase: c.last_date,
                     t_x: s.elapsed_keys(c.first.key, c.last.key),
-                    age: s.elapsed_keys(c.first.key, s.occasion_key(s.calibration_end.days_since_epoch())),
+                    age: s.elapsed_keys(
+                        c.first.key,
+                        s.occasion_key(s.calibration_end.days_since_epoch()),
+                    ),
                     total_spend: c.total,
                     repeat_spend: c.total - c.first.value,
                     categories: state.categories.len() as u32,
@@ -372,7 +381,10 @@ impl TryFrom<PartialRecord> for PartialSummary {
             what: "partial summary",
             reason,
         };
-        if r.customers.windows(2).any(|w| w[0].customer >= w[1].customer) {
+        if r.customers
+            .windows(2)
+            .any(|w| w[0].customer >= w[1].customer)
+        {
             return Err(bad("customers must be sorted by id without repeats".into()));
         }
         for c in &r.customers {
@@ -380,7 +392,10 @@ impl TryFrom<PartialRecord> for PartialSummary {
                 return Err(bad(format!("customer {} has no activity", c.customer)));
             }
             if c.categories.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(bad(format!("customer {}: categories not sorted", c.customer)));
+                return Err(bad(format!(
+                    "customer {}: categories not sorted",
+                    c.customer
+                )));
             }
             for span in c.calibration.iter().chain(&c.holdout) {
                 let ok = span.first.key <= span.last.key
