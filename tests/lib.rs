@@ -2,6 +2,7 @@
 
 mod cdnow;
 mod csv;
+mod memory;
 mod simulate;
 mod summary;
 mod support;

@@ -132,7 +132,7 @@ impl Date {
     /// # Errors
     /// [`Error::InvalidDate`] when the result leaves the supported range.
     pub fn checked_add_days(self, days: i32) -> Result<Date> {
-        let sum = self.0.checked_add(days).ok_or(Error::InvalidDate {
+        let sum = self.0.checked_add(days).ok_or_else(|| Error::InvalidDate {
             input: format!("{self} + {days} days"),
             reason: "outside 0001-01-01..=9999-12-31",
         })?;
@@ -282,7 +282,7 @@ impl TimeUnit {
     pub fn days(days: u32) -> Result<TimeUnit> {
         NonZeroU32::new(days)
             .map(TimeUnit)
-            .ok_or(Error::InvalidParameter {
+            .ok_or_else(|| Error::InvalidParameter {
                 name: "time unit",
                 value: days.to_string(),
                 reason: "a period must last at least one day",

@@ -13,7 +13,9 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::model::{CategoryId, CustomerId, Transaction};
-use crate::summary::state::{CustomerState, Occasion, Span};
+use std::ops::Range;
+
+use crate::summary::state::{CustomerState, Occasion, Rows, Span, finish_customer};
 use crate::summary::{
     CustomerSummary, Excluded, Grouping, PartialSummary, RefundPolicy, Summarizer, Summary,
 };
@@ -49,7 +51,13 @@ impl Summarizer {
     /// # Ok::<(), customer_value::Error>(())
     /// ```
     pub fn summarize(&self, transactions: &[Transaction]) -> Result<Summary> {
-        self.partial(transactions)?.finish()
+        let scan = Scan::new(self, transactions)?;
+        let rows: Rows = if scan.fits_i64 {
+            scan.group::<i64, _>(self, transactions)?
+        } else {
+            scan.group::<i128, _>(self, transactions)?
+        };
+        Ok(rows.into_summary(*self, scan.excluded))
     }
 
     /// Summarises one shard of a log into mergeable state; see
@@ -61,10 +69,10 @@ impl Summarizer {
     /// since another shard may complete it.
     pub fn partial(&self, transactions: &[Transaction]) -> Result<PartialSummary> {
         let scan = Scan::new(self, transactions)?;
-        let customers = if scan.fits_i64 {
-            scan.group::<i64>(self, transactions)?
+        let customers: Vec<CustomerState> = if scan.fits_i64 {
+            scan.group::<i64, _>(self, transactions)?
         } else {
-            scan.group::<i128>(self, transactions)?
+            scan.group::<i128, _>(self, transactions)?
         };
         Ok(PartialSummary {
             summarizer: *self,
@@ -112,7 +120,7 @@ impl Summarizer {
 
 /// An amount in fixed point at the log's scale: `i64` when every amount
 /// fits, `i128` otherwise. Sums are always taken in `i128`.
-trait Fixed: Copy + Default + Ord {
+trait Fixed: Copy + Default + Ord + Send + Sync {
     fn from_i128(v: i128) -> Self;
     fn get(self) -> i128;
 }
@@ -139,13 +147,60 @@ impl Fixed for i128 {
     }
 }
 
-/// One transaction inside its customer's run.
+/// Powers of ten up to the largest `Decimal` scale.
+const POW10: [i128; 29] = {
+    let mut p = [1i128; 29];
+    let mut i = 1;
+    while i < 29 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
+/// One transaction on its way into its customer's run.
 #[derive(Clone, Copy, Default)]
 struct Record<A> {
+    slot: u32,
     day: i32,
     /// Position in the input, for categories and error messages.
     index: u32,
     amount: A,
+}
+
+/// Where the walked customers go: mergeable states for
+/// [`Summarizer::partial`], finished rows for [`Summarizer::summarize`].
+trait Collect: Default + Send {
+    fn add(&mut self, s: &Summarizer, state: CustomerState) -> Result<()>;
+    fn append(&mut self, other: Self);
+    fn sort_by_customer(&mut self);
+}
+
+impl Collect for Vec<CustomerState> {
+    fn add(&mut self, _: &Summarizer, state: CustomerState) -> Result<()> {
+        self.push(state);
+        Ok(())
+    }
+    fn append(&mut self, mut other: Self) {
+        Vec::append(self, &mut other);
+    }
+    fn sort_by_customer(&mut self) {
+        self.sort_unstable_by_key(|c| c.customer);
+    }
+}
+
+impl Collect for Rows {
+    fn add(&mut self, s: &Summarizer, state: CustomerState) -> Result<()> {
+        self.push(finish_customer(s, state)?);
+        Ok(())
+    }
+    fn append(&mut self, other: Self) {
+        Rows::append(self, other);
+    }
+    fn sort_by_customer(&mut self) {
+        self.customers.sort_unstable_by_key(|c| c.customer);
+        self.holdout_only.sort_unstable_by_key(|c| c.customer);
+    }
 }
 
 /// How customer ids map to dense slots.
@@ -185,7 +240,7 @@ impl Scan {
         let mut included = 0usize;
         for (index, t) in txs.iter().enumerate() {
             let amount = t.amount();
-            if s.refunds == RefundPolicy::Reject && amount < Decimal::ZERO {
+            if s.refunds == RefundPolicy::Reject && amount.is_sign_negative() && !amount.is_zero() {
                 return Err(Error::InvalidTransaction {
                     index,
                     customer: t.customer(),
@@ -209,11 +264,16 @@ impl Scan {
             max_id = max_id.max(id);
             has_categories |= t.category().is_some();
         }
-        let fits_i64 = included == 0
-            || 10u128
-                .checked_pow(scale - min_scale)
-                .and_then(|f| f.checked_mul(max_mantissa))
-                .is_some_and(|m| m <= i64::MAX as u128);
+        // The largest amount in fixed point at the common scale, if any.
+        let widest = 10u128
+            .checked_pow(scale.saturating_sub(min_scale))
+            .and_then(|f| f.checked_mul(max_mantissa));
+        if included > 0 && !widest.is_some_and(|m| m <= i128::MAX as u128 / 2) {
+            return Err(Error::Overflow {
+                what: "amounts: the log mixes amounts too large and too finely scaled to add exactly",
+            });
+        }
+        let fits_i64 = widest.is_some_and(|m| m <= i64::MAX as u128);
         let dense = included > 0 && max_id - min_id < 2 * included as u64 + 1024;
         let slots = if included == 0 {
             Slots::Direct { min: 0, len: 0 }
@@ -249,85 +309,207 @@ impl Scan {
         })
     }
 
-    /// Counting-sorts the included transactions into one run per customer
-    /// and walks each run.
-    fn group<A: Fixed>(&self, s: &Summarizer, txs: &[Transaction]) -> Result<Vec<CustomerState>> {
-        let (n_slots, ids) = match &self.slots {
-            Slots::Direct { len, .. } => (*len, None),
-            Slots::Hashed { ids, .. } => (ids.len(), Some(ids)),
+    /// Groups the included transactions into one date-sorted run per
+    /// customer and walks each run into `C`.
+    ///
+    /// A counting sort in two cache-friendly passes: first into buckets of
+    /// `2^shift` consecutive slots (few enough buckets that every write
+    /// stream stays in cache), then, one bucket at a time, into per-slot
+    /// runs in a small buffer that is walked at once. Large logs are split
+    /// into bucket ranges across threads.
+    fn group<A: Fixed, C: Collect>(&self, s: &Summarizer, txs: &[Transaction]) -> Result<C> {
+        let n_slots = match &self.slots {
+            Slots::Direct { len, .. } => *len,
+            Slots::Hashed { ids, .. } => ids.len(),
         };
-        let included = || {
-            txs.iter()
-                .enumerate()
-                .filter(|(_, t)| t.date().days_since_epoch() <= self.last_day)
-        };
-        let slot = |k: usize, t: &Transaction| match &self.slots {
-            Slots::Direct { min, .. } => (t.customer().get() - min) as usize,
-            Slots::Hashed { slot_of, .. } => slot_of[k] as usize,
-        };
-
         let mut start = vec![0u32; n_slots + 1];
-        for (k, (_, t)) in included().enumerate() {
-            start[slot(k, t) + 1] += 1;
-        }
+        self.for_each_included(txs, |_, slot, _| start[slot + 1] += 1);
         for i in 1..start.len() {
             start[i] += start[i - 1];
         }
-        let mut next = start.clone();
-        let mut records = vec![Record::<A>::default(); self.included];
-        for (k, (index, t)) in included().enumerate() {
-            let amount = t.amount();
-            let factor = 10i128.pow(self.scale - amount.scale());
-            let slot = slot(k, t);
-            records[next[slot] as usize] = Record {
-                day: t.date().days_since_epoch(),
-                index: index as u32,
-                amount: A::from_i128(amount.mantissa() * factor),
-            };
-            next[slot] += 1;
+        const MAX_BUCKETS: usize = 2048;
+        let mut shift = 0;
+        while n_slots >> shift > MAX_BUCKETS {
+            shift += 1;
         }
-        drop(next);
+        let n_buckets = (n_slots >> shift) + 1;
+        let bucket_start = |b: usize| start[(b << shift).min(n_slots)] as usize;
 
-        let cal_end = s.calibration_end.days_since_epoch();
-        let mut customers = Vec::with_capacity(n_slots.min(self.included));
-        let mut categories = Vec::new();
-        for slot in 0..n_slots {
-            let run = &mut records[start[slot] as usize..start[slot + 1] as usize];
-            if run.is_empty() {
-                continue;
-            }
-            let customer = CustomerId::new(match (&self.slots, ids) {
-                (Slots::Direct { min, .. }, _) => min + slot as u64,
-                (_, Some(ids)) => ids[slot],
-                (Slots::Hashed { .. }, None) => unreachable!("hashed slots carry their ids"),
-            });
-            if s.grouping == Grouping::Transaction {
-                run.sort_unstable_by_key(|r| (r.day, r.amount));
-            } else {
-                run.sort_unstable_by_key(|r| r.day);
-            }
-            let split = run.partition_point(|r| r.day <= cal_end);
-            let (cal, hold) = run.split_at(split);
-            let state_categories = if self.has_categories && !cal.is_empty() {
-                categories.clear();
-                categories.extend(cal.iter().filter_map(|r| txs[r.index as usize].category()));
-                categories.sort_unstable();
-                categories.dedup();
-                categories.clone()
-            } else {
-                Vec::<CategoryId>::new()
-            };
-            customers.push(CustomerState {
-                customer,
-                calibration: self.walk(s, customer, cal)?,
-                holdout: self.walk(s, customer, hold)?,
-                categories: state_categories,
-            });
+        // Bucket ranges with about equal numbers of records, one per thread.
+        let threads = s.threads_for(self.included);
+        let mut bounds: Vec<usize> = (0..=threads)
+            .map(|j| {
+                let target = j * self.included / threads;
+                (0..n_buckets).find(|&b| bucket_start(b) >= target).unwrap_or(n_buckets)
+            })
+            .collect();
+        bounds[0] = 0;
+        bounds[threads] = n_buckets;
+        let mut staged = vec![Record::<A>::default(); self.included];
+        let mut chunks = Vec::with_capacity(threads);
+        let mut rest = staged.as_mut_slice();
+        for j in 0..threads {
+            let len = bucket_start(bounds[j + 1]) - bucket_start(bounds[j]);
+            let (chunk, tail) = rest.split_at_mut(len);
+            chunks.push((bounds[j]..bounds[j + 1], chunk));
+            rest = tail;
+        }
+        let start = &start;
+        let work = |(buckets, chunk): (Range<usize>, &mut [Record<A>])| -> Result<C> {
+            self.stage(txs, start, shift, buckets.clone(), chunk);
+            self.walk_buckets(s, txs, start, shift, buckets, chunk)
+        };
+        let mut parts: Vec<Result<C>> = if threads == 1 {
+            chunks.into_iter().map(work).collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = chunks
+                    .into_iter()
+                    .map(|c| scope.spawn(move || work(c)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            })
+        };
+        let mut out = parts.remove(0)?;
+        for part in parts {
+            out.append(part?);
         }
         if matches!(self.slots, Slots::Hashed { .. }) {
-            customers.sort_unstable_by_key(|c| c.customer);
+            out.sort_by_customer();
         }
-        Ok(customers)
+        Ok(out)
+    }
+
+    /// Calls `f(input index, slot, transaction)` for every transaction in
+    /// the summary's window, in input order.
+    #[inline]
+    fn for_each_included(&self, txs: &[Transaction], mut f: impl FnMut(usize, usize, &Transaction)) {
+        let included = txs
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.date().days_since_epoch() <= self.last_day);
+        match &self.slots {
+            Slots::Direct { min, .. } => {
+                for (index, t) in included {
+                    f(index, (t.customer().get() - min) as usize, t);
+                }
+            }
+            Slots::Hashed { slot_of, .. } => {
+                for ((index, t), &slot) in included.zip(slot_of) {
+                    f(index, slot as usize, t);
+                }
+            }
+        }
+    }
+
+    /// First pass: writes the records of the buckets in `buckets` into
+    /// `chunk`, grouped by bucket.
+    fn stage<A: Fixed>(
+        &self,
+        txs: &[Transaction],
+        start: &[u32],
+        shift: u32,
+        buckets: Range<usize>,
+        chunk: &mut [Record<A>],
+    ) {
+        let n_slots = start.len() - 1;
+        let base = start[(buckets.start << shift).min(n_slots)];
+        let mut next: Vec<u32> = buckets
+            .clone()
+            .map(|b| start[(b << shift).min(n_slots)] - base)
+            .collect();
+        self.for_each_included(txs, |index, slot, t| {
+            let bucket = slot >> shift;
+            if buckets.contains(&bucket) {
+                let amount = t.amount();
+                let mantissa = amount.mantissa();
+                let fixed = match self.scale - amount.scale() {
+                    0 => mantissa,
+                    shift => mantissa * POW10[shift as usize],
+                };
+                let at = &mut next[bucket - buckets.start];
+                chunk[*at as usize] = Record {
+                    slot: slot as u32,
+                    day: t.date().days_since_epoch(),
+                    index: index as u32,
+                    amount: A::from_i128(fixed),
+                };
+                *at += 1;
+            }
+        });
+    }
+
+    /// Second pass, bucket by bucket: sorts each bucket's records into
+    /// per-slot runs in a small buffer, then sorts and walks every run.
+    fn walk_buckets<A: Fixed, C: Collect>(
+        &self,
+        s: &Summarizer,
+        txs: &[Transaction],
+        start: &[u32],
+        shift: u32,
+        buckets: Range<usize>,
+        chunk: &[Record<A>],
+    ) -> Result<C> {
+        let n_slots = start.len() - 1;
+        let cal_end = s.calibration_end.days_since_epoch();
+        let base = start[(buckets.start << shift).min(n_slots)] as usize;
+        let mut out = C::default();
+        let mut buffer: Vec<Record<A>> = Vec::new();
+        let mut next: Vec<u32> = Vec::new();
+        let mut categories = Vec::new();
+        for bucket in buckets {
+            let (lo, hi) = ((bucket << shift).min(n_slots), ((bucket + 1) << shift).min(n_slots));
+            let from = start[lo] as usize;
+            let staged = &chunk[from - base..start[hi] as usize - base];
+            buffer.clear();
+            buffer.resize(staged.len(), Record::default());
+            next.clear();
+            next.extend(start[lo..hi].iter().map(|&p| p - start[lo]));
+            for r in staged {
+                let at = &mut next[r.slot as usize - lo];
+                buffer[*at as usize] = *r;
+                *at += 1;
+            }
+            for slot in lo..hi {
+                let run = &mut buffer[start[slot] as usize - from..start[slot + 1] as usize - from];
+                if run.is_empty() {
+                    continue;
+                }
+                let customer = CustomerId::new(match &self.slots {
+                    Slots::Direct { min, .. } => min + slot as u64,
+                    Slots::Hashed { ids, .. } => ids[slot],
+                });
+                if s.grouping == Grouping::Transaction {
+                    run.sort_unstable_by_key(|r| (r.day, r.amount));
+                } else {
+                    run.sort_unstable_by_key(|r| r.day);
+                }
+                let split = run.partition_point(|r| r.day <= cal_end);
+                let (cal, hold) = run.split_at(split);
+                let state_categories = if self.has_categories && !cal.is_empty() {
+                    categories.clear();
+                    categories.extend(cal.iter().filter_map(|r| txs[r.index as usize].category()));
+                    categories.sort_unstable();
+                    categories.dedup();
+                    categories.clone()
+                } else {
+                    Vec::<CategoryId>::new()
+                };
+                out.add(
+                    s,
+                    CustomerState {
+                        customer,
+                        calibration: self.walk(s, customer, cal)?,
+                        holdout: self.walk(s, customer, hold)?,
+                        categories: state_categories,
+                    },
+                )?;
+            }
+        }
+        Ok(out)
     }
 
     /// Walks one customer's date-sorted run within a window.

@@ -1,5 +1,7 @@
 //! How a transaction log is summarised: unit, grouping, refunds, windows.
 
+use std::num::NonZeroUsize;
+
 use crate::error::{Error, Result};
 use crate::model::{Date, TimeUnit};
 
@@ -87,6 +89,7 @@ pub struct Summarizer {
     pub(crate) grouping: Grouping,
     pub(crate) refunds: RefundPolicy,
     pub(crate) period_anchor: Date,
+    pub(crate) threads: Option<NonZeroUsize>,
 }
 
 /// Options for a [`Summarizer`]; [`SummarizerBuilder::build`] validates them.
@@ -105,6 +108,8 @@ pub struct SummarizerBuilder {
     refunds: RefundPolicy,
     #[cfg_attr(feature = "serde", serde(default = "default_anchor"))]
     period_anchor: Date,
+    #[cfg_attr(feature = "serde", serde(default))]
+    threads: Option<usize>,
 }
 
 #[cfg(feature = "serde")]
@@ -131,6 +136,7 @@ impl Summarizer {
             grouping: Grouping::Day,
             refunds: RefundPolicy::Reject,
             period_anchor: default_anchor(),
+            threads: None,
         }
     }
 
@@ -162,6 +168,35 @@ impl Summarizer {
     /// The day periods are counted from with [`Grouping::Period`].
     pub fn period_anchor(&self) -> Date {
         self.period_anchor
+    }
+
+    /// The most threads a summary may use; `None` means the machine's
+    /// available parallelism.
+    pub fn threads(&self) -> Option<usize> {
+        self.threads.map(NonZeroUsize::get)
+    }
+
+    /// Whether two summarisers produce mergeable states: all options but
+    /// the thread count agree.
+    pub(crate) fn same_options(&self, other: &Summarizer) -> bool {
+        Summarizer {
+            threads: None,
+            ..*self
+        } == Summarizer {
+            threads: None,
+            ..*other
+        }
+    }
+
+    /// Threads to use for `included` transactions: one for small logs,
+    /// where spawning costs more than it saves.
+    pub(crate) fn threads_for(&self, included: usize) -> usize {
+        const PER_THREAD: usize = 100_000;
+        let available = self.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+            NonZeroUsize::get,
+        );
+        available.min(included / PER_THREAD).max(1)
     }
 
     /// The options this summariser was built from.
@@ -240,11 +275,23 @@ impl SummarizerBuilder {
         self
     }
 
+    /// Caps the threads one summary may use (default: the machine's
+    /// available parallelism). Logs under 200,000 transactions always use
+    /// one thread. Results never depend on the thread count.
+    ///
+    /// # Errors
+    /// [`build`](SummarizerBuilder::build) rejects 0.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
+
     /// Checks the options and returns the summariser.
     ///
     /// # Errors
     /// - [`Error::InvalidParameter`] named `holdout end` when the holdout
     ///   end is not after the calibration end;
+    /// - [`Error::InvalidParameter`] named `threads` for 0 threads;
     /// - [`Error::InvalidParameter`] named `refunds` for
     ///   [`RefundPolicy::Net`] with [`Grouping::Transaction`] (there is no
     ///   occasion to net a refund into).
@@ -265,7 +312,16 @@ impl SummarizerBuilder {
                 reason: "netting refunds needs day or period grouping",
             });
         }
+        let threads = match self.threads {
+            None => None,
+            Some(n) => Some(NonZeroUsize::new(n).ok_or_else(|| Error::InvalidParameter {
+                name: "threads",
+                value: "0".into(),
+                reason: "a summary needs at least one thread",
+            })?),
+        };
         Ok(Summarizer {
+            threads,
             calibration_end: self.calibration_end,
             holdout_end: self.holdout_end,
             unit: self.unit,
@@ -285,6 +341,7 @@ impl From<Summarizer> for SummarizerBuilder {
             grouping: s.grouping,
             refunds: s.refunds,
             period_anchor: s.period_anchor,
+            threads: s.threads.map(NonZeroUsize::get),
         }
     }
 }

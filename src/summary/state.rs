@@ -135,7 +135,7 @@ impl PartialSummary {
     ///   that the merge makes complete with a negative value;
     /// - [`Error::Overflow`] when a count or sum overflows.
     pub fn merge(self, other: PartialSummary) -> Result<PartialSummary> {
-        if self.summarizer != other.summarizer {
+        if !self.summarizer.same_options(&other.summarizer) {
             return Err(Error::IncompatibleMerge {
                 reason: "the partial summaries were built with different options".into(),
             });
@@ -179,54 +179,94 @@ impl PartialSummary {
     /// first or last occasion of a window with a negative value.
     pub fn finish(self) -> Result<Summary> {
         let s = self.summarizer;
-        let mut customers = Vec::with_capacity(self.customers.len());
-        let mut holdout_only = Vec::new();
+        let mut rows = Rows::default();
         for state in self.customers {
-            for span in state.calibration.iter().chain(&state.holdout) {
-                check_edges(&s, state.customer, span)?;
-            }
-            let activity = |span: &Option<Span>| {
-                span.map_or_else(HoldoutActivity::default, |h| HoldoutActivity {
-                    purchases: h.occasions,
-                    transactions: h.transactions,
-                    spend: h.total,
-                })
-            };
-            match state.calibration {
-                Some(c) => customers.push(CustomerSummary {
-                    customer: state.customer,
-                    frequency: c.occasions - 1,
-                    transactions: c.transactions,
-                    first_purchase: c.first_date,
-                    last_purchase: c.last_date,
-                    t_x: s.elapsed_keys(c.first.key, c.last.key),
-                    age: s.elapsed_keys(
-                        c.first.key,
-                        s.occasion_key(s.calibration_end.days_since_epoch()),
-                    ),
-                    total_spend: c.total,
-                    repeat_spend: c.total - c.first.value,
-                    categories: state.categories.len() as u32,
-                    holdout: s.holdout_end.map(|_| activity(&state.holdout)),
-                }),
-                None => {
-                    if let Some(h) = state.holdout {
-                        holdout_only.push(HoldoutOnlyCustomer {
-                            customer: state.customer,
-                            first_purchase: h.first_date,
-                            activity: activity(&state.holdout),
-                        });
-                    }
-                }
-            }
+            rows.push(finish_customer(&s, state)?);
         }
-        Ok(Summary {
-            summarizer: s,
-            customers,
-            holdout_only,
-            excluded: self.excluded,
-        })
+        Ok(rows.into_summary(s, self.excluded))
     }
+}
+
+/// What a customer's final state becomes.
+pub(crate) enum Row {
+    /// A customer who bought in the calibration period.
+    Calibration(CustomerSummary),
+    /// A customer first seen in the holdout period.
+    HoldoutOnly(HoldoutOnlyCustomer),
+}
+
+/// Finished rows, in customer order.
+#[derive(Default)]
+pub(crate) struct Rows {
+    pub(crate) customers: Vec<CustomerSummary>,
+    pub(crate) holdout_only: Vec<HoldoutOnlyCustomer>,
+}
+
+impl Rows {
+    pub(crate) fn push(&mut self, row: Row) {
+        match row {
+            Row::Calibration(c) => self.customers.push(c),
+            Row::HoldoutOnly(h) => self.holdout_only.push(h),
+        }
+    }
+
+    pub(crate) fn append(&mut self, mut other: Rows) {
+        self.customers.append(&mut other.customers);
+        self.holdout_only.append(&mut other.holdout_only);
+    }
+
+    pub(crate) fn into_summary(self, summarizer: Summarizer, excluded: Excluded) -> Summary {
+        Summary {
+            summarizer,
+            customers: self.customers,
+            holdout_only: self.holdout_only,
+            excluded,
+        }
+    }
+}
+
+/// Turns one customer's complete state into its row.
+///
+/// # Errors
+/// [`Error::UnmatchedRefund`] when a window's first or last occasion is
+/// negative after netting.
+pub(crate) fn finish_customer(s: &Summarizer, state: CustomerState) -> Result<Row> {
+    for span in state.calibration.iter().chain(&state.holdout) {
+        check_edges(s, state.customer, span)?;
+    }
+    let activity = |span: &Option<Span>| {
+        span.map_or_else(HoldoutActivity::default, |h| HoldoutActivity {
+            purchases: h.occasions,
+            transactions: h.transactions,
+            spend: h.total,
+        })
+    };
+    Ok(match (state.calibration, state.holdout) {
+        (Some(c), _) => Row::Calibration(CustomerSummary {
+            customer: state.customer,
+            frequency: c.occasions - 1,
+            transactions: c.transactions,
+            first_purchase: c.first_date,
+            last_purchase: c.last_date,
+            t_x: s.elapsed_keys(c.first.key, c.last.key),
+            age: s.elapsed_keys(c.first.key, s.occasion_key(s.calibration_end.days_since_epoch())),
+            total_spend: c.total,
+            repeat_spend: c.total - c.first.value,
+            categories: state.categories.len() as u32,
+            holdout: s.holdout_end.map(|_| activity(&state.holdout)),
+        }),
+        (None, Some(h)) => Row::HoldoutOnly(HoldoutOnlyCustomer {
+            customer: state.customer,
+            first_purchase: h.first_date,
+            activity: activity(&state.holdout),
+        }),
+        (None, None) => {
+            return Err(Error::InvalidValue {
+                what: "partial summary",
+                reason: format!("customer {} has no activity", state.customer),
+            });
+        }
+    })
 }
 
 impl Summarizer {
