@@ -47,7 +47,10 @@ fn variants(c: &mut Criterion) {
         })
         .collect();
     let days = Summarizer::builder(end()).build().expect("valid options");
-    let one_thread = Summarizer::builder(end()).threads(1).build().expect("valid options");
+    let one_thread = Summarizer::builder(end())
+        .threads(1)
+        .build()
+        .expect("valid options");
     let weeks_holdout = Summarizer::builder(Date::parse("2022-12-31").expect("valid date"))
         .unit(TimeUnit::WEEK)
         .grouping(Grouping::Period)

@@ -1,1 +1,231 @@
-fn main(){}
+//! Quickstart: simulate two years of a retail customer base, summarise the
+//! first eighteen months in weeks, and print what the summary says.
+//!
+//! ```text
+//! cargo run --release --example quickstart
+//! ```
+//!
+//! Each section of the report is one function taking the summary.
+
+use std::time::{Duration, Instant};
+
+use customer_value::simulate::Simulation;
+use customer_value::{Date, Decimal, Summarizer, Summary, TimeUnit, Transaction};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (simulation, log) = simulate()?;
+    let calibration_end = Date::parse("2024-06-30")?;
+    let (summary, elapsed) = summarize(&log, calibration_end)?;
+
+    overview(&simulation, &log, &summary, elapsed);
+    frequency(&summary);
+    recency(&summary);
+    spend(&summary);
+    top_customers(&summary, 10);
+    Ok(())
+}
+
+/// 10,000 customers acquired in the first half of 2023 and followed to the
+/// end of 2024, with the simulator's CDNOW-like weekly parameters.
+fn simulate() -> customer_value::Result<(Simulation, Vec<Transaction>)> {
+    let simulation = Simulation::builder()
+        .customers(10_000)
+        .seed(2024)
+        .start(Date::parse("2023-01-01")?)
+        .acquisition_days(181)
+        .end(Date::parse("2024-12-31")?)
+        .build()?;
+    let log = simulation.transactions();
+    Ok((simulation, log))
+}
+
+/// The summary in weeks up to `calibration_end`, and how long it took.
+fn summarize(
+    log: &[Transaction],
+    calibration_end: Date,
+) -> customer_value::Result<(Summary, Duration)> {
+    let summarizer = Summarizer::builder(calibration_end)
+        .unit(TimeUnit::WEEK)
+        .build()?;
+    let started = Instant::now();
+    let summary = summarizer.summarize(log)?;
+    Ok((summary, started.elapsed()))
+}
+
+fn overview(simulation: &Simulation, log: &[Transaction], summary: &Summary, elapsed: Duration) {
+    let end = summary.summarizer().calibration_end();
+    let occasions: u64 = summary
+        .customers()
+        .iter()
+        .map(|c| u64::from(c.purchases()))
+        .sum();
+    println!(
+        "Simulated {} customers from {} to {} (seed {}); summary up to {end} in weeks",
+        thousands(u64::from(simulation.customers())),
+        simulation.start(),
+        simulation.end(),
+        simulation.seed(),
+    );
+    println!();
+    println!(
+        "  customers            {:>9}",
+        thousands(summary.len() as u64)
+    );
+    println!("  transactions         {:>9}", thousands(log.len() as u64));
+    println!(
+        "    up to {end}   {:>9}  ({} purchase days)",
+        thousands(log.len() as u64 - summary.excluded().transactions()),
+        thousands(occasions),
+    );
+    println!(
+        "    after it (excluded){:>9}",
+        thousands(summary.excluded().transactions())
+    );
+    println!(
+        "  summary took         {:>9.1} ms",
+        elapsed.as_secs_f64() * 1e3
+    );
+}
+
+/// Customers by repeat purchases `x`, 0 to 6 and 7 or more.
+fn frequency(summary: &Summary) {
+    let mut counts = [0_u64; 8];
+    for c in summary.customers() {
+        counts[(c.frequency() as usize).min(7)] += 1;
+    }
+    println!();
+    println!("Repeat purchases (x)     customers   share");
+    for (x, &n) in counts.iter().enumerate() {
+        let label = if x == 7 {
+            "7+".to_string()
+        } else {
+            x.to_string()
+        };
+        let share = share(n, summary.len());
+        let bar = "#".repeat((share / 2.0).round() as usize);
+        println!(
+            "  {label:>2}                    {:>9}  {share:>5.1}%  {bar}",
+            thousands(n)
+        );
+    }
+}
+
+/// Weeks since the last purchase: quartiles and a few buckets.
+fn recency(summary: &Summary) {
+    let mut weeks: Vec<f64> = summary.customers().iter().map(|c| c.recency()).collect();
+    if weeks.is_empty() {
+        return;
+    }
+    weeks.sort_by(f64::total_cmp);
+    let quantile = |q: f64| weeks[((weeks.len() - 1) as f64 * q).round() as usize];
+    println!();
+    println!("Recency (weeks since the last purchase)");
+    println!(
+        "  min {:.1}, 25% {:.1}, median {:.1}, 75% {:.1}, max {:.1}",
+        quantile(0.0),
+        quantile(0.25),
+        quantile(0.5),
+        quantile(0.75),
+        quantile(1.0),
+    );
+    let buckets = [
+        (0.0, 4.0),
+        (4.0, 13.0),
+        (13.0, 26.0),
+        (26.0, 52.0),
+        (52.0, f64::INFINITY),
+    ];
+    for (low, high) in buckets {
+        let n = weeks.iter().filter(|&&w| w >= low && w < high).count() as u64;
+        let label = if high.is_finite() {
+            format!("{low:>2}-{high} weeks")
+        } else {
+            format!("{low:>2}+ weeks")
+        };
+        println!(
+            "  {label:<14}  {:>9}  {:>5.1}%",
+            thousands(n),
+            share(n, summary.len())
+        );
+    }
+}
+
+/// Total spend, per customer and per purchase day.
+fn spend(summary: &Summary) {
+    let total: Decimal = summary.customers().iter().map(|c| c.total_spend()).sum();
+    let purchases: u64 = summary
+        .customers()
+        .iter()
+        .map(|c| u64::from(c.purchases()))
+        .sum();
+    println!();
+    println!("Spend up to {}", summary.summarizer().calibration_end());
+    println!("  total                {:>12}", money(total));
+    if !summary.is_empty() && purchases > 0 {
+        let customers = Decimal::from(summary.len() as u64);
+        println!("  per customer         {:>12}", money(total / customers));
+        println!(
+            "  per purchase day     {:>12}",
+            money(total / Decimal::from(purchases))
+        );
+    }
+}
+
+/// The `n` customers with the highest total spend.
+fn top_customers(summary: &Summary, n: usize) {
+    let mut rows: Vec<_> = summary.customers().iter().collect();
+    rows.sort_by(|a, b| {
+        b.total_spend()
+            .cmp(&a.total_spend())
+            .then(a.customer().cmp(&b.customer()))
+    });
+    println!();
+    println!("Top {n} customers by total spend");
+    println!("  customer  purchases  total spend     zbar  recency (weeks)");
+    for c in rows.iter().take(n) {
+        println!(
+            "  {:>8}  {:>9}  {:>11}  {:>7}  {:>15.1}",
+            c.customer().to_string(),
+            c.purchases(),
+            money(c.total_spend()),
+            money(c.zbar()),
+            c.recency(),
+        );
+    }
+}
+
+/// Percentage of `n` in `total`.
+fn share(n: u64, total: usize) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        100.0 * n as f64 / total as f64
+    }
+}
+
+/// `1234567.891` as `1,234,567.89` (rounded half to even, for display only).
+fn money(amount: Decimal) -> String {
+    let cents = amount.round_dp(2);
+    let whole = cents
+        .trunc()
+        .abs()
+        .to_string()
+        .parse::<u64>()
+        .unwrap_or(u64::MAX);
+    let fraction = (cents.fract().abs() * Decimal::ONE_HUNDRED).trunc();
+    let sign = if cents.is_sign_negative() { "-" } else { "" };
+    format!("{sign}{}.{fraction:0>2}", thousands(whole))
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}

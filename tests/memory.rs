@@ -85,12 +85,17 @@ fn summarising_needs_at_most_the_inputs_size_again() {
     let n = 200_000;
     let txs = log(n, 20_000);
     let input = std::mem::size_of_val(txs.as_slice());
-    let s = Summarizer::builder(Date::parse("2023-12-31").unwrap()).build().unwrap();
+    let s = Summarizer::builder(Date::parse("2023-12-31").unwrap())
+        .build()
+        .unwrap();
     let (summary, extra) = peak_extra(|| s.summarize(&txs).unwrap());
     assert!(summary.len() > 19_000);
     eprintln!(
         "input {input} bytes, peak extra {extra} bytes ({:.2} x input)",
         extra as f64 / input as f64
     );
-    assert!(extra <= input, "peak extra {extra} bytes > input {input} bytes");
+    assert!(
+        extra <= input,
+        "peak extra {extra} bytes > input {input} bytes"
+    );
 }

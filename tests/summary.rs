@@ -549,10 +549,13 @@ proptest! {
 
     #[test]
     fn netted_refunds_merge_exactly(log in arb_log(60), refunds in prop::collection::vec((0usize..60, 1i64..500), 0..10), cut in 0usize..80) {
-        // Add refunds smaller than an existing purchase on the same day.
+        // Refund part of some purchases (each at most once), on their day.
         let mut log = log;
+        let purchases = log.len();
+        let mut refunded = std::collections::BTreeSet::new();
         for (k, cents) in refunds {
-            if let Some(t) = log.get(k).copied() {
+            if k < purchases && refunded.insert(k) {
+                let t = log[k];
                 let refund = Decimal::new(cents, 2).min(t.amount());
                 log.push(Transaction::new(t.customer(), t.date(), -refund));
             }

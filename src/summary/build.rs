@@ -265,10 +265,12 @@ impl Scan {
             has_categories |= t.category().is_some();
         }
         // The largest amount in fixed point at the common scale, if any.
+        // Sums of up to `included` such amounts must fit an i128.
         let widest = 10u128
             .checked_pow(scale.saturating_sub(min_scale))
             .and_then(|f| f.checked_mul(max_mantissa));
-        if included > 0 && !widest.is_some_and(|m| m <= i128::MAX as u128 / 2) {
+        let sum_bound = i128::MAX as u128 / included.max(1) as u128;
+        if included > 0 && widest.is_none_or(|m| m > sum_bound) {
             return Err(Error::Overflow {
                 what: "amounts: the log mixes amounts too large and too finely scaled to add exactly",
             });
@@ -340,7 +342,9 @@ impl Scan {
         let mut bounds: Vec<usize> = (0..=threads)
             .map(|j| {
                 let target = j * self.included / threads;
-                (0..n_buckets).find(|&b| bucket_start(b) >= target).unwrap_or(n_buckets)
+                (0..n_buckets)
+                    .find(|&b| bucket_start(b) >= target)
+                    .unwrap_or(n_buckets)
             })
             .collect();
         bounds[0] = 0;
@@ -386,7 +390,11 @@ impl Scan {
     /// Calls `f(input index, slot, transaction)` for every transaction in
     /// the summary's window, in input order.
     #[inline]
-    fn for_each_included(&self, txs: &[Transaction], mut f: impl FnMut(usize, usize, &Transaction)) {
+    fn for_each_included(
+        &self,
+        txs: &[Transaction],
+        mut f: impl FnMut(usize, usize, &Transaction),
+    ) {
         let included = txs
             .iter()
             .enumerate()
@@ -461,7 +469,10 @@ impl Scan {
         let mut next: Vec<u32> = Vec::new();
         let mut categories = Vec::new();
         for bucket in buckets {
-            let (lo, hi) = ((bucket << shift).min(n_slots), ((bucket + 1) << shift).min(n_slots));
+            let (lo, hi) = (
+                (bucket << shift).min(n_slots),
+                ((bucket + 1) << shift).min(n_slots),
+            );
             let from = start[lo] as usize;
             let staged = &chunk[from - base..start[hi] as usize - base];
             buffer.clear();

@@ -249,7 +249,10 @@ pub(crate) fn finish_customer(s: &Summarizer, state: CustomerState) -> Result<Ro
             first_purchase: c.first_date,
             last_purchase: c.last_date,
             t_x: s.elapsed_keys(c.first.key, c.last.key),
-            age: s.elapsed_keys(c.first.key, s.occasion_key(s.calibration_end.days_since_epoch())),
+            age: s.elapsed_keys(
+                c.first.key,
+                s.occasion_key(s.calibration_end.days_since_epoch()),
+            ),
             total_spend: c.total,
             repeat_spend: c.total - c.first.value,
             categories: state.categories.len() as u32,
