@@ -329,7 +329,7 @@ impl Scan {
         for i in 1..start.len() {
             start[i] += start[i - 1];
         }
-        const MAX_BUCKETS: usize = 2048;
+        const MAX_BUCKETS: usize = 256;
         let mut shift = 0;
         while n_slots >> shift > MAX_BUCKETS {
             shift += 1;
@@ -337,6 +337,7 @@ impl Scan {
         let n_buckets = (n_slots >> shift) + 1;
         let bucket_start = |b: usize| start[(b << shift).min(n_slots)] as usize;
 
+        // 256 buckets: few enough write streams for the caches and the TLB.
         // Bucket ranges with about equal numbers of records, one per thread.
         let threads = s.threads_for(self.included);
         let mut bounds: Vec<usize> = (0..=threads)
