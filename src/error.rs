@@ -82,6 +82,19 @@ pub enum Error {
         what: &'static str,
     },
 
+    /// A field of a text input (a CSV transaction log) cannot be read: a
+    /// bad date, amount or id, a missing field, or a header without a
+    /// requested column.
+    #[error("line {line}, column {column}: {reason}")]
+    Parse {
+        /// 1-based line of the input (the header is line 1 when there is one).
+        line: u64,
+        /// The column: its header name, or its 1-based position.
+        column: String,
+        /// What is wrong, naming the rejected text.
+        reason: String,
+    },
+
     /// A value read from serialised data breaks an invariant.
     #[error("invalid {what}: {reason}")]
     InvalidValue {

@@ -1,1 +1,655 @@
-//! Integration tests: csv.
+//! Integration tests: reading transaction logs from CSV and writing
+//! summaries (feature `csv`), through the public API only.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use customer_value::csv::{
+    Column, CsvOptions, Delimiter, IdKind, SUMMARY_COLUMNS, write_holdout_only, write_summary,
+};
+use customer_value::{
+    CustomerId, Date, Decimal, Error, Summarizer, TimeUnit, Transaction, TransactionLog,
+};
+use proptest::prelude::*;
+
+fn day(s: &str) -> Date {
+    Date::parse(s).unwrap()
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn read(options: &CsvOptions, text: &str) -> Result<TransactionLog, Error> {
+    options.read(text.as_bytes())
+}
+
+fn default_read(text: &str) -> Result<TransactionLog, Error> {
+    read(&CsvOptions::default(), text)
+}
+
+/// `(label, date, amount)` for each transaction, in file order.
+fn rows(log: &TransactionLog) -> Vec<(String, Date, Decimal)> {
+    log.transactions()
+        .iter()
+        .map(|t| {
+            (
+                log.customer_label(t.customer()).into_owned(),
+                t.date(),
+                t.amount(),
+            )
+        })
+        .collect()
+}
+
+/// The `(line, column)` of a parse error, or a panic naming what came instead.
+fn parse_error(result: Result<TransactionLog, Error>) -> (u64, String, String) {
+    match result {
+        Err(Error::Parse {
+            line,
+            column,
+            reason,
+        }) => (line, column, reason),
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+}
+
+#[test]
+fn comma_with_header() {
+    let log = default_read(
+        "customer_id,date,amount\n1,2024-01-03,10.50\n2,20240104,7\n1,2024-01-05,-2.25\n",
+    )
+    .unwrap();
+    assert_eq!(log.len(), 3);
+    let t = log.transactions();
+    assert_eq!(
+        t[0],
+        Transaction::new(CustomerId::new(1), day("2024-01-03"), dec("10.50"))
+    );
+    assert_eq!(
+        t[1],
+        Transaction::new(CustomerId::new(2), day("2024-01-04"), dec("7"))
+    );
+    assert_eq!(t[2].amount(), dec("-2.25"));
+    assert!(
+        log.customer_names().is_empty(),
+        "numeric ids are not interned"
+    );
+    assert_eq!(t[0].amount().scale(), 2, "amounts are exact, scale kept");
+}
+
+#[test]
+fn named_columns_in_any_order_and_extra_columns() {
+    let text = "note;spent;who;when\nx;12.5;7;2024-05-01\ny;3;8;2024-05-02\n";
+    let options = CsvOptions::builder()
+        .delimiter(Delimiter::Byte(b';'))
+        .customer_column("who")
+        .date_column("when")
+        .amount_column(Column::name("spent"))
+        .build()
+        .unwrap();
+    let log = read(&options, text).unwrap();
+    assert_eq!(
+        rows(&log),
+        [
+            ("7".into(), day("2024-05-01"), dec("12.5")),
+            ("8".into(), day("2024-05-02"), dec("3")),
+        ]
+    );
+    // Header names are matched after trimming spaces; positions work with a header too.
+    let spaced = " amount , customer_id , date \n 1.5 , 3 , 2024-05-01 \n";
+    assert_eq!(
+        rows(&default_read(spaced).unwrap()),
+        [("3".into(), day("2024-05-01"), dec("1.5"))]
+    );
+    let by_position = CsvOptions::builder()
+        .customer_column(Column::Position(2))
+        .date_column(Column::Position(3))
+        .amount_column(Column::Position(1))
+        .build()
+        .unwrap();
+    assert_eq!(read(&by_position, spaced).unwrap().len(), 1);
+}
+
+#[test]
+fn headerless_with_positions() {
+    let options = CsvOptions::builder()
+        .header(false)
+        .customer_column(Column::Position(3))
+        .date_column(Column::Position(1))
+        .amount_column(Column::Position(4))
+        .build()
+        .unwrap();
+    let log = read(&options, "2024-01-01,ignored,5,9.99\r\n2024-01-02,,6,1\r\n").unwrap();
+    assert_eq!(
+        rows(&log),
+        [
+            ("5".into(), day("2024-01-01"), dec("9.99")),
+            ("6".into(), day("2024-01-02"), dec("1")),
+        ]
+    );
+    // Without a header the defaults are positions 1, 2, 3.
+    let plain = CsvOptions::builder().header(false).build().unwrap();
+    assert_eq!(read(&plain, "4,2024-01-01,3\n").unwrap().len(), 1);
+}
+
+#[test]
+fn whitespace_runs_like_cdnow() {
+    let options = CsvOptions::builder()
+        .delimiter(Delimiter::Whitespace)
+        .header(false)
+        .customer_column(Column::Position(2))
+        .date_column(Column::Position(3))
+        .amount_column(Column::Position(5))
+        .quantity_column(Column::Position(4))
+        .build()
+        .unwrap();
+    let text = " 00004 0001 19970101  2   29.33\r\n\
+                \t00004\t0001 19970118 \t 2   29.73\r\n\
+                \r\n\
+                   \n\
+                 00018 0002 19970101  1   63.34";
+    let log = read(&options, text).unwrap();
+    assert_eq!(
+        log.len(),
+        3,
+        "blank lines are skipped, the last line needs no line end"
+    );
+    let t = log.transactions();
+    assert_eq!(
+        t[0],
+        Transaction::new(CustomerId::new(1), day("1997-01-01"), dec("29.33"))
+            .with_quantity(2)
+            .unwrap()
+    );
+    assert_eq!(t[1].date(), day("1997-01-18"));
+    assert_eq!(t[2].customer(), CustomerId::new(2));
+    assert_eq!(t[2].quantity(), Some(1));
+
+    // Line numbers count blank lines.
+    let bad = " 00004 0001 19970101 2 29.33\n\n 00004 0001 19971301 2 1\n";
+    let (line, column, reason) = parse_error(read(&options, bad));
+    assert_eq!((line, column.as_str()), (3, "3"));
+    assert!(reason.contains("19971301"), "{reason}");
+}
+
+#[test]
+fn quantity_and_category_columns() {
+    let options = CsvOptions::builder()
+        .quantity_column("qty")
+        .category_column("cat")
+        .build()
+        .unwrap();
+    let text = "customer_id,date,amount,qty,cat\n\
+                1,2024-01-01,10,2,books\n\
+                1,2024-01-02,5,,music\n\
+                2,2024-01-02,5,1,\n\
+                2,2024-01-03,5,3,books\n";
+    let log = read(&options, text).unwrap();
+    let t = log.transactions();
+    assert_eq!(
+        t.iter().map(Transaction::quantity).collect::<Vec<_>>(),
+        [Some(2), None, Some(1), Some(3)]
+    );
+    let books = t[0].category().unwrap();
+    assert_eq!(t[3].category(), Some(books));
+    assert_ne!(t[1].category(), Some(books));
+    assert_eq!(t[2].category(), None, "an empty category is none");
+    assert_eq!(
+        log.category_names().names().collect::<Vec<_>>(),
+        ["books", "music"]
+    );
+
+    let summary = Summarizer::builder(day("2024-01-31"))
+        .build()
+        .unwrap()
+        .summarize(t)
+        .unwrap();
+    assert_eq!(summary.get(CustomerId::new(1)).unwrap().categories(), 2);
+    assert_eq!(summary.get(CustomerId::new(2)).unwrap().categories(), 1);
+
+    let zero = "customer_id,date,amount,qty,cat\n1,2024-01-01,10,0,x\n";
+    let (line, column, _) = parse_error(read(&options, zero));
+    assert_eq!((line, column.as_str()), (2, "qty"));
+}
+
+#[test]
+fn quoted_fields_use_a_real_csv_parser() {
+    let text = "customer_id,date,amount\n\"Smith, J.\",2024-01-01,\"1.50\"\n\"say \"\"hi\"\"\",2024-01-02,2\nplain,2024-01-03,3\n";
+    let log = default_read(text).unwrap();
+    assert_eq!(
+        rows(&log),
+        [
+            ("Smith, J.".into(), day("2024-01-01"), dec("1.50")),
+            ("say \"hi\"".into(), day("2024-01-02"), dec("2")),
+            ("plain".into(), day("2024-01-03"), dec("3")),
+        ]
+    );
+    // Line numbers stay right in quoted input.
+    let bad = "customer_id,date,amount\n\"a\",2024-01-01,1\n\"b\",2024-01-01,x\n";
+    let (line, column, _) = parse_error(default_read(bad));
+    assert_eq!((line, column.as_str()), (3, "amount"));
+}
+
+#[test]
+fn long_input_crosses_chunks_and_switches_to_quoted_parsing_late() {
+    // About 3 MB: several of the reader's internal chunks; a quoted field
+    // appears only near the end, and an error after it must name its line.
+    let n = 120_000;
+    let mut text = String::from("customer_id,date,amount\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "{},2023-{:02}-{:02},{}.{:02}\n",
+            i % 997,
+            i % 12 + 1,
+            i % 28 + 1,
+            i % 500,
+            i % 100
+        ));
+    }
+    let clean = default_read(&text).unwrap();
+    assert_eq!(clean.len(), n);
+    assert_eq!(
+        clean.transactions()[n - 1].customer(),
+        CustomerId::new(((n - 1) % 997) as u64)
+    );
+    assert_eq!(
+        clean.transactions()[n - 1].amount(),
+        dec(&format!("{}.{:02}", (n - 1) % 500, (n - 1) % 100))
+    );
+
+    text.push_str("\"5\",2023-01-01,1\n5,2023-01-01,oops\n");
+    let (line, column, _) = parse_error(default_read(&text));
+    assert_eq!((line, column.as_str()), (n as u64 + 3, "amount"));
+}
+
+#[test]
+fn byte_order_mark_is_ignored() {
+    let log = default_read("\u{feff}customer_id,date,amount\n1,2024-01-01,1\n").unwrap();
+    assert_eq!(log.len(), 1);
+}
+
+#[test]
+fn auto_ids_numeric() {
+    let log = default_read(
+        "customer_id,date,amount\n0001,2024-01-01,1\n1,2024-01-02,1\n42,2024-01-03,1\n",
+    )
+    .unwrap();
+    let ids: Vec<_> = log
+        .transactions()
+        .iter()
+        .map(|t| t.customer().get())
+        .collect();
+    assert_eq!(
+        ids,
+        [1, 1, 42],
+        "numbers compare by value: 0001 is customer 1"
+    );
+    assert!(log.customer_names().is_empty());
+}
+
+#[test]
+fn auto_ids_strings() {
+    let log = default_read(
+        "customer_id,date,amount\nalice,2024-01-01,1\nbob,2024-01-02,1\nalice,2024-01-03,1\n",
+    )
+    .unwrap();
+    let labels: Vec<_> = rows(&log).into_iter().map(|r| r.0).collect();
+    assert_eq!(labels, ["alice", "bob", "alice"]);
+    assert_eq!(log.customer_names().len(), 2);
+    assert_eq!(
+        log.transactions()[0].customer(),
+        log.transactions()[2].customer()
+    );
+}
+
+#[test]
+fn auto_ids_mixed_lose_nothing() {
+    // Numbers first, then a name: the numbers read so far are re-mapped.
+    let text = "customer_id,date,amount\n\
+                7,2024-01-01,1\n\
+                0012,2024-01-02,2\n\
+                7,2024-01-03,3\n\
+                carol,2024-01-04,4\n\
+                12,2024-01-05,5\n\
+                99,2024-01-06,6\n";
+    let log = default_read(text).unwrap();
+    assert_eq!(log.len(), 6, "every row kept");
+    let labels: Vec<_> = rows(&log).into_iter().map(|r| r.0).collect();
+    assert_eq!(
+        labels,
+        ["7", "0012", "7", "carol", "0012", "99"],
+        "numbers keep their spelling"
+    );
+    let distinct: BTreeSet<_> = log.transactions().iter().map(|t| t.customer()).collect();
+    assert_eq!(distinct.len(), 4, "7, 12, carol, 99");
+    assert_eq!(log.customer_names().len(), 4);
+    let amounts: Vec<_> = log.transactions().iter().map(|t| t.amount()).collect();
+    assert_eq!(amounts, (1..=6).map(Decimal::from).collect::<Vec<_>>());
+
+    let summary = Summarizer::builder(day("2024-01-31"))
+        .build()
+        .unwrap()
+        .summarize(log.transactions())
+        .unwrap();
+    assert_eq!(summary.len(), 4);
+    let seven = log.transactions()[0].customer();
+    assert_eq!(summary.get(seven).unwrap().frequency(), 1);
+}
+
+#[test]
+fn id_kind_numeric_and_string() {
+    let numeric = CsvOptions::builder()
+        .id_kind(IdKind::Numeric)
+        .build()
+        .unwrap();
+    let (line, column, reason) = parse_error(read(
+        &numeric,
+        "customer_id,date,amount\n1,2024-01-01,1\nx1,2024-01-01,1\n",
+    ));
+    assert_eq!((line, column.as_str()), (3, "customer_id"));
+    assert!(reason.contains("x1"), "{reason}");
+    let too_big = "customer_id,date,amount\n18446744073709551616,2024-01-01,1\n";
+    assert_eq!(parse_error(read(&numeric, too_big)).0, 2);
+
+    let strings = CsvOptions::builder()
+        .id_kind(IdKind::String)
+        .build()
+        .unwrap();
+    let log = read(
+        &strings,
+        "customer_id,date,amount\n7,2024-01-01,1\n007,2024-01-01,1\n7,2024-01-02,1\n",
+    )
+    .unwrap();
+    let ids: Vec<_> = log.transactions().iter().map(|t| t.customer()).collect();
+    assert_eq!(ids[0], ids[2]);
+    assert_ne!(ids[0], ids[1], "as strings, 7 and 007 are two customers");
+    assert_eq!(log.customer_label(ids[1]), "007");
+}
+
+#[test]
+fn errors_name_line_and_column() {
+    let header = "customer_id,date,amount\n";
+    let cases = [
+        // (input after the header, line, column, text in the reason)
+        ("1,2024-01-01,1\n1,2024-02-30,1\n", 3, "date", "2024-02-30"),
+        (
+            "1,2024-01-01,1\n1,2024-01-02,1\n1,01/03/2024,1\n",
+            4,
+            "date",
+            "01/03/2024",
+        ),
+        ("1,2024-01-01,12.3.4\n", 2, "amount", "12.3.4"),
+        ("1,2024-01-01,\n", 2, "amount", "decimal"),
+        ("1,2024-01-01,$5\n", 2, "amount", "$5"),
+        ("1,2024-01-01,1\n1,2024-01-02\n", 3, "amount", "found 2"),
+        ("1,2024-01-01,1\n1\n", 3, "date", "found 1"),
+        ("1,2024-01-01,1,extra\n", 2, "4", "found 4"),
+        (",2024-01-01,1\n", 2, "customer_id", "empty"),
+    ];
+    for (body, line, column, needle) in cases {
+        let (l, c, reason) = parse_error(default_read(&format!("{header}{body}")));
+        assert_eq!((l, c.as_str()), (line, column), "{body:?}: {reason}");
+        assert!(
+            reason.contains(needle),
+            "{body:?}: {reason:?} should mention {needle:?}"
+        );
+    }
+
+    // A header without a requested column: line 1, named.
+    let (line, column, reason) =
+        parse_error(default_read("customer,date,amount\n1,2024-01-01,1\n"));
+    assert_eq!((line, column.as_str()), (1, "customer_id"));
+    assert!(reason.contains("customer_id"), "{reason}");
+    // A position past the end of a headerless line.
+    let options = CsvOptions::builder()
+        .header(false)
+        .amount_column(Column::Position(5))
+        .build()
+        .unwrap();
+    let (line, column, _) = parse_error(read(&options, "1,2024-01-01,1\n"));
+    assert_eq!((line, column.as_str()), (1, "5"));
+    // The message reads well.
+    let err = default_read("customer_id,date,amount\n1,2024-13-01,1\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("line 2, column date: invalid date \"2024-13-01\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn options_are_checked_by_build() {
+    let invalid = |r: Result<CsvOptions, Error>| matches!(r, Err(Error::InvalidParameter { .. }));
+    assert!(invalid(
+        CsvOptions::builder()
+            .delimiter(Delimiter::Byte(b'"'))
+            .build()
+    ));
+    assert!(invalid(
+        CsvOptions::builder()
+            .header(false)
+            .date_column("date")
+            .build()
+    ));
+    assert!(invalid(
+        CsvOptions::builder()
+            .amount_column(Column::Position(0))
+            .build()
+    ));
+    assert!(invalid(
+        CsvOptions::builder().customer_column("amount").build()
+    ));
+    // The same field named two ways is found when the header is read.
+    let twice = CsvOptions::builder()
+        .amount_column(Column::Position(1))
+        .build()
+        .unwrap();
+    let (line, column, reason) =
+        parse_error(read(&twice, "customer_id,date,amount\n1,2024-01-01,1\n"));
+    assert_eq!((line, column.as_str()), (1, "1"));
+    assert!(reason.contains("both"), "{reason}");
+}
+
+#[test]
+fn read_path_reports_missing_files() {
+    let err = CsvOptions::default()
+        .read_path("/no/such/dir/log.csv")
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidParameter { name: "path", .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("/no/such/dir/log.csv"), "{err}");
+}
+
+#[test]
+fn write_summary_columns_order_and_holdout() {
+    let text = "customer_id,date,amount\n\
+                b,2024-01-01,10\n\
+                a\"x,2024-01-05,4\n\
+                b,2024-01-08,20.5\n\
+                \"c,d\",2024-01-09,1\n\
+                b,2024-02-10,6\n\
+                e,2024-02-03,2\n";
+    let log = default_read(text).unwrap();
+    let summary = Summarizer::builder(day("2024-01-31"))
+        .holdout_end(day("2024-02-29"))
+        .build()
+        .unwrap()
+        .summarize(log.transactions())
+        .unwrap();
+    let mut out = Vec::new();
+    write_summary(&mut out, &summary, &log).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let mut lines = out.lines();
+    let mut header = SUMMARY_COLUMNS.join(",");
+    header.push_str(",holdout_purchases,holdout_transactions,holdout_spend");
+    assert_eq!(lines.next(), Some(header.as_str()));
+    assert_eq!(
+        lines.collect::<Vec<_>>(),
+        [
+            "\"a\"\"x\",0,0,26,0,1,1,2024-01-05,2024-01-05,4.0,4.0,0,0,0,0",
+            "b,1,7,30,20.5,2,2,2024-01-01,2024-01-08,30.5,15.250,0,1,1,6.0",
+            "\"c,d\",0,0,22,0,1,1,2024-01-09,2024-01-09,1.0,1.0,0,0,0,0",
+        ],
+        "sorted by name, quoted where needed; money as Decimal shows it (the log's scale)"
+    );
+
+    let mut out = Vec::new();
+    write_holdout_only(&mut out, &summary, &log).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "customer_id,first_purchase,holdout_purchases,holdout_transactions,holdout_spend\ne,2024-02-03,1,1,2.0\n"
+    );
+}
+
+#[test]
+fn write_summary_in_weeks_prints_shortest_floats() {
+    let log =
+        default_read("customer_id,date,amount\n10,2024-01-01,1\n10,2024-01-11,2\n9,2024-01-02,3\n")
+            .unwrap();
+    let summary = Summarizer::builder(day("2024-01-31"))
+        .unit(TimeUnit::WEEK)
+        .build()
+        .unwrap()
+        .summarize(log.transactions())
+        .unwrap();
+    let mut out = Vec::new();
+    write_summary(&mut out, &summary, &log).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let rows: Vec<_> = out.lines().skip(1).collect();
+    assert_eq!(
+        rows[0],
+        format!("9,0,0,{},0,1,1,2024-01-02,2024-01-02,3,3,0", 29.0 / 7.0)
+    );
+    assert!(
+        rows[1].starts_with(&format!("10,1,{},{},2,", 10.0 / 7.0, 30.0 / 7.0)),
+        "{}",
+        rows[1]
+    );
+}
+
+/// CDNOW read with the whitespace options, summarised in days to
+/// 1997-09-30, written with `write_summary`, and compared with Python
+/// lifetimes' output (`tests/data/lifetimes_cdnow_summary_days.csv`, made by
+/// `benches/peers/make_oracles.py`) for all 2,357 customers.
+#[test]
+fn cdnow_round_trip_matches_lifetimes() {
+    let Some(data) = crate::support::data_dir() else {
+        return;
+    };
+    let options = CsvOptions::builder()
+        .delimiter(Delimiter::Whitespace)
+        .header(false)
+        .customer_column(Column::Position(2))
+        .date_column(Column::Position(3))
+        .amount_column(Column::Position(5))
+        .quantity_column(Column::Position(4))
+        .build()
+        .unwrap();
+    let log = options
+        .read_path(data.join("cdnow/CDNOW_sample.txt"))
+        .unwrap();
+    assert_eq!(log.len(), 6919);
+    let summary = Summarizer::builder(day("1997-09-30"))
+        .build()
+        .unwrap()
+        .summarize(log.transactions())
+        .unwrap();
+    let mut out = Vec::new();
+    write_summary(&mut out, &summary, &log).unwrap();
+    let ours = parse_summary(&String::from_utf8(out).unwrap());
+
+    let oracle_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/lifetimes_cdnow_summary_days.csv"
+    );
+    let oracle = parse_summary(&std::fs::read_to_string(oracle_path).unwrap());
+    assert_eq!(oracle.len(), 2357);
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        oracle.keys().collect::<Vec<_>>()
+    );
+    for (id, theirs) in &oracle {
+        let mine = &ours[id];
+        assert_eq!(
+            mine[..3],
+            theirs[..3],
+            "customer {id}: frequency, recency, T"
+        );
+        let (a, b) = (mine[3], theirs[3]);
+        assert!(
+            a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs()),
+            "customer {id}: monetary_value {a} vs {b}"
+        );
+    }
+}
+
+/// `customer_id -> [frequency, recency, T, monetary_value]` from a summary
+/// CSV with those columns first.
+fn parse_summary(text: &str) -> BTreeMap<u64, [f64; 4]> {
+    let mut lines = text.lines();
+    let header: Vec<_> = lines.next().unwrap().split(',').collect();
+    assert_eq!(
+        header[..5],
+        ["customer_id", "frequency", "recency", "T", "monetary_value"]
+    );
+    lines
+        .map(|line| {
+            let f: Vec<_> = line.split(',').collect();
+            let num = |i: usize| f[i].parse::<f64>().unwrap();
+            (f[0].parse().unwrap(), [num(1), num(2), num(3), num(4)])
+        })
+        .collect()
+}
+
+/// A log as CSV text, as a user's export might write it: names with a comma
+/// or quote are quoted.
+fn to_csv(log: &[(String, Date, Decimal)]) -> String {
+    let mut text = String::from("customer_id,date,amount\n");
+    for (name, date, amount) in log {
+        let name = if name.contains([',', '"']) {
+            format!("\"{}\"", name.replace('"', "\"\""))
+        } else {
+            name.clone()
+        };
+        text.push_str(&format!("{name},{date},{amount}\n"));
+    }
+    text
+}
+
+fn small_log(
+    names: impl Strategy<Value = String>,
+) -> impl Strategy<Value = Vec<(String, Date, Decimal)>> {
+    let date = (0i32..3000).prop_map(|d| Date::from_days_since_epoch(10_000 + d).unwrap());
+    let amount = (-1_000_000i64..1_000_000).prop_map(|cents| Decimal::new(cents, 2));
+    prop::collection::vec((names, date, amount), 0..60)
+}
+
+proptest! {
+    #[test]
+    fn numeric_logs_round_trip(log in small_log((0u64..40).prop_map(|n| n.to_string()))) {
+        let read = default_read(&to_csv(&log)).unwrap();
+        let expected: Vec<_> = log
+            .iter()
+            .map(|(id, date, amount)| Transaction::new(CustomerId::new(id.parse().unwrap()), *date, *amount))
+            .collect();
+        prop_assert_eq!(read.transactions(), &expected[..]);
+        prop_assert!(read.customer_names().is_empty());
+    }
+
+    #[test]
+    fn named_logs_round_trip(log in small_log("[a-c]{1,3}|[0-9]{1,2}|x,y|q\"t")) {
+        let read = default_read(&to_csv(&log)).unwrap();
+        // Numbers are compared by value under IdKind::Auto: `01` is `1`.
+        let key = |s: &str| s.parse::<u64>().map_or_else(|_| s.to_owned(), |n| format!("#{n}"));
+        let normal = |rows: Vec<(String, Date, Decimal)>| -> Vec<_> {
+            rows.into_iter().map(|(name, date, amount)| (key(&name), date, amount)).collect()
+        };
+        prop_assert_eq!(normal(rows(&read)), normal(log.clone()));
+        // Distinct names stay distinct customers.
+        let names: BTreeSet<_> = log.iter().map(|r| key(&r.0)).collect();
+        let ids: BTreeSet<_> = read.transactions().iter().map(|t| t.customer()).collect();
+        prop_assert_eq!(names.len(), ids.len());
+    }
+}

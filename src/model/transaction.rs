@@ -65,11 +65,13 @@ impl Transaction {
     /// # Errors
     /// [`Error::InvalidParameter`] when `quantity` is 0.
     pub fn with_quantity(mut self, quantity: u32) -> Result<Transaction> {
-        self.quantity = Some(NonZeroU32::new(quantity).ok_or_else(|| Error::InvalidParameter {
-            name: "quantity",
-            value: quantity.to_string(),
-            reason: "a quantity must be at least 1",
-        })?);
+        self.quantity = Some(
+            NonZeroU32::new(quantity).ok_or_else(|| Error::InvalidParameter {
+                name: "quantity",
+                value: quantity.to_string(),
+                reason: "a quantity must be at least 1",
+            })?,
+        );
         Ok(self)
     }
 
