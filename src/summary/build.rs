@@ -52,11 +52,7 @@ impl Summarizer {
     /// ```
     pub fn summarize(&self, transactions: &[Transaction]) -> Result<Summary> {
         let scan = Scan::new(self, transactions)?;
-        let rows: Rows = if scan.fits_i64 {
-            scan.group::<i64, _>(self, transactions)?
-        } else {
-            scan.group::<i128, _>(self, transactions)?
-        };
+        let rows: Rows = scan.dispatch(self, transactions)?;
         Ok(rows.into_summary(*self, scan.excluded))
     }
 
@@ -69,11 +65,7 @@ impl Summarizer {
     /// since another shard may complete it.
     pub fn partial(&self, transactions: &[Transaction]) -> Result<PartialSummary> {
         let scan = Scan::new(self, transactions)?;
-        let customers: Vec<CustomerState> = if scan.fits_i64 {
-            scan.group::<i64, _>(self, transactions)?
-        } else {
-            scan.group::<i128, _>(self, transactions)?
-        };
+        let customers: Vec<CustomerState> = scan.dispatch(self, transactions)?;
         Ok(PartialSummary {
             summarizer: *self,
             customers,
@@ -158,14 +150,45 @@ const POW10: [i128; 29] = {
     p
 };
 
-/// One transaction on its way into its customer's run.
+/// One transaction on its way into its customer's run: 16 bytes for the
+/// common case of `i64` amounts and no categories.
 #[derive(Clone, Copy, Default)]
-struct Record<A> {
+struct Record<A, P> {
     slot: u32,
     day: i32,
-    /// Position in the input, for categories and error messages.
-    index: u32,
     amount: A,
+    payload: P,
+}
+
+/// What a record carries besides day and amount: nothing, or its input
+/// position when the log has categories to look up.
+trait Payload: Copy + Default + Send + Sync {
+    fn new(index: usize) -> Self;
+    fn category(self, txs: &[Transaction]) -> Option<CategoryId>;
+}
+
+impl Payload for () {
+    #[inline]
+    fn new(_: usize) {}
+    #[inline]
+    fn category(self, _: &[Transaction]) -> Option<CategoryId> {
+        None
+    }
+}
+
+/// The input position of a record's transaction.
+#[derive(Clone, Copy, Default)]
+struct Index(u32);
+
+impl Payload for Index {
+    #[inline]
+    fn new(index: usize) -> Index {
+        Index(index as u32)
+    }
+    #[inline]
+    fn category(self, txs: &[Transaction]) -> Option<CategoryId> {
+        txs[self.0 as usize].category()
+    }
 }
 
 /// Where the walked customers go: mergeable states for
@@ -311,6 +334,16 @@ impl Scan {
         })
     }
 
+    /// Picks the narrowest record that holds this log.
+    fn dispatch<C: Collect>(&self, s: &Summarizer, txs: &[Transaction]) -> Result<C> {
+        match (self.fits_i64, self.has_categories) {
+            (true, false) => self.group::<i64, (), C>(s, txs),
+            (true, true) => self.group::<i64, Index, C>(s, txs),
+            (false, false) => self.group::<i128, (), C>(s, txs),
+            (false, true) => self.group::<i128, Index, C>(s, txs),
+        }
+    }
+
     /// Groups the included transactions into one date-sorted run per
     /// customer and walks each run into `C`.
     ///
@@ -319,7 +352,11 @@ impl Scan {
     /// stream stays in cache), then, one bucket at a time, into per-slot
     /// runs in a small buffer that is walked at once. Large logs are split
     /// into bucket ranges across threads.
-    fn group<A: Fixed, C: Collect>(&self, s: &Summarizer, txs: &[Transaction]) -> Result<C> {
+    fn group<A: Fixed, P: Payload, C: Collect>(
+        &self,
+        s: &Summarizer,
+        txs: &[Transaction],
+    ) -> Result<C> {
         let n_slots = match &self.slots {
             Slots::Direct { len, .. } => *len,
             Slots::Hashed { ids, .. } => ids.len(),
@@ -350,7 +387,7 @@ impl Scan {
             .collect();
         bounds[0] = 0;
         bounds[threads] = n_buckets;
-        let mut staged = vec![Record::<A>::default(); self.included];
+        let mut staged = vec![Record::<A, P>::default(); self.included];
         let mut chunks = Vec::with_capacity(threads);
         let mut rest = staged.as_mut_slice();
         for j in 0..threads {
@@ -360,7 +397,7 @@ impl Scan {
             rest = tail;
         }
         let start = &start;
-        let work = |(buckets, chunk): (Range<usize>, &mut [Record<A>])| -> Result<C> {
+        let work = |(buckets, chunk): (Range<usize>, &mut [Record<A, P>])| -> Result<C> {
             self.stage(txs, start, shift, buckets.clone(), chunk);
             self.walk_buckets(s, txs, start, shift, buckets, chunk)
         };
@@ -416,13 +453,13 @@ impl Scan {
 
     /// First pass: writes the records of the buckets in `buckets` into
     /// `chunk`, grouped by bucket.
-    fn stage<A: Fixed>(
+    fn stage<A: Fixed, P: Payload>(
         &self,
         txs: &[Transaction],
         start: &[u32],
         shift: u32,
         buckets: Range<usize>,
-        chunk: &mut [Record<A>],
+        chunk: &mut [Record<A, P>],
     ) {
         let n_slots = start.len() - 1;
         let base = start[(buckets.start << shift).min(n_slots)];
@@ -443,8 +480,8 @@ impl Scan {
                 chunk[*at as usize] = Record {
                     slot: slot as u32,
                     day: t.date().days_since_epoch(),
-                    index: index as u32,
                     amount: A::from_i128(fixed),
+                    payload: P::new(index),
                 };
                 *at += 1;
             }
@@ -453,20 +490,20 @@ impl Scan {
 
     /// Second pass, bucket by bucket: sorts each bucket's records into
     /// per-slot runs in a small buffer, then sorts and walks every run.
-    fn walk_buckets<A: Fixed, C: Collect>(
+    fn walk_buckets<A: Fixed, P: Payload, C: Collect>(
         &self,
         s: &Summarizer,
         txs: &[Transaction],
         start: &[u32],
         shift: u32,
         buckets: Range<usize>,
-        chunk: &[Record<A>],
+        chunk: &[Record<A, P>],
     ) -> Result<C> {
         let n_slots = start.len() - 1;
         let cal_end = s.calibration_end.days_since_epoch();
         let base = start[(buckets.start << shift).min(n_slots)] as usize;
         let mut out = C::default();
-        let mut buffer: Vec<Record<A>> = Vec::new();
+        let mut buffer: Vec<Record<A, P>> = Vec::new();
         let mut next: Vec<u32> = Vec::new();
         let mut categories = Vec::new();
         for bucket in buckets {
@@ -503,7 +540,7 @@ impl Scan {
                 let (cal, hold) = run.split_at(split);
                 let state_categories = if self.has_categories && !cal.is_empty() {
                     categories.clear();
-                    categories.extend(cal.iter().filter_map(|r| txs[r.index as usize].category()));
+                    categories.extend(cal.iter().filter_map(|r| r.payload.category(txs)));
                     categories.sort_unstable();
                     categories.dedup();
                     categories.clone()
@@ -525,11 +562,11 @@ impl Scan {
     }
 
     /// Walks one customer's date-sorted run within a window.
-    fn walk<A: Fixed>(
+    fn walk<A: Fixed, P: Payload>(
         &self,
         s: &Summarizer,
         customer: CustomerId,
-        run: &[Record<A>],
+        run: &[Record<A, P>],
     ) -> Result<Option<Span>> {
         let Some(head) = run.first() else {
             return Ok(None);
