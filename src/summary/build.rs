@@ -194,12 +194,16 @@ impl Payload for Index {
 /// Where the walked customers go: mergeable states for
 /// [`Summarizer::partial`], finished rows for [`Summarizer::summarize`].
 trait Collect: Default + Send {
+    fn with_capacity(customers: usize) -> Self;
     fn add(&mut self, s: &Summarizer, state: CustomerState) -> Result<()>;
     fn append(&mut self, other: Self);
     fn sort_by_customer(&mut self);
 }
 
 impl Collect for Vec<CustomerState> {
+    fn with_capacity(customers: usize) -> Self {
+        Vec::with_capacity(customers)
+    }
     fn add(&mut self, _: &Summarizer, state: CustomerState) -> Result<()> {
         self.push(state);
         Ok(())
@@ -213,6 +217,12 @@ impl Collect for Vec<CustomerState> {
 }
 
 impl Collect for Rows {
+    fn with_capacity(customers: usize) -> Self {
+        Rows {
+            customers: Vec::with_capacity(customers),
+            holdout_only: Vec::new(),
+        }
+    }
     fn add(&mut self, s: &Summarizer, state: CustomerState) -> Result<()> {
         self.push(finish_customer(s, state)?);
         Ok(())
@@ -334,6 +344,13 @@ impl Scan {
         })
     }
 
+    fn n_slots(&self) -> usize {
+        match &self.slots {
+            Slots::Direct { len, .. } => *len,
+            Slots::Hashed { ids, .. } => ids.len(),
+        }
+    }
+
     /// Picks the narrowest record that holds this log.
     fn dispatch<C: Collect>(&self, s: &Summarizer, txs: &[Transaction]) -> Result<C> {
         match (self.fits_i64, self.has_categories) {
@@ -357,33 +374,26 @@ impl Scan {
         s: &Summarizer,
         txs: &[Transaction],
     ) -> Result<C> {
-        let n_slots = match &self.slots {
-            Slots::Direct { len, .. } => *len,
-            Slots::Hashed { ids, .. } => ids.len(),
-        };
-        let mut start = vec![0u32; n_slots + 1];
-        self.for_each_included(txs, |_, slot, _| start[slot + 1] += 1);
-        for i in 1..start.len() {
-            start[i] += start[i - 1];
-        }
+        let n_slots = self.n_slots();
+        // At most 256 buckets of 2^shift consecutive slots: few enough
+        // write streams for the caches and the TLB.
         const MAX_BUCKETS: usize = 256;
         let mut shift = 0;
         while n_slots >> shift > MAX_BUCKETS {
             shift += 1;
         }
         let n_buckets = (n_slots >> shift) + 1;
-        let bucket_start = |b: usize| start[(b << shift).min(n_slots)] as usize;
+        let mut bucket_start = vec![0usize; n_buckets + 1];
+        self.for_each_included(txs, |_, slot, _| bucket_start[(slot >> shift) + 1] += 1);
+        for b in 1..bucket_start.len() {
+            bucket_start[b] += bucket_start[b - 1];
+        }
 
-        // 256 buckets: few enough write streams for the caches and the TLB.
         // Bucket ranges with about equal numbers of records, one per thread.
         let threads = s.threads_for(self.included);
         let mut bounds: Vec<usize> = (0..=threads)
-            .map(|j| {
-                let target = j * self.included / threads;
-                (0..n_buckets)
-                    .find(|&b| bucket_start(b) >= target)
-                    .unwrap_or(n_buckets)
-            })
+            .map(|j| bucket_start.partition_point(|&p| p < j * self.included / threads))
+            .map(|b| b.min(n_buckets))
             .collect();
         bounds[0] = 0;
         bounds[threads] = n_buckets;
@@ -391,15 +401,15 @@ impl Scan {
         let mut chunks = Vec::with_capacity(threads);
         let mut rest = staged.as_mut_slice();
         for j in 0..threads {
-            let len = bucket_start(bounds[j + 1]) - bucket_start(bounds[j]);
+            let len = bucket_start[bounds[j + 1]] - bucket_start[bounds[j]];
             let (chunk, tail) = rest.split_at_mut(len);
             chunks.push((bounds[j]..bounds[j + 1], chunk));
             rest = tail;
         }
-        let start = &start;
+        let bucket_start = &bucket_start;
         let work = |(buckets, chunk): (Range<usize>, &mut [Record<A, P>])| -> Result<C> {
-            self.stage(txs, start, shift, buckets.clone(), chunk);
-            self.walk_buckets(s, txs, start, shift, buckets, chunk)
+            self.stage(txs, bucket_start, shift, buckets.clone(), chunk);
+            self.walk_buckets(s, txs, bucket_start, shift, buckets, chunk)
         };
         let mut parts: Vec<Result<C>> = if threads == 1 {
             chunks.into_iter().map(work).collect()
@@ -456,16 +466,15 @@ impl Scan {
     fn stage<A: Fixed, P: Payload>(
         &self,
         txs: &[Transaction],
-        start: &[u32],
+        bucket_start: &[usize],
         shift: u32,
         buckets: Range<usize>,
         chunk: &mut [Record<A, P>],
     ) {
-        let n_slots = start.len() - 1;
-        let base = start[(buckets.start << shift).min(n_slots)];
-        let mut next: Vec<u32> = buckets
-            .clone()
-            .map(|b| start[(b << shift).min(n_slots)] - base)
+        let base = bucket_start[buckets.start];
+        let mut next: Vec<usize> = bucket_start[buckets.clone()]
+            .iter()
+            .map(|&p| p - base)
             .collect();
         self.for_each_included(txs, |index, slot, t| {
             let bucket = slot >> shift;
@@ -477,7 +486,7 @@ impl Scan {
                     shift => mantissa * POW10[shift as usize],
                 };
                 let at = &mut next[bucket - buckets.start];
-                chunk[*at as usize] = Record {
+                chunk[*at] = Record {
                     slot: slot as u32,
                     day: t.date().days_since_epoch(),
                     amount: A::from_i128(fixed),
@@ -488,45 +497,58 @@ impl Scan {
         });
     }
 
-    /// Second pass, bucket by bucket: sorts each bucket's records into
-    /// per-slot runs in a small buffer, then sorts and walks every run.
+    /// Second pass, bucket by bucket: counts the bucket's records per slot,
+    /// sorts them into per-slot runs in a small buffer, then sorts and
+    /// walks every run. All of it stays in cache.
     fn walk_buckets<A: Fixed, P: Payload, C: Collect>(
         &self,
         s: &Summarizer,
         txs: &[Transaction],
-        start: &[u32],
+        bucket_start: &[usize],
         shift: u32,
         buckets: Range<usize>,
         chunk: &[Record<A, P>],
     ) -> Result<C> {
-        let n_slots = start.len() - 1;
+        let n_slots = self.n_slots();
         let cal_end = s.calibration_end.days_since_epoch();
-        let base = start[(buckets.start << shift).min(n_slots)] as usize;
-        let mut out = C::default();
+        let base = bucket_start[buckets.start];
+        let slots_in_range =
+            (buckets.end << shift).min(n_slots) - (buckets.start << shift).min(n_slots);
+        let mut out = C::with_capacity(slots_in_range.min(chunk.len()));
         let mut buffer: Vec<Record<A, P>> = Vec::new();
-        let mut next: Vec<u32> = Vec::new();
+        let mut start: Vec<u32> = Vec::new();
         let mut categories = Vec::new();
         for bucket in buckets {
             let (lo, hi) = (
                 (bucket << shift).min(n_slots),
                 ((bucket + 1) << shift).min(n_slots),
             );
-            let from = start[lo] as usize;
-            let staged = &chunk[from - base..start[hi] as usize - base];
+            let staged = &chunk[bucket_start[bucket] - base..bucket_start[bucket + 1] - base];
+            // Local counting sort by slot: start[k] is where slot lo + k begins.
+            start.clear();
+            start.resize(hi - lo + 1, 0);
+            for r in staged {
+                start[r.slot as usize - lo + 1] += 1;
+            }
+            for k in 1..start.len() {
+                start[k] += start[k - 1];
+            }
             buffer.clear();
             buffer.resize(staged.len(), Record::default());
-            next.clear();
-            next.extend(start[lo..hi].iter().map(|&p| p - start[lo]));
             for r in staged {
-                let at = &mut next[r.slot as usize - lo];
+                let at = &mut start[r.slot as usize - lo];
                 buffer[*at as usize] = *r;
                 *at += 1;
             }
-            for slot in lo..hi {
-                let run = &mut buffer[start[slot] as usize - from..start[slot + 1] as usize - from];
+            // Each start[k] now points at the end of slot lo + k's run.
+            let mut from = 0usize;
+            for (k, &end) in start[..hi - lo].iter().enumerate() {
+                let run = &mut buffer[from..end as usize];
+                from = end as usize;
                 if run.is_empty() {
                     continue;
                 }
+                let slot = lo + k;
                 let customer = CustomerId::new(match &self.slots {
                     Slots::Direct { min, .. } => min + slot as u64,
                     Slots::Hashed { ids, .. } => ids[slot],
