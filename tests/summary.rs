@@ -569,3 +569,62 @@ proptest! {
         prop_assert_eq!(merged.finish().unwrap(), whole);
     }
 }
+
+/// Large logs are split across threads; the result must not depend on it,
+/// and the first bad transaction reported must still be the earliest.
+#[test]
+fn threads_do_not_change_results() {
+    let log = customer_value::simulate::uniform_log(400_000, 40_000, 7).unwrap();
+    let with_categories: Vec<Transaction> = log
+        .iter()
+        .map(|t| t.with_category(CategoryId::new((t.amount().mantissa() % 7) as u32)))
+        .collect();
+    let sparse: Vec<Transaction> = log
+        .iter()
+        .map(|t| {
+            Transaction::new(
+                CustomerId::new(t.customer().get().wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+                t.date(),
+                t.amount(),
+            )
+        })
+        .collect();
+    let builder = Summarizer::builder(day("2022-12-31")).holdout_end(day("2023-06-30"));
+    let one = builder.threads(1).build().unwrap();
+    let two = builder.threads(2).build().unwrap();
+    let four = builder.threads(4).build().unwrap();
+    for input in [&log, &with_categories, &sparse] {
+        let expected = one.summarize(input).unwrap();
+        // `assert!` rather than `assert_eq!`: a failure would print 40,000 rows.
+        assert!(two.summarize(input).unwrap() == expected);
+        assert!(four.summarize(input).unwrap() == expected);
+        assert!(two.partial(input).unwrap().finish().unwrap() == expected);
+        assert!(one.partial(input).unwrap() == four.partial(input).unwrap());
+    }
+    assert!(
+        one.summarize(&with_categories)
+            .unwrap()
+            .customers()
+            .iter()
+            .any(|c| c.categories() > 1)
+    );
+
+    let mut refunds = log.clone();
+    for at in [350_000, 150_000] {
+        let t = refunds[at];
+        refunds[at] = Transaction::new(t.customer(), t.date(), -t.amount());
+    }
+    for s in [&one, &two, &four] {
+        assert!(matches!(
+            s.summarize(&refunds),
+            Err(Error::InvalidTransaction { index: 150_000, .. })
+        ));
+    }
+    assert!(matches!(
+        Summarizer::builder(day("2022-12-31")).threads(0).build(),
+        Err(Error::InvalidParameter {
+            name: "threads",
+            ..
+        })
+    ));
+}

@@ -53,7 +53,7 @@ impl Summarizer {
     pub fn summarize(&self, transactions: &[Transaction]) -> Result<Summary> {
         let scan = Scan::new(self, transactions)?;
         let rows: Rows = scan.dispatch(self, transactions)?;
-        Ok(rows.into_summary(*self, scan.excluded))
+        Ok(rows.into_summary(self.results_key(), scan.excluded))
     }
 
     /// Summarises one shard of a log into mergeable state; see
@@ -67,7 +67,7 @@ impl Summarizer {
         let scan = Scan::new(self, transactions)?;
         let customers: Vec<CustomerState> = scan.dispatch(self, transactions)?;
         Ok(PartialSummary {
-            summarizer: *self,
+            summarizer: self.results_key(),
             customers,
             excluded: scan.excluded,
         })
@@ -244,6 +244,101 @@ enum Slots {
     Hashed { slot_of: Vec<u32>, ids: Vec<u64> },
 }
 
+/// What the first pass learns about one piece of the log.
+struct Stats {
+    scale: u32,
+    min_scale: u32,
+    max_mantissa: u128,
+    min_id: u64,
+    max_id: u64,
+    has_categories: bool,
+    included: usize,
+    excluded: Excluded,
+}
+
+impl Default for Stats {
+    fn default() -> Stats {
+        Stats {
+            scale: 0,
+            min_scale: u32::MAX,
+            max_mantissa: 0,
+            min_id: u64::MAX,
+            max_id: 0,
+            has_categories: false,
+            included: 0,
+            excluded: Excluded::default(),
+        }
+    }
+}
+
+impl Stats {
+    /// Reads `txs`, whose first element is at input position `base`.
+    fn of(s: &Summarizer, last_day: i32, base: usize, txs: &[Transaction]) -> Result<Stats> {
+        let mut st = Stats::default();
+        for (k, t) in txs.iter().enumerate() {
+            let amount = t.amount();
+            if s.refunds == RefundPolicy::Reject && amount.is_sign_negative() && !amount.is_zero() {
+                return Err(Error::InvalidTransaction {
+                    index: base + k,
+                    customer: t.customer(),
+                    date: t.date(),
+                    reason: "negative amount (a refund); use RefundPolicy::Net to net refunds into purchases",
+                });
+            }
+            if t.date().days_since_epoch() > last_day {
+                st.excluded.add(Excluded {
+                    transactions: 1,
+                    amount,
+                })?;
+                continue;
+            }
+            st.included += 1;
+            st.scale = st.scale.max(amount.scale());
+            st.min_scale = st.min_scale.min(amount.scale());
+            st.max_mantissa = st.max_mantissa.max(amount.mantissa().unsigned_abs());
+            let id = t.customer().get();
+            st.min_id = st.min_id.min(id);
+            st.max_id = st.max_id.max(id);
+            st.has_categories |= t.category().is_some();
+        }
+        Ok(st)
+    }
+
+    fn combine(mut self, o: Stats) -> Result<Stats> {
+        self.scale = self.scale.max(o.scale);
+        self.min_scale = self.min_scale.min(o.min_scale);
+        self.max_mantissa = self.max_mantissa.max(o.max_mantissa);
+        self.min_id = self.min_id.min(o.min_id);
+        self.max_id = self.max_id.max(o.max_id);
+        self.has_categories |= o.has_categories;
+        self.included += o.included;
+        self.excluded.add(o.excluded)?;
+        Ok(self)
+    }
+}
+
+/// Runs `f` on every item, each beyond the first on a thread of its own,
+/// and returns the results in order. A panic in `f` is passed on.
+fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    if items.len() <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let f = &f;
+    let mut items = items.into_iter();
+    let first = items.next();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items.map(|item| scope.spawn(move || f(item))).collect();
+        let mut out = Vec::with_capacity(handles.len() + 1);
+        out.extend(first.map(f));
+        out.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
+        );
+        out
+    })
+}
+
 /// What one pass over the log learns before grouping.
 struct Scan {
     scale: u32,
@@ -266,37 +361,28 @@ impl Scan {
             .holdout_end
             .unwrap_or(s.calibration_end)
             .days_since_epoch();
-        let mut excluded = Excluded::default();
-        let (mut scale, mut min_scale, mut max_mantissa) = (0u32, u32::MAX, 0u128);
-        let (mut min_id, mut max_id) = (u64::MAX, 0u64);
-        let mut has_categories = false;
-        let mut included = 0usize;
-        for (index, t) in txs.iter().enumerate() {
-            let amount = t.amount();
-            if s.refunds == RefundPolicy::Reject && amount.is_sign_negative() && !amount.is_zero() {
-                return Err(Error::InvalidTransaction {
-                    index,
-                    customer: t.customer(),
-                    date: t.date(),
-                    reason: "negative amount (a refund); use RefundPolicy::Net to net refunds into purchases",
-                });
-            }
-            if t.date().days_since_epoch() > last_day {
-                excluded.transactions += 1;
-                excluded.amount = excluded.amount.checked_add(amount).ok_or(Error::Overflow {
-                    what: "excluded amount",
-                })?;
-                continue;
-            }
-            included += 1;
-            scale = scale.max(amount.scale());
-            min_scale = min_scale.min(amount.scale());
-            max_mantissa = max_mantissa.max(amount.mantissa().unsigned_abs());
-            let id = t.customer().get();
-            min_id = min_id.min(id);
-            max_id = max_id.max(id);
-            has_categories |= t.category().is_some();
+        // Pieces read in parallel; the earliest piece's error is the
+        // earliest transaction's.
+        let piece = txs.len().div_ceil(s.threads_for(txs.len())).max(1);
+        let pieces: Vec<(usize, &[Transaction])> = txs
+            .chunks(piece)
+            .enumerate()
+            .map(|(i, p)| (i * piece, p))
+            .collect();
+        let mut stats = Stats::default();
+        for part in par_map(pieces, |(base, p)| Stats::of(s, last_day, base, p)) {
+            stats = stats.combine(part?)?;
         }
+        let Stats {
+            scale,
+            min_scale,
+            max_mantissa,
+            min_id,
+            max_id,
+            has_categories,
+            included,
+            excluded,
+        } = stats;
         // The largest amount in fixed point at the common scale, if any.
         // Sums of up to `included` such amounts must fit an i128.
         let widest = 10u128
@@ -411,20 +497,7 @@ impl Scan {
             self.stage(txs, bucket_start, shift, buckets.clone(), chunk);
             self.walk_buckets(s, txs, bucket_start, shift, buckets, chunk)
         };
-        let mut parts: Vec<Result<C>> = if threads == 1 {
-            chunks.into_iter().map(work).collect()
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = chunks
-                    .into_iter()
-                    .map(|c| scope.spawn(move || work(c)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                    .collect()
-            })
-        };
+        let mut parts = par_map(chunks, work);
         let mut out = parts.remove(0)?;
         for part in parts {
             out.append(part?);

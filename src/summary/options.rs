@@ -176,16 +176,19 @@ impl Summarizer {
         self.threads.map(NonZeroUsize::get)
     }
 
-    /// Whether two summarisers produce mergeable states: all options but
-    /// the thread count agree.
-    pub(crate) fn same_options(&self, other: &Summarizer) -> bool {
+    /// The options that determine results: all but the thread count. This
+    /// is what summaries record, so results compare equal however many
+    /// threads made them, and states from differently threaded runs merge.
+    pub(crate) fn results_key(&self) -> Summarizer {
         Summarizer {
             threads: None,
             ..*self
-        } == Summarizer {
-            threads: None,
-            ..*other
         }
+    }
+
+    /// Whether two summarisers produce mergeable states.
+    pub(crate) fn same_options(&self, other: &Summarizer) -> bool {
+        self.results_key() == other.results_key()
     }
 
     /// Threads to use for `included` transactions: one for small logs,

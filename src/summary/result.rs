@@ -272,7 +272,8 @@ impl Summary {
         &self.excluded
     }
 
-    /// The options the summary was made with.
+    /// The options the summary was made with; the thread cap, which never
+    /// changes results, is not recorded.
     pub fn summarizer(&self) -> &Summarizer {
         &self.summarizer
     }
