@@ -49,6 +49,59 @@
 //! - CSV input (feature `csv`): [`csv`] reads transaction logs with line and
 //!   column in every error.
 //!
+//! # Cookbook
+//!
+//! Calibration and holdout periods, and weeks counted as whole periods the
+//! way Python lifetimes' `freq='W'` counts them:
+//!
+//! ```
+//! use customer_value::{CustomerId, Date, Decimal, Grouping, Summarizer, TimeUnit, Transaction};
+//!
+//! let c = CustomerId::new(9);
+//! let log = [
+//!     Transaction::new(c, Date::parse("2024-01-01")?, Decimal::new(10, 0)), // Monday
+//!     Transaction::new(c, Date::parse("2024-01-03")?, Decimal::new(5, 0)),  // same week
+//!     Transaction::new(c, Date::parse("2024-01-17")?, Decimal::new(20, 0)), // two weeks on
+//!     Transaction::new(c, Date::parse("2024-02-07")?, Decimal::new(30, 0)), // holdout
+//! ];
+//! let summary = Summarizer::builder(Date::parse("2024-01-31")?)
+//!     .unit(TimeUnit::WEEK)
+//!     .grouping(Grouping::Period)
+//!     .holdout_end(Date::parse("2024-02-29")?)
+//!     .build()?
+//!     .summarize(&log)?;
+//! let row = &summary.customers()[0];
+//! assert_eq!((row.frequency(), row.t_x(), row.age()), (1, 2.0, 4.0));
+//! assert_eq!(row.holdout().map(|h| h.spend()), Some(Decimal::new(30, 0)));
+//! # Ok::<(), customer_value::Error>(())
+//! ```
+//!
+//! Shards summarised apart (on other threads, processes or machines) and
+//! merged give exactly the summary of the whole log; see
+//! [`PartialSummary`]. Refunds are rejected unless netted on purpose:
+//!
+//! ```
+//! use customer_value::{CustomerId, Date, Decimal, Error, RefundPolicy, Summarizer, Transaction};
+//!
+//! let c = CustomerId::new(1);
+//! let day = Date::parse("2024-01-05")?;
+//! let log = [
+//!     Transaction::new(c, day, Decimal::new(40, 0)),
+//!     Transaction::new(c, day, Decimal::new(-15, 0)), // a refund
+//! ];
+//! let strict = Summarizer::builder(Date::parse("2024-01-31")?).build()?;
+//! assert!(matches!(strict.summarize(&log), Err(Error::InvalidTransaction { index: 1, .. })));
+//! let netting = Summarizer::builder(Date::parse("2024-01-31")?)
+//!     .refunds(RefundPolicy::Net)
+//!     .build()?;
+//! assert_eq!(netting.summarize(&log)?.customers()[0].total_spend(), Decimal::new(25, 0));
+//! # Ok::<(), customer_value::Error>(())
+//! ```
+//!
+//! Large logs are summarised on all available cores (cap it with
+//! [`SummarizerBuilder::threads`]); results never depend on the thread
+//! count.
+//!
 //! # Crate features
 //!
 //! - `serde` (default): `Serialize`/`Deserialize` for every public type;
