@@ -24,6 +24,12 @@ pub enum Grouping {
     /// lifetimes computes with `freq='W'`. Periods start on the builder's
     /// [`period_anchor`](SummarizerBuilder::period_anchor) (a Monday by
     /// default, so weeks run Monday to Sunday like pandas' `W-SUN`).
+    ///
+    /// One difference from lifetimes: lifetimes keeps every purchase of the
+    /// week that contains its observation end, including days after the
+    /// end; this crate never counts a purchase after the calibration end.
+    /// To reproduce lifetimes' `freq='W'` exactly, end the calibration on
+    /// the Sunday that closes that week (the tests do this on CDNOW).
     Period,
     /// No grouping: every transaction is an occasion. Same-day transactions
     /// count as repeat purchases; on the first day, the one with the
