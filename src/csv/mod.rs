@@ -1,0 +1,84 @@
+//! Reading transaction logs from CSV, and writing summaries back to CSV.
+//!
+//! [`CsvOptions`] says how a file is laid out: the [`Delimiter`] (one byte,
+//! or runs of whitespace as in CDNOW's file), whether there is a header,
+//! which [`Column`]s hold the customer, date and amount (and optionally a
+//! quantity and a product category), and how customer ids are read
+//! ([`IdKind`]). [`CsvOptions::read`] and [`CsvOptions::read_path`] turn the
+//! file into a [`TransactionLog`]. Every bad field is an [`Error::Parse`]
+//! naming its line and column.
+//!
+//! [`write_summary`] writes a [`Summary`] as CSV, one row per customer, with
+//! the columns of Python lifetimes' `summary_data_from_transaction_data`
+//! first; [`write_holdout_only`] writes the customers first seen in the
+//! holdout period.
+//!
+//! # Example
+//! ```
+//! use customer_value::csv::CsvOptions;
+//! use customer_value::{CustomerId, Date, Decimal, Error, Summarizer};
+//!
+//! let file = "\
+//! customer_id,date,amount
+//! 7,2024-01-03,10.00
+//! 7,2024-01-10,40.50
+//! 9,2024-01-05,5
+//! ";
+//! let log = CsvOptions::default().read(file.as_bytes())?;
+//! assert_eq!(log.len(), 3);
+//! let t = log.transactions()[1];
+//! assert_eq!((t.customer(), t.date()), (CustomerId::new(7), Date::parse("2024-01-10")?));
+//! assert_eq!(t.amount(), Decimal::new(4050, 2));
+//!
+//! let summary = Summarizer::builder(Date::parse("2024-01-31")?).build()?.summarize(log.transactions())?;
+//! let mut out = Vec::new();
+//! customer_value::csv::write_summary(&mut out, &summary, &log)?;
+//! let text = String::from_utf8(out)?;
+//! assert!(text.starts_with("customer_id,frequency,recency,T,monetary_value,"));
+//! assert_eq!(text.lines().nth(1), Some("7,1,7,28,40.50,2,2,2024-01-03,2024-01-10,50.50,25.25,0"));
+//!
+//! // A bad field names its line and column.
+//! let bad = "customer_id,date,amount\n7,2024-01-03,10\n7,2024-13-01,10\n";
+//! let err = CsvOptions::default().read(bad.as_bytes()).unwrap_err();
+//! assert!(matches!(err, Error::Parse { line: 3, ref column, .. } if column == "date"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Reading CDNOW
+//! Fader and Hardie's CDNOW sample is whitespace separated without a
+//! header: `master_id sample_id date number_of_cds dollar_value`.
+//! ```
+//! use customer_value::csv::{Column, CsvOptions, Delimiter};
+//! use customer_value::{CustomerId, Decimal};
+//!
+//! let cdnow = " 00004 0001 19970101  2   29.33\r\n 00004 0001 19970118  2   29.73\r\n";
+//! let options = CsvOptions::builder()
+//!     .delimiter(Delimiter::Whitespace)
+//!     .header(false)
+//!     .customer_column(Column::Position(2))
+//!     .date_column(Column::Position(3))
+//!     .amount_column(Column::Position(5))
+//!     .quantity_column(Column::Position(4))
+//!     .build()?;
+//! let log = options.read(cdnow.as_bytes())?;
+//! assert_eq!(log.transactions()[0].customer(), CustomerId::new(1)); // "0001" is a number
+//! assert_eq!(log.transactions()[1].amount(), Decimal::new(2973, 2));
+//! assert_eq!(log.transactions()[1].quantity(), Some(2));
+//! # Ok::<(), customer_value::Error>(())
+//! ```
+//!
+//! [`TransactionLog`]: crate::TransactionLog
+//! [`Error::Parse`]: crate::Error::Parse
+//! [`Summary`]: crate::Summary
+
+mod options;
+mod parse;
+mod read;
+mod row;
+mod sink;
+mod write;
+
+pub use options::{Column, CsvOptions, CsvOptionsBuilder, Delimiter, IdKind};
+pub use write::{
+    HOLDOUT_COLUMNS, HOLDOUT_ONLY_COLUMNS, SUMMARY_COLUMNS, write_holdout_only, write_summary,
+};

@@ -1,0 +1,365 @@
+//! Reading: [`CsvOptions::read`] and [`CsvOptions::read_path`], which cut
+//! the input into chunks of whole lines and split them into fields, by hand
+//! when there are no quotes and with the `csv` crate from the first quote
+//! on, and hand each line to the [`Sink`].
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use super::options::{CsvOptions, Delimiter};
+use super::sink::{Fields, Sink};
+use crate::error::{Error, Result};
+use crate::model::TransactionLog;
+
+impl CsvOptions {
+    /// Reads a transaction log from CSV text, in file order.
+    ///
+    /// The reader is buffered here; pass a [`File`] or a byte slice as it
+    /// is.
+    ///
+    /// # Errors
+    /// - [`Error::Parse`] for the first bad field, naming its 1-based line
+    ///   and its column (header name or position): a bad date, amount,
+    ///   quantity or customer id, an empty customer id, a line with the
+    ///   wrong number of fields, a header (line 1) without a requested
+    ///   column, or two roles given the same column;
+    /// - [`Error::InvalidValue`] when the reader fails (an I/O error);
+    /// - [`Error::Overflow`] past 2^32 distinct customer or category names.
+    ///
+    /// # Example
+    /// ```
+    /// use customer_value::csv::{Column, CsvOptions, IdKind};
+    ///
+    /// let file = "when;who;spent;what\n2024-05-01;alice;12.50;books\n2024-05-02;bob;3;music\n";
+    /// let options = CsvOptions::builder()
+    ///     .delimiter(customer_value::csv::Delimiter::Byte(b';'))
+    ///     .customer_column("who")
+    ///     .date_column("when")
+    ///     .amount_column("spent")
+    ///     .category_column("what")
+    ///     .build()?;
+    /// let log = options.read(file.as_bytes())?;
+    /// assert_eq!(log.customer_label(log.transactions()[1].customer()), "bob");
+    /// assert_eq!(log.category_names().len(), 2);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn read<R: Read>(&self, input: R) -> Result<TransactionLog> {
+        self.read_into(input, 0)
+    }
+
+    /// Reads a transaction log from the CSV file at `path`; see
+    /// [`CsvOptions::read`].
+    ///
+    /// # Errors
+    /// - [`Error::InvalidParameter`] named `path` when the file cannot be
+    ///   opened (the value shows the path and the system's reason);
+    /// - as [`CsvOptions::read`] otherwise.
+    pub fn read_path(&self, path: impl AsRef<Path>) -> Result<TransactionLog> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| Error::InvalidParameter {
+            name: "path",
+            value: format!("{} ({e})", path.display()),
+            reason: "cannot be opened",
+        })?;
+        // A row takes at least ~12 bytes; reserve for ~20-byte rows, which
+        // costs nothing for pages never touched.
+        let guess = file
+            .metadata()
+            .map_or(0, |m| usize::try_from(m.len() / 20).unwrap_or(0));
+        self.read_into(file, guess.min(1 << 26))
+    }
+
+    fn read_into<R: Read>(&self, input: R, capacity: usize) -> Result<TransactionLog> {
+        let mut sink = Sink::new(self, capacity);
+        let mut chunks = Chunks::new(input);
+        let mut line = 0u64;
+        let mut bounds = Vec::with_capacity(16);
+        loop {
+            let chunk = chunks.next().map_err(|e| read_error(line + 1, &e))?;
+            let Some(chunk) = chunk else { break };
+            match self.delimiter() {
+                Delimiter::Whitespace => {
+                    split_whitespace(chunk, &mut line, &mut bounds, &mut sink)?
+                }
+                Delimiter::Byte(delimiter) => {
+                    if needs_csv_parser(chunk) {
+                        // Quoted fields (or old Mac line ends) from here on:
+                        // the csv crate reads the rest.
+                        chunks.unread();
+                        read_quoted(chunks.into_reader(), delimiter, line, &mut sink)?;
+                        break;
+                    }
+                    split_delimited(chunk, delimiter, &mut line, &mut bounds, &mut sink)?;
+                }
+            }
+        }
+        sink.finish()
+    }
+}
+
+impl Fields for ::csv::ByteRecord {
+    #[inline]
+    fn count(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn field(&self, i: usize) -> &[u8] {
+        self.get(i).unwrap_or_default()
+    }
+}
+
+/// A line split by the reader itself (no quotes in it): `bounds` are the
+/// fields' ranges in `line`.
+struct Split<'a> {
+    line: &'a [u8],
+    bounds: &'a [(usize, usize)],
+}
+
+impl Fields for Split<'_> {
+    #[inline]
+    fn count(&self) -> usize {
+        self.bounds.len()
+    }
+    #[inline]
+    fn field(&self, i: usize) -> &[u8] {
+        self.bounds
+            .get(i)
+            .and_then(|&(a, b)| self.line.get(a..b))
+            .unwrap_or_default()
+    }
+}
+
+fn read_error(line: u64, e: &dyn fmt::Display) -> Error {
+    Error::InvalidValue {
+        what: "CSV input",
+        reason: format!("cannot read line {line}: {e}"),
+    }
+}
+
+/// The input in chunks of whole lines (the last one may lack its line
+/// end), about [`Chunks::SIZE`] bytes each, a leading byte-order mark
+/// skipped.
+struct Chunks<R> {
+    input: R,
+    buf: Vec<u8>,
+    /// Bytes of `buf` filled.
+    len: usize,
+    /// Bytes of `buf` handed out by the last [`Chunks::next`].
+    done: usize,
+    eof: bool,
+    started: bool,
+}
+
+impl<R: Read> Chunks<R> {
+    const SIZE: usize = 1 << 20;
+
+    fn new(input: R) -> Chunks<R> {
+        Chunks {
+            input,
+            buf: Vec::new(),
+            len: 0,
+            done: 0,
+            eof: false,
+            started: false,
+        }
+    }
+
+    fn next(&mut self) -> io::Result<Option<&[u8]>> {
+        self.buf.copy_within(self.done..self.len, 0);
+        self.len -= self.done;
+        self.done = 0;
+        let mut searched = 0;
+        loop {
+            if self.eof {
+                if self.len == 0 {
+                    return Ok(None);
+                }
+                self.done = self.len;
+                return Ok(Some(&self.buf[..self.len]));
+            }
+            if self.len == self.buf.len() {
+                if let Some(end) = self.buf[searched..self.len]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                {
+                    self.done = searched + end + 1;
+                    return Ok(Some(&self.buf[..self.done]));
+                }
+                // No line end in the whole buffer: a very long line.
+                searched = self.len;
+                self.buf.resize((self.buf.len() * 2).max(Self::SIZE), 0);
+            }
+            match self.input.read(&mut self.buf[self.len..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+            if !self.started && (self.len >= 3 || self.eof) {
+                self.started = true;
+                if self.buf[..self.len].starts_with(b"\xEF\xBB\xBF") {
+                    self.buf.copy_within(3..self.len, 0);
+                    self.len -= 3;
+                }
+            }
+        }
+    }
+
+    /// Takes back the chunk the last [`Chunks::next`] returned.
+    fn unread(&mut self) {
+        self.done = 0;
+    }
+
+    /// What is left to read, as one reader.
+    fn into_reader(mut self) -> io::Chain<io::Cursor<Vec<u8>>, R> {
+        self.buf.truncate(self.len);
+        self.buf.drain(..self.done);
+        io::Cursor::new(self.buf).chain(self.input)
+    }
+}
+
+/// Whether a chunk needs a real CSV parser: it has quotes, or a carriage
+/// return that does not end a line.
+fn needs_csv_parser(chunk: &[u8]) -> bool {
+    chunk.contains(&b'"')
+        || (chunk.contains(&b'\r')
+            && chunk
+                .iter()
+                .enumerate()
+                .any(|(i, &b)| b == b'\r' && chunk.get(i + 1).is_some_and(|&n| n != b'\n')))
+}
+
+/// Splits a chunk without quotes into lines and fields; `line` counts
+/// lines. Blank lines are skipped, as the csv crate does.
+fn split_delimited(
+    chunk: &[u8],
+    delimiter: u8,
+    line: &mut u64,
+    bounds: &mut Vec<(usize, usize)>,
+    sink: &mut Sink<'_>,
+) -> Result<()> {
+    bounds.clear();
+    let mut line_start = 0;
+    let mut field_start = 0;
+    for (i, &b) in chunk.iter().enumerate() {
+        if b == delimiter {
+            bounds.push((field_start, i));
+            field_start = i + 1;
+        } else if b == b'\n' {
+            let end = if i > field_start && chunk[i - 1] == b'\r' {
+                i - 1
+            } else {
+                i
+            };
+            bounds.push((field_start, end));
+            end_line(chunk, line_start, line, bounds, sink)?;
+            line_start = i + 1;
+            field_start = i + 1;
+        }
+    }
+    if line_start < chunk.len() {
+        let end = chunk.len() - usize::from(chunk.ends_with(b"\r") && chunk.len() > field_start);
+        bounds.push((field_start, end));
+        end_line(chunk, line_start, line, bounds, sink)?;
+    }
+    Ok(())
+}
+
+/// Hands a split line to the sink (skipping blank lines) and clears
+/// `bounds`.
+#[inline]
+fn end_line(
+    chunk: &[u8],
+    line_start: usize,
+    line: &mut u64,
+    bounds: &mut Vec<(usize, usize)>,
+    sink: &mut Sink<'_>,
+) -> Result<()> {
+    *line += 1;
+    let blank = bounds.len() == 1
+        && bounds
+            .first()
+            .is_some_and(|&(a, b)| a == line_start && b == a);
+    let result = if blank {
+        Ok(())
+    } else {
+        sink.line(
+            *line,
+            &Split {
+                line: chunk,
+                bounds,
+            },
+        )
+    };
+    bounds.clear();
+    result
+}
+
+/// Splits a chunk into lines, and lines into fields at runs of spaces and
+/// tabs; `line` counts lines. Blank lines are skipped.
+fn split_whitespace(
+    chunk: &[u8],
+    line: &mut u64,
+    bounds: &mut Vec<(usize, usize)>,
+    sink: &mut Sink<'_>,
+) -> Result<()> {
+    for text in chunk.split_inclusive(|&b| b == b'\n') {
+        *line += 1;
+        let offset = text.as_ptr() as usize - chunk.as_ptr() as usize;
+        bounds.clear();
+        let mut start = None;
+        for (i, &b) in text.iter().enumerate() {
+            let space = matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0b' | b'\x0c');
+            match (start, space) {
+                (None, false) => start = Some(i),
+                (Some(s), true) => {
+                    bounds.push((offset + s, offset + i));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            bounds.push((offset + s, offset + text.len()));
+        }
+        if !bounds.is_empty() {
+            sink.line(
+                *line,
+                &Split {
+                    line: chunk,
+                    bounds,
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the rest of the input with the csv crate, which handles quoted
+/// fields; `before` lines were read already.
+fn read_quoted<R: Read>(input: R, delimiter: u8, before: u64, sink: &mut Sink<'_>) -> Result<()> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(input);
+    let mut record = ::csv::ByteRecord::new();
+    let mut last_line = before;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => {
+                let line = e.position().map_or(last_line + 1, |p| before + p.line());
+                return Err(read_error(line, &e));
+            }
+        }
+        last_line = record
+            .position()
+            .map_or(last_line + 1, |p| before + p.line());
+        sink.line(last_line, &record)?;
+    }
+}

@@ -1,0 +1,333 @@
+//! Turning split lines into transactions: the [`Sink`] resolves the
+//! columns on the first line, parses each field, and reads customer ids as
+//! numbers or interned strings ([`IdKind`]).
+
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap;
+
+use super::options::{Column, CsvOptions, IdKind, Role};
+use super::parse::{DateCache, parse_amount, parse_u64, trim};
+use crate::error::{Error, Result};
+use crate::model::{CustomerId, Transaction, TransactionLog};
+
+/// The fields of one line, however it was split.
+pub(super) trait Fields {
+    fn count(&self) -> usize;
+    fn field(&self, i: usize) -> &[u8];
+}
+
+/// Column indices (0-based) resolved against the header or first line.
+#[derive(Clone, Copy)]
+struct Indices {
+    customer: usize,
+    date: usize,
+    amount: usize,
+    quantity: Option<usize>,
+    category: Option<usize>,
+}
+
+/// How customer ids are being read.
+enum Ids {
+    /// Numbers so far. `strict` for [`IdKind::Numeric`]; `spellings` keeps,
+    /// under [`IdKind::Auto`], how numbers written with leading zeros were
+    /// spelled, in case the ids turn out mixed.
+    Numbers {
+        strict: bool,
+        spellings: FxHashMap<u64, Box<str>>,
+    },
+    /// Interned strings. `by_number` (under [`IdKind::Auto`] only) maps
+    /// numbers, compared by value, to their interned ids.
+    Strings {
+        by_number: Option<FxHashMap<u64, CustomerId>>,
+    },
+}
+
+/// Turns lines into transactions.
+pub(super) struct Sink<'a> {
+    options: &'a CsvOptions,
+    indices: Option<Indices>,
+    fields: usize,
+    ids: Ids,
+    /// The transactions read, moved into `log` at the end.
+    transactions: Vec<Transaction>,
+    /// Holds the interned names.
+    log: TransactionLog,
+    dates: DateCache,
+}
+
+impl<'a> Sink<'a> {
+    pub(super) fn new(options: &'a CsvOptions, capacity: usize) -> Sink<'a> {
+        let ids = match options.id_kind() {
+            IdKind::Auto | IdKind::Numeric => Ids::Numbers {
+                strict: options.id_kind() == IdKind::Numeric,
+                spellings: FxHashMap::default(),
+            },
+            IdKind::String => Ids::Strings { by_number: None },
+        };
+        Sink {
+            options,
+            indices: None,
+            fields: 0,
+            ids,
+            transactions: Vec::with_capacity(capacity),
+            log: TransactionLog::new(),
+            dates: DateCache::new(),
+        }
+    }
+
+    pub(super) fn finish(mut self) -> Result<TransactionLog> {
+        *self.log.transactions_mut() = self.transactions;
+        Ok(self.log)
+    }
+
+    fn error(&self, line: u64, role: Role, reason: String) -> Error {
+        Error::Parse {
+            line,
+            column: self
+                .options
+                .column(role)
+                .map_or_else(|| role.name().to_owned(), Column::to_string),
+            reason,
+        }
+    }
+
+    /// Resolves the columns on the first line: the header, or the first
+    /// record of a headerless file.
+    fn resolve<F: Fields>(&mut self, line: u64, fields: &F) -> Result<Indices> {
+        let n = fields.count();
+        let mut found: Vec<(Role, usize)> = Vec::with_capacity(5);
+        for (role, column) in self.options.columns() {
+            let index = match column {
+                Column::Position(p) if *p <= n => p - 1,
+                Column::Position(_) => {
+                    let reason = if self.options.has_header() {
+                        format!("the header has only {n} fields")
+                    } else {
+                        format!("the line has only {n} fields")
+                    };
+                    return Err(self.error(line, role, reason));
+                }
+                Column::Name(name) => (0..n)
+                    .find(|&i| trim(fields.field(i)) == name.trim().as_bytes())
+                    .ok_or_else(|| {
+                        self.error(
+                            line,
+                            role,
+                            format!("the header has no column {:?}", name.trim()),
+                        )
+                    })?,
+            };
+            if let Some((other, _)) = found.iter().find(|(_, i)| *i == index) {
+                return Err(self.error(
+                    line,
+                    role,
+                    format!(
+                        "field {} is both the {} and the {} column",
+                        index + 1,
+                        other.name(),
+                        role.name()
+                    ),
+                ));
+            }
+            found.push((role, index));
+        }
+        let get = |role| found.iter().find(|(r, _)| *r == role).map(|&(_, i)| i);
+        self.fields = n;
+        Ok(Indices {
+            customer: get(Role::Customer).unwrap_or(0),
+            date: get(Role::Date).unwrap_or(0),
+            amount: get(Role::Amount).unwrap_or(0),
+            quantity: get(Role::Quantity),
+            category: get(Role::Category),
+        })
+    }
+
+    /// Handles one non-blank line.
+    #[inline]
+    pub(super) fn line<F: Fields>(&mut self, line: u64, fields: &F) -> Result<()> {
+        let indices = match self.indices {
+            Some(indices) => indices,
+            None => {
+                let indices = self.resolve(line, fields)?;
+                self.indices = Some(indices);
+                if self.options.has_header() {
+                    return Ok(());
+                }
+                indices
+            }
+        };
+        if fields.count() != self.fields {
+            return Err(self.field_count(line, fields.count()));
+        }
+        let customer = self.customer(line, trim(fields.field(indices.customer)))?;
+        let date = match self.dates.get(trim(fields.field(indices.date))) {
+            Ok(date) => date,
+            Err(reason) => return Err(self.error(line, Role::Date, reason)),
+        };
+        let text = trim(fields.field(indices.amount));
+        let amount = parse_amount(text).ok_or_else(|| {
+            let reason = format!(
+                "expected a decimal amount, got {:?}",
+                String::from_utf8_lossy(text)
+            );
+            self.error(line, Role::Amount, reason)
+        })?;
+        let mut t = Transaction::new(customer, date, amount);
+        if let Some(i) = indices.quantity {
+            let text = trim(fields.field(i));
+            if !text.is_empty() {
+                let q = parse_u64(text)
+                    .and_then(|q| u32::try_from(q).ok())
+                    .filter(|&q| q >= 1)
+                    .ok_or_else(|| {
+                        let reason = format!(
+                            "expected a whole quantity of at least 1, got {:?}",
+                            String::from_utf8_lossy(text)
+                        );
+                        self.error(line, Role::Quantity, reason)
+                    })?;
+                t = t.with_quantity(q)?;
+            }
+        }
+        if let Some(i) = indices.category {
+            let text = trim(fields.field(i));
+            if !text.is_empty() {
+                let name = std::str::from_utf8(text).map_err(|_| {
+                    self.error(
+                        line,
+                        Role::Category,
+                        "the category is not valid UTF-8".into(),
+                    )
+                })?;
+                t = t.with_category(self.log.category_id(name)?);
+            }
+        }
+        self.transactions.push(t);
+        Ok(())
+    }
+
+    #[cold]
+    fn field_count(&self, line: u64, n: usize) -> Error {
+        let expected = self.fields;
+        let source = if self.options.has_header() {
+            "the header"
+        } else {
+            "the first line"
+        };
+        let reason = format!("expected {expected} fields as on {source}, found {n}");
+        // Name the first requested column that is missing, else the first
+        // field that should not be there.
+        let missing = self.indices.and_then(|ix| {
+            [
+                (Role::Customer, Some(ix.customer)),
+                (Role::Date, Some(ix.date)),
+                (Role::Amount, Some(ix.amount)),
+                (Role::Quantity, ix.quantity),
+                (Role::Category, ix.category),
+            ]
+            .into_iter()
+            .filter_map(|(role, i)| i.filter(|&i| i >= n).map(|i| (role, i)))
+            .min_by_key(|&(_, i)| i)
+        });
+        match missing {
+            Some((role, _)) => self.error(line, role, reason),
+            None => Error::Parse {
+                line,
+                column: (n.min(expected) + 1).to_string(),
+                reason,
+            },
+        }
+    }
+
+    #[inline]
+    fn customer(&mut self, line: u64, text: &[u8]) -> Result<CustomerId> {
+        if text.is_empty() {
+            return Err(self.error(line, Role::Customer, "the customer id is empty".into()));
+        }
+        if let Ids::Numbers { strict, spellings } = &mut self.ids {
+            if let Some(n) = parse_u64(text) {
+                if !*strict && text.len() > 1 && text[0] == b'0' && !spellings.contains_key(&n) {
+                    // All ASCII digits, so valid UTF-8.
+                    let spelling = String::from_utf8_lossy(text).into();
+                    spellings.insert(n, spelling);
+                }
+                return Ok(CustomerId::new(n));
+            }
+            if *strict {
+                let reason = format!(
+                    "expected a numeric customer id (digits, at most {}), got {:?}",
+                    u64::MAX,
+                    String::from_utf8_lossy(text)
+                );
+                return Err(self.error(line, Role::Customer, reason));
+            }
+            self.switch_to_strings()?;
+        }
+        // Strings from here on (`switch_to_strings` never leaves numbers).
+        let by_number = match &mut self.ids {
+            Ids::Strings { by_number } => by_number.as_mut(),
+            Ids::Numbers { .. } => None,
+        };
+        if let (Some(map), Some(n)) = (by_number, parse_u64(text)) {
+            if let Some(&id) = map.get(&n) {
+                return Ok(id);
+            }
+            let label = String::from_utf8_lossy(text);
+            let id = self.log.customer_id(&label)?;
+            map.insert(n, id);
+            return Ok(id);
+        }
+        match std::str::from_utf8(text) {
+            Ok(name) => self.log.customer_id(name),
+            Err(_) => Err(self.error(
+                line,
+                Role::Customer,
+                "the customer id is not valid UTF-8".into(),
+            )),
+        }
+    }
+
+    /// Under [`IdKind::Auto`], on the first id that is not a number:
+    /// re-maps the numeric ids read so far to interned names, in order of
+    /// first appearance.
+    #[cold]
+    fn switch_to_strings(&mut self) -> Result<()> {
+        let spellings = match std::mem::replace(&mut self.ids, Ids::Strings { by_number: None }) {
+            Ids::Numbers { spellings, .. } => spellings,
+            strings => {
+                self.ids = strings;
+                return Ok(());
+            }
+        };
+        let mut by_number: FxHashMap<u64, CustomerId> = FxHashMap::default();
+        let numeric = std::mem::take(&mut self.transactions);
+        self.transactions.reserve(numeric.capacity());
+        for t in numeric {
+            let n = t.customer().get();
+            let id = match by_number.get(&n) {
+                Some(&id) => id,
+                None => {
+                    let label = spellings
+                        .get(&n)
+                        .map_or_else(|| Cow::Owned(n.to_string()), |s| Cow::Borrowed(&**s));
+                    let id = self.log.customer_id(&label)?;
+                    by_number.insert(n, id);
+                    id
+                }
+            };
+            let mut moved = Transaction::new(id, t.date(), t.amount());
+            if let Some(q) = t.quantity() {
+                moved = moved.with_quantity(q)?;
+            }
+            if let Some(c) = t.category() {
+                moved = moved.with_category(c);
+            }
+            self.transactions.push(moved);
+        }
+        self.ids = Ids::Strings {
+            by_number: Some(by_number),
+        };
+        Ok(())
+    }
+}

@@ -1,0 +1,265 @@
+//! Writing summaries as CSV: [`write_summary`], [`write_holdout_only`] and
+//! their column names, with the rows sorted and labelled by customer.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use super::row::Row;
+use crate::model::{CustomerId, TransactionLog};
+use crate::summary::Summary;
+
+/// The columns [`write_summary`] writes, in order.
+pub const SUMMARY_COLUMNS: [&str; 12] = [
+    "customer_id",
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "purchases",
+    "transactions",
+    "first_purchase",
+    "last_purchase",
+    "total_spend",
+    "mean_spend",
+    "categories",
+];
+
+/// The columns [`write_summary`] adds when the summary has a holdout period.
+pub const HOLDOUT_COLUMNS: [&str; 3] =
+    ["holdout_purchases", "holdout_transactions", "holdout_spend"];
+
+/// The columns [`write_holdout_only`] writes, in order.
+pub const HOLDOUT_ONLY_COLUMNS: [&str; 5] = [
+    "customer_id",
+    "first_purchase",
+    "holdout_purchases",
+    "holdout_transactions",
+    "holdout_spend",
+];
+
+/// Writes a summary as CSV: a header, then one row per customer.
+///
+/// The first five columns are those of Python lifetimes'
+/// `summary_data_from_transaction_data` (which, with `freq='D'`, match a
+/// summary in days with [`Grouping::Day`](crate::Grouping::Day)):
+///
+/// ```text
+/// customer_id     the customer's name in `log`, or its number
+/// frequency       x                               CustomerSummary::frequency
+/// recency         t_x, first to last purchase     CustomerSummary::t_x   (lifetimes' name;
+///                                                 not RFM recency, which is T - t_x)
+/// T               age, first purchase to the end  CustomerSummary::age
+/// monetary_value  zbar, mean repeat purchase      CustomerSummary::zbar
+/// purchases, transactions, first_purchase, last_purchase, total_spend, mean_spend,
+/// categories      as the CustomerSummary methods of those names
+/// holdout_purchases, holdout_transactions, holdout_spend
+///                 only when the summary has a holdout end
+/// ```
+///
+/// Rows are sorted by customer: by number for numeric ids, by name (byte
+/// order) when `log` has customer names. Times are written in Rust's
+/// shortest round-trip form (`272`, `30.428571428571427`); money exactly as
+/// [`Decimal`] displays it (`22.345`, `3.3333333333333333333333333333`).
+/// Names containing a comma, quote or line break are quoted. Output is
+/// buffered here; there is no need to wrap `writer` in a [`BufWriter`](std::io::BufWriter).
+///
+/// # Errors
+/// Any error of `writer` (for example [`io::ErrorKind::BrokenPipe`]).
+///
+/// # Example
+/// ```
+/// use customer_value::{Date, Decimal, Summarizer, TransactionLog};
+///
+/// let mut log = TransactionLog::new();
+/// let day = |s| Date::parse(s);
+/// log.push_named("zoe", day("2024-01-01")?, Decimal::new(10, 0), None)?;
+/// log.push_named("amy", day("2024-01-05")?, Decimal::new(7, 0), None)?;
+/// log.push_named("zoe", day("2024-01-11")?, Decimal::new(25, 0), None)?;
+/// let summary = Summarizer::builder(day("2024-01-31")?).build()?.summarize(log.transactions())?;
+///
+/// let mut out = Vec::new();
+/// customer_value::csv::write_summary(&mut out, &summary, &log)?;
+/// let text = String::from_utf8(out)?;
+/// let rows: Vec<&str> = text.lines().skip(1).collect();
+/// assert_eq!(rows, [
+///     "amy,0,0,26,0,1,1,2024-01-05,2024-01-05,7,7,0",
+///     "zoe,1,10,30,25,2,2,2024-01-01,2024-01-11,35,17.50,0",
+/// ]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// [`Decimal`]: crate::Decimal
+pub fn write_summary<W: Write>(
+    writer: W,
+    summary: &Summary,
+    log: &TransactionLog,
+) -> io::Result<()> {
+    let holdout = summary.summarizer().holdout_end().is_some();
+    let rows = summary.customers();
+    let order = sorted(rows.len(), |i| rows[i].customer(), log);
+    let mut out = Output::new(writer);
+    let mut header = SUMMARY_COLUMNS.join(",");
+    if holdout {
+        header.push(',');
+        header.push_str(&HOLDOUT_COLUMNS.join(","));
+    }
+    header.push('\n');
+    out.buf.extend_from_slice(header.as_bytes());
+    let mut row = Row::new();
+    for (i, label) in order {
+        let c = &rows[i];
+        row.clear();
+        if label.is_none() {
+            row.u64(c.customer().get());
+        }
+        row.field_u64(u64::from(c.frequency()));
+        row.field_f64(c.t_x());
+        row.field_f64(c.age());
+        row.field_decimal(c.zbar());
+        row.field_u64(u64::from(c.purchases()));
+        row.field_u64(u64::from(c.transactions()));
+        row.field_date(c.first_purchase());
+        row.field_date(c.last_purchase());
+        row.field_decimal(c.total_spend());
+        row.field_decimal(c.mean_spend());
+        row.field_u64(u64::from(c.categories()));
+        if holdout {
+            let h = c.holdout().copied().unwrap_or_default();
+            row.field_u64(u64::from(h.purchases()));
+            row.field_u64(u64::from(h.transactions()));
+            row.field_decimal(h.spend());
+        }
+        row.byte(b'\n');
+        out.row(label.as_deref(), &row)?;
+    }
+    out.finish()
+}
+
+/// Writes the customers whose first purchase is in the holdout period
+/// ([`Summary::holdout_only`]) as CSV, with the columns
+/// `customer_id,first_purchase,holdout_purchases,holdout_transactions,holdout_spend`,
+/// sorted and labelled as in [`write_summary`].
+///
+/// # Errors
+/// Any error of `writer`.
+///
+/// # Example
+/// ```
+/// use customer_value::{CustomerId, Date, Decimal, Summarizer, Transaction, TransactionLog};
+///
+/// let day = |s| Date::parse(s);
+/// let log = TransactionLog::from_transactions(vec![
+///     Transaction::new(CustomerId::new(1), day("2024-01-01")?, Decimal::new(10, 0)),
+///     Transaction::new(CustomerId::new(2), day("2024-02-10")?, Decimal::new(4, 0)),
+/// ]);
+/// let summary = Summarizer::builder(day("2024-01-31")?)
+///     .holdout_end(day("2024-02-29")?)
+///     .build()?
+///     .summarize(log.transactions())?;
+/// let mut out = Vec::new();
+/// customer_value::csv::write_holdout_only(&mut out, &summary, &log)?;
+/// assert_eq!(String::from_utf8(out)?.lines().nth(1), Some("2,2024-02-10,1,1,4"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_holdout_only<W: Write>(
+    writer: W,
+    summary: &Summary,
+    log: &TransactionLog,
+) -> io::Result<()> {
+    let rows = summary.holdout_only();
+    let order = sorted(rows.len(), |i| rows[i].customer(), log);
+    let mut out = Output::new(writer);
+    out.buf
+        .extend_from_slice(HOLDOUT_ONLY_COLUMNS.join(",").as_bytes());
+    out.buf.push(b'\n');
+    let mut row = Row::new();
+    for (i, label) in order {
+        let c = &rows[i];
+        let a = c.activity();
+        row.clear();
+        if label.is_none() {
+            row.u64(c.customer().get());
+        }
+        row.field_date(c.first_purchase());
+        row.field_u64(u64::from(a.purchases()));
+        row.field_u64(u64::from(a.transactions()));
+        row.field_decimal(a.spend());
+        row.byte(b'\n');
+        out.row(label.as_deref(), &row)?;
+    }
+    out.finish()
+}
+
+/// A writer's output buffer, filled row by row and written in large
+/// blocks.
+struct Output<W: Write> {
+    writer: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> Output<W> {
+    const BLOCK: usize = 1 << 16;
+
+    fn new(writer: W) -> Output<W> {
+        Output {
+            writer,
+            buf: Vec::with_capacity(Self::BLOCK + 4096),
+        }
+    }
+
+    /// Appends a row: the customer's name if it has one, then `rest`.
+    #[inline]
+    fn row(&mut self, label: Option<&str>, rest: &Row) -> io::Result<()> {
+        if let Some(name) = label {
+            push_label(&mut self.buf, name);
+        }
+        self.buf.extend_from_slice(rest.as_bytes());
+        if self.buf.len() >= Self::BLOCK {
+            self.writer.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        self.writer.write_all(&self.buf)?;
+        self.writer.flush()
+    }
+}
+
+/// Row order for writing, with each row's name when the log has names:
+/// by id for numeric logs (rows come sorted by id), by name otherwise.
+fn sorted<'l>(
+    len: usize,
+    customer: impl Fn(usize) -> CustomerId,
+    log: &'l TransactionLog,
+) -> Vec<(usize, Option<Cow<'l, str>>)> {
+    if log.customer_names().is_empty() {
+        return (0..len).map(|i| (i, None)).collect();
+    }
+    let mut order: Vec<_> = (0..len)
+        .map(|i| (i, Some(log.customer_label(customer(i)))))
+        .collect();
+    order.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    order
+}
+
+/// A name as a CSV field: quoted when it holds a comma, quote or line
+/// break.
+fn push_label(out: &mut Vec<u8>, name: &str) {
+    if name
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        out.push(b'"');
+        for b in name.bytes() {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(name.as_bytes());
+    }
+}
