@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use customer_value::csv::{
-    Column, CsvOptions, Delimiter, IdKind, write_holdout_only, write_summary,
+    Column, CsvOptions, CsvOptionsBuilder, Delimiter, IdKind, write_holdout_only, write_summary,
 };
 use customer_value::{Date, Error, Grouping, RefundPolicy, Summarizer, TimeUnit, TransactionLog};
 use lexopt::prelude::*;
@@ -240,69 +240,54 @@ fn create(path: &Path) -> io::Result<File> {
 
 /// The options that say how to read a transaction log, shared by every
 /// subcommand that reads one.
-#[derive(Default)]
 struct LogArgs {
     input: Option<PathBuf>,
-    delimiter: Option<Delimiter>,
-    no_header: bool,
-    customer: Option<Column>,
-    date: Option<Column>,
-    amount: Option<Column>,
-    quantity: Option<Column>,
-    category: Option<Column>,
-    id_kind: IdKind,
+    csv: CsvOptionsBuilder,
+}
+
+impl Default for LogArgs {
+    fn default() -> LogArgs {
+        LogArgs {
+            input: None,
+            csv: CsvOptions::builder(),
+        }
+    }
 }
 
 impl LogArgs {
     /// Takes the option `--name` if it is a log option; any other option
     /// is a usage error.
     fn take(&mut self, name: &str, parser: &mut lexopt::Parser) -> Result<(), Failure> {
-        match name {
-            "input" => self.input = Some(parser.value()?.into()),
-            "delimiter" => self.delimiter = Some(parse_value(parser, name, parse_delimiter)?),
-            "no-header" => self.no_header = true,
+        let csv = self.csv.clone();
+        self.csv = match name {
+            "input" => {
+                self.input = Some(parser.value()?.into());
+                csv
+            }
+            "delimiter" => csv.delimiter(parse_value(parser, name, parse_delimiter)?),
+            "no-header" => csv.header(false),
             "columns" => {
                 let [c, d, a] = parse_value(parser, name, parse_columns)?;
-                self.customer = Some(Column::Position(c));
-                self.date = Some(Column::Position(d));
-                self.amount = Some(Column::Position(a));
+                csv.customer_column(Column::Position(c))
+                    .date_column(Column::Position(d))
+                    .amount_column(Column::Position(a))
             }
-            "customer-column" => self.customer = Some(parse_value(parser, name, parse_column)?),
-            "date-column" => self.date = Some(parse_value(parser, name, parse_column)?),
-            "amount-column" => self.amount = Some(parse_value(parser, name, parse_column)?),
-            "quantity-column" => self.quantity = Some(parse_value(parser, name, parse_column)?),
-            "category-column" => self.category = Some(parse_value(parser, name, parse_column)?),
-            "id-kind" => self.id_kind = parse_value(parser, name, parse_id_kind)?,
+            "customer-column" => csv.customer_column(parse_value(parser, name, parse_column)?),
+            "date-column" => csv.date_column(parse_value(parser, name, parse_column)?),
+            "amount-column" => csv.amount_column(parse_value(parser, name, parse_column)?),
+            "quantity-column" => csv.quantity_column(parse_value(parser, name, parse_column)?),
+            "category-column" => csv.category_column(parse_value(parser, name, parse_column)?),
+            "id-kind" => csv.id_kind(parse_value(parser, name, parse_id_kind)?),
             _ => return Err(Failure::Usage(format!("invalid option '--{name}'"))),
-        }
+        };
         Ok(())
     }
 
     fn options(&self) -> Result<CsvOptions, Failure> {
-        let mut builder = CsvOptions::builder()
-            .delimiter(self.delimiter.unwrap_or_default())
-            .header(!self.no_header)
-            .id_kind(self.id_kind);
-        let columns = [
-            (&self.customer, "customer"),
-            (&self.date, "date"),
-            (&self.amount, "amount"),
-            (&self.quantity, "quantity"),
-            (&self.category, "category"),
-        ];
-        for (column, role) in columns {
-            let Some(column) = column.clone() else {
-                continue;
-            };
-            builder = match role {
-                "customer" => builder.customer_column(column),
-                "date" => builder.date_column(column),
-                "amount" => builder.amount_column(column),
-                "quantity" => builder.quantity_column(column),
-                _ => builder.category_column(column),
-            };
-        }
-        builder.build().map_err(|e| Failure::Usage(e.to_string()))
+        self.csv
+            .clone()
+            .build()
+            .map_err(|e| Failure::Usage(e.to_string()))
     }
 
     /// Reads the log named by `--input`.

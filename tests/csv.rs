@@ -53,6 +53,20 @@ fn parse_error(result: Result<TransactionLog, Error>) -> (u64, String, String) {
     }
 }
 
+/// CDNOW's layout: whitespace runs, no header, `master_id sample_id date
+/// cds dollars`.
+fn cdnow_options() -> CsvOptions {
+    CsvOptions::builder()
+        .delimiter(Delimiter::Whitespace)
+        .header(false)
+        .customer_column(Column::Position(2))
+        .date_column(Column::Position(3))
+        .amount_column(Column::Position(5))
+        .quantity_column(Column::Position(4))
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn comma_with_header() {
     let log = default_read(
@@ -134,15 +148,7 @@ fn headerless_with_positions() {
 
 #[test]
 fn whitespace_runs_like_cdnow() {
-    let options = CsvOptions::builder()
-        .delimiter(Delimiter::Whitespace)
-        .header(false)
-        .customer_column(Column::Position(2))
-        .date_column(Column::Position(3))
-        .amount_column(Column::Position(5))
-        .quantity_column(Column::Position(4))
-        .build()
-        .unwrap();
+    let options = cdnow_options();
     let text = " 00004 0001 19970101  2   29.33\r\n\
                 \t00004\t0001 19970118 \t 2   29.73\r\n\
                 \r\n\
@@ -538,15 +544,7 @@ fn cdnow_round_trip_matches_lifetimes() {
     let Some(data) = crate::support::data_dir() else {
         return;
     };
-    let options = CsvOptions::builder()
-        .delimiter(Delimiter::Whitespace)
-        .header(false)
-        .customer_column(Column::Position(2))
-        .date_column(Column::Position(3))
-        .amount_column(Column::Position(5))
-        .quantity_column(Column::Position(4))
-        .build()
-        .unwrap();
+    let options = cdnow_options();
     let log = options
         .read_path(data.join("cdnow/CDNOW_sample.txt"))
         .unwrap();
