@@ -579,6 +579,7 @@ fn cents(value: f64) -> Decimal {
 
 /// The output of [`Simulation::run`]: the log and the truth behind it.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SimulatedLog {
     transactions: Vec<Transaction>,
     customers: Vec<LatentCustomer>,

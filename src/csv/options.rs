@@ -8,6 +8,8 @@ use crate::error::{Error, Result};
 
 /// How the fields of a line are separated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Delimiter {
     /// One ASCII byte, such as `b','`, `b';'` or `b'\t'`. Fields may be
     /// quoted with `"` as in RFC 4180 (a quote inside a quoted field is
@@ -29,6 +31,8 @@ impl Default for Delimiter {
 /// A column of the input: by its header name, or by its 1-based position
 /// (the only way in a file without a header).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Column {
     /// The column whose header is this name (compared exactly, after
     /// trimming spaces around the header field).
@@ -68,6 +72,8 @@ impl fmt::Display for Column {
 
 /// How customer ids are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum IdKind {
     /// Numbers when every id in the file is a number (ASCII digits that fit
     /// a `u64`: `"0001"` is customer 1), strings otherwise (the default).
@@ -131,7 +137,15 @@ const DEFAULT_NAMES: [&str; 3] = ["customer_id", "date", "amount"];
 /// [`Date::parse`]: crate::Date::parse
 /// [`Decimal`]: crate::Decimal
 /// [category names]: crate::TransactionLog::category_names
+///
+/// Serialises as its builder's fields; deserialising checks them like
+/// [`CsvOptionsBuilder::build`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "CsvOptionsBuilder", into = "CsvOptionsBuilder")
+)]
 pub struct CsvOptions {
     delimiter: Delimiter,
     header: bool,
@@ -161,6 +175,8 @@ impl Default for CsvOptions {
 /// Options for [`CsvOptions`]: chained setters, then one
 /// [`build`](CsvOptionsBuilder::build) that checks them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct CsvOptionsBuilder {
     delimiter: Delimiter,
     header: bool,
@@ -356,6 +372,28 @@ impl CsvOptionsBuilder {
     }
 }
 
+impl Default for CsvOptionsBuilder {
+    /// The defaults of [`CsvOptions::builder`].
+    fn default() -> CsvOptionsBuilder {
+        CsvOptions::builder()
+    }
+}
+
+impl From<CsvOptions> for CsvOptionsBuilder {
+    fn from(o: CsvOptions) -> CsvOptionsBuilder {
+        CsvOptionsBuilder {
+            delimiter: o.delimiter,
+            header: o.header,
+            customer: Some(o.customer),
+            date: Some(o.date),
+            amount: Some(o.amount),
+            quantity: o.quantity,
+            category: o.category,
+            id_kind: o.id_kind,
+        }
+    }
+}
+
 impl TryFrom<CsvOptionsBuilder> for CsvOptions {
     type Error = Error;
     fn try_from(b: CsvOptionsBuilder) -> Result<CsvOptions> {
@@ -446,5 +484,28 @@ mod tests {
         ));
         assert_eq!(Column::Position(4).to_string(), "4");
         assert_eq!(Column::name("amount").to_string(), "amount");
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_round_trip_and_validation() {
+        let options = CsvOptions::builder()
+            .delimiter(Delimiter::Whitespace)
+            .header(false)
+            .customer_column(Column::Position(2))
+            .date_column(Column::Position(3))
+            .amount_column(Column::Position(5))
+            .id_kind(IdKind::String)
+            .build()
+            .unwrap();
+        let json = serde_json::to_string(&options).unwrap();
+        assert_eq!(serde_json::from_str::<CsvOptions>(&json).unwrap(), options);
+        let defaults: CsvOptions = serde_json::from_str("{}").unwrap();
+        assert_eq!(defaults, CsvOptions::default());
+        // Position 0 and a named column without a header are rejected.
+        let zero = r#"{"header":false,"customer":{"position":0}}"#;
+        assert!(serde_json::from_str::<CsvOptions>(zero).is_err());
+        let named = r#"{"header":false,"customer":{"name":"id"}}"#;
+        assert!(serde_json::from_str::<CsvOptions>(named).is_err());
     }
 }
