@@ -3,10 +3,11 @@
 //! What makes it fast (keep it so): amounts become fixed-point integers at
 //! the log's largest scale, so sums are integer adds; customers are mapped
 //! to dense slots (directly when ids are dense, through one hash lookup per
-//! transaction otherwise); a counting sort groups each customer's
-//! transactions into one contiguous run of 16-byte records; each short run
-//! is sorted by date and walked once. No allocation happens per customer
-//! unless the log has categories.
+//! transaction otherwise); a counting sort in two cache-friendly passes
+//! (into at most 256 buckets of slots, then per bucket into per-customer
+//! runs of 16-byte records) groups each customer's transactions; each short
+//! run is sorted by date and walked once, and the passes run on all cores.
+//! No allocation happens per customer unless the log has categories.
 
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;

@@ -240,14 +240,21 @@ impl Summarizer {
     }
 
     /// Time between two days in the summary's unit.
-    #[inline]
     pub(crate) fn elapsed(&self, from: Date, to: Date) -> f64 {
+        self.elapsed_keys(
+            self.occasion_key(from.days_since_epoch()),
+            self.occasion_key(to.days_since_epoch()),
+        )
+    }
+
+    /// Time between two occasion keys in the summary's unit: whole periods
+    /// with [`Grouping::Period`], days divided by the unit's length
+    /// otherwise.
+    #[inline]
+    pub(crate) fn elapsed_keys(&self, from: i32, to: i32) -> f64 {
         match self.grouping {
-            Grouping::Period => f64::from(
-                self.occasion_key(to.days_since_epoch())
-                    - self.occasion_key(from.days_since_epoch()),
-            ),
-            Grouping::Day | Grouping::Transaction => self.unit.periods(to.days_since(from)),
+            Grouping::Period => f64::from(to - from),
+            Grouping::Day | Grouping::Transaction => self.unit.periods(to - from),
         }
     }
 }

@@ -4,14 +4,14 @@ use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
 use crate::model::{CustomerId, Date, TimeUnit};
-use crate::summary::{Grouping, Summarizer};
+use crate::summary::Summarizer;
 
 /// One customer's purchase history condensed to the numbers every scorer
 /// reads: the `(x, t_x, T)` of the buy-till-you-die models, RFM's recency,
 /// frequency and monetary inputs, and holdout activity.
 ///
 /// # Definitions
-/// With purchases grouped into occasions (see [`Grouping`]) and times in
+/// With purchases grouped into occasions (see [`Grouping`](crate::Grouping)) and times in
 /// the summariser's [`TimeUnit`], counted from the first purchase:
 ///
 /// ```text
@@ -403,7 +403,3 @@ impl TryFrom<CustomerSummaryRecord> for CustomerSummary {
         Ok(c)
     }
 }
-
-/// How a [`Grouping::Period`] summary's times relate to dates, for docs.
-#[allow(dead_code)]
-const _: Grouping = Grouping::Period;

@@ -272,16 +272,6 @@ pub(crate) fn finish_customer(s: &Summarizer, state: CustomerState) -> Result<Ro
     })
 }
 
-impl Summarizer {
-    /// Time between two occasion keys in the summary's unit.
-    pub(crate) fn elapsed_keys(&self, from: i32, to: i32) -> f64 {
-        match self.grouping {
-            Grouping::Period => f64::from(to - from),
-            Grouping::Day | Grouping::Transaction => self.unit.periods(to - from),
-        }
-    }
-}
-
 /// A netted occasion at a window's edge must not end up negative.
 fn check_edges(s: &Summarizer, customer: CustomerId, span: &Span) -> Result<()> {
     for o in [span.first, span.last] {
