@@ -154,13 +154,11 @@ impl PartialSummary {
                 (Some(x), Some(y)) => match x.customer.cmp(&y.customer) {
                     std::cmp::Ordering::Less => a.next(),
                     std::cmp::Ordering::Greater => b.next(),
-                    std::cmp::Ordering::Equal => {
-                        let (x, y) = (a.next(), b.next());
-                        match (x, y) {
-                            (Some(x), Some(y)) => Some(merge_customer(&s, x, y)?),
-                            _ => unreachable!("both sides were peeked"),
-                        }
-                    }
+                    std::cmp::Ordering::Equal => a
+                        .next()
+                        .zip(b.next())
+                        .map(|(x, y)| merge_customer(&s, x, y))
+                        .transpose()?,
                 },
             };
             out.extend(next);
