@@ -118,7 +118,12 @@
 
 mod error;
 mod model;
+mod score;
 mod summary;
+
+pub mod clv;
+pub mod differentiate;
+pub mod rfm;
 
 #[cfg(feature = "csv")]
 pub mod csv;
@@ -131,6 +136,7 @@ pub use model::{
     Transaction, TransactionLog,
 };
 pub use rust_decimal::Decimal;
+pub use score::{Fit, Keyed, Scored, Scorer};
 pub use summary::{
     CustomerSummary, Excluded, Grouping, HoldoutActivity, HoldoutOnlyCustomer, PartialSummary,
     RefundPolicy, Summarizer, SummarizerBuilder, Summary,

@@ -1,0 +1,2 @@
+//! Criterion benches for clv (being written).
+fn main() {}

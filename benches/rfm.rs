@@ -1,0 +1,2 @@
+//! Criterion benches for rfm (being written).
+fn main() {}

@@ -1,0 +1,1 @@
+//! Discounted CLV and customer equity (placeholder; being written).

@@ -1,0 +1,1 @@
+//! IDIC differentiation (placeholder; being written).

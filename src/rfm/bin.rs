@@ -1,0 +1,1 @@
+//! RFM binning (placeholder; being written).

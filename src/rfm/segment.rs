@@ -1,0 +1,1 @@
+//! RFM segments (placeholder; being written).

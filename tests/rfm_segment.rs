@@ -1,0 +1,1 @@
+//! Integration tests for rfm_segment (being written).
