@@ -118,6 +118,7 @@
 
 mod error;
 mod model;
+mod order;
 mod score;
 mod summary;
 

@@ -1,0 +1,2 @@
+//! Criterion benches for rfm segments (being written).
+fn main() {}
