@@ -651,3 +651,68 @@ proptest! {
         prop_assert_eq!(names.len(), ids.len());
     }
 }
+
+/// `read_summary` gives back exactly the rows `write_summary` wrote: CDNOW
+/// in weeks with a holdout (fractional t_x and T, 28-digit means).
+#[test]
+fn summary_csv_round_trip_on_cdnow_weeks_with_holdout() {
+    let Some(data) = crate::support::data_dir() else {
+        return;
+    };
+    let log = cdnow_options()
+        .read_path(data.join("cdnow/CDNOW_sample.txt"))
+        .unwrap();
+    let summary = Summarizer::builder(day("1997-09-30"))
+        .unit(TimeUnit::WEEK)
+        .holdout_end(day("1998-06-30"))
+        .build()
+        .unwrap()
+        .summarize(log.transactions())
+        .unwrap();
+    let mut out = Vec::new();
+    write_summary(&mut out, &summary, &log).unwrap();
+    let table = customer_value::csv::read_summary(out.as_slice()).unwrap();
+    assert_eq!(table.len(), 2357);
+    assert_eq!(table.customers(), summary.customers());
+}
+
+#[test]
+fn summary_csv_with_string_ids_and_columns_in_any_order() {
+    let text = "\
+T,customer_id,frequency,recency,monetary_value,purchases,transactions,first_purchase,last_purchase,total_spend,extra
+28,ann,1,7,40.50,2,2,2024-01-03,2024-01-10,50.50,x
+26,bo,0,0,0,1,1,2024-01-05,2024-01-05,5,y
+";
+    let table = customer_value::csv::read_summary(text.as_bytes()).unwrap();
+    assert_eq!(table.len(), 2);
+    let ann = &table.customers()[0];
+    assert_eq!(table.customer_label(ann.customer()), "ann");
+    assert_eq!((ann.frequency(), ann.t_x(), ann.age()), (1, 7.0, 28.0));
+    assert_eq!(ann.repeat_spend(), dec("40.50"));
+    assert_eq!(ann.mean_spend(), dec("25.25"));
+    assert_eq!(table.customer_label(table.customers()[1].customer()), "bo");
+}
+
+#[test]
+fn summary_csv_errors_name_line_and_column() {
+    let header = "customer_id,frequency,recency,T,monetary_value,purchases,transactions,first_purchase,last_purchase,total_spend\n";
+    let read = |rows: &str| customer_value::csv::read_summary(format!("{header}{rows}").as_bytes());
+    // Missing column.
+    let err =
+        customer_value::csv::read_summary("customer_id,frequency\n1,0\n".as_bytes()).unwrap_err();
+    assert!(matches!(err, Error::Parse { line: 1, ref column, .. } if column == "recency"));
+    // Not a number.
+    let err = read("1,0,0,x,0,1,1,2024-01-01,2024-01-01,5\n").unwrap_err();
+    assert!(matches!(err, Error::Parse { line: 2, ref column, .. } if column == "T"));
+    // purchases must be frequency + 1.
+    let err =
+        read("1,0,0,3,0,1,1,2024-01-01,2024-01-01,5\n2,1,1,3,4,3,2,2024-01-01,2024-01-02,9\n")
+            .unwrap_err();
+    assert!(matches!(err, Error::Parse { line: 3, ref column, .. } if column == "purchases"));
+    // t_x > T.
+    let err = read("1,1,4,3,4,2,2,2024-01-01,2024-01-05,9\n").unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
+    // zbar that does not match the totals.
+    let err = read("1,1,1,3,7,2,2,2024-01-01,2024-01-02,5\n").unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
+}

@@ -76,9 +76,11 @@ mod parse;
 mod read;
 mod row;
 mod sink;
+mod summary;
 mod write;
 
 pub use options::{Column, CsvOptions, CsvOptionsBuilder, Delimiter, IdKind};
+pub use summary::{SummaryTable, read_summary, read_summary_path};
 pub use write::{
     HOLDOUT_COLUMNS, HOLDOUT_ONLY_COLUMNS, SUMMARY_COLUMNS, write_holdout_only, write_summary,
 };

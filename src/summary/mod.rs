@@ -10,5 +10,7 @@ mod result;
 mod state;
 
 pub use options::{Grouping, RefundPolicy, Summarizer, SummarizerBuilder};
+#[cfg(feature = "csv")]
+pub(crate) use result::SummaryParts;
 pub use result::{CustomerSummary, Excluded, HoldoutActivity, HoldoutOnlyCustomer, Summary};
 pub use state::PartialSummary;

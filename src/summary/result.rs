@@ -354,6 +354,49 @@ impl From<CustomerSummary> for CustomerSummaryRecord {
 impl TryFrom<CustomerSummaryRecord> for CustomerSummary {
     type Error = Error;
     fn try_from(r: CustomerSummaryRecord) -> Result<CustomerSummary> {
+        CustomerSummary::from_parts(SummaryParts {
+            customer: r.customer,
+            frequency: r.frequency,
+            transactions: r.transactions,
+            first_purchase: r.first_purchase,
+            last_purchase: r.last_purchase,
+            t_x: r.t_x,
+            age: r.age,
+            recency: Some(r.recency),
+            total_spend: r.total_spend,
+            repeat_spend: r.repeat_spend,
+            mean_spend: Some(r.mean_spend),
+            zbar: Some(r.zbar),
+            categories: r.categories,
+            holdout: r.holdout,
+        })
+    }
+}
+
+/// Every figure of a [`CustomerSummary`] as read from outside (serde, CSV),
+/// with the derived ones optional: given ones are checked against the totals.
+#[cfg_attr(not(any(feature = "serde", feature = "csv")), allow(dead_code))]
+pub(crate) struct SummaryParts {
+    pub(crate) customer: CustomerId,
+    pub(crate) frequency: u32,
+    pub(crate) transactions: u32,
+    pub(crate) first_purchase: Date,
+    pub(crate) last_purchase: Date,
+    pub(crate) t_x: f64,
+    pub(crate) age: f64,
+    pub(crate) recency: Option<f64>,
+    pub(crate) total_spend: Decimal,
+    pub(crate) repeat_spend: Decimal,
+    pub(crate) mean_spend: Option<Decimal>,
+    pub(crate) zbar: Option<Decimal>,
+    pub(crate) categories: u32,
+    pub(crate) holdout: Option<HoldoutActivity>,
+}
+
+#[cfg_attr(not(any(feature = "serde", feature = "csv")), allow(dead_code))]
+impl CustomerSummary {
+    /// Checks figures read from outside for consistency and builds the row.
+    pub(crate) fn from_parts(r: SummaryParts) -> Result<CustomerSummary> {
         let bad = |reason: String| Error::InvalidValue {
             what: "customer summary",
             reason: format!("customer {}: {reason}", r.customer),
@@ -364,11 +407,13 @@ impl TryFrom<CustomerSummaryRecord> for CustomerSummary {
                 r.t_x, r.age
             )));
         }
-        if !((r.age - r.t_x) - r.recency)
-            .abs()
-            .le(&(1e-9 * r.age.max(1.0)))
-        {
-            return Err(bad(format!("recency {} is not T - t_x", r.recency)));
+        if let Some(recency) = r.recency {
+            if !((r.age - r.t_x) - recency)
+                .abs()
+                .le(&(1e-9 * r.age.max(1.0)))
+            {
+                return Err(bad(format!("recency {recency} is not T - t_x")));
+            }
         }
         if r.first_purchase > r.last_purchase {
             return Err(bad("first purchase after last purchase".into()));
@@ -397,7 +442,9 @@ impl TryFrom<CustomerSummaryRecord> for CustomerSummary {
             categories: r.categories,
             holdout: r.holdout,
         };
-        if c.mean_spend() != r.mean_spend || c.zbar() != r.zbar {
+        if r.mean_spend.is_some_and(|m| m != c.mean_spend())
+            || r.zbar.is_some_and(|z| z != c.zbar())
+        {
             return Err(bad("mean spend or zbar disagrees with the totals".into()));
         }
         Ok(c)
