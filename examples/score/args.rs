@@ -1,0 +1,442 @@
+//! Options shared by the subcommands: how to read a transaction log, how to
+//! summarise it, or a summary CSV to read instead, and the value parsers.
+
+use std::borrow::Cow;
+use std::ffi::OsString;
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use customer_value::csv::{
+    Column, CsvOptions, CsvOptionsBuilder, Delimiter, IdKind, SummaryTable, read_summary_path,
+};
+use customer_value::{
+    CustomerId, CustomerSummary, Date, Decimal, Error, Grouping, RefundPolicy, Summarizer, Summary,
+    TimeUnit, TransactionLog,
+};
+
+use crate::Failure;
+
+pub const LOG_USAGE: &str = "\
+Log options:
+  -i, --input FILE             the transaction log (CSV)
+      --delimiter D            one character (default ','), 'tab', or 'whitespace' (runs of
+                               spaces and tabs, as in CDNOW's file)
+      --no-header              the file has no header line (give columns by position)
+      --columns C,D,A          1-based positions of the customer, date and amount columns
+      --customer-column COL    customer id column: header name or 1-based position
+                               (default customer_id; 1 without a header)
+      --date-column COL        date column (default date; 2 without a header);
+                               dates are YYYY-MM-DD or YYYYMMDD
+      --amount-column COL      amount column (default amount; 3 without a header)
+      --quantity-column COL    optional number-of-units column
+      --category-column COL    optional product category column
+      --id-kind K              auto (default: numbers if every id is a number, else strings),
+                               numeric, or string
+  -h, --help                   print this help
+";
+
+pub const SUMMARY_OPTIONS_USAGE: &str = "\
+Summary options:
+      --observation-end DATE   last day of the observation (calibration) period, inclusive
+      --unit UNIT              days (default), weeks, or a number of days
+      --holdout-end DATE       last day of the holdout period (adds holdout columns)
+      --grouping G             day (default): same-day purchases are one; period: same-period
+                               purchases are one, whole-period times; transaction: no grouping
+      --refunds R              reject (default): a negative amount is an error;
+                               net: refunds are netted into the same day's purchases
+";
+
+pub const SUMMARY_INPUT_USAGE: &str = "\
+Input: a transaction log (--input with the log and summary options below), or
+      --summary FILE           a summary CSV written by `score summary` instead of a log
+";
+
+/// The options that say how to read a transaction log, shared by every
+/// subcommand that reads one.
+pub struct LogArgs {
+    input: Option<PathBuf>,
+    csv: CsvOptionsBuilder,
+}
+
+impl Default for LogArgs {
+    fn default() -> LogArgs {
+        LogArgs {
+            input: None,
+            csv: CsvOptions::builder(),
+        }
+    }
+}
+
+impl LogArgs {
+    /// Takes the option `--name` if it is a log option; any other option
+    /// is a usage error.
+    pub fn take(&mut self, name: &str, parser: &mut lexopt::Parser) -> Result<(), Failure> {
+        let csv = self.csv.clone();
+        self.csv = match name {
+            "input" => {
+                self.input = Some(parser.value()?.into());
+                csv
+            }
+            "delimiter" => csv.delimiter(parse_value(parser, name, parse_delimiter)?),
+            "no-header" => csv.header(false),
+            "columns" => {
+                let [c, d, a] = parse_value(parser, name, parse_columns)?;
+                csv.customer_column(Column::Position(c))
+                    .date_column(Column::Position(d))
+                    .amount_column(Column::Position(a))
+            }
+            "customer-column" => csv.customer_column(parse_value(parser, name, parse_column)?),
+            "date-column" => csv.date_column(parse_value(parser, name, parse_column)?),
+            "amount-column" => csv.amount_column(parse_value(parser, name, parse_column)?),
+            "quantity-column" => csv.quantity_column(parse_value(parser, name, parse_column)?),
+            "category-column" => csv.category_column(parse_value(parser, name, parse_column)?),
+            "id-kind" => csv.id_kind(parse_value(parser, name, parse_id_kind)?),
+            _ => return Err(Failure::Usage(format!("invalid option '--{name}'"))),
+        };
+        Ok(())
+    }
+
+    pub fn has_input(&self) -> bool {
+        self.input.is_some()
+    }
+
+    fn options(&self) -> Result<CsvOptions, Failure> {
+        self.csv
+            .clone()
+            .build()
+            .map_err(|e| Failure::Usage(e.to_string()))
+    }
+
+    /// Reads the log named by `--input`.
+    pub fn read(&self) -> Result<(PathBuf, TransactionLog), Failure> {
+        let path = self
+            .input
+            .clone()
+            .ok_or_else(|| Failure::Usage("missing --input FILE".into()))?;
+        let options = self.options()?;
+        let log = options.read_path(&path).map_err(|e| open_error(e, &path))?;
+        Ok((path, log))
+    }
+}
+
+fn open_error(e: Error, path: &Path) -> Failure {
+    match e {
+        Error::InvalidParameter {
+            name: "path",
+            value,
+            ..
+        } => Failure::Data(format!("cannot open {value}")),
+        e => Failure::Data(format!("{}: {e}", path.display())),
+    }
+}
+
+/// The options that say how to summarise a log.
+pub struct SummaryArgs {
+    pub end: Option<Date>,
+    pub holdout_end: Option<Date>,
+    pub unit: TimeUnit,
+    pub grouping: Grouping,
+    pub refunds: RefundPolicy,
+}
+
+impl Default for SummaryArgs {
+    fn default() -> SummaryArgs {
+        SummaryArgs {
+            end: None,
+            holdout_end: None,
+            unit: TimeUnit::DAY,
+            grouping: Grouping::Day,
+            refunds: RefundPolicy::Reject,
+        }
+    }
+}
+
+impl SummaryArgs {
+    /// Takes `--name` if it is a summary option; returns whether it was.
+    pub fn take(&mut self, name: &str, parser: &mut lexopt::Parser) -> Result<bool, Failure> {
+        match name {
+            "observation-end" => self.end = Some(parse_value(parser, name, parse_date)?),
+            "holdout-end" => self.holdout_end = Some(parse_value(parser, name, parse_date)?),
+            "unit" => self.unit = parse_value(parser, name, parse_unit)?,
+            "grouping" => self.grouping = parse_value(parser, name, parse_grouping)?,
+            "refunds" => self.refunds = parse_value(parser, name, parse_refunds)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    pub fn summarizer(&self, command: &str) -> Result<Summarizer, Failure> {
+        let end = self
+            .end
+            .ok_or_else(|| Failure::Usage(format!("{command} needs --observation-end DATE")))?;
+        let mut builder = Summarizer::builder(end)
+            .unit(self.unit)
+            .grouping(self.grouping)
+            .refunds(self.refunds);
+        if let Some(h) = self.holdout_end {
+            builder = builder.holdout_end(h);
+        }
+        builder.build().map_err(|e| Failure::Usage(e.to_string()))
+    }
+}
+
+/// Summarises a log, with the customer's name and the file row in errors.
+pub fn summarize(
+    summarizer: &Summarizer,
+    path: &Path,
+    log: &TransactionLog,
+) -> Result<Summary, Failure> {
+    summarizer
+        .summarize(log.transactions())
+        .map_err(|e| Failure::Data(format!("{}: {e}{}", path.display(), hint(&e, log))))
+}
+
+/// More context for a summary error: the customer's name in the file, and
+/// the option that accepts refunds.
+fn hint(e: &Error, log: &TransactionLog) -> String {
+    let customer = match e {
+        Error::InvalidTransaction { customer, .. }
+        | Error::UnmatchedRefund { customer, .. }
+        | Error::ObservationEndBeforeFirstPurchase { customer, .. } => Some(*customer),
+        _ => None,
+    };
+    let mut hint = String::new();
+    if let Some(c) = customer.filter(|_| !log.customer_names().is_empty()) {
+        hint.push_str(&format!(
+            " (customer {c} is {:?} in the file)",
+            log.customer_label(c)
+        ));
+    }
+    if let Error::InvalidTransaction { index, .. } = e {
+        hint.push_str(&format!(
+            " (transaction {index} is data row {} of the file; with --refunds net, refunds are netted into purchases)",
+            index + 1
+        ));
+    }
+    hint
+}
+
+/// Summary rows from either a transaction log (summarised here) or a
+/// summary CSV, with the customers' names as the input wrote them.
+pub struct SummaryInput {
+    log: LogArgs,
+    summary: SummaryArgs,
+    summary_file: Option<PathBuf>,
+}
+
+/// What [`SummaryInput::load`] read.
+pub struct Loaded {
+    pub rows: Vec<CustomerSummary>,
+    names: Names,
+    /// The file the rows came from, for messages.
+    pub path: PathBuf,
+}
+
+enum Names {
+    Log(TransactionLog),
+    Table(SummaryTable),
+}
+
+impl Loaded {
+    /// The customer's id as the input wrote it.
+    pub fn label(&self, customer: CustomerId) -> Cow<'_, str> {
+        match &self.names {
+            Names::Log(log) => log.customer_label(customer),
+            Names::Table(table) => table.customer_label(customer),
+        }
+    }
+}
+
+impl SummaryInput {
+    pub fn new() -> SummaryInput {
+        SummaryInput {
+            log: LogArgs::default(),
+            summary: SummaryArgs::default(),
+            summary_file: None,
+        }
+    }
+
+    /// Takes any log, summary or `--summary` option; others are usage errors.
+    pub fn take(&mut self, name: &str, parser: &mut lexopt::Parser) -> Result<(), Failure> {
+        if name == "summary" {
+            self.summary_file = Some(parser.value()?.into());
+            return Ok(());
+        }
+        if self.summary.take(name, parser)? {
+            return Ok(());
+        }
+        self.log.take(name, parser)
+    }
+
+    /// Reads the summary file, or reads and summarises the log.
+    pub fn load(&self, command: &str) -> Result<Loaded, Failure> {
+        match (&self.summary_file, self.log.has_input()) {
+            (Some(_), true) => Err(Failure::Usage(
+                "give either --input LOG or --summary FILE, not both".into(),
+            )),
+            (Some(path), false) => {
+                let table = read_summary_path(path).map_err(|e| open_error(e, path))?;
+                Ok(Loaded {
+                    rows: table.customers().to_vec(),
+                    names: Names::Table(table),
+                    path: path.clone(),
+                })
+            }
+            (None, _) => {
+                let summarizer = self.summary.summarizer(command)?;
+                let (path, log) = self.log.read()?;
+                let summary = summarize(&summarizer, &path, &log)?;
+                Ok(Loaded {
+                    rows: summary.into_customers(),
+                    names: Names::Log(log),
+                    path,
+                })
+            }
+        }
+    }
+}
+
+pub fn create(path: &Path) -> io::Result<File> {
+    File::create(path)
+}
+
+/// Writes to `--output FILE` or stdout; a closed pipe (`| head`) is not an error.
+pub fn write_output(
+    output: Option<&Path>,
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> Result<(), Failure> {
+    let result = match output {
+        Some(file) => create(file).and_then(|f| {
+            let mut w = io::BufWriter::new(f);
+            write(&mut w)?;
+            io::Write::flush(&mut w)
+        }),
+        None => {
+            let mut w = io::BufWriter::new(io::stdout().lock());
+            write(&mut w).and_then(|()| io::Write::flush(&mut w))
+        }
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => {
+            let to = output.map_or("stdout".into(), |p| p.display().to_string());
+            Err(Failure::Data(format!("cannot write to {to}: {e}")))
+        }
+    }
+}
+
+/// The long name of an option (`-i` is `--input`, `-o` is `--output`); a
+/// stray value or an unknown short option is a usage error.
+pub fn option_name(arg: lexopt::Arg<'_>) -> Result<String, Failure> {
+    match arg {
+        lexopt::Arg::Short('i') => Ok("input".to_owned()),
+        lexopt::Arg::Short('o') => Ok("output".to_owned()),
+        lexopt::Arg::Short('h') => Ok("help".to_owned()),
+        lexopt::Arg::Long(name) => Ok(name.to_owned()),
+        other => Err(other.unexpected().into()),
+    }
+}
+
+/// The next value of option `--name`, parsed by `parse`.
+pub fn parse_value<T>(
+    parser: &mut lexopt::Parser,
+    name: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, Failure> {
+    let raw: OsString = parser.value()?;
+    let text = raw
+        .to_str()
+        .ok_or_else(|| Failure::Usage(format!("--{name}: the value is not valid UTF-8")))?;
+    parse(text).map_err(|reason| Failure::Usage(format!("--{name} {text:?}: {reason}")))
+}
+
+pub fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text).map_err(|e| e.to_string())
+}
+
+pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    text.trim()
+        .parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(text.trim()))
+        .map_err(|_| "expected a decimal number like 0.8".to_owned())
+}
+
+pub fn parse_u32(text: &str) -> Result<u32, String> {
+    text.parse::<u32>()
+        .map_err(|_| "expected a whole number".to_owned())
+}
+
+/// Comma-separated decimals, like `0.01,0.05,0.2`.
+pub fn parse_decimals(text: &str) -> Result<Vec<Decimal>, String> {
+    text.split(',').map(parse_decimal).collect()
+}
+
+fn parse_unit(text: &str) -> Result<TimeUnit, String> {
+    match text {
+        "day" | "days" => Ok(TimeUnit::DAY),
+        "week" | "weeks" => Ok(TimeUnit::WEEK),
+        n => n
+            .parse::<u32>()
+            .map_err(|_| "expected days, weeks or a number of days".to_owned())
+            .and_then(|n| TimeUnit::days(n).map_err(|e| e.to_string())),
+    }
+}
+
+fn parse_grouping(text: &str) -> Result<Grouping, String> {
+    match text {
+        "day" => Ok(Grouping::Day),
+        "period" => Ok(Grouping::Period),
+        "transaction" => Ok(Grouping::Transaction),
+        _ => Err("expected day, period or transaction".into()),
+    }
+}
+
+fn parse_refunds(text: &str) -> Result<RefundPolicy, String> {
+    match text {
+        "reject" => Ok(RefundPolicy::Reject),
+        "net" => Ok(RefundPolicy::Net),
+        _ => Err("expected reject or net".into()),
+    }
+}
+
+fn parse_id_kind(text: &str) -> Result<IdKind, String> {
+    match text {
+        "auto" => Ok(IdKind::Auto),
+        "numeric" => Ok(IdKind::Numeric),
+        "string" => Ok(IdKind::String),
+        _ => Err("expected auto, numeric or string".into()),
+    }
+}
+
+fn parse_delimiter(text: &str) -> Result<Delimiter, String> {
+    match text {
+        "whitespace" | "space" | "spaces" => Ok(Delimiter::Whitespace),
+        "tab" | "\\t" | "\t" => Ok(Delimiter::Byte(b'\t')),
+        _ if text.len() == 1 && text.is_ascii() => Ok(Delimiter::Byte(text.as_bytes()[0])),
+        _ => Err("expected one ASCII character, 'tab' or 'whitespace'".into()),
+    }
+}
+
+/// A header name, or a 1-based position when all digits.
+fn parse_column(text: &str) -> Result<Column, String> {
+    if text.is_empty() {
+        return Err("expected a column name or position".into());
+    }
+    match text.parse::<usize>() {
+        Ok(0) => Err("positions count from 1".into()),
+        Ok(p) => Ok(Column::Position(p)),
+        Err(_) => Ok(Column::name(text)),
+    }
+}
+
+fn parse_columns(text: &str) -> Result<[usize; 3], String> {
+    let positions: Vec<usize> = text
+        .split(',')
+        .map(|p| p.trim().parse::<usize>().ok().filter(|&p| p >= 1))
+        .collect::<Option<_>>()
+        .ok_or("expected three 1-based positions, like 2,3,5")?;
+    <[usize; 3]>::try_from(positions)
+        .map_err(|_| "expected three positions: customer,date,amount".into())
+}
