@@ -1,7 +1,195 @@
-//! `score tiers` (being written).
+//! `score tiers`: ABC classes, customer-pyramid tiers, the gold/bottom flags
+//! and the value x loyalty quadrant per customer, with population reports.
+
+use std::fmt::Display;
+use std::io::Write;
+use std::path::PathBuf;
+
+use customer_value::Decimal;
+use customer_value::differentiate::{
+    Abc, Basis, Boundary, CustomerValue, Pyramid, RankFlags, Tier, TierReport, ValueLoyalty,
+    ValueLoyaltyMatrix, pareto_share,
+};
 
 use crate::Failure;
+use crate::args::{
+    LOG_USAGE, SUMMARY_INPUT_USAGE, SUMMARY_OPTIONS_USAGE, SummaryInput, option_name,
+    parse_decimals, parse_value, write_output,
+};
 
-pub fn run(_parser: &mut lexopt::Parser) -> Result<(), Failure> {
-    Err(Failure::Usage("not available yet".into()))
+const USAGE: &str = "\
+score tiers: ABC classes and customer-pyramid tiers per customer, as CSV on stdout,
+with the population reports (customers and share of value per tier) on stderr
+
+Usage: score tiers (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE) [OPTIONS]
+
+Tier options:
+      --abc BASIS              value (default: cumulative share of value) or count (share of customers)
+      --abc-cuts A,B           cumulative cut points (default 0.80,0.95 by value, 0.20,0.50 by count)
+      --boundary RULE          crossing (default: the customer crossing a cut point goes up) or strict
+      --pyramid-cuts P,G,I,L   cumulative shares of customers for platinum, gold, iron, lead
+                               (default 0.01,0.05,0.20,1)
+      --loyalty L              relationship duration for the value x loyalty matrix: age
+                               (default: first purchase to the observation end) or t_x (first to
+                               last purchase; with many one-time buyers its median is 0)
+  -o, --output FILE            write the per-customer CSV to FILE instead of stdout
+      --report FILE            write the population reports to FILE instead of stderr
+
+Value is each customer's total spend in the observation period.
+Output columns: customer_id,value,abc,pyramid,gold_5,bottom_20,quadrant
+";
+
+pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
+    let mut input = SummaryInput::new();
+    let mut by_count = false;
+    let mut abc_cuts: Option<Vec<Decimal>> = None;
+    let mut boundary = Boundary::Crossing;
+    let mut pyramid_cuts: Option<Vec<Decimal>> = None;
+    let mut loyalty_age = true;
+    let mut output: Option<PathBuf> = None;
+    let mut report: Option<PathBuf> = None;
+    while let Some(arg) = parser.next()? {
+        let name = option_name(arg)?;
+        match name.as_str() {
+            "help" => {
+                return crate::print_help(&format!(
+                    "{USAGE}\n{SUMMARY_INPUT_USAGE}\n{SUMMARY_OPTIONS_USAGE}\n{LOG_USAGE}"
+                ));
+            }
+            "abc" => {
+                by_count = parse_value(parser, &name, |t| match t {
+                    "value" => Ok(false),
+                    "count" => Ok(true),
+                    _ => Err("expected value or count".into()),
+                })?
+            }
+            "abc-cuts" => abc_cuts = Some(parse_value(parser, &name, parse_decimals)?),
+            "boundary" => {
+                boundary = parse_value(parser, &name, |t| match t {
+                    "crossing" => Ok(Boundary::Crossing),
+                    "strict" => Ok(Boundary::Strict),
+                    _ => Err("expected crossing or strict".into()),
+                })?
+            }
+            "pyramid-cuts" => pyramid_cuts = Some(parse_value(parser, &name, parse_decimals)?),
+            "loyalty" => {
+                loyalty_age = parse_value(parser, &name, |t| match t {
+                    "t_x" | "tx" => Ok(false),
+                    "age" | "T" => Ok(true),
+                    _ => Err("expected t_x or age".into()),
+                })?
+            }
+            "output" => output = Some(parser.value()?.into()),
+            "report" => report = Some(parser.value()?.into()),
+            _ => input.take(&name, parser)?,
+        }
+    }
+
+    let basis = if by_count {
+        Basis::Count
+    } else {
+        Basis::Value(boundary)
+    };
+    let abc = match abc_cuts.as_deref() {
+        None if by_count => Abc::by_count_default(),
+        None => Abc::by_value_default(boundary),
+        Some(&[a, b]) => Abc::new(a, b, basis).map_err(|e| Failure::Usage(e.to_string()))?,
+        Some(_) => {
+            return Err(Failure::Usage(
+                "--abc-cuts takes two numbers, like 0.8,0.95".into(),
+            ));
+        }
+    };
+    let pyramid = match pyramid_cuts.as_deref() {
+        None => Pyramid::textbook(),
+        Some(&[p, g, i, l]) => {
+            Pyramid::by_count([p, g, i, l]).map_err(|e| Failure::Usage(e.to_string()))?
+        }
+        Some(_) => {
+            return Err(Failure::Usage(
+                "--pyramid-cuts takes four numbers, like 0.01,0.05,0.2,1".into(),
+            ));
+        }
+    };
+
+    let loaded = input.load("tiers")?;
+    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
+    let values = CustomerValue::from_summaries(&loaded.rows);
+    let loyalty = loaded
+        .rows
+        .iter()
+        .map(|row| {
+            if loyalty_age {
+                ValueLoyalty::from_summary_age(row)
+            } else {
+                ValueLoyalty::from_summary_t_x(row)
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(data)?;
+    let abc = abc.classify(&values).map_err(data)?;
+    let pyramid = pyramid.classify(&values).map_err(data)?;
+    let flags = RankFlags::default().flag(&values).map_err(data)?;
+    let matrix = ValueLoyaltyMatrix::median()
+        .classify(&loyalty)
+        .map_err(data)?;
+
+    write_output(output.as_deref(), |w| {
+        writeln!(w, "customer_id,value,abc,pyramid,gold_5,bottom_20,quadrant")?;
+        for (i, v) in values.iter().enumerate() {
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{}",
+                loaded.label(v.customer()),
+                v.value(),
+                abc.tiers()[i].score,
+                pyramid.tiers()[i].score.english(),
+                u8::from(flags[i].score.is_top()),
+                u8::from(flags[i].score.is_bottom()),
+                matrix.tiers()[i].score,
+            )?;
+        }
+        Ok(())
+    })?;
+
+    let top20 = pareto_share(&values, Decimal::new(2, 1)).map_err(data)?;
+    let mut text = String::new();
+    text.push_str(&format!(
+        "{} customers, total value {}; the top 20 % of customers bring {:.1} % of the value\n\n",
+        values.len(),
+        abc.report().total_value(),
+        100.0 * top20
+    ));
+    text.push_str(&report_table("ABC class", abc.report()));
+    text.push_str(&report_table("pyramid tier", pyramid.report()));
+    text.push_str(&report_table("value x loyalty", matrix.report()));
+    match report {
+        Some(path) => std::fs::write(&path, text)
+            .map_err(|e| Failure::Data(format!("cannot write {}: {e}", path.display())))?,
+        None => eprint!("{text}"),
+    }
+    Ok(())
+}
+
+/// One population report as an aligned text table.
+pub fn report_table<T: Tier + Display + Copy>(title: &str, report: &TierReport<T>) -> String {
+    let mut out = format!(
+        "{title:<16} {:>10} {:>8} {:>16} {:>8}\n",
+        "customers", "share", "value", "share"
+    );
+    for row in report.tiers() {
+        let value_share = row
+            .value_share()
+            .map_or("-".to_owned(), |s| format!("{:.1} %", 100.0 * s));
+        out.push_str(&format!(
+            "{:<16} {:>10} {:>6.1} % {:>16} {:>8}\n",
+            row.tier().to_string(),
+            row.count(),
+            100.0 * row.customer_share(),
+            row.value().round_dp(2),
+            value_share
+        ));
+    }
+    out.push('\n');
+    out
 }
