@@ -9,6 +9,9 @@
 
 use std::time::{Duration, Instant};
 
+use customer_value::differentiate::{
+    Abc, Boundary, CustomerValue, Pyramid, Tier, TierReport, pareto_share,
+};
 use customer_value::simulate::Simulation;
 use customer_value::{Date, Decimal, Summarizer, Summary, TimeUnit, Transaction};
 
@@ -22,6 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     recency(&summary);
     spend(&summary);
     top_customers(&summary, 10);
+    differentiation(&summary)?;
     Ok(())
 }
 
@@ -190,6 +194,39 @@ fn top_customers(summary: &Summary, n: usize) {
             money(c.total_spend()),
             money(c.zbar()),
             c.recency(),
+        );
+    }
+}
+
+/// IDIC "differentiate": ABC classes by share of spend and the customer
+/// pyramid, each with its population report.
+fn differentiation(summary: &Summary) -> customer_value::Result<()> {
+    let values = CustomerValue::from_summaries(summary.customers());
+    let top = pareto_share(&values, Decimal::new(2, 1))?;
+    println!();
+    println!(
+        "Differentiation by total spend: the top 20% of customers bring {:.1}% of it",
+        100.0 * top
+    );
+    let abc = Abc::by_value_default(Boundary::Crossing).classify(&values)?;
+    tier_table("ABC class (80/95% of spend)", abc.report());
+    let pyramid = Pyramid::textbook().classify(&values)?;
+    tier_table("Pyramid tier (1/4/15/80%)", pyramid.report());
+    Ok(())
+}
+
+/// One population report: customers and spend per tier.
+fn tier_table<T: Tier + std::fmt::Display + Copy>(title: &str, report: &TierReport<T>) {
+    println!();
+    println!("  {title:<28} customers   share        spend   share");
+    for row in report.tiers() {
+        println!(
+            "  {:<28} {:>9}  {:>5.1}%  {:>11}  {:>5.1}%",
+            row.tier().to_string(),
+            thousands(row.count() as u64),
+            100.0 * row.customer_share(),
+            money(row.value()),
+            100.0 * row.value_share().unwrap_or(0.0),
         );
     }
 }
