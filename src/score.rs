@@ -214,3 +214,85 @@ impl<T: Fit + ?Sized> Fit for Box<T> {
         (**self).fit(population)
     }
 }
+
+/// Rows per thread below which a bulk path stays on the calling thread:
+/// starting a thread costs about as much as scoring this many rows.
+const ROWS_PER_THREAD: usize = 100_000;
+
+/// Maps `inputs` through `f` into `out`, in input order, on up to all cores
+/// for large slices. The result never depends on the thread count; on error
+/// it is the first error in input order, and `out` is left as it was.
+pub(crate) fn par_map_into<T, S, F>(inputs: &[T], out: &mut Vec<S>, f: F) -> Result<()>
+where
+    T: Sync,
+    S: Send,
+    F: Fn(&T) -> Result<S> + Sync,
+{
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = cores.min(inputs.len() / ROWS_PER_THREAD).max(1);
+    if threads == 1 {
+        let start = out.len();
+        out.reserve(inputs.len());
+        for input in inputs {
+            match f(input) {
+                Ok(score) => out.push(score),
+                Err(e) => {
+                    out.truncate(start);
+                    return Err(e);
+                }
+            }
+        }
+        return Ok(());
+    }
+    let chunk = inputs.len().div_ceil(threads);
+    let f = &f;
+    let parts: Vec<Result<Vec<S>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = inputs
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Result<Vec<S>>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let parts = parts.into_iter().collect::<Result<Vec<_>>>()?;
+    out.reserve(inputs.len());
+    for part in parts {
+        out.extend(part);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    #[test]
+    fn par_map_keeps_order_and_reports_the_first_error() {
+        let inputs: Vec<u64> = (0..350_000).collect();
+        let mut out = vec![7];
+        par_map_into(&inputs, &mut out, |&x| Ok(x * 2)).unwrap();
+        assert_eq!(out.len(), 350_001);
+        assert!(out[1..].iter().enumerate().all(|(i, &y)| y == 2 * i as u64));
+
+        let mut out = vec![7];
+        let err = par_map_into(&inputs, &mut out, |&x| {
+            if x == 120_000 || x == 300_000 {
+                Err(Error::InvalidValue {
+                    what: "x",
+                    reason: x.to_string(),
+                })
+            } else {
+                Ok(x)
+            }
+        })
+        .unwrap_err();
+        assert!(matches!(err, Error::InvalidValue { ref reason, .. } if reason == "120000"));
+        assert_eq!(out, vec![7]);
+    }
+}

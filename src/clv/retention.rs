@@ -622,12 +622,10 @@ impl Scorer for RetentionModel {
         self.score_row(input)
     }
 
+    /// Large slices are scored on all cores (see [`Scorer::score_into`] for
+    /// the order and error guarantees; results never depend on the cores).
     fn score_into(&self, inputs: &[MarginInput], out: &mut Vec<ClvScore>) -> Result<()> {
-        out.reserve(inputs.len());
-        for row in inputs {
-            out.push(self.score_row(row)?);
-        }
-        Ok(())
+        crate::score::par_map_into(inputs, out, |row| self.score_row(row))
     }
 }
 
