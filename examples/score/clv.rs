@@ -1,7 +1,156 @@
-//! `score clv` (being written).
+//! `score clv`: discounted customer lifetime value per customer (the
+//! Gupta-Lehmann retention model) and the customer equity of the base.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use customer_value::clv::{
+    GrowthIndexing, Horizon, MarginInput, MarginRate, RetentionModel, Rounding, Timing, round_cents,
+};
+use customer_value::{Decimal, Scorer};
 
 use crate::Failure;
+use crate::args::{
+    LOG_USAGE, SUMMARY_INPUT_USAGE, SUMMARY_OPTIONS_USAGE, SummaryInput, option_name,
+    parse_decimal, parse_value, write_output,
+};
 
-pub fn run(_parser: &mut lexopt::Parser) -> Result<(), Failure> {
-    Err(Failure::Usage("not available yet".into()))
+const USAGE: &str = "\
+score clv: discounted customer lifetime value per customer, as CSV on stdout, and the
+customer equity of the base on stderr
+
+Usage: score clv (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE)
+                 --retention R --discount I --timing T [OPTIONS]
+
+CLV options (rates are per period; the period is the summary's time unit, so summarise
+with --unit 365 for years or --unit 30 for months; a --summary file's unit is its own):
+      --retention R            share of customers kept each period, in [0, 1]
+      --discount I             discount rate per period, > -1
+      --timing T               when margins are paid (no default, results differ):
+                               end    - end of each period, if retained through it (Gupta & Lehmann)
+                               start  - start of each period, the current margin included
+                               end-if-alive-at-start - end of each period, if alive at its start
+      --horizon H              number of periods, or infinite (default)
+      --growth G               margin growth per period, > -1
+      --growth-indexing X      ungrown (default: the first margin is m) or grown (it is m(1+g))
+      --margin-rate M          share of spend that is margin, <= 1 (default 1: spend is margin)
+      --acquisition-cost AC    cost of acquiring each customer, subtracted for net CLV (default 0)
+      --exact                  print every digit instead of rounding money to cents (half to even)
+  -o, --output FILE            write the per-customer CSV to FILE instead of stdout
+
+Each customer's margin per period is total spend / max(T, 1) x margin rate.
+Output columns: customer_id,margin,clv,net_clv
+";
+
+pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
+    let mut input = SummaryInput::new();
+    let mut retention = None;
+    let mut discount = None;
+    let mut timing = None;
+    let mut horizon = Horizon::Infinite;
+    let mut growth = None;
+    let mut indexing = GrowthIndexing::FirstMarginUngrown;
+    let mut margin_rate = Decimal::ONE;
+    let mut acquisition_cost = Decimal::ZERO;
+    let mut exact = false;
+    let mut output: Option<PathBuf> = None;
+    while let Some(arg) = parser.next()? {
+        let name = option_name(arg)?;
+        match name.as_str() {
+            "help" => {
+                return crate::print_help(&format!(
+                    "{USAGE}\n{SUMMARY_INPUT_USAGE}\n{SUMMARY_OPTIONS_USAGE}\n{LOG_USAGE}"
+                ));
+            }
+            "retention" => retention = Some(parse_value(parser, &name, parse_decimal)?),
+            "discount" => discount = Some(parse_value(parser, &name, parse_decimal)?),
+            "timing" => timing = Some(parse_value(parser, &name, parse_timing)?),
+            "horizon" => horizon = parse_value(parser, &name, parse_horizon)?,
+            "growth" => growth = Some(parse_value(parser, &name, parse_decimal)?),
+            "growth-indexing" => {
+                indexing = parse_value(parser, &name, |t| match t {
+                    "ungrown" => Ok(GrowthIndexing::FirstMarginUngrown),
+                    "grown" => Ok(GrowthIndexing::FirstMarginGrown),
+                    _ => Err("expected ungrown or grown".into()),
+                })?
+            }
+            "margin-rate" => margin_rate = parse_value(parser, &name, parse_decimal)?,
+            "acquisition-cost" => acquisition_cost = parse_value(parser, &name, parse_decimal)?,
+            "exact" => exact = true,
+            "output" => output = Some(parser.value()?.into()),
+            _ => input.take(&name, parser)?,
+        }
+    }
+    let usage = |e: customer_value::Error| Failure::Usage(e.to_string());
+    let timing = timing.ok_or_else(|| {
+        Failure::Usage("clv needs --timing end, start or end-if-alive-at-start".into())
+    })?;
+    let mut builder = RetentionModel::builder(timing, horizon);
+    builder = builder
+        .retention(retention.ok_or_else(|| Failure::Usage("clv needs --retention R".into()))?);
+    builder =
+        builder.discount(discount.ok_or_else(|| Failure::Usage("clv needs --discount I".into()))?);
+    if let Some(g) = growth {
+        builder = builder.growth(g, indexing);
+    }
+    let model = builder.build().map_err(usage)?;
+    let margin_rate = MarginRate::new(margin_rate).map_err(usage)?;
+
+    let loaded = input.load("clv")?;
+    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
+    let rows: Vec<MarginInput> = MarginInput::from_summaries(&loaded.rows, margin_rate)
+        .map_err(data)?
+        .into_iter()
+        .map(|row| row.with_acquisition_cost(acquisition_cost))
+        .collect();
+    let scores = model.score_all(&rows).map_err(data)?;
+    let equity = model.customer_equity(&rows).map_err(data)?;
+
+    let show = |d: Decimal| {
+        if exact {
+            d
+        } else {
+            round_cents(d, Rounding::HalfEven)
+        }
+    };
+    write_output(output.as_deref(), |w| {
+        writeln!(w, "customer_id,margin,clv,net_clv")?;
+        for (row, score) in rows.iter().zip(&scores) {
+            writeln!(
+                w,
+                "{},{},{},{}",
+                loaded.label(row.customer()),
+                show(row.margin()),
+                show(score.gross()),
+                show(score.net()),
+            )?;
+        }
+        Ok(())
+    })?;
+    eprintln!(
+        "score: {} customers; margin multiple {}; customer equity (sum of net CLV) {}",
+        rows.len(),
+        model.multiple().round_dp(6),
+        show(equity),
+    );
+    Ok(())
+}
+
+fn parse_timing(text: &str) -> Result<Timing, String> {
+    match text {
+        "end" | "end-of-period" => Ok(Timing::EndOfPeriod),
+        "start" | "start-of-period" => Ok(Timing::StartOfPeriod),
+        "end-if-alive-at-start" => Ok(Timing::EndPaidIfAliveAtStart),
+        _ => Err("expected end, start or end-if-alive-at-start".into()),
+    }
+}
+
+fn parse_horizon(text: &str) -> Result<Horizon, String> {
+    match text {
+        "infinite" | "inf" => Ok(Horizon::Infinite),
+        n => n
+            .parse::<u32>()
+            .map(Horizon::Periods)
+            .map_err(|_| "expected a number of periods or infinite".into()),
+    }
 }
