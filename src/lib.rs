@@ -2,10 +2,11 @@
 //! are worth and how they behave.
 //!
 //! `customer-value` turns transaction logs into per-customer summaries
-//! (frequency, recency, customer age, spend) exactly and fast, and is
-//! growing the CRM textbook scorers (RFM, discounted CLV, customer
-//! differentiation, satisfaction, loyalty, lifecycle stages) and the
-//! probabilistic "buy till you die" models on top of them. Money is exact
+//! (frequency, recency, customer age, spend) exactly and fast, and scores
+//! them with the CRM textbook formulas: RFM, discounted CLV and customer
+//! equity, customer differentiation (ABC, the customer pyramid, the value x
+//! loyalty matrix). Satisfaction, loyalty, lifecycle stages and the
+//! probabilistic "buy till you die" models are coming next. Money is exact
 //! ([`Decimal`]), bad input is a typed [`Error`], and every formula states
 //! its timing convention and source.
 //!
@@ -43,6 +44,20 @@
 //!   [`Grouping`] of same-time purchases, [`RefundPolicy`], holdout) turns a
 //!   slice of transactions into a [`Summary`] of [`CustomerSummary`] rows,
 //!   or into a mergeable [`PartialSummary`] for sharded and distributed runs.
+//! - Scorers share two traits: a [`Scorer`] scores one customer from its
+//!   own input (with bulk paths over slices and [`Scored`] results carrying
+//!   the customer id); a [`Fit`] learns cut points from a population and
+//!   returns a serialisable [`Scorer`] for new customers.
+//! - [`rfm`]: recency, frequency and monetary scores (quantile methods, tie
+//!   rules, nested binning, caller thresholds), codes and weighted sums,
+//!   segment maps and reports, the point scheme and the FedEx
+//!   contribution.
+//! - [`clv`]: discounted customer lifetime value with its timing
+//!   convention named, customer equity, Markov-chain migration models,
+//!   second lifetime value and cost to serve; money in and out as
+//!   [`Decimal`].
+//! - [`differentiate`]: ABC classes, the customer pyramid, key-customer
+//!   flags and the value x loyalty matrix, each with a population report.
 //! - Errors: one [`Error`] enum for the whole crate.
 //! - Simulation (feature `simulate`): [`simulate`] generates realistic
 //!   transaction logs for examples, tests and benchmarks.
@@ -108,6 +123,8 @@
 //!   deserialising validates like the constructors.
 //! - `simulate`: the [`simulate`] module (adds `rand`, `rand_distr`).
 //! - `csv`: the [`csv`] module (adds `csv`).
+//! - `berger_nasr`: Berger & Nasr (1998) case 1 in [`clv`], recalled from
+//!   the literature and not yet checked against the paper.
 //! - `chrono`, `jiff`: conversions between [`Date`] and
 //!   `chrono::NaiveDate` / `jiff::civil::Date`.
 #![forbid(unsafe_code)]
