@@ -6,6 +6,7 @@ mod csv;
 mod differentiate;
 mod memory;
 mod rfm;
+mod rfm_pandas;
 mod rfm_segment;
 mod simulate;
 mod summary;
