@@ -65,7 +65,10 @@ fn cdnow_values() -> Option<Vec<RfmValues>> {
         .unwrap()
         .summarize(log.transactions())
         .unwrap();
-    Some(RfmValues::from_summaries(summary.customers(), Monetary::Total))
+    Some(RfmValues::from_summaries(
+        summary.customers(),
+        Monetary::Total,
+    ))
 }
 
 fn check(method: QuantileMethod, ties: TieMethod, column: &str) {
@@ -81,12 +84,18 @@ fn check(method: QuantileMethod, ties: TieMethod, column: &str) {
     for ((v, s), o) in values.iter().zip(scored.scores()).zip(&oracle) {
         // Same customers and inputs first, so a mismatch is in the scoring.
         assert_eq!(v.customer().get(), o.customer);
-        assert_eq!((v.recency(), v.frequency(), v.monetary()), (o.recency, o.frequency, o.monetary));
+        assert_eq!(
+            (v.recency(), v.frequency(), v.monetary()),
+            (o.recency, o.frequency, o.monetary)
+        );
         let want = o.scores.iter().find(|(name, _)| name == column).unwrap().1;
         if [s.score.r(), s.score.f(), s.score.m()] != want {
             mismatches += 1;
             if mismatches <= 5 {
-                eprintln!("customer {}: ours {:?}, pandas {want:?}", o.customer, s.score);
+                eprintln!(
+                    "customer {}: ours {:?}, pandas {want:?}",
+                    o.customer, s.score
+                );
             }
         }
     }

@@ -1,7 +1,261 @@
-//! `score rfm` (being written).
+//! `score rfm`: RFM scores, codes and segments per customer, with the
+//! fitted thresholds, the bin counts and the segment report.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use customer_value::rfm::{
+    Binning, FittedRfm, MeanSplit, Monetary, QuantileMethod, Rfm, RfmScore, RfmValues,
+    ScoreDirection, SegmentReport, SegmentRules, TieMethod,
+};
+use customer_value::{Fit, Scorer};
 
 use crate::Failure;
+use crate::args::{
+    LOG_USAGE, SUMMARY_INPUT_USAGE, SUMMARY_OPTIONS_USAGE, SummaryInput, option_name, parse_value,
+    write_output,
+};
 
-pub fn run(_parser: &mut lexopt::Parser) -> Result<(), Failure> {
-    Err(Failure::Usage("not available yet".into()))
+const USAGE: &str = "\
+score rfm: RFM scores, codes and segments per customer, as CSV on stdout; the fitted
+thresholds, bin counts and segment report on stderr
+
+Usage: score rfm (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE) [OPTIONS]
+
+RFM options:
+      --bins K                 bins per dimension, 2..=9 (default 5)
+      --method M               ceil-rank (default: ceil(k p / n)), ntile (SQL NTILE), qcut-rank
+                               (pandas qcut on first-ranks), rfm-package (R rfm thresholds)
+      --ties T                 first (default: input order, i.e. customer id), max, min, or
+                               random:SEED
+      --binning B              independent (default) or nested (F within R, M within R and F)
+      --direction D            high (default: 5 is best) or low (1 is best)
+      --monetary M             total (default) or mean spend per purchase
+      --segments S             rfm-v030 (default: R rfm package v0.3.0 rules), rfm-v022,
+                               rf-map (the RF map with Hibernating), mean-split (Chinese
+                               eight classes), or a JSON file of rules
+                               ([{\"name\":..,\"r\":[lo,hi],\"f\":[lo,hi],\"m\":[lo,hi]},..])
+      --save-fitted FILE       write the fitted thresholds as JSON, to score other customers later
+      --fitted FILE            score with thresholds saved by --save-fitted instead of fitting
+  -o, --output FILE            write the per-customer CSV to FILE instead of stdout
+      --report FILE            write thresholds and reports to FILE instead of stderr
+
+Recency is the time since the last purchase in the summary's unit (days by default).
+Output columns: customer_id,recency,frequency,monetary,r,f,m,code,segment
+";
+
+enum Segments {
+    Rules(SegmentRules),
+    MeanSplit,
+}
+
+pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
+    let mut input = SummaryInput::new();
+    let mut builder = Rfm::builder();
+    let mut monetary = Monetary::Total;
+    let mut segments = Segments::Rules(SegmentRules::rfm_package_v030());
+    let mut save_fitted: Option<PathBuf> = None;
+    let mut fitted_file: Option<PathBuf> = None;
+    let mut output: Option<PathBuf> = None;
+    let mut report: Option<PathBuf> = None;
+    while let Some(arg) = parser.next()? {
+        let name = option_name(arg)?;
+        match name.as_str() {
+            "help" => {
+                return crate::print_help(&format!(
+                    "{USAGE}\n{SUMMARY_INPUT_USAGE}\n{SUMMARY_OPTIONS_USAGE}\n{LOG_USAGE}"
+                ));
+            }
+            "bins" => {
+                builder = builder.bins(parse_value(parser, &name, |t| {
+                    t.parse::<u8>().map_err(|_| "expected 2..=9".to_owned())
+                })?)
+            }
+            "method" => builder = builder.method(parse_value(parser, &name, parse_method)?),
+            "ties" => builder = builder.ties(parse_value(parser, &name, parse_ties)?),
+            "binning" => {
+                builder = builder.binning(parse_value(parser, &name, |t| match t {
+                    "independent" => Ok(Binning::Independent),
+                    "nested" => Ok(Binning::Nested),
+                    _ => Err("expected independent or nested".into()),
+                })?)
+            }
+            "direction" => {
+                builder = builder.direction(parse_value(parser, &name, |t| match t {
+                    "high" => Ok(ScoreDirection::HighIsBest),
+                    "low" => Ok(ScoreDirection::LowIsBest),
+                    _ => Err("expected high or low".into()),
+                })?)
+            }
+            "monetary" => {
+                monetary = parse_value(parser, &name, |t| match t {
+                    "total" => Ok(Monetary::Total),
+                    "mean" => Ok(Monetary::Mean),
+                    _ => Err("expected total or mean".into()),
+                })?
+            }
+            "segments" => segments = parse_value(parser, &name, parse_segments)?,
+            "save-fitted" => save_fitted = Some(parser.value()?.into()),
+            "fitted" => fitted_file = Some(parser.value()?.into()),
+            "output" => output = Some(parser.value()?.into()),
+            "report" => report = Some(parser.value()?.into()),
+            _ => input.take(&name, parser)?,
+        }
+    }
+    let rfm = builder.build().map_err(|e| Failure::Usage(e.to_string()))?;
+    let loaded = input.load("rfm")?;
+    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
+    let values = RfmValues::from_summaries(&loaded.rows, monetary);
+
+    let mut text = String::new();
+    let (scores, fitted): (Vec<RfmScore>, FittedRfm) = match &fitted_file {
+        Some(path) => {
+            let json = std::fs::read_to_string(path)
+                .map_err(|e| Failure::Data(format!("cannot read {}: {e}", path.display())))?;
+            let fitted: FittedRfm = serde_json::from_str(&json)
+                .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?;
+            (fitted.score_all(&values).map_err(data)?, fitted)
+        }
+        None => {
+            let scored = rfm.fit_score(&values).map_err(data)?;
+            text.push_str(&format!("bin counts: {}\n", scored.report()));
+            for (dim, score) in scored.report().empty_bins() {
+                text.push_str(&format!("empty bin: {dim} score {score}\n"));
+            }
+            let (scores, fitted, _) = scored.into_parts();
+            (scores.into_iter().map(|s| s.score).collect(), fitted)
+        }
+    };
+    text.insert_str(
+        0,
+        &format!(
+            "thresholds ({}):\n  recency   {}\n  frequency {}\n  monetary  {}\n",
+            if fitted_file.is_some() {
+                "loaded"
+            } else {
+                "fitted"
+            },
+            fitted.recency_cuts(),
+            fitted.frequency_cuts(),
+            fitted.monetary_cuts(),
+        ),
+    );
+    if fitted.is_nested() {
+        text.push_str("  (nested: frequency and monetary cuts differ per recency bin)\n");
+    }
+    if let Some(path) = &save_fitted {
+        let json = serde_json::to_string_pretty(&fitted)
+            .map_err(|e| Failure::Data(format!("cannot serialise the thresholds: {e}")))?;
+        std::fs::write(path, json)
+            .map_err(|e| Failure::Data(format!("cannot write {}: {e}", path.display())))?;
+    }
+
+    let revenue = values.iter().map(|v| v.monetary());
+    let (labels, segment_report): (Vec<String>, SegmentReport) = match &segments {
+        Segments::Rules(rules) => {
+            let assigned = rules.score_all(&scores).map_err(data)?;
+            let names = assigned
+                .iter()
+                .map(|&s| rules.name(s).unwrap_or("Others").to_owned())
+                .collect();
+            (
+                names,
+                SegmentReport::new(rules, &assigned, revenue).map_err(data)?,
+            )
+        }
+        Segments::MeanSplit => {
+            let classes = MeanSplit::new()
+                .fit(&values)
+                .and_then(|f| f.score_all(&values))
+                .map_err(data)?;
+            let names = classes.iter().map(|c| c.name().to_owned()).collect();
+            (
+                names,
+                SegmentReport::from_classes(&classes, revenue).map_err(data)?,
+            )
+        }
+    };
+
+    write_output(output.as_deref(), |w| {
+        writeln!(
+            w,
+            "customer_id,recency,frequency,monetary,r,f,m,code,segment"
+        )?;
+        for ((v, s), segment) in values.iter().zip(&scores).zip(&labels) {
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{},{},{}",
+                loaded.label(v.customer()),
+                v.recency(),
+                v.frequency(),
+                v.monetary(),
+                s.r(),
+                s.f(),
+                s.m(),
+                s.code_string(),
+                segment,
+            )?;
+        }
+        Ok(())
+    })?;
+
+    text.push_str(&format!(
+        "\n{:<24} {:>10} {:>8} {:>16} {:>8}\n",
+        "segment", "customers", "share", "revenue", "share"
+    ));
+    for row in segment_report.rows() {
+        text.push_str(&format!(
+            "{:<24} {:>10} {:>6.1} % {:>16} {:>8}\n",
+            row.name(),
+            row.customers(),
+            100.0 * row.customer_share(),
+            row.revenue().round_dp(2),
+            row.revenue_share()
+                .map_or("-".to_owned(), |s| format!("{:.1} %", 100.0 * s)),
+        ));
+    }
+    match report {
+        Some(path) => std::fs::write(&path, text)
+            .map_err(|e| Failure::Data(format!("cannot write {}: {e}", path.display())))?,
+        None => eprint!("{text}"),
+    }
+    Ok(())
+}
+
+fn parse_method(text: &str) -> Result<QuantileMethod, String> {
+    match text {
+        "ceil-rank" => Ok(QuantileMethod::CeilRank),
+        "ntile" => Ok(QuantileMethod::Ntile),
+        "qcut-rank" => Ok(QuantileMethod::QcutRank),
+        "rfm-package" => Ok(QuantileMethod::RfmPackage),
+        _ => Err("expected ceil-rank, ntile, qcut-rank or rfm-package".into()),
+    }
+}
+
+fn parse_ties(text: &str) -> Result<TieMethod, String> {
+    match text {
+        "first" => Ok(TieMethod::First),
+        "max" => Ok(TieMethod::Max),
+        "min" => Ok(TieMethod::Min),
+        _ => match text.strip_prefix("random:").map(str::parse::<u64>) {
+            Some(Ok(seed)) => Ok(TieMethod::Random { seed }),
+            _ => Err("expected first, max, min or random:SEED".into()),
+        },
+    }
+}
+
+fn parse_segments(text: &str) -> Result<Segments, String> {
+    match text {
+        "rfm-v030" => Ok(Segments::Rules(SegmentRules::rfm_package_v030())),
+        "rfm-v022" => Ok(Segments::Rules(SegmentRules::rfm_package_v022())),
+        "rf-map" => Ok(Segments::Rules(SegmentRules::rf_seg_map())),
+        "mean-split" => Ok(Segments::MeanSplit),
+        path => {
+            let json = std::fs::read_to_string(path)
+                .map_err(|e| format!("not a built-in table and not a readable rules file: {e}"))?;
+            let rules: SegmentRules =
+                serde_json::from_str(&json).map_err(|e| format!("bad rules file: {e}"))?;
+            Ok(Segments::Rules(rules))
+        }
+    }
 }
