@@ -13,6 +13,7 @@ use customer_value::clv::{Horizon, MarginInput, MarginRate, RetentionModel, Timi
 use customer_value::differentiate::{
     Abc, Boundary, CustomerValue, Pyramid, Tier, TierReport, pareto_share,
 };
+use customer_value::rfm::{Monetary, Rfm, RfmValues, SegmentReport, SegmentRules};
 use customer_value::simulate::Simulation;
 use customer_value::{Date, Decimal, Scorer, Summarizer, Summary, TimeUnit, Transaction};
 
@@ -26,6 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     recency(&summary);
     spend(&summary);
     top_customers(&summary, 10);
+    rfm_segments(&summary)?;
     differentiation(&summary)?;
     lifetime_value(&log, calibration_end)?;
     Ok(())
@@ -198,6 +200,36 @@ fn top_customers(summary: &Summary, n: usize) {
             c.recency(),
         );
     }
+}
+
+/// RFM quintiles (recency in weeks, purchases, total spend) and the R `rfm`
+/// package's segments, with each segment's share of customers and revenue.
+fn rfm_segments(summary: &Summary) -> customer_value::Result<()> {
+    let values = RfmValues::from_summaries(summary.customers(), Monetary::Total);
+    let scored = Rfm::builder().bins(5).build()?.fit_score(&values)?;
+    let scores: Vec<_> = scored.scores().iter().map(|s| s.score).collect();
+    let rules = SegmentRules::rfm_package_v030();
+    let segments = rules.score_all(&scores)?;
+    let report = SegmentReport::new(&rules, &segments, values.iter().map(|v| v.monetary()))?;
+    println!();
+    println!("RFM segments (quintiles; R rfm package v0.3.0 rules)");
+    let fitted = scored.fitted();
+    println!("  recency weeks {:.1}", fitted.recency_cuts());
+    println!("  purchases     {}", fitted.frequency_cuts());
+    println!("  spend         {}", fitted.monetary_cuts());
+    println!();
+    println!("  segment               customers   share      revenue   share");
+    for row in report.rows() {
+        println!(
+            "  {:<20} {:>10}  {:>5.1}%  {:>11}  {:>5.1}%",
+            row.name(),
+            thousands(row.customers() as u64),
+            100.0 * row.customer_share(),
+            money(row.revenue()),
+            100.0 * row.revenue_share().unwrap_or(0.0),
+        );
+    }
+    Ok(())
 }
 
 /// Discounted CLV per customer and the customer equity of the base, with

@@ -275,13 +275,17 @@ impl<T: CutValue> Cuts<T> {
 }
 
 impl<T: CutValue> fmt::Display for Cuts<T> {
-    /// `score 2: >= 2.8, score 3: >= 4, ...`, then the unreached scores.
+    /// `score 2: >= 2.8, score 3: >= 4, ...`, then the unreached scores; a
+    /// precision (`{:.1}`) applies to the cut values.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, t) in self.starts.iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write!(f, "score {}: {} {}", i + 2, self.rule.symbol(), t)?;
+            match f.precision() {
+                Some(p) => write!(f, "score {}: {} {:.*}", i + 2, self.rule.symbol(), p, t)?,
+                None => write!(f, "score {}: {} {}", i + 2, self.rule.symbol(), t)?,
+            }
         }
         let reached = self.starts.len() + 1;
         if reached < usize::from(self.bins) {
