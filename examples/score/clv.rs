@@ -1,7 +1,6 @@
 //! `score clv`: discounted customer lifetime value per customer (the
 //! Gupta-Lehmann retention model) and the customer equity of the base.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use customer_value::clv::{

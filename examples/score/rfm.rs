@@ -1,7 +1,6 @@
 //! `score rfm`: RFM scores, codes and segments per customer, with the
 //! fitted thresholds, the bin counts and the segment report.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use customer_value::rfm::{

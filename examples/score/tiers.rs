@@ -2,7 +2,6 @@
 //! and the value x loyalty quadrant per customer, with population reports.
 
 use std::fmt::Display;
-use std::io::Write;
 use std::path::PathBuf;
 
 use customer_value::Decimal;
