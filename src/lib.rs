@@ -141,7 +141,10 @@ mod summary;
 
 pub mod clv;
 pub mod differentiate;
+pub mod lifecycle;
+pub mod loyalty;
 pub mod rfm;
+pub mod satisfaction;
 
 #[cfg(feature = "csv")]
 pub mod csv;

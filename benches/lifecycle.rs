@@ -1,0 +1,2 @@
+//! Criterion benches for lifecycle (being written).
+fn main() {}

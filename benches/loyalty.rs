@@ -1,0 +1,2 @@
+//! Criterion benches for loyalty (being written).
+fn main() {}

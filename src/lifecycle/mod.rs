@@ -1,0 +1,1 @@
+//! Lifecycle stages and churn early warning (placeholder; being written).

@@ -1,0 +1,1 @@
+//! Loyalty index (placeholder; being written).

@@ -1,0 +1,1 @@
+//! Customer satisfaction (placeholder; being written).
