@@ -11,20 +11,10 @@ use customer_value::clv::{
 };
 use customer_value::{CustomerId, Decimal, Scorer};
 
+mod common;
+use common::SplitMix64;
+
 const N: usize = 1_000_000;
-
-/// SplitMix64 (Steele, Lea & Flood 2014), enough for bench data.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
 
 /// One million customers with margins between 0.01 and 500.00 and, for
 /// one in four, an acquisition cost up to 200.00.

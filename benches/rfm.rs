@@ -11,21 +11,11 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use customer_value::rfm::{Binning, Rfm, RfmValues};
 use customer_value::{CustomerId, Decimal, Fit, Scorer};
 
-/// SplitMix64 (Vigna), fixed seed.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
+mod common;
+use common::SplitMix64;
 
 fn population(n: usize, seed: u64) -> Vec<RfmValues> {
-    let mut rng = SplitMix(seed);
+    let mut rng = SplitMix64(seed);
     (0..n)
         .map(|i| {
             let recency = (rng.next() % 731) as f64;

@@ -8,24 +8,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use customer_value::rfm::{MeanSplit, RfmScore, RfmValues, SegmentReport, SegmentRules};
 use customer_value::{CustomerId, Decimal, Fit, Scorer};
 
+mod common;
+use common::SplitMix64;
+
 const N: usize = 1_000_000;
-
-/// SplitMix64: a tiny fixed-seed generator for reproducible inputs.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn inputs() -> (Vec<RfmScore>, Vec<Decimal>, Vec<RfmValues>) {
     let mut rng = SplitMix64(0x5EED_2024);

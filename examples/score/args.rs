@@ -217,6 +217,14 @@ fn hint(e: &Error, log: &TransactionLog) -> String {
     hint
 }
 
+/// Prints a scoring subcommand's help: its own options, then the input,
+/// summary and log options every scorer shares.
+pub fn scorer_help(usage: &str) -> Result<(), Failure> {
+    crate::print_help(&format!(
+        "{usage}\n{SUMMARY_INPUT_USAGE}\n{SUMMARY_OPTIONS_USAGE}\n{LOG_USAGE}"
+    ))
+}
+
 /// Summary rows from either a transaction log (summarised here) or a
 /// summary CSV, with the customers' names as the input wrote them.
 pub struct SummaryInput {

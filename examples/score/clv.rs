@@ -10,8 +10,7 @@ use customer_value::{Decimal, Scorer};
 
 use crate::Failure;
 use crate::args::{
-    LOG_USAGE, SUMMARY_INPUT_USAGE, SUMMARY_OPTIONS_USAGE, SummaryInput, option_name,
-    parse_decimal, parse_value, write_output,
+    SummaryInput, option_name, parse_decimal, parse_value, scorer_help, write_output,
 };
 
 const USAGE: &str = "\
@@ -56,11 +55,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
-            "help" => {
-                return crate::print_help(&format!(
-                    "{USAGE}\n{SUMMARY_INPUT_USAGE}\n{SUMMARY_OPTIONS_USAGE}\n{LOG_USAGE}"
-                ));
-            }
+            "help" => return scorer_help(USAGE),
             "retention" => retention = Some(parse_value(parser, &name, parse_decimal)?),
             "discount" => discount = Some(parse_value(parser, &name, parse_decimal)?),
             "timing" => timing = Some(parse_value(parser, &name, parse_timing)?),

@@ -10,10 +10,7 @@ use customer_value::rfm::{
 use customer_value::{Fit, Scorer};
 
 use crate::Failure;
-use crate::args::{
-    LOG_USAGE, SUMMARY_INPUT_USAGE, SUMMARY_OPTIONS_USAGE, SummaryInput, option_name, parse_value,
-    write_output,
-};
+use crate::args::{SummaryInput, option_name, parse_value, scorer_help, write_output};
 
 const USAGE: &str = "\
 score rfm: RFM scores, codes and segments per customer, as CSV on stdout; the fitted
@@ -60,11 +57,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
-            "help" => {
-                return crate::print_help(&format!(
-                    "{USAGE}\n{SUMMARY_INPUT_USAGE}\n{SUMMARY_OPTIONS_USAGE}\n{LOG_USAGE}"
-                ));
-            }
+            "help" => return scorer_help(USAGE),
             "bins" => {
                 builder = builder.bins(parse_value(parser, &name, |t| {
                     t.parse::<u8>().map_err(|_| "expected 2..=9".to_owned())

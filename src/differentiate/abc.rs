@@ -4,10 +4,10 @@ use std::fmt;
 
 use super::input::CustomerValue;
 use super::rank::{
-    Rule, ceil_share_of, check_cuts, check_lower, checked_sum, empty_population, nonpositive_total,
-    rank, share, tier, tier_of_value,
+    Rule, ceil_share_of, check_cuts, check_lower, checked_sum, classify_by_rank, empty_population,
+    nonpositive_total, rank, share, tier, tier_of_value,
 };
-use super::report::{Sealed, Tier, TierAssignment, TierReport};
+use super::report::{Sealed, Tier, TierAssignment};
 use crate::{Decimal, Error, Fit, Result, Scored, Scorer};
 
 /// Whether cumulative cut points count customers or value.
@@ -299,15 +299,7 @@ impl Abc {
     /// # Ok::<(), customer_value::Error>(())
     /// ```
     pub fn classify(&self, population: &[CustomerValue]) -> Result<TierAssignment<AbcClass>> {
-        let values: Vec<Decimal> = population.iter().map(CustomerValue::value).collect();
-        let tiered = tier(&values, &[self.a, self.b], self.basis.rule(), true)?;
-        let report =
-            TierReport::from_parts(&tiered.counts, &tiered.sums, tiered.negatives, values.len())?;
-        Ok(TierAssignment::new(
-            population.iter().map(CustomerValue::customer),
-            &tiered.indices.unwrap_or_default(),
-            report,
-        ))
+        classify_by_rank(population, &[self.a, self.b], self.basis.rule())
     }
 }
 

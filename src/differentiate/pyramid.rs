@@ -4,8 +4,10 @@ use std::fmt;
 
 use super::abc::Basis;
 use super::input::CustomerValue;
-use super::rank::{check_cuts, check_lower, empty_population, tier, tier_of_value};
-use super::report::{Sealed, Tier, TierAssignment, TierReport};
+use super::rank::{
+    check_cuts, check_lower, classify_by_rank, empty_population, tier, tier_of_value,
+};
+use super::report::{Sealed, Tier, TierAssignment};
 use crate::{Decimal, Error, Fit, Result, Scorer};
 
 /// A tier of the customer pyramid, from the most to the least profitable.
@@ -275,15 +277,7 @@ impl Pyramid {
     ///
     /// See [`Pyramid`].
     pub fn classify(&self, population: &[CustomerValue]) -> Result<TierAssignment<PyramidTier>> {
-        let values: Vec<Decimal> = population.iter().map(CustomerValue::value).collect();
-        let tiered = tier(&values, &self.inner_cuts(), self.basis.rule(), true)?;
-        let report =
-            TierReport::from_parts(&tiered.counts, &tiered.sums, tiered.negatives, values.len())?;
-        Ok(TierAssignment::new(
-            population.iter().map(CustomerValue::customer),
-            &tiered.indices.unwrap_or_default(),
-            report,
-        ))
+        classify_by_rank(population, &self.inner_cuts(), self.basis.rule())
     }
 }
 

@@ -522,6 +522,28 @@ fn range_sum(values: &[Decimal], ranking: &Ranking, start: usize, end: usize) ->
     checked_sum(order.iter().filter_map(|&i| values.get(i)).copied())
 }
 
+/// Classifies a population by rank with [`tier`] and builds the per-customer
+/// tiers and the population report; shared by ABC and the pyramid.
+pub(crate) fn classify_by_rank<T: super::report::Tier>(
+    population: &[super::input::CustomerValue],
+    cuts: &[Decimal],
+    rule: Rule,
+) -> Result<super::report::TierAssignment<T>> {
+    let values: Vec<Decimal> = population.iter().map(|c| c.value()).collect();
+    let tiered = tier(&values, cuts, rule, true)?;
+    let report = super::report::TierReport::from_parts(
+        &tiered.counts,
+        &tiered.sums,
+        tiered.negatives,
+        values.len(),
+    )?;
+    Ok(super::report::TierAssignment::new(
+        population.iter().map(|c| c.customer()),
+        &tiered.indices.unwrap_or_default(),
+        report,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

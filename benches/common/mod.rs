@@ -1,0 +1,22 @@
+//! Shared by the benches: a fixed-seed generator for reproducible inputs.
+#![allow(dead_code)] // each bench uses what it needs
+
+/// SplitMix64 (Steele, Lea & Flood 2014; Vigna's constants): small, fast and
+/// deterministic, enough for bench data. Not for statistics.
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (slightly biased for huge `n`; fine for bench data).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
