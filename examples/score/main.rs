@@ -20,6 +20,7 @@ mod args;
 mod clv;
 mod rfm;
 mod summary;
+mod survey;
 mod tiers;
 
 use std::process::ExitCode;
@@ -36,6 +37,8 @@ Commands:
   rfm       RFM scores, codes and segments per customer (quantile bins fitted on the input)
   clv       discounted customer lifetime value per customer, and the customer equity
   tiers     ABC classes and customer-pyramid tiers per customer, with the population report
+  satisfaction  per-item satisfaction indices (mean, sd, top/bottom-2-box, CSI) from survey answers
+  kano      Kano categories and Better/Worse coefficients per attribute
   help      print this help
 
 Run `score <COMMAND> --help` for a command's options.
@@ -86,6 +89,8 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "rfm" => rfm::run(&mut parser),
         "clv" => clv::run(&mut parser),
         "tiers" => tiers::run(&mut parser),
+        "satisfaction" => survey::satisfaction(&mut parser),
+        "kano" => survey::kano(&mut parser),
         "help" => print_help(USAGE),
         "fit" | "predict" => Err(Failure::Usage(format!(
             "command {command:?} is not available yet"
