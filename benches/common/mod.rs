@@ -15,6 +15,11 @@ impl SplitMix64 {
         z ^ (z >> 31)
     }
 
+    /// A uniform `f64` in `[0, 1)` (53 random bits).
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
     /// A number in `0..n` (slightly biased for huge `n`; fine for bench data).
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
