@@ -18,6 +18,7 @@
 
 mod args;
 mod clv;
+mod loyalty;
 mod rfm;
 mod summary;
 mod survey;
@@ -39,6 +40,7 @@ Commands:
   tiers     ABC classes and customer-pyramid tiers per customer, with the population report
   satisfaction  per-item satisfaction indices (mean, sd, top/bottom-2-box, CSI) from survey answers
   kano      Kano categories and Better/Worse coefficients per attribute
+  loyalty   loyalty index (0-100) with A1/A2/A3 sub-indices from an indicators CSV
   help      print this help
 
 Run `score <COMMAND> --help` for a command's options.
@@ -91,6 +93,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "tiers" => tiers::run(&mut parser),
         "satisfaction" => survey::satisfaction(&mut parser),
         "kano" => survey::kano(&mut parser),
+        "loyalty" => loyalty::run(&mut parser),
         "help" => print_help(USAGE),
         "fit" | "predict" => Err(Failure::Usage(format!(
             "command {command:?} is not available yet"
