@@ -371,6 +371,14 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
         .map_err(|_| "expected a decimal number like 0.8".to_owned())
 }
 
+/// The next value of `--name` as a whole number.
+pub fn parse_u32_value(parser: &mut lexopt::Parser, name: &str) -> Result<u32, Failure> {
+    parse_value(parser, name, |t| {
+        t.parse::<u32>()
+            .map_err(|_| "expected a whole number".to_owned())
+    })
+}
+
 /// Comma-separated decimals, like `0.01,0.05,0.2`.
 pub fn parse_decimals(text: &str) -> Result<Vec<Decimal>, String> {
     text.split(',').map(parse_decimal).collect()

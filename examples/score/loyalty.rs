@@ -72,9 +72,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                 method = parse_value(parser, &name, |t| match t {
                     "eigenvector" => Ok(AhpMethodArg::Eigenvector),
                     "geometric-mean" => Ok(AhpMethodArg::GeometricMean),
-                    "column-normalised" | "column-normalized" => {
-                        Ok(AhpMethodArg::ColumnNormalised)
-                    }
+                    "column-normalised" | "column-normalized" => Ok(AhpMethodArg::ColumnNormalised),
                     _ => Err("expected eigenvector, geometric-mean or column-normalised".into()),
                 })?
             }
@@ -88,7 +86,8 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             }
             "fill" => {
                 fill = Some(parse_value(parser, &name, |t| {
-                    t.parse::<f64>().map_err(|_| "expected a number in [0, 1]".to_owned())
+                    t.parse::<f64>()
+                        .map_err(|_| "expected a number in [0, 1]".to_owned())
                 })?)
             }
             "output" => output = Some(parser.value()?.into()),
@@ -116,7 +115,10 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             for (level, r) in ["top", "a1", "a2", "a3"].iter().zip(&levels) {
                 eprintln!(
                     "score: ahp {level}: weights {:?}, lambda_max {:.4}, CI {:.4}, CR {:.4}",
-                    r.weights().iter().map(|w| format!("{w:.4}")).collect::<Vec<_>>(),
+                    r.weights()
+                        .iter()
+                        .map(|w| format!("{w:.4}"))
+                        .collect::<Vec<_>>(),
                     r.lambda_max(),
                     r.ci(),
                     r.cr()
@@ -207,9 +209,10 @@ fn read_indicators(path: &PathBuf) -> Result<(Vec<IndicatorValues>, Interner), F
         .records()
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?;
-    let numeric = records
-        .iter()
-        .all(|r| r.get(id_at).is_some_and(|id| id.trim().parse::<u64>().is_ok()));
+    let numeric = records.iter().all(|r| {
+        r.get(id_at)
+            .is_some_and(|id| id.trim().parse::<u64>().is_ok())
+    });
     let mut names = Interner::new();
     let mut out = Vec::with_capacity(records.len());
     for (row, record) in records.iter().enumerate() {
@@ -250,9 +253,7 @@ fn read_ahp(
     ["top", "a1", "a2", "a3"]
         .iter()
         .map(|level| {
-            let bad = |what: String| {
-                Failure::Data(format!("{}: {level}: {what}", path.display()))
-            };
+            let bad = |what: String| Failure::Data(format!("{}: {level}: {what}", path.display()));
             let matrix: Vec<Vec<f64>> = serde_json::from_value(
                 json.get(level)
                     .cloned()
@@ -280,7 +281,11 @@ fn parse_weights(text: &str) -> Result<WeightsArg, String> {
             Some(file) => Ok(WeightsArg::Ahp(file.into())),
             None => text
                 .split(',')
-                .map(|t| t.trim().parse::<f64>().map_err(|_| format!("not a number: {t:?}")))
+                .map(|t| {
+                    t.trim()
+                        .parse::<f64>()
+                        .map_err(|_| format!("not a number: {t:?}"))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map(WeightsArg::Leaves),
         },

@@ -20,6 +20,7 @@ mod args;
 mod clv;
 mod loyalty;
 mod rfm;
+mod stage;
 mod summary;
 mod survey;
 mod tiers;
@@ -41,6 +42,7 @@ Commands:
   satisfaction  per-item satisfaction indices (mean, sd, top/bottom-2-box, CSI) from survey answers
   kano      Kano categories and Better/Worse coefficients per attribute
   loyalty   loyalty index (0-100) with A1/A2/A3 sub-indices from an indicators CSV
+  stage     lifecycle stage and churn risk per customer from a transaction log
   help      print this help
 
 Run `score <COMMAND> --help` for a command's options.
@@ -94,6 +96,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "satisfaction" => survey::satisfaction(&mut parser),
         "kano" => survey::kano(&mut parser),
         "loyalty" => loyalty::run(&mut parser),
+        "stage" => stage::run(&mut parser),
         "help" => print_help(USAGE),
         "fit" | "predict" => Err(Failure::Usage(format!(
             "command {command:?} is not available yet"
