@@ -13,9 +13,17 @@ use customer_value::clv::{Horizon, MarginInput, MarginRate, RetentionModel, Timi
 use customer_value::differentiate::{
     Abc, Boundary, CustomerValue, Pyramid, Tier, TierReport, pareto_share,
 };
+use customer_value::lifecycle::{
+    ChurnInput, HistoryOptions, PeriodHistories, RecencyRule, RiskLevel, StageRule,
+};
+use customer_value::loyalty::{
+    Ahp, Indicator, IndicatorValuesBuilder, LoyaltyModel, MissingPolicy, Weights, purchase_counts,
+};
 use customer_value::rfm::{Monetary, Rfm, RfmValues, SegmentReport, SegmentRules};
 use customer_value::simulate::Simulation;
-use customer_value::{Date, Decimal, Scorer, Summarizer, Summary, TimeUnit, Transaction};
+use customer_value::{
+    Date, Decimal, Fit, LifecycleStage, Scorer, Summarizer, Summary, TimeUnit, Transaction,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (simulation, log) = simulate()?;
@@ -30,6 +38,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     rfm_segments(&summary)?;
     differentiation(&summary)?;
     lifetime_value(&log, calibration_end)?;
+    lifecycle(&log, &summary)?;
+    loyalty(&log, &summary)?;
     Ok(())
 }
 
@@ -277,6 +287,116 @@ fn lifetime_value(log: &[Transaction], calibration_end: Date) -> customer_value:
             .collect::<Vec<_>>()
             .join(", ")
     );
+    Ok(())
+}
+
+/// Lifecycle stages from weekly spend (the WindowTrend rule with its
+/// defaults) and churn risk from the courseware's recency rule.
+fn lifecycle(log: &[Transaction], summary: &Summary) -> customer_value::Result<()> {
+    let end = summary.summarizer().calibration_end();
+    let histories =
+        PeriodHistories::from_transactions(log, &HistoryOptions::new(end, TimeUnit::WEEK))?;
+    let stages = StageRule::default().assign_all(&histories)?;
+    let mut counts: Vec<(LifecycleStage, u64)> = Vec::new();
+    for a in &stages {
+        match counts.iter_mut().find(|(s, _)| *s == a.stage()) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((a.stage(), 1)),
+        }
+    }
+    counts.sort_by_key(|(s, _)| *s);
+    println!();
+    println!("Lifecycle stages (weekly spend; window 3, exploration 3, +/-20%, inactive 6 weeks)");
+    for (stage, n) in &counts {
+        println!(
+            "  {:<12} {:<4} {:>9}  {:>5.1}%",
+            stage.to_string(),
+            stage.chinese_name(),
+            thousands(*n),
+            share(*n, stages.len())
+        );
+    }
+    let rule = RecencyRule::courseware(TimeUnit::WEEK);
+    let inputs: Vec<ChurnInput> = summary
+        .customers()
+        .iter()
+        .map(ChurnInput::from_summary)
+        .collect();
+    let warnings = rule.score_all(&inputs)?;
+    println!();
+    println!("Churn risk (absent 12 weeks: high, ~10% return; 24 weeks: lost, ~5%)");
+    for level in [
+        RiskLevel::Low,
+        RiskLevel::Medium,
+        RiskLevel::High,
+        RiskLevel::Lost,
+    ] {
+        let n = warnings.iter().filter(|w| w.level() == level).count() as u64;
+        if n > 0 {
+            println!(
+                "  {:<8} {:>9}  {:>5.1}%",
+                level.to_string(),
+                thousands(n),
+                share(n, warnings.len())
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A relationship-duration loyalty index from the transaction data alone:
+/// A11 (t_x), A12 (purchases per week) and A13 (trend of weekly purchases
+/// over the last 26 weeks), with the worked example's AHP weights; the
+/// survey indicators are missing, so their weight is dropped on purpose.
+fn loyalty(log: &[Transaction], summary: &Summary) -> customer_value::Result<()> {
+    let end = summary.summarizer().calibration_end();
+    let start = end.checked_add_days(-26 * 7 + 1)?;
+    let counts = purchase_counts(log, start, TimeUnit::WEEK, 26)?;
+    let customers = summary
+        .customers()
+        .iter()
+        .map(|row| {
+            let mut values = IndicatorValuesBuilder::from_summary(row).clear(Indicator::A22);
+            if let Ok(i) = counts.binary_search_by_key(&row.customer(), |c| c.customer()) {
+                values = values.set(Indicator::A13, counts[i].trend()?);
+            }
+            values.build()
+        })
+        .collect::<customer_value::Result<Vec<_>>>()?;
+    let ahp = |rows: &[&[f64]]| Ahp::new(rows)?.eigenvector();
+    let weights = Weights::from_ahp(
+        &ahp(&[&[1.0, 2.0, 3.0], &[0.5, 1.0, 2.0], &[1.0 / 3.0, 0.5, 1.0]])?,
+        &ahp(&[
+            &[1.0, 3.0, 5.0],
+            &[1.0 / 3.0, 1.0, 3.0],
+            &[0.2, 1.0 / 3.0, 1.0],
+        ])?,
+        &ahp(&[&[1.0, 2.0], &[0.5, 1.0]])?,
+        &ahp(&[
+            &[1.0, 2.0, 3.0, 2.0],
+            &[0.5, 1.0, 2.0, 1.0],
+            &[1.0 / 3.0, 0.5, 1.0, 0.5],
+            &[0.5, 1.0, 2.0, 1.0],
+        ])?,
+    )?;
+    let index = LoyaltyModel::new(weights, MissingPolicy::DropAndRenormalise).fit(&customers)?;
+    let scores = index.score_all(&customers)?;
+    let mut buckets = [0u64; 5];
+    for s in &scores {
+        buckets[((s.index() / 20.0) as usize).min(4)] += 1;
+    }
+    println!();
+    println!("Loyalty index (A1 relationship duration only: A11, A12, A13; AHP weights)");
+    for (i, &n) in buckets.iter().enumerate() {
+        let bar = "#".repeat((share(n, scores.len()) / 2.0).round() as usize);
+        println!(
+            "  {:>3}-{:<3}  {:>9}  {:>5.1}%  {bar}",
+            20 * i,
+            20 * (i + 1),
+            thousands(n),
+            share(n, scores.len())
+        );
+    }
     Ok(())
 }
 
