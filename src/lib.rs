@@ -5,8 +5,9 @@
 //! (frequency, recency, customer age, spend) exactly and fast, and scores
 //! them with the CRM textbook formulas: RFM, discounted CLV and customer
 //! equity, customer differentiation (ABC, the customer pyramid, the value x
-//! loyalty matrix). Satisfaction, loyalty, lifecycle stages and the
-//! probabilistic "buy till you die" models are coming next. Money is exact
+//! loyalty matrix), satisfaction and Kano, the loyalty index, lifecycle
+//! stages and churn early warning. The probabilistic "buy till you die"
+//! models are coming next. Money is exact
 //! ([`Decimal`]), bad input is a typed [`Error`], and every formula states
 //! its timing convention and source.
 //!
@@ -58,6 +59,15 @@
 //!   [`Decimal`].
 //! - [`differentiate`]: ABC classes, the customer pyramid, key-customer
 //!   flags and the value x loyalty matrix, each with a population report.
+//! - [`satisfaction`]: the seven-level scale, response distributions and
+//!   indices (CSI, ACSI-style), Kano classification, and the satisfaction
+//!   trap cross-tab.
+//! - [`loyalty`]: the A1-A3 loyalty index (nine indicators, AHP / entropy /
+//!   caller weights, explicit missing-value policy), the five loyalty types
+//!   and Dick & Basu's matrix.
+//! - [`lifecycle`]: lifecycle stages from per-period histories (rules as
+//!   data), churn early warning with reasons, churn reasons and the
+//!   complaint estimator.
 //! - Errors: one [`Error`] enum for the whole crate.
 //! - Simulation (feature `simulate`): [`simulate`] generates realistic
 //!   transaction logs for examples, tests and benchmarks.
