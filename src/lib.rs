@@ -53,6 +53,8 @@
 //!   rules, nested binning, caller thresholds), codes and weighted sums,
 //!   segment maps and reports, the point scheme and the FedEx
 //!   contribution.
+//! - [`btyd`]: buy-till-you-die models fitted by maximum likelihood
+//!   (BG/NBD, Gamma-Gamma): P(alive), expected purchases and spend, CLV.
 //! - [`clv`]: discounted customer lifetime value with its timing
 //!   convention named, customer equity, Markov-chain migration models,
 //!   second lifetime value and cost to serve; money in and out as
@@ -149,6 +151,7 @@ mod order;
 mod score;
 mod summary;
 
+pub mod btyd;
 pub mod clv;
 pub mod differentiate;
 pub mod lifecycle;

@@ -1,5 +1,6 @@
 //! Integration tests: the public API only, one test target.
 
+mod btyd;
 mod cdnow;
 mod clv;
 mod csv;

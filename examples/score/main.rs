@@ -17,6 +17,7 @@
 //! read or scored, 2 for a usage error.
 
 mod args;
+mod btyd;
 mod clv;
 mod loyalty;
 mod rfm;
@@ -43,6 +44,8 @@ Commands:
   kano      Kano categories and Better/Worse coefficients per attribute
   loyalty   loyalty index (0-100) with A1/A2/A3 sub-indices from an indicators CSV
   stage     lifecycle stage and churn risk per customer from a transaction log
+  fit       fit a probabilistic model (BG/NBD, Gamma-Gamma, ...) by maximum likelihood, as JSON
+  predict   P(alive), expected purchases, expected spend and CLV per customer from fitted models
   help      print this help
 
 Run `score <COMMAND> --help` for a command's options.
@@ -98,9 +101,8 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "loyalty" => loyalty::run(&mut parser),
         "stage" => stage::run(&mut parser),
         "help" => print_help(USAGE),
-        "fit" | "predict" => Err(Failure::Usage(format!(
-            "command {command:?} is not available yet"
-        ))),
+        "fit" => btyd::fit(&mut parser),
+        "predict" => btyd::predict(&mut parser),
         _ => Err(Failure::Usage(format!("unknown command {command:?}"))),
     }
 }

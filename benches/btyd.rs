@@ -1,0 +1,149 @@
+//! Criterion benches for `customer_value::btyd`.
+//!
+//! Fits run on the CDNOW sample (from `$CUSTOMER_VALUE_DATA`, else
+//! `../shared/data`; skipped with a message when absent) and on 100,000
+//! simulated customers (`customer_value::simulate`, fixed seed); the
+//! prediction bench scores one million fixed-seed SplitMix64 histories.
+//! Results are checked once outside the timed loops.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use customer_value::btyd::{
+    BgNbd, BgNbdParams, BgNbdPredictor, CustomerHistory, GammaGamma, SpendHistory,
+};
+use customer_value::simulate::Simulation;
+use customer_value::{CustomerId, Date, Decimal, Grouping, Scorer, Summarizer, TimeUnit};
+
+mod common;
+use common::SplitMix64;
+
+fn data_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("CUSTOMER_VALUE_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    dir.is_dir().then_some(dir)
+}
+
+/// CDNOW `ID,x,t_x,T,zbar` rows as histories and spend.
+fn cdnow() -> Option<(Vec<CustomerHistory>, Vec<SpendHistory>)> {
+    let dir = data_dir()?;
+    let path = dir.join("cdnow/cdnow_customers_summary_with_transactions.csv");
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut hs = Vec::new();
+    let mut ss = Vec::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let id = CustomerId::new(f[0].parse().unwrap());
+        let x: u32 = f[1].parse().unwrap();
+        hs.push(CustomerHistory::new(id, x, f[2].parse().unwrap(), f[3].parse().unwrap()).unwrap());
+        ss.push(SpendHistory::new(id, x, f[4].parse::<Decimal>().unwrap()).unwrap());
+    }
+    Some((hs, ss))
+}
+
+/// 100,000 simulated customers summarised in weeks to 1997-09-30.
+fn simulated() -> Vec<CustomerHistory> {
+    let log = Simulation::builder()
+        .customers(100_000)
+        .seed(7)
+        .build()
+        .unwrap()
+        .run();
+    let summary = Summarizer::builder(Date::parse("1997-09-30").unwrap())
+        .unit(TimeUnit::WEEK)
+        .grouping(Grouping::Day)
+        .build()
+        .unwrap()
+        .summarize(log.transactions())
+        .unwrap();
+    summary
+        .customers()
+        .iter()
+        .map(|c| CustomerHistory::from_summary(c).unwrap())
+        .collect()
+}
+
+/// One million histories: T in the CDNOW range (whole days, or any real
+/// number when `distinct_ages`), a few repeat purchases.
+fn million(distinct_ages: bool) -> Vec<CustomerHistory> {
+    let mut rng = SplitMix64(0xB7D_5EED);
+    (0..1_000_000u64)
+        .map(|k| {
+            let age = if distinct_ages {
+                27.0 + 12.0 * (rng.next() >> 11) as f64 / (1u64 << 53) as f64
+            } else {
+                f64::from(190 + rng.below(84) as u32) / 7.0
+            };
+            let x = match rng.below(10) {
+                0..=5 => 0,
+                6..=8 => 1 + rng.below(4) as u32,
+                _ => 5 + rng.below(40) as u32,
+            };
+            let t_x = if x == 0 {
+                0.0
+            } else {
+                (age * (1 + rng.below(1000)) as f64 / 1000.0).min(age)
+            };
+            CustomerHistory::new(CustomerId::new(k), x, t_x, age).unwrap()
+        })
+        .collect()
+}
+
+fn fits(c: &mut Criterion) {
+    let mut group = c.benchmark_group("btyd");
+    if let Some((hs, ss)) = cdnow() {
+        let fit = BgNbd::new().fit_detailed(&hs).unwrap();
+        assert!((fit.log_likelihood() - -9582.425561).abs() < 1e-4);
+        group.bench_function("bgnbd_fit/cdnow", |b| {
+            b.iter(|| BgNbd::new().fit_detailed(black_box(&hs)).unwrap())
+        });
+        let fit = GammaGamma::new().fit_detailed(&ss).unwrap();
+        assert!((fit.log_likelihood() - -4055.923244).abs() < 1e-4);
+        group.bench_function("gamma_gamma_fit/cdnow", |b| {
+            b.iter(|| GammaGamma::new().fit_detailed(black_box(&ss)).unwrap())
+        });
+    } else {
+        eprintln!("skipped the CDNOW benches: data folder not found (set CUSTOMER_VALUE_DATA)");
+    }
+    let sim = simulated();
+    assert_eq!(sim.len(), 100_000);
+    let fit = BgNbd::new().fit_detailed(&sim).unwrap();
+    eprintln!(
+        "100k simulated: {} distinct rows, {} iterations",
+        fit.rows(),
+        fit.iterations()
+    );
+    group.sample_size(20);
+    group.bench_function("bgnbd_fit/100k", |b| {
+        b.iter(|| BgNbd::new().fit_detailed(black_box(&sim)).unwrap())
+    });
+    group.finish();
+}
+
+fn predict(c: &mut Criterion) {
+    let params = BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754).unwrap();
+    let predictor = BgNbdPredictor::new(params, 52.0).unwrap();
+    let mut group = c.benchmark_group("btyd");
+    group.sample_size(10);
+    // Ages in whole days share E_BG per (x, T); real-valued ages do not.
+    for (name, distinct) in [("predict/1M", false), ("predict/1M_distinct_T", true)] {
+        let rows = million(distinct);
+        let check = predictor.score_all(&rows).unwrap();
+        assert_eq!(check.len(), rows.len());
+        assert!(check.iter().all(|s| (0.0..=1.0).contains(&s.p_alive())));
+        assert_eq!(predictor.score(&rows[7]).unwrap(), check[7]);
+        let mut out = Vec::with_capacity(rows.len());
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                out.clear();
+                predictor.score_into(black_box(&rows), &mut out).unwrap();
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, fits, predict);
+criterion_main!(benches);

@@ -1,0 +1,306 @@
+//! `score fit` and `score predict`: the probabilistic purchase and spend
+//! models on a summary.
+
+use std::path::PathBuf;
+
+use customer_value::Decimal;
+use customer_value::btyd::{
+    BgNbd, BtydClv, BtydCustomer, CustomerHistory, GammaGamma, GammaGammaParams, PurchaseModel,
+    SpendHistory,
+};
+use customer_value::clv::DiscountRate;
+use serde_json::{Value, json};
+
+use crate::Failure;
+use crate::args::{
+    SummaryInput, option_name, parse_decimal, parse_value, scorer_help, write_output,
+};
+
+const FIT_USAGE: &str = "\
+score fit: fit a probabilistic model by maximum likelihood; JSON on stdout
+
+Usage: score fit --model MODEL (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE) [OPTIONS]
+
+Models (on the summary's x = frequency, t_x = recency, T; times in the summary's unit):
+  bg-nbd         BG/NBD (Fader, Hardie & Lee 2005)
+  gamma-gamma    Gamma-Gamma spend (customers with x >= 1; monetary_value = zbar)
+  -o, --output FILE            write the JSON to FILE instead of stdout
+
+Output: {\"model\", \"parameters\", \"standard_errors\", \"log_likelihood\", \"iterations\",
+\"customers\", \"rows\"} (rows: distinct (x, t_x, T) after compression).
+";
+
+const PREDICT_USAGE: &str = "\
+score predict: per-customer predictions from fitted models, as CSV on stdout
+
+Usage: score predict --params PARAMS.json (--summary SUMMARY.csv | --input LOG.csv ...)
+                     --horizon T [OPTIONS]
+
+  --params FILE        a purchase model written by `score fit` (bg-nbd)
+  --spend-params FILE  a gamma-gamma model written by `score fit` (adds expected_spend and clv)
+  --horizon T          prediction horizon, in the summary's unit
+  --discount RATE      discount rate per CLV period (default 0.01)
+  --periods K          CLV periods (default 12)
+  --period-length F    summary units per CLV period (default 30: days per month;
+                       4.345 for weeks, as Python lifetimes)
+  -o, --output FILE    write the CSV to FILE instead of stdout
+
+CLV = sum over k = 1..K of expected_spend x (E[Y(kF)] - E[Y((k-1)F)]) / (1 + discount)^k
+(lifetimes' convention: each period's purchases discounted at the period's end).
+Output columns: customer_id,p_alive,expected_purchases,expected_spend,clv
+";
+
+pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
+    let mut input = SummaryInput::new();
+    let mut model: Option<String> = None;
+    let mut output: Option<PathBuf> = None;
+    while let Some(arg) = parser.next()? {
+        let name = option_name(arg)?;
+        match name.as_str() {
+            "help" => return scorer_help(FIT_USAGE),
+            "model" => model = Some(parse_value(parser, &name, |t| Ok(t.to_owned()))?),
+            "output" => output = Some(parser.value()?.into()),
+            _ => input.take(&name, parser)?,
+        }
+    }
+    let model = model.ok_or_else(|| Failure::Usage("fit needs --model".into()))?;
+    let loaded = input.load("fit")?;
+    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
+    let json = match model.as_str() {
+        "bg-nbd" => {
+            let histories = histories(&loaded.rows).map_err(data)?;
+            let fit = BgNbd::new().fit_detailed(&histories).map_err(data)?;
+            let p = fit.params();
+            report(
+                PurchaseModel::from(*p),
+                &["r", "alpha", "a", "b"],
+                fit.std_errors().map(|s| s.to_vec()),
+                fit.log_likelihood(),
+                fit.iterations(),
+                fit.customers(),
+                fit.rows(),
+            )
+        }
+        "gamma-gamma" => {
+            let spend: Vec<SpendHistory> = loaded
+                .rows
+                .iter()
+                .filter(|r| r.frequency() > 0)
+                .map(SpendHistory::from_summary)
+                .collect::<Result<_, _>>()
+                .map_err(data)?;
+            let fit = GammaGamma::new().fit_detailed(&spend).map_err(data)?;
+            let mut value =
+                serde_json::to_value(fit.params()).map_err(|e| Failure::Data(e.to_string()))?;
+            if let Value::Object(map) = &mut value {
+                map.insert("model".into(), json!("gamma_gamma"));
+            }
+            finish(
+                value,
+                &["p", "q", "gamma"],
+                fit.std_errors().map(|s| s.to_vec()),
+                fit.log_likelihood(),
+                fit.iterations(),
+                fit.customers(),
+                fit.rows(),
+            )
+        }
+        other => {
+            return Err(Failure::Usage(format!(
+                "unknown --model {other:?} (bg-nbd, gamma-gamma)"
+            )));
+        }
+    }?;
+    write_output(output.as_deref(), |w| {
+        writeln!(
+            w,
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        )
+    })
+}
+
+fn histories(
+    rows: &[customer_value::CustomerSummary],
+) -> customer_value::Result<Vec<CustomerHistory>> {
+    rows.iter().map(CustomerHistory::from_summary).collect()
+}
+
+fn report(
+    model: PurchaseModel,
+    names: &[&str],
+    std_errors: Option<Vec<f64>>,
+    log_likelihood: f64,
+    iterations: usize,
+    customers: f64,
+    rows: usize,
+) -> Result<Value, Failure> {
+    let value = serde_json::to_value(model).map_err(|e| Failure::Data(e.to_string()))?;
+    finish(
+        value,
+        names,
+        std_errors,
+        log_likelihood,
+        iterations,
+        customers,
+        rows,
+    )
+}
+
+/// `{"model", "parameters", "standard_errors", ...}` from a tagged params value.
+fn finish(
+    tagged: Value,
+    names: &[&str],
+    std_errors: Option<Vec<f64>>,
+    log_likelihood: f64,
+    iterations: usize,
+    customers: f64,
+    rows: usize,
+) -> Result<Value, Failure> {
+    let Value::Object(mut parameters) = tagged else {
+        return Err(Failure::Data(
+            "parameters did not serialise as an object".into(),
+        ));
+    };
+    let model = parameters.remove("model").unwrap_or(Value::Null);
+    let errors = std_errors.map(|se| {
+        names
+            .iter()
+            .zip(se)
+            .map(|(n, s)| ((*n).to_owned(), json!(s)))
+            .collect::<serde_json::Map<_, _>>()
+    });
+    Ok(json!({
+        "model": model,
+        "parameters": parameters,
+        "standard_errors": errors,
+        "log_likelihood": log_likelihood,
+        "iterations": iterations,
+        "customers": customers,
+        "rows": rows,
+    }))
+}
+
+/// Reads a `score fit` JSON back as the tagged parameters.
+fn read_params<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Result<T, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Data(format!("cannot read {}: {e}", path.display())))?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?;
+    let mut tagged = value
+        .get("parameters")
+        .cloned()
+        .ok_or_else(|| Failure::Data(format!("{}: no \"parameters\"", path.display())))?;
+    if let (Value::Object(map), Some(model)) = (&mut tagged, value.get("model")) {
+        map.insert("model".into(), model.clone());
+    }
+    serde_json::from_value(tagged).map_err(|e| Failure::Data(format!("{}: {e}", path.display())))
+}
+
+/// Gamma-Gamma parameters from a `score fit --model gamma-gamma` JSON.
+fn read_spend_params(path: &PathBuf) -> Result<GammaGammaParams, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Data(format!("cannot read {}: {e}", path.display())))?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?;
+    if value.get("model").and_then(Value::as_str) != Some("gamma_gamma") {
+        return Err(Failure::Data(format!(
+            "{}: not a gamma-gamma model (fit one with --model gamma-gamma)",
+            path.display()
+        )));
+    }
+    let parameters = value.get("parameters").cloned().unwrap_or(Value::Null);
+    serde_json::from_value(parameters)
+        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))
+}
+
+pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
+    let mut input = SummaryInput::new();
+    let mut params: Option<PathBuf> = None;
+    let mut spend_params: Option<PathBuf> = None;
+    let mut horizon: Option<f64> = None;
+    let mut discount = Decimal::new(1, 2);
+    let mut periods = 12u32;
+    let mut period_length = 30.0f64;
+    let mut output: Option<PathBuf> = None;
+    let float = |t: &str| t.parse::<f64>().map_err(|_| "expected a number".to_owned());
+    while let Some(arg) = parser.next()? {
+        let name = option_name(arg)?;
+        match name.as_str() {
+            "help" => return scorer_help(PREDICT_USAGE),
+            "params" => params = Some(parser.value()?.into()),
+            "spend-params" => spend_params = Some(parser.value()?.into()),
+            "horizon" => horizon = Some(parse_value(parser, &name, float)?),
+            "discount" => discount = parse_value(parser, &name, parse_decimal)?,
+            "periods" => {
+                periods = parse_value(parser, &name, |t| {
+                    t.parse::<u32>()
+                        .map_err(|_| "expected a whole number".to_owned())
+                })?
+            }
+            "period-length" => period_length = parse_value(parser, &name, float)?,
+            "output" => output = Some(parser.value()?.into()),
+            _ => input.take(&name, parser)?,
+        }
+    }
+    let params = params.ok_or_else(|| Failure::Usage("predict needs --params FILE".into()))?;
+    let horizon = horizon.ok_or_else(|| Failure::Usage("predict needs --horizon T".into()))?;
+    let model: PurchaseModel = read_params(&params)?;
+    let spend = spend_params.as_ref().map(read_spend_params).transpose()?;
+    let clv = match spend {
+        Some(spend) => Some(
+            BtydClv::builder(model, spend)
+                .periods(periods)
+                .discount(DiscountRate::new(discount).map_err(|e| Failure::Usage(e.to_string()))?)
+                .period_length(period_length)
+                .build()
+                .map_err(|e| Failure::Usage(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let loaded = input.load("predict")?;
+    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
+    let mut rows = Vec::with_capacity(loaded.rows.len());
+    for summary in &loaded.rows {
+        let history = CustomerHistory::from_summary(summary).map_err(data)?;
+        let p_alive = model.p_alive(&history).map_err(data)?;
+        let expected = model.expected_purchases(&history, horizon).map_err(data)?;
+        let (spend_value, clv_value) = match (&spend, &clv) {
+            (Some(spend), Some(clv)) => {
+                let customer = BtydCustomer::from_summary(summary).map_err(data)?;
+                let m = spend.expected_spend(customer.spend()).map_err(data)?;
+                (Some(m), Some(clv.value_f64(&customer).map_err(data)?))
+            }
+            _ => (None, None),
+        };
+        rows.push((
+            summary.customer(),
+            p_alive,
+            expected,
+            spend_value,
+            clv_value,
+        ));
+    }
+    write_output(output.as_deref(), |w| {
+        writeln!(
+            w,
+            "customer_id,p_alive,expected_purchases,expected_spend,clv"
+        )?;
+        for (customer, p, e, m, c) in &rows {
+            writeln!(
+                w,
+                "{},{p:.6},{e:.6},{},{}",
+                loaded.label(*customer),
+                m.map_or(String::new(), |m| m.round_dp(2).to_string()),
+                c.map_or(String::new(), |c| format!("{c:.2}")),
+            )?;
+        }
+        Ok(())
+    })?;
+    eprintln!(
+        "score: {} customers scored with {}",
+        rows.len(),
+        model.name()
+    );
+    Ok(())
+}

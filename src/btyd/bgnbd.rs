@@ -1,0 +1,1151 @@
+//! The BG/NBD model (Fader, Hardie & Lee 2005a; FORMULAS.md 8.1).
+
+use crate::btyd::input::{CustomerHistory, Row, compress};
+use crate::btyd::math::{dlgamma, dpsi, expit, h, ln_gamma_f};
+use crate::btyd::optim::{bfgs, covariance, std_errors_of};
+use crate::score::par_map_into;
+use crate::{Error, Fit, Result, Scorer};
+
+/// Most terms the `E_BG` series may take before it is an error.
+const MAX_TERMS: usize = 1_000_000;
+
+/// Fitted BG/NBD parameters: `λ ~ Gamma(shape r, rate α)`, `p ~ Beta(a, b)`
+/// (FORMULAS.md 8.1). `α` carries the data's time unit.
+///
+/// Every parameter is finite and > 0. As a [`Scorer`] of
+/// [`CustomerHistory`] it gives each customer's probability of being alive
+/// ([`p_alive`](Self::p_alive)); [`BgNbdPredictor`] adds expected purchases.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "BgNbdRecord", into = "BgNbdRecord")
+)]
+pub struct BgNbdParams {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+}
+
+fn positive(name: &'static str, v: f64) -> Result<f64> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(Error::InvalidParameter {
+            name,
+            value: v.to_string(),
+            reason: "must be finite and > 0",
+        })
+    }
+}
+
+impl BgNbdParams {
+    /// Validated parameters.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] naming the first parameter that is not a
+    /// finite number > 0.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::BgNbdParams;
+    ///
+    /// let p = BgNbdParams::new(0.243, 4.414, 0.793, 2.426)?;
+    /// assert_eq!(p.alpha(), 4.414);
+    /// assert!(BgNbdParams::new(0.243, -4.0, 0.793, 2.426).is_err());
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn new(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
+        Ok(Self {
+            r: positive("r", r)?,
+            alpha: positive("alpha", alpha)?,
+            a: positive("a", a)?,
+            b: positive("b", b)?,
+        })
+    }
+
+    /// `r`, the shape of the purchase-rate distribution.
+    pub fn r(&self) -> f64 {
+        self.r
+    }
+    /// `α`, the rate of the purchase-rate distribution (per time unit).
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+    /// `a`, the first shape of the dropout-probability distribution.
+    pub fn a(&self) -> f64 {
+        self.a
+    }
+    /// `b`, the second shape of the dropout-probability distribution.
+    pub fn b(&self) -> f64 {
+        self.b
+    }
+
+    /// One customer's log-likelihood `ℓ` (a density in the purchase times,
+    /// so it may be positive):
+    ///
+    /// ```text
+    /// ℓ  = C + lse(D1, D2)
+    /// C  = lnΓ(r+x) − lnΓ(r) + r·ln α + lnB(a, b+x) − lnB(a, b)
+    /// D1 = −(r+x)·ln(α+T)
+    /// D2 = ln a − ln(b+x−1) − (r+x)·ln(α+t_x)     (x > 0; −∞ at x = 0)
+    /// ```
+    ///
+    /// \[V: FHL 2005a §7 via lifetimes; differences of lnΓ without
+    /// cancellation, FORMULAS.md 8.0 \[D\]\]
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::CustomerId;
+    /// use customer_value::btyd::{BgNbdParams, CustomerHistory};
+    ///
+    /// let p = BgNbdParams::new(0.25, 4.0, 0.8, 2.5)?;
+    /// let heavy = CustomerHistory::new(CustomerId::new(1), 200, 38.0, 40.0)?;
+    /// assert!((p.log_likelihood(&heavy) - 100.79569309).abs() < 1e-7);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn log_likelihood(&self, history: &CustomerHistory) -> f64 {
+        let row = Row {
+            x: history.x(),
+            a: history.t_x(),
+            b: history.age(),
+            w: 1.0,
+        };
+        let mut g = [0.0; 4];
+        -nll_grad(&[row], self.theta(), &mut g)
+    }
+
+    /// The gradient of [`log_likelihood`](Self::log_likelihood) with
+    /// respect to `(ln r, ln α, ln a, ln b)` (FORMULAS.md 8.1 \[D\]), with
+    /// `w2 = expit(D2 − D1)` (0 at x = 0) and `w1 = 1 − w2`:
+    ///
+    /// ```text
+    /// ∂ℓ/∂ln r = r·[Δψ(r,x) + ln α − w1·ln(α+T) − w2·ln(α+t_x)]
+    /// ∂ℓ/∂ln α = r − α(r+x)·[w1/(α+T) + w2/(α+t_x)]
+    /// ∂ℓ/∂ln a = a·[ψ(a+b) − ψ(a+b+x)] + w2
+    /// ∂ℓ/∂ln b = b·[Δψ(b,x) − Δψ(a+b,x)] − w2·b/(b+x−1)
+    /// ```
+    pub fn log_likelihood_gradient(&self, history: &CustomerHistory) -> [f64; 4] {
+        let row = Row {
+            x: history.x(),
+            a: history.t_x(),
+            b: history.age(),
+            w: 1.0,
+        };
+        let mut g = [0.0; 4];
+        nll_grad(&[row], self.theta(), &mut g);
+        g.map(|d| -d)
+    }
+
+    fn theta(&self) -> [f64; 4] {
+        [self.r.ln(), self.alpha.ln(), self.a.ln(), self.b.ln()]
+    }
+
+    /// `P(alive | x, t_x, T)` (FORMULAS.md 8.1 \[V: lifetimes, FH note
+    /// 021\]):
+    ///
+    /// ```text
+    /// x = 0:  1   (nobody dies before a repeat purchase)
+    /// x > 0:  expit(−[ln a − ln(b+x−1) + (r+x)·log1p((T−t_x)/(α+t_x))])
+    /// ```
+    ///
+    /// It underflows to `0.0` (never NaN) for extreme histories.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::CustomerId;
+    /// use customer_value::btyd::{BgNbdParams, CustomerHistory};
+    ///
+    /// let p = BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754)?;
+    /// let c = CustomerHistory::new(CustomerId::new(1), 26, 30.85714, 31.0)?;
+    /// assert!((p.p_alive(&c) / 0.9688555737 - 1.0).abs() < 1e-9);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn p_alive(&self, history: &CustomerHistory) -> f64 {
+        let x = history.x();
+        if x == 0 {
+            return 1.0;
+        }
+        let xf = f64::from(x);
+        let (t_x, big_t) = (history.t_x(), history.age());
+        let v = self.a.ln() - (self.b + xf - 1.0).ln()
+            + (self.r + xf) * ((big_t - t_x) / (self.alpha + t_x)).ln_1p();
+        expit(-v)
+    }
+
+    /// `E[X(t)]`: the expected number of repeat purchases in `(0, t]` of a
+    /// new customer, `E_BG(t; r, α, a, b)` in the G-form of FORMULAS.md
+    /// 8.1 \[D\]:
+    ///
+    /// ```text
+    /// z = t/(α+t),  L = −log1p(t/α),  u = a−1,  c = a+b−1,  β' = c − r
+    /// E_BG = −c·h(u, L) − e^{uL}·G,   h(u, L) = expm1(u·L)/u
+    /// G = Σ_{k≥1} g_k,  g_1 = β'·z,  g_{k+1} = g_k·(a+k−1)(β'+k)·z / ((c+k)(k+1))
+    /// ```
+    ///
+    /// Valid for all parameters > 0 (no `0/0` at `a = 1`, no cancellation
+    /// at small `t`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when `t` is not finite and ≥ 0;
+    /// [`Error::InvalidValue`] when the series needs more than 10⁶ terms
+    /// (`t/α` above about 2·10⁴).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::BgNbdParams;
+    ///
+    /// let p = BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754)?;
+    /// assert!((p.expected_purchases_new(52.0)? / 1.444021485 - 1.0).abs() < 1e-9);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn expected_purchases_new(&self, t: f64) -> Result<f64> {
+        check_horizon(t)?;
+        e_bg(t, self.r, self.alpha, self.a, self.b)
+    }
+
+    /// `E[Y(t) | x, t_x, T]`: the expected repeat purchases in the next `t`
+    /// time units of a customer with this history (FHL eq. 10 \[V\]):
+    ///
+    /// ```text
+    /// E[Y(t) | x, t_x, T] = P(alive) · E_BG(t; r+x, α+T, a, b+x)
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`expected_purchases_new`](Self::expected_purchases_new).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::CustomerId;
+    /// use customer_value::btyd::{BgNbdParams, CustomerHistory};
+    ///
+    /// let p = BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754)?;
+    /// let c = CustomerHistory::new(CustomerId::new(1), 26, 30.85714, 31.0)?;
+    /// assert!((p.expected_purchases(&c, 52.0)? / 25.75776965 - 1.0).abs() < 1e-9);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn expected_purchases(&self, history: &CustomerHistory, t: f64) -> Result<f64> {
+        check_horizon(t)?;
+        let p = self.p_alive(history);
+        if p == 0.0 {
+            return Ok(0.0);
+        }
+        let xf = f64::from(history.x());
+        Ok(p * e_bg(
+            t,
+            self.r + xf,
+            self.alpha + history.age(),
+            self.a,
+            self.b + xf,
+        )?)
+    }
+}
+
+impl BgNbdParams {
+    /// `P(X(t) = n)`: the probability that a new customer makes exactly `n`
+    /// repeat purchases in `(0, t]` (FHL 2005a eq. 8 \[V: lifetimes, R
+    /// BTYD\]), with `p₀ = α/(α+t)` and the negative binomial
+    /// `NB(j) = Γ(r+j)/(Γ(r) j!)·p₀^r (1−p₀)^j`, all in logs:
+    ///
+    /// ```text
+    /// P(X(t)=n) = [B(a, b+n)/B(a,b)]·NB(n) + 1{n>0}·[B(a+1, b+n−1)/B(a,b)]·Tail(n)
+    /// Tail(n)   = P(NB ≥ n)
+    /// ```
+    ///
+    /// `Tail(n)` is summed upward from `n` when `n` is above the mode
+    /// `max(0, (r−1)(1−p₀)/p₀)` (no `1 − head` cancellation), else taken
+    /// as `1 − Σ_{j<n} NB(j)` (FORMULAS.md 8.1).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when `t` is not finite and ≥ 0;
+    /// [`Error::InvalidValue`] when a series needs more than 10⁶ terms.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::BgNbdParams;
+    ///
+    /// let p = BgNbdParams::new(0.243, 4.414, 0.793, 2.426)?;
+    /// assert!((p.prob_purchases(39.0, 0)? / 0.5737863521 - 1.0).abs() < 1e-9);
+    /// assert!((p.prob_purchases(2.0, 10)? / 1.0786896404e-07 - 1.0).abs() < 1e-9);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn prob_purchases(&self, t: f64, n: u32) -> Result<f64> {
+        check_horizon(t)?;
+        if t == 0.0 {
+            return Ok(if n == 0 { 1.0 } else { 0.0 });
+        }
+        let (r, a, b) = (self.r, self.a, self.b);
+        let ln_p0 = -(t / self.alpha).ln_1p(); // ln(α/(α+t))
+        let ln_q0 = -(self.alpha / t).ln_1p(); // ln(t/(α+t))
+        let q0 = ln_q0.exp();
+        let ln_nb = |j: f64| dlgamma(r, j) - ln_gamma_f(j + 1.0) + r * ln_p0 + j * ln_q0;
+        let nf = f64::from(n);
+        let base = dlgamma(b, a);
+        let first = (base - dlgamma(b + nf, a) + ln_nb(nf)).exp();
+        if n == 0 {
+            return Ok(first);
+        }
+        let mode = ((r - 1.0) * q0 / ln_p0.exp()).max(0.0);
+        let tail = if nf > mode {
+            // Upward sum, relative to NB(n).
+            let (mut term, mut sum, mut j) = (1.0_f64, 1.0_f64, nf);
+            let mut terms = 0;
+            loop {
+                let ratio = (r + j) * q0 / (j + 1.0);
+                term *= ratio;
+                sum += term;
+                j += 1.0;
+                terms += 1;
+                let rho = ratio.max(q0);
+                if rho < 1.0 && term * rho / (1.0 - rho) <= 1e-17 * sum {
+                    break;
+                }
+                if terms >= MAX_TERMS {
+                    return Err(Error::InvalidValue {
+                        what: "BG/NBD purchase probability",
+                        reason: format!("tail series did not converge in {MAX_TERMS} terms"),
+                    });
+                }
+            }
+            (ln_nb(nf) + sum.ln()).exp()
+        } else {
+            let head: f64 = (0..n).map(|j| ln_nb(f64::from(j)).exp()).sum();
+            (1.0 - head).max(0.0)
+        };
+        let ln_b2 = a.ln() + dlgamma(b, nf - 1.0) - dlgamma(a + b, nf);
+        let v = first + ln_b2.exp() * tail;
+        if v.is_finite() {
+            Ok(v.clamp(0.0, 1.0))
+        } else {
+            Err(Error::Overflow {
+                what: "BG/NBD purchase probability",
+            })
+        }
+    }
+}
+
+fn check_horizon(t: f64) -> Result<()> {
+    if t.is_finite() && t >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name: "horizon",
+            value: t.to_string(),
+            reason: "must be finite and >= 0",
+        })
+    }
+}
+
+/// `E_BG(t; r, α, a, b)` by the G-form series (FORMULAS.md 8.1).
+pub(crate) fn e_bg(t: f64, r: f64, alpha: f64, a: f64, b: f64) -> Result<f64> {
+    if t == 0.0 {
+        return Ok(0.0);
+    }
+    let z = t / (alpha + t);
+    let l = -(t / alpha).ln_1p();
+    let u = a - 1.0;
+    let c = a + b - 1.0;
+    let bp = c - r;
+    let mut g = bp * z;
+    let mut sum = g;
+    let mut k = 1.0;
+    let mut terms = 1;
+    while g != 0.0 {
+        let ratio = (a + k - 1.0) * (bp + k) * z / ((c + k) * (k + 1.0));
+        if ratio.abs() < 1.0 {
+            let rho = ratio.abs().max(z);
+            if g.abs() * rho / (1.0 - rho) <= 1e-17 * sum.abs() {
+                break;
+            }
+        }
+        if terms >= MAX_TERMS {
+            return Err(Error::InvalidValue {
+                what: "BG/NBD expected purchases",
+                reason: format!(
+                    "series did not converge in {MAX_TERMS} terms: horizon {t} is too long for the rate {alpha}"
+                ),
+            });
+        }
+        g *= ratio;
+        sum += g;
+        k += 1.0;
+        terms += 1;
+    }
+    let v = -c * h(u, l) - (u * l).exp() * sum;
+    if v.is_finite() {
+        Ok(v.max(0.0))
+    } else {
+        Err(Error::Overflow {
+            what: "BG/NBD expected purchases",
+        })
+    }
+}
+
+/// Total negative log-likelihood over weighted rows (`a` = t_x, `b` = T,
+/// sorted by `x`) at `θ = ln(r, α, a, b)`, and its gradient in `θ`
+/// (FORMULAS.md 8.1 \[D\]).
+pub(crate) fn nll_grad(rows: &[Row], theta: [f64; 4], grad: &mut [f64; 4]) -> f64 {
+    Prepared::new(rows, 1.0).nll_grad(theta, grad)
+}
+
+/// A row of [`Prepared`]: indices of its `t_x` and `T` in the table of
+/// distinct times.
+#[derive(Debug, Clone, Copy)]
+struct IndexedRow {
+    x: u32,
+    t_x: u32,
+    age: u32,
+    w: f64,
+}
+
+/// Rows ready for repeated evaluation: times scaled, and each distinct time
+/// stored once, so an evaluation takes `ln(α + t)` once per distinct time
+/// rather than twice per row.
+#[derive(Debug, Clone)]
+struct Prepared {
+    rows: Vec<IndexedRow>,
+    times: Vec<f64>,
+}
+
+impl Prepared {
+    fn new(rows: &[Row], scale: f64) -> Self {
+        let mut index: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
+        let mut times = Vec::new();
+        let mut slot = |t: f64| {
+            let t = t * scale;
+            *index.entry(t.to_bits()).or_insert_with(|| {
+                times.push(t);
+                (times.len() - 1) as u32
+            })
+        };
+        let rows = rows
+            .iter()
+            .map(|r| IndexedRow {
+                x: r.x,
+                t_x: slot(r.a),
+                age: slot(r.b),
+                w: r.w,
+            })
+            .collect();
+        Self { rows, times }
+    }
+
+    fn nll_grad(&self, theta: [f64; 4], grad: &mut [f64; 4]) -> f64 {
+        let [r, al, a, b] = theta.map(f64::exp);
+        let ln_al = theta[1];
+        let ln_a = theta[2];
+        // ln(α + t) and 1/(α + t) for every distinct time.
+        let table: Vec<(f64, f64)> = self
+            .times
+            .iter()
+            .map(|&t| {
+                let at = al + t;
+                (at.ln(), 1.0 / at)
+            })
+            .collect();
+        let base = dlgamma(b, a); // lnΓ(a+b) − lnΓ(b)
+        let rows = &self.rows;
+        let mut f = 0.0;
+        let mut g = [0.0; 4];
+        let mut i = 0;
+        while i < rows.len() {
+            let x = rows[i].x;
+            let mut j = i;
+            while j < rows.len() && rows[j].x == x {
+                j += 1;
+            }
+            let xf = f64::from(x);
+            let rx = r + xf;
+            let cx = dlgamma(r, xf) + r * ln_al + base - dlgamma(b + xf, a);
+            let dpr = dpsi(r, xf);
+            let dpab = dpsi(a + b, xf);
+            let dpb = dpsi(b, xf);
+            let (mut sf, mut s_r, mut s_al, mut s_w2, mut sw) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            if x == 0 {
+                for row in &rows[i..j] {
+                    let (l1, inv1) = table[row.age as usize];
+                    sf += row.w * (-rx * l1);
+                    s_r += row.w * l1;
+                    s_al += row.w * inv1;
+                    sw += row.w;
+                }
+                // w1 = 1, w2 = 0.
+                f += sw * cx + sf;
+                g[0] += r * (sw * (dpr + ln_al) - s_r);
+                g[1] += sw * r - al * rx * s_al;
+                g[2] += sw * (-a * dpab);
+                g[3] += sw * b * (dpb - dpab);
+            } else {
+                let c2 = ln_a - (b + xf - 1.0).ln();
+                for row in &rows[i..j] {
+                    let (l1, inv1) = table[row.age as usize];
+                    let (l2, inv2) = table[row.t_x as usize];
+                    let d1 = -rx * l1;
+                    let d2 = c2 - rx * l2;
+                    let diff = d2 - d1;
+                    let e = (-diff.abs()).exp();
+                    let (hi, w2) = if diff >= 0.0 {
+                        (d2, 1.0 / (1.0 + e))
+                    } else {
+                        (d1, e / (1.0 + e))
+                    };
+                    let w1 = 1.0 - w2;
+                    sf += row.w * (hi + e.ln_1p());
+                    s_r += row.w * (w1 * l1 + w2 * l2);
+                    s_al += row.w * (w1 * inv1 + w2 * inv2);
+                    s_w2 += row.w * w2;
+                    sw += row.w;
+                }
+                f += sw * cx + sf;
+                g[0] += r * (sw * (dpr + ln_al) - s_r);
+                g[1] += sw * r - al * rx * s_al;
+                g[2] += sw * (-a * dpab) + s_w2;
+                g[3] += sw * b * (dpb - dpab) - s_w2 * b / (b + xf - 1.0);
+            }
+            i = j;
+        }
+        for (o, v) in grad.iter_mut().zip(g) {
+            *o = -v;
+        }
+        -f
+    }
+}
+
+/// The BG/NBD fitter: maximum likelihood over log-parameters by BFGS from
+/// all-ones on time-scaled data (FORMULAS.md 8.8).
+///
+/// Identical histories are grouped first (bit-identical `(x, t_x, T)`),
+/// times are scaled by `c = 1/max T` and `α` is reported in the data's
+/// unit. As a [`Fit`] it returns the [`BgNbdParams`];
+/// [`fit_detailed`](Self::fit_detailed) also returns standard errors and
+/// the log-likelihood.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::{CustomerId, Fit};
+/// use customer_value::btyd::{BgNbd, CustomerHistory};
+///
+/// // (x, t_x, T) in weeks, and how many customers share each history.
+/// let rows = [
+///     (0, 0.0, 38.0, 140.0), (1, 10.0, 38.0, 25.0), (1, 30.0, 38.0, 20.0),
+///     (2, 20.0, 37.0, 10.0), (2, 35.0, 37.0, 12.0), (3, 30.0, 36.0, 6.0),
+///     (5, 35.0, 38.0, 5.0), (7, 36.0, 38.0, 4.0), (1, 2.0, 36.0, 8.0),
+///     (2, 6.0, 38.0, 5.0), (4, 12.0, 37.0, 3.0),
+/// ];
+/// let mut population = Vec::new();
+/// for (i, &(x, t_x, age, n)) in rows.iter().enumerate() {
+///     for _ in 0..n as usize {
+///         population.push(CustomerHistory::new(CustomerId::new(i as u64), x, t_x, age)?);
+///     }
+/// }
+/// let fit = BgNbd::new().fit_detailed(&population)?;
+/// assert_eq!((fit.customers(), fit.rows()), (238.0, 11)); // identical rows grouped
+/// assert!(fit.std_errors().is_some());
+/// let params = BgNbd::new().fit(&population)?; // the `Fit` trait
+/// assert_eq!(params, *fit.params());
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BgNbd {
+    max_iterations: usize,
+}
+
+impl Default for BgNbd {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BgNbd {
+    /// The fitter with at most 1000 BFGS iterations.
+    pub fn new() -> Self {
+        Self {
+            max_iterations: 1000,
+        }
+    }
+
+    /// Caps the BFGS iterations.
+    pub fn max_iterations(mut self, n: usize) -> Self {
+        self.max_iterations = n;
+        self
+    }
+
+    /// Fits on `population` with unit weights.
+    ///
+    /// # Errors
+    ///
+    /// As [`fit_weighted`](Self::fit_weighted).
+    ///
+    /// # Example
+    ///
+    /// See [`BgNbd`].
+    pub fn fit_detailed(&self, population: &[CustomerHistory]) -> Result<BgNbdFit> {
+        self.fit_inner(population, None)
+    }
+
+    /// Fits on `population`, customer `i` counting `weights[i]` times.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidParameter`] when `weights` has the wrong length or
+    ///   holds a weight that is negative or not finite.
+    /// - [`Error::InvalidValue`] when the total weight is 0, or when the
+    ///   optimiser does not converge (the message gives the iterations and
+    ///   the gradient norm reached).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::CustomerId;
+    /// use customer_value::btyd::{BgNbd, CustomerHistory};
+    ///
+    /// // (x, t_x, T) in weeks, and how many customers share each history.
+    /// let rows = [
+    ///     (0, 0.0, 38.0, 140.0), (1, 10.0, 38.0, 25.0), (1, 30.0, 38.0, 20.0),
+    ///     (2, 20.0, 37.0, 10.0), (2, 35.0, 37.0, 12.0), (3, 30.0, 36.0, 6.0),
+    ///     (5, 35.0, 38.0, 5.0), (7, 36.0, 38.0, 4.0), (1, 2.0, 36.0, 8.0),
+    ///     (2, 6.0, 38.0, 5.0), (4, 12.0, 37.0, 3.0),
+    /// ];
+    /// let (histories, weights): (Vec<_>, Vec<_>) = rows
+    ///     .iter()
+    ///     .map(|&(x, t_x, age, n)| (CustomerHistory::new(CustomerId::new(0), x, t_x, age), n))
+    ///     .unzip();
+    /// let histories = histories.into_iter().collect::<Result<Vec<_>, _>>()?;
+    /// let fit = BgNbd::new().fit_weighted(&histories, &weights)?;
+    /// assert_eq!(fit.customers(), 238.0);
+    /// assert!((fit.params().r() - 0.441).abs() < 1e-3);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn fit_weighted(
+        &self,
+        population: &[CustomerHistory],
+        weights: &[f64],
+    ) -> Result<BgNbdFit> {
+        self.fit_inner(population, Some(weights))
+    }
+
+    fn fit_inner(
+        &self,
+        population: &[CustomerHistory],
+        weights: Option<&[f64]>,
+    ) -> Result<BgNbdFit> {
+        let rows = compress(population, weights, |h| Some((h.x(), h.t_x(), h.age())))?;
+        let customers: f64 = rows.iter().map(|r| r.w).sum();
+        if !(customers > 0.0) {
+            return Err(Error::InvalidValue {
+                what: "BG/NBD fit",
+                reason: "total weight must be > 0".into(),
+            });
+        }
+        let max_t = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
+        let c = 1.0 / max_t;
+        let scaled = Prepared::new(&rows, c);
+        let objective = |th: &[f64; 4], g: &mut [f64; 4]| scaled.nll_grad(*th, g);
+        let min = bfgs("BG/NBD fit", objective, [0.0; 4], self.max_iterations)?;
+        let [r, alpha_c, a, b] = min.theta.map(f64::exp);
+        let params = BgNbdParams::new(r, alpha_c / c, a, b).map_err(|e| Error::InvalidValue {
+            what: "BG/NBD fit",
+            reason: format!("fitted parameters out of range: {e}"),
+        })?;
+        let mut g = [0.0; 4];
+        let log_likelihood = -Prepared::new(&rows, 1.0).nll_grad(params.theta(), &mut g);
+        let natural = [params.r, params.alpha, params.a, params.b];
+        let covariance = covariance(
+            |th: &[f64; 4], g: &mut [f64; 4]| scaled.nll_grad(*th, g),
+            &min.theta,
+            &natural,
+        );
+        Ok(BgNbdFit {
+            params,
+            covariance,
+            log_likelihood,
+            iterations: min.iterations,
+            customers,
+            rows: rows.len(),
+        })
+    }
+}
+
+impl Fit for BgNbd {
+    type Input = CustomerHistory;
+    type Fitted = BgNbdParams;
+
+    /// Fits with unit weights and returns the parameters; see
+    /// [`BgNbd::fit_weighted`] for the errors.
+    fn fit(&self, population: &[CustomerHistory]) -> Result<BgNbdParams> {
+        Ok(self.fit_detailed(population)?.params)
+    }
+}
+
+/// What a BG/NBD fit found.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct BgNbdFit {
+    params: BgNbdParams,
+    covariance: Option<[[f64; 4]; 4]>,
+    log_likelihood: f64,
+    iterations: usize,
+    customers: f64,
+    rows: usize,
+}
+
+impl BgNbdFit {
+    /// The maximum-likelihood parameters, `α` in the data's time unit.
+    pub fn params(&self) -> &BgNbdParams {
+        &self.params
+    }
+    /// Standard errors of `(r, α, a, b)` by the delta method from a
+    /// central-difference Hessian of the analytic gradient (FORMULAS.md
+    /// 8.8); `None` when that Hessian is not positive definite: a flat or
+    /// boundary maximum, such as a population without repeat buyers, whose
+    /// parameters are then not identified (the fit still stops by the
+    /// gradient rule).
+    pub fn std_errors(&self) -> Option<[f64; 4]> {
+        self.covariance.as_ref().map(std_errors_of)
+    }
+    /// The covariance matrix of `(r, α, a, b)`, `Cov(φ_i, φ_j) = φ_i φ_j (H⁻¹)_ij`
+    /// (FORMULAS.md 8.8; symmetric, unlike lifetimes' `variance_matrix_`);
+    /// `None` exactly when [`std_errors`](Self::std_errors) is.
+    pub fn covariance(&self) -> Option<[[f64; 4]; 4]> {
+        self.covariance
+    }
+    /// The total (weighted) log-likelihood at the fit, in the data's unit.
+    pub fn log_likelihood(&self) -> f64 {
+        self.log_likelihood
+    }
+    /// BFGS iterations used.
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+    /// Total weight: the number of customers with unit weights.
+    pub fn customers(&self) -> f64 {
+        self.customers
+    }
+    /// Distinct `(x, t_x, T)` rows after compression.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+impl Scorer for BgNbdParams {
+    type Input = CustomerHistory;
+    type Score = f64;
+
+    /// [`BgNbdParams::p_alive`]; never fails.
+    fn score(&self, input: &CustomerHistory) -> Result<f64> {
+        Ok(self.p_alive(input))
+    }
+}
+
+/// A [`Scorer`] of [`CustomerHistory`] giving [`P(alive)`](BgNbdParams::p_alive)
+/// and the [expected purchases](BgNbdParams::expected_purchases) over a
+/// fixed horizon.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::{CustomerId, Scorer};
+/// use customer_value::btyd::{BgNbdParams, BgNbdPredictor, CustomerHistory};
+///
+/// let params = BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754)?;
+/// let predictor = BgNbdPredictor::new(params, 52.0)?;
+/// let s = predictor.score(&CustomerHistory::new(CustomerId::new(1), 26, 30.85714, 31.0)?)?;
+/// assert!((s.expected_purchases() / 25.75776965 - 1.0).abs() < 1e-9);
+/// assert!((s.p_alive() / 0.9688555737 - 1.0).abs() < 1e-9);
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "BgNbdPredictorRecord", into = "BgNbdPredictorRecord")
+)]
+pub struct BgNbdPredictor {
+    params: BgNbdParams,
+    horizon: f64,
+}
+
+impl BgNbdPredictor {
+    /// A predictor over `horizon` time units (the unit of `α`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when `horizon` is not finite and ≥ 0.
+    ///
+    /// # Example
+    ///
+    /// See [`BgNbdPredictor`].
+    pub fn new(params: BgNbdParams, horizon: f64) -> Result<Self> {
+        check_horizon(horizon)?;
+        Ok(Self { params, horizon })
+    }
+    /// The parameters.
+    pub fn params(&self) -> &BgNbdParams {
+        &self.params
+    }
+    /// The horizon `t`.
+    pub fn horizon(&self) -> f64 {
+        self.horizon
+    }
+}
+
+/// One customer's BG/NBD prediction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct BgNbdScore {
+    p_alive: f64,
+    expected_purchases: f64,
+}
+
+impl BgNbdScore {
+    /// `P(alive | x, t_x, T)`, in `[0, 1]`.
+    pub fn p_alive(&self) -> f64 {
+        self.p_alive
+    }
+    /// `E[Y(t) | x, t_x, T]` over the predictor's horizon, ≥ 0.
+    pub fn expected_purchases(&self) -> f64 {
+        self.expected_purchases
+    }
+}
+
+impl Scorer for BgNbdPredictor {
+    type Input = CustomerHistory;
+    type Score = BgNbdScore;
+
+    /// # Errors
+    ///
+    /// As [`BgNbdParams::expected_purchases`].
+    fn score(&self, input: &CustomerHistory) -> Result<BgNbdScore> {
+        let p_alive = self.params.p_alive(input);
+        let expected_purchases = self.params.expected_purchases(input, self.horizon)?;
+        Ok(BgNbdScore {
+            p_alive,
+            expected_purchases,
+        })
+    }
+
+    /// Scores in bulk on all cores. `E_BG` depends on a customer's `x`
+    /// and `T` only, so it is computed once per distinct `(x, T)`; the
+    /// scores are bit-identical to [`score`](Scorer::score)'s.
+    fn score_into(&self, inputs: &[CustomerHistory], out: &mut Vec<BgNbdScore>) -> Result<()> {
+        if inputs.len() < 1024 {
+            return par_map_into(inputs, out, |h| self.score(h));
+        }
+        let mut index: rustc_hash::FxHashMap<(u32, u64), u32> = rustc_hash::FxHashMap::default();
+        let mut keys: Vec<(u32, f64)> = Vec::new();
+        let mut slots: Vec<(u32, u32)> = Vec::with_capacity(inputs.len());
+        for (i, h) in inputs.iter().enumerate() {
+            // Mostly distinct (x, T) (real-valued ages): sharing cannot pay.
+            if i == 1024 && keys.len() > 512 {
+                return par_map_into(inputs, out, |h| self.score(h));
+            }
+            let slot = *index.entry((h.x(), h.age().to_bits())).or_insert_with(|| {
+                keys.push((h.x(), h.age()));
+                (keys.len() - 1) as u32
+            });
+            slots.push((i as u32, slot));
+        }
+        let p = &self.params;
+        let mut values: Vec<std::result::Result<f64, Error>> = Vec::with_capacity(keys.len());
+        par_map_into(&keys, &mut values, |&(x, age)| {
+            let xf = f64::from(x);
+            Ok(e_bg(self.horizon, p.r + xf, p.alpha + age, p.a, p.b + xf))
+        })?;
+        par_map_into(&slots, out, |&(i, slot)| {
+            let h = &inputs[i as usize];
+            let p_alive = p.p_alive(h);
+            let expected_purchases = if p_alive == 0.0 {
+                0.0
+            } else {
+                p_alive * values[slot as usize].clone()?
+            };
+            Ok(BgNbdScore {
+                p_alive,
+                expected_purchases,
+            })
+        })
+    }
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct BgNbdRecord {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+}
+
+#[cfg(feature = "serde")]
+impl From<BgNbdParams> for BgNbdRecord {
+    fn from(p: BgNbdParams) -> Self {
+        Self {
+            r: p.r,
+            alpha: p.alpha,
+            a: p.a,
+            b: p.b,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<BgNbdRecord> for BgNbdParams {
+    type Error = Error;
+    fn try_from(p: BgNbdRecord) -> Result<Self> {
+        Self::new(p.r, p.alpha, p.a, p.b)
+    }
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct BgNbdPredictorRecord {
+    params: BgNbdParams,
+    horizon: f64,
+}
+
+#[cfg(feature = "serde")]
+impl From<BgNbdPredictor> for BgNbdPredictorRecord {
+    fn from(p: BgNbdPredictor) -> Self {
+        Self {
+            params: p.params,
+            horizon: p.horizon,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<BgNbdPredictorRecord> for BgNbdPredictor {
+    type Error = Error;
+    fn try_from(p: BgNbdPredictorRecord) -> Result<Self> {
+        Self::new(p.params, p.horizon)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CustomerId;
+
+    fn hist(x: u32, t_x: f64, age: f64) -> CustomerHistory {
+        CustomerHistory::new(CustomerId::new(1), x, t_x, age).unwrap()
+    }
+
+    fn rel(a: f64, b: f64) -> f64 {
+        ((a - b) / b).abs()
+    }
+
+    fn printed() -> BgNbdParams {
+        BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754).unwrap()
+    }
+
+    #[test]
+    fn params_validate() {
+        assert!(BgNbdParams::new(1.0, 1.0, 1.0, 1.0).is_ok());
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(matches!(
+                BgNbdParams::new(bad, 1.0, 1.0, 1.0),
+                Err(Error::InvalidParameter { name: "r", .. })
+            ));
+            assert!(matches!(
+                BgNbdParams::new(1.0, 1.0, 1.0, bad),
+                Err(Error::InvalidParameter { name: "b", .. })
+            ));
+        }
+        assert!(BgNbdPredictor::new(printed(), -1.0).is_err());
+        assert!(BgNbdPredictor::new(printed(), f64::NAN).is_err());
+    }
+
+    #[test]
+    fn log_likelihood_reference_values() {
+        let p = BgNbdParams::new(0.25, 4.0, 0.8, 2.5).unwrap();
+        assert!(rel(p.log_likelihood(&hist(0, 0.0, 40.0)), -0.59947382) < 1e-8);
+        assert!(rel(p.log_likelihood(&hist(200, 38.0, 40.0)), 100.79569309) < 1e-9);
+        // b < 1 at x = 0 must not give NaN (D2 gated).
+        let q = BgNbdParams::new(1.0, 1.0, 1.0, 0.5).unwrap();
+        assert!(q.log_likelihood(&hist(0, 0.0, 1.0)).is_finite());
+    }
+
+    #[test]
+    fn predictions_at_printed_parameters() {
+        let p = printed();
+        assert!(rel(p.expected_purchases_new(52.0).unwrap(), 1.444021485) < 1e-9);
+        let c = hist(26, 30.85714, 31.0);
+        assert!(rel(p.expected_purchases(&c, 52.0).unwrap(), 25.75776965) < 1e-9);
+        assert!(rel(p.p_alive(&c), 0.9688555737) < 1e-9);
+        for (x, want) in [
+            (10, 0.3474942044),
+            (15, 0.04283829645),
+            (20, 0.004159385024),
+            (25, 0.0003584017817),
+        ] {
+            let got = p.expected_purchases(&hist(x, 20.0, 39.0), 52.0).unwrap();
+            assert!(rel(got, want) < 1e-9, "{x}: {got}");
+        }
+        let at_end = hist(5, 39.0, 39.0);
+        assert!(rel(p.p_alive(&at_end), 0.8901613) < 1e-6);
+        assert!(rel(p.log_likelihood(&at_end), -17.97063413) < 1e-9);
+        let heavy = hist(1000, 99.0, 100.0);
+        assert!(rel(p.expected_purchases(&heavy, 52.0).unwrap(), 32.45416768) < 1e-9);
+    }
+
+    #[test]
+    fn purchase_probabilities() {
+        // Data README at the rounded published parameters.
+        let p = BgNbdParams::new(0.243, 4.414, 0.793, 2.426).unwrap();
+        assert!(rel(p.prob_purchases(39.0, 0).unwrap(), 0.5737863521) < 1e-9);
+        assert!(rel(p.prob_purchases(2.0, 10).unwrap(), 1.0786896404e-07) < 1e-9);
+        let want = [
+            0.0019995214,
+            0.0015170236,
+            0.0011633150,
+            0.0009003148,
+            0.0007023638,
+            0.0005517902,
+            0.0004361913,
+            0.0003467171,
+            0.0002769613,
+            0.0002222260,
+        ];
+        for (n, w) in (11..=20).zip(want) {
+            let got = p.prob_purchases(30.0, n).unwrap();
+            assert!((got - w).abs() < 5e-11, "{n}: {got}");
+        }
+        // The probabilities sum to 1.
+        let total: f64 = (0..400).map(|n| p.prob_purchases(30.0, n).unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-12, "{total}");
+        assert_eq!(p.prob_purchases(0.0, 0), Ok(1.0));
+        assert_eq!(p.prob_purchases(0.0, 3), Ok(0.0));
+        assert!(p.prob_purchases(f64::NAN, 3).is_err());
+    }
+
+    #[test]
+    fn edge_cases() {
+        let p = printed();
+        assert_eq!(p.p_alive(&hist(0, 0.0, 39.0)), 1.0);
+        assert_eq!(p.p_alive(&hist(1000, 10.0, 100.0)), 0.0);
+        assert_eq!(
+            p.expected_purchases(&hist(1000, 10.0, 100.0), 52.0),
+            Ok(0.0)
+        );
+        assert!(rel(p.log_likelihood(&hist(5000, 90.0, 100.0)), 14829.37473) < 1e-9);
+        assert_eq!(p.expected_purchases_new(0.0), Ok(0.0));
+        // a = 1 and a + b < 1 are fine in the G-form.
+        let q = BgNbdParams::new(0.5, 2.0, 1.0, 0.3).unwrap();
+        assert!(q.expected_purchases_new(10.0).unwrap() > 0.0);
+        let q = BgNbdParams::new(0.5, 2.0, 0.4, 0.3).unwrap();
+        assert!(q.expected_purchases_new(10.0).unwrap() > 0.0);
+        // Far beyond the series cap.
+        assert!(matches!(
+            p.expected_purchases_new(1e9),
+            Err(Error::InvalidValue { .. })
+        ));
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let rows = [
+            Row {
+                x: 0,
+                a: 0.0,
+                b: 1.0,
+                w: 3.0,
+            },
+            Row {
+                x: 2,
+                a: 0.5,
+                b: 0.9,
+                w: 1.0,
+            },
+            Row {
+                x: 7,
+                a: 0.8,
+                b: 0.8,
+                w: 2.0,
+            },
+        ];
+        let th = [-0.7, 0.3, -0.2, 0.6];
+        let mut g = [0.0; 4];
+        nll_grad(&rows, th, &mut g);
+        for i in 0..4 {
+            let (mut p, mut m) = (th, th);
+            p[i] += 1e-6;
+            m[i] -= 1e-6;
+            let mut tmp = [0.0; 4];
+            let fd = (nll_grad(&rows, p, &mut tmp) - nll_grad(&rows, m, &mut tmp)) / 2e-6;
+            assert!(
+                (fd - g[i]).abs() < 1e-6 * (1.0 + g[i].abs()),
+                "{i}: {fd} {}",
+                g[i]
+            );
+        }
+    }
+
+    #[test]
+    fn bulk_scores_equal_single_scores() {
+        let predictor = BgNbdPredictor::new(printed(), 52.0).unwrap();
+        let inputs: Vec<CustomerHistory> = (0..5000u32)
+            .map(|i| {
+                let x = i % 7;
+                let age = 30.0 + f64::from(i % 5);
+                let t_x = if x == 0 {
+                    0.0
+                } else {
+                    age * f64::from(1 + i % 13) / 13.0
+                };
+                hist(x, t_x, age)
+            })
+            .collect();
+        let bulk = predictor.score_all(&inputs).unwrap();
+        for (h, s) in inputs.iter().zip(&bulk) {
+            assert_eq!(predictor.score(h).unwrap(), *s);
+        }
+        // Real-valued ages: the per-customer path, same scores.
+        let distinct: Vec<CustomerHistory> = (0..3000u32)
+            .map(|i| {
+                let x = i % 4;
+                let t_x = if x == 0 { 0.0 } else { 1.0 };
+                hist(x, t_x, 20.0 + f64::from(i) / 7.0)
+            })
+            .collect();
+        let bulk = predictor.score_all(&distinct).unwrap();
+        for (h, s) in distinct.iter().zip(&bulk) {
+            assert_eq!(predictor.score(h).unwrap(), *s);
+        }
+        // Beyond the series cap: the same error either way.
+        let far = BgNbdPredictor::new(printed(), 1e9).unwrap();
+        assert_eq!(
+            far.score_all(&inputs).unwrap_err(),
+            far.score(&inputs[0]).unwrap_err()
+        );
+    }
+
+    #[test]
+    fn empty_fit_is_an_error() {
+        assert!(BgNbd::new().fit_detailed(&[]).is_err());
+        let h = [hist(1, 1.0, 2.0)];
+        assert!(BgNbd::new().fit_weighted(&h, &[0.0]).is_err());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_validates() {
+        let json = serde_json::to_string(&printed()).unwrap();
+        assert_eq!(
+            serde_json::from_str::<BgNbdParams>(&json).unwrap(),
+            printed()
+        );
+        assert!(serde_json::from_str::<BgNbdParams>(r#"{"r":0,"alpha":1,"a":1,"b":1}"#).is_err());
+    }
+}

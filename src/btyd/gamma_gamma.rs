@@ -1,0 +1,676 @@
+//! The Gamma-Gamma spend model (Colombo & Jiang 1999; Fader, Hardie & Lee
+//! 2005b; FORMULAS.md 8.5).
+
+use rust_decimal::Decimal;
+
+use crate::btyd::input::{Row, SpendHistory, compress};
+use crate::btyd::math::{dlgamma, dpsi, ln_gamma_f};
+use crate::btyd::optim::{bfgs, covariance, std_errors_of};
+use crate::score::par_map_into;
+use crate::{Error, Fit, Result, Scorer};
+
+/// Fitted Gamma-Gamma parameters: each transaction value is
+/// `Gamma(shape p, rate ν)` and `ν ~ Gamma(shape q, rate γ)` across
+/// customers (FORMULAS.md 8.5). `γ` carries the money unit.
+///
+/// Every parameter is finite and > 0. As a [`Scorer`] of [`SpendHistory`]
+/// it gives the [conditional expected average spend](Self::expected_spend).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "GammaGammaRecord", into = "GammaGammaRecord")
+)]
+pub struct GammaGammaParams {
+    p: f64,
+    q: f64,
+    gamma: f64,
+}
+
+fn positive(name: &'static str, v: f64) -> Result<f64> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(Error::InvalidParameter {
+            name,
+            value: v.to_string(),
+            reason: "must be finite and > 0",
+        })
+    }
+}
+
+fn to_decimal(v: f64) -> Result<Decimal> {
+    Decimal::try_from(v).map_err(|_| Error::Overflow {
+        what: "Gamma-Gamma expected spend",
+    })
+}
+
+impl GammaGammaParams {
+    /// Validated parameters.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] naming the first parameter that is not a
+    /// finite number > 0.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::GammaGammaParams;
+    ///
+    /// let gg = GammaGammaParams::new(6.25, 3.74, 15.44)?;
+    /// assert_eq!(gg.q(), 3.74);
+    /// assert!(GammaGammaParams::new(6.25, 0.0, 15.44).is_err());
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn new(p: f64, q: f64, gamma: f64) -> Result<Self> {
+        Ok(Self {
+            p: positive("p", p)?,
+            q: positive("q", q)?,
+            gamma: positive("gamma", gamma)?,
+        })
+    }
+
+    /// `p`, the shape of one transaction's value.
+    pub fn p(&self) -> f64 {
+        self.p
+    }
+    /// `q`, the shape of the rate `ν` across customers.
+    pub fn q(&self) -> f64 {
+        self.q
+    }
+    /// `γ`, the rate of `ν` across customers (money unit).
+    pub fn gamma(&self) -> f64 {
+        self.gamma
+    }
+
+    /// One repeat buyer's log-likelihood, in the stable rearrangement of
+    /// FORMULAS.md 8.5 \[V: lifetimes; D\]:
+    ///
+    /// ```text
+    /// ℓ = Δlnγ(px, q) − lnΓ(q) + q·ln(γ/(γ + x z̄)) − px·log1p(γ/(x z̄)) − ln z̄
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidValue`] for a customer with `x = 0` (no repeat
+    /// transaction, so no spend likelihood).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::{CustomerId, Decimal};
+    /// use customer_value::btyd::{GammaGammaParams, SpendHistory};
+    ///
+    /// let gg = GammaGammaParams::new(6.248803, 3.744588, 15.447746)?;
+    /// let s = SpendHistory::new(CustomerId::new(1), 1_000_000, Decimal::new(35, 0))?;
+    /// assert!((gg.log_likelihood(&s)? - -3.994863078).abs() < 1e-9);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn log_likelihood(&self, spend: &SpendHistory) -> Result<f64> {
+        if spend.x() == 0 {
+            return Err(Error::InvalidValue {
+                what: "Gamma-Gamma log-likelihood",
+                reason: format!(
+                    "customer {}: needs x >= 1 repeat purchases, got 0",
+                    spend.customer()
+                ),
+            });
+        }
+        let row = Row {
+            x: spend.x(),
+            a: spend.zbar_f64(),
+            b: 0.0,
+            w: 1.0,
+        };
+        let mut g = [0.0; 3];
+        Ok(-nll_grad(&[row], self.theta(), &mut g))
+    }
+
+    fn theta(&self) -> [f64; 3] {
+        [self.p.ln(), self.q.ln(), self.gamma.ln()]
+    }
+
+    /// The population mean spend per transaction, `p·γ/(q−1)`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when `q ≤ 1`: the mean is infinite
+    /// (lifetimes returns a negative number or NaN there).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::GammaGammaParams;
+    ///
+    /// let gg = GammaGammaParams::new(6.248803, 3.744588, 15.447746)?;
+    /// assert!((gg.population_mean_f64()? / 35.17100619 - 1.0).abs() < 1e-9);
+    /// assert!(GammaGammaParams::new(6.0, 0.8, 15.0)?.population_mean_f64().is_err());
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn population_mean_f64(&self) -> Result<f64> {
+        if !(self.q > 1.0) {
+            return Err(Error::InvalidParameter {
+                name: "q",
+                value: self.q.to_string(),
+                reason: "the population mean spend needs q > 1",
+            });
+        }
+        Ok(self.p * self.gamma / (self.q - 1.0))
+    }
+
+    /// `E[Z | x, z̄]` in `f64`; see [`expected_spend`](Self::expected_spend).
+    ///
+    /// # Errors
+    ///
+    /// As [`expected_spend`](Self::expected_spend), without the overflow.
+    pub fn expected_spend_f64(&self, spend: &SpendHistory) -> Result<f64> {
+        let x = spend.x();
+        if x == 0 {
+            return self.population_mean_f64();
+        }
+        let px = self.p * f64::from(x);
+        let denom = px + self.q - 1.0;
+        if !(denom > 0.0) {
+            return Err(Error::InvalidParameter {
+                name: "q",
+                value: self.q.to_string(),
+                reason: "the expected spend needs p*x + q > 1",
+            });
+        }
+        Ok(self.p * (self.gamma + f64::from(x) * spend.zbar_f64()) / denom)
+    }
+
+    /// The conditional expected average spend per transaction, the
+    /// posterior mean of `p/ν` (FORMULAS.md 8.5 \[V: lifetimes\]):
+    ///
+    /// ```text
+    /// x ≥ 1:  E[Z | x, z̄] = p·(γ + x z̄)/(px + q − 1)     needs px + q > 1
+    /// x = 0:  p·γ/(q − 1)  (the population mean)          needs q > 1
+    /// ```
+    ///
+    /// Unrounded: the `f64` result converted to [`Decimal`].
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidParameter`] (`q`) when `x = 0` and `q ≤ 1`, or
+    ///   `px + q ≤ 1`: the mean is infinite, never a negative number.
+    /// - [`Error::Overflow`] when the value does not fit a [`Decimal`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::{CustomerId, Decimal};
+    /// use customer_value::btyd::{GammaGammaParams, SpendHistory};
+    ///
+    /// let gg = GammaGammaParams::new(6.248803, 3.744588, 15.447746)?;
+    /// let s = SpendHistory::new(CustomerId::new(1), 2, Decimal::new(2235, 2))?;
+    /// assert_eq!(gg.expected_spend(&s)?.round_dp(6), Decimal::new(24658616, 6));
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn expected_spend(&self, spend: &SpendHistory) -> Result<Decimal> {
+        to_decimal(self.expected_spend_f64(spend)?)
+    }
+}
+
+impl Scorer for GammaGammaParams {
+    type Input = SpendHistory;
+    type Score = Decimal;
+
+    /// [`GammaGammaParams::expected_spend`].
+    fn score(&self, input: &SpendHistory) -> Result<Decimal> {
+        self.expected_spend(input)
+    }
+
+    fn score_into(&self, inputs: &[SpendHistory], out: &mut Vec<Decimal>) -> Result<()> {
+        par_map_into(inputs, out, |s| self.score(s))
+    }
+}
+
+/// Total negative log-likelihood of weighted rows (`a` = z̄, `x ≥ 1`) at
+/// `θ = ln(p, q, γ)` and its gradient (FORMULAS.md 8.5 \[D\]).
+pub(crate) fn nll_grad(rows: &[Row], theta: [f64; 3], grad: &mut [f64; 3]) -> f64 {
+    let [p, q, gamma] = theta.map(f64::exp);
+    let lgq = ln_gamma_f(q);
+    let (mut f, mut g) = (0.0, [0.0; 3]);
+    for row in rows {
+        let xf = f64::from(row.x);
+        let px = p * xf;
+        let xz = xf * row.a;
+        let l_gz = (gamma / xz).ln_1p(); // log1p(γ/(x z̄))
+        let l_zg = (xz / gamma).ln_1p(); // log1p(x z̄/γ)
+        let ll = dlgamma(px, q) - lgq - q * l_zg - px * l_gz - row.a.ln();
+        f += row.w * ll;
+        g[0] += row.w * px * (dpsi(px, q) - l_gz);
+        g[1] += row.w * q * (dpsi(q, px) - l_zg);
+        g[2] += row.w * (q - gamma * (px + q) / (gamma + xz));
+    }
+    for (o, v) in grad.iter_mut().zip(g) {
+        *o = -v;
+    }
+    -f
+}
+
+/// The Gamma-Gamma fitter: maximum likelihood over log-parameters by BFGS
+/// from all-ones (FORMULAS.md 8.8), on the customers with `x ≥ 1` (the
+/// others carry no spend information and are skipped). Identical `(x, z̄)`
+/// rows are grouped first.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::{CustomerId, Decimal, Fit, Scorer};
+/// use customer_value::btyd::{GammaGamma, SpendHistory};
+///
+/// // Mean spend z̄ of customers with x = 1, 3 and 8 repeat purchases:
+/// // the more purchases, the closer z̄ sits to the customer's true mean.
+/// let levels = [(1, [8, 15, 25, 40, 70]), (3, [12, 18, 25, 35, 50]), (8, [14, 20, 25, 31, 42])];
+/// let (mut spend, mut weights) = (Vec::new(), Vec::new());
+/// for (x, zbars) in levels {
+///     for (zbar, w) in zbars.into_iter().zip([4.0, 8.0, 10.0, 8.0, 4.0]) {
+///         spend.push(SpendHistory::new(CustomerId::new(0), x, Decimal::from(zbar))?);
+///         weights.push(w);
+///     }
+/// }
+/// spend.push(SpendHistory::new(CustomerId::new(1), 0, Decimal::ZERO)?); // skipped: x = 0
+/// weights.push(1.0);
+/// let fit = GammaGamma::new().fit_weighted(&spend, &weights)?;
+/// assert_eq!((fit.customers(), fit.rows()), (102.0, 15));
+/// let params = fit.params();
+/// // A new customer is expected to spend the population mean p·γ/(q−1).
+/// let new = SpendHistory::new(CustomerId::new(2), 0, Decimal::ZERO)?;
+/// let mean = params.population_mean_f64()?;
+/// assert_eq!(params.score(&new)?, Decimal::try_from(mean).unwrap());
+/// assert!(mean > 20.0 && mean < 35.0);
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GammaGamma {
+    max_iterations: usize,
+    q_margin: Option<f64>,
+}
+
+impl Default for GammaGamma {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GammaGamma {
+    /// The fitter with at most 1000 BFGS iterations.
+    pub fn new() -> Self {
+        Self {
+            max_iterations: 1000,
+            q_margin: None,
+        }
+    }
+
+    /// Constrains the fit to `q ≥ 1 + epsilon` (FORMULAS.md 8.5 \[L\]), so
+    /// that the population mean spend `p·γ/(q−1)` is finite. The fit runs
+    /// over `ln(q − 1 − ε)` instead of `ln q`; standard errors follow by
+    /// the delta method. `epsilon` is checked when fitting.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::{CustomerId, Decimal};
+    /// use customer_value::btyd::{GammaGamma, SpendHistory};
+    ///
+    /// let s = |x, cents| SpendHistory::new(CustomerId::new(0), x, Decimal::new(cents, 2));
+    /// let spend = [s(1, 1000)?, s(1, 3000)?, s(2, 2000)?, s(4, 2500)?];
+    /// assert!(GammaGamma::new().q_at_least_one_plus(0.0).fit_weighted(&spend, &[1.0; 4]).is_err());
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn q_at_least_one_plus(mut self, epsilon: f64) -> Self {
+        self.q_margin = Some(epsilon);
+        self
+    }
+
+    /// Caps the BFGS iterations.
+    pub fn max_iterations(mut self, n: usize) -> Self {
+        self.max_iterations = n;
+        self
+    }
+
+    /// Fits on `population` with unit weights.
+    ///
+    /// # Errors
+    ///
+    /// As [`fit_weighted`](Self::fit_weighted).
+    ///
+    /// # Example
+    ///
+    /// See [`GammaGamma`].
+    pub fn fit_detailed(&self, population: &[SpendHistory]) -> Result<GammaGammaFit> {
+        self.fit_inner(population, None)
+    }
+
+    /// Fits on `population`, customer `i` counting `weights[i]` times.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidParameter`] when `weights` has the wrong length or
+    ///   holds a weight that is negative or not finite.
+    /// - [`Error::InvalidValue`] when no repeat buyer has weight > 0, or
+    ///   when the optimiser does not converge (the message gives the
+    ///   iterations and the gradient norm reached).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::{CustomerId, Decimal};
+    /// use customer_value::btyd::{GammaGamma, SpendHistory};
+    ///
+    /// // Mean spend z̄ of customers with x = 1, 3 and 8 repeat purchases:
+    /// // the more purchases, the closer z̄ sits to the customer's true mean.
+    /// let levels = [(1, [8, 15, 25, 40, 70]), (3, [12, 18, 25, 35, 50]), (8, [14, 20, 25, 31, 42])];
+    /// let (mut spend, mut weights) = (Vec::new(), Vec::new());
+    /// for (x, zbars) in levels {
+    ///     for (zbar, w) in zbars.into_iter().zip([4.0, 8.0, 10.0, 8.0, 4.0]) {
+    ///         spend.push(SpendHistory::new(CustomerId::new(0), x, Decimal::from(zbar))?);
+    ///         weights.push(w);
+    ///     }
+    /// }
+    /// let fit = GammaGamma::new().fit_weighted(&spend, &weights)?;
+    /// assert_eq!(fit.customers(), 102.0);
+    /// assert!(GammaGamma::new().fit_weighted(&spend, &weights[1..]).is_err()); // one short
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn fit_weighted(
+        &self,
+        population: &[SpendHistory],
+        weights: &[f64],
+    ) -> Result<GammaGammaFit> {
+        self.fit_inner(population, Some(weights))
+    }
+
+    fn fit_inner(
+        &self,
+        population: &[SpendHistory],
+        weights: Option<&[f64]>,
+    ) -> Result<GammaGammaFit> {
+        let rows = compress(population, weights, |s| {
+            (s.x() > 0).then(|| (s.x(), s.zbar_f64(), 0.0))
+        })?;
+        let customers: f64 = rows.iter().map(|r| r.w).sum();
+        if !(customers > 0.0) {
+            return Err(Error::InvalidValue {
+                what: "Gamma-Gamma fit",
+                reason: "needs at least one repeat buyer with weight > 0".into(),
+            });
+        }
+        let floor = match self.q_margin {
+            None => None,
+            Some(eps) if eps.is_finite() && eps > 0.0 => Some(1.0 + eps),
+            Some(eps) => {
+                return Err(Error::InvalidParameter {
+                    name: "epsilon",
+                    value: eps.to_string(),
+                    reason: "the margin of q above 1 must be finite and > 0",
+                });
+            }
+        };
+        // θ = (ln p, φ, ln γ) with q = e^φ, or q = floor + e^φ when
+        // constrained: ∂/∂φ = ∂/∂ln q · (q − floor)/q.
+        let to_q = |phi: f64| floor.map_or(phi.exp(), |f| f + phi.exp());
+        let objective = |th: &[f64; 3], g: &mut [f64; 3]| {
+            let q = to_q(th[1]);
+            let v = nll_grad(&rows, [th[0], q.ln(), th[2]], g);
+            if let Some(f) = floor {
+                g[1] *= (q - f) / q;
+            }
+            v
+        };
+        let min = bfgs("Gamma-Gamma fit", objective, [0.0; 3], self.max_iterations)?;
+        let (p, q, gamma) = (min.theta[0].exp(), to_q(min.theta[1]), min.theta[2].exp());
+        let params = GammaGammaParams::new(p, q, gamma).map_err(|e| Error::InvalidValue {
+            what: "Gamma-Gamma fit",
+            reason: format!("fitted parameters out of range: {e}"),
+        })?;
+        let q_scale = floor.map_or(q, |f| q - f);
+        let covariance = covariance(objective, &min.theta, &[p, q_scale, gamma]);
+        Ok(GammaGammaFit {
+            params,
+            covariance,
+            log_likelihood: -min.value,
+            iterations: min.iterations,
+            customers,
+            rows: rows.len(),
+        })
+    }
+}
+
+impl Fit for GammaGamma {
+    type Input = SpendHistory;
+    type Fitted = GammaGammaParams;
+
+    /// Fits with unit weights and returns the parameters; see
+    /// [`GammaGamma::fit_weighted`] for the errors.
+    fn fit(&self, population: &[SpendHistory]) -> Result<GammaGammaParams> {
+        Ok(self.fit_detailed(population)?.params)
+    }
+}
+
+/// What a Gamma-Gamma fit found.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct GammaGammaFit {
+    params: GammaGammaParams,
+    covariance: Option<[[f64; 3]; 3]>,
+    log_likelihood: f64,
+    iterations: usize,
+    customers: f64,
+    rows: usize,
+}
+
+impl GammaGammaFit {
+    /// The maximum-likelihood parameters.
+    pub fn params(&self) -> &GammaGammaParams {
+        &self.params
+    }
+    /// Standard errors of `(p, q, γ)` (delta method, central-difference
+    /// Hessian; FORMULAS.md 8.8); `None` when the Hessian is not positive
+    /// definite: a flat or boundary maximum (little spread between or
+    /// within customers), whose parameters are then not identified (the
+    /// fit still stops by the gradient rule).
+    pub fn std_errors(&self) -> Option<[f64; 3]> {
+        self.covariance.as_ref().map(std_errors_of)
+    }
+    /// The covariance matrix of `(p, q, γ)`, `Cov(φ_i, φ_j) = φ_i φ_j (H⁻¹)_ij`
+    /// (FORMULAS.md 8.8; symmetric, unlike lifetimes' `variance_matrix_`);
+    /// `None` exactly when [`std_errors`](Self::std_errors) is.
+    pub fn covariance(&self) -> Option<[[f64; 3]; 3]> {
+        self.covariance
+    }
+    /// The total (weighted) log-likelihood at the fit.
+    pub fn log_likelihood(&self) -> f64 {
+        self.log_likelihood
+    }
+    /// BFGS iterations used.
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+    /// Total weight of the repeat buyers fitted on.
+    pub fn customers(&self) -> f64 {
+        self.customers
+    }
+    /// Distinct `(x, z̄)` rows after compression.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct GammaGammaRecord {
+    p: f64,
+    q: f64,
+    gamma: f64,
+}
+
+#[cfg(feature = "serde")]
+impl From<GammaGammaParams> for GammaGammaRecord {
+    fn from(g: GammaGammaParams) -> Self {
+        Self {
+            p: g.p,
+            q: g.q,
+            gamma: g.gamma,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<GammaGammaRecord> for GammaGammaParams {
+    type Error = Error;
+    fn try_from(g: GammaGammaRecord) -> Result<Self> {
+        Self::new(g.p, g.q, g.gamma)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CustomerId;
+
+    fn spend(x: u32, zbar: Decimal) -> SpendHistory {
+        SpendHistory::new(CustomerId::new(1), x, zbar).unwrap()
+    }
+
+    fn rel(a: f64, b: f64) -> f64 {
+        ((a - b) / b).abs()
+    }
+
+    #[test]
+    fn params_validate() {
+        assert!(GammaGammaParams::new(1.0, 1.0, 1.0).is_ok());
+        for bad in [0.0, -2.0, f64::NAN, f64::INFINITY] {
+            assert!(matches!(
+                GammaGammaParams::new(1.0, 1.0, bad),
+                Err(Error::InvalidParameter { name: "gamma", .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn reference_values() {
+        let gg = GammaGammaParams::new(6.248803, 3.744588, 15.447746).unwrap();
+        let one = spend(1, Decimal::new(20, 0));
+        assert!(rel(gg.expected_spend_f64(&one).unwrap(), 24.62986226) < 1e-9);
+        let two = spend(2, Decimal::new(2235, 2));
+        assert!(rel(gg.expected_spend_f64(&two).unwrap(), 24.65861645) < 1e-9);
+        let none = spend(0, Decimal::ZERO);
+        assert!(rel(gg.expected_spend_f64(&none).unwrap(), 35.17100619) < 1e-9);
+        let big = spend(1_000_000, Decimal::new(35, 0));
+        assert!((gg.log_likelihood(&big).unwrap() - -3.994863078).abs() < 1e-9);
+        assert!(gg.log_likelihood(&none).is_err());
+    }
+
+    #[test]
+    fn q_at_most_one_is_an_error_not_a_negative_mean() {
+        let gg = GammaGammaParams::new(6.0, 0.8, 15.0).unwrap();
+        assert!(matches!(
+            gg.expected_spend(&spend(0, Decimal::ZERO)),
+            Err(Error::InvalidParameter { name: "q", .. })
+        ));
+        // x = 1, z̄ = 20 is still fine: 36.2069 (FORMULAS.md 8.5).
+        let v = gg
+            .expected_spend_f64(&spend(1, Decimal::new(20, 0)))
+            .unwrap();
+        assert!((v - 36.2069).abs() < 1e-4);
+        let gg = GammaGammaParams::new(6.0, 1.0, 15.0).unwrap();
+        assert!(gg.expected_spend(&spend(0, Decimal::ZERO)).is_err());
+        // p x + q <= 1.
+        let gg = GammaGammaParams::new(0.1, 0.5, 15.0).unwrap();
+        assert!(gg.expected_spend(&spend(1, Decimal::ONE)).is_err());
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let rows = [
+            Row {
+                x: 1,
+                a: 20.0,
+                b: 0.0,
+                w: 2.0,
+            },
+            Row {
+                x: 4,
+                a: 35.5,
+                b: 0.0,
+                w: 1.0,
+            },
+            Row {
+                x: 50,
+                a: 12.0,
+                b: 0.0,
+                w: 1.0,
+            },
+        ];
+        let th = [1.2, 0.9, 2.5];
+        let mut g = [0.0; 3];
+        nll_grad(&rows, th, &mut g);
+        for i in 0..3 {
+            let (mut p, mut m) = (th, th);
+            p[i] += 1e-6;
+            m[i] -= 1e-6;
+            let mut t = [0.0; 3];
+            let fd = (nll_grad(&rows, p, &mut t) - nll_grad(&rows, m, &mut t)) / 2e-6;
+            assert!(
+                (fd - g[i]).abs() < 1e-6 * (1.0 + g[i].abs()),
+                "{i}: {fd} {}",
+                g[i]
+            );
+        }
+    }
+
+    #[test]
+    fn constrained_fit_keeps_q_above_one() {
+        // A heavy-tailed population: spend means spread over three orders
+        // of magnitude.
+        let mut spend = Vec::new();
+        for (x, zs) in [(1, [1, 5, 40, 300, 2000]), (2, [2, 8, 50, 250, 900])] {
+            for z in zs {
+                spend.push(SpendHistory::new(CustomerId::new(0), x, Decimal::from(z)).unwrap());
+            }
+        }
+        let eps = 0.05;
+        let fit = GammaGamma::new()
+            .q_at_least_one_plus(eps)
+            .fit_detailed(&spend)
+            .unwrap();
+        assert!(fit.params().q() >= 1.0 + eps);
+        assert!(fit.params().population_mean_f64().unwrap() > 0.0);
+        let free = GammaGamma::new().fit_detailed(&spend).unwrap();
+        assert!(free.log_likelihood() >= fit.log_likelihood() - 1e-9);
+        for bad in [0.0, -1.0, f64::NAN] {
+            assert!(matches!(
+                GammaGamma::new()
+                    .q_at_least_one_plus(bad)
+                    .fit_detailed(&spend),
+                Err(Error::InvalidParameter {
+                    name: "epsilon",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn fit_needs_a_repeat_buyer() {
+        assert!(GammaGamma::new().fit_detailed(&[]).is_err());
+        assert!(
+            GammaGamma::new()
+                .fit_detailed(&[spend(0, Decimal::ZERO)])
+                .is_err()
+        );
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_validates() {
+        let gg = GammaGammaParams::new(6.25, 3.74, 15.44).unwrap();
+        let json = serde_json::to_string(&gg).unwrap();
+        assert_eq!(serde_json::from_str::<GammaGammaParams>(&json).unwrap(), gg);
+        assert!(serde_json::from_str::<GammaGammaParams>(r#"{"p":1,"q":-1,"gamma":1}"#).is_err());
+    }
+}

@@ -1,0 +1,160 @@
+//! Shared numerics of FORMULAS.md section 8.0: log-space helpers and
+//! cancellation-free differences of `lnΓ` and `ψ`.
+
+use statrs::function::gamma::{digamma, ln_gamma};
+
+/// `ln(e^u + e^v)`, with `−∞` allowed for either argument.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn lse(u: f64, v: f64) -> f64 {
+    let (hi, lo) = if u >= v { (u, v) } else { (v, u) };
+    if hi == f64::NEG_INFINITY {
+        return f64::NEG_INFINITY;
+    }
+    hi + (lo - hi).exp().ln_1p()
+}
+
+/// `ln(1 − e^d)` for `d ≤ 0` (Mächler's switch at `−ln 2`).
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn log1mexp(d: f64) -> f64 {
+    if d > -std::f64::consts::LN_2 {
+        (-d.exp_m1()).ln()
+    } else {
+        (-d.exp()).ln_1p()
+    }
+}
+
+/// `1 / (1 + e^{−v})`, never overflowing.
+pub(crate) fn expit(v: f64) -> f64 {
+    if v >= 0.0 {
+        1.0 / (1.0 + (-v).exp())
+    } else {
+        let e = v.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// `expm1(u·L)/u`, which is `L` at `u = 0`.
+pub(crate) fn h(u: f64, l: f64) -> f64 {
+    if u == 0.0 { l } else { (u * l).exp_m1() / u }
+}
+
+/// `lnΓ(z)`.
+pub(crate) fn ln_gamma_f(z: f64) -> f64 {
+    ln_gamma(z)
+}
+
+/// `B_2k` for k = 1..8.
+const BERNOULLI: [f64; 8] = [
+    1.0 / 6.0,
+    -1.0 / 30.0,
+    1.0 / 42.0,
+    -1.0 / 30.0,
+    5.0 / 66.0,
+    -691.0 / 2730.0,
+    7.0 / 6.0,
+    -3617.0 / 510.0,
+];
+
+/// Where the Stirling forms take over from plain differences.
+const STIRLING_FROM: f64 = 10.0;
+
+/// `S(u) = Σ_{k=1..8} B_2k / (2k(2k−1) u^(2k−1))`.
+fn stirling_tail(u: f64) -> f64 {
+    let inv = 1.0 / u;
+    let inv2 = inv * inv;
+    let mut pow = inv; // u^-(2k-1)
+    let mut s = 0.0;
+    for (i, b) in BERNOULLI.iter().enumerate() {
+        let k = (i + 1) as f64;
+        s += b / (2.0 * k * (2.0 * k - 1.0)) * pow;
+        pow *= inv2;
+    }
+    s
+}
+
+/// `Δlnγ(z, q) = lnΓ(z+q) − lnΓ(z)` for `z > 0`, `q ≥ 0`, without
+/// cancellation for large `z` (FORMULAS.md 8.0 \[D\]).
+pub(crate) fn dlgamma(z: f64, q: f64) -> f64 {
+    if q == 0.0 {
+        return 0.0;
+    }
+    if z >= STIRLING_FROM {
+        let zq = z + q;
+        (z - 0.5) * (q / z).ln_1p() + q * zq.ln() - q + stirling_tail(zq) - stirling_tail(z)
+    } else {
+        ln_gamma(z + q) - ln_gamma(z)
+    }
+}
+
+/// `Δψ(z, q) = ψ(z+q) − ψ(z)` for `z > 0`, `q ≥ 0` (FORMULAS.md 8.0 \[D\]).
+pub(crate) fn dpsi(z: f64, q: f64) -> f64 {
+    if q == 0.0 {
+        return 0.0;
+    }
+    if q <= 16.0 && q.fract() == 0.0 {
+        // Δψ(u, x) = Σ_{k<x} 1/(u+k) for small integer x.
+        let mut s = 0.0;
+        let mut k = 0.0;
+        while k < q {
+            s += 1.0 / (z + k);
+            k += 1.0;
+        }
+        return s;
+    }
+    if z >= STIRLING_FROM {
+        let zq = z + q;
+        let (iz, izq) = (1.0 / z, 1.0 / zq);
+        let (iz2, izq2) = (iz * iz, izq * izq);
+        let (mut pz, mut pzq) = (iz2, izq2);
+        let mut s = 0.0;
+        for (i, b) in BERNOULLI.iter().enumerate() {
+            let k = (i + 1) as f64;
+            s += b / (2.0 * k) * (pzq - pz);
+            pz *= iz2;
+            pzq *= izq2;
+        }
+        (q / z).ln_1p() - 0.5 * izq + 0.5 * iz - s
+    } else {
+        digamma(z + q) - digamma(z)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel(a: f64, b: f64) -> f64 {
+        ((a - b) / b).abs()
+    }
+
+    #[test]
+    fn lse_and_friends() {
+        assert_eq!(lse(f64::NEG_INFINITY, 1.5), 1.5);
+        assert_eq!(lse(f64::NEG_INFINITY, f64::NEG_INFINITY), f64::NEG_INFINITY);
+        assert!(rel(lse(1.0, 2.0), (1f64.exp() + 2f64.exp()).ln()) < 1e-15);
+        assert!(rel(lse(-800.0, -800.0), -800.0 + 2f64.ln()) < 1e-15);
+        assert!(rel(log1mexp(-1e-10), (1e-10f64).ln()) < 1e-9);
+        assert!(rel(log1mexp(-5.0), (1.0 - (-5f64).exp()).ln()) < 1e-14);
+        assert_eq!(expit(1000.0), 1.0);
+        assert_eq!(expit(-1000.0), 0.0);
+        assert!(rel(expit(0.3), 1.0 / (1.0 + (-0.3f64).exp())) < 1e-15);
+        assert_eq!(h(0.0, -2.0), -2.0);
+        assert!(rel(h(0.5, -2.0), (-1f64).exp_m1() / 0.5) < 1e-15);
+    }
+
+    #[test]
+    fn differences_match_plain_forms_where_those_are_exact() {
+        for &(z, q) in &[(10.0, 0.7), (12.5, 3.25), (40.0, 100.0), (3.0, 5.5)] {
+            let plain = ln_gamma(z + q) - ln_gamma(z);
+            assert!(rel(dlgamma(z, q), plain) < 1e-13, "{z} {q}");
+            let plain = digamma(z + q) - digamma(z);
+            assert!(rel(dpsi(z, q), plain) < 1e-12, "{z} {q}");
+        }
+        // Integer q uses the finite sum.
+        assert!(rel(dpsi(0.3, 3.0), 1.0 / 0.3 + 1.0 / 1.3 + 1.0 / 2.3) < 1e-15);
+        // lnΓ(z+1) − lnΓ(z) = ln z exactly.
+        assert!(rel(dlgamma(1e6, 1.0), 1e6f64.ln()) < 1e-14);
+        assert_eq!(dlgamma(5.0, 0.0), 0.0);
+        assert_eq!(dpsi(5.0, 0.0), 0.0);
+    }
+}
