@@ -69,14 +69,14 @@ fn main() -> Result<(), Failure> {
     };
     heatmap(
         &out.join("expected_purchases.svg"),
-        "Expected purchases in the next week, by frequency and recency (BG/NBD)",
+        "Expected purchases next week by frequency and recency (BG/NBD; red high, blue low)",
         max_x,
         big_t,
         expected,
     )?;
     heatmap(
         &out.join("p_alive.svg"),
-        "Probability of being alive, by frequency and recency (BG/NBD)",
+        "P(alive) by frequency and recency (BG/NBD; red high, blue low)",
         max_x,
         big_t,
         alive,
