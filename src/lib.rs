@@ -6,8 +6,8 @@
 //! them with the CRM textbook formulas: RFM, discounted CLV and customer
 //! equity, customer differentiation (ABC, the customer pyramid, the value x
 //! loyalty matrix), satisfaction and Kano, the loyalty index, lifecycle
-//! stages and churn early warning. The probabilistic "buy till you die"
-//! models are coming next. Money is exact
+//! stages and churn early warning; and it fits the probabilistic "buy till
+//! you die" models (BG/NBD and Gamma-Gamma so far) by maximum likelihood. Money is exact
 //! ([`Decimal`]), bad input is a typed [`Error`], and every formula states
 //! its timing convention and source.
 //!
