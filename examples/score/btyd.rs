@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use customer_value::Decimal;
 use customer_value::btyd::{
-    BgNbd, BtydClv, BtydCustomer, CustomerHistory, GammaGamma, GammaGammaParams, PurchaseModel,
-    SpendHistory,
+    BgNbd, BtydClv, BtydCustomer, CustomerHistory, GammaGamma, GammaGammaParams, MbgNbd,
+    PurchaseModel, SpendHistory,
 };
 use customer_value::clv::DiscountRate;
 use serde_json::{Value, json};
@@ -23,6 +23,7 @@ Usage: score fit --model MODEL (--summary SUMMARY.csv | --input LOG.csv --observ
 
 Models (on the summary's x = frequency, t_x = recency, T; times in the summary's unit):
   bg-nbd         BG/NBD (Fader, Hardie & Lee 2005)
+  mbg-nbd        MBG/NBD (Batislam, Denizel & Filiztekin 2007)
   gamma-gamma    Gamma-Gamma spend (customers with x >= 1; monetary_value = zbar)
   -o, --output FILE            write the JSON to FILE instead of stdout
 
@@ -36,7 +37,7 @@ score predict: per-customer predictions from fitted models, as CSV on stdout
 Usage: score predict --params PARAMS.json (--summary SUMMARY.csv | --input LOG.csv ...)
                      --horizon T [OPTIONS]
 
-  --params FILE        a purchase model written by `score fit` (bg-nbd)
+  --params FILE        a purchase model written by `score fit` (bg-nbd, mbg-nbd)
   --spend-params FILE  a gamma-gamma model written by `score fit` (adds expected_spend and clv)
   --horizon T          prediction horizon, in the summary's unit
   --discount RATE      discount rate per CLV period (default 0.01)
@@ -81,6 +82,19 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                 fit.rows(),
             )
         }
+        "mbg-nbd" => {
+            let histories = histories(&loaded.rows).map_err(data)?;
+            let fit = MbgNbd::new().fit_detailed(&histories).map_err(data)?;
+            report(
+                PurchaseModel::from(*fit.params()),
+                &["r", "alpha", "a", "b"],
+                fit.std_errors().map(|s| s.to_vec()),
+                fit.log_likelihood(),
+                fit.iterations(),
+                fit.customers(),
+                fit.rows(),
+            )
+        }
         "gamma-gamma" => {
             let spend: Vec<SpendHistory> = loaded
                 .rows
@@ -107,7 +121,7 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
         other => {
             return Err(Failure::Usage(format!(
-                "unknown --model {other:?} (bg-nbd, gamma-gamma)"
+                "unknown --model {other:?} (bg-nbd, mbg-nbd, gamma-gamma)"
             )));
         }
     }?;

@@ -122,11 +122,17 @@ mod clv;
 mod gamma_gamma;
 mod input;
 mod math;
+mod mbgnbd;
 mod model;
 mod optim;
+#[cfg(feature = "simulate")]
+mod simulate;
 
 pub use bgnbd::{BgNbd, BgNbdFit, BgNbdParams, BgNbdPredictor, BgNbdScore};
 pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer};
 pub use gamma_gamma::{GammaGamma, GammaGammaFit, GammaGammaParams};
 pub use input::{CustomerHistory, SpendHistory};
+pub use mbgnbd::{MbgNbd, MbgNbdFit, MbgNbdParams, MbgNbdPredictor, MbgNbdScore};
 pub use model::PurchaseModel;
+#[cfg(feature = "simulate")]
+pub use simulate::{simulate_bgnbd, simulate_mbgnbd};

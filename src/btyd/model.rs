@@ -1,11 +1,11 @@
 //! One type for "a fitted purchase model", so predictions, CLV and the
 //! command line work the same whichever model was fitted.
 
-use super::BgNbdParams;
 use super::input::CustomerHistory;
+use super::{BgNbdParams, MbgNbdParams};
 use crate::Result;
 
-/// A fitted continuous-time purchase model: BG/NBD, MBG/NBD or Pareto/NBD.
+/// A fitted continuous-time purchase model (BG/NBD, MBG/NBD).
 ///
 /// Serialises with a `model` tag beside the parameters, e.g.
 /// `{"model":"bg_nbd","r":0.2426,"alpha":4.4135,"a":0.7929,"b":2.4258}`,
@@ -31,6 +31,8 @@ use crate::Result;
 pub enum PurchaseModel {
     /// BG/NBD (Fader, Hardie & Lee 2005).
     BgNbd(BgNbdParams),
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007).
+    MbgNbd(MbgNbdParams),
 }
 
 impl PurchaseModel {
@@ -38,6 +40,7 @@ impl PurchaseModel {
     pub fn name(&self) -> &'static str {
         match self {
             PurchaseModel::BgNbd(_) => "BG/NBD",
+            PurchaseModel::MbgNbd(_) => "MBG/NBD",
         }
     }
 
@@ -49,6 +52,7 @@ impl PurchaseModel {
     pub fn p_alive(&self, history: &CustomerHistory) -> Result<f64> {
         match self {
             PurchaseModel::BgNbd(p) => Ok(p.p_alive(history)),
+            PurchaseModel::MbgNbd(p) => Ok(p.p_alive(history)),
         }
     }
 
@@ -60,6 +64,7 @@ impl PurchaseModel {
     pub fn expected_purchases(&self, history: &CustomerHistory, t: f64) -> Result<f64> {
         match self {
             PurchaseModel::BgNbd(p) => p.expected_purchases(history, t),
+            PurchaseModel::MbgNbd(p) => p.expected_purchases(history, t),
         }
     }
 
@@ -71,7 +76,14 @@ impl PurchaseModel {
     pub fn expected_purchases_new(&self, t: f64) -> Result<f64> {
         match self {
             PurchaseModel::BgNbd(p) => p.expected_purchases_new(t),
+            PurchaseModel::MbgNbd(p) => p.expected_purchases_new(t),
         }
+    }
+}
+
+impl From<MbgNbdParams> for PurchaseModel {
+    fn from(p: MbgNbdParams) -> Self {
+        PurchaseModel::MbgNbd(p)
     }
 }
 
