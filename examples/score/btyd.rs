@@ -25,6 +25,9 @@ Models (on the summary's x = frequency, t_x = recency, T; times in the summary's
   bg-nbd         BG/NBD (Fader, Hardie & Lee 2005)
   mbg-nbd        MBG/NBD (Batislam, Denizel & Filiztekin 2007)
   gamma-gamma    Gamma-Gamma spend (customers with x >= 1; monetary_value = zbar)
+      --l2 LAMBDA              add LAMBDA x (sum of squared parameters) to the total negative
+                               log-likelihood (parameters in the data's units)
+      --lifetimes-l2 LAMBDA    Python lifetimes' penalizer_coef (mean NLL, scaled parameters)
   -o, --output FILE            write the JSON to FILE instead of stdout
 
 Output: {\"model\", \"parameters\", \"standard_errors\", \"log_likelihood\", \"iterations\",
@@ -54,12 +57,27 @@ Output columns: customer_id,p_alive,expected_purchases,expected_spend,clv
 pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut input = SummaryInput::new();
     let mut model: Option<String> = None;
+    let mut penalty = Penalty::None;
     let mut output: Option<PathBuf> = None;
+    let lambda = |t: &str| {
+        t.parse::<f64>()
+            .map_err(|_| "expected a number >= 0".to_owned())
+    };
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
             "help" => return scorer_help(FIT_USAGE),
             "model" => model = Some(parse_value(parser, &name, |t| Ok(t.to_owned()))?),
+            "l2" => {
+                penalty = Penalty::L2 {
+                    lambda: parse_value(parser, &name, lambda)?,
+                }
+            }
+            "lifetimes-l2" => {
+                penalty = Penalty::LifetimesL2 {
+                    lambda: parse_value(parser, &name, lambda)?,
+                }
+            }
             "output" => output = Some(parser.value()?.into()),
             _ => input.take(&name, parser)?,
         }
@@ -70,7 +88,10 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let json = match model.as_str() {
         "bg-nbd" => {
             let histories = histories(&loaded.rows).map_err(data)?;
-            let fit = BgNbd::new().fit_detailed(&histories).map_err(data)?;
+            let fit = BgNbd::new()
+                .penalty(penalty)
+                .fit_detailed(&histories)
+                .map_err(data)?;
             let p = fit.params();
             report(
                 PurchaseModel::from(*p),
@@ -84,7 +105,10 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
         "mbg-nbd" => {
             let histories = histories(&loaded.rows).map_err(data)?;
-            let fit = MbgNbd::new().fit_detailed(&histories).map_err(data)?;
+            let fit = MbgNbd::new()
+                .penalty(penalty)
+                .fit_detailed(&histories)
+                .map_err(data)?;
             report(
                 PurchaseModel::from(*fit.params()),
                 &["r", "alpha", "a", "b"],
@@ -103,7 +127,10 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                 .map(SpendHistory::from_summary)
                 .collect::<Result<_, _>>()
                 .map_err(data)?;
-            let fit = GammaGamma::new().fit_detailed(&spend).map_err(data)?;
+            let fit = GammaGamma::new()
+                .penalty(penalty)
+                .fit_detailed(&spend)
+                .map_err(data)?;
             let mut value =
                 serde_json::to_value(fit.params()).map_err(|e| Failure::Data(e.to_string()))?;
             if let Value::Object(map) = &mut value {

@@ -3,6 +3,7 @@
 use crate::btyd::input::{CustomerHistory, Row, compress};
 use crate::btyd::math::{dlgamma, dpsi, expit, h, ln_gamma_f};
 use crate::btyd::optim::{bfgs, covariance, std_errors_of};
+use crate::btyd::penalty::{Natural, Penalty};
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
 
@@ -557,9 +558,10 @@ impl Prepared {
 /// assert_eq!(params, *fit.params());
 /// # Ok::<(), customer_value::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BgNbd {
     max_iterations: usize,
+    penalty: Penalty,
 }
 
 impl Default for BgNbd {
@@ -573,12 +575,20 @@ impl BgNbd {
     pub fn new() -> Self {
         Self {
             max_iterations: 1000,
+            penalty: Penalty::None,
         }
     }
 
     /// Caps the BFGS iterations.
     pub fn max_iterations(mut self, n: usize) -> Self {
         self.max_iterations = n;
+        self
+    }
+
+    /// Adds an L2 penalty to the objective ([`Penalty`]); `fit` rejects a
+    /// negative or non-finite λ.
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.penalty = penalty;
         self
     }
 
@@ -652,7 +662,20 @@ impl BgNbd {
         let max_t = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
         let c = 1.0 / max_t;
         let scaled = Prepared::new(&rows, c);
-        let objective = |th: &[f64; 4], g: &mut [f64; 4]| scaled.nll_grad(*th, g);
+        self.penalty.check()?;
+        let penalty = self.penalty;
+        let objective = |th: &[f64; 4], g: &mut [f64; 4]| {
+            let nll = scaled.nll_grad(*th, g);
+            let fit = th.map(f64::exp);
+            let data = [fit[0], fit[1] / c, fit[2], fit[3]];
+            let natural = Natural {
+                data,
+                data_jac: data,
+                fit,
+                fit_jac: fit,
+            };
+            penalty.apply(nll, g, customers, &natural)
+        };
         let min = bfgs("BG/NBD fit", objective, [0.0; 4], self.max_iterations)?;
         let [r, alpha_c, a, b] = min.theta.map(f64::exp);
         let params = BgNbdParams::new(r, alpha_c / c, a, b).map_err(|e| Error::InvalidValue {
@@ -662,11 +685,7 @@ impl BgNbd {
         let mut g = [0.0; 4];
         let log_likelihood = -Prepared::new(&rows, 1.0).nll_grad(params.theta(), &mut g);
         let natural = [params.r, params.alpha, params.a, params.b];
-        let covariance = covariance(
-            |th: &[f64; 4], g: &mut [f64; 4]| scaled.nll_grad(*th, g),
-            &min.theta,
-            &natural,
-        );
+        let covariance = covariance(objective, &min.theta, &natural);
         Ok(BgNbdFit {
             params,
             covariance,
@@ -1147,5 +1166,82 @@ mod tests {
             printed()
         );
         assert!(serde_json::from_str::<BgNbdParams>(r#"{"r":0,"alpha":1,"a":1,"b":1}"#).is_err());
+    }
+}
+
+#[cfg(test)]
+mod penalty_tests {
+    use super::*;
+    use crate::CustomerId;
+
+    /// FORMULAS.md 8.8: lifetimes' penalised objective at θ = ln(.3, .2, .9, 2)
+    /// (fitting scale), λ = 0.1, on the scaled CDNOW summary is
+    /// 0.7624821857415163.
+    #[test]
+    fn lifetimes_penalised_objective_on_cdnow() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/cdnow/cdnow_customers_summary.csv");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "missing {}",
+                path.display()
+            );
+            return;
+        };
+        let population: Vec<CustomerHistory> = text
+            .lines()
+            .skip(1)
+            .map(|line| {
+                let f: Vec<f64> = line.split(',').map(|v| v.trim().parse().unwrap()).collect();
+                CustomerHistory::new(CustomerId::new(f[0] as u64), f[1] as u32, f[2], f[3]).unwrap()
+            })
+            .collect();
+        let rows = compress(&population, None, |h| Some((h.x(), h.t_x(), h.age()))).unwrap();
+        let weight: f64 = rows.iter().map(|r| r.w).sum();
+        let c = 1.0 / rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
+        let fit = [0.3, 0.2, 0.9, 2.0];
+        let theta = fit.map(f64::ln);
+        let mut g = [0.0; 4];
+        let nll = Prepared::new(&rows, c).nll_grad(theta, &mut g);
+        let natural = Natural {
+            data: [fit[0], fit[1] / c, fit[2], fit[3]],
+            data_jac: [fit[0], fit[1] / c, fit[2], fit[3]],
+            fit,
+            fit_jac: fit,
+        };
+        let value = Penalty::LifetimesL2 { lambda: 0.1 }.apply(nll, &mut g, weight, &natural);
+        assert!((value - 0.7624821857415163).abs() < 1e-12, "{value}");
+    }
+
+    #[test]
+    fn penalty_shrinks_and_bad_lambda_is_an_error() {
+        let population: Vec<CustomerHistory> = (0..300u32)
+            .map(|i| {
+                let x = i % 5;
+                CustomerHistory::new(CustomerId::new(u64::from(i)), x, f64::from(x) * 4.0, 30.0)
+                    .unwrap()
+            })
+            .collect();
+        let free = BgNbd::new().fit_detailed(&population).unwrap();
+        let shrunk = BgNbd::new()
+            .penalty(Penalty::L2 { lambda: 2.0 })
+            .fit_detailed(&population)
+            .unwrap();
+        let norm = |p: &BgNbdParams| p.r * p.r + p.alpha * p.alpha + p.a * p.a + p.b * p.b;
+        assert!(norm(shrunk.params()) < norm(free.params()));
+        assert!(shrunk.log_likelihood() <= free.log_likelihood() + 1e-9);
+        let zero = BgNbd::new()
+            .penalty(Penalty::L2 { lambda: 0.0 })
+            .fit_detailed(&population)
+            .unwrap();
+        assert!((zero.log_likelihood() - free.log_likelihood()).abs() < 1e-9);
+        let bad = BgNbd::new()
+            .penalty(Penalty::L2 { lambda: -1.0 })
+            .fit_detailed(&population);
+        assert!(matches!(
+            bad,
+            Err(Error::InvalidParameter { name: "lambda", .. })
+        ));
     }
 }

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use crate::btyd::input::{Row, SpendHistory, compress};
 use crate::btyd::math::{dlgamma, dpsi, ln_gamma_f};
 use crate::btyd::optim::{bfgs, covariance, std_errors_of};
+use crate::btyd::penalty::{Natural, Penalty};
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
 
@@ -288,6 +289,7 @@ pub(crate) fn nll_grad(rows: &[Row], theta: [f64; 3], grad: &mut [f64; 3]) -> f6
 pub struct GammaGamma {
     max_iterations: usize,
     q_margin: Option<f64>,
+    penalty: Penalty,
 }
 
 impl Default for GammaGamma {
@@ -302,6 +304,7 @@ impl GammaGamma {
         Self {
             max_iterations: 1000,
             q_margin: None,
+            penalty: Penalty::None,
         }
     }
 
@@ -329,6 +332,14 @@ impl GammaGamma {
     /// Caps the BFGS iterations.
     pub fn max_iterations(mut self, n: usize) -> Self {
         self.max_iterations = n;
+        self
+    }
+
+    /// Adds an L2 penalty on (p, q, γ) to the objective ([`Penalty`]; spend
+    /// is not rescaled, so both forms use the data's units); `fit` rejects
+    /// a negative or non-finite λ.
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.penalty = penalty;
         self
     }
 
@@ -413,13 +424,23 @@ impl GammaGamma {
         // θ = (ln p, φ, ln γ) with q = e^φ, or q = floor + e^φ when
         // constrained: ∂/∂φ = ∂/∂ln q · (q − floor)/q.
         let to_q = |phi: f64| floor.map_or(phi.exp(), |f| f + phi.exp());
+        self.penalty.check()?;
+        let penalty = self.penalty;
         let objective = |th: &[f64; 3], g: &mut [f64; 3]| {
             let q = to_q(th[1]);
             let v = nll_grad(&rows, [th[0], q.ln(), th[2]], g);
             if let Some(f) = floor {
                 g[1] *= (q - f) / q;
             }
-            v
+            let values = [th[0].exp(), q, th[2].exp()];
+            let jac = [values[0], floor.map_or(q, |f| q - f), values[2]];
+            let natural = Natural {
+                data: values,
+                data_jac: jac,
+                fit: values,
+                fit_jac: jac,
+            };
+            penalty.apply(v, g, customers, &natural)
         };
         let min = bfgs("Gamma-Gamma fit", objective, [0.0; 3], self.max_iterations)?;
         let (p, q, gamma) = (min.theta[0].exp(), to_q(min.theta[1]), min.theta[2].exp());

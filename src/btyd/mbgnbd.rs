@@ -5,6 +5,7 @@
 use crate::btyd::input::{CustomerHistory, Row, compress};
 use crate::btyd::math::{dlgamma, dpsi, expit, h, ln_gamma_f};
 use crate::btyd::optim::{bfgs, covariance, std_errors_of};
+use crate::btyd::penalty::{Natural, Penalty};
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
 
@@ -560,9 +561,10 @@ impl Prepared {
 /// assert_eq!(params, *fit.params());
 /// # Ok::<(), customer_value::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MbgNbd {
     max_iterations: usize,
+    penalty: Penalty,
 }
 
 impl Default for MbgNbd {
@@ -576,12 +578,20 @@ impl MbgNbd {
     pub fn new() -> Self {
         Self {
             max_iterations: 1000,
+            penalty: Penalty::None,
         }
     }
 
     /// Caps the BFGS iterations.
     pub fn max_iterations(mut self, n: usize) -> Self {
         self.max_iterations = n;
+        self
+    }
+
+    /// Adds an L2 penalty to the objective ([`Penalty`]); `fit` rejects a
+    /// negative or non-finite λ.
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.penalty = penalty;
         self
     }
 
@@ -655,7 +665,20 @@ impl MbgNbd {
         let max_t = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
         let c = 1.0 / max_t;
         let scaled = Prepared::new(&rows, c);
-        let objective = |th: &[f64; 4], g: &mut [f64; 4]| scaled.nll_grad(*th, g);
+        self.penalty.check()?;
+        let penalty = self.penalty;
+        let objective = |th: &[f64; 4], g: &mut [f64; 4]| {
+            let nll = scaled.nll_grad(*th, g);
+            let fit = th.map(f64::exp);
+            let data = [fit[0], fit[1] / c, fit[2], fit[3]];
+            let natural = Natural {
+                data,
+                data_jac: data,
+                fit,
+                fit_jac: fit,
+            };
+            penalty.apply(nll, g, customers, &natural)
+        };
         let min = bfgs("MBG/NBD fit", objective, [0.0; 4], self.max_iterations)?;
         let [r, alpha_c, a, b] = min.theta.map(f64::exp);
         let params = MbgNbdParams::new(r, alpha_c / c, a, b).map_err(|e| Error::InvalidValue {
@@ -666,12 +689,7 @@ impl MbgNbd {
         let repeats: f64 = rows.iter().map(|r| r.w * f64::from(r.x)).sum();
         let log_likelihood = -min.value + repeats * c.ln();
         let natural = [params.r, params.alpha, params.a, params.b];
-        let std_errors = covariance(
-            |th: &[f64; 4], g: &mut [f64; 4]| scaled.nll_grad(*th, g),
-            &min.theta,
-            &natural,
-        )
-        .map(|cov| std_errors_of(&cov));
+        let std_errors = covariance(objective, &min.theta, &natural).map(|cov| std_errors_of(&cov));
         Ok(MbgNbdFit {
             params,
             std_errors,

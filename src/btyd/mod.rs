@@ -125,6 +125,7 @@ mod math;
 mod mbgnbd;
 mod model;
 mod optim;
+mod penalty;
 #[cfg(feature = "simulate")]
 mod simulate;
 
@@ -134,5 +135,6 @@ pub use gamma_gamma::{GammaGamma, GammaGammaFit, GammaGammaParams};
 pub use input::{CustomerHistory, SpendHistory};
 pub use mbgnbd::{MbgNbd, MbgNbdFit, MbgNbdParams, MbgNbdPredictor, MbgNbdScore};
 pub use model::PurchaseModel;
+pub use penalty::Penalty;
 #[cfg(feature = "simulate")]
 pub use simulate::{simulate_bgnbd, simulate_mbgnbd};
