@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use customer_value::Decimal;
 use customer_value::btyd::{
-    BgNbd, BtydClv, BtydCustomer, CustomerHistory, GammaGamma, GammaGammaParams, MbgNbd,
+    BgNbd, BtydClv, BtydCustomer, CustomerHistory, GammaGamma, GammaGammaParams, MbgNbd, Penalty,
     PurchaseModel, SpendHistory,
 };
 use customer_value::clv::DiscountRate;
