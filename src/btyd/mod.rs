@@ -117,6 +117,7 @@
 // Checks are written `!(x > 0.0)` so that NaN fails them (STYLE.md 2).
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+mod bgbb;
 mod bgnbd;
 mod clv;
 mod gamma_gamma;
@@ -126,9 +127,11 @@ mod mbgnbd;
 mod model;
 mod optim;
 mod penalty;
+mod sbg;
 #[cfg(feature = "simulate")]
 mod simulate;
 
+pub use bgbb::{BgBb, BgBbFit, BgBbParams, BgBbPredictor, BgBbScore, DiscreteHistory};
 pub use bgnbd::{BgNbd, BgNbdFit, BgNbdParams, BgNbdPredictor, BgNbdScore};
 pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer};
 pub use gamma_gamma::{GammaGamma, GammaGammaFit, GammaGammaParams};
@@ -136,5 +139,6 @@ pub use input::{CustomerHistory, SpendHistory};
 pub use mbgnbd::{MbgNbd, MbgNbdFit, MbgNbdParams, MbgNbdPredictor, MbgNbdScore};
 pub use model::PurchaseModel;
 pub use penalty::Penalty;
+pub use sbg::{Cohort, Sbg, SbgFit, SbgParams};
 #[cfg(feature = "simulate")]
 pub use simulate::{simulate_bgnbd, simulate_mbgnbd};
