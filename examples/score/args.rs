@@ -277,6 +277,11 @@ impl SummaryInput {
         self.log.take(name, parser)
     }
 
+    /// The `--input` path, for commands that read their own format.
+    pub fn input_path(&self) -> Option<PathBuf> {
+        self.log.input.clone()
+    }
+
     /// Reads the summary file, or reads and summarises the log.
     pub fn load(&self, command: &str) -> Result<Loaded, Failure> {
         match (&self.summary_file, self.log.has_input()) {

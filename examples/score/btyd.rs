@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use customer_value::Decimal;
 use customer_value::btyd::{
-    BgNbd, BtydClv, BtydCustomer, CustomerHistory, GammaGamma, GammaGammaParams, MbgNbd, Penalty,
-    PurchaseModel, SpendHistory,
+    BgBb, BgNbd, BtydClv, BtydCustomer, Cohort, CustomerHistory, DiscreteHistory, GammaGamma,
+    GammaGammaParams, MbgNbd, Penalty, PurchaseModel, Sbg, SpendHistory,
 };
 use customer_value::clv::DiscountRate;
 use serde_json::{Value, json};
@@ -25,6 +25,10 @@ Models (on the summary's x = frequency, t_x = recency, T; times in the summary's
   bg-nbd         BG/NBD (Fader, Hardie & Lee 2005)
   mbg-nbd        MBG/NBD (Batislam, Denizel & Filiztekin 2007)
   gamma-gamma    Gamma-Gamma spend (customers with x >= 1; monetary_value = zbar)
+  bg-bb          BG/BB, discrete time: --input a CSV with header frequency,recency,periods
+                 and optionally weights (x, t_x, n per pattern, as the donations data)
+  sbg            shifted-beta-geometric, contractual: --input a CSV, one cohort per line:
+                 start,n0,n1,... (customers alive at the start of each period, n0 = cohort size)
       --l2 LAMBDA              add LAMBDA x (sum of squared parameters) to the total negative
                                log-likelihood (parameters in the data's units)
       --lifetimes-l2 LAMBDA    Python lifetimes' penalizer_coef (mean NLL, scaled parameters)
@@ -83,6 +87,23 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
     }
     let model = model.ok_or_else(|| Failure::Usage("fit needs --model".into()))?;
+    if model == "bg-bb" || model == "sbg" {
+        let path = input
+            .input_path()
+            .ok_or_else(|| Failure::Usage(format!("--model {model} needs --input FILE")))?;
+        let json = if model == "bg-bb" {
+            fit_bgbb(&path, penalty)?
+        } else {
+            fit_sbg(&path)?
+        };
+        return write_output(output.as_deref(), |w| {
+            writeln!(
+                w,
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            )
+        });
+    }
     let loaded = input.load("fit")?;
     let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
     let json = match model.as_str() {
@@ -148,7 +169,7 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
         other => {
             return Err(Failure::Usage(format!(
-                "unknown --model {other:?} (bg-nbd, mbg-nbd, gamma-gamma)"
+                "unknown --model {other:?} (bg-nbd, mbg-nbd, gamma-gamma, bg-bb, sbg)"
             )));
         }
     }?;
@@ -159,6 +180,108 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             serde_json::to_string_pretty(&json).unwrap_or_default()
         )
     })
+}
+
+fn fit_bgbb(path: &PathBuf, penalty: Penalty) -> Result<Value, Failure> {
+    let bad = |what: String| Failure::Data(format!("{}: {what}", path.display()));
+    let mut reader = ::csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let at = |name: &str| header.iter().position(|h| h == name);
+    let (x, t, n) = match (at("frequency"), at("recency"), at("periods")) {
+        (Some(x), Some(t), Some(n)) => (x, t, n),
+        _ => return Err(bad("needs columns frequency,recency,periods".into())),
+    };
+    let w = at("weights");
+    let mut rows = Vec::new();
+    let mut weights = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(e.to_string()))?;
+        let field = |c: usize| record.get(c).map(str::trim).unwrap_or("");
+        let int = |c: usize| {
+            field(c).parse::<u32>().map_err(|_| {
+                bad(format!(
+                    "line {}: not a whole number: {:?}",
+                    i + 2,
+                    field(c)
+                ))
+            })
+        };
+        rows.push(
+            DiscreteHistory::new(
+                customer_value::CustomerId::new(i as u64),
+                int(x)?,
+                int(t)?,
+                int(n)?,
+            )
+            .map_err(|e| bad(e.to_string()))?,
+        );
+        weights.push(match w {
+            Some(c) => field(c)
+                .parse::<f64>()
+                .map_err(|_| bad(format!("line {}: weight {:?}", i + 2, field(c))))?,
+            None => 1.0,
+        });
+    }
+    let fit = BgBb::new()
+        .penalty(penalty)
+        .fit_weighted(&rows, &weights)
+        .map_err(|e| bad(e.to_string()))?;
+    let mut value = serde_json::to_value(fit.params()).map_err(|e| bad(e.to_string()))?;
+    if let Value::Object(map) = &mut value {
+        map.insert("model".into(), json!("bg_bb"));
+    }
+    finish(
+        value,
+        &["alpha", "beta", "gamma", "delta"],
+        fit.std_errors().map(|s| s.to_vec()),
+        fit.log_likelihood(),
+        fit.iterations(),
+        fit.customers(),
+        fit.rows(),
+    )
+}
+
+fn fit_sbg(path: &PathBuf) -> Result<Value, Failure> {
+    let bad = |what: String| Failure::Data(format!("{}: {what}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let mut cohorts = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with("start") {
+            continue;
+        }
+        let numbers = line
+            .split(',')
+            .map(|f| f.trim().parse::<u64>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| bad(format!("line {}: expected whole numbers", i + 1)))?;
+        let (start, survivors) = numbers
+            .split_first()
+            .ok_or_else(|| bad(format!("line {}: empty", i + 1)))?;
+        let start = u32::try_from(*start).map_err(|_| bad(format!("line {}: start", i + 1)))?;
+        cohorts.push(Cohort::new(start, survivors.to_vec()).map_err(|e| bad(e.to_string()))?);
+    }
+    let fit = Sbg::new()
+        .fit_cohorts(&cohorts)
+        .map_err(|e| bad(e.to_string()))?;
+    let mut value = serde_json::to_value(fit.params()).map_err(|e| bad(e.to_string()))?;
+    if let Value::Object(map) = &mut value {
+        map.insert("model".into(), json!("sbg"));
+    }
+    finish(
+        value,
+        &["alpha", "beta"],
+        fit.std_errors().map(|s| s.to_vec()),
+        fit.log_likelihood(),
+        fit.iterations(),
+        fit.customers() as f64,
+        fit.cohorts(),
+    )
 }
 
 fn histories(

@@ -5,6 +5,7 @@
 use crate::btyd::input::{Row, compress};
 use crate::btyd::math::{dlgamma, dpsi};
 use crate::btyd::optim::{bfgs, std_errors};
+use crate::btyd::penalty::{Natural, Penalty};
 use crate::btyd::sbg::{discount_f64, hyp2f1_unit_a};
 use crate::clv::DiscountRate;
 use crate::score::par_map_into;
@@ -547,9 +548,10 @@ fn nll_grad(rows: &[Row], theta: [f64; 4], grad: &mut [f64; 4]) -> f64 {
 /// assert!(fit.log_likelihood() < 0.0);
 /// # Ok::<(), customer_value::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BgBb {
     max_iterations: usize,
+    penalty: Penalty,
 }
 
 impl Default for BgBb {
@@ -563,12 +565,21 @@ impl BgBb {
     pub fn new() -> Self {
         Self {
             max_iterations: 1000,
+            penalty: Penalty::None,
         }
     }
 
     /// Caps the BFGS iterations.
     pub fn max_iterations(mut self, n: usize) -> Self {
         self.max_iterations = n;
+        self
+    }
+
+    /// Adds an L2 penalty on (α, β, γ, δ) to the objective ([`Penalty`];
+    /// discrete time is not rescaled, so both forms use the data's units);
+    /// fitting rejects a negative or non-finite λ.
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.penalty = penalty;
         self
     }
 
@@ -619,7 +630,19 @@ impl BgBb {
                 reason: "total weight must be > 0".into(),
             });
         }
-        let objective = |th: &[f64; 4], g: &mut [f64; 4]| nll_grad(&rows, *th, g);
+        self.penalty.check()?;
+        let penalty = self.penalty;
+        let objective = |th: &[f64; 4], g: &mut [f64; 4]| {
+            let nll = nll_grad(&rows, *th, g);
+            let values = th.map(f64::exp);
+            let natural = Natural {
+                data: values,
+                data_jac: values,
+                fit: values,
+                fit_jac: values,
+            };
+            penalty.apply(nll, g, customers, &natural)
+        };
         let min = bfgs("BG/BB fit", objective, [0.0; 4], self.max_iterations)?;
         let [alpha, beta, gamma, delta] = min.theta.map(f64::exp);
         let params =
@@ -627,11 +650,7 @@ impl BgBb {
                 what: "BG/BB fit",
                 reason: format!("fitted parameters out of range: {e}"),
             })?;
-        let std_errors = std_errors(
-            |th: &[f64; 4], g: &mut [f64; 4]| nll_grad(&rows, *th, g),
-            &min.theta,
-            &[alpha, beta, gamma, delta],
-        );
+        let std_errors = std_errors(objective, &min.theta, &[alpha, beta, gamma, delta]);
         Ok(BgBbFit {
             params,
             std_errors,
