@@ -1,6 +1,8 @@
-//! Probabilistic "buy till you die" customer-base models (FORMULAS.md
-//! section 8): BG/NBD for repeat purchases and dropout, Gamma-Gamma for
-//! spend, and the lifetime value they imply.
+//! Probabilistic customer-base models (FORMULAS.md sections 7 and 8): the
+//! "buy till you die" models BG/NBD and MBG/NBD (continuous time) and BG/BB
+//! (discrete time) for repeat purchases and dropout, Gamma-Gamma for spend,
+//! the shifted-beta-geometric (sBG) model for contractual retention, and the
+//! lifetime value they imply.
 //!
 //! A non-contractual customer's history is summarised by `(x, t_x, T)`:
 //! `x` repeat purchases, the last at `t_x`, observed until `T`, both from
@@ -62,8 +64,23 @@
 //! - Gamma-Gamma (Colombo & Jiang 1999; Fader, Hardie & Lee 2005b): the
 //!   fitter [`GammaGamma`] ([`GammaGammaFit`]), [`GammaGammaParams`] with
 //!   the conditional [`expected_spend`](GammaGammaParams::expected_spend).
+//! - MBG/NBD (Batislam, Denizel & Filiztekin 2007): [`MbgNbd`],
+//!   [`MbgNbdParams`], [`MbgNbdPredictor`], the same shape as BG/NBD; the
+//!   customer may also drop out right after the first purchase.
+//! - BG/BB (Fader, Hardie & Shang 2010), discrete time: [`DiscreteHistory`]
+//!   `(x, t_x, n)`, [`BgBb`], [`BgBbParams`] (P(alive), expected
+//!   transactions, DERT), [`BgBbPredictor`].
+//! - sBG (Fader & Hardie 2007), contractual: [`Cohort`] survivor counts,
+//!   [`Sbg`] fitting one or several cohorts, [`SbgParams`] (survival,
+//!   retention by period, DEL, DERL).
+//! - [`PurchaseModel`]: any fitted continuous-time purchase model, tagged
+//!   and serialisable, for predictions and CLV that do not care which.
+//! - [`Penalty`]: an optional L2 penalty for every fit.
 //! - Lifetime value: [`BtydClv`] over [`BtydCustomer`] rows, lifetimes'
 //!   period-sum convention with the period and discount named.
+//! - Simulation (feature `simulate`): [`simulate_bgnbd`],
+//!   [`simulate_mbgnbd`] draw new customers' histories from fitted
+//!   parameters, for parameter-recovery checks.
 //!
 //! # Conventions
 //!
