@@ -79,8 +79,9 @@
 //! - Lifetime value: [`BtydClv`] over [`BtydCustomer`] rows, lifetimes'
 //!   period-sum convention with the period and discount named.
 //! - Simulation (feature `simulate`): [`simulate_bgnbd`],
-//!   [`simulate_mbgnbd`] draw new customers' histories from fitted
-//!   parameters, for parameter-recovery checks.
+//!   [`simulate_mbgnbd`], [`simulate_bgbb`], [`simulate_sbg`] draw new
+//!   customers' histories from fitted parameters, for parameter-recovery
+//!   checks.
 //!
 //! # Conventions
 //!
@@ -158,4 +159,4 @@ pub use model::PurchaseModel;
 pub use penalty::Penalty;
 pub use sbg::{Cohort, Sbg, SbgFit, SbgParams};
 #[cfg(feature = "simulate")]
-pub use simulate::{simulate_bgnbd, simulate_mbgnbd};
+pub use simulate::{simulate_bgbb, simulate_bgnbd, simulate_mbgnbd, simulate_sbg};

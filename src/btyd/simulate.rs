@@ -1,11 +1,15 @@
-//! Simulated customer histories from fitted BG/NBD and MBG/NBD parameters
-//! (feature `simulate`), for parameter-recovery tests and examples.
+//! Simulated customer histories from fitted BG/NBD, MBG/NBD, BG/BB and sBG
+//! parameters (feature `simulate`), for parameter-recovery tests and
+//! examples.
 
+use rand::RngExt;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, Gamma, Geometric, Poisson};
 
-use crate::btyd::{BgNbdParams, CustomerHistory, MbgNbdParams};
+use crate::btyd::{
+    BgBbParams, BgNbdParams, Cohort, CustomerHistory, DiscreteHistory, MbgNbdParams, SbgParams,
+};
 use crate::{CustomerId, Error, Result};
 
 /// Draws one new customer's history `(x, t_x, T)` per entry of `ages`
@@ -101,6 +105,127 @@ pub fn simulate_mbgnbd(
 ) -> Result<Vec<CustomerHistory>> {
     let model = Model::new(params.r(), params.alpha(), params.a(), params.b(), true)?;
     model.run(ages, seed)
+}
+
+/// Draws one new customer's discrete-time history `(x, t_x, n)` per entry
+/// of `opportunities` (their `n`) from the BG/BB model (Fader, Hardie &
+/// Shang 2010; FORMULAS.md 8.4), with customer ids `0, 1, …`.
+///
+/// ```text
+/// p ~ Beta(α, β)  transaction probability,  θ ~ Beta(γ, δ)  dropout probability
+/// for t = 1..n: the customer dies before opportunity t with probability θ
+///               (if still alive), else transacts with probability p
+/// x = transactions, t_x = the last opportunity with one (0 if none)
+/// ```
+///
+/// Drawn opportunity by opportunity from one ChaCha8 stream seeded by
+/// `seed` (order per customer: `p`, `θ`, then the opportunities); changing
+/// that for a given seed is a value-breaking change.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] when an `n` is 0.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::btyd::{BgBbParams, simulate_bgbb};
+///
+/// let truth = BgBbParams::new(1.2, 0.75, 0.66, 2.78)?;
+/// let donors = simulate_bgbb(&truth, &[6; 1000], 1)?;
+/// assert!(donors.iter().all(|d| d.x() <= d.t_x() && d.t_x() <= 6));
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+pub fn simulate_bgbb(
+    params: &BgBbParams,
+    opportunities: &[u32],
+    seed: u64,
+) -> Result<Vec<DiscreteHistory>> {
+    let buy = Beta::new(params.alpha(), params.beta())
+        .map_err(|e| bad_value(format!("transaction distribution: {e}")))?;
+    let drop = Beta::new(params.gamma(), params.delta())
+        .map_err(|e| bad_value(format!("dropout distribution: {e}")))?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut out = Vec::with_capacity(opportunities.len());
+    for (i, &n) in opportunities.iter().enumerate() {
+        if n == 0 {
+            return Err(Error::InvalidParameter {
+                name: "opportunities",
+                value: format!("0 (customer {i})"),
+                reason: "every n must be >= 1",
+            });
+        }
+        let p: f64 = buy.sample(&mut rng);
+        let theta: f64 = drop.sample(&mut rng);
+        let (mut x, mut t_x) = (0u32, 0u32);
+        for t in 1..=n {
+            if rng.random::<f64>() < theta {
+                break;
+            }
+            if rng.random::<f64>() < p {
+                x += 1;
+                t_x = t;
+            }
+        }
+        out.push(DiscreteHistory::new(CustomerId::new(i as u64), x, t_x, n)?);
+    }
+    Ok(out)
+}
+
+/// Draws a cohort of `size` new customers from the shifted-beta-geometric
+/// model (Fader & Hardie 2007; FORMULAS.md 7.1) and counts the survivors at
+/// the start of periods `0..=periods`.
+///
+/// ```text
+/// θ ~ Beta(α, β) per customer; lifetime T = 1 + Geometric(θ) failures:
+/// P(T = t) = θ(1 − θ)^(t−1), t >= 1; survivors[k] = #{T > k}
+/// ```
+///
+/// One ChaCha8 stream seeded by `seed`, two draws per customer (`θ`, then
+/// the lifetime).
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] when `size` is 0; errors of [`Cohort::new`].
+///
+/// # Example
+///
+/// ```
+/// use customer_value::btyd::{SbgParams, simulate_sbg};
+///
+/// let cohort = simulate_sbg(&SbgParams::new(0.704, 1.182)?, 1000, 7, 3)?;
+/// assert_eq!(cohort.survivors()[0], 1000);
+/// assert!(cohort.survivors().windows(2).all(|w| w[1] <= w[0]));
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+pub fn simulate_sbg(params: &SbgParams, size: u64, periods: u32, seed: u64) -> Result<Cohort> {
+    if size == 0 {
+        return Err(Error::InvalidParameter {
+            name: "size",
+            value: "0".into(),
+            reason: "a cohort needs at least one customer",
+        });
+    }
+    let churn = Beta::new(params.alpha(), params.beta())
+        .map_err(|e| bad_value(format!("churn distribution: {e}")))?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut survivors = vec![0u64; periods as usize + 1];
+    for _ in 0..size {
+        let theta: f64 = churn.sample(&mut rng);
+        // Lifetimes beyond the last period all count as surviving it.
+        let lifetime = match Geometric::new(theta.clamp(f64::MIN_POSITIVE, 1.0)) {
+            Ok(g) => 1 + g.sample(&mut rng),
+            Err(_) => u64::MAX,
+        };
+        for (k, slot) in survivors.iter_mut().enumerate() {
+            if lifetime > k as u64 {
+                *slot += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    Cohort::new(0, survivors)
 }
 
 /// The shared sampler: `die_at_zero` selects MBG/NBD.
