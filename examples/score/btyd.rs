@@ -55,7 +55,8 @@ Usage: score predict --params PARAMS.json (--summary SUMMARY.csv | --input LOG.c
 
 CLV = sum over k = 1..K of expected_spend x (E[Y(kF)] - E[Y((k-1)F)]) / (1 + discount)^k
 (lifetimes' convention: each period's purchases discounted at the period's end).
-Output columns: customer_id,p_alive,expected_purchases,expected_spend,clv
+Output columns: customer_id,p_alive,expected_purchases,expected_spend,clv (blank for
+customers first seen on the observation end, T = 0, who carry no history to condition on).
 ";
 
 pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
@@ -284,10 +285,25 @@ fn fit_sbg(path: &PathBuf) -> Result<Value, Failure> {
     )
 }
 
+/// The `(x, t_x, T)` rows the continuous-time models take. Customers first
+/// seen on the observation end (T = 0) carry no information about rates
+/// and are not valid model input (FORMULAS.md 8.0): they are left out and
+/// counted on stderr.
 fn histories(
     rows: &[customer_value::CustomerSummary],
 ) -> customer_value::Result<Vec<CustomerHistory>> {
-    rows.iter().map(CustomerHistory::from_summary).collect()
+    let usable: Vec<CustomerHistory> = rows
+        .iter()
+        .filter(|r| r.age() > 0.0)
+        .map(CustomerHistory::from_summary)
+        .collect::<customer_value::Result<_>>()?;
+    if usable.len() < rows.len() {
+        eprintln!(
+            "score: {} customers first seen on the observation end (T = 0) left out of the fit",
+            rows.len() - usable.len()
+        );
+    }
+    Ok(usable)
 }
 
 fn report(
@@ -425,7 +441,14 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let loaded = input.load("predict")?;
     let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
     let mut rows = Vec::with_capacity(loaded.rows.len());
+    let mut unscored = 0usize;
     for summary in &loaded.rows {
+        if summary.age() <= 0.0 {
+            // First seen on the observation end: nothing to condition on.
+            rows.push((summary.customer(), None));
+            unscored += 1;
+            continue;
+        }
         let history = CustomerHistory::from_summary(summary).map_err(data)?;
         let p_alive = model.p_alive(&history).map_err(data)?;
         let expected = model.expected_purchases(&history, horizon).map_err(data)?;
@@ -439,10 +462,7 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         };
         rows.push((
             summary.customer(),
-            p_alive,
-            expected,
-            spend_value,
-            clv_value,
+            Some((p_alive, expected, spend_value, clv_value)),
         ));
     }
     write_output(output.as_deref(), |w| {
@@ -450,20 +470,23 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             w,
             "customer_id,p_alive,expected_purchases,expected_spend,clv"
         )?;
-        for (customer, p, e, m, c) in &rows {
-            writeln!(
-                w,
-                "{},{p:.6},{e:.6},{},{}",
-                loaded.label(*customer),
-                m.map_or(String::new(), |m| m.round_dp(2).to_string()),
-                c.map_or(String::new(), |c| format!("{c:.2}")),
-            )?;
+        for (customer, scored) in &rows {
+            let label = loaded.label(*customer);
+            match scored {
+                Some((p, e, m, c)) => writeln!(
+                    w,
+                    "{label},{p:.6},{e:.6},{},{}",
+                    m.map_or(String::new(), |m| m.round_dp(2).to_string()),
+                    c.map_or(String::new(), |c| format!("{c:.2}")),
+                )?,
+                None => writeln!(w, "{label},,,,")?,
+            }
         }
         Ok(())
     })?;
     eprintln!(
-        "score: {} customers scored with {}",
-        rows.len(),
+        "score: {} customers scored with {}; {unscored} first seen on the observation end (T = 0) left blank",
+        rows.len() - unscored,
         model.name()
     );
     Ok(())
