@@ -3,6 +3,7 @@
 mod btyd;
 mod btyd_discrete;
 mod btyd_mbg;
+mod btyd_pareto;
 mod btyd_tracking;
 mod cdnow;
 mod clv;

@@ -139,11 +139,13 @@ mod bgbb;
 mod bgnbd;
 mod clv;
 mod gamma_gamma;
+mod hyp2f1;
 mod input;
 mod math;
 mod mbgnbd;
 mod model;
 mod optim;
+mod pareto_nbd;
 mod penalty;
 mod sbg;
 #[cfg(feature = "simulate")]
@@ -153,9 +155,13 @@ pub use bgbb::{BgBb, BgBbFit, BgBbParams, BgBbPredictor, BgBbScore, DiscreteHist
 pub use bgnbd::{BgNbd, BgNbdFit, BgNbdParams, BgNbdPredictor, BgNbdScore};
 pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer};
 pub use gamma_gamma::{GammaGamma, GammaGammaFit, GammaGammaParams};
+pub use hyp2f1::hyp2f1;
 pub use input::{CustomerHistory, SpendHistory};
 pub use mbgnbd::{MbgNbd, MbgNbdFit, MbgNbdParams, MbgNbdPredictor, MbgNbdScore};
 pub use model::PurchaseModel;
+pub use pareto_nbd::{
+    ParetoNbd, ParetoNbdFit, ParetoNbdParams, ParetoNbdPredictor, ParetoNbdScore,
+};
 pub use penalty::Penalty;
 pub use sbg::{Cohort, Sbg, SbgFit, SbgParams};
 #[cfg(feature = "simulate")]

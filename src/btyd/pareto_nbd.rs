@@ -1,0 +1,1458 @@
+//! The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987; Fader &
+//! Hardie 2005 note 009; FORMULAS.md 8.3).
+
+use statrs::function::gamma::gamma;
+
+use crate::btyd::hyp2f1::{MAX_TERMS, ln_hyp2f1};
+use crate::btyd::input::{CustomerHistory, Row, compress};
+use crate::btyd::math::{dlgamma, dpsi, expit, h, ln_gamma_f, lse};
+use crate::btyd::optim::{bfgs, std_errors};
+use crate::score::par_map_into;
+use crate::{Error, Fit, Result, Scorer};
+
+/// Fitted Pareto/NBD parameters: purchase rate `λ ~ Gamma(shape r, rate
+/// α)`, dropout rate `μ ~ Gamma(shape s, rate β)`, independent
+/// (FORMULAS.md 8.3). `α` and `β` carry the data's time unit.
+///
+/// Every parameter is finite and > 0. As a [`Scorer`] of
+/// [`CustomerHistory`] it gives each customer's probability of being alive
+/// ([`p_alive`](Self::p_alive)); [`ParetoNbdPredictor`] adds expected
+/// purchases and DERT.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "ParetoNbdRecord", into = "ParetoNbdRecord")
+)]
+pub struct ParetoNbdParams {
+    r: f64,
+    alpha: f64,
+    s: f64,
+    beta: f64,
+}
+
+fn positive(name: &'static str, v: f64) -> Result<f64> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(Error::InvalidParameter {
+            name,
+            value: v.to_string(),
+            reason: "must be finite and > 0",
+        })
+    }
+}
+
+fn check_horizon(t: f64) -> Result<()> {
+    if t.is_finite() && t >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name: "horizon",
+            value: t.to_string(),
+            reason: "must be finite and >= 0",
+        })
+    }
+}
+
+fn check_delta(delta: f64) -> Result<()> {
+    if delta.is_finite() && delta > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name: "discount rate",
+            value: delta.to_string(),
+            reason: "continuous discount rate must be finite and > 0",
+        })
+    }
+}
+
+fn not_converged(what: &'static str) -> Error {
+    Error::InvalidValue {
+        what,
+        reason: format!(
+            "series did not converge in {MAX_TERMS} terms: alpha and beta are too far apart for this history"
+        ),
+    }
+}
+
+fn finite(what: &'static str, v: f64) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Error::Overflow { what })
+    }
+}
+
+impl ParetoNbdParams {
+    /// Validated parameters.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] naming the first parameter that is not a
+    /// finite number > 0.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::ParetoNbdParams;
+    ///
+    /// let p = ParetoNbdParams::new(0.553, 10.578, 0.606, 11.669)?;
+    /// assert_eq!(p.beta(), 11.669);
+    /// assert!(ParetoNbdParams::new(0.553, 10.578, 0.0, 11.669).is_err());
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn new(r: f64, alpha: f64, s: f64, beta: f64) -> Result<Self> {
+        Ok(Self {
+            r: positive("r", r)?,
+            alpha: positive("alpha", alpha)?,
+            s: positive("s", s)?,
+            beta: positive("beta", beta)?,
+        })
+    }
+
+    /// `r`, the shape of the purchase-rate distribution.
+    pub fn r(&self) -> f64 {
+        self.r
+    }
+    /// `α`, the rate of the purchase-rate distribution (per time unit).
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+    /// `s`, the shape of the dropout-rate distribution.
+    pub fn s(&self) -> f64 {
+        self.s
+    }
+    /// `β`, the rate of the dropout-rate distribution (per time unit).
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+
+    fn natural(&self) -> [f64; 4] {
+        [self.r, self.alpha, self.s, self.beta]
+    }
+
+    fn eval(&self, history: &CustomerHistory, grad: Option<&mut [f64; 4]>) -> Option<RowEval> {
+        eval_row(
+            self.natural(),
+            f64::from(history.x()),
+            history.t_x(),
+            history.age(),
+            grad,
+        )
+    }
+
+    /// One customer's log-likelihood `ℓ` (a density in the purchase times,
+    /// so it may be positive), in the stable form of FORMULAS.md 8.3 \[D;
+    /// equals FH note 009 eqs. 18–20 \[V\]\]:
+    ///
+    /// ```text
+    /// ℓ  = lnΓ(r+x) − lnΓ(r) + r ln α + s ln β + lse(D1, D2)
+    /// D1 = −(r+x)·ln(α+T) − s·ln(β+T)
+    /// D2 = ln s + lnK(t_x) + log1mexp(lnK(T) − lnK(t_x))     (−∞ when t_x = T)
+    ///
+    /// K(y) = K_{r+x, s+1}(y),   K_{p,q}(y) = ∫_y^∞ (α+τ)^−p (β+τ)^−q dτ
+    ///   α ≥ β:  (α+y)^−p (β+y)^(1−q) · ₂F₁(1, p; p+q; (α−β)/(α+y)) / (p+q−1)
+    ///   α < β:  (β+y)^−q (α+y)^(1−p) · ₂F₁(1, q; p+q; (β−α)/(β+y)) / (p+q−1)
+    /// ```
+    ///
+    /// The `₂F₁` are Euler transforms of the published `A0` terms: positive
+    /// series with ratio below `z = |α−β|/(max(α,β)+y) < 1`, so heavy
+    /// buyers neither overflow nor cancel.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidValue`] when a `₂F₁` series needs more than 10⁶
+    /// terms (`1 − z` below about `4e-5`: `α` and `β` orders of magnitude
+    /// apart and `y` small).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::CustomerId;
+    /// use customer_value::btyd::{CustomerHistory, ParetoNbdParams};
+    ///
+    /// let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908)?;
+    /// let new = CustomerHistory::new(CustomerId::new(1), 0, 0.0, 39.0)?;
+    /// assert!((p.log_likelihood(&new)? / -0.5216626139 - 1.0).abs() < 1e-9);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn log_likelihood(&self, history: &CustomerHistory) -> Result<f64> {
+        let e = self
+            .eval(history, None)
+            .ok_or_else(|| not_converged("Pareto/NBD log-likelihood"))?;
+        finite("Pareto/NBD log-likelihood", e.ll)
+    }
+
+    /// The gradient of [`log_likelihood`](Self::log_likelihood) with
+    /// respect to `(ln r, ln α, ln s, ln β)` (FORMULAS.md 8.3 \[D\]), with
+    /// `w2 = expit(D2 − D1)` (0 when `t_x = T`), `w1 = 1 − w2`,
+    /// `J = K(t_x) − K(T)`:
+    ///
+    /// ```text
+    /// ∂ℓ/∂r = Δψ(r,x) + ln α − w1·ln(α+T) + w2·(∂J/∂p)/J
+    /// ∂ℓ/∂α = r/α − w1·(r+x)/(α+T) + w2·(∂J/∂α)/J
+    /// ∂ℓ/∂s = ln β − w1·ln(β+T) + w2·[1/s + (∂J/∂q)/J]
+    /// ∂ℓ/∂β = s/β − w1·s/(β+T) + w2·(∂J/∂β)/J
+    /// (∂J/∂θ)/J = (P₁ − ρ·P₂)/(1 − ρ),  ρ = K(T)/K(t_x),  P_i = ∂lnK/∂θ at t_x, T
+    /// ```
+    ///
+    /// `∂lnK/∂α` and `∂lnK/∂β` are taken through the prefactor and `z`
+    /// (`d lnS/dz` from the same series), which equals the note's
+    /// `−p·K_{p+1,q}/K` and `−q·K_{p,q+1}/K`; `∂lnS/∂p`, `∂lnS/∂q` are
+    /// summed term by term. Each component is multiplied by its parameter.
+    ///
+    /// # Errors
+    ///
+    /// As [`log_likelihood`](Self::log_likelihood).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::CustomerId;
+    /// use customer_value::btyd::{CustomerHistory, ParetoNbdParams};
+    ///
+    /// let p = ParetoNbdParams::new(0.55, 10.58, 0.61, 11.67)?;
+    /// let c = CustomerHistory::new(CustomerId::new(1), 3, 20.0, 39.0)?;
+    /// let g = p.log_likelihood_gradient(&c)?;
+    /// assert!(g.iter().all(|d| d.is_finite()));
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn log_likelihood_gradient(&self, history: &CustomerHistory) -> Result<[f64; 4]> {
+        let mut g = [0.0; 4];
+        self.eval(history, Some(&mut g))
+            .ok_or_else(|| not_converged("Pareto/NBD log-likelihood gradient"))?;
+        let nat = self.natural();
+        let out: [f64; 4] = std::array::from_fn(|i| g[i] * nat[i]);
+        if out.iter().all(|d| d.is_finite()) {
+            Ok(out)
+        } else {
+            Err(Error::Overflow {
+                what: "Pareto/NBD log-likelihood gradient",
+            })
+        }
+    }
+
+    /// `P(alive | x, t_x, T) = expit(D1 − D2)`, with `D1`, `D2` as in
+    /// [`log_likelihood`](Self::log_likelihood) (FORMULAS.md 8.3 \[V:
+    /// lifetimes, FH note 009 eq. 27; stable form D\]). It is exactly 1
+    /// when `t_x = T` and below 1 at `x = 0`.
+    ///
+    /// # Errors
+    ///
+    /// As [`log_likelihood`](Self::log_likelihood).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::CustomerId;
+    /// use customer_value::btyd::{CustomerHistory, ParetoNbdParams};
+    ///
+    /// let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908)?;
+    /// let c = CustomerHistory::new(CustomerId::new(1), 0, 0.0, 39.0)?;
+    /// assert!((p.p_alive(&c)? / 0.2942780277 - 1.0).abs() < 1e-9);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn p_alive(&self, history: &CustomerHistory) -> Result<f64> {
+        let e = self
+            .eval(history, None)
+            .ok_or_else(|| not_converged("Pareto/NBD P(alive)"))?;
+        let p = expit(e.d1 - e.d2);
+        if p.is_nan() {
+            return Err(Error::Overflow {
+                what: "Pareto/NBD P(alive)",
+            });
+        }
+        Ok(p)
+    }
+
+    /// `E[X(t)]`: the expected number of repeat purchases in `(0, t]` of a
+    /// new customer (FORMULAS.md 8.3 \[V: FH note 009 eq. 36; stable form
+    /// D\]):
+    ///
+    /// ```text
+    /// E[X(t)] = (rβ/α)·(−h(s−1, −log1p(t/β))),   h(u, L) = expm1(u·L)/u
+    /// ```
+    ///
+    /// which is `(rβ/α)·ln(1 + t/β)` at `s = 1`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when `t` is not finite and ≥ 0;
+    /// [`Error::Overflow`] when the value exceeds `f64`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::ParetoNbdParams;
+    ///
+    /// let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908)?;
+    /// assert!((p.expected_purchases_new(52.0)? / 1.473440871 - 1.0).abs() < 1e-9);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn expected_purchases_new(&self, t: f64) -> Result<f64> {
+        check_horizon(t)?;
+        let v = self.r * self.beta / self.alpha * -h(self.s - 1.0, -(t / self.beta).ln_1p());
+        finite("Pareto/NBD expected purchases", v).map(|v| v.max(0.0))
+    }
+
+    /// `E[Y(t) | x, t_x, T]`: the expected repeat purchases in the next `t`
+    /// time units of a customer with this history (FORMULAS.md 8.3 \[V: FH
+    /// note 009 eq. 41; stable form D\]):
+    ///
+    /// ```text
+    /// E[Y(t) | x, t_x, T] = P(alive) · ((r+x)(β+T)/(α+T)) · (−h(s−1, −log1p(t/(β+T))))
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`p_alive`](Self::p_alive), and [`Error::InvalidParameter`]
+    /// when `t` is not finite and ≥ 0.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::CustomerId;
+    /// use customer_value::btyd::{CustomerHistory, ParetoNbdParams};
+    ///
+    /// let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908)?;
+    /// let c = CustomerHistory::new(CustomerId::new(1), 26, 30.85714, 31.0)?;
+    /// assert!((p.expected_purchases(&c, 52.0)? / 25.45541697 - 1.0).abs() < 1e-9);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn expected_purchases(&self, history: &CustomerHistory, t: f64) -> Result<f64> {
+        check_horizon(t)?;
+        let p = self.p_alive(history)?;
+        Ok(self.expected_given_alive(p, history, t))
+    }
+
+    fn expected_given_alive(&self, p_alive: f64, history: &CustomerHistory, t: f64) -> f64 {
+        if p_alive == 0.0 || t == 0.0 {
+            return 0.0;
+        }
+        let xf = f64::from(history.x());
+        let big_t = history.age();
+        let bt = self.beta + big_t;
+        let v = p_alive * (self.r + xf) * bt / (self.alpha + big_t)
+            * -h(self.s - 1.0, -(t / bt).ln_1p());
+        v.max(0.0)
+    }
+
+    /// DERT, the discounted expected residual transactions under a
+    /// continuous discount rate `δ` per time unit (e.g. `ln(1.15)/52` per
+    /// week for 15 % a year) (FORMULAS.md 8.3 \[D from the model; FHL
+    /// 2005b give the same quantity via Ψ(s, s; ·) \[R\]\]):
+    ///
+    /// ```text
+    /// DERT   = P(alive) · ((r+x)/(α+T)) · g_s(δ(β+T)) / δ
+    /// g_s(z) = z^s·U(s, s, z) = z^s e^z Γ(1−s, z) = ∫_0^∞ e^{−u} (1 + u/z)^−s du
+    /// ```
+    ///
+    /// `g_s` is a modified-Lentz continued fraction for `Γ(1−s, z)` when
+    /// `z ≥ 0.25` or `s` is within `1e-4` of an integer ≥ 1, and otherwise
+    /// the power series `e^z·[Γ(1−s)·z^s − Σ_k (−1)^k z^(k+1)/(k!(k+1−s))]`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidParameter`] when `delta` is not finite and > 0.
+    /// - [`Error::InvalidValue`] when a series or the continued fraction
+    ///   needs more than 10⁶ steps (`s` near an integer and `δ(β+T)` below
+    ///   about `5e-5`), or as [`p_alive`](Self::p_alive).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::CustomerId;
+    /// use customer_value::btyd::{CustomerHistory, ParetoNbdParams};
+    ///
+    /// let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908)?;
+    /// let c = CustomerHistory::new(CustomerId::new(1), 2, 30.43, 38.86)?;
+    /// let delta = 1.15f64.ln() / 52.0; // 15 % a year, in weeks
+    /// assert!((p.dert(&c, delta)? / 6.500203199 - 1.0).abs() < 1e-9);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn dert(&self, history: &CustomerHistory, delta: f64) -> Result<f64> {
+        check_delta(delta)?;
+        let p = self.p_alive(history)?;
+        self.dert_given_alive(p, history, delta)
+    }
+
+    fn dert_given_alive(&self, p_alive: f64, history: &CustomerHistory, delta: f64) -> Result<f64> {
+        let big_t = history.age();
+        let g = g_s(self.s, delta * (self.beta + big_t))?;
+        let v = p_alive * (self.r + f64::from(history.x())) / (self.alpha + big_t) * g / delta;
+        finite("Pareto/NBD DERT", v)
+    }
+
+    /// `P(X(t) = n)`: the probability that a new customer makes exactly `n`
+    /// repeat purchases in `(0, t]`, by the positive series of FORMULAS.md
+    /// 8.3 \[D; from the model's definition\]:
+    ///
+    /// ```text
+    /// P(X(t)=n) = NB(n; r, α/(α+t))·(β/(β+t))^s
+    ///           + s·ρ·Γ(r+n)/(Γ(r) n!) · Σ_{j≥0} (e)_j κ^j / j! · B_w(n+j+1, r+s)
+    ///   α ≤ β:  ρ = α/β,      e = s+1, κ = 1 − α/β, w = t/(α+t)
+    ///   α > β:  ρ = (β/α)^n,  e = r+n, κ = 1 − β/α, w = t/(β+t)
+    /// B_w(a, b) = w^a (1−w)^b / a · ₂F₁(1, a+b; a+1; w)
+    /// ```
+    ///
+    /// all in logs. The closed form of FH note 028 (the conditional pmf at
+    /// `x = t_x = T = 0`) is not used: it subtracts nearly equal terms
+    /// (18 % off at `t = 2`, `n = 20`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when `t` is not finite and ≥ 0;
+    /// [`Error::InvalidValue`] when a series needs more than 10⁶ terms
+    /// (`t` orders of magnitude above `min(α, β)`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::ParetoNbdParams;
+    ///
+    /// let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908)?;
+    /// assert!((p.prob_purchases(39.0, 0)? / 0.5935329111 - 1.0).abs() < 1e-9);
+    /// assert!((p.prob_purchases(39.0, 1)? / 0.1655847606 - 1.0).abs() < 1e-9);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn prob_purchases(&self, t: f64, n: u32) -> Result<f64> {
+        check_horizon(t)?;
+        if t == 0.0 {
+            return Ok(if n == 0 { 1.0 } else { 0.0 });
+        }
+        let (r, al, s, be) = (self.r, self.alpha, self.s, self.beta);
+        let nf = f64::from(n);
+        let ln_coef = dlgamma(r, nf) - ln_gamma_f(nf + 1.0); // ln Γ(r+n)/(Γ(r) n!)
+        let first = ln_coef - r * (t / al).ln_1p() - nf * (al / t).ln_1p() - s * (t / be).ln_1p();
+        let (ln_rho, e, kappa, m) = if al <= be {
+            ((al / be).ln(), s + 1.0, 1.0 - al / be, al)
+        } else {
+            (nf * (be / al).ln(), r + nf, 1.0 - be / al, be)
+        };
+        let ln_w = -(m / t).ln_1p();
+        let ln_1mw = -(t / m).ln_1p();
+        let w = ln_w.exp();
+        let b = r + s;
+        let ln_kappa = kappa.ln();
+        // Σ_j in logs: lse over the terms.
+        let mut total = f64::NEG_INFINITY;
+        let mut prev = f64::INFINITY;
+        let mut j = 0.0_f64;
+        let mut steps = 0usize;
+        loop {
+            let a = nf + j + 1.0;
+            let (ln_f, _) = ln_hyp2f1(1.0, a + b, a + 1.0, w)?;
+            let ln_bw = a * ln_w + b * ln_1mw - a.ln() + ln_f;
+            let ln_term = if j == 0.0 {
+                ln_bw
+            } else {
+                dlgamma(e, j) - ln_gamma_f(j + 1.0) + j * ln_kappa + ln_bw
+            };
+            total = lse(total, ln_term);
+            if kappa == 0.0 || (ln_term < prev && ln_term - total < -39.1) {
+                break;
+            }
+            prev = ln_term;
+            j += 1.0;
+            steps += 1;
+            if steps >= MAX_TERMS {
+                return Err(not_converged("Pareto/NBD purchase probability"));
+            }
+        }
+        let second = s.ln() + ln_rho + ln_coef + total;
+        let v = first.exp() + second.exp();
+        if v.is_finite() {
+            Ok(v.clamp(0.0, 1.0))
+        } else {
+            Err(Error::Overflow {
+                what: "Pareto/NBD purchase probability",
+            })
+        }
+    }
+}
+
+/// `g_s(z) = z^s e^z Γ(1−s, z)` for `z > 0` (FORMULAS.md 8.3).
+pub(crate) fn g_s(s: f64, z: f64) -> Result<f64> {
+    let near_integer = s.round() >= 1.0 && (s - s.round()).abs() < 1e-4;
+    if z >= 0.25 || near_integer {
+        // Modified Lentz for Γ(a, z), a = 1 − s (DLMF 8.9.2; Numerical
+        // Recipes `gcf`).
+        const TINY: f64 = 1e-300;
+        let a = 1.0 - s;
+        let mut b = z + 1.0 - a;
+        let mut c = 1.0 / TINY;
+        let mut d = 1.0 / b;
+        let mut hh = d;
+        for i in 1..=MAX_TERMS {
+            let fi = i as f64;
+            let an = -fi * (fi - a);
+            b += 2.0;
+            d = an * d + b;
+            if d.abs() < TINY {
+                d = TINY;
+            }
+            c = b + an / c;
+            if c.abs() < TINY {
+                c = TINY;
+            }
+            d = 1.0 / d;
+            let del = d * c;
+            hh *= del;
+            if (del - 1.0).abs() <= f64::EPSILON {
+                return finite("Pareto/NBD DERT", z * hh);
+            }
+        }
+        return Err(Error::InvalidValue {
+            what: "Pareto/NBD DERT",
+            reason: format!(
+                "continued fraction did not converge in {MAX_TERMS} steps at s = {s}, z = {z}"
+            ),
+        });
+    }
+    // Power series, z < 0.25 and s away from the integers ≥ 1.
+    let mut sum = 0.0;
+    let mut pow = z; // (−1)^k z^(k+1) / k!
+    let mut k = 0.0;
+    loop {
+        let term = pow / (k + 1.0 - s);
+        sum += term;
+        if term.abs() <= 1e-17 * sum.abs() {
+            break;
+        }
+        if k > 1e4 || !term.is_finite() {
+            return Err(Error::InvalidValue {
+                what: "Pareto/NBD DERT",
+                reason: format!("power series did not converge at s = {s}, z = {z}"),
+            });
+        }
+        k += 1.0;
+        pow *= -z / k;
+    }
+    let v = z.exp() * (gamma(1.0 - s) * z.powf(s) - sum);
+    finite("Pareto/NBD DERT", v)
+}
+
+/// `ln K_{p,q}(y)` and its partial derivatives (FORMULAS.md 8.3).
+#[derive(Debug, Clone, Copy)]
+struct KTerms {
+    ln_k: f64,
+    dp: f64,
+    dq: f64,
+    da: f64,
+    db: f64,
+}
+
+/// `ln K_{p,q}(y)`, and with `grad` its derivatives in `p`, `q`, `α`, `β`,
+/// given `(ln(α+y), ln(β+y), ln(p+q−1))`; `None` past the term cap.
+fn k_terms_with(
+    p: f64,
+    q: f64,
+    alpha: f64,
+    beta: f64,
+    y: f64,
+    grad: bool,
+    (la, lb, ln_c1): (f64, f64, f64),
+) -> Option<KTerms> {
+    let c = p + q;
+    let (ay, by) = (alpha + y, beta + y);
+    let ge = alpha >= beta;
+    let (e, z) = if ge {
+        (p, (alpha - beta) / ay)
+    } else {
+        (q, (beta - alpha) / by)
+    };
+    // S = Σ t_k; with `grad`, Σ t_k·H_e(k), Σ t_k·H_c(k) (H_u(k) = Σ_{j<k}
+    // 1/(u+j)) and S' = dS/dz = Σ_{k≥1} k·t_k/z.
+    let (mut t, mut sum) = (1.0_f64, 1.0_f64);
+    let (mut he, mut hc, mut she, mut shc, mut sk) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let mut k = 0.0_f64;
+    let tail = 1.0 / (1.0 - z);
+    loop {
+        let inv_c = 1.0 / (c + k);
+        let t_over_z = t * (e + k) * inv_c;
+        if grad {
+            he += 1.0 / (e + k);
+            hc += inv_c;
+            sk += (k + 1.0) * t_over_z;
+        }
+        t = t_over_z * z;
+        if t == 0.0 {
+            break;
+        }
+        sum += t;
+        k += 1.0;
+        if grad {
+            she += t * he;
+            shc += t * hc;
+            if t * z * tail * (1.0 + he + hc) <= 1e-17 * sum
+                && t * (k * tail + tail * tail) <= 1e-16 * sk
+            {
+                break;
+            }
+        } else if t * z * tail <= 1e-17 * sum {
+            break;
+        }
+        if k > MAX_TERMS as f64 {
+            return None;
+        }
+    }
+    let ln_k = if ge {
+        -p * la + (1.0 - q) * lb
+    } else {
+        -q * lb + (1.0 - p) * la
+    } + sum.ln()
+        - ln_c1;
+    if !grad {
+        return Some(KTerms {
+            ln_k,
+            dp: 0.0,
+            dq: 0.0,
+            da: 0.0,
+            db: 0.0,
+        });
+    }
+    let inv_c1 = 1.0 / (c - 1.0);
+    let (se, sc, sp) = (she / sum, shc / sum, sk / sum);
+    Some(if ge {
+        KTerms {
+            ln_k,
+            dp: -la - inv_c1 + se - sc,
+            dq: -lb - inv_c1 - sc,
+            da: -p / ay + sp * by / (ay * ay),
+            db: (1.0 - q) / by - sp / ay,
+        }
+    } else {
+        KTerms {
+            ln_k,
+            dp: -la - inv_c1 - sc,
+            dq: -lb - inv_c1 + se - sc,
+            da: (1.0 - p) / ay - sp / by,
+            db: -q / by + sp * ay / (by * by),
+        }
+    })
+}
+
+/// One history's `ℓ`, `D1` and `D2`.
+#[derive(Debug, Clone, Copy)]
+struct RowEval {
+    ll: f64,
+    d1: f64,
+    d2: f64,
+}
+
+/// `ℓ`, `D1`, `D2` at natural parameters `(r, α, s, β)`; with `grad`, the
+/// gradient of `ℓ` in the natural parameters. `None` past the term cap.
+fn eval_row(
+    par: [f64; 4],
+    x: f64,
+    t_x: f64,
+    big_t: f64,
+    grad: Option<&mut [f64; 4]>,
+) -> Option<RowEval> {
+    eval_row_memo(par, x, t_x, big_t, grad, &mut Memo::default())
+}
+
+/// What consecutive rows of one evaluation share: per `x`, `Δlnγ(r, x)`,
+/// `Δψ(r, x)` and `ln(p+q−1) = ln(r+x+s)` (and `ln α`, `ln s`, `ln β`); the
+/// previous row's `K(t_x)` and `K(T)` (the fit sorts rows by `(x, T)`, and
+/// every `x = 0` row has `t_x = 0`).
+#[derive(Debug, Default)]
+struct Memo {
+    x: Option<f64>,
+    lg: f64,
+    dp: f64,
+    ln_c1: f64,
+    ln_al: f64,
+    ln_s: f64,
+    ln_be: f64,
+    k1: Option<(f64, KTerms)>,
+    k2: Option<(f64, KTerms)>,
+}
+
+fn eval_row_memo(
+    par: [f64; 4],
+    x: f64,
+    t_x: f64,
+    big_t: f64,
+    grad: Option<&mut [f64; 4]>,
+    memo: &mut Memo,
+) -> Option<RowEval> {
+    let [r, al, s, be] = par;
+    let want = grad.is_some();
+    if memo.x != Some(x) {
+        memo.x = Some(x);
+        memo.lg = dlgamma(r, x);
+        memo.dp = if want { dpsi(r, x) } else { 0.0 };
+        memo.k1 = None;
+        memo.k2 = None;
+        memo.ln_c1 = (r + x + s).ln();
+        memo.ln_al = al.ln();
+        memo.ln_s = s.ln();
+        memo.ln_be = be.ln();
+    }
+    let rx = r + x;
+    let (l_at, l_bt) = ((al + big_t).ln(), (be + big_t).ln());
+    let d1 = -rx * l_at - s * l_bt;
+    let mut d2 = f64::NEG_INFINITY;
+    let mut dj = [0.0; 4]; // (∂J/∂p, ∂J/∂α, ∂J/∂q, ∂J/∂β) / J
+    if t_x < big_t {
+        let k1 = match memo.k1 {
+            Some((y, k)) if y.to_bits() == t_x.to_bits() => k,
+            _ => {
+                let logs = ((al + t_x).ln(), (be + t_x).ln(), memo.ln_c1);
+                let k = k_terms_with(rx, s + 1.0, al, be, t_x, want, logs)?;
+                memo.k1 = Some((t_x, k));
+                k
+            }
+        };
+        let k2 = match memo.k2 {
+            Some((y, k)) if y.to_bits() == big_t.to_bits() => k,
+            _ => {
+                let logs = (l_at, l_bt, memo.ln_c1);
+                let k = k_terms_with(rx, s + 1.0, al, be, big_t, want, logs)?;
+                memo.k2 = Some((big_t, k));
+                k
+            }
+        };
+        let d = k2.ln_k - k1.ln_k;
+        if d < 0.0 {
+            let rho = d.exp();
+            let one_m = -d.exp_m1();
+            // log1mexp(d), reusing e^d and expm1(d).
+            let l1m = if d > -std::f64::consts::LN_2 {
+                one_m.ln()
+            } else {
+                (-rho).ln_1p()
+            };
+            d2 = memo.ln_s + k1.ln_k + l1m;
+            let f = |a: f64, b: f64| (a - rho * b) / one_m;
+            dj = [
+                f(k1.dp, k2.dp),
+                f(k1.da, k2.da),
+                f(k1.dq, k2.dq),
+                f(k1.db, k2.db),
+            ];
+        }
+    }
+    // lse(D1, D2) and w2 = expit(D2 − D1) from one exponential.
+    let (hi, e, w2) = if d2 == f64::NEG_INFINITY {
+        (d1, 0.0, 0.0)
+    } else {
+        let diff = d2 - d1;
+        let e = (-diff.abs()).exp();
+        if diff >= 0.0 {
+            (d2, e, 1.0 / (1.0 + e))
+        } else {
+            (d1, e, e / (1.0 + e))
+        }
+    };
+    let ll = memo.lg + r * memo.ln_al + s * memo.ln_be + hi + e.ln_1p();
+    if let Some(g) = grad {
+        let w1 = 1.0 - w2;
+        let (a2, b2) = if w2 == 0.0 {
+            ([0.0; 4], 0.0)
+        } else {
+            (dj.map(|v| w2 * v), w2 / s)
+        };
+        g[0] = memo.dp + memo.ln_al - w1 * l_at + a2[0];
+        g[1] = r / al - w1 * rx / (al + big_t) + a2[1];
+        g[2] = memo.ln_be - w1 * l_bt + b2 + a2[2];
+        g[3] = s / be - w1 * s / (be + big_t) + a2[3];
+    }
+    Some(RowEval { ll, d1, d2 })
+}
+
+/// Total negative log-likelihood over weighted rows (`a` = t_x, `b` = T),
+/// times multiplied by `scale`, at `θ = ln(r, α, s, β)`, and its gradient in
+/// `θ`; `+∞` when a series exceeds its cap.
+fn nll_grad(rows: &[Row], scale: f64, theta: [f64; 4], grad: &mut [f64; 4]) -> f64 {
+    let par = theta.map(f64::exp);
+    let mut f = 0.0;
+    let mut acc = [0.0; 4];
+    let mut g = [0.0; 4];
+    let mut memo = Memo::default();
+    for row in rows {
+        let Some(e) = eval_row_memo(
+            par,
+            f64::from(row.x),
+            row.a * scale,
+            row.b * scale,
+            Some(&mut g),
+            &mut memo,
+        ) else {
+            *grad = [f64::NAN; 4];
+            return f64::INFINITY;
+        };
+        f += row.w * e.ll;
+        for i in 0..4 {
+            acc[i] += row.w * g[i];
+        }
+    }
+    for i in 0..4 {
+        grad[i] = -acc[i] * par[i];
+    }
+    -f
+}
+
+/// The Pareto/NBD fitter: maximum likelihood over log-parameters by BFGS
+/// with the analytic gradient, from all-ones on time-scaled data
+/// (FORMULAS.md 8.8).
+///
+/// Identical histories are grouped first (bit-identical `(x, t_x, T)`),
+/// times are scaled by `c = 1/max T` and `α`, `β` are reported in the
+/// data's unit. Python lifetimes starts this model at random values near
+/// 1 and uses Nelder–Mead; this crate uses the deterministic start of its
+/// other models \[L\]. Data with no more spread in purchase rates than a
+/// Poisson process have no finite MLE (`r`, `α` grow without bound, so
+/// `α ≫ β` and the `₂F₁` series reach their cap): such a fit ends with
+/// [`Error::InvalidValue`] after the iteration limit, which can take
+/// seconds. As a [`Fit`] it returns the [`ParetoNbdParams`];
+/// [`fit_detailed`](Self::fit_detailed) also returns standard errors and
+/// the log-likelihood.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::{CustomerId, Fit};
+/// use customer_value::btyd::{CustomerHistory, ParetoNbd};
+///
+/// // (x, t_x, T) in weeks, and how many customers share each history.
+/// let rows = [
+///     (0, 0.0, 38.0, 140), (1, 10.0, 38.0, 25), (1, 30.0, 38.0, 20),
+///     (2, 20.0, 37.0, 10), (2, 35.0, 37.0, 12), (3, 30.0, 36.0, 6),
+///     (5, 35.0, 38.0, 5), (7, 36.0, 38.0, 4), (1, 2.0, 36.0, 8),
+///     (2, 6.0, 38.0, 5), (4, 12.0, 37.0, 3), (12, 37.0, 38.0, 3),
+///     (20, 36.5, 37.0, 2), (9, 15.0, 38.0, 2),
+/// ];
+/// let mut population = Vec::new();
+/// for &(x, t_x, age, n) in &rows {
+///     for _ in 0..n {
+///         let id = CustomerId::new(population.len() as u64);
+///         population.push(CustomerHistory::new(id, x, t_x, age)?);
+///     }
+/// }
+/// let fit = ParetoNbd::new().fit_detailed(&population)?;
+/// assert_eq!((fit.customers(), fit.rows()), (245.0, 14)); // identical rows grouped
+/// assert!((fit.params().r() - 0.431).abs() < 1e-3);
+/// assert!(fit.std_errors().is_some());
+/// let params = ParetoNbd::new().fit(&population)?; // the `Fit` trait
+/// assert_eq!(params, *fit.params());
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParetoNbd {
+    max_iterations: usize,
+}
+
+impl Default for ParetoNbd {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ParetoNbd {
+    /// The fitter with at most 1000 BFGS iterations.
+    pub fn new() -> Self {
+        Self {
+            max_iterations: 1000,
+        }
+    }
+
+    /// Caps the BFGS iterations.
+    pub fn max_iterations(mut self, n: usize) -> Self {
+        self.max_iterations = n;
+        self
+    }
+
+    /// Fits on `population` with unit weights.
+    ///
+    /// # Errors
+    ///
+    /// As [`fit_weighted`](Self::fit_weighted).
+    ///
+    /// # Example
+    ///
+    /// See [`ParetoNbd`].
+    pub fn fit_detailed(&self, population: &[CustomerHistory]) -> Result<ParetoNbdFit> {
+        self.fit_inner(population, None)
+    }
+
+    /// Fits on `population`, customer `i` counting `weights[i]` times.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidParameter`] when `weights` has the wrong length or
+    ///   holds a weight that is negative or not finite.
+    /// - [`Error::InvalidValue`] when the total weight is 0, or when the
+    ///   optimiser does not converge (the message gives the iterations and
+    ///   the gradient norm reached).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::CustomerId;
+    /// use customer_value::btyd::{CustomerHistory, ParetoNbd};
+    ///
+    /// let rows = [
+    ///     (0, 0.0, 38.0, 140.0), (1, 10.0, 38.0, 25.0), (1, 30.0, 38.0, 20.0),
+    ///     (2, 20.0, 37.0, 10.0), (2, 35.0, 37.0, 12.0), (3, 30.0, 36.0, 6.0),
+    ///     (5, 35.0, 38.0, 5.0), (7, 36.0, 38.0, 4.0), (1, 2.0, 36.0, 8.0),
+    ///     (2, 6.0, 38.0, 5.0), (4, 12.0, 37.0, 3.0), (12, 37.0, 38.0, 3.0),
+    ///     (20, 36.5, 37.0, 2.0), (9, 15.0, 38.0, 2.0),
+    /// ];
+    /// let (histories, weights): (Vec<_>, Vec<_>) = rows
+    ///     .iter()
+    ///     .map(|&(x, t_x, age, n)| (CustomerHistory::new(CustomerId::new(0), x, t_x, age), n))
+    ///     .unzip();
+    /// let histories = histories.into_iter().collect::<Result<Vec<_>, _>>()?;
+    /// let fit = ParetoNbd::new().fit_weighted(&histories, &weights)?;
+    /// assert_eq!(fit.customers(), 245.0);
+    /// assert!((fit.log_likelihood() - -1101.48033).abs() < 1e-4);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn fit_weighted(
+        &self,
+        population: &[CustomerHistory],
+        weights: &[f64],
+    ) -> Result<ParetoNbdFit> {
+        self.fit_inner(population, Some(weights))
+    }
+
+    fn fit_inner(
+        &self,
+        population: &[CustomerHistory],
+        weights: Option<&[f64]>,
+    ) -> Result<ParetoNbdFit> {
+        const WHAT: &str = "Pareto/NBD fit";
+        let mut rows = compress(population, weights, |h| Some((h.x(), h.t_x(), h.age())))?;
+        // Rows sharing `(x, T)` next to each other share `K(T)`, and the
+        // `x = 0` rows (all `t_x = 0`) share `K(0)`.
+        rows.sort_by(|u, v| u.x.cmp(&v.x).then(u.b.total_cmp(&v.b)));
+        let customers: f64 = rows.iter().map(|r| r.w).sum();
+        if !(customers > 0.0) {
+            return Err(Error::InvalidValue {
+                what: WHAT,
+                reason: "total weight must be > 0".into(),
+            });
+        }
+        let max_t = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
+        let c = 1.0 / max_t;
+        let objective = |th: &[f64; 4], g: &mut [f64; 4]| nll_grad(&rows, c, *th, g);
+        let min = bfgs(WHAT, objective, [0.0; 4], self.max_iterations)?;
+        let [r, alpha_c, s, beta_c] = min.theta.map(f64::exp);
+        let params = ParetoNbdParams::new(r, alpha_c / c, s, beta_c / c).map_err(|e| {
+            Error::InvalidValue {
+                what: WHAT,
+                reason: format!("fitted parameters out of range: {e}"),
+            }
+        })?;
+        let natural = params.natural();
+        let theta = natural.map(f64::ln);
+        let mut g = [0.0; 4];
+        let log_likelihood = -nll_grad(&rows, 1.0, theta, &mut g);
+        if !log_likelihood.is_finite() {
+            return Err(Error::InvalidValue {
+                what: WHAT,
+                reason: format!("log-likelihood not finite at the fit: {log_likelihood}"),
+            });
+        }
+        let std_errors = std_errors(
+            |th: &[f64; 4], g: &mut [f64; 4]| nll_grad(&rows, c, *th, g),
+            &min.theta,
+            &natural,
+        );
+        Ok(ParetoNbdFit {
+            params,
+            std_errors,
+            log_likelihood,
+            iterations: min.iterations,
+            customers,
+            rows: rows.len(),
+        })
+    }
+}
+
+impl Fit for ParetoNbd {
+    type Input = CustomerHistory;
+    type Fitted = ParetoNbdParams;
+
+    /// Fits with unit weights and returns the parameters; see
+    /// [`ParetoNbd::fit_weighted`] for the errors.
+    fn fit(&self, population: &[CustomerHistory]) -> Result<ParetoNbdParams> {
+        Ok(self.fit_detailed(population)?.params)
+    }
+}
+
+/// What a Pareto/NBD fit found.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ParetoNbdFit {
+    params: ParetoNbdParams,
+    std_errors: Option<[f64; 4]>,
+    log_likelihood: f64,
+    iterations: usize,
+    customers: f64,
+    rows: usize,
+}
+
+impl ParetoNbdFit {
+    /// The maximum-likelihood parameters, `α` and `β` in the data's time
+    /// unit.
+    pub fn params(&self) -> &ParetoNbdParams {
+        &self.params
+    }
+    /// Standard errors of `(r, α, s, β)` by the delta method from a
+    /// central-difference Hessian of the analytic gradient (FORMULAS.md
+    /// 8.8); `None` when that Hessian is not positive definite. `β` is
+    /// poorly determined on CDNOW (SE about 6 on 11.7).
+    pub fn std_errors(&self) -> Option<[f64; 4]> {
+        self.std_errors
+    }
+    /// The total (weighted) log-likelihood at the fit, in the data's unit.
+    pub fn log_likelihood(&self) -> f64 {
+        self.log_likelihood
+    }
+    /// BFGS iterations used.
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+    /// Total weight: the number of customers with unit weights.
+    pub fn customers(&self) -> f64 {
+        self.customers
+    }
+    /// Distinct `(x, t_x, T)` rows after compression.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+impl Scorer for ParetoNbdParams {
+    type Input = CustomerHistory;
+    type Score = f64;
+
+    /// [`ParetoNbdParams::p_alive`].
+    ///
+    /// # Errors
+    ///
+    /// As [`ParetoNbdParams::p_alive`].
+    fn score(&self, input: &CustomerHistory) -> Result<f64> {
+        self.p_alive(input)
+    }
+}
+
+/// A [`Scorer`] of [`CustomerHistory`] giving [`P(alive)`](ParetoNbdParams::p_alive),
+/// the [expected purchases](ParetoNbdParams::expected_purchases) over a
+/// fixed horizon and, with a discount rate, [DERT](ParetoNbdParams::dert).
+///
+/// # Example
+///
+/// ```
+/// use customer_value::{CustomerId, Scorer};
+/// use customer_value::btyd::{CustomerHistory, ParetoNbdParams, ParetoNbdPredictor};
+///
+/// let params = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908)?;
+/// let predictor = ParetoNbdPredictor::new(params, 52.0)?
+///     .with_discount_rate(1.15f64.ln() / 52.0)?;
+/// let s = predictor.score(&CustomerHistory::new(CustomerId::new(1), 26, 30.85714, 31.0)?)?;
+/// assert!((s.expected_purchases() / 25.45541697 - 1.0).abs() < 1e-9);
+/// assert!((s.p_alive() / 0.9978734133 - 1.0).abs() < 1e-9);
+/// assert!((s.dert().unwrap() / 86.26042738 - 1.0).abs() < 1e-9);
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "ParetoNbdPredictorRecord",
+        into = "ParetoNbdPredictorRecord"
+    )
+)]
+pub struct ParetoNbdPredictor {
+    params: ParetoNbdParams,
+    horizon: f64,
+    discount_rate: Option<f64>,
+}
+
+impl ParetoNbdPredictor {
+    /// A predictor over `horizon` time units (the unit of `α`), without
+    /// DERT.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when `horizon` is not finite and ≥ 0.
+    ///
+    /// # Example
+    ///
+    /// See [`ParetoNbdPredictor`].
+    pub fn new(params: ParetoNbdParams, horizon: f64) -> Result<Self> {
+        check_horizon(horizon)?;
+        Ok(Self {
+            params,
+            horizon,
+            discount_rate: None,
+        })
+    }
+
+    /// Also computes [DERT](ParetoNbdParams::dert) at the continuous
+    /// discount rate `delta` per time unit.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when `delta` is not finite and > 0.
+    ///
+    /// # Example
+    ///
+    /// See [`ParetoNbdPredictor`].
+    pub fn with_discount_rate(mut self, delta: f64) -> Result<Self> {
+        check_delta(delta)?;
+        self.discount_rate = Some(delta);
+        Ok(self)
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &ParetoNbdParams {
+        &self.params
+    }
+    /// The horizon `t`.
+    pub fn horizon(&self) -> f64 {
+        self.horizon
+    }
+    /// The continuous discount rate `δ` for DERT, if set.
+    pub fn discount_rate(&self) -> Option<f64> {
+        self.discount_rate
+    }
+}
+
+/// One customer's Pareto/NBD prediction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ParetoNbdScore {
+    p_alive: f64,
+    expected_purchases: f64,
+    dert: Option<f64>,
+}
+
+impl ParetoNbdScore {
+    /// `P(alive | x, t_x, T)`, in `[0, 1]`.
+    pub fn p_alive(&self) -> f64 {
+        self.p_alive
+    }
+    /// `E[Y(t) | x, t_x, T]` over the predictor's horizon, ≥ 0.
+    pub fn expected_purchases(&self) -> f64 {
+        self.expected_purchases
+    }
+    /// DERT at the predictor's discount rate, ≥ 0; `None` without one.
+    pub fn dert(&self) -> Option<f64> {
+        self.dert
+    }
+}
+
+impl Scorer for ParetoNbdPredictor {
+    type Input = CustomerHistory;
+    type Score = ParetoNbdScore;
+
+    /// # Errors
+    ///
+    /// As [`ParetoNbdParams::expected_purchases`] and
+    /// [`ParetoNbdParams::dert`].
+    fn score(&self, input: &CustomerHistory) -> Result<ParetoNbdScore> {
+        let p = &self.params;
+        let p_alive = p.p_alive(input)?;
+        let expected_purchases = p.expected_given_alive(p_alive, input, self.horizon);
+        let dert = match self.discount_rate {
+            Some(delta) => Some(p.dert_given_alive(p_alive, input, delta)?),
+            None => None,
+        };
+        Ok(ParetoNbdScore {
+            p_alive,
+            expected_purchases,
+            dert,
+        })
+    }
+
+    /// Scores in bulk on all cores; the scores are bit-identical to
+    /// [`score`](Scorer::score)'s.
+    fn score_into(&self, inputs: &[CustomerHistory], out: &mut Vec<ParetoNbdScore>) -> Result<()> {
+        par_map_into(inputs, out, |h| self.score(h))
+    }
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ParetoNbdRecord {
+    r: f64,
+    alpha: f64,
+    s: f64,
+    beta: f64,
+}
+
+#[cfg(feature = "serde")]
+impl From<ParetoNbdParams> for ParetoNbdRecord {
+    fn from(p: ParetoNbdParams) -> Self {
+        Self {
+            r: p.r,
+            alpha: p.alpha,
+            s: p.s,
+            beta: p.beta,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<ParetoNbdRecord> for ParetoNbdParams {
+    type Error = Error;
+    fn try_from(p: ParetoNbdRecord) -> Result<Self> {
+        Self::new(p.r, p.alpha, p.s, p.beta)
+    }
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ParetoNbdPredictorRecord {
+    params: ParetoNbdParams,
+    horizon: f64,
+    #[serde(default)]
+    discount_rate: Option<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl From<ParetoNbdPredictor> for ParetoNbdPredictorRecord {
+    fn from(p: ParetoNbdPredictor) -> Self {
+        Self {
+            params: p.params,
+            horizon: p.horizon,
+            discount_rate: p.discount_rate,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<ParetoNbdPredictorRecord> for ParetoNbdPredictor {
+    type Error = Error;
+    fn try_from(p: ParetoNbdPredictorRecord) -> Result<Self> {
+        let out = Self::new(p.params, p.horizon)?;
+        match p.discount_rate {
+            Some(d) => out.with_discount_rate(d),
+            None => Ok(out),
+        }
+    }
+}
+
+#[cfg(test)]
+// Reference values keep all the digits their source printed.
+#[allow(clippy::excessive_precision)]
+mod tests {
+    use super::*;
+    use crate::CustomerId;
+
+    fn hist(x: u32, t_x: f64, age: f64) -> CustomerHistory {
+        CustomerHistory::new(CustomerId::new(1), x, t_x, age).unwrap()
+    }
+
+    fn rel(a: f64, b: f64) -> f64 {
+        ((a - b) / b).abs()
+    }
+
+    fn printed() -> ParetoNbdParams {
+        ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908).unwrap()
+    }
+
+    #[test]
+    fn params_validate() {
+        assert!(ParetoNbdParams::new(1.0, 1.0, 1.0, 1.0).is_ok());
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(matches!(
+                ParetoNbdParams::new(bad, 1.0, 1.0, 1.0),
+                Err(Error::InvalidParameter { name: "r", .. })
+            ));
+            assert!(matches!(
+                ParetoNbdParams::new(1.0, bad, 1.0, 1.0),
+                Err(Error::InvalidParameter { name: "alpha", .. })
+            ));
+            assert!(matches!(
+                ParetoNbdParams::new(1.0, 1.0, bad, 1.0),
+                Err(Error::InvalidParameter { name: "s", .. })
+            ));
+            assert!(matches!(
+                ParetoNbdParams::new(1.0, 1.0, 1.0, bad),
+                Err(Error::InvalidParameter { name: "beta", .. })
+            ));
+        }
+        assert!(ParetoNbdPredictor::new(printed(), -1.0).is_err());
+        assert!(ParetoNbdPredictor::new(printed(), f64::NAN).is_err());
+        let p = ParetoNbdPredictor::new(printed(), 1.0).unwrap();
+        assert!(p.with_discount_rate(0.0).is_err());
+        assert!(p.with_discount_rate(f64::INFINITY).is_err());
+        assert!(printed().dert(&hist(0, 0.0, 1.0), -0.1).is_err());
+    }
+
+    #[test]
+    fn reference_values() {
+        let p = printed();
+        assert!(rel(p.expected_purchases_new(52.0).unwrap(), 1.473440871) < 1e-9);
+        let c = hist(26, 30.85714, 31.0);
+        assert!(rel(p.expected_purchases(&c, 52.0).unwrap(), 25.45541697) < 1e-9);
+        assert!(rel(p.p_alive(&c).unwrap(), 0.9978734133) < 1e-9);
+        for (x, want) in [
+            (10, 0.7059069110),
+            (15, 0.1441540725),
+            (20, 0.02249056648),
+            (25, 0.003090110583),
+        ] {
+            let got = p.expected_purchases(&hist(x, 20.0, 39.0), 52.0).unwrap();
+            assert!(rel(got, want) < 1e-9, "{x}: {got}");
+        }
+        let new = hist(0, 0.0, 39.0);
+        assert!(rel(p.p_alive(&new).unwrap(), 0.2942780277) < 1e-9);
+        assert!(rel(p.log_likelihood(&new).unwrap(), -0.5216626139) < 1e-9);
+        let delta = 1.15f64.ln() / 52.0;
+        for (h, want) in [
+            (new, 0.4760945286),
+            (hist(2, 30.43, 38.86), 6.500203199),
+            (c, 86.26042738),
+        ] {
+            assert!(rel(p.dert(&h, delta).unwrap(), want) < 1e-9, "{h:?}");
+        }
+        assert!(rel(g_s(0.606213, 0.1356).unwrap(), 0.3889867909) < 1e-9);
+        assert!(rel(g_s(2.5, 1.0).unwrap(), 0.3438295415) < 1e-9);
+    }
+
+    #[test]
+    fn g_s_branches_agree() {
+        // Power series vs continued fraction on either side of z = 0.25.
+        for &s in &[0.3, 0.606213, 1.5, 2.7] {
+            for &z in &[0.05, 0.2, 0.249] {
+                let series = g_s(s, z).unwrap();
+                // Force the continued fraction through an integer-adjacent
+                // path is not possible for these s; compare with quadrature.
+                let n = 200_000;
+                let upper = 60.0;
+                let hstep = upper / n as f64;
+                let f = |u: f64| (-u).exp() * (1.0 + u / z).powf(-s);
+                let mut quad = f(0.0) + f(upper);
+                for i in 1..n {
+                    let u = i as f64 * hstep;
+                    quad += if i % 2 == 1 { 4.0 } else { 2.0 } * f(u);
+                }
+                quad *= hstep / 3.0;
+                assert!(rel(series, quad) < 1e-8, "{s} {z}: {series} {quad}");
+            }
+        }
+        // s = 1 exactly goes to the continued fraction at small z.
+        let v = g_s(1.0, 0.1).unwrap();
+        assert!(v > 0.0 && v < 1.0);
+        // Too small a z near an integer s: error, not a wrong number.
+        assert!(matches!(g_s(2.0, 1e-9), Err(Error::InvalidValue { .. })));
+    }
+
+    #[test]
+    fn purchase_probabilities() {
+        let p = printed();
+        for (n, want) in [
+            (0, 0.5935329111),
+            (1, 0.1655847606),
+            (5, 0.0214918762),
+            (20, 2.580128071e-4),
+        ] {
+            let got = p.prob_purchases(39.0, n).unwrap();
+            assert!(rel(got, want) < 1e-8, "{n}: {got}");
+        }
+        let total: f64 = (0..400).map(|n| p.prob_purchases(39.0, n).unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-12, "{total}");
+        assert_eq!(p.prob_purchases(0.0, 0), Ok(1.0));
+        assert_eq!(p.prob_purchases(0.0, 2), Ok(0.0));
+        assert!(p.prob_purchases(-1.0, 2).is_err());
+        // α > β branch sums to 1 as well.
+        let q = ParetoNbdParams::new(0.8, 12.0, 0.5, 3.0).unwrap();
+        let total: f64 = (0..400).map(|n| q.prob_purchases(20.0, n).unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-12, "{total}");
+    }
+
+    #[test]
+    fn heavy_buyers_and_edges() {
+        let p = ParetoNbdParams::new(0.55, 10.58, 0.61, 11.67).unwrap();
+        for (x, want) in [(132, 6.2060517889629323), (133, 6.2528722475744973)] {
+            let h = hist(x, 200.0, 200.0);
+            assert_eq!(p.p_alive(&h).unwrap(), 1.0);
+            let got = p.expected_purchases(&h, 10.0).unwrap();
+            assert!(rel(got, want) < 1e-12, "{x}: {got}");
+        }
+        let ll = printed().log_likelihood(&hist(1000, 10.0, 100.0)).unwrap();
+        assert!(rel(ll, 2876.159769) < 1e-9, "{ll}");
+        // Far-apart α and β with t_x > 0 and x large stay finite.
+        let q = ParetoNbdParams::new(2.0, 0.5, 1.5, 40.0).unwrap();
+        let h = hist(132, 5.0, 39.0);
+        assert!(q.log_likelihood(&h).unwrap().is_finite());
+        let pa = q.p_alive(&h).unwrap();
+        assert!((0.0..=1.0).contains(&pa));
+        // Beyond the series cap: an error, never NaN.
+        let far = ParetoNbdParams::new(0.5, 1e-6, 0.5, 1e3).unwrap();
+        assert!(matches!(
+            far.p_alive(&hist(3, 1e-3, 1.0)),
+            Err(Error::InvalidValue { .. })
+        ));
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let cases = [(0, 0.0, 1.0), (2, 0.5, 0.9), (7, 0.8, 0.8), (40, 0.3, 1.0)];
+        for par in [[0.6, 0.3, 0.7, 0.35], [0.6, 0.5, 1.3, 0.1]] {
+            let p = ParetoNbdParams::new(par[0], par[1], par[2], par[3]).unwrap();
+            for &(x, t_x, age) in &cases {
+                let h = hist(x, t_x, age);
+                let g = p.log_likelihood_gradient(&h).unwrap();
+                for i in 0..4 {
+                    let step = 1e-6_f64;
+                    let (mut up, mut dn) = (par, par);
+                    up[i] *= step.exp();
+                    dn[i] *= (-step).exp();
+                    let f = |q: [f64; 4]| {
+                        ParetoNbdParams::new(q[0], q[1], q[2], q[3])
+                            .unwrap()
+                            .log_likelihood(&h)
+                            .unwrap()
+                    };
+                    let fd = (f(up) - f(dn)) / (2.0 * step);
+                    assert!(
+                        (fd - g[i]).abs() < 1e-6 * (1.0 + g[i].abs()),
+                        "{par:?} {x} {i}: {fd} {}",
+                        g[i]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn empty_fit_is_an_error() {
+        assert!(ParetoNbd::new().fit_detailed(&[]).is_err());
+        let h = [hist(1, 1.0, 2.0)];
+        assert!(ParetoNbd::new().fit_weighted(&h, &[0.0]).is_err());
+        assert!(ParetoNbd::new().fit_weighted(&h, &[1.0, 2.0]).is_err());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_validates() {
+        let json = serde_json::to_string(&printed()).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ParetoNbdParams>(&json).unwrap(),
+            printed()
+        );
+        assert!(
+            serde_json::from_str::<ParetoNbdParams>(r#"{"r":1,"alpha":1,"s":-1,"beta":1}"#)
+                .is_err()
+        );
+        let pred = ParetoNbdPredictor::new(printed(), 52.0)
+            .unwrap()
+            .with_discount_rate(0.01)
+            .unwrap();
+        let json = serde_json::to_string(&pred).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ParetoNbdPredictor>(&json).unwrap(),
+            pred
+        );
+    }
+}
