@@ -345,3 +345,52 @@ proptest! {
         }
     }
 }
+
+/// Parameter recovery: 10,000 customers drawn by the crate's Pareto/NBD
+/// simulator (transactions with dates, then summarised in weeks, so the
+/// whole pipeline is exercised; same-day purchases merge, which the model
+/// never produces in weeks and which removes about 1 % of repeats), refitted
+/// within 4 standard errors.
+#[test]
+fn pareto_nbd_recovers_simulated_parameters() {
+    use customer_value::btyd::{CustomerHistory, ParetoNbd};
+    use customer_value::simulate::Simulation;
+    use customer_value::{Date, Summarizer, TimeUnit};
+    let (r, alpha, s, beta) = (0.55, 10.58, 0.61, 11.67);
+    let simulation = Simulation::builder()
+        .customers(10_000)
+        .seed(2026)
+        .start(Date::parse("2023-01-01").unwrap())
+        .acquisition_days(84)
+        .end(Date::parse("2023-12-31").unwrap())
+        .unit(TimeUnit::WEEK)
+        .r(r)
+        .alpha(alpha)
+        .s(s)
+        .beta(beta)
+        .build()
+        .unwrap();
+    let summary = Summarizer::builder(Date::parse("2023-12-31").unwrap())
+        .unit(TimeUnit::WEEK)
+        .build()
+        .unwrap()
+        .summarize(&simulation.transactions())
+        .unwrap();
+    let histories: Vec<CustomerHistory> = summary
+        .customers()
+        .iter()
+        .filter(|c| c.age() > 0.0)
+        .map(|c| CustomerHistory::from_summary(c).unwrap())
+        .collect();
+    let fit = ParetoNbd::new().fit_detailed(&histories).unwrap();
+    let se = fit.std_errors().expect("positive definite Hessian");
+    let p = fit.params();
+    let got = [p.r(), p.alpha(), p.s(), p.beta()];
+    for (k, (g, t)) in got.into_iter().zip([r, alpha, s, beta]).enumerate() {
+        assert!(
+            (g - t).abs() < 4.0 * se[k],
+            "parameter {k}: {g} vs {t} (se {})",
+            se[k]
+        );
+    }
+}

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use customer_value::Decimal;
 use customer_value::btyd::{
     BgBb, BgNbd, BtydClv, BtydCustomer, Cohort, CustomerHistory, DiscreteHistory, GammaGamma,
-    GammaGammaParams, MbgNbd, Penalty, PurchaseModel, Sbg, SpendHistory,
+    GammaGammaParams, MbgNbd, ParetoNbd, Penalty, PurchaseModel, Sbg, SpendHistory, dert_clv,
 };
 use customer_value::clv::DiscountRate;
+use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
 use crate::Failure;
@@ -24,6 +25,7 @@ Usage: score fit --model MODEL (--summary SUMMARY.csv | --input LOG.csv --observ
 Models (on the summary's x = frequency, t_x = recency, T; times in the summary's unit):
   bg-nbd         BG/NBD (Fader, Hardie & Lee 2005)
   mbg-nbd        MBG/NBD (Batislam, Denizel & Filiztekin 2007)
+  pareto-nbd     Pareto/NBD (Schmittlein, Morrison & Colombo 1987)
   gamma-gamma    Gamma-Gamma spend (customers with x >= 1; monetary_value = zbar)
   bg-bb          BG/BB, discrete time: --input a CSV with header frequency,recency,periods
                  and optionally weights (x, t_x, n per pattern, as the donations data)
@@ -44,13 +46,16 @@ score predict: per-customer predictions from fitted models, as CSV on stdout
 Usage: score predict --params PARAMS.json (--summary SUMMARY.csv | --input LOG.csv ...)
                      --horizon T [OPTIONS]
 
-  --params FILE        a purchase model written by `score fit` (bg-nbd, mbg-nbd)
+  --params FILE        a purchase model written by `score fit` (bg-nbd, mbg-nbd, pareto-nbd)
   --spend-params FILE  a gamma-gamma model written by `score fit` (adds expected_spend and clv)
   --horizon T          prediction horizon, in the summary's unit
   --discount RATE      discount rate per CLV period (default 0.01)
   --periods K          CLV periods (default 12)
   --period-length F    summary units per CLV period (default 30: days per month;
                        4.345 for weeks, as Python lifetimes)
+  --dert DELTA         Pareto/NBD only: clv = expected_spend x DERT, the discounted expected
+                       residual transactions at continuous rate DELTA per summary unit (e.g.
+                       ln(1.15)/52 for 15 % a year in weeks), instead of the period sum
   -o, --output FILE    write the CSV to FILE instead of stdout
 
 CLV = sum over k = 1..K of expected_spend x (E[Y(kF)] - E[Y((k-1)F)]) / (1 + discount)^k
@@ -141,6 +146,22 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                 fit.rows(),
             )
         }
+        "pareto-nbd" => {
+            let histories = histories(&loaded.rows).map_err(data)?;
+            let fit = ParetoNbd::new()
+                .penalty(penalty)
+                .fit_detailed(&histories)
+                .map_err(data)?;
+            report(
+                PurchaseModel::from(*fit.params()),
+                &["r", "alpha", "s", "beta"],
+                fit.std_errors().map(|s| s.to_vec()),
+                fit.log_likelihood(),
+                fit.iterations(),
+                fit.customers(),
+                fit.rows(),
+            )
+        }
         "gamma-gamma" => {
             let spend: Vec<SpendHistory> = loaded
                 .rows
@@ -170,7 +191,7 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
         other => {
             return Err(Failure::Usage(format!(
-                "unknown --model {other:?} (bg-nbd, mbg-nbd, gamma-gamma, bg-bb, sbg)"
+                "unknown --model {other:?} (bg-nbd, mbg-nbd, pareto-nbd, gamma-gamma, bg-bb, sbg)"
             )));
         }
     }?;
@@ -402,6 +423,7 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut discount = Decimal::new(1, 2);
     let mut periods = 12u32;
     let mut period_length = 30.0f64;
+    let mut dert: Option<f64> = None;
     let mut output: Option<PathBuf> = None;
     let float = |t: &str| t.parse::<f64>().map_err(|_| "expected a number".to_owned());
     while let Some(arg) = parser.next()? {
@@ -419,6 +441,7 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                 })?
             }
             "period-length" => period_length = parse_value(parser, &name, float)?,
+            "dert" => dert = Some(parse_value(parser, &name, float)?),
             "output" => output = Some(parser.value()?.into()),
             _ => input.take(&name, parser)?,
         }
@@ -427,6 +450,16 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let horizon = horizon.ok_or_else(|| Failure::Usage("predict needs --horizon T".into()))?;
     let model: PurchaseModel = read_params(&params)?;
     let spend = spend_params.as_ref().map(read_spend_params).transpose()?;
+    let pareto = match (dert, model) {
+        (None, _) => None,
+        (Some(delta), PurchaseModel::ParetoNbd(p)) => Some((p, delta)),
+        (Some(_), other) => {
+            return Err(Failure::Usage(format!(
+                "--dert needs a Pareto/NBD model, not {}",
+                other.name()
+            )));
+        }
+    };
     let clv = match spend {
         Some(spend) => Some(
             BtydClv::builder(model, spend)
@@ -456,7 +489,14 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             (Some(spend), Some(clv)) => {
                 let customer = BtydCustomer::from_summary(summary).map_err(data)?;
                 let m = spend.expected_spend(customer.spend()).map_err(data)?;
-                (Some(m), Some(clv.value_f64(&customer).map_err(data)?))
+                let value = match pareto {
+                    Some((p, delta)) => dert_clv(&p, spend, &customer, delta)
+                        .map_err(data)?
+                        .to_f64()
+                        .unwrap_or(f64::NAN),
+                    None => clv.value_f64(&customer).map_err(data)?,
+                };
+                (Some(m), Some(value))
             }
             _ => (None, None),
         };

@@ -4,7 +4,9 @@
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::btyd::{CustomerHistory, GammaGammaParams, PurchaseModel, SpendHistory};
+use crate::btyd::{
+    CustomerHistory, GammaGammaParams, ParetoNbdParams, PurchaseModel, SpendHistory,
+};
 use crate::clv::DiscountRate;
 use crate::score::par_map_into;
 use crate::{CustomerId, CustomerSummary, Error, Keyed, Result, Scorer};
@@ -301,6 +303,66 @@ impl Scorer for BtydClv {
     fn score_into(&self, inputs: &[BtydCustomer], out: &mut Vec<Decimal>) -> Result<()> {
         par_map_into(inputs, out, |c| self.score(c))
     }
+}
+
+/// Lifetime value as expected spend times discounted expected residual
+/// transactions, where DERT has a closed form (FORMULAS.md 8.6,
+/// "recommended alternative"; Fader, Hardie & Lee 2005b):
+///
+/// ```text
+/// CLV_i = E[Z | x_i, z̄_i] · DERT_i(δ)
+/// ```
+///
+/// with `δ` the continuously compounded discount rate per unit of the
+/// data's time (e.g. `ln(1.15)/52` for 15 % a year in weeks). DERT counts
+/// every future purchase, discounted continuously from `T`, over an infinite
+/// horizon [`ParetoNbdParams::dert`]. Returned as an unrounded [`Decimal`].
+///
+/// # Errors
+///
+/// As [`ParetoNbdParams::dert`] (a `δ` that is not finite and > 0) and
+/// [`GammaGammaParams::expected_spend`] (`q <= 1` for a customer without
+/// repeat purchases); [`Error::Overflow`] when the value leaves `Decimal`.
+///
+/// # Example
+///
+/// FORMULAS.md 8.6: the CDNOW customer (x = 2, t_x = 30.43, T = 38.86,
+/// z̄ = 22.35) at the Pareto/NBD and Gamma-Gamma MLEs.
+///
+/// ```
+/// use customer_value::{CustomerId, Decimal};
+/// use customer_value::btyd::{
+///     BtydCustomer, CustomerHistory, GammaGammaParams, ParetoNbdParams, SpendHistory, dert_clv,
+/// };
+///
+/// let purchases = ParetoNbdParams::new(0.5532755, 10.57761, 0.6062136, 11.66791)?;
+/// let spend = GammaGammaParams::new(6.248803, 3.744588, 15.447746)?;
+/// let c = CustomerId::new(1);
+/// let customer = BtydCustomer::new(
+///     CustomerHistory::new(c, 2, 30.43, 38.86)?,
+///     SpendHistory::new(c, 2, Decimal::new(2235, 2))?,
+/// )?;
+/// let clv = dert_clv(&purchases, &spend, &customer, 1.15_f64.ln() / 52.0)?;
+/// assert_eq!(clv.round_dp(3), Decimal::new(160_286, 3));
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+pub fn dert_clv(
+    purchases: &ParetoNbdParams,
+    spend: &GammaGammaParams,
+    customer: &BtydCustomer,
+    delta: f64,
+) -> Result<Decimal> {
+    let m = spend.expected_spend_f64(&customer.spend)?;
+    let dert = purchases.dert(&customer.history, delta)?;
+    let v = m * dert;
+    if !v.is_finite() {
+        return Err(Error::Overflow {
+            what: "BTYD lifetime value",
+        });
+    }
+    Decimal::try_from(v).map_err(|_| Error::Overflow {
+        what: "BTYD lifetime value",
+    })
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Probabilistic customer-base models (FORMULAS.md sections 7 and 8): the
-//! "buy till you die" models BG/NBD and MBG/NBD (continuous time) and BG/BB
+//! "buy till you die" models BG/NBD, MBG/NBD and Pareto/NBD (continuous
+//! time) and BG/BB
 //! (discrete time) for repeat purchases and dropout, Gamma-Gamma for spend,
 //! the shifted-beta-geometric (sBG) model for contractual retention, and the
 //! lifetime value they imply.
@@ -67,6 +68,13 @@
 //! - MBG/NBD (Batislam, Denizel & Filiztekin 2007): [`MbgNbd`],
 //!   [`MbgNbdParams`], [`MbgNbdPredictor`], the same shape as BG/NBD; the
 //!   customer may also drop out right after the first purchase.
+//! - Pareto/NBD (Schmittlein, Morrison & Colombo 1987; Fader & Hardie
+//!   2005): [`ParetoNbd`], [`ParetoNbdParams`] (with DERT and
+//!   `P(X(t) = n)`), [`ParetoNbdPredictor`]; [`dert_clv`] gives CLV as
+//!   expected spend x DERT.
+//! - [`hyp2f1`]: the Gauss hypergeometric function in the regions these
+//!   models reach (log-scaled positive series, Euler and Pfaff
+//!   transformations; FORMULAS.md 8.7).
 //! - BG/BB (Fader, Hardie & Shang 2010), discrete time: [`DiscreteHistory`]
 //!   `(x, t_x, n)`, [`BgBb`], [`BgBbParams`] (P(alive), expected
 //!   transactions, DERT), [`BgBbPredictor`].
@@ -153,7 +161,7 @@ mod simulate;
 
 pub use bgbb::{BgBb, BgBbFit, BgBbParams, BgBbPredictor, BgBbScore, DiscreteHistory};
 pub use bgnbd::{BgNbd, BgNbdFit, BgNbdParams, BgNbdPredictor, BgNbdScore};
-pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer};
+pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer, dert_clv};
 pub use gamma_gamma::{GammaGamma, GammaGammaFit, GammaGammaParams};
 pub use hyp2f1::hyp2f1;
 pub use input::{CustomerHistory, SpendHistory};

@@ -2,10 +2,10 @@
 //! command line work the same whichever model was fitted.
 
 use super::input::CustomerHistory;
-use super::{BgNbdParams, MbgNbdParams};
+use super::{BgNbdParams, MbgNbdParams, ParetoNbdParams};
 use crate::Result;
 
-/// A fitted continuous-time purchase model (BG/NBD, MBG/NBD).
+/// A fitted continuous-time purchase model (BG/NBD, MBG/NBD, Pareto/NBD).
 ///
 /// Serialises with a `model` tag beside the parameters, e.g.
 /// `{"model":"bg_nbd","r":0.2426,"alpha":4.4135,"a":0.7929,"b":2.4258}`,
@@ -33,6 +33,8 @@ pub enum PurchaseModel {
     BgNbd(BgNbdParams),
     /// MBG/NBD (Batislam, Denizel & Filiztekin 2007).
     MbgNbd(MbgNbdParams),
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
+    ParetoNbd(ParetoNbdParams),
 }
 
 impl PurchaseModel {
@@ -41,6 +43,7 @@ impl PurchaseModel {
         match self {
             PurchaseModel::BgNbd(_) => "BG/NBD",
             PurchaseModel::MbgNbd(_) => "MBG/NBD",
+            PurchaseModel::ParetoNbd(_) => "Pareto/NBD",
         }
     }
 
@@ -53,6 +56,7 @@ impl PurchaseModel {
         match self {
             PurchaseModel::BgNbd(p) => Ok(p.p_alive(history)),
             PurchaseModel::MbgNbd(p) => Ok(p.p_alive(history)),
+            PurchaseModel::ParetoNbd(p) => p.p_alive(history),
         }
     }
 
@@ -65,6 +69,7 @@ impl PurchaseModel {
         match self {
             PurchaseModel::BgNbd(p) => p.expected_purchases(history, t),
             PurchaseModel::MbgNbd(p) => p.expected_purchases(history, t),
+            PurchaseModel::ParetoNbd(p) => p.expected_purchases(history, t),
         }
     }
 
@@ -77,7 +82,14 @@ impl PurchaseModel {
         match self {
             PurchaseModel::BgNbd(p) => p.expected_purchases_new(t),
             PurchaseModel::MbgNbd(p) => p.expected_purchases_new(t),
+            PurchaseModel::ParetoNbd(p) => p.expected_purchases_new(t),
         }
+    }
+}
+
+impl From<ParetoNbdParams> for PurchaseModel {
+    fn from(p: ParetoNbdParams) -> Self {
+        PurchaseModel::ParetoNbd(p)
     }
 }
 

@@ -7,6 +7,7 @@ use crate::btyd::hyp2f1::{MAX_TERMS, ln_hyp2f1};
 use crate::btyd::input::{CustomerHistory, Row, compress};
 use crate::btyd::math::{dlgamma, dpsi, expit, h, ln_gamma_f, lse};
 use crate::btyd::optim::{bfgs, std_errors};
+use crate::btyd::penalty::{Natural, Penalty};
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
 
@@ -840,9 +841,10 @@ fn nll_grad(rows: &[Row], scale: f64, theta: [f64; 4], grad: &mut [f64; 4]) -> f
 /// assert_eq!(params, *fit.params());
 /// # Ok::<(), customer_value::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParetoNbd {
     max_iterations: usize,
+    penalty: Penalty,
 }
 
 impl Default for ParetoNbd {
@@ -856,12 +858,22 @@ impl ParetoNbd {
     pub fn new() -> Self {
         Self {
             max_iterations: 1000,
+            penalty: Penalty::None,
         }
     }
 
     /// Caps the BFGS iterations.
     pub fn max_iterations(mut self, n: usize) -> Self {
         self.max_iterations = n;
+        self
+    }
+
+    /// Adds an L2 penalty to the objective ([`Penalty`]; α and β are
+    /// penalised in the data's units, or on the fitting scale for
+    /// [`Penalty::LifetimesL2`]); fitting rejects a negative or non-finite
+    /// λ.
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.penalty = penalty;
         self
     }
 
@@ -938,7 +950,20 @@ impl ParetoNbd {
         }
         let max_t = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
         let c = 1.0 / max_t;
-        let objective = |th: &[f64; 4], g: &mut [f64; 4]| nll_grad(&rows, c, *th, g);
+        self.penalty.check()?;
+        let penalty = self.penalty;
+        let objective = |th: &[f64; 4], g: &mut [f64; 4]| {
+            let nll = nll_grad(&rows, c, *th, g);
+            let fit = th.map(f64::exp);
+            let data = [fit[0], fit[1] / c, fit[2], fit[3] / c];
+            let natural = Natural {
+                data,
+                data_jac: data,
+                fit,
+                fit_jac: fit,
+            };
+            penalty.apply(nll, g, customers, &natural)
+        };
         let min = bfgs(WHAT, objective, [0.0; 4], self.max_iterations)?;
         let [r, alpha_c, s, beta_c] = min.theta.map(f64::exp);
         let params = ParetoNbdParams::new(r, alpha_c / c, s, beta_c / c).map_err(|e| {
@@ -957,11 +982,7 @@ impl ParetoNbd {
                 reason: format!("log-likelihood not finite at the fit: {log_likelihood}"),
             });
         }
-        let std_errors = std_errors(
-            |th: &[f64; 4], g: &mut [f64; 4]| nll_grad(&rows, c, *th, g),
-            &min.theta,
-            &natural,
-        );
+        let std_errors = std_errors(objective, &min.theta, &natural);
         Ok(ParetoNbdFit {
             params,
             std_errors,
