@@ -145,5 +145,49 @@ fn predict(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, fits, predict);
+/// Lifetime value of one million customers (whole-day ages): 12 monthly
+/// periods of 4.345 weeks at 1 % a month, BG/NBD with Gamma-Gamma spend.
+fn clv(c: &mut Criterion) {
+    use customer_value::btyd::{BtydClv, BtydCustomer, GammaGammaParams, SpendHistory};
+    use customer_value::clv::DiscountRate;
+    use customer_value::{Decimal, Scorer};
+    let purchases = BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754).unwrap();
+    let spend = GammaGammaParams::new(6.248803, 3.744588, 15.447746).unwrap();
+    let model = BtydClv::builder(purchases, spend)
+        .periods(12)
+        .discount(DiscountRate::new(Decimal::new(1, 2)).unwrap())
+        .period_length(4.345)
+        .build()
+        .unwrap();
+    let mut rng = SplitMix64(0xC1_5EED);
+    let customers: Vec<BtydCustomer> = million(false)
+        .into_iter()
+        .map(|h| {
+            let zbar = if h.x() == 0 {
+                Decimal::ZERO
+            } else {
+                Decimal::new(500 + rng.below(9_500) as i64, 2)
+            };
+            let s = SpendHistory::new(h.customer(), h.x(), zbar).unwrap();
+            BtydCustomer::new(h, s).unwrap()
+        })
+        .collect();
+    let check = model.score_all(&customers).unwrap();
+    for i in [3, 11, 500_000] {
+        let one = model.score(&customers[i]).unwrap();
+        assert!((check[i] - one).abs() <= one.abs() * Decimal::new(1, 12) + Decimal::new(1, 12));
+    }
+    let mut group = c.benchmark_group("btyd");
+    group.sample_size(10);
+    let mut out = Vec::with_capacity(customers.len());
+    group.bench_function("clv/1M", |b| {
+        b.iter(|| {
+            out.clear();
+            model.score_into(black_box(&customers), &mut out).unwrap();
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, fits, predict, clv);
 criterion_main!(benches);

@@ -390,3 +390,51 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// The bulk CLV path (shared work per (x, T)) agrees with scoring one
+    /// customer at a time, for every purchase model.
+    #[test]
+    fn bulk_clv_equals_one_by_one(
+        rows in prop::collection::vec((0u32..30, 0u32..1000, 0usize..4, 1u32..5000), 1..60),
+        model in 0usize..3,
+    ) {
+        use customer_value::btyd::{MbgNbdParams, ParetoNbdParams, PurchaseModel};
+        let purchases: PurchaseModel = match model {
+            0 => BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754).unwrap().into(),
+            1 => MbgNbdParams::new(0.524838, 6.182992, 0.891356, 1.614).unwrap().into(),
+            _ => ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908).unwrap().into(),
+        };
+        let spend = GammaGammaParams::new(6.248803, 3.744588, 15.447746).unwrap();
+        let clv = BtydClv::builder(purchases, spend)
+            .periods(6)
+            .discount(DiscountRate::new(Decimal::new(1, 2)).unwrap())
+            .period_length(4.345)
+            .build()
+            .unwrap();
+        let ages = [30.0, 35.5, 38.0, 39.0];
+        let customers: Vec<BtydCustomer> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, permille, a, cents))| {
+                let age = ages[a];
+                let t_x = if x == 0 { 0.0 } else { age * f64::from(permille.max(1)) / 1000.0 };
+                let c = CustomerId::new(i as u64);
+                let zbar = if x == 0 { Decimal::ZERO } else { Decimal::new(i64::from(cents), 2) };
+                BtydCustomer::new(
+                    CustomerHistory::new(c, x, t_x, age).unwrap(),
+                    customer_value::btyd::SpendHistory::new(c, x, zbar).unwrap(),
+                )
+                .unwrap()
+            })
+            .collect();
+        let bulk = clv.score_all(&customers).unwrap();
+        for (c, b) in customers.iter().zip(&bulk) {
+            let one = clv.score(c).unwrap();
+            let tol = one.abs() * Decimal::new(1, 12) + Decimal::new(1, 12);
+            prop_assert!((*b - one).abs() <= tol, "{b} vs {one}");
+        }
+    }
+}

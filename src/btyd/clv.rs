@@ -188,6 +188,29 @@ impl BtydClv {
         self.period_length
     }
 
+    /// `G(x, T)`: the discounted sum of expected purchases per period for a
+    /// customer known to be alive, from the representative history
+    /// `(x, t_x = T, T)`; `None` when its P(alive) is too small to divide by.
+    fn alive_factor(&self, x: u32, age: f64) -> Result<Option<f64>> {
+        let t_x = if x > 0 { age } else { 0.0 };
+        let rep = CustomerHistory::new(CustomerId::new(0), x, t_x, age)?;
+        let p = self.purchases.p_alive(&rep)?;
+        if !(p > 1e-200) {
+            return Ok(None);
+        }
+        let mut total = 0.0;
+        let mut previous = 0.0;
+        let mut discount = 1.0;
+        for k in 1..=self.periods {
+            let t = f64::from(k) * self.period_length;
+            let e = self.purchases.expected_purchases(&rep, t)?;
+            discount *= self.factor;
+            total += (e - previous) * discount;
+            previous = e;
+        }
+        Ok(Some(total / p))
+    }
+
     /// The lifetime value in `f64`; see [`BtydClv`].
     ///
     /// # Errors
@@ -300,8 +323,46 @@ impl Scorer for BtydClv {
         })
     }
 
+    /// Large populations share work: given that a customer is alive, the
+    /// expected purchases depend on `(x, T)` only (the posterior of the
+    /// rates), so the discounted sum is `P(alive) · G(x, T)` with `G`
+    /// computed once per distinct `(x, T)` from a representative history
+    /// (`t_x = T`). Results agree with [`score`](Scorer::score) to about
+    /// 1e-15 relative; a representative whose P(alive) is below 1e-200
+    /// falls back to scoring its customers one by one.
     fn score_into(&self, inputs: &[BtydCustomer], out: &mut Vec<Decimal>) -> Result<()> {
-        par_map_into(inputs, out, |c| self.score(c))
+        let mut index: rustc_hash::FxHashMap<(u32, u64), usize> = Default::default();
+        let mut keys: Vec<(u32, f64)> = Vec::new();
+        for c in inputs {
+            let h = &c.history;
+            index.entry((h.x(), h.age().to_bits())).or_insert_with(|| {
+                keys.push((h.x(), h.age()));
+                keys.len() - 1
+            });
+        }
+        let mut factors: Vec<Option<f64>> = Vec::with_capacity(keys.len());
+        par_map_into(&keys, &mut factors, |&(x, age)| self.alive_factor(x, age))?;
+        par_map_into(inputs, out, |c| {
+            let h = &c.history;
+            let factor = index
+                .get(&(h.x(), h.age().to_bits()))
+                .and_then(|&i| factors.get(i).copied().flatten());
+            match factor {
+                Some(g) => {
+                    let m = self.spend.expected_spend_f64(&c.spend)?;
+                    let v = m * self.purchases.p_alive(h)? * g;
+                    if !v.is_finite() {
+                        return Err(Error::Overflow {
+                            what: "BTYD lifetime value",
+                        });
+                    }
+                    Decimal::try_from(v).map_err(|_| Error::Overflow {
+                        what: "BTYD lifetime value",
+                    })
+                }
+                None => self.score(c),
+            }
+        })
     }
 }
 
