@@ -346,7 +346,7 @@ proptest! {
     }
 }
 
-/// Parameter recovery: 10,000 customers drawn by the crate's Pareto/NBD
+/// Parameter recovery: 50,000 customers drawn by the crate's Pareto/NBD
 /// simulator (transactions with dates, then summarised in weeks, so the
 /// whole pipeline is exercised; same-day purchases merge, which the model
 /// never produces in weeks and which removes about 1 % of repeats), refitted
@@ -358,7 +358,7 @@ fn pareto_nbd_recovers_simulated_parameters() {
     use customer_value::{Date, Summarizer, TimeUnit};
     let (r, alpha, s, beta) = (0.55, 10.58, 0.61, 11.67);
     let simulation = Simulation::builder()
-        .customers(10_000)
+        .customers(50_000)
         .seed(2026)
         .start(Date::parse("2023-01-01").unwrap())
         .acquisition_days(84)

@@ -17,7 +17,9 @@ use crate::{Error, Result};
 /// The crate's own form penalises the total negative log-likelihood in the
 /// data's units, so its strength does not depend on the number of customers'
 /// rows or on the time scaling; `LifetimesL2` reproduces lifetimes'
-/// objective for comparisons. A fit's reported log-likelihood is always the
+/// objective for comparisons (lifetimes divides its Pareto/NBD objective by
+/// the mean row weight instead of the total, FORMULAS.md 8.8; this crate
+/// uses the total for every model). A fit's reported log-likelihood is always the
 /// unpenalised one at the penalised optimum; its standard errors come from
 /// the penalised objective's Hessian.
 ///

@@ -5,6 +5,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::btyd::math::dlgamma;
 use crate::btyd::optim::{bfgs, std_errors};
+use crate::btyd::penalty::{Natural, Penalty};
 use crate::clv::DiscountRate;
 use crate::{Error, Result};
 
@@ -508,9 +509,10 @@ fn nll_grad(cohorts: &[Cohort], theta: [f64; 2], grad: &mut [f64; 2]) -> f64 {
 /// assert!((fit.log_likelihood() - -1680.27).abs() < 5e-3);
 /// # Ok::<(), customer_value::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sbg {
     max_iterations: usize,
+    penalty: Penalty,
 }
 
 impl Default for Sbg {
@@ -524,12 +526,21 @@ impl Sbg {
     pub fn new() -> Self {
         Self {
             max_iterations: 1000,
+            penalty: Penalty::None,
         }
     }
 
     /// Caps the BFGS iterations.
     pub fn max_iterations(mut self, n: usize) -> Self {
         self.max_iterations = n;
+        self
+    }
+
+    /// Adds an L2 penalty on (α, β) to the objective ([`Penalty`]; periods
+    /// are not rescaled, so both forms use the data's units, with the
+    /// cohort sizes as weights); fitting rejects a negative or non-finite λ.
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.penalty = penalty;
         self
     }
 
@@ -597,18 +608,30 @@ impl Sbg {
             ));
         }
         let customers: u64 = cohorts.iter().map(Cohort::size).sum();
-        let objective = |th: &[f64; 2], g: &mut [f64; 2]| nll_grad(cohorts, *th, g);
+        self.penalty.check()?;
+        let penalty = self.penalty;
+        let weight: f64 = cohorts
+            .iter()
+            .map(|c| c.survivors().first().copied().unwrap_or(0) as f64)
+            .sum();
+        let objective = |th: &[f64; 2], g: &mut [f64; 2]| {
+            let nll = nll_grad(cohorts, *th, g);
+            let values = th.map(f64::exp);
+            let natural = Natural {
+                data: values,
+                data_jac: values,
+                fit: values,
+                fit_jac: values,
+            };
+            penalty.apply(nll, g, weight.max(1.0), &natural)
+        };
         let min = bfgs("sBG fit", objective, [0.0; 2], self.max_iterations)?;
         let [alpha, beta] = min.theta.map(f64::exp);
         let params = SbgParams::new(alpha, beta).map_err(|e| Error::InvalidValue {
             what: "sBG fit",
             reason: format!("fitted parameters out of range: {e}"),
         })?;
-        let std_errors = std_errors(
-            |th: &[f64; 2], g: &mut [f64; 2]| nll_grad(cohorts, *th, g),
-            &min.theta,
-            &[alpha, beta],
-        );
+        let std_errors = std_errors(objective, &min.theta, &[alpha, beta]);
         Ok(SbgFit {
             params,
             std_errors,
