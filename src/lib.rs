@@ -7,7 +7,8 @@
 //! equity, customer differentiation (ABC, the customer pyramid, the value x
 //! loyalty matrix), satisfaction and Kano, the loyalty index, lifecycle
 //! stages and churn early warning; and it fits the probabilistic "buy till
-//! you die" models (BG/NBD and Gamma-Gamma so far) by maximum likelihood. Money is exact
+//! you die" and contractual models (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB,
+//! Gamma-Gamma, sBG) by maximum likelihood. Money is exact
 //! ([`Decimal`]), bad input is a typed [`Error`], and every formula states
 //! its timing convention and source.
 //!
@@ -53,8 +54,9 @@
 //!   rules, nested binning, caller thresholds), codes and weighted sums,
 //!   segment maps and reports, the point scheme and the FedEx
 //!   contribution.
-//! - [`btyd`]: buy-till-you-die models fitted by maximum likelihood
-//!   (BG/NBD, Gamma-Gamma): P(alive), expected purchases and spend, CLV.
+//! - [`btyd`]: probabilistic models fitted by maximum likelihood
+//!   (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma, sBG): P(alive),
+//!   expected purchases and spend, DERT, retention, CLV.
 //! - [`clv`]: discounted customer lifetime value with its timing
 //!   convention named, customer equity, Markov-chain migration models,
 //!   second lifetime value and cost to serve; money in and out as
