@@ -1,7 +1,7 @@
 //! The BG/NBD model (Fader, Hardie & Lee 2005a; FORMULAS.md 8.1).
 
 use crate::btyd::input::{CustomerHistory, Row, compress};
-use crate::btyd::math::{dlgamma, dpsi, expit, h, ln_gamma_f};
+use crate::btyd::math::{check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f};
 use crate::btyd::optim::{bfgs, covariance, std_errors_of};
 use crate::btyd::penalty::{Natural, Penalty};
 use crate::score::par_map_into;
@@ -209,7 +209,14 @@ impl BgNbdParams {
     /// ```
     pub fn expected_purchases_new(&self, t: f64) -> Result<f64> {
         check_horizon(t)?;
-        e_bg(t, self.r, self.alpha, self.a, self.b)
+        e_bg(
+            "BG/NBD expected purchases",
+            t,
+            self.r,
+            self.alpha,
+            self.a,
+            self.b,
+        )
     }
 
     /// `E[Y(t) | x, t_x, T]`: the expected repeat purchases in the next `t`
@@ -242,6 +249,7 @@ impl BgNbdParams {
         }
         let xf = f64::from(history.x());
         Ok(p * e_bg(
+            "BG/NBD expected purchases",
             t,
             self.r + xf,
             self.alpha + history.age(),
@@ -333,63 +341,6 @@ impl BgNbdParams {
                 what: "BG/NBD purchase probability",
             })
         }
-    }
-}
-
-fn check_horizon(t: f64) -> Result<()> {
-    if t.is_finite() && t >= 0.0 {
-        Ok(())
-    } else {
-        Err(Error::InvalidParameter {
-            name: "horizon",
-            value: t.to_string(),
-            reason: "must be finite and >= 0",
-        })
-    }
-}
-
-/// `E_BG(t; r, α, a, b)` by the G-form series (FORMULAS.md 8.1).
-pub(crate) fn e_bg(t: f64, r: f64, alpha: f64, a: f64, b: f64) -> Result<f64> {
-    if t == 0.0 {
-        return Ok(0.0);
-    }
-    let z = t / (alpha + t);
-    let l = -(t / alpha).ln_1p();
-    let u = a - 1.0;
-    let c = a + b - 1.0;
-    let bp = c - r;
-    let mut g = bp * z;
-    let mut sum = g;
-    let mut k = 1.0;
-    let mut terms = 1;
-    while g != 0.0 {
-        let ratio = (a + k - 1.0) * (bp + k) * z / ((c + k) * (k + 1.0));
-        if ratio.abs() < 1.0 {
-            let rho = ratio.abs().max(z);
-            if g.abs() * rho / (1.0 - rho) <= 1e-17 * sum.abs() {
-                break;
-            }
-        }
-        if terms >= MAX_TERMS {
-            return Err(Error::InvalidValue {
-                what: "BG/NBD expected purchases",
-                reason: format!(
-                    "series did not converge in {MAX_TERMS} terms: horizon {t} is too long for the rate {alpha}"
-                ),
-            });
-        }
-        g *= ratio;
-        sum += g;
-        k += 1.0;
-        terms += 1;
-    }
-    let v = -c * h(u, l) - (u * l).exp() * sum;
-    if v.is_finite() {
-        Ok(v.max(0.0))
-    } else {
-        Err(Error::Overflow {
-            what: "BG/NBD expected purchases",
-        })
     }
 }
 
@@ -880,7 +831,14 @@ impl Scorer for BgNbdPredictor {
         let mut values: Vec<std::result::Result<f64, Error>> = Vec::with_capacity(keys.len());
         par_map_into(&keys, &mut values, |&(x, age)| {
             let xf = f64::from(x);
-            Ok(e_bg(self.horizon, p.r + xf, p.alpha + age, p.a, p.b + xf))
+            Ok(e_bg(
+                "BG/NBD expected purchases",
+                self.horizon,
+                p.r + xf,
+                p.alpha + age,
+                p.a,
+                p.b + xf,
+            ))
         })?;
         par_map_into(&slots, out, |&(i, slot)| {
             let h = &inputs[i as usize];

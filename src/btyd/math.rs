@@ -3,6 +3,11 @@
 
 use statrs::function::gamma::{digamma, ln_gamma};
 
+use crate::{Error, Result};
+
+/// Term cap of the series in this module (FORMULAS.md 8.1, 8.7).
+const MAX_TERMS: usize = 1_000_000;
+
 /// `ln(e^u + e^v)`, with `−∞` allowed for either argument.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn lse(u: f64, v: f64) -> f64 {
@@ -116,6 +121,70 @@ pub(crate) fn dpsi(z: f64, q: f64) -> f64 {
         (q / z).ln_1p() - 0.5 * izq + 0.5 * iz - s
     } else {
         digamma(z + q) - digamma(z)
+    }
+}
+
+/// Rejects a prediction horizon that is negative, NaN or infinite.
+pub(crate) fn check_horizon(t: f64) -> Result<()> {
+    if t.is_finite() && t >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name: "horizon",
+            value: t.to_string(),
+            reason: "must be finite and >= 0",
+        })
+    }
+}
+
+/// `E_BG(t; r, α, a, b)`, the expected purchases in `(0, t]` of a BG/NBD
+/// customer alive at 0, by the Euler-transformed G-form series (FORMULAS.md
+/// 8.1 \[D\]); shared by BG/NBD and MBG/NBD, whose errors name `what`:
+///
+/// ```text
+/// z = t/(α+t),  L = −log1p(t/α),  u = a−1,  c = a+b−1,  β' = c − r
+/// E_BG = −c·h(u, L) − e^{uL}·G,   G = Σ_{k≥1} g_k,  g_1 = β'·z,
+/// g_{k+1} = g_k·(a+k−1)(β'+k)·z / ((c+k)(k+1))
+/// ```
+pub(crate) fn e_bg(what: &'static str, t: f64, r: f64, alpha: f64, a: f64, b: f64) -> Result<f64> {
+    if t == 0.0 {
+        return Ok(0.0);
+    }
+    let z = t / (alpha + t);
+    let l = -(t / alpha).ln_1p();
+    let u = a - 1.0;
+    let c = a + b - 1.0;
+    let bp = c - r;
+    let mut g = bp * z;
+    let mut sum = g;
+    let mut k = 1.0;
+    let mut terms = 1;
+    while g != 0.0 {
+        let ratio = (a + k - 1.0) * (bp + k) * z / ((c + k) * (k + 1.0));
+        if ratio.abs() < 1.0 {
+            let rho = ratio.abs().max(z);
+            if g.abs() * rho / (1.0 - rho) <= 1e-17 * sum.abs() {
+                break;
+            }
+        }
+        if terms >= MAX_TERMS {
+            return Err(Error::InvalidValue {
+                what,
+                reason: format!(
+                    "series did not converge in {MAX_TERMS} terms: horizon {t} is too long for the rate {alpha}"
+                ),
+            });
+        }
+        g *= ratio;
+        sum += g;
+        k += 1.0;
+        terms += 1;
+    }
+    let v = -c * h(u, l) - (u * l).exp() * sum;
+    if v.is_finite() {
+        Ok(v.max(0.0))
+    } else {
+        Err(Error::Overflow { what })
     }
 }
 

@@ -3,7 +3,7 @@
 //! first purchase.
 
 use crate::btyd::input::{CustomerHistory, Row, compress};
-use crate::btyd::math::{dlgamma, dpsi, expit, h, ln_gamma_f};
+use crate::btyd::math::{check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f};
 use crate::btyd::optim::{bfgs, covariance, std_errors_of};
 use crate::btyd::penalty::{Natural, Penalty};
 use crate::score::par_map_into;
@@ -11,6 +11,9 @@ use crate::{Error, Fit, Result, Scorer};
 
 /// Most terms a series may take before it is an error.
 const MAX_TERMS: usize = 1_000_000;
+
+/// Names MBG/NBD in the errors of the shared `E_BG` series.
+const WHAT_E: &str = "MBG/NBD expected purchases";
 
 /// Fitted MBG/NBD parameters: `λ ~ Gamma(shape r, rate α)`,
 /// `p ~ Beta(a, b)` (FORMULAS.md 8.2). `α` carries the data's time unit.
@@ -214,7 +217,7 @@ impl MbgNbdParams {
     pub fn expected_purchases_new(&self, t: f64) -> Result<f64> {
         check_horizon(t)?;
         let share = self.b / (self.a + self.b);
-        Ok(share * e_bg(t, self.r, self.alpha, self.a, self.b + 1.0)?)
+        Ok(share * e_bg(WHAT_E, t, self.r, self.alpha, self.a, self.b + 1.0)?)
     }
 
     /// `E[Y(t) | x, t_x, T]`: the expected repeat purchases in the next `t`
@@ -252,7 +255,14 @@ impl MbgNbdParams {
     /// `E_BG(t; r+x, α+T, a, b+x+1)`.
     fn e_posterior(&self, x: u32, age: f64, t: f64) -> Result<f64> {
         let xf = f64::from(x);
-        e_bg(t, self.r + xf, self.alpha + age, self.a, self.b + xf + 1.0)
+        e_bg(
+            WHAT_E,
+            t,
+            self.r + xf,
+            self.alpha + age,
+            self.a,
+            self.b + xf + 1.0,
+        )
     }
 
     /// `P(X(t) = n)`: the probability that a new customer makes exactly `n`
@@ -345,70 +355,6 @@ fn row_of(history: &CustomerHistory) -> Row {
         a: history.t_x(),
         b: history.age(),
         w: 1.0,
-    }
-}
-
-fn check_horizon(t: f64) -> Result<()> {
-    if t.is_finite() && t >= 0.0 {
-        Ok(())
-    } else {
-        Err(Error::InvalidParameter {
-            name: "horizon",
-            value: t.to_string(),
-            reason: "must be finite and >= 0",
-        })
-    }
-}
-
-/// `E_BG(t; r, α, a, b)` by the G-form series (FORMULAS.md 8.1 \[D\]),
-/// as in the BG/NBD module:
-///
-/// ```text
-/// z = t/(α+t),  L = −log1p(t/α),  u = a−1,  c = a+b−1,  β' = c − r
-/// E_BG = −c·h(u, L) − e^{uL}·G,   G = Σ_{k≥1} g_k,  g_1 = β'·z,
-/// g_{k+1} = g_k·(a+k−1)(β'+k)·z / ((c+k)(k+1))
-/// ```
-fn e_bg(t: f64, r: f64, alpha: f64, a: f64, b: f64) -> Result<f64> {
-    if t == 0.0 {
-        return Ok(0.0);
-    }
-    let z = t / (alpha + t);
-    let l = -(t / alpha).ln_1p();
-    let u = a - 1.0;
-    let c = a + b - 1.0;
-    let bp = c - r;
-    let mut g = bp * z;
-    let mut sum = g;
-    let mut k = 1.0;
-    let mut terms = 1;
-    while g != 0.0 {
-        let ratio = (a + k - 1.0) * (bp + k) * z / ((c + k) * (k + 1.0));
-        if ratio.abs() < 1.0 {
-            let rho = ratio.abs().max(z);
-            if g.abs() * rho / (1.0 - rho) <= 1e-17 * sum.abs() {
-                break;
-            }
-        }
-        if terms >= MAX_TERMS {
-            return Err(Error::InvalidValue {
-                what: "MBG/NBD expected purchases",
-                reason: format!(
-                    "series did not converge in {MAX_TERMS} terms: horizon {t} is too long for the rate {alpha}"
-                ),
-            });
-        }
-        g *= ratio;
-        sum += g;
-        k += 1.0;
-        terms += 1;
-    }
-    let v = -c * h(u, l) - (u * l).exp() * sum;
-    if v.is_finite() {
-        Ok(v.max(0.0))
-    } else {
-        Err(Error::Overflow {
-            what: "MBG/NBD expected purchases",
-        })
     }
 }
 

@@ -5,7 +5,7 @@ use statrs::function::gamma::gamma;
 
 use crate::btyd::hyp2f1::{MAX_TERMS, ln_hyp2f1};
 use crate::btyd::input::{CustomerHistory, Row, compress};
-use crate::btyd::math::{dlgamma, dpsi, expit, h, ln_gamma_f, lse};
+use crate::btyd::math::{check_horizon, dlgamma, dpsi, expit, h, ln_gamma_f, lse};
 use crate::btyd::optim::{bfgs, std_errors};
 use crate::btyd::penalty::{Natural, Penalty};
 use crate::score::par_map_into;
@@ -40,18 +40,6 @@ fn positive(name: &'static str, v: f64) -> Result<f64> {
             name,
             value: v.to_string(),
             reason: "must be finite and > 0",
-        })
-    }
-}
-
-fn check_horizon(t: f64) -> Result<()> {
-    if t.is_finite() && t >= 0.0 {
-        Ok(())
-    } else {
-        Err(Error::InvalidParameter {
-            name: "horizon",
-            value: t.to_string(),
-            reason: "must be finite and >= 0",
         })
     }
 }
