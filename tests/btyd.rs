@@ -438,3 +438,81 @@ proptest! {
         }
     }
 }
+
+/// With a penalty, a fit reports the unpenalised log-likelihood at the
+/// penalised optimum: the sum of the per-customer log-likelihoods there.
+#[test]
+fn penalised_fits_report_the_unpenalised_log_likelihood() {
+    use customer_value::btyd::{BgBb, DiscreteHistory, MbgNbd, ParetoNbd, Penalty};
+    let population: Vec<CustomerHistory> = (0..400u32)
+        .map(|i| {
+            let x = (i * 7) % 6;
+            let t_x = if x == 0 {
+                0.0
+            } else {
+                f64::from(10 + (i * 13) % 25)
+            };
+            CustomerHistory::new(
+                CustomerId::new(u64::from(i)),
+                x,
+                t_x,
+                36.0 + f64::from(i % 3),
+            )
+            .unwrap()
+        })
+        .collect();
+    let penalty = Penalty::L2 { lambda: 0.05 };
+    let fit = BgNbd::new()
+        .penalty(penalty)
+        .fit_detailed(&population)
+        .unwrap();
+    let sum: f64 = population
+        .iter()
+        .map(|h| fit.params().log_likelihood(h))
+        .sum();
+    assert!(
+        (fit.log_likelihood() - sum).abs() < 1e-6 * sum.abs(),
+        "BG/NBD {} vs {sum}",
+        fit.log_likelihood()
+    );
+    let fit = MbgNbd::new()
+        .penalty(penalty)
+        .fit_detailed(&population)
+        .unwrap();
+    let sum: f64 = population
+        .iter()
+        .map(|h| fit.params().log_likelihood(h))
+        .sum();
+    assert!(
+        (fit.log_likelihood() - sum).abs() < 1e-6 * sum.abs(),
+        "MBG/NBD {} vs {sum}",
+        fit.log_likelihood()
+    );
+    let fit = ParetoNbd::new()
+        .penalty(penalty)
+        .fit_detailed(&population)
+        .unwrap();
+    let sum: f64 = population
+        .iter()
+        .map(|h| fit.params().log_likelihood(h).unwrap())
+        .sum();
+    assert!(
+        (fit.log_likelihood() - sum).abs() < 1e-6 * sum.abs(),
+        "Pareto/NBD {} vs {sum}",
+        fit.log_likelihood()
+    );
+    let donors: Vec<DiscreteHistory> = (0..400u32)
+        .map(|i| {
+            let x = (i * 5) % 7;
+            let t_x = if x == 0 { 0 } else { x.max((i * 3) % 7).max(x) };
+            DiscreteHistory::new(CustomerId::new(u64::from(i)), x, t_x.min(6), 6).unwrap()
+        })
+        .collect();
+    let fit = BgBb::new().penalty(penalty).fit_detailed(&donors).unwrap();
+    let sum: f64 = donors.iter().map(|h| fit.params().log_likelihood(h)).sum();
+    assert!(
+        (fit.log_likelihood() - sum).abs() < 1e-6 * sum.abs(),
+        "BG/BB {} vs {sum}",
+        fit.log_likelihood()
+    );
+}

@@ -2,10 +2,11 @@
 //! non-contractual transactions (Fader, Hardie & Shang 2010; FORMULAS.md
 //! 8.4).
 
+use crate::btyd::fitting::{fit_log_params, total_weight};
 use crate::btyd::input::{Row, compress};
 use crate::btyd::math::{dlgamma, dpsi};
-use crate::btyd::optim::{bfgs, std_errors};
-use crate::btyd::penalty::{Natural, Penalty};
+use crate::btyd::optim::std_errors_of;
+use crate::btyd::penalty::Penalty;
 use crate::btyd::sbg::{discount_f64, hyp2f1_unit_a};
 use crate::clv::DiscountRate;
 use crate::score::par_map_into;
@@ -623,39 +624,31 @@ impl BgBb {
         let rows = compress(population, weights, |h| {
             Some((h.x, f64::from(h.t_x), f64::from(h.n)))
         })?;
-        let customers: f64 = rows.iter().map(|r| r.w).sum();
-        if !(customers > 0.0) {
-            return Err(Error::InvalidValue {
-                what: "BG/BB fit",
-                reason: "total weight must be > 0".into(),
-            });
-        }
-        self.penalty.check()?;
-        let penalty = self.penalty;
-        let objective = |th: &[f64; 4], g: &mut [f64; 4]| {
-            let nll = nll_grad(&rows, *th, g);
-            let values = th.map(f64::exp);
-            let natural = Natural {
-                data: values,
-                data_jac: values,
-                fit: values,
-                fit_jac: values,
-            };
-            penalty.apply(nll, g, customers, &natural)
-        };
-        let min = bfgs("BG/BB fit", objective, [0.0; 4], self.max_iterations)?;
-        let [alpha, beta, gamma, delta] = min.theta.map(f64::exp);
+        const WHAT: &str = "BG/BB fit";
+        let customers = total_weight(WHAT, &rows)?;
+        let fitted = fit_log_params(
+            WHAT,
+            customers,
+            1.0,
+            [false; 4],
+            self.penalty,
+            self.max_iterations,
+            |th: &[f64; 4], g: &mut [f64; 4]| nll_grad(&rows, *th, g),
+        )?;
+        let [alpha, beta, gamma, delta] = fitted.natural;
         let params =
             BgBbParams::new(alpha, beta, gamma, delta).map_err(|e| Error::InvalidValue {
-                what: "BG/BB fit",
+                what: WHAT,
                 reason: format!("fitted parameters out of range: {e}"),
             })?;
-        let std_errors = std_errors(objective, &min.theta, &[alpha, beta, gamma, delta]);
+        // The unpenalised log-likelihood.
+        let mut g = [0.0; 4];
+        let log_likelihood = -nll_grad(&rows, fitted.natural.map(f64::ln), &mut g);
         Ok(BgBbFit {
             params,
-            std_errors,
-            log_likelihood: -min.value,
-            iterations: min.iterations,
+            std_errors: fitted.covariance.map(|cov| std_errors_of(&cov)),
+            log_likelihood,
+            iterations: fitted.iterations,
             customers,
             rows: rows.len(),
         })

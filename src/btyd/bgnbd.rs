@@ -1,9 +1,10 @@
 //! The BG/NBD model (Fader, Hardie & Lee 2005a; FORMULAS.md 8.1).
 
+use crate::btyd::fitting::{fit_log_params, total_weight};
 use crate::btyd::input::{CustomerHistory, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f};
-use crate::btyd::optim::{bfgs, covariance, std_errors_of};
-use crate::btyd::penalty::{Natural, Penalty};
+use crate::btyd::optim::std_errors_of;
+use crate::btyd::penalty::Penalty;
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
 
@@ -603,45 +604,31 @@ impl BgNbd {
         weights: Option<&[f64]>,
     ) -> Result<BgNbdFit> {
         let rows = compress(population, weights, |h| Some((h.x(), h.t_x(), h.age())))?;
-        let customers: f64 = rows.iter().map(|r| r.w).sum();
-        if !(customers > 0.0) {
-            return Err(Error::InvalidValue {
-                what: "BG/NBD fit",
-                reason: "total weight must be > 0".into(),
-            });
-        }
-        let max_t = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
-        let c = 1.0 / max_t;
+        const WHAT: &str = "BG/NBD fit";
+        let customers = total_weight(WHAT, &rows)?;
+        let c = 1.0 / rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
         let scaled = Prepared::new(&rows, c);
-        self.penalty.check()?;
-        let penalty = self.penalty;
-        let objective = |th: &[f64; 4], g: &mut [f64; 4]| {
-            let nll = scaled.nll_grad(*th, g);
-            let fit = th.map(f64::exp);
-            let data = [fit[0], fit[1] / c, fit[2], fit[3]];
-            let natural = Natural {
-                data,
-                data_jac: data,
-                fit,
-                fit_jac: fit,
-            };
-            penalty.apply(nll, g, customers, &natural)
-        };
-        let min = bfgs("BG/NBD fit", objective, [0.0; 4], self.max_iterations)?;
-        let [r, alpha_c, a, b] = min.theta.map(f64::exp);
-        let params = BgNbdParams::new(r, alpha_c / c, a, b).map_err(|e| Error::InvalidValue {
-            what: "BG/NBD fit",
+        let fitted = fit_log_params(
+            WHAT,
+            customers,
+            c,
+            [false, true, false, false],
+            self.penalty,
+            self.max_iterations,
+            |th: &[f64; 4], g: &mut [f64; 4]| scaled.nll_grad(*th, g),
+        )?;
+        let [r, alpha, a, b] = fitted.natural;
+        let params = BgNbdParams::new(r, alpha, a, b).map_err(|e| Error::InvalidValue {
+            what: WHAT,
             reason: format!("fitted parameters out of range: {e}"),
         })?;
         let mut g = [0.0; 4];
         let log_likelihood = -Prepared::new(&rows, 1.0).nll_grad(params.theta(), &mut g);
-        let natural = [params.r, params.alpha, params.a, params.b];
-        let covariance = covariance(objective, &min.theta, &natural);
         Ok(BgNbdFit {
             params,
-            covariance,
+            covariance: fitted.covariance,
             log_likelihood,
-            iterations: min.iterations,
+            iterations: fitted.iterations,
             customers,
             rows: rows.len(),
         })
@@ -1131,6 +1118,7 @@ mod tests {
 mod penalty_tests {
     use super::*;
     use crate::CustomerId;
+    use crate::btyd::penalty::Natural;
 
     /// FORMULAS.md 8.8: lifetimes' penalised objective at θ = ln(.3, .2, .9, 2)
     /// (fitting scale), λ = 0.1, on the scaled CDNOW summary is

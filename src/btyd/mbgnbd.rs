@@ -2,10 +2,11 @@
 //! 8.2): BG/NBD in which a customer may also drop out straight after the
 //! first purchase.
 
+use crate::btyd::fitting::{fit_log_params, total_weight};
 use crate::btyd::input::{CustomerHistory, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f};
-use crate::btyd::optim::{bfgs, covariance, std_errors_of};
-use crate::btyd::penalty::{Natural, Penalty};
+use crate::btyd::optim::std_errors_of;
+use crate::btyd::penalty::Penalty;
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
 
@@ -601,46 +602,33 @@ impl MbgNbd {
         weights: Option<&[f64]>,
     ) -> Result<MbgNbdFit> {
         let rows = compress(population, weights, |h| Some((h.x(), h.t_x(), h.age())))?;
-        let customers: f64 = rows.iter().map(|r| r.w).sum();
-        if !(customers > 0.0) {
-            return Err(Error::InvalidValue {
-                what: "MBG/NBD fit",
-                reason: "total weight must be > 0".into(),
-            });
-        }
-        let max_t = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
-        let c = 1.0 / max_t;
+        const WHAT: &str = "MBG/NBD fit";
+        let customers = total_weight(WHAT, &rows)?;
+        let c = 1.0 / rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
         let scaled = Prepared::new(&rows, c);
-        self.penalty.check()?;
-        let penalty = self.penalty;
-        let objective = |th: &[f64; 4], g: &mut [f64; 4]| {
-            let nll = scaled.nll_grad(*th, g);
-            let fit = th.map(f64::exp);
-            let data = [fit[0], fit[1] / c, fit[2], fit[3]];
-            let natural = Natural {
-                data,
-                data_jac: data,
-                fit,
-                fit_jac: fit,
-            };
-            penalty.apply(nll, g, customers, &natural)
-        };
-        let min = bfgs("MBG/NBD fit", objective, [0.0; 4], self.max_iterations)?;
-        let [r, alpha_c, a, b] = min.theta.map(f64::exp);
-        let params = MbgNbdParams::new(r, alpha_c / c, a, b).map_err(|e| Error::InvalidValue {
-            what: "MBG/NBD fit",
+        let fitted = fit_log_params(
+            WHAT,
+            customers,
+            c,
+            [false, true, false, false],
+            self.penalty,
+            self.max_iterations,
+            |th: &[f64; 4], g: &mut [f64; 4]| scaled.nll_grad(*th, g),
+        )?;
+        let [r, alpha, a, b] = fitted.natural;
+        let params = MbgNbdParams::new(r, alpha, a, b).map_err(|e| Error::InvalidValue {
+            what: WHAT,
             reason: format!("fitted parameters out of range: {e}"),
         })?;
-        // LL in the data's unit (FORMULAS.md 8.8): LL_scaled + (Σ w x)·ln c.
-        let repeats: f64 = rows.iter().map(|r| r.w * f64::from(r.x)).sum();
-        let log_likelihood = -min.value + repeats * c.ln();
-        let natural = [params.r, params.alpha, params.a, params.b];
-        let std_errors = covariance(objective, &min.theta, &natural).map(|cov| std_errors_of(&cov));
+        // The unpenalised log-likelihood in the data's unit.
+        let theta = [r, alpha, a, b].map(f64::ln);
+        let mut g = [0.0; 4];
+        let log_likelihood = -Prepared::new(&rows, 1.0).nll_grad(theta, &mut g);
         Ok(MbgNbdFit {
             params,
-            std_errors,
+            std_errors: fitted.covariance.map(|cov| std_errors_of(&cov)),
             log_likelihood,
-            iterations: min.iterations,
+            iterations: fitted.iterations,
             customers,
             rows: rows.len(),
         })

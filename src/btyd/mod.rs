@@ -146,6 +146,7 @@
 mod bgbb;
 mod bgnbd;
 mod clv;
+mod fitting;
 mod gamma_gamma;
 mod hyp2f1;
 mod input;

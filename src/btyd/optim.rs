@@ -243,17 +243,6 @@ fn invert_spd<const N: usize>(a: [[f64; N]; N]) -> Option<[[f64; N]; N]> {
     Some(inv)
 }
 
-/// Standard errors of the natural parameters: the square roots of
-/// [`covariance`]'s diagonal; `None` where the Hessian is not positive
-/// definite.
-pub(crate) fn std_errors<const N: usize>(
-    grad: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
-    theta: &[f64; N],
-    natural: &[f64; N],
-) -> Option<[f64; N]> {
-    covariance(grad, theta, natural).map(|cov| std_errors_of(&cov))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,11 +3,12 @@
 
 use statrs::function::gamma::gamma;
 
+use crate::btyd::fitting::{fit_log_params, total_weight};
 use crate::btyd::hyp2f1::{MAX_TERMS, ln_hyp2f1};
 use crate::btyd::input::{CustomerHistory, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, expit, h, ln_gamma_f, lse};
-use crate::btyd::optim::{bfgs, std_errors};
-use crate::btyd::penalty::{Natural, Penalty};
+use crate::btyd::optim::std_errors_of;
+use crate::btyd::penalty::Penalty;
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
 
@@ -961,36 +962,21 @@ impl ParetoNbd {
         // Rows sharing `(x, T)` next to each other share `K(T)`, and the
         // `x = 0` rows (all `t_x = 0`) share `K(0)`.
         rows.sort_by(|u, v| u.x.cmp(&v.x).then(u.b.total_cmp(&v.b)));
-        let customers: f64 = rows.iter().map(|r| r.w).sum();
-        if !(customers > 0.0) {
-            return Err(Error::InvalidValue {
-                what: WHAT,
-                reason: "total weight must be > 0".into(),
-            });
-        }
-        let max_t = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
-        let c = 1.0 / max_t;
-        self.penalty.check()?;
-        let penalty = self.penalty;
-        let objective = |th: &[f64; 4], g: &mut [f64; 4]| {
-            let nll = nll_grad(&rows, c, *th, g);
-            let fit = th.map(f64::exp);
-            let data = [fit[0], fit[1] / c, fit[2], fit[3] / c];
-            let natural = Natural {
-                data,
-                data_jac: data,
-                fit,
-                fit_jac: fit,
-            };
-            penalty.apply(nll, g, customers, &natural)
-        };
-        let min = bfgs(WHAT, objective, [0.0; 4], self.max_iterations)?;
-        let [r, alpha_c, s, beta_c] = min.theta.map(f64::exp);
-        let params = ParetoNbdParams::new(r, alpha_c / c, s, beta_c / c).map_err(|e| {
-            Error::InvalidValue {
-                what: WHAT,
-                reason: format!("fitted parameters out of range: {e}"),
-            }
+        let customers = total_weight(WHAT, &rows)?;
+        let c = 1.0 / rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
+        let fitted = fit_log_params(
+            WHAT,
+            customers,
+            c,
+            [false, true, false, true],
+            self.penalty,
+            self.max_iterations,
+            |th: &[f64; 4], g: &mut [f64; 4]| nll_grad(&rows, c, *th, g),
+        )?;
+        let [r, alpha, s, beta] = fitted.natural;
+        let params = ParetoNbdParams::new(r, alpha, s, beta).map_err(|e| Error::InvalidValue {
+            what: WHAT,
+            reason: format!("fitted parameters out of range: {e}"),
         })?;
         let natural = params.natural();
         let theta = natural.map(f64::ln);
@@ -1002,12 +988,11 @@ impl ParetoNbd {
                 reason: format!("log-likelihood not finite at the fit: {log_likelihood}"),
             });
         }
-        let std_errors = std_errors(objective, &min.theta, &natural);
         Ok(ParetoNbdFit {
             params,
-            std_errors,
+            std_errors: fitted.covariance.map(|cov| std_errors_of(&cov)),
             log_likelihood,
-            iterations: min.iterations,
+            iterations: fitted.iterations,
             customers,
             rows: rows.len(),
         })

@@ -3,9 +3,10 @@
 
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::btyd::fitting::fit_log_params;
 use crate::btyd::math::dlgamma;
-use crate::btyd::optim::{bfgs, std_errors};
-use crate::btyd::penalty::{Natural, Penalty};
+use crate::btyd::optim::std_errors_of;
+use crate::btyd::penalty::Penalty;
 use crate::clv::DiscountRate;
 use crate::{Error, Result};
 
@@ -608,35 +609,29 @@ impl Sbg {
             ));
         }
         let customers: u64 = cohorts.iter().map(Cohort::size).sum();
-        self.penalty.check()?;
-        let penalty = self.penalty;
-        let weight: f64 = cohorts
-            .iter()
-            .map(|c| c.survivors().first().copied().unwrap_or(0) as f64)
-            .sum();
-        let objective = |th: &[f64; 2], g: &mut [f64; 2]| {
-            let nll = nll_grad(cohorts, *th, g);
-            let values = th.map(f64::exp);
-            let natural = Natural {
-                data: values,
-                data_jac: values,
-                fit: values,
-                fit_jac: values,
-            };
-            penalty.apply(nll, g, weight.max(1.0), &natural)
-        };
-        let min = bfgs("sBG fit", objective, [0.0; 2], self.max_iterations)?;
-        let [alpha, beta] = min.theta.map(f64::exp);
+        const WHAT: &str = "sBG fit";
+        let fitted = fit_log_params(
+            WHAT,
+            (customers as f64).max(1.0),
+            1.0,
+            [false; 2],
+            self.penalty,
+            self.max_iterations,
+            |th: &[f64; 2], g: &mut [f64; 2]| nll_grad(cohorts, *th, g),
+        )?;
+        let [alpha, beta] = fitted.natural;
         let params = SbgParams::new(alpha, beta).map_err(|e| Error::InvalidValue {
-            what: "sBG fit",
+            what: WHAT,
             reason: format!("fitted parameters out of range: {e}"),
         })?;
-        let std_errors = std_errors(objective, &min.theta, &[alpha, beta]);
+        // The unpenalised log-likelihood.
+        let mut g = [0.0; 2];
+        let log_likelihood = -nll_grad(cohorts, fitted.natural.map(f64::ln), &mut g);
         Ok(SbgFit {
             params,
-            std_errors,
-            log_likelihood: -min.value,
-            iterations: min.iterations,
+            std_errors: fitted.covariance.map(|cov| std_errors_of(&cov)),
+            log_likelihood,
+            iterations: fitted.iterations,
             customers,
             cohorts: cohorts.len(),
         })
