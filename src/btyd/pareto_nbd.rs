@@ -795,6 +795,9 @@ const PARALLEL_ROWS: usize = 512;
 
 /// The weighted log-likelihood of `rows` and its gradient in the natural
 /// parameters; `None` when a row's series fails.
+// Kept out of line: inlined into the fitting closure, the hot 2F1 loop
+// measured 13-25 % slower (criterion `btyd_pareto/fit/cdnow`).
+#[inline(never)]
 fn nll_part(rows: &[Row], scale: f64, par: [f64; 4]) -> Option<(f64, [f64; 4])> {
     let mut f = 0.0;
     let mut acc = [0.0; 4];
