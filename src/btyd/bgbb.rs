@@ -4,7 +4,7 @@
 
 use crate::btyd::fitting::{fit_log_params, total_weight};
 use crate::btyd::input::{Row, compress};
-use crate::btyd::math::{dlgamma, dpsi};
+use crate::btyd::math::{dlgamma, dpsi, positive};
 use crate::btyd::optim::std_errors_of;
 use crate::btyd::penalty::Penalty;
 use crate::btyd::sbg::{discount_f64, hyp2f1_unit_a};
@@ -102,18 +102,6 @@ impl DiscreteHistory {
 impl Keyed for DiscreteHistory {
     fn customer(&self) -> CustomerId {
         self.customer
-    }
-}
-
-fn positive(name: &'static str, v: f64) -> Result<f64> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(Error::InvalidParameter {
-            name,
-            value: v.to_string(),
-            reason: "must be finite and > 0",
-        })
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::btyd::fitting::{fit_log_params, total_weight};
 use crate::btyd::input::{CustomerHistory, Row, compress};
-use crate::btyd::math::{check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f};
+use crate::btyd::math::{check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f, positive};
 use crate::btyd::optim::std_errors_of;
 use crate::btyd::penalty::Penalty;
 use crate::score::par_map_into;
@@ -28,18 +28,6 @@ pub struct BgNbdParams {
     alpha: f64,
     a: f64,
     b: f64,
-}
-
-fn positive(name: &'static str, v: f64) -> Result<f64> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(Error::InvalidParameter {
-            name,
-            value: v.to_string(),
-            reason: "must be finite and > 0",
-        })
-    }
 }
 
 impl BgNbdParams {

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use crate::btyd::input::{Row, SpendHistory, compress};
-use crate::btyd::math::{dlgamma, dpsi, ln_gamma_f};
+use crate::btyd::math::{dlgamma, dpsi, ln_gamma_f, positive};
 use crate::btyd::optim::{bfgs, covariance, std_errors_of};
 use crate::btyd::penalty::{Natural, Penalty};
 use crate::score::par_map_into;
@@ -26,18 +26,6 @@ pub struct GammaGammaParams {
     p: f64,
     q: f64,
     gamma: f64,
-}
-
-fn positive(name: &'static str, v: f64) -> Result<f64> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(Error::InvalidParameter {
-            name,
-            value: v.to_string(),
-            reason: "must be finite and > 0",
-        })
-    }
 }
 
 fn to_decimal(v: f64) -> Result<Decimal> {

@@ -124,6 +124,19 @@ pub(crate) fn dpsi(z: f64, q: f64) -> f64 {
     }
 }
 
+/// A model parameter: a finite number > 0, or an error naming it.
+pub(crate) fn positive(name: &'static str, v: f64) -> Result<f64> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(Error::InvalidParameter {
+            name,
+            value: v.to_string(),
+            reason: "must be finite and > 0",
+        })
+    }
+}
+
 /// Rejects a prediction horizon that is negative, NaN or infinite.
 pub(crate) fn check_horizon(t: f64) -> Result<()> {
     if t.is_finite() && t >= 0.0 {

@@ -6,7 +6,7 @@ use statrs::function::gamma::gamma;
 use crate::btyd::fitting::{fit_log_params, total_weight};
 use crate::btyd::hyp2f1::{MAX_TERMS, ln_hyp2f1};
 use crate::btyd::input::{CustomerHistory, Row, compress};
-use crate::btyd::math::{check_horizon, dlgamma, dpsi, expit, h, ln_gamma_f, lse};
+use crate::btyd::math::{check_horizon, dlgamma, dpsi, expit, h, ln_gamma_f, lse, positive};
 use crate::btyd::optim::std_errors_of;
 use crate::btyd::penalty::Penalty;
 use crate::score::par_map_into;
@@ -31,18 +31,6 @@ pub struct ParetoNbdParams {
     alpha: f64,
     s: f64,
     beta: f64,
-}
-
-fn positive(name: &'static str, v: f64) -> Result<f64> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(Error::InvalidParameter {
-            name,
-            value: v.to_string(),
-            reason: "must be finite and > 0",
-        })
-    }
 }
 
 fn check_delta(delta: f64) -> Result<()> {

@@ -5,6 +5,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::btyd::fitting::fit_log_params;
 use crate::btyd::math::dlgamma;
+use crate::btyd::math::positive;
 use crate::btyd::optim::std_errors_of;
 use crate::btyd::penalty::Penalty;
 use crate::clv::DiscountRate;
@@ -70,18 +71,6 @@ pub(crate) fn discount_f64(discount: DiscountRate) -> Result<f64> {
             name: "discount",
             value: discount.get().to_string(),
             reason: "must be >= 0 for a discounted lifetime (the sum diverges otherwise)",
-        })
-    }
-}
-
-fn positive(name: &'static str, v: f64) -> Result<f64> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(Error::InvalidParameter {
-            name,
-            value: v.to_string(),
-            reason: "must be finite and > 0",
         })
     }
 }
