@@ -3,7 +3,7 @@
 //! first purchase.
 
 use crate::btyd::fitting::{fit_log_params, total_weight};
-use crate::btyd::input::{CustomerHistory, Row, compress};
+use crate::btyd::input::{CustomerHistory, Prepared, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f, positive};
 use crate::btyd::optim::std_errors_of;
 use crate::btyd::penalty::Penalty;
@@ -354,47 +354,13 @@ fn nll_grad(rows: &[Row], theta: [f64; 4], grad: &mut [f64; 4]) -> f64 {
     Prepared::new(rows, 1.0).nll_grad(theta, grad)
 }
 
-/// A row of [`Prepared`]: indices of its `t_x` and `T` in the table of
-/// distinct times.
-#[derive(Debug, Clone, Copy)]
-struct IndexedRow {
-    x: u32,
-    t_x: u32,
-    age: u32,
-    w: f64,
+/// The MBG/NBD likelihood over [`Prepared`] rows (a trait, so each model
+/// keeps its own `nll_grad` on the shared row table).
+trait Likelihood {
+    fn nll_grad(&self, theta: [f64; 4], grad: &mut [f64; 4]) -> f64;
 }
 
-/// Rows ready for repeated evaluation: times scaled, and each distinct time
-/// stored once, so an evaluation takes `ln(α + t)` once per distinct time.
-#[derive(Debug, Clone)]
-struct Prepared {
-    rows: Vec<IndexedRow>,
-    times: Vec<f64>,
-}
-
-impl Prepared {
-    fn new(rows: &[Row], scale: f64) -> Self {
-        let mut index: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
-        let mut times = Vec::new();
-        let mut slot = |t: f64| {
-            let t = t * scale;
-            *index.entry(t.to_bits()).or_insert_with(|| {
-                times.push(t);
-                (times.len() - 1) as u32
-            })
-        };
-        let rows = rows
-            .iter()
-            .map(|r| IndexedRow {
-                x: r.x,
-                t_x: slot(r.a),
-                age: slot(r.b),
-                w: r.w,
-            })
-            .collect();
-        Self { rows, times }
-    }
-
+impl Likelihood for Prepared {
     fn nll_grad(&self, theta: [f64; 4], grad: &mut [f64; 4]) -> f64 {
         let [r, al, a, b] = theta.map(f64::exp);
         let ln_al = theta[1];
