@@ -160,7 +160,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         writeln!(w, "customer_id,index,a1,a2,a3,dick_basu")?;
         let opt = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.2}"));
         for (c, s) in customers.iter().zip(&scores) {
-            let label = label(&names, c.customer());
+            let label = names.customer_label(c.customer());
             let class = dick_basu
                 .classify_score(s)
                 .map_or(String::new(), |d| d.to_string());
@@ -175,14 +175,6 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
         Ok(())
     })
-}
-
-fn label(names: &Interner, id: CustomerId) -> String {
-    u32::try_from(id.get())
-        .ok()
-        .filter(|_| !names.is_empty())
-        .and_then(|i| names.resolve(i))
-        .map_or_else(|| id.to_string(), str::to_owned)
 }
 
 /// Rows of the indicators file; ids interned when not all numeric.

@@ -42,11 +42,7 @@ impl SummaryTable {
 
     /// The customer's id as the file wrote it.
     pub fn customer_label(&self, id: CustomerId) -> Cow<'_, str> {
-        u32::try_from(id.get())
-            .ok()
-            .filter(|_| !self.names.is_empty())
-            .and_then(|i| self.names.resolve(i))
-            .map_or_else(|| Cow::Owned(id.to_string()), Cow::Borrowed)
+        self.names.customer_label(id)
     }
 
     /// Number of rows.

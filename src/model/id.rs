@@ -1,6 +1,7 @@
 //! Compact identifiers for customers and product categories, and the
 //! interner that maps string keys to them.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use rustc_hash::FxHashMap;
@@ -170,6 +171,26 @@ impl Interner {
     /// The name behind `id`.
     pub fn resolve(&self, id: u32) -> Option<&str> {
         self.names.get(id as usize).map(|s| &**s)
+    }
+
+    /// How to show a customer read with these names: the name when the
+    /// interner holds names (the ids were strings), else the id's number.
+    ///
+    /// # Example
+    /// ```
+    /// use customer_value::{CustomerId, Interner};
+    ///
+    /// let mut names = Interner::new();
+    /// assert_eq!(names.customer_label(CustomerId::new(7)), "7"); // numeric ids
+    /// let ann = names.intern("ann");
+    /// assert_eq!(names.customer_label(CustomerId::new(u64::from(ann))), "ann");
+    /// ```
+    pub fn customer_label(&self, id: CustomerId) -> Cow<'_, str> {
+        u32::try_from(id.get())
+            .ok()
+            .filter(|_| !self.names.is_empty())
+            .and_then(|i| self.resolve(i))
+            .map_or_else(|| Cow::Owned(id.to_string()), Cow::Borrowed)
     }
 
     /// Number of names held.

@@ -125,11 +125,7 @@ impl TransactionLog {
     /// How a customer is shown: its interned name when the log has names,
     /// else its number.
     pub fn customer_label(&self, id: CustomerId) -> Cow<'_, str> {
-        u32::try_from(id.get())
-            .ok()
-            .filter(|_| !self.customer_names.is_empty())
-            .and_then(|i| self.customer_names.resolve(i))
-            .map_or_else(|| Cow::Owned(id.to_string()), Cow::Borrowed)
+        self.customer_names.customer_label(id)
     }
 
     /// Number of transactions.
