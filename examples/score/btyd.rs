@@ -174,13 +174,8 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                 .penalty(penalty)
                 .fit_detailed(&spend)
                 .map_err(data)?;
-            let mut value =
-                serde_json::to_value(fit.params()).map_err(|e| Failure::Data(e.to_string()))?;
-            if let Value::Object(map) = &mut value {
-                map.insert("model".into(), json!("gamma_gamma"));
-            }
             finish(
-                value,
+                tagged(fit.params(), "gamma_gamma")?,
                 &["p", "q", "gamma"],
                 fit.std_errors().map(|s| s.to_vec()),
                 fit.log_likelihood(),
@@ -253,12 +248,8 @@ fn fit_bgbb(path: &PathBuf, penalty: Penalty) -> Result<Value, Failure> {
         .penalty(penalty)
         .fit_weighted(&rows, &weights)
         .map_err(|e| bad(e.to_string()))?;
-    let mut value = serde_json::to_value(fit.params()).map_err(|e| bad(e.to_string()))?;
-    if let Value::Object(map) = &mut value {
-        map.insert("model".into(), json!("bg_bb"));
-    }
     finish(
-        value,
+        tagged(fit.params(), "bg_bb")?,
         &["alpha", "beta", "gamma", "delta"],
         fit.std_errors().map(|s| s.to_vec()),
         fit.log_likelihood(),
@@ -291,12 +282,8 @@ fn fit_sbg(path: &PathBuf) -> Result<Value, Failure> {
     let fit = Sbg::new()
         .fit_cohorts(&cohorts)
         .map_err(|e| bad(e.to_string()))?;
-    let mut value = serde_json::to_value(fit.params()).map_err(|e| bad(e.to_string()))?;
-    if let Value::Object(map) = &mut value {
-        map.insert("model".into(), json!("sbg"));
-    }
     finish(
-        value,
+        tagged(fit.params(), "sbg")?,
         &["alpha", "beta"],
         fit.std_errors().map(|s| s.to_vec()),
         fit.log_likelihood(),
@@ -346,6 +333,16 @@ fn report(
         customers,
         rows,
     )
+}
+
+/// Parameters as JSON with their `model` tag beside them, the shape
+/// [`finish`] and `score predict` read.
+fn tagged<T: serde::Serialize>(params: &T, model: &str) -> Result<Value, Failure> {
+    let mut value = serde_json::to_value(params).map_err(|e| Failure::Data(e.to_string()))?;
+    if let Value::Object(map) = &mut value {
+        map.insert("model".into(), json!(model));
+    }
+    Ok(value)
 }
 
 /// `{"model", "parameters", "standard_errors", ...}` from a tagged params value.
