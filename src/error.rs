@@ -103,6 +103,158 @@ pub enum Error {
         /// Which invariant is broken.
         reason: String,
     },
+
+    /// An input holds nothing to work with: no rows, or a total weight of
+    /// zero.
+    #[error("empty input: {what} needs at least one {needs}")]
+    EmptyInput {
+        /// What was given nothing (a fit, a report).
+        what: &'static str,
+        /// What it needs at least one of.
+        needs: &'static str,
+    },
+
+    /// The data carry no information about a model's parameters: the
+    /// likelihood is flat or unbounded, so no estimate, finite or limiting,
+    /// means anything (for example a spend model on identical amounts, or a
+    /// purchase model without a single repeat purchase).
+    #[error("{what}: the data cannot identify the parameters: {reason}")]
+    NotIdentified {
+        /// The model or fit.
+        what: &'static str,
+        /// Why, in terms of the data.
+        reason: String,
+    },
+
+    /// An iterative fit stopped before its stop rule was met. The best
+    /// point found is kept, so a caller may still inspect or use it.
+    #[error("{what} did not converge: {failure}")]
+    NotConverged {
+        /// The model or fit.
+        what: &'static str,
+        /// Where it stopped and why.
+        failure: Box<ConvergenceFailure>,
+    },
+
+    /// Reading or writing a file failed.
+    #[error("cannot {action} {path}")]
+    Io {
+        /// What was attempted: "read", "write", "create", ...
+        action: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: IoError,
+    },
+}
+
+/// Where a fit that did not converge stopped, carried by
+/// [`Error::NotConverged`].
+///
+/// Equality compares the numbers bit for bit, so that [`Error`] stays
+/// `Eq`.
+#[derive(Debug, Clone)]
+pub struct ConvergenceFailure {
+    /// Parameter names, in the model's order.
+    pub names: Vec<&'static str>,
+    /// The best parameters found, in the data's units.
+    pub parameters: Vec<f64>,
+    /// The (unpenalised) log-likelihood there.
+    pub log_likelihood: f64,
+    /// The objective's gradient there, with respect to the log-parameters.
+    pub gradient: Vec<f64>,
+    /// Iterations run.
+    pub iterations: usize,
+    /// Why it stopped: the iteration limit, a failed line search, ...
+    pub reason: String,
+}
+
+impl PartialEq for ConvergenceFailure {
+    fn eq(&self, other: &Self) -> bool {
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        self.names == other.names
+            && bits(&self.parameters) == bits(&other.parameters)
+            && self.log_likelihood.to_bits() == other.log_likelihood.to_bits()
+            && bits(&self.gradient) == bits(&other.gradient)
+            && self.iterations == other.iterations
+            && self.reason == other.reason
+    }
+}
+
+impl Eq for ConvergenceFailure {}
+
+impl std::fmt::Display for ConvergenceFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let max_gradient = self.gradient.iter().fold(0.0_f64, |m, g| m.max(g.abs()));
+        write!(
+            f,
+            "{} after {} iterations, max |gradient| {:e}, log-likelihood {}; best parameters",
+            self.reason, self.iterations, max_gradient, self.log_likelihood
+        )?;
+        for (name, value) in self.names.iter().zip(&self.parameters) {
+            write!(f, " {name} = {value}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An operating-system I/O error inside [`Error::Io`]: shared (so
+/// [`Error`] stays `Clone`) and compared by kind and message (so it stays
+/// `Eq`).
+#[derive(Debug, Clone)]
+pub struct IoError(std::sync::Arc<std::io::Error>);
+
+impl IoError {
+    /// The underlying error.
+    pub fn get(&self) -> &std::io::Error {
+        &self.0
+    }
+    /// Its kind, e.g. [`std::io::ErrorKind::NotFound`].
+    pub fn kind(&self) -> std::io::ErrorKind {
+        self.0.kind()
+    }
+}
+
+impl From<std::io::Error> for IoError {
+    fn from(e: std::io::Error) -> Self {
+        Self(std::sync::Arc::new(e))
+    }
+}
+
+impl PartialEq for IoError {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.kind() == other.0.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for IoError {}
+
+impl std::fmt::Display for IoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for IoError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl Error {
+    /// An [`Error::Io`] for `action` ("read", "write", ...) on `path`.
+    pub fn io(
+        action: &'static str,
+        path: impl Into<std::path::PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source: source.into(),
+        }
+    }
 }
 
 /// Shorthand for `Result<T, customer_value::Error>`.

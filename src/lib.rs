@@ -166,7 +166,7 @@ pub mod csv;
 #[cfg(feature = "simulate")]
 pub mod simulate;
 
-pub use error::{Error, Result};
+pub use error::{ConvergenceFailure, Error, IoError, Result};
 pub use model::{
     CategoryId, Customer, CustomerId, Date, DwyerPhase, Interner, LifecycleStage, TimeUnit,
     Transaction, TransactionLog,

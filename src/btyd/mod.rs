@@ -159,6 +159,7 @@ mod penalty;
 mod sbg;
 #[cfg(feature = "simulate")]
 mod simulate;
+mod status;
 
 pub use bgbb::{BgBb, BgBbFit, BgBbParams, BgBbPredictor, BgBbScore, DiscreteHistory};
 pub use bgnbd::{BgNbd, BgNbdFit, BgNbdParams, BgNbdPredictor, BgNbdScore};
@@ -175,3 +176,4 @@ pub use penalty::Penalty;
 pub use sbg::{Cohort, Sbg, SbgFit, SbgParams};
 #[cfg(feature = "simulate")]
 pub use simulate::{simulate_bgbb, simulate_bgnbd, simulate_mbgnbd, simulate_sbg};
+pub use status::{Direction, Divergence, FitOptions, FitStatus, Limit};

@@ -1,0 +1,191 @@
+//! How a fit ended: at an interior maximum, on the boundary of the
+//! parameter space (with the directions that diverge and the limiting model
+//! they lead to), or not at all; and the options every fitter shares.
+
+use crate::btyd::penalty::Penalty;
+use crate::{Error, Result};
+
+/// How a maximum-likelihood fit ended.
+///
+/// The likelihood of a BTYD model can have its supremum on the boundary of
+/// the parameter space rather than at an interior point: a log without
+/// dropout pushes the dropout parameters to a limit, a log whose customers
+/// all buy at the same rate pushes the purchase-rate heterogeneity to zero.
+/// Such a fit still answers: its parameters are the limiting model's, or a
+/// finite point whose log-likelihood is within a small tolerance of the
+/// supremum, and the status names what diverges.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum FitStatus {
+    /// An interior local maximum: the gradient vanishes and the Hessian is
+    /// negative definite, so standard errors exist.
+    Interior,
+    /// The supremum lies on the boundary: the parameters in `diverging`
+    /// run to zero or infinity, and the fitted model is (or approximates
+    /// to the stated tolerance) the limiting model(s) in `limits`.
+    Boundary {
+        /// The parameters that run off, and where to.
+        diverging: Vec<Divergence>,
+        /// What the limit means for the model.
+        limits: Vec<Limit>,
+    },
+    /// The stop rule was not met within the iteration limit. Fitters return
+    /// [`Error::NotConverged`] rather than a report with this status
+    /// unless asked to keep the best point ([`FitOptions::keep_unconverged`]).
+    NotConverged,
+}
+
+impl FitStatus {
+    /// Whether the fit ended at an interior maximum.
+    pub fn is_interior(&self) -> bool {
+        matches!(self, FitStatus::Interior)
+    }
+}
+
+/// One parameter that runs off to a boundary of its range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Divergence {
+    /// The parameter's name as the model's parameter type spells it
+    /// (`"r"`, `"alpha"`, `"a"`, ...).
+    pub parameter: String,
+    /// Where it goes.
+    pub direction: Direction,
+}
+
+/// Where a diverging parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Direction {
+    /// Towards 0.
+    ToZero,
+    /// Towards +∞.
+    ToInfinity,
+}
+
+/// The limiting model a boundary fit stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Limit {
+    /// Nobody drops out: P(alive) = 1 for everyone, purchases follow the
+    /// purchase process alone (BG/NBD `a → 0` or `b → ∞`; Pareto/NBD
+    /// `s/β → 0`; BG/BB `γ → 0` or `δ → ∞`; sBG `β → ∞`).
+    NoDropout,
+    /// Every customer buys at the same rate: the gamma mixing distribution
+    /// of the rate collapses to a point (`r, α → ∞` with `r/α` fixed), so
+    /// purchases are Poisson (or, in discrete time, the purchase
+    /// probability's beta collapses: BG/BB `α, β → ∞`).
+    HomogeneousPurchaseRate,
+    /// Every customer has the same dropout probability or rate (BG/NBD `a,
+    /// b → ∞` with `a/(a+b)` fixed; Pareto/NBD `s, β → ∞` with `s/β` fixed;
+    /// BG/BB `γ, δ → ∞`; sBG `α, β → ∞`).
+    HomogeneousDropout,
+    /// Every customer's mean spend is the same (Gamma-Gamma `p, q → ∞`
+    /// with the mean fixed).
+    HomogeneousSpend,
+}
+
+/// Options every fitter shares: iteration cap, penalty, stop tolerance,
+/// starting point, and whether a fit that does not converge is an error.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::btyd::{FitOptions, Penalty};
+///
+/// let options = FitOptions::new().max_iterations(500).penalty(Penalty::L2 { lambda: 0.01 }).tolerance(1e-9)?;
+/// assert_eq!(options.get_max_iterations(), 500);
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitOptions {
+    max_iterations: usize,
+    penalty: Penalty,
+    tolerance: f64,
+    start: Option<Vec<f64>>,
+    keep_unconverged: bool,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FitOptions {
+    /// The defaults: at most 1000 iterations, no penalty, relative
+    /// tolerance `1e-10`, the model's own start, non-convergence an error.
+    pub fn new() -> Self {
+        Self {
+            max_iterations: 1000,
+            penalty: Penalty::None,
+            tolerance: 1e-10,
+            start: None,
+            keep_unconverged: false,
+        }
+    }
+    /// Caps the optimiser's iterations.
+    pub fn max_iterations(mut self, n: usize) -> Self {
+        self.max_iterations = n;
+        self
+    }
+    /// Adds a penalty to the objective ([`Penalty`]).
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.penalty = penalty;
+        self
+    }
+    /// The relative, scale-free stop tolerance.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `0 < tolerance < 1`.
+    pub fn tolerance(mut self, tolerance: f64) -> Result<Self> {
+        if !(tolerance > 0.0 && tolerance < 1.0) {
+            return Err(Error::InvalidParameter {
+                name: "tolerance",
+                value: tolerance.to_string(),
+                reason: "must be > 0 and < 1",
+            });
+        }
+        self.tolerance = tolerance;
+        Ok(self)
+    }
+    /// Starts the optimiser at these natural parameters (in the model's
+    /// order and the data's units) instead of the model's default start.
+    /// Fitters check the length and that every value is finite and > 0.
+    pub fn start(mut self, parameters: Vec<f64>) -> Self {
+        self.start = Some(parameters);
+        self
+    }
+    /// Returns a report with [`FitStatus::NotConverged`] instead of
+    /// [`Error::NotConverged`] when the stop rule is not met.
+    pub fn keep_unconverged(mut self, keep: bool) -> Self {
+        self.keep_unconverged = keep;
+        self
+    }
+    /// The iteration cap.
+    pub fn get_max_iterations(&self) -> usize {
+        self.max_iterations
+    }
+    /// The penalty.
+    pub fn get_penalty(&self) -> Penalty {
+        self.penalty
+    }
+    /// The relative stop tolerance.
+    pub fn get_tolerance(&self) -> f64 {
+        self.tolerance
+    }
+    /// The caller's start, if any.
+    pub fn get_start(&self) -> Option<&[f64]> {
+        self.start.as_deref()
+    }
+    /// Whether an unconverged fit is reported rather than an error.
+    pub fn get_keep_unconverged(&self) -> bool {
+        self.keep_unconverged
+    }
+}
