@@ -3,14 +3,24 @@
 // Small dense matrices read best with explicit indices.
 #![allow(clippy::needless_range_loop)]
 
-use crate::{Error, Result};
-
-/// What a converged minimisation returns.
+/// Where a minimisation stopped: the minimum when it converged, the best
+/// point reached when it did not.
 #[derive(Debug, Clone)]
 pub(crate) struct Minimum<const N: usize> {
     pub theta: [f64; N],
     pub value: f64,
+    /// The gradient at `theta`.
+    pub gradient: [f64; N],
     pub iterations: usize,
+}
+
+/// A minimisation that did not meet its stop rule: the best point reached
+/// (BFGS only accepts steps that do not raise the objective beyond its
+/// rounding noise, so it is the last point) and why it stopped.
+#[derive(Debug, Clone)]
+pub(crate) struct Stopped<const N: usize> {
+    pub best: Minimum<N>,
+    pub reason: &'static str,
 }
 
 /// Evaluates `f` and its gradient; a non-finite value becomes `+∞` so the
@@ -37,39 +47,43 @@ fn dot<const N: usize>(a: &[f64; N], b: &[f64; N]) -> f64 {
 }
 
 /// Minimises `f` from `x0` by BFGS on the inverse Hessian. Stops when
-/// `max|∇f| ≤ 1e-8·max(1, |f|)` (FORMULAS.md 8.8 \[L\]).
+/// `max|∇f| ≤ 100·tolerance·max(1, |f|)` (at the default tolerance `1e-10`
+/// the rule `max|∇f| ≤ 1e-8·max(1, |f|)`, \[L\]).
 ///
 /// # Errors
 ///
-/// [`Error::InvalidValue`] naming `what`, the iterations run and the last
-/// gradient norm when the start is not finite, the line search fails twice
-/// in a row, or `max_iter` is reached.
+/// The best point reached and the reason when the start is not finite
+/// (`value` is then `+∞`), the line search fails twice in a row, or
+/// `max_iter` is reached.
 pub(crate) fn bfgs<const N: usize>(
-    what: &'static str,
     mut f: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
     x0: [f64; N],
     max_iter: usize,
-) -> Result<Minimum<N>> {
-    let fail = |iterations: usize, g: &[f64; N], why: &str| Error::InvalidValue {
-        what,
-        reason: format!(
-            "fit did not converge: {why} after {iterations} iterations, max |gradient| {:e}",
-            max_abs(g)
-        ),
+    tolerance: f64,
+) -> Result<Minimum<N>, Stopped<N>> {
+    let fail = |theta: [f64; N], value: f64, gradient: [f64; N], iterations, reason| Stopped {
+        best: Minimum {
+            theta,
+            value,
+            gradient,
+            iterations,
+        },
+        reason,
     };
     let mut x = x0;
     let mut g = [0.0; N];
     let mut fx = eval(&mut f, &x, &mut g);
     if !fx.is_finite() {
-        return Err(fail(0, &g, "objective not finite at the start"));
+        return Err(fail(x, fx, g, 0, "objective not finite at the start"));
     }
     let mut hinv = identity::<N>();
     let mut fresh = true;
     for iteration in 0..=max_iter {
-        if max_abs(&g) <= 1e-8 * fx.abs().max(1.0) {
+        if max_abs(&g) <= 100.0 * tolerance * fx.abs().max(1.0) {
             return Ok(Minimum {
                 theta: x,
                 value: fx,
+                gradient: g,
                 iterations: iteration,
             });
         }
@@ -117,7 +131,7 @@ pub(crate) fn bfgs<const N: usize>(
         }
         let Some(fn_) = accepted else {
             if fresh {
-                return Err(fail(iteration, &g, "line search failed"));
+                return Err(fail(x, fx, g, iteration, "line search failed"));
             }
             hinv = identity();
             fresh = true;
@@ -150,7 +164,7 @@ pub(crate) fn bfgs<const N: usize>(
         g = gn;
         fx = fn_;
     }
-    Err(fail(max_iter, &g, "iteration limit reached"))
+    Err(fail(x, fx, g, max_iter, "iteration limit reached"))
 }
 
 fn identity<const N: usize>() -> [[f64; N]; N] {
@@ -255,7 +269,7 @@ mod tests {
             g[1] = 200.0 * (b - a * a);
             (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
         };
-        let m = bfgs("test", f, [-1.2, 1.0], 500).unwrap();
+        let m = bfgs(f, [-1.2, 1.0], 500, 1e-10).unwrap();
         assert!((m.theta[0] - 1.0).abs() < 1e-6 && (m.theta[1] - 1.0).abs() < 1e-6);
     }
 
@@ -265,16 +279,21 @@ mod tests {
             g[0] = -1.0;
             -x[0]
         };
-        let err = bfgs("unbounded", f, [0.0], 5).unwrap_err();
-        assert!(
-            matches!(err, Error::InvalidValue { what: "unbounded", ref reason } if reason.contains("5 iterations")),
-            "{err}"
-        );
+        let stopped = bfgs(f, [0.0], 5, 1e-10).unwrap_err();
+        assert_eq!(stopped.best.iterations, 5);
+        assert_eq!(stopped.reason, "iteration limit reached");
+        // The best point is the last one: f fell at every step.
+        assert!(stopped.best.theta[0] > 0.0 && stopped.best.value == -stopped.best.theta[0]);
+        assert_eq!(stopped.best.gradient, [-1.0]);
         let nan = |_: &[f64; 1], g: &mut [f64; 1]| {
             g[0] = 0.0;
             f64::NAN
         };
-        assert!(bfgs("nan", nan, [0.0], 5).is_err());
+        let stopped = bfgs(nan, [0.0], 5, 1e-10).unwrap_err();
+        assert_eq!(
+            (stopped.best.iterations, stopped.best.value),
+            (0, f64::INFINITY)
+        );
     }
 
     #[test]
