@@ -288,7 +288,7 @@ fn fit_sbg(path: &PathBuf) -> Result<Value, Failure> {
         fit.std_errors().map(|s| s.to_vec()),
         fit.log_likelihood(),
         fit.iterations(),
-        fit.customers() as f64,
+        fit.customers(),
         fit.cohorts(),
     )
 }

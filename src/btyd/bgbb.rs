@@ -2,12 +2,12 @@
 //! non-contractual transactions (Fader, Hardie & Shang 2010; FORMULAS.md
 //! 8.4).
 
-use crate::btyd::fitting::{fit_log_params, total_weight};
+use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
 use crate::btyd::input::{Row, compress};
 use crate::btyd::math::{dlgamma, dpsi, positive};
-use crate::btyd::optim::std_errors_of;
-use crate::btyd::penalty::Penalty;
+use crate::btyd::report::{FitReport, ModelParameters};
 use crate::btyd::sbg::{discount_f64, hyp2f1_unit_a};
+use crate::btyd::status::FitOptions;
 use crate::clv::DiscountRate;
 use crate::score::par_map_into;
 use crate::{CustomerId, Error, Fit, Keyed, Result, Scorer};
@@ -539,8 +539,7 @@ fn nll_grad(rows: &[Row], theta: [f64; 4], grad: &mut [f64; 4]) -> f64 {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BgBb {
-    max_iterations: usize,
-    penalty: Penalty,
+    options: FitOptions,
 }
 
 impl Default for BgBb {
@@ -550,27 +549,15 @@ impl Default for BgBb {
 }
 
 impl BgBb {
-    /// The fitter with at most 1000 BFGS iterations.
+    /// The fitter with the default [`FitOptions`] (at most 1000 BFGS
+    /// iterations, no penalty).
     pub fn new() -> Self {
         Self {
-            max_iterations: 1000,
-            penalty: Penalty::None,
+            options: FitOptions::new(),
         }
     }
 
-    /// Caps the BFGS iterations.
-    pub fn max_iterations(mut self, n: usize) -> Self {
-        self.max_iterations = n;
-        self
-    }
-
-    /// Adds an L2 penalty on (α, β, γ, δ) to the objective ([`Penalty`];
-    /// discrete time is not rescaled, so both forms use the data's units);
-    /// fitting rejects a negative or non-finite λ.
-    pub fn penalty(mut self, penalty: Penalty) -> Self {
-        self.penalty = penalty;
-        self
-    }
+    fit_options_builder!();
 
     /// Fits on `population` with unit weights.
     ///
@@ -614,32 +601,14 @@ impl BgBb {
         })?;
         const WHAT: &str = "BG/BB fit";
         let customers = total_weight(WHAT, &rows)?;
+        let problem = Problem::new(WHAT, BgBbParams::NAMES, customers);
         let fitted = fit_log_params(
-            WHAT,
-            customers,
-            1.0,
-            [false; 4],
-            self.penalty,
-            self.max_iterations,
+            &problem,
+            &self.options,
             |th: &[f64; 4], g: &mut [f64; 4]| nll_grad(&rows, *th, g),
+            |natural: &[f64; 4]| -nll_grad(&rows, natural.map(f64::ln), &mut [0.0; 4]),
         )?;
-        let [alpha, beta, gamma, delta] = fitted.natural;
-        let params =
-            BgBbParams::new(alpha, beta, gamma, delta).map_err(|e| Error::InvalidValue {
-                what: WHAT,
-                reason: format!("fitted parameters out of range: {e}"),
-            })?;
-        // The unpenalised log-likelihood.
-        let mut g = [0.0; 4];
-        let log_likelihood = -nll_grad(&rows, fitted.natural.map(f64::ln), &mut g);
-        Ok(BgBbFit {
-            params,
-            std_errors: fitted.covariance.map(|cov| std_errors_of(&cov)),
-            log_likelihood,
-            iterations: fitted.iterations,
-            customers,
-            rows: rows.len(),
-        })
+        FitReport::from_fitted(WHAT, fitted, customers, rows.len())
     }
 }
 
@@ -650,50 +619,12 @@ impl Fit for BgBb {
     /// Fits with unit weights and returns the parameters; see
     /// [`BgBb::fit_weighted`] for the errors.
     fn fit(&self, population: &[DiscreteHistory]) -> Result<BgBbParams> {
-        Ok(self.fit_detailed(population)?.params)
+        Ok(self.fit_detailed(population)?.into_params())
     }
 }
 
-/// What a BG/BB fit found.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct BgBbFit {
-    params: BgBbParams,
-    std_errors: Option<[f64; 4]>,
-    log_likelihood: f64,
-    iterations: usize,
-    customers: f64,
-    rows: usize,
-}
-
-impl BgBbFit {
-    /// The maximum-likelihood parameters.
-    pub fn params(&self) -> &BgBbParams {
-        &self.params
-    }
-    /// Standard errors of `(α, β, γ, δ)` by the delta method from a
-    /// central-difference Hessian of the analytic gradient (FORMULAS.md
-    /// 8.8); `None` when that Hessian is not positive definite.
-    pub fn std_errors(&self) -> Option<[f64; 4]> {
-        self.std_errors
-    }
-    /// The total (weighted) log-likelihood at the fit.
-    pub fn log_likelihood(&self) -> f64 {
-        self.log_likelihood
-    }
-    /// BFGS iterations used.
-    pub fn iterations(&self) -> usize {
-        self.iterations
-    }
-    /// Total weight: the number of customers with unit weights.
-    pub fn customers(&self) -> f64 {
-        self.customers
-    }
-    /// Distinct `(x, t_x, n)` rows after compression.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-}
+/// What a BG/BB fit found: the shared [`FitReport`] over `(α, β, γ, δ)`.
+pub type BgBbFit = FitReport<BgBbParams, 4>;
 
 impl Scorer for BgBbParams {
     type Input = DiscreteHistory;

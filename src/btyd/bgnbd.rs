@@ -1,10 +1,10 @@
 //! The BG/NBD model (Fader, Hardie & Lee 2005a; FORMULAS.md 8.1).
 
-use crate::btyd::fitting::{fit_log_params, total_weight};
+use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
 use crate::btyd::input::{CustomerHistory, Prepared, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f, positive};
-use crate::btyd::optim::std_errors_of;
-use crate::btyd::penalty::Penalty;
+use crate::btyd::report::{FitReport, ModelParameters};
+use crate::btyd::status::FitOptions;
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
 
@@ -465,8 +465,7 @@ impl Likelihood for Prepared {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BgNbd {
-    max_iterations: usize,
-    penalty: Penalty,
+    options: FitOptions,
 }
 
 impl Default for BgNbd {
@@ -476,26 +475,15 @@ impl Default for BgNbd {
 }
 
 impl BgNbd {
-    /// The fitter with at most 1000 BFGS iterations.
+    /// The fitter with the default [`FitOptions`] (at most 1000 BFGS
+    /// iterations, no penalty).
     pub fn new() -> Self {
         Self {
-            max_iterations: 1000,
-            penalty: Penalty::None,
+            options: FitOptions::new(),
         }
     }
 
-    /// Caps the BFGS iterations.
-    pub fn max_iterations(mut self, n: usize) -> Self {
-        self.max_iterations = n;
-        self
-    }
-
-    /// Adds an L2 penalty to the objective ([`Penalty`]); `fit` rejects a
-    /// negative or non-finite λ.
-    pub fn penalty(mut self, penalty: Penalty) -> Self {
-        self.penalty = penalty;
-        self
-    }
+    fit_options_builder!();
 
     /// Fits on `population` with unit weights.
     ///
@@ -516,9 +504,12 @@ impl BgNbd {
     ///
     /// - [`Error::InvalidParameter`] when `weights` has the wrong length or
     ///   holds a weight that is negative or not finite.
-    /// - [`Error::InvalidValue`] when the total weight is 0, or when the
-    ///   optimiser does not converge (the message gives the iterations and
-    ///   the gradient norm reached).
+    /// - [`Error::InvalidParameter`] for a bad penalty or start in the
+    ///   [`FitOptions`].
+    /// - [`Error::EmptyInput`] when the total weight is 0.
+    /// - [`Error::NotConverged`] with the best point reached when the
+    ///   optimiser does not converge, unless the options keep unconverged
+    ///   fits.
     ///
     /// # Example
     ///
@@ -561,30 +552,16 @@ impl BgNbd {
         let customers = total_weight(WHAT, &rows)?;
         let c = 1.0 / rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
         let scaled = Prepared::new(&rows, c);
+        let unscaled = Prepared::new(&rows, 1.0);
+        let problem = Problem::new(WHAT, BgNbdParams::NAMES, customers)
+            .time_scale(c, [false, true, false, false]);
         let fitted = fit_log_params(
-            WHAT,
-            customers,
-            c,
-            [false, true, false, false],
-            self.penalty,
-            self.max_iterations,
+            &problem,
+            &self.options,
             |th: &[f64; 4], g: &mut [f64; 4]| scaled.nll_grad(*th, g),
+            |natural: &[f64; 4]| -unscaled.nll_grad(natural.map(f64::ln), &mut [0.0; 4]),
         )?;
-        let [r, alpha, a, b] = fitted.natural;
-        let params = BgNbdParams::new(r, alpha, a, b).map_err(|e| Error::InvalidValue {
-            what: WHAT,
-            reason: format!("fitted parameters out of range: {e}"),
-        })?;
-        let mut g = [0.0; 4];
-        let log_likelihood = -Prepared::new(&rows, 1.0).nll_grad(params.theta(), &mut g);
-        Ok(BgNbdFit {
-            params,
-            covariance: fitted.covariance,
-            log_likelihood,
-            iterations: fitted.iterations,
-            customers,
-            rows: rows.len(),
-        })
+        FitReport::from_fitted(WHAT, fitted, customers, rows.len())
     }
 }
 
@@ -595,59 +572,14 @@ impl Fit for BgNbd {
     /// Fits with unit weights and returns the parameters; see
     /// [`BgNbd::fit_weighted`] for the errors.
     fn fit(&self, population: &[CustomerHistory]) -> Result<BgNbdParams> {
-        Ok(self.fit_detailed(population)?.params)
+        Ok(self.fit_detailed(population)?.into_params())
     }
 }
 
-/// What a BG/NBD fit found.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct BgNbdFit {
-    params: BgNbdParams,
-    covariance: Option<[[f64; 4]; 4]>,
-    log_likelihood: f64,
-    iterations: usize,
-    customers: f64,
-    rows: usize,
-}
-
-impl BgNbdFit {
-    /// The maximum-likelihood parameters, `α` in the data's time unit.
-    pub fn params(&self) -> &BgNbdParams {
-        &self.params
-    }
-    /// Standard errors of `(r, α, a, b)` by the delta method from a
-    /// central-difference Hessian of the analytic gradient (FORMULAS.md
-    /// 8.8); `None` when that Hessian is not positive definite: a flat or
-    /// boundary maximum, such as a population without repeat buyers, whose
-    /// parameters are then not identified (the fit still stops by the
-    /// gradient rule).
-    pub fn std_errors(&self) -> Option<[f64; 4]> {
-        self.covariance.as_ref().map(std_errors_of)
-    }
-    /// The covariance matrix of `(r, α, a, b)`, `Cov(φ_i, φ_j) = φ_i φ_j (H⁻¹)_ij`
-    /// (FORMULAS.md 8.8; symmetric, unlike lifetimes' `variance_matrix_`);
-    /// `None` exactly when [`std_errors`](Self::std_errors) is.
-    pub fn covariance(&self) -> Option<[[f64; 4]; 4]> {
-        self.covariance
-    }
-    /// The total (weighted) log-likelihood at the fit, in the data's unit.
-    pub fn log_likelihood(&self) -> f64 {
-        self.log_likelihood
-    }
-    /// BFGS iterations used.
-    pub fn iterations(&self) -> usize {
-        self.iterations
-    }
-    /// Total weight: the number of customers with unit weights.
-    pub fn customers(&self) -> f64 {
-        self.customers
-    }
-    /// Distinct `(x, t_x, T)` rows after compression.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-}
+/// What a BG/NBD fit found: the shared [`FitReport`] over `(r, α, a, b)`,
+/// `α` in the data's time unit. Its covariance is symmetric, unlike
+/// lifetimes' `variance_matrix_`.
+pub type BgNbdFit = FitReport<BgNbdParams, 4>;
 
 impl Scorer for BgNbdParams {
     type Input = CustomerHistory;
@@ -1071,7 +1003,7 @@ mod tests {
 mod penalty_tests {
     use super::*;
     use crate::CustomerId;
-    use crate::btyd::penalty::Natural;
+    use crate::btyd::penalty::{Natural, Penalty};
 
     /// FORMULAS.md 8.8: lifetimes' penalised objective at θ = ln(.3, .2, .9, 2)
     /// (fitting scale), λ = 0.1, on the scaled CDNOW summary is

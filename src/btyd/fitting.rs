@@ -1,86 +1,274 @@
-//! The fitting skeleton every model shares (FORMULAS.md 8.8): weighted
-//! rows, time scaling, the penalised objective, BFGS from all-ones in
-//! log-parameters, and the covariance at the optimum.
+//! The fitting skeleton every model shares: weighted rows, time scaling,
+//! the penalised objective, BFGS in log-parameters from all ones (or the
+//! caller's start), the covariance at the optimum, and what a fit that does
+//! not converge hands back.
 
 use crate::btyd::input::Row;
 use crate::btyd::optim::{bfgs, covariance};
-use crate::btyd::penalty::{Natural, Penalty};
+use crate::btyd::penalty::Natural;
+use crate::btyd::status::{FitOptions, FitStatus};
+use crate::error::ConvergenceFailure;
 use crate::{Error, Result};
 
 /// What [`fit_log_params`] found: the natural parameters in the data's
-/// units and their covariance (delta method), if the Hessian is positive
-/// definite.
+/// units, their covariance (delta method) if the Hessian is positive
+/// definite, the unpenalised log-likelihood there, and how the fit ended.
 pub(crate) struct Fitted<const N: usize> {
     pub natural: [f64; N],
     pub covariance: Option<[[f64; N]; N]>,
+    /// The unpenalised log-likelihood at `natural`, in the data's units.
+    pub log_likelihood: f64,
+    /// The penalised objective's gradient with respect to the
+    /// log-parameters at the end (for boundary detection).
+    #[allow(dead_code)]
+    pub gradient: [f64; N],
     pub iterations: usize,
+    /// [`FitStatus::Interior`] unless the fit ended on a boundary, or did
+    /// not converge and [`FitOptions::keep_unconverged`] asked for the
+    /// best point.
+    pub status: FitStatus,
 }
 
-/// The total weight of compressed rows; an error naming `what` unless it
-/// is > 0.
+/// A model's fitting problem, as [`fit_log_params`] needs it.
+pub(crate) struct Problem<const N: usize> {
+    /// The fit's name for errors ("BG/NBD fit").
+    pub what: &'static str,
+    /// Parameter names in the model's order.
+    pub names: [&'static str; N],
+    /// Σ w, which `Penalty::LifetimesL2` divides by.
+    pub weight: f64,
+    /// The time scale `c` the objective works on (1 when the model is
+    /// fitted in the data's units).
+    pub scale: f64,
+    /// The parameters that carry the time unit (α, β).
+    pub carries_time: [bool; N],
+    /// Lower bounds: the optimiser's coordinate is `θ = ln(φ − floor)` on
+    /// the fitting scale (all 0 but Gamma-Gamma's `q ≥ 1 + ε`).
+    pub floor: [f64; N],
+}
+
+impl<const N: usize> Problem<N> {
+    /// A problem in the data's units, parameters `> 0`.
+    pub fn new(what: &'static str, names: [&'static str; N], weight: f64) -> Self {
+        Self {
+            what,
+            names,
+            weight,
+            scale: 1.0,
+            carries_time: [false; N],
+            floor: [0.0; N],
+        }
+    }
+
+    /// Works on times multiplied by `scale`; the flagged parameters carry
+    /// the time unit.
+    pub fn time_scale(mut self, scale: f64, carries_time: [bool; N]) -> Self {
+        self.scale = scale;
+        self.carries_time = carries_time;
+        self
+    }
+
+    /// Parameter `k` is fitted as `floor + e^θ`.
+    pub fn floor(mut self, k: usize, floor: f64) -> Self {
+        self.floor[k] = floor;
+        self
+    }
+
+    /// The natural parameters on the fitting scale at `θ`, and their
+    /// derivatives with respect to `θ`.
+    fn fit_scale(&self, theta: &[f64; N]) -> ([f64; N], [f64; N]) {
+        let jac = theta.map(f64::exp);
+        (std::array::from_fn(|k| self.floor[k] + jac[k]), jac)
+    }
+
+    /// A value on the fitting scale in the data's units.
+    fn to_data(&self, fit: [f64; N]) -> [f64; N] {
+        std::array::from_fn(|k| {
+            if self.carries_time[k] {
+                fit[k] / self.scale
+            } else {
+                fit[k]
+            }
+        })
+    }
+
+    /// The caller's start (data units) as optimiser coordinates.
+    fn start(&self, start: &[f64], len: usize) -> Result<[f64; N]> {
+        let bad = || Error::InvalidParameter {
+            name: "start",
+            value: format!("{start:?}"),
+            reason: "must hold one finite value per parameter, each > 0 (Gamma-Gamma's q > its floor)",
+        };
+        if len != N || start.len() != N {
+            return Err(bad());
+        }
+        let mut theta = [0.0; N];
+        for k in 0..N {
+            let fit = if self.carries_time[k] {
+                start[k] * self.scale
+            } else {
+                start[k]
+            };
+            let above = fit - self.floor[k];
+            if !(start[k].is_finite() && above > 0.0 && above.is_finite()) {
+                return Err(bad());
+            }
+            theta[k] = above.ln();
+        }
+        Ok(theta)
+    }
+}
+
+/// The total weight of compressed rows; [`Error::EmptyInput`] naming
+/// `what` unless it is > 0.
 pub(crate) fn total_weight(what: &'static str, rows: &[Row]) -> Result<f64> {
     let customers: f64 = rows.iter().map(|r| r.w).sum();
     if customers > 0.0 {
         Ok(customers)
     } else {
-        Err(Error::InvalidValue {
+        Err(Error::EmptyInput {
             what,
-            reason: "total weight must be > 0".into(),
+            needs: "customer with weight > 0",
         })
     }
 }
 
 /// Minimises `nll` (the total negative log-likelihood of the data as the
-/// objective sees it, and its gradient, in `θ = ln(parameters)` on the
-/// fitting scale) plus `penalty`, from `θ = 0`.
+/// objective sees it, and its gradient, in `θ` on the fitting scale, see
+/// [`Problem`]) plus the options' penalty, from `θ = 0` or the options'
+/// start; `log_likelihood` gives the unpenalised log-likelihood at natural
+/// parameters in the data's units.
 ///
 /// The parameters flagged in `carries_time` carry the time unit (α, β):
 /// the objective works on times multiplied by `c = scale`, so its value
-/// `φ_c` is `φ·c` for the parameter `φ` in the data's units (FORMULAS.md
-/// 8.8 time scaling; `scale = 1` for models fitted in the data's units). `weight` is Σ w, which `Penalty::LifetimesL2`
-/// divides by.
+/// `φ_c` is `φ·c` for the parameter `φ` in the data's units (`scale = 1`
+/// for models fitted in the data's units).
 ///
 /// # Errors
 ///
-/// A negative or non-finite penalty λ; a fit that does not converge
-/// ([`bfgs`]'s typed error naming `what`).
+/// - [`Error::InvalidParameter`]: a negative or non-finite penalty λ, or a
+///   start of the wrong length, not finite or not in range, or at which
+///   the objective is not finite.
+/// - [`Error::NotConverged`] with the best point, its unpenalised
+///   log-likelihood and gradient, unless the options keep unconverged fits
+///   (then `status` is [`FitStatus::NotConverged`]).
 pub(crate) fn fit_log_params<const N: usize>(
-    what: &'static str,
-    weight: f64,
-    scale: f64,
-    carries_time: [bool; N],
-    penalty: Penalty,
-    max_iterations: usize,
+    problem: &Problem<N>,
+    options: &FitOptions,
     nll: impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    log_likelihood: impl Fn(&[f64; N]) -> f64,
 ) -> Result<Fitted<N>> {
+    let penalty = options.get_penalty();
     penalty.check()?;
-    let to_data = |fit: [f64; N]| -> [f64; N] {
-        std::array::from_fn(|k| {
-            if carries_time[k] {
-                fit[k] / scale
-            } else {
-                fit[k]
-            }
-        })
+    let user_start = options.get_start();
+    let start = match user_start {
+        Some(start) => problem.start(start, options.start_len().unwrap_or(0))?,
+        None => [0.0; N],
     };
+    let weight = problem.weight;
     let objective = |th: &[f64; N], g: &mut [f64; N]| {
         let value = nll(th, g);
-        let fit = th.map(f64::exp);
-        let data = to_data(fit);
+        let (fit, fit_jac) = problem.fit_scale(th);
         let natural = Natural {
-            data,
-            data_jac: data,
+            data: problem.to_data(fit),
+            data_jac: problem.to_data(fit_jac),
             fit,
-            fit_jac: fit,
+            fit_jac,
         };
         penalty.apply(value, g, weight, &natural)
     };
-    let min = bfgs(what, objective, [0.0; N], max_iterations)?;
-    let natural = to_data(min.theta.map(f64::exp));
-    let covariance = covariance(objective, &min.theta, &natural);
+    let to_data = |theta: &[f64; N]| problem.to_data(problem.fit_scale(theta).0);
+    let min = match bfgs(
+        objective,
+        start,
+        options.get_max_iterations(),
+        options.get_tolerance(),
+    ) {
+        Ok(min) => min,
+        Err(stopped) => {
+            let best = stopped.best;
+            let natural = to_data(&best.theta);
+            if !best.value.is_finite() && user_start.is_some() {
+                return Err(Error::InvalidParameter {
+                    name: "start",
+                    value: format!("{natural:?}"),
+                    reason: "the objective is not finite there",
+                });
+            }
+            let ll = log_likelihood(&natural);
+            if options.get_keep_unconverged() && best.value.is_finite() && ll.is_finite() {
+                return Ok(Fitted {
+                    natural,
+                    covariance: None,
+                    log_likelihood: ll,
+                    gradient: best.gradient,
+                    iterations: best.iterations,
+                    status: FitStatus::NotConverged,
+                });
+            }
+            return Err(Error::NotConverged {
+                what: problem.what,
+                failure: Box::new(ConvergenceFailure {
+                    names: problem.names.to_vec(),
+                    parameters: natural.to_vec(),
+                    log_likelihood: ll,
+                    gradient: best.gradient.to_vec(),
+                    iterations: best.iterations,
+                    reason: stopped.reason.to_string(),
+                }),
+            });
+        }
+    };
+    let natural = to_data(&min.theta);
+    let (_, fit_jac) = problem.fit_scale(&min.theta);
+    let covariance = covariance(objective, &min.theta, &problem.to_data(fit_jac));
     Ok(Fitted {
         natural,
         covariance,
+        log_likelihood: log_likelihood(&natural),
+        gradient: min.gradient,
         iterations: min.iterations,
+        status: FitStatus::Interior,
     })
 }
+
+/// The builder methods every fitter shares, for a fitter struct with an
+/// `options: FitOptions` field and a `new()`.
+macro_rules! fit_options_builder {
+    () => {
+        /// The fitter with these options (see
+        /// [`FitOptions`](crate::btyd::FitOptions)).
+        pub fn with_options(options: crate::btyd::FitOptions) -> Self {
+            Self::new().options(options)
+        }
+
+        /// Replaces the fitting options (iteration cap, penalty, tolerance,
+        /// start, whether an unconverged fit is an error).
+        pub fn options(mut self, options: crate::btyd::FitOptions) -> Self {
+            self.options = options;
+            self
+        }
+
+        /// The fitting options.
+        pub fn fit_options(&self) -> &crate::btyd::FitOptions {
+            &self.options
+        }
+
+        /// Caps the optimiser's iterations (default 1000); shorthand for
+        /// [`FitOptions::max_iterations`](crate::btyd::FitOptions::max_iterations).
+        pub fn max_iterations(mut self, n: usize) -> Self {
+            self.options = self.options.max_iterations(n);
+            self
+        }
+
+        /// Adds an L2 penalty to the objective
+        /// ([`Penalty`](crate::btyd::Penalty)); fitting rejects a negative
+        /// or non-finite λ. Shorthand for
+        /// [`FitOptions::penalty`](crate::btyd::FitOptions::penalty).
+        pub fn penalty(mut self, penalty: crate::btyd::Penalty) -> Self {
+            self.options = self.options.penalty(penalty);
+            self
+        }
+    };
+}
+pub(crate) use fit_options_builder;

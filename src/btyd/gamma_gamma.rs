@@ -3,10 +3,11 @@
 
 use rust_decimal::Decimal;
 
+use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder};
 use crate::btyd::input::{Row, SpendHistory, compress};
 use crate::btyd::math::{dlgamma, dpsi, ln_gamma_f, positive};
-use crate::btyd::optim::{bfgs, covariance, std_errors_of};
-use crate::btyd::penalty::{Natural, Penalty};
+use crate::btyd::report::{FitReport, ModelParameters};
+use crate::btyd::status::FitOptions;
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
 
@@ -275,9 +276,8 @@ pub(crate) fn nll_grad(rows: &[Row], theta: [f64; 3], grad: &mut [f64; 3]) -> f6
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GammaGamma {
-    max_iterations: usize,
+    options: FitOptions,
     q_margin: Option<f64>,
-    penalty: Penalty,
 }
 
 impl Default for GammaGamma {
@@ -287,14 +287,16 @@ impl Default for GammaGamma {
 }
 
 impl GammaGamma {
-    /// The fitter with at most 1000 BFGS iterations.
+    /// The fitter with the default [`FitOptions`] (at most 1000 BFGS
+    /// iterations, no penalty).
     pub fn new() -> Self {
         Self {
-            max_iterations: 1000,
+            options: FitOptions::new(),
             q_margin: None,
-            penalty: Penalty::None,
         }
     }
+
+    fit_options_builder!();
 
     /// Constrains the fit to `q ≥ 1 + epsilon` (FORMULAS.md 8.5 \[L\]), so
     /// that the population mean spend `p·γ/(q−1)` is finite. The fit runs
@@ -314,20 +316,6 @@ impl GammaGamma {
     /// ```
     pub fn q_at_least_one_plus(mut self, epsilon: f64) -> Self {
         self.q_margin = Some(epsilon);
-        self
-    }
-
-    /// Caps the BFGS iterations.
-    pub fn max_iterations(mut self, n: usize) -> Self {
-        self.max_iterations = n;
-        self
-    }
-
-    /// Adds an L2 penalty on (p, q, γ) to the objective ([`Penalty`]; spend
-    /// is not rescaled, so both forms use the data's units); `fit` rejects
-    /// a negative or non-finite λ.
-    pub fn penalty(mut self, penalty: Penalty) -> Self {
-        self.penalty = penalty;
         self
     }
 
@@ -391,13 +379,15 @@ impl GammaGamma {
         let rows = compress(population, weights, |s| {
             (s.x() > 0).then(|| (s.x(), s.zbar_f64(), 0.0))
         })?;
+        const WHAT: &str = "Gamma-Gamma fit";
         let customers: f64 = rows.iter().map(|r| r.w).sum();
         if !(customers > 0.0) {
-            return Err(Error::InvalidValue {
-                what: "Gamma-Gamma fit",
-                reason: "needs at least one repeat buyer with weight > 0".into(),
+            return Err(Error::EmptyInput {
+                what: WHAT,
+                needs: "repeat buyer (x >= 1) with weight > 0",
             });
         }
+        let mut problem = Problem::new(WHAT, GammaGammaParams::NAMES, customers);
         let floor = match self.q_margin {
             None => None,
             Some(eps) if eps.is_finite() && eps > 0.0 => Some(1.0 + eps),
@@ -409,43 +399,26 @@ impl GammaGamma {
                 });
             }
         };
+        if let Some(f) = floor {
+            problem = problem.floor(1, f);
+        }
         // θ = (ln p, φ, ln γ) with q = e^φ, or q = floor + e^φ when
         // constrained: ∂/∂φ = ∂/∂ln q · (q − floor)/q.
         let to_q = |phi: f64| floor.map_or(phi.exp(), |f| f + phi.exp());
-        self.penalty.check()?;
-        let penalty = self.penalty;
-        let objective = |th: &[f64; 3], g: &mut [f64; 3]| {
-            let q = to_q(th[1]);
-            let v = nll_grad(&rows, [th[0], q.ln(), th[2]], g);
-            if let Some(f) = floor {
-                g[1] *= (q - f) / q;
-            }
-            let values = [th[0].exp(), q, th[2].exp()];
-            let jac = [values[0], floor.map_or(q, |f| q - f), values[2]];
-            let natural = Natural {
-                data: values,
-                data_jac: jac,
-                fit: values,
-                fit_jac: jac,
-            };
-            penalty.apply(v, g, customers, &natural)
-        };
-        let min = bfgs("Gamma-Gamma fit", objective, [0.0; 3], self.max_iterations)?;
-        let (p, q, gamma) = (min.theta[0].exp(), to_q(min.theta[1]), min.theta[2].exp());
-        let params = GammaGammaParams::new(p, q, gamma).map_err(|e| Error::InvalidValue {
-            what: "Gamma-Gamma fit",
-            reason: format!("fitted parameters out of range: {e}"),
-        })?;
-        let q_scale = floor.map_or(q, |f| q - f);
-        let covariance = covariance(objective, &min.theta, &[p, q_scale, gamma]);
-        Ok(GammaGammaFit {
-            params,
-            covariance,
-            log_likelihood: -min.value,
-            iterations: min.iterations,
-            customers,
-            rows: rows.len(),
-        })
+        let fitted = fit_log_params(
+            &problem,
+            &self.options,
+            |th: &[f64; 3], g: &mut [f64; 3]| {
+                let q = to_q(th[1]);
+                let v = nll_grad(&rows, [th[0], q.ln(), th[2]], g);
+                if let Some(f) = floor {
+                    g[1] *= (q - f) / q;
+                }
+                v
+            },
+            |natural: &[f64; 3]| -nll_grad(&rows, natural.map(f64::ln), &mut [0.0; 3]),
+        )?;
+        FitReport::from_fitted(WHAT, fitted, customers, rows.len())
     }
 }
 
@@ -456,58 +429,13 @@ impl Fit for GammaGamma {
     /// Fits with unit weights and returns the parameters; see
     /// [`GammaGamma::fit_weighted`] for the errors.
     fn fit(&self, population: &[SpendHistory]) -> Result<GammaGammaParams> {
-        Ok(self.fit_detailed(population)?.params)
+        Ok(self.fit_detailed(population)?.into_params())
     }
 }
 
-/// What a Gamma-Gamma fit found.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct GammaGammaFit {
-    params: GammaGammaParams,
-    covariance: Option<[[f64; 3]; 3]>,
-    log_likelihood: f64,
-    iterations: usize,
-    customers: f64,
-    rows: usize,
-}
-
-impl GammaGammaFit {
-    /// The maximum-likelihood parameters.
-    pub fn params(&self) -> &GammaGammaParams {
-        &self.params
-    }
-    /// Standard errors of `(p, q, γ)` (delta method, central-difference
-    /// Hessian; FORMULAS.md 8.8); `None` when the Hessian is not positive
-    /// definite: a flat or boundary maximum (little spread between or
-    /// within customers), whose parameters are then not identified (the
-    /// fit still stops by the gradient rule).
-    pub fn std_errors(&self) -> Option<[f64; 3]> {
-        self.covariance.as_ref().map(std_errors_of)
-    }
-    /// The covariance matrix of `(p, q, γ)`, `Cov(φ_i, φ_j) = φ_i φ_j (H⁻¹)_ij`
-    /// (FORMULAS.md 8.8; symmetric, unlike lifetimes' `variance_matrix_`);
-    /// `None` exactly when [`std_errors`](Self::std_errors) is.
-    pub fn covariance(&self) -> Option<[[f64; 3]; 3]> {
-        self.covariance
-    }
-    /// The total (weighted) log-likelihood at the fit.
-    pub fn log_likelihood(&self) -> f64 {
-        self.log_likelihood
-    }
-    /// BFGS iterations used.
-    pub fn iterations(&self) -> usize {
-        self.iterations
-    }
-    /// Total weight of the repeat buyers fitted on.
-    pub fn customers(&self) -> f64 {
-        self.customers
-    }
-    /// Distinct `(x, z̄)` rows after compression.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-}
+/// What a Gamma-Gamma fit found: the shared [`FitReport`] over `(p, q, γ)`,
+/// `γ` in the money unit.
+pub type GammaGammaFit = FitReport<GammaGammaParams, 3>;
 
 #[cfg(feature = "serde")]
 #[derive(serde::Serialize, serde::Deserialize)]

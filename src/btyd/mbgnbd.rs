@@ -2,11 +2,11 @@
 //! 8.2): BG/NBD in which a customer may also drop out straight after the
 //! first purchase.
 
-use crate::btyd::fitting::{fit_log_params, total_weight};
+use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
 use crate::btyd::input::{CustomerHistory, Prepared, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f, positive};
-use crate::btyd::optim::std_errors_of;
-use crate::btyd::penalty::Penalty;
+use crate::btyd::report::{FitReport, ModelParameters};
+use crate::btyd::status::FitOptions;
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
 
@@ -464,8 +464,7 @@ impl Likelihood for Prepared {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MbgNbd {
-    max_iterations: usize,
-    penalty: Penalty,
+    options: FitOptions,
 }
 
 impl Default for MbgNbd {
@@ -475,26 +474,15 @@ impl Default for MbgNbd {
 }
 
 impl MbgNbd {
-    /// The fitter with at most 1000 BFGS iterations.
+    /// The fitter with the default [`FitOptions`] (at most 1000 BFGS
+    /// iterations, no penalty).
     pub fn new() -> Self {
         Self {
-            max_iterations: 1000,
-            penalty: Penalty::None,
+            options: FitOptions::new(),
         }
     }
 
-    /// Caps the BFGS iterations.
-    pub fn max_iterations(mut self, n: usize) -> Self {
-        self.max_iterations = n;
-        self
-    }
-
-    /// Adds an L2 penalty to the objective ([`Penalty`]); `fit` rejects a
-    /// negative or non-finite λ.
-    pub fn penalty(mut self, penalty: Penalty) -> Self {
-        self.penalty = penalty;
-        self
-    }
+    fit_options_builder!();
 
     /// Fits on `population` with unit weights.
     ///
@@ -560,32 +548,16 @@ impl MbgNbd {
         let customers = total_weight(WHAT, &rows)?;
         let c = 1.0 / rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
         let scaled = Prepared::new(&rows, c);
+        let unscaled = Prepared::new(&rows, 1.0);
+        let problem = Problem::new(WHAT, MbgNbdParams::NAMES, customers)
+            .time_scale(c, [false, true, false, false]);
         let fitted = fit_log_params(
-            WHAT,
-            customers,
-            c,
-            [false, true, false, false],
-            self.penalty,
-            self.max_iterations,
+            &problem,
+            &self.options,
             |th: &[f64; 4], g: &mut [f64; 4]| scaled.nll_grad(*th, g),
+            |natural: &[f64; 4]| -unscaled.nll_grad(natural.map(f64::ln), &mut [0.0; 4]),
         )?;
-        let [r, alpha, a, b] = fitted.natural;
-        let params = MbgNbdParams::new(r, alpha, a, b).map_err(|e| Error::InvalidValue {
-            what: WHAT,
-            reason: format!("fitted parameters out of range: {e}"),
-        })?;
-        // The unpenalised log-likelihood in the data's unit.
-        let theta = [r, alpha, a, b].map(f64::ln);
-        let mut g = [0.0; 4];
-        let log_likelihood = -Prepared::new(&rows, 1.0).nll_grad(theta, &mut g);
-        Ok(MbgNbdFit {
-            params,
-            std_errors: fitted.covariance.map(|cov| std_errors_of(&cov)),
-            log_likelihood,
-            iterations: fitted.iterations,
-            customers,
-            rows: rows.len(),
-        })
+        FitReport::from_fitted(WHAT, fitted, customers, rows.len())
     }
 }
 
@@ -596,50 +568,13 @@ impl Fit for MbgNbd {
     /// Fits with unit weights and returns the parameters; see
     /// [`MbgNbd::fit_weighted`] for the errors.
     fn fit(&self, population: &[CustomerHistory]) -> Result<MbgNbdParams> {
-        Ok(self.fit_detailed(population)?.params)
+        Ok(self.fit_detailed(population)?.into_params())
     }
 }
 
-/// What an MBG/NBD fit found.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct MbgNbdFit {
-    params: MbgNbdParams,
-    std_errors: Option<[f64; 4]>,
-    log_likelihood: f64,
-    iterations: usize,
-    customers: f64,
-    rows: usize,
-}
-
-impl MbgNbdFit {
-    /// The maximum-likelihood parameters, `α` in the data's time unit.
-    pub fn params(&self) -> &MbgNbdParams {
-        &self.params
-    }
-    /// Standard errors of `(r, α, a, b)` by the delta method from a
-    /// central-difference Hessian of the analytic gradient (FORMULAS.md
-    /// 8.8); `None` when that Hessian is not positive definite.
-    pub fn std_errors(&self) -> Option<[f64; 4]> {
-        self.std_errors
-    }
-    /// The total (weighted) log-likelihood at the fit, in the data's unit.
-    pub fn log_likelihood(&self) -> f64 {
-        self.log_likelihood
-    }
-    /// BFGS iterations used.
-    pub fn iterations(&self) -> usize {
-        self.iterations
-    }
-    /// Total weight: the number of customers with unit weights.
-    pub fn customers(&self) -> f64 {
-        self.customers
-    }
-    /// Distinct `(x, t_x, T)` rows after compression.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-}
+/// What an MBG/NBD fit found: the shared [`FitReport`] over `(r, α, a, b)`,
+/// `α` in the data's time unit.
+pub type MbgNbdFit = FitReport<MbgNbdParams, 4>;
 
 impl Scorer for MbgNbdParams {
     type Input = CustomerHistory;

@@ -156,6 +156,7 @@ mod model;
 mod optim;
 mod pareto_nbd;
 mod penalty;
+mod report;
 mod sbg;
 #[cfg(feature = "simulate")]
 mod simulate;
@@ -173,6 +174,7 @@ pub use pareto_nbd::{
     ParetoNbd, ParetoNbdFit, ParetoNbdParams, ParetoNbdPredictor, ParetoNbdScore,
 };
 pub use penalty::Penalty;
+pub use report::{FitReport, ModelParameters, StdErrorsUnavailable};
 pub use sbg::{Cohort, Sbg, SbgFit, SbgParams};
 #[cfg(feature = "simulate")]
 pub use simulate::{simulate_bgbb, simulate_bgnbd, simulate_mbgnbd, simulate_sbg};

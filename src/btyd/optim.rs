@@ -9,16 +9,11 @@
 // Small dense matrices read best with explicit indices.
 #![allow(clippy::needless_range_loop)]
 
-use crate::{Error, Result};
-
 /// The box on the log-parameters: `e^±30` (`9.4e-14 … 1.07e13`). At the
 /// box face the log-likelihood differs from its limit by `O(e^-30)` per
 /// customer (the limits are analytic in `1/φ` or `φ`), so a fit of up to
 /// `10^6` customers on the face is within `1e-6` of the supremum.
 pub(crate) const THETA_BOUND: f64 = 30.0;
-
-/// The default relative stop tolerance ([`crate::btyd::FitOptions`]).
-pub(crate) const DEFAULT_TOLERANCE: f64 = 1e-10;
 
 /// What a converged minimisation returns.
 #[derive(Debug, Clone)]
@@ -36,21 +31,6 @@ pub(crate) struct Minimum<const N: usize> {
 pub(crate) struct Stopped<const N: usize> {
     pub best: Minimum<N>,
     pub reason: &'static str,
-}
-
-impl<const N: usize> Stopped<N> {
-    /// The legacy message-only error naming `what`.
-    pub fn into_error(self, what: &'static str) -> Error {
-        Error::InvalidValue {
-            what,
-            reason: format!(
-                "fit did not converge: {} after {} iterations, max |gradient| {:e}",
-                self.reason,
-                self.best.iterations,
-                max_abs(&self.best.gradient)
-            ),
-        }
-    }
 }
 
 /// Evaluates `f` and its gradient; a non-finite value becomes `+∞` so the
@@ -88,28 +68,14 @@ pub(crate) fn projected<const N: usize>(x: &[f64; N], g: &[f64; N], bound: f64) 
     })
 }
 
-/// Minimises `f` from `x0` with the default tolerance; see [`minimise`].
-///
-/// # Errors
-///
-/// [`Error::InvalidValue`] naming `what`, the iterations run and the last
-/// gradient norm when the stop rule is not met.
-pub(crate) fn bfgs<const N: usize>(
-    what: &'static str,
-    f: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
-    x0: [f64; N],
-    max_iter: usize,
-) -> Result<Minimum<N>> {
-    minimise(f, x0, max_iter, DEFAULT_TOLERANCE).map_err(|s| s.into_error(what))
-}
-
 /// Minimises `f` from `x0` by BFGS on the inverse Hessian inside the box
 /// `|x_i| ≤` [`THETA_BOUND`], with `pg` the projected gradient and
 /// `f̄ = max(1, |f|)`. The stop rule is relative and scale-free in the
 /// log-parameters:
 ///
-/// - `max|pg| ≤ 1e-8·f̄` (a gradient at the level of the objective's own
-///   precision), or
+/// - `max|pg| ≤ 100·tolerance·f̄` (at the default tolerance `1e-10`,
+///   `1e-8·f̄`: a gradient at the level of the objective's own precision),
+///   or
 /// - progress has stalled, the objective falling by at most
 ///   `tolerance·f̄` over two consecutive steps (or no step along the
 ///   steepest descent lowering it, its changes being below rounding), and
@@ -118,10 +84,11 @@ pub(crate) fn bfgs<const N: usize>(
 ///
 /// # Errors
 ///
-/// [`Stopped`] with the best point when the start is not finite, no step
+/// [`Stopped`] with the best point (the last one: a step is only taken
+/// when it does not raise the objective beyond rounding) when the start is not finite, no step
 /// lowers the objective and the gradient is not small, or `max_iter` is
 /// reached.
-pub(crate) fn minimise<const N: usize>(
+pub(crate) fn bfgs<const N: usize>(
     mut f: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
     x0: [f64; N],
     max_iter: usize,
@@ -152,7 +119,7 @@ pub(crate) fn minimise<const N: usize>(
         let pg = projected(&x, &g, bound);
         let scale = fx.abs().max(1.0);
         let small = max_abs(&pg);
-        if small <= 1e-8 * scale || (stalled >= 2 && small <= loose * scale) {
+        if small <= 100.0 * tolerance * scale || (stalled >= 2 && small <= loose * scale) {
             return Ok(Minimum {
                 theta: x,
                 value: fx,
@@ -208,8 +175,7 @@ pub(crate) fn minimise<const N: usize>(
             // conditions accept (the slope along p shrinks, f does not rise
             // beyond noise).
             let new_slope = dot(&gn, &p);
-            if fn_ <= fx + 1e-12 * scale && new_slope >= 0.9 * slope && new_slope <= -0.8 * slope
-            {
+            if fn_ <= fx + 1e-12 * scale && new_slope >= 0.9 * slope && new_slope <= -0.8 * slope {
                 accepted = Some(fn_);
                 break;
             }
@@ -371,24 +337,25 @@ mod tests {
             g[1] = 200.0 * (b - a * a);
             (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
         };
-        let m = bfgs("test", f, [-1.2, 1.0], 500).unwrap();
+        let m = bfgs(f, [-1.2, 1.0], 500, 1e-10).unwrap();
         assert!((m.theta[0] - 1.0).abs() < 1e-6 && (m.theta[1] - 1.0).abs() < 1e-6);
     }
 
     #[test]
     fn reports_what_was_tried() {
-        let err = bfgs("rosenbrock", rosenbrock, [-1.2, 1.0], 5).unwrap_err();
-        assert!(
-            matches!(err, Error::InvalidValue { what: "rosenbrock", ref reason } if reason.contains("5 iterations")),
-            "{err}"
-        );
+        let stopped = bfgs(rosenbrock, [-1.2, 1.0], 5, 1e-10).unwrap_err();
+        assert_eq!(stopped.reason, "iteration limit reached");
         let nan = |_: &[f64; 1], g: &mut [f64; 1]| {
             g[0] = 0.0;
             f64::NAN
         };
-        assert!(bfgs("nan", nan, [0.0], 5).is_err());
+        let stopped = bfgs(nan, [0.0], 5, 1e-10).unwrap_err();
+        assert_eq!(
+            (stopped.best.iterations, stopped.best.value),
+            (0, f64::INFINITY)
+        );
         // The best point found comes back with the failure.
-        let stopped = minimise(rosenbrock, [-1.2, 1.0], 5, 1e-10).unwrap_err();
+        let stopped = bfgs(rosenbrock, [-1.2, 1.0], 5, 1e-10).unwrap_err();
         assert_eq!(stopped.best.iterations, 5);
         assert!(stopped.best.value < 24.2 && stopped.best.value.is_finite());
     }
@@ -410,7 +377,7 @@ mod tests {
             g[1] = 2.0 * (x[1] - 1.0);
             (-x[0]).exp() + (x[1] - 1.0).powi(2)
         };
-        let m = minimise(f, [0.0, 0.0], 200, 1e-10).unwrap();
+        let m = bfgs(f, [0.0, 0.0], 200, 1e-10).unwrap();
         assert!(m.theta[0] > 15.0 && m.theta[0] <= THETA_BOUND && m.value < 1e-7);
         assert!((m.theta[1] - 1.0).abs() < 1e-6, "{:?}", m.theta);
         // The unbounded linear objective too.
@@ -418,7 +385,7 @@ mod tests {
             g[0] = -1.0;
             -x[0]
         };
-        assert_eq!(minimise(lin, [0.0], 100, 1e-10).unwrap().theta[0], THETA_BOUND);
+        assert_eq!(bfgs(lin, [0.0], 100, 1e-10).unwrap().theta[0], THETA_BOUND);
     }
 
     #[test]
@@ -430,7 +397,7 @@ mod tests {
             let v = 1e4 + (x[0] - 0.3).powi(2);
             (v * 1e6).round() / 1e6
         };
-        let m = minimise(f, [0.0], 1000, 1e-10).unwrap();
+        let m = bfgs(f, [0.0], 1000, 1e-10).unwrap();
         assert!((m.theta[0] - 0.3).abs() < 1e-2, "{:?}", m.theta);
     }
 

@@ -3,12 +3,12 @@
 
 use statrs::function::gamma::gamma;
 
-use crate::btyd::fitting::{fit_log_params, total_weight};
+use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
 use crate::btyd::hyp2f1::{MAX_TERMS, ln_hyp2f1};
 use crate::btyd::input::{CustomerHistory, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, expit, h, ln_gamma_f, lse, positive};
-use crate::btyd::optim::std_errors_of;
-use crate::btyd::penalty::Penalty;
+use crate::btyd::report::{FitReport, ModelParameters};
+use crate::btyd::status::FitOptions;
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
 
@@ -678,7 +678,14 @@ fn k_split(
     let mut pending = Vec::with_capacity(first);
     let mut scale = 0.0;
     for i in 0..first {
-        let (lo, hi) = (i as f64 * step, if i + 1 == first { width } else { (i + 1) as f64 * step });
+        let (lo, hi) = (
+            i as f64 * step,
+            if i + 1 == first {
+                width
+            } else {
+                (i + 1) as f64 * step
+            },
+        );
         let (k, err) = panel(lo, hi);
         scale += k[0];
         pending.push((lo, hi, k, err));
@@ -730,7 +737,11 @@ fn k_split(
         big_p * total[3] * inv,
         big_q * total[4] * inv,
     );
-    let (dp_q, dq_q, da_q, db_q) = if ge { (qp, qq, qa, qb) } else { (qq, qp, qb, qa) };
+    let (dp_q, dq_q, da_q, db_q) = if ge {
+        (qp, qq, qa, qb)
+    } else {
+        (qq, qp, qb, qa)
+    };
     Some(KTerms {
         ln_k,
         dp: wq * dp_q + wt * tail.dp,
@@ -1075,8 +1086,7 @@ fn nll_part(rows: &[Row], scale: f64, par: [f64; 4]) -> Option<(f64, [f64; 4])> 
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParetoNbd {
-    max_iterations: usize,
-    penalty: Penalty,
+    options: FitOptions,
 }
 
 impl Default for ParetoNbd {
@@ -1086,28 +1096,15 @@ impl Default for ParetoNbd {
 }
 
 impl ParetoNbd {
-    /// The fitter with at most 1000 BFGS iterations.
+    /// The fitter with the default [`FitOptions`] (at most 1000 BFGS
+    /// iterations, no penalty).
     pub fn new() -> Self {
         Self {
-            max_iterations: 1000,
-            penalty: Penalty::None,
+            options: FitOptions::new(),
         }
     }
 
-    /// Caps the BFGS iterations.
-    pub fn max_iterations(mut self, n: usize) -> Self {
-        self.max_iterations = n;
-        self
-    }
-
-    /// Adds an L2 penalty to the objective ([`Penalty`]; α and β are
-    /// penalised in the data's units, or on the fitting scale for
-    /// [`Penalty::LifetimesL2`]); fitting rejects a negative or non-finite
-    /// λ.
-    pub fn penalty(mut self, penalty: Penalty) -> Self {
-        self.penalty = penalty;
-        self
-    }
+    fit_options_builder!();
 
     /// Fits on `population` with unit weights.
     ///
@@ -1175,38 +1172,15 @@ impl ParetoNbd {
         rows.sort_by(|u, v| u.x.cmp(&v.x).then(u.b.total_cmp(&v.b)));
         let customers = total_weight(WHAT, &rows)?;
         let c = 1.0 / rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
+        let problem = Problem::new(WHAT, ParetoNbdParams::NAMES, customers)
+            .time_scale(c, [false, true, false, true]);
         let fitted = fit_log_params(
-            WHAT,
-            customers,
-            c,
-            [false, true, false, true],
-            self.penalty,
-            self.max_iterations,
+            &problem,
+            &self.options,
             |th: &[f64; 4], g: &mut [f64; 4]| nll_grad(&rows, c, *th, g),
+            |natural: &[f64; 4]| -nll_grad(&rows, 1.0, natural.map(f64::ln), &mut [0.0; 4]),
         )?;
-        let [r, alpha, s, beta] = fitted.natural;
-        let params = ParetoNbdParams::new(r, alpha, s, beta).map_err(|e| Error::InvalidValue {
-            what: WHAT,
-            reason: format!("fitted parameters out of range: {e}"),
-        })?;
-        let natural = params.natural();
-        let theta = natural.map(f64::ln);
-        let mut g = [0.0; 4];
-        let log_likelihood = -nll_grad(&rows, 1.0, theta, &mut g);
-        if !log_likelihood.is_finite() {
-            return Err(Error::InvalidValue {
-                what: WHAT,
-                reason: format!("log-likelihood not finite at the fit: {log_likelihood}"),
-            });
-        }
-        Ok(ParetoNbdFit {
-            params,
-            std_errors: fitted.covariance.map(|cov| std_errors_of(&cov)),
-            log_likelihood,
-            iterations: fitted.iterations,
-            customers,
-            rows: rows.len(),
-        })
+        FitReport::from_fitted(WHAT, fitted, customers, rows.len())
     }
 }
 
@@ -1217,52 +1191,14 @@ impl Fit for ParetoNbd {
     /// Fits with unit weights and returns the parameters; see
     /// [`ParetoNbd::fit_weighted`] for the errors.
     fn fit(&self, population: &[CustomerHistory]) -> Result<ParetoNbdParams> {
-        Ok(self.fit_detailed(population)?.params)
+        Ok(self.fit_detailed(population)?.into_params())
     }
 }
 
-/// What a Pareto/NBD fit found.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct ParetoNbdFit {
-    params: ParetoNbdParams,
-    std_errors: Option<[f64; 4]>,
-    log_likelihood: f64,
-    iterations: usize,
-    customers: f64,
-    rows: usize,
-}
-
-impl ParetoNbdFit {
-    /// The maximum-likelihood parameters, `α` and `β` in the data's time
-    /// unit.
-    pub fn params(&self) -> &ParetoNbdParams {
-        &self.params
-    }
-    /// Standard errors of `(r, α, s, β)` by the delta method from a
-    /// central-difference Hessian of the analytic gradient (FORMULAS.md
-    /// 8.8); `None` when that Hessian is not positive definite. `β` is
-    /// poorly determined on CDNOW (SE about 6 on 11.7).
-    pub fn std_errors(&self) -> Option<[f64; 4]> {
-        self.std_errors
-    }
-    /// The total (weighted) log-likelihood at the fit, in the data's unit.
-    pub fn log_likelihood(&self) -> f64 {
-        self.log_likelihood
-    }
-    /// BFGS iterations used.
-    pub fn iterations(&self) -> usize {
-        self.iterations
-    }
-    /// Total weight: the number of customers with unit weights.
-    pub fn customers(&self) -> f64 {
-        self.customers
-    }
-    /// Distinct `(x, t_x, T)` rows after compression.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-}
+/// What a Pareto/NBD fit found: the shared [`FitReport`] over `(r, α, s,
+/// β)`, `α` and `β` in the data's time unit. `β` is poorly determined on
+/// CDNOW (standard error about 6 on 11.7).
+pub type ParetoNbdFit = FitReport<ParetoNbdParams, 4>;
 
 impl Scorer for ParetoNbdParams {
     type Input = CustomerHistory;
@@ -1695,7 +1631,8 @@ mod tests {
     fn k_at(p: f64, q: f64, al: f64, be: f64, y: f64, split: bool) -> KTerms {
         let logs = ((al + y).ln(), (be + y).ln(), (p + q - 1.0).ln());
         if split {
-            k_split(p, q, al, be, y, true, logs.2).unwrap_or_else(|| panic!("split {p} {q} {al} {be} {y}"))
+            k_split(p, q, al, be, y, true, logs.2)
+                .unwrap_or_else(|| panic!("split {p} {q} {al} {be} {y}"))
         } else {
             k_series(p, q, al, be, y, true, logs).unwrap()
         }
@@ -1716,9 +1653,17 @@ mod tests {
             let a = k_at(p, q, al, be, y, false);
             let b = k_at(p, q, al, be, y, true);
             let close = |u: f64, v: f64| (u - v).abs() <= 1e-11 * (1.0 + u.abs());
-            assert!(close(a.ln_k, b.ln_k), "{p} {q} {al} {be} {y}: {} vs {}", a.ln_k, b.ln_k);
+            assert!(
+                close(a.ln_k, b.ln_k),
+                "{p} {q} {al} {be} {y}: {} vs {}",
+                a.ln_k,
+                b.ln_k
+            );
             for (u, v) in [(a.dp, b.dp), (a.dq, b.dq), (a.da, b.da), (a.db, b.db)] {
-                assert!((u - v).abs() <= 1e-9 * (1.0 + u.abs()), "{p} {q} {al} {be}: {u} vs {v}");
+                assert!(
+                    (u - v).abs() <= 1e-9 * (1.0 + u.abs()),
+                    "{p} {q} {al} {be}: {u} vs {v}"
+                );
             }
         }
     }
@@ -1739,7 +1684,11 @@ mod tests {
                 up[i] += step;
                 dn[i] -= step;
                 let fd = (f(up) - f(dn)) / (2.0 * step);
-                assert!((fd - an[i]).abs() <= 1e-5 * (an[i].abs() + 1e-3 / base[i]), "{i}: {fd} vs {}", an[i]);
+                assert!(
+                    (fd - an[i]).abs() <= 1e-5 * (an[i].abs() + 1e-3 / base[i]),
+                    "{i}: {fd} vs {}",
+                    an[i]
+                );
             }
         }
     }
@@ -1750,18 +1699,43 @@ mod tests {
         // (benches/peers/pareto_k_reference.py).
         for &(p, q, al, be, y, want) in K_REFERENCE {
             let k = k_at(p, q, al, be, y, true);
-            assert!((k.ln_k - want).abs() <= 1e-12 * want.abs() + 1e-10, "{p} {q} {al} {be} {y}: {} vs {want}", k.ln_k);
+            assert!(
+                (k.ln_k - want).abs() <= 1e-12 * want.abs() + 1e-10,
+                "{p} {q} {al} {be} {y}: {} vs {want}",
+                k.ln_k
+            );
         }
     }
 
     /// `(p, q, α, β, y, ln K)` from benches/peers/pareto_k_reference.py.
     const K_REFERENCE: &[(f64, f64, f64, f64, f64, f64)] = &[
-    (2000000.0, 1.5, 1000000.0, 3.0, 0.0, -27631023.657740002681),
-    (2000003.0, 1.5, 1000000.0, 3.0, 4.0, -27631074.27061838539),
-    (2000000040.0, 1.5, 1000000000.0, 3.0, 9.5, -41446532526.361465433),
-    (2.5, 1.000000001, 10000000000.0, 0.5, 1.0, -54.504043456585055802),
-    (1.2, 4.0, 0.001, 100000000.0, 0.0, -70.70127589266635445),
-    (0.3, 2.0, 0.05, 1000000000000.0, 0.25, -35.767635015784954068),
+        (2000000.0, 1.5, 1000000.0, 3.0, 0.0, -27631023.657740002681),
+        (2000003.0, 1.5, 1000000.0, 3.0, 4.0, -27631074.27061838539),
+        (
+            2000000040.0,
+            1.5,
+            1000000000.0,
+            3.0,
+            9.5,
+            -41446532526.361465433,
+        ),
+        (
+            2.5,
+            1.000000001,
+            10000000000.0,
+            0.5,
+            1.0,
+            -54.504043456585055802,
+        ),
+        (1.2, 4.0, 0.001, 100000000.0, 0.0, -70.70127589266635445),
+        (
+            0.3,
+            2.0,
+            0.05,
+            1000000000000.0,
+            0.25,
+            -35.767635015784954068,
+        ),
     ];
 
     #[test]
@@ -1778,4 +1752,3 @@ mod tests {
         assert!(start.elapsed().as_millis() < 200);
     }
 }
-

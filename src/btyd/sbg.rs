@@ -3,13 +3,13 @@
 
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::btyd::fitting::fit_log_params;
+use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder};
 use crate::btyd::math::dlgamma;
 use crate::btyd::math::positive;
-use crate::btyd::optim::std_errors_of;
-use crate::btyd::penalty::Penalty;
+use crate::btyd::report::{FitReport, ModelParameters};
+use crate::btyd::status::FitOptions;
 use crate::clv::DiscountRate;
-use crate::{Error, Result};
+use crate::{Error, Fit, Result, Scorer};
 
 /// Most terms the `₂F₁(1, b; c; z)` series may take before it is an error.
 const MAX_TERMS: usize = 1_000_000;
@@ -501,8 +501,7 @@ fn nll_grad(cohorts: &[Cohort], theta: [f64; 2], grad: &mut [f64; 2]) -> f64 {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sbg {
-    max_iterations: usize,
-    penalty: Penalty,
+    options: FitOptions,
 }
 
 impl Default for Sbg {
@@ -512,27 +511,15 @@ impl Default for Sbg {
 }
 
 impl Sbg {
-    /// The fitter with at most 1000 BFGS iterations.
+    /// The fitter with the default [`FitOptions`] (at most 1000 BFGS
+    /// iterations, no penalty).
     pub fn new() -> Self {
         Self {
-            max_iterations: 1000,
-            penalty: Penalty::None,
+            options: FitOptions::new(),
         }
     }
 
-    /// Caps the BFGS iterations.
-    pub fn max_iterations(mut self, n: usize) -> Self {
-        self.max_iterations = n;
-        self
-    }
-
-    /// Adds an L2 penalty on (α, β) to the objective ([`Penalty`]; periods
-    /// are not rescaled, so both forms use the data's units, with the
-    /// cohort sizes as weights); fitting rejects a negative or non-finite λ.
-    pub fn penalty(mut self, penalty: Penalty) -> Self {
-        self.penalty = penalty;
-        self
-    }
+    fit_options_builder!();
 
     /// Fits one cohort.
     ///
@@ -571,16 +558,20 @@ impl Sbg {
     /// let fit = Sbg::new().fit_cohorts(&cohorts)?;
     /// assert!((fit.params().alpha() - 3.7981).abs() < 5e-4);
     /// assert!((fit.params().beta() - 15.1919).abs() < 5e-3);
-    /// assert_eq!((fit.customers(), fit.cohorts()), (40000, 4));
+    /// assert_eq!((fit.customers(), fit.cohorts()), (40000.0, 4));
     /// # Ok::<(), customer_value::Error>(())
     /// ```
     pub fn fit_cohorts(&self, cohorts: &[Cohort]) -> Result<SbgFit> {
+        const WHAT: &str = "sBG fit";
         let bad = |reason: &str| Error::InvalidValue {
-            what: "sBG fit",
+            what: WHAT,
             reason: reason.into(),
         };
         if cohorts.is_empty() {
-            return Err(bad("needs at least one cohort"));
+            return Err(Error::EmptyInput {
+                what: WHAT,
+                needs: "cohort",
+            });
         }
         let churned: u64 = cohorts
             .iter()
@@ -597,74 +588,52 @@ impl Sbg {
                 "everybody churned in the first period: the likelihood rises without bound as beta -> 0",
             ));
         }
-        let customers: u64 = cohorts.iter().map(Cohort::size).sum();
-        const WHAT: &str = "sBG fit";
+        // Cohort sizes are > 0 (checked by `Cohort::new`), so the total is.
+        let customers = cohorts.iter().map(|c| c.size() as f64).sum::<f64>();
+        let problem = Problem::new(WHAT, SbgParams::NAMES, customers);
         let fitted = fit_log_params(
-            WHAT,
-            (customers as f64).max(1.0),
-            1.0,
-            [false; 2],
-            self.penalty,
-            self.max_iterations,
+            &problem,
+            &self.options,
             |th: &[f64; 2], g: &mut [f64; 2]| nll_grad(cohorts, *th, g),
+            |natural: &[f64; 2]| -nll_grad(cohorts, natural.map(f64::ln), &mut [0.0; 2]),
         )?;
-        let [alpha, beta] = fitted.natural;
-        let params = SbgParams::new(alpha, beta).map_err(|e| Error::InvalidValue {
-            what: WHAT,
-            reason: format!("fitted parameters out of range: {e}"),
-        })?;
-        // The unpenalised log-likelihood.
-        let mut g = [0.0; 2];
-        let log_likelihood = -nll_grad(cohorts, fitted.natural.map(f64::ln), &mut g);
-        Ok(SbgFit {
-            params,
-            std_errors: fitted.covariance.map(|cov| std_errors_of(&cov)),
-            log_likelihood,
-            iterations: fitted.iterations,
-            customers,
-            cohorts: cohorts.len(),
-        })
+        FitReport::from_fitted(WHAT, fitted, customers, cohorts.len())
     }
 }
 
-/// What an sBG fit found.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct SbgFit {
-    params: SbgParams,
-    std_errors: Option<[f64; 2]>,
-    log_likelihood: f64,
-    iterations: usize,
-    customers: u64,
-    cohorts: usize,
+impl Fit for Sbg {
+    type Input = Cohort;
+    type Fitted = SbgParams;
+
+    /// [`Sbg::fit_cohorts`], returning the parameters; see there for the
+    /// errors.
+    fn fit(&self, cohorts: &[Cohort]) -> Result<SbgParams> {
+        Ok(self.fit_cohorts(cohorts)?.into_params())
+    }
 }
 
-impl SbgFit {
-    /// The maximum-likelihood parameters.
-    pub fn params(&self) -> &SbgParams {
-        &self.params
+impl Scorer for SbgParams {
+    type Input = Cohort;
+    type Score = f64;
+
+    /// The cohort's [log-likelihood](SbgParams::log_likelihood) under these
+    /// parameters: how well they explain it (higher is better); never
+    /// fails.
+    fn score(&self, cohort: &Cohort) -> Result<f64> {
+        Ok(self.log_likelihood(cohort))
     }
-    /// Standard errors of `(α, β)` by the delta method from a
-    /// central-difference Hessian of the analytic gradient (FORMULAS.md
-    /// 8.8); `None` when that Hessian is not positive definite.
-    pub fn std_errors(&self) -> Option<[f64; 2]> {
-        self.std_errors
-    }
-    /// The total log-likelihood at the fit.
-    pub fn log_likelihood(&self) -> f64 {
-        self.log_likelihood
-    }
-    /// BFGS iterations used.
-    pub fn iterations(&self) -> usize {
-        self.iterations
-    }
-    /// Total size of the cohorts, `Σ N_0`.
-    pub fn customers(&self) -> u64 {
-        self.customers
-    }
-    /// Number of cohorts fitted.
+}
+
+/// What an sBG fit found: the shared [`FitReport`] over `(α, β)`; its
+/// [`rows`](FitReport::rows) are the cohorts, also given by
+/// [`cohorts`](FitReport::cohorts), and its
+/// [`customers`](FitReport::customers) the cohorts' total size `Σ N_0`.
+pub type SbgFit = FitReport<SbgParams, 2>;
+
+impl FitReport<SbgParams, 2> {
+    /// Number of cohorts fitted: [`rows`](Self::rows) under its sBG name.
     pub fn cohorts(&self) -> usize {
-        self.cohorts
+        self.rows()
     }
 }
 

@@ -102,13 +102,26 @@ pub enum Limit {
 /// assert_eq!(options.get_max_iterations(), 500);
 /// # Ok::<(), customer_value::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FitOptions {
     max_iterations: usize,
     penalty: Penalty,
     tolerance: f64,
-    start: Option<Vec<f64>>,
+    start: Option<Start>,
     keep_unconverged: bool,
+}
+
+/// The most parameters a model has (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB).
+const MAX_PARAMETERS: usize = 4;
+
+/// A caller's start, stored inline so that [`FitOptions`] (and every
+/// fitter holding it) stays `Copy`. `len` is the length given; only the
+/// first [`MAX_PARAMETERS`] values are kept, and a fit rejects any length
+/// but its model's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Start {
+    values: [f64; MAX_PARAMETERS],
+    len: usize,
 }
 
 impl Default for FitOptions {
@@ -156,10 +169,26 @@ impl FitOptions {
         Ok(self)
     }
     /// Starts the optimiser at these natural parameters (in the model's
-    /// order and the data's units) instead of the model's default start.
-    /// Fitters check the length and that every value is finite and > 0.
-    pub fn start(mut self, parameters: Vec<f64>) -> Self {
-        self.start = Some(parameters);
+    /// order and the data's units, e.g. `[r, α, a, b]` for BG/NBD) instead
+    /// of all ones on the model's fitting scale. Fitters reject, as
+    /// [`Error::InvalidParameter`] named `"start"`, a length other than
+    /// the model's number of parameters, a value that is not finite or
+    /// not > 0, and a start where the log-likelihood is not finite.
+    pub fn start(mut self, parameters: impl AsRef<[f64]>) -> Self {
+        let parameters = parameters.as_ref();
+        let mut values = [f64::NAN; MAX_PARAMETERS];
+        for (v, p) in values.iter_mut().zip(parameters) {
+            *v = *p;
+        }
+        self.start = Some(Start {
+            values,
+            len: parameters.len(),
+        });
+        self
+    }
+    /// Back to the model's own start.
+    pub fn default_start(mut self) -> Self {
+        self.start = None;
         self
     }
     /// Returns a report with [`FitStatus::NotConverged`] instead of
@@ -180,9 +209,16 @@ impl FitOptions {
     pub fn get_tolerance(&self) -> f64 {
         self.tolerance
     }
-    /// The caller's start, if any.
+    /// The caller's start, if any (a start longer than any model takes is
+    /// cut to its first four values here; fitting still rejects it).
     pub fn get_start(&self) -> Option<&[f64]> {
-        self.start.as_deref()
+        self.start
+            .as_ref()
+            .map(|s| &s.values[..s.len.min(MAX_PARAMETERS)])
+    }
+    /// The length of the caller's start as given, if any.
+    pub(crate) fn start_len(&self) -> Option<usize> {
+        self.start.as_ref().map(|s| s.len)
     }
     /// Whether an unconverged fit is reported rather than an error.
     pub fn get_keep_unconverged(&self) -> bool {
