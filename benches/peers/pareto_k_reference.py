@@ -27,3 +27,17 @@ def ln_k(p, q, a, b, y):
 
 for c in CASES:
     print(f"    ({c[0]!r}, {c[1]!r}, {c[2]!r}, {c[3]!r}, {c[4]!r}, {nstr(ln_k(*c), 20)}),")
+
+
+def pareto_ll(r, alpha, s, beta, x, t_x, big_t):
+    """The Pareto/NBD log-likelihood of one history (x, t_x, T)."""
+    r, alpha, s, beta = map(mpf, (r, alpha, s, beta))
+    p, q = r + x, s + 1
+    d1 = (alpha + big_t) ** (-p) * (beta + big_t) ** (-s)
+    d2 = s * (mp.e ** ln_k(p, q, alpha, beta, t_x) - mp.e ** ln_k(p, q, alpha, beta, big_t))
+    return mp.loggamma(p) - mp.loggamma(r) + r * log(alpha) + s * log(beta) + log(d1 + d2)
+
+
+print("    // Pareto/NBD log-likelihood (r, alpha, s, beta, x, t_x, T, ll):")
+for c in [(0.3, 1e-3, 0.2, 1e3, 0, 0.0, 100.0), (0.3, 1e-3, 0.2, 1e3, 4, 30.0, 100.0)]:
+    print(f"    {c + (nstr(pareto_ll(*c), 20),)},")

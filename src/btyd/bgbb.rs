@@ -2,6 +2,7 @@
 //! non-contractual transactions (Fader, Hardie & Shang 2010; FORMULAS.md
 //! 8.4).
 
+use crate::btyd::boundary::{BG_BB_RAYS, identified};
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
 use crate::btyd::input::{Row, compress};
 use crate::btyd::math::{dlgamma, dpsi, positive};
@@ -601,7 +602,8 @@ impl BgBb {
         })?;
         const WHAT: &str = "BG/BB fit";
         let customers = total_weight(WHAT, &rows)?;
-        let problem = Problem::new(WHAT, BgBbParams::NAMES, customers);
+        identified(WHAT, &rows, customers)?;
+        let problem = Problem::new(WHAT, BgBbParams::NAMES, customers).rays(BG_BB_RAYS);
         let fitted = fit_log_params(
             &problem,
             &self.options,

@@ -1,5 +1,6 @@
 //! The BG/NBD model (Fader, Hardie & Lee 2005a; FORMULAS.md 8.1).
 
+use crate::btyd::boundary::{BG_NBD_RAYS, identified};
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
 use crate::btyd::input::{CustomerHistory, Prepared, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f, positive};
@@ -360,7 +361,6 @@ impl Likelihood for Prepared {
                 (at.ln(), 1.0 / at)
             })
             .collect();
-        let base = dlgamma(b, a); // lnΓ(a+b) − lnΓ(b)
         let rows = &self.rows;
         let mut f = 0.0;
         let mut g = [0.0; 4];
@@ -373,7 +373,10 @@ impl Likelihood for Prepared {
             }
             let xf = f64::from(x);
             let rx = r + xf;
-            let cx = dlgamma(r, xf) + r * ln_al + base - dlgamma(b + xf, a);
+            // ln B(a, b+xf)/B(a, b) as Δlnγ(b, xf) − Δlnγ(a+b, xf): no
+            // cancellation of two lnΓ differences of size a·ln b when a and
+            // b run to ∞ together.
+            let cx = dlgamma(r, xf) + r * ln_al + dlgamma(b, xf) - dlgamma(a + b, xf);
             let dpr = dpsi(r, xf);
             let dpab = dpsi(a + b, xf);
             let dpb = dpsi(b, xf);
@@ -553,8 +556,10 @@ impl BgNbd {
         let c = 1.0 / rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
         let scaled = Prepared::new(&rows, c);
         let unscaled = Prepared::new(&rows, 1.0);
+        identified(WHAT, &rows, customers)?;
         let problem = Problem::new(WHAT, BgNbdParams::NAMES, customers)
-            .time_scale(c, [false, true, false, false]);
+            .time_scale(c, [false, true, false, false])
+            .rays(BG_NBD_RAYS);
         let fitted = fit_log_params(
             &problem,
             &self.options,

@@ -3,6 +3,7 @@
 //! caller's start), the covariance at the optimum, and what a fit that does
 //! not converge hands back.
 
+use crate::btyd::boundary::{Ray, settle};
 use crate::btyd::input::Row;
 use crate::btyd::optim::{bfgs, covariance};
 use crate::btyd::penalty::Natural;
@@ -45,6 +46,9 @@ pub(crate) struct Problem<const N: usize> {
     /// Lower bounds: the optimiser's coordinate is `θ = ln(φ − floor)` on
     /// the fitting scale (all 0 but Gamma-Gamma's `q ≥ 1 + ε`).
     pub floor: [f64; N],
+    /// The directions in `θ` along which the model has limiting models
+    /// ([`boundary`](crate::btyd::boundary)); none by default.
+    pub rays: &'static [Ray],
 }
 
 impl<const N: usize> Problem<N> {
@@ -57,7 +61,14 @@ impl<const N: usize> Problem<N> {
             scale: 1.0,
             carries_time: [false; N],
             floor: [0.0; N],
+            rays: &[],
         }
+    }
+
+    /// The model's boundary rays ([`boundary`](crate::btyd::boundary)).
+    pub fn rays(mut self, rays: &'static [Ray]) -> Self {
+        self.rays = rays;
+        self
     }
 
     /// Works on times multiplied by `scale`; the flagged parameters carry
@@ -219,7 +230,43 @@ pub(crate) fn fit_log_params<const N: usize>(
             });
         }
     };
+    // Boundary answers: try the limits along the model's rays, name what
+    // diverges; `Interior` only at a positive definite Hessian.
+    let (min, status) = settle(
+        &objective,
+        min,
+        problem.rays,
+        problem.names,
+        options.get_max_iterations(),
+        options.get_tolerance(),
+    );
     let natural = to_data(&min.theta);
+    if status == FitStatus::NotConverged {
+        let ll = log_likelihood(&natural);
+        if options.get_keep_unconverged() && ll.is_finite() {
+            return Ok(Fitted {
+                natural,
+                covariance: None,
+                log_likelihood: ll,
+                gradient: min.gradient,
+                iterations: min.iterations,
+                status,
+            });
+        }
+        return Err(Error::NotConverged {
+            what: problem.what,
+            failure: Box::new(ConvergenceFailure {
+                names: problem.names.to_vec(),
+                parameters: natural.to_vec(),
+                log_likelihood: ll,
+                gradient: min.gradient.to_vec(),
+                iterations: min.iterations,
+                reason: "the gradient vanishes but the Hessian is not positive definite and no \
+                         limit on the boundary is as good"
+                    .to_string(),
+            }),
+        });
+    }
     let (_, fit_jac) = problem.fit_scale(&min.theta);
     let covariance = covariance(objective, &min.theta, &problem.to_data(fit_jac));
     Ok(Fitted {
@@ -228,7 +275,7 @@ pub(crate) fn fit_log_params<const N: usize>(
         log_likelihood: log_likelihood(&natural),
         gradient: min.gradient,
         iterations: min.iterations,
-        status: FitStatus::Interior,
+        status,
     })
 }
 

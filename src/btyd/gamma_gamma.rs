@@ -3,6 +3,7 @@
 
 use rust_decimal::Decimal;
 
+use crate::btyd::boundary::{GAMMA_GAMMA_RAYS, spend_identified};
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder};
 use crate::btyd::input::{Row, SpendHistory, compress};
 use crate::btyd::math::{dlgamma, dpsi, ln_gamma_f, positive};
@@ -387,7 +388,9 @@ impl GammaGamma {
                 needs: "repeat buyer (x >= 1) with weight > 0",
             });
         }
-        let mut problem = Problem::new(WHAT, GammaGammaParams::NAMES, customers);
+        spend_identified(WHAT, &rows, customers)?;
+        let mut problem =
+            Problem::new(WHAT, GammaGammaParams::NAMES, customers).rays(GAMMA_GAMMA_RAYS);
         let floor = match self.q_margin {
             None => None,
             Some(eps) if eps.is_finite() && eps > 0.0 => Some(1.0 + eps),

@@ -2,6 +2,7 @@
 //! 8.2): BG/NBD in which a customer may also drop out straight after the
 //! first purchase.
 
+use crate::btyd::boundary::{BG_NBD_RAYS, identified};
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
 use crate::btyd::input::{CustomerHistory, Prepared, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f, positive};
@@ -374,7 +375,6 @@ impl Likelihood for Prepared {
                 (at.ln(), 1.0 / at)
             })
             .collect();
-        let base = dlgamma(b, a); // lnΓ(a+b) − lnΓ(b)
         let rows = &self.rows;
         let mut f = 0.0;
         let mut g = [0.0; 4];
@@ -388,7 +388,10 @@ impl Likelihood for Prepared {
             let xf = f64::from(x);
             let x1 = xf + 1.0;
             let rx = r + xf;
-            let cx = dlgamma(r, xf) + r * ln_al + base - dlgamma(b + x1, a);
+            // ln B(a, b+x1)/B(a, b) as Δlnγ(b, x1) − Δlnγ(a+b, x1): no
+            // cancellation of two lnΓ differences of size a·ln b when a and
+            // b run to ∞ together.
+            let cx = dlgamma(r, xf) + r * ln_al + dlgamma(b, x1) - dlgamma(a + b, x1);
             let dpr = dpsi(r, xf);
             let dpab = dpsi(a + b, x1);
             let dpb = dpsi(b, x1);
@@ -549,8 +552,10 @@ impl MbgNbd {
         let c = 1.0 / rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
         let scaled = Prepared::new(&rows, c);
         let unscaled = Prepared::new(&rows, 1.0);
+        identified(WHAT, &rows, customers)?;
         let problem = Problem::new(WHAT, MbgNbdParams::NAMES, customers)
-            .time_scale(c, [false, true, false, false]);
+            .time_scale(c, [false, true, false, false])
+            .rays(BG_NBD_RAYS);
         let fitted = fit_log_params(
             &problem,
             &self.options,

@@ -145,6 +145,7 @@
 
 mod bgbb;
 mod bgnbd;
+mod boundary;
 mod clv;
 mod fitting;
 mod gamma_gamma;

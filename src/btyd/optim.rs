@@ -285,6 +285,15 @@ pub(crate) fn covariance<const N: usize>(
     Some(cov)
 }
 
+/// Whether the central-difference Hessian (as in [`covariance`]) of
+/// `grad`'s objective at `theta` is finite and positive definite.
+pub(crate) fn hessian_is_positive_definite<const N: usize>(
+    grad: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
+    theta: &[f64; N],
+) -> bool {
+    covariance(grad, theta, &[1.0; N]).is_some()
+}
+
 /// Standard errors: the square roots of a covariance's diagonal.
 pub(crate) fn std_errors_of<const N: usize>(cov: &[[f64; N]; N]) -> [f64; N] {
     std::array::from_fn(|i| cov[i][i].sqrt())

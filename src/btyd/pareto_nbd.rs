@@ -3,6 +3,7 @@
 
 use statrs::function::gamma::gamma;
 
+use crate::btyd::boundary::{PARETO_NBD_RAYS, identified};
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
 use crate::btyd::hyp2f1::{MAX_TERMS, ln_hyp2f1};
 use crate::btyd::input::{CustomerHistory, Row, compress};
@@ -1172,8 +1173,10 @@ impl ParetoNbd {
         rows.sort_by(|u, v| u.x.cmp(&v.x).then(u.b.total_cmp(&v.b)));
         let customers = total_weight(WHAT, &rows)?;
         let c = 1.0 / rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
+        identified(WHAT, &rows, customers)?;
         let problem = Problem::new(WHAT, ParetoNbdParams::NAMES, customers)
-            .time_scale(c, [false, true, false, true]);
+            .time_scale(c, [false, true, false, true])
+            .rays(PARETO_NBD_RAYS);
         let fitted = fit_log_params(
             &problem,
             &self.options,

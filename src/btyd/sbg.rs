@@ -3,6 +3,7 @@
 
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::btyd::boundary::SBG_RAYS;
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder};
 use crate::btyd::math::dlgamma;
 use crate::btyd::math::positive;
@@ -590,7 +591,7 @@ impl Sbg {
         }
         // Cohort sizes are > 0 (checked by `Cohort::new`), so the total is.
         let customers = cohorts.iter().map(|c| c.size() as f64).sum::<f64>();
-        let problem = Problem::new(WHAT, SbgParams::NAMES, customers);
+        let problem = Problem::new(WHAT, SbgParams::NAMES, customers).rays(SBG_RAYS);
         let fitted = fit_log_params(
             &problem,
             &self.options,

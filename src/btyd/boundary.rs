@@ -1,0 +1,356 @@
+//! Boundary answers: when the likelihood's supremum lies where a parameter
+//! is 0 or ∞, find it, name the diverging directions and the limiting
+//! model; and the data that identify nothing.
+//!
+//! The optimiser works on `θ = ln φ` inside the box `|θ_i| ≤ 30`
+//! ([`THETA_BOUND`]). Each model lists its *rays*: the directions in `θ`
+//! along which a limiting model lies (BG/NBD `a → 0`, `b → ∞`: no dropout;
+//! `r, α → ∞` together, `r/α` fixed: Poisson purchases; ...). After the
+//! optimiser stops, [`settle`] tries every ray and every single coordinate
+//! in both directions: it moves the point to the box face along the ray,
+//! and if the objective there is no worse than at the stop (to `1e-7`
+//! absolute), re-minimises from the face. The point kept is the best one
+//! seen. Coordinates on the face diverge; the rays all of whose coordinates
+//! diverge the right way name the [`Limit`]s. A point off the face is
+//! [`FitStatus::Interior`] only when the Hessian there is finite and
+//! positive definite; otherwise the fit did not settle
+//! ([`FitStatus::NotConverged`]).
+//!
+//! At the face the log-likelihood is within `O(N·e^{-30})` of its limit
+//! (the models are analytic in `φ` or `1/φ` at these limits), so the point
+//! reported stands for the limit to well within `1e-6`, and predictions at
+//! it are the limiting model's to that precision.
+
+use crate::btyd::optim::{Minimum, THETA_BOUND, bfgs, hessian_is_positive_definite};
+use crate::btyd::input::Row;
+use crate::btyd::status::{Direction, Divergence, FitStatus, Limit};
+use crate::{Error, Result};
+
+/// A direction in the log-parameters along which a limiting model lies:
+/// the coordinates that move (all at the same rate in `θ`, so ratios of
+/// the parameters stay fixed) and where each goes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ray {
+    pub coords: &'static [(usize, Direction)],
+    pub limit: Limit,
+}
+
+use Direction::{ToInfinity as Inf, ToZero as Zero};
+
+/// BG/NBD and MBG/NBD `(r, α, a, b)`.
+pub(crate) const BG_NBD_RAYS: &[Ray] = &[
+    Ray {
+        coords: &[(2, Zero)],
+        limit: Limit::NoDropout,
+    },
+    Ray {
+        coords: &[(3, Inf)],
+        limit: Limit::NoDropout,
+    },
+    Ray {
+        coords: &[(0, Inf), (1, Inf)],
+        limit: Limit::HomogeneousPurchaseRate,
+    },
+    Ray {
+        coords: &[(2, Inf), (3, Inf)],
+        limit: Limit::HomogeneousDropout,
+    },
+];
+
+/// Pareto/NBD `(r, α, s, β)`: `s/β → 0` is no dropout.
+pub(crate) const PARETO_NBD_RAYS: &[Ray] = &[
+    Ray {
+        coords: &[(2, Zero)],
+        limit: Limit::NoDropout,
+    },
+    Ray {
+        coords: &[(3, Inf)],
+        limit: Limit::NoDropout,
+    },
+    Ray {
+        coords: &[(0, Inf), (1, Inf)],
+        limit: Limit::HomogeneousPurchaseRate,
+    },
+    Ray {
+        coords: &[(2, Inf), (3, Inf)],
+        limit: Limit::HomogeneousDropout,
+    },
+];
+
+/// Gamma-Gamma `(p, q, γ)`: the customers' mean-spend distribution
+/// `ν ~ Gamma(q, γ)` collapses when `q, γ → ∞` with `q/γ` fixed, and with
+/// it `p → ∞` (no spread within a customer either).
+pub(crate) const GAMMA_GAMMA_RAYS: &[Ray] = &[
+    Ray {
+        coords: &[(1, Inf), (2, Inf)],
+        limit: Limit::HomogeneousSpend,
+    },
+    Ray {
+        coords: &[(0, Inf), (1, Inf), (2, Inf)],
+        limit: Limit::HomogeneousSpend,
+    },
+];
+
+/// BG/BB `(α, β, γ, δ)`.
+pub(crate) const BG_BB_RAYS: &[Ray] = &[
+    Ray {
+        coords: &[(2, Zero)],
+        limit: Limit::NoDropout,
+    },
+    Ray {
+        coords: &[(3, Inf)],
+        limit: Limit::NoDropout,
+    },
+    Ray {
+        coords: &[(0, Inf), (1, Inf)],
+        limit: Limit::HomogeneousPurchaseRate,
+    },
+    Ray {
+        coords: &[(2, Inf), (3, Inf)],
+        limit: Limit::HomogeneousDropout,
+    },
+];
+
+/// sBG `(α, β)`.
+pub(crate) const SBG_RAYS: &[Ray] = &[
+    Ray {
+        coords: &[(1, Inf)],
+        limit: Limit::NoDropout,
+    },
+    Ray {
+        coords: &[(0, Inf), (1, Inf)],
+        limit: Limit::HomogeneousDropout,
+    },
+];
+
+/// How much worse (absolute, in the negative log-likelihood) the face may
+/// be than the point the optimiser stopped at for the face to be tried.
+const FACE_SLACK: f64 = 1e-7;
+
+fn sign(d: Direction) -> f64 {
+    match d {
+        Direction::ToZero => -1.0,
+        Direction::ToInfinity => 1.0,
+    }
+}
+
+/// Whether coordinate `i` of `theta` sits on the box face.
+fn on_face(theta: f64) -> bool {
+    theta.abs() >= THETA_BOUND * (1.0 - 1e-12)
+}
+
+/// Moves `min` to the best point among the optimiser's stop and the
+/// re-minimised box faces along the model's `rays` (and every single
+/// coordinate), and says how the fit ended. `objective` is the penalised
+/// objective in `θ`; `names` the parameters' names. See the module docs.
+pub(crate) fn settle<const N: usize>(
+    objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    min: Minimum<N>,
+    rays: &[Ray],
+    names: [&'static str; N],
+    max_iterations: usize,
+    tolerance: f64,
+) -> (Minimum<N>, FitStatus) {
+    let mut best = min;
+    let mut converged = true;
+    // Every model ray, then every single coordinate both ways.
+    let mut candidates: Vec<Vec<(usize, f64)>> = rays
+        .iter()
+        .map(|r| r.coords.iter().map(|&(i, d)| (i, sign(d))).collect())
+        .collect();
+    for i in 0..N {
+        for s in [1.0, -1.0] {
+            if !candidates.iter().any(|c| c.len() == 1 && c[0] == (i, s)) {
+                candidates.push(vec![(i, s)]);
+            }
+        }
+    }
+    let mut g = [0.0; N];
+    for _pass in 0..2 {
+        let mut moved = false;
+        for ray in &candidates {
+            // The step that brings the first of the ray's coordinates to
+            // the face.
+            let t = ray
+                .iter()
+                .map(|&(i, s)| THETA_BOUND - s * best.theta[i])
+                .fold(f64::INFINITY, f64::min);
+            if !(t > 1e-9) {
+                continue;
+            }
+            let mut theta = best.theta;
+            for &(i, s) in ray {
+                theta[i] = (theta[i] + s * t).clamp(-THETA_BOUND, THETA_BOUND);
+            }
+            let value = objective(&theta, &mut g);
+            if !(value.is_finite() && value <= best.value + FACE_SLACK) {
+                continue;
+            }
+            let (again, done) = match bfgs(objective, theta, max_iterations, tolerance) {
+                Ok(m) => (m, true),
+                Err(stopped) => (stopped.best, false),
+            };
+            if again.value.is_finite() && again.value <= best.value + FACE_SLACK {
+                // Keep the lower objective; a tie goes to the face (the
+                // limit is the supremum there).
+                let lower = again.value < best.value;
+                let reaches = ray.iter().any(|&(i, _)| on_face(again.theta[i]));
+                if lower || reaches {
+                    best = Minimum {
+                        iterations: best.iterations + again.iterations,
+                        ..again
+                    };
+                    converged = done;
+                    moved = true;
+                }
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    let status = if converged {
+        status_at(objective, &best, rays, names)
+    } else {
+        FitStatus::NotConverged
+    };
+    (best, status)
+}
+
+/// The status of a settled point: diverging coordinates on the face with
+/// their limits, else interior exactly when the Hessian is finite and
+/// positive definite.
+fn status_at<const N: usize>(
+    objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    min: &Minimum<N>,
+    rays: &[Ray],
+    names: [&'static str; N],
+) -> FitStatus {
+    let face: Vec<(usize, Direction)> = (0..N)
+        .filter(|&i| on_face(min.theta[i]))
+        .map(|i| {
+            let d = if min.theta[i] > 0.0 {
+                Direction::ToInfinity
+            } else {
+                Direction::ToZero
+            };
+            (i, d)
+        })
+        .collect();
+    if face.is_empty() {
+        return if hessian_is_positive_definite(objective, &min.theta) {
+            FitStatus::Interior
+        } else {
+            FitStatus::NotConverged
+        };
+    }
+    let diverging = face
+        .iter()
+        .map(|&(i, direction)| Divergence {
+            parameter: names[i].to_string(),
+            direction,
+        })
+        .collect();
+    let mut limits: Vec<Limit> = Vec::new();
+    for ray in rays {
+        if ray.coords.iter().all(|c| face.contains(c)) && !limits.contains(&ray.limit) {
+            limits.push(ray.limit);
+        }
+    }
+    FitStatus::Boundary { diverging, limits }
+}
+
+/// Whether a purchase model's rows (`x` repeat purchases) can identify
+/// anything: [`Error::NotIdentified`] when the total weight is below 2 (a
+/// single customer) or nobody made a repeat purchase (the likelihood then
+/// only says that purchase rates are small or dropout immediate, and its
+/// supremum is a corner where the parameters mean nothing).
+pub(crate) fn identified(what: &'static str, rows: &[Row], customers: f64) -> Result<()> {
+    if customers < 2.0 {
+        return Err(Error::NotIdentified {
+            what,
+            reason: format!("a single customer (total weight {customers}) cannot show how customers differ"),
+        });
+    }
+    if !rows.iter().any(|r| r.x > 0 && r.w > 0.0) {
+        return Err(Error::NotIdentified {
+            what,
+            reason: "no customer made a repeat purchase".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether Gamma-Gamma's rows (`x`, `z̄` in `a`) can identify anything:
+/// [`Error::NotIdentified`] for a single repeat buyer, or when every
+/// repeat buyer has the same mean spend (the likelihood is then unbounded:
+/// a spend distribution collapsing on that value has an ever higher
+/// density there).
+pub(crate) fn spend_identified(what: &'static str, rows: &[Row], customers: f64) -> Result<()> {
+    if customers < 2.0 {
+        return Err(Error::NotIdentified {
+            what,
+            reason: format!(
+                "a single repeat buyer (total weight {customers}) cannot show how spend varies"
+            ),
+        });
+    }
+    let mut weighted = rows.iter().filter(|r| r.w > 0.0);
+    if let Some(first) = weighted.next() {
+        if weighted.all(|r| r.a == first.a) {
+            return Err(Error::NotIdentified {
+                what,
+                reason: format!(
+                    "every repeat buyer has the same mean spend ({}): the likelihood is unbounded",
+                    first.a
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flat_direction_goes_to_the_face_and_is_named() {
+        // f = (θ0 − 1)² + e^{θ1}: the infimum is at θ1 → −∞ (parameter 1
+        // → 0), a "no dropout" ray in this toy.
+        let f = |t: &[f64; 2], g: &mut [f64; 2]| {
+            g[0] = 2.0 * (t[0] - 1.0);
+            g[1] = t[1].exp();
+            (t[0] - 1.0).powi(2) + t[1].exp()
+        };
+        let rays = [Ray {
+            coords: &[(1, Direction::ToZero)],
+            limit: Limit::NoDropout,
+        }];
+        let min = match bfgs(&f, [0.0, 0.0], 1000, 1e-10) {
+            Ok(m) => m,
+            Err(s) => s.best,
+        };
+        let (m, status) = settle(&f, min, &rays, ["x", "y"], 1000, 1e-10);
+        assert_eq!(m.theta[1], -THETA_BOUND);
+        assert_eq!(
+            status,
+            FitStatus::Boundary {
+                diverging: vec![Divergence {
+                    parameter: "y".into(),
+                    direction: Direction::ToZero
+                }],
+                limits: vec![Limit::NoDropout],
+            }
+        );
+        // A quadratic bowl stays interior.
+        let bowl = |t: &[f64; 2], g: &mut [f64; 2]| {
+            g[0] = 2.0 * (t[0] - 1.0);
+            g[1] = 4.0 * (t[1] + 2.0);
+            (t[0] - 1.0).powi(2) + 2.0 * (t[1] + 2.0).powi(2)
+        };
+        let min = bfgs(&bowl, [0.0, 0.0], 1000, 1e-10).unwrap();
+        let (_, status) = settle(&bowl, min, &rays, ["x", "y"], 1000, 1e-10);
+        assert_eq!(status, FitStatus::Interior);
+    }
+}
