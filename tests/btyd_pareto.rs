@@ -240,9 +240,15 @@ fn heavy_buyer_regressions() {
     // more than 10⁶ terms; the split form answers (40-digit mpmath values,
     // benches/peers/pareto_k_reference.py).
     let far = ParetoNbdParams::new(0.3, 1e-3, 0.2, 1e3).unwrap();
-    for (x, t_x, want) in [(0, 0.0, -3.4455552295199885077), (4, 30.0, -20.540730042880116175)] {
+    for (x, t_x, want) in [
+        (0, 0.0, -3.4455552295199885077),
+        (4, 30.0, -20.540730042880116175),
+    ] {
         let ll = far.log_likelihood(&hist(x, t_x, 100.0)).unwrap();
-        assert!((ll - want).abs() < 1e-11 * want.abs(), "{x}: {ll} vs {want}");
+        assert!(
+            (ll - want).abs() < 1e-11 * want.abs(),
+            "{x}: {ll} vs {want}"
+        );
     }
 }
 

@@ -352,14 +352,13 @@ impl Likelihood for Prepared {
         let [r, al, a, b] = theta.map(f64::exp);
         let ln_al = theta[1];
         let ln_a = theta[2];
-        // ln(α + t) and 1/(α + t) for every distinct time.
+        // ln(1 + t/α) = ln(α + t) − ln α and 1/(α + t) for every distinct
+        // time: with r ln α − (r+x) ln(α+t) written −x ln α − (r+x) ln(1 +
+        // t/α), no cancellation when r and α run to ∞ together.
         let table: Vec<(f64, f64)> = self
             .times
             .iter()
-            .map(|&t| {
-                let at = al + t;
-                (at.ln(), 1.0 / at)
-            })
+            .map(|&t| ((t / al).ln_1p(), 1.0 / (al + t)))
             .collect();
         let rows = &self.rows;
         let mut f = 0.0;
@@ -376,7 +375,7 @@ impl Likelihood for Prepared {
             // ln B(a, b+xf)/B(a, b) as Δlnγ(b, xf) − Δlnγ(a+b, xf): no
             // cancellation of two lnΓ differences of size a·ln b when a and
             // b run to ∞ together.
-            let cx = dlgamma(r, xf) + r * ln_al + dlgamma(b, xf) - dlgamma(a + b, xf);
+            let cx = dlgamma(r, xf) - xf * ln_al + dlgamma(b, xf) - dlgamma(a + b, xf);
             let dpr = dpsi(r, xf);
             let dpab = dpsi(a + b, xf);
             let dpb = dpsi(b, xf);
@@ -391,7 +390,7 @@ impl Likelihood for Prepared {
                 }
                 // w1 = 1, w2 = 0.
                 f += sw * cx + sf;
-                g[0] += r * (sw * (dpr + ln_al) - s_r);
+                g[0] += r * (sw * dpr - s_r);
                 g[1] += sw * r - al * rx * s_al;
                 g[2] += sw * (-a * dpab);
                 g[3] += sw * b * (dpb - dpab);
@@ -417,7 +416,7 @@ impl Likelihood for Prepared {
                     sw += row.w;
                 }
                 f += sw * cx + sf;
-                g[0] += r * (sw * (dpr + ln_al) - s_r);
+                g[0] += r * (sw * dpr - s_r);
                 g[1] += sw * r - al * rx * s_al;
                 g[2] += sw * (-a * dpab) + s_w2;
                 g[3] += sw * b * (dpb - dpab) - s_w2 * b / (b + xf - 1.0);

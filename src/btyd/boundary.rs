@@ -21,8 +21,8 @@
 //! reported stands for the limit to well within `1e-6`, and predictions at
 //! it are the limiting model's to that precision.
 
-use crate::btyd::optim::{Minimum, THETA_BOUND, bfgs, hessian_is_positive_definite};
 use crate::btyd::input::Row;
+use crate::btyd::optim::{Minimum, THETA_BOUND, bfgs, hessian_is_positive_definite};
 use crate::btyd::status::{Direction, Divergence, FitStatus, Limit};
 use crate::{Error, Result};
 
@@ -269,7 +269,9 @@ pub(crate) fn identified(what: &'static str, rows: &[Row], customers: f64) -> Re
     if customers < 2.0 {
         return Err(Error::NotIdentified {
             what,
-            reason: format!("a single customer (total weight {customers}) cannot show how customers differ"),
+            reason: format!(
+                "a single customer (total weight {customers}) cannot show how customers differ"
+            ),
         });
     }
     if !rows.iter().any(|r| r.x > 0 && r.w > 0.0) {

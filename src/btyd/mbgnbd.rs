@@ -366,14 +366,13 @@ impl Likelihood for Prepared {
         let [r, al, a, b] = theta.map(f64::exp);
         let ln_al = theta[1];
         let ln_a = theta[2];
-        // ln(α + t) and 1/(α + t) for every distinct time.
+        // ln(1 + t/α) = ln(α + t) − ln α and 1/(α + t) for every distinct
+        // time: with r ln α − (r+x) ln(α+t) written −x ln α − (r+x) ln(1 +
+        // t/α), no cancellation when r and α run to ∞ together.
         let table: Vec<(f64, f64)> = self
             .times
             .iter()
-            .map(|&t| {
-                let at = al + t;
-                (at.ln(), 1.0 / at)
-            })
+            .map(|&t| ((t / al).ln_1p(), 1.0 / (al + t)))
             .collect();
         let rows = &self.rows;
         let mut f = 0.0;
@@ -391,7 +390,7 @@ impl Likelihood for Prepared {
             // ln B(a, b+x1)/B(a, b) as Δlnγ(b, x1) − Δlnγ(a+b, x1): no
             // cancellation of two lnΓ differences of size a·ln b when a and
             // b run to ∞ together.
-            let cx = dlgamma(r, xf) + r * ln_al + dlgamma(b, x1) - dlgamma(a + b, x1);
+            let cx = dlgamma(r, xf) - xf * ln_al + dlgamma(b, x1) - dlgamma(a + b, x1);
             let dpr = dpsi(r, xf);
             let dpab = dpsi(a + b, x1);
             let dpb = dpsi(b, x1);
@@ -417,7 +416,7 @@ impl Likelihood for Prepared {
                 sw += row.w;
             }
             f += sw * cx + sf;
-            g[0] += r * (sw * (dpr + ln_al) - s_r);
+            g[0] += r * (sw * dpr - s_r);
             g[1] += sw * r - al * rx * s_al;
             g[2] += sw * (-a * dpab) + s_w2;
             g[3] += sw * b * (dpb - dpab) - s_w2 * b / (b + xf);

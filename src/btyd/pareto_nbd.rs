@@ -512,7 +512,10 @@ pub(crate) fn g_s(s: f64, z: f64) -> Result<f64> {
     finite("Pareto/NBD DERT", v)
 }
 
-/// `ln K_{p,q}(y)` and its partial derivatives (FORMULAS.md 8.3).
+/// `ln K̃_{p,q}(y)` and its partial derivatives in `p`, `q`, `α`, `β`,
+/// where `K̃ = α^p β^q K_{p,q}(y) = ∫_y^∞ (1+τ/α)^−p (1+τ/β)^−q dτ`: scaled
+/// so that no term of size `p·ln α` appears when `p` and `α` (or `q` and
+/// `β`) grow together (the Poisson and common-dropout limits) \[D\].
 #[derive(Debug, Clone, Copy)]
 struct KTerms {
     ln_k: f64,
@@ -522,15 +525,37 @@ struct KTerms {
     db: f64,
 }
 
+/// The logarithms the `K` terms at one `y` need: `ln(1 + y/α)`,
+/// `ln(1 + y/β)`, `ln α`, `ln β` and `ln(p+q−1)`.
+#[derive(Debug, Clone, Copy)]
+struct Logs {
+    l1a: f64,
+    l1b: f64,
+    ln_a: f64,
+    ln_b: f64,
+    ln_c1: f64,
+}
+
+impl Logs {
+    fn new(l1a: f64, l1b: f64, memo: &Memo) -> Self {
+        Self {
+            l1a,
+            l1b,
+            ln_a: memo.ln_al,
+            ln_b: memo.ln_be,
+            ln_c1: memo.ln_c1,
+        }
+    }
+}
+
 /// Above this `z` the `2F1` series of [`k_series`] needs more than about
 /// 800 terms, and `K` is computed by quadrature plus a series at `z = ½`
 /// ([`k_split`]).
 const Z_SERIES_MAX: f64 = 0.95;
 
-/// `ln K_{p,q}(y)`, and with `grad` its derivatives in `p`, `q`, `α`, `β`,
-/// given `(ln(α+y), ln(β+y), ln(p+q−1))`; `None` when neither form
-/// converges. Bounded work for every parameter: the series for `z ≤ 0.95`,
-/// the split form above.
+/// `ln K̃_{p,q}(y)` ([`KTerms`]), and with `grad` its derivatives in `p`,
+/// `q`, `α`, `β`; `None` when neither form converges. Bounded work for
+/// every parameter: the series for `z ≤ 0.95`, the split form above.
 fn k_terms_with(
     p: f64,
     q: f64,
@@ -538,7 +563,7 @@ fn k_terms_with(
     beta: f64,
     y: f64,
     grad: bool,
-    logs: (f64, f64, f64),
+    logs: Logs,
 ) -> Option<KTerms> {
     let z = if alpha >= beta {
         (alpha - beta) / (alpha + y)
@@ -548,7 +573,7 @@ fn k_terms_with(
     if z <= Z_SERIES_MAX {
         k_series(p, q, alpha, beta, y, grad, logs)
     } else {
-        k_split(p, q, alpha, beta, y, grad, logs.2)
+        k_split(p, q, alpha, beta, y, grad, logs)
     }
 }
 
@@ -604,23 +629,32 @@ fn k_split(
     beta: f64,
     y: f64,
     grad: bool,
-    ln_c1: f64,
+    logs: Logs,
 ) -> Option<KTerms> {
     let ge = alpha >= beta;
-    let (big_a, big_p, big_b, big_q) = if ge {
-        (alpha, p, beta, q)
+    // (A, P, ln A, ln(1 + y/A)) and likewise for B.
+    let ((big_a, big_p, ln_big_a, l1_a), (big_b, big_q, ln_big_b, l1_b)) = if ge {
+        (
+            (alpha, p, logs.ln_a, logs.l1a),
+            (beta, q, logs.ln_b, logs.l1b),
+        )
     } else {
-        (beta, q, alpha, p)
+        (
+            (beta, q, logs.ln_b, logs.l1b),
+            (alpha, p, logs.ln_a, logs.l1a),
+        )
     };
     let delta = big_a - big_b;
     let v0 = big_b + y;
     // The tail from v = δ (τ1 = δ − B): z = ½ there.
     let tau1 = delta - big_b;
     let (ln_d, ln_2d) = (delta.ln(), (2.0 * delta).ln());
-    let tail_logs = if ge {
-        (ln_2d, ln_d, ln_c1)
-    } else {
-        (ln_d, ln_2d, ln_c1)
+    // ln(1 + τ1/A) = ln(2δ/A), ln(1 + τ1/B) = ln(δ/B).
+    let (t1_a, t1_b) = (ln_2d - ln_big_a, ln_d - ln_big_b);
+    let tail_logs = Logs {
+        l1a: if ge { t1_a } else { t1_b },
+        l1b: if ge { t1_b } else { t1_a },
+        ..logs
     };
     let tail = k_series(p, q, alpha, beta, tau1, grad, tail_logs)?;
     // ln v = ln v0 + w on [0, W].
@@ -642,9 +676,12 @@ fn k_split(
         0.0
     };
     let g_max = g(w_star).max(0.0).max(g(width));
-    let h_max = -big_p * ln_a0 + (1.0 - big_q) * ln_v0 + g_max;
+    // ln of the scaled integrand A^P B^Q (v+δ)^−P v^(1−Q) at w = 0, plus
+    // g_max: −P ln(1+y/A) − Q ln(1+y/B) + ln(B+y) + g_max.
+    let h_max = -big_p * l1_a - big_q * l1_b + ln_v0 + g_max;
+    let _ = ln_a0;
     // Sums of the integrand (scaled by e^{-h_max}) with weights 1,
-    // −ln(v+δ), −ln v, −1/(v+δ), −1/v.
+    // −ln((v+δ)/A), −ln(v/B), −1/(v+δ), −1/v.
     let panel = |lo: f64, hi: f64| -> ([f64; 5], f64) {
         let (mid, half) = (0.5 * (lo + hi), 0.5 * (hi - lo));
         let mut k = [0.0; 5];
@@ -659,8 +696,8 @@ fn k_split(
                 k[0] += wk * f;
                 if grad {
                     let v = v0 + v0 * em1;
-                    k[1] -= wk * f * (ln_a0 + lp);
-                    k[2] -= wk * f * (ln_v0 + w);
+                    k[1] -= wk * f * (l1_a + lp);
+                    k[2] -= wk * f * (l1_b + w);
                     k[3] -= wk * f / (v + delta);
                     k[4] -= wk * f / v;
                 }
@@ -731,12 +768,13 @@ fn k_split(
     let wq = (ln_quad - ln_k).exp();
     let wt = (tail.ln_k - ln_k).exp();
     let inv = 1.0 / total[0];
-    // d ln K / d(P, Q, A, B) from the quadrature, as fractions of it.
+    // d ln K̃ / d(P, Q, A, B) from the quadrature, as fractions of it
+    // (K̃ carries A^P B^Q: +P/A, +Q/B).
     let (qp, qq, qa, qb) = (
         total[1] * inv,
         total[2] * inv,
-        big_p * total[3] * inv,
-        big_q * total[4] * inv,
+        big_p * (total[3] * inv + 1.0 / big_a),
+        big_q * (total[4] * inv + 1.0 / big_b),
     );
     let (dp_q, dq_q, da_q, db_q) = if ge {
         (qp, qq, qa, qb)
@@ -762,8 +800,15 @@ fn k_series(
     beta: f64,
     y: f64,
     grad: bool,
-    (la, lb, ln_c1): (f64, f64, f64),
+    logs: Logs,
 ) -> Option<KTerms> {
+    let Logs {
+        l1a,
+        l1b,
+        ln_a,
+        ln_b,
+        ln_c1,
+    } = logs;
     let c = p + q;
     let (ay, by) = (alpha + y, beta + y);
     let ge = alpha >= beta;
@@ -811,12 +856,10 @@ fn k_series(
             return None;
         }
     }
-    let ln_k = if ge {
-        -p * la + (1.0 - q) * lb
-    } else {
-        -q * lb + (1.0 - p) * la
-    } + sum.ln()
-        - ln_c1;
+    // ln K̃ = ln K + p ln α + q ln β: with ln(α+y) = ln α + ln(1+y/α),
+    // α ≥ β: −p·ln(1+y/α) − q·ln(1+y/β) + ln(β+y) + ln S − ln(p+q−1),
+    // α < β: the same with ln(α+y) for ln(β+y).
+    let ln_k = -p * l1a - q * l1b + if ge { ln_b + l1b } else { ln_a + l1a } + sum.ln() - ln_c1;
     if !grad {
         return Some(KTerms {
             ln_k,
@@ -828,21 +871,24 @@ fn k_series(
     }
     let inv_c1 = 1.0 / (c - 1.0);
     let (se, sc, sp) = (she / sum, shc / sum, sk / sum);
+    // The derivatives of ln K plus (ln α, ln β, p/α, q/β), with
+    // −p/(α+y) + p/α = p·y/(α(α+y)) and likewise for β.
+    let (ya, yb) = (y / (alpha * ay), y / (beta * by));
     Some(if ge {
         KTerms {
             ln_k,
-            dp: -la - inv_c1 + se - sc,
-            dq: -lb - inv_c1 - sc,
-            da: -p / ay + sp * by / (ay * ay),
-            db: (1.0 - q) / by - sp / ay,
+            dp: -l1a - inv_c1 + se - sc,
+            dq: -l1b - inv_c1 - sc,
+            da: p * ya + sp * by / (ay * ay),
+            db: 1.0 / by + q * yb - sp / ay,
         }
     } else {
         KTerms {
             ln_k,
-            dp: -la - inv_c1 - sc,
-            dq: -lb - inv_c1 + se - sc,
-            da: (1.0 - p) / ay - sp / by,
-            db: -q / by + sp * ay / (by * by),
+            dp: -l1a - inv_c1 - sc,
+            dq: -l1b - inv_c1 + se - sc,
+            da: 1.0 / ay + p * ya - sp / by,
+            db: q * yb + sp * ay / (by * by),
         }
     })
 }
@@ -906,7 +952,9 @@ fn eval_row_memo(
         memo.ln_be = be.ln();
     }
     let rx = r + x;
-    let (l_at, l_bt) = ((al + big_t).ln(), (be + big_t).ln());
+    // Everything relative to α^(r+x) β^(s+1) (see `KTerms`): no term of
+    // size r·ln α when r and α (or s and β) run to ∞ together.
+    let (l_at, l_bt) = ((big_t / al).ln_1p(), (big_t / be).ln_1p());
     let d1 = -rx * l_at - s * l_bt;
     let mut d2 = f64::NEG_INFINITY;
     let mut dj = [0.0; 4]; // (∂J/∂p, ∂J/∂α, ∂J/∂q, ∂J/∂β) / J
@@ -914,7 +962,7 @@ fn eval_row_memo(
         let k1 = match memo.k1 {
             Some((y, k)) if y.to_bits() == t_x.to_bits() => k,
             _ => {
-                let logs = ((al + t_x).ln(), (be + t_x).ln(), memo.ln_c1);
+                let logs = Logs::new((t_x / al).ln_1p(), (t_x / be).ln_1p(), memo);
                 let k = k_terms_with(rx, s + 1.0, al, be, t_x, want, logs)?;
                 memo.k1 = Some((t_x, k));
                 k
@@ -923,7 +971,7 @@ fn eval_row_memo(
         let k2 = match memo.k2 {
             Some((y, k)) if y.to_bits() == big_t.to_bits() => k,
             _ => {
-                let logs = (l_at, l_bt, memo.ln_c1);
+                let logs = Logs::new(l_at, l_bt, memo);
                 let k = k_terms_with(rx, s + 1.0, al, be, big_t, want, logs)?;
                 memo.k2 = Some((big_t, k));
                 k
@@ -939,7 +987,7 @@ fn eval_row_memo(
             } else {
                 (-rho).ln_1p()
             };
-            d2 = memo.ln_s + k1.ln_k + l1m;
+            d2 = memo.ln_s - memo.ln_be + k1.ln_k + l1m;
             let f = |a: f64, b: f64| (a - rho * b) / one_m;
             dj = [
                 f(k1.dp, k2.dp),
@@ -961,18 +1009,20 @@ fn eval_row_memo(
             (d1, e, e / (1.0 + e))
         }
     };
-    let ll = memo.lg + r * memo.ln_al + s * memo.ln_be + hi + e.ln_1p();
+    let ll = memo.lg - x * memo.ln_al + hi + e.ln_1p();
     if let Some(g) = grad {
         let w1 = 1.0 - w2;
-        let (a2, b2) = if w2 == 0.0 {
-            ([0.0; 4], 0.0)
+        let a2 = if w2 == 0.0 {
+            [0.0; 4]
         } else {
-            (dj.map(|v| w2 * v), w2 / s)
+            dj.map(|v| w2 * v)
         };
-        g[0] = memo.dp + memo.ln_al - w1 * l_at + a2[0];
-        g[1] = r / al - w1 * rx / (al + big_t) + a2[1];
-        g[2] = memo.ln_be - w1 * l_bt + b2 + a2[2];
-        g[3] = s / be - w1 * s / (be + big_t) + a2[3];
+        let b2 = if w2 == 0.0 { 0.0 } else { w2 / s };
+        let c2 = if w2 == 0.0 { 0.0 } else { w2 / be };
+        g[0] = memo.dp - w1 * l_at + a2[0];
+        g[1] = -x / al + w1 * rx * big_t / (al * (al + big_t)) + a2[1];
+        g[2] = -w1 * l_bt + b2 + a2[2];
+        g[3] = w1 * s * big_t / (be * (be + big_t)) - c2 + a2[3];
     }
     Some(RowEval { ll, d1, d2 })
 }
@@ -1631,10 +1681,17 @@ mod tests {
         );
     }
 
+    /// `ln K̃` and its derivatives by one form.
     fn k_at(p: f64, q: f64, al: f64, be: f64, y: f64, split: bool) -> KTerms {
-        let logs = ((al + y).ln(), (be + y).ln(), (p + q - 1.0).ln());
+        let logs = Logs {
+            l1a: (y / al).ln_1p(),
+            l1b: (y / be).ln_1p(),
+            ln_a: al.ln(),
+            ln_b: be.ln(),
+            ln_c1: (p + q - 1.0).ln(),
+        };
         if split {
-            k_split(p, q, al, be, y, true, logs.2)
+            k_split(p, q, al, be, y, true, logs)
                 .unwrap_or_else(|| panic!("split {p} {q} {al} {be} {y}"))
         } else {
             k_series(p, q, al, be, y, true, logs).unwrap()
@@ -1701,11 +1758,11 @@ mod tests {
         // 40-digit mpmath 2F1 for ∫_y^∞ (α+τ)^{-p} (β+τ)^{-q} dτ
         // (benches/peers/pareto_k_reference.py).
         for &(p, q, al, be, y, want) in K_REFERENCE {
-            let k = k_at(p, q, al, be, y, true);
+            // ln K = ln K̃ − p ln α − q ln β.
+            let ln_k = k_at(p, q, al, be, y, true).ln_k - p * al.ln() - q * be.ln();
             assert!(
-                (k.ln_k - want).abs() <= 1e-12 * want.abs() + 1e-10,
-                "{p} {q} {al} {be} {y}: {} vs {want}",
-                k.ln_k
+                (ln_k - want).abs() <= 1e-12 * want.abs() + 1e-10,
+                "{p} {q} {al} {be} {y}: {ln_k} vs {want}"
             );
         }
     }

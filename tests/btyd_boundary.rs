@@ -1,0 +1,846 @@
+//! Fits that always answer: every BTYD model on awkward but valid logs
+//! (generated here from a seed) and on real logs ends within the time
+//! bound, with a log-likelihood at least the best of many random starts of
+//! an independent bounded optimiser, and with the right status: an interior
+//! maximum, a boundary limit with the diverging parameters named, or a
+//! typed "not identified" error.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use customer_value::btyd::{
+    BgBb, BgNbd, BgNbdParams, Cohort, CustomerHistory, Direction, DiscreteHistory, FitStatus,
+    GammaGamma, Limit, MbgNbd, ParetoNbd, ParetoNbdParams, Sbg, SpendHistory,
+};
+use customer_value::{CustomerId, Decimal, Error};
+
+/// Every fit ends within 1 s in an optimised build; unoptimised test builds
+/// run the same work some 10-30 times slower.
+fn time_bound() -> Duration {
+    if cfg!(debug_assertions) {
+        Duration::from_secs(30)
+    } else {
+        Duration::from_secs(1)
+    }
+}
+
+/// SplitMix64: a small seeded generator, so the corpus is the same on
+/// every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform on (0, 1).
+    fn uniform(&mut self) -> f64 {
+        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+    fn exp(&mut self, rate: f64) -> f64 {
+        -self.uniform().ln() / rate
+    }
+    /// Gamma(shape, rate) by Marsaglia & Tsang (shape < 1 boosted).
+    fn gamma(&mut self, shape: f64, rate: f64) -> f64 {
+        if shape < 1.0 {
+            return self.gamma(shape + 1.0, rate) * self.uniform().powf(1.0 / shape);
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            // Box-Muller normal.
+            let n = (-2.0 * self.uniform().ln()).sqrt()
+                * (2.0 * std::f64::consts::PI * self.uniform()).cos();
+            let v = (1.0 + c * n).powi(3);
+            if v > 0.0 && self.uniform().ln() < 0.5 * n * n + d - d * v - d * v.ln() {
+                return d * v / rate;
+            }
+        }
+    }
+}
+
+/// A transaction log: each customer's purchase days (the first is the
+/// acquisition) with amounts, observed until `end`.
+struct Log {
+    name: &'static str,
+    customers: Vec<Vec<(f64, f64)>>,
+    end: f64,
+}
+
+impl Log {
+    /// Purchases of a customer acquired at `start` buying at rate `lambda`
+    /// until dropping out at `death` (days rounded down: purchases on one
+    /// day count once), spend per purchase around `mean`.
+    fn customer(
+        rng: &mut Rng,
+        start: f64,
+        lambda: f64,
+        death: f64,
+        end: f64,
+        mean: f64,
+    ) -> Vec<(f64, f64)> {
+        let mut days = vec![start.floor()];
+        let stop = death.min(end);
+        let mut t = start;
+        loop {
+            t += rng.exp(lambda);
+            if t > stop {
+                break;
+            }
+            let d = t.floor();
+            if d > *days.last().unwrap() {
+                days.push(d);
+            }
+        }
+        days.into_iter()
+            .map(|d| (d, (mean * (0.5 + rng.uniform()) * 100.0).round() / 100.0))
+            .collect()
+    }
+
+    fn histories(&self, unit: f64) -> Vec<CustomerHistory> {
+        self.customers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let first = p[0].0;
+                let age = (self.end - first) / unit;
+                (age > 0.0).then(|| {
+                    let last = p.last().unwrap().0;
+                    CustomerHistory::new(
+                        CustomerId::new(i as u64),
+                        (p.len() - 1) as u32,
+                        (last - first) / unit,
+                        age,
+                    )
+                    .unwrap()
+                })
+            })
+            .collect()
+    }
+
+    fn spend(&self) -> Vec<SpendHistory> {
+        self.customers
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.len() > 1)
+            .map(|(i, p)| {
+                let repeat = &p[1..];
+                let mean = repeat.iter().map(|q| q.1).sum::<f64>() / repeat.len() as f64;
+                let zbar = Decimal::from_f64_retain((mean * 100.0).round() / 100.0).unwrap();
+                SpendHistory::new(CustomerId::new(i as u64), repeat.len() as u32, zbar).unwrap()
+            })
+            .collect()
+    }
+
+    /// Weekly purchase opportunities for BG/BB: `n` whole weeks after the
+    /// acquisition week, a purchase in week `k` marks it.
+    fn discrete(&self) -> Vec<DiscreteHistory> {
+        self.customers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let first = p[0].0;
+                let n = ((self.end - first) / 7.0).floor() as u32;
+                let mut weeks: Vec<u32> = p[1..]
+                    .iter()
+                    .map(|q| ((q.0 - first) / 7.0).floor() as u32)
+                    .filter(|&w| w >= 1 && w <= n)
+                    .collect();
+                weeks.dedup();
+                (n > 0).then(|| {
+                    DiscreteHistory::new(
+                        CustomerId::new(i as u64),
+                        weeks.len() as u32,
+                        weeks.last().copied().unwrap_or(0),
+                        n,
+                    )
+                    .unwrap()
+                })
+            })
+            .collect()
+    }
+
+    /// One sBG cohort: customers "active" in month `k` are those whose
+    /// last purchase is at least `30k` days after their first.
+    fn cohort(&self) -> Cohort {
+        let size = self.customers.len() as u64;
+        let survivors = (0..=6)
+            .map(|k| {
+                self.customers
+                    .iter()
+                    .filter(|p| p.last().unwrap().0 - p[0].0 >= 30.0 * k as f64)
+                    .count() as u64
+            })
+            .collect::<Vec<_>>();
+        debug_assert_eq!(survivors[0], size);
+        Cohort::new(0, survivors).unwrap()
+    }
+}
+
+/// The awkward corpus.
+fn corpus() -> Vec<Log> {
+    let mut rng = Rng(0x1D_2026);
+    let end = 365.0;
+    let mut logs = Vec::new();
+    let make =
+        |name, n: usize, rng: &mut Rng, f: &mut dyn FnMut(&mut Rng) -> (f64, f64, f64, f64)| {
+            let customers = (0..n)
+                .map(|_| {
+                    let (start, lambda, death, mean) = f(rng);
+                    Log::customer(rng, start, lambda, death, end, mean)
+                })
+                .collect();
+            Log {
+                name,
+                customers,
+                end,
+            }
+        };
+    logs.push(make(
+        "homogeneous purchase rates",
+        150,
+        &mut rng,
+        &mut |r| {
+            (
+                180.0 * r.uniform(),
+                0.05,
+                r.exp(1.0 / 200.0),
+                20.0 + 30.0 * r.uniform(),
+            )
+        },
+    ));
+    logs.push(make("no dropout", 150, &mut rng, &mut |r| {
+        (
+            180.0 * r.uniform(),
+            r.gamma(0.8, 20.0),
+            f64::INFINITY,
+            20.0 + 30.0 * r.uniform(),
+        )
+    }));
+    logs.push(make(
+        "everybody drops out at day 30",
+        150,
+        &mut rng,
+        &mut |r| {
+            (
+                20.0 * r.uniform(),
+                r.gamma(2.0, 40.0),
+                30.0,
+                20.0 + 30.0 * r.uniform(),
+            )
+        },
+    ));
+    let mut k = 0;
+    logs.push(make("97 % one-time buyers", 200, &mut rng, &mut |r| {
+        k += 1;
+        let lambda = if k % 33 == 0 {
+            r.gamma(2.0, 40.0)
+        } else {
+            1e-9
+        };
+        (
+            180.0 * r.uniform(),
+            lambda,
+            r.exp(1.0 / 200.0),
+            20.0 + 30.0 * r.uniform(),
+        )
+    }));
+    logs.push(make("five customers", 5, &mut rng, &mut |r| {
+        (
+            100.0 * r.uniform(),
+            r.gamma(1.0, 30.0),
+            r.exp(1.0 / 300.0),
+            20.0 + 30.0 * r.uniform(),
+        )
+    }));
+    let mut k = 0;
+    logs.push(make(
+        "a few extreme heavy buyers",
+        150,
+        &mut rng,
+        &mut |r| {
+            k += 1;
+            if k % 50 == 0 {
+                (10.0 * r.uniform(), 3.0, f64::INFINITY, 500.0)
+            } else {
+                (
+                    180.0 * r.uniform(),
+                    r.gamma(0.5, 50.0),
+                    r.exp(1.0 / 100.0),
+                    20.0 + 30.0 * r.uniform(),
+                )
+            }
+        },
+    ));
+    // Customers and days drawn uniformly: 200 transactions of 40 customers.
+    let mut days: BTreeMap<usize, Vec<(f64, f64)>> = BTreeMap::new();
+    for _ in 0..200 {
+        let c = (rng.uniform() * 40.0) as usize;
+        let d = (rng.uniform() * end).floor();
+        days.entry(c)
+            .or_default()
+            .push((d, (rng.uniform() * 9000.0).round() / 100.0 + 10.0));
+    }
+    let customers = days
+        .into_values()
+        .map(|mut v| {
+            v.sort_by(|a, b| a.0.total_cmp(&b.0));
+            v.dedup_by(|a, b| a.0 == b.0);
+            v
+        })
+        .collect();
+    logs.push(Log {
+        name: "uniform random log",
+        customers,
+        end,
+    });
+    logs
+}
+
+/// Hooke–Jeeves pattern search from `start` inside `[-12, 12]^N` in the
+/// log-parameters: an optimiser independent of the crate's BFGS.
+fn pattern_search<const N: usize>(
+    f: &dyn Fn(&[f64; N]) -> f64,
+    start: [f64; N],
+    evals: usize,
+) -> f64 {
+    let clamp = |x: f64| x.clamp(-12.0, 12.0);
+    let mut x = start;
+    let mut fx = f(&x);
+    let mut step = 1.0;
+    let mut used = 1;
+    while step > 1e-4 && used < evals {
+        let mut improved = false;
+        for i in 0..N {
+            for s in [step, -step] {
+                let mut y = x;
+                y[i] = clamp(y[i] + s);
+                let fy = f(&y);
+                used += 1;
+                if fy > fx {
+                    x = y;
+                    fx = fy;
+                    improved = true;
+                    break;
+                }
+            }
+        }
+        if !improved {
+            step *= 0.5;
+        }
+    }
+    fx
+}
+
+/// The best log-likelihood of 6 random starts in `[-3, 3]^N`.
+fn multistart<const N: usize>(f: &dyn Fn(&[f64; N]) -> f64, seed: u64) -> f64 {
+    let mut rng = Rng(seed);
+    (0..6)
+        .map(|_| pattern_search(f, std::array::from_fn(|_| 6.0 * rng.uniform() - 3.0), 600))
+        .fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// Groups histories into (history, count), so the independent objective is
+/// cheap.
+fn grouped<T: Clone, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Vec<(T, f64)> {
+    let mut map: BTreeMap<K, (T, f64)> = BTreeMap::new();
+    for it in items {
+        map.entry(key(it)).or_insert_with(|| (it.clone(), 0.0)).1 += 1.0;
+    }
+    map.into_values().collect()
+}
+
+fn hist_key(h: &CustomerHistory) -> (u32, u64, u64) {
+    (h.x(), h.t_x().to_bits(), h.age().to_bits())
+}
+
+/// What a fit reported, for the shared checks.
+struct Outcome<const N: usize> {
+    values: [f64; N],
+    log_likelihood: f64,
+    status: FitStatus,
+    names: [&'static str; N],
+}
+
+/// The shared checks: the fit's log-likelihood is its parameters' (by the
+/// public per-customer log-likelihood), at least the multistart's best, and
+/// its status is consistent: interior means a local maximum (every
+/// coordinate's ±1e-4 neighbours in log-parameters are no better),
+/// boundary means the named parameters sit at an extreme value.
+fn check<const N: usize>(log: &str, model: &str, out: &Outcome<N>, ll: &dyn Fn(&[f64; N]) -> f64) {
+    let own = ll(&out.values.map(f64::ln));
+    let scale = out.log_likelihood.abs().max(1.0);
+    assert!(
+        (own - out.log_likelihood).abs() <= 1e-8 * scale,
+        "{log} / {model}: reported LL {} but the parameters give {own}",
+        out.log_likelihood
+    );
+    let best = multistart(ll, 7);
+    assert!(
+        out.log_likelihood >= best - 1e-6 * scale,
+        "{log} / {model}: LL {} below multistart's {best} ({:?}, {:?})",
+        out.log_likelihood,
+        out.values,
+        out.status
+    );
+    match &out.status {
+        FitStatus::Interior => {
+            let theta = out.values.map(f64::ln);
+            for i in 0..N {
+                for s in [1e-4, -1e-4] {
+                    let mut t = theta;
+                    t[i] += s;
+                    assert!(
+                        ll(&t) <= out.log_likelihood + 1e-9 * scale,
+                        "{log} / {model}: interior but {} moves up",
+                        out.names[i]
+                    );
+                }
+            }
+        }
+        FitStatus::Boundary { diverging, .. } => {
+            assert!(!diverging.is_empty());
+            for d in diverging {
+                let i = out.names.iter().position(|n| *n == d.parameter).unwrap();
+                let v = out.values[i];
+                match d.direction {
+                    Direction::ToInfinity => {
+                        assert!(v >= 1e10, "{log} / {model}: {} = {v}", d.parameter)
+                    }
+                    Direction::ToZero => {
+                        assert!(v <= 1e-10, "{log} / {model}: {} = {v}", d.parameter)
+                    }
+                }
+            }
+        }
+        other => panic!("{log} / {model}: status {other:?}"),
+    }
+}
+
+fn timed<T>(log: &str, model: &str, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    let took = start.elapsed();
+    assert!(took <= time_bound(), "{log} / {model}: took {took:?}");
+    out
+}
+
+/// Fits every model on `log` and checks each; returns the statuses for
+/// log-specific assertions.
+fn fit_all(log: &Log) -> BTreeMap<&'static str, Result<FitStatus, Error>> {
+    let mut statuses = BTreeMap::new();
+    let hs = log.histories(7.0);
+    let groups = grouped(&hs, hist_key);
+    let name = log.name;
+
+    let r = timed(name, "BG/NBD", || BgNbd::new().fit_detailed(&hs));
+    statuses.insert(
+        "BG/NBD",
+        r.as_ref().map(|f| f.status().clone()).map_err(Clone::clone),
+    );
+    if let Ok(f) = r {
+        let out = Outcome {
+            values: values4(
+                f.params().r(),
+                f.params().alpha(),
+                f.params().a(),
+                f.params().b(),
+            ),
+            log_likelihood: f.log_likelihood(),
+            status: f.status().clone(),
+            names: ["r", "alpha", "a", "b"],
+        };
+        let ll = |t: &[f64; 4]| {
+            let [r, al, a, b] = t.map(f64::exp);
+            BgNbdParams::new(r, al, a, b).map_or(f64::NEG_INFINITY, |p| {
+                groups.iter().map(|(h, w)| w * p.log_likelihood(h)).sum()
+            })
+        };
+        check(name, "BG/NBD", &out, &ll);
+    }
+
+    let r = timed(name, "MBG/NBD", || MbgNbd::new().fit_detailed(&hs));
+    statuses.insert(
+        "MBG/NBD",
+        r.as_ref().map(|f| f.status().clone()).map_err(Clone::clone),
+    );
+    if let Ok(f) = r {
+        let p = f.params();
+        let out = Outcome {
+            values: values4(p.r(), p.alpha(), p.a(), p.b()),
+            log_likelihood: f.log_likelihood(),
+            status: f.status().clone(),
+            names: ["r", "alpha", "a", "b"],
+        };
+        let ll = |t: &[f64; 4]| {
+            let [r, al, a, b] = t.map(f64::exp);
+            customer_value::btyd::MbgNbdParams::new(r, al, a, b).map_or(f64::NEG_INFINITY, |p| {
+                groups.iter().map(|(h, w)| w * p.log_likelihood(h)).sum()
+            })
+        };
+        check(name, "MBG/NBD", &out, &ll);
+    }
+
+    let r = timed(name, "Pareto/NBD", || ParetoNbd::new().fit_detailed(&hs));
+    statuses.insert(
+        "Pareto/NBD",
+        r.as_ref().map(|f| f.status().clone()).map_err(Clone::clone),
+    );
+    if let Ok(f) = r {
+        let p = f.params();
+        let out = Outcome {
+            values: values4(p.r(), p.alpha(), p.s(), p.beta()),
+            log_likelihood: f.log_likelihood(),
+            status: f.status().clone(),
+            names: ["r", "alpha", "s", "beta"],
+        };
+        let ll = |t: &[f64; 4]| {
+            let [r, al, s, b] = t.map(f64::exp);
+            ParetoNbdParams::new(r, al, s, b).map_or(f64::NEG_INFINITY, |p| {
+                groups
+                    .iter()
+                    .map(|(h, w)| p.log_likelihood(h).map_or(f64::NEG_INFINITY, |l| w * l))
+                    .sum()
+            })
+        };
+        check(name, "Pareto/NBD", &out, &ll);
+    }
+
+    let spend = log.spend();
+    let sgroups = grouped(&spend, |s| (s.x(), s.zbar()));
+    let r = timed(name, "Gamma-Gamma", || {
+        GammaGamma::new().fit_detailed(&spend)
+    });
+    statuses.insert(
+        "Gamma-Gamma",
+        r.as_ref().map(|f| f.status().clone()).map_err(Clone::clone),
+    );
+    if let Ok(f) = r {
+        let p = f.params();
+        let out = Outcome {
+            values: [p.p(), p.q(), p.gamma()],
+            log_likelihood: f.log_likelihood(),
+            status: f.status().clone(),
+            names: ["p", "q", "gamma"],
+        };
+        let ll = |t: &[f64; 3]| {
+            let [a, b, c] = t.map(f64::exp);
+            customer_value::btyd::GammaGammaParams::new(a, b, c).map_or(f64::NEG_INFINITY, |p| {
+                sgroups
+                    .iter()
+                    .map(|(s, w)| p.log_likelihood(s).map_or(f64::NEG_INFINITY, |l| w * l))
+                    .sum()
+            })
+        };
+        check(name, "Gamma-Gamma", &out, &ll);
+    }
+
+    let disc = log.discrete();
+    let dgroups = grouped(&disc, |d| (d.x(), d.t_x(), d.n()));
+    let r = timed(name, "BG/BB", || BgBb::new().fit_detailed(&disc));
+    statuses.insert(
+        "BG/BB",
+        r.as_ref().map(|f| f.status().clone()).map_err(Clone::clone),
+    );
+    if let Ok(f) = r {
+        let p = f.params();
+        let out = Outcome {
+            values: values4(p.alpha(), p.beta(), p.gamma(), p.delta()),
+            log_likelihood: f.log_likelihood(),
+            status: f.status().clone(),
+            names: ["alpha", "beta", "gamma", "delta"],
+        };
+        let ll = |t: &[f64; 4]| {
+            let [a, b, g, d] = t.map(f64::exp);
+            customer_value::btyd::BgBbParams::new(a, b, g, d).map_or(f64::NEG_INFINITY, |p| {
+                dgroups.iter().map(|(h, w)| w * p.log_likelihood(h)).sum()
+            })
+        };
+        check(name, "BG/BB", &out, &ll);
+    }
+
+    let cohort = log.cohort();
+    let r = timed(name, "sBG", || Sbg::new().fit_cohort(&cohort));
+    statuses.insert(
+        "sBG",
+        r.as_ref().map(|f| f.status().clone()).map_err(Clone::clone),
+    );
+    if let Ok(f) = r {
+        let p = f.params();
+        let out = Outcome {
+            values: [p.alpha(), p.beta()],
+            log_likelihood: f.log_likelihood(),
+            status: f.status().clone(),
+            names: ["alpha", "beta"],
+        };
+        let ll = |t: &[f64; 2]| {
+            let [a, b] = t.map(f64::exp);
+            customer_value::btyd::SbgParams::new(a, b)
+                .map_or(f64::NEG_INFINITY, |p| p.log_likelihood(&cohort))
+        };
+        check(name, "sBG", &out, &ll);
+    }
+    statuses
+}
+
+fn values4(a: f64, b: f64, c: f64, d: f64) -> [f64; 4] {
+    [a, b, c, d]
+}
+
+fn has_limit(status: &Result<FitStatus, Error>, limit: Limit) -> bool {
+    matches!(status, Ok(FitStatus::Boundary { limits, .. }) if limits.contains(&limit))
+}
+
+#[test]
+fn awkward_corpus_every_model_answers() {
+    for log in corpus() {
+        let statuses = fit_all(&log);
+        for (model, s) in &statuses {
+            assert!(
+                matches!(s, Ok(_) | Err(Error::NotIdentified { .. })),
+                "{} / {model}: {s:?}",
+                log.name
+            );
+            eprintln!("{} / {model}: {s:?}", log.name);
+        }
+        if log.name == "no dropout" {
+            // Nobody drops out and the window is long: the no-dropout limit
+            // is at least as likely as any finite dropout.
+            assert!(
+                has_limit(&statuses["BG/NBD"], Limit::NoDropout),
+                "{:?}",
+                statuses["BG/NBD"]
+            );
+        }
+    }
+}
+
+#[test]
+fn data_without_information_is_not_identified() {
+    let h = |x, t_x, age| CustomerHistory::new(CustomerId::new(1), x, t_x, age).unwrap();
+    // No repeat buyer.
+    let none: Vec<_> = (1..50).map(|i| h(0, 0.0, f64::from(i))).collect();
+    for r in [
+        BgNbd::new().fit_detailed(&none).map(|_| ()),
+        MbgNbd::new().fit_detailed(&none).map(|_| ()),
+        ParetoNbd::new().fit_detailed(&none).map(|_| ()),
+    ] {
+        assert!(matches!(r, Err(Error::NotIdentified { .. })), "{r:?}");
+    }
+    // A single customer.
+    let one = [h(3, 5.0, 10.0)];
+    assert!(matches!(
+        BgNbd::new().fit_detailed(&one),
+        Err(Error::NotIdentified { .. })
+    ));
+    assert!(matches!(
+        ParetoNbd::new().fit_detailed(&one),
+        Err(Error::NotIdentified { .. })
+    ));
+    // Identical spend for every repeat buyer, in cents or in units.
+    for amount in [Decimal::new(1250, 2), Decimal::new(1250, 0)] {
+        let spend: Vec<_> = (1..40)
+            .map(|i| SpendHistory::new(CustomerId::new(i), 1 + (i % 4) as u32, amount).unwrap())
+            .collect();
+        let r = GammaGamma::new().fit_detailed(&spend);
+        assert!(matches!(r, Err(Error::NotIdentified { .. })), "{r:?}");
+    }
+}
+
+#[test]
+fn a_no_dropout_boundary_fit_predicts_the_limit() {
+    // Pure Poisson purchases at one rate, nobody drops out, long window:
+    // the BG/NBD fit lies on the boundary, and its predictions are those of
+    // the limiting model: P(alive) = 1, E[X(t)] = r t / α.
+    let mut rng = Rng(42);
+    let log = Log {
+        name: "poisson",
+        customers: (0..300)
+            .map(|_| {
+                let start = 100.0 * rng.uniform();
+                Log::customer(&mut rng, start, 0.1, f64::INFINITY, 365.0, 10.0)
+            })
+            .collect(),
+        end: 365.0,
+    };
+    let hs = log.histories(1.0);
+    let fit = BgNbd::new().fit_detailed(&hs).unwrap();
+    let FitStatus::Boundary { limits, .. } = fit.status() else {
+        panic!("{:?} {:?}", fit.status(), fit.params());
+    };
+    assert!(limits.contains(&Limit::NoDropout), "{limits:?}");
+    let p = fit.params();
+    for h in &hs[..20] {
+        let pa = p.p_alive(h);
+        assert!((pa - 1.0).abs() < 1e-6, "{pa}");
+    }
+    let e = p.expected_purchases_new(30.0).unwrap();
+    let nbd = p.r() * 30.0 / p.alpha();
+    assert!((e - nbd).abs() < 1e-6 * nbd, "{e} vs {nbd}");
+}
+
+// --- real logs -------------------------------------------------------------
+
+/// Days since 1970-01-01 of `YYYY-MM-DD` or `YYYYMMDD` (civil calendar).
+fn day(s: &str) -> f64 {
+    let s = s.trim().replace('-', "");
+    let (y, m, d): (i64, i64, i64) = (
+        s[0..4].parse().unwrap(),
+        s[4..6].parse().unwrap(),
+        s[6..8].parse().unwrap(),
+    );
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe - 719_468) as f64
+}
+
+/// A log from `(customer, day, amount)` rows, purchases on one day merged
+/// (amounts added), observed until `end` (the last day when `None`);
+/// transactions after `end` are dropped.
+fn log_from(name: &'static str, rows: Vec<(String, f64, f64)>, end: Option<f64>) -> Log {
+    let end = end.unwrap_or_else(|| rows.iter().map(|r| r.1).fold(f64::MIN, f64::max));
+    let mut by: BTreeMap<String, BTreeMap<u64, f64>> = BTreeMap::new();
+    for (c, d, a) in rows {
+        if d <= end {
+            *by.entry(c).or_default().entry(d.to_bits()).or_insert(0.0) += a;
+        }
+    }
+    let customers = by
+        .into_values()
+        .map(|m| {
+            let mut v: Vec<(f64, f64)> =
+                m.into_iter().map(|(d, a)| (f64::from_bits(d), a)).collect();
+            v.sort_by(|a, b| a.0.total_cmp(&b.0));
+            v
+        })
+        .collect();
+    Log {
+        name,
+        customers,
+        end,
+    }
+}
+
+fn csv_rows(path: &Path, amount: Option<usize>) -> Vec<(String, f64, f64)> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let a = amount.map_or(1.0, |i| f[i].trim().parse().unwrap());
+            (f[0].to_string(), day(f[1]), a)
+        })
+        .collect()
+}
+
+/// Fits every model on a real log in the given unit; each must answer
+/// (an estimate, interior or boundary) within the time bound.
+fn real_log_answers(log: &Log, unit: f64) {
+    let hs = log.histories(unit);
+    for (model, r) in [
+        (
+            "BG/NBD",
+            timed(log.name, "BG/NBD", || {
+                BgNbd::new().fit_detailed(&hs).map(|f| f.status().clone())
+            }),
+        ),
+        (
+            "MBG/NBD",
+            timed(log.name, "MBG/NBD", || {
+                MbgNbd::new().fit_detailed(&hs).map(|f| f.status().clone())
+            }),
+        ),
+        (
+            "Pareto/NBD",
+            timed(log.name, "Pareto/NBD", || {
+                ParetoNbd::new()
+                    .fit_detailed(&hs)
+                    .map(|f| f.status().clone())
+            }),
+        ),
+        (
+            "Gamma-Gamma",
+            timed(log.name, "Gamma-Gamma", || {
+                GammaGamma::new()
+                    .fit_detailed(&log.spend())
+                    .map(|f| f.status().clone())
+            }),
+        ),
+        (
+            "BG/BB",
+            timed(log.name, "BG/BB", || {
+                BgBb::new()
+                    .fit_detailed(&log.discrete())
+                    .map(|f| f.status().clone())
+            }),
+        ),
+        (
+            "sBG",
+            timed(log.name, "sBG", || {
+                Sbg::new()
+                    .fit_cohort(&log.cohort())
+                    .map(|f| f.status().clone())
+            }),
+        ),
+    ] {
+        eprintln!("{} (unit {unit}) / {model}: {r:?}", log.name);
+        assert!(
+            matches!(r, Ok(FitStatus::Interior | FitStatus::Boundary { .. })),
+            "{} / {model}: {r:?}",
+            log.name
+        );
+    }
+}
+
+#[test]
+fn real_logs_every_model_answers() {
+    let Some(dir) = crate::support::data_dir() else {
+        return;
+    };
+    let peers = dir.join("peers");
+    let rfm = log_from(
+        "rfm_data_orders",
+        csv_rows(&peers.join("rfm_data_orders.csv"), Some(2)),
+        None,
+    );
+    real_log_answers(&rfm, 1.0);
+    let grocery = log_from(
+        "BTYDplus grocery",
+        csv_rows(&peers.join("btydplus_groceryElog.csv"), None),
+        None,
+    );
+    real_log_answers(&grocery, 7.0);
+    for file in [
+        "clvtools_apparelTrans_2020.csv",
+        "clvtools_apparelTrans_2024.csv",
+    ] {
+        let rows = csv_rows(&peers.join(file), Some(2));
+        // CLVTools' 52-week calibration split.
+        let first = rows.iter().map(|r| r.1).fold(f64::MAX, f64::min);
+        let apparel = log_from("apparel 52 weeks", rows, Some(first + 52.0 * 7.0));
+        real_log_answers(&apparel, 7.0);
+    }
+    let text = std::fs::read_to_string(dir.join("cdnow/CDNOW_sample.txt")).unwrap();
+    let rows: Vec<(String, f64, f64)> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[0].to_string(), day(f[2]), f[4].parse().unwrap())
+        })
+        .collect();
+    // The 39-week calibration period, 1997-01-01 to 1997-09-30.
+    let cdnow = log_from("CDNOW", rows, Some(day("1997-09-30")));
+    real_log_answers(&cdnow, 1.0);
+    real_log_answers(&cdnow, 7.0);
+}
