@@ -186,7 +186,9 @@ pub(crate) fn settle<const N: usize>(
             if !(value.is_finite() && value <= best.value + FACE_SLACK) {
                 continue;
             }
-            let (again, done) = match bfgs(objective, theta, max_iterations, tolerance) {
+            // A face re-minimisation gets at most 200 iterations: it starts
+            // next to a point the optimiser already settled.
+            let (again, done) = match bfgs(objective, theta, max_iterations.min(200), tolerance) {
                 Ok(m) => (m, true),
                 Err(stopped) => (stopped.best, false),
             };

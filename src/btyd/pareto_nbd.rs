@@ -608,7 +608,7 @@ const WG: [f64; 4] = [
 ];
 
 /// Most Gauss–Kronrod panels one `K` may use.
-const MAX_PANELS: usize = 400;
+const MAX_PANELS: usize = 64;
 
 /// `K_{p,q}(y) = ∫_y^∞ (α+τ)^{−p} (β+τ)^{−q} dτ` where the `2F1` series
 /// converges slowly (`z` near 1, `α` and `β` far apart relative to `y`).
@@ -735,7 +735,7 @@ fn k_split(
     let mut panels = first;
     while let Some((lo, hi, k, err)) = pending.pop() {
         if err <= tol || !(err.is_finite()) || panels >= MAX_PANELS || hi - lo < 1e-12 {
-            if panels >= MAX_PANELS && err > 1e6 * tol {
+            if panels >= MAX_PANELS && err > 1e4 * tol {
                 return None;
             }
             for (t, v) in total.iter_mut().zip(k) {
