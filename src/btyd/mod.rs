@@ -99,11 +99,35 @@
 //!   (`(x, z̄)` for spend) are grouped into weights, times with the caller's
 //!   weights; BG/NBD times are scaled by `1/max T` (α is reported in the
 //!   data's unit); the negative log-likelihood is minimised over the
-//!   log-parameters by BFGS from all ones with the analytic gradients; it
-//!   stops at `max|∇| ≤ 1e-8·max(1, |NLL|)`, and a fit that does not get
-//!   there is an [`Error::InvalidValue`](crate::Error::InvalidValue) naming
-//!   the iterations and the gradient reached. Standard errors come from a
-//!   central-difference Hessian of the analytic gradient (delta method).
+//!   log-parameters `θ = ln φ` by BFGS from all ones with the analytic
+//!   gradients, inside the box `|θ| ≤ 30`. Stop rule (relative, scale-free
+//!   in `θ`, with `tol` = [`FitOptions::tolerance`], default `1e-10`, and
+//!   `f̄ = max(1, |NLL|)`): the projected gradient `max|∇| ≤ 100·tol·f̄`,
+//!   or the objective has stalled (two steps each lowering it by at most
+//!   `tol·f̄`, or no descent step possible) and `max|∇| ≤ √tol·f̄`. A fit
+//!   that does not stop is [`Error::NotConverged`](crate::Error::NotConverged)
+//!   with the best point. Standard errors come from a central-difference
+//!   Hessian of the analytic gradient (delta method).
+//! - Boundary answers: when the likelihood's supremum is at a parameter of
+//!   0 or ∞ the fit says so. After the optimiser stops, each model's limit
+//!   directions (equal steps in `θ`, so ratios stay fixed) and every single
+//!   parameter are tried at the box face `|θ| = 30` and re-minimised; the
+//!   best point is kept. [`FitStatus::Interior`] means a point off the face
+//!   with a finite positive definite Hessian; [`FitStatus::Boundary`] names
+//!   the parameters on the face ([`Divergence`], [`Direction`]) and the
+//!   limiting models ([`Limit`]): no dropout (BG/NBD, MBG/NBD `a → 0` or
+//!   `b → ∞`, Pareto/NBD `s → 0` or `β → ∞`, BG/BB `γ → 0` or `δ → ∞`,
+//!   sBG `β → ∞`), one purchase rate for all (`r, α → ∞`, `r/α` fixed:
+//!   Poisson; BG/BB `α, β → ∞`), one dropout rate or probability for all
+//!   (`a, b → ∞`, `s, β → ∞`, `γ, δ → ∞`, sBG `α, β → ∞`), one mean spend
+//!   (Gamma-Gamma `q, γ → ∞`). The face point's parameters are `e^±30`
+//!   (in the fitting scale); its log-likelihood is within `O(n·e^-30)` of
+//!   the limit's, and predictions there are the limit's to that precision
+//!   (P(alive) = 1 with no dropout, `E[X(t)] = r t/α` for the no-dropout
+//!   NBD). Data that identify nothing are
+//!   [`Error::NotIdentified`](crate::Error::NotIdentified): a single
+//!   customer, no repeat buyer, identical mean spend for every repeat
+//!   buyer (Gamma-Gamma).
 //! - Numbers: `f64` inside, never a likelihood outside logs; differences of
 //!   `lnΓ` and `ψ` use Stirling forms for large arguments (no cancellation
 //!   at `x = 10⁶`); `E[X(t)]` uses the Euler-transformed "G-form" series,
