@@ -4,6 +4,7 @@ mod btyd;
 mod btyd_discrete;
 mod btyd_mbg;
 mod btyd_pareto;
+mod btyd_report;
 mod btyd_tracking;
 mod cdnow;
 mod clv;
