@@ -350,6 +350,10 @@ fn options_are_validated_and_honoured() {
     assert!(FitOptions::new().tolerance(0.0).is_err());
     assert!(FitOptions::new().tolerance(1.0).is_err());
     assert!(FitOptions::new().tolerance(f64::NAN).is_err());
+    let started = FitOptions::new().start([0.5, 2.0]);
+    assert_eq!(started, FitOptions::new().start(vec![0.5, 2.0]));
+    assert_eq!(started.get_start(), Some(&[0.5, 2.0][..]));
+    assert_eq!(started.default_start().get_start(), None);
     let population = synthetic();
     let bad_start = |start: &[f64]| {
         let err = BgNbd::with_options(FitOptions::new().start(start))
