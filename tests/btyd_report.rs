@@ -395,6 +395,17 @@ fn options_are_validated_and_honoured() {
         matches!(err, Error::InvalidParameter { name: "start", .. }),
         "{err}"
     );
+    // ... and a start at the constrained maximum finds it again at once
+    // (the floor is applied to the start in the data's units).
+    let constrained = GammaGamma::new().q_at_least_one_plus(0.1);
+    let fit = constrained.fit_detailed(&spend).unwrap();
+    let p = *fit.params();
+    let again = constrained
+        .options(FitOptions::new().start([p.p(), p.q(), p.gamma()]))
+        .fit_detailed(&spend)
+        .unwrap();
+    assert!(again.iterations() <= 2, "{}", again.iterations());
+    assert!((again.params().q() / p.q() - 1.0).abs() < 1e-6);
 
     // A start at the maximum needs (almost) no iterations and finds it again.
     let fit = BgNbd::new().fit_detailed(&population).unwrap();
