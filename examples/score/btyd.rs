@@ -1,7 +1,7 @@
 //! `score fit` and `score predict`: the probabilistic purchase and spend
 //! models on a summary.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use customer_value::Decimal;
 use customer_value::btyd::{
@@ -137,21 +137,21 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                 let histories = histories(&loaded.rows).map_err(data)?;
                 let fit = BgNbd::with_options(options)
                     .fit_detailed(&histories)
-                    .map_err(data)?;
+                    .map_err(|e| fit_error(&loaded.path, e))?;
                 tagged_report("bg_nbd", &fit)?
             }
             "mbg-nbd" => {
                 let histories = histories(&loaded.rows).map_err(data)?;
                 let fit = MbgNbd::with_options(options)
                     .fit_detailed(&histories)
-                    .map_err(data)?;
+                    .map_err(|e| fit_error(&loaded.path, e))?;
                 tagged_report("mbg_nbd", &fit)?
             }
             "pareto-nbd" => {
                 let histories = histories(&loaded.rows).map_err(data)?;
                 let fit = ParetoNbd::with_options(options)
                     .fit_detailed(&histories)
-                    .map_err(data)?;
+                    .map_err(|e| fit_error(&loaded.path, e))?;
                 tagged_report("pareto_nbd", &fit)?
             }
             "gamma-gamma" => {
@@ -164,7 +164,7 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                     .map_err(data)?;
                 let fit = GammaGamma::with_options(options)
                     .fit_detailed(&spend)
-                    .map_err(data)?;
+                    .map_err(|e| fit_error(&loaded.path, e))?;
                 tagged_report("gamma_gamma", &fit)?
             }
             other => {
@@ -224,7 +224,7 @@ fn fit_bgbb(path: &PathBuf, options: FitOptions) -> Result<String, Failure> {
     }
     let fit = BgBb::with_options(options)
         .fit_weighted(&rows, &weights)
-        .map_err(|e| bad(e.to_string()))?;
+        .map_err(|e| fit_error(path, e))?;
     tagged_report("bg_bb", &fit)
 }
 
@@ -250,7 +250,7 @@ fn fit_sbg(path: &PathBuf, options: FitOptions) -> Result<String, Failure> {
     }
     let fit = Sbg::with_options(options)
         .fit_cohorts(&cohorts)
-        .map_err(|e| bad(e.to_string()))?;
+        .map_err(|e| fit_error(path, e))?;
     tagged_report("sbg", &fit)
 }
 
@@ -273,6 +273,17 @@ fn histories(
         );
     }
     Ok(usable)
+}
+
+/// A failed fit, with a hint when more iterations or the best point may
+/// help.
+fn fit_error(path: &Path, e: customer_value::Error) -> Failure {
+    let hint = if matches!(e, customer_value::Error::NotConverged { .. }) {
+        " (raise --max-iterations, or --keep-unconverged to write the best point)"
+    } else {
+        ""
+    };
+    Failure::Data(format!("{}: {e}{hint}", path.display()))
 }
 
 /// A fit report as pretty JSON with the model's tag in front:
