@@ -512,6 +512,10 @@ fn reports_round_trip_through_json_and_are_validated() {
             .contains("covariance")
     );
     assert!(broken(&|v| v["params"]["r"] = serde_json::json!(-1.0)).contains("r"));
+    // The command line's files carry the model's tag beside the report.
+    let mut v = value.clone();
+    v["model"] = serde_json::json!("bg_nbd");
+    assert!(serde_json::from_value::<BgNbdFit>(v).is_ok());
     // Not converged, with no covariance: fine, and the reason is recomputed.
     let mut v = value.clone();
     v["status"] = serde_json::json!({"kind": "not_converged"});
