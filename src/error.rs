@@ -189,7 +189,7 @@ impl std::fmt::Display for ConvergenceFailure {
         let max_gradient = self.gradient.iter().fold(0.0_f64, |m, g| m.max(g.abs()));
         write!(
             f,
-            "{} after {} iterations, max |gradient| {:e}, log-likelihood {}; best parameters",
+            "{} after {} iterations, max |gradient| {:.3e}, log-likelihood {}; best parameters",
             self.reason, self.iterations, max_gradient, self.log_likelihood
         )?;
         for (name, value) in self.names.iter().zip(&self.parameters) {

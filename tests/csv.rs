@@ -461,11 +461,29 @@ fn read_path_reports_missing_files() {
     let err = CsvOptions::default()
         .read_path("/no/such/dir/log.csv")
         .unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidParameter { name: "path", .. }),
-        "{err:?}"
+    let Error::Io { action, path, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(
+        (*action, path.as_path()),
+        ("open", std::path::Path::new("/no/such/dir/log.csv"))
     );
     assert!(err.to_string().contains("/no/such/dir/log.csv"), "{err}");
+    // The operating system's error is the source, for callers that act on it.
+    let source = std::error::Error::source(&err).expect("an io source");
+    let io = source
+        .downcast_ref::<customer_value::IoError>()
+        .expect("the source is the crate's IoError");
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+}
+
+#[test]
+fn read_summary_path_reports_missing_files() {
+    let err = customer_value::csv::read_summary_path("/no/such/dir/summary.csv").unwrap_err();
+    assert!(
+        matches!(&err, Error::Io { action: "open", source, .. } if source.kind() == std::io::ErrorKind::NotFound),
+        "{err:?}"
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod btyd_boundary;
 mod btyd_discrete;
 mod btyd_mbg;
 mod btyd_pareto;
+mod btyd_report;
 mod btyd_tracking;
 mod cdnow;
 mod clv;

@@ -122,11 +122,11 @@ impl LogArgs {
 
 fn open_error(e: Error, path: &Path) -> Failure {
     match e {
-        Error::InvalidParameter {
-            name: "path",
-            value,
-            ..
-        } => Failure::Data(format!("cannot open {value}")),
+        Error::Io {
+            action,
+            path,
+            source,
+        } => Failure::Data(format!("cannot {action} {}: {source}", path.display())),
         e => Failure::Data(format!("{}: {e}", path.display())),
     }
 }

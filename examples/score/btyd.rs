@@ -1,16 +1,17 @@
 //! `score fit` and `score predict`: the probabilistic purchase and spend
 //! models on a summary.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use customer_value::Decimal;
 use customer_value::btyd::{
-    BgBb, BgNbd, BtydClv, BtydCustomer, Cohort, CustomerHistory, DiscreteHistory, GammaGamma,
-    GammaGammaParams, MbgNbd, ParetoNbd, Penalty, PurchaseModel, Sbg, SpendHistory, dert_clv,
+    BgBb, BgNbd, BtydClv, BtydCustomer, Cohort, CustomerHistory, DiscreteHistory, FitOptions,
+    FitReport, GammaGamma, GammaGammaParams, MbgNbd, ParetoNbd, Penalty, PurchaseModel, Sbg,
+    SpendHistory, dert_clv,
 };
 use customer_value::clv::DiscountRate;
 use rust_decimal::prelude::ToPrimitive;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::Failure;
 use crate::args::{
@@ -34,10 +35,20 @@ Models (on the summary's x = frequency, t_x = recency, T; times in the summary's
       --l2 LAMBDA              add LAMBDA x (sum of squared parameters) to the total negative
                                log-likelihood (parameters in the data's units)
       --lifetimes-l2 LAMBDA    Python lifetimes' penalizer_coef (mean NLL, scaled parameters)
+      --max-iterations N       cap the optimiser's iterations (default 1000)
+      --tolerance TOL          relative stop tolerance, 0 < TOL < 1 (default 1e-10)
+      --keep-unconverged       write the best point reached (status not_converged) instead of
+                               failing when the fit does not converge
   -o, --output FILE            write the JSON to FILE instead of stdout
 
-Output: {\"model\", \"parameters\", \"standard_errors\", \"log_likelihood\", \"iterations\",
-\"customers\", \"rows\"} (rows: distinct (x, t_x, T) after compression).
+Output: {\"model\", \"params\", \"names\", \"std_errors\" (by name, or null),
+\"std_errors_unavailable\" (null, \"boundary\", \"hessian_not_positive_definite\" or
+\"not_converged\"), \"covariance\", \"log_likelihood\", \"aic\", \"bic\" (n = customers),
+\"iterations\", \"customers\", \"rows\" (distinct (x, t_x, T) after compression; cohorts for
+sbg), \"status\": {\"kind\": \"interior\"}, {\"kind\": \"boundary\", \"diverging\":
+[{\"parameter\", \"direction\": \"to_zero\" | \"to_infinity\"}], \"limits\": [...]} or
+{\"kind\": \"not_converged\"}}. `score predict` reads these files and those written before
+(with \"parameters\" instead of \"params\").
 ";
 
 const PREDICT_USAGE: &str = "\
@@ -67,7 +78,7 @@ customers first seen on the observation end, T = 0, who carry no history to cond
 pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut input = SummaryInput::new();
     let mut model: Option<String> = None;
-    let mut penalty = Penalty::None;
+    let mut options = FitOptions::new();
     let mut output: Option<PathBuf> = None;
     let lambda = |t: &str| {
         t.parse::<f64>()
@@ -79,127 +90,94 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "help" => return scorer_help(FIT_USAGE),
             "model" => model = Some(parse_value(parser, &name, |t| Ok(t.to_owned()))?),
             "l2" => {
-                penalty = Penalty::L2 {
+                options = options.penalty(Penalty::L2 {
                     lambda: parse_value(parser, &name, lambda)?,
-                }
+                })
             }
             "lifetimes-l2" => {
-                penalty = Penalty::LifetimesL2 {
+                options = options.penalty(Penalty::LifetimesL2 {
                     lambda: parse_value(parser, &name, lambda)?,
-                }
+                })
             }
+            "max-iterations" => {
+                options = options.max_iterations(parse_value(parser, &name, |t| {
+                    t.parse::<usize>()
+                        .map_err(|_| "expected a whole number".to_owned())
+                })?)
+            }
+            "tolerance" => {
+                let tolerance = parse_value(parser, &name, |t| {
+                    t.parse::<f64>().map_err(|_| "expected a number".to_owned())
+                })?;
+                options = options
+                    .tolerance(tolerance)
+                    .map_err(|e| Failure::Usage(e.to_string()))?;
+            }
+            "keep-unconverged" => options = options.keep_unconverged(true),
             "output" => output = Some(parser.value()?.into()),
             _ => input.take(&name, parser)?,
         }
     }
     let model = model.ok_or_else(|| Failure::Usage("fit needs --model".into()))?;
-    if model == "bg-bb" || model == "sbg" {
+    let json = if model == "bg-bb" || model == "sbg" {
         let path = input
             .input_path()
             .ok_or_else(|| Failure::Usage(format!("--model {model} needs --input FILE")))?;
-        let json = if model == "bg-bb" {
-            fit_bgbb(&path, penalty)?
+        if model == "bg-bb" {
+            fit_bgbb(&path, options)?
         } else {
-            fit_sbg(&path)?
-        };
-        return write_output(output.as_deref(), |w| {
-            writeln!(
-                w,
-                "{}",
-                serde_json::to_string_pretty(&json).unwrap_or_default()
-            )
-        });
-    }
-    let loaded = input.load("fit")?;
-    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
-    let json = match model.as_str() {
-        "bg-nbd" => {
-            let histories = histories(&loaded.rows).map_err(data)?;
-            let fit = BgNbd::new()
-                .penalty(penalty)
-                .fit_detailed(&histories)
-                .map_err(data)?;
-            let p = fit.params();
-            report(
-                PurchaseModel::from(*p),
-                &["r", "alpha", "a", "b"],
-                fit.std_errors().map(|s| s.to_vec()),
-                fit.log_likelihood(),
-                fit.iterations(),
-                fit.customers(),
-                fit.rows(),
-            )
+            fit_sbg(&path, options)?
         }
-        "mbg-nbd" => {
-            let histories = histories(&loaded.rows).map_err(data)?;
-            let fit = MbgNbd::new()
-                .penalty(penalty)
-                .fit_detailed(&histories)
-                .map_err(data)?;
-            report(
-                PurchaseModel::from(*fit.params()),
-                &["r", "alpha", "a", "b"],
-                fit.std_errors().map(|s| s.to_vec()),
-                fit.log_likelihood(),
-                fit.iterations(),
-                fit.customers(),
-                fit.rows(),
-            )
+    } else {
+        let loaded = input.load("fit")?;
+        let data =
+            |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
+        match model.as_str() {
+            "bg-nbd" => {
+                let histories = histories(&loaded.rows).map_err(data)?;
+                let fit = BgNbd::with_options(options)
+                    .fit_detailed(&histories)
+                    .map_err(|e| fit_error(&loaded.path, e))?;
+                tagged_report("bg_nbd", &fit)?
+            }
+            "mbg-nbd" => {
+                let histories = histories(&loaded.rows).map_err(data)?;
+                let fit = MbgNbd::with_options(options)
+                    .fit_detailed(&histories)
+                    .map_err(|e| fit_error(&loaded.path, e))?;
+                tagged_report("mbg_nbd", &fit)?
+            }
+            "pareto-nbd" => {
+                let histories = histories(&loaded.rows).map_err(data)?;
+                let fit = ParetoNbd::with_options(options)
+                    .fit_detailed(&histories)
+                    .map_err(|e| fit_error(&loaded.path, e))?;
+                tagged_report("pareto_nbd", &fit)?
+            }
+            "gamma-gamma" => {
+                let spend: Vec<SpendHistory> = loaded
+                    .rows
+                    .iter()
+                    .filter(|r| r.frequency() > 0)
+                    .map(SpendHistory::from_summary)
+                    .collect::<Result<_, _>>()
+                    .map_err(data)?;
+                let fit = GammaGamma::with_options(options)
+                    .fit_detailed(&spend)
+                    .map_err(|e| fit_error(&loaded.path, e))?;
+                tagged_report("gamma_gamma", &fit)?
+            }
+            other => {
+                return Err(Failure::Usage(format!(
+                    "unknown --model {other:?} (bg-nbd, mbg-nbd, pareto-nbd, gamma-gamma, bg-bb, sbg)"
+                )));
+            }
         }
-        "pareto-nbd" => {
-            let histories = histories(&loaded.rows).map_err(data)?;
-            let fit = ParetoNbd::new()
-                .penalty(penalty)
-                .fit_detailed(&histories)
-                .map_err(data)?;
-            report(
-                PurchaseModel::from(*fit.params()),
-                &["r", "alpha", "s", "beta"],
-                fit.std_errors().map(|s| s.to_vec()),
-                fit.log_likelihood(),
-                fit.iterations(),
-                fit.customers(),
-                fit.rows(),
-            )
-        }
-        "gamma-gamma" => {
-            let spend: Vec<SpendHistory> = loaded
-                .rows
-                .iter()
-                .filter(|r| r.frequency() > 0)
-                .map(SpendHistory::from_summary)
-                .collect::<Result<_, _>>()
-                .map_err(data)?;
-            let fit = GammaGamma::new()
-                .penalty(penalty)
-                .fit_detailed(&spend)
-                .map_err(data)?;
-            finish(
-                tagged(fit.params(), "gamma_gamma")?,
-                &["p", "q", "gamma"],
-                fit.std_errors().map(|s| s.to_vec()),
-                fit.log_likelihood(),
-                fit.iterations(),
-                fit.customers(),
-                fit.rows(),
-            )
-        }
-        other => {
-            return Err(Failure::Usage(format!(
-                "unknown --model {other:?} (bg-nbd, mbg-nbd, pareto-nbd, gamma-gamma, bg-bb, sbg)"
-            )));
-        }
-    }?;
-    write_output(output.as_deref(), |w| {
-        writeln!(
-            w,
-            "{}",
-            serde_json::to_string_pretty(&json).unwrap_or_default()
-        )
-    })
+    };
+    write_output(output.as_deref(), |w| writeln!(w, "{json}"))
 }
 
-fn fit_bgbb(path: &PathBuf, penalty: Penalty) -> Result<Value, Failure> {
+fn fit_bgbb(path: &PathBuf, options: FitOptions) -> Result<String, Failure> {
     let bad = |what: String| Failure::Data(format!("{}: {what}", path.display()));
     let mut reader = ::csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
     let header: Vec<String> = reader
@@ -244,22 +222,13 @@ fn fit_bgbb(path: &PathBuf, penalty: Penalty) -> Result<Value, Failure> {
             None => 1.0,
         });
     }
-    let fit = BgBb::new()
-        .penalty(penalty)
+    let fit = BgBb::with_options(options)
         .fit_weighted(&rows, &weights)
-        .map_err(|e| bad(e.to_string()))?;
-    finish(
-        tagged(fit.params(), "bg_bb")?,
-        &["alpha", "beta", "gamma", "delta"],
-        fit.std_errors().map(|s| s.to_vec()),
-        fit.log_likelihood(),
-        fit.iterations(),
-        fit.customers(),
-        fit.rows(),
-    )
+        .map_err(|e| fit_error(path, e))?;
+    tagged_report("bg_bb", &fit)
 }
 
-fn fit_sbg(path: &PathBuf) -> Result<Value, Failure> {
+fn fit_sbg(path: &PathBuf, options: FitOptions) -> Result<String, Failure> {
     let bad = |what: String| Failure::Data(format!("{}: {what}", path.display()));
     let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
     let mut cohorts = Vec::new();
@@ -279,18 +248,10 @@ fn fit_sbg(path: &PathBuf) -> Result<Value, Failure> {
         let start = u32::try_from(*start).map_err(|_| bad(format!("line {}: start", i + 1)))?;
         cohorts.push(Cohort::new(start, survivors.to_vec()).map_err(|e| bad(e.to_string()))?);
     }
-    let fit = Sbg::new()
+    let fit = Sbg::with_options(options)
         .fit_cohorts(&cohorts)
-        .map_err(|e| bad(e.to_string()))?;
-    finish(
-        tagged(fit.params(), "sbg")?,
-        &["alpha", "beta"],
-        fit.std_errors().map(|s| s.to_vec()),
-        fit.log_likelihood(),
-        fit.iterations(),
-        fit.customers(),
-        fit.cohorts(),
-    )
+        .map_err(|e| fit_error(path, e))?;
+    tagged_report("sbg", &fit)
 }
 
 /// The `(x, t_x, T)` rows the continuous-time models take. Customers first
@@ -314,102 +275,72 @@ fn histories(
     Ok(usable)
 }
 
-fn report(
-    model: PurchaseModel,
-    names: &[&str],
-    std_errors: Option<Vec<f64>>,
-    log_likelihood: f64,
-    iterations: usize,
-    customers: f64,
-    rows: usize,
-) -> Result<Value, Failure> {
-    let value = serde_json::to_value(model).map_err(|e| Failure::Data(e.to_string()))?;
-    finish(
-        value,
-        names,
-        std_errors,
-        log_likelihood,
-        iterations,
-        customers,
-        rows,
-    )
-}
-
-/// Parameters as JSON with their `model` tag beside them, the shape
-/// [`finish`] and `score predict` read.
-fn tagged<T: serde::Serialize>(params: &T, model: &str) -> Result<Value, Failure> {
-    let mut value = serde_json::to_value(params).map_err(|e| Failure::Data(e.to_string()))?;
-    if let Value::Object(map) = &mut value {
-        map.insert("model".into(), json!(model));
-    }
-    Ok(value)
-}
-
-/// `{"model", "parameters", "standard_errors", ...}` from a tagged params value.
-fn finish(
-    tagged: Value,
-    names: &[&str],
-    std_errors: Option<Vec<f64>>,
-    log_likelihood: f64,
-    iterations: usize,
-    customers: f64,
-    rows: usize,
-) -> Result<Value, Failure> {
-    let Value::Object(mut parameters) = tagged else {
-        return Err(Failure::Data(
-            "parameters did not serialise as an object".into(),
-        ));
+/// A failed fit, with a hint when more iterations or the best point may
+/// help.
+fn fit_error(path: &Path, e: customer_value::Error) -> Failure {
+    let hint = if matches!(e, customer_value::Error::NotConverged { .. }) {
+        " (raise --max-iterations, or --keep-unconverged to write the best point)"
+    } else {
+        ""
     };
-    let model = parameters.remove("model").unwrap_or(Value::Null);
-    let errors = std_errors.map(|se| {
-        names
-            .iter()
-            .zip(se)
-            .map(|(n, s)| ((*n).to_owned(), json!(s)))
-            .collect::<serde_json::Map<_, _>>()
-    });
-    Ok(json!({
-        "model": model,
-        "parameters": parameters,
-        "standard_errors": errors,
-        "log_likelihood": log_likelihood,
-        "iterations": iterations,
-        "customers": customers,
-        "rows": rows,
-    }))
+    Failure::Data(format!("{}: {e}{hint}", path.display()))
 }
 
-/// Reads a `score fit` JSON back as the tagged parameters.
-fn read_params<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Result<T, Failure> {
+/// A fit report as pretty JSON with the model's tag in front:
+/// `{"model": "bg_nbd", "params": {...}, "names": [...], "std_errors": ...,
+/// "status": {"kind": ...}, ...}`, the shape `score predict` reads.
+fn tagged_report<P: serde::Serialize, const N: usize>(
+    model: &str,
+    fit: &FitReport<P, N>,
+) -> Result<String, Failure> {
+    #[derive(serde::Serialize)]
+    struct Tagged<'a, T> {
+        model: &'a str,
+        #[serde(flatten)]
+        report: &'a T,
+    }
+    serde_json::to_string_pretty(&Tagged { model, report: fit })
+        .map_err(|e| Failure::Data(e.to_string()))
+}
+
+/// The parameters of a `score fit` JSON, with the model tag beside them:
+/// `params` in files written since fit reports are serialised whole,
+/// `parameters` in older ones.
+fn fit_file_params(path: &PathBuf) -> Result<Value, Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::Data(format!("cannot read {}: {e}", path.display())))?;
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?;
     let mut tagged = value
-        .get("parameters")
+        .get("params")
+        .or_else(|| value.get("parameters"))
         .cloned()
-        .ok_or_else(|| Failure::Data(format!("{}: no \"parameters\"", path.display())))?;
+        .ok_or_else(|| Failure::Data(format!("{}: no \"params\"", path.display())))?;
     if let (Value::Object(map), Some(model)) = (&mut tagged, value.get("model")) {
         map.insert("model".into(), model.clone());
     }
-    serde_json::from_value(tagged).map_err(|e| Failure::Data(format!("{}: {e}", path.display())))
+    Ok(tagged)
+}
+
+/// Reads a `score fit` JSON back as the tagged parameters.
+fn read_params<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Result<T, Failure> {
+    serde_json::from_value(fit_file_params(path)?)
+        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))
 }
 
 /// Gamma-Gamma parameters from a `score fit --model gamma-gamma` JSON.
 fn read_spend_params(path: &PathBuf) -> Result<GammaGammaParams, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Data(format!("cannot read {}: {e}", path.display())))?;
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?;
-    if value.get("model").and_then(Value::as_str) != Some("gamma_gamma") {
+    let mut tagged = fit_file_params(path)?;
+    if tagged.get("model").and_then(Value::as_str) != Some("gamma_gamma") {
         return Err(Failure::Data(format!(
             "{}: not a gamma-gamma model (fit one with --model gamma-gamma)",
             path.display()
         )));
     }
-    let parameters = value.get("parameters").cloned().unwrap_or(Value::Null);
-    serde_json::from_value(parameters)
-        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))
+    if let Value::Object(map) = &mut tagged {
+        map.remove("model");
+    }
+    serde_json::from_value(tagged).map_err(|e| Failure::Data(format!("{}: {e}", path.display())))
 }
 
 pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {

@@ -579,11 +579,14 @@ impl BgBb {
     ///
     /// - [`Error::InvalidParameter`] when `weights` has the wrong length or
     ///   holds a weight that is negative or not finite.
-    /// - [`Error::InvalidValue`] when the total weight is 0, or when the
-    ///   optimiser does not converge (the message gives the iterations and
-    ///   the gradient norm reached; data without any dropout signal, such
-    ///   as every customer transacting at every opportunity, push a
-    ///   parameter to a boundary).
+    /// - [`Error::InvalidParameter`] for a bad penalty or start in the
+    ///   [`FitOptions`].
+    /// - [`Error::EmptyInput`] when the total weight is 0.
+    /// - [`Error::NotConverged`] with the best point reached when the
+    ///   optimiser does not converge, unless the options keep unconverged
+    ///   fits (data without any dropout signal, such as every customer
+    ///   transacting at every opportunity, push a parameter to a
+    ///   boundary).
     ///
     /// # Example
     ///

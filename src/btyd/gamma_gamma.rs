@@ -339,9 +339,12 @@ impl GammaGamma {
     ///
     /// - [`Error::InvalidParameter`] when `weights` has the wrong length or
     ///   holds a weight that is negative or not finite.
-    /// - [`Error::InvalidValue`] when no repeat buyer has weight > 0, or
-    ///   when the optimiser does not converge (the message gives the
-    ///   iterations and the gradient norm reached).
+    /// - [`Error::InvalidParameter`] for a bad penalty or start in the
+    ///   [`FitOptions`].
+    /// - [`Error::EmptyInput`] when no repeat buyer (`x ≥ 1`) has weight > 0.
+    /// - [`Error::NotConverged`] with the best point reached when the
+    ///   optimiser does not converge, unless the options keep unconverged
+    ///   fits.
     ///
     /// # Example
     ///

@@ -505,9 +505,12 @@ impl MbgNbd {
     ///
     /// - [`Error::InvalidParameter`] when `weights` has the wrong length or
     ///   holds a weight that is negative or not finite.
-    /// - [`Error::InvalidValue`] when the total weight is 0, or when the
-    ///   optimiser does not converge (the message gives the iterations and
-    ///   the gradient norm reached).
+    /// - [`Error::InvalidParameter`] for a bad penalty or start in the
+    ///   [`FitOptions`].
+    /// - [`Error::EmptyInput`] when the total weight is 0.
+    /// - [`Error::NotConverged`] with the best point reached when the
+    ///   optimiser does not converge, unless the options keep unconverged
+    ///   fits.
     ///
     /// # Example
     ///

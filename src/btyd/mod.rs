@@ -83,7 +83,12 @@
 //!   retention by period, DEL, DERL).
 //! - [`PurchaseModel`]: any fitted continuous-time purchase model, tagged
 //!   and serialisable, for predictions and CLV that do not care which.
-//! - [`Penalty`]: an optional L2 penalty for every fit.
+//! - Fitting, the same for every model: [`FitOptions`] (iteration cap,
+//!   [`Penalty`], tolerance, start, whether an unconverged fit is an
+//!   error), taken by each fitter's `with_options`; [`FitReport`] (the
+//!   models' `…Fit` types are aliases of it) with parameters, standard
+//!   errors or the reason there are none ([`StdErrorsUnavailable`]),
+//!   covariance, log-likelihood, AIC, BIC and a [`FitStatus`].
 //! - Lifetime value: [`BtydClv`] over [`BtydCustomer`] rows, lifetimes'
 //!   period-sum convention with the period and discount named.
 //! - Simulation (feature `simulate`): [`simulate_bgnbd`],
@@ -95,19 +100,20 @@
 //!
 //! - Time: any unit, as long as `t_x`, `T` and horizons share it; `α`
 //!   carries it. Spend: `γ` carries the money unit.
-//! - Fitting (FORMULAS.md 8.8 \[L\]): rows with bit-identical `(x, t_x, T)`
-//!   (`(x, z̄)` for spend) are grouped into weights, times with the caller's
-//!   weights; BG/NBD times are scaled by `1/max T` (α is reported in the
-//!   data's unit); the negative log-likelihood is minimised over the
-//!   log-parameters `θ = ln φ` by BFGS from all ones with the analytic
-//!   gradients, inside the box `|θ| ≤ 30`. Stop rule (relative, scale-free
-//!   in `θ`, with `tol` = [`FitOptions::tolerance`], default `1e-10`, and
-//!   `f̄ = max(1, |NLL|)`): the projected gradient `max|∇| ≤ 100·tol·f̄`,
-//!   or the objective has stalled (two steps each lowering it by at most
-//!   `tol·f̄`, or no descent step possible) and `max|∇| ≤ √tol·f̄`. A fit
-//!   that does not stop is [`Error::NotConverged`](crate::Error::NotConverged)
-//!   with the best point. Standard errors come from a central-difference
-//!   Hessian of the analytic gradient (delta method).
+//! - Fitting (\[L\]): rows with bit-identical `(x, t_x, T)` (`(x, z̄)` for
+//!   spend) are grouped into weights, times with the caller's weights;
+//!   BG/NBD, MBG/NBD and Pareto/NBD times are scaled by `1/max T` (α, β
+//!   are reported in the data's unit); the negative log-likelihood (plus
+//!   the options' penalty) is minimised over the log-parameters by BFGS,
+//!   from all ones on the fitting scale or the options' start, with the
+//!   analytic gradients, inside the box `|θ| ≤ 30` for `θ = ln φ`. Stop
+//!   rule (relative, scale-free in `θ`, with `tol` =
+//!   [`FitOptions::tolerance`], default `1e-10`, and `f̄ = max(1, |NLL|)`):
+//!   the projected gradient `max|∇| ≤ 100·tol·f̄` (`1e-8·f̄` at the
+//!   default), or the objective has stalled (two steps each lowering it by
+//!   at most `tol·f̄`, or no descent step possible) and `max|∇| ≤ √tol·f̄`.
+//!   Standard errors come from a central-difference Hessian of the
+//!   analytic gradient (delta method).
 //! - Boundary answers: when the likelihood's supremum is at a parameter of
 //!   0 or ∞ the fit says so. After the optimiser stops, each model's limit
 //!   directions (equal steps in `θ`, so ratios stay fixed) and every single
@@ -128,6 +134,20 @@
 //!   [`Error::NotIdentified`](crate::Error::NotIdentified): a single
 //!   customer, no repeat buyer, identical mean spend for every repeat
 //!   buyer (Gamma-Gamma).
+//! - Fit reports: the log-likelihood is always the unpenalised one in the
+//!   data's units; AIC is `2k − 2·LL` and BIC `k·ln n − 2·LL` with `k` the
+//!   number of parameters and `n` the total weight of the customers fitted
+//!   on ([`FitReport::customers`]; the cohorts' total size for sBG). A
+//!   fitter's errors a caller can act on are typed:
+//!   [`Error::EmptyInput`](crate::Error::EmptyInput) for no rows or a total
+//!   weight of 0, [`Error::NotConverged`](crate::Error::NotConverged) with
+//!   the best parameters reached (in the data's units), their
+//!   log-likelihood and the gradient when the stop rule is not met within
+//!   the iteration cap (or a report with [`FitStatus::NotConverged`] when
+//!   [`FitOptions::keep_unconverged`] asks for it), and
+//!   [`Error::InvalidParameter`](crate::Error::InvalidParameter) for bad
+//!   options (a negative penalty, a start of the wrong length or out of
+//!   range).
 //! - Numbers: `f64` inside, never a likelihood outside logs; differences of
 //!   `lnΓ` and `ψ` use Stirling forms for large arguments (no cancellation
 //!   at `x = 10⁶`); `E[X(t)]` uses the Euler-transformed "G-form" series,

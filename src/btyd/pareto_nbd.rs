@@ -1101,7 +1101,7 @@ fn nll_part(rows: &[Row], scale: f64, par: [f64; 4]) -> Option<(f64, [f64; 4])> 
 /// other models \[L\]. Data with no more spread in purchase rates than a
 /// Poisson process have no finite MLE (`r`, `α` grow without bound, so
 /// `α ≫ β` and the `₂F₁` series reach their cap): such a fit ends with
-/// [`Error::InvalidValue`] after the iteration limit, which can take
+/// [`Error::NotConverged`] after the iteration limit, which can take
 /// seconds. As a [`Fit`] it returns the [`ParetoNbdParams`];
 /// [`fit_detailed`](Self::fit_detailed) also returns standard errors and
 /// the log-likelihood.
@@ -1176,9 +1176,12 @@ impl ParetoNbd {
     ///
     /// - [`Error::InvalidParameter`] when `weights` has the wrong length or
     ///   holds a weight that is negative or not finite.
-    /// - [`Error::InvalidValue`] when the total weight is 0, or when the
-    ///   optimiser does not converge (the message gives the iterations and
-    ///   the gradient norm reached).
+    /// - [`Error::InvalidParameter`] for a bad penalty or start in the
+    ///   [`FitOptions`].
+    /// - [`Error::EmptyInput`] when the total weight is 0.
+    /// - [`Error::NotConverged`] with the best point reached when the
+    ///   optimiser does not converge, unless the options keep unconverged
+    ///   fits.
     ///
     /// # Example
     ///

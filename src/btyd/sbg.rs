@@ -540,10 +540,14 @@ impl Sbg {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidValue`] when `cohorts` is empty, when nobody churns
-    /// or nobody survives (the maximum is at a boundary: `α → 0` or
-    /// `β → 0`), or when the optimiser does not converge (the message gives
-    /// the iterations and the gradient norm reached).
+    /// - [`Error::EmptyInput`] when `cohorts` is empty.
+    /// - [`Error::InvalidValue`] when nobody churns or nobody survives (the
+    ///   maximum is at a boundary: `α → 0` or `β → 0`).
+    /// - [`Error::InvalidParameter`] for a bad penalty or start in the
+    ///   [`FitOptions`].
+    /// - [`Error::NotConverged`] with the best point reached when the
+    ///   optimiser does not converge, unless the options keep unconverged
+    ///   fits.
     ///
     /// # Example
     ///

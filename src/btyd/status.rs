@@ -176,7 +176,7 @@ impl FitOptions {
     /// not > 0, and a start where the log-likelihood is not finite.
     pub fn start(mut self, parameters: impl AsRef<[f64]>) -> Self {
         let parameters = parameters.as_ref();
-        let mut values = [f64::NAN; MAX_PARAMETERS];
+        let mut values = [0.0; MAX_PARAMETERS];
         for (v, p) in values.iter_mut().zip(parameters) {
             *v = *p;
         }

@@ -53,16 +53,12 @@ impl CsvOptions {
     /// [`CsvOptions::read`].
     ///
     /// # Errors
-    /// - [`Error::InvalidParameter`] named `path` when the file cannot be
-    ///   opened (the value shows the path and the system's reason);
+    /// - [`Error::Io`] (action `"open"`, the path, the system's error as
+    ///   its source) when the file cannot be opened;
     /// - as [`CsvOptions::read`] otherwise.
     pub fn read_path(&self, path: impl AsRef<Path>) -> Result<TransactionLog> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| Error::InvalidParameter {
-            name: "path",
-            value: format!("{} ({e})", path.display()),
-            reason: "cannot be opened",
-        })?;
+        let file = File::open(path).map_err(|e| Error::io("open", path, e))?;
         // A row takes at least ~12 bytes; reserve for ~20-byte rows, which
         // costs nothing for pages never touched.
         let guess = file

@@ -229,16 +229,12 @@ pub fn read_summary<R: Read>(input: R) -> Result<SummaryTable> {
 /// [`read_summary`] of a file.
 ///
 /// # Errors
-/// - [`Error::InvalidParameter`] named `path` when the file cannot be
-///   opened;
+/// - [`Error::Io`] (action `"open"`, the path, the system's error as its
+///   source) when the file cannot be opened;
 /// - as [`read_summary`] otherwise.
 pub fn read_summary_path(path: impl AsRef<Path>) -> Result<SummaryTable> {
     let path = path.as_ref();
-    let file = File::open(path).map_err(|e| Error::InvalidParameter {
-        name: "path",
-        value: format!("{} ({e})", path.display()),
-        reason: "cannot be opened",
-    })?;
+    let file = File::open(path).map_err(|e| Error::io("open", path, e))?;
     read_summary(std::io::BufReader::new(file))
 }
 
