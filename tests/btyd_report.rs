@@ -417,11 +417,13 @@ fn options_are_validated_and_honoured() {
     assert!(
         (again.log_likelihood() - fit.log_likelihood()).abs() < 1e-9 * fit.log_likelihood().abs()
     );
-    // A looser tolerance stops no later.
+    // A looser tolerance never claims more: where its stop is not yet a
+    // maximum with a positive definite Hessian the fit polishes on, so the
+    // status stays honest.
     let loose = BgNbd::with_options(FitOptions::new().tolerance(1e-4).unwrap())
         .fit_detailed(&population)
         .unwrap();
-    assert!(loose.iterations() <= fit.iterations());
+    assert!(loose.status().is_interior());
     assert!(loose.log_likelihood() <= fit.log_likelihood() + 1e-9 * fit.log_likelihood().abs());
     // The shorthands and the options agree.
     assert_eq!(

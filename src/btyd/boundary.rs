@@ -211,11 +211,25 @@ pub(crate) fn settle<const N: usize>(
             break;
         }
     }
-    let status = if converged {
+    let mut status = if converged {
         status_at(objective, &best, rays, names)
     } else {
         FitStatus::NotConverged
     };
+    if status == FitStatus::NotConverged {
+        // A loose tolerance may stop where the Hessian is not yet positive
+        // definite: go on once with a tighter one (never a looser answer).
+        let tighter = (tolerance * 1e-4).max(1e-16);
+        if let Ok(again) = bfgs(objective, best.theta, max_iterations, tighter) {
+            if again.value <= best.value + FACE_SLACK {
+                best = Minimum {
+                    iterations: best.iterations + again.iterations,
+                    ..again
+                };
+                status = status_at(objective, &best, rays, names);
+            }
+        }
+    }
     (best, status)
 }
 
