@@ -156,6 +156,7 @@ mod model;
 mod optim;
 mod pareto_nbd;
 mod penalty;
+mod quadrature;
 mod sbg;
 #[cfg(feature = "simulate")]
 mod simulate;
