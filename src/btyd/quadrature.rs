@@ -290,9 +290,7 @@ fn beta_mean_phi(what: &'static str, r: f64, tau: f64, a: f64, b: f64) -> Result
     } else {
         Err(Error::InvalidValue {
             what,
-            reason: format!(
-                "quadrature gave {v} at r = {r}, tau = {tau}, a = {a}, b = {b}"
-            ),
+            reason: format!("quadrature gave {v} at r = {r}, tau = {tau}, a = {a}, b = {b}"),
         })
     }
 }
@@ -330,7 +328,13 @@ mod tests {
     fn gauss_kronrod_integrates_smooth_functions() {
         let v = integrate("test", |x: f64| x.exp(), &[0.0, 1.0], 0.0).unwrap();
         assert!(rel(v, 1f64.exp() - 1.0) < 1e-15);
-        let v = integrate("test", |x: f64| 1.0 / (1.0 + x * x), &[-50.0, 0.0, 50.0], 0.0).unwrap();
+        let v = integrate(
+            "test",
+            |x: f64| 1.0 / (1.0 + x * x),
+            &[-50.0, 0.0, 50.0],
+            0.0,
+        )
+        .unwrap();
         assert!(rel(v, 2.0 * 50f64.atan()) < 1e-13);
     }
 
@@ -375,8 +379,14 @@ mod named {
             assert!(((v - want) / want).abs() < 1e-12, "{r} {b}: {v}");
         }
         let v = e_bg("t", 30.0, 1.0, 1e-4, 1e-4, 1e30).unwrap();
-        assert!(((v - 300000.000000120984665834287970415) / 3e5).abs() < 1e-12, "{v}");
+        assert!(
+            ((v - 300000.000000120984665834287970415) / 3e5).abs() < 1e-12,
+            "{v}"
+        );
         let v = e_bg("t", 30.0, 1e4, 1e-4, 1e4, 1e-4).unwrap();
-        assert!((v - 1.000000010001000100104407172264933704052).abs() < 1e-12, "{v}");
+        assert!(
+            (v - 1.000000010001000100104407172264933704052).abs() < 1e-12,
+            "{v}"
+        );
     }
 }
