@@ -405,6 +405,7 @@ mod tests {
 }
 
 #[cfg(test)]
+#[allow(clippy::excessive_precision)]
 mod named {
     use crate::btyd::math::e_bg;
 
@@ -432,26 +433,21 @@ mod named {
 
 #[cfg(test)]
 mod cost {
+    /// The quadrature's cost stays near 400 integrand evaluations.
     #[test]
-    #[ignore]
-    fn evaluations() {
+    fn evaluations_stay_bounded() {
         for &(r, tau, a, b) in &[
             (100.0, 30.0 / 4.41, 0.79, 2.43),
             (0.24, 30.0 / 4.41, 0.79, 1e15),
             (100.0, 1e4, 1e-4, 3.0),
             (1e4, 1e-3, 1e4, 1e4),
             (108.0, 0.68, 0.79, 10.43),
-            (100.0, 0.5, 0.79, 2.43),
+            (1.0, 1e8, 1e-4, 1e30),
         ] {
             let mut n = 0usize;
-            let _ = super::integrate("t", |_| 1.0, &[0.0, 1.0], 0.0);
             let v = super::beta_mean_phi_counted(r, tau, a, b, &mut n).unwrap();
-            let t0 = std::time::Instant::now();
-            for _ in 0..1000 {
-                std::hint::black_box(super::beta_mean_phi("t", r, tau, a, b).unwrap());
-            }
-            let us = t0.elapsed().as_secs_f64() * 1e3;
-            println!("{r} {tau} {a} {b}: {v} in {n} evaluations, {us:.1} us");
+            assert!(v > 0.0 && v <= 1.0, "{v}");
+            assert!(n < 1000, "{r} {tau} {a} {b}: {n} evaluations");
         }
     }
 }
