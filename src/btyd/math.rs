@@ -149,8 +149,9 @@ pub(crate) fn check_horizon(t: f64) -> Result<()> {
 
 /// Most G-form terms `e_bg` sums before it hands over to the quadrature.
 const SERIES_TERMS: usize = 4000;
-/// Largest condition number `Σ|term| / |value|` of the G-form that
-/// `e_bg` accepts; beyond it the quadrature answers.
+/// Largest condition number `Σ|term| / |value|` of the G-form, weighted
+/// by `1 + terms/100`, that `e_bg` accepts; beyond it the quadrature
+/// answers.
 const MAX_CONDITION: f64 = 1e3;
 
 /// `E_BG(t; r, α, a, b)`, the expected purchases in `(0, t]` of a BG/NBD
@@ -166,9 +167,11 @@ const MAX_CONDITION: f64 = 1e3;
 ///
 /// Its terms change sign while `k < −β'` (when `r > a+b−1`), and with a
 /// large `r` or `b` they cancel. So the series also sums the magnitudes:
-/// when the condition number `(|c·h| + e^{uL}·Σ|g_k|) / |E_BG|` exceeds
-/// `10³`, when the value is not positive, or when the series needs more
-/// than 4 000 terms (`t/α` large), the value comes instead from the
+/// when the condition number `κ = (|c·h| + e^{uL}·Σ|g_k|) / |E_BG|`,
+/// weighted by the `K` terms taken, `κ·(1 + K/100)`, exceeds `10³` (an
+/// error bound of about `1e-11`), when the value is not positive, or when
+/// the series needs more than 4 000 terms (`t/α` large), the value comes
+/// instead from the
 /// positive integral over the dropout probability
 /// `E_BG = ∫₀¹ p⁻¹(1 − (α/(α+pt))^r)·Beta(p; a, b) dp` by adaptive
 /// Gauss–Kronrod quadrature (see `quadrature.rs`), accurate to about
@@ -208,7 +211,9 @@ pub(crate) fn e_bg(what: &'static str, t: f64, r: f64, alpha: f64, a: f64, b: f6
     let e = (u * l).exp();
     let v = -ch - e * sum;
     let scale = ch.abs() + e * abs_sum;
-    if v.is_finite() && v > 0.0 && scale <= MAX_CONDITION * v {
+    // Rounding drifts each term by about k·ε, so the error is at most
+    // scale·terms·ε: keep it below 1e3·100·ε ≈ 1e-11 relative.
+    if v.is_finite() && v > 0.0 && scale * (1.0 + terms as f64 / 100.0) <= MAX_CONDITION * v {
         Ok(v)
     } else {
         crate::btyd::quadrature::e_bg_quad(what, t, r, alpha, a, b)

@@ -108,8 +108,8 @@
 //!   `lnΓ` and `ψ` use Stirling forms for large arguments (no cancellation
 //!   at `x = 10⁶`). BG/NBD and MBG/NBD `E[X(t)]` and `E[Y(t) | …]` sum the
 //!   Euler-transformed "G-form" series of FHL eq. 9 while summing its terms'
-//!   magnitudes too; when the condition number `Σ|term| / |value|` passes
-//!   10³ (a large `r` against `a + b`, or a huge `b`), when the sum is not
+//!   magnitudes too; when the condition number `Σ|term| / |value|`, times
+//!   `1 + terms/100`, passes 10³ (a large `r` against `a + b`, or a huge `b`), when the sum is not
 //!   positive, or past 4 000 terms (`t ≫ α`), the value comes instead from
 //!   `∫₀¹ p⁻¹(1 − (α/(α+pt))^r) Beta(p; a, b) dp`, a positive integrand over
 //!   the dropout probability, by adaptive Gauss–Kronrod quadrature in the
