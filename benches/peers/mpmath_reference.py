@@ -37,7 +37,12 @@ import mpmath as mp
 
 mp.mp.dps = 40
 SEED = 20261202
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "data", "btyd_accuracy.csv")
+OUT = os.environ.get("BTYD_REF_OUT") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "tests", "data", "btyd_accuracy.csv")
+# Grid sizes (BG/MBG parameter sets, Pareto parameter sets); the committed
+# file uses the defaults.
+N_BG = int(os.environ.get("BTYD_REF_N_BG", "150"))
+N_PNBD = int(os.environ.get("BTYD_REF_N_PNBD", "150"))
 
 
 def loguni(rng, lo, hi):
@@ -188,7 +193,7 @@ def main():
         (0.242593, 4.413532, 0.792886, 2.425754), (60.0, 4.41, 0.79, 2.43), (80.0, 4.41, 0.79, 2.43),
     ]
     params = list(named)
-    for _ in range(150):
+    for _ in range(N_BG):
         r = loguni(rng, 1e-4, 1e4)
         alpha = loguni(rng, 1e-4, 1e4)
         a = loguni(rng, 1e-4, 1e4)
@@ -222,7 +227,7 @@ def main():
                     ey = pa * e_bg_def(t, mp.mpf(r) + x, mp.mpf(alpha) + mp.mpf(T), a, post_b)
                     add(kind + "_ey", (r, alpha, a, b), x, t_x, T, t, ey)
     # Pareto/NBD.
-    for i in range(150):
+    for i in range(N_PNBD):
         r, alpha, s, beta = (loguni(rng, 1e-4, 1e4) for _ in range(4))
         if i < 20:
             # beta/alpha far apart at t_x = 0 (the refused region).
