@@ -41,8 +41,8 @@ OUT = os.environ.get("BTYD_REF_OUT") or os.path.join(
     os.path.dirname(__file__), "..", "..", "tests", "data", "btyd_accuracy.csv")
 # Grid sizes (BG/MBG parameter sets, Pareto parameter sets); the committed
 # file uses the defaults.
-N_BG = int(os.environ.get("BTYD_REF_N_BG", "150"))
-N_PNBD = int(os.environ.get("BTYD_REF_N_PNBD", "150"))
+N_BG = int(os.environ.get("BTYD_REF_N_BG", "30"))
+N_PNBD = int(os.environ.get("BTYD_REF_N_PNBD", "60"))
 
 
 def loguni(rng, lo, hi):
