@@ -143,6 +143,9 @@ fn every_prediction_matches_the_definition() {
         }
     }
     eprintln!("worst relative error by kind: {worst:?}; hyp2f1 refused {refused}");
+    // Refusals are the large-a, large-b, small-c corner at z < 0 (31 of the
+    // 301 drawn points when this was written).
+    assert!(refused <= 40, "hyp2f1 refused {refused} points");
     assert!(
         failures.is_empty(),
         "{} of {} rows off:\n{}",
