@@ -188,11 +188,17 @@ impl MbgNbdParams {
     /// E[X(t)] = b/(a+b) · E_BG(t; r, α, a, b+1)
     /// ```
     ///
+    /// Where the series cancels (condition number above 10³) or runs past
+    /// 4 000 terms, `E_BG` comes from the positive integral over the
+    /// dropout probability by adaptive Gauss–Kronrod quadrature, as for
+    /// [`BgNbdParams::expected_purchases_new`](crate::btyd::BgNbdParams::expected_purchases_new).
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidParameter`] when `t` is not finite and ≥ 0;
-    /// [`Error::InvalidValue`] when the series needs more than 10⁶ terms
-    /// (`t/α` above about 2·10⁴).
+    /// [`Error::InvalidValue`] in the unlikely case that the quadrature
+    /// fallback does not reach its tolerance; [`Error::Overflow`] when the
+    /// value exceeds `f64`.
     ///
     /// # Example
     ///
