@@ -44,7 +44,7 @@
 //! largest error estimate (QUADPACK's, from the Kronrod–Gauss difference)
 //! until the estimates add up to less than `1e-12` of the total; the
 //! estimate is pessimistic for these smooth integrands, and the results
-//! match 30-digit references to about `1e-14`.
+//! match 30-digit references to about `1e-13`.
 //!
 //! Citations: Piessens, de Doncker-Kapenga, Überhuber & Kahaner (1983)
 //! *QUADPACK*, Springer (the 7/15-point pair and its nodes); Stirling's
