@@ -142,6 +142,26 @@ fn predict(c: &mut Criterion) {
             })
         });
     }
+    // Ill-conditioned G-form (r = 100 against a + b = 3.2): every E_BG
+    // comes from the quadrature over p. 1 000 customers with distinct T.
+    let hard = BgNbdParams::new(100.0, 4.41, 0.79, 2.43).unwrap();
+    let hard = BgNbdPredictor::new(hard, 30.0).unwrap();
+    let rows: Vec<CustomerHistory> = (0..1000u32)
+        .map(|i| {
+            let age = 20.0 + f64::from(i) / 37.0;
+            let x = i % 9;
+            let t_x = if x == 0 { 0.0 } else { age * 0.7 };
+            CustomerHistory::new(customer_value::CustomerId::new(u64::from(i)), x, t_x, age)
+                .unwrap()
+        })
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    group.bench_function("predict/1k_ill_conditioned", |b| {
+        b.iter(|| {
+            out.clear();
+            hard.score_into(black_box(&rows), &mut out).unwrap();
+        })
+    });
     group.finish();
 }
 

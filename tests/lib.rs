@@ -1,6 +1,7 @@
 //! Integration tests: the public API only, one test target.
 
 mod btyd;
+mod btyd_accuracy;
 mod btyd_boundary;
 mod btyd_discrete;
 mod btyd_mbg;

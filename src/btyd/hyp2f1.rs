@@ -1,10 +1,15 @@
 //! Gauss's hypergeometric function `₂F₁(a, b; c; z)` by a log-scaled power
-//! series with Euler's and Pfaff's transformations (FORMULAS.md 8.7).
+//! series with Euler's and Pfaff's transformations, refusing where the
+//! series cancels.
 
 use crate::{Error, Result};
 
 /// Most terms a series may take before it is an error (FORMULAS.md 8.7).
 pub(crate) const MAX_TERMS: usize = 1_000_000;
+
+/// Largest condition number `Σ|t_k| / |Σ t_k|` accepted: beyond it the
+/// alternating sum has lost more than 4 of its 16 digits and is refused.
+const MAX_CONDITION: f64 = 1e4;
 
 /// `2^±600`: the rescaling step that keeps the running sum finite.
 const BIG: f64 = 4.149515568880993e180;
@@ -30,10 +35,15 @@ const LN_BIG: f64 = 415.888_308_335_967_2;
 /// Convergence is geometric in `z`: about `40/(1−z)` terms.
 ///
 /// Where every term is non-negative (`a, b ≥ 0`, `c > 0` after the
-/// transformations, which covers the Pareto/NBD, BG/NBD and BG/BB regions
-/// of FORMULAS.md 8.7) there is no cancellation and the result matches
-/// 40-digit references to about `1e-13`; with mixed signs the result
-/// carries the usual cancellation error of an alternating sum. The
+/// transformations, which covers the Pareto/NBD, BG/NBD and BG/BB regions)
+/// there is no cancellation and the result matches 40-digit references to
+/// about `1e-13`. For `z < 0` both Pfaff forms (on `a` and on `b`) and,
+/// when `|z| < 1`, the plain series are tried, and the one whose terms
+/// cancel least is kept; the series tracks its condition number
+/// `Σ|t_k| / |Σ t_k|`, and when even the best form exceeds `10⁴` (more
+/// than 4 of 16 digits lost: large `a`, `b` against a small `c` at
+/// `z < 0`, e.g. `F(164.29, 473.87; 2.6276; −1.2629) = 7.44e-119`) the
+/// result is an error, never a wrong number. The
 /// connection formula near `z = 1` (DLMF 15.8.4) is not implemented: such
 /// points exceed the term cap and are an error, never an inaccurate number.
 ///
@@ -46,7 +56,7 @@ const LN_BIG: f64 = 415.888_308_335_967_2;
 ///   is a non-positive integer (a pole) and the series does not terminate
 ///   first, or when `z ≥ 1` and the series does not terminate.
 /// - [`Error::InvalidValue`] when the series needs more than 10⁶ terms
-///   (`1 − z` below about `4e-5`).
+///   (`1 − z` below about `4e-5`), or when every form cancels (above).
 /// - [`Error::Overflow`] when the value exceeds `f64`.
 ///
 /// # Example
@@ -90,7 +100,11 @@ pub(crate) fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<(f64, f64)> {
         }
     }
     if terminates(a) || terminates(b) {
-        return series(a, b, c, z);
+        let (l, s, cond) = series_cond(a, b, c, z)?;
+        if cond > MAX_CONDITION {
+            return Err(cancels(a, b, c, z, cond));
+        }
+        return Ok((l, s));
     }
     if is_pole(c) {
         return Err(Error::InvalidParameter {
@@ -106,30 +120,58 @@ pub(crate) fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<(f64, f64)> {
             reason: "hypergeometric 2F1 series needs z < 1 unless a or b is a non-positive integer",
         });
     }
-    let (mut a, mut b, mut z) = (a, b, z);
-    // ln of the prefactor gathered by the transformations.
-    let mut ln_pre = 0.0;
+    // Candidate forms `(ln prefactor, a, b, z)`, all equal to F(a, b; c; z).
+    let mut forms = [None; 3];
     if z < 0.0 {
-        // Pfaff; keep the parameter that leaves c − b ≥ 0 when possible, so
-        // the new series has non-negative terms.
-        if !(c - b >= 0.0) && c - a >= 0.0 {
-            std::mem::swap(&mut a, &mut b);
-        }
+        // Pfaff on either upper parameter: z/(z−1) ∈ (0, 1).
         let ln1mz = (-z).ln_1p();
-        ln_pre -= a * ln1mz;
-        b = c - b;
-        z = z / (z - 1.0);
-        if terminates(b) {
-            let (l, s) = series(a, b, c, z)?;
-            return Ok((l + ln_pre, s));
+        let w = z / (z - 1.0);
+        forms[0] = Some((-a * ln1mz, a, c - b, w));
+        forms[1] = Some((-b * ln1mz, b, c - a, w));
+        if z > -1.0 {
+            forms[2] = Some((0.0, a, b, z));
+        }
+    } else {
+        forms[0] = Some((0.0, a, b, z));
+    }
+    let mut best: Option<(f64, f64, f64)> = None;
+    let mut first_err = None;
+    for (mut ln_pre, mut a, mut b, z) in forms.into_iter().flatten() {
+        if !terminates(a) && !terminates(b) && c - a - b < 0.0 && c - a >= 0.0 && c - b >= 0.0 {
+            // Euler: non-negative parameters, no overflow of the raw sum.
+            ln_pre += (c - a - b) * (-z).ln_1p();
+            (a, b) = (c - a, c - b);
+        }
+        match series_cond(a, b, c, z) {
+            Ok((l, s, cond)) => {
+                if best.is_none_or(|(_, _, bc)| cond < bc) {
+                    best = Some((l + ln_pre, s, cond));
+                }
+                if cond <= 1.0 {
+                    break;
+                }
+            }
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
         }
     }
-    if c - a - b < 0.0 && c - a >= 0.0 && c - b >= 0.0 {
-        ln_pre += (c - a - b) * (-z).ln_1p();
-        (a, b) = (c - a, c - b);
+    match best {
+        Some((l, s, cond)) if cond <= MAX_CONDITION => Ok((l, s)),
+        Some((_, _, cond)) => Err(cancels(a, b, c, z, cond)),
+        None => Err(first_err.unwrap_or(Error::Overflow {
+            what: "hypergeometric 2F1",
+        })),
     }
-    let (l, s) = series(a, b, c, z)?;
-    Ok((l + ln_pre, s))
+}
+
+fn cancels(a: f64, b: f64, c: f64, z: f64, cond: f64) -> Error {
+    Error::InvalidValue {
+        what: "hypergeometric 2F1",
+        reason: format!(
+            "every series form cancels (condition number {cond:e} > {MAX_CONDITION:e}) at a = {a}, b = {b}, c = {c}, z = {z}"
+        ),
+    }
 }
 
 fn terminates(v: f64) -> bool {
@@ -140,9 +182,11 @@ fn is_pole(c: f64) -> bool {
     terminates(c)
 }
 
-/// The plain series, rescaled by `2^600` steps; `(ln|S|, sign)`.
-fn series(a: f64, b: f64, c: f64, z: f64) -> Result<(f64, f64)> {
+/// The plain series, rescaled by `2^600` steps, and its condition number `Σ|t_k| / |Σ t_k|` (`∞` for
+/// an exact zero): `(ln|S|, sign, condition)`.
+fn series_cond(a: f64, b: f64, c: f64, z: f64) -> Result<(f64, f64, f64)> {
     let (mut term, mut sum, mut ln_scale) = (1.0_f64, 1.0_f64, 0.0_f64);
+    let mut abs_sum = 1.0_f64;
     let mut k = 0.0;
     let mut terms = 0usize;
     loop {
@@ -177,9 +221,11 @@ fn series(a: f64, b: f64, c: f64, z: f64) -> Result<(f64, f64)> {
         }
         term *= ratio;
         sum += term;
-        if term.abs() > BIG || sum.abs() > BIG {
+        abs_sum += term.abs();
+        if term.abs() > BIG || abs_sum > BIG {
             term /= BIG;
             sum /= BIG;
+            abs_sum /= BIG;
             ln_scale += LN_BIG;
         }
         if !(term.is_finite() && sum.is_finite()) {
@@ -190,9 +236,9 @@ fn series(a: f64, b: f64, c: f64, z: f64) -> Result<(f64, f64)> {
         k += 1.0;
     }
     if sum == 0.0 {
-        return Ok((f64::NEG_INFINITY, 0.0));
+        return Ok((f64::NEG_INFINITY, 0.0, f64::INFINITY));
     }
-    Ok((sum.abs().ln() + ln_scale, sum.signum()))
+    Ok((sum.abs().ln() + ln_scale, sum.signum(), abs_sum / sum.abs()))
 }
 
 #[cfg(test)]
@@ -297,6 +343,19 @@ mod tests {
         // Large-parameter z < 0 (FORMULAS.md 8.3: scipy gives 3.9755e-7).
         let v = hyp2f1(100.0, 100.0, 300.0, -0.5).unwrap();
         assert!(rel(v, 3.9504e-7) < 1e-4, "{v:e}");
+    }
+
+    #[test]
+    fn negative_z_is_right_or_refused() {
+        // Large a, b against a small c: every form alternates; refused,
+        // never the wrong sign (the true value is 7.44e-119).
+        assert!(matches!(
+            hyp2f1(164.29, 473.87, 2.6276, -1.2629),
+            Err(Error::InvalidValue { .. })
+        ));
+        // F(a, b; b; z) = (1−z)^(−a), large a at z = −2.
+        let v = hyp2f1(40.0, 3.0, 3.0, -2.0).unwrap();
+        assert!(rel(v, 3f64.powf(-40.0)) < 1e-13, "{v:e}");
     }
 
     #[test]

@@ -217,9 +217,22 @@ impl ParetoNbdParams {
     /// lifetimes, FH note 009 eq. 27; stable form D\]). It is exactly 1
     /// when `t_x = T` and below 1 at `x = 0`.
     ///
+    /// Where the likelihood's hypergeometric series would need more than
+    /// 10⁶ terms (`β/α` above about `2.5·10⁴` at `t_x = 0`), the odds of
+    /// having died come instead from their definition as an integral over
+    /// the death time `τ ∈ (t_x, T)` \[D\]:
+    ///
+    /// ```text
+    /// e^{D2−D1} = s·∫_{t_x}^{T} ((α+T)/(α+τ))^{r+x} ((β+T)/(β+τ))^s (β+τ)^{−1} dτ
+    /// ```
+    ///
+    /// a positive integrand, integrated in `u = ln((α+τ)/(α+t_x))` by
+    /// adaptive Gauss–Kronrod quadrature to about `1e-13` relative.
+    ///
     /// # Errors
     ///
-    /// As [`log_likelihood`](Self::log_likelihood).
+    /// [`Error::Overflow`] when the value is not a number; never the
+    /// likelihood's term-cap error.
     ///
     /// # Example
     ///
@@ -233,16 +246,57 @@ impl ParetoNbdParams {
     /// # Ok::<(), customer_value::Error>(())
     /// ```
     pub fn p_alive(&self, history: &CustomerHistory) -> Result<f64> {
-        let e = self
-            .eval(history, None)
-            .ok_or_else(|| not_converged("Pareto/NBD P(alive)"))?;
-        let p = expit(e.d1 - e.d2);
+        let p = match self.eval(history, None) {
+            Some(e) => expit(e.d1 - e.d2),
+            None => expit(-self.ln_dead_odds(history)?),
+        };
         if p.is_nan() {
             return Err(Error::Overflow {
                 what: "Pareto/NBD P(alive)",
             });
         }
         Ok(p)
+    }
+
+    /// `D2 − D1`, the log-odds of having died before `T`, by quadrature
+    /// over the death time (see [`p_alive`](Self::p_alive)).
+    fn ln_dead_odds(&self, history: &CustomerHistory) -> Result<f64> {
+        const WHAT: &str = "Pareto/NBD P(alive)";
+        let (t_x, big_t) = (history.t_x(), history.age());
+        if t_x == big_t {
+            return Ok(f64::NEG_INFINITY);
+        }
+        let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
+        let n = r + f64::from(history.x());
+        let (a0, b0) = (alpha + t_x, beta + t_x);
+        let big_u = ((big_t - t_x) / a0).ln_1p();
+        // ln of the integrand in u, relative to its value at u = 0.
+        let ln_ref = s * ((big_t - t_x) / b0).ln_1p() + (a0 / b0).ln();
+        let f = |u: f64| {
+            let ap = a0 * u.exp(); // α + τ
+            let tau = ap - alpha;
+            let bp = beta + tau;
+            let ln_v = -n * u + s * ((big_t - tau).max(0.0) / bp).ln_1p() + (ap / bp).ln();
+            (ln_v - ln_ref).exp()
+        };
+        let mut breaks = vec![0.0, big_u];
+        for k in [0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0] {
+            breaks.push(k / (n + s + 1.0));
+        }
+        let u_beta = (beta / a0).ln();
+        for k in [-3.0, -1.0, 0.0, 1.0, 3.0] {
+            breaks.push(u_beta + k);
+        }
+        breaks.retain(|v| v.is_finite() && *v >= 0.0 && *v <= big_u);
+        breaks.sort_by(f64::total_cmp);
+        breaks.dedup();
+        let integral = crate::btyd::quadrature::integrate(WHAT, f, &breaks, 0.0)?;
+        let v = s.ln() + n * big_u + ln_ref + integral.ln();
+        if v.is_nan() {
+            Err(Error::Overflow { what: WHAT })
+        } else {
+            Ok(v)
+        }
     }
 
     /// `E[X(t)]`: the expected number of repeat purchases in `(0, t]` of a
@@ -272,7 +326,8 @@ impl ParetoNbdParams {
     pub fn expected_purchases_new(&self, t: f64) -> Result<f64> {
         check_horizon(t)?;
         let v = self.r * self.beta / self.alpha * -h(self.s - 1.0, -(t / self.beta).ln_1p());
-        finite("Pareto/NBD expected purchases", v).map(|v| v.max(0.0))
+        // −h(s−1, L) > 0 for every L < 0: the value is positive as computed.
+        finite("Pareto/NBD expected purchases", v)
     }
 
     /// `E[Y(t) | x, t_x, T]`: the expected repeat purchases in the next `t`
@@ -312,9 +367,8 @@ impl ParetoNbdParams {
         let xf = f64::from(history.x());
         let big_t = history.age();
         let bt = self.beta + big_t;
-        let v = p_alive * (self.r + xf) * bt / (self.alpha + big_t)
-            * -h(self.s - 1.0, -(t / bt).ln_1p());
-        v.max(0.0)
+        // Positive as computed: −h(s−1, L) > 0 for L < 0.
+        p_alive * (self.r + xf) * bt / (self.alpha + big_t) * -h(self.s - 1.0, -(t / bt).ln_1p())
     }
 
     /// DERT, the discounted expected residual transactions under a
@@ -1616,11 +1670,13 @@ mod tests {
         assert!(q.log_likelihood(&h).unwrap().is_finite());
         let pa = q.p_alive(&h).unwrap();
         assert!((0.0..=1.0).contains(&pa));
-        // Far beyond the series' reach (z = 1 − 1e-6): the split form
-        // answers.
+        // Far beyond the series' reach (z = 1 − 1e-6): the likelihood's split
+        // form answers, and P(alive) integrates over the death time (mpmath,
+        // 40 digits, from the definition: benches/peers/mpmath_reference.py).
         let far = ParetoNbdParams::new(0.5, 1e-6, 0.5, 1e3).unwrap();
+        assert!(far.log_likelihood(&hist(3, 1e-3, 1.0)).unwrap().is_finite());
         let pa = far.p_alive(&hist(3, 1e-3, 1.0)).unwrap();
-        assert!((0.0..=1.0).contains(&pa), "{pa}");
+        assert!(rel(pa, 1.584_050_195_003_149_3e-4) < 1e-12, "{pa}");
     }
 
     #[test]
@@ -1813,5 +1869,35 @@ mod tests {
             }
         }
         assert!(start.elapsed().as_millis() < 200);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::excessive_precision)]
+mod far_apart {
+    use super::*;
+    use crate::CustomerId;
+
+    /// β/α = 10⁵ at t_x = 0, beyond the likelihood series' term cap;
+    /// references: the definition integrated over the death time with
+    /// 40-digit mpmath (benches/peers/mpmath_reference.py, pareto_palive).
+    #[test]
+    fn p_alive_answers_when_alpha_and_beta_are_far_apart() {
+        let p = ParetoNbdParams::new(0.5, 0.01, 0.8, 1000.0).unwrap();
+        for &(x, t_x, want) in &[
+            (0, 0.0, 0.954_740_703_736_840_967_571_274_393_245),
+            (3, 10.0, 0.877_527_556_492_996_090_650_293_910_170),
+        ] {
+            let h = CustomerHistory::new(CustomerId::new(1), x, t_x, 30.0).unwrap();
+            let v = p.p_alive(&h).unwrap();
+            assert!(((v - want) / want).abs() < 1e-12, "{x}: {v} vs {want}");
+        }
+        // The quadrature agrees with the series where both work (CDNOW MLE).
+        let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908).unwrap();
+        let h = CustomerHistory::new(CustomerId::new(1), 26, 30.85714, 31.0).unwrap();
+        let q = expit(-p.ln_dead_odds(&h).unwrap());
+        let want = 0.997_873_413_336_406_543_233_476_052_872_981;
+        assert!(((q - want) / want).abs() < 1e-13, "{q}");
+        assert!(((p.p_alive(&h).unwrap() - want) / want).abs() < 1e-13);
     }
 }
