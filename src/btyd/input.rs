@@ -439,7 +439,7 @@ impl Prepared {
         let mut direct: Vec<u32> = Vec::new(); // slot + 1, 0 when unseen
         let mut times = Vec::new();
         let mut slot = |t: f64| {
-            if t >= 0.0 && t < DIRECT && t.fract() == 0.0 {
+            if (0.0..DIRECT).contains(&t) && t.fract() == 0.0 {
                 let k = t as usize;
                 if direct.len() <= k {
                     direct.resize(k + 1, 0);
@@ -571,44 +571,49 @@ pub(crate) fn mixture_sums(
     c2: f64,
 ) -> MixtureSums {
     let mut s = MixtureSums::default();
+    // Per row of a block: ln q and 1/q at T (1) and t_x (2), D1, D2, then
+    // −|D2 − D1|, its exponential e, ln(1 + e) and 1/(1 + e).
+    let mut l1 = [0.0; BLOCK];
+    let mut l2 = [0.0; BLOCK];
+    let mut inv1 = [0.0; BLOCK];
+    let mut inv2 = [0.0; BLOCK];
     let mut d1 = [0.0; BLOCK];
     let mut d2 = [0.0; BLOCK];
     let mut neg = [0.0; BLOCK];
     let mut e = [0.0; BLOCK];
     let mut lg = [0.0; BLOCK];
+    let mut inv = [0.0; BLOCK];
     for block in rows.chunks(BLOCK) {
+        let n = block.len();
         for (k, row) in block.iter().enumerate() {
-            d1[k] = -rx * table[row.age as usize].0;
-            d2[k] = c2 - rx * table[row.t_x as usize].0;
+            (l1[k], inv1[k]) = table[row.age as usize];
+            (l2[k], inv2[k]) = table[row.t_x as usize];
         }
-        for k in 0..BLOCK {
+        for k in 0..n {
+            d1[k] = -rx * l1[k];
+            d2[k] = c2 - rx * l2[k];
             neg[k] = -(d2[k] - d1[k]).abs();
         }
-        for k in 0..BLOCK {
+        for k in 0..n {
             e[k] = exp_nonpositive(neg[k]);
         }
-        for k in 0..block.len() {
+        for k in 0..n {
             if neg[k] < EXP_FLOOR {
                 e[k] = neg[k].exp(); // subnormal or zero
             }
         }
-        for k in 0..BLOCK {
+        for k in 0..n {
             lg[k] = ln_1p_unit(e[k]);
+            inv[k] = 1.0 / (1.0 + e[k]);
         }
         for (k, row) in block.iter().enumerate() {
-            let (l1, inv1) = table[row.age as usize];
-            let (l2, inv2) = table[row.t_x as usize];
             let up = d2[k] - d1[k] >= 0.0;
             let hi = if up { d2[k] } else { d1[k] };
-            let w2 = if up {
-                1.0 / (1.0 + e[k])
-            } else {
-                e[k] / (1.0 + e[k])
-            };
+            let w2 = if up { inv[k] } else { e[k] * inv[k] };
             let w1 = 1.0 - w2;
             s.value += row.w * (hi + lg[k]);
-            s.ln_q += row.w * (w1 * l1 + w2 * l2);
-            s.inv_q += row.w * (w1 * inv1 + w2 * inv2);
+            s.ln_q += row.w * (w1 * l1[k] + w2 * l2[k]);
+            s.inv_q += row.w * (w1 * inv1[k] + w2 * inv2[k]);
             s.w2 += row.w * w2;
             s.weight += row.w;
         }
@@ -631,8 +636,9 @@ const EXP_FLOOR: f64 = -708.0;
 #[inline(always)]
 fn exp_nonpositive(v: f64) -> f64 {
     const SHIFT: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52: rounds to an integer
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    // fdlibm's split: ln 2 = LN2_HI + LN2_LO, LN2_HI with 21 trailing zero bits.
+    const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76);
     const C: [f64; 14] = [
         1.0,
         1.0,
