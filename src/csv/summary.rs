@@ -685,6 +685,10 @@ mod tests {
             plain_text.replace("1,2,10", "\"1\",2,10"),
             plain_text.replace("2,0,0,5", "ann,0,0,5"),
             plain_text.replace(",20,", ", 20 ,"),
+            plain_text.trim_end().to_owned(),
+            HEADER.to_owned(),
+            HEADER.replace("customer_id,", " customer_id ,"),
+            format!("{HEADER}{}", rows[0].replace(",0\n", ",0")),
             // Errors: a field count, a zbar off the totals, a mean off the
             // totals, a blank line, a bad date, a lone carriage return.
             plain_text.replace(",0\n2,", ",0,9\n2,"),
