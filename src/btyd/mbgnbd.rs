@@ -4,7 +4,7 @@
 
 use crate::btyd::boundary::{BG_NBD_RAYS, identified};
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
-use crate::btyd::input::{CustomerHistory, Prepared, Row, compress};
+use crate::btyd::input::{CustomerHistory, Prepared, Row, compress, mixture_sums};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f, positive};
 use crate::btyd::report::{FitReport, ModelParameters};
 use crate::btyd::status::FitOptions;
@@ -300,8 +300,8 @@ impl MbgNbdParams {
         let ln_q0 = -(self.alpha / t).ln_1p(); // ln(t/(α+t))
         let q0 = ln_q0.exp();
         let ln_nb = |j: f64| dlgamma(r, j) - ln_gamma_f(j + 1.0) + r * ln_p0 + j * ln_q0;
-        let nf = f64::from(n);
         let base = dlgamma(b, a); // lnΓ(a+b) − lnΓ(b)
+        let nf = f64::from(n);
         let first = (base - dlgamma(b + nf + 1.0, a) + ln_nb(nf)).exp();
         let mode = ((r - 1.0) * q0 / ln_p0.exp()).max(0.0);
         let tail = if n == 0 {
@@ -372,24 +372,8 @@ impl Likelihood for Prepared {
         let [r, al, a, b] = theta.map(f64::exp);
         let ln_al = theta[1];
         let ln_a = theta[2];
-        // ln(1 + t/α) = ln(α + t) − ln α and 1/(α + t) for every distinct
-        // time: with r ln α − (r+x) ln(α+t) written −x ln α − (r+x) ln(1 +
-        // t/α), no cancellation when r and α run to ∞ together.
-        let table: Vec<(f64, f64)> = self
-            .times
-            .iter()
-            .map(|&t| ((t / al).ln_1p(), 1.0 / (al + t)))
-            .collect();
-        let rows = &self.rows;
-        let mut f = 0.0;
-        let mut g = [0.0; 4];
-        let mut i = 0;
-        while i < rows.len() {
-            let x = rows[i].x;
-            let mut j = i;
-            while j < rows.len() && rows[j].x == x {
-                j += 1;
-            }
+        let table = self.time_table(al);
+        let (f, g) = self.sum_by_x(|x, rows| {
             let xf = f64::from(x);
             let x1 = xf + 1.0;
             let rx = r + xf;
@@ -401,33 +385,18 @@ impl Likelihood for Prepared {
             let dpab = dpsi(a + b, x1);
             let dpb = dpsi(b, x1);
             let c2 = ln_a - (b + xf).ln();
-            let (mut sf, mut s_r, mut s_al, mut s_w2, mut sw) = (0.0, 0.0, 0.0, 0.0, 0.0);
-            for row in &rows[i..j] {
-                let (l1, inv1) = table[row.age as usize];
-                let (l2, inv2) = table[row.t_x as usize];
-                let d1 = -rx * l1;
-                let d2 = c2 - rx * l2;
-                let diff = d2 - d1;
-                let e = (-diff.abs()).exp();
-                let (hi, w2) = if diff >= 0.0 {
-                    (d2, 1.0 / (1.0 + e))
-                } else {
-                    (d1, e / (1.0 + e))
-                };
-                let w1 = 1.0 - w2;
-                sf += row.w * (hi + e.ln_1p());
-                s_r += row.w * (w1 * l1 + w2 * l2);
-                s_al += row.w * (w1 * inv1 + w2 * inv2);
-                s_w2 += row.w * w2;
-                sw += row.w;
-            }
-            f += sw * cx + sf;
-            g[0] += r * (sw * dpr - s_r);
-            g[1] += sw * r - al * rx * s_al;
-            g[2] += sw * (-a * dpab) + s_w2;
-            g[3] += sw * b * (dpb - dpab) - s_w2 * b / (b + xf);
-            i = j;
-        }
+            let s = mixture_sums(rows, &table, rx, c2);
+            let sw = s.weight;
+            (
+                sw * cx + s.value,
+                [
+                    r * (sw * dpr - s.ln_q),
+                    sw * r - al * rx * s.inv_q,
+                    sw * (-a * dpab) + s.w2,
+                    sw * b * (dpb - dpab) - s.w2 * b / (b + xf),
+                ],
+            )
+        });
         for (o, v) in grad.iter_mut().zip(g) {
             *o = -v;
         }

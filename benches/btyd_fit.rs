@@ -1,0 +1,147 @@
+//! Criterion benches of the BTYD fits, whole and in parts: reading a
+//! summary CSV, BG/NBD, MBG/NBD and Pareto/NBD fits on CDNOW (weeks, from
+//! `$CUSTOMER_VALUE_DATA`, else `../shared/data`; skipped with a message
+//! when absent) and on 103,000 simulated customers summarised in days
+//! (`customer_value::simulate`, fixed seed), where row compression barely
+//! helps. Results are checked once outside the timed loops.
+//!
+//! With `BTYD_FIT_SUMMARY=FILE` set, the bench also writes the simulated
+//! summary to FILE (the input of the whole-process comparison with Python
+//! lifetimes in `benches/peers/README.md`).
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use customer_value::btyd::{BgNbd, CustomerHistory, MbgNbd, ParetoNbd};
+use customer_value::csv::{read_summary, write_summary};
+use customer_value::simulate::Simulation;
+use customer_value::{CustomerId, Date, Grouping, Summarizer, TimeUnit, TransactionLog};
+
+fn data_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("CUSTOMER_VALUE_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    dir.is_dir().then_some(dir)
+}
+
+/// CDNOW `ID,x,t_x,T,...` rows (weeks) as histories.
+fn cdnow() -> Option<Vec<CustomerHistory>> {
+    let path = data_dir()?.join("cdnow/cdnow_customers_summary_with_transactions.csv");
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(
+        text.lines()
+            .skip(1)
+            .map(|line| {
+                let f: Vec<&str> = line.split(',').collect();
+                CustomerHistory::new(
+                    CustomerId::new(f[0].parse().unwrap()),
+                    f[1].parse().unwrap(),
+                    f[2].parse().unwrap(),
+                    f[3].parse().unwrap(),
+                )
+                .unwrap()
+            })
+            .collect(),
+    )
+}
+
+/// 103,000 simulated customers (seed 7) acquired over four years and
+/// summarised in days at the end of the fifth, as the summary CSV `score
+/// summary` writes: daily rates (`α = 8`, `β = 400`) that leave few customers
+/// without a repeat purchase, so about 86,000 of the 103,000 `(x, t_x, T)`
+/// rows are distinct.
+fn simulated_days_csv() -> Vec<u8> {
+    let end = Date::parse("2000-12-31").unwrap();
+    let log = Simulation::builder()
+        .customers(103_000)
+        .seed(7)
+        .acquisition_days(1461)
+        .end(end)
+        .unit(TimeUnit::DAY)
+        .alpha(8.0)
+        .beta(400.0)
+        .build()
+        .unwrap()
+        .run();
+    let summary = Summarizer::builder(end)
+        .unit(TimeUnit::DAY)
+        .grouping(Grouping::Day)
+        .build()
+        .unwrap()
+        .summarize(log.transactions())
+        .unwrap();
+    let mut out = Vec::new();
+    write_summary(&mut out, &summary, &TransactionLog::new()).unwrap();
+    out
+}
+
+fn histories(csv: &[u8]) -> Vec<CustomerHistory> {
+    read_summary(csv)
+        .unwrap()
+        .customers()
+        .iter()
+        .filter(|c| c.age() > 0.0)
+        .map(|c| CustomerHistory::from_summary(c).unwrap())
+        .collect()
+}
+
+fn fits(c: &mut Criterion) {
+    let mut group = c.benchmark_group("btyd_fit");
+    if let Some(hs) = cdnow() {
+        let fit = BgNbd::new().fit_detailed(&hs).unwrap();
+        assert!((fit.log_likelihood() - -9582.425561).abs() < 1e-4);
+        eprintln!("CDNOW BG/NBD: {} iterations", fit.iterations());
+        group.bench_function("bgnbd/cdnow", |b| {
+            b.iter(|| BgNbd::new().fit_detailed(black_box(&hs)).unwrap())
+        });
+        let fit = ParetoNbd::new().fit_detailed(&hs).unwrap();
+        assert!((fit.log_likelihood() - -9594.973930).abs() < 1e-3);
+        eprintln!("CDNOW Pareto/NBD: {} iterations", fit.iterations());
+        group.bench_function("pareto_nbd/cdnow", |b| {
+            b.iter(|| ParetoNbd::new().fit_detailed(black_box(&hs)).unwrap())
+        });
+    } else {
+        eprintln!("skipped the CDNOW benches: data folder not found (set CUSTOMER_VALUE_DATA)");
+    }
+
+    let csv = simulated_days_csv();
+    if let Some(path) = std::env::var_os("BTYD_FIT_SUMMARY") {
+        std::fs::write(&path, &csv).unwrap();
+        eprintln!("wrote the simulated summary to {}", path.to_string_lossy());
+    }
+    let sim = histories(&csv);
+    let fit = BgNbd::new().fit_detailed(&sim).unwrap();
+    eprintln!(
+        "103k simulated (days): {} customers, {} distinct rows, BG/NBD {} iterations, {:?}",
+        fit.customers(),
+        fit.rows(),
+        fit.iterations(),
+        fit.params()
+    );
+    group.sample_size(20);
+    group.bench_function("read_summary/103k_days", |b| {
+        b.iter(|| read_summary(black_box(csv.as_slice())).unwrap())
+    });
+    group.bench_function("bgnbd/103k_days", |b| {
+        b.iter(|| BgNbd::new().fit_detailed(black_box(&sim)).unwrap())
+    });
+    let fit = MbgNbd::new().fit_detailed(&sim).unwrap();
+    eprintln!(
+        "103k simulated (days): MBG/NBD {} iterations",
+        fit.iterations()
+    );
+    group.bench_function("mbgnbd/103k_days", |b| {
+        b.iter(|| MbgNbd::new().fit_detailed(black_box(&sim)).unwrap())
+    });
+    group.bench_function("read_and_bgnbd/103k_days", |b| {
+        b.iter(|| {
+            let hs = histories(black_box(&csv));
+            BgNbd::new().fit_detailed(&hs).unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, fits);
+criterion_main!(benches);
