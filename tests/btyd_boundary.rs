@@ -852,3 +852,49 @@ fn real_logs_every_model_answers() {
     real_log_answers(&cdnow, 1.0);
     real_log_answers(&cdnow, 7.0);
 }
+
+/// The R rfm package's orders in days: BG/NBD's likelihood rises towards
+/// limits of the parameter space. The optimiser creeps out along them until
+/// the gradient vanishes with a singular Hessian; the fit names the
+/// diverging parameters instead of refusing, and moving them ten times
+/// further out gains less than 1e-6 of log-likelihood (checked here
+/// independently of the fitter).
+#[test]
+fn bgnbd_on_the_rfm_orders_answers_at_the_boundary() {
+    let Some(dir) = crate::support::data_dir() else {
+        return;
+    };
+    let rfm = log_from(
+        "rfm_data_orders",
+        csv_rows(&dir.join("peers").join("rfm_data_orders.csv"), Some(2)),
+        None,
+    );
+    let hs = rfm.histories(1.0);
+    let fit = timed(rfm.name, "BG/NBD", || BgNbd::new().fit_detailed(&hs)).unwrap();
+    let FitStatus::Boundary { diverging, limits } = fit.status() else {
+        panic!("{:?}", fit.status());
+    };
+    assert!(!limits.is_empty() && !diverging.is_empty());
+    assert!(fit.std_errors().is_none());
+    let p = fit.params();
+    let mut values = [p.r(), p.alpha(), p.a(), p.b()];
+    let total = |v: [f64; 4]| -> f64 {
+        let q = BgNbdParams::new(v[0], v[1], v[2], v[3]).unwrap();
+        hs.iter().map(|h| q.log_likelihood(h)).sum()
+    };
+    let here = total(values);
+    assert!((here - fit.log_likelihood()).abs() < 1e-9 * here.abs());
+    for d in diverging {
+        let k = ["r", "alpha", "a", "b"]
+            .iter()
+            .position(|n| *n == d.parameter)
+            .unwrap();
+        values[k] *= if d.direction == Direction::ToInfinity {
+            10.0
+        } else {
+            0.1
+        };
+    }
+    let further = total(values);
+    assert!(further - here < 1e-6, "{further} {here} {diverging:?}");
+}

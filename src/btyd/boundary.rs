@@ -230,6 +230,20 @@ pub(crate) fn settle<const N: usize>(
             }
         }
     }
+    if status == FitStatus::NotConverged {
+        // Converged in the gradient, singular Hessian, far out along a limit
+        // ray that is flat to the face: the ray's limit.
+        let scale = best.value.abs().max(1.0);
+        let small = best
+            .gradient
+            .iter()
+            .all(|d| d.abs() <= tolerance.sqrt() * scale);
+        if small {
+            if let Some(flat) = flat_ray(objective, &best, rays, names) {
+                status = flat;
+            }
+        }
+    }
     (best, status)
 }
 
@@ -274,6 +288,70 @@ fn status_at<const N: usize>(
         }
     }
     FitStatus::Boundary { diverging, limits }
+}
+
+/// How far (in `θ`, a factor `e^15 ≈ 3·10⁶` from the start) a ray's
+/// coordinates must already have moved for [`flat_ray`] to consider it.
+const FAR_ALONG: f64 = 15.0;
+
+/// How close (absolute, in the negative log-likelihood) the face must be to
+/// a point for the ray between them to count as flat: the boundary answer's
+/// promised distance to the supremum.
+const FLAT_WITHIN: f64 = 1e-6;
+
+/// For a point short of the faces where the gradient vanishes but the
+/// Hessian is singular (the optimiser crept along a ridge to a limit): the
+/// model rays along which the point is already far out and the objective
+/// at the face is within [`FLAT_WITHIN`] of the point's. The supremum is
+/// then those rays' limits, the point a finite stand-in whose
+/// log-likelihood is within [`FLAT_WITHIN`] of theirs, and the rays'
+/// parameters are named as diverging. `None` when no ray qualifies.
+fn flat_ray<const N: usize>(
+    objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    min: &Minimum<N>,
+    rays: &[Ray],
+    names: [&'static str; N],
+) -> Option<FitStatus> {
+    let mut g = [0.0; N];
+    let mut diverging: Vec<Divergence> = Vec::new();
+    let mut limits: Vec<Limit> = Vec::new();
+    for ray in rays {
+        let far = ray
+            .coords
+            .iter()
+            .all(|&(i, d)| sign(d) * min.theta[i] >= FAR_ALONG);
+        if !far {
+            continue;
+        }
+        let t = ray
+            .coords
+            .iter()
+            .map(|&(i, d)| THETA_BOUND - sign(d) * min.theta[i])
+            .fold(f64::INFINITY, f64::min);
+        let mut theta = min.theta;
+        for &(i, d) in ray.coords {
+            theta[i] = (theta[i] + sign(d) * t).clamp(-THETA_BOUND, THETA_BOUND);
+        }
+        let at_face = objective(&theta, &mut g);
+        if at_face.is_finite() && (at_face - min.value).abs() <= FLAT_WITHIN {
+            for &(i, direction) in ray.coords {
+                if !diverging.iter().any(|d| d.parameter == names[i]) {
+                    diverging.push(Divergence {
+                        parameter: names[i].to_string(),
+                        direction,
+                    });
+                }
+            }
+            if !limits.contains(&ray.limit) {
+                limits.push(ray.limit);
+            }
+        }
+    }
+    if limits.is_empty() {
+        None
+    } else {
+        Some(FitStatus::Boundary { diverging, limits })
+    }
 }
 
 /// Whether a purchase model's rows (`x` repeat purchases) can identify
