@@ -10,8 +10,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use customer_value::btyd::{
-    BgBb, BgNbd, BgNbdParams, Cohort, CustomerHistory, Direction, DiscreteHistory, FitStatus,
-    GammaGamma, Limit, MbgNbd, ParetoNbd, ParetoNbdParams, Sbg, SpendHistory,
+    BgBb, BgNbd, BgNbdParams, Cohort, CustomerHistory, Direction, DiscreteHistory, FitOptions,
+    FitStatus, GammaGamma, Limit, MbgNbd, ParetoNbd, ParetoNbdParams, Sbg, SpendHistory,
 };
 use customer_value::{CustomerId, Decimal, Error};
 
@@ -897,4 +897,17 @@ fn bgnbd_on_the_rfm_orders_answers_at_the_boundary() {
     }
     let further = total(values);
     assert!(further - here < 1e-6, "{further} {here} {diverging:?}");
+    // The evaluation budget bounds the work, and says so when spent.
+    let capped = BgNbd::with_options(FitOptions::new().max_evaluations(10)).fit_detailed(&hs);
+    match capped {
+        Err(Error::NotConverged { failure, .. }) => {
+            assert!(
+                failure.reason.contains("budget of 10"),
+                "{}",
+                failure.reason
+            );
+            assert!(failure.log_likelihood.is_finite());
+        }
+        other => panic!("{other:?}"),
+    }
 }

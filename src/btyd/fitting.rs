@@ -177,7 +177,17 @@ pub(crate) fn fit_log_params<const N: usize>(
         None => [0.0; N],
     };
     let weight = problem.weight;
+    // A deterministic budget of objective evaluations bounds the fit's time
+    // (FitOptions::max_evaluations): once spent, the objective is +∞, so
+    // line searches fail at once and the best point so far is kept.
+    let evaluations = std::cell::Cell::new(0_usize);
+    let budget = options.get_max_evaluations();
     let objective = |th: &[f64; N], g: &mut [f64; N]| {
+        evaluations.set(evaluations.get() + 1);
+        if evaluations.get() > budget {
+            *g = [0.0; N];
+            return f64::INFINITY;
+        }
         let value = nll(th, g);
         let (fit, fit_jac) = problem.fit_scale(th);
         let natural = Natural {
@@ -225,7 +235,11 @@ pub(crate) fn fit_log_params<const N: usize>(
                     log_likelihood: ll,
                     gradient: best.gradient.to_vec(),
                     iterations: best.iterations,
-                    reason: stopped.reason.to_string(),
+                    reason: if evaluations.get() > budget {
+                        format!("the evaluation budget of {budget} was spent")
+                    } else {
+                        stopped.reason.to_string()
+                    },
                 }),
             });
         }
@@ -261,9 +275,13 @@ pub(crate) fn fit_log_params<const N: usize>(
                 log_likelihood: ll,
                 gradient: min.gradient.to_vec(),
                 iterations: min.iterations,
-                reason: "the gradient vanishes but the Hessian is not positive definite and no \
-                         limit on the boundary is as good"
-                    .to_string(),
+                reason: if evaluations.get() > budget {
+                    format!("the evaluation budget of {budget} was spent")
+                } else {
+                    "the gradient vanishes but the Hessian is not positive definite and no \
+                     limit on the boundary is as good"
+                        .to_string()
+                },
             }),
         });
     }

@@ -109,6 +109,7 @@ pub struct FitOptions {
     tolerance: f64,
     start: Option<Start>,
     keep_unconverged: bool,
+    max_evaluations: usize,
 }
 
 /// The most parameters a model has (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB).
@@ -131,8 +132,9 @@ impl Default for FitOptions {
 }
 
 impl FitOptions {
-    /// The defaults: at most 1000 iterations, no penalty, relative
-    /// tolerance `1e-10`, the model's own start, non-convergence an error.
+    /// The defaults: at most 1000 iterations and 20 000 objective evaluations,
+    /// no penalty, relative tolerance `1e-10`, the model's own start,
+    /// non-convergence an error.
     pub fn new() -> Self {
         Self {
             max_iterations: 1000,
@@ -140,6 +142,7 @@ impl FitOptions {
             tolerance: 1e-10,
             start: None,
             keep_unconverged: false,
+            max_evaluations: 20_000,
         }
     }
     /// Caps the optimiser's iterations.
@@ -190,6 +193,20 @@ impl FitOptions {
     pub fn default_start(mut self) -> Self {
         self.start = None;
         self
+    }
+    /// Caps the evaluations of the objective (and its gradient) over the
+    /// whole fit, the boundary search included, so that a fit's time is
+    /// bounded by this many passes over the distinct rows whatever the data
+    /// (line searches that fail near a limit would otherwise repeat). A fit
+    /// that spends them ends as not converged, with the best point found.
+    /// Ordinary fits use a few hundred.
+    pub fn max_evaluations(mut self, n: usize) -> Self {
+        self.max_evaluations = n;
+        self
+    }
+    /// The evaluation cap.
+    pub fn get_max_evaluations(&self) -> usize {
+        self.max_evaluations
     }
     /// Returns a report with [`FitStatus::NotConverged`] instead of
     /// [`Error::NotConverged`] when the stop rule is not met.
