@@ -246,10 +246,17 @@ proptest! {
         let p = mbg.p_alive(&h);
         prop_assert!((0.0..=1.0).contains(&p));
         prop_assert!(mbg.expected_purchases(&h, t).unwrap() >= 0.0);
+        // Pareto/NBD may refuse with a typed error where its death-time
+        // quadrature cannot certify 1e-10 (an open item of issue 10); it
+        // never returns a value outside the range.
         let pn = ParetoNbdParams::new(r, alpha, a, b.min(1e4)).unwrap();
-        let p = pn.p_alive(&h).unwrap();
-        prop_assert!((0.0..=1.0).contains(&p));
-        prop_assert!(pn.expected_purchases(&h, t).unwrap() >= 0.0);
+        match pn.p_alive(&h) {
+            Ok(p) => {
+                prop_assert!((0.0..=1.0).contains(&p));
+                prop_assert!(pn.expected_purchases(&h, t).unwrap() >= 0.0);
+            }
+            Err(e) => prop_assert!(matches!(e, Error::InvalidValue { .. }), "{e}"),
+        }
     }
 
     /// a → 0: nobody drops out; P(alive) → 1 and E[X(t)] → r t/α (the NBD
