@@ -16,7 +16,7 @@ fn rel(a: f64, b: f64) -> f64 {
 }
 
 /// `cdnow_customers_summary.csv`: `ID,frequency,recency,T`.
-fn read_histories(dir: &Path) -> Vec<CustomerHistory> {
+pub(crate) fn read_histories(dir: &Path) -> Vec<CustomerHistory> {
     let text = std::fs::read_to_string(dir.join("cdnow/cdnow_customers_summary.csv")).unwrap();
     text.lines()
         .skip(1)
@@ -34,7 +34,7 @@ fn read_histories(dir: &Path) -> Vec<CustomerHistory> {
 }
 
 /// `cdnow_customers_summary_with_transactions.csv`: `ID,x,t_x,T,zbar`.
-fn read_spend(dir: &Path) -> Vec<SpendHistory> {
+pub(crate) fn read_spend(dir: &Path) -> Vec<SpendHistory> {
     let path = dir.join("cdnow/cdnow_customers_summary_with_transactions.csv");
     let text = std::fs::read_to_string(path).unwrap();
     text.lines()

@@ -11,41 +11,7 @@ use customer_value::btyd::{
 use customer_value::{CustomerId, Decimal, Error, Fit, Scorer};
 use proptest::prelude::*;
 
-/// `cdnow_customers_summary.csv`: `ID,frequency,recency,T`.
-fn cdnow(dir: &Path) -> Vec<CustomerHistory> {
-    let text = std::fs::read_to_string(dir.join("cdnow/cdnow_customers_summary.csv")).unwrap();
-    text.lines()
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            CustomerHistory::new(
-                CustomerId::new(f[0].parse().unwrap()),
-                f[1].parse().unwrap(),
-                f[2].parse().unwrap(),
-                f[3].parse().unwrap(),
-            )
-            .unwrap()
-        })
-        .collect()
-}
-
-/// `cdnow_customers_summary_with_transactions.csv`: `ID,x,t_x,T,zbar`.
-fn cdnow_spend(dir: &Path) -> Vec<SpendHistory> {
-    let path = dir.join("cdnow/cdnow_customers_summary_with_transactions.csv");
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            SpendHistory::new(
-                CustomerId::new(f[0].parse().unwrap()),
-                f[1].parse().unwrap(),
-                f[4].parse::<Decimal>().unwrap(),
-            )
-            .unwrap()
-        })
-        .collect()
-}
+use crate::btyd::{read_histories, read_spend};
 
 /// `donations.csv`: `frequency,recency,periods,weights`, 22 patterns.
 fn donations(dir: &Path) -> (Vec<DiscreteHistory>, Vec<f64>) {
@@ -144,7 +110,7 @@ fn every_model_reports_the_same_fields() {
     let Some(dir) = crate::support::data_dir() else {
         return;
     };
-    let histories = cdnow(&dir);
+    let histories = read_histories(&dir);
     let fit = BgNbd::new().fit_detailed(&histories).unwrap();
     check_interior(&fit, ["r", "alpha", "a", "b"], 2357.0);
     // Fader, Hardie & Lee (2005a): LL = −9582.4 on 2357 customers, so
@@ -155,7 +121,7 @@ fn every_model_reports_the_same_fields() {
     check_interior(&fit, ["r", "alpha", "a", "b"], 2357.0);
     let fit = ParetoNbd::new().fit_detailed(&histories).unwrap();
     check_interior(&fit, ["r", "alpha", "s", "beta"], 2357.0);
-    let spend = cdnow_spend(&dir);
+    let spend = read_spend(&dir);
     let repeat_buyers = spend.iter().filter(|s| s.x() > 0).count() as f64;
     let fit = GammaGamma::new().fit_detailed(&spend).unwrap();
     check_interior(&fit, ["p", "q", "gamma"], repeat_buyers);
@@ -231,7 +197,7 @@ fn not_converged_carries_the_best_point() {
     let Some(dir) = crate::support::data_dir() else {
         return;
     };
-    let histories = cdnow(&dir);
+    let histories = read_histories(&dir);
     let err = BgNbd::new()
         .max_iterations(2)
         .fit_detailed(&histories)
