@@ -1,18 +1,18 @@
-//! `score`: customer-value scoring from the command line.
+//! `customer-value`: customer-value scoring from the command line.
 //!
 //! ```text
-//! cargo run --release --example score -- summary --input LOG.csv --observation-end 1997-09-30
-//! cargo run --release --example score -- summary --input ../shared/data/cdnow/CDNOW_sample.txt \
+//! customer-value summary --input LOG.csv --observation-end 1997-09-30
+//! customer-value summary --input ../shared/data/cdnow/CDNOW_sample.txt \
 //!     --delimiter whitespace --no-header --columns 2,3,5 --observation-end 1997-09-30
-//! cargo run --release --example score -- rfm --summary summary.csv
-//! cargo run --release --example score -- clv --summary summary.csv --retention 0.8 --discount 0.1 \
+//! customer-value rfm --summary summary.csv
+//! customer-value clv --summary summary.csv --retention 0.8 --discount 0.1 \
 //!     --margin-rate 0.3 --timing end
-//! cargo run --release --example score -- tiers --summary summary.csv
+//! customer-value tiers --summary summary.csv
 //! ```
 //!
 //! One module per subcommand; the options that say how to read and
 //! summarise a transaction log are shared (`args`), so every subcommand
-//! reads logs the same way, or reads a summary CSV written by `score
+//! reads logs the same way, or reads a summary CSV written by `customer-value
 //! summary` instead. Exit codes: 0 on success, 1 when the data cannot be
 //! read or scored, 2 for a usage error.
 
@@ -31,9 +31,9 @@ use std::process::ExitCode;
 use lexopt::prelude::*;
 
 const USAGE: &str = "\
-score: customer-value scoring from the command line
+customer-value: customer-value scoring from the command line
 
-Usage: score <COMMAND> [OPTIONS]
+Usage: customer-value <COMMAND> [OPTIONS]
 
 Commands:
   summary   per-customer summary (frequency, recency, T, monetary value, ...) as CSV
@@ -48,7 +48,7 @@ Commands:
   predict   P(alive), expected purchases, expected spend and CLV per customer from fitted models
   help      print this help
 
-Run `score <COMMAND> --help` for a command's options.
+Run `customer-value <COMMAND> --help` for a command's options.
 ";
 
 /// Why the program stops early.
@@ -70,11 +70,11 @@ fn main() -> ExitCode {
     match run(lexopt::Parser::from_env()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
-            eprintln!("score: {message}\nRun `score --help` for usage.");
+            eprintln!("customer-value: {message}\nRun `customer-value --help` for usage.");
             ExitCode::from(2)
         }
         Err(Failure::Data(message)) => {
-            eprintln!("score: {message}");
+            eprintln!("customer-value: {message}");
             ExitCode::from(1)
         }
     }

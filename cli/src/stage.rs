@@ -1,4 +1,4 @@
-//! `score stage`: lifecycle stage and churn risk per customer from a
+//! `customer-value stage`: lifecycle stage and churn risk per customer from a
 //! transaction log.
 
 use std::collections::BTreeMap;
@@ -17,10 +17,10 @@ use crate::args::{
 };
 
 const USAGE: &str = "\
-score stage: lifecycle stage and churn risk per customer, as CSV on stdout, with the
+customer-value stage: lifecycle stage and churn risk per customer, as CSV on stdout, with the
 counts per stage and per risk level on stderr
 
-Usage: score stage --input LOG.csv --observation-end DATE [OPTIONS]
+Usage: customer-value stage --input LOG.csv --observation-end DATE [OPTIONS]
 
 The observation end is the as-of date; periods are the summary unit (--unit, e.g. weeks),
 counted from the period of each customer's first purchase to the as-of period.
@@ -153,7 +153,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
         Ok(())
     })?;
-    eprintln!("score: {} customers", rows.len());
+    eprintln!("customer-value: {} customers", rows.len());
     for (stage, n) in &stage_counts {
         eprintln!("  stage {stage:<12} {n:>9}");
     }

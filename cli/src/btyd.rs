@@ -1,4 +1,4 @@
-//! `score fit` and `score predict`: the probabilistic purchase and spend
+//! `customer-value fit` and `customer-value predict`: the probabilistic purchase and spend
 //! models on a summary.
 
 use std::path::{Path, PathBuf};
@@ -19,9 +19,9 @@ use crate::args::{
 };
 
 const FIT_USAGE: &str = "\
-score fit: fit a probabilistic model by maximum likelihood; JSON on stdout
+customer-value fit: fit a probabilistic model by maximum likelihood; JSON on stdout
 
-Usage: score fit --model MODEL (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE) [OPTIONS]
+Usage: customer-value fit --model MODEL (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE) [OPTIONS]
 
 Models (on the summary's x = frequency, t_x = recency, T; times in the summary's unit):
   bg-nbd         BG/NBD (Fader, Hardie & Lee 2005)
@@ -47,18 +47,18 @@ Output: {\"model\", \"params\", \"names\", \"std_errors\" (by name, or null),
 \"iterations\", \"customers\", \"rows\" (distinct (x, t_x, T) after compression; cohorts for
 sbg), \"status\": {\"kind\": \"interior\"}, {\"kind\": \"boundary\", \"diverging\":
 [{\"parameter\", \"direction\": \"to_zero\" | \"to_infinity\"}], \"limits\": [...]} or
-{\"kind\": \"not_converged\"}}. `score predict` reads these files and those written before
+{\"kind\": \"not_converged\"}}. `customer-value predict` reads these files and those written before
 (with \"parameters\" instead of \"params\").
 ";
 
 const PREDICT_USAGE: &str = "\
-score predict: per-customer predictions from fitted models, as CSV on stdout
+customer-value predict: per-customer predictions from fitted models, as CSV on stdout
 
-Usage: score predict --params PARAMS.json (--summary SUMMARY.csv | --input LOG.csv ...)
+Usage: customer-value predict --params PARAMS.json (--summary SUMMARY.csv | --input LOG.csv ...)
                      --horizon T [OPTIONS]
 
-  --params FILE        a purchase model written by `score fit` (bg-nbd, mbg-nbd, pareto-nbd)
-  --spend-params FILE  a gamma-gamma model written by `score fit` (adds expected_spend and clv)
+  --params FILE        a purchase model written by `customer-value fit` (bg-nbd, mbg-nbd, pareto-nbd)
+  --spend-params FILE  a gamma-gamma model written by `customer-value fit` (adds expected_spend and clv)
   --horizon T          prediction horizon, in the summary's unit
   --discount RATE      discount rate per CLV period (default 0.01)
   --periods K          CLV periods (default 12)
@@ -268,7 +268,7 @@ fn histories(
         .collect::<customer_value::Result<_>>()?;
     if usable.len() < rows.len() {
         eprintln!(
-            "score: {} customers first seen on the observation end (T = 0) left out of the fit",
+            "customer-value: {} customers first seen on the observation end (T = 0) left out of the fit",
             rows.len() - usable.len()
         );
     }
@@ -288,7 +288,7 @@ fn fit_error(path: &Path, e: customer_value::Error) -> Failure {
 
 /// A fit report as pretty JSON with the model's tag in front:
 /// `{"model": "bg_nbd", "params": {...}, "names": [...], "std_errors": ...,
-/// "status": {"kind": ...}, ...}`, the shape `score predict` reads.
+/// "status": {"kind": ...}, ...}`, the shape `customer-value predict` reads.
 fn tagged_report<P: serde::Serialize, const N: usize>(
     model: &str,
     fit: &FitReport<P, N>,
@@ -303,7 +303,7 @@ fn tagged_report<P: serde::Serialize, const N: usize>(
         .map_err(|e| Failure::Data(e.to_string()))
 }
 
-/// The parameters of a `score fit` JSON, with the model tag beside them:
+/// The parameters of a `customer-value fit` JSON, with the model tag beside them:
 /// `params` in files written since fit reports are serialised whole,
 /// `parameters` in older ones.
 fn fit_file_params(path: &PathBuf) -> Result<Value, Failure> {
@@ -322,13 +322,13 @@ fn fit_file_params(path: &PathBuf) -> Result<Value, Failure> {
     Ok(tagged)
 }
 
-/// Reads a `score fit` JSON back as the tagged parameters.
+/// Reads a `customer-value fit` JSON back as the tagged parameters.
 fn read_params<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Result<T, Failure> {
     serde_json::from_value(fit_file_params(path)?)
         .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))
 }
 
-/// Gamma-Gamma parameters from a `score fit --model gamma-gamma` JSON.
+/// Gamma-Gamma parameters from a `customer-value fit --model gamma-gamma` JSON.
 fn read_spend_params(path: &PathBuf) -> Result<GammaGammaParams, Failure> {
     let mut tagged = fit_file_params(path)?;
     if tagged.get("model").and_then(Value::as_str) != Some("gamma_gamma") {
@@ -453,7 +453,7 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         Ok(())
     })?;
     eprintln!(
-        "score: {} customers scored with {}; {unscored} first seen on the observation end (T = 0) left blank",
+        "customer-value: {} customers scored with {}; {unscored} first seen on the observation end (T = 0) left blank",
         rows.len() - unscored,
         model.name()
     );

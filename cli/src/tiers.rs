@@ -1,4 +1,4 @@
-//! `score tiers`: ABC classes, customer-pyramid tiers, the gold/bottom flags
+//! `customer-value tiers`: ABC classes, customer-pyramid tiers, the gold/bottom flags
 //! and the value x loyalty quadrant per customer, with population reports.
 
 use std::fmt::Display;
@@ -16,10 +16,10 @@ use crate::args::{
 };
 
 const USAGE: &str = "\
-score tiers: ABC classes and customer-pyramid tiers per customer, as CSV on stdout,
+customer-value tiers: ABC classes and customer-pyramid tiers per customer, as CSV on stdout,
 with the population reports (customers and share of value per tier) on stderr
 
-Usage: score tiers (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE) [OPTIONS]
+Usage: customer-value tiers (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE) [OPTIONS]
 
 Tier options:
       --abc BASIS              value (default: cumulative share of value) or count (share of customers)

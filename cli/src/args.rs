@@ -49,7 +49,7 @@ Summary options:
 
 pub const SUMMARY_INPUT_USAGE: &str = "\
 Input: a transaction log (--input with the log and summary options below), or
-      --summary FILE           a summary CSV written by `score summary` instead of a log
+      --summary FILE           a summary CSV written by `customer-value summary` instead of a log
 ";
 
 /// The options that say how to read a transaction log, shared by every

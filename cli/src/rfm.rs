@@ -1,4 +1,4 @@
-//! `score rfm`: RFM scores, codes and segments per customer, with the
+//! `customer-value rfm`: RFM scores, codes and segments per customer, with the
 //! fitted thresholds, the bin counts and the segment report.
 
 use std::path::PathBuf;
@@ -13,10 +13,10 @@ use crate::Failure;
 use crate::args::{SummaryInput, option_name, parse_value, scorer_help, write_output};
 
 const USAGE: &str = "\
-score rfm: RFM scores, codes and segments per customer, as CSV on stdout; the fitted
+customer-value rfm: RFM scores, codes and segments per customer, as CSV on stdout; the fitted
 thresholds, bin counts and segment report on stderr
 
-Usage: score rfm (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE) [OPTIONS]
+Usage: customer-value rfm (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE) [OPTIONS]
 
 RFM options:
       --bins K                 bins per dimension, 2..=9 (default 5)

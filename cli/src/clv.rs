@@ -1,4 +1,4 @@
-//! `score clv`: discounted customer lifetime value per customer (the
+//! `customer-value clv`: discounted customer lifetime value per customer (the
 //! Gupta-Lehmann retention model) and the customer equity of the base.
 
 use std::path::PathBuf;
@@ -14,10 +14,10 @@ use crate::args::{
 };
 
 const USAGE: &str = "\
-score clv: discounted customer lifetime value per customer, as CSV on stdout, and the
+customer-value clv: discounted customer lifetime value per customer, as CSV on stdout, and the
 customer equity of the base on stderr
 
-Usage: score clv (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE)
+Usage: customer-value clv (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE)
                  --retention R --discount I --timing T [OPTIONS]
 
 CLV options (rates are per period; the period is the summary's time unit, so summarise
@@ -122,7 +122,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         Ok(())
     })?;
     eprintln!(
-        "score: {} customers; margin multiple {}; customer equity (sum of net CLV) {}",
+        "customer-value: {} customers; margin multiple {}; customer equity (sum of net CLV) {}",
         rows.len(),
         model.multiple().round_dp(6),
         show(equity),

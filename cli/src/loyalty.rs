@@ -1,4 +1,4 @@
-//! `score loyalty`: the 0-100 loyalty index and its A1/A2/A3 sub-indices
+//! `customer-value loyalty`: the 0-100 loyalty index and its A1/A2/A3 sub-indices
 //! from an indicators CSV, with caller, AHP or entropy weights.
 
 use std::path::PathBuf;
@@ -13,10 +13,10 @@ use crate::Failure;
 use crate::args::{option_name, parse_value, write_output};
 
 const USAGE: &str = "\
-score loyalty: the loyalty index (0-100) and its A1/A2/A3 sub-indices per customer,
+customer-value loyalty: the loyalty index (0-100) and its A1/A2/A3 sub-indices per customer,
 as CSV on stdout
 
-Usage: score loyalty --input INDICATORS.csv [OPTIONS]
+Usage: customer-value loyalty --input INDICATORS.csv [OPTIONS]
 
 The file has a header: customer_id and any of the indicator columns
 A11 (purchase duration), A12 (purchase frequency), A13 (frequency trend),
@@ -114,7 +114,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             let levels = read_ahp(&file, method, accept_inconsistent)?;
             for (level, r) in ["top", "a1", "a2", "a3"].iter().zip(&levels) {
                 eprintln!(
-                    "score: ahp {level}: weights {:?}, lambda_max {:.4}, CI {:.4}, CR {:.4}",
+                    "customer-value: ahp {level}: weights {:?}, lambda_max {:.4}, CI {:.4}, CR {:.4}",
                     r.weights()
                         .iter()
                         .map(|w| format!("{w:.4}"))
@@ -135,14 +135,14 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                 .collect();
             let entropy = EntropyWeights::new(&rows).map_err(data)?;
             eprintln!(
-                "score: entropy weights from the {} customers with every indicator",
+                "customer-value: entropy weights from the {} customers with every indicator",
                 rows.len()
             );
             Weights::from_entropy(&entropy).map_err(data)?
         }
     };
     eprintln!(
-        "score: leaf weights {}",
+        "customer-value: leaf weights {}",
         Indicator::ALL
             .iter()
             .map(|&i| format!("{} {:.4}", i.code(), weights.get(i)))

@@ -1,4 +1,4 @@
-//! `score summary`: the per-customer summary of a transaction log, as CSV.
+//! `customer-value summary`: the per-customer summary of a transaction log, as CSV.
 
 use std::path::PathBuf;
 
@@ -11,9 +11,9 @@ use crate::args::{
 };
 
 const USAGE: &str = "\
-score summary: per-customer summary of a transaction log, as CSV on stdout
+customer-value summary: per-customer summary of a transaction log, as CSV on stdout
 
-Usage: score summary --input LOG.csv --observation-end DATE [OPTIONS]
+Usage: customer-value summary --input LOG.csv --observation-end DATE [OPTIONS]
 
   -o, --output FILE            write the summary to FILE instead of stdout
       --holdout-only FILE      write the customers first seen in the holdout period to FILE
@@ -64,7 +64,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         .holdout_end()
         .unwrap_or(summarizer.calibration_end());
     eprintln!(
-        "score: {}: {} transactions read, {} customers summarised, {} transactions after {last_day} excluded, {} holdout-only customers",
+        "customer-value: {}: {} transactions read, {} customers summarised, {} transactions after {last_day} excluded, {} holdout-only customers",
         path.display(),
         log.len(),
         summary.len(),

@@ -1,4 +1,4 @@
-//! `score satisfaction` and `score kano`: survey answers to indices.
+//! `customer-value satisfaction` and `customer-value kano`: survey answers to indices.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,9 +11,9 @@ use crate::Failure;
 use crate::args::{option_name, parse_value, write_output};
 
 const SATISFACTION_USAGE: &str = "\
-score satisfaction: per-item satisfaction indices from survey answers, as CSV on stdout
+customer-value satisfaction: per-item satisfaction indices from survey answers, as CSV on stdout
 
-Usage: score satisfaction --input RESPONSES.csv [OPTIONS]
+Usage: customer-value satisfaction --input RESPONSES.csv [OPTIONS]
 
 The file has a header; each row is one respondent, each item column one answer.
 An empty cell is a missing answer (skipped for that item).
@@ -33,9 +33,9 @@ With --weights the overall weighted score (1-7) and its 0-100 index go to stderr
 ";
 
 const KANO_USAGE: &str = "\
-score kano: Kano categories and Better/Worse coefficients per attribute, as CSV on stdout
+customer-value kano: Kano categories and Better/Worse coefficients per attribute, as CSV on stdout
 
-Usage: score kano --input ANSWERS.csv [OPTIONS]
+Usage: customer-value kano --input ANSWERS.csv [OPTIONS]
 
 One row per respondent and attribute, answers 1 like, 2 must-be, 3 neutral,
 4 live-with, 5 dislike.
@@ -204,7 +204,7 @@ pub fn satisfaction(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             .index(&means, Scale::SEVEN_LEVEL)
             .map_err(|e| Failure::Data(e.to_string()))?;
         eprintln!(
-            "score: {} respondents; overall score {overall:.4} (1-7), index {index:.2} (0-100)",
+            "customer-value: {} respondents; overall score {overall:.4} (1-7), index {index:.2} (0-100)",
             rows.len()
         );
     }
