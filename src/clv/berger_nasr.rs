@@ -7,7 +7,7 @@ use super::rates::{DiscountRate, RetentionRate};
 
 /// Berger & Nasr (1998) case 1 \[R\]: yearly purchases, constant retention
 /// `r` and gross contribution `GC`, and a promotion cost `M` per customer
-/// per year spent mid-year (FORMULAS.md 1.6):
+/// per year spent mid-year ([spec](crate::clv::spec#berger-and-nasr-case-1)):
 ///
 /// ```text
 /// CLV = GC · Σ_{k=0}^{n} r^k/(1+d)^k  −  M · Σ_{k=1}^{n} r^{k−1}/(1+d)^{k−0.5}

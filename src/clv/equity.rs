@@ -124,7 +124,7 @@ impl RetentionModel {
     }
 
     /// The value of current and future cohorts, after Gupta, Lehmann &
-    /// Stuart (2004) \[R\] (FORMULAS.md 1.5):
+    /// Stuart (2004) \[R\] ([spec](crate::clv::spec#cohort-equity)):
     ///
     /// ```text
     /// Value = Σ_{k=0}^{K} n_k/(1+i)^k · Σ_{t=k}^{∞} m r^{t−k}/(1+i)^{t−k}  −  Σ_{k=0}^{K} n_k c_k/(1+i)^k
@@ -173,7 +173,7 @@ impl RetentionModel {
 }
 
 /// Blattberg & Deighton's (1996) customer equity test, per prospect \[R\]
-/// (FORMULAS.md 1.5):
+/// ([spec](crate::clv::spec#customer-equity-test)):
 ///
 /// ```text
 /// CE = a·m − A + a·(m − R/r)·r'/(1 − r'),     r' = r/(1+d)

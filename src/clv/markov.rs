@@ -139,7 +139,7 @@ impl TransitionMatrix {
 }
 
 /// Pfeifer & Carraway's (2000) Markov-chain model of customer migration
-/// (FORMULAS.md 1.6, Berger & Nasr case 5 generalised; \[V: citation;
+/// ([spec](crate::clv::spec#markov-chain-migration), Berger & Nasr case 5 generalised; \[V: citation;
 /// R: formula]): customers move between states (recency classes, say)
 /// by the [`TransitionMatrix`] `P`, earn the reward `R_s` in state `s`
 /// each period, and are discounted at `d`:

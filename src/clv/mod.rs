@@ -1,5 +1,5 @@
 //! Discounted customer lifetime value (CLV) and customer equity
-//! (FORMULAS.md sections 0 and 1).
+//! (the formulas, sources and conventions: [`clv::spec`](crate::clv::spec)).
 //!
 //! A customer's lifetime value is the present value of the margins they are
 //! expected to bring while they stay (Gupta & Lehmann 2003, eq. 2 \[V\]):
@@ -75,8 +75,8 @@
 //!
 //! # Numbers
 //!
-//! FORMULAS.md section 0 specifies `f64` with closed forms matching brute
-//! force to 1e-12; this module computes in `Decimal` instead (money in and
+//! [The specification](crate::clv::spec#validation-and-numbers) asks for closed forms matching brute
+//! force to 1e-12; this module computes in `Decimal` rather than `f64` (money in and
 //! out, 28 significant digits), which meets that bound by a wide margin.
 //! Every rate is per period, and all rates of one call must share the
 //! period. Results are unrounded; every operation on user data is checked
@@ -111,6 +111,7 @@ mod profit;
 mod rates;
 mod retention;
 mod rounding;
+pub mod spec;
 
 #[cfg(feature = "berger_nasr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "berger_nasr")))]

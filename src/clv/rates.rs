@@ -147,7 +147,7 @@ impl DiscountRate {
     /// i_short = (1 + i)^(1 / parts) - 1        e.g. 10 % a year -> 0.0079741 a month
     /// ```
     ///
-    /// FORMULAS.md section 0 \[L\]. Retention has no such conversion on
+    /// See [rates and periods](crate::clv::spec#rates-and-periods) \[L\]. Retention has no such conversion on
     /// purpose: `r^(1/12)` assumes a constant hazard.
     ///
     /// # Rounding

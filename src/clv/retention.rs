@@ -5,7 +5,8 @@ use crate::{CustomerId, CustomerSummary, Decimal, Error, Keyed, Result, Scorer};
 use super::math;
 use super::rates::{DiscountRate, GrowthRate, MarginRate, RetentionRate};
 
-/// When margins are paid and when survival is counted (FORMULAS.md 1.2).
+/// When margins are paid and when survival is counted
+/// ([spec](crate::clv::spec#timing-conventions)).
 ///
 /// With `q = r / (1 + i)` and `T` margins:
 ///
@@ -47,7 +48,7 @@ pub enum Horizon {
 }
 
 /// Which margin growth applies to the first margin counted
-/// (FORMULAS.md 1.3, \[L\]: the crate names the indexing explicitly).
+/// ([spec](crate::clv::spec#margin-growth), \[L\]: the crate names the indexing explicitly).
 ///
 /// With `G = 1 + g`, `p = r·G/(1+i)` and `k = 0` ([`FirstMarginUngrown`](GrowthIndexing::FirstMarginUngrown))
 /// or `k = 1` ([`FirstMarginGrown`](GrowthIndexing::FirstMarginGrown)), the `j`-th margin counted
@@ -62,7 +63,8 @@ pub enum Horizon {
 ///
 /// The finite forms are `a·Σ_{j=0}^{T−1} p^j` with the first-term factor
 /// `a` = `rG^k/(1+i)`, `G^k`, `G^k/(1+i)` for the three timings; the
-/// combinations marked "derived here" are not in FORMULAS.md 1.3 and are
+/// combinations marked "derived here" are not among the forms the
+/// [specification](crate::clv::spec#margin-growth) lists and are
 /// tested against brute-force sums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -86,7 +88,7 @@ pub enum GrowthIndexing {
 ///
 /// See [`Timing`] for the three conventions and [`GrowthIndexing`] for
 /// growth. Net CLV subtracts the acquisition cost, paid once at t = 0 and
-/// undiscounted (FORMULAS.md 1.4): `net = CLV − AC`.
+/// undiscounted ([spec](crate::clv::spec#net-clv)): `net = CLV − AC`.
 ///
 /// The multiple is computed once, in [`RetentionModelBuilder::build`],
 /// from the closed forms: one division for an infinite horizon, and for
@@ -398,7 +400,7 @@ impl RetentionModel {
     }
 
     /// Net CLV of a prospect: `m·M − AC`, the acquisition cost paid once at
-    /// t = 0, undiscounted (FORMULAS.md 1.4, Gupta & Lehmann \[V\]).
+    /// t = 0, undiscounted ([spec](crate::clv::spec#net-clv), Gupta & Lehmann \[V\]).
     ///
     /// # Errors
     ///
@@ -631,7 +633,7 @@ impl Scorer for RetentionModel {
 
 /// Gupta & Lehmann's margin-multiple table: `r/(1+i−r)` (EndOfPeriod,
 /// infinite horizon, no growth) for every retention (rows) and discount
-/// (columns), unrounded (FORMULAS.md 1.8; GL 2003 \[V\]).
+/// (columns), unrounded ([spec](crate::clv::spec#margin-multiple-grid); GL 2003 \[V\]).
 ///
 /// # Errors
 ///
