@@ -1,4 +1,4 @@
-//! ABC / Pareto classification (FORMULAS.md section 3.1).
+//! ABC / Pareto classification ([spec](crate::differentiate::spec#abc-classes)).
 
 use std::fmt;
 
@@ -34,7 +34,7 @@ impl Basis {
 }
 
 /// Which class gets the customer whose value crosses a value-share cut
-/// point. FORMULAS.md section 3.1 has both in use, so the crate makes the
+/// point. [Texts use both](crate::differentiate::spec#abc-by-value), so the crate makes the
 /// caller choose \[L\].
 ///
 /// With `C_k` the cumulative value share after the customer of rank `k`
@@ -87,8 +87,8 @@ impl fmt::Display for AbcClass {
     }
 }
 
-/// ABC (Pareto) classification of customers by value (FORMULAS.md
-/// section 3.1).
+/// ABC (Pareto) classification of customers by value
+/// ([spec](crate::differentiate::spec#abc-classes)).
 ///
 /// # Rule
 ///

@@ -1,5 +1,5 @@
 //! Rank flags: "gold 5 %" key customers and the "bottom 20 %"
-//! (FORMULAS.md section 3.2).
+//! ([spec](crate::differentiate::spec#key-customer-flags)).
 
 use super::input::CustomerValue;
 use super::rank::{ceil_share_of, check_cuts, floor_share_of, rank};
@@ -16,7 +16,7 @@ use crate::{Decimal, Result, Scored};
 /// ```
 ///
 /// The "gold 5 %" rule of the Chinese-textbook pyramid: platinum plus gold
-/// = the top 5 % by rank, the "key customers" (FORMULAS.md section 3.2;
+/// = the top 5 % by rank, the "key customers" ([spec](crate::differentiate::spec#key-customer-flags);
 /// the same customers as the first two tiers of
 /// [`Pyramid::textbook`](super::Pyramid::textbook)). The "bottom 20 %" flag
 /// and its threshold are this crate's convention \[L\]; no canonical source

@@ -3,8 +3,8 @@
 
 use crate::{CustomerId, CustomerSummary, Decimal, Error, Keyed, Result};
 
-/// One customer's value: revenue or, preferably, profit (FORMULAS.md
-/// section 3.1). Any `Decimal` is accepted; negative values (losses) are
+/// One customer's value: revenue or, preferably, profit
+/// ([spec](crate::differentiate::spec#differentiation-by-value)). Any `Decimal` is accepted; negative values (losses) are
 /// counted in the [`TierReport`](super::TierReport) as a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -1,4 +1,4 @@
-//! The value x loyalty portfolio matrix (FORMULAS.md section 3.3).
+//! The value x loyalty portfolio matrix ([spec](crate::differentiate::spec#value-and-loyalty-matrix)).
 
 use std::fmt;
 

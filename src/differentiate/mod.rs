@@ -1,5 +1,5 @@
-//! Customer differentiation: ranking customers by value (FORMULAS.md
-//! section 3).
+//! Customer differentiation: ranking customers by value (the rules,
+//! sources and conventions: [`differentiate::spec`](crate::differentiate::spec)).
 //!
 //! IDIC (Peppers, Rogers & Dorf 1999, *Harvard Business Review*
 //! 77(1):151-160) is the four-step one-to-one marketing cycle: **Identify**
@@ -71,6 +71,7 @@ mod matrix;
 mod pyramid;
 mod rank;
 mod report;
+pub mod spec;
 
 pub use abc::{Abc, AbcClass, Basis, Boundary, FittedAbc, cumulative_shares, pareto_share};
 pub use flags::{RankFlag, RankFlags};

@@ -1,4 +1,4 @@
-//! The customer pyramid (FORMULAS.md section 3.2).
+//! The customer pyramid ([spec](crate::differentiate::spec#customer-pyramid)).
 
 use std::fmt;
 
@@ -67,7 +67,7 @@ impl fmt::Display for PyramidTier {
 }
 
 /// The customer pyramid: Platinum, Gold, Iron and Lead tiers by rank
-/// (FORMULAS.md section 3.2).
+/// ([spec](crate::differentiate::spec#customer-pyramid)).
 ///
 /// # Rule
 ///

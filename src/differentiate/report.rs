@@ -153,8 +153,8 @@ impl<T: Tier> TierReport<T> {
     }
 
     /// How many customers have a negative value (a loss). Negative values
-    /// make the cumulative value share non-monotone (FORMULAS.md section
-    /// 3.1), so value-based tiers should be read with care: a warning, not
+    /// make the cumulative value share non-monotone
+    /// ([spec](crate::differentiate::spec#abc-by-value)), so value-based tiers should be read with care: a warning, not
     /// an error.
     pub fn negative_values(&self) -> usize {
         self.negative_values

@@ -1,5 +1,5 @@
-//! Customer lifecycle stages and churn early warning (FORMULAS.md
-//! section 6).
+//! Customer lifecycle stages and churn early warning (the stages and the
+//! stage rule, with sources: [`lifecycle::spec`](crate::lifecycle::spec)).
 //!
 //! A relationship passes through stages: the Chinese CRM textbooks'
 //! 考察期 exploration, 形成期 formation, 稳定期 stability and 退化期
@@ -66,6 +66,7 @@
 mod complaint;
 mod history;
 mod reason;
+pub mod spec;
 mod stage;
 mod warning;
 

@@ -1,5 +1,5 @@
-//! Assigning a lifecycle stage from a per-period history (FORMULAS.md
-//! section 6).
+//! Assigning a lifecycle stage from a per-period history
+//! ([spec](crate::lifecycle::spec#window-trend-rule)).
 
 use super::history::{PeriodHistories, PeriodHistory, idle_periods};
 use crate::score::par_map_into;
@@ -11,7 +11,7 @@ const CUSTOMERS_PER_THREAD: usize = 100_000;
 /// The parameters of the `WindowTrend` stage rule \[L\]; see [`StageRule`]
 /// for the rule itself.
 ///
-/// Defaults (FORMULAS.md section 6): window `w` = 3, exploration length
+/// Defaults ([spec](crate::lifecycle::spec#window-trend-rule)): window `w` = 3, exploration length
 /// `E` = 3, threshold `θ` = 0.2, inactivity limit `K` = 6, and no churned
 /// limit `C` (a customer is never [`Churned`](LifecycleStage::Churned)
 /// unless the caller sets one: the section gives no value, and how long an
@@ -319,7 +319,7 @@ fn mean(xs: &[f64]) -> f64 {
 /// # `WindowTrend` \[L\]
 ///
 /// No canonical rule for assigning a stage from transaction data was
-/// found (FORMULAS.md section 6), so this is the library's own, explicitly
+/// found ([spec](crate::lifecycle::spec#window-trend-rule)), so this is the library's own, explicitly
 /// named heuristic. With `v_1..v_T` the per-period values since the first
 /// purchase ([`PeriodHistory`]), `T` the number of periods including the
 /// first purchase's and the current one, and "idle" the number of
@@ -337,7 +337,7 @@ fn mean(xs: &[f64]) -> f64 {
 /// 5. otherwise                                 -> Stability     (稳定期)
 /// ```
 ///
-/// Rules 1-5 are FORMULAS.md section 6's, evaluated in its order; rules
+/// Rules 1-5 are the [heuristic as first proposed](crate::lifecycle::spec#window-trend-rule), evaluated in its order; rules
 /// 0 and 0' bracket them with the two stages the section leaves to the
 /// caller. Rule 1 only fires when the customer has bought at all; when
 /// `T <= K` their purchase lies within the last `K` periods, so it cannot
@@ -348,7 +348,7 @@ fn mean(xs: &[f64]) -> f64 {
 ///
 /// # Example
 ///
-/// FORMULAS.md section 6's worked example: a = 300, b = 276.67, a/b =
+/// The [spec's example](crate::lifecycle::spec#window-trend-example): a = 300, b = 276.67, a/b =
 /// 1.084 < 1.2, so the customer is in the stability stage.
 ///
 /// ```

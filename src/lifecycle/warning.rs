@@ -354,7 +354,7 @@ impl RecencyThreshold {
 /// ```
 ///
 /// [`RecencyRule::courseware`] is the course material's example
-/// (FORMULAS.md leaves it out; recalled from the course slides, not checked
+/// (not in [`lifecycle::spec`](crate::lifecycle::spec); recalled from the course slides, not checked
 /// against a primary source \[R\]): a shopper absent 12 weeks has about a
 /// 10 % chance of returning, one absent 24 weeks about 5 %. Which level
 /// each absence deserves is this crate's reading \[L\]: 12 weeks is

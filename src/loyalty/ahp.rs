@@ -1,11 +1,11 @@
 //! The analytic hierarchy process: weights from a pairwise comparison
-//! matrix, with Saaty's consistency check (FORMULAS.md section 5.3).
+//! matrix, with Saaty's consistency check ([spec](crate::loyalty::spec#ahp-weights)).
 
 use std::fmt;
 
 use crate::{Error, Result};
 
-/// Saaty's random consistency index RI(n) for n = 1..=15 (FORMULAS.md 5.3).
+/// Saaty's random consistency index RI(n) for n = 1..=15 ([spec](crate::loyalty::spec#random-index)).
 const SAATY_RI: [f64; 15] = [
     0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59,
 ];
@@ -21,7 +21,7 @@ const RECIPROCITY: f64 = 1e-9;
 /// of random reciprocal matrices of order n, which the consistency ratio
 /// divides by.
 ///
-/// [`RandomIndex::saaty`] (the default) is the table in FORMULAS.md 5.3
+/// [`RandomIndex::saaty`] (the default) is the [table](crate::loyalty::spec#random-index)
 /// \[V: CI/CR/RI; R: Saaty 1980\]:
 ///
 /// ```text
@@ -226,7 +226,7 @@ impl AhpResult {
 ///
 /// # Example
 ///
-/// The top level of FORMULAS.md 5.5:
+/// The top level of the [worked example](crate::loyalty::spec#worked-example):
 ///
 /// ```
 /// use customer_value::loyalty::Ahp;

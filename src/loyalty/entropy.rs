@@ -1,4 +1,4 @@
-//! Entropy weights (FORMULAS.md section 5.4).
+//! Entropy weights ([spec](crate::loyalty::spec#entropy-weights)).
 
 use crate::{Error, Result};
 
@@ -24,7 +24,7 @@ use crate::{Error, Result};
 ///
 /// # Example
 ///
-/// FORMULAS.md 5.5:
+/// The [worked example](crate::loyalty::spec#worked-example):
 ///
 /// ```
 /// use customer_value::loyalty::EntropyWeights;

@@ -1,4 +1,4 @@
-//! The loyalty index: weights x normalised indicators (FORMULAS.md 5.1).
+//! The loyalty index: weights x normalised indicators ([spec](crate::loyalty::spec#loyalty-index)).
 
 use std::fmt;
 
@@ -145,7 +145,7 @@ struct Prepared {
     fill: f64,
 }
 
-/// The loyalty index of FORMULAS.md 5.1: weights, a missing-value policy and
+/// The [loyalty index](crate::loyalty::spec#loyalty-index): weights, a missing-value policy and
 /// the population's fitted ranges; a [`Scorer`] of [`IndicatorValues`]
 /// giving a [`LoyaltyScore`].
 ///

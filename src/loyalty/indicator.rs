@@ -1,5 +1,5 @@
 //! The nine indicators of the loyalty hierarchy and one customer's values
-//! (FORMULAS.md section 5.1).
+//! ([spec](crate::loyalty::spec#loyalty-hierarchy)).
 
 use std::fmt;
 
@@ -8,7 +8,7 @@ use crate::{CustomerId, CustomerSummary, Error, Keyed, Result};
 /// A sub-system of the loyalty hierarchy: the parent of three, two or four
 /// [`Indicator`]s.
 ///
-/// The three groups are the definition of the hierarchy (FORMULAS.md 5.1),
+/// The three groups are the definition of the [hierarchy](crate::loyalty::spec#loyalty-hierarchy),
 /// so the enum is not `#[non_exhaustive]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -84,7 +84,7 @@ impl fmt::Display for IndicatorGroup {
     }
 }
 
-/// One of the nine leaf indicators of the loyalty index (FORMULAS.md 5.1,
+/// One of the nine leaf indicators of the loyalty index ([spec](crate::loyalty::spec#loyalty-hierarchy),
 /// after the CRM courseware this crate starts from).
 ///
 /// | code | indicator | group | direction |

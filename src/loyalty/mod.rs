@@ -1,5 +1,5 @@
 //! Loyalty index: nine weighted indicators in three sub-systems
-//! (FORMULAS.md section 5), and the courseware's loyalty classifications.
+//! ([`loyalty::spec`](crate::loyalty::spec)), and the courseware's loyalty classifications.
 //!
 //! The CRM courseware measures loyalty with a hierarchy of three
 //! sub-systems and nine indicators ([`IndicatorGroup`], [`Indicator`]):
@@ -48,7 +48,7 @@
 //!
 //! # Example
 //!
-//! The worked example of FORMULAS.md 5.5: AHP weights per level, three
+//! The [worked example](crate::loyalty::spec#worked-example): AHP weights per level, three
 //! customers.
 //!
 //! ```
@@ -98,6 +98,7 @@ mod entropy;
 mod index;
 mod indicator;
 mod normalise;
+pub mod spec;
 mod weights;
 
 pub use ahp::{Ahp, AhpMethod, AhpResult, RandomIndex};

@@ -1,5 +1,5 @@
-//! Min-max normalisation of the indicators over a population (FORMULAS.md
-//! section 5.2).
+//! Min-max normalisation of the indicators over a population
+//! ([spec](crate::loyalty::spec#normalisation)).
 
 use super::indicator::{Indicator, IndicatorValues};
 use crate::{Error, Fit, Result, Scorer};

@@ -8,8 +8,8 @@ use crate::{Error, Result};
 /// How far a caller's weights may sum from 1.
 const SUM_TOLERANCE: f64 = 1e-9;
 
-/// The nine global leaf weights `W_leaf = w_parent × w_child` (FORMULAS.md
-/// 5.1), non-negative and summing to 1.
+/// The nine global leaf weights `W_leaf = w_parent × w_child`
+/// ([spec](crate::loyalty::spec#loyalty-index)), non-negative and summing to 1.
 ///
 /// Built from
 ///

@@ -1,5 +1,5 @@
 //! RFM quantile binning: recency, frequency and monetary scores from ranks
-//! (FORMULAS.md 2.1–2.5).
+//! ([`rfm::spec`](crate::rfm::spec), sections "Inputs" to "The rfm package").
 //!
 //! An [`Rfm`] configuration (bins per dimension, [`QuantileMethod`],
 //! [`TieMethod`], [`Binning`], [`ScoreDirection`], optional fixed
@@ -17,7 +17,7 @@
 //! use customer_value::rfm::{Rfm, RfmValues, TieMethod};
 //! use customer_value::{CustomerId, Decimal, Scorer};
 //!
-//! // FORMULAS.md 2.9: (recency days, purchases, spend) of customers A..J.
+//! // The worked example of rfm::spec: (recency days, purchases, spend) of customers A..J.
 //! let data = [
 //!     (5.0, 12, 1200), (12.0, 8, 640), (20.0, 8, 900), (35.0, 5, 450), (40.0, 6, 300),
 //!     (60.0, 3, 520), (90.0, 3, 150), (120.0, 2, 260), (200.0, 1, 90), (365.0, 1, 60),
@@ -66,7 +66,7 @@ const MAX_BINS: u8 = 9;
 const PARALLEL_MIN: usize = 1 << 16;
 
 /// How a customer's position in the ranking becomes a score
-/// (FORMULAS.md 2.3).
+/// ([spec](crate::rfm::spec#quantile-methods)).
 ///
 /// A customer at 1-based ascending-goodness position `p` of `n` (the worst
 /// customer has `p = 1`; goodness is −recency, frequency, money), with `k`
@@ -119,7 +119,7 @@ pub enum QuantileMethod {
     RfmPackage,
 }
 
-/// How customers with equal values are placed (FORMULAS.md 2.3, 0).
+/// How customers with equal values are placed ([spec](crate::rfm::spec#ties)).
 ///
 /// Tied customers share the positions `a+1..=b` of their run in the
 /// ascending-goodness order:
@@ -159,7 +159,7 @@ pub enum TieMethod {
     },
 }
 
-/// Which end of the scale is best (FORMULAS.md 2.2).
+/// Which end of the scale is best ([spec](crate::rfm::spec#quintiles)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
@@ -190,7 +190,7 @@ impl ScoreDirection {
 }
 
 /// Whether F and M are ranked over everyone or within R (and F) bins
-/// (IBM SPSS "RFM Binning"; FORMULAS.md 2.3).
+/// (IBM SPSS "RFM Binning"; [spec](crate::rfm::spec#independent-and-nested-binning)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]

@@ -1,4 +1,5 @@
-//! RFM: recency, frequency and monetary scoring (FORMULAS.md section 2).
+//! RFM: recency, frequency and monetary scoring (the rules, sources and
+//! conventions: [`rfm::spec`](crate::rfm::spec)).
 //!
 //! The pipeline a CRM report runs, one step per type:
 //!
@@ -54,6 +55,7 @@
 
 mod bin;
 mod segment;
+pub mod spec;
 mod values;
 
 pub use bin::*;

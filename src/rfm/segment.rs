@@ -16,7 +16,8 @@
 //! - [`QuarterWeighted`]: the FedEx quarter-weighted contribution
 //!   `2 × last quarter + previous quarter`.
 //!
-//! Sources: FORMULAS.md sections 2.4 to 2.9.
+//! Sources: [`rfm::spec`](crate::rfm::spec), sections "Combining scores" to
+//! "Worked example".
 
 mod mean_split;
 mod points;

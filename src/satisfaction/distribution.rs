@@ -4,7 +4,7 @@ use super::SatisfactionLevel;
 use crate::{Error, Result, Scorer};
 
 /// How many respondents gave each of the seven levels, for one item
-/// (FORMULAS.md section 4.1 \[V\]).
+/// ([spec](crate::satisfaction::spec#distribution-statistics) \[V\]).
 ///
 /// Build it from levels ([`from_levels`](Self::from_levels)), from raw
 /// `u8` answers ([`from_scores`](Self::from_scores), checked), from counts
@@ -28,7 +28,7 @@ use crate::{Error, Result, Scorer};
 ///
 /// # Example
 ///
-/// FORMULAS.md section 4.4:
+/// The [worked example](crate::satisfaction::spec#worked-example):
 ///
 /// ```
 /// use customer_value::satisfaction::Distribution;
@@ -341,7 +341,7 @@ impl Distribution {
     /// The sample standard deviation of the levels,
     /// `sqrt(Σ n_k (k − x̄)² / (N − 1))`.
     ///
-    /// This is the figure of FORMULAS.md section 4.4 (1.4247 for the worked
+    /// This is the figure of the [worked example](crate::satisfaction::spec#worked-example) (1.4247 for the worked
     /// example; the population value there is 1.4176). Use
     /// [`population_std_dev`](Self::population_std_dev) to divide by N.
     ///
@@ -394,7 +394,7 @@ impl Distribution {
     }
 
     /// The customer satisfaction index on 0-100, the mean rescaled
-    /// linearly from `[1, 7]` (FORMULAS.md section 4.1 \[L: linear
+    /// linearly from `[1, 7]` ([spec](crate::satisfaction::spec#distribution-statistics) \[L: linear
     /// rescale\]):
     ///
     /// ```text
@@ -428,7 +428,7 @@ impl FromIterator<SatisfactionLevel> for Distribution {
 }
 
 /// A caller's score for each level, such as the 100 / 80 / 60 / 30 / 0
-/// points some texts give the five levels (FORMULAS.md section 4.1 \[V:
+/// points some texts give the five levels ([spec](crate::satisfaction::spec#item-and-overall-scores) \[V:
 /// secondary\]); the item score is then the mean score of its responses
 /// (`S_j = (1/n) Σ_i S_ij`).
 ///

@@ -3,7 +3,8 @@
 use crate::{Error, Result};
 
 /// The range of an answer scale, `[min, max]`, used to rescale a mean to
-/// 0-100 (FORMULAS.md sections 4.1 and 4.2).
+/// 0-100 ([CSI](crate::satisfaction::spec#distribution-statistics),
+/// [ACSI](crate::satisfaction::spec#acsi-index)).
 ///
 /// # Example
 ///
@@ -78,7 +79,7 @@ impl Scale {
         self.max
     }
 
-    /// Rescales `x` linearly to 0-100 (FORMULAS.md section 4.1 \[L: linear
+    /// Rescales `x` linearly to 0-100 ([spec](crate::satisfaction::spec#distribution-statistics) \[L: linear
     /// rescale\]):
     ///
     /// ```text
@@ -100,8 +101,8 @@ impl Scale {
 }
 
 /// Weights of the items of a multi-item survey, for the weighted overall
-/// score (FORMULAS.md section 4.1 \[V\]) and the ACSI-style 0-100 index
-/// (section 4.2 \[V\]).
+/// score ([spec](crate::satisfaction::spec#item-and-overall-scores) \[V\]) and the ACSI-style 0-100 index
+/// ([spec](crate::satisfaction::spec#acsi-index) \[V\]).
 ///
 /// Weights must be positive; they need not sum to 1: the crate divides
 /// each by their sum (`λ_j = w_j / Σ w`), so `(0.9, 0.8, 0.8)` and
@@ -120,7 +121,7 @@ impl Scale {
 ///
 /// # Example
 ///
-/// FORMULAS.md section 4.4:
+/// The [worked example](crate::satisfaction::spec#worked-example):
 ///
 /// ```
 /// use customer_value::satisfaction::ItemWeights;
@@ -281,7 +282,7 @@ impl ItemWeights {
     }
 
     /// The ACSI-style 0-100 index of item means on any answer scale
-    /// (FORMULAS.md section 4.2 \[V\]):
+    /// ([spec](crate::satisfaction::spec#acsi-index) \[V\]):
     ///
     /// ```text
     /// index = (Σ_j λ_j x̄_j − min) / (max − min) × 100

@@ -1,8 +1,8 @@
-//! Kano classification of product attributes (FORMULAS.md section 4.3).
+//! Kano classification of product attributes ([spec](crate::satisfaction::spec#kano-classification)).
 
 use crate::{Error, Result};
 
-/// One answer to a Kano question (FORMULAS.md section 4.3 \[V\]), numbered
+/// One answer to a Kano question ([spec](crate::satisfaction::spec#kano-evaluation-table) \[V\]), numbered
 /// 1 to 5 as on the questionnaire.
 ///
 /// Each attribute gets two questions: the *functional* one ("how do you
@@ -187,7 +187,7 @@ impl std::fmt::Display for KanoCategory {
 }
 
 /// One respondent's category for an attribute, read from the Kano
-/// evaluation table (FORMULAS.md section 4.3 \[V: table\]).
+/// evaluation table ([spec](crate::satisfaction::spec#kano-evaluation-table) \[V: table\]).
 ///
 /// ```text
 /// F \ D       Like  Must-be  Neutral  Live-with  Dislike
@@ -219,7 +219,7 @@ pub const fn kano_category(functional: KanoAnswer, dysfunctional: KanoAnswer) ->
 ///
 /// # Example
 ///
-/// FORMULAS.md section 4.4:
+/// The [worked example](crate::satisfaction::spec#worked-example):
 ///
 /// ```
 /// use customer_value::satisfaction::{KanoCategory, KanoTally};
@@ -456,8 +456,8 @@ impl KanoTally {
         self.n
     }
 
-    /// The attribute's category: the mode over respondents (FORMULAS.md
-    /// section 4.3), R and Q included.
+    /// The attribute's category: the mode over respondents
+    /// ([spec](crate::satisfaction::spec#kano-category)), R and Q included.
     ///
     /// Ties go to the category with the larger effect on satisfaction when
     /// missing: M > O > A > I \[R: Matzler & Hinterhuber 1998, recalled,

@@ -2,8 +2,8 @@
 
 use crate::{Error, Result};
 
-/// One answer on the seven-level satisfaction scale (FORMULAS.md section
-/// 4.1 \[V\]), numbered 1 (very dissatisfied) to 7 (very satisfied).
+/// One answer on the seven-level satisfaction scale
+/// ([spec](crate::satisfaction::spec#seven-level-scale) \[V\]), numbered 1 (very dissatisfied) to 7 (very satisfied).
 ///
 /// The discriminant is the level's number, so `level as u8` and
 /// [`to_u8`](Self::to_u8) agree; [`TryFrom<u8>`](TryFrom)

@@ -1,6 +1,6 @@
 //! Customer satisfaction: the seven-level scale, survey statistics, the
 //! ACSI-style index, Kano classification and the satisfaction trap
-//! (FORMULAS.md section 4).
+//! (the formulas, sources and conventions: [`satisfaction::spec`](crate::satisfaction::spec)).
 //!
 //! Satisfaction is how a customer's experience compares with their
 //! expectations. The courseware measures it on seven levels, from 很不满意
@@ -71,6 +71,7 @@ mod distribution;
 mod index;
 mod kano;
 mod level;
+pub mod spec;
 mod trap;
 
 pub use distribution::{Distribution, LevelScores};

@@ -281,7 +281,7 @@ pub(super) fn bucket(
 }
 
 /// The score of 1-based ascending-goodness position `p` of `n` in `k`
-/// bins (FORMULAS.md 2.3): the definition the fast paths are tested
+/// bins ([spec](crate::rfm::spec#quantile-methods)): the definition the fast paths are tested
 /// against.
 pub(super) fn position_score(method: QuantileMethod, p: usize, n: usize, k: u8) -> u8 {
     let (p, n, k) = (p as u128, n as u128, u128::from(k));

@@ -1,4 +1,4 @@
-//! Weighted sums of R, F and M scores (FORMULAS.md 2.4).
+//! Weighted sums of R, F and M scores ([spec](crate::rfm::spec#weighted-sum)).
 
 use crate::rfm::RfmScore;
 use crate::{Error, Result, Scorer};
@@ -22,7 +22,7 @@ use crate::{Error, Result, Scorer};
 /// use customer_value::Scorer;
 /// use customer_value::rfm::{RfmScore, RfmWeights};
 ///
-/// // FORMULAS.md 2.9: customer D scores 433.
+/// // The worked example of rfm::spec: customer D scores 433.
 /// let d = RfmScore::new(4, 3, 3)?;
 /// let w = RfmWeights::new(0.5, 0.3, 0.2)?;
 /// assert!((w.weighted_sum(&d) - 3.5).abs() < 1e-12);

@@ -51,7 +51,7 @@ fn scaled_floors(mean: Decimal) -> [Option<i128>; 29] {
 ///
 /// The variants are declared (and [`index`](Self::index)ed 0..8) in this
 /// order. Not `#[non_exhaustive]`: the eight combinations are its
-/// definition. Source: FORMULAS.md section 2.7.
+/// definition. Source: [mean split](crate::rfm::spec#mean-split).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[repr(u8)]
@@ -165,7 +165,7 @@ impl ValueClass {
 /// equality to the mean counts as low
 /// ```
 ///
-/// Source: FORMULAS.md section 2.7 (the Chinese 8-class RFM model; the
+/// Source: [mean split](crate::rfm::spec#mean-split) (the Chinese 8-class RFM model; the
 /// tie rule is this crate's convention).
 ///
 /// # Example

@@ -67,7 +67,7 @@ struct Band {
 ///
 /// Exact decimal arithmetic, no rounding. Every number can be changed
 /// with [`PointScheme::builder`]; [`PointScheme::default`] is the textbook.
-/// Source: FORMULAS.md section 2.4 (point scheme, a secondary teaching
+/// Source: [point scheme](crate::rfm::spec#point-scheme) (a secondary teaching
 /// source).
 ///
 /// # Errors
@@ -81,7 +81,7 @@ struct Band {
 /// ```
 /// use customer_value::{Decimal, Scorer, rfm::{PointInput, PointScheme}};
 ///
-/// // Last order 4 months ago, 3 purchases, spend 150 (FORMULAS.md 2.9):
+/// // Last order 4 months ago, 3 purchases, spend 150 (rfm::spec, worked example):
 /// // 5·10 + 3·12 + 2·15 = 116.
 /// let scheme = PointScheme::default();
 /// let score = scheme.score(&PointInput::new(4, 3, Decimal::new(150, 0)))?;

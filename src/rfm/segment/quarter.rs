@@ -13,7 +13,7 @@ use crate::{CustomerId, Date, Decimal, Error, Result, Scored, Scorer, Transactio
 /// ```
 ///
 /// The weights are any non-empty list of non-negative decimals, most
-/// recent quarter first. Source: FORMULAS.md section 2.8 (FedEx variant, a
+/// recent quarter first. Source: [quarter-weighted contribution](crate::rfm::spec#quarter-weighted-contribution) (FedEx variant, a
 /// Chinese teaching case; only the contribution score, not the
 /// clustering).
 ///
@@ -27,7 +27,7 @@ use crate::{CustomerId, Date, Decimal, Error, Result, Scored, Scorer, Transactio
 /// ```
 /// use customer_value::{Decimal, rfm::QuarterWeighted};
 ///
-/// // 300 in the last quarter, 500 in the one before (FORMULAS.md 2.9): 2·300 + 500.
+/// // 300 in the last quarter, 500 in the one before (rfm::spec, worked example): 2·300 + 500.
 /// let fedex = QuarterWeighted::default();
 /// let score = fedex.contribution(&[Decimal::new(300, 0), Decimal::new(500, 0)])?;
 /// assert_eq!(score, Decimal::new(1100, 0));

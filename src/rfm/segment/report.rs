@@ -118,7 +118,7 @@ impl SegmentRow {
 /// `count as f64 / n as f64`; revenue shares are the exact decimal
 /// quotient converted to `f64`. They sum to 1 up to rounding. Revenue is
 /// the monetary value passed in (total spend for the `rfm` package's
-/// reports; FORMULAS.md section 2.1).
+/// reports; [spec](crate::rfm::spec#inputs)).
 ///
 /// Works for any labelling: [`SegmentReport::new`] for [`Segment`]s,
 /// [`SegmentReport::from_classes`] for the 8 [`ValueClass`]es,

@@ -110,7 +110,7 @@ impl SegmentRule {
     /// ```
     ///
     /// The closed-interval rule of the `rfm` R package's `rfm_segment`
-    /// (FORMULAS.md section 2.5; Hebbali, `rfm` v0.3.0).
+    /// ([spec](crate::rfm::spec#rfm-package-segments); Hebbali, `rfm` v0.3.0).
     ///
     /// # Errors
     ///
@@ -186,8 +186,8 @@ impl SegmentRule {
 /// unreachable) and may share a name (two boxes forming one segment); each
 /// rule is still its own [`Segment`]. Scores 1..=9 are looked up in a
 /// 9×9×9 table built by the constructor; larger scores are matched rule by
-/// rule. Source: the `rfm` R package's `rfm_segment` (FORMULAS.md section
-/// 2.5; Hebbali, `rfm` v0.3.0).
+/// rule. Source: the `rfm` R package's `rfm_segment`
+/// ([spec](crate::rfm::spec#rfm-package-segments); Hebbali, `rfm` v0.3.0).
 ///
 /// # Errors
 ///
@@ -355,7 +355,7 @@ impl SegmentRules {
     /// ```
     ///
     /// Of the 125 cells of five bins, 10 match no rule ("Others").
-    /// Source: FORMULAS.md section 2.5 (Hebbali, `rfm` v0.3.0, commit 297ed8b).
+    /// Source: [spec](crate::rfm::spec#rfm-package-segments) (Hebbali, `rfm` v0.3.0, commit 297ed8b).
     ///
     /// # Example
     ///
@@ -402,7 +402,7 @@ impl SegmentRules {
     /// ```
     ///
     /// Earlier rules shadow later ones, so some segments are unreachable;
-    /// 36 of the 125 cells are "Others". Source: FORMULAS.md section 2.5
+    /// 36 of the 125 cells are "Others". Source: [spec](crate::rfm::spec#rfm-package-segments)
     /// (Hebbali, `rfm` tag v0.2.2).
     ///
     /// # Example
@@ -448,7 +448,7 @@ impl SegmentRules {
     /// order (`[1-2][1-2]`, `[1-2][3-4]`, `[1-2]5`, `3[1-2]`, `33`,
     /// `[3-4][4-5]`, `41`, `51`, `[4-5][2-3]`, `5[4-5]`); they partition the
     /// 25 RF cells of five bins, so only scores above 5 fall to "Others".
-    /// The map has no "Lost". Source: FORMULAS.md section 2.6 (public
+    /// The map has no "Lost". Source: [RF segment map](crate::rfm::spec#rf-segment-map) (public
     /// tutorial repositories; no primary origin found).
     ///
     /// # Example
