@@ -24,7 +24,7 @@ Usage: customer-value stage --input LOG.csv --observation-end DATE [OPTIONS]
 
 The observation end is the as-of date; periods are the summary unit (--unit, e.g. weeks),
 counted from the period of each customer's first purchase to the as-of period.
-Stage rule (WindowTrend, this crate's heuristic; FORMULAS.md section 6):
+Stage rule (WindowTrend, this crate's heuristic; see customer_value::lifecycle::spec):
       --value V                spend (default) or purchases per period
       --window W               periods in each of the two windows compared (default 3)
       --exploration E          periods a new customer stays in exploration (default 3)

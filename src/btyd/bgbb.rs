@@ -1,6 +1,6 @@
 //! The beta-geometric/beta-Bernoulli (BG/BB) model of discrete-time
-//! non-contractual transactions (Fader, Hardie & Shang 2010; FORMULAS.md
-//! 8.4).
+//! non-contractual transactions (Fader, Hardie & Shang 2010;
+//! [spec](crate::btyd::spec#bgbb-model)).
 
 use crate::btyd::boundary::{BG_BB_RAYS, identified};
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
@@ -19,7 +19,7 @@ const MAX_HORIZON: u32 = 1_000_000;
 
 /// One customer's history for BG/BB: of the `n` transaction opportunities
 /// after the first transaction, `x` had a transaction, the last at
-/// opportunity `t_x` (0 when `x = 0`) (FORMULAS.md 8.0).
+/// opportunity `t_x` (0 when `x = 0`) ([spec](crate::btyd::spec#validation)).
 ///
 /// Invariants: `0 ≤ x ≤ t_x ≤ n`, `n ≥ 1`; `x = 0` requires `t_x = 0`
 /// and `x > 0` requires `t_x ≥ x`.
@@ -132,7 +132,7 @@ fn survival_sum(g: f64, b: f64, count: f64) -> f64 {
 
 /// Fitted BG/BB parameters: an alive customer transacts at each
 /// opportunity with probability `p ~ Beta(α, β)` and dies before each
-/// later one with probability `θ ~ Beta(γ, δ)` (FORMULAS.md 8.4).
+/// later one with probability `θ ~ Beta(γ, δ)` ([spec](crate::btyd::spec#bgbb-model)).
 ///
 /// Every parameter is finite and > 0. As a [`Scorer`] of
 /// [`DiscreteHistory`] it gives [`p_alive`](Self::p_alive);
@@ -238,7 +238,7 @@ impl BgBbParams {
         (ll, star)
     }
 
-    /// One customer's log-likelihood (FORMULAS.md 8.4 \[V: lifetimes
+    /// One customer's log-likelihood ([spec](crate::btyd::spec#bgbb-likelihood) \[V: lifetimes
     /// source; mpmath\]), a log-sum-exp over `n − t_x + 1` terms:
     ///
     /// ```text
@@ -248,7 +248,7 @@ impl BgBbParams {
     /// ```
     ///
     /// Each Beta-function ratio is taken as differences of `lnΓ` without
-    /// cancellation (FORMULAS.md 8.0). Unlike lifetimes, no `1e-15` is
+    /// cancellation ([spec](crate::btyd::spec#shared-numerics)). Unlike lifetimes, no `1e-15` is
     /// added inside the sum.
     ///
     /// # Example
@@ -268,7 +268,7 @@ impl BgBbParams {
     }
 
     /// The gradient of [`log_likelihood`](Self::log_likelihood) with
-    /// respect to `(ln α, ln β, ln γ, ln δ)`, analytic (FORMULAS.md 8.4
+    /// respect to `(ln α, ln β, ln γ, ln δ)`, analytic ([spec](crate::btyd::spec#bgbb-likelihood)
     /// \[D\]): the softmax-weighted (weights `∝ e^{A}`) sum of each term's
     /// derivatives, with `∂lnB(u, v)/∂u = ψ(u) − ψ(u+v)` taken as `Δψ`
     /// differences, times the parameter:
@@ -287,7 +287,7 @@ impl BgBbParams {
     }
 
     /// `P(alive at opportunity n+1 | x, t_x, n)`: Fader, Hardie & Shang's
-    /// "alive in period n+1" (FORMULAS.md 8.4 \[V: lifetimes\]):
+    /// "alive in period n+1" ([spec](crate::btyd::spec#bgbb-predictions) \[V: lifetimes\]):
     ///
     /// ```text
     /// P = B(α+x, β+n−x)/B(α,β) · B(γ, δ+n+1)/B(γ,δ) / L = e^{A_* − ℓ}·(δ+n)/(γ+δ+n)
@@ -349,7 +349,7 @@ impl BgBbParams {
     }
 
     /// `E[X(n)]`: the expected transactions of a new customer over the
-    /// first `n` opportunities (FORMULAS.md 8.4 \[D\]), summed directly
+    /// first `n` opportunities ([spec](crate::btyd::spec#bgbb-predictions) \[D\]), summed directly
     /// over positive terms (`S(t) = B(γ, δ+t)/B(γ,δ)` by its ratio
     /// recursion):
     ///
@@ -376,7 +376,7 @@ impl BgBbParams {
     }
 
     /// `E[X(n, n+n*) | x, t_x, n]`: the expected transactions in the next
-    /// `n*` opportunities of a customer with this history (FORMULAS.md 8.4
+    /// `n*` opportunities of a customer with this history ([spec](crate::btyd::spec#bgbb-predictions)
     /// \[V: lifetimes\]):
     ///
     /// ```text
@@ -407,7 +407,7 @@ impl BgBbParams {
 
     /// DERT: the discounted expected residual transactions of a customer
     /// with this history, the first future opportunity discounted once
-    /// (FORMULAS.md 8.4 \[D\], 8.7), with `z = 1/(1+d)` and `d` the
+    /// ([spec](crate::btyd::spec#bgbb-dert) \[D\]), with `z = 1/(1+d)` and `d` the
     /// discount rate per opportunity:
     ///
     /// ```text
@@ -415,8 +415,8 @@ impl BgBbParams {
     ///      = e^{A_* − ℓ}·(α+x)/(α+β+n)·(δ+n)/(γ+δ+n) · ₂F₁(1, δ+n+1; γ+δ+n+1; z)·z
     /// ```
     ///
-    /// The ₂F₁ is the direct series of positive terms (FORMULAS.md 8.7,
-    /// reference row 10); at `d = 0` it is Gauss's closed form, finite only
+    /// The ₂F₁ is the direct series of positive terms
+    /// ([reference row 10](crate::btyd::spec#hypergeometric-reference-values)); at `d = 0` it is Gauss's closed form, finite only
     /// when `γ > 1`.
     ///
     /// # Errors
@@ -516,7 +516,7 @@ fn nll_grad(rows: &[Row], theta: [f64; 4], grad: &mut [f64; 4]) -> f64 {
 }
 
 /// The BG/BB fitter: maximum likelihood over `ln(α, β, γ, δ)` by BFGS from
-/// all ones with the analytic gradient (FORMULAS.md 8.8). Identical
+/// all ones with the analytic gradient ([spec](crate::btyd::spec#start-point)). Identical
 /// `(x, t_x, n)` rows are grouped first, times the caller's weights.
 ///
 /// # Example
@@ -1014,7 +1014,7 @@ mod tests {
 
     #[test]
     fn dert_series_reference_value_and_brute_force() {
-        // FORMULAS.md 8.7 row 10: the MLE, n = 6, d = 0.01; 30 digits:
+        // btyd::spec, hypergeometric reference values, row 10: the MLE, n = 6, d = 0.01; 30 digits:
         // 31.9390487971718016094951048654.
         let f = hyp2f1_unit_a(9.783441982887393, 10.44016015243731, 0.01, "test").unwrap();
         let (g, dl) = (0.6567182_f64, 2.783442_f64);

@@ -1,4 +1,4 @@
-//! The BG/NBD model (Fader, Hardie & Lee 2005a; FORMULAS.md 8.1).
+//! The BG/NBD model (Fader, Hardie & Lee 2005a; [spec](crate::btyd::spec#bgnbd-model)).
 
 use crate::btyd::boundary::{BG_NBD_RAYS, identified};
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
@@ -13,7 +13,7 @@ use crate::{Error, Fit, Result, Scorer};
 const MAX_TERMS: usize = 1_000_000;
 
 /// Fitted BG/NBD parameters: `λ ~ Gamma(shape r, rate α)`, `p ~ Beta(a, b)`
-/// (FORMULAS.md 8.1). `α` carries the data's time unit.
+/// ([spec](crate::btyd::spec#bgnbd-model)). `α` carries the data's time unit.
 ///
 /// Every parameter is finite and > 0. As a [`Scorer`] of
 /// [`CustomerHistory`] it gives each customer's probability of being alive
@@ -86,7 +86,7 @@ impl BgNbdParams {
     /// ```
     ///
     /// \[V: FHL 2005a §7 via lifetimes; differences of lnΓ without
-    /// cancellation, FORMULAS.md 8.0 \[D\]\]
+    /// cancellation, [spec](crate::btyd::spec#shared-numerics) \[D\]\]
     ///
     /// # Example
     ///
@@ -111,7 +111,7 @@ impl BgNbdParams {
     }
 
     /// The gradient of [`log_likelihood`](Self::log_likelihood) with
-    /// respect to `(ln r, ln α, ln a, ln b)` (FORMULAS.md 8.1 \[D\]), with
+    /// respect to `(ln r, ln α, ln a, ln b)` ([spec](crate::btyd::spec#bgnbd-gradient) \[D\]), with
     /// `w2 = expit(D2 − D1)` (0 at x = 0) and `w1 = 1 − w2`:
     ///
     /// ```text
@@ -136,7 +136,7 @@ impl BgNbdParams {
         [self.r.ln(), self.alpha.ln(), self.a.ln(), self.b.ln()]
     }
 
-    /// `P(alive | x, t_x, T)` (FORMULAS.md 8.1 \[V: lifetimes, FH note
+    /// `P(alive | x, t_x, T)` ([spec](crate::btyd::spec#bgnbd-probability-alive) \[V: lifetimes, FH note
     /// 021\]):
     ///
     /// ```text
@@ -170,8 +170,8 @@ impl BgNbdParams {
     }
 
     /// `E[X(t)]`: the expected number of repeat purchases in `(0, t]` of a
-    /// new customer, `E_BG(t; r, α, a, b)` in the G-form of FORMULAS.md
-    /// 8.1 \[D\]:
+    /// new customer, `E_BG(t; r, α, a, b)` in the
+    /// [G-form](crate::btyd::spec#bgnbd-expected-purchases) \[D\]:
     ///
     /// ```text
     /// z = t/(α+t),  L = −log1p(t/α),  u = a−1,  c = a+b−1,  β' = c − r
@@ -267,7 +267,7 @@ impl BgNbdParams {
     ///
     /// `Tail(n)` is summed upward from `n` when `n` is above the mode
     /// `max(0, (r−1)(1−p₀)/p₀)` (no `1 − head` cancellation), else taken
-    /// as `1 − Σ_{j<n} NB(j)` (FORMULAS.md 8.1).
+    /// as `1 − Σ_{j<n} NB(j)` ([spec](crate::btyd::spec#bgnbd-purchase-count-distribution)).
     ///
     /// # Errors
     ///
@@ -341,7 +341,7 @@ impl BgNbdParams {
 
 /// Total negative log-likelihood over weighted rows (`a` = t_x, `b` = T,
 /// sorted by `x`) at `θ = ln(r, α, a, b)`, and its gradient in `θ`
-/// (FORMULAS.md 8.1 \[D\]).
+/// ([spec](crate::btyd::spec#bgnbd-gradient) \[D\]).
 pub(crate) fn nll_grad(rows: &[Row], theta: [f64; 4], grad: &mut [f64; 4]) -> f64 {
     Prepared::new(rows, 1.0).nll_grad(theta, grad)
 }
@@ -410,7 +410,7 @@ impl Likelihood for Prepared {
 }
 
 /// The BG/NBD fitter: maximum likelihood over log-parameters by BFGS from
-/// all-ones on time-scaled data (FORMULAS.md 8.8).
+/// all-ones on time-scaled data ([spec](crate::btyd::spec#time-scaling)).
 ///
 /// Identical histories are grouped first (bit-identical `(x, t_x, T)`),
 /// times are scaled by `c = 1/max T` and `α` is reported in the data's
@@ -987,7 +987,7 @@ mod penalty_tests {
     use crate::CustomerId;
     use crate::btyd::penalty::{Natural, Penalty};
 
-    /// FORMULAS.md 8.8: lifetimes' penalised objective at θ = ln(.3, .2, .9, 2)
+    /// [spec](crate::btyd::spec#l2-penalty): lifetimes' penalised objective at θ = ln(.3, .2, .9, 2)
     /// (fitting scale), λ = 0.1, on the scaled CDNOW summary is
     /// 0.7624821857415163.
     #[test]

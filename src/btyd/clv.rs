@@ -1,5 +1,5 @@
 //! Customer lifetime value from BG/NBD purchases and Gamma-Gamma spend
-//! (FORMULAS.md 8.6).
+//! ([spec](crate::btyd::spec#lifetime-value)).
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -94,7 +94,7 @@ impl Keyed for BtydCustomer {
 
 /// Lifetime value over `K` periods from a purchase model's expected purchases and
 /// Gamma-Gamma expected spend, in Python lifetimes' convention, restated
-/// (FORMULAS.md 8.6 \[V: lifetimes `_customer_lifetime_value`\]):
+/// ([spec](crate::btyd::spec#period-sum-clv) \[V: lifetimes `_customer_lifetime_value`\]):
 ///
 /// ```text
 /// CLV_i = Σ_{k=1}^{K} m̂_i · [E(Y_i(k·f)) − E(Y_i((k−1)·f))] / (1+d)^k
@@ -118,7 +118,7 @@ impl Keyed for BtydCustomer {
 ///
 /// The CDNOW customer (x = 2, t_x = 30.43, T = 38.86, z̄ = 22.35) at the
 /// data README's printed MLEs, in weeks, 12 months of 4.345 weeks at 1 % a
-/// month: 36.278503 (FORMULAS.md 8.6).
+/// month: 36.278503 ([spec](crate::btyd::spec#spend-times-dert)).
 ///
 /// ```
 /// use customer_value::{CustomerId, Decimal, Scorer};
@@ -401,8 +401,8 @@ impl Scorer for BtydClv {
 }
 
 /// Lifetime value as expected spend times discounted expected residual
-/// transactions, where DERT has a closed form (FORMULAS.md 8.6,
-/// "recommended alternative"; Fader, Hardie & Lee 2005b):
+/// transactions, where DERT has a closed form
+/// ([spec](crate::btyd::spec#spend-times-dert); Fader, Hardie & Lee 2005b):
 ///
 /// ```text
 /// CLV_i = E[Z | x_i, z̄_i] · DERT_i(δ)
@@ -421,7 +421,7 @@ impl Scorer for BtydClv {
 ///
 /// # Example
 ///
-/// FORMULAS.md 8.6: the CDNOW customer (x = 2, t_x = 30.43, T = 38.86,
+/// The [spec's example](crate::btyd::spec#spend-times-dert): the CDNOW customer (x = 2, t_x = 30.43, T = 38.86,
 /// z̄ = 22.35) at the Pareto/NBD and Gamma-Gamma MLEs.
 ///
 /// ```

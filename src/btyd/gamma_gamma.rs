@@ -1,5 +1,5 @@
 //! The Gamma-Gamma spend model (Colombo & Jiang 1999; Fader, Hardie & Lee
-//! 2005b; FORMULAS.md 8.5).
+//! 2005b; [spec](crate::btyd::spec#gamma-gamma-likelihood)).
 
 use rust_decimal::Decimal;
 
@@ -14,7 +14,7 @@ use crate::{Error, Fit, Result, Scorer};
 
 /// Fitted Gamma-Gamma parameters: each transaction value is
 /// `Gamma(shape p, rate ν)` and `ν ~ Gamma(shape q, rate γ)` across
-/// customers (FORMULAS.md 8.5). `γ` carries the money unit.
+/// customers ([spec](crate::btyd::spec#gamma-gamma-likelihood)). `γ` carries the money unit.
 ///
 /// Every parameter is finite and > 0. As a [`Scorer`] of [`SpendHistory`]
 /// it gives the [conditional expected average spend](Self::expected_spend).
@@ -76,7 +76,7 @@ impl GammaGammaParams {
     }
 
     /// One repeat buyer's log-likelihood, in the stable rearrangement of
-    /// FORMULAS.md 8.5 \[V: lifetimes; D\]:
+    /// [spec](crate::btyd::spec#gamma-gamma-likelihood) \[V: lifetimes; D\]:
     ///
     /// ```text
     /// ℓ = Δlnγ(px, q) − lnΓ(q) + q·ln(γ/(γ + x z̄)) − px·log1p(γ/(x z̄)) − ln z̄
@@ -173,7 +173,7 @@ impl GammaGammaParams {
     }
 
     /// The conditional expected average spend per transaction, the
-    /// posterior mean of `p/ν` (FORMULAS.md 8.5 \[V: lifetimes\]):
+    /// posterior mean of `p/ν` ([spec](crate::btyd::spec#gamma-gamma-expected-spend) \[V: lifetimes\]):
     ///
     /// ```text
     /// x ≥ 1:  E[Z | x, z̄] = p·(γ + x z̄)/(px + q − 1)     needs px + q > 1
@@ -219,7 +219,7 @@ impl Scorer for GammaGammaParams {
 }
 
 /// Total negative log-likelihood of weighted rows (`a` = z̄, `x ≥ 1`) at
-/// `θ = ln(p, q, γ)` and its gradient (FORMULAS.md 8.5 \[D\]).
+/// `θ = ln(p, q, γ)` and its gradient ([spec](crate::btyd::spec#gamma-gamma-likelihood) \[D\]).
 pub(crate) fn nll_grad(rows: &[Row], theta: [f64; 3], grad: &mut [f64; 3]) -> f64 {
     let [p, q, gamma] = theta.map(f64::exp);
     let lgq = ln_gamma_f(q);
@@ -243,7 +243,7 @@ pub(crate) fn nll_grad(rows: &[Row], theta: [f64; 3], grad: &mut [f64; 3]) -> f6
 }
 
 /// The Gamma-Gamma fitter: maximum likelihood over log-parameters by BFGS
-/// from all-ones (FORMULAS.md 8.8), on the customers with `x ≥ 1` (the
+/// from all-ones ([spec](crate::btyd::spec#start-point)), on the customers with `x ≥ 1` (the
 /// others carry no spend information and are skipped). Identical `(x, z̄)`
 /// rows are grouped first.
 ///
@@ -299,7 +299,7 @@ impl GammaGamma {
 
     fit_options_builder!();
 
-    /// Constrains the fit to `q ≥ 1 + epsilon` (FORMULAS.md 8.5 \[L\]), so
+    /// Constrains the fit to `q ≥ 1 + epsilon` ([spec](crate::btyd::spec#gamma-gamma-expected-spend) \[L\]), so
     /// that the population mean spend `p·γ/(q−1)` is finite. The fit runs
     /// over `ln(q − 1 − ε)` instead of `ln q`; standard errors follow by
     /// the delta method. `epsilon` is checked when fitting.
@@ -515,7 +515,7 @@ mod tests {
             gg.expected_spend(&spend(0, Decimal::ZERO)),
             Err(Error::InvalidParameter { name: "q", .. })
         ));
-        // x = 1, z̄ = 20 is still fine: 36.2069 (FORMULAS.md 8.5).
+        // x = 1, z̄ = 20 is still fine: 36.2069 (btyd::spec, Gamma-Gamma expected spend).
         let v = gg
             .expected_spend_f64(&spend(1, Decimal::new(20, 0)))
             .unwrap();

@@ -4,7 +4,7 @@
 
 use crate::{Error, Result};
 
-/// Most terms a series may take before it is an error (FORMULAS.md 8.7).
+/// Most terms a series may take before it is an error ([spec](crate::btyd::spec#hypergeometric-series)).
 pub(crate) const MAX_TERMS: usize = 1_000_000;
 
 /// Largest condition number `Σ|t_k| / |Σ t_k|` accepted: beyond it the
@@ -16,7 +16,7 @@ const BIG: f64 = 4.149515568880993e180;
 const LN_BIG: f64 = 415.888_308_335_967_2;
 
 /// Gauss's hypergeometric function `₂F₁(a, b; c; z)` for real arguments
-/// (FORMULAS.md 8.7 \[D\]):
+/// ([spec](crate::btyd::spec#hypergeometric-series) \[D\]):
 ///
 /// ```text
 /// ₂F₁(a, b; c; z) = Σ_k t_k,   t_0 = 1,   t_{k+1} = t_k·(a+k)(b+k)·z / ((c+k)(k+1))
@@ -27,7 +27,7 @@ const LN_BIG: f64 = 415.888_308_335_967_2;
 /// ```
 ///
 /// The sum is kept rescaled by powers of 2, so a large value (row 6 of
-/// the FORMULAS.md 8.7 table is `1.3e253`) is computed without overflow in
+/// the [reference table](crate::btyd::spec#hypergeometric-reference-values) is `1.3e253`) is computed without overflow in
 /// the partial sums. The series stops once the term ratio is below 1 and
 /// `|t_k|·ρ/(1−ρ) ≤ 1e-17·|S|`, `ρ = max(|next ratio|, |z|)`, a bound on
 /// the tail when the ratios approach `z` monotonically; a non-positive
@@ -67,7 +67,7 @@ const LN_BIG: f64 = 415.888_308_335_967_2;
 /// // ₂F₁(1, 1; 2; z) = −ln(1−z)/z.
 /// let v = hyp2f1(1.0, 1.0, 2.0, 0.5)?;
 /// assert!((v - 2.0 * 2f64.ln()).abs() < 1e-15);
-/// // Row 7 of FORMULAS.md 8.7, where scipy 1.14 returns NaN.
+/// // Row 7 of the reference values in btyd::spec, where scipy 1.14 returns NaN.
 /// let v = hyp2f1(1.0, 2.5, 136.5, 0.9875)?;
 /// assert!((v / 1.01855588052747717859 - 1.0).abs() < 1e-13);
 /// // A non-positive integer `a` gives a polynomial: 1 − 2z/3 at b = 1, c = 3.
@@ -251,7 +251,7 @@ mod tests {
         ((a - b) / b).abs()
     }
 
-    /// FORMULAS.md 8.7 reference values (40-digit mpmath at these exact
+    /// [The reference values](crate::btyd::spec#hypergeometric-reference-values) (40-digit mpmath at these exact
     /// f64 inputs); rows 6-8 are where scipy 1.14.1 / 1.17.1 return NaN.
     const TABLE: [(f64, f64, f64, f64, f64); 10] = [
         (
@@ -340,7 +340,7 @@ mod tests {
         let want = 1.0 - 2.0 * b * z / c + b * (b + 1.0) * z * z / (c * (c + 1.0));
         assert!(rel(hyp2f1(-2.0, b, c, z).unwrap(), want) < 1e-14);
         assert!(rel(hyp2f1(b, -2.0, c, z).unwrap(), want) < 1e-14);
-        // Large-parameter z < 0 (FORMULAS.md 8.3: scipy gives 3.9755e-7).
+        // Large-parameter z < 0 (btyd::spec, hypergeometric reference values: scipy gives 3.9755e-7).
         let v = hyp2f1(100.0, 100.0, 300.0, -0.5).unwrap();
         assert!(rel(v, 3.9504e-7) < 1e-4, "{v:e}");
     }

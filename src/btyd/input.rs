@@ -1,4 +1,4 @@
-//! Per-customer inputs of the models, validated (FORMULAS.md 8.0), and the
+//! Per-customer inputs of the models, validated ([spec](crate::btyd::spec#validation)), and the
 //! compression of identical rows into weights (8.8).
 
 use rust_decimal::Decimal;
@@ -10,7 +10,7 @@ use crate::{CustomerId, CustomerSummary, Error, Keyed, Result};
 /// One customer's purchase history for the continuous-time models:
 /// `x` repeat purchases, the last at `t_x`, observed until `T` (the
 /// customer's age), both measured from the first purchase in any one time
-/// unit (FORMULAS.md 8.0).
+/// unit ([spec](crate::btyd::spec#customer-histories)).
 ///
 /// Invariants: `0 ≤ t_x ≤ T`, `T > 0`, both finite; `x = 0` requires
 /// `t_x = 0`, and `x > 0` requires `t_x > 0`.
@@ -179,7 +179,7 @@ impl TryFrom<CustomerHistoryRecord> for CustomerHistory {
 }
 
 /// One customer's spend for the Gamma-Gamma model: `x` repeat purchases
-/// with mean value `z̄` (FORMULAS.md 8.0, 8.5).
+/// with mean value `z̄` ([spec](crate::btyd::spec#validation), [Gamma-Gamma](crate::btyd::spec#gamma-gamma-likelihood)).
 ///
 /// `z̄` is exact money ([`Decimal`]) at the boundary; the model computes in
 /// `f64`. Invariants: `x ≥ 1` requires `z̄ > 0`; `x = 0` (no repeat
@@ -340,7 +340,7 @@ fn weight_at(weights: Option<&[f64]>, i: usize) -> Result<f64> {
     Ok(w)
 }
 
-/// Groups bit-identical rows (FORMULAS.md 8.8), multiplying by the caller's
+/// Groups bit-identical rows ([spec](crate::btyd::spec#row-compression)), multiplying by the caller's
 /// weights; keeps first-appearance order, then sorts by `x` (stable) so
 /// per-`x` terms can be shared. Rows of weight 0 are dropped.
 pub(crate) fn compress<T>(

@@ -1,4 +1,4 @@
-//! Shared numerics of FORMULAS.md section 8.0: log-space helpers and
+//! [Shared numerics](crate::btyd::spec#shared-numerics): log-space helpers and
 //! cancellation-free differences of `lnΓ` and `ψ`.
 
 use statrs::function::gamma::{digamma, ln_gamma};
@@ -75,7 +75,7 @@ fn stirling_tail(u: f64) -> f64 {
 }
 
 /// `Δlnγ(z, q) = lnΓ(z+q) − lnΓ(z)` for `z > 0`, `q ≥ 0`, without
-/// cancellation for large `z` (FORMULAS.md 8.0 \[D\]).
+/// cancellation for large `z` ([spec](crate::btyd::spec#shared-numerics) \[D\]).
 pub(crate) fn dlgamma(z: f64, q: f64) -> f64 {
     if q == 0.0 {
         return 0.0;
@@ -88,7 +88,7 @@ pub(crate) fn dlgamma(z: f64, q: f64) -> f64 {
     }
 }
 
-/// `Δψ(z, q) = ψ(z+q) − ψ(z)` for `z > 0`, `q ≥ 0` (FORMULAS.md 8.0 \[D\]).
+/// `Δψ(z, q) = ψ(z+q) − ψ(z)` for `z > 0`, `q ≥ 0` ([spec](crate::btyd::spec#shared-numerics) \[D\]).
 pub(crate) fn dpsi(z: f64, q: f64) -> f64 {
     if q == 0.0 {
         return 0.0;

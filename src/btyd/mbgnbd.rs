@@ -1,5 +1,5 @@
-//! The MBG/NBD model (Batislam, Denizel & Filiztekin 2007; FORMULAS.md
-//! 8.2): BG/NBD in which a customer may also drop out straight after the
+//! The MBG/NBD model (Batislam, Denizel & Filiztekin 2007;
+//! [spec](crate::btyd::spec#mbgnbd-likelihood)): BG/NBD in which a customer may also drop out straight after the
 //! first purchase.
 
 use crate::btyd::boundary::{BG_NBD_RAYS, identified};
@@ -18,7 +18,7 @@ const MAX_TERMS: usize = 1_000_000;
 const WHAT_E: &str = "MBG/NBD expected purchases";
 
 /// Fitted MBG/NBD parameters: `λ ~ Gamma(shape r, rate α)`,
-/// `p ~ Beta(a, b)` (FORMULAS.md 8.2). `α` carries the data's time unit.
+/// `p ~ Beta(a, b)` ([spec](crate::btyd::spec#mbgnbd-likelihood)). `α` carries the data's time unit.
 ///
 /// The model is BG/NBD's except that a customer may drop out, with
 /// probability `p`, at time 0 straight after the first purchase as well as
@@ -101,7 +101,7 @@ impl MbgNbdParams {
     /// ```
     ///
     /// \[V: Batislam et al. 2007 via lifetimes, mpmath; differences of lnΓ
-    /// without cancellation, FORMULAS.md 8.0 \[D\]\]
+    /// without cancellation, [spec](crate::btyd::spec#shared-numerics) \[D\]\]
     ///
     /// # Example
     ///
@@ -120,7 +120,7 @@ impl MbgNbdParams {
     }
 
     /// The gradient of [`log_likelihood`](Self::log_likelihood) with
-    /// respect to `(ln r, ln α, ln a, ln b)` (FORMULAS.md 8.2 \[D\]), with
+    /// respect to `(ln r, ln α, ln a, ln b)` ([spec](crate::btyd::spec#mbgnbd-likelihood) \[D\]), with
     /// `w2 = expit(D2 − D1)` for every `x` and `w1 = 1 − w2`:
     ///
     /// ```text
@@ -152,7 +152,7 @@ impl MbgNbdParams {
         g.map(|d| -d)
     }
 
-    /// `P(alive | x, t_x, T)` (FORMULAS.md 8.2 \[V: lifetimes\]):
+    /// `P(alive | x, t_x, T)` ([spec](crate::btyd::spec#mbgnbd-predictions) \[V: lifetimes\]):
     ///
     /// ```text
     /// P(alive) = expit(−[ln a − ln(b+x) + (r+x)·log1p((T−t_x)/(α+t_x))])
@@ -182,8 +182,8 @@ impl MbgNbdParams {
     }
 
     /// `E[X(t)]`: the expected number of repeat purchases in `(0, t]` of a
-    /// new customer (FORMULAS.md 8.2 \[V: lifetimes\]), with `E_BG` the
-    /// G-form series of FORMULAS.md 8.1 \[D\]:
+    /// new customer ([spec](crate::btyd::spec#mbgnbd-predictions) \[V: lifetimes\]), with `E_BG` the
+    /// [G-form series](crate::btyd::spec#bgnbd-expected-purchases) \[D\]:
     ///
     /// ```text
     /// E[X(t)] = b/(a+b) · E_BG(t; r, α, a, b+1)
@@ -217,7 +217,7 @@ impl MbgNbdParams {
     }
 
     /// `E[Y(t) | x, t_x, T]`: the expected repeat purchases in the next `t`
-    /// time units of a customer with this history (FORMULAS.md 8.2 \[V:
+    /// time units of a customer with this history ([spec](crate::btyd::spec#mbgnbd-predictions) \[V:
     /// lifetimes\]):
     ///
     /// ```text
@@ -262,7 +262,7 @@ impl MbgNbdParams {
     }
 
     /// `P(X(t) = n)`: the probability that a new customer makes exactly `n`
-    /// repeat purchases in `(0, t]` (FORMULAS.md 8.2 \[V: lifetimes\]),
+    /// repeat purchases in `(0, t]` ([spec](crate::btyd::spec#mbgnbd-predictions) \[V: lifetimes\]),
     /// with `p₀ = α/(α+t)` and the negative binomial
     /// `NB(j) = Γ(r+j)/(Γ(r) j!)·p₀^r (1−p₀)^j`, all in logs:
     ///
@@ -273,7 +273,7 @@ impl MbgNbdParams {
     ///
     /// `Tail(n)` is summed upward from `n` when `n` is above the mode
     /// `max(0, (r−1)(1−p₀)/p₀)`, else taken as `1 − Σ_{j<n} NB(j)`
-    /// (FORMULAS.md 8.1).
+    /// ([spec](crate::btyd::spec#bgnbd-purchase-count-distribution)).
     ///
     /// # Errors
     ///
@@ -356,7 +356,7 @@ fn row_of(history: &CustomerHistory) -> Row {
 
 /// Total negative log-likelihood over weighted rows (`a` = t_x, `b` = T,
 /// sorted by `x`) at `θ = ln(r, α, a, b)`, and its gradient in `θ`
-/// (FORMULAS.md 8.2 \[D\]).
+/// ([spec](crate::btyd::spec#mbgnbd-likelihood) \[D\]).
 fn nll_grad(rows: &[Row], theta: [f64; 4], grad: &mut [f64; 4]) -> f64 {
     Prepared::new(rows, 1.0).nll_grad(theta, grad)
 }
@@ -405,7 +405,7 @@ impl Likelihood for Prepared {
 }
 
 /// The MBG/NBD fitter: maximum likelihood over log-parameters by BFGS from
-/// all-ones on time-scaled data (FORMULAS.md 8.8).
+/// all-ones on time-scaled data ([spec](crate::btyd::spec#time-scaling)).
 ///
 /// Identical histories are grouped first (bit-identical `(x, t_x, T)`),
 /// times are scaled by `c = 1/max T` and `α` is reported in the data's

@@ -1,4 +1,5 @@
-//! Probabilistic customer-base models (FORMULAS.md sections 7 and 8): the
+//! Probabilistic customer-base models (the formulas, sources and conventions:
+//! [`btyd::spec`](crate::btyd::spec)): the
 //! "buy till you die" models BG/NBD, MBG/NBD and Pareto/NBD (continuous
 //! time) and BG/BB
 //! (discrete time) for repeat purchases and dropout, Gamma-Gamma for spend,
@@ -215,6 +216,7 @@ mod report;
 mod sbg;
 #[cfg(feature = "simulate")]
 mod simulate;
+pub mod spec;
 mod status;
 
 pub use bgbb::{BgBb, BgBbFit, BgBbParams, BgBbPredictor, BgBbScore, DiscreteHistory};

@@ -243,7 +243,7 @@ fn identity<const N: usize>() -> [[f64; N]; N] {
 /// method) from a central-difference Hessian (step 1e-6) of the analytic
 /// gradient in the fitting coordinates `θ`, where `φ_i` is `dφ/dθ` (the
 /// parameter itself for `θ = ln φ`); `None` when the Hessian is not
-/// positive definite (FORMULAS.md 8.8).
+/// positive definite ([spec](crate::btyd::spec#standard-errors)).
 pub(crate) fn covariance<const N: usize>(
     mut grad: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
     theta: &[f64; N],

@@ -1,5 +1,5 @@
 //! The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987; Fader &
-//! Hardie 2005 note 009; FORMULAS.md 8.3).
+//! Hardie 2005 note 009; [spec](crate::btyd::spec#paretonbd-model)).
 
 use statrs::function::gamma::gamma;
 
@@ -15,7 +15,7 @@ use crate::{Error, Fit, Result, Scorer};
 
 /// Fitted Pareto/NBD parameters: purchase rate `λ ~ Gamma(shape r, rate
 /// α)`, dropout rate `μ ~ Gamma(shape s, rate β)`, independent
-/// (FORMULAS.md 8.3). `α` and `β` carry the data's time unit.
+/// ([spec](crate::btyd::spec#paretonbd-model)). `α` and `β` carry the data's time unit.
 ///
 /// Every parameter is finite and > 0. As a [`Scorer`] of
 /// [`CustomerHistory`] it gives each customer's probability of being alive
@@ -122,7 +122,7 @@ impl ParetoNbdParams {
     }
 
     /// One customer's log-likelihood `ℓ` (a density in the purchase times,
-    /// so it may be positive), in the stable form of FORMULAS.md 8.3 \[D;
+    /// so it may be positive), in the [stable form](crate::btyd::spec#paretonbd-likelihood) \[D;
     /// equals FH note 009 eqs. 18–20 \[V\]\]:
     ///
     /// ```text
@@ -164,7 +164,7 @@ impl ParetoNbdParams {
     }
 
     /// The gradient of [`log_likelihood`](Self::log_likelihood) with
-    /// respect to `(ln r, ln α, ln s, ln β)` (FORMULAS.md 8.3 \[D\]), with
+    /// respect to `(ln r, ln α, ln s, ln β)` ([spec](crate::btyd::spec#paretonbd-gradient) \[D\]), with
     /// `w2 = expit(D2 − D1)` (0 when `t_x = T`), `w1 = 1 − w2`,
     /// `J = K(t_x) − K(T)`:
     ///
@@ -213,7 +213,7 @@ impl ParetoNbdParams {
     }
 
     /// `P(alive | x, t_x, T) = expit(D1 − D2)`, with `D1`, `D2` as in
-    /// [`log_likelihood`](Self::log_likelihood) (FORMULAS.md 8.3 \[V:
+    /// [`log_likelihood`](Self::log_likelihood) ([spec](crate::btyd::spec#paretonbd-predictions) \[V:
     /// lifetimes, FH note 009 eq. 27; stable form D\]). It is exactly 1
     /// when `t_x = T` and below 1 at `x = 0`.
     ///
@@ -300,7 +300,7 @@ impl ParetoNbdParams {
     }
 
     /// `E[X(t)]`: the expected number of repeat purchases in `(0, t]` of a
-    /// new customer (FORMULAS.md 8.3 \[V: FH note 009 eq. 36; stable form
+    /// new customer ([spec](crate::btyd::spec#paretonbd-predictions) \[V: FH note 009 eq. 36; stable form
     /// D\]):
     ///
     /// ```text
@@ -331,7 +331,7 @@ impl ParetoNbdParams {
     }
 
     /// `E[Y(t) | x, t_x, T]`: the expected repeat purchases in the next `t`
-    /// time units of a customer with this history (FORMULAS.md 8.3 \[V: FH
+    /// time units of a customer with this history ([spec](crate::btyd::spec#paretonbd-predictions) \[V: FH
     /// note 009 eq. 41; stable form D\]):
     ///
     /// ```text
@@ -373,7 +373,7 @@ impl ParetoNbdParams {
 
     /// DERT, the discounted expected residual transactions under a
     /// continuous discount rate `δ` per time unit (e.g. `ln(1.15)/52` per
-    /// week for 15 % a year) (FORMULAS.md 8.3 \[D from the model; FHL
+    /// week for 15 % a year) ([spec](crate::btyd::spec#paretonbd-dert) \[D from the model; FHL
     /// 2005b give the same quantity via Ψ(s, s; ·) \[R\]\]):
     ///
     /// ```text
@@ -418,8 +418,8 @@ impl ParetoNbdParams {
     }
 
     /// `P(X(t) = n)`: the probability that a new customer makes exactly `n`
-    /// repeat purchases in `(0, t]`, by the positive series of FORMULAS.md
-    /// 8.3 \[D; from the model's definition\]:
+    /// repeat purchases in `(0, t]`, by the
+    /// [positive series](crate::btyd::spec#paretonbd-purchase-count-distribution) \[D; from the model's definition\]:
     ///
     /// ```text
     /// P(X(t)=n) = NB(n; r, α/(α+t))·(β/(β+t))^s
@@ -505,7 +505,7 @@ impl ParetoNbdParams {
     }
 }
 
-/// `g_s(z) = z^s e^z Γ(1−s, z)` for `z > 0` (FORMULAS.md 8.3).
+/// `g_s(z) = z^s e^z Γ(1−s, z)` for `z > 0` ([spec](crate::btyd::spec#paretonbd-dert)).
 pub(crate) fn g_s(s: f64, z: f64) -> Result<f64> {
     let near_integer = s.round() >= 1.0 && (s - s.round()).abs() < 1e-4;
     if z >= 0.25 || near_integer {
@@ -844,7 +844,7 @@ fn k_split(
     })
 }
 
-/// `ln K_{p,q}(y)` by the `2F1` series (FORMULAS.md 8.3), and with `grad`
+/// `ln K_{p,q}(y)` by the `2F1` series ([spec](crate::btyd::spec#paretonbd-likelihood)), and with `grad`
 /// its derivatives in `p`, `q`, `α`, `β`, given `(ln(α+y), ln(β+y),
 /// ln(p+q−1))`; `None` past the term cap.
 fn k_series(
@@ -1146,7 +1146,7 @@ fn nll_part(rows: &[Row], scale: f64, par: [f64; 4]) -> Option<(f64, [f64; 4])> 
 
 /// The Pareto/NBD fitter: maximum likelihood over log-parameters by BFGS
 /// with the analytic gradient, from all-ones on time-scaled data
-/// (FORMULAS.md 8.8).
+/// ([spec](crate::btyd::spec#objective)).
 ///
 /// Identical histories are grouped first (bit-identical `(x, t_x, T)`),
 /// times are scaled by `c = 1/max T` and `α`, `β` are reported in the

@@ -1,11 +1,11 @@
-//! An optional L2 penalty on a model's parameters (FORMULAS.md 8.8).
+//! An optional L2 penalty on a model's parameters ([spec](crate::btyd::spec#l2-penalty)).
 // Parallel arrays of parameters read best with explicit indices.
 #![allow(clippy::needless_range_loop)]
 
 use crate::{Error, Result};
 
 /// An L2 penalty added to a fit's objective, shrinking the parameters
-/// towards 0 (FORMULAS.md 8.8 \[L\]).
+/// towards 0 ([spec](crate::btyd::spec#l2-penalty) \[L\]).
 ///
 /// ```text
 /// L2 { λ }           minimise  −Σ_g w_g ℓ_g  +  λ·Σ_k φ_k²     φ: the natural parameters in the data's units
@@ -18,7 +18,7 @@ use crate::{Error, Result};
 /// data's units, so its strength does not depend on the number of customers'
 /// rows or on the time scaling; `LifetimesL2` reproduces lifetimes'
 /// objective for comparisons (lifetimes divides its Pareto/NBD objective by
-/// the mean row weight instead of the total, FORMULAS.md 8.8; this crate
+/// the mean row weight instead of the total, [spec](crate::btyd::spec#l2-penalty); this crate
 /// uses the total for every model). A fit's reported log-likelihood is always the
 /// unpenalised one at the penalised optimum; its standard errors come from
 /// the penalised objective's Hessian.

@@ -1,5 +1,5 @@
 //! The shifted-beta-geometric (sBG) model of contractual retention (Fader &
-//! Hardie 2007, 2010; FORMULAS.md section 7).
+//! Hardie 2007, 2010; [spec](crate::btyd::spec#sbg-model)).
 
 use rust_decimal::prelude::ToPrimitive;
 
@@ -17,7 +17,7 @@ const MAX_TERMS: usize = 1_000_000;
 
 /// `₂F₁(1, b; c; z)` at `z = 1/(1+d)` for `d ≥ 0`, `0 < b < c`, by the
 /// direct series of positive terms `t_{k+1} = t_k·(b+k)/(c+k)·z`
-/// (FORMULAS.md 7.2, 8.7 \[D\]). Every ratio is below `z`, so the tail
+/// ([spec](crate::btyd::spec#sbg-discounted-lifetime) \[D\]). Every ratio is below `z`, so the tail
 /// after a term `t` is below `t·z/(1−z)`; the sum stops when that bound is
 /// `≤ 1e-17·S`. At `d = 0` it is Gauss's `(c−1)/(c−b−1)` when `c−b > 1`.
 ///
@@ -89,11 +89,11 @@ fn period_at_least_one(name: &'static str, t: u32) -> Result<f64> {
 }
 
 /// sBG parameters: each customer churns at the end of every period with
-/// probability `θ`, and `θ ~ Beta(α, β)` across customers (FORMULAS.md 7.1
+/// probability `θ`, and `θ ~ Beta(α, β)` across customers ([spec](crate::btyd::spec#sbg-model)
 /// \[V\]).
 ///
 /// Fader & Hardie (2007) write the beta's shapes `α, β`, as here;
-/// FORMULAS.md section 7 and Fader & Hardie (2010) write them `γ, δ`
+/// Fader & Hardie (2010) write them `γ, δ`
 /// (`α` here is `γ` there, `β` is `δ`). Both are finite and > 0.
 ///
 /// # Example
@@ -145,13 +145,13 @@ impl SbgParams {
         })
     }
 
-    /// `α` (`γ` in FORMULAS.md 7), the first shape of the churn
+    /// `α` (`γ` in Fader & Hardie 2010), the first shape of the churn
     /// probability's beta distribution.
     pub fn alpha(&self) -> f64 {
         self.alpha
     }
 
-    /// `β` (`δ` in FORMULAS.md 7), the second shape of the churn
+    /// `β` (`δ` in Fader & Hardie 2010), the second shape of the churn
     /// probability's beta distribution.
     pub fn beta(&self) -> f64 {
         self.beta
@@ -162,7 +162,7 @@ impl SbgParams {
     }
 
     /// `S(t)`: the probability that a new customer is still active after
-    /// `t` periods, `S(0) = 1` (FORMULAS.md 7.1 \[V\]), in logs without
+    /// `t` periods, `S(0) = 1` ([spec](crate::btyd::spec#sbg-model) \[V\]), in logs without
     /// cancellation:
     ///
     /// ```text
@@ -175,7 +175,7 @@ impl SbgParams {
 
     /// `r_t = S(t)/S(t−1)`: the share of the customers active after period
     /// `t − 1` who renew in period `t`; it rises with `t` as the
-    /// churn-prone leave (FORMULAS.md 7.1 \[V\]):
+    /// churn-prone leave ([spec](crate::btyd::spec#sbg-model) \[V\]):
     ///
     /// ```text
     /// r_t = (β+t−1)/(α+β+t−1)
@@ -201,7 +201,7 @@ impl SbgParams {
     }
 
     /// `P(T = t)`: the probability that a new customer churns in period
-    /// `t` (FORMULAS.md 7.1 \[V\]):
+    /// `t` ([spec](crate::btyd::spec#sbg-model) \[V\]):
     ///
     /// ```text
     /// P(T = t) = B(α+1, β+t−1)/B(α, β) = α/(α+β+t−1) · S(t−1)
@@ -227,13 +227,13 @@ impl SbgParams {
     }
 
     /// `E[T] = (α+β−1)/(α−1)`, the expected lifetime in periods counting
-    /// the first, or `None` when `α ≤ 1` and it is infinite (FORMULAS.md
-    /// 7.1 \[V\]).
+    /// the first, or `None` when `α ≤ 1` and it is infinite
+    /// ([spec](crate::btyd::spec#sbg-model) \[V\]).
     pub fn expected_lifetime(&self) -> Option<f64> {
         (self.alpha > 1.0).then(|| (self.alpha + self.beta - 1.0) / (self.alpha - 1.0))
     }
 
-    /// The log-likelihood of one cohort (FORMULAS.md 7.1 \[V\]), with `N_t`
+    /// The log-likelihood of one cohort ([spec](crate::btyd::spec#sbg-likelihood) \[V\]), with `N_t`
     /// the customers active at the end of period `t` and `n` the last
     /// period observed; a zero count contributes 0:
     ///
@@ -257,7 +257,7 @@ impl SbgParams {
     }
 
     /// The gradient of [`log_likelihood`](Self::log_likelihood) with
-    /// respect to `(ln α, ln β)` (analytic, FORMULAS.md 7.1 \[D\]): with
+    /// respect to `(ln α, ln β)` (analytic, [spec](crate::btyd::spec#sbg-likelihood) \[D\]): with
     /// `u_t = α+β+t−1`,
     ///
     /// ```text
@@ -275,14 +275,14 @@ impl SbgParams {
 
     /// DEL: the discounted expected lifetime of a new customer who pays
     /// once at the start of each period while active, the first payment
-    /// undiscounted (FORMULAS.md 7.2 \[V\]); `d` is the discount rate per
+    /// undiscounted ([spec](crate::btyd::spec#sbg-discounted-lifetime) \[V\]); `d` is the discount rate per
     /// period and `z = 1/(1+d)`:
     ///
     /// ```text
     /// DEL = Σ_{t≥0} S(t)·z^t = ₂F₁(1, β; α+β; z)
     /// ```
     ///
-    /// The series has positive terms (FORMULAS.md 8.7). At `d = 0` it is
+    /// The series has positive terms ([spec](crate::btyd::spec#hypergeometric-series)). At `d = 0` it is
     /// the expected lifetime `E[T]`, finite only when `α > 1`.
     ///
     /// # Errors
@@ -318,7 +318,7 @@ impl SbgParams {
     /// DERL: the discounted expected residual lifetime of a customer who
     /// has renewed `n − 1` times and is about to make the `n`-th renewal
     /// decision; the payment at that renewal is undiscounted (Fader & Hardie
-    /// 2010 eq. 6; FORMULAS.md 7.2 \[V\]). Multiply by the margin per period
+    /// 2010 eq. 6; [spec](crate::btyd::spec#sbg-discounted-lifetime) \[V\]). Multiply by the margin per period
     /// for the expected residual value.
     ///
     /// ```text
@@ -363,7 +363,7 @@ impl SbgParams {
 
 /// One cohort of contractual customers: `N_0` acquired in period `start`,
 /// and `N_t` still active at the end of each of the `n ≥ 1` periods since
-/// (FORMULAS.md 7.1).
+/// ([spec](crate::btyd::spec#sbg-model)).
 ///
 /// Invariants: at least two counts, `N_0 > 0`, counts non-increasing.
 /// `start` is the calendar period of acquisition; it names the cohort in
@@ -485,7 +485,7 @@ fn nll_grad(cohorts: &[Cohort], theta: [f64; 2], grad: &mut [f64; 2]) -> f64 {
 }
 
 /// The sBG fitter: maximum likelihood over `(ln α, ln β)` by BFGS from
-/// `α = β = 1` with the analytic gradient (FORMULAS.md 7.3, 8.8).
+/// `α = β = 1` with the analytic gradient ([spec](crate::btyd::spec#sbg-likelihood), [start](crate::btyd::spec#start-point)).
 ///
 /// # Example
 ///
@@ -536,7 +536,7 @@ impl Sbg {
     }
 
     /// Fits several cohorts, each observed for its own number of periods:
-    /// the log-likelihood is the sum of the cohorts' (FORMULAS.md 7.1).
+    /// the log-likelihood is the sum of the cohorts' ([spec](crate::btyd::spec#sbg-likelihood)).
     ///
     /// # Errors
     ///

@@ -14,7 +14,7 @@ use crate::{CustomerId, Error, Result};
 
 /// Draws one new customer's history `(x, t_x, T)` per entry of `ages`
 /// (the observation times `T`) from the BG/NBD model (FHL 2005a;
-/// FORMULAS.md 8.1), with customer ids `0, 1, …` in the order of `ages`.
+/// [spec](crate::btyd::spec#bgnbd-model)), with customer ids `0, 1, …` in the order of `ages`.
 ///
 /// The generative model, with "Gamma(r, α)" of shape `r` and rate `α`:
 ///
@@ -75,7 +75,7 @@ pub fn simulate_bgnbd(
 
 /// Draws one new customer's history `(x, t_x, T)` per entry of `ages`
 /// from the MBG/NBD model (Batislam, Denizel & Filiztekin 2007;
-/// FORMULAS.md 8.2), with customer ids `0, 1, …` in the order of `ages`.
+/// [spec](crate::btyd::spec#mbgnbd-likelihood)), with customer ids `0, 1, …` in the order of `ages`.
 ///
 /// As [`simulate_bgnbd`], except that the customer may also drop out at
 /// time 0, straight after the first purchase: `K ~ Geometric(p)` counts
@@ -109,7 +109,7 @@ pub fn simulate_mbgnbd(
 
 /// Draws one new customer's discrete-time history `(x, t_x, n)` per entry
 /// of `opportunities` (their `n`) from the BG/BB model (Fader, Hardie &
-/// Shang 2010; FORMULAS.md 8.4), with customer ids `0, 1, …`.
+/// Shang 2010; [spec](crate::btyd::spec#bgbb-model)), with customer ids `0, 1, …`.
 ///
 /// ```text
 /// p ~ Beta(α, β)  transaction probability,  θ ~ Beta(γ, δ)  dropout probability
@@ -173,7 +173,7 @@ pub fn simulate_bgbb(
 }
 
 /// Draws a cohort of `size` new customers from the shifted-beta-geometric
-/// model (Fader & Hardie 2007; FORMULAS.md 7.1) and counts the survivors at
+/// model (Fader & Hardie 2007; [spec](crate::btyd::spec#sbg-model)) and counts the survivors at
 /// the start of periods `0..=periods`.
 ///
 /// ```text
