@@ -10,7 +10,9 @@
 //! you die" and contractual models (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB,
 //! Gamma-Gamma, sBG) by maximum likelihood. Money is exact
 //! ([`Decimal`]), bad input is a typed [`Error`], and every formula states
-//! its timing convention and source.
+//! its timing convention and source: each module's `spec` page (such as
+//! [`btyd::spec`] or [`clv::spec`]) states its formulas in full, with
+//! their sources, conventions and domains.
 //!
 //! # Example
 //!
