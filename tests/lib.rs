@@ -12,6 +12,7 @@ mod cdnow;
 mod clv;
 mod csv;
 mod differentiate;
+mod docs;
 mod lifecycle;
 mod loyalty;
 mod memory;
