@@ -411,9 +411,11 @@
 //!
 //! Colombo & Jiang (1999); Fader, Hardie & Lee (2005b). Each transaction's
 //! value is `Gamma(p, ν)` and `ν ~ Gamma(q, γ)` across customers, so
-//! `x·z̄ ~ Gamma(p·x, ν)`. Only customers with `x ≥ 1` are fitted on;
-//! `z̄ ≤ 0` is an error \[V: lifetimes; rearranged D, mpmath to 6e-14 up to
-//! `x = 10⁶`\]:
+//! `x·z̄ ~ Gamma(p·x, ν)`. Only customers with `x ≥ 1` carry information;
+//! a mean spend `z̄ ≤ 0` is outside the model (its likelihood is not
+//! defined), and how a fit treats such customers is stated at
+//! [`GammaGamma`](crate::btyd::GammaGamma) \[V: lifetimes; rearranged D,
+//! mpmath to 6e-14 up to `x = 10⁶`\]:
 //!
 //! ```text
 //! ℓ = Δlnγ(p·x, q) − lnΓ(q) + q·ln(γ/(γ + x·z̄)) − p·x·log1p(γ/(x·z̄)) − ln z̄
@@ -458,8 +460,9 @@
 //! population mean for `x = 0`); `K` is the number of periods; `d` the
 //! discount rate per period, applied at each period's end; `f` the data's
 //! time units per period. lifetimes' period is a "month" of 30 days,
-//! 4.345 weeks or 720 hours, with `K = 12` and `d = 0.01` by default; the
-//! crate has no defaults for `K`, `d` and `f` \[L\].
+//! 4.345 weeks or 720 hours, with `K = 12` and `d = 0.01` by default. The
+//! crate asks for `K`, `d` and `f` explicitly; see
+//! [`BtydClv`](crate::btyd::BtydClv) \[L\].
 //!
 //! ## Spend times DERT
 //!
@@ -538,7 +541,7 @@
 //! 1000, 869, 743, 653, 593, 551, 517, 491 \[V\]. Re-estimated
 //! independently:
 //!
-//! | Segment | α | β | LL | r_1 … r_5 | DEL (d = .10) | DERL n = 1, 2, 3, 5 (d = .10) |
+//! | Segment | α | β | LL | `r_1 … r_5` | DEL (d = .10) | DERL n = 1, 2, 3, 5 (d = .10) |
 //! |---|---|---|---|---|---|---|
 //! | Regular | 0.704 | 1.182 | −1680.27 | .6267 .7561 .8188 .8559 .8804 | 3.6951 | 2.9647, 4.1035, 4.8701, 5.8944 |
 //! | High End | 0.668 | 3.806 | −1611.16 | .8507 .8780 .8968 .9106 .9212 | 5.9226 | 5.4149, 5.9018, 6.2943, 6.8971 |
@@ -693,7 +696,7 @@
 //!
 //! - BG/NBD at (0.242593, 4.413532, 0.792886, 2.425754): `E[X(52)]` =
 //!   1.444021485; history (26, 30.85714, 31): `E[Y(52)]` = 25.75776965,
-//!   P(alive) = 0.9688555737; (x = 5, t_x = T = 39): P(alive) = 0.8901613,
+//!   P(alive) = 0.9688555737; (`x = 5`, `t_x = T = 39`): P(alive) = 0.8901613,
 //!   `ℓ` = −17.97063413; (1000, 99, 100): `E[Y(52)]` = 32.45416768.
 //! - BG/NBD at (0.243, 4.414, 0.793, 2.426): `P(X(39) = 0)` = 0.5737863521,
 //!   `P(X(2) = 10)` = 1.0786896404e-07.
@@ -709,8 +712,8 @@
 //!   P(alive) = 0.3893291388, `ℓ` −0.5402450667; `E[X(52)]` = 1.418890029.
 //! - BG/BB at (1.2035224, 0.7497164, 0.6567182, 2.783442), n = 6:
 //!   `E[X(10)]` = 3.179828926; P(alive at 7) for (0, 0), (2, 4), (6, 6):
-//!   0.1081332721, 0.5896571793, 0.9304335746; DERT(d = .1) for the same
-//!   histories (0, 0), (3, 6), (6, 6): 0.1147527085, 3.448642385,
+//!   0.1081332721, 0.5896571793, 0.9304335746; DERT(d = .1) for the histories
+//!   (0, 0), (3, 6), (6, 6): 0.1147527085, 3.448642385,
 //!   5.909894205.
 //! - Gamma-Gamma at (6.248803, 3.744588, 15.447746): `E[Z | 1, 20]` =
 //!   24.62986226, `E[Z | 2, 22.35]` = 24.65861645, population mean
