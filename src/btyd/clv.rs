@@ -117,7 +117,8 @@ impl Keyed for BtydCustomer {
 /// # Example
 ///
 /// The CDNOW customer (x = 2, t_x = 30.43, T = 38.86, z̄ = 22.35) at the
-/// data README's printed MLEs, in weeks, 12 months of 4.345 weeks at 1 % a
+/// printed maximum-likelihood estimates of CDNOW in weeks
+/// ([reference values](crate::btyd::spec#reference-values)), 12 months of 4.345 weeks at 1 % a
 /// month: 36.278503 ([spec](crate::btyd::spec#spend-times-dert)).
 ///
 /// ```
