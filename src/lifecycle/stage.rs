@@ -17,8 +17,8 @@ const CUSTOMERS_PER_THREAD: usize = 100_000;
 /// decline), churned limit `C` = 12 (a year without a purchase: churned),
 /// and recent-purchase guard `G` = `w` (a customer who bought in the last
 /// window is not put in decline by a falling trend). `w`, `E`, `θ` and `K`
-/// are the values FORMULAS.md section 6 proposes for its heuristic; `C`
-/// and `G` are this crate's choice (the section gives neither). For other
+/// are the heuristic's values since it was introduced; `C` and `G` were
+/// added as this crate's choice (no source gives either). For other
 /// period lengths, [`WindowTrend::for_unit`] converts the same durations
 /// (a quarter, half a year, a year) to whole periods: in weeks `w` = `E`
 /// = `G` = 13, `K` = 26, `C` = 52.
