@@ -708,12 +708,12 @@ proptest! {
             for j in 0..i {
                 if binning == Binning::Independent {
                     // Each dimension on its own: an equal value, an equal score.
-                    for d in 0..3 {
-                        let same = match d {
-                            0 => rows[i].0 == rows[j].0,
-                            1 => rows[i].1 == rows[j].1,
-                            _ => rows[i].2 == rows[j].2,
-                        };
+                    let same = [
+                        rows[i].0 == rows[j].0,
+                        rows[i].1 == rows[j].1,
+                        rows[i].2 == rows[j].2,
+                    ];
+                    for (d, same) in same.into_iter().enumerate() {
                         if same {
                             prop_assert_eq!(got[i][d], got[j][d], "rows {} and {}", i, j);
                         }

@@ -52,9 +52,11 @@ Examples:
 
 pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut log_args = LogArgs::default();
-    let mut summary_args = SummaryArgs::default();
     // Weeks, not days: the rule compares windows of whole periods.
-    summary_args.unit = TimeUnit::WEEK;
+    let mut summary_args = SummaryArgs {
+        unit: TimeUnit::WEEK,
+        ..SummaryArgs::default()
+    };
     let mut window = None;
     let mut exploration = None;
     let mut threshold = None;
