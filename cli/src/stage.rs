@@ -35,8 +35,8 @@ are durations converted to the unit: a quarter, half a year, a year; in weeks 13
                                or never
       --recent-guard G         a customer who bought in the last G periods is not put in decline
                                by a falling trend (default: a quarter; 0 turns the guard off)
-Churn risk (the course material's recency rule: absent 12 weeks, high risk, about 10 % return;
-24 weeks, lost, about 5 %; converted to the unit):
+Churn risk (the course material's recency rule: absent 12 weeks, high risk, about 10% return;
+24 weeks, lost, about 5%; converted to the unit):
       --high-risk-after H      periods without a purchase that mean high risk (default: 12 weeks)
       --lost-after L           periods without a purchase that mean lost (default: 24 weeks)
   -o, --output FILE            write the CSV to FILE instead of stdout
