@@ -52,7 +52,7 @@ sbg), \"status\": {\"kind\": \"interior\"}, {\"kind\": \"boundary\", \"diverging
 
 Examples:
   customer-value fit --model bg-nbd --summary summary.csv -o bgnbd.json
-  customer-value fit --model mbg-nbd --input log.csv --observation-end 2024-12-31 --unit weeks
+  customer-value fit --model pareto-nbd --input log.csv --observation-end 2024-12-31 --unit weeks
   customer-value fit --model gamma-gamma --summary summary.csv -o gg.json
   customer-value fit --model bg-bb --input donations.csv
   customer-value fit --model sbg --input cohorts.csv

@@ -64,28 +64,38 @@ fn examples(help: &str) -> Vec<String> {
     out
 }
 
-/// A small log: 120 customers, one to six purchases each between
-/// 2023-01-01 and 2024-12-31, with varied gaps and amounts (a fixed
-/// arithmetic pattern, so the test is deterministic).
+/// A small log: 200 customers acquired over 2023, buying at their own
+/// rate until they drop out (after each purchase with their own
+/// probability), to 2024-12-31; amounts scattered around a level per
+/// customer. A seeded generator keeps it the same on every run, and the
+/// models fit to interior points on it.
 fn log_csv() -> String {
+    let mut state = 2024u64;
+    let mut u = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
     let start = days_from_civil(2023, 1, 1);
-    let end = days_from_civil(2024, 12, 31);
     let mut text = String::from("customer_id,date,amount\n");
-    for i in 1..=120i64 {
-        let mut day = start + (i * 37) % 420;
-        let purchases = 1 + (i * 7) % 6;
-        for k in 0..purchases {
-            if day > end {
-                break;
-            }
-            let (y, m, d) = civil_from_days(day);
-            let cents = 1000 + (i * 3137 + k * 1711) % 20_000;
+    for i in 1..=200 {
+        let mut day = (u() * 365.0) as i64;
+        let gap = 8.0 + (120.0 * u() * u() * 4.0).trunc();
+        let dropout = 0.05 + 0.4 * u();
+        let level = 1500 + (8000.0 * u()) as i64;
+        while day <= 729 {
+            let (y, m, d) = civil_from_days(start + day);
+            let cents = level / 2 + (level as f64 * u()) as i64;
             text.push_str(&format!(
                 "{i},{y:04}-{m:02}-{d:02},{}.{:02}\n",
                 cents / 100,
                 cents % 100
             ));
-            day += 15 + (i * 13 + k * 29) % 120;
+            if u() < dropout {
+                break;
+            }
+            day += 1 + (-u().ln() * gap) as i64;
         }
     }
     text
