@@ -27,8 +27,7 @@ RFM options:
       --ties T                 min (default: equal values share one score, that of the run's
                                worst position: the scores the printed thresholds give), max
                                (that of its best position), first (input order: equal values
-                               can get different scores; the default before issue 11), or
-                               random:SEED
+                               can get different scores; the old default), or random:SEED
       --binning B              independent (default) or nested (F within R, M within R and F)
       --direction D            high (default: 5 is best) or low (1 is best)
       --monetary M             total (default) or mean spend per purchase
