@@ -5,7 +5,10 @@
 //! cargo run --release --example quickstart
 //! ```
 //!
-//! Each section of the report is one function taking the summary.
+//! Each section of the report is one function taking the summary, and each
+//! table's heading is followed by one line saying what it shows.
+//! Percentages are printed as `12.3%` (one decimal, no space), as the
+//! command line prints them.
 
 use std::time::{Duration, Instant};
 
@@ -18,7 +21,7 @@ use customer_value::differentiate::{
 };
 use customer_value::lifecycle::{
     ChurnInput, EarlyWarning, HistoryOptions, PAliveRule, PeriodHistories, RecencyRule, RiskLevel,
-    StageRule,
+    StageRule, WindowTrend,
 };
 use customer_value::loyalty::{
     Ahp, Indicator, IndicatorValuesBuilder, LoyaltyModel, MissingPolicy, Weights, purchase_counts,
@@ -41,10 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     top_customers(&summary, 10);
     rfm_segments(&summary)?;
     differentiation(&summary)?;
-    lifetime_value(&log, calibration_end)?;
+    let equity = lifetime_value(&log, calibration_end)?;
     lifecycle(&log, &summary)?;
     loyalty(&log, &summary)?;
-    probabilistic(&summary)?;
+    probabilistic(&summary, &equity)?;
     Ok(())
 }
 
@@ -89,6 +92,7 @@ fn overview(simulation: &Simulation, log: &[Transaction], summary: &Summary, ela
         simulation.end(),
         simulation.seed(),
     );
+    println!("  (how much data the report rests on)");
     println!();
     println!(
         "  customers            {:>9}",
@@ -118,6 +122,7 @@ fn frequency(summary: &Summary) {
     }
     println!();
     println!("Repeat purchases (x)     customers   share");
+    println!("  (customers by purchases after the first, up to the summary's end)");
     for (x, &n) in counts.iter().enumerate() {
         let label = if x == 7 {
             "7+".to_string()
@@ -143,6 +148,7 @@ fn recency(summary: &Summary) {
     let quantile = |q: f64| weeks[((weeks.len() - 1) as f64 * q).round() as usize];
     println!();
     println!("Recency (weeks since the last purchase)");
+    println!("  (how long ago each customer last bought: quartiles, then customers per bucket)");
     println!(
         "  min {:.1}, 25% {:.1}, median {:.1}, 75% {:.1}, max {:.1}",
         quantile(0.0),
@@ -183,6 +189,7 @@ fn spend(summary: &Summary) {
         .sum();
     println!();
     println!("Spend up to {}", summary.summarizer().calibration_end());
+    println!("  (revenue of all purchases, and its mean per customer and per purchase day)");
     println!("  total                {:>12}", money(total));
     if !summary.is_empty() && purchases > 0 {
         let customers = Decimal::from(summary.len() as u64);
@@ -204,6 +211,9 @@ fn top_customers(summary: &Summary, n: usize) {
     });
     println!();
     println!("Top {n} customers by total spend");
+    println!(
+        "  (zbar: mean spend of the repeat purchases; recency: weeks since the last purchase)"
+    );
     println!("  customer  purchases  total spend     zbar  recency (weeks)");
     for c in rows.iter().take(n) {
         println!(
@@ -228,6 +238,8 @@ fn rfm_segments(summary: &Summary) -> customer_value::Result<()> {
     let report = SegmentReport::new(&rules, &segments, values.iter().map(|v| v.monetary()))?;
     println!();
     println!("RFM segments (quintiles; R rfm package v0.3.0 rules)");
+    println!("  (where each score begins; equal values share a score, so a score can be skipped,");
+    println!("  then customers and revenue per segment)");
     let fitted = scored.fitted();
     println!("  recency weeks {:.1}", fitted.recency_cuts());
     println!("  purchases     {}", fitted.frequency_cuts());
@@ -247,11 +259,19 @@ fn rfm_segments(summary: &Summary) -> customer_value::Result<()> {
     Ok(())
 }
 
+/// The retention model's figures that the BG/NBD section reconciles with.
+struct Equity {
+    /// Sum of the customers' CLV.
+    equity: Decimal,
+    /// The part of the equity earned in the first year: margin × r / (1 + d).
+    first_year: Decimal,
+}
+
 /// Discounted CLV per customer and the customer equity of the base, with
 /// yearly periods: 70 % of customers kept each year, 10 % discount, a 30 %
 /// margin on spend, margins paid at the end of each year a customer stays
 /// (Gupta & Lehmann's convention).
-fn lifetime_value(log: &[Transaction], calibration_end: Date) -> customer_value::Result<()> {
+fn lifetime_value(log: &[Transaction], calibration_end: Date) -> customer_value::Result<Equity> {
     let yearly = Summarizer::builder(calibration_end)
         .unit(TimeUnit::days(365)?)
         .build()?
@@ -264,15 +284,29 @@ fn lifetime_value(log: &[Transaction], calibration_end: Date) -> customer_value:
         MarginInput::from_summaries(yearly.customers(), MarginRate::new(Decimal::new(3, 1))?)?;
     let clv = model.score_keyed(&margins)?;
     let equity = model.customer_equity(&margins)?;
+    let yearly_margin: Decimal = margins.iter().map(|m| m.margin()).sum();
+    let (r, d) = (Decimal::new(7, 1), Decimal::new(1, 1));
     println!();
     println!(
         "Lifetime value (retention 70%/year, discount 10%/year, 30% margin, paid at year end)"
     );
     println!(
-        "  margin multiple      {:>12}",
+        "  (a customer's yearly margin is 30% of their spend per year of age, at least one year;"
+    );
+    println!("  CLV = margin x multiple, summed over every future year the customer stays)");
+    println!(
+        "  margin multiple      {:>12}   r/(1+d-r) = 0.7/(1+0.1-0.7): CLV per unit of yearly margin",
         model.multiple().round_dp(4)
     );
-    println!("  customer equity      {:>12}", money(equity));
+    println!(
+        "  yearly margin        {:>12}   all customers",
+        money(yearly_margin)
+    );
+    println!(
+        "  customer equity      {:>12}   sum of CLV = yearly margin x {}",
+        money(equity),
+        model.multiple().round_dp(4)
+    );
     if !clv.is_empty() {
         let mean = equity / Decimal::from(clv.len() as u64);
         println!("  mean CLV             {:>12}", money(mean));
@@ -292,16 +326,20 @@ fn lifetime_value(log: &[Transaction], calibration_end: Date) -> customer_value:
             .collect::<Vec<_>>()
             .join(", ")
     );
-    Ok(())
+    Ok(Equity {
+        equity,
+        first_year: yearly_margin * r / (Decimal::ONE + d),
+    })
 }
 
-/// Lifecycle stages from weekly spend (the WindowTrend rule with its
-/// defaults) and churn risk from the courseware's recency rule.
+/// Lifecycle stages from weekly spend: the WindowTrend rule with the
+/// defaults for weeks (`WindowTrend::for_unit`).
 fn lifecycle(log: &[Transaction], summary: &Summary) -> customer_value::Result<()> {
     let end = summary.summarizer().calibration_end();
     let histories =
         PeriodHistories::from_transactions(log, &HistoryOptions::new(end, TimeUnit::WEEK))?;
-    let stages = StageRule::default().assign_all(&histories)?;
+    let rule = WindowTrend::for_unit(TimeUnit::WEEK).build()?;
+    let stages = StageRule::from(rule).assign_all(&histories)?;
     let mut counts: Vec<(LifecycleStage, u64)> = Vec::new();
     for a in &stages {
         match counts.iter_mut().find(|(s, _)| *s == a.stage()) {
@@ -311,7 +349,14 @@ fn lifecycle(log: &[Transaction], summary: &Summary) -> customer_value::Result<(
     }
     counts.sort_by_key(|(s, _)| *s);
     println!();
-    println!("Lifecycle stages (weekly spend; window 3, exploration 3, +/-20%, inactive 6 weeks)");
+    println!(
+        "Lifecycle stages (weekly spend; windows of {} weeks, +/-20%, decline after {} idle weeks, churned after {})",
+        rule.window(),
+        rule.inactivity_limit(),
+        rule.churned_limit()
+            .map_or("never".to_owned(), |c| c.to_string()),
+    );
+    println!("  (customers per stage; a customer who bought in the last window is not in decline)");
     for (stage, n) in &counts {
         println!(
             "  {:<12} {:<4} {:>9}  {:>5.1}%",
@@ -320,31 +365,6 @@ fn lifecycle(log: &[Transaction], summary: &Summary) -> customer_value::Result<(
             thousands(*n),
             share(*n, stages.len())
         );
-    }
-    let rule = RecencyRule::courseware(TimeUnit::WEEK);
-    let inputs: Vec<ChurnInput> = summary
-        .customers()
-        .iter()
-        .map(ChurnInput::from_summary)
-        .collect();
-    let warnings = rule.score_all(&inputs)?;
-    println!();
-    println!("Churn risk (absent 12 weeks: high, ~10% return; 24 weeks: lost, ~5%)");
-    for level in [
-        RiskLevel::Low,
-        RiskLevel::Medium,
-        RiskLevel::High,
-        RiskLevel::Lost,
-    ] {
-        let n = warnings.iter().filter(|w| w.level() == level).count() as u64;
-        if n > 0 {
-            println!(
-                "  {:<8} {:>9}  {:>5.1}%",
-                level.to_string(),
-                thousands(n),
-                share(n, warnings.len())
-            );
-        }
     }
     Ok(())
 }
@@ -392,6 +412,7 @@ fn loyalty(log: &[Transaction], summary: &Summary) -> customer_value::Result<()>
     }
     println!();
     println!("Loyalty index (A1 relationship duration only: A11, A12, A13; AHP weights)");
+    println!("  (customers per band of the 0-100 index)");
     for (i, &n) in buckets.iter().enumerate() {
         let bar = "#".repeat((share(n, scores.len()) / 2.0).round() as usize);
         println!(
@@ -407,9 +428,10 @@ fn loyalty(log: &[Transaction], summary: &Summary) -> customer_value::Result<()>
 
 /// BG/NBD and Gamma-Gamma fitted on the weekly summary: parameters, the
 /// customers expected to buy most in the next 26 weeks, churn risk from
-/// P(alive), and the CLV of the base (12 months of 4.345 weeks, 1 % a month,
-/// Python lifetimes' convention).
-fn probabilistic(summary: &Summary) -> customer_value::Result<()> {
+/// recency alone and with P(alive), and the CLV of the base (12 months of
+/// 4.345 weeks, 1 % a month, Python lifetimes' convention), reconciled with
+/// the retention model's customer equity.
+fn probabilistic(summary: &Summary, equity: &Equity) -> customer_value::Result<()> {
     let histories: Vec<CustomerHistory> = summary
         .customers()
         .iter()
@@ -443,6 +465,9 @@ fn probabilistic(summary: &Summary) -> customer_value::Result<()> {
         gg.q(),
         gg.gamma()
     );
+    println!(
+        "  (maximum-likelihood parameters: purchases and dropout in weeks, and spend per purchase)"
+    );
 
     let predictor = BgNbdPredictor::new(p, 26.0)?;
     let scores = predictor.score_keyed(&histories)?;
@@ -453,7 +478,9 @@ fn probabilistic(summary: &Summary) -> customer_value::Result<()> {
             .total_cmp(&a.score.expected_purchases())
             .then(a.customer.cmp(&b.customer))
     });
-    println!("  most purchases expected in the next 26 weeks:");
+    println!(
+        "  most purchases expected in the next 26 weeks (E[purchases] and P(alive) per customer):"
+    );
     for s in top.iter().take(5) {
         println!(
             "    customer {:>6}: {:>5.2} purchases, P(alive) {:.3}",
@@ -463,13 +490,19 @@ fn probabilistic(summary: &Summary) -> customer_value::Result<()> {
         );
     }
 
-    let warning = EarlyWarning::new(RecencyRule::courseware(TimeUnit::WEEK)).with_p_alive(
-        PAliveRule::new(&[
-            (0.5, RiskLevel::Medium),
-            (0.2, RiskLevel::High),
-            (0.05, RiskLevel::Lost),
-        ])?,
-    );
+    let recency_rule = RecencyRule::courseware(TimeUnit::WEEK);
+    let by_recency = recency_rule.score_all(
+        &summary
+            .customers()
+            .iter()
+            .map(ChurnInput::from_summary)
+            .collect::<Vec<_>>(),
+    )?;
+    let warning = EarlyWarning::new(recency_rule).with_p_alive(PAliveRule::new(&[
+        (0.5, RiskLevel::Medium),
+        (0.2, RiskLevel::High),
+        (0.05, RiskLevel::Lost),
+    ])?);
     let inputs = summary
         .customers()
         .iter()
@@ -477,19 +510,34 @@ fn probabilistic(summary: &Summary) -> customer_value::Result<()> {
         .map(|(row, s)| ChurnInput::from_summary(row).with_p_alive(s.score.p_alive()))
         .collect::<customer_value::Result<Vec<_>>>()?;
     let warnings = warning.score_all(&inputs)?;
-    println!("  churn risk from recency and P(alive) (below 0.5 medium, 0.2 high, 0.05 lost):");
+    let raised = by_recency
+        .iter()
+        .zip(&warnings)
+        .filter(|(a, b)| b.level() > a.level())
+        .count() as u64;
+    println!();
+    println!("Churn risk                 recency alone    recency and P(alive)");
+    println!("  (recency: absent 12 weeks high, about 10% return; 24 weeks lost, about 5%;");
+    println!("  the second column takes the worse of that and P(alive) below 0.5 medium,");
+    println!(
+        "  0.2 high, 0.05 lost, so it only raises levels: {} customers raised)",
+        thousands(raised)
+    );
     for level in [
         RiskLevel::Low,
         RiskLevel::Medium,
         RiskLevel::High,
         RiskLevel::Lost,
     ] {
-        let n = warnings.iter().filter(|w| w.level() == level).count() as u64;
+        let a = by_recency.iter().filter(|w| w.level() == level).count() as u64;
+        let b = warnings.iter().filter(|w| w.level() == level).count() as u64;
         println!(
-            "    {:<8} {:>9}  {:>5.1}%",
+            "  {:<8} {:>9}  {:>5.1}%     {:>9}  {:>5.1}%",
             level.to_string(),
-            thousands(n),
-            share(n, warnings.len())
+            thousands(a),
+            share(a, by_recency.len()),
+            thousands(b),
+            share(b, warnings.len())
         );
     }
 
@@ -505,7 +553,33 @@ fn probabilistic(summary: &Summary) -> customer_value::Result<()> {
         .collect::<customer_value::Result<Vec<_>>>()?;
     let values = clv.score_all(&customers)?;
     let base: Decimal = values.iter().sum();
-    println!("  CLV of the base over the next 12 months: {}", money(base));
+    let margin = Decimal::new(3, 1);
+    println!();
+    println!("CLV of the base: two models, two questions");
+    println!(
+        "  (BG/NBD x Gamma-Gamma: expected revenue of the next 12 months, 1% a month discount;"
+    );
+    println!("  the retention model: margin over every future year at 70% kept a year)");
+    println!("  BG/NBD 12-month CLV (revenue)     {:>12}", money(base));
+    println!(
+        "    at the same 30% margin           {:>12}",
+        money(base * margin)
+    );
+    println!(
+        "  retention model, first year       {:>12}   yearly margin x 0.7/1.1",
+        money(equity.first_year)
+    );
+    println!(
+        "  retention model, customer equity  {:>12}   all future years",
+        money(equity.equity)
+    );
+    println!(
+        "  (the equity sums margin, not revenue, over a lifetime, not 12 months; in their common first"
+    );
+    println!(
+        "  year the retention model's 70% retention expects {:.2}x the margin the BG/NBD model does)",
+        ratio(equity.first_year, base * margin)
+    );
     Ok(())
 }
 
@@ -530,6 +604,7 @@ fn differentiation(summary: &Summary) -> customer_value::Result<()> {
 fn tier_table<T: Tier + std::fmt::Display + Copy>(title: &str, report: &TierReport<T>) {
     println!();
     println!("  {title:<28} customers   share        spend   share");
+    println!("  (customers and spend per class; shares of all customers and all spend)");
     for row in report.tiers() {
         println!(
             "  {:<28} {:>9}  {:>5.1}%  {:>11}  {:>5.1}%",
@@ -540,6 +615,14 @@ fn tier_table<T: Tier + std::fmt::Display + Copy>(title: &str, report: &TierRepo
             100.0 * row.value_share().unwrap_or(0.0),
         );
     }
+}
+
+/// `a / b` as a float for display (0 when `b` is 0).
+fn ratio(a: Decimal, b: Decimal) -> f64 {
+    if b.is_zero() {
+        return 0.0;
+    }
+    (a / b).to_string().parse().unwrap_or(0.0)
 }
 
 /// Percentage of `n` in `total`.

@@ -86,9 +86,16 @@ fn beyond_the_churned_limit_is_churned() {
     assert_eq!(got.stage(), LifecycleStage::Churned);
     assert_eq!(*got.reason(), StageReason::Inactive { idle: 8, limit: 8 });
     assert_eq!(stage(&rule, &v[..10]), LifecycleStage::Decline); // 7 idle
-    // The default rule never churns anyone.
+    // Without a churned limit nobody is churned.
     v.extend([0.0; 100]);
+    let never = rule_with(WindowTrend::builder().no_churned_limit());
+    assert_eq!(stage(&never, &v), LifecycleStage::Decline);
+    // The default churns after 12 idle periods (a year of months).
+    let mut v = vec![100.0; 3];
+    v.extend([0.0; 11]);
     assert_eq!(stage(&StageRule::default(), &v), LifecycleStage::Decline);
+    v.push(0.0);
+    assert_eq!(stage(&StageRule::default(), &v), LifecycleStage::Churned);
 }
 
 #[test]
@@ -152,7 +159,8 @@ fn growth_of_theta_or_more_is_formation() {
 
 #[test]
 fn fall_of_theta_or_more_is_decline() {
-    let rule = StageRule::default();
+    // The section's literal rule 4: no recent-purchase guard.
+    let rule = rule_with(WindowTrend::builder().recent_guard(0));
     // a = 80 = 0.8 b exactly: the boundary belongs to decline.
     assert_eq!(
         stage(&rule, &[100.0, 100.0, 100.0, 80.0, 80.0, 80.0]),
@@ -161,6 +169,29 @@ fn fall_of_theta_or_more_is_decline() {
     assert_eq!(
         stage(&rule, &[100.0, 100.0, 100.0, 81.0, 80.0, 80.0]),
         LifecycleStage::Stability
+    );
+    // The default guard G = w = 3: a customer who bought in the last three
+    // periods is in stability despite the fall (rule 4a) ...
+    let got = StageRule::default()
+        .assign(&[100.0, 100.0, 100.0, 0.0, 0.0, 80.0])
+        .unwrap();
+    assert_eq!(got.stage(), LifecycleStage::Stability);
+    assert_eq!(
+        *got.reason(),
+        StageReason::RecentPurchase {
+            recent: 80.0 / 3.0,
+            previous: 100.0,
+            idle: 0,
+            guard: 3
+        }
+    );
+    // ... and one whose last purchase is older than the window is not.
+    assert_eq!(
+        stage(
+            &StageRule::default(),
+            &[0.0, 100.0, 100.0, 100.0, 0.0, 0.0, 0.0]
+        ),
+        LifecycleStage::Decline
     );
 }
 
@@ -245,7 +276,7 @@ fn bulk_equals_one_by_one() {
         .map(|(i, v)| PeriodHistory::new(CustomerId::new(i as u64), v.clone()).unwrap())
         .collect();
     let flat = PeriodHistories::from_histories(&histories).unwrap();
-    let rule = rule_with(WindowTrend::builder().churned_limit(8));
+    let rule = rule_with(WindowTrend::builder().churned_limit(8).recent_guard(0));
     let bulk = rule.assign_all(&flat).unwrap();
     let scored = rule.score_all(&histories).unwrap();
     let keyed = rule.score_keyed(&histories).unwrap();
@@ -510,5 +541,64 @@ proptest! {
             prop_assert_eq!(bulk[i], rule.assign(v).unwrap());
         }
         prop_assert_eq!(rule.score_all(&histories).unwrap(), bulk);
+    }
+}
+
+// ---- the defaults on generated logs (issue 11) ----
+
+/// One customer's purchases as day offsets from 2020-01-01 with amounts,
+/// an as-of day after the last of them, and an anchor offset.
+fn generated_log() -> impl Strategy<Value = (Vec<(i32, i64)>, i32, i32)> {
+    (
+        prop::collection::vec((0i32..1500, 1i64..100_000), 1..12),
+        0i32..800,
+        0i32..400,
+    )
+        .prop_map(|(mut buys, after, anchor)| {
+            buys.sort_unstable();
+            let (first, last) = (buys[0].0, buys[buys.len() - 1].0);
+            (buys, last + after, anchor.min(first))
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn default_stages_on_generated_logs(
+        (buys, end, anchor) in generated_log(),
+        unit in prop::sample::select(vec![1u32, 7, 30]),
+        value in prop::sample::select(vec![PeriodValue::Spend, PeriodValue::Purchases]),
+    ) {
+        // Each unit with its default rule: days and weeks through
+        // `WindowTrend::for_unit`, 30-day months through `Default` (the same).
+        let unit = TimeUnit::days(unit).unwrap();
+        let w = WindowTrend::for_unit(unit).build().unwrap();
+        let rule = StageRule::from(w);
+        if unit.days_per_period() == 30 {
+            prop_assert_eq!(rule, StageRule::default());
+        }
+        let start = Date::parse("2020-01-01").unwrap();
+        let day = |d: i32| start.checked_add_days(d).unwrap();
+        let log: Vec<Transaction> = buys
+            .iter()
+            .map(|&(d, cents)| Transaction::new(CustomerId::new(1), day(d), Decimal::new(cents, 2)))
+            .collect();
+        let options = HistoryOptions::new(day(end), unit).anchor(day(anchor)).value(value);
+        let histories = PeriodHistories::from_transactions(&log, &options).unwrap();
+        let got = rule.assign(histories.series(0).unwrap()).unwrap();
+        let silent = end - buys.last().unwrap().0;
+        // Silent for more than a year: churned.
+        if silent > 365 {
+            prop_assert_eq!(got.stage(), LifecycleStage::Churned, "{:?}", got);
+        }
+        // A repeat buyer who bought within the guard (G - 1 whole periods,
+        // so that the last purchase's period is among the last G): not in
+        // decline, whatever the amounts.
+        let within = (w.recent_guard() as i32 - 1) * unit.days_per_period() as i32;
+        if buys.len() >= 2 && silent <= within {
+            prop_assert_ne!(got.stage(), LifecycleStage::Decline, "{:?}", got);
+            prop_assert_ne!(got.stage(), LifecycleStage::Churned, "{:?}", got);
+        }
     }
 }

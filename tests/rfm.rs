@@ -76,11 +76,32 @@ fn worked_example_ceil_rank_ties_max() {
 
 #[test]
 fn worked_example_ceil_rank_ties_first() {
-    // FORMULAS.md 2.9, column "CeilRank, ties=First" (also the default).
+    // FORMULAS.md 2.9, column "CeilRank, ties=First" (the default until
+    // issue 11).
     let expected = [555, 544, 455, 433, 343, 324, 232, 222, 111, 111];
     let rfm = config(QuantileMethod::CeilRank, TieMethod::First);
     assert_eq!(codes(&rfm, &worked_example()), expected);
+}
+
+#[test]
+fn worked_example_ceil_rank_ties_min_is_the_default() {
+    // By hand, score = ceil(5p/10) at the run's first position p. Recency
+    // and money have no ties (as First). Frequency ascending: I,J (1) at
+    // p=1 -> 1; H (2) p=3 -> 2; F,G (3) p=4 -> 2; D (5) p=6 -> 3; E (6)
+    // p=7 -> 4; B,C (8) p=8 -> 4; A (12) p=10 -> 5.
+    let expected = [555, 544, 445, 433, 343, 324, 222, 222, 111, 111];
+    let rfm = config(QuantileMethod::CeilRank, TieMethod::Min);
+    assert_eq!(codes(&rfm, &worked_example()), expected);
     assert_eq!(codes(&Rfm::default(), &worked_example()), expected);
+    // The fitted thresholds give every member the same scores.
+    let fitted = Rfm::default().fit(&worked_example()).unwrap();
+    let again: Vec<u32> = fitted
+        .score_all(&worked_example())
+        .unwrap()
+        .iter()
+        .map(|s| s.code())
+        .collect();
+    assert_eq!(again, expected);
 }
 
 #[test]
@@ -340,7 +361,11 @@ fn nested_new_customer_in_an_empty_cell_uses_the_whole_population() {
         (10.0, 4, 400),
         (10.0, 5, 500),
     ]);
-    let rfm = Rfm::builder().binning(Binning::Nested).build().unwrap();
+    let rfm = Rfm::builder()
+        .binning(Binning::Nested)
+        .ties(TieMethod::Max)
+        .build()
+        .unwrap();
     let fitted = rfm.fit(&pop).unwrap();
     assert!(fitted.is_nested());
     assert!(fitted.frequency_cuts_within(1).is_none());
@@ -652,7 +677,7 @@ proptest! {
         let out = rfm.fit_score(&pop).unwrap();
         let by_cuts = out.fitted().score_keyed(&pop).unwrap();
         prop_assert_eq!(&by_cuts[..], out.scores());
-        // Fit gives the same cut points, whatever the tie rule.
+        // Fit gives the Max cut points for First (and Random) too.
         let first = Rfm::builder()
             .recency_bins(k.0).frequency_bins(k.1).monetary_bins(k.2)
             .method(method).ties(TieMethod::First).binning(binning).direction(direction)
@@ -660,6 +685,47 @@ proptest! {
         prop_assert_eq!(&first.fit(&pop).unwrap(), out.fitted());
         let first_out = first.fit_score(&pop).unwrap();
         prop_assert_eq!(first_out.fitted(), out.fitted());
+    }
+
+    #[test]
+    fn default_ties_give_equal_values_equal_scores_as_the_fitted_scorer(
+        rows in rows(60), method in method(), binning in binning(), low in any::<bool>(),
+        k in (2u8..=9, 2u8..=9, 2u8..=9)
+    ) {
+        // The default tie rule (issue 11): customers with equal values get
+        // equal scores, and scoring with the fitted thresholds gives every
+        // member exactly the score fit_score gave.
+        let pop = population(&rows);
+        let direction = if low { ScoreDirection::LowIsBest } else { ScoreDirection::HighIsBest };
+        let rfm = Rfm::builder()
+            .recency_bins(k.0).frequency_bins(k.1).monetary_bins(k.2)
+            .method(method).binning(binning).direction(direction)
+            .build().unwrap();
+        prop_assert_eq!(rfm.ties(), TieMethod::Min);
+        let out = rfm.fit_score(&pop).unwrap();
+        let got = scores3(out.scores());
+        for i in 0..rows.len() {
+            for j in 0..i {
+                if binning == Binning::Independent {
+                    // Each dimension on its own: an equal value, an equal score.
+                    let same = [
+                        rows[i].0 == rows[j].0,
+                        rows[i].1 == rows[j].1,
+                        rows[i].2 == rows[j].2,
+                    ];
+                    for (d, same) in same.into_iter().enumerate() {
+                        if same {
+                            prop_assert_eq!(got[i][d], got[j][d], "rows {} and {}", i, j);
+                        }
+                    }
+                } else if rows[i] == rows[j] {
+                    prop_assert_eq!(got[i], got[j], "rows {} and {}", i, j);
+                }
+            }
+        }
+        let by_cuts = out.fitted().score_keyed(&pop).unwrap();
+        prop_assert_eq!(&by_cuts[..], out.scores());
+        prop_assert_eq!(&rfm.fit(&pop).unwrap(), out.fitted());
     }
 
     #[test]

@@ -277,6 +277,12 @@ impl SummaryInput {
         self.log.take(name, parser)
     }
 
+    /// Sets how a log's purchases are grouped, as `--grouping` does (a
+    /// subcommand's own default; call it only when `--grouping` was not given).
+    pub fn set_grouping(&mut self, grouping: Grouping) {
+        self.summary.grouping = grouping;
+    }
+
     /// The `--input` path, for commands that read their own format.
     pub fn input_path(&self) -> Option<PathBuf> {
         self.log.input.clone()

@@ -49,6 +49,13 @@ sbg), \"status\": {\"kind\": \"interior\"}, {\"kind\": \"boundary\", \"diverging
 [{\"parameter\", \"direction\": \"to_zero\" | \"to_infinity\"}], \"limits\": [...]} or
 {\"kind\": \"not_converged\"}}. `customer-value predict` reads these files and those written before
 (with \"parameters\" instead of \"params\").
+
+Examples:
+  customer-value fit --model bg-nbd --summary summary.csv -o bgnbd.json
+  customer-value fit --model pareto-nbd --input log.csv --observation-end 2024-12-31 --unit weeks
+  customer-value fit --model gamma-gamma --summary summary.csv -o gg.json
+  customer-value fit --model bg-bb --input donations.csv
+  customer-value fit --model sbg --input cohorts.csv
 ";
 
 const PREDICT_USAGE: &str = "\
@@ -73,6 +80,12 @@ CLV = sum over k = 1..K of expected_spend x (E[Y(kF)] - E[Y((k-1)F)]) / (1 + dis
 (lifetimes' convention: each period's purchases discounted at the period's end).
 Output columns: customer_id,p_alive,expected_purchases,expected_spend,clv (blank for
 customers first seen on the observation end, T = 0, who carry no history to condition on).
+
+Examples:
+  customer-value fit --model bg-nbd --summary summary.csv -o bgnbd.json
+  customer-value fit --model gamma-gamma --summary summary.csv -o gg.json
+  customer-value predict --params bgnbd.json --summary summary.csv --horizon 52
+  customer-value predict --params bgnbd.json --spend-params gg.json --summary summary.csv --horizon 52 --period-length 4.345
 ";
 
 pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {

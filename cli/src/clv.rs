@@ -38,6 +38,11 @@ with --unit 365 for years or --unit 30 for months; a --summary file's unit is it
 
 Each customer's margin per period is total spend / max(T, 1) x margin rate.
 Output columns: customer_id,margin,clv,net_clv
+
+Examples:
+  customer-value clv --input log.csv --observation-end 2024-12-31 --unit 30 --retention 0.9 --discount 0.01 --timing end
+  customer-value clv --input log.csv --observation-end 2024-12-31 --unit 365 --retention 0.6 --discount 0.1 --timing start --horizon 5 --margin-rate 0.3
+  customer-value clv --summary summary.csv --retention 0.98 --discount 0.002 --timing end -o clv.csv
 ";
 
 pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {

@@ -38,6 +38,10 @@ An absent column or an empty cell is a missing indicator.
 
 Output columns: customer_id,index,a1,a2,a3,dick_basu (Dick & Basu class from A3 as attitude
 and A1 as repeat patronage, split at 50). The weights used go to stderr.
+
+Examples:
+  customer-value loyalty --input indicators.csv
+  customer-value loyalty --input indicators.csv --weights entropy -o loyalty.csv
 ";
 
 enum WeightsArg {

@@ -7,7 +7,7 @@ use customer_value::rfm::{
     Binning, FittedRfm, MeanSplit, Monetary, QuantileMethod, Rfm, RfmScore, RfmValues,
     ScoreDirection, SegmentReport, SegmentRules, TieMethod,
 };
-use customer_value::{Fit, Scorer};
+use customer_value::{Fit, Grouping, Scorer};
 
 use crate::Failure;
 use crate::args::{SummaryInput, option_name, parse_value, scorer_help, write_output};
@@ -21,23 +21,38 @@ Usage: customer-value rfm (--summary SUMMARY.csv | --input LOG.csv --observation
 RFM options:
       --bins K                 bins per dimension, 2..=9 (default 5)
       --method M               ceil-rank (default: ceil(k p / n)), ntile (SQL NTILE), qcut-rank
-                               (pandas qcut on first-ranks), rfm-package (R rfm thresholds)
-      --ties T                 first (default: input order, i.e. customer id), max, min, or
-                               random:SEED
+                               (pandas qcut on first-ranks), rfm-package (the R rfm package's
+                               thresholds; it counts every order row, so with --input this
+                               implies --grouping transaction unless --grouping is given)
+      --ties T                 min (default: equal values share one score, that of the run's
+                               worst position: the scores the printed thresholds give), max
+                               (that of its best position), first (input order: equal values
+                               can get different scores; the old default), or random:SEED
       --binning B              independent (default) or nested (F within R, M within R and F)
       --direction D            high (default: 5 is best) or low (1 is best)
       --monetary M             total (default) or mean spend per purchase
       --segments S             rfm-v030 (default: R rfm package v0.3.0 rules), rfm-v022,
                                rf-map (the RF map with Hibernating), mean-split (Chinese
-                               eight classes), or a JSON file of rules
-                               ([{\"name\":..,\"r\":[lo,hi],\"f\":[lo,hi],\"m\":[lo,hi]},..])
+                               eight classes), or a JSON file of rules: a bare array
+                               [{\"name\":..,\"r\":[lo,hi],\"f\":[lo,hi],\"m\":[lo,hi]},..] (first
+                               match wins; no match is Others) or {\"rules\":[..],\"fallback\":..}
       --save-fitted FILE       write the fitted thresholds as JSON, to score other customers later
       --fitted FILE            score with thresholds saved by --save-fitted instead of fitting
   -o, --output FILE            write the per-customer CSV to FILE instead of stdout
       --report FILE            write thresholds and reports to FILE instead of stderr
 
-Recency is the time since the last purchase in the summary's unit (days by default).
+Recency is the time since the last purchase in the summary's unit (days by default);
+frequency counts purchases (same-day purchases are one, unless --grouping says otherwise).
+The thresholds printed are those --save-fitted writes: with --ties min or max they give every
+customer the score in the output; with first or random they give the max-tie scores.
 Output columns: customer_id,recency,frequency,monetary,r,f,m,code,segment
+
+Examples:
+  customer-value rfm --input log.csv --observation-end 2024-12-31
+  customer-value rfm --summary summary.csv --bins 4 --segments rf-map -o rfm.csv
+  customer-value rfm --input log.csv --observation-end 2024-12-31 --method rfm-package
+  customer-value rfm --summary summary.csv --segments rules.json --save-fitted thresholds.json
+  customer-value rfm --summary summary.csv --fitted thresholds.json --segments mean-split
 ";
 
 enum Segments {
@@ -54,6 +69,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut fitted_file: Option<PathBuf> = None;
     let mut output: Option<PathBuf> = None;
     let mut report: Option<PathBuf> = None;
+    let mut grouping_given = false;
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
@@ -91,10 +107,18 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "fitted" => fitted_file = Some(parser.value()?.into()),
             "output" => output = Some(parser.value()?.into()),
             "report" => report = Some(parser.value()?.into()),
-            _ => input.take(&name, parser)?,
+            _ => {
+                grouping_given |= name == "grouping";
+                input.take(&name, parser)?
+            }
         }
     }
     let rfm = builder.build().map_err(|e| Failure::Usage(e.to_string()))?;
+    if rfm.method() == QuantileMethod::RfmPackage && !grouping_given {
+        // The R package counts order rows (rfm_table_order: n() per
+        // customer), so two orders on one day are two.
+        input.set_grouping(Grouping::Transaction);
+    }
     let loaded = input.load("rfm")?;
     let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
     let values = RfmValues::from_summaries(&loaded.rows, monetary);
@@ -134,6 +158,14 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     );
     if fitted.is_nested() {
         text.push_str("  (nested: frequency and monetary cuts differ per recency bin)\n");
+    }
+    if fitted_file.is_none()
+        && rfm.method() != QuantileMethod::RfmPackage
+        && !matches!(rfm.ties(), TieMethod::Min | TieMethod::Max)
+    {
+        text.push_str(
+            "  (these thresholds give the max-tie scores; --ties first or random split equal values,\n   so tied customers can score lower in the output)\n",
+        );
     }
     if let Some(path) = &save_fitted {
         let json = serde_json::to_string_pretty(&fitted)

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use customer_value::lifecycle::{
-    ChurnInput, HistoryOptions, PeriodHistories, PeriodValue, RecencyRule, RiskReason, StageReason,
-    StageRule, WindowTrend,
+    ChurnInput, HistoryOptions, PeriodHistories, PeriodValue, RecencyRule, RecencyThreshold,
+    RiskReason, StageReason, StageRule, WindowTrend,
 };
-use customer_value::{LifecycleStage, Scorer};
+use customer_value::{LifecycleStage, Scorer, TimeUnit};
 
 use crate::Failure;
 use crate::args::{
@@ -22,26 +22,50 @@ counts per stage and per risk level on stderr
 
 Usage: customer-value stage --input LOG.csv --observation-end DATE [OPTIONS]
 
-The observation end is the as-of date; periods are the summary unit (--unit, e.g. weeks),
-counted from the period of each customer's first purchase to the as-of period.
-Stage rule (WindowTrend, this crate's heuristic; see customer_value::lifecycle::spec):
+The observation end is the as-of date; periods are the summary unit (--unit; weeks by default
+here), counted from the period of each customer's first purchase to the as-of period.
+Stage rule (WindowTrend, this crate's heuristic [L], see customer_value::lifecycle::spec; each
+threshold in periods, and the defaults are durations converted to the unit: a quarter, half a
+year, a year; in weeks 13, 26, 52):
       --value V                spend (default) or purchases per period
-      --window W               periods in each of the two windows compared (default 3)
-      --exploration E          periods a new customer stays in exploration (default 3)
+      --window W               periods in each of the two windows compared (default: a quarter)
+      --exploration E          a history of at most E periods is exploration (default: a quarter)
       --threshold T            relative change that counts as growth or decline (default 0.2)
-      --inactive K             periods without a purchase that mean decline (default 6)
-      --churned C              periods without a purchase that mean churned (default: never)
-Churn risk: the courseware's recency rule (absent 12 weeks: high risk, about 10 % return;
-24 weeks: lost, about 5 %), converted to the summary unit.
+      --inactive K             periods without a purchase that mean decline (default: half a year)
+      --churned C              periods without a purchase that mean churned (default: a year),
+                               or never
+      --recent-guard G         a customer who bought in the last G periods is not put in decline
+                               by a falling trend (default: a quarter; 0 turns the guard off)
+Churn risk (the course material's recency rule: absent 12 weeks, high risk, about 10% return;
+24 weeks, lost, about 5%; converted to the unit):
+      --high-risk-after H      periods without a purchase that mean high risk (default: 12 weeks)
+      --lost-after L           periods without a purchase that mean lost (default: 24 weeks)
   -o, --output FILE            write the CSV to FILE instead of stdout
 
 Output columns: customer_id,periods,stage,stage_reason,recency,risk,risk_reason
+
+Examples:
+  customer-value stage --input log.csv --observation-end 2024-12-31
+  customer-value stage --input log.csv --observation-end 2024-12-31 --unit 30 --value purchases
+  customer-value stage --input log.csv --observation-end 2024-12-31 --churned never -o stages.csv
+  customer-value stage --input log.csv --observation-end 2024-12-31 --inactive 20 --churned 40
 ";
 
 pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut log_args = LogArgs::default();
-    let mut summary_args = SummaryArgs::default();
-    let mut rule = WindowTrend::builder();
+    // Weeks, not days: the rule compares windows of whole periods.
+    let mut summary_args = SummaryArgs {
+        unit: TimeUnit::WEEK,
+        ..SummaryArgs::default()
+    };
+    let mut window = None;
+    let mut exploration = None;
+    let mut threshold = None;
+    let mut inactive = None;
+    let mut churned: Option<Option<u32>> = None;
+    let mut guard = None;
+    let mut high_after: Option<f64> = None;
+    let mut lost_after: Option<f64> = None;
     let mut value = PeriodValue::Spend;
     let mut output: Option<PathBuf> = None;
     while let Some(arg) = parser.next()? {
@@ -59,15 +83,26 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                     _ => Err("expected spend or purchases".into()),
                 })?
             }
-            "window" => rule = rule.window(parse_u32_value(parser, &name)?),
-            "exploration" => rule = rule.exploration(parse_u32_value(parser, &name)?),
+            "window" => window = Some(parse_u32_value(parser, &name)?),
+            "exploration" => exploration = Some(parse_u32_value(parser, &name)?),
             "threshold" => {
-                rule = rule.threshold(parse_value(parser, &name, |t| {
+                threshold = Some(parse_value(parser, &name, |t| {
                     t.parse::<f64>().map_err(|_| "expected a number".to_owned())
                 })?)
             }
-            "inactive" => rule = rule.inactivity_limit(parse_u32_value(parser, &name)?),
-            "churned" => rule = rule.churned_limit(parse_u32_value(parser, &name)?),
+            "inactive" => inactive = Some(parse_u32_value(parser, &name)?),
+            "churned" => {
+                churned = Some(parse_value(parser, &name, |t| match t {
+                    "never" => Ok(None),
+                    _ => t
+                        .parse::<u32>()
+                        .map(Some)
+                        .map_err(|_| "expected a whole number or never".to_owned()),
+                })?)
+            }
+            "recent-guard" => guard = Some(parse_u32_value(parser, &name)?),
+            "high-risk-after" => high_after = Some(parse_value(parser, &name, parse_periods)?),
+            "lost-after" => lost_after = Some(parse_value(parser, &name, parse_periods)?),
             "output" => output = Some(parser.value()?.into()),
             _ => {
                 if !summary_args.take(&name, parser)? {
@@ -76,8 +111,30 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             }
         }
     }
-    let rule = StageRule::WindowTrend(rule.build().map_err(|e| Failure::Usage(e.to_string()))?);
     let summarizer = summary_args.summarizer("stage")?;
+    let mut rule = WindowTrend::for_unit(summarizer.unit());
+    if let Some(w) = window {
+        rule = rule.window(w);
+    }
+    if let Some(e) = exploration {
+        rule = rule.exploration(e);
+    }
+    if let Some(t) = threshold {
+        rule = rule.threshold(t);
+    }
+    if let Some(k) = inactive {
+        rule = rule.inactivity_limit(k);
+    }
+    match churned {
+        Some(Some(c)) => rule = rule.churned_limit(c),
+        Some(None) => rule = rule.no_churned_limit(),
+        None => {}
+    }
+    if let Some(g) = guard {
+        rule = rule.recent_guard(g);
+    }
+    let rule = StageRule::WindowTrend(rule.build().map_err(|e| Failure::Usage(e.to_string()))?);
+    let recency_rule = recency_rule(summarizer.unit(), high_after, lost_after)?;
     let (path, log) = log_args.read()?;
     let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", path.display()));
     let summary = summarize(&summarizer, &path, &log)?;
@@ -87,7 +144,6 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let histories =
         PeriodHistories::from_transactions(log.transactions(), &options).map_err(data)?;
     let stages = rule.assign_all(&histories).map_err(data)?;
-    let recency_rule = RecencyRule::courseware(summarizer.unit());
 
     let mut stage_counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut risk_counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -163,6 +219,39 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A number of periods, finite and > 0.
+fn parse_periods(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|p| *p > 0.0 && p.is_finite())
+        .ok_or_else(|| "expected a number of periods > 0".to_owned())
+}
+
+/// The course material's recency rule in `unit`, with either threshold
+/// replaced; each keeps its return chance only when it is the course's.
+fn recency_rule(
+    unit: TimeUnit,
+    high: Option<f64>,
+    lost: Option<f64>,
+) -> Result<RecencyRule, Failure> {
+    let course = RecencyRule::courseware(unit);
+    if high.is_none() && lost.is_none() {
+        return Ok(course);
+    }
+    let usage = |e: customer_value::Error| Failure::Usage(e.to_string());
+    let mut thresholds = Vec::new();
+    for (given, default) in [
+        (high, &course.thresholds()[0]),
+        (lost, &course.thresholds()[1]),
+    ] {
+        thresholds.push(match given {
+            Some(periods) => RecencyThreshold::new(periods, default.level()).map_err(usage)?,
+            None => *default,
+        });
+    }
+    RecencyRule::new(thresholds).map_err(usage)
+}
+
 fn stage_name(stage: LifecycleStage) -> String {
     stage.to_string()
 }
@@ -179,6 +268,14 @@ fn describe(reason: &StageReason) -> String {
             exploration,
             window,
         } => format!("{periods} periods old (exploration {exploration}; window {window})"),
+        StageReason::RecentPurchase {
+            recent,
+            previous,
+            idle,
+            guard,
+        } => format!(
+            "recent {recent:.2} vs previous {previous:.2} but bought {idle} periods ago (guard {guard})"
+        ),
         StageReason::Trend {
             recent, previous, ..
         } => match reason.ratio() {

@@ -24,6 +24,11 @@ Output columns: customer_id,frequency,recency,T,monetary_value (as Python lifeti
 summary_data_from_transaction_data: recency = t_x, monetary_value = mean repeat purchase),
 then purchases,transactions,first_purchase,last_purchase,total_spend,mean_spend,categories
 (and holdout_purchases,holdout_transactions,holdout_spend with --holdout-end).
+
+Examples:
+  customer-value summary --input log.csv --observation-end 2024-12-31 -o summary.csv
+  customer-value summary --input log.csv --observation-end 2024-06-30 --holdout-end 2024-12-31 --unit weeks
+  customer-value summary --input log.csv --observation-end 2024-12-31 --grouping transaction
 ";
 
 pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {

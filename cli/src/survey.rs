@@ -30,6 +30,10 @@ An empty cell is a missing answer (skipped for that item).
 Output columns: item,n,mean,sd,top2,bottom2,csi,n1,n2,n3,n4,n5,n6,n7
 (sd is the sample standard deviation; csi = (mean - 1) / 6 x 100; top2 = share of 6 and 7).
 With --weights the overall weighted score (1-7) and its 0-100 index go to stderr.
+
+Examples:
+  customer-value satisfaction --input responses.csv --id-column respondent
+  customer-value satisfaction --input responses.csv --id-column respondent --weights 2,1,1
 ";
 
 const KANO_USAGE: &str = "\
@@ -49,6 +53,9 @@ One row per respondent and attribute, answers 1 like, 2 must-be, 3 neutral,
 Output columns: attribute,n,A,O,M,I,R,Q,category,better,worse
 (category = the most frequent, ties M > O > A > I > R > Q; better = (A+O)/(A+O+M+I),
 worse = -(O+M)/(A+O+M+I), empty when A+O+M+I = 0).
+
+Examples:
+  customer-value kano --input answers.csv
 ";
 
 #[derive(Clone, Copy)]

@@ -35,6 +35,10 @@ Tier options:
 
 Value is each customer's total spend in the observation period.
 Output columns: customer_id,value,abc,pyramid,gold_5,bottom_20,quadrant
+
+Examples:
+  customer-value tiers --summary summary.csv
+  customer-value tiers --input log.csv --observation-end 2024-12-31 --abc count --abc-cuts 0.2,0.5 -o tiers.csv
 ";
 
 pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {

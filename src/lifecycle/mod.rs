@@ -16,8 +16,10 @@
 //!   [`PeriodHistories::from_transactions`] with [`HistoryOptions`].
 //! - Stages: [`StageRule`] is the rule, as data (serialisable, validated).
 //!   Its one rule today is the library's own `WindowTrend` heuristic
-//!   \[L\] ([`WindowTrend`], defaults `w` = 3, `E` = 3, `θ` = 0.2, `K` = 6,
-//!   and an optional churned limit `C`). Each result is a
+//!   \[L\] ([`WindowTrend`]; defaults for monthly periods `w` = 3, `E` = 3,
+//!   `θ` = 0.2, decline after `K` = 6 idle periods, churned after `C` = 12,
+//!   and a recent buyer is not put in decline by a falling trend;
+//!   [`WindowTrend::for_unit`] for other periods). Each result is a
 //!   [`StageAssignment`]: the stage and the [`StageReason`] with its
 //!   numbers. [`StageRule`] is a [`Scorer`](crate::Scorer), and
 //!   [`StageRule::assign_all`] scores a whole population on all cores.
@@ -55,7 +57,7 @@
 //! let histories = PeriodHistories::from_transactions(&log, &opts)?;
 //! assert_eq!(histories.series(0), Some(&[100.0, 100.0, 110.0, 150.0, 160.0, 170.0][..]));
 //!
-//! // Churned after 5 idle periods (the default rule never churns anyone).
+//! // Decline after 3 idle periods, churned after 5 (the defaults, for months: 6 and 12).
 //! let rule = StageRule::from(WindowTrend::builder().inactivity_limit(3).churned_limit(5).build()?);
 //! let stages: Vec<LifecycleStage> = rule.assign_all(&histories)?.iter().map(|s| s.stage()).collect();
 //! // a: mean 160 vs 103.3, up more than 20 %: formation. b: idle 5 periods.

@@ -11,24 +11,40 @@ const CUSTOMERS_PER_THREAD: usize = 100_000;
 /// The parameters of the `WindowTrend` stage rule \[L\]; see [`StageRule`]
 /// for the rule itself.
 ///
-/// Defaults ([spec](crate::lifecycle::spec#window-trend-rule)): window `w` = 3, exploration length
-/// `E` = 3, threshold `θ` = 0.2, inactivity limit `K` = 6, and no churned
-/// limit `C` (a customer is never [`Churned`](LifecycleStage::Churned)
-/// unless the caller sets one: the section gives no value, and how long an
-/// absence means "lost" depends on the business).
+/// Defaults ([spec](crate::lifecycle::spec#window-trend-rule)), for
+/// periods of a month \[L\]: window `w` = 3 (the last quarter against the
+/// one before), exploration length `E` = 3, threshold
+/// `θ` = 0.2, inactivity limit `K` = 6 (half a year without a purchase:
+/// decline), churned limit `C` = 12 (a year without a purchase: churned),
+/// and recent-purchase guard `G` = `w` (a customer who bought in the last
+/// window is not put in decline by a falling trend). `w`, `E`, `θ` and `K`
+/// are the heuristic's values since it was introduced; `C` and `G` were
+/// added as this crate's choice (no source gives either). For other
+/// period lengths, [`WindowTrend::for_unit`] converts the same durations
+/// (a quarter, half a year, a year) to whole periods: in weeks `w` = `E`
+/// = `G` = 13, `K` = 26, `C` = 52.
+///
+/// Why these: with the earlier defaults (no churned limit, `G` = 0, and
+/// day-long periods on the command line) 592 of the 600 customers of
+/// CLVTools' apparel log were in decline, a customer silent for 78 weeks
+/// was "decline" rather than churned, and most customers who had just
+/// bought again were "decline" because one purchase's amount is less than
+/// the previous quarter's.
 ///
 /// Serialises as `{"window", "exploration", "threshold",
-/// "inactivity_limit", "churned_limit"}`; deserialising validates like
-/// [`WindowTrendBuilder::build`].
+/// "inactivity_limit", "churned_limit", "recent_guard"}` (`churned_limit`
+/// `null`: never churned); deserialising validates like
+/// [`WindowTrendBuilder::build`], and a missing field takes its default.
 ///
 /// # Example
 ///
 /// ```
 /// use customer_value::lifecycle::WindowTrend;
 ///
-/// let rule = WindowTrend::builder().threshold(0.25).churned_limit(12).build()?;
+/// let rule = WindowTrend::builder().threshold(0.25).churned_limit(18).build()?;
 /// assert_eq!((rule.window(), rule.inactivity_limit()), (3, 6));
-/// assert_eq!(rule.churned_limit(), Some(12));
+/// assert_eq!(rule.churned_limit(), Some(18));
+/// assert_eq!(WindowTrend::default().churned_limit(), Some(12));
 /// assert!(WindowTrend::builder().churned_limit(6).build().is_err()); // C must exceed K
 /// # Ok::<(), customer_value::Error>(())
 /// ```
@@ -41,6 +57,7 @@ pub struct WindowTrend {
     threshold: f64,
     inactivity_limit: u32,
     churned_limit: Option<u32>,
+    recent_guard: u32,
 }
 
 /// Builds a checked [`WindowTrend`]; every setter is optional.
@@ -53,6 +70,7 @@ pub struct WindowTrendBuilder {
     threshold: f64,
     inactivity_limit: u32,
     churned_limit: Option<u32>,
+    recent_guard: u32,
 }
 
 impl Default for WindowTrendBuilder {
@@ -62,7 +80,8 @@ impl Default for WindowTrendBuilder {
             exploration: WindowTrend::DEFAULT_EXPLORATION,
             threshold: WindowTrend::DEFAULT_THRESHOLD,
             inactivity_limit: WindowTrend::DEFAULT_INACTIVITY_LIMIT,
-            churned_limit: None,
+            churned_limit: Some(WindowTrend::DEFAULT_CHURNED_LIMIT),
+            recent_guard: WindowTrend::DEFAULT_WINDOW,
         }
     }
 }
@@ -112,6 +131,15 @@ impl WindowTrendBuilder {
     /// Removes the churned limit: no customer is ever churned.
     pub fn no_churned_limit(mut self) -> Self {
         self.churned_limit = None;
+        self
+    }
+
+    /// Sets the recent-purchase guard `G`: a customer with a purchase in
+    /// the last `G` periods (fewer than `G` idle periods) whose window
+    /// means fell by `θ` or more is in stability, not decline (rule 4a).
+    /// `G` = 0 turns the guard off (the section's literal rule 4).
+    pub fn recent_guard(mut self, g: u32) -> Self {
+        self.recent_guard = g;
         self
     }
 
@@ -172,19 +200,22 @@ impl WindowTrendBuilder {
             threshold: self.threshold,
             inactivity_limit: self.inactivity_limit,
             churned_limit: self.churned_limit,
+            recent_guard: self.recent_guard,
         })
     }
 }
 
 impl Default for WindowTrend {
-    /// `w` = 3, `E` = 3, `θ` = 0.2, `K` = 6, no churned limit.
+    /// `w` = 3, `E` = 3, `θ` = 0.2, `K` = 6, `C` = 12, `G` = 3: periods of
+    /// a month.
     fn default() -> Self {
         Self {
             window: Self::DEFAULT_WINDOW,
             exploration: Self::DEFAULT_EXPLORATION,
             threshold: Self::DEFAULT_THRESHOLD,
             inactivity_limit: Self::DEFAULT_INACTIVITY_LIMIT,
-            churned_limit: None,
+            churned_limit: Some(Self::DEFAULT_CHURNED_LIMIT),
+            recent_guard: Self::DEFAULT_WINDOW,
         }
     }
 }
@@ -198,10 +229,54 @@ impl WindowTrend {
     pub const DEFAULT_THRESHOLD: f64 = 0.2;
     /// The default inactivity limit `K` = 6.
     pub const DEFAULT_INACTIVITY_LIMIT: u32 = 6;
+    /// The default churned limit `C` = 12 \[L\].
+    pub const DEFAULT_CHURNED_LIMIT: u32 = 12;
 
     /// A builder starting from the defaults.
     pub fn builder() -> WindowTrendBuilder {
         WindowTrendBuilder::default()
+    }
+
+    /// A builder with the default durations in periods of `unit`: window,
+    /// exploration and recent-purchase guard a quarter (91 days),
+    /// inactivity limit half a year (182 days), churned limit a year (365
+    /// days), each rounded to the nearest whole number of periods (at least
+    /// 1, and `C > K`); `θ` = 0.2. Months of 30 days give the
+    /// [`Default`]; weeks give `w` = `E` = `G` = 13, `K` = 26, `C` = 52;
+    /// days give 91, 182 and 365 \[L\].
+    ///
+    /// Periods are counted whole, so "a year without a purchase" is met by
+    /// any customer silent for `C` periods or more: in weeks, every
+    /// customer silent for 364 days or more is churned, and a customer
+    /// silent for a little less can be, when the as-of date falls early in
+    /// its period.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::TimeUnit;
+    /// use customer_value::lifecycle::WindowTrend;
+    ///
+    /// let weeks = WindowTrend::for_unit(TimeUnit::WEEK).build()?;
+    /// assert_eq!((weeks.window(), weeks.inactivity_limit(), weeks.churned_limit()), (13, 26, Some(52)));
+    /// let months = WindowTrend::for_unit(TimeUnit::days(30)?).build()?;
+    /// assert_eq!(months, WindowTrend::default());
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn for_unit(unit: crate::TimeUnit) -> WindowTrendBuilder {
+        let days = f64::from(unit.days_per_period());
+        let periods = |d: f64| ((d / days).round() as u32).max(1);
+        let quarter = periods(91.0);
+        let half = periods(182.0);
+        let year = periods(365.0).max(half + 1);
+        WindowTrendBuilder {
+            window: quarter,
+            exploration: quarter,
+            threshold: Self::DEFAULT_THRESHOLD,
+            inactivity_limit: half,
+            churned_limit: Some(year),
+            recent_guard: quarter,
+        }
     }
 
     /// A builder holding these parameters, to change some of them.
@@ -212,6 +287,7 @@ impl WindowTrend {
             threshold: self.threshold,
             inactivity_limit: self.inactivity_limit,
             churned_limit: self.churned_limit,
+            recent_guard: self.recent_guard,
         }
     }
 
@@ -238,6 +314,11 @@ impl WindowTrend {
     /// The churned limit `C`, if any.
     pub fn churned_limit(&self) -> Option<u32> {
         self.churned_limit
+    }
+
+    /// The recent-purchase guard `G` (0: off).
+    pub fn recent_guard(&self) -> u32 {
+        self.recent_guard
     }
 
     /// The rule on a series already known to hold finite values `>= 0`.
@@ -299,6 +380,17 @@ impl WindowTrend {
         let stage = if a > 0.0 && a >= (1.0 + theta) * b {
             LifecycleStage::Formation
         } else if a <= (1.0 - theta) * b {
+            if idle < self.recent_guard as usize {
+                return Ok(StageAssignment::new(
+                    LifecycleStage::Stability,
+                    StageReason::RecentPurchase {
+                        recent: a,
+                        previous: b,
+                        idle,
+                        guard: self.recent_guard,
+                    },
+                ));
+            }
             LifecycleStage::Decline
         } else {
             LifecycleStage::Stability
@@ -333,6 +425,7 @@ fn mean(xs: &[f64]) -> f64 {
 /// 2. T <= E, or T < 2w                         -> Exploration   (考察期)
 /// 3. a = mean(v_{T-w+1..T}), b = mean(v_{T-2w+1..T-w})
 ///    a > 0 and a >= (1+θ)b                     -> Formation     (形成期)
+/// 4a. a <= (1-θ)b and idle < G                -> Stability     (bought recently)
 /// 4. a <= (1-θ)b                               -> Decline       (退化期)
 /// 5. otherwise                                 -> Stability     (稳定期)
 /// ```
@@ -345,6 +438,10 @@ fn mean(xs: &[f64]) -> f64 {
 /// written as above it is the same except when a = b = 0 (no purchase in
 /// the last 2w periods, reachable only when `K > 2w`), which the literal
 /// reading would call formation and this crate calls decline \[L\].
+/// Rule 4a is this crate's \[L\]: a falling trend alone does not put a
+/// customer who bought in the last `G` periods in decline (one purchase's
+/// amount against the previous window's is noise for customers who buy a
+/// few times a year); `G` = 0 gives the section's rule 4.
 ///
 /// # Example
 ///
@@ -558,6 +655,18 @@ pub enum StageReason {
         /// The rule's `w`.
         window: u32,
     },
+    /// The window means fell by `θ` or more, but the customer bought in
+    /// the last `G` periods (rule 4a: stability).
+    RecentPurchase {
+        /// `a`, the mean of the last `w` periods.
+        recent: f64,
+        /// `b`, the mean of the `w` periods before those.
+        previous: f64,
+        /// Trailing periods without a purchase (less than `guard`).
+        idle: usize,
+        /// The rule's `G`.
+        guard: u32,
+    },
     /// The two window means were compared (rules 3-5).
     Trend {
         /// `a`, the mean of the last `w` periods.
@@ -575,6 +684,9 @@ impl StageReason {
     pub fn ratio(&self) -> Option<f64> {
         match *self {
             StageReason::Trend {
+                recent, previous, ..
+            }
+            | StageReason::RecentPurchase {
                 recent, previous, ..
             } if previous > 0.0 => Some(recent / previous).filter(|r| r.is_finite()),
             _ => None,
@@ -709,7 +821,7 @@ mod tests {
         let json = serde_json::to_string(&rule).unwrap();
         assert_eq!(
             json,
-            r#"{"window_trend":{"window":3,"exploration":3,"threshold":0.2,"inactivity_limit":6,"churned_limit":9}}"#
+            r#"{"window_trend":{"window":3,"exploration":3,"threshold":0.2,"inactivity_limit":6,"churned_limit":9,"recent_guard":3}}"#
         );
         assert_eq!(serde_json::from_str::<StageRule>(&json).unwrap(), rule);
         let partial: StageRule = serde_json::from_str(r#"{"window_trend":{"window":4}}"#).unwrap();

@@ -124,11 +124,11 @@ pub enum QuantileMethod {
 /// Tied customers share the positions `a+1..=b` of their run in the
 /// ascending-goodness order:
 ///
-/// - [`Max`](Self::Max): all take `b` ("assign ties to the same bin");
-/// - [`Min`](Self::Min): all take `a+1`;
-/// - [`First`](Self::First) (the default): in input order, the earlier
-///   customer taking the lower (worse) position, like pandas'
-///   `rank(method="first")`;
+/// - [`Min`](Self::Min) (the default): all take `a+1`, the score of the
+///   run's worst position ("assign ties to the same bin");
+/// - [`Max`](Self::Max): all take `b`, the score of its best position;
+/// - [`First`](Self::First): in input order, the earlier customer taking
+///   the lower (worse) position, like pandas' `rank(method="first")`;
 /// - [`Random`](Self::Random): SPSS's "randomly assign ties", for an even
 ///   distribution. Reproducible: the customer at input index `i` (0-based)
 ///   is given as key the `(i+1)`-th output of SplitMix64 seeded with
@@ -139,6 +139,21 @@ pub enum QuantileMethod {
 ///   value-stability promise: results do not change between versions, and
 ///   changing it would be a value-breaking change.
 ///
+/// `Min` and `Max` give equal values equal scores, and they are the rules
+/// the fitted thresholds reproduce (see [`Rfm`]'s [`Fit`] impl), so the
+/// cut points printed from a [`FittedRfm`] describe the scores given.
+/// `First` and `Random` split a run of equal values over several scores:
+/// in a log where most customers bought once, one-time buyers with the
+/// same recency would land in different segments.
+///
+/// Why `Min` is the default: ties are massed at the worst end in customer
+/// data (one purchase, the oldest last purchase), and `Min` keeps such a
+/// run at the score of its worst member (one-time buyers score F = 1),
+/// where `Max` would lift the whole run to a middle score (on CDNOW's
+/// 2,357 customers, the 1,411 one-time buyers score F = 3 under `Max`).
+/// The default used to be `First` (changed in issue 11, value-breaking:
+/// ask for `TieMethod::First` to keep the old scores).
+///
 /// [`QuantileMethod::RfmPackage`] ignores the tie method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -147,10 +162,10 @@ pub enum QuantileMethod {
 pub enum TieMethod {
     /// Ties share the highest position of their run.
     Max,
-    /// Ties share the lowest position of their run.
+    /// Ties share the lowest position of their run (the default).
+    #[default]
     Min,
     /// Ties keep input order (stable).
-    #[default]
     First,
     /// Ties in a seeded pseudo-random order.
     Random {
@@ -374,7 +389,8 @@ impl RfmBuilder {
         Self { method, ..self }
     }
 
-    /// The tie rule for [`Rfm::fit_score`] (default [`TieMethod::First`]).
+    /// The tie rule for [`Rfm::fit_score`] (default [`TieMethod::Min`]:
+    /// equal values, equal scores, the scores the fitted thresholds give).
     pub fn ties(self, ties: TieMethod) -> Self {
         Self { ties, ..self }
     }
@@ -560,7 +576,7 @@ impl From<Rfm> for RfmBuilder {
 }
 
 impl Default for Rfm {
-    /// Five bins each, [`QuantileMethod::CeilRank`], [`TieMethod::First`],
+    /// Five bins each, [`QuantileMethod::CeilRank`], [`TieMethod::Min`],
     /// [`Binning::Independent`], [`ScoreDirection::HighIsBest`].
     fn default() -> Self {
         Rfm {
@@ -596,12 +612,13 @@ struct Dim<T> {
     cuts: Cuts<T>,
 }
 
-/// A nested dimension: scores under the requested ties, Max-tie scores
-/// (which define the cells of the next dimension's cuts), the whole
+/// A nested dimension: scores under the requested ties, scores under the
+/// cut rule ([`Rfm::cut_ties`]; they define the cells of the next
+/// dimension's cuts), the whole
 /// population's cuts and the cuts per parent cell.
 struct Nest<T> {
     scores: Vec<u8>,
-    max_scores: Vec<u8>,
+    cut_scores: Vec<u8>,
     cuts: Cuts<T>,
     within: Vec<Option<Cuts<T>>>,
 }
@@ -643,6 +660,18 @@ impl Rfm {
         self.ties
     }
 
+    /// The tie rule whose scores the fitted cut points reproduce:
+    /// [`TieMethod::Min`] when that is the configured rule, else
+    /// [`TieMethod::Max`] (equal values need equal scores to be described
+    /// by thresholds; `First` and `Random` split them).
+    pub(crate) fn cut_ties(&self) -> TieMethod {
+        if self.ties == TieMethod::Min {
+            TieMethod::Min
+        } else {
+            TieMethod::Max
+        }
+    }
+
     /// Independent or nested binning.
     pub fn binning(&self) -> Binning {
         self.binning
@@ -673,8 +702,11 @@ impl Rfm {
     /// configuration's exact [`TieMethod`], and fits the cut points for
     /// new customers (see [`QuantileMethod`] for the formulas).
     ///
-    /// The returned [`FittedRfm`] reproduces the scores of this population
-    /// under [`TieMethod::Max`]; with another tie rule a tied customer's
+    /// The returned [`FittedRfm`] is the one [`Fit::fit`] learns: under
+    /// the default [`TieMethod::Min`], and under [`TieMethod::Max`], it
+    /// gives every member of this population the score returned here, so
+    /// the printed cut points and the scores agree. Under `First` or
+    /// `Random` it reproduces the Max-tie scores, and a tied customer's
     /// rank score here can be lower than what the fitted scorer gives an
     /// equal value. The [`BinReport`] counts customers per score.
     ///
@@ -696,7 +728,8 @@ impl Rfm {
     /// use customer_value::rfm::{Rfm, RfmDimension, RfmValues};
     /// use customer_value::{CustomerId, Decimal};
     ///
-    /// // Three customers, five bins: positions 1..3 of 3 (CeilRank, ties First).
+    /// // Three customers, five bins: positions 1..3 of 3 (CeilRank); the two
+    /// // one-purchase customers share position 1 (ties Min): ceil(5·1/3) = 2.
     /// let pop: Vec<RfmValues> = [(10.0, 1, 5), (20.0, 1, 7), (30.0, 4, 9)]
     ///     .iter()
     ///     .zip(1..)
@@ -704,7 +737,7 @@ impl Rfm {
     ///     .collect::<Result<_, _>>()?;
     /// let out = Rfm::builder().build()?.fit_score(&pop)?;
     /// let codes: Vec<u32> = out.scores().iter().map(|s| s.score.code()).collect();
-    /// assert_eq!(codes, [522, 444, 255]);
+    /// assert_eq!(codes, [522, 424, 255]);
     /// assert_eq!(out.report().counts(RfmDimension::Recency), &[0, 1, 0, 1, 1]);
     /// assert!(out.report().empty_bins().contains(&(RfmDimension::Frequency, 1)));
     /// assert!(Rfm::builder().build()?.fit_score(&[]).is_err());
@@ -820,7 +853,8 @@ impl Rfm {
     }
 
     /// One dimension over the whole population: scores under `ties`, and
-    /// the Max-tie (or package, or caller-given) cut points.
+    /// the cut points of [`Rfm::cut_ties`] (or the package's, or the
+    /// caller's).
     fn dimension<T: Quantile, V: Fn(usize) -> T>(
         &self,
         spec: &Spec<'_, T, V>,
@@ -841,8 +875,15 @@ impl Rfm {
             });
         }
         let sorted = rank::sort_keys(keys());
-        let cuts = rank::fit_segment(sorted.seg(), self.method, spec.k, spec.sense, &spec.value)?
-            .ok_or_else(empty_population)?;
+        let cuts = rank::fit_segment(
+            sorted.seg(),
+            self.method,
+            self.cut_ties(),
+            spec.k,
+            spec.sense,
+            &spec.value,
+        )?
+        .ok_or_else(empty_population)?;
         let mut scores = vec![0u8; spec.n];
         rank::score_segment(
             sorted.seg(),
@@ -862,8 +903,8 @@ impl Rfm {
 
     /// Nested binning (SPSS): R over everyone, F within each R bin, M
     /// within each (R, F) cell. The scores use `ties`; the cut points are
-    /// learnt within the Max-tie bins, so that the fitted scorer gives the
-    /// population its Max-tie scores.
+    /// learnt within the bins of [`Rfm::cut_ties`], so that the fitted
+    /// scorer gives the population its scores under that rule.
     fn nested<R, F, M>(
         &self,
         ties: TieMethod,
@@ -876,15 +917,15 @@ impl Rfm {
         F: Fn(usize) -> f64,
         M: Fn(usize) -> Decimal,
     {
-        let ties_matter = self.method != QuantileMethod::RfmPackage && ties != TieMethod::Max;
+        let ties_matter = self.method != QuantileMethod::RfmPackage && ties != self.cut_ties();
         let r = self.dimension(recency.0, recency.1, ties)?;
-        let r_max = match (&r.sorted, ties_matter) {
+        let r_cut = match (&r.sorted, ties_matter) {
             (Some(sorted), true) => {
                 let mut out = vec![0u8; recency.0.n];
                 rank::rank_segment(
                     sorted.seg(),
                     self.method,
-                    TieMethod::Max,
+                    self.cut_ties(),
                     recency.0.k,
                     &mut out,
                 );
@@ -900,17 +941,17 @@ impl Rfm {
             ties,
             kr,
             |i| usize::from(r_t[i]) - 1,
-            |i| usize::from(r_max[i]) - 1,
+            |i| usize::from(r_cut[i]) - 1,
         )?;
         let kf = usize::from(frequency.0.k);
-        let (f_t, f_max) = (&f.scores, &f.max_scores);
+        let (f_t, f_cut) = (&f.scores, &f.cut_scores);
         let m = self.nest(
             monetary.0,
             monetary.1,
             ties,
             kr * kf,
             |i| (usize::from(r_t[i]) - 1) * kf + usize::from(f_t[i]) - 1,
-            |i| (usize::from(r_max[i]) - 1) * kf + usize::from(f_max[i]) - 1,
+            |i| (usize::from(r_cut[i]) - 1) * kf + usize::from(f_cut[i]) - 1,
         )?;
         Ok(Computed {
             fitted: FittedRfm::new_unchecked(
@@ -929,7 +970,8 @@ impl Rfm {
 
     /// One nested dimension: ranked within the cells `cell_t` (from the
     /// parents' scores under `ties`) for the scores, and within the cells
-    /// `cell_max` (the parents' Max-tie scores) for the cut points.
+    /// `cell_cut` (the parents' scores under [`Rfm::cut_ties`]) for the cut
+    /// points.
     fn nest<T: Quantile, V: Fn(usize) -> T>(
         &self,
         spec: &Spec<'_, T, V>,
@@ -937,12 +979,12 @@ impl Rfm {
         ties: TieMethod,
         cells: usize,
         cell_t: impl Fn(usize) -> usize,
-        cell_max: impl Fn(usize) -> usize,
+        cell_cut: impl Fn(usize) -> usize,
     ) -> Result<Nest<T>> {
         if spec.thresholds.is_some() {
             let d = self.dimension(spec, keys, ties)?;
             return Ok(Nest {
-                max_scores: d.scores.clone(),
+                cut_scores: d.scores.clone(),
                 scores: d.scores,
                 cuts: d.cuts,
                 within: Vec::new(),
@@ -950,26 +992,40 @@ impl Rfm {
         }
         let sorted = rank::sort_keys(keys());
         // The whole population's cuts: the fallback for empty cells.
-        let cuts = rank::fit_segment(sorted.seg(), self.method, spec.k, spec.sense, &spec.value)?
-            .ok_or_else(empty_population)?;
-        let (by_cell, starts) = rank::bucket(&sorted, cells, &cell_max);
-        let mut max_scores = vec![0u8; spec.n];
+        let cuts = rank::fit_segment(
+            sorted.seg(),
+            self.method,
+            self.cut_ties(),
+            spec.k,
+            spec.sense,
+            &spec.value,
+        )?
+        .ok_or_else(empty_population)?;
+        let (by_cell, starts) = rank::bucket(&sorted, cells, &cell_cut);
+        let mut cut_scores = vec![0u8; spec.n];
         let mut within = Vec::with_capacity(cells);
         for w in starts.windows(2) {
             let seg = by_cell.seg().slice(w[0], w[1]);
-            let c = rank::fit_segment(seg, self.method, spec.k, spec.sense, &spec.value)?;
+            let c = rank::fit_segment(
+                seg,
+                self.method,
+                self.cut_ties(),
+                spec.k,
+                spec.sense,
+                &spec.value,
+            )?;
             rank::score_segment(
                 seg,
                 self.method,
-                TieMethod::Max,
+                self.cut_ties(),
                 c.as_ref(),
                 spec.k,
                 &spec.value,
-                &mut max_scores,
+                &mut cut_scores,
             );
             within.push(c);
         }
-        let ties_matter = self.method != QuantileMethod::RfmPackage && ties != TieMethod::Max;
+        let ties_matter = self.method != QuantileMethod::RfmPackage && ties != self.cut_ties();
         let scores = if ties_matter {
             // A rank method: no cut points needed to score.
             let (by_cell, starts) = rank::bucket(&sorted, cells, &cell_t);
@@ -980,11 +1036,11 @@ impl Rfm {
             }
             scores
         } else {
-            max_scores.clone()
+            cut_scores.clone()
         };
         Ok(Nest {
             scores,
-            max_scores,
+            cut_scores,
             cuts,
             within,
         })
@@ -997,7 +1053,12 @@ impl Fit for Rfm {
 
     /// Learns the cut points of `population` (see [`FittedRfm`]): the
     /// fitted scorer gives each member its rank score under
-    /// [`TieMethod::Max`], whatever this configuration's tie rule.
+    /// [`TieMethod::Min`] when that is this configuration's tie rule (the
+    /// default), and under [`TieMethod::Max`] otherwise (for `Max` itself,
+    /// and for `First` and `Random`, whose scores no thresholds can
+    /// reproduce because they split equal values). So with `Min` or `Max`,
+    /// `fit` followed by [`Scorer::score`](crate::Scorer::score) gives every
+    /// member exactly its [`fit_score`](Rfm::fit_score) score.
     ///
     /// # Errors
     ///
@@ -1022,7 +1083,7 @@ impl Fit for Rfm {
     /// # Ok::<(), customer_value::Error>(())
     /// ```
     fn fit(&self, population: &[RfmValues]) -> Result<FittedRfm> {
-        Ok(self.compute(population, TieMethod::Max)?.fitted)
+        Ok(self.compute(population, self.cut_ties())?.fitted)
     }
 }
 
@@ -1139,7 +1200,7 @@ mod tests {
         assert_eq!(rfm, Rfm::default());
         assert_eq!(rfm.bins(), (5, 5, 5));
         assert_eq!(rfm.method(), QuantileMethod::CeilRank);
-        assert_eq!(rfm.ties(), TieMethod::First);
+        assert_eq!(rfm.ties(), TieMethod::Min);
         assert_eq!(rfm.binning(), Binning::Independent);
         assert_eq!(rfm.direction(), ScoreDirection::HighIsBest);
         let rfm = Rfm::builder()

@@ -1,6 +1,6 @@
 //! The ranking machinery behind [`Rfm`](super::Rfm): order keys, the sort,
 //! positions under each tie rule, position-to-score maps and the cut
-//! points that reproduce Max-tie scores.
+//! points that reproduce Min- or Max-tie scores.
 //!
 //! Every dimension is turned into `u64` keys that order customers by
 //! ascending goodness (recency reversed), sorted once (a stable LSD radix
@@ -474,12 +474,14 @@ pub(super) enum Sense {
 }
 
 /// The cut points learnt from one sorted segment: those that reproduce the
-/// Max-tie scores of its members for the rank methods, the `rfm` package's
-/// type-7 quantiles + 1 for [`QuantileMethod::RfmPackage`]. `None` for an
-/// empty segment.
+/// scores of its members under `ties` ([`TieMethod::Min`]; any other rule
+/// is taken as [`TieMethod::Max`]) for the rank methods, the `rfm`
+/// package's type-7 quantiles + 1 for [`QuantileMethod::RfmPackage`].
+/// `None` for an empty segment.
 pub(super) fn fit_segment<T: Quantile>(
     seg: Seg<'_>,
     method: QuantileMethod,
+    ties: TieMethod,
     k: u8,
     sense: Sense,
     value: &impl Fn(usize) -> T,
@@ -526,8 +528,10 @@ pub(super) fn fit_segment<T: Quantile>(
     };
     let mut walk = Walker::new(method, n, k);
     let mut starts = Vec::with_capacity(usize::from(k) - 1);
+    let min = ties == TieMethod::Min;
     for_each_group(seg, |a, b| {
-        let s = walk.score(b);
+        // The group's shared score: of its first (Min) or last (Max) position.
+        let s = walk.score(if min { a + 1 } else { b });
         // Scores up to s begin at this group's value at the latest.
         while starts.len() + 1 < usize::from(s) {
             starts.push(value(seg.idx(a)));

@@ -194,9 +194,29 @@ impl SegmentRule {
 /// [`SegmentRules::new`] rejects an empty table and one with more than
 /// 65,535 rules; [`SegmentRules::with_fallback`] an empty name. Both with
 /// [`Error::InvalidParameter`]; deserialising checks the same.
+///
+/// # Serde
+///
+/// Serialised as `{"rules": [...], "fallback": "Others"}`, each rule as
+/// `{"name": .., "r": [lo, hi], "f": [lo, hi], "m": [lo, hi]}`.
+/// Deserialising also accepts a bare array of rules (the fallback is then
+/// "Others"), from self-describing formats such as JSON.
+///
+/// ```
+/// use customer_value::rfm::{RfmScore, SegmentRules};
+///
+/// let bare: SegmentRules =
+///     serde_json::from_str(r#"[{"name":"Best","r":[5,5],"f":[4,5],"m":[1,5]}]"#)?;
+/// let table: SegmentRules = serde_json::from_str(
+///     r#"{"rules":[{"name":"Best","r":[5,5],"f":[4,5],"m":[1,5]}]}"#,
+/// )?;
+/// assert_eq!(bare, table);
+/// assert_eq!(bare.name(bare.assign(RfmScore::new(5, 5, 1)?)), Some("Best"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "RawRules", into = "RawRules"))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(into = "RawRules"))]
 pub struct SegmentRules {
     rules: Vec<SegmentRule>,
     fallback: String,
@@ -221,6 +241,42 @@ impl TryFrom<RawRules> for SegmentRules {
     type Error = Error;
     fn try_from(raw: RawRules) -> Result<Self> {
         SegmentRules::new(raw.rules)?.with_fallback(raw.fallback)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for SegmentRules {
+    /// A table `{"rules": [...], "fallback": ..}` or a bare array of rules.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, SeqAccess, Visitor, value};
+
+        struct Rules;
+        impl<'de> Visitor<'de> for Rules {
+            type Value = SegmentRules;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of segment rules, or {\"rules\": [...]}")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let rules: Vec<SegmentRule> =
+                    serde::Deserialize::deserialize(value::SeqAccessDeserializer::new(seq))?;
+                SegmentRules::new(rules).map_err(de::Error::custom)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let raw: RawRules =
+                    serde::Deserialize::deserialize(value::MapAccessDeserializer::new(map))?;
+                SegmentRules::try_from(raw).map_err(de::Error::custom)
+            }
+        }
+        d.deserialize_any(Rules)
     }
 }
 
@@ -662,7 +718,14 @@ mod tests {
                 .unwrap();
         assert_eq!(default_fallback.fallback(), "Others");
         assert_eq!(default_fallback.assign(score(3, 3, 3)), Segment::Rule(0));
+        // A bare array of rules, as the command line's help documents.
+        let bare: SegmentRules =
+            serde_json::from_str(r#"[{"name":"A","r":[1,5],"f":[1,5],"m":[1,5]}]"#).unwrap();
+        assert_eq!(bare, default_fallback);
         for bad in [
+            r#"[]"#,
+            r#"[{"name":"A","r":[2,1],"f":[1,5],"m":[1,5]}]"#,
+            r#""rules""#,
             r#"{"rules":[]}"#,
             r#"{"rules":[{"name":"A","r":[2,1],"f":[1,5],"m":[1,5]}]}"#,
             r#"{"rules":[{"name":"","r":[1,1],"f":[1,5],"m":[1,5]}]}"#,
