@@ -44,6 +44,8 @@
 //! 2.  T ≤ E, or T < 2w                           -> exploration  (考察期)
 //! 3.  a = mean of the last w values, b = mean of the w values before them;
 //!     a > 0 and a ≥ (1+θ)·b                      -> formation    (形成期)
+//! 4a. a ≤ (1−θ)·b but a purchase in the last G periods (G > 0)
+//!                                                -> stability    (稳定期)
 //! 4.  a ≤ (1−θ)·b                                -> decline      (退化期)
 //! 5.  otherwise                                  -> stability    (稳定期)
 //! ```
@@ -52,7 +54,10 @@
 //! `θ = 0.2` and `K = 6` as its suggested values; rule 3 was stated there
 //! as "`b = 0` and `a > 0`, or `a ≥ (1+θ)·b`", which differs from the form
 //! above only when `a = b = 0`: the crate calls that decline, not
-//! formation \[L\]. Rules 0 and 0' are the crate's. The values the crate
+//! formation \[L\]. Rules 0, 0' and the recent-purchase guard 4a (a
+//! customer who has just bought again is not put in decline because one
+//! purchase is less than the previous window's spend; `G` = 0 turns it
+//! off) are the crate's \[L\]. The values the crate
 //! uses by default, and why, are stated at
 //! [`WindowTrend`](crate::lifecycle::WindowTrend).
 //!
