@@ -3,8 +3,6 @@
 
 use std::borrow::Cow;
 use std::ffi::OsString;
-use std::fs::File;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use customer_value::csv::{
@@ -306,36 +304,6 @@ impl SummaryInput {
                     path,
                 })
             }
-        }
-    }
-}
-
-pub fn create(path: &Path) -> io::Result<File> {
-    File::create(path)
-}
-
-/// Writes to `--output FILE` or stdout; a closed pipe (`| head`) is not an error.
-pub fn write_output(
-    output: Option<&Path>,
-    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
-) -> Result<(), Failure> {
-    let result = match output {
-        Some(file) => create(file).and_then(|f| {
-            let mut w = io::BufWriter::new(f);
-            write(&mut w)?;
-            io::Write::flush(&mut w)
-        }),
-        None => {
-            let mut w = io::BufWriter::new(io::stdout().lock());
-            write(&mut w).and_then(|()| io::Write::flush(&mut w))
-        }
-    };
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => {
-            let to = output.map_or("stdout".into(), |p| p.display().to_string());
-            Err(Failure::Data(format!("cannot write to {to}: {e}")))
         }
     }
 }

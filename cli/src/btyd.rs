@@ -14,9 +14,8 @@ use rust_decimal::prelude::ToPrimitive;
 use serde_json::Value;
 
 use crate::Failure;
-use crate::args::{
-    SummaryInput, option_name, parse_decimal, parse_value, scorer_help, write_output,
-};
+use crate::args::{SummaryInput, option_name, parse_decimal, parse_value, scorer_help};
+use crate::output::write_output;
 
 const FIT_USAGE: &str = "\
 customer-value fit: fit a probabilistic model by maximum likelihood; JSON on stdout

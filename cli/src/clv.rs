@@ -9,9 +9,8 @@ use customer_value::clv::{
 use customer_value::{Decimal, Scorer};
 
 use crate::Failure;
-use crate::args::{
-    SummaryInput, option_name, parse_decimal, parse_value, scorer_help, write_output,
-};
+use crate::args::{SummaryInput, option_name, parse_decimal, parse_value, scorer_help};
+use crate::output::write_output;
 
 const USAGE: &str = "\
 customer-value clv: discounted customer lifetime value per customer, as CSV on stdout, and the

@@ -10,7 +10,8 @@ use customer_value::loyalty::{
 use customer_value::{CustomerId, Fit, Interner, Scorer};
 
 use crate::Failure;
-use crate::args::{option_name, parse_value, write_output};
+use crate::args::{option_name, parse_value};
+use crate::output::write_output;
 
 const USAGE: &str = "\
 customer-value loyalty: the loyalty index (0-100) and its A1/A2/A3 sub-indices per customer,

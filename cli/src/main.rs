@@ -20,6 +20,7 @@ mod args;
 mod btyd;
 mod clv;
 mod loyalty;
+mod output;
 mod rfm;
 mod stage;
 mod summary;

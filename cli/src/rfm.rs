@@ -10,7 +10,8 @@ use customer_value::rfm::{
 use customer_value::{Fit, Scorer};
 
 use crate::Failure;
-use crate::args::{SummaryInput, option_name, parse_value, scorer_help, write_output};
+use crate::args::{SummaryInput, option_name, parse_value, scorer_help};
+use crate::output::write_output;
 
 const USAGE: &str = "\
 customer-value rfm: RFM scores, codes and segments per customer, as CSV on stdout; the fitted

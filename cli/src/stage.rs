@@ -13,8 +13,9 @@ use customer_value::{LifecycleStage, Scorer};
 use crate::Failure;
 use crate::args::{
     LOG_USAGE, LogArgs, SUMMARY_OPTIONS_USAGE, SummaryArgs, option_name, parse_u32_value,
-    parse_value, summarize, write_output,
+    parse_value, summarize,
 };
+use crate::output::write_output;
 
 const USAGE: &str = "\
 customer-value stage: lifecycle stage and churn risk per customer, as CSV on stdout, with the

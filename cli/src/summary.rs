@@ -5,10 +5,8 @@ use std::path::PathBuf;
 use customer_value::csv::{write_holdout_only, write_summary};
 
 use crate::Failure;
-use crate::args::{
-    LOG_USAGE, LogArgs, SUMMARY_OPTIONS_USAGE, SummaryArgs, create, option_name, summarize,
-    write_output,
-};
+use crate::args::{LOG_USAGE, LogArgs, SUMMARY_OPTIONS_USAGE, SummaryArgs, option_name, summarize};
+use crate::output::write_output;
 
 const USAGE: &str = "\
 customer-value summary: per-customer summary of a transaction log, as CSV on stdout
@@ -53,9 +51,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let summary = summarize(&summarizer, &path, &log)?;
 
     if let Some(file) = &holdout_only {
-        create(file)
-            .and_then(|f| write_holdout_only(f, &summary, &log))
-            .map_err(|e| Failure::Data(format!("cannot write {}: {e}", file.display())))?;
+        write_output(Some(file), |w| write_holdout_only(w, &summary, &log))?;
     }
     // write_summary buffers itself; the extra BufWriter costs one copy.
     write_output(output.as_deref(), |w| write_summary(w, &summary, &log))?;

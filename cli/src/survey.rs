@@ -8,7 +8,8 @@ use customer_value::satisfaction::{
 };
 
 use crate::Failure;
-use crate::args::{option_name, parse_value, write_output};
+use crate::args::{option_name, parse_value};
+use crate::output::write_output;
 
 const SATISFACTION_USAGE: &str = "\
 customer-value satisfaction: per-item satisfaction indices from survey answers, as CSV on stdout

@@ -11,9 +11,8 @@ use customer_value::differentiate::{
 };
 
 use crate::Failure;
-use crate::args::{
-    SummaryInput, option_name, parse_decimals, parse_value, scorer_help, write_output,
-};
+use crate::args::{SummaryInput, option_name, parse_decimals, parse_value, scorer_help};
+use crate::output::write_output;
 
 const USAGE: &str = "\
 customer-value tiers: ABC classes and customer-pyramid tiers per customer, as CSV on stdout,
