@@ -125,6 +125,12 @@ fn open_error(e: Error, path: &Path) -> Failure {
             path,
             source,
         } => Failure::Data(format!("cannot {action} {}: {source}", path.display())),
+        // A header without a needed column: list the columns it has.
+        e @ Error::Parse { line: 1, .. } => Failure::Data(format!(
+            "{}: {e}{}",
+            path.display(),
+            crate::output::header_hint(path)
+        )),
         e => Failure::Data(format!("{}: {e}", path.display())),
     }
 }
@@ -309,15 +315,27 @@ impl SummaryInput {
 }
 
 /// The long name of an option (`-i` is `--input`, `-o` is `--output`); a
-/// stray value or an unknown short option is a usage error.
+/// stray value or an unknown short option is a usage error, and so is an
+/// option given twice (`--bins 5 --bins 4`): the command line is parsed
+/// once per process, so the names seen are kept for the process.
 pub fn option_name(arg: lexopt::Arg<'_>) -> Result<String, Failure> {
-    match arg {
-        lexopt::Arg::Short('i') => Ok("input".to_owned()),
-        lexopt::Arg::Short('o') => Ok("output".to_owned()),
-        lexopt::Arg::Short('h') => Ok("help".to_owned()),
-        lexopt::Arg::Long(name) => Ok(name.to_owned()),
-        other => Err(other.unexpected().into()),
+    let name = match arg {
+        lexopt::Arg::Short('i') => "input".to_owned(),
+        lexopt::Arg::Short('o') => "output".to_owned(),
+        lexopt::Arg::Short('h') => "help".to_owned(),
+        lexopt::Arg::Long(name) => name.to_owned(),
+        other => return Err(other.unexpected().into()),
+    };
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::BTreeSet<String>> =
+            const { std::cell::RefCell::new(std::collections::BTreeSet::new()) };
     }
+    if name != "help" && !SEEN.with(|seen| seen.borrow_mut().insert(name.clone())) {
+        return Err(Failure::Usage(format!(
+            "--{name} is given more than once; give each option once"
+        )));
+    }
+    Ok(name)
 }
 
 /// The next value of option `--name`, parsed by `parse`.
@@ -423,4 +441,22 @@ fn parse_columns(text: &str) -> Result<[usize; 3], String> {
         .ok_or("expected three 1-based positions, like 2,3,5")?;
     <[usize; 3]>::try_from(positions)
         .map_err(|_| "expected three positions: customer,date,amount".into())
+}
+
+/// A number in `[min, max]`: finite, and not absurdly large for what it
+/// measures, so that a slip like `1e300` is a usage error with a short
+/// message instead of a data error or a 300-digit figure.
+pub fn parse_f64_in(text: &str, min: f64, max: f64) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && (min..=max).contains(&x) => Ok(x),
+        _ => Err(format!("expected a number from {min} to {max}")),
+    }
+}
+
+/// A whole number in `[min, max]`.
+pub fn parse_u32_in(text: &str, min: u32, max: u32) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from {min} to {max}")),
+    }
 }

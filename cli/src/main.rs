@@ -92,6 +92,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         Some(Value(command)) => command.string()?,
         Some(other) => return Err(other.unexpected().into()),
     };
+    output::set_command(&command);
     match command.as_str() {
         "summary" => summary::run(&mut parser),
         "rfm" => rfm::run(&mut parser),

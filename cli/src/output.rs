@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use customer_value::Decimal;
 use rust_decimal::RoundingStrategy;
+use rust_decimal::prelude::ToPrimitive;
 
 use crate::Failure;
 
@@ -83,6 +84,20 @@ impl Format {
         format!("{rounded}")
     }
 
+    /// A figure held as a decimal (a multiple, a rate): six significant
+    /// digits, or with `--exact` every digit.
+    pub fn decimal_figure(&self, value: Decimal) -> String {
+        if self.exact {
+            let v = value.normalize();
+            return if v.is_zero() {
+                "0".into()
+            } else {
+                v.to_string()
+            };
+        }
+        self.figure(value.to_f64().unwrap_or(f64::NAN))
+    }
+
     /// An optional figure: empty when absent.
     pub fn opt_figure(&self, x: Option<f64>) -> String {
         x.map_or(String::new(), |x| self.figure(x))
@@ -93,6 +108,63 @@ impl Format {
 /// percent format of every text report.
 pub fn percent(share: f64) -> String {
     format!("{:.1}%", 100.0 * share)
+}
+
+/// For a missing-column error: the columns the file has, and where the
+/// expected ones are listed (`; the file has: a, b; see `customer-value
+/// CMD --help``).
+pub fn columns_hint(header: &[String], command: &str) -> String {
+    let list = if header.is_empty() {
+        "no columns".to_owned()
+    } else {
+        header
+            .iter()
+            .map(|h| format!("{h:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if command.is_empty() {
+        format!("; the file has {list}")
+    } else {
+        format!("; the file has {list}; see `customer-value {command} --help`")
+    }
+}
+
+/// The subcommand being run, for messages that point to its help.
+static COMMAND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Records the subcommand being run (once, from `main`).
+pub fn set_command(name: &str) {
+    let _ = COMMAND.set(name.to_owned());
+}
+
+/// The subcommand being run (`customer-value` before one is known).
+pub fn command() -> &'static str {
+    COMMAND.get().map_or("", String::as_str)
+}
+
+/// [`columns_hint`] for a file's header line, read again for the message:
+/// the first line split at commas, else tabs, else runs of spaces.
+pub fn header_hint(path: &Path) -> String {
+    let first = fs::File::open(path).ok().and_then(|f| {
+        let mut line = String::new();
+        io::BufRead::read_line(&mut io::BufReader::new(f), &mut line).ok()?;
+        Some(line)
+    });
+    let Some(line) = first else {
+        return String::new();
+    };
+    let line = line.trim_end_matches(['\r', '\n']);
+    let fields: Vec<String> = if line.contains(',') {
+        line.split(',')
+            .map(|f| f.trim().trim_matches('"').to_owned())
+            .collect()
+    } else if line.contains('\t') {
+        line.split('\t').map(|f| f.trim().to_owned()).collect()
+    } else {
+        line.split_whitespace().map(str::to_owned).collect()
+    };
+    columns_hint(&fields, command())
 }
 
 /// `x` if finite; otherwise a data error naming what and whose it is.
@@ -266,6 +338,10 @@ mod tests {
         assert_eq!(e.money(d("101.4150")), "101.415");
         assert_eq!(e.money(d("7")), "7");
         assert_eq!(e.money(d("0.000")), "0");
+        assert_eq!(f.decimal_figure(d("1.7500000")), "1.75");
+        assert_eq!(f.decimal_figure(d("3.14159265")), "3.14159");
+        assert_eq!(f.decimal_figure(d("0.0123456789")), "0.0123457");
+        assert_eq!(e.decimal_figure(d("3.14159265")), "3.14159265");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::args::{
     LOG_USAGE, LogArgs, SUMMARY_OPTIONS_USAGE, SummaryArgs, option_name, parse_u32_value,
     parse_value, summarize,
 };
-use crate::output::write_output;
+use crate::output::{Format, write_csv};
 
 const USAGE: &str = "\
 customer-value stage: lifecycle stage and churn risk per customer, as CSV on stdout, with the
@@ -35,8 +35,11 @@ Stage rule (WindowTrend, this crate's heuristic; FORMULAS.md section 6):
 Churn risk: the courseware's recency rule (absent 12 weeks: high risk, about 10 % return;
 24 weeks: lost, about 5 %), converted to the summary unit.
   -o, --output FILE            write the CSV to FILE instead of stdout
+      --exact                  every digit (default: times to 6 significant digits)
 
-Output columns: customer_id,periods,stage,stage_reason,recency,risk,risk_reason
+Output columns: customer_id,periods_observed (periods from the first purchase's period to the
+as-of period),stage,stage_reason,periods_since_last (T - t_x, in the summary unit),risk,
+risk_reason
 ";
 
 pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
@@ -45,6 +48,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut rule = WindowTrend::builder();
     let mut value = PeriodValue::Spend;
     let mut output: Option<PathBuf> = None;
+    let mut exact = false;
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
@@ -70,6 +74,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "inactive" => rule = rule.inactivity_limit(parse_u32_value(parser, &name)?),
             "churned" => rule = rule.churned_limit(parse_u32_value(parser, &name)?),
             "output" => output = Some(parser.value()?.into()),
+            "exact" => exact = true,
             _ => {
                 if !summary_args.take(&name, parser)? {
                     log_args.take(&name, parser)?;
@@ -119,41 +124,52 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         ));
     }
 
-    write_output(output.as_deref(), |w| {
-        writeln!(
-            w,
-            "customer_id,periods,stage,stage_reason,recency,risk,risk_reason"
-        )?;
-        for (customer, periods, stage, reason, warning) in &rows {
-            let (recency, risk, risk_reason) = match warning {
-                Some(warning) => match warning.reason() {
-                    RiskReason::Recency {
-                        periods, threshold, ..
-                    } => (
-                        format!("{periods}"),
-                        warning.level().to_string(),
-                        threshold.map_or("below every threshold".to_owned(), |t| {
-                            format!("absent >= {t:.1}")
-                        }),
-                    ),
-                    other => (
-                        String::new(),
-                        warning.level().to_string(),
-                        format!("{other:?}"),
-                    ),
-                },
-                None => (String::new(), String::new(), String::new()),
-            };
-            writeln!(
-                w,
-                "{},{periods},{},{},{recency},{risk},{risk_reason}",
-                log.customer_label(*customer),
-                stage_name(*stage),
-                describe(reason),
-            )?;
-        }
-        Ok(())
-    })?;
+    let fmt = Format::new(exact);
+    write_csv(
+        output.as_deref(),
+        &[
+            "customer_id",
+            "periods_observed",
+            "stage",
+            "stage_reason",
+            "periods_since_last",
+            "risk",
+            "risk_reason",
+        ],
+        |csv| {
+            for (customer, periods, stage, reason, warning) in &rows {
+                let (since_last, risk, risk_reason) = match warning {
+                    Some(warning) => match warning.reason() {
+                        RiskReason::Recency {
+                            periods, threshold, ..
+                        } => (
+                            fmt.figure(*periods),
+                            warning.level().to_string(),
+                            threshold.map_or("below every threshold".to_owned(), |t| {
+                                format!("absent >= {}", fmt.figure(t))
+                            }),
+                        ),
+                        other => (
+                            String::new(),
+                            warning.level().to_string(),
+                            format!("{other:?}"),
+                        ),
+                    },
+                    None => (String::new(), String::new(), String::new()),
+                };
+                csv.row([
+                    log.customer_label(*customer).as_ref(),
+                    &periods.to_string(),
+                    &stage_name(*stage),
+                    &describe(reason),
+                    &since_last,
+                    &risk,
+                    &risk_reason,
+                ])?;
+            }
+            Ok(())
+        },
+    )?;
     eprintln!("customer-value: {} customers", rows.len());
     for (stage, n) in &stage_counts {
         eprintln!("  stage {stage:<12} {n:>9}");
