@@ -206,6 +206,14 @@ fn hint(e: &Error, log: &TransactionLog) -> String {
         _ => None,
     };
     let mut hint = String::new();
+    if let Error::Overflow { .. } = e {
+        if let Some(c) = crate::output::overflowing_customer(log) {
+            hint.push_str(&format!(
+                " (customer {:?}: the sum of its amounts exceeds the largest decimal, about 7.9e28)",
+                log.customer_label(c)
+            ));
+        }
+    }
     if let Some(c) = customer.filter(|_| !log.customer_names().is_empty()) {
         hint.push_str(&format!(
             " (customer {c} is {:?} in the file)",

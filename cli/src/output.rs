@@ -167,6 +167,38 @@ pub fn header_hint(path: &Path) -> String {
     columns_hint(&fields, command())
 }
 
+/// The first customer whose amounts, summed in file order, overflow a
+/// decimal: the customer an "arithmetic overflow" of a summary is about.
+pub fn overflowing_customer(
+    log: &customer_value::TransactionLog,
+) -> Option<customer_value::CustomerId> {
+    let mut sums: std::collections::HashMap<customer_value::CustomerId, Decimal> =
+        std::collections::HashMap::new();
+    log.transactions().iter().find_map(|t| {
+        let sum = sums.entry(t.customer()).or_default();
+        match sum.checked_add(t.amount()) {
+            Some(s) => {
+                *sum = s;
+                None
+            }
+            None => Some(t.customer()),
+        }
+    })
+}
+
+/// A data error from a computation over the whole population (a total, a
+/// ranking): an overflow there is no single customer's, so the message says
+/// what the sum ran over. Errors that name their customer pass through.
+pub fn population_error(path: &Path, customers: usize, e: customer_value::Error) -> Failure {
+    match e {
+        customer_value::Error::Overflow { .. } => Failure::Data(format!(
+            "{}: {e} (a sum over all {customers} customers; check for absurd amounts)",
+            path.display()
+        )),
+        e => Failure::Data(format!("{}: {e}", path.display())),
+    }
+}
+
 /// `x` if finite; otherwise a data error naming what and whose it is.
 pub fn finite(x: f64, what: &str, whose: &str) -> Result<f64, Failure> {
     if x.is_finite() {

@@ -11,7 +11,7 @@ use customer_value::{Fit, Scorer};
 
 use crate::Failure;
 use crate::args::{SummaryInput, option_name, parse_value, scorer_help};
-use crate::output::{Format, percent, write_csv, write_text};
+use crate::output::{Format, percent, population_error, write_csv, write_text};
 
 const USAGE: &str = "\
 customer-value rfm: RFM scores, codes and segments per customer, as CSV on stdout; the fitted
@@ -102,7 +102,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     }
     let rfm = builder.build().map_err(|e| Failure::Usage(e.to_string()))?;
     let loaded = input.load("rfm")?;
-    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
+    let data = |e: customer_value::Error| population_error(&loaded.path, loaded.rows.len(), e);
     let values = RfmValues::from_summaries(&loaded.rows, monetary);
 
     let mut text = String::new();

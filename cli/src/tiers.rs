@@ -12,7 +12,7 @@ use customer_value::differentiate::{
 
 use crate::Failure;
 use crate::args::{SummaryInput, option_name, parse_decimals, parse_value, scorer_help};
-use crate::output::{Format, percent, write_csv, write_text};
+use crate::output::{Format, percent, population_error, write_csv, write_text};
 
 const USAGE: &str = "\
 customer-value tiers: ABC classes and customer-pyramid tiers per customer, as CSV on stdout,
@@ -110,7 +110,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     };
 
     let loaded = input.load("tiers")?;
-    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
+    let data = |e: customer_value::Error| population_error(&loaded.path, loaded.rows.len(), e);
     let values = CustomerValue::from_summaries(&loaded.rows);
     let loyalty = loaded
         .rows
