@@ -102,8 +102,9 @@ pub fn write_summary<W: Write>(
 /// How [`write_summary_with`] prints figures and which optional columns it
 /// writes.
 ///
-/// - [`SummaryFormat::exact`]: money as the exact decimal without trailing
-///   zeros (`22.345`, `24.673333333333333333333333333`).
+/// - [`SummaryFormat::exact`]: money as the exact decimal, every digit,
+///   as [`write_summary`] writes it (`22.3450`, `24.673333333333333333333333333`;
+///   `total_spend` keeps the amounts' decimals, which the reader uses).
 /// - [`SummaryFormat::rounded`]: money to cents, half to even, always with
 ///   two decimals (`22.35`, `24.67`). A summary read back from it has the
 ///   mean repeat purchase (`monetary_value`, the Gamma-Gamma input) to the
@@ -192,7 +193,7 @@ pub fn write_summary_with<W: Write>(
     let money = if format.rounded {
         Money::Cents
     } else {
-        Money::Exact
+        Money::AsIs
     };
     write_rows(writer, summary, log, money, format.categories)
 }
@@ -200,10 +201,10 @@ pub fn write_summary_with<W: Write>(
 /// How money is written.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Money {
-    /// As `Decimal` displays it.
+    /// As `Decimal` displays it: every digit, with the scale the sums and
+    /// quotients have (the summary reader takes the amounts' decimals from
+    /// `total_spend`'s scale).
     AsIs,
-    /// Without trailing zeros.
-    Exact,
     /// To cents, half to even, two decimals.
     Cents,
 }
@@ -212,8 +213,6 @@ impl Money {
     fn apply(self, d: Decimal) -> Decimal {
         match self {
             Money::AsIs => d,
-            Money::Exact if d.is_zero() => Decimal::ZERO,
-            Money::Exact => d.normalize(),
             Money::Cents => {
                 let mut r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
                 if r.is_zero() {
@@ -329,7 +328,7 @@ pub fn write_holdout_only_with<W: Write>(
     let money = if format.rounded {
         Money::Cents
     } else {
-        Money::Exact
+        Money::AsIs
     };
     write_holdout_rows(writer, summary, log, money)
 }
