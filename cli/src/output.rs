@@ -289,7 +289,7 @@ pub fn replace_file(
         Ok(()) => {
             // Make the rename itself durable; not every platform can open a
             // directory, so this is best effort.
-            if let Some(dir) = File::open(directory(path)).ok() {
+            if let Ok(dir) = File::open(directory(path)) {
                 let _ = dir.sync_all();
             }
             Ok(())

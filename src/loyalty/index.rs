@@ -489,9 +489,9 @@ mod tests {
         let model = LoyaltyModel::new(w, MissingPolicy::Error);
         let a = row(7, [Some(1.0); 9]);
         let b = row(8, [Some(2.0); 9]);
-        assert!(model.fit(&[a.clone(), b.clone()]).is_ok());
+        assert!(model.fit(&[a, b]).is_ok());
         assert_eq!(
-            model.fit(&[a.clone(), b, a]).unwrap_err(),
+            model.fit(&[a, b, a]).unwrap_err(),
             crate::Error::Duplicate {
                 what: "customer",
                 key: "7".into()
