@@ -78,6 +78,25 @@ impl Format {
         if self.exact {
             return format!("{x}");
         }
+        let digits = SIGNIFICANT_DIGITS as i32;
+        let magnitude = x.abs().log10().floor() as i32;
+        // Fast path: scale by an exact power of ten (10^k, k <= 22, is
+        // exact), round, scale back; the shortest form of the result is the
+        // rounded decimal. A whole number of at most six digits needs none.
+        if x.fract() == 0.0 && x.abs() < 1e6 {
+            return format!("{}", x as i64);
+        }
+        if (-15..=15).contains(&magnitude) {
+            let shift = digits - 1 - magnitude;
+            let rounded = if shift >= 0 {
+                let p = 10f64.powi(shift);
+                (x * p).round() / p
+            } else {
+                let p = 10f64.powi(-shift);
+                (x / p).round() * p
+            };
+            return format!("{rounded}");
+        }
         let rounded: f64 = format!("{x:.prec$e}", prec = SIGNIFICANT_DIGITS - 1)
             .parse()
             .unwrap_or(x);
@@ -386,6 +405,16 @@ mod tests {
         assert_eq!(f.figure(1.5e-7), "0.00000015");
         assert_eq!(f.figure(123456789.0), "123457000");
         assert_eq!(f.figure(f64::NAN), "");
+        assert_eq!(f.figure(-2.5), "-2.5");
+        assert_eq!(f.figure(1e-20), "0.00000000000000000001");
+        assert_eq!(f.figure(0.450389610389), "0.45039");
+        assert_eq!(f.figure(2821355639.3387), "2821360000");
+        // The fast path agrees with decimal rounding away from exact ties.
+        for i in 1..2000 {
+            let x = f64::from(i) * 0.012_345_678_9 + 1e-9;
+            let slow: f64 = format!("{x:.5e}").parse().unwrap();
+            assert_eq!(f.figure(x), format!("{slow}"), "{x}");
+        }
         let e = Format::new(true);
         assert_eq!(e.figure(0.1 + 0.2), "0.30000000000000004");
         assert_eq!(percent(0.1234), "12.3%");
