@@ -465,13 +465,18 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             for (customer, scored) in &rows {
                 let label = loaded.label(*customer);
                 match scored {
-                    Some((p, e, m, c)) => csv.row([
-                        label.as_ref(),
-                        &fmt.figure(*p),
-                        &fmt.figure(*e),
-                        &m.map_or(String::new(), |m| fmt.money(m)),
-                        &c.map_or(String::new(), |c| fmt.money(c)),
-                    ])?,
+                    Some((p, e, m, c)) => {
+                        let row = csv.text(label.as_ref())?.figure(fmt, *p)?.figure(fmt, *e)?;
+                        let row = match m {
+                            Some(m) => row.money(fmt, *m)?,
+                            None => row.text("")?,
+                        };
+                        match c {
+                            Some(c) => row.money(fmt, *c)?,
+                            None => row.text("")?,
+                        }
+                        .end()?
+                    }
                     None => csv.row([label.as_ref(), "", "", "", ""])?,
                 }
             }

@@ -142,12 +142,11 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         &["customer_id", "margin_per_period", "clv", "net_clv"],
         |csv| {
             for (row, score) in rows.iter().zip(&scores) {
-                csv.row([
-                    loaded.label(row.customer()).as_ref(),
-                    &fmt.money(row.margin()),
-                    &fmt.money(score.gross()),
-                    &fmt.money(score.net()),
-                ])?;
+                csv.text(loaded.label(row.customer()).as_ref())?
+                    .money(fmt, row.margin())?
+                    .money(fmt, score.gross())?
+                    .money(fmt, score.net())?
+                    .end()?;
             }
             Ok(())
         },

@@ -15,6 +15,7 @@
 //!   with one decimal (`12.3%`, [`percent`]).
 
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -46,19 +47,25 @@ impl Format {
     /// `--exact`, every digit the value holds, without trailing zeros
     /// (`17.5`, `24.673333333333333333333333333`).
     pub fn money(&self, value: Decimal) -> String {
-        if self.exact {
-            let v = value.normalize();
-            if v.is_zero() {
-                return "0".into();
-            }
-            return v.to_string();
-        }
-        let mut v = value.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
+        let mut out = String::new();
+        self.money_to(&mut out, value);
+        out
+    }
+
+    /// [`money`](Self::money), appended to `out`.
+    pub fn money_to(&self, out: &mut String, value: Decimal) {
+        let v = if self.exact {
+            value.normalize()
+        } else {
+            let mut v = value.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
+            v.rescale(2);
+            v
+        };
         if v.is_zero() {
-            v = Decimal::ZERO;
+            out.push_str(if self.exact { "0" } else { "0.00" });
+        } else {
+            let _ = write!(out, "{v}");
         }
-        v.rescale(2);
-        v.to_string()
     }
 
     /// A figure that is neither money nor a count (a probability, a time, an
@@ -69,38 +76,49 @@ impl Format {
     /// Callers check that `x` is finite ([`finite`]); a non-finite value
     /// prints as an empty field rather than `NaN`.
     pub fn figure(&self, x: f64) -> String {
+        let mut out = String::new();
+        self.figure_to(&mut out, x);
+        out
+    }
+
+    /// [`figure`](Self::figure), appended to `out`.
+    pub fn figure_to(&self, out: &mut String, x: f64) {
         if !x.is_finite() {
-            return String::new();
+            return;
         }
         if x == 0.0 {
-            return "0".into();
+            out.push('0');
+            return;
+        }
+        // A whole number of at most six digits is its own rounding.
+        if x.fract() == 0.0 && x.abs() < 1e6 {
+            let _ = write!(out, "{}", x as i64);
+            return;
         }
         if self.exact {
-            return format!("{x}");
+            let _ = write!(out, "{x}");
+            return;
         }
         let digits = SIGNIFICANT_DIGITS as i32;
         let magnitude = x.abs().log10().floor() as i32;
         // Fast path: scale by an exact power of ten (10^k, k <= 22, is
         // exact), round, scale back; the shortest form of the result is the
-        // rounded decimal. A whole number of at most six digits needs none.
-        if x.fract() == 0.0 && x.abs() < 1e6 {
-            return format!("{}", x as i64);
-        }
-        if (-15..=15).contains(&magnitude) {
+        // rounded decimal.
+        let rounded = if (-15..=15).contains(&magnitude) {
             let shift = digits - 1 - magnitude;
-            let rounded = if shift >= 0 {
+            if shift >= 0 {
                 let p = 10f64.powi(shift);
                 (x * p).round() / p
             } else {
                 let p = 10f64.powi(-shift);
                 (x / p).round() * p
-            };
-            return format!("{rounded}");
-        }
-        let rounded: f64 = format!("{x:.prec$e}", prec = SIGNIFICANT_DIGITS - 1)
-            .parse()
-            .unwrap_or(x);
-        format!("{rounded}")
+            }
+        } else {
+            format!("{x:.prec$e}", prec = SIGNIFICANT_DIGITS - 1)
+                .parse()
+                .unwrap_or(x)
+        };
+        let _ = write!(out, "{rounded}");
     }
 
     /// A figure held as a decimal (a multiple, a rate): six significant
@@ -233,6 +251,8 @@ pub fn finite(x: f64, what: &str, whose: &str) -> Result<f64, Failure> {
 /// quoting, `\n` line ends).
 pub struct Csv<'a> {
     writer: ::csv::Writer<&'a mut dyn Write>,
+    /// One field's text, reused from field to field.
+    buf: String,
 }
 
 impl Csv<'_> {
@@ -243,6 +263,43 @@ impl Csv<'_> {
         T: AsRef<[u8]>,
     {
         self.writer.write_record(fields).map_err(io::Error::from)
+    }
+
+    /// Appends a text field to the current record.
+    pub fn text(&mut self, field: impl AsRef<[u8]>) -> io::Result<&mut Self> {
+        self.writer.write_field(field)?;
+        Ok(self)
+    }
+
+    /// Appends a field formatted by `Display` (counts, names, codes).
+    pub fn show(&mut self, value: impl std::fmt::Display) -> io::Result<&mut Self> {
+        self.buf.clear();
+        let _ = write!(self.buf, "{value}");
+        self.writer.write_field(&self.buf)?;
+        Ok(self)
+    }
+
+    /// Appends a money field ([`Format::money`]).
+    pub fn money(&mut self, fmt: Format, value: Decimal) -> io::Result<&mut Self> {
+        self.buf.clear();
+        fmt.money_to(&mut self.buf, value);
+        self.writer.write_field(&self.buf)?;
+        Ok(self)
+    }
+
+    /// Appends a figure field ([`Format::figure`]).
+    pub fn figure(&mut self, fmt: Format, x: f64) -> io::Result<&mut Self> {
+        self.buf.clear();
+        fmt.figure_to(&mut self.buf, x);
+        self.writer.write_field(&self.buf)?;
+        Ok(self)
+    }
+
+    /// Ends the current record.
+    pub fn end(&mut self) -> io::Result<()> {
+        self.writer
+            .write_record(None::<&[u8]>)
+            .map_err(io::Error::from)
     }
 }
 
@@ -258,6 +315,7 @@ pub fn write_csv(
             writer: ::csv::WriterBuilder::new()
                 .terminator(::csv::Terminator::Any(b'\n'))
                 .from_writer(w),
+            buf: String::new(),
         };
         csv.row(header)?;
         rows(&mut csv)?;

@@ -193,17 +193,16 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         ],
         |csv| {
             for ((v, s), segment) in values.iter().zip(&scores).zip(&labels) {
-                csv.row([
-                    loaded.label(v.customer()).as_ref(),
-                    &fmt.figure(v.recency()),
-                    &v.frequency().to_string(),
-                    &fmt.money(v.monetary()),
-                    &s.r().to_string(),
-                    &s.f().to_string(),
-                    &s.m().to_string(),
-                    &s.code_string(),
-                    segment,
-                ])?;
+                csv.text(loaded.label(v.customer()).as_ref())?
+                    .figure(fmt, v.recency())?
+                    .show(v.frequency())?
+                    .money(fmt, v.monetary())?
+                    .show(s.r())?
+                    .show(s.f())?
+                    .show(s.m())?
+                    .text(s.code_string())?
+                    .text(segment)?
+                    .end()?;
             }
             Ok(())
         },

@@ -145,15 +145,14 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         ],
         |csv| {
             for (i, v) in values.iter().enumerate() {
-                csv.row([
-                    loaded.label(v.customer()).as_ref(),
-                    &fmt.money(v.value()),
-                    &abc.tiers()[i].score.to_string(),
-                    pyramid.tiers()[i].score.english(),
-                    if flags[i].score.is_top() { "1" } else { "0" },
-                    if flags[i].score.is_bottom() { "1" } else { "0" },
-                    &matrix.tiers()[i].score.to_string(),
-                ])?;
+                csv.text(loaded.label(v.customer()).as_ref())?
+                    .money(fmt, v.value())?
+                    .show(abc.tiers()[i].score)?
+                    .text(pyramid.tiers()[i].score.english())?
+                    .text(if flags[i].score.is_top() { "1" } else { "0" })?
+                    .text(if flags[i].score.is_bottom() { "1" } else { "0" })?
+                    .show(matrix.tiers()[i].score)?
+                    .end()?;
             }
             Ok(())
         },

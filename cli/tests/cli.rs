@@ -273,6 +273,68 @@ fn golden_satisfaction_kano_loyalty() {
 }
 
 #[test]
+fn every_subcommand_takes_exact() {
+    let log = g("log.csv");
+    let (params, survey, kano, indicators) = (
+        g("bg_nbd.json"),
+        g("survey.csv"),
+        g("kano_answers.csv"),
+        g("indicators.csv"),
+    );
+    let runs: [Vec<&str>; 10] = [
+        vec!["summary", "-i", &log, END],
+        vec!["rfm", "-i", &log, END],
+        vec![
+            "clv",
+            "-i",
+            &log,
+            END,
+            "--retention",
+            "0.8",
+            "--discount",
+            "0.1",
+            "--timing",
+            "end",
+        ],
+        vec!["tiers", "-i", &log, END],
+        vec!["stage", "-i", &log, END],
+        vec!["fit", "--model", "gamma-gamma", "-i", &log, END],
+        vec![
+            "predict",
+            "-i",
+            &log,
+            END,
+            "--params",
+            &params,
+            "--horizon",
+            "3",
+        ],
+        vec!["satisfaction", "-i", &survey, "--id-column", "respondent"],
+        vec!["kano", "-i", &kano],
+        vec!["loyalty", "-i", &indicators],
+    ];
+    for args in runs {
+        let rounded = ok(&args);
+        let mut exact_args = args.clone();
+        exact_args.push("--exact");
+        let exact = ok(&exact_args);
+        if args[0] == "fit" {
+            // Fit files always hold every digit.
+            assert_eq!(rounded, exact);
+            continue;
+        }
+        assert_eq!(records(&rounded).len(), records(&exact).len(), "{args:?}");
+    }
+    // Every digit: alice's mean repeat purchase and mean spend.
+    let exact = ok(&["summary", "-i", &log, END, "--exact"]);
+    assert!(exact.contains(",17.505,"), "{exact}");
+    assert!(
+        exact.contains(",15.003333333333333333333333333\n"),
+        "{exact}"
+    );
+}
+
+#[test]
 fn output_file_is_replaced_whole() {
     let dir = TempDir::new();
     let out = dir.write("summary.csv", "old content\n");

@@ -102,9 +102,10 @@ pub fn write_summary<W: Write>(
 /// How [`write_summary_with`] prints figures and which optional columns it
 /// writes.
 ///
-/// - [`SummaryFormat::exact`]: money as the exact decimal, every digit,
-///   as [`write_summary`] writes it (`22.3450`, `24.673333333333333333333333333`;
-///   `total_spend` keeps the amounts' decimals, which the reader uses).
+/// - [`SummaryFormat::exact`]: money as the exact decimal, every digit:
+///   totals with the amounts' decimals (`74.02`; the reader takes the
+///   amounts' decimals from `total_spend`), means without a quotient's
+///   trailing zeros (`22.345`, `24.673333333333333333333333333`).
 /// - [`SummaryFormat::rounded`]: money to cents, half to even, always with
 ///   two decimals (`22.35`, `24.67`). A summary read back from it has the
 ///   mean repeat purchase (`monetary_value`, the Gamma-Gamma input) to the
@@ -193,7 +194,7 @@ pub fn write_summary_with<W: Write>(
     let money = if format.rounded {
         Money::Cents
     } else {
-        Money::AsIs
+        Money::Exact
     };
     write_rows(writer, summary, log, money, format.categories)
 }
@@ -205,14 +206,27 @@ enum Money {
     /// quotients have (the summary reader takes the amounts' decimals from
     /// `total_spend`'s scale).
     AsIs,
+    /// Totals as `Decimal` displays them, means (quotients) without
+    /// trailing zeros.
+    Exact,
     /// To cents, half to even, two decimals.
     Cents,
 }
 
 impl Money {
+    /// A mean: as a total, but without a quotient's trailing zeros when
+    /// exact.
+    fn mean(self, d: Decimal) -> Decimal {
+        match self {
+            Money::Exact if d.is_zero() => Decimal::ZERO,
+            Money::Exact => d.normalize(),
+            other => other.apply(d),
+        }
+    }
+
     fn apply(self, d: Decimal) -> Decimal {
         match self {
-            Money::AsIs => d,
+            Money::AsIs | Money::Exact => d,
             Money::Cents => {
                 let mut r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
                 if r.is_zero() {
@@ -258,13 +272,13 @@ fn write_rows<W: Write>(
         row.field_u64(u64::from(c.frequency()));
         row.field_f64(c.t_x());
         row.field_f64(c.age());
-        row.field_decimal(money.apply(c.zbar()));
+        row.field_decimal(money.mean(c.zbar()));
         row.field_u64(u64::from(c.purchases()));
         row.field_u64(u64::from(c.transactions()));
         row.field_date(c.first_purchase());
         row.field_date(c.last_purchase());
         row.field_decimal(money.apply(c.total_spend()));
-        row.field_decimal(money.apply(c.mean_spend()));
+        row.field_decimal(money.mean(c.mean_spend()));
         if categories {
             row.field_u64(u64::from(c.categories()));
         }

@@ -106,7 +106,6 @@ impl CustomerSummary {
 
     /// `T - t_x`, the same as [`periods_since_last`](Self::periods_since_last).
     #[deprecated(
-        since = "0.1.0",
         note = "ambiguous: lifetimes' `recency` is t_x (see `t_x()`); this returns T - t_x, \
                 now named `periods_since_last()`"
     )]
