@@ -140,7 +140,11 @@ fn frequency(summary: &Summary) {
 
 /// Weeks since the last purchase: quartiles and a few buckets.
 fn recency(summary: &Summary) {
-    let mut weeks: Vec<f64> = summary.customers().iter().map(|c| c.recency()).collect();
+    let mut weeks: Vec<f64> = summary
+        .customers()
+        .iter()
+        .map(|c| c.periods_since_last())
+        .collect();
     if weeks.is_empty() {
         return;
     }
@@ -222,7 +226,7 @@ fn top_customers(summary: &Summary, n: usize) {
             c.purchases(),
             money(c.total_spend()),
             money(c.zbar()),
-            c.recency(),
+            c.periods_since_last(),
         );
     }
 }

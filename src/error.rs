@@ -95,6 +95,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// A key that must be unique appears twice: a customer in a population
+    /// scored once per customer, an item name in a survey table.
+    #[error("duplicate {what}: {key} appears more than once")]
+    Duplicate {
+        /// The kind of key (`customer`, `item`).
+        what: &'static str,
+        /// The repeated key as written.
+        key: String,
+    },
+
     /// A value read from serialised data breaks an invariant.
     #[error("invalid {what}: {reason}")]
     InvalidValue {

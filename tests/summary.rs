@@ -36,7 +36,7 @@ fn one_purchase_on_the_end_day() {
         .unwrap();
     let c = &s.customers()[0];
     assert_eq!(
-        (c.frequency(), c.t_x(), c.age(), c.recency()),
+        (c.frequency(), c.t_x(), c.age(), c.periods_since_last()),
         (0, 0.0, 0.0, 0.0)
     );
     assert_eq!(c.zbar(), Decimal::ZERO);
@@ -59,7 +59,10 @@ fn definitions_on_a_small_log() {
     assert_eq!(c.transactions(), 4);
     assert_eq!(c.first_purchase(), day("2024-01-01"));
     assert_eq!(c.last_purchase(), day("2024-01-22"));
-    assert_eq!((c.t_x(), c.age(), c.recency()), (21.0, 30.0, 9.0));
+    assert_eq!(
+        (c.t_x(), c.age(), c.periods_since_last()),
+        (21.0, 30.0, 9.0)
+    );
     assert_eq!(c.total_spend(), Decimal::new(65, 0));
     assert_eq!(c.repeat_spend(), Decimal::new(50, 0));
     assert_eq!(c.zbar(), Decimal::new(25, 0));

@@ -3,8 +3,6 @@
 
 use std::borrow::Cow;
 use std::ffi::OsString;
-use std::fs::File;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use customer_value::csv::{
@@ -127,6 +125,12 @@ fn open_error(e: Error, path: &Path) -> Failure {
             path,
             source,
         } => Failure::Data(format!("cannot {action} {}: {source}", path.display())),
+        // A header without a needed column: list the columns it has.
+        e @ Error::Parse { line: 1, .. } => Failure::Data(format!(
+            "{}: {e}{}",
+            path.display(),
+            crate::output::header_hint(path)
+        )),
         e => Failure::Data(format!("{}: {e}", path.display())),
     }
 }
@@ -202,6 +206,14 @@ fn hint(e: &Error, log: &TransactionLog) -> String {
         _ => None,
     };
     let mut hint = String::new();
+    if let Error::Overflow { .. } = e {
+        if let Some(c) = crate::output::overflowing_customer(log) {
+            hint.push_str(&format!(
+                " (customer {:?}: the sum of its amounts exceeds the largest decimal, about 7.9e28)",
+                log.customer_label(c)
+            ));
+        }
+    }
     if let Some(c) = customer.filter(|_| !log.customer_names().is_empty()) {
         hint.push_str(&format!(
             " (customer {c} is {:?} in the file)",
@@ -316,46 +328,28 @@ impl SummaryInput {
     }
 }
 
-pub fn create(path: &Path) -> io::Result<File> {
-    File::create(path)
-}
-
-/// Writes to `--output FILE` or stdout; a closed pipe (`| head`) is not an error.
-pub fn write_output(
-    output: Option<&Path>,
-    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
-) -> Result<(), Failure> {
-    let result = match output {
-        Some(file) => create(file).and_then(|f| {
-            let mut w = io::BufWriter::new(f);
-            write(&mut w)?;
-            io::Write::flush(&mut w)
-        }),
-        None => {
-            let mut w = io::BufWriter::new(io::stdout().lock());
-            write(&mut w).and_then(|()| io::Write::flush(&mut w))
-        }
-    };
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => {
-            let to = output.map_or("stdout".into(), |p| p.display().to_string());
-            Err(Failure::Data(format!("cannot write to {to}: {e}")))
-        }
-    }
-}
-
 /// The long name of an option (`-i` is `--input`, `-o` is `--output`); a
-/// stray value or an unknown short option is a usage error.
+/// stray value or an unknown short option is a usage error, and so is an
+/// option given twice (`--bins 5 --bins 4`): the command line is parsed
+/// once per process, so the names seen are kept for the process.
 pub fn option_name(arg: lexopt::Arg<'_>) -> Result<String, Failure> {
-    match arg {
-        lexopt::Arg::Short('i') => Ok("input".to_owned()),
-        lexopt::Arg::Short('o') => Ok("output".to_owned()),
-        lexopt::Arg::Short('h') => Ok("help".to_owned()),
-        lexopt::Arg::Long(name) => Ok(name.to_owned()),
-        other => Err(other.unexpected().into()),
+    let name = match arg {
+        lexopt::Arg::Short('i') => "input".to_owned(),
+        lexopt::Arg::Short('o') => "output".to_owned(),
+        lexopt::Arg::Short('h') => "help".to_owned(),
+        lexopt::Arg::Long(name) => name.to_owned(),
+        other => return Err(other.unexpected().into()),
+    };
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::BTreeSet<String>> =
+            const { std::cell::RefCell::new(std::collections::BTreeSet::new()) };
     }
+    if name != "help" && !SEEN.with(|seen| seen.borrow_mut().insert(name.clone())) {
+        return Err(Failure::Usage(format!(
+            "--{name} is given more than once; give each option once"
+        )));
+    }
+    Ok(name)
 }
 
 /// The next value of option `--name`, parsed by `parse`.
@@ -461,4 +455,22 @@ fn parse_columns(text: &str) -> Result<[usize; 3], String> {
         .ok_or("expected three 1-based positions, like 2,3,5")?;
     <[usize; 3]>::try_from(positions)
         .map_err(|_| "expected three positions: customer,date,amount".into())
+}
+
+/// A number in `[min, max]`: finite, and not absurdly large for what it
+/// measures, so that a slip like `1e300` is a usage error with a short
+/// message instead of a data error or a 300-digit figure.
+pub fn parse_f64_in(text: &str, min: f64, max: f64) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && (min..=max).contains(&x) => Ok(x),
+        _ => Err(format!("expected a number from {min} to {max}")),
+    }
+}
+
+/// A whole number in `[min, max]`.
+pub fn parse_u32_in(text: &str, min: u32, max: u32) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from {min} to {max}")),
+    }
 }

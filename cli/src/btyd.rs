@@ -10,13 +10,14 @@ use customer_value::btyd::{
     SpendHistory, dert_clv,
 };
 use customer_value::clv::DiscountRate;
-use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::prelude::FromPrimitive;
 use serde_json::Value;
 
 use crate::Failure;
 use crate::args::{
-    SummaryInput, option_name, parse_decimal, parse_value, scorer_help, write_output,
+    SummaryInput, option_name, parse_decimal, parse_f64_in, parse_u32_in, parse_value, scorer_help,
 };
+use crate::output::{Format, finite, write_csv, write_output};
 
 const FIT_USAGE: &str = "\
 customer-value fit: fit a probabilistic model by maximum likelihood; JSON on stdout
@@ -39,6 +40,7 @@ Models (on the summary's x = frequency, t_x = recency, T; times in the summary's
       --tolerance TOL          relative stop tolerance, 0 < TOL < 1 (default 1e-10)
       --keep-unconverged       write the best point reached (status not_converged) instead of
                                failing when the fit does not converge
+      --exact                  accepted for uniformity: the JSON always holds every digit
   -o, --output FILE            write the JSON to FILE instead of stdout
 
 Output: {\"model\", \"params\", \"names\", \"std_errors\" (by name, or null),
@@ -66,20 +68,23 @@ Usage: customer-value predict --params PARAMS.json (--summary SUMMARY.csv | --in
 
   --params FILE        a purchase model written by `customer-value fit` (bg-nbd, mbg-nbd, pareto-nbd)
   --spend-params FILE  a gamma-gamma model written by `customer-value fit` (adds expected_spend and clv)
-  --horizon T          prediction horizon, in the summary's unit
+  --horizon T          prediction horizon, in the summary's unit (0 to 1000000)
   --discount RATE      discount rate per CLV period (default 0.01)
-  --periods K          CLV periods (default 12)
+  --periods K          CLV periods, 1 to 10000 (default 12)
   --period-length F    summary units per CLV period (default 30: days per month;
                        4.345 for weeks, as Python lifetimes)
   --dert DELTA         Pareto/NBD only: clv = expected_spend x DERT, the discounted expected
                        residual transactions at continuous rate DELTA per summary unit (e.g.
                        ln(1.15)/52 for 15 % a year in weeks), instead of the period sum
+  --exact              every digit (default: money to cents, other figures to 6 significant
+                       digits)
   -o, --output FILE    write the CSV to FILE instead of stdout
 
 CLV = sum over k = 1..K of expected_spend x (E[Y(kF)] - E[Y((k-1)F)]) / (1 + discount)^k
 (lifetimes' convention: each period's purchases discounted at the period's end).
-Output columns: customer_id,p_alive,expected_purchases,expected_spend,clv (blank for
-customers first seen on the observation end, T = 0, who carry no history to condition on).
+Output columns: customer_id,p_alive,expected_purchases (in the horizon),expected_spend (per
+purchase, money),clv (money); blank for customers first seen on the observation end, T = 0,
+who carry no history to condition on.
 
 Examples:
   customer-value fit --model bg-nbd --summary summary.csv -o bgnbd.json
@@ -93,10 +98,7 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut model: Option<String> = None;
     let mut options = FitOptions::new();
     let mut output: Option<PathBuf> = None;
-    let lambda = |t: &str| {
-        t.parse::<f64>()
-            .map_err(|_| "expected a number >= 0".to_owned())
-    };
+    let lambda = |t: &str| parse_f64_in(t, 0.0, 1e12);
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
@@ -127,6 +129,8 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                     .map_err(|e| Failure::Usage(e.to_string()))?;
             }
             "keep-unconverged" => options = options.keep_unconverged(true),
+            // Fit files always hold every digit; accepted for uniformity.
+            "exact" => {}
             "output" => output = Some(parser.value()?.into()),
             _ => input.take(&name, parser)?,
         }
@@ -366,23 +370,25 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut period_length = 30.0f64;
     let mut dert: Option<f64> = None;
     let mut output: Option<PathBuf> = None;
-    let float = |t: &str| t.parse::<f64>().map_err(|_| "expected a number".to_owned());
+    let mut exact = false;
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
             "help" => return scorer_help(PREDICT_USAGE),
             "params" => params = Some(parser.value()?.into()),
             "spend-params" => spend_params = Some(parser.value()?.into()),
-            "horizon" => horizon = Some(parse_value(parser, &name, float)?),
+            "horizon" => horizon = Some(parse_value(parser, &name, |t| parse_f64_in(t, 0.0, 1e6))?),
             "discount" => discount = parse_value(parser, &name, parse_decimal)?,
-            "periods" => {
-                periods = parse_value(parser, &name, |t| {
-                    t.parse::<u32>()
-                        .map_err(|_| "expected a whole number".to_owned())
-                })?
+            "periods" => periods = parse_value(parser, &name, |t| parse_u32_in(t, 1, 10_000))?,
+            "period-length" => {
+                period_length = parse_value(parser, &name, |t| parse_f64_in(t, 1e-6, 1e6))?
             }
-            "period-length" => period_length = parse_value(parser, &name, float)?,
-            "dert" => dert = Some(parse_value(parser, &name, float)?),
+            "dert" => {
+                dert = Some(parse_value(parser, &name, |t| {
+                    parse_f64_in(t, 1e-12, 10.0)
+                })?)
+            }
+            "exact" => exact = true,
             "output" => output = Some(parser.value()?.into()),
             _ => input.take(&name, parser)?,
         }
@@ -413,7 +419,6 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         None => None,
     };
     let loaded = input.load("predict")?;
-    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
     let mut rows = Vec::with_capacity(loaded.rows.len());
     let mut unscored = 0usize;
     for summary in &loaded.rows {
@@ -423,19 +428,32 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             unscored += 1;
             continue;
         }
+        // Every error names the customer.
+        let whose = format!(
+            "{}: customer {}",
+            loaded.path.display(),
+            loaded.label(summary.customer())
+        );
+        let data = |e: customer_value::Error| Failure::Data(format!("{whose}: {e}"));
         let history = CustomerHistory::from_summary(summary).map_err(data)?;
-        let p_alive = model.p_alive(&history).map_err(data)?;
-        let expected = model.expected_purchases(&history, horizon).map_err(data)?;
+        let p_alive = finite(model.p_alive(&history).map_err(data)?, "P(alive)", &whose)?;
+        let expected = finite(
+            model.expected_purchases(&history, horizon).map_err(data)?,
+            "expected purchases",
+            &whose,
+        )?;
         let (spend_value, clv_value) = match (&spend, &clv) {
             (Some(spend), Some(clv)) => {
                 let customer = BtydCustomer::from_summary(summary).map_err(data)?;
                 let m = spend.expected_spend(customer.spend()).map_err(data)?;
                 let value = match pareto {
-                    Some((p, delta)) => dert_clv(&p, spend, &customer, delta)
-                        .map_err(data)?
-                        .to_f64()
-                        .unwrap_or(f64::NAN),
-                    None => clv.value_f64(&customer).map_err(data)?,
+                    Some((p, delta)) => dert_clv(&p, spend, &customer, delta).map_err(data)?,
+                    None => {
+                        let v = finite(clv.value_f64(&customer).map_err(data)?, "CLV", &whose)?;
+                        Decimal::from_f64(v).ok_or_else(|| {
+                            Failure::Data(format!("{whose}: CLV {v:e} is out of range"))
+                        })?
+                    }
                 };
                 (Some(m), Some(value))
             }
@@ -446,25 +464,38 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             Some((p_alive, expected, spend_value, clv_value)),
         ));
     }
-    write_output(output.as_deref(), |w| {
-        writeln!(
-            w,
-            "customer_id,p_alive,expected_purchases,expected_spend,clv"
-        )?;
-        for (customer, scored) in &rows {
-            let label = loaded.label(*customer);
-            match scored {
-                Some((p, e, m, c)) => writeln!(
-                    w,
-                    "{label},{p:.6},{e:.6},{},{}",
-                    m.map_or(String::new(), |m| m.round_dp(2).to_string()),
-                    c.map_or(String::new(), |c| format!("{c:.2}")),
-                )?,
-                None => writeln!(w, "{label},,,,")?,
+    let fmt = Format::new(exact);
+    write_csv(
+        output.as_deref(),
+        &[
+            "customer_id",
+            "p_alive",
+            "expected_purchases",
+            "expected_spend",
+            "clv",
+        ],
+        |csv| {
+            for (customer, scored) in &rows {
+                let label = loaded.label(*customer);
+                match scored {
+                    Some((p, e, m, c)) => {
+                        let row = csv.text(label.as_ref())?.figure(fmt, *p)?.figure(fmt, *e)?;
+                        let row = match m {
+                            Some(m) => row.money(fmt, *m)?,
+                            None => row.text("")?,
+                        };
+                        match c {
+                            Some(c) => row.money(fmt, *c)?,
+                            None => row.text("")?,
+                        }
+                        .end()?
+                    }
+                    None => csv.row([label.as_ref(), "", "", "", ""])?,
+                }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     eprintln!(
         "customer-value: {} customers scored with {}; {unscored} first seen on the observation end (T = 0) left blank",
         rows.len() - unscored,

@@ -4,14 +4,13 @@
 use std::path::PathBuf;
 
 use customer_value::clv::{
-    GrowthIndexing, Horizon, MarginInput, MarginRate, RetentionModel, Rounding, Timing, round_cents,
+    GrowthIndexing, Horizon, MarginInput, MarginRate, RetentionModel, Timing,
 };
 use customer_value::{Decimal, Scorer};
 
 use crate::Failure;
-use crate::args::{
-    SummaryInput, option_name, parse_decimal, parse_value, scorer_help, write_output,
-};
+use crate::args::{SummaryInput, option_name, parse_decimal, parse_value, scorer_help};
+use crate::output::{Format, write_csv};
 
 const USAGE: &str = "\
 customer-value clv: discounted customer lifetime value per customer, as CSV on stdout, and the
@@ -31,13 +30,14 @@ with --unit 365 for years or --unit 30 for months; a --summary file's unit is it
       --horizon H              number of periods, or infinite (default)
       --growth G               margin growth per period, > -1
       --growth-indexing X      ungrown (default: the first margin is m) or grown (it is m(1+g))
-      --margin-rate M          share of spend that is margin, <= 1 (default 1: spend is margin)
-      --acquisition-cost AC    cost of acquiring each customer, subtracted for net CLV (default 0)
+      --margin-rate M          share of spend that is margin, in [0, 1] (default 1: spend is margin)
+      --acquisition-cost AC    cost of acquiring each customer, >= 0, subtracted for net CLV
+                               (default 0)
       --exact                  print every digit instead of rounding money to cents (half to even)
   -o, --output FILE            write the per-customer CSV to FILE instead of stdout
 
 Each customer's margin per period is total spend / max(T, 1) x margin rate.
-Output columns: customer_id,margin,clv,net_clv
+Output columns: customer_id,margin_per_period,clv,net_clv (money).
 
 Examples:
   customer-value clv --input log.csv --observation-end 2024-12-31 --unit 30 --retention 0.9 --discount 0.01 --timing end
@@ -93,44 +93,74 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         builder = builder.growth(g, indexing);
     }
     let model = builder.build().map_err(usage)?;
-    let margin_rate = MarginRate::new(margin_rate).map_err(usage)?;
+    // The library's MarginRate allows a negative rate (selling below cost);
+    // on the command line a negative rate or cost is refused as a slip.
+    if margin_rate < Decimal::ZERO {
+        return Err(Failure::Usage(format!(
+            "--margin-rate {margin_rate}: must be in [0, 1] (the share of spend that is margin)"
+        )));
+    }
+    let margin_rate = MarginRate::new(margin_rate).map_err(|_| {
+        Failure::Usage(format!(
+            "--margin-rate {margin_rate}: must be in [0, 1] (the share of spend that is margin)"
+        ))
+    })?;
+    if acquisition_cost < Decimal::ZERO {
+        return Err(Failure::Usage(format!(
+            "--acquisition-cost {acquisition_cost}: must be >= 0"
+        )));
+    }
 
     let loaded = input.load("clv")?;
-    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
-    let rows: Vec<MarginInput> = MarginInput::from_summaries(&loaded.rows, margin_rate)
-        .map_err(data)?
-        .into_iter()
-        .map(|row| row.with_acquisition_cost(acquisition_cost))
-        .collect();
-    let scores = model.score_all(&rows).map_err(data)?;
-    let equity = model.customer_equity(&rows).map_err(data)?;
-
-    let show = |d: Decimal| {
-        if exact {
-            d
-        } else {
-            round_cents(d, Rounding::HalfEven)
-        }
+    // Row by row, so that an error names the customer.
+    let whose = |e: customer_value::Error, customer| {
+        Failure::Data(format!(
+            "{}: customer {}: {e}",
+            loaded.path.display(),
+            loaded.label(customer)
+        ))
     };
-    write_output(output.as_deref(), |w| {
-        writeln!(w, "customer_id,margin,clv,net_clv")?;
-        for (row, score) in rows.iter().zip(&scores) {
-            writeln!(
-                w,
-                "{},{},{},{}",
-                loaded.label(row.customer()),
-                show(row.margin()),
-                show(score.gross()),
-                show(score.net()),
-            )?;
-        }
-        Ok(())
+    let rows: Vec<MarginInput> = loaded
+        .rows
+        .iter()
+        .map(|row| {
+            MarginInput::from_summary(row, margin_rate)
+                .map(|m| m.with_acquisition_cost(acquisition_cost))
+                .map_err(|e| whose(e, row.customer()))
+        })
+        .collect::<Result<_, _>>()?;
+    let scores = rows
+        .iter()
+        .map(|row| model.score(row).map_err(|e| whose(e, row.customer())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let equity = model.customer_equity(&rows).map_err(|e| {
+        Failure::Data(format!(
+            "{}: customer equity (the sum over {} customers): {e}",
+            loaded.path.display(),
+            rows.len()
+        ))
     })?;
+
+    let fmt = Format::new(exact);
+    write_csv(
+        output.as_deref(),
+        &["customer_id", "margin_per_period", "clv", "net_clv"],
+        |csv| {
+            for (row, score) in rows.iter().zip(&scores) {
+                csv.text(loaded.label(row.customer()).as_ref())?
+                    .money(fmt, row.margin())?
+                    .money(fmt, score.gross())?
+                    .money(fmt, score.net())?
+                    .end()?;
+            }
+            Ok(())
+        },
+    )?;
     eprintln!(
         "customer-value: {} customers; margin multiple {}; customer equity (sum of net CLV) {}",
         rows.len(),
-        model.multiple().round_dp(6),
-        show(equity),
+        fmt.decimal_figure(model.multiple()),
+        fmt.money(equity),
     );
     Ok(())
 }

@@ -10,7 +10,8 @@ use customer_value::loyalty::{
 use customer_value::{CustomerId, Fit, Interner, Scorer};
 
 use crate::Failure;
-use crate::args::{option_name, parse_value, write_output};
+use crate::args::{option_name, parse_value};
+use crate::output::{Format, columns_hint, write_csv};
 
 const USAGE: &str = "\
 customer-value loyalty: the loyalty index (0-100) and its A1/A2/A3 sub-indices per customer,
@@ -33,9 +34,11 @@ An absent column or an empty cell is a missing indicator.
                                or drop (drop it and renormalise the remaining weights)
       --fill Z                 z value for an indicator whose values are all equal (default:
                                that is an error)
+      --exact                  every digit (default: 6 significant digits)
   -o, --output FILE            write the CSV to FILE instead of stdout
   -h, --help                   print this help
 
+Each customer has one row; a customer id given twice is an error.
 Output columns: customer_id,index,a1,a2,a3,dick_basu (Dick & Basu class from A3 as attitude
 and A1 as repeat patronage, split at 50). The weights used go to stderr.
 
@@ -66,6 +69,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut missing = MissingPolicy::Error;
     let mut fill: Option<f64> = None;
     let mut output: Option<PathBuf> = None;
+    let mut exact = false;
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
@@ -94,6 +98,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                         .map_err(|_| "expected a number in [0, 1]".to_owned())
                 })?)
             }
+            "exact" => exact = true,
             "output" => output = Some(parser.value()?.into()),
             _ => return Err(Failure::Usage(format!("invalid option '--{name}'"))),
         }
@@ -160,25 +165,27 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         .map_err(data)?;
     let scores = index.score_all(&customers).map_err(data)?;
     let dick_basu = DickBasu::default();
-    write_output(output.as_deref(), |w| {
-        writeln!(w, "customer_id,index,a1,a2,a3,dick_basu")?;
-        let opt = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.2}"));
-        for (c, s) in customers.iter().zip(&scores) {
-            let label = names.customer_label(c.customer());
-            let class = dick_basu
-                .classify_score(s)
-                .map_or(String::new(), |d| d.to_string());
-            writeln!(
-                w,
-                "{label},{:.2},{},{},{},{class}",
-                s.index(),
-                opt(s.a1()),
-                opt(s.a2()),
-                opt(s.a3())
-            )?;
-        }
-        Ok(())
-    })
+    let fmt = Format::new(exact);
+    write_csv(
+        output.as_deref(),
+        &["customer_id", "index", "a1", "a2", "a3", "dick_basu"],
+        |csv| {
+            for (c, s) in customers.iter().zip(&scores) {
+                let class = dick_basu
+                    .classify_score(s)
+                    .map_or(String::new(), |d| d.to_string());
+                csv.row([
+                    names.customer_label(c.customer()).as_ref(),
+                    &fmt.figure(s.index()),
+                    &fmt.opt_figure(s.a1()),
+                    &fmt.opt_figure(s.a2()),
+                    &fmt.opt_figure(s.a3()),
+                    &class,
+                ])?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Rows of the indicators file; ids interned when not all numeric.
@@ -196,7 +203,13 @@ fn read_indicators(path: &PathBuf) -> Result<(Vec<IndicatorValues>, Interner), F
     let id_at = header
         .iter()
         .position(|h| h == "customer_id")
-        .ok_or_else(|| Failure::Data(format!("{}: no customer_id column", path.display())))?;
+        .ok_or_else(|| {
+            Failure::Data(format!(
+                "{}: line 1: missing column \"customer_id\"{}",
+                path.display(),
+                columns_hint(&header, "loyalty")
+            ))
+        })?;
     let columns: Vec<(Indicator, usize)> = Indicator::ALL
         .iter()
         .filter_map(|&i| header.iter().position(|h| h == i.code()).map(|at| (i, at)))
@@ -211,6 +224,9 @@ fn read_indicators(path: &PathBuf) -> Result<(Vec<IndicatorValues>, Interner), F
     });
     let mut names = Interner::new();
     let mut out = Vec::with_capacity(records.len());
+    // The line each customer was first seen on.
+    let mut first_line: std::collections::HashMap<CustomerId, u64> =
+        std::collections::HashMap::with_capacity(records.len());
     for (row, record) in records.iter().enumerate() {
         let line = record.position().map_or(row as u64 + 2, |p| p.line());
         let bad = |what: String| Failure::Data(format!("{}: line {line}: {what}", path.display()));
@@ -222,6 +238,12 @@ fn read_indicators(path: &PathBuf) -> Result<(Vec<IndicatorValues>, Interner), F
                 names.try_intern(id_text).map_err(|e| bad(e.to_string()))?,
             ))
         };
+        if let Some(first) = first_line.insert(id, line) {
+            return Err(bad(format!(
+                "customer {id_text:?} appears again (first on line {first}); \
+                 each customer has one row"
+            )));
+        }
         let mut values = [None; 9];
         for &(indicator, at) in &columns {
             let cell = record.get(at).unwrap_or("").trim();

@@ -20,6 +20,7 @@ mod args;
 mod btyd;
 mod clv;
 mod loyalty;
+mod output;
 mod rfm;
 mod stage;
 mod summary;
@@ -70,7 +71,12 @@ fn main() -> ExitCode {
     match run(lexopt::Parser::from_env()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
-            eprintln!("customer-value: {message}\nRun `customer-value --help` for usage.");
+            // One line, pointing to the subcommand's own help.
+            let help = match output::command() {
+                "" => "customer-value --help".to_owned(),
+                command => format!("customer-value {command} --help"),
+            };
+            eprintln!("customer-value: {message} (see `{help}`)");
             ExitCode::from(2)
         }
         Err(Failure::Data(message)) => {
@@ -91,6 +97,21 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         Some(Value(command)) => command.string()?,
         Some(other) => return Err(other.unexpected().into()),
     };
+    const COMMANDS: [&str; 10] = [
+        "summary",
+        "rfm",
+        "clv",
+        "tiers",
+        "satisfaction",
+        "kano",
+        "loyalty",
+        "stage",
+        "fit",
+        "predict",
+    ];
+    if COMMANDS.contains(&command.as_str()) {
+        output::set_command(&command);
+    }
     match command.as_str() {
         "summary" => summary::run(&mut parser),
         "rfm" => rfm::run(&mut parser),

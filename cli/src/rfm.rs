@@ -10,7 +10,8 @@ use customer_value::rfm::{
 use customer_value::{Fit, Grouping, Scorer};
 
 use crate::Failure;
-use crate::args::{SummaryInput, option_name, parse_value, scorer_help, write_output};
+use crate::args::{SummaryInput, option_name, parse_value, scorer_help};
+use crate::output::{Format, percent, population_error, write_csv, write_text};
 
 const USAGE: &str = "\
 customer-value rfm: RFM scores, codes and segments per customer, as CSV on stdout; the fitted
@@ -38,14 +39,17 @@ RFM options:
                                match wins; no match is Others) or {\"rules\":[..],\"fallback\":..}
       --save-fitted FILE       write the fitted thresholds as JSON, to score other customers later
       --fitted FILE            score with thresholds saved by --save-fitted instead of fitting
+      --exact                  every digit (default: money to cents, times to 6 significant digits)
   -o, --output FILE            write the per-customer CSV to FILE instead of stdout
       --report FILE            write thresholds and reports to FILE instead of stderr
 
-Recency is the time since the last purchase in the summary's unit (days by default);
-frequency counts purchases (same-day purchases are one, unless --grouping says otherwise).
+Purchases on the same day are one purchase, unless --grouping says otherwise.
 The thresholds printed are those --save-fitted writes: with --ties min or max they give every
 customer the score in the output; with first or random they give the max-tie scores.
-Output columns: customer_id,recency,frequency,monetary,r,f,m,code,segment
+Output columns: customer_id,periods_since_last,purchases,total_spend (mean_spend with
+--monetary mean),r,f,m,code,segment. periods_since_last is R's input: the time from the last
+purchase to the observation end (T - t_x) in the summary's unit (days by default); purchases
+is F's input: all purchases, the first included.
 
 Examples:
   customer-value rfm --input log.csv --observation-end 2024-12-31
@@ -70,6 +74,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut output: Option<PathBuf> = None;
     let mut report: Option<PathBuf> = None;
     let mut grouping_given = false;
+    let mut exact = false;
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
@@ -107,6 +112,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "fitted" => fitted_file = Some(parser.value()?.into()),
             "output" => output = Some(parser.value()?.into()),
             "report" => report = Some(parser.value()?.into()),
+            "exact" => exact = true,
             _ => {
                 grouping_given |= name == "grouping";
                 input.take(&name, parser)?
@@ -120,7 +126,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         input.set_grouping(Grouping::Transaction);
     }
     let loaded = input.load("rfm")?;
-    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
+    let data = |e: customer_value::Error| population_error(&loaded.path, loaded.rows.len(), e);
     let values = RfmValues::from_summaries(&loaded.rows, monetary);
 
     let mut text = String::new();
@@ -170,8 +176,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     if let Some(path) = &save_fitted {
         let json = serde_json::to_string_pretty(&fitted)
             .map_err(|e| Failure::Data(format!("cannot serialise the thresholds: {e}")))?;
-        std::fs::write(path, json)
-            .map_err(|e| Failure::Data(format!("cannot write {}: {e}", path.display())))?;
+        write_text(path, &json)?;
     }
 
     let revenue = values.iter().map(|v| v.monetary());
@@ -200,28 +205,40 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
     };
 
-    write_output(output.as_deref(), |w| {
-        writeln!(
-            w,
-            "customer_id,recency,frequency,monetary,r,f,m,code,segment"
-        )?;
-        for ((v, s), segment) in values.iter().zip(&scores).zip(&labels) {
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{},{},{}",
-                loaded.label(v.customer()),
-                v.recency(),
-                v.frequency(),
-                v.monetary(),
-                s.r(),
-                s.f(),
-                s.m(),
-                s.code_string(),
-                segment,
-            )?;
-        }
-        Ok(())
-    })?;
+    let fmt = Format::new(exact);
+    let monetary_column = match monetary {
+        Monetary::Mean => "mean_spend",
+        _ => "total_spend",
+    };
+    write_csv(
+        output.as_deref(),
+        &[
+            "customer_id",
+            "periods_since_last",
+            "purchases",
+            monetary_column,
+            "r",
+            "f",
+            "m",
+            "code",
+            "segment",
+        ],
+        |csv| {
+            for ((v, s), segment) in values.iter().zip(&scores).zip(&labels) {
+                csv.text(loaded.label(v.customer()).as_ref())?
+                    .figure(fmt, v.recency())?
+                    .show(v.frequency())?
+                    .money(fmt, v.monetary())?
+                    .show(s.r())?
+                    .show(s.f())?
+                    .show(s.m())?
+                    .text(s.code_string())?
+                    .text(segment)?
+                    .end()?;
+            }
+            Ok(())
+        },
+    )?;
 
     text.push_str(&format!(
         "\n{:<24} {:>10} {:>8} {:>16} {:>8}\n",
@@ -229,18 +246,16 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     ));
     for row in segment_report.rows() {
         text.push_str(&format!(
-            "{:<24} {:>10} {:>6.1} % {:>16} {:>8}\n",
+            "{:<24} {:>10} {:>8} {:>16} {:>8}\n",
             row.name(),
             row.customers(),
-            100.0 * row.customer_share(),
-            row.revenue().round_dp(2),
-            row.revenue_share()
-                .map_or("-".to_owned(), |s| format!("{:.1} %", 100.0 * s)),
+            percent(row.customer_share()),
+            fmt.money(row.revenue()),
+            row.revenue_share().map_or("-".to_owned(), percent),
         ));
     }
     match report {
-        Some(path) => std::fs::write(&path, text)
-            .map_err(|e| Failure::Data(format!("cannot write {}: {e}", path.display())))?,
+        Some(path) => write_text(&path, &text)?,
         None => eprint!("{text}"),
     }
     Ok(())

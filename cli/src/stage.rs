@@ -13,8 +13,9 @@ use customer_value::{LifecycleStage, Scorer, TimeUnit};
 use crate::Failure;
 use crate::args::{
     LOG_USAGE, LogArgs, SUMMARY_OPTIONS_USAGE, SummaryArgs, option_name, parse_u32_value,
-    parse_value, summarize, write_output,
+    parse_value, summarize,
 };
+use crate::output::{Format, write_csv};
 
 const USAGE: &str = "\
 customer-value stage: lifecycle stage and churn risk per customer, as CSV on stdout, with the
@@ -41,8 +42,11 @@ Churn risk (the course material's recency rule: absent 12 weeks, high risk, abou
       --high-risk-after H      periods without a purchase that mean high risk (default: 12 weeks)
       --lost-after L           periods without a purchase that mean lost (default: 24 weeks)
   -o, --output FILE            write the CSV to FILE instead of stdout
+      --exact                  every digit (default: times to 6 significant digits)
 
-Output columns: customer_id,periods,stage,stage_reason,recency,risk,risk_reason
+Output columns: customer_id,periods_observed (periods from the first purchase's period to the
+as-of period),stage,stage_reason,periods_since_last (T - t_x, in the summary unit),risk,
+risk_reason
 
 Examples:
   customer-value stage --input log.csv --observation-end 2024-12-31
@@ -68,6 +72,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut lost_after: Option<f64> = None;
     let mut value = PeriodValue::Spend;
     let mut output: Option<PathBuf> = None;
+    let mut exact = false;
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
@@ -104,6 +109,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "high-risk-after" => high_after = Some(parse_value(parser, &name, parse_periods)?),
             "lost-after" => lost_after = Some(parse_value(parser, &name, parse_periods)?),
             "output" => output = Some(parser.value()?.into()),
+            "exact" => exact = true,
             _ => {
                 if !summary_args.take(&name, parser)? {
                     log_args.take(&name, parser)?;
@@ -174,41 +180,52 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         ));
     }
 
-    write_output(output.as_deref(), |w| {
-        writeln!(
-            w,
-            "customer_id,periods,stage,stage_reason,recency,risk,risk_reason"
-        )?;
-        for (customer, periods, stage, reason, warning) in &rows {
-            let (recency, risk, risk_reason) = match warning {
-                Some(warning) => match warning.reason() {
-                    RiskReason::Recency {
-                        periods, threshold, ..
-                    } => (
-                        format!("{periods}"),
-                        warning.level().to_string(),
-                        threshold.map_or("below every threshold".to_owned(), |t| {
-                            format!("absent >= {t:.1}")
-                        }),
-                    ),
-                    other => (
-                        String::new(),
-                        warning.level().to_string(),
-                        format!("{other:?}"),
-                    ),
-                },
-                None => (String::new(), String::new(), String::new()),
-            };
-            writeln!(
-                w,
-                "{},{periods},{},{},{recency},{risk},{risk_reason}",
-                log.customer_label(*customer),
-                stage_name(*stage),
-                describe(reason),
-            )?;
-        }
-        Ok(())
-    })?;
+    let fmt = Format::new(exact);
+    write_csv(
+        output.as_deref(),
+        &[
+            "customer_id",
+            "periods_observed",
+            "stage",
+            "stage_reason",
+            "periods_since_last",
+            "risk",
+            "risk_reason",
+        ],
+        |csv| {
+            for (customer, periods, stage, reason, warning) in &rows {
+                let (since_last, risk, risk_reason) = match warning {
+                    Some(warning) => match warning.reason() {
+                        RiskReason::Recency {
+                            periods, threshold, ..
+                        } => (
+                            fmt.figure(*periods),
+                            warning.level().to_string(),
+                            threshold.map_or("below every threshold".to_owned(), |t| {
+                                format!("absent >= {}", fmt.figure(t))
+                            }),
+                        ),
+                        other => (
+                            String::new(),
+                            warning.level().to_string(),
+                            format!("{other:?}"),
+                        ),
+                    },
+                    None => (String::new(), String::new(), String::new()),
+                };
+                csv.row([
+                    log.customer_label(*customer).as_ref(),
+                    &periods.to_string(),
+                    &stage_name(*stage),
+                    &describe(reason),
+                    &since_last,
+                    &risk,
+                    &risk_reason,
+                ])?;
+            }
+            Ok(())
+        },
+    )?;
     eprintln!("customer-value: {} customers", rows.len());
     for (stage, n) in &stage_counts {
         eprintln!("  stage {stage:<12} {n:>9}");

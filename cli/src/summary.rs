@@ -2,13 +2,11 @@
 
 use std::path::PathBuf;
 
-use customer_value::csv::{write_holdout_only, write_summary};
+use customer_value::csv::{SummaryFormat, write_holdout_only_with, write_summary_with};
 
 use crate::Failure;
-use crate::args::{
-    LOG_USAGE, LogArgs, SUMMARY_OPTIONS_USAGE, SummaryArgs, create, option_name, summarize,
-    write_output,
-};
+use crate::args::{LOG_USAGE, LogArgs, SUMMARY_OPTIONS_USAGE, SummaryArgs, option_name, summarize};
+use crate::output::write_output;
 
 const USAGE: &str = "\
 customer-value summary: per-customer summary of a transaction log, as CSV on stdout
@@ -17,13 +15,20 @@ Usage: customer-value summary --input LOG.csv --observation-end DATE [OPTIONS]
 
   -o, --output FILE            write the summary to FILE instead of stdout
       --holdout-only FILE      write the customers first seen in the holdout period to FILE
+      --exact                  money with every digit (default: to cents, half to even; then
+                               monetary_value, the Gamma-Gamma input, is read back to the cent).
+                               Times are always exact (the shortest decimal that reads back)
 ";
 
 const COLUMNS: &str = "\
-Output columns: customer_id,frequency,recency,T,monetary_value (as Python lifetimes'
-summary_data_from_transaction_data: recency = t_x, monetary_value = mean repeat purchase),
-then purchases,transactions,first_purchase,last_purchase,total_spend,mean_spend,categories
-(and holdout_purchases,holdout_transactions,holdout_spend with --holdout-end).
+Output columns: customer_id,frequency,recency,T,monetary_value, as Python lifetimes'
+summary_data_from_transaction_data: frequency = x, the repeat purchases; recency = t_x, the
+time from the first to the last purchase (not the time since the last purchase, which other
+subcommands call periods_since_last = T - recency); T = time from the first purchase to the
+observation end; monetary_value = mean repeat purchase. Then purchases (all purchases,
+x + 1), transactions, first_purchase, last_purchase, total_spend, mean_spend, categories (only
+with --category-column), and holdout_purchases,holdout_transactions,holdout_spend with
+--holdout-end. Times are in --unit.
 
 Examples:
   customer-value summary --input log.csv --observation-end 2024-12-31 -o summary.csv
@@ -36,6 +41,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut summary_args = SummaryArgs::default();
     let mut output: Option<PathBuf> = None;
     let mut holdout_only: Option<PathBuf> = None;
+    let mut exact = false;
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
@@ -46,6 +52,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             }
             "output" => output = Some(parser.value()?.into()),
             "holdout-only" => holdout_only = Some(parser.value()?.into()),
+            "exact" => exact = true,
             _ => {
                 if !summary_args.take(&name, parser)? {
                     log_args.take(&name, parser)?;
@@ -57,13 +64,22 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let (path, log) = log_args.read()?;
     let summary = summarize(&summarizer, &path, &log)?;
 
-    if let Some(file) = &holdout_only {
-        create(file)
-            .and_then(|f| write_holdout_only(f, &summary, &log))
-            .map_err(|e| Failure::Data(format!("cannot write {}: {e}", file.display())))?;
+    let format = if exact {
+        SummaryFormat::exact()
+    } else {
+        SummaryFormat::rounded()
     }
-    // write_summary buffers itself; the extra BufWriter costs one copy.
-    write_output(output.as_deref(), |w| write_summary(w, &summary, &log))?;
+    .categories(!log.category_names().is_empty());
+    if let Some(file) = &holdout_only {
+        write_output(Some(file), |w| {
+            write_holdout_only_with(w, &summary, &log, format)
+        })?;
+    }
+    // The library's writer quotes labels as RFC 4180 requires and buffers
+    // itself; the extra BufWriter costs one copy.
+    write_output(output.as_deref(), |w| {
+        write_summary_with(w, &summary, &log, format)
+    })?;
 
     let last_day = summarizer
         .holdout_end()

@@ -8,7 +8,8 @@ use customer_value::satisfaction::{
 };
 
 use crate::Failure;
-use crate::args::{option_name, parse_value, write_output};
+use crate::args::{option_name, parse_value};
+use crate::output::{Format, columns_hint, write_csv};
 
 const SATISFACTION_USAGE: &str = "\
 customer-value satisfaction: per-item satisfaction indices from survey answers, as CSV on stdout
@@ -24,11 +25,14 @@ An empty cell is a missing answer (skipped for that item).
                                eleven (0..10, mapped to 1 + round(6x/10))
       --weights W1,W2,..       item weights for the overall score and the 0-100 index
                                (normalised; one per item)
+      --exact                  every digit (default: 6 significant digits)
   -o, --output FILE            write the CSV to FILE instead of stdout
   -h, --help                   print this help
 
 Output columns: item,n,mean,sd,top2,bottom2,csi,n1,n2,n3,n4,n5,n6,n7
-(sd is the sample standard deviation; csi = (mean - 1) / 6 x 100; top2 = share of 6 and 7).
+(sd is the sample standard deviation; csi = (mean - 1) / 6 x 100; top2 and bottom2 = shares,
+from 0 to 1, of the answers 6 and 7 and of 1 and 2; n1..n7 = answers per level). Item names
+must be unique.
 With --weights the overall weighted score (1-7) and its 0-100 index go to stderr.
 
 Examples:
@@ -47,6 +51,7 @@ One row per respondent and attribute, answers 1 like, 2 must-be, 3 neutral,
       --attribute-column NAME    default attribute
       --functional-column NAME   default functional
       --dysfunctional-column NAME default dysfunctional
+      --exact                    every digit (default: 6 significant digits)
   -o, --output FILE              write the CSV to FILE instead of stdout
   -h, --help                     print this help
 
@@ -83,11 +88,20 @@ fn read_table(path: &Path) -> Result<(Vec<String>, Vec<::csv::StringRecord>), Fa
     Ok((header, rows))
 }
 
-fn column(header: &[String], name: &str, path: &Path) -> Result<usize, Failure> {
-    header
-        .iter()
-        .position(|h| h == name)
-        .ok_or_else(|| Failure::Data(format!("{}: no column {name:?}", path.display())))
+fn column(header: &[String], name: &str, path: &Path, command: &str) -> Result<usize, Failure> {
+    header.iter().position(|h| h == name).ok_or_else(|| {
+        Failure::Data(format!(
+            "{}: line 1: missing column {name:?}{}",
+            path.display(),
+            columns_hint(header, command)
+        ))
+    })
+}
+
+/// The first name that appears twice in `names`.
+fn first_duplicate(names: &[String]) -> Option<&String> {
+    let mut seen = std::collections::HashSet::new();
+    names.iter().find(|n| !seen.insert(n.as_str()))
 }
 
 pub fn satisfaction(parser: &mut lexopt::Parser) -> Result<(), Failure> {
@@ -97,6 +111,7 @@ pub fn satisfaction(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut answers = Answers::Seven;
     let mut weights: Option<Vec<f64>> = None;
     let mut output: Option<PathBuf> = None;
+    let mut exact = false;
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
@@ -117,12 +132,24 @@ pub fn satisfaction(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                 })?
             }
             "weights" => weights = Some(parse_value(parser, &name, parse_floats)?),
+            "exact" => exact = true,
             "output" => output = Some(parser.value()?.into()),
             _ => return Err(Failure::Usage(format!("invalid option '--{name}'"))),
         }
     }
     let path = input.ok_or_else(|| Failure::Usage("missing --input FILE".into()))?;
+    if let Some(item) = items.as_deref().and_then(first_duplicate) {
+        return Err(Failure::Usage(format!(
+            "--items: duplicate item {item:?}: each item once"
+        )));
+    }
     let (header, rows) = read_table(&path)?;
+    if let Some(column) = first_duplicate(&header) {
+        return Err(Failure::Data(format!(
+            "{}: line 1: duplicate column {column:?}: each item's answers in one column",
+            path.display()
+        )));
+    }
     let items = match items {
         Some(items) => items,
         None => header
@@ -147,7 +174,7 @@ pub fn satisfaction(parser: &mut lexopt::Parser) -> Result<(), Failure> {
 
     let mut distributions = Vec::with_capacity(items.len());
     for item in &items {
-        let at = column(&header, item, &path)?;
+        let at = column(&header, item, &path, "satisfaction")?;
         let mut distribution = Distribution::new();
         for (row, record) in rows.iter().enumerate() {
             let cell = record.get(at).map(str::trim).unwrap_or("");
@@ -178,23 +205,23 @@ pub fn satisfaction(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let data = |item: &str, e: customer_value::Error| {
         Failure::Data(format!("{}: item {item}: {e}", path.display()))
     };
-    write_output(output.as_deref(), |w| {
-        writeln!(w, "item,n,mean,sd,top2,bottom2,csi,n1,n2,n3,n4,n5,n6,n7")?;
+    let fmt = Format::new(exact);
+    let mut header = vec!["item", "n", "mean", "sd", "top2", "bottom2", "csi"];
+    header.extend(["n1", "n2", "n3", "n4", "n5", "n6", "n7"]);
+    write_csv(output.as_deref(), &header, |csv| {
         for (item, d) in items.iter().zip(&distributions) {
-            let stat = |r: customer_value::Result<f64>, digits: usize| {
-                r.map_or(String::new(), |v| format!("{v:.digits$}"))
-            };
-            let counts = d.counts().map(|c| c.to_string()).join(",");
-            writeln!(
-                w,
-                "{item},{},{},{},{},{},{},{counts}",
-                d.n(),
-                stat(d.mean(), 4),
-                stat(d.std_dev(), 4),
-                stat(d.top_two_box(), 4),
-                stat(d.bottom_two_box(), 4),
-                stat(d.csi(), 2),
-            )?;
+            let stat = |r: customer_value::Result<f64>| fmt.opt_figure(r.ok());
+            let mut record = vec![
+                item.clone(),
+                d.n().to_string(),
+                stat(d.mean()),
+                stat(d.std_dev()),
+                stat(d.top_two_box()),
+                stat(d.bottom_two_box()),
+                stat(d.csi()),
+            ];
+            record.extend(d.counts().map(|c| c.to_string()));
+            csv.row(&record)?;
         }
         Ok(())
     })?;
@@ -211,8 +238,10 @@ pub fn satisfaction(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             .index(&means, Scale::SEVEN_LEVEL)
             .map_err(|e| Failure::Data(e.to_string()))?;
         eprintln!(
-            "customer-value: {} respondents; overall score {overall:.4} (1-7), index {index:.2} (0-100)",
-            rows.len()
+            "customer-value: {} respondents; overall score {} (1-7), index {} (0-100)",
+            rows.len(),
+            fmt.figure(overall),
+            fmt.figure(index)
         );
     }
     Ok(())
@@ -224,6 +253,7 @@ pub fn kano(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut functional = "functional".to_owned();
     let mut dysfunctional = "dysfunctional".to_owned();
     let mut output: Option<PathBuf> = None;
+    let mut exact = false;
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         let text = |p: &mut lexopt::Parser| parse_value(p, &name, |t| Ok(t.to_owned()));
@@ -233,13 +263,15 @@ pub fn kano(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "attribute-column" => attribute = text(parser)?,
             "functional-column" => functional = text(parser)?,
             "dysfunctional-column" => dysfunctional = text(parser)?,
+            "exact" => exact = true,
             "output" => output = Some(parser.value()?.into()),
             _ => return Err(Failure::Usage(format!("invalid option '--{name}'"))),
         }
     }
     let path = input.ok_or_else(|| Failure::Usage("missing --input FILE".into()))?;
     let (header, rows) = read_table(&path)?;
-    let [a, f, d] = [&attribute, &functional, &dysfunctional].map(|c| column(&header, c, &path));
+    let [a, f, d] =
+        [&attribute, &functional, &dysfunctional].map(|c| column(&header, c, &path, "kano"));
     let (a, f, d) = (a?, f?, d?);
     // Attributes in order of first appearance.
     let mut order: Vec<String> = Vec::new();
@@ -269,8 +301,21 @@ pub fn kano(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             .record(category)
             .map_err(|e| Failure::Data(e.to_string()))?;
     }
-    write_output(output.as_deref(), |w| {
-        writeln!(w, "attribute,n,A,O,M,I,R,Q,category,better,worse")?;
+    let fmt = Format::new(exact);
+    let header = [
+        "attribute",
+        "n",
+        "A",
+        "O",
+        "M",
+        "I",
+        "R",
+        "Q",
+        "category",
+        "better",
+        "worse",
+    ];
+    write_csv(output.as_deref(), &header, |csv| {
         for key in &order {
             let Some(t) = tallies.get(key) else { continue };
             let count = |letter: char| {
@@ -278,25 +323,25 @@ pub fn kano(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                     .iter()
                     .find(|c| c.letter() == letter)
                     .map_or(0, |&c| t.count(c))
+                    .to_string()
             };
             let category = t
                 .category()
                 .map_or(String::new(), |c| c.english().to_owned());
-            let coef =
-                |r: customer_value::Result<f64>| r.map_or(String::new(), |v| format!("{v:.4}"));
-            writeln!(
-                w,
-                "{key},{},{},{},{},{},{},{},{category},{},{}",
-                t.n(),
+            let coef = |r: customer_value::Result<f64>| fmt.opt_figure(r.ok());
+            csv.row([
+                key.clone(),
+                t.n().to_string(),
                 count('A'),
                 count('O'),
                 count('M'),
                 count('I'),
                 count('R'),
                 count('Q'),
+                category,
                 coef(t.better()),
                 coef(t.worse()),
-            )?;
+            ])?;
         }
         Ok(())
     })

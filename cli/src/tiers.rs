@@ -11,9 +11,8 @@ use customer_value::differentiate::{
 };
 
 use crate::Failure;
-use crate::args::{
-    SummaryInput, option_name, parse_decimals, parse_value, scorer_help, write_output,
-};
+use crate::args::{SummaryInput, option_name, parse_decimals, parse_value, scorer_help};
+use crate::output::{Format, percent, population_error, write_csv, write_text};
 
 const USAGE: &str = "\
 customer-value tiers: ABC classes and customer-pyramid tiers per customer, as CSV on stdout,
@@ -30,11 +29,13 @@ Tier options:
       --loyalty L              relationship duration for the value x loyalty matrix: age
                                (default: first purchase to the observation end) or t_x (first to
                                last purchase; with many one-time buyers its median is 0)
+      --exact                  every digit (default: money to cents)
   -o, --output FILE            write the per-customer CSV to FILE instead of stdout
       --report FILE            write the population reports to FILE instead of stderr
 
 Value is each customer's total spend in the observation period.
-Output columns: customer_id,value,abc,pyramid,gold_5,bottom_20,quadrant
+Output columns: customer_id,total_spend,abc,pyramid,gold_5,bottom_20,quadrant
+(gold_5 and bottom_20 are 1 for the top 5% and the bottom 20% of customers by value, else 0).
 
 Examples:
   customer-value tiers --summary summary.csv
@@ -50,6 +51,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut loyalty_age = true;
     let mut output: Option<PathBuf> = None;
     let mut report: Option<PathBuf> = None;
+    let mut exact = false;
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
@@ -79,6 +81,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             }
             "output" => output = Some(parser.value()?.into()),
             "report" => report = Some(parser.value()?.into()),
+            "exact" => exact = true,
             _ => input.take(&name, parser)?,
         }
     }
@@ -111,7 +114,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     };
 
     let loaded = input.load("tiers")?;
-    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
+    let data = |e: customer_value::Error| population_error(&loaded.path, loaded.rows.len(), e);
     let values = CustomerValue::from_summaries(&loaded.rows);
     let loyalty = loaded
         .rows
@@ -132,60 +135,69 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         .classify(&loyalty)
         .map_err(data)?;
 
-    write_output(output.as_deref(), |w| {
-        writeln!(w, "customer_id,value,abc,pyramid,gold_5,bottom_20,quadrant")?;
-        for (i, v) in values.iter().enumerate() {
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{}",
-                loaded.label(v.customer()),
-                v.value(),
-                abc.tiers()[i].score,
-                pyramid.tiers()[i].score.english(),
-                u8::from(flags[i].score.is_top()),
-                u8::from(flags[i].score.is_bottom()),
-                matrix.tiers()[i].score,
-            )?;
-        }
-        Ok(())
-    })?;
+    let fmt = Format::new(exact);
+    write_csv(
+        output.as_deref(),
+        &[
+            "customer_id",
+            "total_spend",
+            "abc",
+            "pyramid",
+            "gold_5",
+            "bottom_20",
+            "quadrant",
+        ],
+        |csv| {
+            for (i, v) in values.iter().enumerate() {
+                csv.text(loaded.label(v.customer()).as_ref())?
+                    .money(fmt, v.value())?
+                    .show(abc.tiers()[i].score)?
+                    .text(pyramid.tiers()[i].score.english())?
+                    .text(if flags[i].score.is_top() { "1" } else { "0" })?
+                    .text(if flags[i].score.is_bottom() { "1" } else { "0" })?
+                    .show(matrix.tiers()[i].score)?
+                    .end()?;
+            }
+            Ok(())
+        },
+    )?;
 
     let top20 = pareto_share(&values, Decimal::new(2, 1)).map_err(data)?;
     let mut text = String::new();
     text.push_str(&format!(
-        "{} customers, total value {}; the top 20 % of customers bring {:.1} % of the value\n\n",
+        "{} customers, total value {}; the top 20% of customers bring {} of the value\n\n",
         values.len(),
-        abc.report().total_value(),
-        100.0 * top20
+        fmt.money(abc.report().total_value()),
+        percent(top20)
     ));
-    text.push_str(&report_table("ABC class", abc.report()));
-    text.push_str(&report_table("pyramid tier", pyramid.report()));
-    text.push_str(&report_table("value x loyalty", matrix.report()));
+    text.push_str(&report_table("ABC class", abc.report(), fmt));
+    text.push_str(&report_table("pyramid tier", pyramid.report(), fmt));
+    text.push_str(&report_table("value x loyalty", matrix.report(), fmt));
     match report {
-        Some(path) => std::fs::write(&path, text)
-            .map_err(|e| Failure::Data(format!("cannot write {}: {e}", path.display())))?,
+        Some(path) => write_text(&path, &text)?,
         None => eprint!("{text}"),
     }
     Ok(())
 }
 
 /// One population report as an aligned text table.
-pub fn report_table<T: Tier + Display + Copy>(title: &str, report: &TierReport<T>) -> String {
+pub fn report_table<T: Tier + Display + Copy>(
+    title: &str,
+    report: &TierReport<T>,
+    fmt: Format,
+) -> String {
     let mut out = format!(
         "{title:<16} {:>10} {:>8} {:>16} {:>8}\n",
         "customers", "share", "value", "share"
     );
     for row in report.tiers() {
-        let value_share = row
-            .value_share()
-            .map_or("-".to_owned(), |s| format!("{:.1} %", 100.0 * s));
         out.push_str(&format!(
-            "{:<16} {:>10} {:>6.1} % {:>16} {:>8}\n",
+            "{:<16} {:>10} {:>8} {:>16} {:>8}\n",
             row.tier().to_string(),
             row.count(),
-            100.0 * row.customer_share(),
-            row.value().round_dp(2),
-            value_share
+            percent(row.customer_share()),
+            fmt.money(row.value()),
+            row.value_share().map_or("-".to_owned(), percent)
         ));
     }
     out.push('\n');

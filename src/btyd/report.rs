@@ -311,9 +311,20 @@ mod serde_impl {
         aic: f64,
         bic: f64,
         iterations: usize,
+        /// A count when the weights are whole (`600`, not `600.0`).
+        #[serde(serialize_with = "whole_if_integral")]
         customers: f64,
         rows: usize,
         status: &'a FitStatus,
+    }
+
+    /// A whole number below 2^53 as an integer, anything else as a float.
+    fn whole_if_integral<S: Serializer>(x: &f64, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if x.fract() == 0.0 && x.abs() < 9.007_199_254_740_992e15 {
+            s.serialize_i64(*x as i64)
+        } else {
+            s.serialize_f64(*x)
+        }
     }
 
     impl<P: Serialize, const N: usize> Serialize for FitReport<P, N> {

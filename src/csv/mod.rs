@@ -82,5 +82,6 @@ mod write;
 pub use options::{Column, CsvOptions, CsvOptionsBuilder, Delimiter, IdKind};
 pub use summary::{SummaryTable, read_summary, read_summary_path};
 pub use write::{
-    HOLDOUT_COLUMNS, HOLDOUT_ONLY_COLUMNS, SUMMARY_COLUMNS, write_holdout_only, write_summary,
+    HOLDOUT_COLUMNS, HOLDOUT_ONLY_COLUMNS, SUMMARY_COLUMNS, SummaryFormat, write_holdout_only,
+    write_holdout_only_with, write_summary, write_summary_with,
 };

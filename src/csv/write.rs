@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
+use rust_decimal::{Decimal, RoundingStrategy};
+
 use super::row::Row;
 use crate::model::{CustomerId, TransactionLog};
 use crate::summary::Summary;
@@ -94,11 +96,166 @@ pub fn write_summary<W: Write>(
     summary: &Summary,
     log: &TransactionLog,
 ) -> io::Result<()> {
+    write_rows(writer, summary, log, Money::AsIs, true)
+}
+
+/// How [`write_summary_with`] prints figures and which optional columns it
+/// writes.
+///
+/// - [`SummaryFormat::exact`]: money as the exact decimal, every digit:
+///   totals with the amounts' decimals (`74.02`; the reader takes the
+///   amounts' decimals from `total_spend`), means without a quotient's
+///   trailing zeros (`22.345`, `24.673333333333333333333333333`).
+/// - [`SummaryFormat::rounded`]: money to cents, half to even, always with
+///   two decimals (`22.35`, `24.67`). A summary read back from it has the
+///   mean repeat purchase (`monetary_value`, the Gamma-Gamma input) to the
+///   cent.
+///
+/// In both, counts and dates are exact and times are in Rust's shortest
+/// round-trip form: each time is one division of whole days by the unit's
+/// days, correctly rounded, so it carries no accumulated noise
+/// (`30.428571428571427` is the `f64` nearest 213/7), and the other
+/// subcommands read the times back exactly.
+///
+/// Both leave out the `categories` column unless [`categories`](Self::categories)
+/// asks for it (a log read without a category column has 0 categories for
+/// every customer, which is no information).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SummaryFormat {
+    rounded: bool,
+    categories: bool,
+}
+
+impl SummaryFormat {
+    /// Every digit.
+    pub fn exact() -> SummaryFormat {
+        SummaryFormat {
+            rounded: false,
+            categories: false,
+        }
+    }
+
+    /// Money to cents.
+    pub fn rounded() -> SummaryFormat {
+        SummaryFormat {
+            rounded: true,
+            categories: false,
+        }
+    }
+
+    /// Whether to write the `categories` column (default: no).
+    pub fn categories(mut self, yes: bool) -> SummaryFormat {
+        self.categories = yes;
+        self
+    }
+}
+
+/// Writes a summary as CSV like [`write_summary`], with the figures and
+/// columns of `format`.
+///
+/// # Errors
+/// Any error of `writer`.
+///
+/// # Example
+/// ```
+/// use customer_value::csv::{SummaryFormat, write_summary_with};
+/// use customer_value::{Date, Decimal, Summarizer, TimeUnit, TransactionLog};
+///
+/// let mut log = TransactionLog::new();
+/// let day = |s| Date::parse(s);
+/// log.push_named("zoe", day("2024-01-01")?, Decimal::new(10, 0), None)?;
+/// log.push_named("zoe", day("2024-01-11")?, Decimal::new(2501, 2), None)?;
+/// log.push_named("zoe", day("2024-01-20")?, Decimal::new(1000, 2), None)?;
+/// let summary = Summarizer::builder(day("2024-01-31")?)
+///     .unit(TimeUnit::WEEK)
+///     .build()?
+///     .summarize(log.transactions())?;
+///
+/// let mut out = Vec::new();
+/// write_summary_with(&mut out, &summary, &log, SummaryFormat::rounded())?;
+/// assert_eq!(
+///     String::from_utf8(out)?.lines().nth(1),
+///     Some("zoe,2,2.7142857142857144,4.285714285714286,17.50,3,3,2024-01-01,2024-01-20,45.01,15.00")
+/// );
+/// let mut out = Vec::new();
+/// write_summary_with(&mut out, &summary, &log, SummaryFormat::exact())?;
+/// assert_eq!(
+///     String::from_utf8(out)?.lines().nth(1),
+///     Some("zoe,2,2.7142857142857144,4.285714285714286,17.505,3,3,2024-01-01,2024-01-20,45.01,15.003333333333333333333333333")
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_summary_with<W: Write>(
+    writer: W,
+    summary: &Summary,
+    log: &TransactionLog,
+    format: SummaryFormat,
+) -> io::Result<()> {
+    let money = if format.rounded {
+        Money::Cents
+    } else {
+        Money::Exact
+    };
+    write_rows(writer, summary, log, money, format.categories)
+}
+
+/// How money is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Money {
+    /// As `Decimal` displays it: every digit, with the scale the sums and
+    /// quotients have (the summary reader takes the amounts' decimals from
+    /// `total_spend`'s scale).
+    AsIs,
+    /// Totals as `Decimal` displays them, means (quotients) without
+    /// trailing zeros.
+    Exact,
+    /// To cents, half to even, two decimals.
+    Cents,
+}
+
+impl Money {
+    /// A mean: as a total, but without a quotient's trailing zeros when
+    /// exact.
+    fn mean(self, d: Decimal) -> Decimal {
+        match self {
+            Money::Exact if d.is_zero() => Decimal::ZERO,
+            Money::Exact => d.normalize(),
+            other => other.apply(d),
+        }
+    }
+
+    fn apply(self, d: Decimal) -> Decimal {
+        match self {
+            Money::AsIs | Money::Exact => d,
+            Money::Cents => {
+                let mut r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
+                if r.is_zero() {
+                    r = Decimal::ZERO;
+                }
+                r.rescale(2);
+                r
+            }
+        }
+    }
+}
+
+fn write_rows<W: Write>(
+    writer: W,
+    summary: &Summary,
+    log: &TransactionLog,
+    money: Money,
+    categories: bool,
+) -> io::Result<()> {
     let holdout = summary.summarizer().holdout_end().is_some();
     let rows = summary.customers();
     let order = sorted(rows.len(), |i| rows[i].customer(), log);
     let mut out = Output::new(writer);
-    let mut header = SUMMARY_COLUMNS.join(",");
+    let columns = if categories {
+        &SUMMARY_COLUMNS[..]
+    } else {
+        &SUMMARY_COLUMNS[..SUMMARY_COLUMNS.len() - 1]
+    };
+    let mut header = columns.join(",");
     if holdout {
         header.push(',');
         header.push_str(&HOLDOUT_COLUMNS.join(","));
@@ -115,19 +272,21 @@ pub fn write_summary<W: Write>(
         row.field_u64(u64::from(c.frequency()));
         row.field_f64(c.t_x());
         row.field_f64(c.age());
-        row.field_decimal(c.zbar());
+        row.field_decimal(money.mean(c.zbar()));
         row.field_u64(u64::from(c.purchases()));
         row.field_u64(u64::from(c.transactions()));
         row.field_date(c.first_purchase());
         row.field_date(c.last_purchase());
-        row.field_decimal(c.total_spend());
-        row.field_decimal(c.mean_spend());
-        row.field_u64(u64::from(c.categories()));
+        row.field_decimal(money.apply(c.total_spend()));
+        row.field_decimal(money.mean(c.mean_spend()));
+        if categories {
+            row.field_u64(u64::from(c.categories()));
+        }
         if holdout {
             let h = c.holdout().copied().unwrap_or_default();
             row.field_u64(u64::from(h.purchases()));
             row.field_u64(u64::from(h.transactions()));
-            row.field_decimal(h.spend());
+            row.field_decimal(money.apply(h.spend()));
         }
         row.byte(b'\n');
         out.row(label.as_deref(), &row)?;
@@ -166,6 +325,34 @@ pub fn write_holdout_only<W: Write>(
     summary: &Summary,
     log: &TransactionLog,
 ) -> io::Result<()> {
+    write_holdout_rows(writer, summary, log, Money::AsIs)
+}
+
+/// Writes the holdout-only customers like [`write_holdout_only`], with the
+/// money of `format` (see [`SummaryFormat`]).
+///
+/// # Errors
+/// Any error of `writer`.
+pub fn write_holdout_only_with<W: Write>(
+    writer: W,
+    summary: &Summary,
+    log: &TransactionLog,
+    format: SummaryFormat,
+) -> io::Result<()> {
+    let money = if format.rounded {
+        Money::Cents
+    } else {
+        Money::AsIs
+    };
+    write_holdout_rows(writer, summary, log, money)
+}
+
+fn write_holdout_rows<W: Write>(
+    writer: W,
+    summary: &Summary,
+    log: &TransactionLog,
+    money: Money,
+) -> io::Result<()> {
     let rows = summary.holdout_only();
     let order = sorted(rows.len(), |i| rows[i].customer(), log);
     let mut out = Output::new(writer);
@@ -183,7 +370,7 @@ pub fn write_holdout_only<W: Write>(
         row.field_date(c.first_purchase());
         row.field_u64(u64::from(a.purchases()));
         row.field_u64(u64::from(a.transactions()));
-        row.field_decimal(a.spend());
+        row.field_decimal(money.apply(a.spend()));
         row.byte(b'\n');
         out.row(label.as_deref(), &row)?;
     }

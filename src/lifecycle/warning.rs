@@ -159,12 +159,12 @@ impl ChurnInput {
     }
 
     /// The input from a summary row: recency =
-    /// [`CustomerSummary::recency`] (`T - t_x`, in the summary's unit), no
+    /// [`CustomerSummary::periods_since_last`] (`T - t_x`, in the summary's unit), no
     /// P(alive).
     pub fn from_summary(row: &CustomerSummary) -> Self {
         Self {
             customer: row.customer(),
-            recency: row.recency().max(0.0),
+            recency: row.periods_since_last().max(0.0),
             p_alive: None,
         }
     }

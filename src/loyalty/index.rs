@@ -453,9 +453,18 @@ impl Fit for LoyaltyModel {
     ///
     /// # Errors
     ///
-    /// Those of [`Normaliser`]'s fit (empty population, a constant
-    /// indicator without fill) and of [`LoyaltyIndex::new`].
+    /// [`Error::Duplicate`](crate::Error::Duplicate) when a customer has
+    /// two rows (the ranges would count it twice); those of
+    /// [`Normaliser`]'s fit (empty population, a constant indicator without
+    /// fill) and of [`LoyaltyIndex::new`].
     fn fit(&self, population: &[IndicatorValues]) -> Result<LoyaltyIndex> {
+        let mut seen = std::collections::HashSet::with_capacity(population.len());
+        if let Some(row) = population.iter().find(|r| !seen.insert(r.customer())) {
+            return Err(crate::Error::Duplicate {
+                what: "customer",
+                key: row.customer().to_string(),
+            });
+        }
         let normaliser = self.normaliser.fit(population)?;
         LoyaltyIndex::new(self.weights, normaliser, self.missing)
     }
@@ -472,6 +481,22 @@ mod tests {
 
     fn ranges() -> FittedNormaliser {
         FittedNormaliser::new([Some((0.0, 10.0)); 9], None).unwrap()
+    }
+
+    #[test]
+    fn fit_refuses_a_duplicated_customer() {
+        let w = Weights::new([1.0 / 9.0; 9]).unwrap();
+        let model = LoyaltyModel::new(w, MissingPolicy::Error);
+        let a = row(7, [Some(1.0); 9]);
+        let b = row(8, [Some(2.0); 9]);
+        assert!(model.fit(&[a, b]).is_ok());
+        assert_eq!(
+            model.fit(&[a, b, a]).unwrap_err(),
+            crate::Error::Duplicate {
+                what: "customer",
+                key: "7".into()
+            }
+        );
     }
 
     #[test]

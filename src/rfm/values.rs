@@ -106,7 +106,7 @@ impl RfmValues {
     pub fn from_summary(row: &CustomerSummary, monetary: Monetary) -> Self {
         Self {
             customer: row.customer(),
-            recency: row.recency().max(0.0),
+            recency: row.periods_since_last().max(0.0),
             frequency: row.purchases().max(1),
             monetary: match monetary {
                 Monetary::Total => row.total_spend(),
@@ -127,12 +127,15 @@ impl RfmValues {
         self.customer
     }
 
-    /// Time since the last purchase (lower is better).
+    /// RFM's R: time since the last purchase (lower is better). From a
+    /// summary this is `T - t_x`, the command line's `periods_since_last`,
+    /// not lifetimes' `recency` (which is `t_x`).
     pub fn recency(&self) -> f64 {
         self.recency
     }
 
-    /// Number of purchases.
+    /// RFM's F: number of purchases, the first included (the command
+    /// line's `purchases`), not the summary's repeat purchases `x`.
     pub fn frequency(&self) -> u32 {
         self.frequency
     }

@@ -47,7 +47,7 @@ impl Summarizer {
     /// ];
     /// let summary = Summarizer::builder(d("2024-01-31")?).build()?.summarize(&log)?;
     /// let row = &summary.customers()[0];
-    /// assert_eq!((row.frequency(), row.t_x(), row.age(), row.recency()), (1, 7.0, 28.0, 21.0));
+    /// assert_eq!((row.frequency(), row.t_x(), row.age(), row.periods_since_last()), (1, 7.0, 28.0, 21.0));
     /// assert_eq!(row.zbar(), Decimal::new(60, 0)); // the two purchases of 10 January merge
     /// # Ok::<(), customer_value::Error>(())
     /// ```

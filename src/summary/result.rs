@@ -18,7 +18,8 @@ use crate::summary::Summarizer;
 /// x        = occasions in the calibration period - 1      (frequency)
 /// t_x      = time of the last occasion                     (0 when x = 0)
 /// T        = time of the calibration end                   (age)
-/// recency  = T - t_x                                       (RFM recency)
+/// T - t_x  = time since the last occasion                (RFM recency;
+///                                                          periods_since_last)
 /// zbar     = (total spend - first occasion's value) / x    (0 when x = 0)
 /// ```
 ///
@@ -92,10 +93,24 @@ impl CustomerSummary {
         self.age
     }
 
-    /// RFM recency: time from the last purchase occasion to the calibration
-    /// end, `T - t_x`, in the summary's unit.
-    pub fn recency(&self) -> f64 {
+    /// `T - t_x`: time from the last purchase occasion to the calibration
+    /// end, in the summary's unit (days by default); RFM's recency, and the
+    /// `periods_since_last` column of the command line's outputs.
+    ///
+    /// Computed as a difference of two `f64` times, so in a unit that is not
+    /// a whole number of the times' days (weeks: `59/7`) the last digit can
+    /// differ from the quotient computed directly.
+    pub fn periods_since_last(&self) -> f64 {
         self.age - self.t_x
+    }
+
+    /// `T - t_x`, the same as [`periods_since_last`](Self::periods_since_last).
+    #[deprecated(
+        note = "ambiguous: lifetimes' `recency` is t_x (see `t_x()`); this returns T - t_x, \
+                now named `periods_since_last()`"
+    )]
+    pub fn recency(&self) -> f64 {
+        self.periods_since_last()
     }
 
     /// Total spend in the calibration period (net of refunds when netted).
@@ -314,7 +329,9 @@ struct CustomerSummaryRecord {
     t_x: f64,
     #[serde(rename = "T")]
     age: f64,
-    recency: f64,
+    /// `T - t_x`; read under its former name `recency` too.
+    #[serde(alias = "recency")]
+    periods_since_last: f64,
     #[serde(with = "rust_decimal::serde::str")]
     total_spend: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
@@ -332,7 +349,7 @@ struct CustomerSummaryRecord {
 impl From<CustomerSummary> for CustomerSummaryRecord {
     fn from(c: CustomerSummary) -> CustomerSummaryRecord {
         CustomerSummaryRecord {
-            recency: c.recency(),
+            periods_since_last: c.periods_since_last(),
             mean_spend: c.mean_spend(),
             zbar: c.zbar(),
             customer: c.customer,
@@ -362,7 +379,7 @@ impl TryFrom<CustomerSummaryRecord> for CustomerSummary {
             last_purchase: r.last_purchase,
             t_x: r.t_x,
             age: r.age,
-            recency: Some(r.recency),
+            recency: Some(r.periods_since_last),
             total_spend: r.total_spend,
             repeat_spend: r.repeat_spend,
             mean_spend: Some(r.mean_spend),
@@ -442,8 +459,16 @@ impl CustomerSummary {
             categories: r.categories,
             holdout: r.holdout,
         };
-        if r.mean_spend.is_some_and(|m| m != c.mean_spend())
-            || r.zbar.is_some_and(|z| z != c.zbar())
+        // A given mean may be the exact quotient or a rounding of it to the
+        // decimals it is written with (a summary written to cents).
+        let agrees = |given: Decimal, exact: Decimal| {
+            given == exact || {
+                let half_ulp = Decimal::new(5, given.scale() + 1);
+                given.scale() < 28 && (given - exact).abs() <= half_ulp
+            }
+        };
+        if r.mean_spend.is_some_and(|m| !agrees(m, c.mean_spend()))
+            || r.zbar.is_some_and(|z| !agrees(z, c.zbar()))
         {
             return Err(bad("mean spend or zbar disagrees with the totals".into()));
         }
