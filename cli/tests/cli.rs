@@ -211,7 +211,11 @@ fn golden_tiers_rounded_and_exact() {
 
 #[test]
 fn golden_stage() {
-    assert_golden(&ok(&["stage", "-i", &g("log.csv"), END]), "stage.csv");
+    // The golden figures are in days; stage works in weeks unless told otherwise.
+    assert_golden(
+        &ok(&["stage", "-i", &g("log.csv"), END, "--unit", "days"]),
+        "stage.csv",
+    );
 }
 
 #[test]

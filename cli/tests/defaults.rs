@@ -87,8 +87,11 @@ fn rfm_package_mode_reproduces_the_r_packages_segment_summary() {
         for row in rows(csv) {
             let e = got.entry(row["segment"].clone()).or_default();
             e.0 += 1;
-            e.1 += row["frequency"].parse::<u32>().unwrap();
-            e.2 += row["monetary"].parse::<u32>().unwrap();
+            e.1 += row["purchases"].parse::<u32>().unwrap();
+            // Money is written to cents: whole revenues read back exactly.
+            let spend: f64 = row["total_spend"].parse().unwrap();
+            assert_eq!(spend.fract(), 0.0);
+            e.2 += spend as u32;
         }
         got
     };
@@ -142,7 +145,11 @@ fn rfm_default_ties_give_equal_values_equal_scores_and_the_printed_thresholds() 
     let (csv, report) = run(&save);
     let scored = rows(&csv);
     // Equal values, equal scores, in each dimension.
-    for (value, score) in [("recency", "r"), ("frequency", "f"), ("monetary", "m")] {
+    for (value, score) in [
+        ("periods_since_last", "r"),
+        ("purchases", "f"),
+        ("total_spend", "m"),
+    ] {
         let mut seen: HashMap<&str, &str> = HashMap::new();
         for row in &scored {
             let s = seen.entry(&row[value]).or_insert(&row[score]);
@@ -153,7 +160,7 @@ fn rfm_default_ties_give_equal_values_equal_scores_and_the_printed_thresholds() 
     // (recency 363) share one segment.
     let lapsed: Vec<_> = scored
         .iter()
-        .filter(|r| r["recency"] == "363" && r["frequency"] == "1")
+        .filter(|r| r["periods_since_last"] == "363" && r["purchases"] == "1")
         .collect();
     assert_eq!(lapsed.len(), 259);
     assert!(lapsed.iter().all(|r| r["segment"] == "Lost"));
