@@ -136,8 +136,9 @@ pub enum Error {
         failure: Box<ConvergenceFailure>,
     },
 
-    /// Reading or writing a file failed.
-    #[error("cannot {action} {path}")]
+    /// Reading or writing a file failed. The path is empty when the input
+    /// was a reader without one (shown as "the input").
+    #[error("cannot {action} {}", io_path(path))]
     Io {
         /// What was attempted: "read", "write", "create", ...
         action: &'static str,
@@ -147,6 +148,15 @@ pub enum Error {
         #[source]
         source: IoError,
     },
+}
+
+/// A path for [`Error::Io`]'s message: "the input" when there is none.
+fn io_path(path: &std::path::Path) -> String {
+    if path.as_os_str().is_empty() {
+        "the input".to_owned()
+    } else {
+        path.display().to_string()
+    }
 }
 
 /// Where a fit that did not converge stopped, carried by
