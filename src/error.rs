@@ -1,6 +1,6 @@
 //! The crate's one error type.
 
-use crate::model::{CustomerId, Date};
+use crate::model::{CustomerId, Date, TimeUnit};
 
 /// Everything that can go wrong in `customer-value`.
 ///
@@ -134,6 +134,20 @@ pub enum Error {
         what: &'static str,
         /// Where it stopped and why.
         failure: Box<ConvergenceFailure>,
+    },
+
+    /// Two inputs measure time in different units, and one cannot be
+    /// converted to the other (or a stated unit contradicts a file's).
+    #[error("{what} is in {unit} but {other} is in {other_unit}")]
+    UnitMismatch {
+        /// The first input ("the fit file", "the summary file").
+        what: String,
+        /// Its unit.
+        unit: TimeUnit,
+        /// The second input ("the data", "--unit").
+        other: String,
+        /// Its unit.
+        other_unit: TimeUnit,
     },
 
     /// Reading or writing a file failed. The path is empty when the input
