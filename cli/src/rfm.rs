@@ -10,7 +10,7 @@ use customer_value::rfm::{
 use customer_value::{Fit, Scorer};
 
 use crate::Failure;
-use crate::args::{SummaryInput, option_name, parse_value, scorer_help, write_output};
+use crate::args::{SummaryInput, option_name, parse_value, write_output};
 
 const USAGE: &str = "\
 customer-value rfm: RFM scores, codes and segments per customer, as CSV on stdout; the fitted
@@ -57,7 +57,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
-            "help" => return scorer_help(USAGE),
+            "help" => return crate::args::customers_help(USAGE),
             "bins" => {
                 builder = builder.bins(parse_value(parser, &name, |t| {
                     t.parse::<u8>().map_err(|_| "expected 2..=9".to_owned())
@@ -95,9 +95,25 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
     }
     let rfm = builder.build().map_err(|e| Failure::Usage(e.to_string()))?;
-    let loaded = input.load("rfm")?;
+    let loaded = input.load_or_customers("rfm")?;
     let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
-    let values = RfmValues::from_summaries(&loaded.rows, monetary);
+    let values = match &loaded.customers {
+        Some(rows) => rows
+            .iter()
+            .map(|row| {
+                let m = match monetary {
+                    Monetary::Mean => row.revenue() / customer_value::Decimal::from(row.orders()),
+                    _ => row.revenue(),
+                };
+                RfmValues::new(row.customer(), row.recency(), row.orders(), m)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(data)?,
+        None => {
+            crate::args::check_spend(&loaded, "rfm")?;
+            RfmValues::from_summaries(&loaded.rows, monetary)
+        }
+    };
 
     let mut text = String::new();
     let (scores, fitted): (Vec<RfmScore>, FittedRfm) = match &fitted_file {

@@ -73,6 +73,7 @@
 //! [`Error::Parse`]: crate::Error::Parse
 //! [`Summary`]: crate::Summary
 
+mod customers;
 mod options;
 mod parse;
 mod read;
@@ -81,6 +82,9 @@ mod sink;
 mod summary;
 mod write;
 
+pub use customers::{
+    CustomerRow, CustomerTable, CustomerTableColumns, read_customer_table, read_customer_table_path,
+};
 pub use options::{Column, CsvOptions, CsvOptionsBuilder, Delimiter, IdKind};
 pub use summary::{SummaryLayout, SummaryMetadata, SummaryTable, read_summary, read_summary_path};
 pub use write::{
