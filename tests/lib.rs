@@ -12,6 +12,7 @@ mod cdnow;
 mod clv;
 mod csv;
 mod differentiate;
+mod inputs;
 mod lifecycle;
 mod loyalty;
 mod memory;

@@ -227,11 +227,11 @@ pub struct FitFile {
 /// The file as written: the report with the metadata beside it.
 #[derive(Serialize)]
 struct Out<'a> {
+    #[serde(flatten)]
+    report: &'a ModelFit,
     unit_days: Option<TimeUnit>,
     time_scale: TimeScale,
     observation_end: Option<Date>,
-    #[serde(flatten)]
-    report: &'a ModelFit,
 }
 
 /// The metadata fields of a file (absent in old files).
