@@ -23,7 +23,9 @@ const COLUMNS: &str = "\
 Output columns: customer_id,frequency,recency,T,monetary_value (as Python lifetimes'
 summary_data_from_transaction_data: recency = t_x, monetary_value = mean repeat purchase),
 then purchases,transactions,first_purchase,last_purchase,total_spend,mean_spend,categories
-(and holdout_purchases,holdout_transactions,holdout_spend with --holdout-end).
+(and holdout_purchases,holdout_transactions,holdout_spend with --holdout-end), and last
+unit_days,observation_end (and holdout_end): the unit (days per period) and dates, the same
+on every row, so that the scorers and `predict` know what the times mean.
 ";
 
 pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
