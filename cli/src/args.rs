@@ -574,7 +574,7 @@ pub fn parse_decimals(text: &str) -> Result<Vec<Decimal>, String> {
     text.split(',').map(parse_decimal).collect()
 }
 
-fn parse_unit(text: &str) -> Result<TimeUnit, String> {
+pub fn parse_unit(text: &str) -> Result<TimeUnit, String> {
     match text {
         "day" | "days" => Ok(TimeUnit::DAY),
         "week" | "weeks" => Ok(TimeUnit::WEEK),

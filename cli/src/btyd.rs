@@ -14,7 +14,8 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::Failure;
 use crate::args::{
-    Loaded, SummaryInput, option_name, parse_decimal, parse_value, scorer_help, write_output,
+    Loaded, SummaryInput, option_name, parse_decimal, parse_unit, parse_value, scorer_help,
+    write_output,
 };
 
 const FIT_USAGE: &str = "\
@@ -74,6 +75,8 @@ Usage: customer-value predict --params PARAMS.json (--summary SUMMARY.csv | --in
   --dert DELTA         Pareto/NBD only: clv = expected_spend x DERT, the discounted expected
                        residual transactions at continuous rate DELTA per summary unit (e.g.
                        ln(1.15)/52 for 15 % a year in weeks), instead of the period sum
+  --params-unit UNIT   the unit of a --params file that does not record one (days, weeks or
+                       a number of days; older files); refused if the file records another
   --zero-spend Z       leave-out (default): repeat buyers whose repeat purchases total 0 get
                        no expected_spend or clv (counted on stderr); reject: an error
   -o, --output FILE    write the CSV to FILE instead of stdout
@@ -81,7 +84,7 @@ Usage: customer-value predict --params PARAMS.json (--summary SUMMARY.csv | --in
 Units: the fit file records the unit it was fitted in. A summary in another unit is converted
 to it exactly (times are whole days: 7 days are 1 week); --horizon, --period-length and
 --dert stay in the summary's unit. A fit file without a unit (written by older versions) is
-taken to be in the summary's unit, said on stderr; a discrete-time fit is refused.
+in --params-unit, else taken to be in the summary's unit (said on stderr).
 
 CLV = sum over k = 1..K of expected_spend x (E[Y(kF)] - E[Y((k-1)F)]) / (1 + discount)^k
 (lifetimes' convention: each period's purchases discounted at the period's end).
@@ -388,6 +391,7 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut period_length: Option<f64> = None;
     let mut dert: Option<f64> = None;
     let mut zero_spend = ZeroSpend::LeaveOut;
+    let mut params_unit = None;
     let mut output: Option<PathBuf> = None;
     let float = |t: &str| t.parse::<f64>().map_err(|_| "expected a number".to_owned());
     while let Some(arg) = parser.next()? {
@@ -407,13 +411,19 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "period-length" => period_length = Some(parse_value(parser, &name, float)?),
             "dert" => dert = Some(parse_value(parser, &name, float)?),
             "zero-spend" => zero_spend = parse_value(parser, &name, parse_zero_spend)?,
+            "params-unit" => params_unit = Some(parse_value(parser, &name, parse_unit)?),
             "output" => output = Some(parser.value()?.into()),
             _ => input.take(&name, parser)?,
         }
     }
     let params = params.ok_or_else(|| Failure::Usage("predict needs --params FILE".into()))?;
     let horizon = horizon.ok_or_else(|| Failure::Usage("predict needs --horizon T".into()))?;
-    let fit = read_fit(&params)?;
+    let mut fit = read_fit(&params)?;
+    if let Some(unit) = params_unit {
+        fit = fit
+            .with_unit(unit)
+            .map_err(|e| Failure::Data(format!("{}: {e}", params.display())))?;
+    }
     let model: PurchaseModel = fit.params().purchase_model().ok_or_else(|| {
         Failure::Data(format!(
             "{}: a {} fit, not a purchase model (fit one with --model bg-nbd, mbg-nbd or pareto-nbd)",

@@ -33,6 +33,7 @@ RFM options:
                                ([{\"name\":..,\"r\":[lo,hi],\"f\":[lo,hi],\"m\":[lo,hi]},..])
       --save-fitted FILE       write the fitted thresholds as JSON, to score other customers later
       --fitted FILE            score with thresholds saved by --save-fitted instead of fitting
+                               (refused when they were fitted on another unit)
   -o, --output FILE            write the per-customer CSV to FILE instead of stdout
       --report FILE            write thresholds and reports to FILE instead of stderr
 
@@ -120,8 +121,32 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         Some(path) => {
             let json = std::fs::read_to_string(path)
                 .map_err(|e| Failure::Data(format!("cannot read {}: {e}", path.display())))?;
-            let fitted: FittedRfm = serde_json::from_str(&json)
-                .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?;
+            let bad = |e: String| Failure::Data(format!("{}: {e}", path.display()));
+            let mut value: serde_json::Value =
+                serde_json::from_str(&json).map_err(|e| bad(e.to_string()))?;
+            // The unit of the recency thresholds (files written since it
+            // was recorded); a customer table's recency has no known unit.
+            let saved_unit = match value.as_object_mut().and_then(|m| m.remove("unit_days")) {
+                None | Some(serde_json::Value::Null) => None,
+                Some(days) => Some(
+                    serde_json::from_value::<customer_value::TimeUnit>(days)
+                        .map_err(|e| bad(format!("unit_days: {e}")))?,
+                ),
+            };
+            let input_unit = loaded.customers.is_none().then_some(loaded.unit);
+            if let (Some(saved), Some(unit)) = (saved_unit, input_unit) {
+                if saved != unit {
+                    return Err(bad(customer_value::Error::UnitMismatch {
+                        what: "its recency thresholds".into(),
+                        unit: saved,
+                        other: loaded.path.display().to_string(),
+                        other_unit: unit,
+                    }
+                    .to_string()));
+                }
+            }
+            let fitted: FittedRfm =
+                serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
             (fitted.score_all(&values).map_err(data)?, fitted)
         }
         None => {
@@ -152,7 +177,18 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         text.push_str("  (nested: frequency and monetary cuts differ per recency bin)\n");
     }
     if let Some(path) = &save_fitted {
-        let json = serde_json::to_string_pretty(&fitted)
+        // The thresholds with the unit their recency is in, so that
+        // --fitted refuses data in another unit.
+        let mut value = serde_json::to_value(&fitted)
+            .map_err(|e| Failure::Data(format!("cannot serialise the thresholds: {e}")))?;
+        if let Some(map) = value.as_object_mut() {
+            let unit = loaded.customers.is_none().then_some(loaded.unit);
+            map.insert(
+                "unit_days".into(),
+                unit.map_or(serde_json::Value::Null, |u| u.days_per_period().into()),
+            );
+        }
+        let json = serde_json::to_string_pretty(&value)
             .map_err(|e| Failure::Data(format!("cannot serialise the thresholds: {e}")))?;
         std::fs::write(path, json)
             .map_err(|e| Failure::Data(format!("cannot write {}: {e}", path.display())))?;

@@ -306,6 +306,48 @@ fn old_fit_files_still_read() {
     assert!(stderr.contains("does not record its unit"), "{stderr}");
     // Customer 2, x = 0 at T = 38.86: P(alive) is exactly 1 under BG/NBD.
     assert!(a.contains("\n2,1.000000,"), "{a}");
+    // Stating the file's unit gives the same figures without the note.
+    let (b, stderr) = ok(&[
+        "predict",
+        "--params",
+        s(&first),
+        "--summary",
+        s(&summary),
+        "--horizon",
+        "52",
+        "--unit",
+        "weeks",
+        "--params-unit",
+        "weeks",
+    ]);
+    assert_eq!(a, b);
+    assert!(!stderr.contains("does not record"), "{stderr}");
+    // A new file's own unit wins over a contradicting --params-unit.
+    let fit = dir.join("fit.json");
+    ok(&[
+        "fit",
+        "--model",
+        "bg-nbd",
+        "--summary",
+        lifetimes_summary(),
+        "-o",
+        s(&fit),
+    ]);
+    let message = fails(&[
+        "predict",
+        "--params",
+        s(&fit),
+        "--summary",
+        s(&summary),
+        "--horizon",
+        "52",
+        "--params-unit",
+        "weeks",
+    ]);
+    assert!(
+        message.contains("is in days but the unit stated for it is in weeks"),
+        "{message}"
+    );
     let message = fails(&[
         "predict",
         "--params",

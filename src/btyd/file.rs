@@ -275,6 +275,28 @@ impl FitFile {
         }
     }
 
+    /// States the unit of a file that does not record one (written before
+    /// units were recorded); a file that records the same unit is
+    /// unchanged.
+    ///
+    /// # Errors
+    /// [`Error::UnitMismatch`] naming both units when the file records
+    /// another unit.
+    pub fn with_unit(mut self, unit: TimeUnit) -> Result<FitFile> {
+        match self.unit {
+            Some(own) if own != unit => Err(Error::UnitMismatch {
+                what: "the fit file".into(),
+                unit: own,
+                other: "the unit stated for it".into(),
+                other_unit: unit,
+            }),
+            _ => {
+                self.unit = Some(unit);
+                Ok(self)
+            }
+        }
+    }
+
     /// Records the observation end of the data the model was fitted on.
     pub fn with_observation_end(mut self, end: Date) -> FitFile {
         self.observation_end = Some(end);
