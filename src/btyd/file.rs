@@ -1,8 +1,9 @@
 //! The fit file: a fitted model as JSON, with the model's name, its whole
-//! [`FitReport`], and what the numbers are measured in (the time unit, the
-//! time scale and the observation end), so that another program (the
-//! command line, a binding in another language) can apply the parameters
-//! to data in the right unit, or refuse data in another one.
+//! [`FitReport`](crate::btyd::FitReport), and what the numbers are
+//! measured in (the time unit, the time scale and the observation end), so
+//! that another program (the command line, a binding in another language)
+//! can apply the parameters to data in the right unit, or refuse data in
+//! another one.
 //!
 //! # Format
 //!
