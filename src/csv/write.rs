@@ -125,7 +125,18 @@ pub fn write_summary<W: Write>(
         header.push_str(METADATA_COLUMNS[2]);
     }
     header.push('\n');
+    // The metadata is the same on every row: formatted once.
     let settings = summary.summarizer();
+    let mut tail = format!(
+        ",{},{}",
+        settings.unit().days_per_period(),
+        settings.calibration_end()
+    );
+    if let Some(end) = settings.holdout_end() {
+        tail.push_str(&format!(",{end}"));
+    }
+    tail.push('\n');
+    let tail = tail.into_bytes();
     out.buf.extend_from_slice(header.as_bytes());
     let mut row = Row::new();
     for (i, label) in order {
@@ -151,13 +162,7 @@ pub fn write_summary<W: Write>(
             row.field_u64(u64::from(h.transactions()));
             row.field_decimal(h.spend());
         }
-        row.field_u64(u64::from(settings.unit().days_per_period()));
-        row.field_date(settings.calibration_end());
-        if let Some(end) = settings.holdout_end() {
-            row.field_date(end);
-        }
-        row.byte(b'\n');
-        out.row(label.as_deref(), &row)?;
+        out.row_then(label.as_deref(), &row, &tail)?;
     }
     out.finish()
 }
@@ -241,6 +246,22 @@ impl<W: Write> Output<W> {
             push_label(&mut self.buf, name);
         }
         self.buf.extend_from_slice(rest.as_bytes());
+        if self.buf.len() >= Self::BLOCK {
+            self.writer.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Appends a row: the customer's name if it has one, `rest`, then
+    /// `tail`.
+    #[inline]
+    fn row_then(&mut self, label: Option<&str>, rest: &Row, tail: &[u8]) -> io::Result<()> {
+        if let Some(name) = label {
+            push_label(&mut self.buf, name);
+        }
+        self.buf.extend_from_slice(rest.as_bytes());
+        self.buf.extend_from_slice(tail);
         if self.buf.len() >= Self::BLOCK {
             self.writer.write_all(&self.buf)?;
             self.buf.clear();
