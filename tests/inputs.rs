@@ -73,6 +73,57 @@ fn lifetimes_summary_reads_with_its_figures() {
     }
 }
 
+/// lifetimes' summary of CLVTools' apparel log in weeks, as pandas'
+/// `to_csv` writes it (`Id` first, `6.0`; made by
+/// `benches/peers/lifetimes_apparel_summary.py`), reads with the figures of
+/// the crate's own weekly summary of the log.
+#[test]
+fn pandas_written_lifetimes_summary_matches_ours() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/lifetimes_apparel_summary_weeks.csv"
+    );
+    let table = read_summary_path(path).unwrap();
+    assert_eq!(table.len(), 600);
+    let Some(data) = crate::support::data_dir() else {
+        return;
+    };
+    let log = CsvOptions::builder()
+        .customer_column("Id")
+        .date_column("Date")
+        .amount_column("Price")
+        .build()
+        .unwrap()
+        .read_path(data.join("peers/clvtools_apparelTrans_2024.csv"))
+        .unwrap();
+    let summary = Summarizer::builder(day("2006-12-31"))
+        .unit(TimeUnit::WEEK)
+        .build()
+        .unwrap()
+        .summarize(log.transactions())
+        .unwrap();
+    assert_eq!(summary.len(), 600);
+    for theirs in table.customers() {
+        let ours = summary.get(theirs.customer()).unwrap();
+        assert_eq!(
+            (
+                theirs.frequency(),
+                theirs.t_x().to_bits(),
+                theirs.age().to_bits()
+            ),
+            (ours.frequency(), ours.t_x().to_bits(), ours.age().to_bits()),
+            "customer {}",
+            theirs.customer()
+        );
+        let (a, b) = (theirs.zbar(), ours.zbar());
+        assert!(
+            (a - b).abs() <= Decimal::new(1, 9) * a.abs().max(Decimal::ONE),
+            "customer {}: zbar {a} vs {b}",
+            theirs.customer()
+        );
+    }
+}
+
 /// Fader and Hardie's CDNOW summary with BTYD's names `ID,x,t_x,T,zbar`
 /// (weeks, 2 decimals): 2,357 customers, 1,411 with x = 0 and 946 with a
 /// repeat spend, as the data's README says.

@@ -264,6 +264,30 @@ fn units_convert_or_are_refused() {
     let row: Vec<&str> = in_weeks.lines().nth(1).unwrap().split(',').collect();
     assert_eq!(&row[..3], ["1", "0.857341", "2.102082"]);
 
+    // lifetimes' summary of the same log in weeks, as pandas writes it.
+    let pandas = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/lifetimes_apparel_summary_weeks.csv"
+    );
+    let (out, _) = ok(&[
+        "predict",
+        "--params",
+        s(&fit),
+        "--summary",
+        pandas,
+        "--unit",
+        "weeks",
+        "--horizon",
+        "52",
+    ]);
+    assert!(
+        out.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("1,0.857341,2.102082,"),
+        "{out}"
+    );
+
     let message = fails(&["rfm", "--summary", s(&weeks), "--unit", "days"]);
     assert!(
         message.contains("is in weeks but --unit is in days"),
