@@ -362,6 +362,7 @@ fn customer_tables() {
         recency: Column::name("recency"),
         orders: Column::Position(3),
         revenue: Column::name("amount"),
+        last_order: None,
     };
     let table = read_customer_table(text.as_bytes(), &columns).unwrap();
     let ann = table.rows()[0];

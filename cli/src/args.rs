@@ -247,6 +247,8 @@ rfm_table_customer takes):
       --customer-column COL    customer id column (default customer_id)
       --recency-column COL     time since the last order, kept in the column's unit
                                (default recency_days)
+      --last-order-column COL  instead: the last order's date; recency is the days from it to
+                               --observation-end (the rfm package's rfm_table_customer_2)
       --orders-column COL      number of orders (default number_of_orders)
       --revenue-column COL     revenue, total spend (default revenue)
 ";
@@ -284,6 +286,7 @@ pub struct SummaryInput {
     summary_file: Option<PathBuf>,
     customers_file: Option<PathBuf>,
     customer_columns: CustomerTableColumns,
+    last_order_column: Option<Column>,
 }
 
 /// What [`SummaryInput::load`] read.
@@ -329,6 +332,7 @@ impl SummaryInput {
             summary_file: None,
             customers_file: None,
             customer_columns: CustomerTableColumns::default(),
+            last_order_column: None,
         }
     }
 
@@ -345,6 +349,10 @@ impl SummaryInput {
             }
             "recency-column" => {
                 self.customer_columns.recency = parse_value(parser, name, parse_column)?;
+                return Ok(());
+            }
+            "last-order-column" => {
+                self.last_order_column = Some(parse_value(parser, name, parse_column)?);
                 return Ok(());
             }
             "orders-column" => {
@@ -440,8 +448,14 @@ impl SummaryInput {
                 "give one of --input LOG, --summary FILE or --customers FILE".into(),
             ));
         }
-        let table = read_customer_table_path(path, &self.customer_columns)
-            .map_err(|e| open_error(e, path))?;
+        let mut columns = self.customer_columns.clone();
+        if let Some(column) = &self.last_order_column {
+            let as_of = self.summary.end.ok_or_else(|| {
+                Failure::Usage("--last-order-column needs --observation-end DATE".into())
+            })?;
+            columns.last_order = Some((column.clone(), as_of));
+        }
+        let table = read_customer_table_path(path, &columns).map_err(|e| open_error(e, path))?;
         Ok(Loaded {
             rows: Vec::new(),
             customers: Some(table.rows().to_vec()),

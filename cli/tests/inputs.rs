@@ -482,6 +482,16 @@ fn customer_tables_in_rfm_and_tiers() {
     let file = data.join("peers/rfm_data_customer.csv");
     let (out, _) = ok(&["rfm", "--customers", s(&file)]);
     assert_eq!(out.lines().count(), 40_000);
+    let (by_date, _) = ok(&[
+        "rfm",
+        "--customers",
+        s(&file),
+        "--last-order-column",
+        "most_recent_visit",
+        "--observation-end",
+        "2007-01-01",
+    ]);
+    assert_eq!(by_date, out);
     let (out, _) = ok(&["tiers", "--customers", s(&file)]);
     assert_eq!(out.lines().count(), 40_000);
     let dir = scratch("customers");

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::options::Column;
 use crate::error::{Error, Result};
-use crate::model::{CustomerId, Interner};
+use crate::model::{CustomerId, Date, Interner};
 
 /// Which columns of a customer table hold what. The defaults are the R
 /// `rfm` package's names in its `rfm_data_customer` data:
@@ -26,6 +26,12 @@ pub struct CustomerTableColumns {
     pub orders: Column,
     /// The revenue (total spend).
     pub revenue: Column,
+    /// Instead of `recency`: the column of the last order's date
+    /// (`YYYY-MM-DD` or `YYYYMMDD`) and the analysis date; recency is then
+    /// the days from the one to the other, as the R `rfm` package's
+    /// `rfm_table_customer_2` computes it. A last order after the analysis
+    /// date is an error.
+    pub last_order: Option<(Column, Date)>,
 }
 
 impl Default for CustomerTableColumns {
@@ -35,6 +41,7 @@ impl Default for CustomerTableColumns {
             recency: Column::name("recency_days"),
             orders: Column::name("number_of_orders"),
             revenue: Column::name("revenue"),
+            last_order: None,
         }
     }
 }
@@ -103,8 +110,8 @@ impl CustomerTable {
 ///
 /// # Errors
 /// - [`Error::Parse`] with the line and column of a missing column (listing
-///   the header's columns), a field that is not a number, a negative or
-///   non-finite recency, a number of orders below 1, or a repeated
+///   the header's columns), a field that is not a number or date, a
+///   negative or non-finite recency, a last order after the analysis date, a number of orders below 1, or a repeated
 ///   customer;
 /// - [`Error::Io`] (empty path) when the reader fails.
 ///
@@ -174,9 +181,13 @@ fn read_bytes(bytes: &[u8], columns: &CustomerTableColumns) -> Result<CustomerTa
             ),
         })
     };
+    let recency_column = match &columns.last_order {
+        Some((column, _)) => find(column, "last order date")?,
+        None => find(&columns.recency, "recency")?,
+    };
     let at = [
         find(&columns.customer, "customer id")?,
-        find(&columns.recency, "recency")?,
+        recency_column,
         find(&columns.orders, "number of orders")?,
         find(&columns.revenue, "revenue")?,
     ];
@@ -217,12 +228,26 @@ fn read_bytes(bytes: &[u8], columns: &CustomerTableColumns) -> Result<CustomerTa
             return Err(bad(id, "customer listed twice"));
         }
         let recency = field(1);
-        let recency_value: f64 = recency
-            .1
-            .parse()
-            .ok()
-            .filter(|r: &f64| r.is_finite() && *r >= 0.0)
-            .ok_or_else(|| bad(recency, "expected a time since the last order >= 0"))?;
+        let recency_value: f64 = match &columns.last_order {
+            Some((_, as_of)) => {
+                let last = Date::parse(recency.1)
+                    .map_err(|e| bad(recency, &format!("expected a date ({e})")))?;
+                let days = as_of.days_since(last);
+                if days < 0 {
+                    return Err(bad(
+                        recency,
+                        &format!("the last order is after the analysis date {as_of}"),
+                    ));
+                }
+                f64::from(days)
+            }
+            None => recency
+                .1
+                .parse()
+                .ok()
+                .filter(|r: &f64| r.is_finite() && *r >= 0.0)
+                .ok_or_else(|| bad(recency, "expected a time since the last order >= 0"))?,
+        };
         let orders = field(2);
         let orders_value: u32 = orders
             .1
