@@ -1,6 +1,6 @@
 //! The crate's one error type.
 
-use crate::model::{CustomerId, Date};
+use crate::model::{CustomerId, Date, TimeUnit};
 
 /// Everything that can go wrong in `customer-value`.
 ///
@@ -146,8 +146,23 @@ pub enum Error {
         failure: Box<ConvergenceFailure>,
     },
 
-    /// Reading or writing a file failed.
-    #[error("cannot {action} {path}")]
+    /// Two inputs measure time in different units, and one cannot be
+    /// converted to the other (or a stated unit contradicts a file's).
+    #[error("{what} is in {unit} but {other} is in {other_unit}")]
+    UnitMismatch {
+        /// The first input ("the fit file", "the summary file").
+        what: String,
+        /// Its unit.
+        unit: TimeUnit,
+        /// The second input ("the data", "--unit").
+        other: String,
+        /// Its unit.
+        other_unit: TimeUnit,
+    },
+
+    /// Reading or writing a file failed. The path is empty when the input
+    /// was a reader without one (shown as "the input").
+    #[error("cannot {action} {}", io_path(path))]
     Io {
         /// What was attempted: "read", "write", "create", ...
         action: &'static str,
@@ -157,6 +172,15 @@ pub enum Error {
         #[source]
         source: IoError,
     },
+}
+
+/// A path for [`Error::Io`]'s message: "the input" when there is none.
+fn io_path(path: &std::path::Path) -> String {
+    if path.as_os_str().is_empty() {
+        "the input".to_owned()
+    } else {
+        path.display().to_string()
+    }
 }
 
 /// Where a fit that did not converge stopped, carried by

@@ -508,13 +508,14 @@ fn write_summary_columns_order_and_holdout() {
     let mut lines = out.lines();
     let mut header = SUMMARY_COLUMNS.join(",");
     header.push_str(",holdout_purchases,holdout_transactions,holdout_spend");
+    header.push_str(",unit_days,observation_end,holdout_end");
     assert_eq!(lines.next(), Some(header.as_str()));
     assert_eq!(
         lines.collect::<Vec<_>>(),
         [
-            "\"a\"\"x\",0,0,26,0,1,1,2024-01-05,2024-01-05,4.0,4.0,0,0,0,0",
-            "b,1,7,30,20.5,2,2,2024-01-01,2024-01-08,30.5,15.250,0,1,1,6.0",
-            "\"c,d\",0,0,22,0,1,1,2024-01-09,2024-01-09,1.0,1.0,0,0,0,0",
+            "\"a\"\"x\",0,0,26,0,1,1,2024-01-05,2024-01-05,4.0,4.0,0,0,0,0,1,2024-01-31,2024-02-29",
+            "b,1,7,30,20.5,2,2,2024-01-01,2024-01-08,30.5,15.250,0,1,1,6.0,1,2024-01-31,2024-02-29",
+            "\"c,d\",0,0,22,0,1,1,2024-01-09,2024-01-09,1.0,1.0,0,0,0,0,1,2024-01-31,2024-02-29",
         ],
         "sorted by name, quoted where needed; money as Decimal shows it (the log's scale)"
     );
@@ -544,7 +545,10 @@ fn write_summary_in_weeks_prints_shortest_floats() {
     let rows: Vec<_> = out.lines().skip(1).collect();
     assert_eq!(
         rows[0],
-        format!("9,0,0,{},0,1,1,2024-01-02,2024-01-02,3,3,0", 29.0 / 7.0)
+        format!(
+            "9,0,0,{},0,1,1,2024-01-02,2024-01-02,3,3,0,7,2024-01-31",
+            29.0 / 7.0
+        )
     );
     assert!(
         rows[1].starts_with(&format!("10,1,{},{},2,", 10.0 / 7.0, 30.0 / 7.0)),

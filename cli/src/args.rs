@@ -6,7 +6,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use customer_value::csv::{
-    Column, CsvOptions, CsvOptionsBuilder, Delimiter, IdKind, SummaryTable, read_summary_path,
+    Column, CsvOptions, CsvOptionsBuilder, CustomerRow, CustomerTable, CustomerTableColumns,
+    Delimiter, IdKind, SummaryLayout, SummaryMetadata, SummaryTable, read_customer_table_path,
+    read_summary_path,
 };
 use customer_value::{
     CustomerId, CustomerSummary, Date, Decimal, Error, Grouping, RefundPolicy, Summarizer, Summary,
@@ -37,7 +39,9 @@ Log options:
 pub const SUMMARY_OPTIONS_USAGE: &str = "\
 Summary options:
       --observation-end DATE   last day of the observation (calibration) period, inclusive
-      --unit UNIT              days (default), weeks, or a number of days
+      --unit UNIT              days (default), weeks, or a number of days; for a --summary
+                               file without a unit_days column, the unit its times are in
+                               (days when not given); a file's own unit_days must agree
       --holdout-end DATE       last day of the holdout period (adds holdout columns)
       --grouping G             day (default): same-day purchases are one; period: same-period
                                purchases are one, whole-period times; transaction: no grouping
@@ -47,7 +51,12 @@ Summary options:
 
 pub const SUMMARY_INPUT_USAGE: &str = "\
 Input: a transaction log (--input with the log and summary options below), or
-      --summary FILE           a summary CSV written by `customer-value summary` instead of a log
+      --summary FILE           a summary CSV instead of a log: one written by `customer-value
+                               summary` (it records its unit and observation end), Python
+                               lifetimes' (customer_id,frequency,recency,T,monetary_value),
+                               or R BTYD's and CLVTools' (cust,x,t.x,T.cal with m.x, spend or
+                               Spending). Without a unit_days column the unit is --unit,
+                               else days (said on stderr).
 ";
 
 /// The options that say how to read a transaction log, shared by every
@@ -140,6 +149,8 @@ pub struct SummaryArgs {
     pub end: Option<Date>,
     pub holdout_end: Option<Date>,
     pub unit: TimeUnit,
+    /// Whether `--unit` was given.
+    pub unit_given: bool,
     pub grouping: Grouping,
     pub refunds: RefundPolicy,
 }
@@ -150,6 +161,7 @@ impl Default for SummaryArgs {
             end: None,
             holdout_end: None,
             unit: TimeUnit::DAY,
+            unit_given: false,
             grouping: Grouping::Day,
             refunds: RefundPolicy::Reject,
         }
@@ -162,7 +174,10 @@ impl SummaryArgs {
         match name {
             "observation-end" => self.end = Some(parse_value(parser, name, parse_date)?),
             "holdout-end" => self.holdout_end = Some(parse_value(parser, name, parse_date)?),
-            "unit" => self.unit = parse_value(parser, name, parse_unit)?,
+            "unit" => {
+                self.unit = parse_value(parser, name, parse_unit)?;
+                self.unit_given = true;
+            }
             "grouping" => self.grouping = parse_value(parser, name, parse_grouping)?,
             "refunds" => self.refunds = parse_value(parser, name, parse_refunds)?,
             _ => return Ok(false),
@@ -237,12 +252,53 @@ pub fn scorer_help(usage: &str) -> Result<(), Failure> {
     ))
 }
 
+pub const CUSTOMERS_USAGE: &str = "\
+Or a pre-aggregated customer table (one row per customer, as the R rfm package's
+rfm_table_customer takes):
+      --customers FILE         the table (CSV with a header)
+      --customer-column COL    customer id column (default customer_id)
+      --recency-column COL     time since the last order, kept in the column's unit
+                               (default recency_days)
+      --last-order-column COL  instead: the last order's date; recency is the days from it to
+                               --observation-end (the rfm package's rfm_table_customer_2)
+      --orders-column COL      number of orders (default number_of_orders)
+      --revenue-column COL     revenue, total spend (default revenue)
+";
+
+/// Prints the help of a command that also takes `--customers`.
+pub fn customers_help(usage: &str) -> Result<(), Failure> {
+    crate::print_help(&format!(
+        "{usage}\n{SUMMARY_INPUT_USAGE}\n{CUSTOMERS_USAGE}\n{SUMMARY_OPTIONS_USAGE}\n{LOG_USAGE}"
+    ))
+}
+
+/// Refuses a summary without spend for a command that needs it, and says
+/// on stderr what a summary without total spend gives instead.
+pub fn check_spend(loaded: &Loaded, command: &str) -> Result<(), Failure> {
+    if !loaded.layout.has_repeat_spend() {
+        return Err(Failure::Data(format!(
+            "{}: {command} needs each customer's spend, and the file has no spend column (total_spend, monetary_value, m.x, spend or Spending)",
+            loaded.path.display()
+        )));
+    }
+    if !loaded.layout.has_total_spend() {
+        eprintln!(
+            "customer-value: {} has no total spend (lifetimes' or BTYD's layout): spend is the repeat spend, x x monetary_value, leaving out each first purchase",
+            loaded.path.display()
+        );
+    }
+    Ok(())
+}
+
 /// Summary rows from either a transaction log (summarised here) or a
 /// summary CSV, with the customers' names as the input wrote them.
 pub struct SummaryInput {
     log: LogArgs,
     summary: SummaryArgs,
     summary_file: Option<PathBuf>,
+    customers_file: Option<PathBuf>,
+    customer_columns: CustomerTableColumns,
+    last_order_column: Option<Column>,
 }
 
 /// What [`SummaryInput::load`] read.
@@ -251,11 +307,22 @@ pub struct Loaded {
     names: Names,
     /// The file the rows came from, for messages.
     pub path: PathBuf,
+    /// The unit of the rows' times: the summary's own, the file's
+    /// `unit_days`, `--unit`, or days when none says.
+    pub unit: TimeUnit,
+    /// The observation end, when known.
+    pub observation_end: Option<Date>,
+    /// Which columns the input had (a log gives every one).
+    pub layout: SummaryLayout,
+    /// The rows of a pre-aggregated customer table (`--customers`), whose
+    /// `rows` are then empty.
+    pub customers: Option<Vec<CustomerRow>>,
 }
 
 enum Names {
     Log(TransactionLog),
     Table(SummaryTable),
+    Customers(CustomerTable),
 }
 
 impl Loaded {
@@ -264,6 +331,7 @@ impl Loaded {
         match &self.names {
             Names::Log(log) => log.customer_label(customer),
             Names::Table(table) => table.customer_label(customer),
+            Names::Customers(table) => table.customer_label(customer),
         }
     }
 }
@@ -274,14 +342,53 @@ impl SummaryInput {
             log: LogArgs::default(),
             summary: SummaryArgs::default(),
             summary_file: None,
+            customers_file: None,
+            customer_columns: CustomerTableColumns::default(),
+            last_order_column: None,
         }
     }
 
     /// Takes any log, summary or `--summary` option; others are usage errors.
     pub fn take(&mut self, name: &str, parser: &mut lexopt::Parser) -> Result<(), Failure> {
-        if name == "summary" {
-            self.summary_file = Some(parser.value()?.into());
-            return Ok(());
+        match name {
+            "summary" => {
+                self.summary_file = Some(parser.value()?.into());
+                return Ok(());
+            }
+            "customers" => {
+                self.customers_file = Some(parser.value()?.into());
+                return Ok(());
+            }
+            "recency-column" => {
+                self.customer_columns.recency = parse_value(parser, name, parse_column)?;
+                return Ok(());
+            }
+            "last-order-column" => {
+                self.last_order_column = Some(parse_value(parser, name, parse_column)?);
+                return Ok(());
+            }
+            "orders-column" => {
+                self.customer_columns.orders = parse_value(parser, name, parse_column)?;
+                return Ok(());
+            }
+            "revenue-column" => {
+                self.customer_columns.revenue = parse_value(parser, name, parse_column)?;
+                return Ok(());
+            }
+            "customer-column" => {
+                // For a log and for a customer table alike.
+                let column: OsString = parser.value()?;
+                let text = column.to_str().ok_or_else(|| {
+                    Failure::Usage("--customer-column: the value is not valid UTF-8".into())
+                })?;
+                let column = parse_column(text).map_err(|reason| {
+                    Failure::Usage(format!("--customer-column {text:?}: {reason}"))
+                })?;
+                self.customer_columns.customer = column.clone();
+                self.log.csv = self.log.csv.clone().customer_column(column);
+                return Ok(());
+            }
+            _ => {}
         }
         if self.summary.take(name, parser)? {
             return Ok(());
@@ -300,18 +407,106 @@ impl SummaryInput {
         self.log.input.clone()
     }
 
+    /// The `--unit`, when given.
+    pub fn unit_flag(&self) -> Option<TimeUnit> {
+        self.summary.unit_given.then_some(self.summary.unit)
+    }
+
+    /// The unit and observation end of a summary file: its own metadata,
+    /// checked against `--unit` and `--observation-end` when both say;
+    /// `--unit` for a file without it; days (said on stderr) for neither.
+    fn file_meta(
+        &self,
+        path: &Path,
+        meta: &SummaryMetadata,
+    ) -> Result<(TimeUnit, Option<Date>), Failure> {
+        let unit = match (meta.unit, self.unit_flag()) {
+            (Some(file), Some(flag)) if file != flag => {
+                return Err(Failure::Data(
+                    Error::UnitMismatch {
+                        what: format!("{} (its unit_days column)", path.display()),
+                        unit: file,
+                        other: "--unit".into(),
+                        other_unit: flag,
+                    }
+                    .to_string(),
+                ));
+            }
+            (Some(file), _) => file,
+            (None, Some(flag)) => flag,
+            (None, None) => {
+                eprintln!(
+                    "customer-value: {} has no unit_days column; its recency and T are taken to be in days (give --unit weeks or --unit N otherwise)",
+                    path.display()
+                );
+                TimeUnit::DAY
+            }
+        };
+        let end = match (meta.observation_end, self.summary.end) {
+            (Some(file), Some(flag)) if file != flag => {
+                return Err(Failure::Data(format!(
+                    "{}: the file's observation_end is {file} but --observation-end is {flag}",
+                    path.display()
+                )));
+            }
+            (file, flag) => file.or(flag),
+        };
+        Ok((unit, end))
+    }
+
+    /// Reads the customer table (`--customers`), the summary file, or
+    /// reads and summarises the log: for the commands that take
+    /// pre-aggregated customers (rfm, tiers).
+    pub fn load_or_customers(&self, command: &str) -> Result<Loaded, Failure> {
+        let Some(path) = &self.customers_file else {
+            return self.load(command);
+        };
+        if self.summary_file.is_some() || self.log.has_input() {
+            return Err(Failure::Usage(
+                "give one of --input LOG, --summary FILE or --customers FILE".into(),
+            ));
+        }
+        let mut columns = self.customer_columns.clone();
+        if let Some(column) = &self.last_order_column {
+            let as_of = self.summary.end.ok_or_else(|| {
+                Failure::Usage("--last-order-column needs --observation-end DATE".into())
+            })?;
+            columns.last_order = Some((column.clone(), as_of));
+        }
+        let table = read_customer_table_path(path, &columns).map_err(|e| open_error(e, path))?;
+        Ok(Loaded {
+            rows: Vec::new(),
+            customers: Some(table.rows().to_vec()),
+            names: Names::Customers(table),
+            path: path.clone(),
+            unit: self.summary.unit,
+            observation_end: self.summary.end,
+            layout: SummaryLayout::Full,
+        })
+    }
+
     /// Reads the summary file, or reads and summarises the log.
     pub fn load(&self, command: &str) -> Result<Loaded, Failure> {
+        if self.customers_file.is_some() {
+            return Err(Failure::Usage(format!(
+                "{command} takes --input LOG or --summary FILE; --customers is for rfm and tiers"
+            )));
+        }
         match (&self.summary_file, self.log.has_input()) {
             (Some(_), true) => Err(Failure::Usage(
                 "give either --input LOG or --summary FILE, not both".into(),
             )),
             (Some(path), false) => {
                 let table = read_summary_path(path).map_err(|e| open_error(e, path))?;
+                let (unit, observation_end) = self.file_meta(path, table.metadata())?;
                 Ok(Loaded {
                     rows: table.customers().to_vec(),
+                    customers: None,
+                    layout: table.layout(),
                     names: Names::Table(table),
                     path: path.clone(),
+                    unit,
+                    observation_end,
                 })
             }
             (None, _) => {
@@ -319,6 +514,10 @@ impl SummaryInput {
                 let (path, log) = self.log.read()?;
                 let summary = summarize(&summarizer, &path, &log)?;
                 Ok(Loaded {
+                    customers: None,
+                    unit: summarizer.unit(),
+                    observation_end: Some(summarizer.calibration_end()),
+                    layout: SummaryLayout::Full,
                     rows: summary.into_customers(),
                     names: Names::Log(log),
                     path,
@@ -389,7 +588,7 @@ pub fn parse_decimals(text: &str) -> Result<Vec<Decimal>, String> {
     text.split(',').map(parse_decimal).collect()
 }
 
-fn parse_unit(text: &str) -> Result<TimeUnit, String> {
+pub fn parse_unit(text: &str) -> Result<TimeUnit, String> {
     match text {
         "day" | "days" => Ok(TimeUnit::DAY),
         "week" | "weeks" => Ok(TimeUnit::WEEK),

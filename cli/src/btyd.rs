@@ -3,19 +3,19 @@
 
 use std::path::{Path, PathBuf};
 
-use customer_value::Decimal;
+use customer_value::btyd::file::{FitFile, ModelFit, UnitUse};
 use customer_value::btyd::{
     BgBb, BgNbd, BtydClv, BtydCustomer, Cohort, CustomerHistory, DiscreteHistory, FitOptions,
-    FitReport, GammaGamma, GammaGammaParams, MbgNbd, ParetoNbd, Penalty, PurchaseModel, Sbg,
-    SpendHistory, dert_clv,
+    GammaGamma, MbgNbd, ParetoNbd, Penalty, PurchaseModel, Sbg, SpendHistory, dert_clv,
 };
 use customer_value::clv::DiscountRate;
+use customer_value::{CustomerSummary, Decimal};
 use rust_decimal::prelude::FromPrimitive;
-use serde_json::Value;
 
 use crate::Failure;
 use crate::args::{
-    SummaryInput, option_name, parse_decimal, parse_f64_in, parse_u32_in, parse_value, scorer_help,
+    Loaded, SummaryInput, option_name, parse_decimal, parse_f64_in, parse_u32_in, parse_unit,
+    parse_value, scorer_help,
 };
 use crate::output::{Format, finite, write_csv, write_output};
 
@@ -40,17 +40,22 @@ Models (on the summary's x = frequency, t_x = recency, T; times in the summary's
       --tolerance TOL          relative stop tolerance, 0 < TOL < 1 (default 1e-10)
       --keep-unconverged       write the best point reached (status not_converged) instead of
                                failing when the fit does not converge
+      --zero-spend Z           gamma-gamma: leave-out (default) repeat buyers whose repeat
+                               purchases total 0 (counted on stderr, as T = 0 customers
+                               are), or reject them with an error
       --exact                  accepted for uniformity: the JSON always holds every digit
   -o, --output FILE            write the JSON to FILE instead of stdout
 
-Output: {\"model\", \"params\", \"names\", \"std_errors\" (by name, or null),
+Output: {\"model\", \"unit_days\" (days per time unit of the data: the summary's, or
+--unit for bg-bb and sbg; null when unknown), \"time_scale\" (continuous, discrete or none),
+\"observation_end\", \"params\", \"names\", \"std_errors\" (by name, or null),
 \"std_errors_unavailable\" (null, \"boundary\", \"hessian_not_positive_definite\" or
 \"not_converged\"), \"covariance\", \"log_likelihood\", \"aic\", \"bic\" (n = customers),
 \"iterations\", \"customers\", \"rows\" (distinct (x, t_x, T) after compression; cohorts for
 sbg), \"status\": {\"kind\": \"interior\"}, {\"kind\": \"boundary\", \"diverging\":
 [{\"parameter\", \"direction\": \"to_zero\" | \"to_infinity\"}], \"limits\": [...]} or
 {\"kind\": \"not_converged\"}}. `customer-value predict` reads these files and those written before
-(with \"parameters\" instead of \"params\").
+(without the unit, or with \"parameters\" instead of \"params\").
 
 Examples:
   customer-value fit --model bg-nbd --summary summary.csv -o bgnbd.json
@@ -59,6 +64,9 @@ Examples:
   customer-value fit --model bg-bb --input donations.csv
   customer-value fit --model sbg --input cohorts.csv
 ";
+
+/// Days in a month on average: 365.25 / 12.
+const MONTH_DAYS: f64 = 30.4375;
 
 const PREDICT_USAGE: &str = "\
 customer-value predict: per-customer predictions from fitted models, as CSV on stdout
@@ -71,14 +79,23 @@ Usage: customer-value predict --params PARAMS.json (--summary SUMMARY.csv | --in
   --horizon T          prediction horizon, in the summary's unit (0 to 1000000)
   --discount RATE      discount rate per CLV period (default 0.01)
   --periods K          CLV periods, 1 to 10000 (default 12)
-  --period-length F    summary units per CLV period (default 30: days per month;
-                       4.345 for weeks, as Python lifetimes)
+  --period-length F    summary units per CLV period (default a month of 30.4375 days: 30.4375
+                       on a summary in days, 30.4375/7 = 4.348 in weeks)
   --dert DELTA         Pareto/NBD only: clv = expected_spend x DERT, the discounted expected
                        residual transactions at continuous rate DELTA per summary unit (e.g.
                        ln(1.15)/52 for 15 % a year in weeks), instead of the period sum
+  --params-unit UNIT   the unit of a --params file that does not record one (days, weeks or
+                       a number of days; older files); refused if the file records another
+  --zero-spend Z       leave-out (default): repeat buyers whose repeat purchases total 0 get
+                       no expected_spend or clv (counted on stderr); reject: an error
   --exact              every digit (default: money to cents, other figures to 6 significant
                        digits)
   -o, --output FILE    write the CSV to FILE instead of stdout
+
+Units: the fit file records the unit it was fitted in. A summary in another unit is converted
+to it exactly (times are whole days: 7 days are 1 week); --horizon, --period-length and
+--dert stay in the summary's unit. A fit file without a unit (written by older versions) is
+in --params-unit, else taken to be in the summary's unit (said on stderr).
 
 CLV = sum over k = 1..K of expected_spend x (E[Y(kF)] - E[Y((k-1)F)]) / (1 + discount)^k
 (lifetimes' convention: each period's purchases discounted at the period's end).
@@ -97,6 +114,7 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut input = SummaryInput::new();
     let mut model: Option<String> = None;
     let mut options = FitOptions::new();
+    let mut zero_spend = ZeroSpend::LeaveOut;
     let mut output: Option<PathBuf> = None;
     let lambda = |t: &str| parse_f64_in(t, 0.0, 1e12);
     while let Some(arg) = parser.next()? {
@@ -131,70 +149,137 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "keep-unconverged" => options = options.keep_unconverged(true),
             // Fit files always hold every digit; accepted for uniformity.
             "exact" => {}
+            "zero-spend" => zero_spend = parse_value(parser, &name, parse_zero_spend)?,
             "output" => output = Some(parser.value()?.into()),
             _ => input.take(&name, parser)?,
         }
     }
     let model = model.ok_or_else(|| Failure::Usage("fit needs --model".into()))?;
-    let json = if model == "bg-bb" || model == "sbg" {
+    let file = if model == "bg-bb" || model == "sbg" {
         let path = input
             .input_path()
             .ok_or_else(|| Failure::Usage(format!("--model {model} needs --input FILE")))?;
-        if model == "bg-bb" {
+        let report = if model == "bg-bb" {
             fit_bgbb(&path, options)?
         } else {
             fit_sbg(&path, options)?
-        }
+        };
+        // Opportunities and periods have the length --unit says, if any.
+        FitFile::new(report, input.unit_flag())
     } else {
         let loaded = input.load("fit")?;
         let data =
             |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
-        match model.as_str() {
+        let report = match model.as_str() {
             "bg-nbd" => {
                 let histories = histories(&loaded.rows).map_err(data)?;
-                let fit = BgNbd::with_options(options)
-                    .fit_detailed(&histories)
-                    .map_err(|e| fit_error(&loaded.path, e))?;
-                tagged_report("bg_nbd", &fit)?
+                ModelFit::BgNbd(
+                    BgNbd::with_options(options)
+                        .fit_detailed(&histories)
+                        .map_err(|e| fit_error(&loaded.path, e))?,
+                )
             }
             "mbg-nbd" => {
                 let histories = histories(&loaded.rows).map_err(data)?;
-                let fit = MbgNbd::with_options(options)
-                    .fit_detailed(&histories)
-                    .map_err(|e| fit_error(&loaded.path, e))?;
-                tagged_report("mbg_nbd", &fit)?
+                ModelFit::MbgNbd(
+                    MbgNbd::with_options(options)
+                        .fit_detailed(&histories)
+                        .map_err(|e| fit_error(&loaded.path, e))?,
+                )
             }
             "pareto-nbd" => {
                 let histories = histories(&loaded.rows).map_err(data)?;
-                let fit = ParetoNbd::with_options(options)
-                    .fit_detailed(&histories)
-                    .map_err(|e| fit_error(&loaded.path, e))?;
-                tagged_report("pareto_nbd", &fit)?
+                ModelFit::ParetoNbd(
+                    ParetoNbd::with_options(options)
+                        .fit_detailed(&histories)
+                        .map_err(|e| fit_error(&loaded.path, e))?,
+                )
             }
             "gamma-gamma" => {
-                let spend: Vec<SpendHistory> = loaded
-                    .rows
-                    .iter()
-                    .filter(|r| r.frequency() > 0)
-                    .map(SpendHistory::from_summary)
-                    .collect::<Result<_, _>>()
-                    .map_err(data)?;
-                let fit = GammaGamma::with_options(options)
-                    .fit_detailed(&spend)
-                    .map_err(|e| fit_error(&loaded.path, e))?;
-                tagged_report("gamma_gamma", &fit)?
+                if !loaded.layout.has_repeat_spend() {
+                    return Err(Failure::Data(format!(
+                        "{}: gamma-gamma needs each customer's mean repeat spend (monetary_value, m.x, spend or Spending), and the file has none",
+                        loaded.path.display()
+                    )));
+                }
+                let spend = spend_histories(&loaded, zero_spend)?;
+                ModelFit::GammaGamma(
+                    GammaGamma::with_options(options)
+                        .fit_detailed(&spend)
+                        .map_err(|e| fit_error(&loaded.path, e))?,
+                )
             }
             other => {
                 return Err(Failure::Usage(format!(
                     "unknown --model {other:?} (bg-nbd, mbg-nbd, pareto-nbd, gamma-gamma, bg-bb, sbg)"
                 )));
             }
+        };
+        let file = FitFile::new(report, Some(loaded.unit));
+        match loaded.observation_end {
+            Some(end) => file.with_observation_end(end),
+            None => file,
         }
     };
+    let json = file.to_json().map_err(|e| Failure::Data(e.to_string()))?;
     write_output(output.as_deref(), |w| writeln!(w, "{json}"))
 }
 
-fn fit_bgbb(path: &PathBuf, options: FitOptions) -> Result<String, Failure> {
+/// What to do with repeat buyers whose repeat purchases total 0, which the
+/// Gamma-Gamma model cannot take (its spend is positive).
+#[derive(Clone, Copy, PartialEq)]
+enum ZeroSpend {
+    LeaveOut,
+    Reject,
+}
+
+fn parse_zero_spend(text: &str) -> Result<ZeroSpend, String> {
+    match text {
+        "leave-out" => Ok(ZeroSpend::LeaveOut),
+        "reject" => Ok(ZeroSpend::Reject),
+        _ => Err("expected leave-out or reject".into()),
+    }
+}
+
+/// Whether a row is a repeat buyer with no repeat spend.
+fn zero_spend_repeat(row: &CustomerSummary) -> bool {
+    row.frequency() > 0 && row.repeat_spend() <= Decimal::ZERO
+}
+
+/// The Gamma-Gamma input: repeat buyers, those with zero repeat spend left
+/// out and counted on stderr (or an error naming the first, with
+/// `--zero-spend reject`).
+fn spend_histories(loaded: &Loaded, zero_spend: ZeroSpend) -> Result<Vec<SpendHistory>, Failure> {
+    let mut left_out = 0usize;
+    let mut spend = Vec::new();
+    for row in loaded.rows.iter().filter(|r| r.frequency() > 0) {
+        if zero_spend_repeat(row) {
+            if zero_spend == ZeroSpend::Reject {
+                return Err(Failure::Data(format!(
+                    "{}: customer {} has {} repeat purchases totalling {} (gamma-gamma needs positive spend; --zero-spend leave-out leaves such customers out)",
+                    loaded.path.display(),
+                    loaded.label(row.customer()),
+                    row.frequency(),
+                    row.repeat_spend()
+                )));
+            }
+            left_out += 1;
+            continue;
+        }
+        spend.push(
+            SpendHistory::from_summary(row)
+                .map_err(|e| Failure::Data(format!("{}: {e}", loaded.path.display())))?,
+        );
+    }
+    if left_out > 0 {
+        eprintln!(
+            "customer-value: {left_out} repeat buyers whose repeat purchases total 0 left out of the fit (--zero-spend reject makes this an error)"
+        );
+    }
+    Ok(spend)
+}
+
+fn fit_bgbb(path: &PathBuf, options: FitOptions) -> Result<ModelFit, Failure> {
     let bad = |what: String| Failure::Data(format!("{}: {what}", path.display()));
     let mut reader = ::csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
     let header: Vec<String> = reader
@@ -242,10 +327,10 @@ fn fit_bgbb(path: &PathBuf, options: FitOptions) -> Result<String, Failure> {
     let fit = BgBb::with_options(options)
         .fit_weighted(&rows, &weights)
         .map_err(|e| fit_error(path, e))?;
-    tagged_report("bg_bb", &fit)
+    Ok(ModelFit::BgBb(fit))
 }
 
-fn fit_sbg(path: &PathBuf, options: FitOptions) -> Result<String, Failure> {
+fn fit_sbg(path: &PathBuf, options: FitOptions) -> Result<ModelFit, Failure> {
     let bad = |what: String| Failure::Data(format!("{}: {what}", path.display()));
     let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
     let mut cohorts = Vec::new();
@@ -268,12 +353,12 @@ fn fit_sbg(path: &PathBuf, options: FitOptions) -> Result<String, Failure> {
     let fit = Sbg::with_options(options)
         .fit_cohorts(&cohorts)
         .map_err(|e| fit_error(path, e))?;
-    tagged_report("sbg", &fit)
+    Ok(ModelFit::Sbg(fit))
 }
 
 /// The `(x, t_x, T)` rows the continuous-time models take. Customers first
 /// seen on the observation end (T = 0) carry no information about rates
-/// and are not valid model input (the library's `btyd::spec`, "Validation"): they are left out and
+/// and are not valid model input (FORMULAS.md 8.0): they are left out and
 /// counted on stderr.
 fn histories(
     rows: &[customer_value::CustomerSummary],
@@ -303,61 +388,14 @@ fn fit_error(path: &Path, e: customer_value::Error) -> Failure {
     Failure::Data(format!("{}: {e}{hint}", path.display()))
 }
 
-/// A fit report as pretty JSON with the model's tag in front:
-/// `{"model": "bg_nbd", "params": {...}, "names": [...], "std_errors": ...,
-/// "status": {"kind": ...}, ...}`, the shape `customer-value predict` reads.
-fn tagged_report<P: serde::Serialize, const N: usize>(
-    model: &str,
-    fit: &FitReport<P, N>,
-) -> Result<String, Failure> {
-    #[derive(serde::Serialize)]
-    struct Tagged<'a, T> {
-        model: &'a str,
-        #[serde(flatten)]
-        report: &'a T,
-    }
-    serde_json::to_string_pretty(&Tagged { model, report: fit })
-        .map_err(|e| Failure::Data(e.to_string()))
-}
-
-/// The parameters of a `customer-value fit` JSON, with the model tag beside them:
-/// `params` in files written since fit reports are serialised whole,
-/// `parameters` in older ones.
-fn fit_file_params(path: &PathBuf) -> Result<Value, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Data(format!("cannot read {}: {e}", path.display())))?;
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?;
-    let mut tagged = value
-        .get("params")
-        .or_else(|| value.get("parameters"))
-        .cloned()
-        .ok_or_else(|| Failure::Data(format!("{}: no \"params\"", path.display())))?;
-    if let (Value::Object(map), Some(model)) = (&mut tagged, value.get("model")) {
-        map.insert("model".into(), model.clone());
-    }
-    Ok(tagged)
-}
-
-/// Reads a `customer-value fit` JSON back as the tagged parameters.
-fn read_params<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Result<T, Failure> {
-    serde_json::from_value(fit_file_params(path)?)
-        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))
-}
-
-/// Gamma-Gamma parameters from a `customer-value fit --model gamma-gamma` JSON.
-fn read_spend_params(path: &PathBuf) -> Result<GammaGammaParams, Failure> {
-    let mut tagged = fit_file_params(path)?;
-    if tagged.get("model").and_then(Value::as_str) != Some("gamma_gamma") {
-        return Err(Failure::Data(format!(
-            "{}: not a gamma-gamma model (fit one with --model gamma-gamma)",
-            path.display()
-        )));
-    }
-    if let Value::Object(map) = &mut tagged {
-        map.remove("model");
-    }
-    serde_json::from_value(tagged).map_err(|e| Failure::Data(format!("{}: {e}", path.display())))
+/// Reads a fit file, with the path in errors.
+fn read_fit(path: &Path) -> Result<FitFile, Failure> {
+    FitFile::read_path(path).map_err(|e| match e {
+        customer_value::Error::Io { source, .. } => {
+            Failure::Data(format!("cannot read {}: {}", path.display(), source.get()))
+        }
+        e => Failure::Data(format!("{}: {e}", path.display())),
+    })
 }
 
 pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
@@ -367,8 +405,10 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut horizon: Option<f64> = None;
     let mut discount = Decimal::new(1, 2);
     let mut periods = 12u32;
-    let mut period_length = 30.0f64;
+    let mut period_length: Option<f64> = None;
     let mut dert: Option<f64> = None;
+    let mut zero_spend = ZeroSpend::LeaveOut;
+    let mut params_unit = None;
     let mut output: Option<PathBuf> = None;
     let mut exact = false;
     while let Some(arg) = parser.next()? {
@@ -381,7 +421,7 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "discount" => discount = parse_value(parser, &name, parse_decimal)?,
             "periods" => periods = parse_value(parser, &name, |t| parse_u32_in(t, 1, 10_000))?,
             "period-length" => {
-                period_length = parse_value(parser, &name, |t| parse_f64_in(t, 1e-6, 1e6))?
+                period_length = Some(parse_value(parser, &name, |t| parse_f64_in(t, 1e-6, 1e6))?)
             }
             "dert" => {
                 dert = Some(parse_value(parser, &name, |t| {
@@ -389,14 +429,71 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                 })?)
             }
             "exact" => exact = true,
+            "zero-spend" => zero_spend = parse_value(parser, &name, parse_zero_spend)?,
+            "params-unit" => params_unit = Some(parse_value(parser, &name, parse_unit)?),
             "output" => output = Some(parser.value()?.into()),
             _ => input.take(&name, parser)?,
         }
     }
     let params = params.ok_or_else(|| Failure::Usage("predict needs --params FILE".into()))?;
     let horizon = horizon.ok_or_else(|| Failure::Usage("predict needs --horizon T".into()))?;
-    let model: PurchaseModel = read_params(&params)?;
-    let spend = spend_params.as_ref().map(read_spend_params).transpose()?;
+    let mut fit = read_fit(&params)?;
+    if let Some(unit) = params_unit {
+        fit = fit
+            .with_unit(unit)
+            .map_err(|e| Failure::Data(format!("{}: {e}", params.display())))?;
+    }
+    let model: PurchaseModel = fit.params().purchase_model().ok_or_else(|| {
+        Failure::Data(format!(
+            "{}: a {} fit, not a purchase model (fit one with --model bg-nbd, mbg-nbd or pareto-nbd)",
+            params.display(),
+            fit.params().name()
+        ))
+    })?;
+    let spend = match &spend_params {
+        Some(path) => Some(read_fit(path)?.params().gamma_gamma().ok_or_else(|| {
+            Failure::Data(format!(
+                "{}: not a gamma-gamma model (fit one with --model gamma-gamma)",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
+    let loaded = input.load("predict")?;
+
+    // Every time goes into the fit's unit; the options are in the summary's.
+    let fit_unit = match fit
+        .check_unit(loaded.unit)
+        .map_err(|e| Failure::Data(format!("{}: {e}", params.display())))?
+    {
+        UnitUse::Convert { from, to } => {
+            eprintln!(
+                "customer-value: {} is in {from}, {} in {to}: the summary's times, --horizon, --period-length and --dert are converted to {to}",
+                loaded.path.display(),
+                params.display()
+            );
+            to
+        }
+        UnitUse::Assumed => {
+            eprintln!(
+                "customer-value: {} does not record its unit (written by an older version); taken to be the summary's ({})",
+                params.display(),
+                loaded.unit
+            );
+            loaded.unit
+        }
+        _ => loaded.unit,
+    };
+    let to_fit = |t: f64| loaded.unit.convert(t, fit_unit);
+    let horizon = to_fit(horizon);
+    // A month is 30.4375 days (365.25 / 12), in the summary's unit.
+    let period_length =
+        period_length.unwrap_or(MONTH_DAYS / f64::from(loaded.unit.days_per_period()));
+    let period_length = to_fit(period_length);
+    // A rate per summary unit, per fit unit.
+    let dert = dert.map(|delta| {
+        delta * f64::from(fit_unit.days_per_period()) / f64::from(loaded.unit.days_per_period())
+    });
     let pareto = match (dert, model) {
         (None, _) => None,
         (Some(delta), PurchaseModel::ParetoNbd(p)) => Some((p, delta)),
@@ -418,9 +515,15 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         ),
         None => None,
     };
-    let loaded = input.load("predict")?;
+    if spend.is_some() && !loaded.layout.has_repeat_spend() {
+        return Err(Failure::Data(format!(
+            "{}: --spend-params needs each customer's mean repeat spend (monetary_value, m.x, spend or Spending), and the file has none",
+            loaded.path.display()
+        )));
+    }
     let mut rows = Vec::with_capacity(loaded.rows.len());
     let mut unscored = 0usize;
+    let mut no_spend = 0usize;
     for summary in &loaded.rows {
         if summary.age() <= 0.0 {
             // First seen on the observation end: nothing to condition on.
@@ -435,7 +538,13 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             loaded.label(summary.customer())
         );
         let data = |e: customer_value::Error| Failure::Data(format!("{whose}: {e}"));
-        let history = CustomerHistory::from_summary(summary).map_err(data)?;
+        let history = CustomerHistory::new(
+            summary.customer(),
+            summary.frequency(),
+            to_fit(summary.t_x()),
+            to_fit(summary.age()),
+        )
+        .map_err(data)?;
         let p_alive = finite(model.p_alive(&history).map_err(data)?, "P(alive)", &whose)?;
         let expected = finite(
             model.expected_purchases(&history, horizon).map_err(data)?,
@@ -443,8 +552,23 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             &whose,
         )?;
         let (spend_value, clv_value) = match (&spend, &clv) {
+            (Some(_), Some(_)) if zero_spend_repeat(summary) => {
+                if zero_spend == ZeroSpend::Reject {
+                    return Err(Failure::Data(format!(
+                        "{}: customer {} has {} repeat purchases totalling {} (gamma-gamma needs positive spend; --zero-spend leave-out leaves their spend and clv blank)",
+                        loaded.path.display(),
+                        loaded.label(summary.customer()),
+                        summary.frequency(),
+                        summary.repeat_spend()
+                    )));
+                }
+                no_spend += 1;
+                (None, None)
+            }
             (Some(spend), Some(clv)) => {
-                let customer = BtydCustomer::from_summary(summary).map_err(data)?;
+                let customer =
+                    BtydCustomer::new(history, SpendHistory::from_summary(summary).map_err(data)?)
+                        .map_err(data)?;
                 let m = spend.expected_spend(customer.spend()).map_err(data)?;
                 let value = match pareto {
                     Some((p, delta)) => dert_clv(&p, spend, &customer, delta).map_err(data)?,
@@ -463,6 +587,11 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             summary.customer(),
             Some((p_alive, expected, spend_value, clv_value)),
         ));
+    }
+    if no_spend > 0 {
+        eprintln!(
+            "customer-value: {no_spend} repeat buyers whose repeat purchases total 0 have no expected_spend or clv (--zero-spend reject makes this an error)"
+        );
     }
     let fmt = Format::new(exact);
     write_csv(

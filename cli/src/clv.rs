@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use customer_value::clv::{
     GrowthIndexing, Horizon, MarginInput, MarginRate, RetentionModel, Timing,
 };
-use customer_value::{Decimal, Scorer};
+use customer_value::{Decimal, Scorer, TimeUnit};
 
 use crate::Failure;
 use crate::args::{SummaryInput, option_name, parse_decimal, parse_value, scorer_help};
@@ -19,8 +19,12 @@ customer equity of the base on stderr
 Usage: customer-value clv (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE)
                  --retention R --discount I --timing T [OPTIONS]
 
-CLV options (rates are per period; the period is the summary's time unit, so summarise
-with --unit 365 for years or --unit 30 for months; a --summary file's unit is its own):
+CLV options (rates are per period):
+      --period P               the period of --retention, --discount, --growth and --horizon:
+                               month (default: 30.4375 days, 365.25/12, whatever the summary's
+                               unit: 30.4375 periods of a daily summary, 4.348 of a weekly one),
+                               year (365.25 days), week, day, a number of days, or unit (the
+                               summary's own unit, as before)
       --retention R            share of customers kept each period, in [0, 1]
       --discount I             discount rate per period, > -1
       --timing T               when margins are paid (no default, results differ):
@@ -36,7 +40,10 @@ with --unit 365 for years or --unit 30 for months; a --summary file's unit is it
       --exact                  print every digit instead of rounding money to cents (half to even)
   -o, --output FILE            write the per-customer CSV to FILE instead of stdout
 
-Each customer's margin per period is total spend / max(T, 1) x margin rate.
+Each customer's margin per period is total spend / max(T in periods, 1) x margin rate, where
+T in periods is the customer's age in days (T x the summary's days per unit) / days per period.
+A summary without total spend (lifetimes' or BTYD's layout) gives the repeat spend
+x x monetary_value instead, leaving out each first purchase (said on stderr).
 Output columns: customer_id,margin_per_period,clv,net_clv (money).
 
 Examples:
@@ -56,6 +63,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut margin_rate = Decimal::ONE;
     let mut acquisition_cost = Decimal::ZERO;
     let mut exact = false;
+    let mut period = Period::Days(Decimal::new(304375, 4));
     let mut output: Option<PathBuf> = None;
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
@@ -76,6 +84,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "margin-rate" => margin_rate = parse_value(parser, &name, parse_decimal)?,
             "acquisition-cost" => acquisition_cost = parse_value(parser, &name, parse_decimal)?,
             "exact" => exact = true,
+            "period" => period = parse_value(parser, &name, parse_period)?,
             "output" => output = Some(parser.value()?.into()),
             _ => input.take(&name, parser)?,
         }
@@ -120,13 +129,24 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             loaded.label(customer)
         ))
     };
+    crate::args::check_spend(&loaded, "clv")?;
+    eprintln!(
+        "customer-value: rates are per {}",
+        match period {
+            Period::Unit => format!("summary unit ({})", loaded.unit),
+            Period::Days(days) => format!("period of {days} days"),
+        }
+    );
     let rows: Vec<MarginInput> = loaded
         .rows
         .iter()
         .map(|row| {
-            MarginInput::from_summary(row, margin_rate)
-                .map(|m| m.with_acquisition_cost(acquisition_cost))
-                .map_err(|e| whose(e, row.customer()))
+            match period {
+                Period::Unit => MarginInput::from_summary(row, margin_rate),
+                Period::Days(days) => margin_per_period(row, loaded.unit, days, margin_rate),
+            }
+            .map(|m| m.with_acquisition_cost(acquisition_cost))
+            .map_err(|e| whose(e, row.customer()))
         })
         .collect::<Result<_, _>>()?;
     let scores = rows
@@ -163,6 +183,66 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         fmt.money(equity),
     );
     Ok(())
+}
+
+/// The period rates are given per.
+#[derive(Clone, Copy)]
+enum Period {
+    /// The summary's own unit.
+    Unit,
+    /// A number of days (30.4375 for a month).
+    Days(Decimal),
+}
+
+fn parse_period(text: &str) -> Result<Period, String> {
+    let days = match text {
+        "unit" => return Ok(Period::Unit),
+        "month" | "months" => Decimal::new(304375, 4),
+        "year" | "years" => Decimal::new(36525, 2),
+        "week" | "weeks" => Decimal::from(7),
+        "day" | "days" => Decimal::ONE,
+        n => n
+            .parse::<Decimal>()
+            .map_err(|_| "expected month, year, week, day, unit or a number of days".to_owned())?,
+    };
+    if days <= Decimal::ZERO {
+        return Err("a period must be longer than 0 days".into());
+    }
+    Ok(Period::Days(days))
+}
+
+/// A customer's margin per period of `period_days`: total spend over the
+/// customer's age in periods (at least one) times the margin rate. The age
+/// in days is whole for summaries made from dates
+/// ([`TimeUnit::convert`]), so the division is in exact decimals.
+fn margin_per_period(
+    row: &customer_value::CustomerSummary,
+    unit: TimeUnit,
+    period_days: Decimal,
+    margin_rate: MarginRate,
+) -> Result<MarginInput, customer_value::Error> {
+    let age_days = unit.convert(row.age(), TimeUnit::DAY);
+    let bad = || customer_value::Error::InvalidValue {
+        what: "customer age",
+        reason: format!(
+            "customer {}: not a finite number of days, got {age_days}",
+            row.customer()
+        ),
+    };
+    let age_days = Decimal::try_from(age_days).map_err(|_| bad())?;
+    let overflow = customer_value::Error::Overflow {
+        what: "margin per period",
+    };
+    let periods = age_days
+        .checked_div(period_days)
+        .ok_or(overflow.clone())?
+        .max(Decimal::ONE);
+    let margin = row
+        .total_spend()
+        .checked_div(periods)
+        .and_then(|m| m.checked_mul(margin_rate.get()))
+        .ok_or(overflow)?;
+    Ok(MarginInput::new(row.customer(), margin))
 }
 
 fn parse_timing(text: &str) -> Result<Timing, String> {

@@ -10,7 +10,7 @@ use customer_value::rfm::{
 use customer_value::{Fit, Grouping, Scorer};
 
 use crate::Failure;
-use crate::args::{SummaryInput, option_name, parse_value, scorer_help};
+use crate::args::{SummaryInput, option_name, parse_value};
 use crate::output::{Format, percent, population_error, write_csv, write_text};
 
 const USAGE: &str = "\
@@ -39,6 +39,7 @@ RFM options:
                                match wins; no match is Others) or {\"rules\":[..],\"fallback\":..}
       --save-fitted FILE       write the fitted thresholds as JSON, to score other customers later
       --fitted FILE            score with thresholds saved by --save-fitted instead of fitting
+                               (refused when they were fitted on another unit)
       --exact                  every digit (default: money to cents, times to 6 significant digits)
   -o, --output FILE            write the per-customer CSV to FILE instead of stdout
       --report FILE            write thresholds and reports to FILE instead of stderr
@@ -78,7 +79,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
-            "help" => return scorer_help(USAGE),
+            "help" => return crate::args::customers_help(USAGE),
             "bins" => {
                 builder = builder.bins(parse_value(parser, &name, |t| {
                     t.parse::<u8>().map_err(|_| "expected 2..=9".to_owned())
@@ -125,17 +126,57 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         // customer), so two orders on one day are two.
         input.set_grouping(Grouping::Transaction);
     }
-    let loaded = input.load("rfm")?;
+    let loaded = input.load_or_customers("rfm")?;
     let data = |e: customer_value::Error| population_error(&loaded.path, loaded.rows.len(), e);
-    let values = RfmValues::from_summaries(&loaded.rows, monetary);
+    let values = match &loaded.customers {
+        Some(rows) => rows
+            .iter()
+            .map(|row| {
+                let m = match monetary {
+                    Monetary::Mean => row.revenue() / customer_value::Decimal::from(row.orders()),
+                    _ => row.revenue(),
+                };
+                RfmValues::new(row.customer(), row.recency(), row.orders(), m)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(data)?,
+        None => {
+            crate::args::check_spend(&loaded, "rfm")?;
+            RfmValues::from_summaries(&loaded.rows, monetary)
+        }
+    };
 
     let mut text = String::new();
     let (scores, fitted): (Vec<RfmScore>, FittedRfm) = match &fitted_file {
         Some(path) => {
             let json = std::fs::read_to_string(path)
                 .map_err(|e| Failure::Data(format!("cannot read {}: {e}", path.display())))?;
-            let fitted: FittedRfm = serde_json::from_str(&json)
-                .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?;
+            let bad = |e: String| Failure::Data(format!("{}: {e}", path.display()));
+            let mut value: serde_json::Value =
+                serde_json::from_str(&json).map_err(|e| bad(e.to_string()))?;
+            // The unit of the recency thresholds (files written since it
+            // was recorded); a customer table's recency has no known unit.
+            let saved_unit = match value.as_object_mut().and_then(|m| m.remove("unit_days")) {
+                None | Some(serde_json::Value::Null) => None,
+                Some(days) => Some(
+                    serde_json::from_value::<customer_value::TimeUnit>(days)
+                        .map_err(|e| bad(format!("unit_days: {e}")))?,
+                ),
+            };
+            let input_unit = loaded.customers.is_none().then_some(loaded.unit);
+            if let (Some(saved), Some(unit)) = (saved_unit, input_unit) {
+                if saved != unit {
+                    return Err(bad(customer_value::Error::UnitMismatch {
+                        what: "its recency thresholds".into(),
+                        unit: saved,
+                        other: loaded.path.display().to_string(),
+                        other_unit: unit,
+                    }
+                    .to_string()));
+                }
+            }
+            let fitted: FittedRfm =
+                serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
             (fitted.score_all(&values).map_err(data)?, fitted)
         }
         None => {
@@ -174,7 +215,18 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         );
     }
     if let Some(path) = &save_fitted {
-        let json = serde_json::to_string_pretty(&fitted)
+        // The thresholds with the unit their recency is in, so that
+        // --fitted refuses data in another unit.
+        let mut value = serde_json::to_value(&fitted)
+            .map_err(|e| Failure::Data(format!("cannot serialise the thresholds: {e}")))?;
+        if let Some(map) = value.as_object_mut() {
+            let unit = loaded.customers.is_none().then_some(loaded.unit);
+            map.insert(
+                "unit_days".into(),
+                unit.map_or(serde_json::Value::Null, |u| u.days_per_period().into()),
+            );
+        }
+        let json = serde_json::to_string_pretty(&value)
             .map_err(|e| Failure::Data(format!("cannot serialise the thresholds: {e}")))?;
         write_text(path, &json)?;
     }

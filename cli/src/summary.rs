@@ -28,7 +28,9 @@ subcommands call periods_since_last = T - recency); T = time from the first purc
 observation end; monetary_value = mean repeat purchase. Then purchases (all purchases,
 x + 1), transactions, first_purchase, last_purchase, total_spend, mean_spend, categories (only
 with --category-column), and holdout_purchases,holdout_transactions,holdout_spend with
---holdout-end. Times are in --unit.
+--holdout-end. Last come unit_days,observation_end (and holdout_end): the unit (days per
+period) and dates, the same on every row, so that the scorers and `predict` know what the
+times mean. Times are in --unit.
 
 Examples:
   customer-value summary --input log.csv --observation-end 2024-12-31 -o summary.csv

@@ -11,7 +11,7 @@ use customer_value::differentiate::{
 };
 
 use crate::Failure;
-use crate::args::{SummaryInput, option_name, parse_decimals, parse_value, scorer_help};
+use crate::args::{SummaryInput, option_name, parse_decimals, parse_value};
 use crate::output::{Format, percent, population_error, write_csv, write_text};
 
 const USAGE: &str = "\
@@ -33,7 +33,8 @@ Tier options:
   -o, --output FILE            write the per-customer CSV to FILE instead of stdout
       --report FILE            write the population reports to FILE instead of stderr
 
-Value is each customer's total spend in the observation period.
+Value is each customer's total spend in the observation period. With --customers, value is
+the revenue column and loyalty (for the value x loyalty quadrant) the number of orders.
 Output columns: customer_id,total_spend,abc,pyramid,gold_5,bottom_20,quadrant
 (gold_5 and bottom_20 are 1 for the top 5% and the bottom 20% of customers by value, else 0).
 
@@ -55,7 +56,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
-            "help" => return scorer_help(USAGE),
+            "help" => return crate::args::customers_help(USAGE),
             "abc" => {
                 by_count = parse_value(parser, &name, |t| match t {
                     "value" => Ok(false),
@@ -113,21 +114,40 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
     };
 
-    let loaded = input.load("tiers")?;
+    let loaded = input.load_or_customers("tiers")?;
     let data = |e: customer_value::Error| population_error(&loaded.path, loaded.rows.len(), e);
-    let values = CustomerValue::from_summaries(&loaded.rows);
-    let loyalty = loaded
-        .rows
-        .iter()
-        .map(|row| {
-            if loyalty_age {
-                ValueLoyalty::from_summary_age(row)
-            } else {
-                ValueLoyalty::from_summary_t_x(row)
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(data)?;
+    let (values, loyalty) = match &loaded.customers {
+        // A customer table has no dates: loyalty is the number of orders.
+        Some(rows) => (
+            rows.iter()
+                .map(|row| CustomerValue::new(row.customer(), row.revenue()))
+                .collect::<Vec<_>>(),
+            rows.iter()
+                .map(|row| {
+                    ValueLoyalty::new(row.customer(), row.revenue(), f64::from(row.orders()))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(data)?,
+        ),
+        None => {
+            crate::args::check_spend(&loaded, "tiers")?;
+            (
+                CustomerValue::from_summaries(&loaded.rows),
+                loaded
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        if loyalty_age {
+                            ValueLoyalty::from_summary_age(row)
+                        } else {
+                            ValueLoyalty::from_summary_t_x(row)
+                        }
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(data)?,
+            )
+        }
+    };
     let abc = abc.classify(&values).map_err(data)?;
     let pyramid = pyramid.classify(&values).map_err(data)?;
     let flags = RankFlags::default().flag(&values).map_err(data)?;

@@ -201,6 +201,8 @@ mod bgbb;
 mod bgnbd;
 mod boundary;
 mod clv;
+#[cfg(feature = "json")]
+pub mod file;
 mod fitting;
 mod gamma_gamma;
 mod hyp2f1;

@@ -10,8 +10,10 @@
 //!
 //! [`write_summary`] writes a [`Summary`] as CSV, one row per customer, with
 //! the columns of Python lifetimes' `summary_data_from_transaction_data`
-//! first; [`write_holdout_only`] writes the customers first seen in the
-//! holdout period.
+//! first, and the summary's unit and dates as trailing columns;
+//! [`read_summary`] reads it back, and also reads the summaries of Python
+//! lifetimes, R BTYD and CLVTools; [`write_holdout_only`] writes the
+//! customers first seen in the holdout period.
 //!
 //! # Example
 //! ```
@@ -35,7 +37,7 @@
 //! customer_value::csv::write_summary(&mut out, &summary, &log)?;
 //! let text = String::from_utf8(out)?;
 //! assert!(text.starts_with("customer_id,frequency,recency,T,monetary_value,"));
-//! assert_eq!(text.lines().nth(1), Some("7,1,7,28,40.50,2,2,2024-01-03,2024-01-10,50.50,25.25,0"));
+//! assert_eq!(text.lines().nth(1), Some("7,1,7,28,40.50,2,2,2024-01-03,2024-01-10,50.50,25.25,0,1,2024-01-31"));
 //!
 //! // A bad field names its line and column.
 //! let bad = "customer_id,date,amount\n7,2024-01-03,10\n7,2024-13-01,10\n";
@@ -71,6 +73,7 @@
 //! [`Error::Parse`]: crate::Error::Parse
 //! [`Summary`]: crate::Summary
 
+mod customers;
 mod options;
 mod parse;
 mod read;
@@ -79,9 +82,12 @@ mod sink;
 mod summary;
 mod write;
 
+pub use customers::{
+    CustomerRow, CustomerTable, CustomerTableColumns, read_customer_table, read_customer_table_path,
+};
 pub use options::{Column, CsvOptions, CsvOptionsBuilder, Delimiter, IdKind};
-pub use summary::{SummaryTable, read_summary, read_summary_path};
+pub use summary::{SummaryLayout, SummaryMetadata, SummaryTable, read_summary, read_summary_path};
 pub use write::{
-    HOLDOUT_COLUMNS, HOLDOUT_ONLY_COLUMNS, SUMMARY_COLUMNS, SummaryFormat, write_holdout_only,
-    write_holdout_only_with, write_summary, write_summary_with,
+    HOLDOUT_COLUMNS, HOLDOUT_ONLY_COLUMNS, METADATA_COLUMNS, SUMMARY_COLUMNS, SummaryFormat,
+    write_holdout_only, write_holdout_only_with, write_summary, write_summary_with,
 };

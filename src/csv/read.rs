@@ -3,7 +3,6 @@
 //! when there are no quotes and with the `csv` crate from the first quote
 //! on, and hand each line to the [`Sink`].
 
-use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
@@ -25,7 +24,8 @@ impl CsvOptions {
     ///   quantity or customer id, an empty customer id, a line with the
     ///   wrong number of fields, a header (line 1) without a requested
     ///   column, or two roles given the same column;
-    /// - [`Error::InvalidValue`] when the reader fails (an I/O error);
+    /// - [`Error::Io`] (action `"read"`, an empty path, the reader's error
+    ///   with the line it stopped at) when the reader fails;
     /// - [`Error::Overflow`] past 2^32 distinct customer or category names.
     ///
     /// # Example
@@ -46,7 +46,7 @@ impl CsvOptions {
     /// # Ok::<(), customer_value::Error>(())
     /// ```
     pub fn read<R: Read>(&self, input: R) -> Result<TransactionLog> {
-        self.read_into(input, 0)
+        self.read_into(input, 0, Path::new(""))
     }
 
     /// Reads a transaction log from the CSV file at `path`; see
@@ -55,6 +55,8 @@ impl CsvOptions {
     /// # Errors
     /// - [`Error::Io`] (action `"open"`, the path, the system's error as
     ///   its source) when the file cannot be opened;
+    /// - [`Error::Io`] (action `"read"`, the path, the system's error with
+    ///   the line it stopped at) when reading fails after the file is open;
     /// - as [`CsvOptions::read`] otherwise.
     pub fn read_path(&self, path: impl AsRef<Path>) -> Result<TransactionLog> {
         let path = path.as_ref();
@@ -64,16 +66,17 @@ impl CsvOptions {
         let guess = file
             .metadata()
             .map_or(0, |m| usize::try_from(m.len() / 20).unwrap_or(0));
-        self.read_into(file, guess.min(1 << 26))
+        self.read_into(file, guess.min(1 << 26), path)
     }
 
-    fn read_into<R: Read>(&self, input: R, capacity: usize) -> Result<TransactionLog> {
+    /// Reads `input`; `path` names it in I/O errors (empty for a reader).
+    fn read_into<R: Read>(&self, input: R, capacity: usize, path: &Path) -> Result<TransactionLog> {
         let mut sink = Sink::new(self, capacity);
         let mut chunks = Chunks::new(input);
         let mut line = 0u64;
         let mut bounds = Vec::with_capacity(16);
         loop {
-            let chunk = chunks.next().map_err(|e| read_error(line + 1, &e))?;
+            let chunk = chunks.next().map_err(|e| io_error(path, line + 1, e))?;
             let Some(chunk) = chunk else { break };
             match self.delimiter() {
                 Delimiter::Whitespace => {
@@ -84,7 +87,7 @@ impl CsvOptions {
                         // Quoted fields (or old Mac line ends) from here on:
                         // the csv crate reads the rest.
                         chunks.unread();
-                        read_quoted(chunks.into_reader(), delimiter, line, &mut sink)?;
+                        read_quoted(chunks.into_reader(), delimiter, line, path, &mut sink)?;
                         break;
                     }
                     split_delimited(chunk, delimiter, &mut line, &mut bounds, &mut sink)?;
@@ -127,10 +130,29 @@ impl Fields for Split<'_> {
     }
 }
 
-fn read_error(line: u64, e: &dyn fmt::Display) -> Error {
-    Error::InvalidValue {
-        what: "CSV input",
-        reason: format!("cannot read line {line}: {e}"),
+/// An I/O error while reading line `line` of `path` (empty for a
+/// reader): [`Error::Io`], keeping the system error's kind and adding the
+/// line to its message.
+fn io_error(path: &Path, line: u64, e: io::Error) -> Error {
+    let kind = e.kind();
+    Error::io(
+        "read",
+        path,
+        io::Error::new(kind, format!("line {line}: {e}")),
+    )
+}
+
+/// An error of the `csv` crate at line `line`: its I/O errors are
+/// [`Error::Io`], anything else a [`Error::Parse`] of the line.
+fn csv_error(path: &Path, line: u64, e: ::csv::Error) -> Error {
+    let reason = e.to_string();
+    match e.into_kind() {
+        ::csv::ErrorKind::Io(e) => io_error(path, line, e),
+        _ => Error::Parse {
+            line,
+            column: String::new(),
+            reason,
+        },
     }
 }
 
@@ -335,7 +357,13 @@ fn split_whitespace(
 
 /// Reads the rest of the input with the csv crate, which handles quoted
 /// fields; `before` lines were read already.
-fn read_quoted<R: Read>(input: R, delimiter: u8, before: u64, sink: &mut Sink<'_>) -> Result<()> {
+fn read_quoted<R: Read>(
+    input: R,
+    delimiter: u8,
+    before: u64,
+    path: &Path,
+    sink: &mut Sink<'_>,
+) -> Result<()> {
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -350,7 +378,7 @@ fn read_quoted<R: Read>(input: R, delimiter: u8, before: u64, sink: &mut Sink<'_
             Ok(false) => return Ok(()),
             Err(e) => {
                 let line = e.position().map_or(last_line + 1, |p| before + p.line());
-                return Err(read_error(line, &e));
+                return Err(csv_error(path, line, e));
             }
         }
         last_line = record

@@ -1,5 +1,7 @@
-//! Reading a summary back from the CSV that [`write_summary`] writes, so
-//! scorers can run on a summary made earlier (or on another machine).
+//! Reading a summary back from CSV: the file [`write_summary`] writes, with
+//! the unit and dates it records, and the summaries users already have
+//! (Python lifetimes' `frequency, recency, T, monetary_value`; the R BTYD
+//! and CLVTools names `x, t.x, T.cal` with a spend column).
 //!
 //! [`write_summary`]: crate::csv::write_summary
 
@@ -12,15 +14,119 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
-use crate::model::{CustomerId, Date, Interner};
-use crate::summary::{CustomerSummary, HoldoutActivity, SummaryParts};
+use crate::model::{CustomerId, Date, Interner, TimeUnit};
+use crate::summary::{CustomerSummary, HoldoutActivity, Summary, SummaryParts};
+
+/// What a summary file says about its own rows: the time unit of `t_x` and
+/// `T`, the observation (calibration) end and the holdout end.
+///
+/// [`write_summary`](crate::csv::write_summary) writes them as the trailing
+/// columns `unit_days` (days per period: 1 for days, 7 for weeks),
+/// `observation_end` and, with a holdout, `holdout_end`, the same value on
+/// every row, so that the file stays one plain table (pandas' `read_csv`
+/// reads it as it is) and every row keeps its meaning when rows are
+/// filtered or concatenated. A file without these columns (older files,
+/// lifetimes' or BTYD's summaries) has `None` for each; the reader then
+/// knows nothing about the unit, and the caller decides (the command line
+/// takes `--unit`, and assumes days without it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct SummaryMetadata {
+    /// The unit of `t_x` and `T`.
+    pub unit: Option<TimeUnit>,
+    /// The last day of the observation (calibration) period.
+    pub observation_end: Option<Date>,
+    /// The last day of the holdout period.
+    pub holdout_end: Option<Date>,
+}
+
+impl SummaryMetadata {
+    /// Metadata with only a unit.
+    pub fn with_unit(unit: TimeUnit) -> SummaryMetadata {
+        SummaryMetadata {
+            unit: Some(unit),
+            ..SummaryMetadata::default()
+        }
+    }
+
+    /// What a summary made by a [`Summarizer`](crate::Summarizer) knows:
+    /// its unit, calibration end and holdout end.
+    pub fn of(summary: &Summary) -> SummaryMetadata {
+        let s = summary.summarizer();
+        SummaryMetadata {
+            unit: Some(s.unit()),
+            observation_end: Some(s.calibration_end()),
+            holdout_end: s.holdout_end(),
+        }
+    }
+}
+
+/// Which columns a summary file had, and so which figures of its rows come
+/// from the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SummaryLayout {
+    /// This crate's columns ([`SUMMARY_COLUMNS`](crate::csv::SUMMARY_COLUMNS)):
+    /// every figure is the file's.
+    Full,
+    /// The buy-till-you-die columns only: `x, t_x, T` and, when `spend` is
+    /// true, the mean repeat spend `zbar`. Python lifetimes names them
+    /// `frequency, recency, T, monetary_value`; R's BTYD and CLVTools
+    /// `x, t.x, T.cal` with `m.x`, `spend` or `Spending`.
+    ///
+    /// The rows' other figures are not in the file, and are filled as
+    /// follows: purchases and transactions are `x + 1`; the repeat spend is
+    /// `zbar × x` (0 without a spend column); the total spend is the repeat
+    /// spend, because the first purchase's value is not in the file (so
+    /// [`CustomerSummary::total_spend`] and [`CustomerSummary::mean_spend`]
+    /// leave the first purchase out); categories are 0; there is no
+    /// holdout activity. The purchase dates are counted back from the
+    /// observation end, when the file records it and its unit, as
+    /// `first = end − round(T × days per unit)` and
+    /// `last = first + round(t_x × days per unit)`; otherwise both are the
+    /// observation end if known, else 1970-01-01, and mean nothing.
+    Btyd {
+        /// Whether the file had a mean repeat spend column.
+        spend: bool,
+    },
+}
+
+impl SummaryLayout {
+    /// Whether the rows' total spend (first purchase included) is the
+    /// file's.
+    pub fn has_total_spend(self) -> bool {
+        matches!(self, SummaryLayout::Full)
+    }
+
+    /// Whether the rows' repeat spend (and so `zbar`) is the file's.
+    pub fn has_repeat_spend(self) -> bool {
+        matches!(
+            self,
+            SummaryLayout::Full | SummaryLayout::Btyd { spend: true }
+        )
+    }
+}
 
 /// Summary rows read from CSV, with the customer names when the file's ids
-/// are not all numbers.
-#[derive(Debug, Clone, Default)]
+/// are not all numbers, the file's [`SummaryMetadata`] and its
+/// [`SummaryLayout`].
+#[derive(Debug, Clone)]
 pub struct SummaryTable {
     customers: Vec<CustomerSummary>,
     names: Interner,
+    metadata: SummaryMetadata,
+    layout: SummaryLayout,
+}
+
+impl Default for SummaryTable {
+    fn default() -> SummaryTable {
+        SummaryTable {
+            customers: Vec::new(),
+            names: Interner::default(),
+            metadata: SummaryMetadata::default(),
+            layout: SummaryLayout::Full,
+        }
+    }
 }
 
 impl SummaryTable {
@@ -54,9 +160,22 @@ impl SummaryTable {
     pub fn is_empty(&self) -> bool {
         self.customers.is_empty()
     }
+
+    /// The unit and dates the file records (all `None` for a file without
+    /// them).
+    pub fn metadata(&self) -> &SummaryMetadata {
+        &self.metadata
+    }
+
+    /// Which columns the file had.
+    pub fn layout(&self) -> SummaryLayout {
+        self.layout
+    }
 }
 
-/// Columns [`read_summary`] needs (any order; others are ignored).
+/// Columns a full summary needs, beyond the id (any order; others are
+/// ignored). The first four may also go by the other names of
+/// [`ALIASES`].
 const REQUIRED: [&str; 10] = [
     "customer_id",
     "frequency",
@@ -70,31 +189,208 @@ const REQUIRED: [&str; 10] = [
     "total_spend",
 ];
 
-/// Reads a summary written by [`write_summary`](crate::csv::write_summary)
-/// (comma separated, with its header): the columns `customer_id, frequency,
-/// recency, T, monetary_value, purchases, transactions, first_purchase,
-/// last_purchase, total_spend` are required, in any order; `mean_spend` and
-/// `categories` are read when present, and the holdout columns when all
-/// three are. `recency` is t_x, as Python lifetimes names it.
+/// The other names of `frequency` (x), `recency` (t_x), `T` and
+/// `monetary_value` (zbar) in lifetimes, BTYD and CLVTools summaries.
+const ALIASES: [(&str, &[&str]); 4] = [
+    ("frequency", &["frequency", "x"]),
+    ("recency", &["recency", "t.x", "t_x"]),
+    ("T", &["T", "T.cal", "T_cal"]),
+    (
+        "monetary_value",
+        &["monetary_value", "m.x", "zbar", "spend", "Spending"],
+    ),
+];
+
+/// Names taken for the customer id (compared without case), before
+/// falling back to the first column.
+const ID_NAMES: [&str; 8] = [
+    "customer_id",
+    "cust",
+    "id",
+    "customer",
+    "customerid",
+    "client_id",
+    "user_id",
+    "",
+];
+
+/// The metadata columns [`write_summary`](crate::csv::write_summary) adds.
+const UNIT_COLUMN: &str = "unit_days";
+const END_COLUMN: &str = "observation_end";
+const HOLDOUT_END_COLUMN: &str = "holdout_end";
+
+/// Where each column is in the header.
+struct Columns {
+    /// id, frequency, t_x, T.
+    core: [usize; 4],
+    zbar: Option<usize>,
+    /// purchases, transactions, first_purchase, last_purchase, total_spend,
+    /// when all five are there.
+    full: Option<[usize; 5]>,
+    mean: Option<usize>,
+    categories: Option<usize>,
+    holdout: Option<[usize; 3]>,
+    unit: Option<usize>,
+    end: Option<usize>,
+    holdout_end: Option<usize>,
+}
+
+impl Columns {
+    fn find(header: &[&str]) -> Result<Columns> {
+        let find = |name: &str| header.iter().position(|h| h.trim() == name);
+        let alias = |k: usize| ALIASES[k].1.iter().find_map(|name| find(name));
+        let missing = |column: &str, names: &str| Error::Parse {
+            line: 1,
+            column: column.to_owned(),
+            reason: format!("missing column ({names}); the header has {}", list(header)),
+        };
+        let frequency = alias(0).ok_or_else(|| {
+            missing(
+                "frequency",
+                "x is `frequency` in lifetimes and this crate, `x` in BTYD and CLVTools",
+            )
+        })?;
+        let t_x = alias(1).ok_or_else(|| {
+            missing(
+                "recency",
+                "t_x is `recency` in lifetimes and this crate, `t.x` in BTYD and CLVTools",
+            )
+        })?;
+        let age = alias(2).ok_or_else(|| {
+            missing(
+                "T",
+                "T is `T` in lifetimes and this crate, `T.cal` in BTYD and CLVTools",
+            )
+        })?;
+        let known = |h: &str| {
+            let h = h.trim();
+            REQUIRED.contains(&h)
+                || ALIASES.iter().any(|(_, names)| names.contains(&h))
+                || [UNIT_COLUMN, END_COLUMN, HOLDOUT_END_COLUMN].contains(&h)
+        };
+        let id = ID_NAMES
+            .iter()
+            .find_map(|name| {
+                header
+                    .iter()
+                    .position(|h| h.trim().eq_ignore_ascii_case(name))
+            })
+            .or_else(|| header.first().filter(|h| !known(h)).map(|_| 0))
+            .ok_or_else(|| {
+                missing(
+                    "customer_id",
+                    "the customer id: `customer_id`, `cust`, `Id`, or a first column of another name",
+                )
+            })?;
+        let full = match [
+            find("purchases"),
+            find("transactions"),
+            find("first_purchase"),
+            find("last_purchase"),
+            find("total_spend"),
+        ] {
+            [Some(a), Some(b), Some(c), Some(d), Some(e)] => Some([a, b, c, d, e]),
+            _ => None,
+        };
+        let zbar = alias(3);
+        if full.is_some() && zbar.is_none() {
+            return Err(missing(
+                "monetary_value",
+                "a summary with total_spend also needs the mean repeat spend",
+            ));
+        }
+        let holdout = match (
+            find("holdout_purchases"),
+            find("holdout_transactions"),
+            find("holdout_spend"),
+        ) {
+            (Some(p), Some(t), Some(s)) if full.is_some() => Some([p, t, s]),
+            _ => None,
+        };
+        Ok(Columns {
+            core: [id, frequency, t_x, age],
+            zbar,
+            full,
+            mean: find("mean_spend").filter(|_| full.is_some()),
+            categories: find("categories").filter(|_| full.is_some()),
+            holdout,
+            unit: find(UNIT_COLUMN),
+            end: find(END_COLUMN),
+            holdout_end: find(HOLDOUT_END_COLUMN),
+        })
+    }
+
+    fn layout(&self) -> SummaryLayout {
+        match self.full {
+            Some(_) => SummaryLayout::Full,
+            None => SummaryLayout::Btyd {
+                spend: self.zbar.is_some(),
+            },
+        }
+    }
+}
+
+/// The header's names for a message, quoted, at most 20 of them.
+fn list(header: &[&str]) -> String {
+    if header.is_empty() || header == [""] {
+        return "no columns".into();
+    }
+    let mut names: Vec<String> = header
+        .iter()
+        .take(20)
+        .map(|h| format!("{:?}", h.trim()))
+        .collect();
+    if header.len() > 20 {
+        names.push(format!("... ({} in all)", header.len()));
+    }
+    names.join(", ")
+}
+
+/// Reads a summary from CSV (comma separated, with a header; columns in
+/// any order, others ignored), in one of two layouts ([`SummaryLayout`]):
 ///
-/// Customer ids are kept as numbers when every id is one; otherwise every
-/// id is interned as a name ([`SummaryTable::customer_label`] gives it back).
-/// The repeat spend is recovered as `monetary_value × frequency` rounded to
-/// the scale of `total_spend`, then every row is checked the way
-/// deserialising a [`CustomerSummary`] is.
+/// - the file [`write_summary`](crate::csv::write_summary) writes: the
+///   columns `customer_id, frequency, recency, T, monetary_value,
+///   purchases, transactions, first_purchase, last_purchase, total_spend`
+///   are required; `mean_spend` and `categories` are read when present, and
+///   the holdout columns when all three are. The repeat spend is recovered
+///   as `monetary_value × frequency` rounded to the scale of
+///   `total_spend`;
+/// - a buy-till-you-die summary: x as `frequency` or `x`, t_x as `recency`,
+///   `t.x` or `t_x`, T as `T`, `T.cal` or `T_cal`, and optionally zbar (the
+///   mean repeat spend) as `monetary_value`, `m.x`, `zbar`, `spend` or
+///   `Spending`: Python lifetimes' `summary_data_from_transaction_data`
+///   and R BTYD's and CLVTools' names. x may be written as a whole float
+///   (`2.0`, as pandas writes it).
+///
+/// `recency` is t_x here, as lifetimes names it, not RFM's T − t_x. The
+/// customer id is the column named `customer_id`, `cust`, `id`, `customer`,
+/// `customerid`, `client_id` or `user_id` (any case), else the first column
+/// when its name is not one of the columns above (pandas writes its index
+/// first). Ids are kept as numbers when every id is one; otherwise every id
+/// is interned as a name ([`SummaryTable::customer_label`] gives it back).
+///
+/// The optional columns `unit_days`, `observation_end` and `holdout_end`
+/// are read into [`SummaryTable::metadata`]; every row must hold the same
+/// value.
+///
+/// Every row is checked the way deserialising a [`CustomerSummary`] is.
 ///
 /// # Errors
-/// - [`Error::Parse`] with the line and column of a missing column, a field
-///   that is not a number or date, or a row with the wrong number of fields;
+/// - [`Error::Parse`] with the line and column of a missing column (the
+///   message lists the columns the header has), a field that is not a
+///   number or date, a row with the wrong number of fields, or a metadata
+///   field that differs from the first row's;
 /// - [`Error::InvalidValue`] for a row whose figures disagree (t_x > T,
 ///   `purchases` not `frequency + 1`, a `monetary_value` or `mean_spend`
 ///   that does not match the totals, and the other checks of
-///   [`CustomerSummary`]'s deserialisation).
+///   [`CustomerSummary`]'s deserialisation);
+/// - [`Error::Io`] (action `"read"`, an empty path) when the reader fails.
 ///
 /// # Example
 /// ```
-/// use customer_value::csv::{read_summary, write_summary, CsvOptions};
-/// use customer_value::{Date, Summarizer};
+/// use customer_value::csv::{read_summary, write_summary, CsvOptions, SummaryLayout};
+/// use customer_value::{Date, Summarizer, TimeUnit};
 ///
 /// let log = CsvOptions::default().read("customer_id,date,amount\nann,2024-01-03,10.00\nann,2024-01-10,40.50\nbo,2024-01-05,5\n".as_bytes())?;
 /// let summary = Summarizer::builder(Date::parse("2024-01-31")?).build()?.summarize(log.transactions())?;
@@ -104,15 +400,22 @@ const REQUIRED: [&str; 10] = [
 /// let table = read_summary(file.as_slice())?;
 /// assert_eq!(table.customers(), summary.customers());
 /// assert_eq!(table.customer_label(table.customers()[0].customer()), "ann");
+/// assert_eq!(table.metadata().unit, Some(TimeUnit::DAY));
+/// assert_eq!(table.metadata().observation_end, Some(Date::parse("2024-01-31")?));
+///
+/// // A lifetimes summary (pandas' to_csv of summary_data_from_transaction_data).
+/// let lifetimes = "customer_id,frequency,recency,T,monetary_value\nann,1.0,7.0,28.0,40.50\nbo,0.0,0.0,26.0,0.0\n";
+/// let table = read_summary(lifetimes.as_bytes())?;
+/// assert_eq!(table.layout(), SummaryLayout::Btyd { spend: true });
+/// assert_eq!(table.customers()[0].zbar().to_string(), "40.50");
+/// assert_eq!(table.metadata().unit, None);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_summary<R: Read>(mut input: R) -> Result<SummaryTable> {
     let mut bytes = Vec::new();
-    input.read_to_end(&mut bytes).map_err(|e| Error::Parse {
-        line: 1,
-        column: String::new(),
-        reason: e.to_string(),
-    })?;
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("read", "", e))?;
     read_summary_bytes(&bytes)
 }
 
@@ -128,44 +431,102 @@ fn read_summary_bytes(bytes: &[u8]) -> Result<SummaryTable> {
     read_with_csv(bytes)
 }
 
-/// The general reader (quoted fields, any line ends), and the one that
-/// words every error.
+/// One metadata value per file: the first row's, which every other row
+/// must repeat.
+struct Same<T> {
+    column: &'static str,
+    value: Option<(T, String)>,
+}
+
+impl<T: Copy> Same<T> {
+    fn new(column: &'static str) -> Self {
+        Same {
+            column,
+            value: None,
+        }
+    }
+
+    fn take(&mut self, line: u64, text: &str, parse: impl FnOnce(&str) -> Result<T>) -> Result<()> {
+        match &self.value {
+            Some((_, first)) if first == text => Ok(()),
+            Some((_, first)) => Err(Error::Parse {
+                line,
+                column: self.column.to_owned(),
+                reason: format!(
+                    "{text:?} differs from the first row's {first:?} (a summary has one {})",
+                    self.column
+                ),
+            }),
+            None => {
+                self.value = Some((parse(text)?, text.to_owned()));
+                Ok(())
+            }
+        }
+    }
+
+    fn get(&self) -> Option<T> {
+        self.value.as_ref().map(|v| v.0)
+    }
+}
+
+fn parse_unit(line: u64, text: &str) -> Result<TimeUnit> {
+    let days: u32 = number(line, UNIT_COLUMN, text)?;
+    TimeUnit::days(days).map_err(|e| Error::Parse {
+        line,
+        column: UNIT_COLUMN.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+/// The general reader (quoted fields, any line ends, either layout), and
+/// the one that words every error.
 fn read_with_csv(input: &[u8]) -> Result<SummaryTable> {
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(input);
-    let header = reader.headers().map_err(|e| csv_error(&e, 1))?.clone();
-    let find = |name: &str| header.iter().position(|h| h.trim() == name);
-    let mut at = [0usize; REQUIRED.len()];
-    for (slot, name) in at.iter_mut().zip(REQUIRED) {
-        *slot = find(name).ok_or_else(|| Error::Parse {
-            line: 1,
-            column: name.to_owned(),
-            reason: "missing column (expected the header write_summary writes)".into(),
-        })?;
-    }
-    let mean_at = find("mean_spend");
-    let categories_at = find("categories");
-    let holdout_at = match (
-        find("holdout_purchases"),
-        find("holdout_transactions"),
-        find("holdout_spend"),
-    ) {
-        (Some(p), Some(t), Some(s)) => Some([p, t, s]),
-        _ => None,
-    };
+    let header = reader.headers().map_err(|e| csv_error(e, 1))?.clone();
+    let names: Vec<&str> = header.iter().collect();
+    let cols = Columns::find(&names)?;
+    let [id_at, _, t_x_at, age_at] = cols.core;
 
     let records = reader
         .records()
         .enumerate()
-        .map(|(i, r)| r.map_err(|e| csv_error(&e, i as u64 + 2)))
+        .map(|(i, r)| r.map_err(|e| csv_error(e, i as u64 + 2)))
         .collect::<Result<Vec<_>>>()?;
     let numeric = records.iter().all(|r| {
-        r.get(at[0])
+        r.get(id_at)
             .is_some_and(|id| id.trim().parse::<u64>().is_ok())
     });
 
-    let mut table = SummaryTable::default();
+    // Metadata first: the dates of a BTYD layout are counted from it.
+    let mut unit = Same::new(UNIT_COLUMN);
+    let mut end = Same::new(END_COLUMN);
+    let mut holdout_end = Same::new(HOLDOUT_END_COLUMN);
+    for (i, record) in records.iter().enumerate() {
+        let line = record.position().map_or(i as u64 + 2, |p| p.line());
+        let field = |c: Option<usize>| c.and_then(|c| record.get(c)).map(str::trim);
+        if let Some(text) = field(cols.unit) {
+            unit.take(line, text, |t| parse_unit(line, t))?;
+        }
+        if let Some(text) = field(cols.end) {
+            end.take(line, text, |t| date(line, END_COLUMN, t))?;
+        }
+        if let Some(text) = field(cols.holdout_end).filter(|t| !t.is_empty()) {
+            holdout_end.take(line, text, |t| date(line, HOLDOUT_END_COLUMN, t))?;
+        }
+    }
+    let metadata = SummaryMetadata {
+        unit: unit.get(),
+        observation_end: end.get(),
+        holdout_end: holdout_end.get(),
+    };
+
+    let mut table = SummaryTable {
+        metadata,
+        layout: cols.layout(),
+        ..SummaryTable::default()
+    };
     table.customers.reserve(records.len());
     for (i, record) in records.iter().enumerate() {
         let line = record.position().map_or(i as u64 + 2, |p| p.line());
@@ -179,82 +540,174 @@ fn read_with_csv(input: &[u8]) -> Result<SummaryTable> {
                     reason: "missing field".into(),
                 })
         };
-        let parse = |k: usize| -> Result<(&str, &str)> { Ok((REQUIRED[k], field(at[k])?)) };
-        let id_text = field(at[0])?;
+        let name = |column: usize| header.get(column).unwrap_or("").trim();
+        let id_text = field(id_at)?;
         let customer = if numeric {
-            CustomerId::new(number(line, "customer_id", id_text)?)
+            CustomerId::new(number(line, name(id_at), id_text)?)
         } else {
             CustomerId::new(u64::from(table.names.try_intern(id_text)?))
         };
-        let (_, x) = parse(1)?;
-        let frequency: u32 = number(line, "frequency", x)?;
-        let t_x: f64 = number(line, "recency", parse(2)?.1)?;
-        let age: f64 = number(line, "T", parse(3)?.1)?;
-        let zbar: Decimal = number(line, "monetary_value", parse(4)?.1)?;
-        let purchases: u64 = number(line, "purchases", parse(5)?.1)?;
-        let transactions: u32 = number(line, "transactions", parse(6)?.1)?;
-        let first_purchase = date(line, "first_purchase", parse(7)?.1)?;
-        let last_purchase = date(line, "last_purchase", parse(8)?.1)?;
-        let total_spend: Decimal = number(line, "total_spend", parse(9)?.1)?;
-        if purchases != u64::from(frequency) + 1 {
-            return Err(Error::Parse {
-                line,
-                column: "purchases".into(),
-                reason: format!(
-                    "expected frequency + 1 = {}, got {purchases}",
-                    u64::from(frequency) + 1
-                ),
-            });
-        }
-        let repeat_spend = zbar
-            .checked_mul(Decimal::from(frequency))
-            .ok_or(Error::Overflow {
-                what: "repeat spend",
-            })?
-            .round_dp(total_spend.scale());
-        let mean_spend = match mean_at {
-            Some(c) => Some(number::<Decimal>(line, "mean_spend", field(c)?)?),
-            None => None,
+        let t_x: f64 = number(line, name(t_x_at), field(t_x_at)?)?;
+        let age: f64 = number(line, name(age_at), field(age_at)?)?;
+        let parts = match cols.full {
+            Some(full) => full_row(line, customer, t_x, age, &cols, full, &field)?,
+            None => btyd_row(line, customer, t_x, age, &cols, &metadata, &field, name)?,
         };
-        let categories = match categories_at {
-            Some(c) => number(line, "categories", field(c)?)?,
-            None => 0,
-        };
-        let holdout = match holdout_at {
-            Some([p, t, s]) => Some(HoldoutActivity {
-                purchases: number(line, "holdout_purchases", field(p)?)?,
-                transactions: number(line, "holdout_transactions", field(t)?)?,
-                spend: number(line, "holdout_spend", field(s)?)?,
-            }),
-            None => None,
-        };
-        table
-            .customers
-            .push(CustomerSummary::from_parts(SummaryParts {
-                customer,
-                frequency,
-                transactions,
-                first_purchase,
-                last_purchase,
-                t_x,
-                age,
-                recency: None,
-                total_spend,
-                repeat_spend,
-                mean_spend,
-                zbar: Some(zbar),
-                categories,
-                holdout,
-            })?);
+        table.customers.push(CustomerSummary::from_parts(parts)?);
     }
     Ok(table)
+}
+
+/// The figures of a full row (this crate's layout).
+fn full_row<'a>(
+    line: u64,
+    customer: CustomerId,
+    t_x: f64,
+    age: f64,
+    cols: &Columns,
+    full: [usize; 5],
+    field: &impl Fn(usize) -> Result<&'a str>,
+) -> Result<SummaryParts> {
+    let frequency: u32 = number(line, "frequency", field(cols.core[1])?)?;
+    let zbar_at = cols.zbar.unwrap_or(usize::MAX);
+    let zbar: Decimal = number(line, "monetary_value", field(zbar_at)?)?;
+    let purchases: u64 = number(line, "purchases", field(full[0])?)?;
+    let transactions: u32 = number(line, "transactions", field(full[1])?)?;
+    let first_purchase = date(line, "first_purchase", field(full[2])?)?;
+    let last_purchase = date(line, "last_purchase", field(full[3])?)?;
+    let total_spend: Decimal = number(line, "total_spend", field(full[4])?)?;
+    if purchases != u64::from(frequency) + 1 {
+        return Err(Error::Parse {
+            line,
+            column: "purchases".into(),
+            reason: format!(
+                "expected frequency + 1 = {}, got {purchases}",
+                u64::from(frequency) + 1
+            ),
+        });
+    }
+    let repeat_spend = zbar
+        .checked_mul(Decimal::from(frequency))
+        .ok_or(Error::Overflow {
+            what: "repeat spend",
+        })?
+        .round_dp(total_spend.scale());
+    let mean_spend = match cols.mean {
+        Some(c) => Some(number::<Decimal>(line, "mean_spend", field(c)?)?),
+        None => None,
+    };
+    let categories = match cols.categories {
+        Some(c) => number(line, "categories", field(c)?)?,
+        None => 0,
+    };
+    let holdout = match cols.holdout {
+        Some([p, t, s]) => Some(HoldoutActivity {
+            purchases: number(line, "holdout_purchases", field(p)?)?,
+            transactions: number(line, "holdout_transactions", field(t)?)?,
+            spend: number(line, "holdout_spend", field(s)?)?,
+        }),
+        None => None,
+    };
+    Ok(SummaryParts {
+        customer,
+        frequency,
+        transactions,
+        first_purchase,
+        last_purchase,
+        t_x,
+        age,
+        recency: None,
+        total_spend,
+        repeat_spend,
+        mean_spend,
+        zbar: Some(zbar),
+        categories,
+        holdout,
+    })
+}
+
+/// The figures of a buy-till-you-die row, the others filled as
+/// [`SummaryLayout::Btyd`] says.
+#[allow(clippy::too_many_arguments)]
+fn btyd_row<'a>(
+    line: u64,
+    customer: CustomerId,
+    t_x: f64,
+    age: f64,
+    cols: &Columns,
+    metadata: &SummaryMetadata,
+    field: &impl Fn(usize) -> Result<&'a str>,
+    name: impl Fn(usize) -> &'a str,
+) -> Result<SummaryParts> {
+    let x_at = cols.core[1];
+    let x_text = field(x_at)?;
+    let frequency: u32 = match x_text.parse::<u32>() {
+        Ok(x) => x,
+        Err(_) => {
+            let x: f64 = number(line, name(x_at), x_text)?;
+            if !(x >= 0.0 && x.fract() == 0.0 && x <= f64::from(u32::MAX)) {
+                return Err(Error::Parse {
+                    line,
+                    column: name(x_at).to_owned(),
+                    reason: format!("not a whole number of repeat purchases: {x_text:?}"),
+                });
+            }
+            x as u32
+        }
+    };
+    let zbar: Decimal = match cols.zbar {
+        Some(c) => {
+            let text = field(c)?;
+            text.parse()
+                .or_else(|_| Decimal::from_scientific(text))
+                .map_err(|_| Error::Parse {
+                    line,
+                    column: name(c).to_owned(),
+                    reason: format!("not a valid number: {text:?}"),
+                })?
+        }
+        None => Decimal::ZERO,
+    };
+    let repeat_spend = zbar
+        .checked_mul(Decimal::from(frequency))
+        .ok_or(Error::Overflow {
+            what: "repeat spend",
+        })?;
+    let days = |t: f64| -> Option<i32> {
+        let d = (t * f64::from(metadata.unit?.days_per_period())).round();
+        (d.abs() < 1e9).then_some(d as i32)
+    };
+    let placeholder = metadata.observation_end.unwrap_or(Date::UNIX_EPOCH);
+    let (first_purchase, last_purchase) = match (metadata.observation_end, days(age), days(t_x)) {
+        (Some(end), Some(a), Some(t)) => {
+            let first = end.checked_add_days(-a).unwrap_or(placeholder);
+            (first, first.checked_add_days(t).unwrap_or(first))
+        }
+        _ => (placeholder, placeholder),
+    };
+    Ok(SummaryParts {
+        customer,
+        frequency,
+        transactions: frequency.saturating_add(1),
+        first_purchase,
+        last_purchase,
+        t_x,
+        age,
+        recency: None,
+        total_spend: repeat_spend,
+        repeat_spend,
+        mean_spend: None,
+        zbar: None,
+        categories: 0,
+        holdout: None,
+    })
 }
 
 /// [`read_summary`] of a file.
 ///
 /// # Errors
-/// - [`Error::Io`] (action `"open"`, the path, the system's error as its
-///   source) when the file cannot be opened;
+/// - [`Error::Io`] (action `"open"` or `"read"`, the path, the system's
+///   error as its source) when the file cannot be opened or read;
 /// - as [`read_summary`] otherwise.
 pub fn read_summary_path(path: impl AsRef<Path>) -> Result<SummaryTable> {
     let path = path.as_ref();
@@ -285,11 +738,16 @@ fn date(line: u64, column: &str, text: &str) -> Result<Date> {
     })
 }
 
-fn csv_error(e: &::csv::Error, fallback_line: u64) -> Error {
-    Error::Parse {
-        line: e.position().map_or(fallback_line, |p| p.line()),
-        column: String::new(),
-        reason: e.to_string(),
+fn csv_error(e: ::csv::Error, fallback_line: u64) -> Error {
+    let line = e.position().map_or(fallback_line, |p| p.line());
+    let reason = e.to_string();
+    match e.into_kind() {
+        ::csv::ErrorKind::Io(e) => Error::io("read", "", e),
+        _ => Error::Parse {
+            line,
+            column: String::new(),
+            reason,
+        },
     }
 }
 
@@ -302,8 +760,9 @@ fn csv_error(e: &::csv::Error, fallback_line: u64) -> Error {
 /// words it.
 mod plain {
     use super::{
-        CustomerId, CustomerSummary, Date, Decimal, FromStr, HoldoutActivity, REQUIRED,
-        SummaryParts, SummaryTable,
+        CustomerId, CustomerSummary, Date, Decimal, END_COLUMN, FromStr, HOLDOUT_END_COLUMN,
+        HoldoutActivity, REQUIRED, SummaryLayout, SummaryMetadata, SummaryParts, SummaryTable,
+        TimeUnit, UNIT_COLUMN,
     };
 
     enum Outcome {
@@ -366,6 +825,14 @@ mod plain {
             (Some(p), Some(t), Some(s)) => Some([p, t, s]),
             _ => None,
         };
+        // Metadata: the first row's text, which every row must repeat
+        // (byte for byte here; the general reader words any difference).
+        let meta_at = [
+            find(UNIT_COLUMN),
+            find(END_COLUMN),
+            find(HOLDOUT_END_COLUMN),
+        ];
+        let mut meta_text: [Option<&str>; 3] = [None; 3];
         let mut table = SummaryTable::default();
         table.customers.reserve(text.len() / 64);
         let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(width);
@@ -393,6 +860,17 @@ mod plain {
             // Fields start and end at commas or line ends, which are ASCII,
             // so every range is on a character boundary.
             let f = |k: usize| trim(&line[bounds[k].0..bounds[k].1]);
+            for (k, (slot, at)) in meta_text.iter_mut().zip(meta_at).enumerate() {
+                let Some(text) = at.map(f) else { continue };
+                if k == 2 && text.is_empty() {
+                    continue;
+                }
+                match slot {
+                    Some(first) if *first == text => {}
+                    Some(_) => return None,
+                    None => *slot = Some(text),
+                }
+            }
             let customer = if numeric {
                 match int::<u64>(f(at[0])) {
                     Some(id) => CustomerId::new(id),
@@ -462,6 +940,22 @@ mod plain {
                 .ok()?,
             );
         }
+        let [unit, end, holdout_end] = meta_text;
+        table.metadata = SummaryMetadata {
+            unit: match unit {
+                Some(text) => Some(TimeUnit::days(int(text)?).ok()?),
+                None => None,
+            },
+            observation_end: match end {
+                Some(text) => Some(Date::parse(text).ok()?),
+                None => None,
+            },
+            holdout_end: match holdout_end {
+                Some(text) => Some(Date::parse(text).ok()?),
+                None => None,
+            },
+        };
+        table.layout = SummaryLayout::Full;
         Some(Ok(table))
     }
 

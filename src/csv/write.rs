@@ -30,6 +30,11 @@ pub const SUMMARY_COLUMNS: [&str; 12] = [
 pub const HOLDOUT_COLUMNS: [&str; 3] =
     ["holdout_purchases", "holdout_transactions", "holdout_spend"];
 
+/// The metadata columns [`write_summary`] writes last: the summary's unit
+/// in days per period, its observation end and (only with a holdout) its
+/// holdout end, the same on every row.
+pub const METADATA_COLUMNS: [&str; 3] = ["unit_days", "observation_end", "holdout_end"];
+
 /// The columns [`write_holdout_only`] writes, in order.
 pub const HOLDOUT_ONLY_COLUMNS: [&str; 5] = [
     "customer_id",
@@ -56,7 +61,17 @@ pub const HOLDOUT_ONLY_COLUMNS: [&str; 5] = [
 /// categories      as the CustomerSummary methods of those names
 /// holdout_purchases, holdout_transactions, holdout_spend
 ///                 only when the summary has a holdout end
+/// unit_days       days per unit of recency and T (1: days, 7: weeks)
+/// observation_end the calibration end
+/// holdout_end     only when the summary has a holdout end
 /// ```
+///
+/// The last columns ([`METADATA_COLUMNS`]) carry the summary's meaning on
+/// every row rather than in a comment line, so the file stays a plain
+/// table that pandas' `read_csv` and any CSV tool read as it is, and a
+/// filtered or concatenated file keeps it;
+/// [`read_summary`](crate::csv::read_summary) gives it back as
+/// [`SummaryMetadata`](crate::csv::SummaryMetadata).
 ///
 /// Rows are sorted by customer: by number for numeric ids, by name (byte
 /// order) when `log` has customer names. Times are written in Rust's
@@ -84,8 +99,8 @@ pub const HOLDOUT_ONLY_COLUMNS: [&str; 5] = [
 /// let text = String::from_utf8(out)?;
 /// let rows: Vec<&str> = text.lines().skip(1).collect();
 /// assert_eq!(rows, [
-///     "amy,0,0,26,0,1,1,2024-01-05,2024-01-05,7,7,0",
-///     "zoe,1,10,30,25,2,2,2024-01-01,2024-01-11,35,17.50,0",
+///     "amy,0,0,26,0,1,1,2024-01-05,2024-01-05,7,7,0,1,2024-01-31",
+///     "zoe,1,10,30,25,2,2,2024-01-01,2024-01-11,35,17.50,0,1,2024-01-31",
 /// ]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -260,7 +275,25 @@ fn write_rows<W: Write>(
         header.push(',');
         header.push_str(&HOLDOUT_COLUMNS.join(","));
     }
+    header.push(',');
+    header.push_str(&METADATA_COLUMNS[..2].join(","));
+    if holdout {
+        header.push(',');
+        header.push_str(METADATA_COLUMNS[2]);
+    }
     header.push('\n');
+    // The metadata is the same on every row: formatted once.
+    let settings = summary.summarizer();
+    let mut tail = format!(
+        ",{},{}",
+        settings.unit().days_per_period(),
+        settings.calibration_end()
+    );
+    if let Some(end) = settings.holdout_end() {
+        tail.push_str(&format!(",{end}"));
+    }
+    tail.push('\n');
+    let tail = tail.into_bytes();
     out.buf.extend_from_slice(header.as_bytes());
     let mut row = Row::new();
     for (i, label) in order {
@@ -288,8 +321,7 @@ fn write_rows<W: Write>(
             row.field_u64(u64::from(h.transactions()));
             row.field_decimal(money.apply(h.spend()));
         }
-        row.byte(b'\n');
-        out.row(label.as_deref(), &row)?;
+        out.row_then(label.as_deref(), &row, &tail)?;
     }
     out.finish()
 }
@@ -401,6 +433,22 @@ impl<W: Write> Output<W> {
             push_label(&mut self.buf, name);
         }
         self.buf.extend_from_slice(rest.as_bytes());
+        if self.buf.len() >= Self::BLOCK {
+            self.writer.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Appends a row: the customer's name if it has one, `rest`, then
+    /// `tail`.
+    #[inline]
+    fn row_then(&mut self, label: Option<&str>, rest: &Row, tail: &[u8]) -> io::Result<()> {
+        if let Some(name) = label {
+            push_label(&mut self.buf, name);
+        }
+        self.buf.extend_from_slice(rest.as_bytes());
+        self.buf.extend_from_slice(tail);
         if self.buf.len() >= Self::BLOCK {
             self.writer.write_all(&self.buf)?;
             self.buf.clear();

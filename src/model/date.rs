@@ -301,6 +301,38 @@ impl TimeUnit {
     pub fn periods(self, days: i32) -> f64 {
         f64::from(days) / f64::from(self.0.get())
     }
+
+    /// A time `t` in this unit, in the unit `to`.
+    ///
+    /// Times in a summary are whole days divided by the unit's length, so
+    /// `t × days per period` is a whole number of days up to rounding: when
+    /// it is within 10⁻⁹ (relative) of one, the result is that number of
+    /// days in `to` ([`periods`](Self::periods)), bit for bit what a summary
+    /// made in `to` holds. Other times (a summary rounded to 2 decimals, a
+    /// horizon of 2.5 weeks) are converted as
+    /// `t × days per period / days per period of to`.
+    ///
+    /// # Example
+    /// ```
+    /// use customer_value::TimeUnit;
+    ///
+    /// assert_eq!(TimeUnit::WEEK.convert(30.0 / 7.0, TimeUnit::DAY), 30.0);
+    /// assert_eq!(TimeUnit::DAY.convert(30.0, TimeUnit::WEEK), 30.0 / 7.0);
+    /// assert_eq!(TimeUnit::WEEK.convert(2.5, TimeUnit::DAY), 17.5);
+    /// ```
+    pub fn convert(self, t: f64, to: TimeUnit) -> f64 {
+        if self == to {
+            return t;
+        }
+        let days = t * f64::from(self.0.get());
+        let whole = days.round();
+        if whole.abs() < f64::from(i32::MAX) && (days - whole).abs() <= 1e-9 * whole.abs().max(1.0)
+        {
+            to.periods(whole as i32)
+        } else {
+            days / f64::from(to.0.get())
+        }
+    }
 }
 
 impl fmt::Debug for TimeUnit {

@@ -1,0 +1,552 @@
+//! The fit file: a fitted model as JSON, with the model's name, its whole
+//! [`FitReport`](crate::btyd::FitReport), and what the numbers are
+//! measured in (the time unit, the time scale and the observation end), so
+//! that another program (the command line, a binding in another language)
+//! can apply the parameters to data in the right unit, or refuse data in
+//! another one.
+//!
+//! # Format
+//!
+//! One JSON object:
+//!
+//! ```text
+//! model            "bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma", "bg_bb" or "sbg"
+//! unit_days        days per time unit of the data the model was fitted on (1: days,
+//!                  7: weeks); null when unknown (files written before it was recorded,
+//!                  discrete-time fits without a stated unit)
+//! time_scale       "continuous" (times t_x, T and horizons are real numbers of units:
+//!                  BG/NBD, MBG/NBD, Pareto/NBD), "discrete" (whole transaction
+//!                  opportunities or contract periods: BG/BB, sBG) or "none" (no time
+//!                  in the model: Gamma-Gamma)
+//! observation_end  the calibration end of the data, "YYYY-MM-DD", or null
+//! params ... status  the fit report's fields, as FitReport serialises them
+//! ```
+//!
+//! Two older layouts are read too: files without `unit_days`, `time_scale`
+//! and `observation_end` (they read as unknown), and the first layout,
+//! `{"model", "parameters", "standard_errors", "log_likelihood",
+//! "iterations", "customers", "rows"}`, which carries parameters but not a
+//! whole report ([`FitFile::report`] is then `None`).
+//!
+//! # Units
+//!
+//! The continuous-time models' scale parameters are in the data's unit
+//! (BG/NBD's α, Pareto/NBD's α and β are times), so a model fitted in
+//! weeks gives wrong answers on a summary in days. [`TimeUnit::convert`]
+//! converts times exactly between units; [`FitFile::check_unit`] says
+//! whether data in a unit can be used, converted, or must be refused.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::btyd::{
+    BgBbFit, BgBbParams, BgNbdFit, BgNbdParams, GammaGammaFit, GammaGammaParams, MbgNbdFit,
+    MbgNbdParams, ParetoNbdFit, ParetoNbdParams, PurchaseModel, SbgFit, SbgParams,
+};
+use crate::error::{Error, Result};
+use crate::model::{Date, TimeUnit};
+
+/// The report of a fit of any of the six models, tagged by model.
+///
+/// Serialises as the [`FitReport`](crate::btyd::FitReport) object with a
+/// `model` field in front (`"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"`,
+/// `"gamma_gamma"`, `"bg_bb"`, `"sbg"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ModelFit {
+    /// BG/NBD (Fader, Hardie & Lee 2005).
+    BgNbd(BgNbdFit),
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007).
+    MbgNbd(MbgNbdFit),
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
+    ParetoNbd(ParetoNbdFit),
+    /// Gamma-Gamma spend (Colombo & Jiang 1999; Fader, Hardie & Lee 2005).
+    GammaGamma(GammaGammaFit),
+    /// BG/BB, discrete time (Fader, Hardie & Shang 2010).
+    BgBb(BgBbFit),
+    /// Shifted-beta-geometric, contractual (Fader & Hardie 2007).
+    Sbg(SbgFit),
+}
+
+impl ModelFit {
+    /// The fitted parameters.
+    pub fn params(&self) -> ModelParams {
+        match self {
+            ModelFit::BgNbd(f) => ModelParams::BgNbd(*f.params()),
+            ModelFit::MbgNbd(f) => ModelParams::MbgNbd(*f.params()),
+            ModelFit::ParetoNbd(f) => ModelParams::ParetoNbd(*f.params()),
+            ModelFit::GammaGamma(f) => ModelParams::GammaGamma(*f.params()),
+            ModelFit::BgBb(f) => ModelParams::BgBb(*f.params()),
+            ModelFit::Sbg(f) => ModelParams::Sbg(*f.params()),
+        }
+    }
+}
+
+/// The parameters of any of the six models, tagged by model as
+/// [`ModelFit`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ModelParams {
+    /// BG/NBD.
+    BgNbd(BgNbdParams),
+    /// MBG/NBD.
+    MbgNbd(MbgNbdParams),
+    /// Pareto/NBD.
+    ParetoNbd(ParetoNbdParams),
+    /// Gamma-Gamma spend.
+    GammaGamma(GammaGammaParams),
+    /// BG/BB.
+    BgBb(BgBbParams),
+    /// Shifted-beta-geometric.
+    Sbg(SbgParams),
+}
+
+impl ModelParams {
+    /// The model's tag in files (`"bg_nbd"`, ...).
+    pub fn tag(&self) -> &'static str {
+        match self {
+            ModelParams::BgNbd(_) => "bg_nbd",
+            ModelParams::MbgNbd(_) => "mbg_nbd",
+            ModelParams::ParetoNbd(_) => "pareto_nbd",
+            ModelParams::GammaGamma(_) => "gamma_gamma",
+            ModelParams::BgBb(_) => "bg_bb",
+            ModelParams::Sbg(_) => "sbg",
+        }
+    }
+
+    /// The model's usual name (`"BG/NBD"`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModelParams::BgNbd(_) => "BG/NBD",
+            ModelParams::MbgNbd(_) => "MBG/NBD",
+            ModelParams::ParetoNbd(_) => "Pareto/NBD",
+            ModelParams::GammaGamma(_) => "Gamma-Gamma",
+            ModelParams::BgBb(_) => "BG/BB",
+            ModelParams::Sbg(_) => "sBG",
+        }
+    }
+
+    /// How the model measures time.
+    pub fn time_scale(&self) -> TimeScale {
+        match self {
+            ModelParams::BgNbd(_) | ModelParams::MbgNbd(_) | ModelParams::ParetoNbd(_) => {
+                TimeScale::Continuous
+            }
+            ModelParams::BgBb(_) | ModelParams::Sbg(_) => TimeScale::Discrete,
+            ModelParams::GammaGamma(_) => TimeScale::None,
+        }
+    }
+
+    /// The continuous-time purchase model, if it is one.
+    pub fn purchase_model(&self) -> Option<PurchaseModel> {
+        match *self {
+            ModelParams::BgNbd(p) => Some(PurchaseModel::BgNbd(p)),
+            ModelParams::MbgNbd(p) => Some(PurchaseModel::MbgNbd(p)),
+            ModelParams::ParetoNbd(p) => Some(PurchaseModel::ParetoNbd(p)),
+            _ => None,
+        }
+    }
+
+    /// The Gamma-Gamma spend parameters, if they are.
+    pub fn gamma_gamma(&self) -> Option<GammaGammaParams> {
+        match *self {
+            ModelParams::GammaGamma(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// How a model measures time, recorded in fit files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TimeScale {
+    /// Times are real numbers of the unit (BG/NBD, MBG/NBD, Pareto/NBD):
+    /// the scale parameters are times in that unit, and data in another
+    /// unit can be converted exactly.
+    Continuous,
+    /// Times are whole transaction opportunities or contract periods (BG/BB,
+    /// sBG): data in another unit cannot be converted.
+    Discrete,
+    /// The model has no time in it (Gamma-Gamma): any unit will do.
+    None,
+}
+
+/// How data in some unit can be used with a fit ([`FitFile::check_unit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnitUse {
+    /// Same unit, or a model without time: use the data as it is.
+    AsIs,
+    /// Convert the data's times from `from` (the data's unit) to `to` (the
+    /// fit's) with [`TimeUnit::convert`].
+    Convert {
+        /// The data's unit.
+        from: TimeUnit,
+        /// The fit's unit.
+        to: TimeUnit,
+    },
+    /// The fit does not record its unit: the data are taken to be in it.
+    Assumed,
+}
+
+/// A fit file: a fitted model with what its numbers are measured in. See
+/// the [module documentation](self) for the JSON layout.
+///
+/// # Example
+/// ```
+/// use customer_value::btyd::{BgNbd, CustomerHistory};
+/// use customer_value::btyd::file::{FitFile, ModelFit, UnitUse};
+/// use customer_value::{CustomerId, Date, TimeUnit};
+///
+/// let histories: Vec<CustomerHistory> = (0..40u32)
+///     .map(|i| CustomerHistory::new(CustomerId::new(u64::from(i)), i % 4, f64::from(i % 4) * 6.0, 30.0))
+///     .collect::<Result<_, _>>()?;
+/// let fit = BgNbd::new().fit_detailed(&histories)?;
+/// let file = FitFile::new(ModelFit::BgNbd(fit), Some(TimeUnit::WEEK))
+///     .with_observation_end(Date::parse("1997-09-30")?);
+/// let json = file.to_json()?;
+/// let back = FitFile::from_json(&json)?;
+/// assert_eq!(back, file);
+/// assert_eq!(back.unit(), Some(TimeUnit::WEEK));
+/// // Data in days are converted to the fit's weeks.
+/// assert_eq!(back.check_unit(TimeUnit::DAY)?, UnitUse::Convert { from: TimeUnit::DAY, to: TimeUnit::WEEK });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitFile {
+    params: ModelParams,
+    report: Option<ModelFit>,
+    unit: Option<TimeUnit>,
+    observation_end: Option<Date>,
+}
+
+/// The file as written: the report with the metadata beside it.
+#[derive(Serialize)]
+struct Out<'a> {
+    #[serde(flatten)]
+    report: &'a ModelFit,
+    unit_days: Option<TimeUnit>,
+    time_scale: TimeScale,
+    observation_end: Option<Date>,
+}
+
+/// The metadata fields of a file (absent in old files).
+#[derive(Deserialize)]
+struct Meta {
+    #[serde(default)]
+    unit_days: Option<TimeUnit>,
+    #[serde(default)]
+    time_scale: Option<TimeScale>,
+    #[serde(default)]
+    observation_end: Option<Date>,
+}
+
+fn invalid(reason: String) -> Error {
+    Error::InvalidValue {
+        what: "fit file",
+        reason,
+    }
+}
+
+impl FitFile {
+    /// A fit file for `report`, fitted on data in `unit` (`None` when the
+    /// unit is not known, as for discrete-time data without one).
+    pub fn new(report: ModelFit, unit: Option<TimeUnit>) -> FitFile {
+        FitFile {
+            params: report.params(),
+            report: Some(report),
+            unit,
+            observation_end: None,
+        }
+    }
+
+    /// A fit file of parameters alone (no fit report), for parameters
+    /// fitted elsewhere.
+    pub fn from_params(params: ModelParams, unit: Option<TimeUnit>) -> FitFile {
+        FitFile {
+            params,
+            report: None,
+            unit,
+            observation_end: None,
+        }
+    }
+
+    /// States the unit of a file that does not record one (written before
+    /// units were recorded); a file that records the same unit is
+    /// unchanged.
+    ///
+    /// # Errors
+    /// [`Error::UnitMismatch`] naming both units when the file records
+    /// another unit.
+    pub fn with_unit(mut self, unit: TimeUnit) -> Result<FitFile> {
+        match self.unit {
+            Some(own) if own != unit => Err(Error::UnitMismatch {
+                what: "the fit file".into(),
+                unit: own,
+                other: "the unit stated for it".into(),
+                other_unit: unit,
+            }),
+            _ => {
+                self.unit = Some(unit);
+                Ok(self)
+            }
+        }
+    }
+
+    /// Records the observation end of the data the model was fitted on.
+    pub fn with_observation_end(mut self, end: Date) -> FitFile {
+        self.observation_end = Some(end);
+        self
+    }
+
+    /// The fitted parameters.
+    pub fn params(&self) -> &ModelParams {
+        &self.params
+    }
+
+    /// The whole fit report; `None` for a file of the first layout, which
+    /// kept parameters only, or one made by [`FitFile::from_params`].
+    pub fn report(&self) -> Option<&ModelFit> {
+        self.report.as_ref()
+    }
+
+    /// The unit of the data the model was fitted on, if known.
+    pub fn unit(&self) -> Option<TimeUnit> {
+        self.unit
+    }
+
+    /// How the model measures time.
+    pub fn time_scale(&self) -> TimeScale {
+        self.params.time_scale()
+    }
+
+    /// The calibration end of the data the model was fitted on, if known.
+    pub fn observation_end(&self) -> Option<Date> {
+        self.observation_end
+    }
+
+    /// How data measured in `data_unit` can be used with this model.
+    ///
+    /// # Errors
+    /// [`Error::UnitMismatch`] naming both units when the model is a
+    /// discrete-time one fitted in another unit: whole opportunities or
+    /// periods of one length cannot be converted to another.
+    pub fn check_unit(&self, data_unit: TimeUnit) -> Result<UnitUse> {
+        match (self.time_scale(), self.unit) {
+            (TimeScale::None, _) => Ok(UnitUse::AsIs),
+            (_, None) => Ok(UnitUse::Assumed),
+            (_, Some(unit)) if unit == data_unit => Ok(UnitUse::AsIs),
+            (TimeScale::Continuous, Some(unit)) => Ok(UnitUse::Convert {
+                from: data_unit,
+                to: unit,
+            }),
+            (_, Some(unit)) => Err(Error::UnitMismatch {
+                what: format!("the {} fit", self.params.name()),
+                unit,
+                other: "the data".into(),
+                other_unit: data_unit,
+            }),
+        }
+    }
+
+    /// The file as pretty-printed JSON.
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] if serialisation fails (it does not for the
+    /// values this type holds), or for a file without a report: parameters
+    /// alone are written in the first layout's shape only by older
+    /// versions.
+    pub fn to_json(&self) -> Result<String> {
+        let report = self
+            .report
+            .as_ref()
+            .ok_or_else(|| invalid("a fit file without a fit report cannot be written".into()))?;
+        serde_json::to_string_pretty(&Out {
+            unit_days: self.unit,
+            time_scale: self.time_scale(),
+            observation_end: self.observation_end,
+            report,
+        })
+        .map_err(|e| invalid(e.to_string()))
+    }
+
+    /// Writes [`to_json`](Self::to_json) and a line end to `writer`.
+    ///
+    /// # Errors
+    /// As [`to_json`](Self::to_json); [`Error::Io`] (empty path) when
+    /// `writer` fails.
+    pub fn write<W: Write>(&self, mut writer: W) -> Result<()> {
+        let json = self.to_json()?;
+        writeln!(writer, "{json}").map_err(|e| Error::io("write", "", e))
+    }
+
+    /// Reads a fit file from JSON text, in any of the three layouts (see
+    /// the [module documentation](self)).
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] naming what is wrong: text that is not JSON,
+    /// an unknown model, parameters or a report that do not validate, a
+    /// `time_scale` that is not the model's.
+    pub fn from_json(text: &str) -> Result<FitFile> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let meta = Meta::deserialize(&value).map_err(|e| invalid(e.to_string()))?;
+        let (params, report) = if value.get("params").is_some() {
+            let report = ModelFit::deserialize(&value).map_err(|e| invalid(e.to_string()))?;
+            (report.params(), Some(report))
+        } else if let Some(parameters) = value.get("parameters") {
+            // The first layout: the parameters apart from their tag.
+            let mut tagged = parameters.clone();
+            match (&mut tagged, value.get("model")) {
+                (serde_json::Value::Object(map), Some(model)) => {
+                    map.insert("model".into(), model.clone());
+                }
+                _ => {
+                    return Err(invalid(
+                        "\"parameters\" must be an object beside a \"model\"".into(),
+                    ));
+                }
+            }
+            let params = ModelParams::deserialize(&tagged).map_err(|e| invalid(e.to_string()))?;
+            (params, None)
+        } else {
+            return Err(invalid(
+                "no \"params\" (nor \"parameters\", as older files wrote them)".into(),
+            ));
+        };
+        if let Some(scale) = meta.time_scale {
+            if scale != params.time_scale() {
+                return Err(invalid(format!(
+                    "time_scale {scale:?} is not the {} model's {:?}",
+                    params.name(),
+                    params.time_scale()
+                )));
+            }
+        }
+        Ok(FitFile {
+            params,
+            report,
+            unit: meta.unit_days,
+            observation_end: meta.observation_end,
+        })
+    }
+
+    /// [`from_json`](Self::from_json) of everything `reader` gives.
+    ///
+    /// # Errors
+    /// As [`from_json`](Self::from_json); [`Error::Io`] (empty path) when
+    /// the reader fails.
+    pub fn read<R: Read>(mut reader: R) -> Result<FitFile> {
+        let mut text = String::new();
+        reader
+            .read_to_string(&mut text)
+            .map_err(|e| Error::io("read", "", e))?;
+        FitFile::from_json(&text)
+    }
+
+    /// [`from_json`](Self::from_json) of a file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] with the path when the file cannot be read; as
+    /// [`from_json`](Self::from_json) otherwise.
+    pub fn read_path(path: impl AsRef<Path>) -> Result<FitFile> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        FitFile::from_json(&text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::btyd::{BgNbd, CustomerHistory, GammaGamma, SpendHistory};
+    use crate::model::CustomerId;
+    use rust_decimal::Decimal;
+
+    fn bgnbd_fit() -> BgNbdFit {
+        let histories: Vec<CustomerHistory> = (0..60u32)
+            .map(|i| {
+                CustomerHistory::new(
+                    CustomerId::new(u64::from(i)),
+                    i % 5,
+                    f64::from(i % 5) * 5.5,
+                    31.0,
+                )
+            })
+            .collect::<Result<_>>()
+            .unwrap();
+        BgNbd::new().fit_detailed(&histories).unwrap()
+    }
+
+    #[test]
+    fn round_trip_keeps_report_and_metadata() {
+        let file = FitFile::new(ModelFit::BgNbd(bgnbd_fit()), Some(TimeUnit::WEEK))
+            .with_observation_end(Date::parse("1997-09-30").unwrap());
+        let json = file.to_json().unwrap();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["model"], "bg_nbd");
+        assert_eq!(value["unit_days"], 7);
+        assert_eq!(value["time_scale"], "continuous");
+        assert_eq!(value["observation_end"], "1997-09-30");
+        assert!(value["params"]["alpha"].is_number());
+        assert_eq!(FitFile::from_json(&json).unwrap(), file);
+    }
+
+    #[test]
+    fn old_layouts_still_read() {
+        let fit = bgnbd_fit();
+        let p = *fit.params();
+        // Files written before the metadata: the report with its tag.
+        let mut value = serde_json::to_value(&fit).unwrap();
+        value["model"] = "bg_nbd".into();
+        let file = FitFile::from_json(&value.to_string()).unwrap();
+        assert_eq!(file.params(), &ModelParams::BgNbd(p));
+        assert_eq!(file.report(), Some(&ModelFit::BgNbd(fit)));
+        assert_eq!(file.unit(), None);
+        assert_eq!(file.check_unit(TimeUnit::DAY).unwrap(), UnitUse::Assumed);
+        // The first layout: "parameters" without their tag.
+        let old = format!(
+            r#"{{"model":"bg_nbd","parameters":{{"r":{},"alpha":{},"a":{},"b":{}}},"standard_errors":null,"log_likelihood":-1.0,"iterations":3,"customers":10.0,"rows":4}}"#,
+            p.r(),
+            p.alpha(),
+            p.a(),
+            p.b()
+        );
+        let file = FitFile::from_json(&old).unwrap();
+        assert_eq!(file.params(), &ModelParams::BgNbd(p));
+        assert_eq!(file.report(), None);
+        assert!(FitFile::from_json(r#"{"model":"bg_nbd"}"#).is_err());
+        assert!(FitFile::from_json(r#"{"model":"nope","parameters":{"r":1}}"#).is_err());
+    }
+
+    #[test]
+    fn units_convert_or_refuse_naming_both() {
+        let spend: Vec<SpendHistory> = [(1u32, 20i64), (2, 35), (3, 18), (1, 60), (4, 25), (2, 41)]
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, z))| SpendHistory::new(CustomerId::new(i as u64), x, Decimal::new(z, 0)))
+            .collect::<Result<_>>()
+            .unwrap();
+        if let Ok(gg) = GammaGamma::new().fit_detailed(&spend) {
+            let file = FitFile::new(ModelFit::GammaGamma(gg), Some(TimeUnit::WEEK));
+            assert_eq!(file.time_scale(), TimeScale::None);
+            assert_eq!(file.check_unit(TimeUnit::DAY).unwrap(), UnitUse::AsIs);
+        }
+        let discrete = FitFile::from_params(
+            ModelParams::BgBb(BgBbParams::new(1.2, 0.75, 0.66, 2.78).unwrap()),
+            Some(TimeUnit::days(365).unwrap()),
+        );
+        let err = discrete.check_unit(TimeUnit::DAY).unwrap_err();
+        assert!(matches!(err, Error::UnitMismatch { .. }));
+        let message = err.to_string();
+        assert!(
+            message.contains("periods of 365 days") && message.contains("in days"),
+            "{message}"
+        );
+    }
+}
