@@ -358,7 +358,7 @@ fn fit_sbg(path: &PathBuf, options: FitOptions) -> Result<ModelFit, Failure> {
 
 /// The `(x, t_x, T)` rows the continuous-time models take. Customers first
 /// seen on the observation end (T = 0) carry no information about rates
-/// and are not valid model input (FORMULAS.md 8.0): they are left out and
+/// and are not valid model input (the library's `btyd::spec`, "Validation"): they are left out and
 /// counted on stderr.
 fn histories(
     rows: &[customer_value::CustomerSummary],
