@@ -192,6 +192,10 @@ fn golden_clv() {
         "end",
         "--acquisition-cost",
         "1",
+        // The golden rates are per day, the summary's unit (the default
+        // period is a month of 30.4375 days).
+        "--period",
+        "unit",
     ];
     assert_eq!(
         ok(&args),
@@ -333,7 +337,7 @@ fn every_subcommand_takes_exact() {
     let exact = ok(&["summary", "-i", &log, END, "--exact"]);
     assert!(exact.contains(",17.505,"), "{exact}");
     assert!(
-        exact.contains(",15.003333333333333333333333333\n"),
+        exact.contains(",15.003333333333333333333333333,"),
         "{exact}"
     );
 }
@@ -424,7 +428,9 @@ fn cdnow_every_summary_subcommand() {
             "first_purchase",
             "last_purchase",
             "total_spend",
-            "mean_spend"
+            "mean_spend",
+            "unit_days",
+            "observation_end"
         ]
     );
 

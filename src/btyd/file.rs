@@ -26,7 +26,10 @@
 //! and `observation_end` (they read as unknown), and the first layout,
 //! `{"model", "parameters", "standard_errors", "log_likelihood",
 //! "iterations", "customers", "rows"}`, which carries parameters but not a
-//! whole report ([`FitFile::report`] is then `None`).
+//! whole report ([`FitFile::report`] is then `None`). A file with
+//! `"params"` and no `"log_likelihood"` (`{"model": "bg_nbd", "params":
+//! {"r": .., "alpha": .., "a": .., "b": ..}}`, say published estimates
+//! written by hand) is read the same way: parameters alone, no report.
 //!
 //! # Units
 //!
@@ -396,11 +399,15 @@ impl FitFile {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let meta = Meta::deserialize(&value).map_err(|e| invalid(e.to_string()))?;
-        let (params, report) = if value.get("params").is_some() {
+        // A report carries its log-likelihood; "params" (or the first
+        // layout's "parameters") without one are parameters alone, e.g.
+        // published estimates written by hand.
+        let has_report = value.get("log_likelihood").is_some();
+        let (params, report) = if value.get("params").is_some() && has_report {
             let report = ModelFit::deserialize(&value).map_err(|e| invalid(e.to_string()))?;
             (report.params(), Some(report))
-        } else if let Some(parameters) = value.get("parameters") {
-            // The first layout: the parameters apart from their tag.
+        } else if let Some(parameters) = value.get("params").or_else(|| value.get("parameters")) {
+            // The parameters apart from their tag.
             let mut tagged = parameters.clone();
             match (&mut tagged, value.get("model")) {
                 (serde_json::Value::Object(map), Some(model)) => {
@@ -408,7 +415,7 @@ impl FitFile {
                 }
                 _ => {
                     return Err(invalid(
-                        "\"parameters\" must be an object beside a \"model\"".into(),
+                        "\"params\" must be an object beside a \"model\"".into(),
                     ));
                 }
             }
@@ -522,6 +529,19 @@ mod tests {
         assert_eq!(file.report(), None);
         assert!(FitFile::from_json(r#"{"model":"bg_nbd"}"#).is_err());
         assert!(FitFile::from_json(r#"{"model":"nope","parameters":{"r":1}}"#).is_err());
+        // Parameters alone, written by hand.
+        let hand = FitFile::from_json(
+            r#"{"model": "bg_nbd", "params": {"r": 1.0, "alpha": 2.0, "a": 2.0, "b": 3.0}}"#,
+        )
+        .unwrap();
+        assert!(hand.report().is_none());
+        assert_eq!(hand.params().name(), "BG/NBD");
+        assert!(
+            FitFile::from_json(
+                r#"{"model": "bg_nbd", "params": {"r": 1.0, "alpha": -2.0, "a": 2.0, "b": 3.0}}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]
