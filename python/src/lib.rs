@@ -1,0 +1,664 @@
+//! `customer_value._native`: the compiled core of the `customer_value`
+//! Python package.
+//!
+//! Every function takes whole numpy arrays and returns whole numpy arrays
+//! (or a JSON fit report), so no per-customer arithmetic runs in Python.
+//! The GIL is released while the crate computes. Crate errors become Python
+//! exceptions: one base class, `CustomerValueError`, with a subclass per
+//! [`customer_value::Error`] variant, each carrying the crate's message.
+//!
+//! The Python layer (`python/customer_value/`) converts pandas, polars,
+//! pyarrow and plain sequences to the float64/int64 arrays expected here.
+
+use customer_value::btyd::{
+    BgBb, BgBbParams, BgNbd, BgNbdParams, CustomerHistory, DiscreteHistory, FitOptions,
+    GammaGamma, GammaGammaParams, MbgNbd, MbgNbdParams, ParetoNbd, ParetoNbdParams, Penalty,
+    SpendHistory,
+};
+use customer_value::{CustomerId, Date, Decimal, Error, Summarizer, TimeUnit, Transaction};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+create_exception!(_native, CustomerValueError, PyException, "Base class of every error raised by customer_value.");
+create_exception!(_native, InvalidParameterError, CustomerValueError, "A parameter outside its domain (e.g. a negative rate).");
+create_exception!(_native, InvalidValueError, CustomerValueError, "An input value the models cannot accept (NaN, negative, recency > T, ...).");
+create_exception!(_native, InvalidDateError, CustomerValueError, "A date that cannot be read or is out of range.");
+create_exception!(_native, InvalidTransactionError, CustomerValueError, "A transaction that cannot be summarised.");
+create_exception!(_native, ParseError, CustomerValueError, "A file or text that cannot be parsed.");
+create_exception!(_native, OverflowError, CustomerValueError, "Arithmetic overflow in exact money.");
+create_exception!(_native, EmptyInputError, CustomerValueError, "An input with nothing to work on.");
+create_exception!(_native, NotIdentifiedError, CustomerValueError, "Data that cannot identify the model's parameters.");
+create_exception!(_native, NotConvergedError, CustomerValueError, "A fit that ended without convergence (the best point is in the message).");
+create_exception!(_native, IoError, CustomerValueError, "A file that cannot be read or written.");
+
+/// The Python exception for a crate error: the subclass named after the
+/// variant, with the crate's message.
+fn to_py(e: Error) -> PyErr {
+    let message = e.to_string();
+    match e {
+        Error::InvalidParameter { .. } => InvalidParameterError::new_err(message),
+        Error::InvalidValue { .. } => InvalidValueError::new_err(message),
+        Error::InvalidDate { .. } => InvalidDateError::new_err(message),
+        Error::InvalidTransaction { .. }
+        | Error::UnmatchedRefund { .. }
+        | Error::ObservationEndBeforeFirstPurchase { .. } => {
+            InvalidTransactionError::new_err(message)
+        }
+        Error::Parse { .. } => ParseError::new_err(message),
+        Error::Overflow { .. } => OverflowError::new_err(message),
+        Error::EmptyInput { .. } => EmptyInputError::new_err(message),
+        Error::NotIdentified { .. } => NotIdentifiedError::new_err(message),
+        Error::NotConverged { .. } => NotConvergedError::new_err(message),
+        Error::Io { .. } => IoError::new_err(message),
+        _ => CustomerValueError::new_err(message),
+    }
+}
+
+fn invalid(what: &'static str, reason: String) -> Error {
+    Error::InvalidValue { what, reason }
+}
+
+type Arr<'py> = PyReadonlyArray1<'py, f64>;
+
+/// The slices of equally long arrays, or an error naming the first that
+/// differs.
+fn same_length<'a>(names: &[&str], arrays: &[&'a [f64]]) -> Result<(), Error> {
+    let n = arrays[0].len();
+    for (name, a) in names.iter().zip(arrays).skip(1) {
+        if a.len() != n {
+            return Err(invalid(
+                "input arrays",
+                format!("{name} has {} values, {} has {n}", a.len(), names[0]),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A purchase count from a float: finite, >= 0, whole, at most u32::MAX.
+fn count(name: &str, i: usize, v: f64) -> Result<u32, Error> {
+    if !(v >= 0.0 && v <= f64::from(u32::MAX) && v.fract() == 0.0) {
+        return Err(invalid(
+            "purchase count",
+            format!("{name}[{i}] = {v} is not a whole number >= 0"),
+        ));
+    }
+    Ok(v as u32)
+}
+
+fn histories(frequency: &[f64], recency: &[f64], t: &[f64]) -> Result<Vec<CustomerHistory>, Error> {
+    same_length(&["frequency", "recency", "T"], &[frequency, recency, t])?;
+    (0..frequency.len())
+        .map(|i| {
+            let x = count("frequency", i, frequency[i])?;
+            CustomerHistory::new(CustomerId::new(i as u64), x, recency[i], t[i]).map_err(|e| {
+                invalid("customer history", format!("row {i} (frequency {}, recency {}, T {}): {e}", frequency[i], recency[i], t[i]))
+            })
+        })
+        .collect()
+}
+
+fn discrete(frequency: &[f64], recency: &[f64], n: &[f64]) -> Result<Vec<DiscreteHistory>, Error> {
+    same_length(&["frequency", "recency", "n_periods"], &[frequency, recency, n])?;
+    (0..frequency.len())
+        .map(|i| {
+            let x = count("frequency", i, frequency[i])?;
+            let t_x = count("recency", i, recency[i])?;
+            let periods = count("n_periods", i, n[i])?;
+            DiscreteHistory::new(CustomerId::new(i as u64), x, t_x, periods)
+                .map_err(|e| invalid("customer history", format!("row {i}: {e}")))
+        })
+        .collect()
+}
+
+/// A decimal from a float, through its shortest round-trip text, so that
+/// 12.3 becomes exactly 12.3 (what the user wrote), not the binary
+/// expansion of the nearest double.
+fn money(name: &str, i: usize, v: f64) -> Result<Decimal, Error> {
+    if !v.is_finite() {
+        return Err(invalid("amount", format!("{name}[{i}] = {v} is not finite")));
+    }
+    let text = format!("{v}");
+    text.parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(&format!("{v:e}")))
+        .map_err(|e| invalid("amount", format!("{name}[{i}] = {v}: {e}")))
+}
+
+fn spends(frequency: &[f64], monetary: &[f64]) -> Result<Vec<SpendHistory>, Error> {
+    same_length(&["frequency", "monetary_value"], &[frequency, monetary])?;
+    (0..frequency.len())
+        .map(|i| {
+            let x = count("frequency", i, frequency[i])?;
+            let z = money("monetary_value", i, monetary[i])?;
+            SpendHistory::new(CustomerId::new(i as u64), x, z)
+                .map_err(|e| invalid("spend history", format!("row {i}: {e}")))
+        })
+        .collect()
+}
+
+fn options(penalizer: f64, tol: Option<f64>, max_iter: Option<usize>, start: Option<Vec<f64>>) -> Result<FitOptions, Error> {
+    if !(penalizer >= 0.0 && penalizer.is_finite()) {
+        return Err(Error::InvalidParameter {
+            name: "penalizer_coef",
+            value: penalizer.to_string(),
+            reason: "must be finite and >= 0".into(),
+        });
+    }
+    let mut o = FitOptions::new();
+    if penalizer > 0.0 {
+        o = o.penalty(Penalty::LifetimesL2 { lambda: penalizer });
+    }
+    if let Some(t) = tol {
+        o = o.tolerance(t)?;
+    }
+    if let Some(m) = max_iter {
+        o = o.max_iterations(m);
+    }
+    if let Some(s) = start {
+        o = o.start(s);
+    }
+    Ok(o)
+}
+
+fn weights_or_ones(weights: Option<&[f64]>, n: usize) -> Result<Vec<f64>, Error> {
+    match weights {
+        None => Ok(vec![1.0; n]),
+        Some(w) if w.len() != n => Err(invalid("weights", format!("{} weights for {n} customers", w.len()))),
+        Some(w) => Ok(w.to_vec()),
+    }
+}
+
+fn json<T: serde::Serialize>(report: &T) -> Result<String, Error> {
+    serde_json::to_string(report).map_err(|e| invalid("fit report", e.to_string()))
+}
+
+/// Fits BG/NBD, MBG/NBD or Pareto/NBD (`model` = "bg-nbd", "mbg-nbd",
+/// "pareto-nbd") and returns the fit report as JSON.
+#[pyfunction]
+#[pyo3(signature = (model, frequency, recency, t, weights=None, penalizer=0.0, tol=None, max_iter=None, start=None))]
+#[allow(clippy::too_many_arguments)]
+fn fit_purchases(
+    py: Python<'_>,
+    model: &str,
+    frequency: Arr<'_>,
+    recency: Arr<'_>,
+    t: Arr<'_>,
+    weights: Option<Arr<'_>>,
+    penalizer: f64,
+    tol: Option<f64>,
+    max_iter: Option<usize>,
+    start: Option<Vec<f64>>,
+) -> PyResult<String> {
+    let (f, r, tt) = (frequency.as_slice()?, recency.as_slice()?, t.as_slice()?);
+    let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
+    let model = model.to_owned();
+    py.detach(|| -> Result<String, Error> {
+        let population = histories(f, r, tt)?;
+        let w = weights_or_ones(w, population.len())?;
+        let o = options(penalizer, tol, max_iter, start)?;
+        match model.as_str() {
+            "bg-nbd" => json(&BgNbd::with_options(o).fit_weighted(&population, &w)?),
+            "mbg-nbd" => json(&MbgNbd::with_options(o).fit_weighted(&population, &w)?),
+            "pareto-nbd" => json(&ParetoNbd::with_options(o).fit_weighted(&population, &w)?),
+            other => Err(invalid("model", format!("{other:?} is not bg-nbd, mbg-nbd or pareto-nbd"))),
+        }
+    })
+    .map_err(to_py)
+}
+
+/// Fits BG/BB on (frequency, recency, n_periods) and returns the report as JSON.
+#[pyfunction]
+#[pyo3(signature = (frequency, recency, n_periods, weights=None, penalizer=0.0, tol=None, max_iter=None, start=None))]
+#[allow(clippy::too_many_arguments)]
+fn fit_bgbb(
+    py: Python<'_>,
+    frequency: Arr<'_>,
+    recency: Arr<'_>,
+    n_periods: Arr<'_>,
+    weights: Option<Arr<'_>>,
+    penalizer: f64,
+    tol: Option<f64>,
+    max_iter: Option<usize>,
+    start: Option<Vec<f64>>,
+) -> PyResult<String> {
+    let (f, r, n) = (frequency.as_slice()?, recency.as_slice()?, n_periods.as_slice()?);
+    let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
+    py.detach(|| -> Result<String, Error> {
+        let population = discrete(f, r, n)?;
+        let w = weights_or_ones(w, population.len())?;
+        let o = options(penalizer, tol, max_iter, start)?;
+        json(&BgBb::with_options(o).fit_weighted(&population, &w)?)
+    })
+    .map_err(to_py)
+}
+
+/// Fits Gamma-Gamma on (frequency, monetary_value) of repeat buyers and
+/// returns the report as JSON.
+#[pyfunction]
+#[pyo3(signature = (frequency, monetary_value, weights=None, penalizer=0.0, tol=None, max_iter=None, start=None))]
+#[allow(clippy::too_many_arguments)]
+fn fit_gamma_gamma(
+    py: Python<'_>,
+    frequency: Arr<'_>,
+    monetary_value: Arr<'_>,
+    weights: Option<Arr<'_>>,
+    penalizer: f64,
+    tol: Option<f64>,
+    max_iter: Option<usize>,
+    start: Option<Vec<f64>>,
+) -> PyResult<String> {
+    let (f, m) = (frequency.as_slice()?, monetary_value.as_slice()?);
+    let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
+    py.detach(|| -> Result<String, Error> {
+        let population = spends(f, m)?;
+        let w = weights_or_ones(w, population.len())?;
+        let o = options(penalizer, tol, max_iter, start)?;
+        json(&GammaGamma::with_options(o).fit_weighted(&population, &w)?)
+    })
+    .map_err(to_py)
+}
+
+/// One of the continuous-time purchase models at given parameters.
+enum Purchases {
+    Bg(BgNbdParams),
+    Mbg(MbgNbdParams),
+    Pareto(ParetoNbdParams),
+}
+
+impl Purchases {
+    fn new(model: &str, p: &[f64]) -> Result<Self, Error> {
+        let [a, b, c, d] = <[f64; 4]>::try_from(p)
+            .map_err(|_| invalid("parameters", format!("{} values given, 4 expected", p.len())))?;
+        match model {
+            "bg-nbd" => Ok(Self::Bg(BgNbdParams::new(a, b, c, d)?)),
+            "mbg-nbd" => Ok(Self::Mbg(MbgNbdParams::new(a, b, c, d)?)),
+            "pareto-nbd" => Ok(Self::Pareto(ParetoNbdParams::new(a, b, c, d)?)),
+            other => Err(invalid("model", format!("{other:?} is not bg-nbd, mbg-nbd or pareto-nbd"))),
+        }
+    }
+    fn p_alive(&self, h: &CustomerHistory) -> Result<f64, Error> {
+        match self {
+            Self::Bg(p) => Ok(p.p_alive(h)),
+            Self::Mbg(p) => Ok(p.p_alive(h)),
+            Self::Pareto(p) => p.p_alive(h),
+        }
+    }
+    fn conditional(&self, h: &CustomerHistory, t: f64) -> Result<f64, Error> {
+        match self {
+            Self::Bg(p) => p.expected_purchases(h, t),
+            Self::Mbg(p) => p.expected_purchases(h, t),
+            Self::Pareto(p) => p.expected_purchases(h, t),
+        }
+    }
+    fn unconditional(&self, t: f64) -> Result<f64, Error> {
+        match self {
+            Self::Bg(p) => p.expected_purchases_new(t),
+            Self::Mbg(p) => p.expected_purchases_new(t),
+            Self::Pareto(p) => p.expected_purchases_new(t),
+        }
+    }
+    fn pmf(&self, t: f64, n: u32) -> Result<f64, Error> {
+        match self {
+            Self::Bg(p) => p.prob_purchases(t, n),
+            Self::Mbg(p) => p.prob_purchases(t, n),
+            Self::Pareto(p) => p.prob_purchases(t, n),
+        }
+    }
+}
+
+fn out(py: Python<'_>, v: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
+    v.into_pyarray(py)
+}
+
+/// A horizon: finite and >= 0.
+fn horizon(t: f64) -> Result<f64, Error> {
+    if !(t >= 0.0 && t.is_finite()) {
+        return Err(Error::InvalidParameter { name: "t", value: t.to_string(), reason: "must be finite and >= 0".into() });
+    }
+    Ok(t)
+}
+
+/// P(alive | frequency, recency, T) per customer.
+#[pyfunction]
+fn conditional_probability_alive<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: Vec<f64>,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    t: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, tt) = (frequency.as_slice()?, recency.as_slice()?, t.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let m = Purchases::new(model, &params)?;
+            histories(f, r, tt)?.iter().map(|h| m.p_alive(h)).collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// E[purchases in (T, T + t] | frequency, recency, T] per customer; `t`
+/// is one horizon for every customer, or one per customer.
+#[pyfunction]
+fn conditional_expected_purchases<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: Vec<f64>,
+    t: Arr<'py>,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    age: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (h, f, r, a) = (t.as_slice()?, frequency.as_slice()?, recency.as_slice()?, age.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let m = Purchases::new(model, &params)?;
+            let population = histories(f, r, a)?;
+            if h.len() != 1 && h.len() != population.len() {
+                return Err(invalid("t", format!("{} horizons for {} customers", h.len(), population.len())));
+            }
+            population
+                .iter()
+                .enumerate()
+                .map(|(i, c)| m.conditional(c, horizon(h[if h.len() == 1 { 0 } else { i }])?))
+                .collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// E[X(t)] for a new customer, per horizon.
+#[pyfunction]
+fn expected_purchases_new<'py>(py: Python<'py>, model: &str, params: Vec<f64>, t: Arr<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let h = t.as_slice()?;
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let m = Purchases::new(model, &params)?;
+            h.iter().map(|&t| m.unconditional(horizon(t)?)).collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// P(X(t) = n) for a new customer, per (t, n) pair.
+#[pyfunction]
+fn probability_of_n_purchases<'py>(py: Python<'py>, model: &str, params: Vec<f64>, t: Arr<'py>, n: Arr<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (h, k) = (t.as_slice()?, n.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            same_length(&["t", "n"], &[h, k])?;
+            let m = Purchases::new(model, &params)?;
+            h.iter()
+                .zip(k)
+                .enumerate()
+                .map(|(i, (&t, &n))| m.pmf(horizon(t)?, count("n", i, n)?))
+                .collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// Python lifetimes' CLV: Σ_{k=1..time} m̂ · [E(Y(k f)) − E(Y((k−1) f))] / (1+d)^k
+/// with f = `factor` time units per period, discounting at each period's end.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn customer_lifetime_value<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: Vec<f64>,
+    spend_params: Vec<f64>,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    age: Arr<'py>,
+    monetary_value: Arr<'py>,
+    time: u32,
+    discount_rate: f64,
+    factor: f64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, a, m) = (frequency.as_slice()?, recency.as_slice()?, age.as_slice()?, monetary_value.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            if !(discount_rate > -1.0 && discount_rate.is_finite()) {
+                return Err(Error::InvalidParameter { name: "discount_rate", value: discount_rate.to_string(), reason: "must be finite and > -1".into() });
+            }
+            if !(factor > 0.0 && factor.is_finite()) {
+                return Err(Error::InvalidParameter { name: "freq", value: factor.to_string(), reason: "time units per period must be finite and > 0".into() });
+            }
+            let model = Purchases::new(model, &params)?;
+            let [p, q, g] = <[f64; 3]>::try_from(&spend_params[..])
+                .map_err(|_| invalid("spend parameters", format!("{} values given, 3 expected", spend_params.len())))?;
+            let spend = GammaGammaParams::new(p, q, g)?;
+            let population = histories(f, r, a)?;
+            let spend_rows = spends(f, m)?;
+            population
+                .iter()
+                .zip(&spend_rows)
+                .map(|(h, s)| {
+                    let value = spend.expected_spend_f64(s)?;
+                    let mut total = 0.0;
+                    let mut previous = 0.0;
+                    for k in 1..=time {
+                        let now = model.conditional(h, f64::from(k) * factor)?;
+                        total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
+                        previous = now;
+                    }
+                    Ok(total)
+                })
+                .collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// Gamma-Gamma E[mean spend | frequency, monetary_value] per customer (the
+/// population mean for frequency 0).
+#[pyfunction]
+fn conditional_expected_average_profit<'py>(py: Python<'py>, params: Vec<f64>, frequency: Arr<'py>, monetary_value: Arr<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, m) = (frequency.as_slice()?, monetary_value.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let [p, q, g] = <[f64; 3]>::try_from(&params[..])
+                .map_err(|_| invalid("parameters", format!("{} values given, 3 expected", params.len())))?;
+            let spend = GammaGammaParams::new(p, q, g)?;
+            spends(f, m)?.iter().map(|s| spend.expected_spend_f64(s)).collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+fn bgbb_params(p: &[f64]) -> Result<BgBbParams, Error> {
+    let [a, b, g, d] = <[f64; 4]>::try_from(p).map_err(|_| invalid("parameters", format!("{} values given, 4 expected", p.len())))?;
+    BgBbParams::new(a, b, g, d)
+}
+
+/// BG/BB: P(alive at opportunity n + m | x, t_x, n), lifetimes' meaning
+/// (`m` = 0: at the last observed opportunity, so 1 for a customer who
+/// bought at it).
+#[pyfunction]
+fn bgbb_probability_alive<'py>(py: Python<'py>, params: Vec<f64>, m: u32, frequency: Arr<'py>, recency: Arr<'py>, n_periods: Arr<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, n) = (frequency.as_slice()?, recency.as_slice()?, n_periods.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let p = bgbb_params(&params)?;
+            Ok(discrete(f, r, n)?.iter().map(|h| alive_at(&p, h, m)).collect())
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// The crate's P(alive) is for opportunity n + 1 (Fader, Hardie & Shang
+/// 2010, eq. 11: the posterior weight with B(γ, δ + n + 1)). Alive at
+/// n + m instead replaces B(γ, δ+n+1) by B(γ, δ+n+m), so the crate's value
+/// is multiplied by B(γ, δ+n+m) / B(γ, δ+n+1).
+fn alive_at(p: &BgBbParams, h: &DiscreteHistory, m: u32) -> f64 {
+    let ln_beta = |a: f64, b: f64| statrs_ln_gamma(a) + statrs_ln_gamma(b) - statrs_ln_gamma(a + b);
+    let n = f64::from(h.n());
+    let shift = ln_beta(p.gamma(), p.delta() + n + f64::from(m)) - ln_beta(p.gamma(), p.delta() + n + 1.0);
+    (p.p_alive(h).ln() + shift).exp().min(1.0)
+}
+
+fn statrs_ln_gamma(x: f64) -> f64 {
+    statrs::function::gamma::ln_gamma(x)
+}
+
+/// BG/BB: E[transactions in the next m periods | x, t_x, n].
+#[pyfunction]
+fn bgbb_conditional_expected<'py>(py: Python<'py>, params: Vec<f64>, m: u32, frequency: Arr<'py>, recency: Arr<'py>, n_periods: Arr<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, n) = (frequency.as_slice()?, recency.as_slice()?, n_periods.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let p = bgbb_params(&params)?;
+            discrete(f, r, n)?.iter().map(|h| p.expected_transactions(h, m)).collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// BG/BB: E[transactions in the first n periods] of a new customer, per n.
+#[pyfunction]
+fn bgbb_expected_new<'py>(py: Python<'py>, params: Vec<f64>, n: Arr<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let k = n.as_slice()?;
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let p = bgbb_params(&params)?;
+            k.iter().enumerate().map(|(i, &n)| p.expected_transactions_new(count("n", i, n)?)).collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// The per-customer summary of a transaction log: purchases on the same
+/// day merge into one purchase occasion, and times are in days. Customers
+/// are integer codes (the Python layer factorises any id and floors dates
+/// to lifetimes' periods first); days are days since 1970-01-01; amounts
+/// are a float64 array (each value read as its shortest decimal text, so
+/// 12.3 is exactly 12.3) or decimal strings (exact), or neither (no spend).
+///
+/// Returns, per customer sorted by code: code, repeat purchases x, t_x, T,
+/// mean repeat-occasion spend, purchase occasions, transactions and total
+/// spend.
+#[pyfunction]
+#[pyo3(signature = (codes, days, observation_end_day, amounts=None, amount_texts=None))]
+#[allow(clippy::type_complexity)]
+fn summarize<'py>(
+    py: Python<'py>,
+    codes: PyReadonlyArray1<'py, i64>,
+    days: PyReadonlyArray1<'py, i64>,
+    observation_end_day: i64,
+    amounts: Option<Arr<'py>>,
+    amount_texts: Option<Vec<String>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (c, d) = (codes.as_slice()?, days.as_slice()?);
+    let a = amounts.as_ref().map(|a| a.as_slice()).transpose()?;
+    let cols = py
+        .detach(|| -> Result<SummaryColumns, Error> {
+            let amount = |i: usize| -> Result<Decimal, Error> {
+                match (a, &amount_texts) {
+                    (Some(a), _) => money("amount", i, a[i]),
+                    (None, Some(t)) => t[i]
+                        .trim()
+                        .parse::<Decimal>()
+                        .or_else(|_| Decimal::from_scientific(t[i].trim()))
+                        .map_err(|e| invalid("amount", format!("row {i}: {:?}: {e}", t[i]))),
+                    (None, None) => Ok(Decimal::ZERO),
+                }
+            };
+            let n_amounts = a.map(<[f64]>::len).or(amount_texts.as_ref().map(Vec::len)).unwrap_or(c.len());
+            if c.len() != d.len() || c.len() != n_amounts {
+                return Err(invalid(
+                    "transactions",
+                    format!("{} customers, {} dates, {} amounts", c.len(), d.len(), n_amounts),
+                ));
+            }
+            let day = |v: i64| -> Result<Date, Error> {
+                let v = i32::try_from(v)
+                    .map_err(|_| invalid("date", format!("{v} days since 1970-01-01 is out of range")))?;
+                Date::from_days_since_epoch(v)
+            };
+            let mut log = Vec::with_capacity(c.len());
+            for i in 0..c.len() {
+                let id = u64::try_from(c[i])
+                    .map_err(|_| invalid("customer code", format!("row {i}: {} is negative", c[i])))?;
+                log.push(Transaction::new(CustomerId::new(id), day(d[i])?, amount(i)?));
+            }
+            let summary = Summarizer::builder(day(observation_end_day)?)
+                .unit(TimeUnit::days(1)?)
+                .build()?
+                .summarize(&log)?;
+            let mut out = SummaryColumns::default();
+            for s in summary.customers() {
+                out.code.push(s.customer().get() as i64);
+                out.frequency.push(f64::from(s.frequency()));
+                out.t_x.push(s.t_x());
+                out.age.push(s.age());
+                out.zbar.push(to_f64(s.zbar()));
+                out.purchases.push(f64::from(s.purchases()));
+                out.transactions.push(f64::from(s.transactions()));
+                out.total_spend.push(to_f64(s.total_spend()));
+            }
+            Ok(out)
+        })
+        .map_err(to_py)?;
+    let dict = PyDict::new(py);
+    dict.set_item("code", cols.code.into_pyarray(py))?;
+    dict.set_item("frequency", cols.frequency.into_pyarray(py))?;
+    dict.set_item("t_x", cols.t_x.into_pyarray(py))?;
+    dict.set_item("T", cols.age.into_pyarray(py))?;
+    dict.set_item("zbar", cols.zbar.into_pyarray(py))?;
+    dict.set_item("purchases", cols.purchases.into_pyarray(py))?;
+    dict.set_item("transactions", cols.transactions.into_pyarray(py))?;
+    dict.set_item("total_spend", cols.total_spend.into_pyarray(py))?;
+    Ok(dict)
+}
+
+#[derive(Default)]
+struct SummaryColumns {
+    code: Vec<i64>,
+    frequency: Vec<f64>,
+    t_x: Vec<f64>,
+    age: Vec<f64>,
+    zbar: Vec<f64>,
+    purchases: Vec<f64>,
+    transactions: Vec<f64>,
+    total_spend: Vec<f64>,
+}
+
+/// A decimal as the nearest double (through its text, which is exact for
+/// the round trip of what a user wrote).
+fn to_f64(d: Decimal) -> f64 {
+    d.to_string().parse::<f64>().unwrap_or(f64::NAN)
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("CustomerValueError", py.get_type::<CustomerValueError>())?;
+    m.add("InvalidParameterError", py.get_type::<InvalidParameterError>())?;
+    m.add("InvalidValueError", py.get_type::<InvalidValueError>())?;
+    m.add("InvalidDateError", py.get_type::<InvalidDateError>())?;
+    m.add("InvalidTransactionError", py.get_type::<InvalidTransactionError>())?;
+    m.add("ParseError", py.get_type::<ParseError>())?;
+    m.add("OverflowError", py.get_type::<OverflowError>())?;
+    m.add("EmptyInputError", py.get_type::<EmptyInputError>())?;
+    m.add("NotIdentifiedError", py.get_type::<NotIdentifiedError>())?;
+    m.add("NotConvergedError", py.get_type::<NotConvergedError>())?;
+    m.add("IoError", py.get_type::<IoError>())?;
+    m.add_function(wrap_pyfunction!(fit_purchases, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_bgbb, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_gamma_gamma, m)?)?;
+    m.add_function(wrap_pyfunction!(conditional_probability_alive, m)?)?;
+    m.add_function(wrap_pyfunction!(conditional_expected_purchases, m)?)?;
+    m.add_function(wrap_pyfunction!(expected_purchases_new, m)?)?;
+    m.add_function(wrap_pyfunction!(probability_of_n_purchases, m)?)?;
+    m.add_function(wrap_pyfunction!(customer_lifetime_value, m)?)?;
+    m.add_function(wrap_pyfunction!(conditional_expected_average_profit, m)?)?;
+    m.add_function(wrap_pyfunction!(bgbb_probability_alive, m)?)?;
+    m.add_function(wrap_pyfunction!(bgbb_conditional_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(bgbb_expected_new, m)?)?;
+    m.add_function(wrap_pyfunction!(summarize, m)?)?;
+    Ok(())
+}
