@@ -22,17 +22,17 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-create_exception!(_native, CustomerValueError, PyException, "Base class of every error raised by customer_value.");
-create_exception!(_native, InvalidParameterError, CustomerValueError, "A parameter outside its domain (e.g. a negative rate).");
-create_exception!(_native, InvalidValueError, CustomerValueError, "An input value the models cannot accept (NaN, negative, recency > T, ...).");
-create_exception!(_native, InvalidDateError, CustomerValueError, "A date that cannot be read or is out of range.");
-create_exception!(_native, InvalidTransactionError, CustomerValueError, "A transaction that cannot be summarised.");
-create_exception!(_native, ParseError, CustomerValueError, "A file or text that cannot be parsed.");
-create_exception!(_native, OverflowError, CustomerValueError, "Arithmetic overflow in exact money.");
-create_exception!(_native, EmptyInputError, CustomerValueError, "An input with nothing to work on.");
-create_exception!(_native, NotIdentifiedError, CustomerValueError, "Data that cannot identify the model's parameters.");
-create_exception!(_native, NotConvergedError, CustomerValueError, "A fit that ended without convergence (the best point is in the message).");
-create_exception!(_native, IoError, CustomerValueError, "A file that cannot be read or written.");
+create_exception!(customer_value, CustomerValueError, PyException, "Base class of every error raised by customer_value.");
+create_exception!(customer_value, InvalidParameterError, CustomerValueError, "A parameter outside its domain (e.g. a negative rate).");
+create_exception!(customer_value, InvalidValueError, CustomerValueError, "An input value the models cannot accept (NaN, negative, recency > T, ...).");
+create_exception!(customer_value, InvalidDateError, CustomerValueError, "A date that cannot be read or is out of range.");
+create_exception!(customer_value, InvalidTransactionError, CustomerValueError, "A transaction that cannot be summarised.");
+create_exception!(customer_value, ParseError, CustomerValueError, "A file or text that cannot be parsed.");
+create_exception!(customer_value, OverflowError, CustomerValueError, "Arithmetic overflow in exact money.");
+create_exception!(customer_value, EmptyInputError, CustomerValueError, "An input with nothing to work on.");
+create_exception!(customer_value, NotIdentifiedError, CustomerValueError, "Data that cannot identify the model's parameters.");
+create_exception!(customer_value, NotConvergedError, CustomerValueError, "A fit that ended without convergence (the best point is in the message).");
+create_exception!(customer_value, IoError, CustomerValueError, "A file that cannot be read or written.");
 
 /// The Python exception for a crate error: the subclass named after the
 /// variant, with the crate's message.
@@ -94,9 +94,7 @@ fn histories(frequency: &[f64], recency: &[f64], t: &[f64]) -> Result<Vec<Custom
     (0..frequency.len())
         .map(|i| {
             let x = count("frequency", i, frequency[i])?;
-            CustomerHistory::new(CustomerId::new(i as u64), x, recency[i], t[i]).map_err(|e| {
-                invalid("customer history", format!("row {i} (frequency {}, recency {}, T {}): {e}", frequency[i], recency[i], t[i]))
-            })
+            CustomerHistory::new(CustomerId::new(i as u64), x, recency[i], t[i]).map_err(|e| at_row(i, e))
         })
         .collect()
 }
@@ -109,9 +107,22 @@ fn discrete(frequency: &[f64], recency: &[f64], n: &[f64]) -> Result<Vec<Discret
             let t_x = count("recency", i, recency[i])?;
             let periods = count("n_periods", i, n[i])?;
             DiscreteHistory::new(CustomerId::new(i as u64), x, t_x, periods)
-                .map_err(|e| invalid("customer history", format!("row {i}: {e}")))
+                .map_err(|e| at_row(i, e))
         })
         .collect()
+}
+
+/// A constructor's error for row `i` (built with customer id `i`), saying
+/// "row i" where the crate says "customer i".
+fn at_row(i: usize, e: Error) -> Error {
+    match e {
+        Error::InvalidValue { what, reason } => {
+            let prefix = format!("customer {i}: ");
+            let reason = reason.strip_prefix(&prefix).unwrap_or(&reason);
+            Error::InvalidValue { what, reason: format!("row {i}: {reason}") }
+        }
+        other => other,
+    }
 }
 
 /// A decimal from a float, through its shortest round-trip text, so that
@@ -134,7 +145,7 @@ fn spends(frequency: &[f64], monetary: &[f64]) -> Result<Vec<SpendHistory>, Erro
             let x = count("frequency", i, frequency[i])?;
             let z = money("monetary_value", i, monetary[i])?;
             SpendHistory::new(CustomerId::new(i as u64), x, z)
-                .map_err(|e| invalid("spend history", format!("row {i}: {e}")))
+                .map_err(|e| at_row(i, e))
         })
         .collect()
 }
