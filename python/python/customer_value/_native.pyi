@@ -1,0 +1,79 @@
+"""Type stubs of the compiled core (customer_value._native)."""
+
+from typing import Optional, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+class CustomerValueError(Exception): ...
+class InvalidParameterError(CustomerValueError): ...
+class InvalidValueError(CustomerValueError): ...
+class InvalidDateError(CustomerValueError): ...
+class InvalidTransactionError(CustomerValueError): ...
+class ParseError(CustomerValueError): ...
+class OverflowError(CustomerValueError): ...
+class EmptyInputError(CustomerValueError): ...
+class NotIdentifiedError(CustomerValueError): ...
+class NotConvergedError(CustomerValueError): ...
+class IoError(CustomerValueError): ...
+
+def fit_purchases(
+    model: str,
+    frequency: F64,
+    recency: F64,
+    t: F64,
+    weights: Optional[F64] = None,
+    penalizer: float = 0.0,
+    tol: Optional[float] = None,
+    max_iter: Optional[int] = None,
+    start: Optional[Sequence[float]] = None,
+) -> str: ...
+def fit_bgbb(
+    frequency: F64,
+    recency: F64,
+    n_periods: F64,
+    weights: Optional[F64] = None,
+    penalizer: float = 0.0,
+    tol: Optional[float] = None,
+    max_iter: Optional[int] = None,
+    start: Optional[Sequence[float]] = None,
+) -> str: ...
+def fit_gamma_gamma(
+    frequency: F64,
+    monetary_value: F64,
+    weights: Optional[F64] = None,
+    penalizer: float = 0.0,
+    tol: Optional[float] = None,
+    max_iter: Optional[int] = None,
+    start: Optional[Sequence[float]] = None,
+) -> str: ...
+def conditional_probability_alive(model: str, params: Sequence[float], frequency: F64, recency: F64, t: F64) -> F64: ...
+def conditional_expected_purchases(model: str, params: Sequence[float], t: F64, frequency: F64, recency: F64, age: F64) -> F64: ...
+def expected_purchases_new(model: str, params: Sequence[float], t: F64) -> F64: ...
+def probability_of_n_purchases(model: str, params: Sequence[float], t: F64, n: F64) -> F64: ...
+def customer_lifetime_value(
+    model: str,
+    params: Sequence[float],
+    spend_params: Sequence[float],
+    frequency: F64,
+    recency: F64,
+    age: F64,
+    monetary_value: F64,
+    time: int,
+    discount_rate: float,
+    factor: float,
+) -> F64: ...
+def conditional_expected_average_profit(params: Sequence[float], frequency: F64, monetary_value: F64) -> F64: ...
+def bgbb_probability_alive(params: Sequence[float], m: int, frequency: F64, recency: F64, n_periods: F64) -> F64: ...
+def bgbb_conditional_expected(params: Sequence[float], m: int, frequency: F64, recency: F64, n_periods: F64) -> F64: ...
+def bgbb_expected_new(params: Sequence[float], n: F64) -> F64: ...
+def summarize(
+    codes: I64,
+    days: I64,
+    observation_end_day: int,
+    amounts: Optional[F64] = None,
+    amount_texts: Optional[Sequence[str]] = None,
+) -> dict[str, npt.NDArray[np.generic]]: ...
