@@ -57,7 +57,8 @@ def summary(customers, seed=2):
         t_x[buying] = t[buying]
         alive &= ~(buying & (rng.random(customers) < p))
         t = np.where(buying, t + rng.exponential(1 / lam), np.inf)
-    return pd.DataFrame({"frequency": x, "recency": t_x.round(2), "T": T})
+    t_x = np.where(x > 0, np.clip(t_x.round(2), 0.01, T), 0.0)
+    return pd.DataFrame({"frequency": x, "recency": t_x, "T": T})
 
 
 def main():

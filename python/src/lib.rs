@@ -11,9 +11,8 @@
 //! pyarrow and plain sequences to the float64/int64 arrays expected here.
 
 use customer_value::btyd::{
-    BgBb, BgBbParams, BgNbd, BgNbdParams, CustomerHistory, DiscreteHistory, FitOptions,
-    GammaGamma, GammaGammaParams, MbgNbd, MbgNbdParams, ParetoNbd, ParetoNbdParams, Penalty,
-    SpendHistory,
+    BgBb, BgBbParams, BgNbd, BgNbdParams, CustomerHistory, DiscreteHistory, FitOptions, GammaGamma,
+    GammaGammaParams, MbgNbd, MbgNbdParams, ParetoNbd, ParetoNbdParams, Penalty, SpendHistory,
 };
 use customer_value::{CustomerId, Date, Decimal, Error, Summarizer, TimeUnit, Transaction};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
@@ -22,17 +21,72 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-create_exception!(customer_value, CustomerValueError, PyException, "Base class of every error raised by customer_value.");
-create_exception!(customer_value, InvalidParameterError, CustomerValueError, "A parameter outside its domain (e.g. a negative rate).");
-create_exception!(customer_value, InvalidValueError, CustomerValueError, "An input value the models cannot accept (NaN, negative, recency > T, ...).");
-create_exception!(customer_value, InvalidDateError, CustomerValueError, "A date that cannot be read or is out of range.");
-create_exception!(customer_value, InvalidTransactionError, CustomerValueError, "A transaction that cannot be summarised.");
-create_exception!(customer_value, ParseError, CustomerValueError, "A file or text that cannot be parsed.");
-create_exception!(customer_value, OverflowError, CustomerValueError, "Arithmetic overflow in exact money.");
-create_exception!(customer_value, EmptyInputError, CustomerValueError, "An input with nothing to work on.");
-create_exception!(customer_value, NotIdentifiedError, CustomerValueError, "Data that cannot identify the model's parameters.");
-create_exception!(customer_value, NotConvergedError, CustomerValueError, "A fit that ended without convergence (the best point is in the message).");
-create_exception!(customer_value, IoError, CustomerValueError, "A file that cannot be read or written.");
+create_exception!(
+    customer_value,
+    CustomerValueError,
+    PyException,
+    "Base class of every error raised by customer_value."
+);
+create_exception!(
+    customer_value,
+    InvalidParameterError,
+    CustomerValueError,
+    "A parameter outside its domain (e.g. a negative rate)."
+);
+create_exception!(
+    customer_value,
+    InvalidValueError,
+    CustomerValueError,
+    "An input value the models cannot accept (NaN, negative, recency > T, ...)."
+);
+create_exception!(
+    customer_value,
+    InvalidDateError,
+    CustomerValueError,
+    "A date that cannot be read or is out of range."
+);
+create_exception!(
+    customer_value,
+    InvalidTransactionError,
+    CustomerValueError,
+    "A transaction that cannot be summarised."
+);
+create_exception!(
+    customer_value,
+    ParseError,
+    CustomerValueError,
+    "A file or text that cannot be parsed."
+);
+create_exception!(
+    customer_value,
+    OverflowError,
+    CustomerValueError,
+    "Arithmetic overflow in exact money."
+);
+create_exception!(
+    customer_value,
+    EmptyInputError,
+    CustomerValueError,
+    "An input with nothing to work on."
+);
+create_exception!(
+    customer_value,
+    NotIdentifiedError,
+    CustomerValueError,
+    "Data that cannot identify the model's parameters."
+);
+create_exception!(
+    customer_value,
+    NotConvergedError,
+    CustomerValueError,
+    "A fit that ended without convergence (the best point is in the message)."
+);
+create_exception!(
+    customer_value,
+    IoError,
+    CustomerValueError,
+    "A file that cannot be read or written."
+);
 
 /// The Python exception for a crate error: the subclass named after the
 /// variant, with the crate's message.
@@ -65,7 +119,7 @@ type Arr<'py> = PyReadonlyArray1<'py, f64>;
 
 /// The slices of equally long arrays, or an error naming the first that
 /// differs.
-fn same_length<'a>(names: &[&str], arrays: &[&'a [f64]]) -> Result<(), Error> {
+fn same_length(names: &[&str], arrays: &[&[f64]]) -> Result<(), Error> {
     let n = arrays[0].len();
     for (name, a) in names.iter().zip(arrays).skip(1) {
         if a.len() != n {
@@ -94,13 +148,17 @@ fn histories(frequency: &[f64], recency: &[f64], t: &[f64]) -> Result<Vec<Custom
     (0..frequency.len())
         .map(|i| {
             let x = count("frequency", i, frequency[i])?;
-            CustomerHistory::new(CustomerId::new(i as u64), x, recency[i], t[i]).map_err(|e| at_row(i, e))
+            CustomerHistory::new(CustomerId::new(i as u64), x, recency[i], t[i])
+                .map_err(|e| at_row(i, e))
         })
         .collect()
 }
 
 fn discrete(frequency: &[f64], recency: &[f64], n: &[f64]) -> Result<Vec<DiscreteHistory>, Error> {
-    same_length(&["frequency", "recency", "n_periods"], &[frequency, recency, n])?;
+    same_length(
+        &["frequency", "recency", "n_periods"],
+        &[frequency, recency, n],
+    )?;
     (0..frequency.len())
         .map(|i| {
             let x = count("frequency", i, frequency[i])?;
@@ -119,7 +177,10 @@ fn at_row(i: usize, e: Error) -> Error {
         Error::InvalidValue { what, reason } => {
             let prefix = format!("customer {i}: ");
             let reason = reason.strip_prefix(&prefix).unwrap_or(&reason);
-            Error::InvalidValue { what, reason: format!("row {i}: {reason}") }
+            Error::InvalidValue {
+                what,
+                reason: format!("row {i}: {reason}"),
+            }
         }
         other => other,
     }
@@ -130,7 +191,10 @@ fn at_row(i: usize, e: Error) -> Error {
 /// expansion of the nearest double.
 fn money(name: &str, i: usize, v: f64) -> Result<Decimal, Error> {
     if !v.is_finite() {
-        return Err(invalid("amount", format!("{name}[{i}] = {v} is not finite")));
+        return Err(invalid(
+            "amount",
+            format!("{name}[{i}] = {v} is not finite"),
+        ));
     }
     let text = format!("{v}");
     text.parse::<Decimal>()
@@ -144,18 +208,22 @@ fn spends(frequency: &[f64], monetary: &[f64]) -> Result<Vec<SpendHistory>, Erro
         .map(|i| {
             let x = count("frequency", i, frequency[i])?;
             let z = money("monetary_value", i, monetary[i])?;
-            SpendHistory::new(CustomerId::new(i as u64), x, z)
-                .map_err(|e| at_row(i, e))
+            SpendHistory::new(CustomerId::new(i as u64), x, z).map_err(|e| at_row(i, e))
         })
         .collect()
 }
 
-fn options(penalizer: f64, tol: Option<f64>, max_iter: Option<usize>, start: Option<Vec<f64>>) -> Result<FitOptions, Error> {
+fn options(
+    penalizer: f64,
+    tol: Option<f64>,
+    max_iter: Option<usize>,
+    start: Option<Vec<f64>>,
+) -> Result<FitOptions, Error> {
     if !(penalizer >= 0.0 && penalizer.is_finite()) {
         return Err(Error::InvalidParameter {
             name: "penalizer_coef",
             value: penalizer.to_string(),
-            reason: "must be finite and >= 0".into(),
+            reason: "must be finite and >= 0",
         });
     }
     let mut o = FitOptions::new();
@@ -177,7 +245,10 @@ fn options(penalizer: f64, tol: Option<f64>, max_iter: Option<usize>, start: Opt
 fn weights_or_ones(weights: Option<&[f64]>, n: usize) -> Result<Vec<f64>, Error> {
     match weights {
         None => Ok(vec![1.0; n]),
-        Some(w) if w.len() != n => Err(invalid("weights", format!("{} weights for {n} customers", w.len()))),
+        Some(w) if w.len() != n => Err(invalid(
+            "weights",
+            format!("{} weights for {n} customers", w.len()),
+        )),
         Some(w) => Ok(w.to_vec()),
     }
 }
@@ -214,7 +285,10 @@ fn fit_purchases(
             "bg-nbd" => json(&BgNbd::with_options(o).fit_weighted(&population, &w)?),
             "mbg-nbd" => json(&MbgNbd::with_options(o).fit_weighted(&population, &w)?),
             "pareto-nbd" => json(&ParetoNbd::with_options(o).fit_weighted(&population, &w)?),
-            other => Err(invalid("model", format!("{other:?} is not bg-nbd, mbg-nbd or pareto-nbd"))),
+            other => Err(invalid(
+                "model",
+                format!("{other:?} is not bg-nbd, mbg-nbd or pareto-nbd"),
+            )),
         }
     })
     .map_err(to_py)
@@ -235,7 +309,11 @@ fn fit_bgbb(
     max_iter: Option<usize>,
     start: Option<Vec<f64>>,
 ) -> PyResult<String> {
-    let (f, r, n) = (frequency.as_slice()?, recency.as_slice()?, n_periods.as_slice()?);
+    let (f, r, n) = (
+        frequency.as_slice()?,
+        recency.as_slice()?,
+        n_periods.as_slice()?,
+    );
     let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
     py.detach(|| -> Result<String, Error> {
         let population = discrete(f, r, n)?;
@@ -281,13 +359,20 @@ enum Purchases {
 
 impl Purchases {
     fn new(model: &str, p: &[f64]) -> Result<Self, Error> {
-        let [a, b, c, d] = <[f64; 4]>::try_from(p)
-            .map_err(|_| invalid("parameters", format!("{} values given, 4 expected", p.len())))?;
+        let [a, b, c, d] = <[f64; 4]>::try_from(p).map_err(|_| {
+            invalid(
+                "parameters",
+                format!("{} values given, 4 expected", p.len()),
+            )
+        })?;
         match model {
             "bg-nbd" => Ok(Self::Bg(BgNbdParams::new(a, b, c, d)?)),
             "mbg-nbd" => Ok(Self::Mbg(MbgNbdParams::new(a, b, c, d)?)),
             "pareto-nbd" => Ok(Self::Pareto(ParetoNbdParams::new(a, b, c, d)?)),
-            other => Err(invalid("model", format!("{other:?} is not bg-nbd, mbg-nbd or pareto-nbd"))),
+            other => Err(invalid(
+                "model",
+                format!("{other:?} is not bg-nbd, mbg-nbd or pareto-nbd"),
+            )),
         }
     }
     fn p_alive(&self, h: &CustomerHistory) -> Result<f64, Error> {
@@ -327,7 +412,11 @@ fn out(py: Python<'_>, v: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
 /// A horizon: finite and >= 0.
 fn horizon(t: f64) -> Result<f64, Error> {
     if !(t >= 0.0 && t.is_finite()) {
-        return Err(Error::InvalidParameter { name: "t", value: t.to_string(), reason: "must be finite and >= 0".into() });
+        return Err(Error::InvalidParameter {
+            name: "t",
+            value: t.to_string(),
+            reason: "must be finite and >= 0",
+        });
     }
     Ok(t)
 }
@@ -364,13 +453,21 @@ fn conditional_expected_purchases<'py>(
     recency: Arr<'py>,
     age: Arr<'py>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (h, f, r, a) = (t.as_slice()?, frequency.as_slice()?, recency.as_slice()?, age.as_slice()?);
+    let (h, f, r, a) = (
+        t.as_slice()?,
+        frequency.as_slice()?,
+        recency.as_slice()?,
+        age.as_slice()?,
+    );
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let m = Purchases::new(model, &params)?;
             let population = histories(f, r, a)?;
             if h.len() != 1 && h.len() != population.len() {
-                return Err(invalid("t", format!("{} horizons for {} customers", h.len(), population.len())));
+                return Err(invalid(
+                    "t",
+                    format!("{} horizons for {} customers", h.len(), population.len()),
+                ));
             }
             population
                 .iter()
@@ -384,7 +481,12 @@ fn conditional_expected_purchases<'py>(
 
 /// E[X(t)] for a new customer, per horizon.
 #[pyfunction]
-fn expected_purchases_new<'py>(py: Python<'py>, model: &str, params: Vec<f64>, t: Arr<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+fn expected_purchases_new<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: Vec<f64>,
+    t: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let h = t.as_slice()?;
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
@@ -397,7 +499,13 @@ fn expected_purchases_new<'py>(py: Python<'py>, model: &str, params: Vec<f64>, t
 
 /// P(X(t) = n) for a new customer, per (t, n) pair.
 #[pyfunction]
-fn probability_of_n_purchases<'py>(py: Python<'py>, model: &str, params: Vec<f64>, t: Arr<'py>, n: Arr<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+fn probability_of_n_purchases<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: Vec<f64>,
+    t: Arr<'py>,
+    n: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let (h, k) = (t.as_slice()?, n.as_slice()?);
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
@@ -430,18 +538,35 @@ fn customer_lifetime_value<'py>(
     discount_rate: f64,
     factor: f64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (f, r, a, m) = (frequency.as_slice()?, recency.as_slice()?, age.as_slice()?, monetary_value.as_slice()?);
+    let (f, r, a, m) = (
+        frequency.as_slice()?,
+        recency.as_slice()?,
+        age.as_slice()?,
+        monetary_value.as_slice()?,
+    );
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             if !(discount_rate > -1.0 && discount_rate.is_finite()) {
-                return Err(Error::InvalidParameter { name: "discount_rate", value: discount_rate.to_string(), reason: "must be finite and > -1".into() });
+                return Err(Error::InvalidParameter {
+                    name: "discount_rate",
+                    value: discount_rate.to_string(),
+                    reason: "must be finite and > -1",
+                });
             }
             if !(factor > 0.0 && factor.is_finite()) {
-                return Err(Error::InvalidParameter { name: "freq", value: factor.to_string(), reason: "time units per period must be finite and > 0".into() });
+                return Err(Error::InvalidParameter {
+                    name: "freq",
+                    value: factor.to_string(),
+                    reason: "time units per period must be finite and > 0",
+                });
             }
             let model = Purchases::new(model, &params)?;
-            let [p, q, g] = <[f64; 3]>::try_from(&spend_params[..])
-                .map_err(|_| invalid("spend parameters", format!("{} values given, 3 expected", spend_params.len())))?;
+            let [p, q, g] = <[f64; 3]>::try_from(&spend_params[..]).map_err(|_| {
+                invalid(
+                    "spend parameters",
+                    format!("{} values given, 3 expected", spend_params.len()),
+                )
+            })?;
             let spend = GammaGammaParams::new(p, q, g)?;
             let population = histories(f, r, a)?;
             let spend_rows = spends(f, m)?;
@@ -468,21 +593,38 @@ fn customer_lifetime_value<'py>(
 /// Gamma-Gamma E[mean spend | frequency, monetary_value] per customer (the
 /// population mean for frequency 0).
 #[pyfunction]
-fn conditional_expected_average_profit<'py>(py: Python<'py>, params: Vec<f64>, frequency: Arr<'py>, monetary_value: Arr<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+fn conditional_expected_average_profit<'py>(
+    py: Python<'py>,
+    params: Vec<f64>,
+    frequency: Arr<'py>,
+    monetary_value: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let (f, m) = (frequency.as_slice()?, monetary_value.as_slice()?);
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
-            let [p, q, g] = <[f64; 3]>::try_from(&params[..])
-                .map_err(|_| invalid("parameters", format!("{} values given, 3 expected", params.len())))?;
+            let [p, q, g] = <[f64; 3]>::try_from(&params[..]).map_err(|_| {
+                invalid(
+                    "parameters",
+                    format!("{} values given, 3 expected", params.len()),
+                )
+            })?;
             let spend = GammaGammaParams::new(p, q, g)?;
-            spends(f, m)?.iter().map(|s| spend.expected_spend_f64(s)).collect()
+            spends(f, m)?
+                .iter()
+                .map(|s| spend.expected_spend_f64(s))
+                .collect()
         })
         .map_err(to_py)?;
     Ok(out(py, v))
 }
 
 fn bgbb_params(p: &[f64]) -> Result<BgBbParams, Error> {
-    let [a, b, g, d] = <[f64; 4]>::try_from(p).map_err(|_| invalid("parameters", format!("{} values given, 4 expected", p.len())))?;
+    let [a, b, g, d] = <[f64; 4]>::try_from(p).map_err(|_| {
+        invalid(
+            "parameters",
+            format!("{} values given, 4 expected", p.len()),
+        )
+    })?;
     BgBbParams::new(a, b, g, d)
 }
 
@@ -490,12 +632,26 @@ fn bgbb_params(p: &[f64]) -> Result<BgBbParams, Error> {
 /// (`m` = 0: at the last observed opportunity, so 1 for a customer who
 /// bought at it).
 #[pyfunction]
-fn bgbb_probability_alive<'py>(py: Python<'py>, params: Vec<f64>, m: u32, frequency: Arr<'py>, recency: Arr<'py>, n_periods: Arr<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (f, r, n) = (frequency.as_slice()?, recency.as_slice()?, n_periods.as_slice()?);
+fn bgbb_probability_alive<'py>(
+    py: Python<'py>,
+    params: Vec<f64>,
+    m: u32,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    n_periods: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, n) = (
+        frequency.as_slice()?,
+        recency.as_slice()?,
+        n_periods.as_slice()?,
+    );
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let p = bgbb_params(&params)?;
-            Ok(discrete(f, r, n)?.iter().map(|h| alive_at(&p, h, m)).collect())
+            Ok(discrete(f, r, n)?
+                .iter()
+                .map(|h| alive_at(&p, h, m))
+                .collect())
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -508,7 +664,8 @@ fn bgbb_probability_alive<'py>(py: Python<'py>, params: Vec<f64>, m: u32, freque
 fn alive_at(p: &BgBbParams, h: &DiscreteHistory, m: u32) -> f64 {
     let ln_beta = |a: f64, b: f64| statrs_ln_gamma(a) + statrs_ln_gamma(b) - statrs_ln_gamma(a + b);
     let n = f64::from(h.n());
-    let shift = ln_beta(p.gamma(), p.delta() + n + f64::from(m)) - ln_beta(p.gamma(), p.delta() + n + 1.0);
+    let shift =
+        ln_beta(p.gamma(), p.delta() + n + f64::from(m)) - ln_beta(p.gamma(), p.delta() + n + 1.0);
     (p.p_alive(h).ln() + shift).exp().min(1.0)
 }
 
@@ -518,12 +675,26 @@ fn statrs_ln_gamma(x: f64) -> f64 {
 
 /// BG/BB: E[transactions in the next m periods | x, t_x, n].
 #[pyfunction]
-fn bgbb_conditional_expected<'py>(py: Python<'py>, params: Vec<f64>, m: u32, frequency: Arr<'py>, recency: Arr<'py>, n_periods: Arr<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (f, r, n) = (frequency.as_slice()?, recency.as_slice()?, n_periods.as_slice()?);
+fn bgbb_conditional_expected<'py>(
+    py: Python<'py>,
+    params: Vec<f64>,
+    m: u32,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    n_periods: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, n) = (
+        frequency.as_slice()?,
+        recency.as_slice()?,
+        n_periods.as_slice()?,
+    );
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let p = bgbb_params(&params)?;
-            discrete(f, r, n)?.iter().map(|h| p.expected_transactions(h, m)).collect()
+            discrete(f, r, n)?
+                .iter()
+                .map(|h| p.expected_transactions(h, m))
+                .collect()
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -531,12 +702,19 @@ fn bgbb_conditional_expected<'py>(py: Python<'py>, params: Vec<f64>, m: u32, fre
 
 /// BG/BB: E[transactions in the first n periods] of a new customer, per n.
 #[pyfunction]
-fn bgbb_expected_new<'py>(py: Python<'py>, params: Vec<f64>, n: Arr<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+fn bgbb_expected_new<'py>(
+    py: Python<'py>,
+    params: Vec<f64>,
+    n: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let k = n.as_slice()?;
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let p = bgbb_params(&params)?;
-            k.iter().enumerate().map(|(i, &n)| p.expected_transactions_new(count("n", i, n)?)).collect()
+            k.iter()
+                .enumerate()
+                .map(|(i, &n)| p.expected_transactions_new(count("n", i, n)?))
+                .collect()
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -578,23 +756,37 @@ fn summarize<'py>(
                     (None, None) => Ok(Decimal::ZERO),
                 }
             };
-            let n_amounts = a.map(<[f64]>::len).or(amount_texts.as_ref().map(Vec::len)).unwrap_or(c.len());
+            let n_amounts = a
+                .map(<[f64]>::len)
+                .or(amount_texts.as_ref().map(Vec::len))
+                .unwrap_or(c.len());
             if c.len() != d.len() || c.len() != n_amounts {
                 return Err(invalid(
                     "transactions",
-                    format!("{} customers, {} dates, {} amounts", c.len(), d.len(), n_amounts),
+                    format!(
+                        "{} customers, {} dates, {} amounts",
+                        c.len(),
+                        d.len(),
+                        n_amounts
+                    ),
                 ));
             }
             let day = |v: i64| -> Result<Date, Error> {
-                let v = i32::try_from(v)
-                    .map_err(|_| invalid("date", format!("{v} days since 1970-01-01 is out of range")))?;
+                let v = i32::try_from(v).map_err(|_| {
+                    invalid("date", format!("{v} days since 1970-01-01 is out of range"))
+                })?;
                 Date::from_days_since_epoch(v)
             };
             let mut log = Vec::with_capacity(c.len());
             for i in 0..c.len() {
-                let id = u64::try_from(c[i])
-                    .map_err(|_| invalid("customer code", format!("row {i}: {} is negative", c[i])))?;
-                log.push(Transaction::new(CustomerId::new(id), day(d[i])?, amount(i)?));
+                let id = u64::try_from(c[i]).map_err(|_| {
+                    invalid("customer code", format!("row {i}: {} is negative", c[i]))
+                })?;
+                log.push(Transaction::new(
+                    CustomerId::new(id),
+                    day(d[i])?,
+                    amount(i)?,
+                ));
             }
             let summary = Summarizer::builder(day(observation_end_day)?)
                 .unit(TimeUnit::days(1)?)
@@ -648,10 +840,16 @@ fn to_f64(d: Decimal) -> f64 {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("CustomerValueError", py.get_type::<CustomerValueError>())?;
-    m.add("InvalidParameterError", py.get_type::<InvalidParameterError>())?;
+    m.add(
+        "InvalidParameterError",
+        py.get_type::<InvalidParameterError>(),
+    )?;
     m.add("InvalidValueError", py.get_type::<InvalidValueError>())?;
     m.add("InvalidDateError", py.get_type::<InvalidDateError>())?;
-    m.add("InvalidTransactionError", py.get_type::<InvalidTransactionError>())?;
+    m.add(
+        "InvalidTransactionError",
+        py.get_type::<InvalidTransactionError>(),
+    )?;
     m.add("ParseError", py.get_type::<ParseError>())?;
     m.add("OverflowError", py.get_type::<OverflowError>())?;
     m.add("EmptyInputError", py.get_type::<EmptyInputError>())?;
