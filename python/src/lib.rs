@@ -11,9 +11,11 @@
 //! pyarrow and plain sequences to the float64/int64 arrays expected here.
 
 use customer_value::btyd::{
-    BgBb, BgBbParams, BgNbd, BgNbdParams, CustomerHistory, DiscreteHistory, FitOptions, GammaGamma,
-    GammaGammaParams, MbgNbd, MbgNbdParams, ParetoNbd, ParetoNbdParams, Penalty, SpendHistory,
+    BgBb, BgBbParams, BgNbd, BgNbdParams, Cohort, CustomerHistory, DiscreteHistory, FitOptions,
+    GammaGamma, GammaGammaParams, MbgNbd, MbgNbdParams, ParetoNbd, ParetoNbdParams, Penalty, Sbg,
+    SbgParams, SpendHistory,
 };
+use customer_value::clv::DiscountRate;
 use customer_value::{CustomerId, Date, Decimal, Error, Summarizer, TimeUnit, Transaction};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::create_exception;
@@ -836,6 +838,124 @@ fn to_f64(d: Decimal) -> f64 {
     d.to_string().parse::<f64>().unwrap_or(f64::NAN)
 }
 
+/// Fits the shifted-beta-geometric model to cohorts: `survivors[k]` are
+/// the customers of cohort k still active at the start of each period
+/// (the first value is the cohort size), `starts[k]` the period the cohort
+/// began (default 0). Returns the fit report as JSON.
+#[pyfunction]
+#[pyo3(signature = (survivors, starts=None, penalizer=0.0, tol=None, max_iter=None, start=None))]
+fn fit_sbg(
+    py: Python<'_>,
+    survivors: Vec<Vec<u64>>,
+    starts: Option<Vec<u32>>,
+    penalizer: f64,
+    tol: Option<f64>,
+    max_iter: Option<usize>,
+    start: Option<Vec<f64>>,
+) -> PyResult<String> {
+    py.detach(|| -> Result<String, Error> {
+        let starts = starts.unwrap_or_else(|| vec![0; survivors.len()]);
+        if starts.len() != survivors.len() {
+            return Err(invalid(
+                "cohort starts",
+                format!("{} starts for {} cohorts", starts.len(), survivors.len()),
+            ));
+        }
+        let cohorts = survivors
+            .into_iter()
+            .zip(starts)
+            .map(|(s, t)| Cohort::new(t, s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let o = options(penalizer, tol, max_iter, start)?;
+        json(&Sbg::with_options(o).fit_cohorts(&cohorts)?)
+    })
+    .map_err(to_py)
+}
+
+fn sbg_params(p: &[f64]) -> Result<SbgParams, Error> {
+    let [a, b] = <[f64; 2]>::try_from(p).map_err(|_| {
+        invalid(
+            "parameters",
+            format!("{} values given, 2 expected", p.len()),
+        )
+    })?;
+    SbgParams::new(a, b)
+}
+
+/// sBG survival S(t) and retention r(t) for t = 0..periods (retention is
+/// NaN-free: r(0) is reported as 1, the convention that everyone starts).
+#[pyfunction]
+fn sbg_curves<'py>(
+    py: Python<'py>,
+    params: Vec<f64>,
+    periods: u32,
+) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+    let (s, r) = (|| -> Result<(Vec<f64>, Vec<f64>), Error> {
+        let p = sbg_params(&params)?;
+        let s = (0..=periods).map(|t| p.survival(t)).collect();
+        let r = (0..=periods)
+            .map(|t| if t == 0 { Ok(1.0) } else { p.retention(t) })
+            .collect::<Result<_, _>>()?;
+        Ok((s, r))
+    })()
+    .map_err(to_py)?;
+    Ok((out(py, s), out(py, r)))
+}
+
+fn discount(d: f64) -> Result<DiscountRate, Error> {
+    let d = money("discount", 0, d)?;
+    DiscountRate::new(d)
+}
+
+/// sBG discounted expected lifetime (DEL) of a new customer, and the
+/// discounted expected residual lifetime (DERL) after `n` renewals
+/// (Fader & Hardie 2010), at discount rate `d` per period.
+#[pyfunction]
+fn sbg_discounted_lifetimes(params: Vec<f64>, d: f64, n: Vec<u32>) -> PyResult<(f64, Vec<f64>)> {
+    (|| -> Result<(f64, Vec<f64>), Error> {
+        let p = sbg_params(&params)?;
+        let d = discount(d)?;
+        let del = p.discounted_expected_lifetime(d)?;
+        let derl = n
+            .iter()
+            .map(|&n| p.discounted_expected_residual_lifetime(d, n))
+            .collect::<Result<_, _>>()?;
+        Ok((del, derl))
+    })()
+    .map_err(to_py)
+}
+
+/// Pareto/NBD discounted expected residual transactions (DERT) per
+/// customer at a continuous discount rate `delta` per time unit
+/// (Fader, Hardie & Lee 2005, "RFM and CLV").
+#[pyfunction]
+fn pareto_dert<'py>(
+    py: Python<'py>,
+    params: Vec<f64>,
+    delta: f64,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    age: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, a) = (frequency.as_slice()?, recency.as_slice()?, age.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let [r0, al, s0, be] = <[f64; 4]>::try_from(&params[..]).map_err(|_| {
+                invalid(
+                    "parameters",
+                    format!("{} values given, 4 expected", params.len()),
+                )
+            })?;
+            let p = ParetoNbdParams::new(r0, al, s0, be)?;
+            histories(f, r, a)?
+                .iter()
+                .map(|h| p.dert(h, delta))
+                .collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -869,5 +989,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bgbb_conditional_expected, m)?)?;
     m.add_function(wrap_pyfunction!(bgbb_expected_new, m)?)?;
     m.add_function(wrap_pyfunction!(summarize, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_sbg, m)?)?;
+    m.add_function(wrap_pyfunction!(sbg_curves, m)?)?;
+    m.add_function(wrap_pyfunction!(sbg_discounted_lifetimes, m)?)?;
+    m.add_function(wrap_pyfunction!(pareto_dert, m)?)?;
     Ok(())
 }
