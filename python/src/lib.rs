@@ -156,6 +156,59 @@ fn histories(frequency: &[f64], recency: &[f64], t: &[f64]) -> Result<Vec<Custom
         .collect()
 }
 
+/// One history per row, built on the fly (no intermediate vector).
+fn history_at(
+    frequency: &[f64],
+    recency: &[f64],
+    t: &[f64],
+    i: usize,
+) -> Result<CustomerHistory, Error> {
+    let x = count("frequency", i, frequency[i])?;
+    CustomerHistory::new(CustomerId::new(i as u64), x, recency[i], t[i]).map_err(|e| at_row(i, e))
+}
+
+/// Rows below which one thread does the work.
+const PARALLEL_ROWS: usize = 16_384;
+
+/// `f(i)` for every row, in order, split over the machine's cores in
+/// contiguous chunks for large inputs; the first error (lowest row) wins.
+fn per_row(n: usize, f: impl Fn(usize) -> Result<f64, Error> + Sync) -> Result<Vec<f64>, Error> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(8);
+    if n < PARALLEL_ROWS || threads < 2 {
+        return (0..n).map(f).collect();
+    }
+    let chunk = n.div_ceil(threads);
+    let mut out = vec![0.0; n];
+    let f = &f;
+    let results: Vec<Result<(), Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = out
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(k, part)| {
+                scope.spawn(move || {
+                    for (j, slot) in part.iter_mut().enumerate() {
+                        *slot = f(k * chunk + j)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(invalid("worker", "a worker thread panicked".into())))
+            })
+            .collect()
+    });
+    for r in results {
+        r?;
+    }
+    Ok(out)
+}
+
 fn discrete(frequency: &[f64], recency: &[f64], n: &[f64]) -> Result<Vec<DiscreteHistory>, Error> {
     same_length(
         &["frequency", "recency", "n_periods"],
@@ -198,10 +251,34 @@ fn money(name: &str, i: usize, v: f64) -> Result<Decimal, Error> {
             format!("{name}[{i}] = {v} is not finite"),
         ));
     }
+    // Fast path, exact: the fewest decimals k for which m / 10^k (m an
+    // integer) is the double v is also the shortest round-trip text, since
+    // the correctly rounded m / 10^k equals v only if that decimal reads
+    // back as v, and v·10^k is within far less than ½ of m for these sizes.
+    if v.abs() < 1e12 {
+        let mut scale = 1.0;
+        for k in 0..=9u32 {
+            let m = (v * scale).round();
+            if m / scale == v {
+                return Ok(Decimal::new(m as i64, k));
+            }
+            scale *= 10.0;
+        }
+    }
     let text = format!("{v}");
-    text.parse::<Decimal>()
+    let d = text
+        .parse::<Decimal>()
         .or_else(|_| Decimal::from_scientific(&format!("{v:e}")))
-        .map_err(|e| invalid("amount", format!("{name}[{i}] = {v}: {e}")))
+        .map_err(|e| invalid("amount", format!("{name}[{i}] = {v}: {e}")))?;
+    // A value beyond a 28-digit decimal (1e-30, 1e40) would be rounded:
+    // refuse rather than lose it.
+    if to_f64(d) != v {
+        return Err(invalid(
+            "amount",
+            format!("{name}[{i}] = {v} cannot be held exactly in a 28-digit decimal"),
+        ));
+    }
+    Ok(d)
 }
 
 fn spends(frequency: &[f64], monetary: &[f64]) -> Result<Vec<SpendHistory>, Error> {
@@ -437,7 +514,8 @@ fn conditional_probability_alive<'py>(
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let m = Purchases::new(model, &params)?;
-            histories(f, r, tt)?.iter().map(|h| m.p_alive(h)).collect()
+            same_length(&["frequency", "recency", "T"], &[f, r, tt])?;
+            per_row(f.len(), |i| m.p_alive(&history_at(f, r, tt, i)?))
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -570,23 +648,29 @@ fn customer_lifetime_value<'py>(
                 )
             })?;
             let spend = GammaGammaParams::new(p, q, g)?;
-            let population = histories(f, r, a)?;
-            let spend_rows = spends(f, m)?;
-            population
-                .iter()
-                .zip(&spend_rows)
-                .map(|(h, s)| {
-                    let value = spend.expected_spend_f64(s)?;
-                    let mut total = 0.0;
-                    let mut previous = 0.0;
-                    for k in 1..=time {
-                        let now = model.conditional(h, f64::from(k) * factor)?;
-                        total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
-                        previous = now;
-                    }
-                    Ok(total)
-                })
-                .collect()
+            same_length(
+                &["frequency", "recency", "T", "monetary_value"],
+                &[f, r, a, m],
+            )?;
+            per_row(f.len(), |i| {
+                let h = history_at(f, r, a, i)?;
+                let x = count("frequency", i, f[i])?;
+                let s = SpendHistory::new(
+                    CustomerId::new(i as u64),
+                    x,
+                    money("monetary_value", i, m[i])?,
+                )
+                .map_err(|e| at_row(i, e))?;
+                let value = spend.expected_spend_f64(&s)?;
+                let mut total = 0.0;
+                let mut previous = 0.0;
+                for k in 1..=time {
+                    let now = model.conditional(&h, f64::from(k) * factor)?;
+                    total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
+                    previous = now;
+                }
+                Ok(total)
+            })
         })
         .map_err(to_py)?;
     Ok(out(py, v))

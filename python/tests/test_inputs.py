@@ -131,3 +131,34 @@ def test_summary_keeps_exact_decimals_and_string_ids():
     assert out.loc["a", "frequency"] == 2.0
     assert out.loc["a", "monetary_value"] == 0.15  # (0.20 + 0.10) / 2, exact before the last division
     assert out.loc["b", "T"] == 9.0
+
+
+def test_float_amounts_read_as_their_shortest_decimal_text():
+    """The float fast path gives the same sums as reading each amount's
+    Python repr (the shortest round-trip text) as a decimal."""
+    rng = np.random.default_rng(9)
+    n = 20_000
+    amounts = np.concatenate(
+        [
+            rng.gamma(2.0, 20.0, n // 4).round(2),
+            rng.uniform(0, 1e3, n // 4).round(rng.integers(0, 7)),
+            rng.uniform(1, 5, n // 4),  # full-precision doubles (16 decimals)
+            rng.choice([0.1, 0.2, 0.3, 1e-7, 123456789.123, 12345.5], n // 4),
+        ]
+    )
+    codes = rng.integers(0, 500, n).astype(np.int64)
+    days = rng.integers(0, 300, n).astype(np.int64)
+    from customer_value import _native
+
+    fast = _native.summarize(codes, days, 300, amounts=amounts)
+    text = _native.summarize(codes, days, 300, amount_texts=[repr(float(v)) for v in amounts])
+    for key in fast:
+        assert np.array_equal(fast[key], text[key]), key
+
+
+@pytest.mark.parametrize("tiny", [5e-324, 1e-30, 1e40])
+def test_amounts_a_decimal_cannot_hold_are_refused(tiny):
+    from customer_value import _native
+
+    with pytest.raises(cvm.InvalidValueError, match="amount"):
+        _native.summarize(np.array([0, 0], dtype=np.int64), np.array([0, 1], dtype=np.int64), 2, amounts=np.array([1.0, tiny]))
