@@ -118,6 +118,8 @@ fn invalid(what: &'static str, reason: String) -> Error {
 }
 
 type Arr<'py> = PyReadonlyArray1<'py, f64>;
+/// A float64 numpy array handed back to Python.
+type Out<'py> = Bound<'py, PyArray1<f64>>;
 
 /// The slices of equally long arrays, or an error naming the first that
 /// differs.
@@ -973,7 +975,7 @@ fn sbg_curves<'py>(
     py: Python<'py>,
     params: Vec<f64>,
     periods: u32,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+) -> PyResult<(Out<'py>, Out<'py>)> {
     let (s, r) = (|| -> Result<(Vec<f64>, Vec<f64>), Error> {
         let p = sbg_params(&params)?;
         let s = (0..=periods).map(|t| p.survival(t)).collect();
