@@ -1042,6 +1042,154 @@ fn pareto_dert<'py>(
     Ok(out(py, v))
 }
 
+/// RFM scores fitted on the population given: per customer the R, F and M
+/// scores, the three-digit code and (with `segments`) the segment name.
+/// `recency` is the time since the last purchase, `frequency` the number of
+/// purchases (at least 1), `monetary` the spend (floats read exactly, or
+/// decimal strings). `method`: "ceil-rank", "ntile", "qcut-rank" (pandas),
+/// "rfm-package" (R rfm); `ties`: "first", "max", "min", "random:SEED" or
+/// None for the crate's default; `binning`: "independent" or "nested";
+/// `segments`: "rfm-v030", "rfm-v022" or None.
+#[pyfunction]
+#[pyo3(signature = (recency, frequency, monetary=None, monetary_texts=None, bins=5, method="ceil-rank", ties=None, binning="independent", segments=None))]
+#[allow(clippy::too_many_arguments)]
+fn rfm_scores<'py>(
+    py: Python<'py>,
+    recency: Arr<'py>,
+    frequency: Arr<'py>,
+    monetary: Option<Arr<'py>>,
+    monetary_texts: Option<Vec<String>>,
+    bins: u8,
+    method: &str,
+    ties: Option<&str>,
+    binning: &str,
+    segments: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    use customer_value::Scorer;
+    use customer_value::rfm::{Binning, QuantileMethod, Rfm, RfmValues, SegmentRules, TieMethod};
+    let (r, f) = (recency.as_slice()?, frequency.as_slice()?);
+    let m = monetary.as_ref().map(|m| m.as_slice()).transpose()?;
+    let (method, ties, binning, segments) = (
+        method.to_owned(),
+        ties.map(str::to_owned),
+        binning.to_owned(),
+        segments.map(str::to_owned),
+    );
+    type Columns = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u32>, Vec<String>, String);
+    let cols = py
+        .detach(|| -> Result<Columns, Error> {
+            let n = r.len();
+            let n_money = m
+                .map(<[f64]>::len)
+                .or(monetary_texts.as_ref().map(Vec::len))
+                .unwrap_or(n);
+            if f.len() != n || n_money != n {
+                return Err(invalid(
+                    "input arrays",
+                    format!(
+                        "{n} recencies, {} frequencies, {n_money} monetary values",
+                        f.len()
+                    ),
+                ));
+            }
+            let method = match method.as_str() {
+                "ceil-rank" => QuantileMethod::CeilRank,
+                "ntile" => QuantileMethod::Ntile,
+                "qcut-rank" => QuantileMethod::QcutRank,
+                "rfm-package" => QuantileMethod::RfmPackage,
+                other => {
+                    return Err(invalid(
+                        "method",
+                        format!("{other:?} is not ceil-rank, ntile, qcut-rank or rfm-package"),
+                    ));
+                }
+            };
+            let mut builder = Rfm::builder().bins(bins).method(method);
+            builder = builder.binning(match binning.as_str() {
+                "independent" => Binning::Independent,
+                "nested" => Binning::Nested,
+                other => {
+                    return Err(invalid(
+                        "binning",
+                        format!("{other:?} is not independent or nested"),
+                    ));
+                }
+            });
+            if let Some(t) = ties.as_deref() {
+                builder = builder.ties(match t {
+                    "first" => TieMethod::First,
+                    "max" => TieMethod::Max,
+                    "min" => TieMethod::Min,
+                    other => match other
+                        .strip_prefix("random:")
+                        .and_then(|s| s.parse::<u64>().ok())
+                    {
+                        Some(seed) => TieMethod::Random { seed },
+                        None => {
+                            return Err(invalid(
+                                "ties",
+                                format!("{other:?} is not first, max, min or random:SEED"),
+                            ));
+                        }
+                    },
+                });
+            }
+            let rules = match segments.as_deref() {
+                None => None,
+                Some("rfm-v030") => Some(SegmentRules::rfm_package_v030()),
+                Some("rfm-v022") => Some(SegmentRules::rfm_package_v022()),
+                Some(other) => {
+                    return Err(invalid(
+                        "segments",
+                        format!("{other:?} is not rfm-v030 or rfm-v022"),
+                    ));
+                }
+            };
+            let values = (0..n)
+                .map(|i| {
+                    let spend = match (m, &monetary_texts) {
+                        (Some(m), _) => money("monetary", i, m[i])?,
+                        (None, Some(t)) => t[i].trim().parse::<Decimal>().map_err(|e| {
+                            invalid("monetary", format!("row {i}: {:?}: {e}", t[i]))
+                        })?,
+                        (None, None) => Decimal::ZERO,
+                    };
+                    RfmValues::new(
+                        CustomerId::new(i as u64),
+                        r[i],
+                        count("frequency", i, f[i])?,
+                        spend,
+                    )
+                    .map_err(|e| at_row(i, e))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let scored = builder.build()?.fit_score(&values)?;
+            let mut out: Columns = Default::default();
+            for s in scored.scores() {
+                out.0.push(s.score.r());
+                out.1.push(s.score.f());
+                out.2.push(s.score.m());
+                out.3.push(s.score.code());
+                if let Some(rules) = &rules {
+                    let seg = rules.score(&s.score)?;
+                    out.4.push(rules.name(seg).unwrap_or_default().to_owned());
+                }
+            }
+            out.5 = serde_json::to_string(scored.fitted())
+                .map_err(|e| invalid("fitted RFM", e.to_string()))?;
+            Ok(out)
+        })
+        .map_err(to_py)?;
+    let dict = PyDict::new(py);
+    dict.set_item("r", cols.0.into_pyarray(py))?;
+    dict.set_item("f", cols.1.into_pyarray(py))?;
+    dict.set_item("m", cols.2.into_pyarray(py))?;
+    dict.set_item("code", cols.3.into_pyarray(py))?;
+    dict.set_item("segment", cols.4)?;
+    dict.set_item("fitted", cols.5)?;
+    Ok(dict)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -1079,5 +1227,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sbg_curves, m)?)?;
     m.add_function(wrap_pyfunction!(sbg_discounted_lifetimes, m)?)?;
     m.add_function(wrap_pyfunction!(pareto_dert, m)?)?;
+    m.add_function(wrap_pyfunction!(rfm_scores, m)?)?;
     Ok(())
 }
