@@ -1190,6 +1190,196 @@ fn rfm_scores<'py>(
     Ok(dict)
 }
 
+/// Money per row from a float array (exact, as in `money`) or decimal texts.
+fn money_column(
+    name: &'static str,
+    n: usize,
+    floats: Option<&[f64]>,
+    texts: Option<&Vec<String>>,
+) -> Result<Vec<Decimal>, Error> {
+    match (floats, texts) {
+        (Some(v), _) if v.len() == n => (0..n).map(|i| money(name, i, v[i])).collect(),
+        (None, Some(t)) if t.len() == n => t
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                s.trim()
+                    .parse::<Decimal>()
+                    .or_else(|_| Decimal::from_scientific(s.trim()))
+                    .map_err(|e| invalid(name, format!("row {i}: {s:?}: {e}")))
+            })
+            .collect(),
+        (Some(v), _) => Err(invalid(
+            name,
+            format!("{} values for {n} customers", v.len()),
+        )),
+        (None, Some(t)) => Err(invalid(
+            name,
+            format!("{} values for {n} customers", t.len()),
+        )),
+        (None, None) => Err(invalid(name, "no values given".into())),
+    }
+}
+
+fn decimal_arg(name: &'static str, text: &str) -> Result<Decimal, Error> {
+    text.trim()
+        .parse::<Decimal>()
+        .map_err(|_| Error::InvalidParameter {
+            name,
+            value: text.to_owned(),
+            reason: "not a decimal number",
+        })
+}
+
+/// Gupta-Lehmann retention CLV per customer from each customer's margin
+/// per period: gross CLV = margin x the model's multiple, net = gross -
+/// acquisition cost; and the customer equity (the sum of net CLVs). Rates
+/// are decimal texts ("0.8"); `timing`: "end", "start" or
+/// "end-if-alive-at-start"; `horizon`: periods, or None for infinite.
+/// Returns (gross, net, equity, multiple) as decimal texts.
+#[pyfunction]
+#[pyo3(signature = (margins=None, margin_texts=None, retention="0", discount="0", timing="end", horizon=None, acquisition_costs=None, acquisition_cost_texts=None, rows=0))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn retention_clv(
+    margins: Option<Arr<'_>>,
+    margin_texts: Option<Vec<String>>,
+    retention: &str,
+    discount: &str,
+    timing: &str,
+    horizon: Option<u32>,
+    acquisition_costs: Option<Arr<'_>>,
+    acquisition_cost_texts: Option<Vec<String>>,
+    rows: usize,
+) -> PyResult<(Vec<String>, Vec<String>, String, String)> {
+    use customer_value::clv::{Horizon, RetentionModel, Timing};
+    let m = margins.as_ref().map(|m| m.as_slice()).transpose()?;
+    let c = acquisition_costs
+        .as_ref()
+        .map(|m| m.as_slice())
+        .transpose()?;
+    (|| -> Result<(Vec<String>, Vec<String>, String, String), Error> {
+        let timing = match timing {
+            "end" => Timing::EndOfPeriod,
+            "start" => Timing::StartOfPeriod,
+            "end-if-alive-at-start" => Timing::EndPaidIfAliveAtStart,
+            other => return Err(invalid("timing", format!("{other:?} is not end, start or end-if-alive-at-start"))),
+        };
+        let horizon = horizon.map_or(Horizon::Infinite, Horizon::Periods);
+        let model = RetentionModel::builder(timing, horizon)
+            .retention(decimal_arg("retention", retention)?)
+            .discount(decimal_arg("discount", discount)?)
+            .build()?;
+        let n = m.map(<[f64]>::len).or(margin_texts.as_ref().map(Vec::len)).unwrap_or(rows);
+        let margins = money_column("margin", n, m, margin_texts.as_ref())?;
+        let costs = if c.is_none() && acquisition_cost_texts.is_none() {
+            vec![Decimal::ZERO; n]
+        } else {
+            money_column("acquisition cost", n, c, acquisition_cost_texts.as_ref())?
+        };
+        let mut gross = Vec::with_capacity(n);
+        let mut net = Vec::with_capacity(n);
+        let mut nets = Vec::with_capacity(n);
+        for (i, (&margin, &cost)) in margins.iter().zip(&costs).enumerate() {
+            if margin < Decimal::ZERO || cost < Decimal::ZERO {
+                return Err(invalid("margin", format!("row {i}: margins and acquisition costs must be >= 0, got {margin} and {cost}")));
+            }
+            let g = model.clv(margin).map_err(|e| at_row(i, e))?;
+            let v = model.net_clv(margin, cost).map_err(|e| at_row(i, e))?;
+            gross.push(g.normalize().to_string());
+            net.push(v.normalize().to_string());
+            nets.push(v);
+        }
+        let equity = customer_value::clv::customer_equity(&nets)?;
+        Ok((gross, net, equity.normalize().to_string(), model.multiple().normalize().to_string()))
+    })()
+    .map_err(to_py)
+}
+
+/// ABC classes (by value, or by count) and customer-pyramid tiers per
+/// customer, from each customer's value. `abc_cuts`: the cumulative shares
+/// closing A and B (decimal texts, default "0.8", "0.95"); `pyramid_cuts`:
+/// the four cumulative customer shares (default 0.01, 0.05, 0.2, 1).
+#[pyfunction]
+#[pyo3(signature = (values=None, value_texts=None, abc_basis="value", abc_cuts=None, boundary="crossing", pyramid_cuts=None, pyramid_basis="count"))]
+#[allow(clippy::too_many_arguments)]
+fn tiers(
+    values: Option<Arr<'_>>,
+    value_texts: Option<Vec<String>>,
+    abc_basis: &str,
+    abc_cuts: Option<(String, String)>,
+    boundary: &str,
+    pyramid_cuts: Option<[String; 4]>,
+    pyramid_basis: &str,
+) -> PyResult<(Vec<String>, Vec<String>)> {
+    use customer_value::differentiate::{Abc, Boundary, CustomerValue, Pyramid};
+    let v = values.as_ref().map(|m| m.as_slice()).transpose()?;
+    (|| -> Result<(Vec<String>, Vec<String>), Error> {
+        let n = v
+            .map(<[f64]>::len)
+            .or(value_texts.as_ref().map(Vec::len))
+            .unwrap_or(0);
+        let money = money_column("value", n, v, value_texts.as_ref())?;
+        let population: Vec<CustomerValue> = money
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| CustomerValue::new(CustomerId::new(i as u64), d))
+            .collect();
+        let boundary = match boundary {
+            "crossing" => Boundary::Crossing,
+            "strict" => Boundary::Strict,
+            other => {
+                return Err(invalid(
+                    "boundary",
+                    format!("{other:?} is not crossing or strict"),
+                ));
+            }
+        };
+        let (a, b) = match &abc_cuts {
+            Some((a, b)) => (decimal_arg("abc_cuts", a)?, decimal_arg("abc_cuts", b)?),
+            None => (Decimal::new(8, 1), Decimal::new(95, 2)),
+        };
+        let abc = match abc_basis {
+            "value" => Abc::by_value(a, b, boundary)?,
+            "count" => Abc::by_count(a, b)?,
+            other => {
+                return Err(invalid(
+                    "abc_basis",
+                    format!("{other:?} is not value or count"),
+                ));
+            }
+        };
+        let cuts = match &pyramid_cuts {
+            None => Pyramid::textbook().cuts(),
+            Some(c) => [
+                decimal_arg("pyramid_cuts", &c[0])?,
+                decimal_arg("pyramid_cuts", &c[1])?,
+                decimal_arg("pyramid_cuts", &c[2])?,
+                decimal_arg("pyramid_cuts", &c[3])?,
+            ],
+        };
+        let pyramid = match pyramid_basis {
+            "count" => Pyramid::by_count(cuts)?,
+            "value" => Pyramid::by_value(cuts, boundary)?,
+            other => {
+                return Err(invalid(
+                    "pyramid_basis",
+                    format!("{other:?} is not count or value"),
+                ));
+            }
+        };
+        let mut abc_out = vec![String::new(); n];
+        for t in abc.classify(&population)?.tiers() {
+            abc_out[t.customer.get() as usize] = t.score.to_string();
+        }
+        let mut pyr_out = vec![String::new(); n];
+        for t in pyramid.classify(&population)?.tiers() {
+            pyr_out[t.customer.get() as usize] = t.score.english().to_owned();
+        }
+        Ok((abc_out, pyr_out))
+    })()
+    .map_err(to_py)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -1228,5 +1418,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sbg_discounted_lifetimes, m)?)?;
     m.add_function(wrap_pyfunction!(pareto_dert, m)?)?;
     m.add_function(wrap_pyfunction!(rfm_scores, m)?)?;
+    m.add_function(wrap_pyfunction!(retention_clv, m)?)?;
+    m.add_function(wrap_pyfunction!(tiers, m)?)?;
     Ok(())
 }
