@@ -1380,6 +1380,141 @@ fn tiers(
     .map_err(to_py)
 }
 
+/// The crate's own summary of a transaction log, every column: times in
+/// units of `unit_days` days, purchases merged by `grouping` ("day",
+/// "period" or "transaction"), refunds `"reject"`ed or `"net"`ted, an
+/// optional holdout to `holdout_end_day`. Money comes back as exact
+/// decimal texts; dates as days since 1970-01-01. Customers are integer
+/// codes; rows are sorted by code.
+#[pyfunction]
+#[pyo3(signature = (codes, days, observation_end_day, unit_days=1, grouping="day", refunds="reject", holdout_end_day=None, anchor_day=None, amounts=None, amount_texts=None))]
+#[allow(clippy::too_many_arguments)]
+fn summarize_full<'py>(
+    py: Python<'py>,
+    codes: PyReadonlyArray1<'py, i64>,
+    days: PyReadonlyArray1<'py, i64>,
+    observation_end_day: i64,
+    unit_days: u32,
+    grouping: &str,
+    refunds: &str,
+    holdout_end_day: Option<i64>,
+    anchor_day: Option<i64>,
+    amounts: Option<Arr<'py>>,
+    amount_texts: Option<Vec<String>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    use customer_value::{Grouping, RefundPolicy};
+    let (c, d) = (codes.as_slice()?, days.as_slice()?);
+    let a = amounts.as_ref().map(|a| a.as_slice()).transpose()?;
+    let (grouping, refunds) = (grouping.to_owned(), refunds.to_owned());
+    let summary = py
+        .detach(|| -> Result<customer_value::Summary, Error> {
+            let n = c.len();
+            if d.len() != n {
+                return Err(invalid(
+                    "transactions",
+                    format!("{n} customers, {} dates", d.len()),
+                ));
+            }
+            let money = if a.is_none() && amount_texts.is_none() {
+                vec![Decimal::ZERO; n]
+            } else {
+                money_column("amount", n, a, amount_texts.as_ref())?
+            };
+            let day = |v: i64| -> Result<Date, Error> {
+                let v = i32::try_from(v).map_err(|_| {
+                    invalid("date", format!("{v} days since 1970-01-01 is out of range"))
+                })?;
+                Date::from_days_since_epoch(v)
+            };
+            let mut log = Vec::with_capacity(n);
+            for i in 0..n {
+                let id = u64::try_from(c[i]).map_err(|_| {
+                    invalid("customer code", format!("row {i}: {} is negative", c[i]))
+                })?;
+                log.push(Transaction::new(CustomerId::new(id), day(d[i])?, money[i]));
+            }
+            let mut builder = Summarizer::builder(day(observation_end_day)?)
+                .unit(TimeUnit::days(unit_days)?)
+                .grouping(match grouping.as_str() {
+                    "day" => Grouping::Day,
+                    "period" => Grouping::Period,
+                    "transaction" => Grouping::Transaction,
+                    other => {
+                        return Err(invalid(
+                            "grouping",
+                            format!("{other:?} is not day, period or transaction"),
+                        ));
+                    }
+                })
+                .refunds(match refunds.as_str() {
+                    "reject" => RefundPolicy::Reject,
+                    "net" => RefundPolicy::Net,
+                    other => {
+                        return Err(invalid(
+                            "refunds",
+                            format!("{other:?} is not reject or net"),
+                        ));
+                    }
+                });
+            if let Some(h) = holdout_end_day {
+                builder = builder.holdout_end(day(h)?);
+            }
+            if let Some(a) = anchor_day {
+                builder = builder.period_anchor(day(a)?);
+            }
+            builder.build()?.summarize(&log)
+        })
+        .map_err(to_py)?;
+    let rows = summary.customers();
+    let dict = PyDict::new(py);
+    let ints = |f: &dyn Fn(&customer_value::CustomerSummary) -> i64| {
+        rows.iter().map(f).collect::<Vec<i64>>().into_pyarray(py)
+    };
+    let reals = |f: &dyn Fn(&customer_value::CustomerSummary) -> f64| {
+        rows.iter().map(f).collect::<Vec<f64>>().into_pyarray(py)
+    };
+    let texts = |f: &dyn Fn(&customer_value::CustomerSummary) -> Decimal| {
+        rows.iter()
+            .map(|r| f(r).normalize().to_string())
+            .collect::<Vec<String>>()
+    };
+    dict.set_item("code", ints(&|r| r.customer().get() as i64))?;
+    dict.set_item("frequency", ints(&|r| i64::from(r.frequency())))?;
+    dict.set_item("purchases", ints(&|r| i64::from(r.purchases())))?;
+    dict.set_item("transactions", ints(&|r| i64::from(r.transactions())))?;
+    dict.set_item(
+        "first_purchase",
+        ints(&|r| i64::from(r.first_purchase().days_since_epoch())),
+    )?;
+    dict.set_item(
+        "last_purchase",
+        ints(&|r| i64::from(r.last_purchase().days_since_epoch())),
+    )?;
+    dict.set_item("t_x", reals(&|r| r.t_x()))?;
+    dict.set_item("T", reals(&|r| r.age()))?;
+    dict.set_item("total_spend", texts(&|r| r.total_spend()))?;
+    dict.set_item("mean_spend", texts(&|r| r.mean_spend()))?;
+    dict.set_item("zbar", texts(&|r| r.zbar()))?;
+    if holdout_end_day.is_some() {
+        dict.set_item(
+            "holdout_purchases",
+            ints(&|r| r.holdout().map_or(0, |h| i64::from(h.purchases()))),
+        )?;
+        dict.set_item(
+            "holdout_transactions",
+            ints(&|r| r.holdout().map_or(0, |h| i64::from(h.transactions()))),
+        )?;
+        dict.set_item(
+            "holdout_spend",
+            texts(&|r| r.holdout().map_or(Decimal::ZERO, |h| h.spend())),
+        )?;
+    }
+    let excluded = summary.excluded();
+    dict.set_item("excluded_transactions", excluded.transactions())?;
+    dict.set_item("excluded_amount", excluded.amount().normalize().to_string())?;
+    Ok(dict)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -1420,5 +1555,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rfm_scores, m)?)?;
     m.add_function(wrap_pyfunction!(retention_clv, m)?)?;
     m.add_function(wrap_pyfunction!(tiers, m)?)?;
+    m.add_function(wrap_pyfunction!(summarize_full, m)?)?;
     Ok(())
 }
