@@ -1515,6 +1515,103 @@ fn summarize_full<'py>(
     Ok(dict)
 }
 
+/// Answers as small whole numbers: each finite, whole and in 0..=255 (the
+/// crate checks the scale's own range and names the response).
+fn answers(name: &str, values: &[f64]) -> Result<Vec<u8>, Error> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            if v.fract() == 0.0 && (0.0..=255.0).contains(&v) {
+                Ok(v as u8)
+            } else {
+                Err(invalid(
+                    "answer",
+                    format!("{name}[{i}] = {v} is not a whole answer"),
+                ))
+            }
+        })
+        .collect()
+}
+
+/// Satisfaction statistics of one item's answers on the seven-level scale
+/// (1 = very dissatisfied .. 7 = very satisfied; `scale` "five" or
+/// "eleven" converts 1-5 or 0-10 answers first): the seven counts, mean,
+/// sample standard deviation (NaN-free: None below two answers),
+/// top-two-box and bottom-two-box shares and the 0-100 CSI.
+#[pyfunction]
+#[pyo3(signature = (scores, scale="seven"))]
+#[allow(clippy::type_complexity)]
+fn satisfaction_stats(
+    scores: Arr<'_>,
+    scale: &str,
+) -> PyResult<(Vec<u64>, f64, Option<f64>, f64, f64, f64)> {
+    use customer_value::satisfaction::{Distribution, SatisfactionLevel};
+    let v = scores.as_slice()?;
+    (|| {
+        let raw = answers("scores", v)?;
+        let dist = match scale {
+            "seven" => Distribution::from_scores(&raw)?,
+            "five" | "eleven" => {
+                let levels = raw
+                    .iter()
+                    .map(|&a| {
+                        if scale == "five" {
+                            SatisfactionLevel::from_five_level(a)
+                        } else {
+                            SatisfactionLevel::from_eleven_point(a)
+                        }
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Distribution::from_levels(&levels)
+            }
+            other => {
+                return Err(invalid(
+                    "scale",
+                    format!("{other:?} is not seven, five or eleven"),
+                ));
+            }
+        };
+        let counts = dist.counts().to_vec();
+        let sd = if dist.n() >= 2 {
+            Some(dist.std_dev()?)
+        } else {
+            None
+        };
+        Ok((
+            counts,
+            dist.mean()?,
+            sd,
+            dist.top_two_box()?,
+            dist.bottom_two_box()?,
+            dist.csi()?,
+        ))
+    })()
+    .map_err(to_py)
+}
+
+/// The Kano category and Better/Worse coefficients of one attribute from
+/// its respondents' functional and dysfunctional answers (1 = like ..
+/// 5 = dislike): (category, better, worse, counts of A, O, M, I, R, Q).
+#[pyfunction]
+fn kano_attribute(
+    functional: Arr<'_>,
+    dysfunctional: Arr<'_>,
+) -> PyResult<(String, f64, f64, Vec<u64>)> {
+    use customer_value::satisfaction::KanoTally;
+    let (f, d) = (functional.as_slice()?, dysfunctional.as_slice()?);
+    (|| {
+        let tally = KanoTally::from_raw(&answers("functional", f)?, &answers("dysfunctional", d)?)?;
+        Ok((
+            tally.category()?.to_string(),
+            tally.better()?,
+            tally.worse()?,
+            tally.counts().to_vec(),
+        ))
+    })()
+    .map_err(to_py)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -1556,5 +1653,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(retention_clv, m)?)?;
     m.add_function(wrap_pyfunction!(tiers, m)?)?;
     m.add_function(wrap_pyfunction!(summarize_full, m)?)?;
+    m.add_function(wrap_pyfunction!(satisfaction_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(kano_attribute, m)?)?;
     Ok(())
 }
