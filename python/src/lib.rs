@@ -1612,6 +1612,128 @@ fn kano_attribute(
     .map_err(to_py)
 }
 
+/// AHP priority weights of a pairwise comparison matrix (Saaty): `method`
+/// "eigenvector" (principal eigenvector), "geometric-mean" or
+/// "column-normalised"; returns (weights, lambda_max, CI, CR). An
+/// inconsistent matrix (CR >= 0.1) is refused unless `accept_inconsistent`.
+#[pyfunction]
+#[pyo3(signature = (matrix, method="eigenvector", accept_inconsistent=false))]
+fn ahp_weights(
+    matrix: Vec<Vec<f64>>,
+    method: &str,
+    accept_inconsistent: bool,
+) -> PyResult<(Vec<f64>, f64, f64, f64)> {
+    use customer_value::loyalty::Ahp;
+    (|| {
+        let ahp = Ahp::new(&matrix)?.accept_inconsistent(accept_inconsistent);
+        let r = match method {
+            "eigenvector" => ahp.eigenvector()?,
+            "geometric-mean" => ahp.geometric_mean()?,
+            "column-normalised" => ahp.column_normalised()?,
+            other => {
+                return Err(invalid(
+                    "method",
+                    format!("{other:?} is not eigenvector, geometric-mean or column-normalised"),
+                ));
+            }
+        };
+        Ok((r.weights().to_vec(), r.lambda_max(), r.ci(), r.cr()))
+    })()
+    .map_err(to_py)
+}
+
+/// The 0-100 loyalty index with its A1/A2/A3 sub-indices per customer from
+/// the nine indicators A11..A34 (columns in that order; NaN = missing).
+/// `weights`: nine leaf weights, or None for equal weights, or "entropy"
+/// (`entropy` = true); `missing`: "error" or "drop" (drop the missing
+/// indicators and renormalise the rest). Min-max normalisation is fitted on
+/// the population (reverse indicators flipped). Returns (index, a1, a2, a3)
+/// with NaN where a sub-index has no indicator.
+#[pyfunction]
+#[pyo3(signature = (columns, weights=None, entropy=false, missing="error"))]
+#[allow(clippy::type_complexity)]
+fn loyalty_index<'py>(
+    py: Python<'py>,
+    columns: Vec<Arr<'py>>,
+    weights: Option<[f64; 9]>,
+    entropy: bool,
+    missing: &str,
+) -> PyResult<(Out<'py>, Out<'py>, Out<'py>, Out<'py>)> {
+    use customer_value::loyalty::{
+        EntropyWeights, IndicatorValues, LoyaltyModel, MissingPolicy, Weights,
+    };
+    use customer_value::{Fit, Scorer};
+    let cols = columns
+        .iter()
+        .map(|c| c.as_slice())
+        .collect::<Result<Vec<_>, _>>()?;
+    let result = (|| -> Result<[Vec<f64>; 4], Error> {
+        if cols.len() != 9 {
+            return Err(invalid(
+                "indicators",
+                format!("{} columns given, 9 expected (A11..A34)", cols.len()),
+            ));
+        }
+        let n = cols[0].len();
+        if let Some(bad) = cols.iter().position(|c| c.len() != n) {
+            return Err(invalid(
+                "indicators",
+                format!(
+                    "column {bad} has {} values, column 0 has {n}",
+                    cols[bad].len()
+                ),
+            ));
+        }
+        let population = (0..n)
+            .map(|i| {
+                let mut v = [None; 9];
+                for (k, c) in cols.iter().enumerate() {
+                    v[k] = (!c[i].is_nan()).then_some(c[i]);
+                }
+                IndicatorValues::new(CustomerId::new(i as u64), v).map_err(|e| at_row(i, e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let missing = match missing {
+            "error" => MissingPolicy::Error,
+            "drop" => MissingPolicy::DropAndRenormalise,
+            other => {
+                return Err(invalid(
+                    "missing",
+                    format!("{other:?} is not error or drop"),
+                ));
+            }
+        };
+        let weights = if entropy {
+            // Entropy weights need min-max normalised rows of the customers
+            // with every indicator (as the command line computes them).
+            let fitted = customer_value::loyalty::Normaliser::new().fit(&population)?;
+            let complete: Vec<[f64; 9]> = population
+                .iter()
+                .filter_map(|p| fitted.complete(p).ok())
+                .collect();
+            Weights::from_entropy(&EntropyWeights::new(&complete)?)?
+        } else {
+            match weights {
+                Some(w) => Weights::new(w)?,
+                None => Weights::new([1.0 / 9.0; 9])?,
+            }
+        };
+        let index = LoyaltyModel::new(weights, missing).fit(&population)?;
+        let mut out: [Vec<f64>; 4] = Default::default();
+        for p in &population {
+            let s = index.score(p)?;
+            out[0].push(s.index());
+            out[1].push(s.a1().unwrap_or(f64::NAN));
+            out[2].push(s.a2().unwrap_or(f64::NAN));
+            out[3].push(s.a3().unwrap_or(f64::NAN));
+        }
+        Ok(out)
+    })()
+    .map_err(to_py)?;
+    let [a, b, c, d] = result;
+    Ok((out(py, a), out(py, b), out(py, c), out(py, d)))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -1655,5 +1777,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(summarize_full, m)?)?;
     m.add_function(wrap_pyfunction!(satisfaction_stats, m)?)?;
     m.add_function(wrap_pyfunction!(kano_attribute, m)?)?;
+    m.add_function(wrap_pyfunction!(ahp_weights, m)?)?;
+    m.add_function(wrap_pyfunction!(loyalty_index, m)?)?;
     Ok(())
 }
