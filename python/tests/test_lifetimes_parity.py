@@ -241,3 +241,14 @@ def test_save_and_load_round_trip(tmp_path):
     b.load_model(path)
     pd.testing.assert_series_equal(a.params_, b.params_)
     assert b.log_likelihood_ == a.log_likelihood_
+
+
+@needs_data
+def test_probability_alive_matrix_equals_lifetimes_for_bgnbd(cdnow):
+    b = lifetimes.BetaGeoFitter().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    a = cv.BetaGeoFitter().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    a.params_ = b.params_.copy()
+    ours = a.conditional_probability_alive_matrix(max_frequency=20, max_recency=39)
+    theirs = b.conditional_probability_alive_matrix(max_frequency=20, max_recency=39)
+    assert ours.shape == theirs.shape
+    assert rel(ours, theirs) < 1e-9

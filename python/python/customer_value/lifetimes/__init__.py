@@ -218,14 +218,17 @@ class _PurchaseFitter(BaseFitter):
 
     def conditional_probability_alive_matrix(self, max_frequency=None, max_recency=None):
         """P(alive) over frequency 0..max_frequency (rows of the transpose)
-        and recency 0..max_recency at T = max_recency, as lifetimes; rows
+        and recency 0..max_recency at T = max_recency, as lifetimes. Cells
         with frequency 0 use recency 0 (a customer with no repeat purchase
-        has t_x = 0)."""
+        has t_x = 0); cells with repeat purchases at recency 0, impossible
+        histories, take the limit recency -> 0+ (the smallest positive
+        double), which is where lifetimes evaluates them."""
         max_frequency = max_frequency or int(self.data["frequency"].max())
         max_recency = max_recency or int(self.data["T"].max())
         f, r = np.meshgrid(np.arange(max_frequency + 1), np.arange(max_recency + 1), indexing="ij")
         f = f.ravel().astype(float)
-        r = np.where(f == 0, 0.0, r.ravel().astype(float))
+        r = r.ravel().astype(float)
+        r = np.where(f == 0, 0.0, np.where(r == 0, np.nextafter(0.0, 1.0), r))
         t = np.full_like(r, float(max_recency))
         p = _native.conditional_probability_alive(self._model, self._values(), f, r, t)
         return p.reshape(max_frequency + 1, max_recency + 1).T
