@@ -1,0 +1,141 @@
+"""Type stubs of the compiled core (customer_value._native)."""
+
+from typing import Optional, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+class CustomerValueError(Exception): ...
+class InvalidParameterError(CustomerValueError): ...
+class InvalidValueError(CustomerValueError): ...
+class InvalidDateError(CustomerValueError): ...
+class InvalidTransactionError(CustomerValueError): ...
+class ParseError(CustomerValueError): ...
+class OverflowError(CustomerValueError): ...
+class EmptyInputError(CustomerValueError): ...
+class NotIdentifiedError(CustomerValueError): ...
+class NotConvergedError(CustomerValueError): ...
+class IoError(CustomerValueError): ...
+class DuplicateError(CustomerValueError): ...
+class UnitMismatchError(CustomerValueError): ...
+
+def fit_purchases(
+    model: str,
+    frequency: F64,
+    recency: F64,
+    t: F64,
+    weights: Optional[F64] = None,
+    penalizer: float = 0.0,
+    tol: Optional[float] = None,
+    max_iter: Optional[int] = None,
+    start: Optional[Sequence[float]] = None,
+) -> str: ...
+def fit_bgbb(
+    frequency: F64,
+    recency: F64,
+    n_periods: F64,
+    weights: Optional[F64] = None,
+    penalizer: float = 0.0,
+    tol: Optional[float] = None,
+    max_iter: Optional[int] = None,
+    start: Optional[Sequence[float]] = None,
+) -> str: ...
+def fit_gamma_gamma(
+    frequency: F64,
+    monetary_value: F64,
+    weights: Optional[F64] = None,
+    penalizer: float = 0.0,
+    tol: Optional[float] = None,
+    max_iter: Optional[int] = None,
+    start: Optional[Sequence[float]] = None,
+) -> str: ...
+def conditional_probability_alive(model: str, params: Sequence[float], frequency: F64, recency: F64, t: F64) -> F64: ...
+def conditional_expected_purchases(model: str, params: Sequence[float], t: F64, frequency: F64, recency: F64, age: F64) -> F64: ...
+def expected_purchases_new(model: str, params: Sequence[float], t: F64) -> F64: ...
+def probability_of_n_purchases(model: str, params: Sequence[float], t: F64, n: F64) -> F64: ...
+def customer_lifetime_value(
+    model: str,
+    params: Sequence[float],
+    spend_params: Sequence[float],
+    frequency: F64,
+    recency: F64,
+    age: F64,
+    monetary_value: F64,
+    time: int,
+    discount_rate: float,
+    factor: float,
+) -> F64: ...
+def conditional_expected_average_profit(params: Sequence[float], frequency: F64, monetary_value: F64) -> F64: ...
+def bgbb_probability_alive(params: Sequence[float], m: int, frequency: F64, recency: F64, n_periods: F64) -> F64: ...
+def bgbb_conditional_expected(params: Sequence[float], m: int, frequency: F64, recency: F64, n_periods: F64) -> F64: ...
+def bgbb_expected_new(params: Sequence[float], n: F64) -> F64: ...
+def summarize(
+    codes: I64,
+    days: I64,
+    observation_end_day: int,
+    amounts: Optional[F64] = None,
+    amount_texts: Optional[Sequence[str]] = None,
+) -> dict[str, npt.NDArray[np.generic]]: ...
+def summarize_full(
+    codes: I64,
+    days: I64,
+    observation_end_day: int,
+    unit_days: int = 1,
+    grouping: str = "day",
+    refunds: str = "reject",
+    holdout_end_day: Optional[int] = None,
+    anchor_day: Optional[int] = None,
+    amounts: Optional[F64] = None,
+    amount_texts: Optional[Sequence[str]] = None,
+) -> dict[str, object]: ...
+def fit_sbg(
+    survivors: Sequence[Sequence[int]],
+    starts: Optional[Sequence[int]] = None,
+    penalizer: float = 0.0,
+    tol: Optional[float] = None,
+    max_iter: Optional[int] = None,
+    start: Optional[Sequence[float]] = None,
+) -> str: ...
+def sbg_curves(params: Sequence[float], periods: int) -> tuple[F64, F64]: ...
+def sbg_discounted_lifetimes(params: Sequence[float], d: float, n: Sequence[int]) -> tuple[float, list[float]]: ...
+def pareto_dert(params: Sequence[float], delta: float, frequency: F64, recency: F64, age: F64) -> F64: ...
+def rfm_scores(
+    recency: F64,
+    frequency: F64,
+    monetary: Optional[F64] = None,
+    monetary_texts: Optional[Sequence[str]] = None,
+    bins: int = 5,
+    method: str = "ceil-rank",
+    ties: Optional[str] = None,
+    binning: str = "independent",
+    segments: Optional[str] = None,
+) -> dict[str, object]: ...
+def retention_clv(
+    margins: Optional[F64] = None,
+    margin_texts: Optional[Sequence[str]] = None,
+    retention: str = "0",
+    discount: str = "0",
+    timing: str = "end",
+    horizon: Optional[int] = None,
+    acquisition_costs: Optional[F64] = None,
+    acquisition_cost_texts: Optional[Sequence[str]] = None,
+    rows: int = 0,
+) -> tuple[list[str], list[str], str, str]: ...
+def tiers(
+    values: Optional[F64] = None,
+    value_texts: Optional[Sequence[str]] = None,
+    abc_basis: str = "value",
+    abc_cuts: Optional[tuple[str, str]] = None,
+    boundary: str = "crossing",
+    pyramid_cuts: Optional[Sequence[str]] = None,
+    pyramid_basis: str = "count",
+) -> tuple[list[str], list[str]]: ...
+def satisfaction_stats(scores: F64, scale: str = "seven") -> tuple[list[int], float, Optional[float], float, float, float]: ...
+def kano_attribute(functional: F64, dysfunctional: F64) -> tuple[str, float, float, list[int]]: ...
+def ahp_weights(matrix: Sequence[Sequence[float]], method: str = "eigenvector", accept_inconsistent: bool = False) -> tuple[list[float], float, float, float]: ...
+def loyalty_index(
+    columns: Sequence[F64], weights: Optional[Sequence[float]] = None, entropy: bool = False, missing: str = "error"
+) -> tuple[F64, F64, F64, F64]: ...

@@ -1,0 +1,1799 @@
+//! `customer_value._native`: the compiled core of the `customer_value`
+//! Python package.
+//!
+//! Every function takes whole numpy arrays and returns whole numpy arrays
+//! (or a JSON fit report), so no per-customer arithmetic runs in Python.
+//! The GIL is released while the crate computes. Crate errors become Python
+//! exceptions: one base class, `CustomerValueError`, with a subclass per
+//! [`customer_value::Error`] variant, each carrying the crate's message.
+//!
+//! The Python layer (`python/customer_value/`) converts pandas, polars,
+//! pyarrow and plain sequences to the float64/int64 arrays expected here.
+
+use customer_value::btyd::{
+    BgBb, BgBbParams, BgNbd, BgNbdParams, Cohort, CustomerHistory, DiscreteHistory, FitOptions,
+    GammaGamma, GammaGammaParams, MbgNbd, MbgNbdParams, ParetoNbd, ParetoNbdParams, Penalty, Sbg,
+    SbgParams, SpendHistory,
+};
+use customer_value::clv::DiscountRate;
+use customer_value::{CustomerId, Date, Decimal, Error, Summarizer, TimeUnit, Transaction};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+create_exception!(
+    customer_value,
+    CustomerValueError,
+    PyException,
+    "Base class of every error raised by customer_value."
+);
+create_exception!(
+    customer_value,
+    InvalidParameterError,
+    CustomerValueError,
+    "A parameter outside its domain (e.g. a negative rate)."
+);
+create_exception!(
+    customer_value,
+    InvalidValueError,
+    CustomerValueError,
+    "An input value the models cannot accept (NaN, negative, recency > T, ...)."
+);
+create_exception!(
+    customer_value,
+    InvalidDateError,
+    CustomerValueError,
+    "A date that cannot be read or is out of range."
+);
+create_exception!(
+    customer_value,
+    InvalidTransactionError,
+    CustomerValueError,
+    "A transaction that cannot be summarised."
+);
+create_exception!(
+    customer_value,
+    ParseError,
+    CustomerValueError,
+    "A file or text that cannot be parsed."
+);
+create_exception!(
+    customer_value,
+    OverflowError,
+    CustomerValueError,
+    "Arithmetic overflow in exact money."
+);
+create_exception!(
+    customer_value,
+    EmptyInputError,
+    CustomerValueError,
+    "An input with nothing to work on."
+);
+create_exception!(
+    customer_value,
+    NotIdentifiedError,
+    CustomerValueError,
+    "Data that cannot identify the model's parameters."
+);
+create_exception!(
+    customer_value,
+    NotConvergedError,
+    CustomerValueError,
+    "A fit that ended without convergence (the best point is in the message)."
+);
+create_exception!(
+    customer_value,
+    IoError,
+    CustomerValueError,
+    "A file that cannot be read or written."
+);
+create_exception!(
+    customer_value,
+    DuplicateError,
+    CustomerValueError,
+    "A key given twice where it must be unique (a customer, an item)."
+);
+create_exception!(
+    customer_value,
+    UnitMismatchError,
+    CustomerValueError,
+    "Data in one time unit used with a model or file in another."
+);
+
+/// The Python exception for a crate error: the subclass named after the
+/// variant, with the crate's message.
+fn to_py(e: Error) -> PyErr {
+    let message = e.to_string();
+    match e {
+        Error::InvalidParameter { .. } => InvalidParameterError::new_err(message),
+        Error::InvalidValue { .. } => InvalidValueError::new_err(message),
+        Error::InvalidDate { .. } => InvalidDateError::new_err(message),
+        Error::InvalidTransaction { .. }
+        | Error::UnmatchedRefund { .. }
+        | Error::ObservationEndBeforeFirstPurchase { .. } => {
+            InvalidTransactionError::new_err(message)
+        }
+        Error::Parse { .. } => ParseError::new_err(message),
+        Error::Overflow { .. } => OverflowError::new_err(message),
+        Error::EmptyInput { .. } => EmptyInputError::new_err(message),
+        Error::NotIdentified { .. } => NotIdentifiedError::new_err(message),
+        Error::NotConverged { .. } => NotConvergedError::new_err(message),
+        Error::Io { .. } => IoError::new_err(message),
+        Error::Duplicate { .. } => DuplicateError::new_err(message),
+        Error::UnitMismatch { .. } => UnitMismatchError::new_err(message),
+        _ => CustomerValueError::new_err(message),
+    }
+}
+
+fn invalid(what: &'static str, reason: String) -> Error {
+    Error::InvalidValue { what, reason }
+}
+
+type Arr<'py> = PyReadonlyArray1<'py, f64>;
+/// A float64 numpy array handed back to Python.
+type Out<'py> = Bound<'py, PyArray1<f64>>;
+
+/// The slices of equally long arrays, or an error naming the first that
+/// differs.
+fn same_length(names: &[&str], arrays: &[&[f64]]) -> Result<(), Error> {
+    let n = arrays[0].len();
+    for (name, a) in names.iter().zip(arrays).skip(1) {
+        if a.len() != n {
+            return Err(invalid(
+                "input arrays",
+                format!("{name} has {} values, {} has {n}", a.len(), names[0]),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A purchase count from a float: finite, >= 0, whole, at most u32::MAX.
+fn count(name: &str, i: usize, v: f64) -> Result<u32, Error> {
+    if !(v >= 0.0 && v <= f64::from(u32::MAX) && v.fract() == 0.0) {
+        return Err(invalid(
+            "purchase count",
+            format!("{name}[{i}] = {v} is not a whole number >= 0"),
+        ));
+    }
+    Ok(v as u32)
+}
+
+fn histories(frequency: &[f64], recency: &[f64], t: &[f64]) -> Result<Vec<CustomerHistory>, Error> {
+    same_length(&["frequency", "recency", "T"], &[frequency, recency, t])?;
+    (0..frequency.len())
+        .map(|i| {
+            let x = count("frequency", i, frequency[i])?;
+            CustomerHistory::new(CustomerId::new(i as u64), x, recency[i], t[i])
+                .map_err(|e| at_row(i, e))
+        })
+        .collect()
+}
+
+/// One history per row, built on the fly (no intermediate vector).
+fn history_at(
+    frequency: &[f64],
+    recency: &[f64],
+    t: &[f64],
+    i: usize,
+) -> Result<CustomerHistory, Error> {
+    let x = count("frequency", i, frequency[i])?;
+    CustomerHistory::new(CustomerId::new(i as u64), x, recency[i], t[i]).map_err(|e| at_row(i, e))
+}
+
+/// Rows below which one thread does the work.
+const PARALLEL_ROWS: usize = 16_384;
+
+/// `f(i)` for every row, in order, split over the machine's cores in
+/// contiguous chunks for large inputs; the first error (lowest row) wins.
+fn per_row(n: usize, f: impl Fn(usize) -> Result<f64, Error> + Sync) -> Result<Vec<f64>, Error> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(8);
+    if n < PARALLEL_ROWS || threads < 2 {
+        return (0..n).map(f).collect();
+    }
+    let chunk = n.div_ceil(threads);
+    let mut out = vec![0.0; n];
+    let f = &f;
+    let results: Vec<Result<(), Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = out
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(k, part)| {
+                scope.spawn(move || {
+                    for (j, slot) in part.iter_mut().enumerate() {
+                        *slot = f(k * chunk + j)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(invalid("worker", "a worker thread panicked".into())))
+            })
+            .collect()
+    });
+    for r in results {
+        r?;
+    }
+    Ok(out)
+}
+
+fn discrete(frequency: &[f64], recency: &[f64], n: &[f64]) -> Result<Vec<DiscreteHistory>, Error> {
+    same_length(
+        &["frequency", "recency", "n_periods"],
+        &[frequency, recency, n],
+    )?;
+    (0..frequency.len())
+        .map(|i| {
+            let x = count("frequency", i, frequency[i])?;
+            let t_x = count("recency", i, recency[i])?;
+            let periods = count("n_periods", i, n[i])?;
+            DiscreteHistory::new(CustomerId::new(i as u64), x, t_x, periods)
+                .map_err(|e| at_row(i, e))
+        })
+        .collect()
+}
+
+/// A constructor's error for row `i` (built with customer id `i`), saying
+/// "row i" where the crate says "customer i".
+fn at_row(i: usize, e: Error) -> Error {
+    match e {
+        Error::InvalidValue { what, reason } => {
+            let prefix = format!("customer {i}: ");
+            let reason = reason.strip_prefix(&prefix).unwrap_or(&reason);
+            Error::InvalidValue {
+                what,
+                reason: format!("row {i}: {reason}"),
+            }
+        }
+        other => other,
+    }
+}
+
+/// A decimal from a float, through its shortest round-trip text, so that
+/// 12.3 becomes exactly 12.3 (what the user wrote), not the binary
+/// expansion of the nearest double.
+fn money(name: &str, i: usize, v: f64) -> Result<Decimal, Error> {
+    if !v.is_finite() {
+        return Err(invalid(
+            "amount",
+            format!("{name}[{i}] = {v} is not finite"),
+        ));
+    }
+    // Fast path, exact: the fewest decimals k for which m / 10^k (m an
+    // integer) is the double v is also the shortest round-trip text, since
+    // the correctly rounded m / 10^k equals v only if that decimal reads
+    // back as v, and v·10^k is within far less than ½ of m for these sizes.
+    if v.abs() < 1e12 {
+        let mut scale = 1.0;
+        for k in 0..=9u32 {
+            let m = (v * scale).round();
+            if m / scale == v {
+                return Ok(Decimal::new(m as i64, k));
+            }
+            scale *= 10.0;
+        }
+    }
+    let text = format!("{v}");
+    let d = text
+        .parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(&format!("{v:e}")))
+        .map_err(|e| invalid("amount", format!("{name}[{i}] = {v}: {e}")))?;
+    // A value beyond a 28-digit decimal (1e-30, 1e40) would be rounded:
+    // refuse rather than lose it.
+    if to_f64(d) != v {
+        return Err(invalid(
+            "amount",
+            format!("{name}[{i}] = {v} cannot be held exactly in a 28-digit decimal"),
+        ));
+    }
+    Ok(d)
+}
+
+fn spends(frequency: &[f64], monetary: &[f64]) -> Result<Vec<SpendHistory>, Error> {
+    same_length(&["frequency", "monetary_value"], &[frequency, monetary])?;
+    (0..frequency.len())
+        .map(|i| {
+            let x = count("frequency", i, frequency[i])?;
+            let z = money("monetary_value", i, monetary[i])?;
+            SpendHistory::new(CustomerId::new(i as u64), x, z).map_err(|e| at_row(i, e))
+        })
+        .collect()
+}
+
+fn options(
+    penalizer: f64,
+    tol: Option<f64>,
+    max_iter: Option<usize>,
+    start: Option<Vec<f64>>,
+) -> Result<FitOptions, Error> {
+    if !(penalizer >= 0.0 && penalizer.is_finite()) {
+        return Err(Error::InvalidParameter {
+            name: "penalizer_coef",
+            value: penalizer.to_string(),
+            reason: "must be finite and >= 0",
+        });
+    }
+    let mut o = FitOptions::new();
+    if penalizer > 0.0 {
+        o = o.penalty(Penalty::LifetimesL2 { lambda: penalizer });
+    }
+    if let Some(t) = tol {
+        o = o.tolerance(t)?;
+    }
+    if let Some(m) = max_iter {
+        o = o.max_iterations(m);
+    }
+    if let Some(s) = start {
+        o = o.start(s);
+    }
+    Ok(o)
+}
+
+fn weights_or_ones(weights: Option<&[f64]>, n: usize) -> Result<Vec<f64>, Error> {
+    match weights {
+        None => Ok(vec![1.0; n]),
+        Some(w) if w.len() != n => Err(invalid(
+            "weights",
+            format!("{} weights for {n} customers", w.len()),
+        )),
+        Some(w) => Ok(w.to_vec()),
+    }
+}
+
+fn json<T: serde::Serialize>(report: &T) -> Result<String, Error> {
+    serde_json::to_string(report).map_err(|e| invalid("fit report", e.to_string()))
+}
+
+/// Fits BG/NBD, MBG/NBD or Pareto/NBD (`model` = "bg-nbd", "mbg-nbd",
+/// "pareto-nbd") and returns the fit report as JSON.
+#[pyfunction]
+#[pyo3(signature = (model, frequency, recency, t, weights=None, penalizer=0.0, tol=None, max_iter=None, start=None))]
+#[allow(clippy::too_many_arguments)]
+fn fit_purchases(
+    py: Python<'_>,
+    model: &str,
+    frequency: Arr<'_>,
+    recency: Arr<'_>,
+    t: Arr<'_>,
+    weights: Option<Arr<'_>>,
+    penalizer: f64,
+    tol: Option<f64>,
+    max_iter: Option<usize>,
+    start: Option<Vec<f64>>,
+) -> PyResult<String> {
+    let (f, r, tt) = (frequency.as_slice()?, recency.as_slice()?, t.as_slice()?);
+    let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
+    let model = model.to_owned();
+    py.detach(|| -> Result<String, Error> {
+        let population = histories(f, r, tt)?;
+        let w = weights_or_ones(w, population.len())?;
+        let o = options(penalizer, tol, max_iter, start)?;
+        match model.as_str() {
+            "bg-nbd" => json(&BgNbd::with_options(o).fit_weighted(&population, &w)?),
+            "mbg-nbd" => json(&MbgNbd::with_options(o).fit_weighted(&population, &w)?),
+            "pareto-nbd" => json(&ParetoNbd::with_options(o).fit_weighted(&population, &w)?),
+            other => Err(invalid(
+                "model",
+                format!("{other:?} is not bg-nbd, mbg-nbd or pareto-nbd"),
+            )),
+        }
+    })
+    .map_err(to_py)
+}
+
+/// Fits BG/BB on (frequency, recency, n_periods) and returns the report as JSON.
+#[pyfunction]
+#[pyo3(signature = (frequency, recency, n_periods, weights=None, penalizer=0.0, tol=None, max_iter=None, start=None))]
+#[allow(clippy::too_many_arguments)]
+fn fit_bgbb(
+    py: Python<'_>,
+    frequency: Arr<'_>,
+    recency: Arr<'_>,
+    n_periods: Arr<'_>,
+    weights: Option<Arr<'_>>,
+    penalizer: f64,
+    tol: Option<f64>,
+    max_iter: Option<usize>,
+    start: Option<Vec<f64>>,
+) -> PyResult<String> {
+    let (f, r, n) = (
+        frequency.as_slice()?,
+        recency.as_slice()?,
+        n_periods.as_slice()?,
+    );
+    let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
+    py.detach(|| -> Result<String, Error> {
+        let population = discrete(f, r, n)?;
+        let w = weights_or_ones(w, population.len())?;
+        let o = options(penalizer, tol, max_iter, start)?;
+        json(&BgBb::with_options(o).fit_weighted(&population, &w)?)
+    })
+    .map_err(to_py)
+}
+
+/// Fits Gamma-Gamma on (frequency, monetary_value) of repeat buyers and
+/// returns the report as JSON.
+#[pyfunction]
+#[pyo3(signature = (frequency, monetary_value, weights=None, penalizer=0.0, tol=None, max_iter=None, start=None))]
+#[allow(clippy::too_many_arguments)]
+fn fit_gamma_gamma(
+    py: Python<'_>,
+    frequency: Arr<'_>,
+    monetary_value: Arr<'_>,
+    weights: Option<Arr<'_>>,
+    penalizer: f64,
+    tol: Option<f64>,
+    max_iter: Option<usize>,
+    start: Option<Vec<f64>>,
+) -> PyResult<String> {
+    let (f, m) = (frequency.as_slice()?, monetary_value.as_slice()?);
+    let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
+    py.detach(|| -> Result<String, Error> {
+        let population = spends(f, m)?;
+        let w = weights_or_ones(w, population.len())?;
+        let o = options(penalizer, tol, max_iter, start)?;
+        json(&GammaGamma::with_options(o).fit_weighted(&population, &w)?)
+    })
+    .map_err(to_py)
+}
+
+/// One of the continuous-time purchase models at given parameters.
+enum Purchases {
+    Bg(BgNbdParams),
+    Mbg(MbgNbdParams),
+    Pareto(ParetoNbdParams),
+}
+
+impl Purchases {
+    fn new(model: &str, p: &[f64]) -> Result<Self, Error> {
+        let [a, b, c, d] = <[f64; 4]>::try_from(p).map_err(|_| {
+            invalid(
+                "parameters",
+                format!("{} values given, 4 expected", p.len()),
+            )
+        })?;
+        match model {
+            "bg-nbd" => Ok(Self::Bg(BgNbdParams::new(a, b, c, d)?)),
+            "mbg-nbd" => Ok(Self::Mbg(MbgNbdParams::new(a, b, c, d)?)),
+            "pareto-nbd" => Ok(Self::Pareto(ParetoNbdParams::new(a, b, c, d)?)),
+            other => Err(invalid(
+                "model",
+                format!("{other:?} is not bg-nbd, mbg-nbd or pareto-nbd"),
+            )),
+        }
+    }
+    fn p_alive(&self, h: &CustomerHistory) -> Result<f64, Error> {
+        match self {
+            Self::Bg(p) => Ok(p.p_alive(h)),
+            Self::Mbg(p) => Ok(p.p_alive(h)),
+            Self::Pareto(p) => p.p_alive(h),
+        }
+    }
+    fn conditional(&self, h: &CustomerHistory, t: f64) -> Result<f64, Error> {
+        match self {
+            Self::Bg(p) => p.expected_purchases(h, t),
+            Self::Mbg(p) => p.expected_purchases(h, t),
+            Self::Pareto(p) => p.expected_purchases(h, t),
+        }
+    }
+    fn unconditional(&self, t: f64) -> Result<f64, Error> {
+        match self {
+            Self::Bg(p) => p.expected_purchases_new(t),
+            Self::Mbg(p) => p.expected_purchases_new(t),
+            Self::Pareto(p) => p.expected_purchases_new(t),
+        }
+    }
+    fn pmf(&self, t: f64, n: u32) -> Result<f64, Error> {
+        match self {
+            Self::Bg(p) => p.prob_purchases(t, n),
+            Self::Mbg(p) => p.prob_purchases(t, n),
+            Self::Pareto(p) => p.prob_purchases(t, n),
+        }
+    }
+}
+
+fn out(py: Python<'_>, v: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
+    v.into_pyarray(py)
+}
+
+/// A horizon: finite and >= 0.
+fn horizon(t: f64) -> Result<f64, Error> {
+    if !(t >= 0.0 && t.is_finite()) {
+        return Err(Error::InvalidParameter {
+            name: "t",
+            value: t.to_string(),
+            reason: "must be finite and >= 0",
+        });
+    }
+    Ok(t)
+}
+
+/// P(alive | frequency, recency, T) per customer.
+#[pyfunction]
+fn conditional_probability_alive<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: Vec<f64>,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    t: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, tt) = (frequency.as_slice()?, recency.as_slice()?, t.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let m = Purchases::new(model, &params)?;
+            same_length(&["frequency", "recency", "T"], &[f, r, tt])?;
+            per_row(f.len(), |i| m.p_alive(&history_at(f, r, tt, i)?))
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// E[purchases in (T, T + t] | frequency, recency, T] per customer; `t`
+/// is one horizon for every customer, or one per customer.
+#[pyfunction]
+fn conditional_expected_purchases<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: Vec<f64>,
+    t: Arr<'py>,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    age: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (h, f, r, a) = (
+        t.as_slice()?,
+        frequency.as_slice()?,
+        recency.as_slice()?,
+        age.as_slice()?,
+    );
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let m = Purchases::new(model, &params)?;
+            let population = histories(f, r, a)?;
+            if h.len() != 1 && h.len() != population.len() {
+                return Err(invalid(
+                    "t",
+                    format!("{} horizons for {} customers", h.len(), population.len()),
+                ));
+            }
+            population
+                .iter()
+                .enumerate()
+                .map(|(i, c)| m.conditional(c, horizon(h[if h.len() == 1 { 0 } else { i }])?))
+                .collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// E[X(t)] for a new customer, per horizon.
+#[pyfunction]
+fn expected_purchases_new<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: Vec<f64>,
+    t: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let h = t.as_slice()?;
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let m = Purchases::new(model, &params)?;
+            h.iter().map(|&t| m.unconditional(horizon(t)?)).collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// P(X(t) = n) for a new customer, per (t, n) pair.
+#[pyfunction]
+fn probability_of_n_purchases<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: Vec<f64>,
+    t: Arr<'py>,
+    n: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (h, k) = (t.as_slice()?, n.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            same_length(&["t", "n"], &[h, k])?;
+            let m = Purchases::new(model, &params)?;
+            h.iter()
+                .zip(k)
+                .enumerate()
+                .map(|(i, (&t, &n))| m.pmf(horizon(t)?, count("n", i, n)?))
+                .collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// Python lifetimes' CLV: Σ_{k=1..time} m̂ · [E(Y(k f)) − E(Y((k−1) f))] / (1+d)^k
+/// with f = `factor` time units per period, discounting at each period's end.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn customer_lifetime_value<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: Vec<f64>,
+    spend_params: Vec<f64>,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    age: Arr<'py>,
+    monetary_value: Arr<'py>,
+    time: u32,
+    discount_rate: f64,
+    factor: f64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, a, m) = (
+        frequency.as_slice()?,
+        recency.as_slice()?,
+        age.as_slice()?,
+        monetary_value.as_slice()?,
+    );
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            if !(discount_rate > -1.0 && discount_rate.is_finite()) {
+                return Err(Error::InvalidParameter {
+                    name: "discount_rate",
+                    value: discount_rate.to_string(),
+                    reason: "must be finite and > -1",
+                });
+            }
+            if !(factor > 0.0 && factor.is_finite()) {
+                return Err(Error::InvalidParameter {
+                    name: "freq",
+                    value: factor.to_string(),
+                    reason: "time units per period must be finite and > 0",
+                });
+            }
+            let model = Purchases::new(model, &params)?;
+            let [p, q, g] = <[f64; 3]>::try_from(&spend_params[..]).map_err(|_| {
+                invalid(
+                    "spend parameters",
+                    format!("{} values given, 3 expected", spend_params.len()),
+                )
+            })?;
+            let spend = GammaGammaParams::new(p, q, g)?;
+            same_length(
+                &["frequency", "recency", "T", "monetary_value"],
+                &[f, r, a, m],
+            )?;
+            per_row(f.len(), |i| {
+                let h = history_at(f, r, a, i)?;
+                let x = count("frequency", i, f[i])?;
+                let s = SpendHistory::new(
+                    CustomerId::new(i as u64),
+                    x,
+                    money("monetary_value", i, m[i])?,
+                )
+                .map_err(|e| at_row(i, e))?;
+                let value = spend.expected_spend_f64(&s)?;
+                let mut total = 0.0;
+                let mut previous = 0.0;
+                for k in 1..=time {
+                    let now = model.conditional(&h, f64::from(k) * factor)?;
+                    total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
+                    previous = now;
+                }
+                Ok(total)
+            })
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// Gamma-Gamma E[mean spend | frequency, monetary_value] per customer (the
+/// population mean for frequency 0).
+#[pyfunction]
+fn conditional_expected_average_profit<'py>(
+    py: Python<'py>,
+    params: Vec<f64>,
+    frequency: Arr<'py>,
+    monetary_value: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, m) = (frequency.as_slice()?, monetary_value.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let [p, q, g] = <[f64; 3]>::try_from(&params[..]).map_err(|_| {
+                invalid(
+                    "parameters",
+                    format!("{} values given, 3 expected", params.len()),
+                )
+            })?;
+            let spend = GammaGammaParams::new(p, q, g)?;
+            spends(f, m)?
+                .iter()
+                .map(|s| spend.expected_spend_f64(s))
+                .collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+fn bgbb_params(p: &[f64]) -> Result<BgBbParams, Error> {
+    let [a, b, g, d] = <[f64; 4]>::try_from(p).map_err(|_| {
+        invalid(
+            "parameters",
+            format!("{} values given, 4 expected", p.len()),
+        )
+    })?;
+    BgBbParams::new(a, b, g, d)
+}
+
+/// BG/BB: P(alive at opportunity n + m | x, t_x, n), lifetimes' meaning
+/// (`m` = 0: at the last observed opportunity, so 1 for a customer who
+/// bought at it).
+#[pyfunction]
+fn bgbb_probability_alive<'py>(
+    py: Python<'py>,
+    params: Vec<f64>,
+    m: u32,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    n_periods: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, n) = (
+        frequency.as_slice()?,
+        recency.as_slice()?,
+        n_periods.as_slice()?,
+    );
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let p = bgbb_params(&params)?;
+            Ok(discrete(f, r, n)?
+                .iter()
+                .map(|h| alive_at(&p, h, m))
+                .collect())
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// The crate's P(alive) is for opportunity n + 1 (Fader, Hardie & Shang
+/// 2010, eq. 11: the posterior weight with B(γ, δ + n + 1)). Alive at
+/// n + m instead replaces B(γ, δ+n+1) by B(γ, δ+n+m), so the crate's value
+/// is multiplied by B(γ, δ+n+m) / B(γ, δ+n+1).
+fn alive_at(p: &BgBbParams, h: &DiscreteHistory, m: u32) -> f64 {
+    let ln_beta = |a: f64, b: f64| statrs_ln_gamma(a) + statrs_ln_gamma(b) - statrs_ln_gamma(a + b);
+    let n = f64::from(h.n());
+    let shift =
+        ln_beta(p.gamma(), p.delta() + n + f64::from(m)) - ln_beta(p.gamma(), p.delta() + n + 1.0);
+    (p.p_alive(h).ln() + shift).exp().min(1.0)
+}
+
+fn statrs_ln_gamma(x: f64) -> f64 {
+    statrs::function::gamma::ln_gamma(x)
+}
+
+/// BG/BB: E[transactions in the next m periods | x, t_x, n].
+#[pyfunction]
+fn bgbb_conditional_expected<'py>(
+    py: Python<'py>,
+    params: Vec<f64>,
+    m: u32,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    n_periods: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, n) = (
+        frequency.as_slice()?,
+        recency.as_slice()?,
+        n_periods.as_slice()?,
+    );
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let p = bgbb_params(&params)?;
+            discrete(f, r, n)?
+                .iter()
+                .map(|h| p.expected_transactions(h, m))
+                .collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// BG/BB: E[transactions in the first n periods] of a new customer, per n.
+#[pyfunction]
+fn bgbb_expected_new<'py>(
+    py: Python<'py>,
+    params: Vec<f64>,
+    n: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let k = n.as_slice()?;
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let p = bgbb_params(&params)?;
+            k.iter()
+                .enumerate()
+                .map(|(i, &n)| p.expected_transactions_new(count("n", i, n)?))
+                .collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// The per-customer summary of a transaction log: purchases on the same
+/// day merge into one purchase occasion, and times are in days. Customers
+/// are integer codes (the Python layer factorises any id and floors dates
+/// to lifetimes' periods first); days are days since 1970-01-01; amounts
+/// are a float64 array (each value read as its shortest decimal text, so
+/// 12.3 is exactly 12.3) or decimal strings (exact), or neither (no spend).
+///
+/// Returns, per customer sorted by code: code, repeat purchases x, t_x, T,
+/// mean repeat-occasion spend, purchase occasions, transactions and total
+/// spend.
+#[pyfunction]
+#[pyo3(signature = (codes, days, observation_end_day, amounts=None, amount_texts=None))]
+#[allow(clippy::type_complexity)]
+fn summarize<'py>(
+    py: Python<'py>,
+    codes: PyReadonlyArray1<'py, i64>,
+    days: PyReadonlyArray1<'py, i64>,
+    observation_end_day: i64,
+    amounts: Option<Arr<'py>>,
+    amount_texts: Option<Vec<String>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (c, d) = (codes.as_slice()?, days.as_slice()?);
+    let a = amounts.as_ref().map(|a| a.as_slice()).transpose()?;
+    let cols = py
+        .detach(|| -> Result<SummaryColumns, Error> {
+            let amount = |i: usize| -> Result<Decimal, Error> {
+                match (a, &amount_texts) {
+                    (Some(a), _) => money("amount", i, a[i]),
+                    (None, Some(t)) => t[i]
+                        .trim()
+                        .parse::<Decimal>()
+                        .or_else(|_| Decimal::from_scientific(t[i].trim()))
+                        .map_err(|e| invalid("amount", format!("row {i}: {:?}: {e}", t[i]))),
+                    (None, None) => Ok(Decimal::ZERO),
+                }
+            };
+            let n_amounts = a
+                .map(<[f64]>::len)
+                .or(amount_texts.as_ref().map(Vec::len))
+                .unwrap_or(c.len());
+            if c.len() != d.len() || c.len() != n_amounts {
+                return Err(invalid(
+                    "transactions",
+                    format!(
+                        "{} customers, {} dates, {} amounts",
+                        c.len(),
+                        d.len(),
+                        n_amounts
+                    ),
+                ));
+            }
+            let day = |v: i64| -> Result<Date, Error> {
+                let v = i32::try_from(v).map_err(|_| {
+                    invalid("date", format!("{v} days since 1970-01-01 is out of range"))
+                })?;
+                Date::from_days_since_epoch(v)
+            };
+            let mut log = Vec::with_capacity(c.len());
+            for i in 0..c.len() {
+                let id = u64::try_from(c[i]).map_err(|_| {
+                    invalid("customer code", format!("row {i}: {} is negative", c[i]))
+                })?;
+                log.push(Transaction::new(
+                    CustomerId::new(id),
+                    day(d[i])?,
+                    amount(i)?,
+                ));
+            }
+            let summary = Summarizer::builder(day(observation_end_day)?)
+                .unit(TimeUnit::days(1)?)
+                .build()?
+                .summarize(&log)?;
+            let mut out = SummaryColumns::default();
+            for s in summary.customers() {
+                out.code.push(s.customer().get() as i64);
+                out.frequency.push(f64::from(s.frequency()));
+                out.t_x.push(s.t_x());
+                out.age.push(s.age());
+                out.zbar.push(to_f64(s.zbar()));
+                out.purchases.push(f64::from(s.purchases()));
+                out.transactions.push(f64::from(s.transactions()));
+                out.total_spend.push(to_f64(s.total_spend()));
+            }
+            Ok(out)
+        })
+        .map_err(to_py)?;
+    let dict = PyDict::new(py);
+    dict.set_item("code", cols.code.into_pyarray(py))?;
+    dict.set_item("frequency", cols.frequency.into_pyarray(py))?;
+    dict.set_item("t_x", cols.t_x.into_pyarray(py))?;
+    dict.set_item("T", cols.age.into_pyarray(py))?;
+    dict.set_item("zbar", cols.zbar.into_pyarray(py))?;
+    dict.set_item("purchases", cols.purchases.into_pyarray(py))?;
+    dict.set_item("transactions", cols.transactions.into_pyarray(py))?;
+    dict.set_item("total_spend", cols.total_spend.into_pyarray(py))?;
+    Ok(dict)
+}
+
+#[derive(Default)]
+struct SummaryColumns {
+    code: Vec<i64>,
+    frequency: Vec<f64>,
+    t_x: Vec<f64>,
+    age: Vec<f64>,
+    zbar: Vec<f64>,
+    purchases: Vec<f64>,
+    transactions: Vec<f64>,
+    total_spend: Vec<f64>,
+}
+
+/// A decimal as the nearest double (through its text, which is exact for
+/// the round trip of what a user wrote).
+fn to_f64(d: Decimal) -> f64 {
+    d.to_string().parse::<f64>().unwrap_or(f64::NAN)
+}
+
+/// Fits the shifted-beta-geometric model to cohorts: `survivors[k]` are
+/// the customers of cohort k still active at the start of each period
+/// (the first value is the cohort size), `starts[k]` the period the cohort
+/// began (default 0). Returns the fit report as JSON.
+#[pyfunction]
+#[pyo3(signature = (survivors, starts=None, penalizer=0.0, tol=None, max_iter=None, start=None))]
+fn fit_sbg(
+    py: Python<'_>,
+    survivors: Vec<Vec<u64>>,
+    starts: Option<Vec<u32>>,
+    penalizer: f64,
+    tol: Option<f64>,
+    max_iter: Option<usize>,
+    start: Option<Vec<f64>>,
+) -> PyResult<String> {
+    py.detach(|| -> Result<String, Error> {
+        let starts = starts.unwrap_or_else(|| vec![0; survivors.len()]);
+        if starts.len() != survivors.len() {
+            return Err(invalid(
+                "cohort starts",
+                format!("{} starts for {} cohorts", starts.len(), survivors.len()),
+            ));
+        }
+        let cohorts = survivors
+            .into_iter()
+            .zip(starts)
+            .map(|(s, t)| Cohort::new(t, s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let o = options(penalizer, tol, max_iter, start)?;
+        json(&Sbg::with_options(o).fit_cohorts(&cohorts)?)
+    })
+    .map_err(to_py)
+}
+
+fn sbg_params(p: &[f64]) -> Result<SbgParams, Error> {
+    let [a, b] = <[f64; 2]>::try_from(p).map_err(|_| {
+        invalid(
+            "parameters",
+            format!("{} values given, 2 expected", p.len()),
+        )
+    })?;
+    SbgParams::new(a, b)
+}
+
+/// sBG survival S(t) and retention r(t) for t = 0..periods (retention is
+/// NaN-free: r(0) is reported as 1, the convention that everyone starts).
+#[pyfunction]
+fn sbg_curves<'py>(
+    py: Python<'py>,
+    params: Vec<f64>,
+    periods: u32,
+) -> PyResult<(Out<'py>, Out<'py>)> {
+    let (s, r) = (|| -> Result<(Vec<f64>, Vec<f64>), Error> {
+        let p = sbg_params(&params)?;
+        let s = (0..=periods).map(|t| p.survival(t)).collect();
+        let r = (0..=periods)
+            .map(|t| if t == 0 { Ok(1.0) } else { p.retention(t) })
+            .collect::<Result<_, _>>()?;
+        Ok((s, r))
+    })()
+    .map_err(to_py)?;
+    Ok((out(py, s), out(py, r)))
+}
+
+fn discount(d: f64) -> Result<DiscountRate, Error> {
+    let d = money("discount", 0, d)?;
+    DiscountRate::new(d)
+}
+
+/// sBG discounted expected lifetime (DEL) of a new customer, and the
+/// discounted expected residual lifetime (DERL) after `n` renewals
+/// (Fader & Hardie 2010), at discount rate `d` per period.
+#[pyfunction]
+fn sbg_discounted_lifetimes(params: Vec<f64>, d: f64, n: Vec<u32>) -> PyResult<(f64, Vec<f64>)> {
+    (|| -> Result<(f64, Vec<f64>), Error> {
+        let p = sbg_params(&params)?;
+        let d = discount(d)?;
+        let del = p.discounted_expected_lifetime(d)?;
+        let derl = n
+            .iter()
+            .map(|&n| p.discounted_expected_residual_lifetime(d, n))
+            .collect::<Result<_, _>>()?;
+        Ok((del, derl))
+    })()
+    .map_err(to_py)
+}
+
+/// Pareto/NBD discounted expected residual transactions (DERT) per
+/// customer at a continuous discount rate `delta` per time unit
+/// (Fader, Hardie & Lee 2005, "RFM and CLV").
+#[pyfunction]
+fn pareto_dert<'py>(
+    py: Python<'py>,
+    params: Vec<f64>,
+    delta: f64,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    age: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, a) = (frequency.as_slice()?, recency.as_slice()?, age.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let [r0, al, s0, be] = <[f64; 4]>::try_from(&params[..]).map_err(|_| {
+                invalid(
+                    "parameters",
+                    format!("{} values given, 4 expected", params.len()),
+                )
+            })?;
+            let p = ParetoNbdParams::new(r0, al, s0, be)?;
+            histories(f, r, a)?
+                .iter()
+                .map(|h| p.dert(h, delta))
+                .collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// RFM scores fitted on the population given: per customer the R, F and M
+/// scores, the three-digit code and (with `segments`) the segment name.
+/// `recency` is the time since the last purchase, `frequency` the number of
+/// purchases (at least 1), `monetary` the spend (floats read exactly, or
+/// decimal strings). `method`: "ceil-rank", "ntile", "qcut-rank" (pandas),
+/// "rfm-package" (R rfm); `ties`: "first", "max", "min", "random:SEED" or
+/// None for the crate's default; `binning`: "independent" or "nested";
+/// `segments`: "rfm-v030", "rfm-v022" or None.
+#[pyfunction]
+#[pyo3(signature = (recency, frequency, monetary=None, monetary_texts=None, bins=5, method="ceil-rank", ties=None, binning="independent", segments=None))]
+#[allow(clippy::too_many_arguments)]
+fn rfm_scores<'py>(
+    py: Python<'py>,
+    recency: Arr<'py>,
+    frequency: Arr<'py>,
+    monetary: Option<Arr<'py>>,
+    monetary_texts: Option<Vec<String>>,
+    bins: u8,
+    method: &str,
+    ties: Option<&str>,
+    binning: &str,
+    segments: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    use customer_value::Scorer;
+    use customer_value::rfm::{Binning, QuantileMethod, Rfm, RfmValues, SegmentRules, TieMethod};
+    let (r, f) = (recency.as_slice()?, frequency.as_slice()?);
+    let m = monetary.as_ref().map(|m| m.as_slice()).transpose()?;
+    let (method, ties, binning, segments) = (
+        method.to_owned(),
+        ties.map(str::to_owned),
+        binning.to_owned(),
+        segments.map(str::to_owned),
+    );
+    type Columns = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u32>, Vec<String>, String);
+    let cols = py
+        .detach(|| -> Result<Columns, Error> {
+            let n = r.len();
+            let n_money = m
+                .map(<[f64]>::len)
+                .or(monetary_texts.as_ref().map(Vec::len))
+                .unwrap_or(n);
+            if f.len() != n || n_money != n {
+                return Err(invalid(
+                    "input arrays",
+                    format!(
+                        "{n} recencies, {} frequencies, {n_money} monetary values",
+                        f.len()
+                    ),
+                ));
+            }
+            let method = match method.as_str() {
+                "ceil-rank" => QuantileMethod::CeilRank,
+                "ntile" => QuantileMethod::Ntile,
+                "qcut-rank" => QuantileMethod::QcutRank,
+                "rfm-package" => QuantileMethod::RfmPackage,
+                other => {
+                    return Err(invalid(
+                        "method",
+                        format!("{other:?} is not ceil-rank, ntile, qcut-rank or rfm-package"),
+                    ));
+                }
+            };
+            let mut builder = Rfm::builder().bins(bins).method(method);
+            builder = builder.binning(match binning.as_str() {
+                "independent" => Binning::Independent,
+                "nested" => Binning::Nested,
+                other => {
+                    return Err(invalid(
+                        "binning",
+                        format!("{other:?} is not independent or nested"),
+                    ));
+                }
+            });
+            if let Some(t) = ties.as_deref() {
+                builder = builder.ties(match t {
+                    "first" => TieMethod::First,
+                    "max" => TieMethod::Max,
+                    "min" => TieMethod::Min,
+                    other => match other
+                        .strip_prefix("random:")
+                        .and_then(|s| s.parse::<u64>().ok())
+                    {
+                        Some(seed) => TieMethod::Random { seed },
+                        None => {
+                            return Err(invalid(
+                                "ties",
+                                format!("{other:?} is not first, max, min or random:SEED"),
+                            ));
+                        }
+                    },
+                });
+            }
+            let rules = match segments.as_deref() {
+                None => None,
+                Some("rfm-v030") => Some(SegmentRules::rfm_package_v030()),
+                Some("rfm-v022") => Some(SegmentRules::rfm_package_v022()),
+                Some(other) => {
+                    return Err(invalid(
+                        "segments",
+                        format!("{other:?} is not rfm-v030 or rfm-v022"),
+                    ));
+                }
+            };
+            let values = (0..n)
+                .map(|i| {
+                    let spend = match (m, &monetary_texts) {
+                        (Some(m), _) => money("monetary", i, m[i])?,
+                        (None, Some(t)) => t[i].trim().parse::<Decimal>().map_err(|e| {
+                            invalid("monetary", format!("row {i}: {:?}: {e}", t[i]))
+                        })?,
+                        (None, None) => Decimal::ZERO,
+                    };
+                    RfmValues::new(
+                        CustomerId::new(i as u64),
+                        r[i],
+                        count("frequency", i, f[i])?,
+                        spend,
+                    )
+                    .map_err(|e| at_row(i, e))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let scored = builder.build()?.fit_score(&values)?;
+            let mut out: Columns = Default::default();
+            for s in scored.scores() {
+                out.0.push(s.score.r());
+                out.1.push(s.score.f());
+                out.2.push(s.score.m());
+                out.3.push(s.score.code());
+                if let Some(rules) = &rules {
+                    let seg = rules.score(&s.score)?;
+                    out.4.push(rules.name(seg).unwrap_or_default().to_owned());
+                }
+            }
+            out.5 = serde_json::to_string(scored.fitted())
+                .map_err(|e| invalid("fitted RFM", e.to_string()))?;
+            Ok(out)
+        })
+        .map_err(to_py)?;
+    let dict = PyDict::new(py);
+    dict.set_item("r", cols.0.into_pyarray(py))?;
+    dict.set_item("f", cols.1.into_pyarray(py))?;
+    dict.set_item("m", cols.2.into_pyarray(py))?;
+    dict.set_item("code", cols.3.into_pyarray(py))?;
+    dict.set_item("segment", cols.4)?;
+    dict.set_item("fitted", cols.5)?;
+    Ok(dict)
+}
+
+/// Money per row from a float array (exact, as in `money`) or decimal texts.
+fn money_column(
+    name: &'static str,
+    n: usize,
+    floats: Option<&[f64]>,
+    texts: Option<&Vec<String>>,
+) -> Result<Vec<Decimal>, Error> {
+    match (floats, texts) {
+        (Some(v), _) if v.len() == n => (0..n).map(|i| money(name, i, v[i])).collect(),
+        (None, Some(t)) if t.len() == n => t
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                s.trim()
+                    .parse::<Decimal>()
+                    .or_else(|_| Decimal::from_scientific(s.trim()))
+                    .map_err(|e| invalid(name, format!("row {i}: {s:?}: {e}")))
+            })
+            .collect(),
+        (Some(v), _) => Err(invalid(
+            name,
+            format!("{} values for {n} customers", v.len()),
+        )),
+        (None, Some(t)) => Err(invalid(
+            name,
+            format!("{} values for {n} customers", t.len()),
+        )),
+        (None, None) => Err(invalid(name, "no values given".into())),
+    }
+}
+
+fn decimal_arg(name: &'static str, text: &str) -> Result<Decimal, Error> {
+    text.trim()
+        .parse::<Decimal>()
+        .map_err(|_| Error::InvalidParameter {
+            name,
+            value: text.to_owned(),
+            reason: "not a decimal number",
+        })
+}
+
+/// Gupta-Lehmann retention CLV per customer from each customer's margin
+/// per period: gross CLV = margin x the model's multiple, net = gross -
+/// acquisition cost; and the customer equity (the sum of net CLVs). Rates
+/// are decimal texts ("0.8"); `timing`: "end", "start" or
+/// "end-if-alive-at-start"; `horizon`: periods, or None for infinite.
+/// Returns (gross, net, equity, multiple) as decimal texts.
+#[pyfunction]
+#[pyo3(signature = (margins=None, margin_texts=None, retention="0", discount="0", timing="end", horizon=None, acquisition_costs=None, acquisition_cost_texts=None, rows=0))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn retention_clv(
+    margins: Option<Arr<'_>>,
+    margin_texts: Option<Vec<String>>,
+    retention: &str,
+    discount: &str,
+    timing: &str,
+    horizon: Option<u32>,
+    acquisition_costs: Option<Arr<'_>>,
+    acquisition_cost_texts: Option<Vec<String>>,
+    rows: usize,
+) -> PyResult<(Vec<String>, Vec<String>, String, String)> {
+    use customer_value::clv::{Horizon, RetentionModel, Timing};
+    let m = margins.as_ref().map(|m| m.as_slice()).transpose()?;
+    let c = acquisition_costs
+        .as_ref()
+        .map(|m| m.as_slice())
+        .transpose()?;
+    (|| -> Result<(Vec<String>, Vec<String>, String, String), Error> {
+        let timing = match timing {
+            "end" => Timing::EndOfPeriod,
+            "start" => Timing::StartOfPeriod,
+            "end-if-alive-at-start" => Timing::EndPaidIfAliveAtStart,
+            other => return Err(invalid("timing", format!("{other:?} is not end, start or end-if-alive-at-start"))),
+        };
+        let horizon = horizon.map_or(Horizon::Infinite, Horizon::Periods);
+        let model = RetentionModel::builder(timing, horizon)
+            .retention(decimal_arg("retention", retention)?)
+            .discount(decimal_arg("discount", discount)?)
+            .build()?;
+        let n = m.map(<[f64]>::len).or(margin_texts.as_ref().map(Vec::len)).unwrap_or(rows);
+        let margins = money_column("margin", n, m, margin_texts.as_ref())?;
+        let costs = if c.is_none() && acquisition_cost_texts.is_none() {
+            vec![Decimal::ZERO; n]
+        } else {
+            money_column("acquisition cost", n, c, acquisition_cost_texts.as_ref())?
+        };
+        let mut gross = Vec::with_capacity(n);
+        let mut net = Vec::with_capacity(n);
+        let mut nets = Vec::with_capacity(n);
+        for (i, (&margin, &cost)) in margins.iter().zip(&costs).enumerate() {
+            if margin < Decimal::ZERO || cost < Decimal::ZERO {
+                return Err(invalid("margin", format!("row {i}: margins and acquisition costs must be >= 0, got {margin} and {cost}")));
+            }
+            let g = model.clv(margin).map_err(|e| at_row(i, e))?;
+            let v = model.net_clv(margin, cost).map_err(|e| at_row(i, e))?;
+            gross.push(g.normalize().to_string());
+            net.push(v.normalize().to_string());
+            nets.push(v);
+        }
+        let equity = customer_value::clv::customer_equity(&nets)?;
+        Ok((gross, net, equity.normalize().to_string(), model.multiple().normalize().to_string()))
+    })()
+    .map_err(to_py)
+}
+
+/// ABC classes (by value, or by count) and customer-pyramid tiers per
+/// customer, from each customer's value. `abc_cuts`: the cumulative shares
+/// closing A and B (decimal texts, default "0.8", "0.95"); `pyramid_cuts`:
+/// the four cumulative customer shares (default 0.01, 0.05, 0.2, 1).
+#[pyfunction]
+#[pyo3(signature = (values=None, value_texts=None, abc_basis="value", abc_cuts=None, boundary="crossing", pyramid_cuts=None, pyramid_basis="count"))]
+#[allow(clippy::too_many_arguments)]
+fn tiers(
+    values: Option<Arr<'_>>,
+    value_texts: Option<Vec<String>>,
+    abc_basis: &str,
+    abc_cuts: Option<(String, String)>,
+    boundary: &str,
+    pyramid_cuts: Option<[String; 4]>,
+    pyramid_basis: &str,
+) -> PyResult<(Vec<String>, Vec<String>)> {
+    use customer_value::differentiate::{Abc, Boundary, CustomerValue, Pyramid};
+    let v = values.as_ref().map(|m| m.as_slice()).transpose()?;
+    (|| -> Result<(Vec<String>, Vec<String>), Error> {
+        let n = v
+            .map(<[f64]>::len)
+            .or(value_texts.as_ref().map(Vec::len))
+            .unwrap_or(0);
+        let money = money_column("value", n, v, value_texts.as_ref())?;
+        let population: Vec<CustomerValue> = money
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| CustomerValue::new(CustomerId::new(i as u64), d))
+            .collect();
+        let boundary = match boundary {
+            "crossing" => Boundary::Crossing,
+            "strict" => Boundary::Strict,
+            other => {
+                return Err(invalid(
+                    "boundary",
+                    format!("{other:?} is not crossing or strict"),
+                ));
+            }
+        };
+        let (a, b) = match &abc_cuts {
+            Some((a, b)) => (decimal_arg("abc_cuts", a)?, decimal_arg("abc_cuts", b)?),
+            None => (Decimal::new(8, 1), Decimal::new(95, 2)),
+        };
+        let abc = match abc_basis {
+            "value" => Abc::by_value(a, b, boundary)?,
+            "count" => Abc::by_count(a, b)?,
+            other => {
+                return Err(invalid(
+                    "abc_basis",
+                    format!("{other:?} is not value or count"),
+                ));
+            }
+        };
+        let cuts = match &pyramid_cuts {
+            None => Pyramid::textbook().cuts(),
+            Some(c) => [
+                decimal_arg("pyramid_cuts", &c[0])?,
+                decimal_arg("pyramid_cuts", &c[1])?,
+                decimal_arg("pyramid_cuts", &c[2])?,
+                decimal_arg("pyramid_cuts", &c[3])?,
+            ],
+        };
+        let pyramid = match pyramid_basis {
+            "count" => Pyramid::by_count(cuts)?,
+            "value" => Pyramid::by_value(cuts, boundary)?,
+            other => {
+                return Err(invalid(
+                    "pyramid_basis",
+                    format!("{other:?} is not count or value"),
+                ));
+            }
+        };
+        let mut abc_out = vec![String::new(); n];
+        for t in abc.classify(&population)?.tiers() {
+            abc_out[t.customer.get() as usize] = t.score.to_string();
+        }
+        let mut pyr_out = vec![String::new(); n];
+        for t in pyramid.classify(&population)?.tiers() {
+            pyr_out[t.customer.get() as usize] = t.score.english().to_owned();
+        }
+        Ok((abc_out, pyr_out))
+    })()
+    .map_err(to_py)
+}
+
+/// The crate's own summary of a transaction log, every column: times in
+/// units of `unit_days` days, purchases merged by `grouping` ("day",
+/// "period" or "transaction"), refunds `"reject"`ed or `"net"`ted, an
+/// optional holdout to `holdout_end_day`. Money comes back as exact
+/// decimal texts; dates as days since 1970-01-01. Customers are integer
+/// codes; rows are sorted by code.
+#[pyfunction]
+#[pyo3(signature = (codes, days, observation_end_day, unit_days=1, grouping="day", refunds="reject", holdout_end_day=None, anchor_day=None, amounts=None, amount_texts=None))]
+#[allow(clippy::too_many_arguments)]
+fn summarize_full<'py>(
+    py: Python<'py>,
+    codes: PyReadonlyArray1<'py, i64>,
+    days: PyReadonlyArray1<'py, i64>,
+    observation_end_day: i64,
+    unit_days: u32,
+    grouping: &str,
+    refunds: &str,
+    holdout_end_day: Option<i64>,
+    anchor_day: Option<i64>,
+    amounts: Option<Arr<'py>>,
+    amount_texts: Option<Vec<String>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    use customer_value::{Grouping, RefundPolicy};
+    let (c, d) = (codes.as_slice()?, days.as_slice()?);
+    let a = amounts.as_ref().map(|a| a.as_slice()).transpose()?;
+    let (grouping, refunds) = (grouping.to_owned(), refunds.to_owned());
+    let summary = py
+        .detach(|| -> Result<customer_value::Summary, Error> {
+            let n = c.len();
+            if d.len() != n {
+                return Err(invalid(
+                    "transactions",
+                    format!("{n} customers, {} dates", d.len()),
+                ));
+            }
+            let money = if a.is_none() && amount_texts.is_none() {
+                vec![Decimal::ZERO; n]
+            } else {
+                money_column("amount", n, a, amount_texts.as_ref())?
+            };
+            let day = |v: i64| -> Result<Date, Error> {
+                let v = i32::try_from(v).map_err(|_| {
+                    invalid("date", format!("{v} days since 1970-01-01 is out of range"))
+                })?;
+                Date::from_days_since_epoch(v)
+            };
+            let mut log = Vec::with_capacity(n);
+            for i in 0..n {
+                let id = u64::try_from(c[i]).map_err(|_| {
+                    invalid("customer code", format!("row {i}: {} is negative", c[i]))
+                })?;
+                log.push(Transaction::new(CustomerId::new(id), day(d[i])?, money[i]));
+            }
+            let mut builder = Summarizer::builder(day(observation_end_day)?)
+                .unit(TimeUnit::days(unit_days)?)
+                .grouping(match grouping.as_str() {
+                    "day" => Grouping::Day,
+                    "period" => Grouping::Period,
+                    "transaction" => Grouping::Transaction,
+                    other => {
+                        return Err(invalid(
+                            "grouping",
+                            format!("{other:?} is not day, period or transaction"),
+                        ));
+                    }
+                })
+                .refunds(match refunds.as_str() {
+                    "reject" => RefundPolicy::Reject,
+                    "net" => RefundPolicy::Net,
+                    other => {
+                        return Err(invalid(
+                            "refunds",
+                            format!("{other:?} is not reject or net"),
+                        ));
+                    }
+                });
+            if let Some(h) = holdout_end_day {
+                builder = builder.holdout_end(day(h)?);
+            }
+            if let Some(a) = anchor_day {
+                builder = builder.period_anchor(day(a)?);
+            }
+            builder.build()?.summarize(&log)
+        })
+        .map_err(to_py)?;
+    let rows = summary.customers();
+    let dict = PyDict::new(py);
+    let ints = |f: &dyn Fn(&customer_value::CustomerSummary) -> i64| {
+        rows.iter().map(f).collect::<Vec<i64>>().into_pyarray(py)
+    };
+    let reals = |f: &dyn Fn(&customer_value::CustomerSummary) -> f64| {
+        rows.iter().map(f).collect::<Vec<f64>>().into_pyarray(py)
+    };
+    let texts = |f: &dyn Fn(&customer_value::CustomerSummary) -> Decimal| {
+        rows.iter()
+            .map(|r| f(r).normalize().to_string())
+            .collect::<Vec<String>>()
+    };
+    dict.set_item("code", ints(&|r| r.customer().get() as i64))?;
+    dict.set_item("frequency", ints(&|r| i64::from(r.frequency())))?;
+    dict.set_item("purchases", ints(&|r| i64::from(r.purchases())))?;
+    dict.set_item("transactions", ints(&|r| i64::from(r.transactions())))?;
+    dict.set_item(
+        "first_purchase",
+        ints(&|r| i64::from(r.first_purchase().days_since_epoch())),
+    )?;
+    dict.set_item(
+        "last_purchase",
+        ints(&|r| i64::from(r.last_purchase().days_since_epoch())),
+    )?;
+    dict.set_item("t_x", reals(&|r| r.t_x()))?;
+    dict.set_item("T", reals(&|r| r.age()))?;
+    dict.set_item("total_spend", texts(&|r| r.total_spend()))?;
+    dict.set_item("mean_spend", texts(&|r| r.mean_spend()))?;
+    dict.set_item("zbar", texts(&|r| r.zbar()))?;
+    if holdout_end_day.is_some() {
+        dict.set_item(
+            "holdout_purchases",
+            ints(&|r| r.holdout().map_or(0, |h| i64::from(h.purchases()))),
+        )?;
+        dict.set_item(
+            "holdout_transactions",
+            ints(&|r| r.holdout().map_or(0, |h| i64::from(h.transactions()))),
+        )?;
+        dict.set_item(
+            "holdout_spend",
+            texts(&|r| r.holdout().map_or(Decimal::ZERO, |h| h.spend())),
+        )?;
+    }
+    let excluded = summary.excluded();
+    dict.set_item("excluded_transactions", excluded.transactions())?;
+    dict.set_item("excluded_amount", excluded.amount().normalize().to_string())?;
+    Ok(dict)
+}
+
+/// Answers as small whole numbers: each finite, whole and in 0..=255 (the
+/// crate checks the scale's own range and names the response).
+fn answers(name: &str, values: &[f64]) -> Result<Vec<u8>, Error> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            if v.fract() == 0.0 && (0.0..=255.0).contains(&v) {
+                Ok(v as u8)
+            } else {
+                Err(invalid(
+                    "answer",
+                    format!("{name}[{i}] = {v} is not a whole answer"),
+                ))
+            }
+        })
+        .collect()
+}
+
+/// Satisfaction statistics of one item's answers on the seven-level scale
+/// (1 = very dissatisfied .. 7 = very satisfied; `scale` "five" or
+/// "eleven" converts 1-5 or 0-10 answers first): the seven counts, mean,
+/// sample standard deviation (NaN-free: None below two answers),
+/// top-two-box and bottom-two-box shares and the 0-100 CSI.
+#[pyfunction]
+#[pyo3(signature = (scores, scale="seven"))]
+#[allow(clippy::type_complexity)]
+fn satisfaction_stats(
+    scores: Arr<'_>,
+    scale: &str,
+) -> PyResult<(Vec<u64>, f64, Option<f64>, f64, f64, f64)> {
+    use customer_value::satisfaction::{Distribution, SatisfactionLevel};
+    let v = scores.as_slice()?;
+    (|| {
+        let raw = answers("scores", v)?;
+        let dist = match scale {
+            "seven" => Distribution::from_scores(&raw)?,
+            "five" | "eleven" => {
+                let levels = raw
+                    .iter()
+                    .map(|&a| {
+                        if scale == "five" {
+                            SatisfactionLevel::from_five_level(a)
+                        } else {
+                            SatisfactionLevel::from_eleven_point(a)
+                        }
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Distribution::from_levels(&levels)
+            }
+            other => {
+                return Err(invalid(
+                    "scale",
+                    format!("{other:?} is not seven, five or eleven"),
+                ));
+            }
+        };
+        let counts = dist.counts().to_vec();
+        let sd = if dist.n() >= 2 {
+            Some(dist.std_dev()?)
+        } else {
+            None
+        };
+        Ok((
+            counts,
+            dist.mean()?,
+            sd,
+            dist.top_two_box()?,
+            dist.bottom_two_box()?,
+            dist.csi()?,
+        ))
+    })()
+    .map_err(to_py)
+}
+
+/// The Kano category and Better/Worse coefficients of one attribute from
+/// its respondents' functional and dysfunctional answers (1 = like ..
+/// 5 = dislike): (category, better, worse, counts of A, O, M, I, R, Q).
+#[pyfunction]
+fn kano_attribute(
+    functional: Arr<'_>,
+    dysfunctional: Arr<'_>,
+) -> PyResult<(String, f64, f64, Vec<u64>)> {
+    use customer_value::satisfaction::KanoTally;
+    let (f, d) = (functional.as_slice()?, dysfunctional.as_slice()?);
+    (|| {
+        let tally = KanoTally::from_raw(&answers("functional", f)?, &answers("dysfunctional", d)?)?;
+        Ok((
+            tally.category()?.to_string(),
+            tally.better()?,
+            tally.worse()?,
+            tally.counts().to_vec(),
+        ))
+    })()
+    .map_err(to_py)
+}
+
+/// AHP priority weights of a pairwise comparison matrix (Saaty): `method`
+/// "eigenvector" (principal eigenvector), "geometric-mean" or
+/// "column-normalised"; returns (weights, lambda_max, CI, CR). An
+/// inconsistent matrix (CR >= 0.1) is refused unless `accept_inconsistent`.
+#[pyfunction]
+#[pyo3(signature = (matrix, method="eigenvector", accept_inconsistent=false))]
+fn ahp_weights(
+    matrix: Vec<Vec<f64>>,
+    method: &str,
+    accept_inconsistent: bool,
+) -> PyResult<(Vec<f64>, f64, f64, f64)> {
+    use customer_value::loyalty::Ahp;
+    (|| {
+        let ahp = Ahp::new(&matrix)?.accept_inconsistent(accept_inconsistent);
+        let r = match method {
+            "eigenvector" => ahp.eigenvector()?,
+            "geometric-mean" => ahp.geometric_mean()?,
+            "column-normalised" => ahp.column_normalised()?,
+            other => {
+                return Err(invalid(
+                    "method",
+                    format!("{other:?} is not eigenvector, geometric-mean or column-normalised"),
+                ));
+            }
+        };
+        Ok((r.weights().to_vec(), r.lambda_max(), r.ci(), r.cr()))
+    })()
+    .map_err(to_py)
+}
+
+/// The 0-100 loyalty index with its A1/A2/A3 sub-indices per customer from
+/// the nine indicators A11..A34 (columns in that order; NaN = missing).
+/// `weights`: nine leaf weights, or None for equal weights, or "entropy"
+/// (`entropy` = true); `missing`: "error" or "drop" (drop the missing
+/// indicators and renormalise the rest). Min-max normalisation is fitted on
+/// the population (reverse indicators flipped). Returns (index, a1, a2, a3)
+/// with NaN where a sub-index has no indicator.
+#[pyfunction]
+#[pyo3(signature = (columns, weights=None, entropy=false, missing="error"))]
+#[allow(clippy::type_complexity)]
+fn loyalty_index<'py>(
+    py: Python<'py>,
+    columns: Vec<Arr<'py>>,
+    weights: Option<[f64; 9]>,
+    entropy: bool,
+    missing: &str,
+) -> PyResult<(Out<'py>, Out<'py>, Out<'py>, Out<'py>)> {
+    use customer_value::loyalty::{
+        EntropyWeights, IndicatorValues, LoyaltyModel, MissingPolicy, Weights,
+    };
+    use customer_value::{Fit, Scorer};
+    let cols = columns
+        .iter()
+        .map(|c| c.as_slice())
+        .collect::<Result<Vec<_>, _>>()?;
+    let result = (|| -> Result<[Vec<f64>; 4], Error> {
+        if cols.len() != 9 {
+            return Err(invalid(
+                "indicators",
+                format!("{} columns given, 9 expected (A11..A34)", cols.len()),
+            ));
+        }
+        let n = cols[0].len();
+        if let Some(bad) = cols.iter().position(|c| c.len() != n) {
+            return Err(invalid(
+                "indicators",
+                format!(
+                    "column {bad} has {} values, column 0 has {n}",
+                    cols[bad].len()
+                ),
+            ));
+        }
+        let population = (0..n)
+            .map(|i| {
+                let mut v = [None; 9];
+                for (k, c) in cols.iter().enumerate() {
+                    v[k] = (!c[i].is_nan()).then_some(c[i]);
+                }
+                IndicatorValues::new(CustomerId::new(i as u64), v).map_err(|e| at_row(i, e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let missing = match missing {
+            "error" => MissingPolicy::Error,
+            "drop" => MissingPolicy::DropAndRenormalise,
+            other => {
+                return Err(invalid(
+                    "missing",
+                    format!("{other:?} is not error or drop"),
+                ));
+            }
+        };
+        let weights = if entropy {
+            // Entropy weights need min-max normalised rows of the customers
+            // with every indicator (as the command line computes them).
+            let fitted = customer_value::loyalty::Normaliser::new().fit(&population)?;
+            let complete: Vec<[f64; 9]> = population
+                .iter()
+                .filter_map(|p| fitted.complete(p).ok())
+                .collect();
+            Weights::from_entropy(&EntropyWeights::new(&complete)?)?
+        } else {
+            match weights {
+                Some(w) => Weights::new(w)?,
+                None => Weights::new([1.0 / 9.0; 9])?,
+            }
+        };
+        let index = LoyaltyModel::new(weights, missing).fit(&population)?;
+        let mut out: [Vec<f64>; 4] = Default::default();
+        for p in &population {
+            let s = index.score(p)?;
+            out[0].push(s.index());
+            out[1].push(s.a1().unwrap_or(f64::NAN));
+            out[2].push(s.a2().unwrap_or(f64::NAN));
+            out[3].push(s.a3().unwrap_or(f64::NAN));
+        }
+        Ok(out)
+    })()
+    .map_err(to_py)?;
+    let [a, b, c, d] = result;
+    Ok((out(py, a), out(py, b), out(py, c), out(py, d)))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("CustomerValueError", py.get_type::<CustomerValueError>())?;
+    m.add(
+        "InvalidParameterError",
+        py.get_type::<InvalidParameterError>(),
+    )?;
+    m.add("InvalidValueError", py.get_type::<InvalidValueError>())?;
+    m.add("InvalidDateError", py.get_type::<InvalidDateError>())?;
+    m.add(
+        "InvalidTransactionError",
+        py.get_type::<InvalidTransactionError>(),
+    )?;
+    m.add("ParseError", py.get_type::<ParseError>())?;
+    m.add("OverflowError", py.get_type::<OverflowError>())?;
+    m.add("EmptyInputError", py.get_type::<EmptyInputError>())?;
+    m.add("NotIdentifiedError", py.get_type::<NotIdentifiedError>())?;
+    m.add("NotConvergedError", py.get_type::<NotConvergedError>())?;
+    m.add("IoError", py.get_type::<IoError>())?;
+    m.add("DuplicateError", py.get_type::<DuplicateError>())?;
+    m.add("UnitMismatchError", py.get_type::<UnitMismatchError>())?;
+    m.add_function(wrap_pyfunction!(fit_purchases, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_bgbb, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_gamma_gamma, m)?)?;
+    m.add_function(wrap_pyfunction!(conditional_probability_alive, m)?)?;
+    m.add_function(wrap_pyfunction!(conditional_expected_purchases, m)?)?;
+    m.add_function(wrap_pyfunction!(expected_purchases_new, m)?)?;
+    m.add_function(wrap_pyfunction!(probability_of_n_purchases, m)?)?;
+    m.add_function(wrap_pyfunction!(customer_lifetime_value, m)?)?;
+    m.add_function(wrap_pyfunction!(conditional_expected_average_profit, m)?)?;
+    m.add_function(wrap_pyfunction!(bgbb_probability_alive, m)?)?;
+    m.add_function(wrap_pyfunction!(bgbb_conditional_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(bgbb_expected_new, m)?)?;
+    m.add_function(wrap_pyfunction!(summarize, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_sbg, m)?)?;
+    m.add_function(wrap_pyfunction!(sbg_curves, m)?)?;
+    m.add_function(wrap_pyfunction!(sbg_discounted_lifetimes, m)?)?;
+    m.add_function(wrap_pyfunction!(pareto_dert, m)?)?;
+    m.add_function(wrap_pyfunction!(rfm_scores, m)?)?;
+    m.add_function(wrap_pyfunction!(retention_clv, m)?)?;
+    m.add_function(wrap_pyfunction!(tiers, m)?)?;
+    m.add_function(wrap_pyfunction!(summarize_full, m)?)?;
+    m.add_function(wrap_pyfunction!(satisfaction_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(kano_attribute, m)?)?;
+    m.add_function(wrap_pyfunction!(ahp_weights, m)?)?;
+    m.add_function(wrap_pyfunction!(loyalty_index, m)?)?;
+    Ok(())
+}
