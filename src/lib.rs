@@ -71,6 +71,10 @@
 //! - [`loyalty`]: the A1-A3 loyalty index (nine indicators, AHP / entropy /
 //!   caller weights, explicit missing-value policy), the five loyalty types
 //!   and Dick & Basu's matrix.
+//! - [`economics`]: Reichheld & Sasser's loyalty economics: profit by
+//!   tenure split by source, the cumulative curve, expected lifetime under
+//!   geometric retention, and the value of a retention change for the
+//!   caller's own curve.
 //! - [`lifecycle`]: lifecycle stages from per-period histories (rules as
 //!   data), churn early warning with reasons, churn reasons and the
 //!   complaint estimator.
@@ -158,6 +162,7 @@ mod summary;
 pub mod btyd;
 pub mod clv;
 pub mod differentiate;
+pub mod economics;
 pub mod lifecycle;
 pub mod loyalty;
 pub mod rfm;

@@ -13,6 +13,7 @@ mod clv;
 mod csv;
 mod differentiate;
 mod docs;
+mod economics;
 mod lifecycle;
 mod loyalty;
 mod memory;
