@@ -75,6 +75,8 @@
 //!   tenure split by source, the cumulative curve, expected lifetime under
 //!   geometric retention, and the value of a retention change for the
 //!   caller's own curve.
+//! - [`ladder`]: the loyalty ladder (purchaser to partner) from behaviour
+//!   by caller-tunable rules, and migration counts between two dates.
 //! - [`lifecycle`]: lifecycle stages from per-period histories (rules as
 //!   data), churn early warning with reasons, churn reasons and the
 //!   complaint estimator.
@@ -163,6 +165,7 @@ pub mod btyd;
 pub mod clv;
 pub mod differentiate;
 pub mod economics;
+pub mod ladder;
 pub mod lifecycle;
 pub mod loyalty;
 pub mod rfm;

@@ -14,6 +14,7 @@ mod csv;
 mod differentiate;
 mod docs;
 mod economics;
+mod ladder;
 mod lifecycle;
 mod loyalty;
 mod memory;
