@@ -71,12 +71,20 @@
 //! - [`loyalty`]: the A1-A3 loyalty index (nine indicators, AHP / entropy /
 //!   caller weights, explicit missing-value policy), the five loyalty types
 //!   and Dick & Basu's matrix.
+//! - [`drivers`]: Rust, Lemon & Zeithaml's customer-equity drivers: driver
+//!   ratings to a multinomial-logit switching matrix, each customer's
+//!   Markov CLV for every brand, customer equity, and the return on a
+//!   driver's improvement.
 //! - [`economics`]: Reichheld & Sasser's loyalty economics: profit by
 //!   tenure split by source, the cumulative curve, expected lifetime under
 //!   geometric retention, and the value of a retention change for the
 //!   caller's own curve.
 //! - [`ladder`]: the loyalty ladder (purchaser to partner) from behaviour
 //!   by caller-tunable rules, and migration counts between two dates.
+//! - [`capability`]: the CRM capability scorecard (the courseware's
+//!   indicator table as data, normalised and weighted by AHP, entropy or
+//!   the caller into a composite with sub-scores) and the six influencing
+//!   factors as a diagnostic.
 //! - [`lifecycle`]: lifecycle stages from per-period histories (rules as
 //!   data), churn early warning with reasons, churn reasons and the
 //!   complaint estimator.
@@ -162,8 +170,10 @@ mod score;
 mod summary;
 
 pub mod btyd;
+pub mod capability;
 pub mod clv;
 pub mod differentiate;
+pub mod drivers;
 pub mod economics;
 pub mod ladder;
 pub mod lifecycle;
