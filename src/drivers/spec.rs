@@ -40,9 +40,9 @@
 //! M_ikj = exp(U_ikj) / Σ_h exp(U_ikh)
 //! ```
 //!
-//! so each customer has a `J × J` switching matrix `M_i`, rows summing to
-//! 1. The crate evaluates it with the largest utility subtracted first,
-//! so large utilities do not overflow \[L\]. Coefficients common to all
+//! so each customer has a `J × J` switching matrix `M_i` whose rows sum
+//! to one. The crate evaluates it with the largest utility subtracted
+//! first, so large utilities do not overflow \[L\]. Coefficients common to all
 //! customers and no brand constants are this crate's simplification of
 //! the paper's estimation \[L\]: a brand constant is a driver rated 1 for
 //! that brand and 0 for the others. Refused: coefficients, ratings or
