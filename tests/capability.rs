@@ -342,3 +342,34 @@ proptest! {
         prop_assert!(b >= a - 1e-12);
     }
 }
+
+#[cfg(feature = "serde")]
+#[test]
+fn serde_model_round_trip_and_validation() {
+    let card = small();
+    let w = CapabilityWeights::new(&card, [0.5, 0.3, 0.2], vec![1.0, 1.0, 1.0]).unwrap();
+    let model = CapabilityModel::new(
+        card,
+        Normalisation::MinMax { fill: Some(0.5) },
+        Weighting::Given(w),
+    );
+    let json = serde_json::to_string(&model).unwrap();
+    let back: CapabilityModel = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, model);
+    assert!(
+        serde_json::from_str::<CapabilityWeights>(r#"{"group":[0.5,0.5,0.5],"within":[1,1,1]}"#)
+            .is_err()
+    );
+    // Within-group sums are checked against the table when scoring.
+    let loose: CapabilityWeights =
+        serde_json::from_str(r#"{"group":[0.5,0.3,0.2],"within":[0.5,1,1]}"#).unwrap();
+    let model = CapabilityModel::new(
+        small(),
+        Normalisation::MinMax { fill: None },
+        Weighting::Given(loose),
+    );
+    assert!(matches!(
+        model.score(&units()),
+        Err(Error::InvalidValue { .. })
+    ));
+}

@@ -17,11 +17,41 @@ fn bad(what: &'static str, reason: String) -> Error {
 /// indicator within its group (summing to 1 in each group)
 /// ([spec](crate::capability::spec#weights)). An indicator's global
 /// weight is the product.
+///
+/// Serialises as `{ "group": [..], "within": [..] }`; deserialising checks
+/// the group weights and the signs, and [`CapabilityModel::score`] checks
+/// the within-group sums against its table.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "RawWeights"))]
 pub struct CapabilityWeights {
     group: [f64; 3],
     within: Vec<f64>,
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawWeights {
+    group: [f64; 3],
+    within: Vec<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawWeights> for CapabilityWeights {
+    type Error = Error;
+    fn try_from(r: RawWeights) -> Result<Self> {
+        check_simplex("capability weights", &r.group)?;
+        if r.within.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
+            return Err(bad(
+                "capability weights",
+                format!("weights must be finite and >= 0, got {:?}", r.within),
+            ));
+        }
+        Ok(Self {
+            group: r.group,
+            within: r.within,
+        })
+    }
 }
 
 fn check_simplex(what: &'static str, ws: &[f64]) -> Result<()> {
@@ -143,6 +173,8 @@ impl CapabilityWeights {
 
 /// Where the weights come from.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Weighting {
     /// Given weights (caller, equal or AHP).
     Given(CapabilityWeights),
@@ -162,8 +194,11 @@ pub struct Bounds {
 }
 
 /// How measurements become scores in `[0, 1]`
-/// ([spec](crate::capability::spec#normalisation)).
+/// ([spec](crate::capability::spec#normalisation)). Bounds and the fill
+/// are checked when scoring.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Normalisation {
     /// Min-max over the units scored, reversed for lower-is-better
     /// indicators. An indicator equal for every unit gets `fill` when
@@ -250,6 +285,7 @@ pub struct CapabilityReport {
 /// # Ok::<(), customer_value::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CapabilityModel {
     card: Scorecard,
     normalisation: Normalisation,
@@ -399,6 +435,8 @@ impl CapabilityModel {
     /// differs from the table's, a measurement is not finite, min-max
     /// meets a constant indicator without a fill, or bounds are missing,
     /// not finite or ordered against the direction;
+    /// [`Error::InvalidValue`] (`capability weights`) when given weights do
+    /// not fit the table (as [`CapabilityWeights::new`]);
     /// [`Error::InvalidParameter`] (`fill`) outside `[0, 1]`; for
     /// [`Weighting::Entropy`], [`EntropyWeights::new`]'s errors (fewer
     /// than two units, a column of zeros, nothing distinguishing the
@@ -412,19 +450,8 @@ impl CapabilityModel {
         }
         let z = self.normalise(units)?;
         let weights = match &self.weighting {
-            Weighting::Given(w) => {
-                if w.within.len() != self.card.len() {
-                    return Err(bad(
-                        "capability weights",
-                        format!(
-                            "need {} indicator weights, got {}",
-                            self.card.len(),
-                            w.within.len()
-                        ),
-                    ));
-                }
-                w.clone()
-            }
+            // Re-checked against this table: weights may come from elsewhere.
+            Weighting::Given(w) => CapabilityWeights::new(&self.card, w.group, w.within.clone())?,
             Weighting::Entropy => self.entropy_weights(&z)?,
         };
         let defs = self.card.indicators();
