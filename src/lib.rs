@@ -79,6 +79,10 @@
 //!   tenure split by source, the cumulative curve, expected lifetime under
 //!   geometric retention, and the value of a retention change for the
 //!   caller's own curve.
+//! - [`identify`]: customer-record quality (completeness, staleness, key
+//!   coverage), duplicate candidates by normalised keys (fuzzy names with
+//!   `fuzzy`), a merge plan that keeps every transaction, identifier
+//!   hashing (`hash`).
 //! - [`ladder`]: the loyalty ladder (purchaser to partner) from behaviour
 //!   by caller-tunable rules, and migration counts between two dates.
 //! - [`capability`]: the CRM capability scorecard (the courseware's
@@ -155,6 +159,8 @@
 //! - `csv`: the [`csv`] module (adds `csv`).
 //! - `berger_nasr`: Berger & Nasr (1998) case 1 in [`clv`], recalled from
 //!   the literature and not yet checked against the paper.
+//! - `fuzzy`: Jaro-Winkler name matching in [`identify`] (adds `strsim`).
+//! - `hash`: SHA-256 identifier hashing in [`identify`] (adds `sha2`).
 //! - `chrono`, `jiff`: conversions between [`Date`] and
 //!   `chrono::NaiveDate` / `jiff::civil::Date`.
 #![forbid(unsafe_code)]
@@ -175,6 +181,7 @@ pub mod clv;
 pub mod differentiate;
 pub mod drivers;
 pub mod economics;
+pub mod identify;
 pub mod ladder;
 pub mod lifecycle;
 pub mod loyalty;

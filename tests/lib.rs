@@ -16,6 +16,7 @@ mod differentiate;
 mod docs;
 mod drivers;
 mod economics;
+mod identify;
 mod ladder;
 mod lifecycle;
 mod loyalty;
