@@ -201,21 +201,14 @@ pub fn duplicate_candidates(
             *e = (*e).min(reason);
         }
     };
-    let passes: [(MatchReason, Box<dyn Fn(&CustomerRecord) -> Option<String>>); 3] = [
-        (
-            MatchReason::Email,
-            Box::new(|r| value(r, fields.email).and_then(|v| email_key(&v))),
-        ),
-        (
-            MatchReason::Phone,
-            Box::new(|r| value(r, fields.phone).and_then(|v| phone_key(&v, fields.phone_digits))),
-        ),
-        (
-            MatchReason::Name,
-            Box::new(|r| value(r, fields.name).and_then(|v| name_key(&v))),
-        ),
-    ];
-    for (reason, key) in &passes {
+    for reason in [MatchReason::Email, MatchReason::Phone, MatchReason::Name] {
+        let key = |r: &CustomerRecord| match reason {
+            MatchReason::Email => value(r, fields.email).and_then(|v| email_key(&v)),
+            MatchReason::Phone => {
+                value(r, fields.phone).and_then(|v| phone_key(&v, fields.phone_digits))
+            }
+            _ => value(r, fields.name).and_then(|v| name_key(&v)),
+        };
         let mut groups: FxHashMap<String, Vec<CustomerId>> = FxHashMap::default();
         for r in records {
             if let Some(k) = key(r) {
@@ -225,7 +218,7 @@ pub fn duplicate_candidates(
         for ids in groups.values() {
             for (i, &x) in ids.iter().enumerate() {
                 for &y in &ids[i + 1..] {
-                    add(x, y, *reason);
+                    add(x, y, reason);
                 }
             }
         }

@@ -124,7 +124,7 @@ impl MergePlan {
     /// # Errors
     ///
     /// None in practice: every field is copied from a valid transaction
-    /// ([`Error::InvalidParameter`] would mean a quantity of 0).
+    /// ([`Error::InvalidParameter`](crate::Error::InvalidParameter) would mean a quantity of 0).
     pub fn apply(&self, log: &[Transaction]) -> Result<Vec<Transaction>> {
         log.iter()
             .map(|t| {
