@@ -190,9 +190,9 @@ pub fn duplicate_candidates(
             }
         }
     }
-    let value = |r: &CustomerRecord, pos: Option<usize>| -> Option<String> {
-        pos.and_then(|p| r.values[p].clone())
-    };
+    fn value(r: &CustomerRecord, pos: Option<usize>) -> Option<&str> {
+        pos.and_then(|p| r.values.get(p)?.as_deref())
+    }
     let mut found: FxHashMap<(CustomerId, CustomerId), MatchReason> = FxHashMap::default();
     let mut add = |x: CustomerId, y: CustomerId, reason: MatchReason| {
         if x != y {
@@ -203,11 +203,11 @@ pub fn duplicate_candidates(
     };
     for reason in [MatchReason::Email, MatchReason::Phone, MatchReason::Name] {
         let key = |r: &CustomerRecord| match reason {
-            MatchReason::Email => value(r, fields.email).and_then(|v| email_key(&v)),
+            MatchReason::Email => value(r, fields.email).and_then(email_key),
             MatchReason::Phone => {
-                value(r, fields.phone).and_then(|v| phone_key(&v, fields.phone_digits))
+                value(r, fields.phone).and_then(|v| phone_key(v, fields.phone_digits))
             }
-            _ => value(r, fields.name).and_then(|v| name_key(&v)),
+            _ => value(r, fields.name).and_then(name_key),
         };
         let mut groups: FxHashMap<String, Vec<CustomerId>> = FxHashMap::default();
         for r in records {
@@ -228,7 +228,7 @@ pub fn duplicate_candidates(
         // Block on the first two characters of the name key.
         let mut blocks: FxHashMap<String, Vec<(CustomerId, String)>> = FxHashMap::default();
         for r in records {
-            if let Some(k) = value(r, fields.name).and_then(|v| name_key(&v)) {
+            if let Some(k) = value(r, fields.name).and_then(name_key) {
                 let block: String = k.chars().take(2).collect();
                 blocks.entry(block).or_default().push((r.customer, k));
             }
