@@ -71,6 +71,24 @@
 //! - [`loyalty`]: the A1-A3 loyalty index (nine indicators, AHP / entropy /
 //!   caller weights, explicit missing-value policy), the five loyalty types
 //!   and Dick & Basu's matrix.
+//! - [`drivers`]: Rust, Lemon & Zeithaml's customer-equity drivers: driver
+//!   ratings to a multinomial-logit switching matrix, each customer's
+//!   Markov CLV for every brand, customer equity, and the return on a
+//!   driver's improvement.
+//! - [`economics`]: Reichheld & Sasser's loyalty economics: profit by
+//!   tenure split by source, the cumulative curve, expected lifetime under
+//!   geometric retention, and the value of a retention change for the
+//!   caller's own curve.
+//! - [`identify`]: customer-record quality (completeness, staleness, key
+//!   coverage), duplicate candidates by normalised keys (fuzzy names with
+//!   `fuzzy`), a merge plan that keeps every transaction, identifier
+//!   hashing (`hash`).
+//! - [`ladder`]: the loyalty ladder (purchaser to partner) from behaviour
+//!   by caller-tunable rules, and migration counts between two dates.
+//! - [`capability`]: the CRM capability scorecard (the courseware's
+//!   indicator table as data, normalised and weighted by AHP, entropy or
+//!   the caller into a composite with sub-scores) and the six influencing
+//!   factors as a diagnostic.
 //! - [`lifecycle`]: lifecycle stages from per-period histories (rules as
 //!   data), churn early warning with reasons, churn reasons and the
 //!   complaint estimator.
@@ -141,6 +159,8 @@
 //! - `csv`: the [`csv`] module (adds `csv`).
 //! - `berger_nasr`: Berger & Nasr (1998) case 1 in [`clv`], recalled from
 //!   the literature and not yet checked against the paper.
+//! - `fuzzy`: Jaro-Winkler name matching in [`identify`] (adds `strsim`).
+//! - `hash`: SHA-256 identifier hashing in [`identify`] (adds `sha2`).
 //! - `chrono`, `jiff`: conversions between [`Date`] and
 //!   `chrono::NaiveDate` / `jiff::civil::Date`.
 #![forbid(unsafe_code)]
@@ -156,8 +176,13 @@ mod score;
 mod summary;
 
 pub mod btyd;
+pub mod capability;
 pub mod clv;
 pub mod differentiate;
+pub mod drivers;
+pub mod economics;
+pub mod identify;
+pub mod ladder;
 pub mod lifecycle;
 pub mod loyalty;
 pub mod rfm;
