@@ -275,30 +275,5 @@ fn stage_name(stage: LifecycleStage) -> String {
 
 /// The rule that fired, with its numbers, for the CSV (no commas).
 fn describe(reason: &StageReason) -> String {
-    match reason {
-        StageReason::NoPurchase => "no purchase yet".into(),
-        StageReason::Inactive { idle, limit } => {
-            format!("{idle} periods without a purchase (limit {limit})")
-        }
-        StageReason::Young {
-            periods,
-            exploration,
-            window,
-        } => format!("{periods} periods old (exploration {exploration}; window {window})"),
-        StageReason::RecentPurchase {
-            recent,
-            previous,
-            idle,
-            guard,
-        } => format!(
-            "recent {recent:.2} vs previous {previous:.2} but bought {idle} periods ago (guard {guard})"
-        ),
-        StageReason::Trend {
-            recent, previous, ..
-        } => match reason.ratio() {
-            Some(ratio) => format!("recent {recent:.2} vs previous {previous:.2} (x{ratio:.3})"),
-            None => format!("recent {recent:.2} vs previous {previous:.2}"),
-        },
-        other => format!("{other:?}").replace(',', ";"),
-    }
+    reason.to_string()
 }

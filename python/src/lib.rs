@@ -1748,6 +1748,133 @@ fn loyalty_index<'py>(
     Ok((out(py, a), out(py, b), out(py, c), out(py, d)))
 }
 
+/// Lifecycle stages of every customer in a transaction log as of
+/// `as_of_day`, with the `WindowTrend` rule in periods of `unit_days` days
+/// (its defaults converted from a quarter, half a year and a year; each
+/// can be overridden). `value`: "spend" or "purchases" per period.
+/// Returns (codes, stage names, reasons, periods observed, periods since
+/// the last purchase, -1 when none).
+#[pyfunction]
+#[pyo3(signature = (codes, days, as_of_day, unit_days=7, value="spend", amounts=None, amount_texts=None, window=None, exploration=None, threshold=None, inactive=None, churned=None, never_churned=false, recent_guard=None))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn lifecycle_stages<'py>(
+    py: Python<'py>,
+    codes: PyReadonlyArray1<'py, i64>,
+    days: PyReadonlyArray1<'py, i64>,
+    as_of_day: i64,
+    unit_days: u32,
+    value: &str,
+    amounts: Option<Arr<'py>>,
+    amount_texts: Option<Vec<String>>,
+    window: Option<u32>,
+    exploration: Option<u32>,
+    threshold: Option<f64>,
+    inactive: Option<u32>,
+    churned: Option<u32>,
+    never_churned: bool,
+    recent_guard: Option<u32>,
+) -> PyResult<(
+    Bound<'py, PyArray1<i64>>,
+    Vec<String>,
+    Vec<String>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+)> {
+    use customer_value::lifecycle::{
+        HistoryOptions, PeriodHistories, PeriodValue, StageRule, WindowTrend,
+    };
+    let (c, d) = (codes.as_slice()?, days.as_slice()?);
+    let a = amounts.as_ref().map(|a| a.as_slice()).transpose()?;
+    let value = value.to_owned();
+    type Columns = (Vec<i64>, Vec<String>, Vec<String>, Vec<i64>, Vec<i64>);
+    let cols = py
+        .detach(|| -> Result<Columns, Error> {
+            let n = c.len();
+            if d.len() != n {
+                return Err(invalid(
+                    "transactions",
+                    format!("{n} customers, {} dates", d.len()),
+                ));
+            }
+            let money = if a.is_none() && amount_texts.is_none() {
+                vec![Decimal::ONE; n]
+            } else {
+                money_column("amount", n, a, amount_texts.as_ref())?
+            };
+            let day = |v: i64| -> Result<Date, Error> {
+                let v = i32::try_from(v).map_err(|_| {
+                    invalid("date", format!("{v} days since 1970-01-01 is out of range"))
+                })?;
+                Date::from_days_since_epoch(v)
+            };
+            let mut log = Vec::with_capacity(n);
+            for i in 0..n {
+                let id = u64::try_from(c[i]).map_err(|_| {
+                    invalid("customer code", format!("row {i}: {} is negative", c[i]))
+                })?;
+                log.push(Transaction::new(CustomerId::new(id), day(d[i])?, money[i]));
+            }
+            let unit = TimeUnit::days(unit_days)?;
+            let period_value = match value.as_str() {
+                "spend" => PeriodValue::Spend,
+                "purchases" => PeriodValue::Purchases,
+                other => {
+                    return Err(invalid(
+                        "value",
+                        format!("{other:?} is not spend or purchases"),
+                    ));
+                }
+            };
+            let histories = PeriodHistories::from_transactions(
+                &log,
+                &HistoryOptions::new(day(as_of_day)?, unit).value(period_value),
+            )?;
+            let mut b = WindowTrend::for_unit(unit);
+            if let Some(w) = window {
+                b = b.window(w);
+            }
+            if let Some(e) = exploration {
+                b = b.exploration(e);
+            }
+            if let Some(t) = threshold {
+                b = b.threshold(t);
+            }
+            if let Some(k) = inactive {
+                b = b.inactivity_limit(k);
+            }
+            if never_churned {
+                b = b.no_churned_limit();
+            } else if let Some(k) = churned {
+                b = b.churned_limit(k);
+            }
+            if let Some(g) = recent_guard {
+                b = b.recent_guard(g);
+            }
+            let rule = StageRule::WindowTrend(b.build()?);
+            let stages = rule.assign_all(&histories)?;
+            let mut out = Columns::default();
+            for (k, ((customer, series), stage)) in histories.iter().zip(&stages).enumerate() {
+                out.0.push(customer.get() as i64);
+                out.1.push(stage.stage().name().to_owned());
+                out.2.push(stage.reason().to_string());
+                out.3.push(series.len() as i64);
+                let since = histories
+                    .history(k)
+                    .and_then(|h| h.periods_since_last_purchase());
+                out.4.push(since.map_or(-1, |v| v as i64));
+            }
+            Ok(out)
+        })
+        .map_err(to_py)?;
+    Ok((
+        cols.0.into_pyarray(py),
+        cols.1,
+        cols.2,
+        cols.3.into_pyarray(py),
+        cols.4.into_pyarray(py),
+    ))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -1795,5 +1922,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(kano_attribute, m)?)?;
     m.add_function(wrap_pyfunction!(ahp_weights, m)?)?;
     m.add_function(wrap_pyfunction!(loyalty_index, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle_stages, m)?)?;
     Ok(())
 }

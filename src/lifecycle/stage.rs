@@ -678,6 +678,45 @@ pub enum StageReason {
     },
 }
 
+impl std::fmt::Display for StageReason {
+    /// The rule that fired, with its numbers, in words and without commas
+    /// (so that it fits a CSV field unquoted).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            StageReason::NoPurchase => f.write_str("no purchase yet"),
+            StageReason::Inactive { idle, limit } => {
+                write!(f, "{idle} periods without a purchase (limit {limit})")
+            }
+            StageReason::Young {
+                periods,
+                exploration,
+                window,
+            } => write!(
+                f,
+                "{periods} periods old (exploration {exploration}; window {window})"
+            ),
+            StageReason::RecentPurchase {
+                recent,
+                previous,
+                idle,
+                guard,
+            } => write!(
+                f,
+                "recent {recent:.2} vs previous {previous:.2} but bought {idle} periods ago (guard {guard})"
+            ),
+            StageReason::Trend {
+                recent, previous, ..
+            } => match self.ratio() {
+                Some(ratio) => write!(
+                    f,
+                    "recent {recent:.2} vs previous {previous:.2} (x{ratio:.3})"
+                ),
+                None => write!(f, "recent {recent:.2} vs previous {previous:.2}"),
+            },
+        }
+    }
+}
+
 impl StageReason {
     /// `a / b` for a [`Trend`](StageReason::Trend), `None` otherwise or
     /// when `b = 0` or the ratio is not finite.

@@ -139,3 +139,19 @@ def ahp_weights(matrix: Sequence[Sequence[float]], method: str = "eigenvector", 
 def loyalty_index(
     columns: Sequence[F64], weights: Optional[Sequence[float]] = None, entropy: bool = False, missing: str = "error"
 ) -> tuple[F64, F64, F64, F64]: ...
+def lifecycle_stages(
+    codes: I64,
+    days: I64,
+    as_of_day: int,
+    unit_days: int = 7,
+    value: str = "spend",
+    amounts: Optional[F64] = None,
+    amount_texts: Optional[Sequence[str]] = None,
+    window: Optional[int] = None,
+    exploration: Optional[int] = None,
+    threshold: Optional[float] = None,
+    inactive: Optional[int] = None,
+    churned: Optional[int] = None,
+    never_churned: bool = False,
+    recent_guard: Optional[int] = None,
+) -> tuple[I64, list[str], list[str], I64, I64]: ...
