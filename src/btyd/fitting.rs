@@ -286,7 +286,12 @@ pub(crate) fn fit_log_params<const N: usize>(
         });
     }
     let (_, fit_jac) = problem.fit_scale(&min.theta);
-    let covariance = covariance(objective, &min.theta, &problem.to_data(fit_jac));
+    // At a boundary the report drops the covariance: do not compute it.
+    let covariance = if status.is_interior() {
+        covariance(objective, &min.theta, &problem.to_data(fit_jac))
+    } else {
+        None
+    };
     Ok(Fitted {
         natural,
         covariance,
