@@ -354,6 +354,7 @@ fn flat_ray<const N: usize>(
     let mut g = [0.0; N];
     let mut diverging: Vec<Divergence> = Vec::new();
     let mut limits: Vec<Limit> = Vec::new();
+    let mut flat: Vec<&Ray> = Vec::new();
     for ray in rays {
         let far = ray
             .coords
@@ -373,6 +374,17 @@ fn flat_ray<const N: usize>(
         }
         let at_face = objective(&theta, &mut g);
         if at_face.is_finite() && (at_face - min.value).abs() <= FLAT_WITHIN {
+            flat.push(ray);
+        }
+    }
+    // As in `status_at`: a single-coordinate ray inside a flat ray of
+    // several coordinates is that ray's limit, not its own.
+    for ray in &flat {
+        let covered = ray.coords.len() == 1
+            && flat
+                .iter()
+                .any(|r| r.coords.len() > 1 && r.coords.iter().any(|c| c.0 == ray.coords[0].0));
+        if !covered {
             for &(i, direction) in ray.coords {
                 if !diverging.iter().any(|d| d.parameter == names[i]) {
                     diverging.push(Divergence {

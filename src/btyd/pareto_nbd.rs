@@ -969,22 +969,38 @@ fn k_split(
         w
     };
     let mut breaks: Vec<f64> = vec![w_star];
-    for c in [1.0, 4.0, 12.0, 25.0, 50.0] {
-        let target = g_max - c;
-        if g(width) < target {
-            breaks.push(level(target, width));
+    // Deepest level first: each search starts from the previous (outer)
+    // point, which lies beyond the next level. On the right, the first
+    // start is the level of g without its linear term when that already
+    // lies beyond it (Q ≥ 1, g falling from w = 0):
+    // ln1p(κ·expm1(w)) = c/P, κ = v0/a0.
+    let (g_0, g_width) = (g(0.0), g(width));
+    let mut right = width;
+    if w_star == 0.0 && big_q >= 1.0 && g_width < g_max - 50.0 {
+        let guess = ((50.0 / big_p).exp_m1() * a0 / v0).ln_1p();
+        if guess.is_finite() && guess < width && g(guess) <= g_max - 50.0 {
+            right = guess;
         }
-        if w_star > 0.0 && g(0.0) < target {
-            breaks.push(level(target, 0.0));
+    }
+    let mut left = 0.0;
+    for c in [50.0, 25.0, 12.0, 4.0, 1.0] {
+        let target = g_max - c;
+        if g_width < target {
+            right = level(target, right);
+            breaks.push(right);
+        }
+        if w_star > 0.0 && g_0 < target {
+            left = level(target, left);
+            breaks.push(left);
         }
     }
     let (lo_cut, hi_cut) = (
-        if g(0.0) < g_max - 50.0 {
+        if g_0 < g_max - 50.0 {
             breaks.iter().copied().fold(w_star, f64::min)
         } else {
             0.0
         },
-        if g(width) < g_max - 50.0 {
+        if g_width < g_max - 50.0 {
             breaks.iter().copied().fold(w_star, f64::max)
         } else {
             width
