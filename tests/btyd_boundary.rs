@@ -605,7 +605,7 @@ fn has_limit(status: &Result<FitStatus, Error>, limit: Limit) -> bool {
 }
 
 #[test]
-#[ignore = "open: BG/NBD on the no-dropout log stops at a boundary local maximum 1.2 below the multistart's best"]
+#[ignore = "open: MBG/NBD on the everybody-drops-out-at-day-30 log ends NotConverged at the r, alpha, a, b corner (gradient in ln alpha 2^-6, rounding at r = e^30); the other logs and models pass with --release"]
 fn awkward_corpus_every_model_answers() {
     for log in corpus() {
         let statuses = fit_all(&log);
@@ -618,10 +618,13 @@ fn awkward_corpus_every_model_answers() {
             eprintln!("{} / {model}: {s:?}", log.name);
         }
         if log.name == "no dropout" {
-            // Nobody drops out and the window is long: the no-dropout limit
-            // is at least as likely as any finite dropout.
+            // Nobody drops out and the window is long: the supremum is a
+            // limit without finite dropout, no dropout at all or (BG/NBD's
+            // better one here, 1.2 above it) dropout probabilities of 0 or
+            // 1, a few customers dropping at once.
             assert!(
-                has_limit(&statuses["BG/NBD"], Limit::NoDropout),
+                has_limit(&statuses["BG/NBD"], Limit::NoDropout)
+                    || has_limit(&statuses["BG/NBD"], Limit::DropoutZeroOrOne),
                 "{:?}",
                 statuses["BG/NBD"]
             );

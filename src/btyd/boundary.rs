@@ -22,7 +22,7 @@
 //! it are the limiting model's to that precision.
 
 use crate::btyd::input::Row;
-use crate::btyd::optim::{Minimum, THETA_BOUND, bfgs, hessian_is_positive_definite};
+use crate::btyd::optim::{Minimum, THETA_BOUND, bfgs, hessian_is_positive_definite, projected};
 use crate::btyd::status::{Direction, Divergence, FitStatus, Limit};
 use crate::{Error, Result};
 
@@ -42,6 +42,10 @@ pub(crate) const BG_NBD_RAYS: &[Ray] = &[
     Ray {
         coords: &[(2, Zero)],
         limit: Limit::NoDropout,
+    },
+    Ray {
+        coords: &[(2, Zero), (3, Zero)],
+        limit: Limit::DropoutZeroOrOne,
     },
     Ray {
         coords: &[(3, Inf)],
@@ -230,6 +234,16 @@ pub(crate) fn settle<const N: usize>(
                 };
                 status = status_at(objective, &best, rays, names);
             }
+        }
+    }
+    if status == FitStatus::NotConverged && (0..N).any(|i| on_face(best.theta[i])) {
+        // A face re-minimisation that stalled short of its strict stop rule
+        // on a point whose projected gradient is small on the objective's
+        // scale (the loose rule of `bfgs`): the face's limits.
+        let scale = best.value.abs().max(1.0);
+        let pg = projected(&best.theta, &best.gradient, THETA_BOUND - 1e-6);
+        if pg.iter().all(|d| d.abs() <= tolerance.sqrt() * scale) {
+            status = status_at(objective, &best, rays, names);
         }
     }
     if status == FitStatus::NotConverged {
