@@ -240,9 +240,23 @@ pub(crate) fn settle<const N: usize>(
         // A face re-minimisation that stalled short of its strict stop rule
         // on a point whose projected gradient is small on the objective's
         // scale (the loose rule of `bfgs`): the face's limits.
+        // Or one whose gradient is rounding noise (terms of size e^30 at the
+        // face): no step along it, of 1e-2 to 1e-6 in θ, lowers the
+        // objective by more than 1e-9 of it.
         let scale = best.value.abs().max(1.0);
         let pg = projected(&best.theta, &best.gradient, THETA_BOUND - 1e-6);
-        if pg.iter().all(|d| d.abs() <= tolerance.sqrt() * scale) {
+        let small = pg.iter().all(|d| d.abs() <= tolerance.sqrt() * scale);
+        let norm = pg.iter().fold(0.0_f64, |m, d| m.max(d.abs()));
+        let mut g = [0.0; N];
+        let no_descent = norm > 0.0
+            && [1e-2, 1e-4, 1e-6].iter().all(|&t| {
+                let theta: [f64; N] = std::array::from_fn(|i| {
+                    (best.theta[i] - t * pg[i] / norm).clamp(-THETA_BOUND, THETA_BOUND)
+                });
+                let v = objective(&theta, &mut g);
+                !(v < best.value - 1e-9 * scale)
+            });
+        if small || no_descent {
             status = status_at(objective, &best, rays, names);
         }
     }

@@ -268,14 +268,15 @@ pub(crate) fn fit_log_params<const N: usize>(
     );
     // A boundary answer may be a local supremum on one face while another
     // limit is better (BG/NBD on a log without dropout: `a → 0, b → ∞`
-    // against `a, b → 0`). Deterministic restarts: from the answer with the
-    // coordinates of each ray of several coordinates set 15 units out
-    // along it (`e^{±15}`, equal, so their ratios start at 1), minimised
-    // and settled; the lowest objective wins.
+    // against `a, b → 0`). Deterministic restarts: from the default start
+    // (all parameters 1 on the fitting scale) with the coordinates of each
+    // ray of several coordinates set 15 units out along it (`e^{±15}`,
+    // equal, so their ratios start at 1), minimised and settled; the
+    // lowest objective wins.
     let (min, status) = if problem.restart_rays && matches!(status, FitStatus::Boundary { .. }) {
         let mut best = (min, status);
         for ray in problem.rays.iter().filter(|r| r.coords.len() > 1) {
-            let mut start = best.0.theta;
+            let mut start = [0.0; N];
             for &(i, d) in ray.coords {
                 start[i] = match d {
                     crate::btyd::status::Direction::ToZero => -15.0,
