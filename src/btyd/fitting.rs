@@ -283,10 +283,12 @@ pub(crate) fn fit_log_params<const N: usize>(
                     crate::btyd::status::Direction::ToInfinity => 15.0,
                 };
             }
+            // At most 200 iterations, as settle's face re-minimisations: a
+            // restart that creeps along a ridge is not the better answer.
             let Ok(again) = bfgs(
                 objective,
                 start,
-                options.get_max_iterations(),
+                options.get_max_iterations().min(200),
                 options.get_tolerance(),
             ) else {
                 continue;
