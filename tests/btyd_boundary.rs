@@ -431,6 +431,9 @@ fn timed<T>(log: &str, model: &str, f: impl FnOnce() -> T) -> T {
     let start = Instant::now();
     let out = f();
     let took = start.elapsed();
+    if std::env::var_os("BOUNDARY_DEBUG").is_some() {
+        eprintln!("{log} / {model}: {took:?}");
+    }
     assert!(took <= time_bound(), "{log} / {model}: took {took:?}");
     out
 }
@@ -602,7 +605,7 @@ fn has_limit(status: &Result<FitStatus, Error>, limit: Limit) -> bool {
 }
 
 #[test]
-#[ignore = "open: BG/NBD on the no-dropout log stops at a boundary local maximum 1.2 below the multistart's best"]
+#[ignore = "open: Pareto/NBD on the 97 % one-time-buyers log runs 30 s (the split-form K quadrature, alpha far above beta); every earlier log and model passes with --release -- --ignored"]
 fn awkward_corpus_every_model_answers() {
     for log in corpus() {
         let statuses = fit_all(&log);
@@ -615,10 +618,13 @@ fn awkward_corpus_every_model_answers() {
             eprintln!("{} / {model}: {s:?}", log.name);
         }
         if log.name == "no dropout" {
-            // Nobody drops out and the window is long: the no-dropout limit
-            // is at least as likely as any finite dropout.
+            // Nobody drops out and the window is long: the supremum is a
+            // limit without finite dropout, no dropout at all or (BG/NBD's
+            // better one here, 1.2 above it) dropout probabilities of 0 or
+            // 1, a few customers dropping at once.
             assert!(
-                has_limit(&statuses["BG/NBD"], Limit::NoDropout),
+                has_limit(&statuses["BG/NBD"], Limit::NoDropout)
+                    || has_limit(&statuses["BG/NBD"], Limit::DropoutZeroOrOne),
                 "{:?}",
                 statuses["BG/NBD"]
             );
@@ -751,8 +757,10 @@ fn csv_rows(path: &Path, amount: Option<usize>) -> Vec<(String, f64, f64)> {
 }
 
 /// Fits every model on a real log in the given unit; each must answer
-/// (an estimate, interior or boundary) within the time bound.
-fn real_log_answers(log: &Log, unit: f64) {
+/// (an estimate, interior or boundary) within the time bound. A log
+/// without amounts (`has_amounts` false: every amount 1) must make
+/// Gamma-Gamma refuse with [`Error::NotIdentified`].
+fn real_log_answers(log: &Log, unit: f64, has_amounts: bool) {
     let hs = log.histories(unit);
     for (model, r) in [
         (
@@ -801,6 +809,15 @@ fn real_log_answers(log: &Log, unit: f64) {
         ),
     ] {
         eprintln!("{} (unit {unit}) / {model}: {r:?}", log.name);
+        if model == "Gamma-Gamma" && !has_amounts {
+            // Every amount is 1: identical spend, which identifies nothing.
+            assert!(
+                matches!(r, Err(Error::NotIdentified { .. })),
+                "{} / {model}: {r:?}",
+                log.name
+            );
+            continue;
+        }
         assert!(
             matches!(r, Ok(FitStatus::Interior | FitStatus::Boundary { .. })),
             "{} / {model}: {r:?}",
@@ -810,7 +827,7 @@ fn real_log_answers(log: &Log, unit: f64) {
 }
 
 #[test]
-#[ignore = "open: Pareto/NBD on rfm_data_orders (Poisson face, r = e^30) thrashes in line searches and exceeds the time bound"]
+#[ignore = "slow in unoptimised builds (about 30x the 1 s bound's work); run with `cargo test --release --all-features --test lib real_logs -- --ignored`"]
 fn real_logs_every_model_answers() {
     let Some(dir) = crate::support::data_dir() else {
         return;
@@ -821,13 +838,13 @@ fn real_logs_every_model_answers() {
         csv_rows(&peers.join("rfm_data_orders.csv"), Some(2)),
         None,
     );
-    real_log_answers(&rfm, 1.0);
+    real_log_answers(&rfm, 1.0, true);
     let grocery = log_from(
         "BTYDplus grocery",
         csv_rows(&peers.join("btydplus_groceryElog.csv"), None),
         None,
     );
-    real_log_answers(&grocery, 7.0);
+    real_log_answers(&grocery, 7.0, false);
     for file in [
         "clvtools_apparelTrans_2020.csv",
         "clvtools_apparelTrans_2024.csv",
@@ -836,7 +853,7 @@ fn real_logs_every_model_answers() {
         // CLVTools' 52-week calibration split.
         let first = rows.iter().map(|r| r.1).fold(f64::MAX, f64::min);
         let apparel = log_from("apparel 52 weeks", rows, Some(first + 52.0 * 7.0));
-        real_log_answers(&apparel, 7.0);
+        real_log_answers(&apparel, 7.0, true);
     }
     let text = std::fs::read_to_string(dir.join("cdnow/CDNOW_sample.txt")).unwrap();
     let rows: Vec<(String, f64, f64)> = text
@@ -849,8 +866,8 @@ fn real_logs_every_model_answers() {
         .collect();
     // The 39-week calibration period, 1997-01-01 to 1997-09-30.
     let cdnow = log_from("CDNOW", rows, Some(day("1997-09-30")));
-    real_log_answers(&cdnow, 1.0);
-    real_log_answers(&cdnow, 7.0);
+    real_log_answers(&cdnow, 1.0, true);
+    real_log_answers(&cdnow, 7.0, true);
 }
 
 /// The R rfm package's orders in days: BG/NBD's likelihood rises towards
@@ -910,4 +927,100 @@ fn bgnbd_on_the_rfm_orders_answers_at_the_boundary() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// The R rfm package's orders in days, observed until 2006-12-31 (as
+/// `customer-value summary --observation-end 2006-12-31`): Pareto/NBD's
+/// supremum is the limit of Poisson purchases at one rate `λ` and
+/// exponential lifetimes at one rate `μ`, and Gamma-Gamma's the limit of
+/// one spend rate `ν`. Both fits answer at those limits quickly, with the
+/// log-likelihood of the limiting model maximised independently
+/// (benches/peers/btyd_limits_reference.py: Nelder–Mead on the
+/// Poisson–exponential likelihood, a profile in `p` for the spend limit,
+/// checked against the full model at `q` up to 1e13 with 30-digit mpmath).
+#[test]
+fn rfm_orders_pareto_and_gamma_gamma_answer_their_limits() {
+    let Some(dir) = crate::support::data_dir() else {
+        return;
+    };
+    let rows = csv_rows(&dir.join("peers").join("rfm_data_orders.csv"), Some(2));
+    let rfm = log_from("rfm_data_orders", rows, Some(day("2006-12-31")));
+    let hs = rfm.histories(1.0);
+    let fit = timed(rfm.name, "Pareto/NBD", || {
+        ParetoNbd::new().fit_detailed(&hs)
+    })
+    .unwrap();
+    let FitStatus::Boundary { limits, .. } = fit.status() else {
+        panic!("{:?}", fit.status());
+    };
+    assert!(
+        limits.contains(&Limit::HomogeneousPurchaseRate)
+            && limits.contains(&Limit::HomogeneousDropout),
+        "{limits:?}"
+    );
+    let want = -24_899.317_208_401_524;
+    assert!(
+        (fit.log_likelihood() - want).abs() < 1e-8 * want.abs(),
+        "{}",
+        fit.log_likelihood()
+    );
+    let p = fit.params();
+    let (lambda, mu) = (0.004_822_492_686_732_988_5, 0.000_159_533_610_468_038_1);
+    assert!((p.r() / p.alpha() / lambda - 1.0).abs() < 1e-5, "{p:?}");
+    assert!((p.s() / p.beta() / mu - 1.0).abs() < 1e-5, "{p:?}");
+    // Predictions at the limit are the limiting model's: E[X(t)] of a new
+    // customer is λ(1 − e^{−μt})/μ.
+    let t = 365.0;
+    let e = p.expected_purchases_new(t).unwrap();
+    let limit = lambda * -(-mu * t).exp_m1() / mu;
+    assert!((e / limit - 1.0).abs() < 1e-4, "{e} vs {limit}");
+
+    // Gamma-Gamma on the mean repeat spend (exact decimal means).
+    let spend: Vec<SpendHistory> = rfm
+        .customers
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.len() > 1)
+        .map(|(i, p)| {
+            let repeat = &p[1..];
+            let total: Decimal = repeat
+                .iter()
+                .map(|q| Decimal::from_f64_retain(q.1).unwrap())
+                .sum();
+            let zbar = total / Decimal::from(repeat.len() as u64);
+            SpendHistory::new(CustomerId::new(i as u64), repeat.len() as u32, zbar).unwrap()
+        })
+        .collect();
+    let fit = timed(rfm.name, "Gamma-Gamma", || {
+        GammaGamma::new().fit_detailed(&spend)
+    })
+    .unwrap();
+    assert_eq!(
+        fit.status(),
+        &FitStatus::Boundary {
+            diverging: vec![
+                customer_value::btyd::Divergence {
+                    parameter: "q".into(),
+                    direction: Direction::ToInfinity
+                },
+                customer_value::btyd::Divergence {
+                    parameter: "gamma".into(),
+                    direction: Direction::ToInfinity
+                },
+            ],
+            limits: vec![Limit::HomogeneousSpend],
+        }
+    );
+    let want = -4_583.458_862_480_312;
+    assert!(
+        (fit.log_likelihood() - want).abs() < 1e-9 * want.abs(),
+        "{}",
+        fit.log_likelihood()
+    );
+    let g = fit.params();
+    assert!(
+        (g.p() / 2.590_022_432_253_960_4 - 1.0).abs() < 1e-7,
+        "{g:?}"
+    );
+    assert!((g.q() / g.gamma() / 0.027_412_479_438_214_434 - 1.0).abs() < 1e-7);
 }

@@ -378,12 +378,18 @@ fn histories(
 }
 
 /// A failed fit, with a hint when more iterations or the best point may
-/// help.
+/// help (more iterations do not, when the evaluation budget was spent).
 fn fit_error(path: &Path, e: customer_value::Error) -> Failure {
-    let hint = if matches!(e, customer_value::Error::NotConverged { .. }) {
-        " (raise --max-iterations, or --keep-unconverged to write the best point)"
-    } else {
-        ""
+    let hint = match &e {
+        customer_value::Error::NotConverged { failure, .. }
+            if failure.reason.contains("evaluation budget") =>
+        {
+            " (the evaluation budget bounds the fit's time: --keep-unconverged writes the best point)"
+        }
+        customer_value::Error::NotConverged { .. } => {
+            " (raise --max-iterations, or --keep-unconverged to write the best point)"
+        }
+        _ => "",
     };
     Failure::Data(format!("{}: {e}{hint}", path.display()))
 }

@@ -210,23 +210,53 @@ impl BgBbParams {
             [0.0; 4]
         };
         acc.add(star, &dstar);
-        let ln_g = g.ln();
-        for m in t_x..n {
-            let mf = f64::from(m);
-            let v = lb_p(mf - xf) + ln_g + dlgamma(d, mf) - dlgamma(g + d, mf + 1.0);
-            let dv = if grad {
-                let dab = dpsi(a + b, mf);
-                let dgd = dpsi(g + d, mf + 1.0);
-                [
-                    dp_ax - dab,
-                    dpsi(b, mf - xf) - dab,
-                    1.0 / g - dgd,
-                    dpsi(d, mf) - dgd,
-                ]
+        if t_x < n {
+            // The terms m = t_x .. n−1 by their ratio: v_{m+1} − v_m =
+            // ln[(β+m−x)(δ+m) / ((α+β+m)(γ+δ+m+1))] < 0, so each term is
+            // the previous one times a factor below 1 (no lnΓ per term),
+            // and the sum stops once the rest cannot reach 1e-17 of it.
+            let m0 = f64::from(t_x);
+            let v0 = lb_p(m0 - xf) + g.ln() + dlgamma(d, m0) - dlgamma(g + d, m0 + 1.0);
+            // Δψ's at m0, carried up by 1/(z+k).
+            let (mut dab, mut dbx, mut dgd, mut dd) = if grad {
+                (
+                    dpsi(a + b, m0),
+                    dpsi(b, m0 - xf),
+                    dpsi(g + d, m0 + 1.0),
+                    dpsi(d, m0),
+                )
             } else {
-                [0.0; 4]
+                (0.0, 0.0, 0.0, 0.0)
             };
-            acc.add(v, &dv);
+            let (mut cur, mut sum, mut gs) = (1.0_f64, 0.0_f64, [0.0_f64; 4]);
+            let mut m = m0;
+            let end = nf;
+            loop {
+                sum += cur;
+                if grad {
+                    gs[0] += cur * (dp_ax - dab);
+                    gs[1] += cur * (dbx - dab);
+                    gs[2] += cur * (1.0 / g - dgd);
+                    gs[3] += cur * (dd - dgd);
+                }
+                if m + 1.0 >= end {
+                    break;
+                }
+                let (bx, ab, gd, dm) = (b + m - xf, a + b + m, g + d + m + 1.0, d + m);
+                cur *= (bx * dm) / (ab * gd);
+                if grad {
+                    dab += 1.0 / ab;
+                    dbx += 1.0 / bx;
+                    dgd += 1.0 / gd;
+                    dd += 1.0 / dm;
+                }
+                m += 1.0;
+                if cur * (end - m) <= 1e-17 * sum {
+                    break;
+                }
+            }
+            let dv = gs.map(|v| v / sum);
+            acc.add(v0 + sum.ln(), &dv);
         }
         let (ll, dl) = acc.finish();
         (ll, dl, star)

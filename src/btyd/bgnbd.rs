@@ -537,7 +537,8 @@ impl BgNbd {
         identified(WHAT, &rows, customers)?;
         let problem = Problem::new(WHAT, BgNbdParams::NAMES, customers)
             .time_scale(c, [false, true, false, false])
-            .rays(BG_NBD_RAYS);
+            .rays(BG_NBD_RAYS)
+            .restart_rays();
         let fitted = fit_log_params(
             &problem,
             &self.options,

@@ -22,7 +22,7 @@
 //! it are the limiting model's to that precision.
 
 use crate::btyd::input::Row;
-use crate::btyd::optim::{Minimum, THETA_BOUND, bfgs, hessian_is_positive_definite};
+use crate::btyd::optim::{Minimum, THETA_BOUND, bfgs, hessian_is_positive_definite, projected};
 use crate::btyd::status::{Direction, Divergence, FitStatus, Limit};
 use crate::{Error, Result};
 
@@ -42,6 +42,10 @@ pub(crate) const BG_NBD_RAYS: &[Ray] = &[
     Ray {
         coords: &[(2, Zero)],
         limit: Limit::NoDropout,
+    },
+    Ray {
+        coords: &[(2, Zero), (3, Zero)],
+        limit: Limit::DropoutZeroOrOne,
     },
     Ray {
         coords: &[(3, Inf)],
@@ -135,8 +139,10 @@ fn sign(d: Direction) -> f64 {
 }
 
 /// Whether coordinate `i` of `theta` sits on the box face.
+/// Within `1e-6` of it: a factor `1 + 1e-6` from `e^±30`, which changes
+/// nothing the limit does not.
 fn on_face(theta: f64) -> bool {
-    theta.abs() >= THETA_BOUND * (1.0 - 1e-12)
+    theta.abs() >= THETA_BOUND - 1e-6
 }
 
 /// Moves `min` to the best point among the optimiser's stop and the
@@ -230,6 +236,30 @@ pub(crate) fn settle<const N: usize>(
             }
         }
     }
+    if status == FitStatus::NotConverged && (0..N).any(|i| on_face(best.theta[i])) {
+        // A face re-minimisation that stalled short of its strict stop rule
+        // on a point whose projected gradient is small on the objective's
+        // scale (the loose rule of `bfgs`): the face's limits.
+        // Or one whose gradient is rounding noise (terms of size e^30 at the
+        // face): no step along it, of 1e-2 to 1e-6 in θ, lowers the
+        // objective by more than 1e-9 of it.
+        let scale = best.value.abs().max(1.0);
+        let pg = projected(&best.theta, &best.gradient, THETA_BOUND - 1e-6);
+        let small = pg.iter().all(|d| d.abs() <= tolerance.sqrt() * scale);
+        let norm = pg.iter().fold(0.0_f64, |m, d| m.max(d.abs()));
+        let mut g = [0.0; N];
+        let no_descent = norm > 0.0
+            && [1e-2, 1e-4, 1e-6].iter().all(|&t| {
+                let theta: [f64; N] = std::array::from_fn(|i| {
+                    (best.theta[i] - t * pg[i] / norm).clamp(-THETA_BOUND, THETA_BOUND)
+                });
+                let v = objective(&theta, &mut g);
+                !(v < best.value - 1e-9 * scale)
+            });
+        if small || no_descent {
+            status = status_at(objective, &best, rays, names);
+        }
+    }
     if status == FitStatus::NotConverged {
         // Converged in the gradient, singular Hessian, far out along a limit
         // ray that is flat to the face: the ray's limit.
@@ -247,25 +277,38 @@ pub(crate) fn settle<const N: usize>(
     (best, status)
 }
 
+/// How far out (in `θ`: `e^25 ≈ 7·10^10`) a coordinate must be for a ray
+/// that reaches the face in another of its coordinates to count as
+/// followed: the optimiser stops a ray at the first face it meets, and
+/// the ray's other coordinates then lag a few units short of theirs.
+const FAR_WITH_FACE: f64 = 25.0;
+
 /// The status of a settled point: diverging coordinates on the face with
 /// their limits, else interior exactly when the Hessian is finite and
 /// positive definite.
+///
+/// A ray is followed when every coordinate of it is on the face or beyond
+/// [`FAR_WITH_FACE`] in the ray's direction, and at least one is on the
+/// face; its coordinates all diverge. A single-coordinate ray (`β → ∞`:
+/// no dropout) is not named when a followed ray of several coordinates
+/// holds that coordinate (`s, β → ∞` with `s/β` finite: a common dropout
+/// rate, not none).
 fn status_at<const N: usize>(
     objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
     min: &Minimum<N>,
     rays: &[Ray],
     names: [&'static str; N],
 ) -> FitStatus {
+    let direction = |t: f64| {
+        if t > 0.0 {
+            Direction::ToInfinity
+        } else {
+            Direction::ToZero
+        }
+    };
     let face: Vec<(usize, Direction)> = (0..N)
         .filter(|&i| on_face(min.theta[i]))
-        .map(|i| {
-            let d = if min.theta[i] > 0.0 {
-                Direction::ToInfinity
-            } else {
-                Direction::ToZero
-            };
-            (i, d)
-        })
+        .map(|i| (i, direction(min.theta[i])))
         .collect();
     if face.is_empty() {
         return if hessian_is_positive_definite(objective, &min.theta) {
@@ -274,19 +317,43 @@ fn status_at<const N: usize>(
             FitStatus::NotConverged
         };
     }
-    let diverging = face
+    let followed: Vec<&Ray> = rays
+        .iter()
+        .filter(|ray| {
+            ray.coords.iter().any(|c| face.contains(c))
+                && ray.coords.iter().all(|&(i, d)| {
+                    face.contains(&(i, d)) || sign(d) * min.theta[i] >= FAR_WITH_FACE
+                })
+        })
+        .collect();
+    let covered = |i: usize| {
+        followed
+            .iter()
+            .any(|r| r.coords.len() > 1 && r.coords.iter().any(|c| c.0 == i))
+    };
+    let mut diverging_at: Vec<(usize, Direction)> = face.clone();
+    let mut limits: Vec<Limit> = Vec::new();
+    for ray in &followed {
+        if ray.coords.len() == 1 && covered(ray.coords[0].0) {
+            continue;
+        }
+        for &c in ray.coords {
+            if !diverging_at.contains(&c) {
+                diverging_at.push(c);
+            }
+        }
+        if !limits.contains(&ray.limit) {
+            limits.push(ray.limit);
+        }
+    }
+    diverging_at.sort_by_key(|c| c.0);
+    let diverging = diverging_at
         .iter()
         .map(|&(i, direction)| Divergence {
             parameter: names[i].to_string(),
             direction,
         })
         .collect();
-    let mut limits: Vec<Limit> = Vec::new();
-    for ray in rays {
-        if ray.coords.iter().all(|c| face.contains(c)) && !limits.contains(&ray.limit) {
-            limits.push(ray.limit);
-        }
-    }
     FitStatus::Boundary { diverging, limits }
 }
 
@@ -315,6 +382,7 @@ fn flat_ray<const N: usize>(
     let mut g = [0.0; N];
     let mut diverging: Vec<Divergence> = Vec::new();
     let mut limits: Vec<Limit> = Vec::new();
+    let mut flat: Vec<&Ray> = Vec::new();
     for ray in rays {
         let far = ray
             .coords
@@ -334,6 +402,17 @@ fn flat_ray<const N: usize>(
         }
         let at_face = objective(&theta, &mut g);
         if at_face.is_finite() && (at_face - min.value).abs() <= FLAT_WITHIN {
+            flat.push(ray);
+        }
+    }
+    // As in `status_at`: a single-coordinate ray inside a flat ray of
+    // several coordinates is that ray's limit, not its own.
+    for ray in &flat {
+        let covered = ray.coords.len() == 1
+            && flat
+                .iter()
+                .any(|r| r.coords.len() > 1 && r.coords.iter().any(|c| c.0 == ray.coords[0].0));
+        if !covered {
             for &(i, direction) in ray.coords {
                 if !diverging.iter().any(|d| d.parameter == names[i]) {
                     diverging.push(Divergence {

@@ -5,7 +5,7 @@
 
 use crate::btyd::boundary::{Ray, settle};
 use crate::btyd::input::Row;
-use crate::btyd::optim::{bfgs, covariance};
+use crate::btyd::optim::{Minimum, bfgs, covariance};
 use crate::btyd::penalty::Natural;
 use crate::btyd::status::{FitOptions, FitStatus};
 use crate::error::ConvergenceFailure;
@@ -49,6 +49,10 @@ pub(crate) struct Problem<const N: usize> {
     /// The directions in `θ` along which the model has limiting models
     /// ([`boundary`](crate::btyd::boundary)); none by default.
     pub rays: &'static [Ray],
+    /// Whether a boundary answer is checked against fits restarted far
+    /// out along each of the model's rays of several coordinates (see
+    /// [`fit_log_params`]).
+    pub restart_rays: bool,
 }
 
 impl<const N: usize> Problem<N> {
@@ -62,7 +66,15 @@ impl<const N: usize> Problem<N> {
             carries_time: [false; N],
             floor: [0.0; N],
             rays: &[],
+            restart_rays: false,
         }
+    }
+
+    /// Checks a boundary answer against restarts along the rays (see
+    /// [`fit_log_params`]); for models whose evaluations are cheap.
+    pub fn restart_rays(mut self) -> Self {
+        self.restart_rays = true;
+        self
     }
 
     /// The model's boundary rays ([`boundary`](crate::btyd::boundary)).
@@ -254,6 +266,53 @@ pub(crate) fn fit_log_params<const N: usize>(
         options.get_max_iterations(),
         options.get_tolerance(),
     );
+    // A boundary answer may be a local supremum on one face while another
+    // limit is better (BG/NBD on a log without dropout: `a → 0, b → ∞`
+    // against `a, b → 0`). Deterministic restarts: from the default start
+    // (all parameters 1 on the fitting scale) with the coordinates of each
+    // ray of several coordinates set 15 units out along it (`e^{±15}`,
+    // equal, so their ratios start at 1), minimised and settled; the
+    // lowest objective wins.
+    let (min, status) = if problem.restart_rays && matches!(status, FitStatus::Boundary { .. }) {
+        let mut best = (min, status);
+        for ray in problem.rays.iter().filter(|r| r.coords.len() > 1) {
+            let mut start = [0.0; N];
+            for &(i, d) in ray.coords {
+                start[i] = match d {
+                    crate::btyd::status::Direction::ToZero => -15.0,
+                    crate::btyd::status::Direction::ToInfinity => 15.0,
+                };
+            }
+            // At most 200 iterations, as settle's face re-minimisations: a
+            // restart that creeps along a ridge is not the better answer.
+            let Ok(again) = bfgs(
+                objective,
+                start,
+                options.get_max_iterations().min(200),
+                options.get_tolerance(),
+            ) else {
+                continue;
+            };
+            let scale = best.0.value.abs().max(1.0);
+            if again.value < best.0.value - 1e-9 * scale {
+                let iterations = best.0.iterations + again.iterations;
+                let (m, s) = settle(
+                    &objective,
+                    again,
+                    problem.rays,
+                    problem.names,
+                    options.get_max_iterations(),
+                    options.get_tolerance(),
+                );
+                if s != FitStatus::NotConverged && m.value < best.0.value {
+                    best = (Minimum { iterations, ..m }, s);
+                }
+            }
+        }
+        best
+    } else {
+        (min, status)
+    };
     let natural = to_data(&min.theta);
     if status == FitStatus::NotConverged {
         let ll = log_likelihood(&natural);
@@ -286,7 +345,12 @@ pub(crate) fn fit_log_params<const N: usize>(
         });
     }
     let (_, fit_jac) = problem.fit_scale(&min.theta);
-    let covariance = covariance(objective, &min.theta, &problem.to_data(fit_jac));
+    // At a boundary the report drops the covariance: do not compute it.
+    let covariance = if status.is_interior() {
+        covariance(objective, &min.theta, &problem.to_data(fit_jac))
+    } else {
+        None
+    };
     Ok(Fitted {
         natural,
         covariance,

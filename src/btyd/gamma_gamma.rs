@@ -4,11 +4,15 @@
 use rust_decimal::Decimal;
 
 use crate::btyd::boundary::{GAMMA_GAMMA_RAYS, spend_identified};
-use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder};
+use crate::btyd::fitting::{Fitted, Problem, fit_log_params, fit_options_builder};
 use crate::btyd::input::{Row, SpendHistory, compress};
 use crate::btyd::math::{dlgamma, dpsi, ln_gamma_f, positive};
+use crate::btyd::optim::THETA_BOUND;
+use crate::btyd::penalty::Penalty;
 use crate::btyd::report::{FitReport, ModelParameters};
 use crate::btyd::status::FitOptions;
+use crate::btyd::status::{Direction, Divergence, FitStatus, Limit};
+use crate::error::ConvergenceFailure;
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
 
@@ -230,11 +234,21 @@ pub(crate) fn nll_grad(rows: &[Row], theta: [f64; 3], grad: &mut [f64; 3]) -> f6
         let xz = xf * row.a;
         let l_gz = (gamma / xz).ln_1p(); // log1p(γ/(x z̄))
         let l_zg = (xz / gamma).ln_1p(); // log1p(x z̄/γ)
-        let ll = dlgamma(px, q) - lgq - q * l_zg - px * l_gz - row.a.ln();
+        // lnΓ(px+q) − lnΓ(px) − lnΓ(q), with the Δlnγ taken from the
+        // larger argument: at q ≫ px (the homogeneous-spend limit)
+        // lnΓ(px+q) and lnΓ(q) are ~q·ln q and would cancel.
+        let lg3 = if q >= px {
+            dlgamma(q, px) - ln_gamma_f(px)
+        } else {
+            dlgamma(px, q) - lgq
+        };
+        let ll = lg3 - q * l_zg - px * l_gz - row.a.ln();
         f += row.w * ll;
         g[0] += row.w * px * (dpsi(px, q) - l_gz);
         g[1] += row.w * q * (dpsi(q, px) - l_zg);
-        g[2] += row.w * (q - gamma * (px + q) / (gamma + xz));
+        // q − γ(px+q)/(γ+xz̄), without the difference of two O(q) terms.
+        let share = gamma / (gamma + xz);
+        g[2] += row.w * (q * (xz / (gamma + xz)) - px * share);
     }
     for (o, v) in grad.iter_mut().zip(g) {
         *o = -v;
@@ -411,9 +425,32 @@ impl GammaGamma {
         // θ = (ln p, φ, ln γ) with q = e^φ, or q = floor + e^φ when
         // constrained: ∂/∂φ = ∂/∂ln q · (q − floor)/q.
         let to_q = |phi: f64| floor.map_or(phi.exp(), |f| f + phi.exp());
+        let ll_at = |natural: &[f64; 3]| -nll_grad(&rows, natural.map(f64::ln), &mut [0.0; 3]);
+        // The homogeneous-spend limit (see `homogeneous_spend_limit`), when
+        // the objective is the plain likelihood and it is locally the
+        // supremum: then the full fit only confirms it or finds a better
+        // interior point, within a smaller evaluation budget.
+        let limit = if matches!(self.options.get_penalty(), Penalty::None)
+            && self.options.get_start().is_none()
+        {
+            homogeneous_spend_limit(&rows).filter(|&(p, nu)| {
+                let near = ll_at(&[p, 1e4, 1e4 / nu]);
+                let far = ll_at(&[p, 1e8, 1e8 / nu]);
+                near < far
+            })
+        } else {
+            None
+        };
+        let options = match limit {
+            Some(_) => self
+                .options
+                .max_evaluations(self.options.get_max_evaluations().min(LIMIT_BUDGET))
+                .keep_unconverged(true),
+            None => self.options,
+        };
         let fitted = fit_log_params(
             &problem,
-            &self.options,
+            &options,
             |th: &[f64; 3], g: &mut [f64; 3]| {
                 let q = to_q(th[1]);
                 let v = nll_grad(&rows, [th[0], q.ln(), th[2]], g);
@@ -422,10 +459,170 @@ impl GammaGamma {
                 }
                 v
             },
-            |natural: &[f64; 3]| -nll_grad(&rows, natural.map(f64::ln), &mut [0.0; 3]),
-        )?;
-        FitReport::from_fitted(WHAT, fitted, customers, rows.len())
+            ll_at,
+        );
+        if let Some((p, nu)) = limit {
+            let q = THETA_BOUND.exp();
+            let natural = [p, q, q / nu];
+            let at_limit = ll_at(&natural);
+            let better = |f: &Fitted<3>| {
+                f.status.is_interior()
+                    && f.log_likelihood > at_limit + 1e-6_f64.max(1e-12 * at_limit.abs())
+            };
+            let f = fitted?;
+            if better(&f) {
+                return FitReport::from_fitted(WHAT, f, customers, rows.len());
+            }
+            let unconverged = matches!(f.status, FitStatus::NotConverged);
+            if !unconverged || at_limit >= f.log_likelihood {
+                let fitted = Fitted {
+                    natural,
+                    covariance: None,
+                    log_likelihood: at_limit,
+                    gradient: [0.0; 3],
+                    iterations: f.iterations,
+                    status: FitStatus::Boundary {
+                        diverging: vec![
+                            Divergence {
+                                parameter: "q".into(),
+                                direction: Direction::ToInfinity,
+                            },
+                            Divergence {
+                                parameter: "gamma".into(),
+                                direction: Direction::ToInfinity,
+                            },
+                        ],
+                        limits: vec![Limit::HomogeneousSpend],
+                    },
+                };
+                return FitReport::from_fitted(WHAT, fitted, customers, rows.len());
+            }
+            if self.options.get_keep_unconverged() {
+                return FitReport::from_fitted(WHAT, f, customers, rows.len());
+            }
+            // Unconverged and better than the limit: the error the caller
+            // asked for.
+            return Err(Error::NotConverged {
+                what: WHAT,
+                failure: Box::new(ConvergenceFailure {
+                    names: GammaGammaParams::NAMES.to_vec(),
+                    parameters: f.natural.to_vec(),
+                    log_likelihood: f.log_likelihood,
+                    gradient: f.gradient.to_vec(),
+                    iterations: f.iterations,
+                    reason: format!(
+                        "the evaluation budget of {} was spent",
+                        options.get_max_evaluations()
+                    ),
+                }),
+            });
+        }
+        FitReport::from_fitted(WHAT, fitted?, customers, rows.len())
     }
+}
+
+/// Evaluations the full fit may use when the homogeneous-spend limit is
+/// locally the supremum (it then only has to confirm it or find a better
+/// interior maximum; creeping along the ridge towards the limit gains
+/// nothing).
+const LIMIT_BUDGET: usize = 3000;
+
+/// The homogeneous-spend limit of Gamma-Gamma, `q, γ → ∞` with `q/γ = ν`
+/// fixed \[D\]: the rate `ν ~ Gamma(q, γ)` collapses on `ν`, so every
+/// customer's transaction values are `Gamma(p, ν)` with one `ν` (Colombo &
+/// Jiang 1999's model without heterogeneity). The mean `z̄` of `x` of them
+/// is `Gamma(px, xν)`:
+///
+/// ```text
+/// ℓ = px·ln(xν) − lnΓ(px) + (px − 1)·ln z̄ − xν·z̄
+/// ```
+///
+/// Given `p` the weighted likelihood is maximal at `ν = p·S₁/S₂`
+/// (`S₁ = Σ w·x`, `S₂ = Σ w·x·z̄`), and the profile in `p` has derivative
+///
+/// ```text
+/// D(p) = Σ w·x·[ln z̄ + ln(S₁/S₂) + ln(px) − ψ(px)]
+/// ```
+///
+/// which decreases (`d²/dp² = S₁/p − Σ w x² ψ'(px) < 0`, as `ψ'(y) > 1/y`)
+/// from `+∞` at `p → 0` to `Σ w x ln(z̄ S₁/S₂) < 0` at `p → ∞` (Jensen,
+/// strictly unless every `z̄` is equal, which
+/// [`spend_identified`] refuses). Its root is found by safeguarded Newton
+/// steps in `ln p`. Returns `(p, ν)`, or `None` if no root is bracketed in
+/// `e^±60`.
+fn homogeneous_spend_limit(rows: &[Row]) -> Option<(f64, f64)> {
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for r in rows {
+        let x = f64::from(r.x);
+        s1 += r.w * x;
+        s2 += r.w * x * r.a;
+    }
+    let ln_ratio = (s1 / s2).ln();
+    // D(p) and dD/d(ln p) = p·D'(p).
+    let d = |p: f64| -> (f64, f64) {
+        let (mut v, mut dv) = (0.0, 0.0);
+        for r in rows {
+            let x = f64::from(r.x);
+            let y = p * x;
+            let (lm, dlm) = ln_minus_digamma(y);
+            v += r.w * x * (r.a.ln() + ln_ratio + lm);
+            dv += r.w * x * dlm * y;
+        }
+        (v, dv)
+    };
+    let (mut lo, mut hi) = (-60.0_f64, 60.0_f64);
+    if !(d(lo.exp()).0 > 0.0 && d(hi.exp()).0 < 0.0) {
+        return None;
+    }
+    let mut t = 0.0_f64;
+    for _ in 0..200 {
+        let (v, dv) = d(t.exp());
+        if v > 0.0 {
+            lo = t;
+        } else {
+            hi = t;
+        }
+        let newton = t - v / dv;
+        let next = if newton > lo && newton < hi && dv < 0.0 {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        if (next - t).abs() <= 1e-15 * t.abs().max(1.0) || hi - lo <= 1e-15 {
+            t = next;
+            break;
+        }
+        t = next;
+    }
+    let p = t.exp();
+    let nu = p * s1 / s2;
+    (p.is_finite() && nu.is_finite() && nu > 0.0).then_some((p, nu))
+}
+
+/// `ln y − ψ(y)` and its derivative `1/y − ψ'(y)` for `y > 0`: the
+/// asymptotic series (DLMF 5.11.2 and its derivative) for `y ≥ 10`,
+/// shifted up by the recurrences `ψ(y) = ψ(y+1) − 1/y`,
+/// `ψ'(y) = ψ'(y+1) + 1/y²` below.
+fn ln_minus_digamma(y: f64) -> (f64, f64) {
+    let (mut z, mut shift, mut shift_d) = (y, 0.0, 0.0);
+    while z < 10.0 {
+        // ψ(z) = ψ(z+1) − 1/z, ψ'(z) = ψ'(z+1) + 1/z².
+        shift += 1.0 / z;
+        shift_d += 1.0 / (z * z);
+        z += 1.0;
+    }
+    let iz = 1.0 / z;
+    let iz2 = iz * iz;
+    // ln z − ψ(z) = 1/(2z) + 1/(12z²) − 1/(120z⁴) + 1/(252z⁶) − 1/(240z⁸)
+    let lm_z =
+        0.5 * iz + iz2 * (1.0 / 12.0 - iz2 * (1.0 / 120.0 - iz2 * (1.0 / 252.0 - iz2 / 240.0)));
+    // 1/z − ψ'(z) = −1/(2z²) − 1/(6z³) + 1/(30z⁵) − 1/(42z⁷) + 1/(30z⁹)
+    let dlm_z =
+        -0.5 * iz2 - iz2 * iz * (1.0 / 6.0 - iz2 * (1.0 / 30.0 - iz2 * (1.0 / 42.0 - iz2 / 30.0)));
+    // ln y − ψ(y) = ln y − ln z + (ln z − ψ(z)) + Σ 1/(y+k).
+    let lm = (y / z).ln() + lm_z + shift;
+    let dlm = 1.0 / y - iz + dlm_z - shift_d;
+    (lm, dlm)
 }
 
 impl Fit for GammaGamma {

@@ -532,7 +532,8 @@ impl MbgNbd {
         identified(WHAT, &rows, customers)?;
         let problem = Problem::new(WHAT, MbgNbdParams::NAMES, customers)
             .time_scale(c, [false, true, false, false])
-            .rays(BG_NBD_RAYS);
+            .rays(BG_NBD_RAYS)
+            .restart_rays();
         let fitted = fit_log_params(
             &problem,
             &self.options,

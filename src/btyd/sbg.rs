@@ -541,8 +541,9 @@ impl Sbg {
     /// # Errors
     ///
     /// - [`Error::EmptyInput`] when `cohorts` is empty.
-    /// - [`Error::InvalidValue`] when nobody churns or nobody survives (the
-    ///   maximum is at a boundary: `α → 0` or `β → 0`).
+    /// - [`Error::NotIdentified`] when nobody churns or everybody churns in
+    ///   the first period (the supremum is a corner, `α → 0` or `β → 0`,
+    ///   where the other parameter means nothing).
     /// - [`Error::InvalidParameter`] for a bad penalty or start in the
     ///   [`FitOptions`].
     /// - [`Error::NotConverged`] with the best point reached when the
@@ -568,10 +569,6 @@ impl Sbg {
     /// ```
     pub fn fit_cohorts(&self, cohorts: &[Cohort]) -> Result<SbgFit> {
         const WHAT: &str = "sBG fit";
-        let bad = |reason: &str| Error::InvalidValue {
-            what: WHAT,
-            reason: reason.into(),
-        };
         if cohorts.is_empty() {
             return Err(Error::EmptyInput {
                 what: WHAT,
@@ -583,15 +580,23 @@ impl Sbg {
             .map(|c| c.size() - c.survivors[c.periods()])
             .sum();
         let survived: u64 = cohorts.iter().map(|c| c.survivors[c.periods()]).sum();
+        // Data that identify nothing: the likelihood's supremum is a
+        // corner where one parameter goes to 0 and the other means nothing.
         if churned == 0 {
-            return Err(bad(
-                "nobody churned: the likelihood rises without bound as alpha -> 0",
-            ));
+            return Err(Error::NotIdentified {
+                what: WHAT,
+                reason: "nobody churned: the likelihood rises without bound as alpha -> 0 \
+                         (no churn at all), whatever beta"
+                    .into(),
+            });
         }
         if survived == 0 && cohorts.iter().all(|c| c.survivors[1] == 0) {
-            return Err(bad(
-                "everybody churned in the first period: the likelihood rises without bound as beta -> 0",
-            ));
+            return Err(Error::NotIdentified {
+                what: WHAT,
+                reason: "everybody churned in the first period: the likelihood rises without \
+                         bound as beta -> 0 (churn probability 1), whatever alpha"
+                    .into(),
+            });
         }
         // Cohort sizes are > 0 (checked by `Cohort::new`), so the total is.
         let customers = cohorts.iter().map(|c| c.size() as f64).sum::<f64>();

@@ -88,6 +88,11 @@ pub enum Limit {
     /// Every customer's mean spend is the same (Gamma-Gamma `p, q → ∞`
     /// with the mean fixed).
     HomogeneousSpend,
+    /// Each customer's dropout probability is 0 or 1: the beta mixing
+    /// distribution collapses onto its ends (BG/NBD and MBG/NBD `a, b → 0`
+    /// with `a/(a+b)` fixed): a share `a/(a+b)` of the customers drops out
+    /// at its first opportunity, the others never.
+    DropoutZeroOrOne,
 }
 
 /// Options every fitter shares: iteration cap, penalty, stop tolerance,
