@@ -19,6 +19,7 @@
 mod args;
 mod btyd;
 mod clv;
+mod economics;
 mod loyalty;
 mod output;
 mod rfm;
@@ -47,6 +48,7 @@ Commands:
   stage     lifecycle stage and churn risk per customer from a transaction log
   fit       fit a probabilistic model (BG/NBD, Gamma-Gamma, ...) by maximum likelihood, as JSON
   predict   P(alive), expected purchases, expected spend and CLV per customer from fitted models
+  economics loyalty economics: cumulative profit by tenure, breakeven, NPV and a retention change
   help      print this help
 
 Run `customer-value <COMMAND> --help` for a command's options.
@@ -97,7 +99,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         Some(Value(command)) => command.string()?,
         Some(other) => return Err(other.unexpected().into()),
     };
-    const COMMANDS: [&str; 10] = [
+    const COMMANDS: [&str; 11] = [
         "summary",
         "rfm",
         "clv",
@@ -108,6 +110,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "stage",
         "fit",
         "predict",
+        "economics",
     ];
     if COMMANDS.contains(&command.as_str()) {
         output::set_command(&command);
@@ -121,6 +124,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "kano" => survey::kano(&mut parser),
         "loyalty" => loyalty::run(&mut parser),
         "stage" => stage::run(&mut parser),
+        "economics" => economics::run(&mut parser),
         "help" => print_help(USAGE),
         "fit" => btyd::fit(&mut parser),
         "predict" => btyd::predict(&mut parser),

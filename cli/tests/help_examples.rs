@@ -19,6 +19,7 @@
 //! | `indicators.csv`| loyalty indicators `customer_id,A11,..,A34`                 |
 //! | `responses.csv` | satisfaction answers `respondent,quality,price,service`     |
 //! | `answers.csv`   | Kano answers `attribute,functional,dysfunctional`           |
+//! | `curve.csv`     | profit by tenure `period,base_profit,..,price_premium`      |
 //!
 //! Each example must exit 0.
 
@@ -28,7 +29,7 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
 
 /// Every subcommand, as `customer-value --help` lists them.
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 11] = [
     "summary",
     "rfm",
     "clv",
@@ -39,6 +40,7 @@ const COMMANDS: [&str; 10] = [
     "stage",
     "fit",
     "predict",
+    "economics",
 ];
 
 /// The example command lines of a help text: the lines starting with
@@ -177,6 +179,12 @@ fn write_fixtures(dir: &Path) {
         answers.push_str(&format!("{attribute},{},{}\n", 1 + i % 5, 1 + (i * 3) % 5));
     }
     write("answers.csv", &answers);
+    // The loyalty-economics worked example: three periods of tenure.
+    write(
+        "curve.csv",
+        "period,base_profit,increased_purchases,cost_savings,referrals,price_premium\n\
+         1,40,0,0,0,0\n2,40,10,5,5,0\n3,40,20,10,5,5\n",
+    );
     // The summary last: it is written by the binary itself.
     let out = Command::new(BIN)
         .args([

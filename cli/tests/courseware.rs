@@ -1,0 +1,267 @@
+//! The courseware chapters' subcommands (issue 15), run as a process. The
+//! expected figures are worked out by hand in the comments.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
+
+/// A fresh scratch folder for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cv-courseware-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(dir: &PathBuf, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+/// The worked example: acquisition cost 100; period totals 40, 40+10+5+5
+/// = 60 and 40+20+10+5+5 = 80.
+const CURVE: &str = "period,base_profit,increased_purchases,cost_savings,referrals,price_premium\n\
+                     1,40,0,0,0,0\n2,40,10,5,5,0\n3,40,20,10,5,5\n";
+
+fn curve_dir(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("curve.csv"), CURVE).unwrap();
+    dir
+}
+
+const BASE: [&str; 9] = [
+    "economics",
+    "--curve",
+    "curve.csv",
+    "--acquisition-cost",
+    "100",
+    "--retention",
+    "0.5",
+    "--discount",
+    "0",
+];
+
+#[test]
+fn economics_cumulative_table_and_report() {
+    let dir = curve_dir("table");
+    let mut args = BASE.to_vec();
+    args.extend(["--tail", "repeat-last"]);
+    let out = run(&dir, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Cumulative: −100, −100+40 = −60, −60+60 = 0, 0+80 = 80.
+    assert_eq!(
+        stdout(&out),
+        "period,base_profit,increased_purchases,cost_savings,referrals,price_premium,total,cumulative\n\
+         0,,,,,,-100.00,-100.00\n\
+         1,40.00,0.00,0.00,0.00,0.00,40.00,-60.00\n\
+         2,40.00,10.00,5.00,5.00,0.00,60.00,0.00\n\
+         3,40.00,20.00,10.00,5.00,5.00,80.00,80.00\n"
+    );
+    let report = stderr(&out);
+    // The cumulative profit first reaches 0 at the end of period 2.
+    assert!(report.contains("breakeven: period 2"), "{report}");
+    // 1/(1 − 0.5) = 2 periods.
+    assert!(report.contains("expected lifetime 2 periods"), "{report}");
+    // NPV at d = 0, last period repeated: −100 + 40 + 60·0.5 + 80·0.25/(1 − 0.5)
+    // = −100 + 40 + 30 + 40 = 10; the steady state is the same sum.
+    assert!(
+        report.contains("NPV of an acquired customer: 10.00"),
+        "{report}"
+    );
+    assert!(
+        report.contains("steady-state profit per period: 10.00"),
+        "{report}"
+    );
+}
+
+#[test]
+fn economics_retention_change() {
+    let dir = curve_dir("change");
+    let mut args = BASE.to_vec();
+    args.extend([
+        "--new-retention",
+        "0.6",
+        "--tail",
+        "repeat-last",
+        "--report",
+        "report.txt",
+        "-o",
+        "table.csv",
+    ]);
+    let out = run(&dir, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    let report = std::fs::read_to_string(dir.join("report.txt")).unwrap();
+    // r = 0.6: −100 + 40 + 60·0.6 + 80·0.36/0.4 = −100 + 40 + 36 + 72 = 48;
+    // 48/10 − 1 = +380 %; lifetimes 1/0.5 = 2 and 1/0.4 = 2.5.
+    let npv = report
+        .lines()
+        .find(|l| l.starts_with("NPV"))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>();
+    assert_eq!(
+        npv[npv.len() - 3..],
+        ["10.00", "48.00", "+380.0%"],
+        "{report}"
+    );
+    let lifetime = report
+        .lines()
+        .find(|l| l.starts_with("expected lifetime"))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>();
+    assert_eq!(lifetime[lifetime.len() - 2..], ["2", "2.5"], "{report}");
+    let table = std::fs::read_to_string(dir.join("table.csv")).unwrap();
+    assert!(table.ends_with("3,40.00,20.00,10.00,5.00,5.00,80.00,80.00\n"));
+}
+
+#[test]
+fn economics_discounted_finite_horizon_and_losses() {
+    let dir = curve_dir("finite");
+    let out = run(
+        &dir,
+        &[
+            "economics",
+            "--curve",
+            "curve.csv",
+            "--acquisition-cost",
+            "100",
+            "--retention",
+            "0.8",
+            "--new-retention",
+            "0.85",
+            "--discount",
+            "0.1",
+            "--horizon",
+            "2",
+        ],
+    );
+    // Two periods fit in the curve: no --tail needed.
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stderr(&out);
+    // r = 0.8: −100 + 40/1.1 + 60·0.8/1.21 = −100 + 36.3636 + 39.6694 = −23.967;
+    // r = 0.85: −100 + 36.3636 + 51/1.21 = −100 + 36.3636 + 42.1488 = −21.488.
+    // Steady state: −100 + 40 + 48 = −12 and −100 + 40 + 51 = −9. A loss
+    // has no relative change: "-". Lifetimes 1 + 0.8 = 1.8 and 1.85.
+    for (label, expected) in [
+        ("NPV", ["-23.97", "-21.49", "-"]),
+        ("steady-state", ["-12.00", "-9.00", "-"]),
+        ("expected", ["(periods)", "1.8", "1.85"]),
+    ] {
+        let line = report.lines().find(|l| l.starts_with(label)).unwrap();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words[words.len() - 3..], expected, "{report}");
+    }
+}
+
+#[test]
+fn economics_tail_zero_and_exact() {
+    let dir = curve_dir("zero");
+    let mut args = BASE.to_vec();
+    args.extend(["--tail", "zero", "--exact"]);
+    let out = run(&dir, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Nothing after period 3: −100 + 40 + 30 + 80·0.25 = −10.
+    assert!(
+        stderr(&out).contains("NPV of an acquired customer: -10\n"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("\n2,40,10,5,5,0,60,0\n"));
+}
+
+#[test]
+fn economics_missing_component_columns_count_zero() {
+    let dir = scratch("columns");
+    std::fs::write(dir.join("curve.csv"), "base_profit,period\n25,1\n35,2\n").unwrap();
+    let out = run(
+        &dir,
+        &[
+            "economics",
+            "--curve",
+            "curve.csv",
+            "--acquisition-cost",
+            "50",
+            "--retention",
+            "0.5",
+            "--discount",
+            "0",
+            "--horizon",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // −50 + 25 = −25, −25 + 35 = 10; NPV −50 + 25 + 35·0.5 = −7.5.
+    assert!(stdout(&out).ends_with("2,35.00,0.00,0.00,0.00,0.00,35.00,10.00\n"));
+    assert!(stderr(&out).contains("NPV of an acquired customer: -7.50"));
+}
+
+#[test]
+fn economics_errors_name_the_file_and_line_and_write_nothing() {
+    let dir = curve_dir("errors");
+    std::fs::write(dir.join("gap.csv"), "period,base_profit\n1,40\n3,40\n").unwrap();
+    std::fs::write(dir.join("cell.csv"), "period,base_profit\n1,40\n2,lots\n").unwrap();
+    std::fs::write(dir.join("nocol.csv"), "period,profit\n1,40\n").unwrap();
+    let with = |file: &'static str, extra: &[&'static str]| {
+        let mut args = BASE.to_vec();
+        args[2] = file;
+        args.extend(extra);
+        args
+    };
+    for (file, needle) in [
+        ("gap.csv", "gap.csv: line 3: period \"3\": expected 2"),
+        (
+            "cell.csv",
+            "cell.csv: line 3: base_profit: \"lots\" is not an amount",
+        ),
+        (
+            "nocol.csv",
+            "nocol.csv: line 1: missing column \"base_profit\"",
+        ),
+    ] {
+        let out = run(&dir, &with(file, &["--horizon", "1"]));
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let err = stderr(&out);
+        assert!(err.contains(needle), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    // An infinite horizon past the curve needs the tail rule.
+    let out = run(&dir, &BASE);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("missing --tail"));
+    // Usage errors: a negative cost, a retention above 1, an option twice.
+    for args in [
+        with("curve.csv", &["--tail", "zero"])
+            .iter()
+            .map(|a| if *a == "100" { "-1" } else { a })
+            .collect::<Vec<_>>(),
+        with("curve.csv", &["--tail", "zero"])
+            .iter()
+            .map(|a| if *a == "0.5" { "1.5" } else { a })
+            .collect(),
+        with("curve.csv", &["--tail", "zero", "--discount", "0.1"]),
+    ] {
+        let out = run(&dir, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    // r = 1 with the last period repeated for ever diverges at d = 0:
+    // a data error, and -o is not written.
+    let mut args = with("curve.csv", &["--tail", "repeat-last", "-o", "out.csv"]);
+    args[6] = "1";
+    let out = run(&dir, &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!dir.join("out.csv").exists());
+}
