@@ -20,6 +20,7 @@ mod args;
 mod btyd;
 mod clv;
 mod economics;
+mod ladder;
 mod loyalty;
 mod output;
 mod rfm;
@@ -49,6 +50,7 @@ Commands:
   fit       fit a probabilistic model (BG/NBD, Gamma-Gamma, ...) by maximum likelihood, as JSON
   predict   P(alive), expected purchases, expected spend and CLV per customer from fitted models
   economics loyalty economics: cumulative profit by tenure, breakeven, NPV and a retention change
+  ladder    loyalty-ladder rung per customer from behaviour counts, or the migration between two dates
   help      print this help
 
 Run `customer-value <COMMAND> --help` for a command's options.
@@ -99,7 +101,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         Some(Value(command)) => command.string()?,
         Some(other) => return Err(other.unexpected().into()),
     };
-    const COMMANDS: [&str; 11] = [
+    const COMMANDS: [&str; 12] = [
         "summary",
         "rfm",
         "clv",
@@ -111,6 +113,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "fit",
         "predict",
         "economics",
+        "ladder",
     ];
     if COMMANDS.contains(&command.as_str()) {
         output::set_command(&command);
@@ -125,6 +128,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "loyalty" => loyalty::run(&mut parser),
         "stage" => stage::run(&mut parser),
         "economics" => economics::run(&mut parser),
+        "ladder" => ladder::run(&mut parser),
         "help" => print_help(USAGE),
         "fit" => btyd::fit(&mut parser),
         "predict" => btyd::predict(&mut parser),

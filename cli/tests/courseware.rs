@@ -265,3 +265,220 @@ fn economics_errors_name_the_file_and_line_and_write_nothing() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(!dir.join("out.csv").exists());
 }
+
+/// Behaviour at an earlier date. With the default rules (repeat purchase
+/// from 2 purchases, cross-buying from 2 categories, 1 referral, 1
+/// declined offer, 1 tolerated failure):
+/// a: no purchase -> prospect; b: 1 purchase -> purchaser;
+/// c: repeat, referral, but 1 category -> customer (the supporter rung is
+/// not skipped); d: repeat, cross-buying, resistance -> supporter;
+/// e: + referral -> advocate; f: + partnership -> partner;
+/// g: repeat, cross-buying, partner, but neither resistance nor tolerance
+/// -> customer.
+const EARLIER: &str = "customer_id,purchases,categories,referrals,offers_declined,failures_tolerated,partner\n\
+                       a,0,0,0,0,0,0\nb,1,1,0,0,0,0\nc,3,1,2,0,0,0\nd,4,2,0,1,0,0\n\
+                       e,5,3,1,0,1,0\nf,6,3,2,1,1,1\ng,2,2,0,0,0,1\n";
+
+/// Later: b repeats (customer), c cross-buys and resists (advocate), d
+/// stops (prospect), e and f stay, g is gone (prospect), h is new
+/// (purchaser); a is gone and was a prospect.
+const LATER: &str = "customer_id,purchases,categories,referrals,offers_declined,failures_tolerated,partner\n\
+                     b,2,1,0,0,0,0\nc,3,2,2,1,0,0\nd,0,0,0,0,0,0\ne,5,3,1,0,1,0\n\
+                     f,6,3,2,1,1,1\nh,1,1,0,0,0,0\n";
+
+fn ladder_dir(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("earlier.csv"), EARLIER).unwrap();
+    std::fs::write(dir.join("later.csv"), LATER).unwrap();
+    dir
+}
+
+#[test]
+fn ladder_rungs_traits_and_report() {
+    let dir = ladder_dir("rungs");
+    let out = run(&dir, &["ladder", "--behaviour", "earlier.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "customer_id,rung,traits\n\
+         a,prospect,\n\
+         b,purchaser,\n\
+         c,customer,repeat_purchase referral\n\
+         d,supporter,repeat_purchase cross_buying competitor_resistance\n\
+         e,advocate,repeat_purchase cross_buying referral failure_tolerance\n\
+         f,partner,repeat_purchase cross_buying referral competitor_resistance failure_tolerance partnership\n\
+         g,customer,repeat_purchase cross_buying partnership\n"
+    );
+    // Two customers of seven on the customer rung: 28.6 %; one: 14.3 %.
+    let report = stderr(&out);
+    assert!(report.starts_with("7 customers\n"), "{report}");
+    let customer = report.lines().find(|l| l.starts_with("customer ")).unwrap();
+    assert_eq!(
+        customer.split_whitespace().collect::<Vec<_>>(),
+        ["customer", "2", "28.6%"]
+    );
+}
+
+#[test]
+fn ladder_threshold_options_and_rules_file() {
+    let dir = ladder_dir("thresholds");
+    // Rules whose advocate rung asks for a referral and a declined offer.
+    std::fs::write(
+        dir.join("rules.json"),
+        r#"{"thresholds":{"min_purchases":2,"min_active_periods":0,"min_categories":2,"min_referrals":1,"min_offers_declined":1,"min_failures_tolerated":1},
+            "customer":{"all_of":["repeat_purchase"]},
+            "supporter":{"all_of":["cross_buying"],"any_of":["competitor_resistance","failure_tolerance"],"min_any":1},
+            "advocate":{"all_of":["referral","competitor_resistance"]},
+            "partner":{"all_of":["partnership"]}}"#,
+    )
+    .unwrap();
+    // --min-purchases 3 (overriding the file's 2): g (2 purchases) has no
+    // repeat purchase and drops to purchaser; e (referral, no declined
+    // offer) stops at supporter; f keeps every trait.
+    let out = run(
+        &dir,
+        &[
+            "ladder",
+            "--behaviour",
+            "earlier.csv",
+            "--rules",
+            "rules.json",
+            "--min-purchases",
+            "3",
+            "--report",
+            "r.txt",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rungs: Vec<String> = stdout(&out)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(
+        rungs,
+        [
+            "a,prospect",
+            "b,purchaser",
+            "c,customer",
+            "d,supporter",
+            "e,supporter",
+            "f,partner",
+            "g,purchaser"
+        ]
+    );
+    assert!(
+        std::fs::read_to_string(dir.join("r.txt"))
+            .unwrap()
+            .starts_with("7 customers")
+    );
+}
+
+#[test]
+fn ladder_migration_between_two_dates() {
+    let dir = ladder_dir("migration");
+    let out = run(
+        &dir,
+        &["ladder", "--before", "earlier.csv", "--after", "later.csv"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // prospect: a stays a prospect (gone, and was one), h is new: purchaser.
+    // purchaser: b -> customer. customer: c -> advocate, g -> prospect.
+    // supporter: d -> prospect. advocate: e stays. partner: f stays.
+    assert_eq!(
+        stdout(&out),
+        "from,prospect,purchaser,customer,supporter,advocate,partner,total\n\
+         prospect,1,1,0,0,0,0,2\n\
+         purchaser,0,0,1,0,0,0,1\n\
+         customer,1,0,0,0,1,0,2\n\
+         supporter,1,0,0,0,0,0,1\n\
+         advocate,0,0,0,0,1,0,1\n\
+         partner,0,0,0,0,0,1,1\n"
+    );
+    // Up: b, c, h = 3 of 8 (37.5 %); down: g, d = 2 (25.0 %); same: a, e, f = 3.
+    assert_eq!(
+        stderr(&out),
+        "8 customers: 3 up (37.5%), 2 down (25.0%), 3 on the same rung (37.5%)\n"
+    );
+}
+
+#[test]
+fn ladder_errors() {
+    let dir = ladder_dir("errors");
+    std::fs::write(
+        dir.join("twice.csv"),
+        "customer_id,purchases\nx,1\ny,2\nx,3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("count.csv"),
+        "customer_id,purchases,referrals\nx,1,-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("active.csv"),
+        "customer_id,purchases,active_periods,periods\nx,3,5,4\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("bad.json"), "{\"thresholds\": 1}").unwrap();
+    for (args, needle) in [
+        (
+            vec!["--behaviour", "twice.csv"],
+            "twice.csv: line 4: customer \"x\" appears again (first on line 2)",
+        ),
+        (
+            vec!["--behaviour", "count.csv"],
+            "count.csv: line 2: referrals: \"-1\" is not a whole number",
+        ),
+        (vec!["--behaviour", "active.csv"], "active.csv: line 2: "),
+        (
+            vec!["--behaviour", "earlier.csv", "--rules", "bad.json"],
+            "bad.json: ",
+        ),
+    ] {
+        let mut full = vec!["ladder"];
+        full.extend(args);
+        let out = run(&dir, &full);
+        assert_eq!(out.status.code(), Some(1), "{full:?}");
+        let err = stderr(&out);
+        assert!(err.contains(needle), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    for args in [
+        vec!["ladder"],
+        vec!["ladder", "--before", "earlier.csv"],
+        vec![
+            "ladder",
+            "--behaviour",
+            "earlier.csv",
+            "--after",
+            "later.csv",
+        ],
+        vec![
+            "ladder",
+            "--behaviour",
+            "earlier.csv",
+            "--min-purchases",
+            "1",
+        ],
+        vec![
+            "ladder",
+            "--behaviour",
+            "earlier.csv",
+            "--min-referrals",
+            "0",
+        ],
+        vec![
+            "ladder",
+            "--behaviour",
+            "earlier.csv",
+            "--min-referrals",
+            "2",
+            "--min-referrals",
+            "3",
+        ],
+    ] {
+        let out = run(&dir, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+}

@@ -20,6 +20,8 @@
 //! | `responses.csv` | satisfaction answers `respondent,quality,price,service`     |
 //! | `answers.csv`   | Kano answers `attribute,functional,dysfunctional`           |
 //! | `curve.csv`     | profit by tenure `period,base_profit,..,price_premium`      |
+//! | `behaviour.csv`, `behaviour_later.csv` | ladder behaviour `customer_id,purchases,..` |
+//! | `ladder.json`   | the default ladder rules, spelled out                       |
 //!
 //! Each example must exit 0.
 
@@ -29,7 +31,7 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
 
 /// Every subcommand, as `customer-value --help` lists them.
-const COMMANDS: [&str; 11] = [
+const COMMANDS: [&str; 12] = [
     "summary",
     "rfm",
     "clv",
@@ -41,6 +43,7 @@ const COMMANDS: [&str; 11] = [
     "fit",
     "predict",
     "economics",
+    "ladder",
 ];
 
 /// The example command lines of a help text: the lines starting with
@@ -184,6 +187,21 @@ fn write_fixtures(dir: &Path) {
         "curve.csv",
         "period,base_profit,increased_purchases,cost_savings,referrals,price_premium\n\
          1,40,0,0,0,0\n2,40,10,5,5,0\n3,40,20,10,5,5\n",
+    );
+    // Loyalty-ladder behaviour at two dates, and the default rules as JSON.
+    write(
+        "behaviour.csv",
+        "customer_id,purchases,categories,referrals,offers_declined,failures_tolerated,partner\n\
+         a,0,0,0,0,0,0\nb,1,1,0,0,0,0\nc,3,1,2,0,0,0\nd,4,2,0,1,0,0\ne,5,3,1,0,1,0\nf,6,3,2,1,1,1\n",
+    );
+    write(
+        "behaviour_later.csv",
+        "customer_id,purchases,categories,referrals,offers_declined,failures_tolerated,partner\n\
+         b,2,1,0,0,0,0\nc,3,2,2,1,0,0\nd,0,0,0,0,0,0\nh,1,1,0,0,0,0\n",
+    );
+    write(
+        "ladder.json",
+        r#"{"thresholds":{"min_purchases":2,"min_active_periods":0,"min_categories":2,"min_referrals":1,"min_offers_declined":1,"min_failures_tolerated":1},"customer":{"all_of":["repeat_purchase"]},"supporter":{"all_of":["cross_buying"],"any_of":["competitor_resistance","failure_tolerance"],"min_any":1},"advocate":{"all_of":["referral"]},"partner":{"all_of":["partnership"]}}"#,
     );
     // The summary last: it is written by the binary itself.
     let out = Command::new(BIN)
