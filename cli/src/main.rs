@@ -18,6 +18,7 @@
 
 mod args;
 mod btyd;
+mod capability;
 mod clv;
 mod economics;
 mod ladder;
@@ -51,6 +52,7 @@ Commands:
   predict   P(alive), expected purchases, expected spend and CLV per customer from fitted models
   economics loyalty economics: cumulative profit by tenure, breakeven, NPV and a retention change
   ladder    loyalty-ladder rung per customer from behaviour counts, or the migration between two dates
+  capability  CRM capability scorecard per unit: composite and insight/creation/relationship sub-scores
   help      print this help
 
 Run `customer-value <COMMAND> --help` for a command's options.
@@ -101,7 +103,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         Some(Value(command)) => command.string()?,
         Some(other) => return Err(other.unexpected().into()),
     };
-    const COMMANDS: [&str; 12] = [
+    const COMMANDS: [&str; 13] = [
         "summary",
         "rfm",
         "clv",
@@ -114,6 +116,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "predict",
         "economics",
         "ladder",
+        "capability",
     ];
     if COMMANDS.contains(&command.as_str()) {
         output::set_command(&command);
@@ -129,6 +132,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "stage" => stage::run(&mut parser),
         "economics" => economics::run(&mut parser),
         "ladder" => ladder::run(&mut parser),
+        "capability" => capability::run(&mut parser),
         "help" => print_help(USAGE),
         "fit" => btyd::fit(&mut parser),
         "predict" => btyd::predict(&mut parser),

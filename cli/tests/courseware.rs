@@ -211,7 +211,7 @@ fn economics_missing_component_columns_count_zero() {
 
 #[test]
 fn economics_errors_name_the_file_and_line_and_write_nothing() {
-    let dir = curve_dir("errors");
+    let dir = curve_dir("economics-errors");
     std::fs::write(dir.join("gap.csv"), "period,base_profit\n1,40\n3,40\n").unwrap();
     std::fs::write(dir.join("cell.csv"), "period,base_profit\n1,40\n2,lots\n").unwrap();
     std::fs::write(dir.join("nocol.csv"), "period,profit\n1,40\n").unwrap();
@@ -404,7 +404,7 @@ fn ladder_migration_between_two_dates() {
 
 #[test]
 fn ladder_errors() {
-    let dir = ladder_dir("errors");
+    let dir = ladder_dir("ladder-errors");
     std::fs::write(
         dir.join("twice.csv"),
         "customer_id,purchases\nx,1\ny,2\nx,3\n",
@@ -480,5 +480,166 @@ fn ladder_errors() {
     ] {
         let out = run(&dir, &args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+}
+
+/// A three-indicator table (one per group) and three units: the
+/// capability module's documented example.
+const CARD: &str = r#"[{"key":"insight","name":"analysis accuracy","group":"customer_insight","direction":"higher_is_better"},
+ {"key":"lead","name":"lead time","group":"customer_creation","direction":"lower_is_better"},
+ {"key":"churn","name":"churn rate","group":"customer_relationship","direction":"lower_is_better"}]"#;
+
+const UNITS: &str =
+    "unit,insight,lead,churn\nnorth,0.9,10,0.10\nsouth,0.6,4,0.20\nwest,0.7,6,0.15\n";
+
+fn capability_dir(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("card.json"), CARD).unwrap();
+    std::fs::write(dir.join("units.csv"), UNITS).unwrap();
+    dir
+}
+
+fn capability(dir: &PathBuf, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "capability",
+        "--measurements",
+        "units.csv",
+        "--scorecard",
+        "card.json",
+    ];
+    args.extend(extra);
+    run(dir, &args)
+}
+
+#[test]
+fn capability_equal_weights_min_max() {
+    let dir = capability_dir("equal");
+    let out = capability(&dir, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Min-max: insight 0.6..0.9, lead 4..10 reversed, churn 0.10..0.20
+    // reversed. north z = (1, 0, 1), south (0, 1, 0), west (1/3, 2/3, 1/2).
+    // Equal weights 1/3 per group, one indicator each: composite =
+    // 100 (z1 + z2 + z3)/3 = 66.6667, 33.3333, 50; sub-scores 100 z.
+    assert_eq!(
+        stdout(&out),
+        "unit,composite,customer_insight,customer_creation,customer_relationship\n\
+         north,66.6667,100,0,100\n\
+         south,33.3333,0,100,0\n\
+         west,50,33.3333,66.6667,50\n"
+    );
+    assert!(stderr(&out).starts_with("3 units, 3 indicators\n"));
+}
+
+#[test]
+fn capability_ahp_and_bounds() {
+    let dir = capability_dir("ahp");
+    // A consistent group matrix: weights 4/7, 2/7, 1/7.
+    std::fs::write(
+        dir.join("ahp.json"),
+        r#"{"groups":[[1,2,4],[0.5,1,2],[0.25,0.5,1]],"customer_insight":[[1]],"customer_creation":[[1]],"customer_relationship":[[1]]}"#,
+    )
+    .unwrap();
+    let out = capability(&dir, &["--ahp", "ahp.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // north 100 (4/7 + 1/7) = 71.4286; south 100·2/7 = 28.5714;
+    // west 100 (4/21 + 4/21 + 1/14) = 100·19/42 = 45.2381.
+    assert_eq!(
+        stdout(&out)
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>(),
+        ["north,71.4286", "south,28.5714", "west,45.2381"]
+    );
+    // Fixed scales: insight 0..1, lead 20 (worst)..0, churn 0.5..0.
+    // north z = (0.9, (10−20)/(0−20) = 0.5, (0.1−0.5)/(0−0.5) = 0.8): 100·2.2/3 = 73.3333;
+    // south (0.6, 0.8, 0.6): 66.6667; west (0.7, 0.7, 0.7): 70.
+    std::fs::write(
+        dir.join("b.csv"),
+        "indicator,worst,best\ninsight,0,1\nlead,20,0\nchurn,0.5,0\n",
+    )
+    .unwrap();
+    let out = capability(&dir, &["--bounds", "b.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "unit,composite,customer_insight,customer_creation,customer_relationship\n\
+         north,73.3333,90,50,80\n\
+         south,66.6667,60,80,60\n\
+         west,70,70,70,70\n"
+    );
+}
+
+#[test]
+fn capability_constant_indicator_needs_fill() {
+    let dir = capability_dir("fill");
+    std::fs::write(
+        dir.join("units.csv"),
+        "unit,insight,lead,churn\nn,0.5,10,0.1\ns,0.5,4,0.2\n",
+    )
+    .unwrap();
+    let out = capability(&dir, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // With --fill 0.5 the constant insight scores 0.5: n = 100 (0.5 + 0 + 1)/3 = 50.
+    let out = capability(&dir, &["--fill", "0.5"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("\nn,50,50,0,100\n"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn capability_errors() {
+    let dir = capability_dir("capability-errors");
+    std::fs::write(
+        dir.join("extra.csv"),
+        "unit,insight,lead,churn,mood\nn,1,2,3,4\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("cell.csv"),
+        "unit,insight,lead,churn\nn,1,2,3\ns,1,x,3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("twice.csv"),
+        "unit,insight,lead,churn\nn,1,2,3\nn,1,2,3\n",
+    )
+    .unwrap();
+    for (file, needle) in [
+        (
+            "extra.csv",
+            "extra.csv: line 1: column \"mood\" is not an indicator",
+        ),
+        ("cell.csv", "cell.csv: line 3: lead: \"x\" is not a number"),
+        ("twice.csv", "twice.csv: line 3: unit \"n\" appears again"),
+    ] {
+        let out = run(
+            &dir,
+            &[
+                "capability",
+                "--measurements",
+                file,
+                "--scorecard",
+                "card.json",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(err.contains(needle), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    // The standard table needs its 19 indicator columns.
+    let out = run(&dir, &["capability", "--measurements", "units.csv"]);
+    assert!(stderr(&out).contains("missing indicator column \"feedback_speed\""));
+    for extra in [
+        vec!["--equal", "--entropy"],
+        vec!["--fill", "2"],
+        vec!["--fill", "0.5", "--bounds", "b.csv"],
+    ] {
+        let out = capability(&dir, &extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stderr(&out));
     }
 }

@@ -22,6 +22,7 @@
 //! | `curve.csv`     | profit by tenure `period,base_profit,..,price_premium`      |
 //! | `behaviour.csv`, `behaviour_later.csv` | ladder behaviour `customer_id,purchases,..` |
 //! | `ladder.json`   | the default ladder rules, spelled out                       |
+//! | `units.csv`, `bounds.csv`, `capability_ahp.json` | CRM capability measurements of 4 units, scales, AHP matrices |
 //!
 //! Each example must exit 0.
 
@@ -31,7 +32,7 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
 
 /// Every subcommand, as `customer-value --help` lists them.
-const COMMANDS: [&str; 12] = [
+const COMMANDS: [&str; 13] = [
     "summary",
     "rfm",
     "clv",
@@ -44,6 +45,7 @@ const COMMANDS: [&str; 12] = [
     "predict",
     "economics",
     "ladder",
+    "capability",
 ];
 
 /// The example command lines of a help text: the lines starting with
@@ -202,6 +204,69 @@ fn write_fixtures(dir: &Path) {
     write(
         "ladder.json",
         r#"{"thresholds":{"min_purchases":2,"min_active_periods":0,"min_categories":2,"min_referrals":1,"min_offers_declined":1,"min_failures_tolerated":1},"customer":{"all_of":["repeat_purchase"]},"supporter":{"all_of":["cross_buying"],"any_of":["competitor_resistance","failure_tolerance"],"min_any":1},"advocate":{"all_of":["referral"]},"partner":{"all_of":["partnership"]}}"#,
+    );
+    // The CRM capability scorecard's 19 standard indicators (5, 10 and 4
+    // per group): four units, scales from 0 to 10 (lower is better for
+    // the times and the cost), and AHP matrices of equal importance.
+    const KEYS: [&str; 19] = [
+        "feedback_speed",
+        "knowledge_depth",
+        "analysis_speed",
+        "analysis_accuracy",
+        "gold_share_growth",
+        "development_speed",
+        "customisation_breadth",
+        "lead_time",
+        "cost",
+        "service_level",
+        "delivery_speed",
+        "delivery_flexibility",
+        "channel_diversity",
+        "ease_of_use",
+        "brand_management",
+        "effect_per_investment",
+        "response_lead_time",
+        "churn_speed",
+        "complaint_resolution_time",
+    ];
+    let mut units = format!("unit,{}\n", KEYS.join(","));
+    for (u, name) in ["north", "south", "east", "west"].iter().enumerate() {
+        let values: Vec<String> = (0..KEYS.len())
+            .map(|k| ((u * 3 + k * 7) % 10 + 1).to_string())
+            .collect();
+        units.push_str(&format!("{name},{}\n", values.join(",")));
+    }
+    write("units.csv", &units);
+    let mut bounds = String::from("indicator,worst,best\n");
+    for key in KEYS {
+        let lower = [
+            "lead_time",
+            "cost",
+            "response_lead_time",
+            "churn_speed",
+            "complaint_resolution_time",
+        ];
+        if lower.contains(&key) {
+            bounds.push_str(&format!("{key},10,0\n"));
+        } else {
+            bounds.push_str(&format!("{key},0,10\n"));
+        }
+    }
+    write("bounds.csv", &bounds);
+    let ones = |n: usize| {
+        format!(
+            "[{}]",
+            vec![format!("[{}]", vec!["1"; n].join(",")); n].join(",")
+        )
+    };
+    write(
+        "capability_ahp.json",
+        &format!(
+            r#"{{"groups":[[1,2,4],[0.5,1,2],[0.25,0.5,1]],"customer_insight":{},"customer_creation":{},"customer_relationship":{}}}"#,
+            ones(5),
+            ones(10),
+            ones(4)
+        ),
     );
     // The summary last: it is written by the binary itself.
     let out = Command::new(BIN)
