@@ -21,6 +21,7 @@ mod btyd;
 mod capability;
 mod clv;
 mod economics;
+mod equity;
 mod ladder;
 mod loyalty;
 mod output;
@@ -53,6 +54,7 @@ Commands:
   economics loyalty economics: cumulative profit by tenure, breakeven, NPV and a retention change
   ladder    loyalty-ladder rung per customer from behaviour counts, or the migration between two dates
   capability  CRM capability scorecard per unit: composite and insight/creation/relationship sub-scores
+  equity    customer-equity drivers: CLV per respondent and brand, customer equity, a driver what-if
   help      print this help
 
 Run `customer-value <COMMAND> --help` for a command's options.
@@ -103,7 +105,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         Some(Value(command)) => command.string()?,
         Some(other) => return Err(other.unexpected().into()),
     };
-    const COMMANDS: [&str; 13] = [
+    const COMMANDS: [&str; 14] = [
         "summary",
         "rfm",
         "clv",
@@ -117,6 +119,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "economics",
         "ladder",
         "capability",
+        "equity",
     ];
     if COMMANDS.contains(&command.as_str()) {
         output::set_command(&command);
@@ -133,6 +136,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "economics" => economics::run(&mut parser),
         "ladder" => ladder::run(&mut parser),
         "capability" => capability::run(&mut parser),
+        "equity" => equity::run(&mut parser),
         "help" => print_help(USAGE),
         "fit" => btyd::fit(&mut parser),
         "predict" => btyd::predict(&mut parser),

@@ -643,3 +643,148 @@ fn capability_errors() {
         assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stderr(&out));
     }
 }
+
+/// Two brands (margins 10 and 5), one driver with coefficient 1, no
+/// inertia, no discount, two years.
+const EQUITY: &str = r#"{"switching":{"drivers":[{"name":"quality","kind":"value"}],"coefficients":[1],"inertia":0},
+ "brands":[{"name":"A","margin":"10"},{"name":"B","margin":"5"}],
+ "discount":"0","years":2,"population":"census"}"#;
+
+/// r1 rates both brands 0: each is bought with probability 1/2. r2 rates
+/// A ln 3 and B 0: A with probability e^(ln 3)/(e^(ln 3) + 1) = 3/4.
+const RATINGS: &str = "customer_id,last_brand,purchases_per_year,volume,A:quality,B:quality\n\
+                       r1,A,1,2,0,0\nr2,B,1,1,1.0986122886681098,0\n";
+
+fn equity_dir(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("equity.json"), EQUITY).unwrap();
+    std::fs::write(dir.join("ratings.csv"), RATINGS).unwrap();
+    dir
+}
+
+#[test]
+fn equity_clv_per_brand_and_customer_equity() {
+    let dir = equity_dir("equity");
+    let out = run(
+        &dir,
+        &[
+            "equity",
+            "--model",
+            "equity.json",
+            "--respondents",
+            "ratings.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // One purchase a year for two years, undiscounted: CLV_j = volume x
+    // margin_j x (P_1(j) + P_2(j)). r1: 2·10·(1/2 + 1/2) = 20 and
+    // 2·5·1 = 10; r2: 1·10·(3/4 + 3/4) = 15 and 1·5·(1/4 + 1/4) = 2.5.
+    assert_eq!(
+        stdout(&out),
+        "customer_id,clv_A,clv_B\nr1,20.00,10.00\nr2,15.00,2.50\n"
+    );
+    // Census: equity = 20 + 15 = 35 and 10 + 2.5 = 12.5; means 17.5, 6.25.
+    let report = stderr(&out);
+    let a = report.lines().find(|l| l.starts_with("A ")).unwrap();
+    assert_eq!(
+        a.split_whitespace().collect::<Vec<_>>(),
+        ["A", "35.00", "17.50"]
+    );
+    let b = report.lines().find(|l| l.starts_with("B ")).unwrap();
+    assert_eq!(
+        b.split_whitespace().collect::<Vec<_>>(),
+        ["B", "12.50", "6.25"]
+    );
+}
+
+#[test]
+fn equity_what_if_and_return_on_spend() {
+    let dir = equity_dir("what-if");
+    let out = run(
+        &dir,
+        &[
+            "equity",
+            "--model",
+            "equity.json",
+            "--respondents",
+            "ratings.csv",
+            "--brand",
+            "A",
+            "--driver",
+            "quality",
+            "--delta",
+            "1.0986122886681098",
+            "--spend",
+            "5",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A's rating up by ln 3: r1 buys A with 3/4 (CLV_A 2·10·1.5 = 30), r2
+    // with 9/10 (10·1.8 = 18): 48. Return (48 − 35 − 5)/5 = 160 %.
+    assert!(
+        stderr(&out).contains(
+            "customer equity 35.00 -> 48.00 (change 13.00), spend 5.00, return on spend 160.0%"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn equity_errors() {
+    let dir = equity_dir("equity-errors");
+    std::fs::write(dir.join("brand.csv"), RATINGS.replace("r2,B,", "r2,C,")).unwrap();
+    std::fs::write(
+        dir.join("rating.csv"),
+        RATINGS.replace(",1,2,0,0", ",1,2,x,0"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("column.csv"),
+        "customer_id,last_brand,purchases_per_year,volume,A:quality\nr1,A,1,1,0\n",
+    )
+    .unwrap();
+    for (file, needle) in [
+        (
+            "brand.csv",
+            "brand.csv: line 3: last_brand \"C\" is not a brand",
+        ),
+        (
+            "rating.csv",
+            "rating.csv: line 2: A:quality: \"x\" is not a number",
+        ),
+        (
+            "column.csv",
+            "column.csv: line 1: missing column \"B:quality\"",
+        ),
+    ] {
+        let out = run(
+            &dir,
+            &["equity", "--model", "equity.json", "--respondents", file],
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(err.contains(needle), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    for extra in [
+        vec!["--brand", "A"],
+        vec![
+            "--brand", "Z", "--driver", "quality", "--delta", "1", "--spend", "5",
+        ],
+        vec![
+            "--brand", "A", "--driver", "quality", "--delta", "1", "--spend", "0",
+        ],
+    ] {
+        let mut args = vec![
+            "equity",
+            "--model",
+            "equity.json",
+            "--respondents",
+            "ratings.csv",
+        ];
+        args.extend(extra);
+        let out = run(&dir, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+}

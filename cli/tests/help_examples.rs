@@ -23,6 +23,7 @@
 //! | `behaviour.csv`, `behaviour_later.csv` | ladder behaviour `customer_id,purchases,..` |
 //! | `ladder.json`   | the default ladder rules, spelled out                       |
 //! | `units.csv`, `bounds.csv`, `capability_ahp.json` | CRM capability measurements of 4 units, scales, AHP matrices |
+//! | `equity.json`, `ratings.csv` | a two-brand customer-equity model and its respondents |
 //!
 //! Each example must exit 0.
 
@@ -32,7 +33,7 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
 
 /// Every subcommand, as `customer-value --help` lists them.
-const COMMANDS: [&str; 13] = [
+const COMMANDS: [&str; 14] = [
     "summary",
     "rfm",
     "clv",
@@ -46,6 +47,7 @@ const COMMANDS: [&str; 13] = [
     "economics",
     "ladder",
     "capability",
+    "equity",
 ];
 
 /// The example command lines of a help text: the lines starting with
@@ -267,6 +269,15 @@ fn write_fixtures(dir: &Path) {
             ones(10),
             ones(4)
         ),
+    );
+    // A two-brand, one-driver customer-equity model and two respondents.
+    write(
+        "equity.json",
+        r#"{"switching":{"drivers":[{"name":"quality","kind":"value"}],"coefficients":[1],"inertia":0.5},"brands":[{"name":"A","margin":"10"},{"name":"B","margin":"5"}],"discount":"0.1","years":3,"population":"census"}"#,
+    );
+    write(
+        "ratings.csv",
+        "customer_id,last_brand,purchases_per_year,volume,A:quality,B:quality\nr1,A,2,1,4,3\nr2,B,1,2,3,5\n",
     );
     // The summary last: it is written by the binary itself.
     let out = Command::new(BIN)
