@@ -22,6 +22,7 @@ mod capability;
 mod clv;
 mod economics;
 mod equity;
+mod identify;
 mod ladder;
 mod loyalty;
 mod output;
@@ -55,6 +56,7 @@ Commands:
   ladder    loyalty-ladder rung per customer from behaviour counts, or the migration between two dates
   capability  CRM capability scorecard per unit: composite and insight/creation/relationship sub-scores
   equity    customer-equity drivers: CLV per respondent and brand, customer equity, a driver what-if
+  identify  customer-record quality (completeness, staleness, key fields) and duplicate candidates
   help      print this help
 
 Run `customer-value <COMMAND> --help` for a command's options.
@@ -105,7 +107,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         Some(Value(command)) => command.string()?,
         Some(other) => return Err(other.unexpected().into()),
     };
-    const COMMANDS: [&str; 14] = [
+    const COMMANDS: [&str; 15] = [
         "summary",
         "rfm",
         "clv",
@@ -120,6 +122,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "ladder",
         "capability",
         "equity",
+        "identify",
     ];
     if COMMANDS.contains(&command.as_str()) {
         output::set_command(&command);
@@ -137,6 +140,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "ladder" => ladder::run(&mut parser),
         "capability" => capability::run(&mut parser),
         "equity" => equity::run(&mut parser),
+        "identify" => identify::run(&mut parser),
         "help" => print_help(USAGE),
         "fit" => btyd::fit(&mut parser),
         "predict" => btyd::predict(&mut parser),

@@ -788,3 +788,112 @@ fn equity_errors() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
 }
+
+/// Four records; fields name, email, phone (the dates are not fields).
+const RECORDS: &str = "customer_id,name,email,phone,last_update,last_purchase\n\
+                       1,Ann Lee,ann@x.com,+1 555 123 4567,2024-12-01,2024-11-01\n\
+                       2,ann  lee,ANN@X.COM ,,2023-01-01,\n\
+                       3,Bo Chen,,555-123-4567,2024-06-01,2024-01-01\n\
+                       4,,bo@y.org,,,2024-12-30\n";
+
+#[test]
+fn identify_quality_and_duplicates_print_no_personal_data() {
+    let dir = scratch("identify");
+    std::fs::write(dir.join("records.csv"), RECORDS).unwrap();
+    let out = run(
+        &dir,
+        &[
+            "identify",
+            "--records",
+            "records.csv",
+            "--as-of",
+            "2024-12-31",
+            "--key-fields",
+            "email",
+            "--duplicates",
+            "d.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // 1: 3 of 3 fields; updated 30 days ago, bought 60 days ago.
+    // 2: name and email (2/3); updated 2023-01-01, 730 days > 365: stale;
+    //    no purchase date: stale.
+    // 3: name and phone (2/3), no e-mail (the key field); 213 and 365
+    //    days (365 is not more than 365): fresh.
+    // 4: e-mail only (1/3); no update date: stale; bought 1 day ago.
+    assert_eq!(
+        stdout(&out),
+        "customer_id,completeness,missing_key,stale_update,stale_purchase\n\
+         1,1,0,0,0\n2,0.666667,0,1,1\n3,0.666667,1,0,0\n4,0.333333,0,1,0\n"
+    );
+    // Mean completeness (1 + 2/3 + 2/3 + 1/3)/4 = 2/3; key coverage 3/4.
+    let report = stderr(&out);
+    assert!(
+        report.starts_with(
+            "4 records, 3 fields; mean completeness 66.7%; key fields complete in 75.0%\n"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("stale: 2 not updated within 365 days (50.0%), 1 without a purchase within 365 days (25.0%)"), "{report}");
+    // 1 and 2 share an e-mail once trimmed and lower-cased; 1 and 3 the
+    // last nine phone digits (555 123 4567 -> 551234567).
+    assert_eq!(
+        std::fs::read_to_string(dir.join("d.csv")).unwrap(),
+        "customer_a,customer_b,reason\n1,2,email\n1,3,phone\n"
+    );
+    // No value of a record is printed.
+    for secret in ["Ann", "ann@", "555", "Bo Chen", "bo@y"] {
+        assert!(
+            !stdout(&out).contains(secret) && !report.contains(secret),
+            "{secret}"
+        );
+    }
+}
+
+#[test]
+fn identify_errors() {
+    let dir = scratch("identify-errors");
+    std::fs::write(dir.join("records.csv"), RECORDS).unwrap();
+    std::fs::write(
+        dir.join("future.csv"),
+        "customer_id,email,last_update\n1,a@b.c,2025-01-01\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("date.csv"),
+        "customer_id,email,last_update\n1,a@b.c,yesterday\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("twice.csv"), "customer_id,email\n1,a\n1,b\n").unwrap();
+    for (file, needle) in [
+        ("future.csv", "future.csv: "),
+        (
+            "date.csv",
+            "date.csv: line 2: last_update: \"yesterday\" is not a date",
+        ),
+        (
+            "twice.csv",
+            "twice.csv: line 3: customer \"1\" appears again (first on line 2)",
+        ),
+    ] {
+        let out = run(
+            &dir,
+            &["identify", "--records", file, "--as-of", "2024-12-31"],
+        );
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let err = stderr(&out);
+        assert!(err.contains(needle), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    for extra in [
+        vec![],
+        vec!["--as-of", "2024-12-31", "--key-fields", "fax"],
+        vec!["--as-of", "2024-12-31", "--email-field", "mail"],
+        vec!["--as-of", "2024-12-31", "--phone-digits", "0"],
+    ] {
+        let mut args = vec!["identify", "--records", "records.csv"];
+        args.extend(extra);
+        let out = run(&dir, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+}

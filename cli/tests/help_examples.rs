@@ -24,6 +24,7 @@
 //! | `ladder.json`   | the default ladder rules, spelled out                       |
 //! | `units.csv`, `bounds.csv`, `capability_ahp.json` | CRM capability measurements of 4 units, scales, AHP matrices |
 //! | `equity.json`, `ratings.csv` | a two-brand customer-equity model and its respondents |
+//! | `records.csv`   | customer records `customer_id,name,email,phone,last_update,last_purchase` |
 //!
 //! Each example must exit 0.
 
@@ -33,7 +34,7 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
 
 /// Every subcommand, as `customer-value --help` lists them.
-const COMMANDS: [&str; 14] = [
+const COMMANDS: [&str; 15] = [
     "summary",
     "rfm",
     "clv",
@@ -48,6 +49,7 @@ const COMMANDS: [&str; 14] = [
     "ladder",
     "capability",
     "equity",
+    "identify",
 ];
 
 /// The example command lines of a help text: the lines starting with
@@ -278,6 +280,15 @@ fn write_fixtures(dir: &Path) {
     write(
         "ratings.csv",
         "customer_id,last_brand,purchases_per_year,volume,A:quality,B:quality\nr1,A,2,1,4,3\nr2,B,1,2,3,5\n",
+    );
+    // Customer records with gaps, stale dates and two duplicates.
+    write(
+        "records.csv",
+        "customer_id,name,email,phone,last_update,last_purchase\n\
+         1,Ann Lee,ann@x.com,+1 555 123 4567,2024-12-01,2024-11-01\n\
+         2,ann  lee,ANN@X.COM ,,2023-01-01,\n\
+         3,Bo Chen,,555-123-4567,2024-06-01,2024-01-01\n\
+         4,,bo@y.org,,,2024-12-30\n",
     );
     // The summary last: it is written by the binary itself.
     let out = Command::new(BIN)
