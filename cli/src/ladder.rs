@@ -22,7 +22,7 @@ Usage: customer-value ladder --behaviour BEHAVIOUR.csv [OPTIONS]
 
 A behaviour file has a header and one row per customer: customer_id,purchases and any of
 active_periods,periods,categories,referrals,offers_declined,failures_tolerated (whole numbers;
-a missing column counts 0, an empty cell is an error) and partner (0/1 or true/false).
+a missing column counts 0, an empty cell is an error) and partner (0/1, true/false or yes/no).
       --behaviour FILE             the behaviour over one observation window
       --before FILE                the behaviour over an earlier window (with --after)
       --after FILE                 the behaviour over a later window (with --before)

@@ -52,7 +52,7 @@ Commands:
   stage     lifecycle stage and churn risk per customer from a transaction log
   fit       fit a probabilistic model (BG/NBD, Gamma-Gamma, ...) by maximum likelihood, as JSON
   predict   P(alive), expected purchases, expected spend and CLV per customer from fitted models
-  economics loyalty economics: cumulative profit by tenure, breakeven, NPV and a retention change
+  economics  loyalty economics: cumulative profit by tenure, breakeven, NPV and a retention change
   ladder    loyalty-ladder rung per customer from behaviour counts, or the migration between two dates
   capability  CRM capability scorecard per unit: composite and insight/creation/relationship sub-scores
   equity    customer-equity drivers: CLV per respondent and brand, customer equity, a driver what-if
