@@ -18,7 +18,12 @@
 
 mod args;
 mod btyd;
+mod capability;
 mod clv;
+mod economics;
+mod equity;
+mod identify;
+mod ladder;
 mod loyalty;
 mod output;
 mod rfm;
@@ -47,6 +52,11 @@ Commands:
   stage     lifecycle stage and churn risk per customer from a transaction log
   fit       fit a probabilistic model (BG/NBD, Gamma-Gamma, ...) by maximum likelihood, as JSON
   predict   P(alive), expected purchases, expected spend and CLV per customer from fitted models
+  economics  loyalty economics: cumulative profit by tenure, breakeven, NPV and a retention change
+  ladder    loyalty-ladder rung per customer from behaviour counts, or the migration between two dates
+  capability  CRM capability scorecard per unit: composite and insight/creation/relationship sub-scores
+  equity    customer-equity drivers: CLV per respondent and brand, customer equity, a driver what-if
+  identify  customer-record quality (completeness, staleness, key fields) and duplicate candidates
   help      print this help
 
 Run `customer-value <COMMAND> --help` for a command's options.
@@ -97,7 +107,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         Some(Value(command)) => command.string()?,
         Some(other) => return Err(other.unexpected().into()),
     };
-    const COMMANDS: [&str; 10] = [
+    const COMMANDS: [&str; 15] = [
         "summary",
         "rfm",
         "clv",
@@ -108,6 +118,11 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "stage",
         "fit",
         "predict",
+        "economics",
+        "ladder",
+        "capability",
+        "equity",
+        "identify",
     ];
     if COMMANDS.contains(&command.as_str()) {
         output::set_command(&command);
@@ -121,6 +136,11 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "kano" => survey::kano(&mut parser),
         "loyalty" => loyalty::run(&mut parser),
         "stage" => stage::run(&mut parser),
+        "economics" => economics::run(&mut parser),
+        "ladder" => ladder::run(&mut parser),
+        "capability" => capability::run(&mut parser),
+        "equity" => equity::run(&mut parser),
+        "identify" => identify::run(&mut parser),
         "help" => print_help(USAGE),
         "fit" => btyd::fit(&mut parser),
         "predict" => btyd::predict(&mut parser),

@@ -19,6 +19,12 @@
 //! | `indicators.csv`| loyalty indicators `customer_id,A11,..,A34`                 |
 //! | `responses.csv` | satisfaction answers `respondent,quality,price,service`     |
 //! | `answers.csv`   | Kano answers `attribute,functional,dysfunctional`           |
+//! | `curve.csv`     | profit by tenure `period,base_profit,..,price_premium`      |
+//! | `behaviour.csv`, `behaviour_later.csv` | ladder behaviour `customer_id,purchases,..` |
+//! | `ladder.json`   | the default ladder rules, spelled out                       |
+//! | `units.csv`, `bounds.csv`, `capability_ahp.json` | CRM capability measurements of 4 units, scales, AHP matrices |
+//! | `equity.json`, `ratings.csv` | a two-brand customer-equity model and its respondents |
+//! | `records.csv`   | customer records `customer_id,name,email,phone,last_update,last_purchase` |
 //!
 //! Each example must exit 0.
 
@@ -28,7 +34,7 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
 
 /// Every subcommand, as `customer-value --help` lists them.
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 15] = [
     "summary",
     "rfm",
     "clv",
@@ -39,6 +45,11 @@ const COMMANDS: [&str; 10] = [
     "stage",
     "fit",
     "predict",
+    "economics",
+    "ladder",
+    "capability",
+    "equity",
+    "identify",
 ];
 
 /// The example command lines of a help text: the lines starting with
@@ -177,6 +188,108 @@ fn write_fixtures(dir: &Path) {
         answers.push_str(&format!("{attribute},{},{}\n", 1 + i % 5, 1 + (i * 3) % 5));
     }
     write("answers.csv", &answers);
+    // The loyalty-economics worked example: three periods of tenure.
+    write(
+        "curve.csv",
+        "period,base_profit,increased_purchases,cost_savings,referrals,price_premium\n\
+         1,40,0,0,0,0\n2,40,10,5,5,0\n3,40,20,10,5,5\n",
+    );
+    // Loyalty-ladder behaviour at two dates, and the default rules as JSON.
+    write(
+        "behaviour.csv",
+        "customer_id,purchases,categories,referrals,offers_declined,failures_tolerated,partner\n\
+         a,0,0,0,0,0,0\nb,1,1,0,0,0,0\nc,3,1,2,0,0,0\nd,4,2,0,1,0,0\ne,5,3,1,0,1,0\nf,6,3,2,1,1,1\n",
+    );
+    write(
+        "behaviour_later.csv",
+        "customer_id,purchases,categories,referrals,offers_declined,failures_tolerated,partner\n\
+         b,2,1,0,0,0,0\nc,3,2,2,1,0,0\nd,0,0,0,0,0,0\nh,1,1,0,0,0,0\n",
+    );
+    write(
+        "ladder.json",
+        r#"{"thresholds":{"min_purchases":2,"min_active_periods":0,"min_categories":2,"min_referrals":1,"min_offers_declined":1,"min_failures_tolerated":1},"customer":{"all_of":["repeat_purchase"]},"supporter":{"all_of":["cross_buying"],"any_of":["competitor_resistance","failure_tolerance"],"min_any":1},"advocate":{"all_of":["referral"]},"partner":{"all_of":["partnership"]}}"#,
+    );
+    // The CRM capability scorecard's 19 standard indicators (5, 10 and 4
+    // per group): four units, scales from 0 to 10 (lower is better for
+    // the times and the cost), and AHP matrices of equal importance.
+    const KEYS: [&str; 19] = [
+        "feedback_speed",
+        "knowledge_depth",
+        "analysis_speed",
+        "analysis_accuracy",
+        "gold_share_growth",
+        "development_speed",
+        "customisation_breadth",
+        "lead_time",
+        "cost",
+        "service_level",
+        "delivery_speed",
+        "delivery_flexibility",
+        "channel_diversity",
+        "ease_of_use",
+        "brand_management",
+        "effect_per_investment",
+        "response_lead_time",
+        "churn_speed",
+        "complaint_resolution_time",
+    ];
+    let mut units = format!("unit,{}\n", KEYS.join(","));
+    for (u, name) in ["north", "south", "east", "west"].iter().enumerate() {
+        let values: Vec<String> = (0..KEYS.len())
+            .map(|k| ((u * 3 + k * 7) % 10 + 1).to_string())
+            .collect();
+        units.push_str(&format!("{name},{}\n", values.join(",")));
+    }
+    write("units.csv", &units);
+    let mut bounds = String::from("indicator,worst,best\n");
+    for key in KEYS {
+        let lower = [
+            "lead_time",
+            "cost",
+            "response_lead_time",
+            "churn_speed",
+            "complaint_resolution_time",
+        ];
+        if lower.contains(&key) {
+            bounds.push_str(&format!("{key},10,0\n"));
+        } else {
+            bounds.push_str(&format!("{key},0,10\n"));
+        }
+    }
+    write("bounds.csv", &bounds);
+    let ones = |n: usize| {
+        format!(
+            "[{}]",
+            vec![format!("[{}]", vec!["1"; n].join(",")); n].join(",")
+        )
+    };
+    write(
+        "capability_ahp.json",
+        &format!(
+            r#"{{"groups":[[1,2,4],[0.5,1,2],[0.25,0.5,1]],"customer_insight":{},"customer_creation":{},"customer_relationship":{}}}"#,
+            ones(5),
+            ones(10),
+            ones(4)
+        ),
+    );
+    // A two-brand, one-driver customer-equity model and two respondents.
+    write(
+        "equity.json",
+        r#"{"switching":{"drivers":[{"name":"quality","kind":"value"}],"coefficients":[1],"inertia":0.5},"brands":[{"name":"A","margin":"10"},{"name":"B","margin":"5"}],"discount":"0.1","years":3,"population":"census"}"#,
+    );
+    write(
+        "ratings.csv",
+        "customer_id,last_brand,purchases_per_year,volume,A:quality,B:quality\nr1,A,2,1,4,3\nr2,B,1,2,3,5\n",
+    );
+    // Customer records with gaps, stale dates and two duplicates.
+    write(
+        "records.csv",
+        "customer_id,name,email,phone,last_update,last_purchase\n\
+         1,Ann Lee,ann@x.com,+1 555 123 4567,2024-12-01,2024-11-01\n\
+         2,ann  lee,ANN@X.COM ,,2023-01-01,\n\
+         3,Bo Chen,,555-123-4567,2024-06-01,2024-01-01\n\
+         4,,bo@y.org,,,2024-12-30\n",
+    );
     // The summary last: it is written by the binary itself.
     let out = Command::new(BIN)
         .args([
