@@ -100,7 +100,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let command = match parser.next()? {
         None => {
             return Err(Failure::Usage(
-                "missing command (summary, rfm, clv, tiers)".into(),
+                "missing command (customer-value --help lists them)".into(),
             ));
         }
         Some(Short('h') | Long("help")) => return print_help(USAGE),
