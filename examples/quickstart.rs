@@ -48,6 +48,95 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     lifecycle(&log, &summary)?;
     loyalty(&log, &summary)?;
     probabilistic(&summary, &equity)?;
+    loyalty_ladder(&summary);
+    loyalty_economics()?;
+    Ok(())
+}
+
+/// The loyalty ladder from what a summary knows: purchases and categories.
+/// Referrals, declined offers and tolerated failures come from other
+/// sources (surveys, a CRM), so from a summary alone no customer climbs
+/// past "customer"; the table shows how far the transaction data reach.
+fn loyalty_ladder(summary: &Summary) {
+    use customer_value::ladder::{Behaviour, LadderRules, Rung};
+    println!("\nLoyalty ladder (default rules, from purchases alone):");
+    println!("  rung from repeat purchases; higher rungs need referrals or resilience data");
+    let rules = LadderRules::default();
+    let mut counts = [0usize; 6];
+    for row in summary.customers() {
+        let rung = rules.rung(&Behaviour::from_summary(row));
+        counts[Rung::ALL.iter().position(|r| *r == rung).unwrap_or(0)] += 1;
+    }
+    let total = summary.customers().len();
+    for (rung, n) in Rung::ALL.iter().zip(counts) {
+        println!(
+            "  {:<10} {:>7}  {:>5.1}%",
+            rung.to_string(),
+            thousands(n as u64),
+            share(n as u64, total)
+        );
+    }
+}
+
+/// Reichheld & Sasser's argument made checkable: for a profit curve by
+/// tenure (here an illustrative one: acquisition 100, then base profit 40 a
+/// year growing with purchases, cost savings, referrals and a price
+/// premium), what is a customer worth at 50 % and at 60 % retention, and
+/// how much does a firm winning one customer a year gain in steady state?
+fn loyalty_economics() -> customer_value::Result<()> {
+    use customer_value::clv::{DiscountRate, Horizon, RetentionRate};
+    use customer_value::economics::{
+        ProfitCurve, RetentionEconomics, Tail, TenureProfit, expected_lifetime,
+    };
+    let d = |v: i64| Decimal::new(v, 0);
+    let curve = ProfitCurve::new(
+        d(100),
+        vec![
+            TenureProfit::new(d(40)),
+            TenureProfit::new(d(40))
+                .with_increased_purchases(d(10))
+                .with_cost_savings(d(5))
+                .with_referrals(d(5)),
+            TenureProfit::new(d(40))
+                .with_increased_purchases(d(20))
+                .with_cost_savings(d(10))
+                .with_referrals(d(5))
+                .with_price_premium(d(5)),
+        ],
+    )?;
+    println!("\nLoyalty economics (Reichheld & Sasser), an illustrative yearly profit curve:");
+    println!("  cumulative profit of a customer who stays, after acquisition (year 0):");
+    for (year, value) in curve.cumulative()?.iter().enumerate() {
+        println!("  year {year}  {:>10}", money(*value));
+    }
+    let economics = RetentionEconomics::new(
+        curve,
+        DiscountRate::new(Decimal::new(1, 1))?,
+        Horizon::Infinite,
+        Tail::RepeatLast,
+    );
+    let (r0, r1) = (
+        RetentionRate::new(Decimal::new(5, 1))?,
+        RetentionRate::new(Decimal::new(6, 1))?,
+    );
+    let effect = economics.compare(r0, r1)?;
+    println!(
+        "  retention 50% -> 60% (expected lifetime {} -> {} years, at 10% a year):",
+        expected_lifetime(r0, Horizon::Infinite)?.round_dp(2),
+        expected_lifetime(r1, Horizon::Infinite)?.round_dp(2)
+    );
+    println!(
+        "  NPV of an acquired customer {} -> {}",
+        money(effect.base_npv()),
+        money(effect.new_npv())
+    );
+    match effect.steady_state_change_ratio() {
+        Some(ratio) => println!(
+            "  steady-state profit x{} (one customer won a year)",
+            ratio.round_dp(2)
+        ),
+        None => println!("  steady-state profit: the base is a loss, so no ratio"),
+    }
     Ok(())
 }
 
