@@ -847,49 +847,7 @@ fn summarize<'py>(
     let a = amounts.as_ref().map(|a| a.as_slice()).transpose()?;
     let cols = py
         .detach(|| -> Result<SummaryColumns, Error> {
-            let amount = |i: usize| -> Result<Decimal, Error> {
-                match (a, &amount_texts) {
-                    (Some(a), _) => money("amount", i, a[i]),
-                    (None, Some(t)) => t[i]
-                        .trim()
-                        .parse::<Decimal>()
-                        .or_else(|_| Decimal::from_scientific(t[i].trim()))
-                        .map_err(|e| invalid("amount", format!("row {i}: {:?}: {e}", t[i]))),
-                    (None, None) => Ok(Decimal::ZERO),
-                }
-            };
-            let n_amounts = a
-                .map(<[f64]>::len)
-                .or(amount_texts.as_ref().map(Vec::len))
-                .unwrap_or(c.len());
-            if c.len() != d.len() || c.len() != n_amounts {
-                return Err(invalid(
-                    "transactions",
-                    format!(
-                        "{} customers, {} dates, {} amounts",
-                        c.len(),
-                        d.len(),
-                        n_amounts
-                    ),
-                ));
-            }
-            let day = |v: i64| -> Result<Date, Error> {
-                let v = i32::try_from(v).map_err(|_| {
-                    invalid("date", format!("{v} days since 1970-01-01 is out of range"))
-                })?;
-                Date::from_days_since_epoch(v)
-            };
-            let mut log = Vec::with_capacity(c.len());
-            for i in 0..c.len() {
-                let id = u64::try_from(c[i]).map_err(|_| {
-                    invalid("customer code", format!("row {i}: {} is negative", c[i]))
-                })?;
-                log.push(Transaction::new(
-                    CustomerId::new(id),
-                    day(d[i])?,
-                    amount(i)?,
-                ));
-            }
+            let log = transaction_log(c, d, a, amount_texts.as_ref(), Decimal::ZERO)?;
             let summary = Summarizer::builder(day(observation_end_day)?)
                 .unit(TimeUnit::days(1)?)
                 .build()?
@@ -1204,6 +1162,52 @@ fn rfm_scores<'py>(
     Ok(dict)
 }
 
+/// A day given as days since 1970-01-01.
+fn day(v: i64) -> Result<Date, Error> {
+    let v = i32::try_from(v)
+        .map_err(|_| invalid("date", format!("{v} days since 1970-01-01 is out of range")))?;
+    Date::from_days_since_epoch(v)
+}
+
+/// The transaction log of parallel columns: customer codes (>= 0), days
+/// since 1970-01-01, and amounts as floats or decimal texts (see
+/// `money_column`), or `default` on every row when neither is given.
+fn transaction_log(
+    codes: &[i64],
+    days: &[i64],
+    floats: Option<&[f64]>,
+    texts: Option<&Vec<String>>,
+    default: Decimal,
+) -> Result<Vec<Transaction>, Error> {
+    let n = codes.len();
+    if days.len() != n {
+        return Err(invalid(
+            "transactions",
+            format!("{n} customers, {} dates", days.len()),
+        ));
+    }
+    let money = if floats.is_none() && texts.is_none() {
+        vec![default; n]
+    } else {
+        money_column("amount", n, floats, texts)?
+    };
+    (0..n)
+        .map(|i| {
+            let id = u64::try_from(codes[i]).map_err(|_| {
+                invalid(
+                    "customer code",
+                    format!("row {i}: {} is negative", codes[i]),
+                )
+            })?;
+            Ok(Transaction::new(
+                CustomerId::new(id),
+                day(days[i])?,
+                money[i],
+            ))
+        })
+        .collect()
+}
+
 /// Money per row from a float array (exact, as in `money`) or decimal texts.
 fn money_column(
     name: &'static str,
@@ -1422,31 +1426,7 @@ fn summarize_full<'py>(
     let (grouping, refunds) = (grouping.to_owned(), refunds.to_owned());
     let summary = py
         .detach(|| -> Result<customer_value::Summary, Error> {
-            let n = c.len();
-            if d.len() != n {
-                return Err(invalid(
-                    "transactions",
-                    format!("{n} customers, {} dates", d.len()),
-                ));
-            }
-            let money = if a.is_none() && amount_texts.is_none() {
-                vec![Decimal::ZERO; n]
-            } else {
-                money_column("amount", n, a, amount_texts.as_ref())?
-            };
-            let day = |v: i64| -> Result<Date, Error> {
-                let v = i32::try_from(v).map_err(|_| {
-                    invalid("date", format!("{v} days since 1970-01-01 is out of range"))
-                })?;
-                Date::from_days_since_epoch(v)
-            };
-            let mut log = Vec::with_capacity(n);
-            for i in 0..n {
-                let id = u64::try_from(c[i]).map_err(|_| {
-                    invalid("customer code", format!("row {i}: {} is negative", c[i]))
-                })?;
-                log.push(Transaction::new(CustomerId::new(id), day(d[i])?, money[i]));
-            }
+            let log = transaction_log(c, d, a, amount_texts.as_ref(), Decimal::ZERO)?;
             let mut builder = Summarizer::builder(day(observation_end_day)?)
                 .unit(TimeUnit::days(unit_days)?)
                 .grouping(match grouping.as_str() {
@@ -1789,31 +1769,7 @@ fn lifecycle_stages<'py>(
     type Columns = (Vec<i64>, Vec<String>, Vec<String>, Vec<i64>, Vec<i64>);
     let cols = py
         .detach(|| -> Result<Columns, Error> {
-            let n = c.len();
-            if d.len() != n {
-                return Err(invalid(
-                    "transactions",
-                    format!("{n} customers, {} dates", d.len()),
-                ));
-            }
-            let money = if a.is_none() && amount_texts.is_none() {
-                vec![Decimal::ONE; n]
-            } else {
-                money_column("amount", n, a, amount_texts.as_ref())?
-            };
-            let day = |v: i64| -> Result<Date, Error> {
-                let v = i32::try_from(v).map_err(|_| {
-                    invalid("date", format!("{v} days since 1970-01-01 is out of range"))
-                })?;
-                Date::from_days_since_epoch(v)
-            };
-            let mut log = Vec::with_capacity(n);
-            for i in 0..n {
-                let id = u64::try_from(c[i]).map_err(|_| {
-                    invalid("customer code", format!("row {i}: {} is negative", c[i]))
-                })?;
-                log.push(Transaction::new(CustomerId::new(id), day(d[i])?, money[i]));
-            }
+            let log = transaction_log(c, d, a, amount_texts.as_ref(), Decimal::ONE)?;
             let unit = TimeUnit::days(unit_days)?;
             let period_value = match value.as_str() {
                 "spend" => PeriodValue::Spend,
