@@ -673,3 +673,36 @@ pub fn parse_u32_in(text: &str, min: u32, max: u32) -> Result<u32, String> {
         _ => Err(format!("expected a whole number from {min} to {max}")),
     }
 }
+
+/// A CSV file with a header row: its header, names trimmed, and the reader
+/// positioned at the first data row. Errors name the file.
+pub fn open_table(path: &Path) -> Result<(Vec<String>, ::csv::Reader<std::fs::File>), Failure> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(path)
+        .map_err(|e| Failure::Data(format!("cannot open {}: {e}", path.display())))?;
+    let header = reader
+        .headers()
+        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    Ok((header, reader))
+}
+
+/// The position of column `name` in `header`, or an error at line 1 that
+/// lists the file's columns and points to `command`'s help.
+pub fn required_column(
+    header: &[String],
+    name: &str,
+    path: &Path,
+    command: &str,
+) -> Result<usize, Failure> {
+    header.iter().position(|h| h == name).ok_or_else(|| {
+        Failure::Data(format!(
+            "{}: line 1: missing column {name:?}{}",
+            path.display(),
+            crate::output::columns_hint(header, command)
+        ))
+    })
+}

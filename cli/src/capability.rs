@@ -11,7 +11,7 @@ use customer_value::loyalty::{Ahp, AhpResult};
 
 use crate::Failure;
 use crate::args::{option_name, parse_f64_in, parse_value};
-use crate::output::{Format, columns_hint, write_csv, write_text};
+use crate::output::{Format, write_csv, write_text};
 
 const USAGE: &str = "\
 customer-value capability: the CRM capability scorecard per unit (firm, business unit, year):
@@ -198,30 +198,11 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     Ok(())
 }
 
-fn open(path: &Path) -> Result<(Vec<String>, ::csv::Reader<std::fs::File>), Failure> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_path(path)
-        .map_err(|e| Failure::Data(format!("cannot open {}: {e}", path.display())))?;
-    let header = reader
-        .headers()
-        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    Ok((header, reader))
-}
-
 /// The units' rows: a `unit` column and exactly the table's indicators.
 fn read_units(path: &Path, card: &Scorecard) -> Result<Vec<Measurements>, Failure> {
-    let (header, mut reader) = open(path)?;
+    let (header, mut reader) = crate::args::open_table(path)?;
     let head = |message: String| Failure::Data(format!("{}: line 1: {message}", path.display()));
-    let unit_at = header.iter().position(|h| h == "unit").ok_or_else(|| {
-        head(format!(
-            "missing column \"unit\"{}",
-            columns_hint(&header, "capability")
-        ))
-    })?;
+    let unit_at = crate::args::required_column(&header, "unit", path, "capability")?;
     let mut at = Vec::with_capacity(card.len());
     for def in card.indicators() {
         at.push(
@@ -274,16 +255,8 @@ fn read_units(path: &Path, card: &Scorecard) -> Result<Vec<Measurements>, Failur
 
 /// `indicator,worst,best`, one row per indicator of the table.
 fn read_bounds(path: &Path, card: &Scorecard) -> Result<Vec<Bounds>, Failure> {
-    let (header, mut reader) = open(path)?;
-    let col = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| {
-            Failure::Data(format!(
-                "{}: line 1: missing column {name:?}{}",
-                path.display(),
-                columns_hint(&header, "capability")
-            ))
-        })
-    };
+    let (header, mut reader) = crate::args::open_table(path)?;
+    let col = |name: &str| crate::args::required_column(&header, name, path, "capability");
     let (key_at, worst_at, best_at) = (col("indicator")?, col("worst")?, col("best")?);
     let mut out: Vec<Option<Bounds>> = vec![None; card.len()];
     for (row, record) in reader.records().enumerate() {

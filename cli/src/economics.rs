@@ -12,7 +12,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::Failure;
 use crate::args::{option_name, parse_decimal, parse_value};
-use crate::output::{Format, columns_hint, percent, write_csv, write_text};
+use crate::output::{Format, percent, write_csv, write_text};
 
 const USAGE: &str = "\
 customer-value economics: the cumulative profit of an acquired customer by tenure, as CSV on
@@ -256,26 +256,9 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
 
 /// The curve's periods, checked: periods 1, 2, .. in order, amounts as decimals.
 fn read_curve(path: &Path) -> Result<Vec<TenureProfit>, Failure> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_path(path)
-        .map_err(|e| Failure::Data(format!("cannot open {}: {e}", path.display())))?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
+    let (header, mut reader) = crate::args::open_table(path)?;
     let find = |name: &str| header.iter().position(|h| h == name);
-    let required = |name: &str| {
-        find(name).ok_or_else(|| {
-            Failure::Data(format!(
-                "{}: line 1: missing column {name:?}{}",
-                path.display(),
-                columns_hint(&header, "economics")
-            ))
-        })
-    };
+    let required = |name: &str| crate::args::required_column(&header, name, path, "economics");
     let period_col = required("period")?;
     let base_col = required("base_profit")?;
     let others: Vec<(usize, Component)> = COLUMNS

@@ -10,7 +10,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::Failure;
 use crate::args::{option_name, parse_decimal, parse_value};
-use crate::output::{Format, columns_hint, percent, write_csv, write_text};
+use crate::output::{Format, percent, write_csv, write_text};
 
 const USAGE: &str = "\
 customer-value equity: each respondent's lifetime value to every brand from driver ratings
@@ -190,25 +190,8 @@ fn read_respondents(
     path: &Path,
     model: &EquityModel,
 ) -> Result<(Vec<Respondent>, Interner), Failure> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_path(path)
-        .map_err(|e| Failure::Data(format!("cannot open {}: {e}", path.display())))?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    let col = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| {
-            Failure::Data(format!(
-                "{}: line 1: missing column {name:?}{}",
-                path.display(),
-                columns_hint(&header, "equity")
-            ))
-        })
-    };
+    let (header, mut reader) = crate::args::open_table(path)?;
+    let col = |name: &str| crate::args::required_column(&header, name, path, "equity");
     let id_at = col("customer_id")?;
     let last_at = col("last_brand")?;
     let f_at = col("purchases_per_year")?;

@@ -11,7 +11,7 @@ use customer_value::{CustomerId, Date, Interner};
 
 use crate::Failure;
 use crate::args::{option_name, parse_date, parse_value};
-use crate::output::{Format, columns_hint, percent, write_csv, write_text};
+use crate::output::{Format, percent, write_csv, write_text};
 
 const USAGE: &str = "\
 customer-value identify: the quality of customer records (completeness per customer and per
@@ -250,24 +250,9 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
 type Records = (Vec<String>, Vec<CustomerRecord>, Interner);
 
 fn read_records(path: &Path) -> Result<Records, Failure> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_path(path)
-        .map_err(|e| Failure::Data(format!("cannot open {}: {e}", path.display())))?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
+    let (header, mut reader) = crate::args::open_table(path)?;
     let find = |name: &str| header.iter().position(|h| h == name);
-    let id_at = find("customer_id").ok_or_else(|| {
-        Failure::Data(format!(
-            "{}: line 1: missing column \"customer_id\"{}",
-            path.display(),
-            columns_hint(&header, "identify")
-        ))
-    })?;
+    let id_at = crate::args::required_column(&header, "customer_id", path, "identify")?;
     let (update_at, purchase_at) = (find("last_update"), find("last_purchase"));
     let field_at: Vec<usize> = (0..header.len())
         .filter(|&i| i != id_at && Some(i) != update_at && Some(i) != purchase_at)

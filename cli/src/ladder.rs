@@ -10,7 +10,7 @@ use customer_value::{CustomerId, Interner, Scored};
 
 use crate::Failure;
 use crate::args::{option_name, parse_value};
-use crate::output::{columns_hint, percent, write_csv, write_text};
+use crate::output::{percent, write_csv, write_text};
 
 const USAGE: &str = "\
 customer-value ladder: the loyalty-ladder rung of each customer from behaviour counts, as CSV
@@ -237,26 +237,9 @@ fn trait_name(t: Trait) -> &'static str {
 /// The rows of a behaviour file, ids interned in `names` (shared by the
 /// two files of a migration, so that a customer keeps one id).
 fn read_behaviour(path: &Path, names: &mut Interner) -> Result<Vec<Behaviour>, Failure> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_path(path)
-        .map_err(|e| Failure::Data(format!("cannot open {}: {e}", path.display())))?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
+    let (header, mut reader) = crate::args::open_table(path)?;
     let find = |name: &str| header.iter().position(|h| h == name);
-    let required = |name: &str| {
-        find(name).ok_or_else(|| {
-            Failure::Data(format!(
-                "{}: line 1: missing column {name:?}{}",
-                path.display(),
-                columns_hint(&header, "ladder")
-            ))
-        })
-    };
+    let required = |name: &str| crate::args::required_column(&header, name, path, "ladder");
     let id_at = required("customer_id")?;
     let purchases_at = required("purchases")?;
     let optional = [

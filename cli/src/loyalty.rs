@@ -1,7 +1,7 @@
 //! `customer-value loyalty`: the 0-100 loyalty index and its A1/A2/A3 sub-indices
 //! from an indicators CSV, with caller, AHP or entropy weights.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use customer_value::loyalty::{
     Ahp, AhpResult, DickBasu, EntropyWeights, Indicator, IndicatorValues, LoyaltyModel,
@@ -11,7 +11,7 @@ use customer_value::{CustomerId, Fit, Interner, Scorer};
 
 use crate::Failure;
 use crate::args::{option_name, parse_value};
-use crate::output::{Format, columns_hint, write_csv};
+use crate::output::{Format, write_csv};
 
 const USAGE: &str = "\
 customer-value loyalty: the loyalty index (0-100) and its A1/A2/A3 sub-indices per customer,
@@ -189,27 +189,9 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
 }
 
 /// Rows of the indicators file; ids interned when not all numeric.
-fn read_indicators(path: &PathBuf) -> Result<(Vec<IndicatorValues>, Interner), Failure> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_path(path)
-        .map_err(|e| Failure::Data(format!("cannot open {}: {e}", path.display())))?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    let id_at = header
-        .iter()
-        .position(|h| h == "customer_id")
-        .ok_or_else(|| {
-            Failure::Data(format!(
-                "{}: line 1: missing column \"customer_id\"{}",
-                path.display(),
-                columns_hint(&header, "loyalty")
-            ))
-        })?;
+fn read_indicators(path: &Path) -> Result<(Vec<IndicatorValues>, Interner), Failure> {
+    let (header, mut reader) = crate::args::open_table(path)?;
+    let id_at = crate::args::required_column(&header, "customer_id", path, "loyalty")?;
     let columns: Vec<(Indicator, usize)> = Indicator::ALL
         .iter()
         .filter_map(|&i| header.iter().position(|h| h == i.code()).map(|at| (i, at)))

@@ -9,7 +9,7 @@ use customer_value::satisfaction::{
 
 use crate::Failure;
 use crate::args::{option_name, parse_value};
-use crate::output::{Format, columns_hint, write_csv};
+use crate::output::{Format, write_csv};
 
 const SATISFACTION_USAGE: &str = "\
 customer-value satisfaction: per-item satisfaction indices from survey answers, as CSV on stdout
@@ -71,31 +71,12 @@ enum Answers {
 }
 
 fn read_table(path: &Path) -> Result<(Vec<String>, Vec<::csv::StringRecord>), Failure> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_path(path)
-        .map_err(|e| Failure::Data(format!("cannot open {}: {e}", path.display())))?;
-    let header = reader
-        .headers()
-        .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
+    let (header, mut reader) = crate::args::open_table(path)?;
     let rows = reader
         .records()
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?;
     Ok((header, rows))
-}
-
-fn column(header: &[String], name: &str, path: &Path, command: &str) -> Result<usize, Failure> {
-    header.iter().position(|h| h == name).ok_or_else(|| {
-        Failure::Data(format!(
-            "{}: line 1: missing column {name:?}{}",
-            path.display(),
-            columns_hint(header, command)
-        ))
-    })
 }
 
 /// The first name that appears twice in `names`.
@@ -174,7 +155,7 @@ pub fn satisfaction(parser: &mut lexopt::Parser) -> Result<(), Failure> {
 
     let mut distributions = Vec::with_capacity(items.len());
     for item in &items {
-        let at = column(&header, item, &path, "satisfaction")?;
+        let at = crate::args::required_column(&header, item, &path, "satisfaction")?;
         let mut distribution = Distribution::new();
         for (row, record) in rows.iter().enumerate() {
             let cell = record.get(at).map(str::trim).unwrap_or("");
@@ -270,8 +251,8 @@ pub fn kano(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     }
     let path = input.ok_or_else(|| Failure::Usage("missing --input FILE".into()))?;
     let (header, rows) = read_table(&path)?;
-    let [a, f, d] =
-        [&attribute, &functional, &dysfunctional].map(|c| column(&header, c, &path, "kano"));
+    let [a, f, d] = [&attribute, &functional, &dysfunctional]
+        .map(|c| crate::args::required_column(&header, c, &path, "kano"));
     let (a, f, d) = (a?, f?, d?);
     // Attributes in order of first appearance.
     let mut order: Vec<String> = Vec::new();
