@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
 
+mod common;
+use common::data_dir;
+
 // ---------------------------------------------------------------- helpers
 
 fn golden(name: &str) -> PathBuf {
@@ -23,25 +26,6 @@ fn golden(name: &str) -> PathBuf {
 /// The shared data folder: `$CUSTOMER_VALUE_DATA`, else `shared/data` beside
 /// the workspace. `None`, after printing why, when it is absent (a plain
 /// clone still passes); under CI a missing folder fails.
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("CUSTOMER_VALUE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but the data folder {} is missing",
-            dir.display()
-        );
-        eprintln!(
-            "skipped: data folder {} not found (set CUSTOMER_VALUE_DATA to run the data-set tests)",
-            dir.display()
-        );
-        None
-    }
-}
 
 /// A fresh directory under the system's temporary directory, removed on drop.
 struct TempDir(PathBuf);

@@ -6,32 +6,16 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::data_dir;
+
 const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
 
 /// The shared data folder, or `None` (said on stderr) when absent.
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("CUSTOMER_VALUE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but {} is missing",
-            dir.display()
-        );
-        eprintln!("skipped: data folder {} not found", dir.display());
-        None
-    }
-}
 
 /// A fresh scratch folder for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cv-inputs-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("inputs", name)
 }
 
 fn run(args: &[&str]) -> Output {
