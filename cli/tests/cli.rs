@@ -23,10 +23,6 @@ fn golden(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The shared data folder: `$CUSTOMER_VALUE_DATA`, else `shared/data` beside
-/// the workspace. `None`, after printing why, when it is absent (a plain
-/// clone still passes); under CI a missing folder fails.
-
 /// A fresh directory under the system's temporary directory, removed on drop.
 struct TempDir(PathBuf);
 

@@ -11,8 +11,6 @@ use common::data_dir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
 
-/// The shared data folder, or `None` (said on stderr) when absent.
-
 /// A fresh scratch folder for one test.
 fn scratch(name: &str) -> PathBuf {
     common::scratch("inputs", name)
