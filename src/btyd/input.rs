@@ -341,8 +341,11 @@ fn weight_at(weights: Option<&[f64]>, i: usize) -> Result<f64> {
 }
 
 /// Groups bit-identical rows ([spec](crate::btyd::spec#row-compression)), multiplying by the caller's
-/// weights; keeps first-appearance order, then sorts by `x` (stable) so
-/// per-`x` terms can be shared. Rows of weight 0 are dropped.
+/// weights, and returns them in canonical order: by `x`, then `a`, then
+/// `b` (IEEE total order). The order does not depend on the input's, so
+/// with whole-number weights (counts) a fit is the same to the last bit
+/// however the customers were ordered or partitioned before. Rows of
+/// weight 0 are dropped.
 pub(crate) fn compress<T>(
     items: &[T],
     weights: Option<&[f64]>,
@@ -373,41 +376,13 @@ pub(crate) fn compress<T>(
             });
         rows[slot].w += w;
     }
-    sort_by_x(&mut rows);
+    // Keys are distinct, so an unstable sort is deterministic.
+    rows.sort_unstable_by(|u, v| {
+        u.x.cmp(&v.x)
+            .then(u.a.total_cmp(&v.a))
+            .then(u.b.total_cmp(&v.b))
+    });
     Ok(rows)
-}
-
-/// Sorts rows by `x`, keeping the order of equal `x` (as a stable sort
-/// does): by counting when the largest `x` is not far above the number of
-/// rows, which takes linear time.
-fn sort_by_x(rows: &mut Vec<Row>) {
-    let max_x = rows.iter().map(|r| r.x).max().unwrap_or(0) as usize;
-    if max_x > 4 * rows.len() + 1024 {
-        rows.sort_by_key(|r| r.x);
-        return;
-    }
-    let mut start = vec![0usize; max_x + 2];
-    for r in rows.iter() {
-        start[r.x as usize + 1] += 1;
-    }
-    for k in 1..start.len() {
-        start[k] += start[k - 1];
-    }
-    let mut sorted = vec![
-        Row {
-            x: 0,
-            a: 0.0,
-            b: 0.0,
-            w: 0.0
-        };
-        rows.len()
-    ];
-    for r in rows.iter() {
-        let at = &mut start[r.x as usize];
-        sorted[*at] = *r;
-        *at += 1;
-    }
-    *rows = sorted;
 }
 
 /// A row of [`Prepared`]: indices of its `t_x` and `T` in the table of

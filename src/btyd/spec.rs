@@ -633,7 +633,11 @@
 //! Rows with bit-identical `(x, t_x, T)` (BG/BB `(x, t_x, n)`, Gamma-Gamma
 //! `(x, z̄)`) are grouped, and their count multiplies the caller's weights
 //! \[L\]. On CDNOW, 2 357 customers become 1 016 rows. lifetimes accepts
-//! such weights but does not group rows itself.
+//! such weights but does not group rows itself. The grouped rows are put
+//! in a canonical order (by `x`, then `t_x`, then `T`), so a fit depends
+//! only on the multiset of rows and their weights: with whole-number
+//! weights, a fit from rows counted by another engine (Spark, SQL, a merge
+//! of partial counts) equals the fit on the customers to the last bit.
 //!
 //! ## Time scaling
 //!
