@@ -1,0 +1,300 @@
+"""Spark equals one machine: customer_value.spark against the one-machine
+package on the same transactions, compared with == (bit for bit).
+
+PySpark runs in local mode (local[2], two shuffle partitions, Arrow on),
+one session for the module. The log is simulated from the Pareto/NBD
+generative model (Schmittlein, Morrison & Colombo 1987: Poisson purchases at
+a gamma-distributed rate until an exponential, gamma-rate dropout) with
+gamma spend per customer, so the fits are interior and Gamma-Gamma is
+identified. The references are the one-machine functions
+(``summary.summarize``, lifetimes' ``summary_data_from_transaction_data``,
+``btyd.fit`` on one row per customer, the predictors on whole columns),
+never stored numbers of our own.
+"""
+
+import os
+import sys
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'pyspark[sql]==4.3.*'; it needs Java 17+)")
+pa = pytest.importorskip("pyarrow")
+
+import customer_value as cvm  # noqa: E402
+from customer_value import _native, btyd, summary  # noqa: E402
+from customer_value import spark as cvs  # noqa: E402
+from customer_value.lifetimes.utils import summary_data_from_transaction_data  # noqa: E402
+
+END = "2025-12-31"
+END_DAY = int((np.datetime64(END) - np.datetime64("1970-01-01")).astype(int))
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    # Workers must import the compiled package: the interpreter running the tests.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("customer-value tests")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", "2g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("OFF")
+    yield session
+    session.stop()
+
+
+def simulate(customers, seed, *, rows=None, string_ids=True, amounts="decimal"):
+    """A transaction log as a pyarrow table (customer, date, amount), rows in
+    random order. Pareto/NBD purchases: rate ~ Gamma(0.8, 1/40) a day,
+    dropout rate ~ Gamma(0.6, 1/300); first purchase uniform over 2024,
+    observed to the end of 2025; spend per transaction gamma around a
+    gamma-distributed customer mean, in cents."""
+    rng = np.random.default_rng(seed)
+    first = rng.integers(0, 366, customers) + int(np.datetime64("2024-01-01").astype(int))
+    lam = rng.gamma(0.8, 1 / 40, customers)
+    mu = rng.gamma(0.6, 1 / 300, customers)
+    alive = np.minimum(rng.exponential(1 / mu), END_DAY - first + 30)
+    repeat = rng.poisson(lam * alive)
+    per = repeat + 1
+    owner = np.repeat(np.arange(customers), per)
+    starts = np.repeat(np.cumsum(per) - per, per)
+    offset = rng.uniform(0, 1, len(owner)) * np.repeat(alive, per)
+    offset[starts == np.arange(len(owner))] = 0.0  # each customer's first purchase
+    days = first[owner] + np.floor(offset).astype(np.int64)
+    mean_spend = rng.gamma(4.0, 10.0, customers)
+    cents = np.maximum(1, np.round(rng.gamma(6.0, mean_spend[owner] / 6.0) * 100)).astype(np.int64)
+    if rows is not None:
+        keep = np.arange(min(rows, len(owner)))
+        owner, days, cents = owner[keep], days[keep], cents[keep]
+    order = rng.permutation(len(owner))
+    owner, days, cents = owner[order], days[order], cents[order]
+    if string_ids:
+        labels = np.array([f"cust-{h:08x}" for h in rng.permutation(customers * 16)[:customers]], dtype=object)
+        ids = pa.array(labels[owner], pa.string())
+    else:
+        ids = pa.array(rng.permutation(10 * customers)[:customers][owner] * 7 + 1_000_000_000, pa.int64())
+    text = pd.Series(cents // 100).astype(str) + "." + pd.Series(cents % 100).astype(str).str.zfill(2)
+    if amounts == "decimal":
+        amount = pa.array(text, pa.string()).cast(pa.decimal128(12, 2))
+    elif amounts == "text":
+        amount = pa.array(text, pa.string())
+    else:
+        amount = pa.array(cents / 100.0, pa.float64())
+    date = pa.array(days.astype(np.int32)).cast(pa.date32())
+    return pa.table({"customer": ids, "date": date, "amount": amount})
+
+
+def one_machine(table):
+    """The one-machine summaries of a log: the package's and lifetimes'."""
+    log = table.to_pandas()
+    log["date"] = pd.to_datetime(log["date"])
+    full = summary.summarize(log, customer="customer", date="date", amount="amount", observation_end=END)
+    lt = summary_data_from_transaction_data(log, "customer", "date", "amount", observation_period_end=END)
+    return full, lt
+
+
+def collected(df, key="customer"):
+    return df.toPandas().sort_values(key).set_index(key)
+
+
+def assert_summary_equal(got, full, lt):
+    assert list(got.index) == list(full.index) == list(lt.index)
+    for column in ("frequency", "purchases", "transactions"):
+        assert np.array_equal(got[column].to_numpy(), full[column].to_numpy()), column
+    assert np.array_equal(got["frequency"].to_numpy(), lt["frequency"].to_numpy().astype(np.int64))
+    for mine, theirs in (("recency", "t_x"), ("T", "T")):
+        assert np.array_equal(got[mine].to_numpy(), full[theirs].to_numpy()), mine
+        assert np.array_equal(got[mine].to_numpy(), lt["recency" if mine == "recency" else "T"].to_numpy()), mine
+    assert np.array_equal(got["monetary_value"].to_numpy(), lt["monetary_value"].to_numpy())
+    for column in ("first_purchase", "last_purchase"):
+        assert np.array_equal(pd.to_datetime(got[column]).to_numpy(), full[column].to_numpy()), column
+    for column in ("total_spend", "mean_spend", "zbar"):
+        assert [Decimal(v) for v in got[column]] == list(full[column]), column
+
+
+@pytest.fixture(scope="module")
+def million(spark, tmp_path_factory):
+    """1,000,000 transactions of about 100,000 customers with string ids and
+    decimal amounts (read by Spark from Parquet), its one-machine summaries
+    and its Spark summary."""
+    import pyarrow.parquet as pq
+
+    table = simulate(115_000, seed=13, rows=1_000_000)
+    path = tmp_path_factory.mktemp("spark") / "transactions.parquet"
+    pq.write_table(table, path)
+    full, lt = one_machine(table)
+    s = cvs.summarize(spark.read.parquet(str(path)), "customer", "date", "amount", observation_end=END).persist()
+    return {"table": table, "full": full, "lt": lt, "summary": s, "got": collected(s)}
+
+
+@pytest.fixture(scope="module")
+def reference_fits(million):
+    """The one-machine fits: one row per customer, no weights."""
+    full, lt = million["full"], million["lt"]
+    fits = {m: btyd.fit(m, full["frequency"], full["t_x"], full["T"]) for m in ("bg-nbd", "pareto-nbd")}
+    repeat = lt[lt["frequency"] > 0]
+    fits["gamma-gamma"] = btyd.fit_gamma_gamma(repeat["frequency"], repeat["monetary_value"])
+    return fits
+
+
+def test_million_transactions_summary_equals_one_machine(million):
+    assert million["table"].num_rows == 1_000_000
+    assert 95_000 <= len(million["full"]) <= 115_000
+    assert_summary_equal(million["got"], million["full"], million["lt"])
+
+
+@pytest.mark.parametrize("model", ["bg-nbd", "pareto-nbd", "gamma-gamma"])
+def test_million_transactions_fit_equals_one_machine(million, reference_fits, model):
+    expected = reference_fits[model]
+    got = cvs.fit(million["summary"], model)
+    assert got.params == expected.params
+    assert got.log_likelihood == expected.log_likelihood
+    assert got.std_errors == expected.std_errors
+    assert got.iterations == expected.iterations
+    assert got.customers == expected.customers
+    assert got.rows == expected.rows
+    assert got.status == expected.status == "interior"
+    full = million["full"]
+    if model == "gamma-gamma":
+        assert got.customers == (full["frequency"] > 0).sum()
+    else:
+        assert got.customers == len(full) and got.rows < len(full)
+
+
+def test_million_transactions_scores_equal_one_machine(million, reference_fits):
+    lt = million["lt"]
+    f, r, t, m = (lt[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))
+    purchases, spend = reference_fits["bg-nbd"], reference_fits["gamma-gamma"]
+    got = collected(cvs.score(million["summary"], purchases, spend=spend, horizon=90.0, time=6, freq="D"))
+    assert list(got.index) == list(lt.index)
+    assert np.array_equal(got["p_alive"].to_numpy(), btyd.p_alive(purchases, f, r, t))
+    assert np.array_equal(got["expected_purchases"].to_numpy(), btyd.expected_purchases(purchases, 90.0, f, r, t))
+    assert np.array_equal(got["expected_spend"].to_numpy(), btyd.expected_spend(spend, f, m))
+    clv = _native.customer_lifetime_value("bg-nbd", purchases.values(), spend.values(), f, r, t, m, 6, 0.01, 30.0)
+    assert np.array_equal(got["clv"].to_numpy(), clv)
+    assert np.isfinite(clv).all() and (clv > 0).all()
+    pareto = reference_fits["pareto-nbd"]
+    got = collected(cvs.score(million["summary"], pareto, horizon=365.0))
+    assert np.array_equal(got["p_alive"].to_numpy(), btyd.p_alive(pareto, f, r, t))
+    assert np.array_equal(got["expected_purchases"].to_numpy(), btyd.expected_purchases(pareto, 365.0, f, r, t))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_any_bucketing_and_partitioning_gives_the_same_results(spark, seed):
+    """Property: for any number of buckets and any order and partitioning of
+    the rows, summary, fit and scores are the one-machine ones."""
+    from pyspark.sql import functions as F
+
+    rng = np.random.default_rng(seed)
+    kind = ["decimal", "text", "float"][seed % 3]
+    table = simulate(int(rng.integers(1_500, 3_000)), seed=100 + seed, string_ids=bool(seed % 2), amounts=kind)
+    full, lt = one_machine(table)
+    reference = btyd.fit("bg-nbd", full["frequency"], full["t_x"], full["T"])
+    df = spark.createDataFrame(table)
+    variants = [
+        (int(rng.integers(1, 4)), df),
+        (int(rng.integers(5, 40)), df.repartition(int(rng.integers(2, 7))).orderBy(F.rand(seed))),
+    ]
+    for buckets, source in variants:
+        s = cvs.summarize(source, "customer", "date", "amount", observation_end=END, buckets=buckets).persist()
+        assert_summary_equal(collected(s), full, lt)
+        fitted = cvs.fit(s.repartition(3), "bg-nbd")
+        assert fitted.params == reference.params
+        scored = collected(cvs.score(s, fitted, horizon=30.0))
+        assert np.array_equal(
+            scored["p_alive"].to_numpy(), btyd.p_alive(reference, full["frequency"], full["t_x"], full["T"])
+        )
+        s.unpersist()
+
+
+def test_weighted_rows_in_any_order_fit_to_the_same_bits(million):
+    """The fit from Spark's counted rows, shuffled, equals the per-customer fit."""
+    rows = cvs.sufficient_statistics(million["summary"], "bg-nbd").toPandas()
+    full = million["full"]
+    assert rows["count"].sum() == len(full)
+    expected = btyd.fit("bg-nbd", full["frequency"], full["t_x"], full["T"])
+    for seed in (0, 1):
+        shuffled = rows.sample(frac=1.0, random_state=seed)
+        got = btyd.fit("bg-nbd", shuffled["frequency"], shuffled["recency"], shuffled["T"], weights=shuffled["count"])
+        assert got.params == expected.params
+
+
+def test_weeks_holdout_and_numeric_ids(spark):
+    table = simulate(800, seed=7, string_ids=False, amounts="float")
+    log = table.to_pandas()
+    log["date"] = pd.to_datetime(log["date"])
+    full = summary.summarize(log, customer="customer", date="date", amount="amount", observation_end="2025-06-30", holdout_end=END, unit="week")
+    s = cvs.summarize(spark.createDataFrame(table), "customer", "date", "amount", observation_end="2025-06-30", holdout_end=END, unit="week", buckets=3)
+    got = collected(s)
+    assert s.schema["customer"].dataType.simpleString() == "bigint"
+    assert list(got.index) == list(full.index)
+    assert np.array_equal(got["T"].to_numpy(), full["T"].to_numpy())
+    assert np.array_equal(got["recency"].to_numpy(), full["t_x"].to_numpy())
+    for column in ("holdout_purchases", "holdout_transactions"):
+        assert np.array_equal(got[column].to_numpy(), full[column].to_numpy())
+    assert [Decimal(v) for v in got["holdout_spend"]] == list(full["holdout_spend"])
+
+
+def test_without_amounts_there_are_no_money_columns(spark):
+    table = simulate(300, seed=9).drop_columns(["amount"])
+    s = cvs.summarize(spark.createDataFrame(table), "customer", "date", observation_end=END)
+    assert "monetary_value" not in s.columns and "total_spend" not in s.columns
+    with pytest.raises(cvm.InvalidValueError, match="monetary_value"):
+        cvs.fit(s, "gamma-gamma")
+
+
+def bad_log(spark, dates, amounts):
+    frame = pd.DataFrame({"customer": ["a", "a", "b", "c"], "date": dates, "amount": amounts})
+    return spark.createDataFrame(frame)
+
+
+def test_a_missing_date_raises_the_typed_error(spark):
+    df = bad_log(spark, ["2024-01-01", None, "2024-02-01", "2024-03-01"], ["1.00", "2.00", "3.00", "4.00"])
+    s = cvs.summarize(df, "customer", "date", "amount", observation_end=END)
+    with pytest.raises(cvm.InvalidValueError, match=r"invalid date: 1 row\(s\) .* no date .* customer 'a'"):
+        cvs.fit(s, "bg-nbd")
+    with pytest.raises(cvm.InvalidValueError, match="no date"):
+        with cvs.typed_errors():
+            s.collect()
+
+
+def test_a_date_that_is_not_a_date_raises_the_typed_error(spark):
+    df = bad_log(spark, ["2024-01-01", "2024-01-05", "2024-13-45", "2024-03-01"], ["1.00", "2.00", "3.00", "4.00"])
+    with pytest.raises(cvm.InvalidValueError, match="no date .*customer 'b'"):
+        cvs.fit(cvs.summarize(df, "customer", "date", "amount", observation_end=END), "pareto-nbd")
+
+
+def test_an_amount_that_does_not_parse_raises_the_typed_error(spark):
+    df = bad_log(spark, ["2024-01-01", "2024-01-05", "2024-02-01", "2024-03-01"], ["1.00", "2.00", "12,50", "4.00"])
+    s = cvs.summarize(df, "customer", "date", "amount", observation_end=END, buckets=1)
+    with pytest.raises(cvm.InvalidValueError, match=r"amount.*12,50.*customer 'b', 2024-02-01"):
+        with cvs.typed_errors():
+            s.collect()
+
+
+def test_a_missing_amount_and_bad_arguments_raise_typed_errors(spark):
+    df = bad_log(spark, ["2024-01-01", "2024-01-05", "2024-02-01", "2024-03-01"], ["1.00", None, "3.00", "4.00"])
+    with pytest.raises(cvm.InvalidValueError, match="no amount.*customer 'a'"):
+        cvs.fit(cvs.summarize(df, "customer", "date", "amount", observation_end=END), "bg-nbd")
+    with pytest.raises(cvm.InvalidValueError, match="not a column"):
+        cvs.summarize(df, "customer", "day", "amount", observation_end=END)
+    with pytest.raises(cvm.InvalidValueError, match="buckets"):
+        cvs.summarize(df, "customer", "date", "amount", observation_end=END, buckets=0)
+    s = cvs.summarize(df.fillna({"amount": "1"}), "customer", "date", "amount", observation_end=END)
+    with pytest.raises(cvm.InvalidValueError, match="model"):
+        cvs.fit(s, "bg/nbd")
+    refund = bad_log(spark, ["2024-01-01", "2024-01-05", "2024-02-01", "2024-03-01"], ["1.00", "-5.00", "3.00", "4.00"])
+    with pytest.raises(cvm.CustomerValueError):
+        cvs.fit(cvs.summarize(refund, "customer", "date", "amount", observation_end=END), "bg-nbd")
