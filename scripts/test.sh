@@ -8,7 +8,9 @@
 #
 # The virtual environment lives in target/py-venv (override with
 # CUSTOMER_VALUE_VENV); Python 3.10 or newer is needed (PYTHON, default
-# python3). The pinned test dependencies are python/requirements-test.txt.
+# python3). The pinned test dependencies are python/requirements-test.txt;
+# they include PySpark, whose tests need Java 17 or newer on PATH (.ci/run
+# installs it when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

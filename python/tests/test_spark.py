@@ -13,6 +13,7 @@ never stored numbers of our own.
 """
 
 import os
+import shutil
 import sys
 from decimal import Decimal
 
@@ -36,6 +37,8 @@ END_DAY = int((np.datetime64(END) - np.datetime64("1970-01-01")).astype(int))
 def spark():
     from pyspark.sql import SparkSession
 
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.fail("PySpark needs Java 17 or newer: install openjdk-17-jre-headless (.ci/run does) or set JAVA_HOME")
     # Workers must import the compiled package: the interpreter running the tests.
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
@@ -48,6 +51,9 @@ def spark():
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", "2g")
+        # Short jobs on two cores: the quick JIT tier and the serial collector
+        # spend less CPU warming up than the defaults.
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("OFF")
@@ -245,6 +251,20 @@ def test_weeks_holdout_and_numeric_ids(spark):
     for column in ("holdout_purchases", "holdout_transactions"):
         assert np.array_equal(got[column].to_numpy(), full[column].to_numpy())
     assert [Decimal(v) for v in got["holdout_spend"]] == list(full["holdout_spend"])
+
+
+def test_dates_as_text_with_a_format_and_as_timestamps(spark):
+    from pyspark.sql import functions as F
+
+    table = simulate(400, seed=5, amounts="text")
+    full, lt = one_machine(table)
+    df = spark.createDataFrame(table)
+    as_text = df.withColumn("date", F.date_format("date", "dd/MM/yyyy"))
+    s = cvs.summarize(as_text, "customer", "date", "amount", observation_end=END, date_format="dd/MM/yyyy")
+    assert_summary_equal(collected(s), full, lt)
+    as_stamp = df.withColumn("date", F.col("date").cast("timestamp") + F.expr("INTERVAL 13 HOURS"))
+    s = cvs.summarize(as_stamp, "customer", "date", "amount", observation_end=END)
+    assert_summary_equal(collected(s), full, lt)
 
 
 def test_without_amounts_there_are_no_money_columns(spark):

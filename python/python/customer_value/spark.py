@@ -136,7 +136,7 @@ def _day_column(df, name, date_format):
     if isinstance(kind, (T.TimestampType, T.TimestampNTZType)):
         return F.unix_date(F.to_date(column))
     if isinstance(kind, T.StringType):
-        return F.unix_date(F.try_to_date(column, F.lit(date_format)) if date_format else column.try_cast("date"))
+        return F.unix_date(F.try_to_date(column, date_format) if date_format else column.try_cast("date"))
     raise InvalidValueError(f"invalid date: column {name!r} has type {kind.simpleString()}, expected date, timestamp or string")
 
 
@@ -300,6 +300,9 @@ def summarize(
     for name in (customer_col, date_col) + ((amount_col,) if amount_col is not None else ()):
         if name not in columns:
             raise InvalidValueError(f"invalid column: {name!r} is not a column of the DataFrame (columns: {columns})")
+    clash = {customer_col} & {"frequency", "recency", "T", "monetary_value", "purchases", "transactions"}
+    if clash:
+        raise InvalidValueError(f"invalid column: the customer column may not be named {customer_col!r}, a summary column")
     unit_days = _unit_days(unit)
     end_day = int(_to_days(observation_end, None))
     holdout_day = None if holdout_end is None else int(_to_days(holdout_end, None))
