@@ -60,7 +60,7 @@ def one_machine(path):
     log = pq.read_table(path).to_pandas()
     log["date"] = pd.to_datetime(log["date"])
     s = summary.summarize(log, customer="customer", date="date", amount="amount", observation_end=END)
-    f, r, t = s["frequency"].to_numpy(), s["t_x"].to_numpy(), s["T"].to_numpy()
+    f, r, t = (s[c].to_numpy(dtype=np.float64) for c in ("frequency", "t_x", "T"))
     m = s["zbar"].astype(float).to_numpy()
     purchases = btyd.fit("bg-nbd", f, r, t)
     spend = btyd.fit_gamma_gamma(f[f > 0], m[f > 0])

@@ -242,8 +242,12 @@ def test_weeks_holdout_and_numeric_ids(spark):
     log = table.to_pandas()
     log["date"] = pd.to_datetime(log["date"])
     full = summary.summarize(log, customer="customer", date="date", amount="amount", observation_end="2025-06-30", holdout_end=END, unit="week")
-    s = cvs.summarize(spark.createDataFrame(table), "customer", "date", "amount", observation_end="2025-06-30", holdout_end=END, unit="week", buckets=3)
-    got = collected(s)
+    spark.conf.set("spark.sql.execution.arrow.useLargeVarTypes", "true")
+    try:
+        s = cvs.summarize(spark.createDataFrame(table), "customer", "date", "amount", observation_end="2025-06-30", holdout_end=END, unit="week", buckets=3)
+        got = collected(s)
+    finally:
+        spark.conf.unset("spark.sql.execution.arrow.useLargeVarTypes")
     assert s.schema["customer"].dataType.simpleString() == "bigint"
     assert list(got.index) == list(full.index)
     assert np.array_equal(got["T"].to_numpy(), full["T"].to_numpy())

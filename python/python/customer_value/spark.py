@@ -177,13 +177,14 @@ def _with_customer(error, customers, days):
     return type(error)(f"{message} (customer {customers[i].as_py()!r}, {day}; rows count within a Spark bucket)")
 
 
-def _bucket_summarizer(amount_kind, end_day, unit_days, grouping, refunds, holdout_day, money):
+def _bucket_summarizer(amount_kind, end_day, unit_days, grouping, refunds, holdout_day, money, large_text=False):
     """The function ``applyInArrow`` runs on each bucket: factorise the
     customers (vectorised), summarise with the crate, map codes back."""
 
     def run(table):
         import pyarrow as pa
 
+        text = pa.large_string() if large_text else pa.string()
         customers = table.column(_C).combine_chunks()
         if customers.null_count:
             raise InvalidValueError(f"invalid customer: {customers.null_count} row(s) of this bucket have no customer id")
@@ -234,12 +235,12 @@ def _bucket_summarizer(amount_kind, end_day, unit_days, grouping, refunds, holdo
         columns["last_purchase"] = pa.array(out["last_purchase"].astype(np.int32)).cast(pa.date32())
         if money:
             for name in ("total_spend", "mean_spend", "zbar"):
-                columns[name] = pa.array(out[name], pa.string())
+                columns[name] = pa.array(out[name], text)
         if holdout_day is not None:
             columns["holdout_purchases"] = pa.array(out["holdout_purchases"], pa.int64())
             columns["holdout_transactions"] = pa.array(out["holdout_transactions"], pa.int64())
             if money:
-                columns["holdout_spend"] = pa.array(out["holdout_spend"], pa.string())
+                columns["holdout_spend"] = pa.array(out["holdout_spend"], text)
         return pa.table(columns)
 
     return run
@@ -340,7 +341,10 @@ def summarize(
             fields.append(T.StructField("holdout_spend", T.StringType()))
     schema = T.StructType(fields)
 
-    bucket = _bucket_summarizer(amount_kind, end_day, unit_days, grouping, refunds, holdout_day, money)
+    # Spark checks the Arrow types of what the function returns; strings are
+    # large_string when this setting is on.
+    large_text = str(df.sparkSession.conf.get("spark.sql.execution.arrow.useLargeVarTypes", "false")).lower() == "true"
+    bucket = _bucket_summarizer(amount_kind, end_day, unit_days, grouping, refunds, holdout_day, money, large_text)
     names = schema.fieldNames()
 
     def run(table):
