@@ -15,6 +15,7 @@ never stored numbers of our own.
 import os
 import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import numpy as np
@@ -130,29 +131,31 @@ def assert_summary_equal(got, full, lt):
         assert [Decimal(v) for v in got[column]] == list(full[column]), column
 
 
+def reference_fits(full, lt):
+    """The one-machine fits, one row per customer, no weights, computed on a
+    background thread (the compiled fits release the GIL) while Spark works."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    repeat = lt[lt["frequency"] > 0]
+    futures = {m: pool.submit(btyd.fit, m, full["frequency"], full["t_x"], full["T"]) for m in ("pareto-nbd", "bg-nbd")}
+    futures["gamma-gamma"] = pool.submit(btyd.fit_gamma_gamma, repeat["frequency"], repeat["monetary_value"])
+    pool.shutdown(wait=False)
+    return futures
+
+
 @pytest.fixture(scope="module")
 def million(spark, tmp_path_factory):
     """1,000,000 transactions of about 100,000 customers with string ids and
     decimal amounts (read by Spark from Parquet), its one-machine summaries
-    and its Spark summary."""
+    and fits, and its Spark summary."""
     import pyarrow.parquet as pq
 
     table = simulate(115_000, seed=13, rows=1_000_000)
     path = tmp_path_factory.mktemp("spark") / "transactions.parquet"
     pq.write_table(table, path)
     full, lt = one_machine(table)
+    fits = reference_fits(full, lt)
     s = cvs.summarize(spark.read.parquet(str(path)), "customer", "date", "amount", observation_end=END).persist()
-    return {"table": table, "full": full, "lt": lt, "summary": s, "got": collected(s)}
-
-
-@pytest.fixture(scope="module")
-def reference_fits(million):
-    """The one-machine fits: one row per customer, no weights."""
-    full, lt = million["full"], million["lt"]
-    fits = {m: btyd.fit(m, full["frequency"], full["t_x"], full["T"]) for m in ("bg-nbd", "pareto-nbd")}
-    repeat = lt[lt["frequency"] > 0]
-    fits["gamma-gamma"] = btyd.fit_gamma_gamma(repeat["frequency"], repeat["monetary_value"])
-    return fits
+    return {"table": table, "full": full, "lt": lt, "summary": s, "got": collected(s), "fits": fits}
 
 
 def test_million_transactions_summary_equals_one_machine(million):
@@ -162,8 +165,8 @@ def test_million_transactions_summary_equals_one_machine(million):
 
 
 @pytest.mark.parametrize("model", ["bg-nbd", "pareto-nbd", "gamma-gamma"])
-def test_million_transactions_fit_equals_one_machine(million, reference_fits, model):
-    expected = reference_fits[model]
+def test_million_transactions_fit_equals_one_machine(million, model):
+    expected = million["fits"][model].result()
     got = cvs.fit(million["summary"], model)
     assert got.params == expected.params
     assert got.log_likelihood == expected.log_likelihood
@@ -179,10 +182,10 @@ def test_million_transactions_fit_equals_one_machine(million, reference_fits, mo
         assert got.customers == len(full) and got.rows < len(full)
 
 
-def test_million_transactions_scores_equal_one_machine(million, reference_fits):
+def test_million_transactions_scores_equal_one_machine(million):
     lt = million["lt"]
     f, r, t, m = (lt[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))
-    purchases, spend = reference_fits["bg-nbd"], reference_fits["gamma-gamma"]
+    purchases, spend = million["fits"]["bg-nbd"].result(), million["fits"]["gamma-gamma"].result()
     got = collected(cvs.score(million["summary"], purchases, spend=spend, horizon=90.0, time=6, freq="D"))
     assert list(got.index) == list(lt.index)
     assert np.array_equal(got["p_alive"].to_numpy(), btyd.p_alive(purchases, f, r, t))
@@ -191,7 +194,7 @@ def test_million_transactions_scores_equal_one_machine(million, reference_fits):
     clv = _native.customer_lifetime_value("bg-nbd", purchases.values(), spend.values(), f, r, t, m, 6, 0.01, 30.0)
     assert np.array_equal(got["clv"].to_numpy(), clv)
     assert np.isfinite(clv).all() and (clv > 0).all()
-    pareto = reference_fits["pareto-nbd"]
+    pareto = million["fits"]["pareto-nbd"].result()
     got = collected(cvs.score(million["summary"], pareto, horizon=365.0))
     assert np.array_equal(got["p_alive"].to_numpy(), btyd.p_alive(pareto, f, r, t))
     assert np.array_equal(got["expected_purchases"].to_numpy(), btyd.expected_purchases(pareto, 365.0, f, r, t))
