@@ -36,10 +36,14 @@ elsewhere (any engine's `SELECT x, t_x, T, count(*) ... GROUP BY x, t_x, T`) are
 Output: frequency,recency,T,count (or frequency,monetary_value,count with --spend), sorted,
 then unit_days,observation_end when the input records them.
 
+To count a base too large for one file, count each partition of customers (part-0.csv,
+part-1.csv, ...) and add them up: customer-value rows --merge rows-0.csv rows-1.csv -o rows.csv
+
 Examples:
   customer-value rows --summary summary.csv -o rows.csv
-  customer-value rows --merge part-0.csv part-1.csv part-2.csv -o rows.csv
+  customer-value rows --spend --summary summary.csv -o spend.csv
   customer-value fit --model pareto-nbd --rows rows.csv
+  customer-value fit --model gamma-gamma --rows spend.csv
 ";
 
 pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
