@@ -22,7 +22,8 @@ use crate::output::{Format, finite, write_csv, write_output};
 const FIT_USAGE: &str = "\
 customer-value fit: fit a probabilistic model by maximum likelihood; JSON on stdout
 
-Usage: customer-value fit --model MODEL (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE) [OPTIONS]
+Usage: customer-value fit --model MODEL (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE
+                                         | --rows ROWS.csv) [OPTIONS]
 
 Models (on the summary's x = frequency, t_x = recency, T; times in the summary's unit):
   bg-nbd         BG/NBD (Fader, Hardie & Lee 2005)
@@ -33,6 +34,10 @@ Models (on the summary's x = frequency, t_x = recency, T; times in the summary's
                  and optionally weights (x, t_x, n per pattern, as the donations data)
   sbg            shifted-beta-geometric, contractual: --input a CSV, one cohort per line:
                  start,n0,n1,... (customers alive at the start of each period, n0 = cohort size)
+      --rows FILE              fit customer counts per distinct row, written by `customer-value rows`
+                               or any engine's GROUP BY: frequency,recency,T,count (purchase
+                               models) or frequency,monetary_value,count (gamma-gamma); the fit
+                               equals the fit on the customers themselves
       --l2 LAMBDA              add LAMBDA x (sum of squared parameters) to the total negative
                                log-likelihood (parameters in the data's units)
       --lifetimes-l2 LAMBDA    Python lifetimes' penalizer_coef (mean NLL, scaled parameters)
@@ -61,6 +66,7 @@ Examples:
   customer-value fit --model bg-nbd --summary summary.csv -o bgnbd.json
   customer-value fit --model pareto-nbd --input log.csv --observation-end 2024-12-31 --unit weeks
   customer-value fit --model gamma-gamma --summary summary.csv -o gg.json
+  customer-value fit --model bg-nbd --rows rows.csv
   customer-value fit --model bg-bb --input donations.csv
   customer-value fit --model sbg --input cohorts.csv
 ";
@@ -106,6 +112,7 @@ who carry no history to condition on.
 Examples:
   customer-value fit --model bg-nbd --summary summary.csv -o bgnbd.json
   customer-value fit --model gamma-gamma --summary summary.csv -o gg.json
+  customer-value fit --model bg-nbd --rows rows.csv
   customer-value predict --params bgnbd.json --summary summary.csv --horizon 52
   customer-value predict --params bgnbd.json --spend-params gg.json --summary summary.csv --horizon 52 --period-length 4.345
 ";
@@ -116,6 +123,7 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut options = FitOptions::new();
     let mut zero_spend = ZeroSpend::LeaveOut;
     let mut output: Option<PathBuf> = None;
+    let mut rows: Option<PathBuf> = None;
     let lambda = |t: &str| parse_f64_in(t, 0.0, 1e12);
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
@@ -151,11 +159,14 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "exact" => {}
             "zero-spend" => zero_spend = parse_value(parser, &name, parse_zero_spend)?,
             "output" => output = Some(parser.value()?.into()),
+            "rows" => rows = Some(parser.value()?.into()),
             _ => input.take(&name, parser)?,
         }
     }
     let model = model.ok_or_else(|| Failure::Usage("fit needs --model".into()))?;
-    let file = if model == "bg-bb" || model == "sbg" {
+    let file = if let Some(path) = rows {
+        fit_rows(&model, &path, options)?
+    } else if model == "bg-bb" || model == "sbg" {
         let path = input
             .input_path()
             .ok_or_else(|| Failure::Usage(format!("--model {model} needs --input FILE")))?;
@@ -223,6 +234,52 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     };
     let json = file.to_json().map_err(|e| Failure::Data(e.to_string()))?;
     write_output(output.as_deref(), |w| writeln!(w, "{json}"))
+}
+
+/// A fit of customer counts per distinct row (`--rows`): the unit and
+/// observation end are the file's, when it records them.
+fn fit_rows(model: &str, path: &Path, options: FitOptions) -> Result<FitFile, Failure> {
+    use customer_value::csv::{read_distinct_rows_path, read_distinct_spend_path};
+    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", path.display()));
+    let (report, metadata) = if model == "gamma-gamma" {
+        let table = read_distinct_spend_path(path).map_err(data)?;
+        let (spends, weights) = table.rows.weighted().map_err(data)?;
+        let fit = GammaGamma::with_options(options)
+            .fit_weighted(&spends, &weights)
+            .map_err(|e| fit_error(path, e))?;
+        (ModelFit::GammaGamma(fit), table.metadata)
+    } else {
+        let table = read_distinct_rows_path(path).map_err(data)?;
+        let (histories, weights) = table.rows.weighted().map_err(data)?;
+        let report = match model {
+            "bg-nbd" => ModelFit::BgNbd(
+                BgNbd::with_options(options)
+                    .fit_weighted(&histories, &weights)
+                    .map_err(|e| fit_error(path, e))?,
+            ),
+            "mbg-nbd" => ModelFit::MbgNbd(
+                MbgNbd::with_options(options)
+                    .fit_weighted(&histories, &weights)
+                    .map_err(|e| fit_error(path, e))?,
+            ),
+            "pareto-nbd" => ModelFit::ParetoNbd(
+                ParetoNbd::with_options(options)
+                    .fit_weighted(&histories, &weights)
+                    .map_err(|e| fit_error(path, e))?,
+            ),
+            other => {
+                return Err(Failure::Usage(format!(
+                    "--rows fits bg-nbd, mbg-nbd, pareto-nbd or gamma-gamma, not {other:?}"
+                )));
+            }
+        };
+        (report, table.metadata)
+    };
+    let file = FitFile::new(report, metadata.unit);
+    Ok(match metadata.observation_end {
+        Some(end) => file.with_observation_end(end),
+        None => file,
+    })
 }
 
 /// What to do with repeat buyers whose repeat purchases total 0, which the

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use customer_value::identify::{
-    CustomerRecord, Field, MatchFields, QualitySettings, duplicate_candidates, quality_report,
+    CustomerRecord, DuplicateCandidate, Field, MatchFields, MatchReason, MergePlan,
+    QualitySettings, duplicate_candidates, email_key, hash_identifier, phone_key, quality_report,
 };
 use customer_value::{CustomerId, Date, Interner};
 
@@ -33,6 +34,21 @@ missing value.
       --name-field NAME        the name field (default: name, if present)
       --phone-digits N         trailing digits compared for phones (default 9)
       --duplicates FILE        write the duplicate candidates customer_a,customer_b,reason
+      --fuzzy T                also pair names whose Jaro-Winkler similarity is >= T (0 < T <= 1;
+                               e.g. 0.92), among names starting with the same two letters
+      --merge-log LOG.csv      rewrite a transaction log with each merged customer's id replaced
+                               by its group's canonical id (the group's first record in the
+                               records file); every row and every other column is kept
+      --merge-on REASONS       which candidates are merged: any of email, phone, name,
+                               fuzzy_name, comma separated (default: email,phone)
+      --merged-log FILE        where the rewritten log goes (required with --merge-log)
+      --log-customer-column NAME  the log's customer column (default: customer_id)
+      --hashed-keys FILE       write customer_id,email_sha256,phone_sha256: SHA-256 of the salt and
+                               the normalised e-mail and phone (empty when missing), to join or
+                               share records without the raw values
+      --salt-env VAR           the environment variable holding the salt (default
+                               CUSTOMER_VALUE_SALT; without it the hashes are unsalted, with a
+                               warning: an unsalted e-mail hash can be reversed by guessing)
       --exact                  every digit (default: 6 significant digits)
   -o, --output FILE            write the per-customer CSV to FILE instead of stdout
       --report FILE            write the report to FILE instead of stderr
@@ -45,6 +61,8 @@ Output columns: customer_id,completeness,missing_key,stale_update,stale_purchase
 
 Examples:
   customer-value identify --records records.csv --as-of 2024-12-31
+  customer-value identify --records records.csv --as-of 2024-12-31 --merge-log log.csv --merged-log merged.csv
+  customer-value identify --records records.csv --as-of 2024-12-31 --fuzzy 0.9 --hashed-keys keys.csv
   customer-value identify --records records.csv --as-of 2024-12-31 --key-fields email --max-update-age 180 --duplicates duplicates.csv
 ";
 
@@ -60,6 +78,13 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut output: Option<PathBuf> = None;
     let mut report: Option<PathBuf> = None;
     let mut exact = false;
+    let mut fuzzy: Option<f64> = None;
+    let mut merge_log: Option<PathBuf> = None;
+    let mut merged_log: Option<PathBuf> = None;
+    let mut merge_on: Vec<MatchReason> = vec![MatchReason::Email, MatchReason::Phone];
+    let mut log_column = "customer_id".to_owned();
+    let mut hashed_keys: Option<PathBuf> = None;
+    let mut salt_env = "CUSTOMER_VALUE_SALT".to_owned();
     let days = |t: &str| {
         t.trim()
             .parse::<u32>()
@@ -97,11 +122,32 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "output" => output = Some(parser.value()?.into()),
             "report" => report = Some(parser.value()?.into()),
             "exact" => exact = true,
+            "fuzzy" => {
+                fuzzy = Some(parse_value(parser, &name, |t| {
+                    match t.trim().parse::<f64>() {
+                        Ok(v) if v > 0.0 && v <= 1.0 => Ok(v),
+                        _ => Err("expected a similarity in (0, 1], e.g. 0.92".into()),
+                    }
+                })?)
+            }
+            "merge-log" => merge_log = Some(parser.value()?.into()),
+            "merged-log" => merged_log = Some(parser.value()?.into()),
+            "merge-on" => merge_on = parse_value(parser, &name, parse_reasons)?,
+            "log-customer-column" => {
+                log_column = parse_value(parser, &name, |t| Ok(t.trim().to_owned()))?
+            }
+            "hashed-keys" => hashed_keys = Some(parser.value()?.into()),
+            "salt-env" => salt_env = parse_value(parser, &name, |t| Ok(t.to_owned()))?,
             _ => return Err(Failure::Usage(format!("invalid option '--{name}'"))),
         }
     }
     let path = records.ok_or_else(|| Failure::Usage("missing --records FILE".into()))?;
     let as_of = as_of.ok_or_else(|| Failure::Usage("missing --as-of DATE".into()))?;
+    if merge_log.is_some() != merged_log.is_some() {
+        return Err(Failure::Usage(
+            "--merge-log LOG.csv and --merged-log FILE go together".into(),
+        ));
+    }
     let (field_names, rows, names) = read_records(&path)?;
     for k in &key_fields {
         if !field_names.contains(k) {
@@ -132,7 +178,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         phone: position(&match_names[1], "phone", "phone-field")?,
         name: position(&match_names[2], "name", "name-field")?,
         phone_digits,
-        fuzzy_name: None,
+        fuzzy_name: fuzzy,
     };
     let fields: Vec<Field> = field_names
         .iter()
@@ -174,15 +220,9 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     if let Some(file) = &duplicates {
         write_csv(Some(file), &["customer_a", "customer_b", "reason"], |csv| {
             for p in &pairs {
-                let reason = match p.reason {
-                    customer_value::identify::MatchReason::Email => "email",
-                    customer_value::identify::MatchReason::Phone => "phone",
-                    customer_value::identify::MatchReason::Name => "name",
-                    customer_value::identify::MatchReason::FuzzyName => "fuzzy_name",
-                };
                 csv.text(names.customer_label(p.a).as_ref())?
                     .text(names.customer_label(p.b).as_ref())?
-                    .text(reason)?
+                    .text(reason_name(p.reason))?
                     .end()?;
             }
             Ok(())
@@ -240,11 +280,129 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         share(quality.stale_purchase.len()),
         pairs.len()
     ));
+    if let (Some(log), Some(out)) = (&merge_log, &merged_log) {
+        let confirmed: Vec<DuplicateCandidate> = pairs
+            .iter()
+            .filter(|p| merge_on.contains(&p.reason))
+            .copied()
+            .collect();
+        let plan = MergePlan::new(&confirmed);
+        let (rows, changed) = rewrite_log(log, out, &log_column, &plan, &names)?;
+        text.push_str(&format!(
+            "merge: {} ids merged into {} customers on {}; {}: {rows} rows written, {changed} with a new customer id\n",
+            plan.remapped().len(),
+            plan.groups().len(),
+            merge_on.iter().map(|r| reason_name(*r)).collect::<Vec<_>>().join(","),
+            out.display()
+        ));
+    }
+    if let Some(file) = &hashed_keys {
+        let salt = std::env::var(&salt_env).unwrap_or_default();
+        if salt.is_empty() {
+            eprintln!(
+                "customer-value: warning: ${salt_env} is not set, so the hashes are unsalted and an e-mail's hash can be found by hashing guesses"
+            );
+        }
+        fn value(r: &CustomerRecord, at: Option<usize>) -> Option<&str> {
+            at.and_then(|i| r.values.get(i)?.as_deref())
+        }
+        write_csv(
+            Some(file),
+            &["customer_id", "email_sha256", "phone_sha256"],
+            |csv| {
+                for r in &rows {
+                    let email = value(r, match_fields.email).and_then(email_key);
+                    let phone =
+                        value(r, match_fields.phone).and_then(|p| phone_key(p, phone_digits));
+                    let hash = |k: Option<String>| {
+                        k.map_or(String::new(), |k| hash_identifier(salt.as_bytes(), &k))
+                    };
+                    csv.text(names.customer_label(r.customer).as_ref())?
+                        .text(hash(email))?
+                        .text(hash(phone))?
+                        .end()?;
+                }
+                Ok(())
+            },
+        )?;
+    }
     match report {
         Some(path) => write_text(&path, &text)?,
         None => eprint!("{text}"),
     }
     Ok(())
+}
+
+fn reason_name(reason: MatchReason) -> &'static str {
+    match reason {
+        MatchReason::Email => "email",
+        MatchReason::Phone => "phone",
+        MatchReason::Name => "name",
+        MatchReason::FuzzyName => "fuzzy_name",
+    }
+}
+
+fn parse_reasons(text: &str) -> Result<Vec<MatchReason>, String> {
+    text.split(',')
+        .map(|r| match r.trim() {
+            "email" => Ok(MatchReason::Email),
+            "phone" => Ok(MatchReason::Phone),
+            "name" => Ok(MatchReason::Name),
+            "fuzzy_name" => Ok(MatchReason::FuzzyName),
+            other => Err(format!(
+                "{other:?} is not one of email, phone, name, fuzzy_name"
+            )),
+        })
+        .collect()
+}
+
+/// Copies the log with each merged customer's id replaced by its canonical
+/// id's label, every row and every other field kept; written whole to a
+/// temporary file first, so a failure leaves no partial output. Returns
+/// the rows written and how many changed customer.
+fn rewrite_log(
+    log: &Path,
+    out: &Path,
+    column: &str,
+    plan: &MergePlan,
+    names: &Interner,
+) -> Result<(u64, u64), Failure> {
+    let (header, mut reader) = crate::args::open_table(log)?;
+    let at = crate::args::required_column(&header, column, log, "identify --merge-log")?;
+    let mut rows = 0u64;
+    let mut changed = 0u64;
+    let mut buffer = Vec::new();
+    {
+        let mut writer = csv::Writer::from_writer(&mut buffer);
+        let io = |e: csv::Error| Failure::Data(format!("{}: {e}", out.display()));
+        writer.write_record(&header).map_err(io)?;
+        for record in reader.records() {
+            let record = record.map_err(|e| Failure::Data(format!("{}: {e}", log.display())))?;
+            let label = record.get(at).unwrap_or("").trim();
+            let canonical = names
+                .get(label)
+                .map(|i| plan.canonical(CustomerId::new(u64::from(i))))
+                .filter(|c| c.get() != names.get(label).map_or(u64::MAX, u64::from));
+            match canonical {
+                Some(c) => {
+                    let new = names.customer_label(c);
+                    let fields = record
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| if i == at { new.as_ref() } else { f });
+                    writer.write_record(fields).map_err(io)?;
+                    changed += 1;
+                }
+                None => writer.write_record(&record).map_err(io)?,
+            }
+            rows += 1;
+        }
+        writer
+            .flush()
+            .map_err(|e| Failure::Data(format!("{}: {e}", out.display())))?;
+    }
+    crate::output::write_output(Some(out), |w| w.write_all(&buffer))?;
+    Ok((rows, changed))
 }
 
 type Records = (Vec<String>, Vec<CustomerRecord>, Interner);

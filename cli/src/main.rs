@@ -27,6 +27,7 @@ mod ladder;
 mod loyalty;
 mod output;
 mod rfm;
+mod rows;
 mod stage;
 mod summary;
 mod survey;
@@ -52,6 +53,7 @@ Commands:
   stage     lifecycle stage and churn risk per customer from a transaction log
   fit       fit a probabilistic model (BG/NBD, Gamma-Gamma, ...) by maximum likelihood, as JSON
   predict   P(alive), expected purchases, expected spend and CLV per customer from fitted models
+  rows      customer counts per distinct (x, t_x, T): a fit's exact input, mergeable across files
   economics  loyalty economics: cumulative profit by tenure, breakeven, NPV and a retention change
   ladder    loyalty-ladder rung per customer from behaviour counts, or the migration between two dates
   capability  CRM capability scorecard per unit: composite and insight/creation/relationship sub-scores
@@ -107,7 +109,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         Some(Value(command)) => command.string()?,
         Some(other) => return Err(other.unexpected().into()),
     };
-    const COMMANDS: [&str; 15] = [
+    const COMMANDS: [&str; 16] = [
         "summary",
         "rfm",
         "clv",
@@ -118,6 +120,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "stage",
         "fit",
         "predict",
+        "rows",
         "economics",
         "ladder",
         "capability",
@@ -144,6 +147,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "help" => print_help(USAGE),
         "fit" => btyd::fit(&mut parser),
         "predict" => btyd::predict(&mut parser),
+        "rows" => rows::run(&mut parser),
         _ => Err(Failure::Usage(format!("unknown command {command:?}"))),
     }
 }

@@ -25,6 +25,7 @@
 //! | `units.csv`, `bounds.csv`, `capability_ahp.json` | CRM capability measurements of 4 units, scales, AHP matrices |
 //! | `equity.json`, `ratings.csv` | a two-brand customer-equity model and its respondents |
 //! | `records.csv`   | customer records `customer_id,name,email,phone,last_update,last_purchase` |
+//! | `rows.csv`      | customer counts per distinct row `frequency,recency,T,count` |
 //!
 //! Each example must exit 0.
 
@@ -34,7 +35,7 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
 
 /// Every subcommand, as `customer-value --help` lists them.
-const COMMANDS: [&str; 15] = [
+const COMMANDS: [&str; 16] = [
     "summary",
     "rfm",
     "clv",
@@ -45,6 +46,7 @@ const COMMANDS: [&str; 15] = [
     "stage",
     "fit",
     "predict",
+    "rows",
     "economics",
     "ladder",
     "capability",
@@ -289,6 +291,12 @@ fn write_fixtures(dir: &Path) {
          2,ann  lee,ANN@X.COM ,,2023-01-01,\n\
          3,Bo Chen,,555-123-4567,2024-06-01,2024-01-01\n\
          4,,bo@y.org,,,2024-12-30\n",
+    );
+    // Customer counts per distinct (x, t_x, T), as a GROUP BY gives them.
+    write(
+        "rows.csv",
+        "frequency,recency,T,count\n0,0,38,140\n1,10,38,25\n1,30,38,20\n2,20,37,10\n\
+         2,35,37,12\n3,30,36,6\n5,35,38,5\n7,36,38,4\n1,2,36,8\n2,6,38,5\n4,12,37,3\n",
     );
     // The summary last: it is written by the binary itself.
     let out = Command::new(BIN)

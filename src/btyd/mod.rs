@@ -52,6 +52,10 @@
 //!   [`CustomerSummary`](crate::CustomerSummary) or plain numbers) and
 //!   [`SpendHistory`] (`x`, `z̄` as [`Decimal`](crate::Decimal)); both are
 //!   [`Keyed`](crate::Keyed).
+//! - Sufficient statistics: [`DistinctRows`] (customer counts per distinct
+//!   `(x, t_x, T)`) and [`DistinctSpend`] (per distinct `(x, z̄)`),
+//!   mergeable across partitions, so a base of any size is fitted exactly
+//!   from counts any engine can build.
 //! - BG/NBD (Fader, Hardie & Lee 2005a): the fitter [`BgNbd`] (a
 //!   [`Fit`](crate::Fit) returning [`BgNbdParams`];
 //!   [`BgNbd::fit_detailed`] / [`BgNbd::fit_weighted`] give a [`BgNbdFit`]
@@ -215,6 +219,7 @@ mod pareto_nbd;
 mod penalty;
 mod quadrature;
 mod report;
+mod rows;
 mod sbg;
 #[cfg(feature = "simulate")]
 mod simulate;
@@ -234,6 +239,7 @@ pub use pareto_nbd::{
 };
 pub use penalty::Penalty;
 pub use report::{FitReport, ModelParameters, StdErrorsUnavailable};
+pub use rows::{DistinctRow, DistinctRows, DistinctSpend, DistinctSpendRow};
 pub use sbg::{Cohort, Sbg, SbgFit, SbgParams};
 #[cfg(feature = "simulate")]
 pub use simulate::{simulate_bgbb, simulate_bgnbd, simulate_mbgnbd, simulate_sbg};

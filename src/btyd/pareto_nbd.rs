@@ -1,6 +1,7 @@
 //! The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987; Fader &
 //! Hardie 2005 note 009; [spec](crate::btyd::spec#paretonbd-model)).
 
+use rustc_hash::FxHashMap;
 use statrs::function::gamma::gamma;
 
 use crate::btyd::boundary::{PARETO_NBD_RAYS, identified};
@@ -1218,9 +1219,12 @@ fn eval_row(
 }
 
 /// What consecutive rows of one evaluation share: per `x`, `Δlnγ(r, x)`,
-/// `Δψ(r, x)` and `ln(p+q−1) = ln(r+x+s)` (and `ln α`, `ln s`, `ln β`); the
-/// previous row's `K(t_x)` and `K(T)` (the fit sorts rows by `(x, T)`, and
-/// every `x = 0` row has `t_x = 0`).
+/// `Δψ(r, x)` and `ln(p+q−1) = ln(r+x+s)` (and `ln α`, `ln s`, `ln β`), and
+/// every `K(y)` computed for this `x`, keyed by the bits of `y`: `K(t_x)`
+/// and `K(T)` are the same function of `y`, so on a day grid (a few hundred
+/// distinct times) rows sharing `x` reuse them, and the `K`s computed per
+/// evaluation are the distinct `(x, time)` pairs, not the rows. The fit
+/// sorts rows by `x`, so the table is cleared once per `x`.
 #[derive(Debug, Default)]
 struct Memo {
     x: Option<f64>,
@@ -1230,8 +1234,20 @@ struct Memo {
     ln_al: f64,
     ln_s: f64,
     ln_be: f64,
-    k1: Option<(f64, KTerms)>,
-    k2: Option<(f64, KTerms)>,
+    ks: FxHashMap<u64, KTerms>,
+}
+
+impl Memo {
+    /// `K̃(y)` for the current `x`, computed once.
+    fn k(&mut self, p: f64, q: f64, al: f64, be: f64, y: f64, want: bool) -> Option<KTerms> {
+        if let Some(k) = self.ks.get(&y.to_bits()) {
+            return Some(*k);
+        }
+        let logs = Logs::new((y / al).ln_1p(), (y / be).ln_1p(), self);
+        let k = k_terms_with(p, q, al, be, y, want, logs)?;
+        self.ks.insert(y.to_bits(), k);
+        Some(k)
+    }
 }
 
 fn eval_row_memo(
@@ -1248,8 +1264,7 @@ fn eval_row_memo(
         memo.x = Some(x);
         memo.lg = dlgamma(r, x);
         memo.dp = if want { dpsi(r, x) } else { 0.0 };
-        memo.k1 = None;
-        memo.k2 = None;
+        memo.ks.clear();
         memo.ln_c1 = (r + x + s).ln();
         memo.ln_al = al.ln();
         memo.ln_s = s.ln();
@@ -1263,24 +1278,8 @@ fn eval_row_memo(
     let mut d2 = f64::NEG_INFINITY;
     let mut dj = [0.0; 4]; // (∂J/∂p, ∂J/∂α, ∂J/∂q, ∂J/∂β) / J
     if t_x < big_t {
-        let k1 = match memo.k1 {
-            Some((y, k)) if y.to_bits() == t_x.to_bits() => k,
-            _ => {
-                let logs = Logs::new((t_x / al).ln_1p(), (t_x / be).ln_1p(), memo);
-                let k = k_terms_with(rx, s + 1.0, al, be, t_x, want, logs)?;
-                memo.k1 = Some((t_x, k));
-                k
-            }
-        };
-        let k2 = match memo.k2 {
-            Some((y, k)) if y.to_bits() == big_t.to_bits() => k,
-            _ => {
-                let logs = Logs::new(l_at, l_bt, memo);
-                let k = k_terms_with(rx, s + 1.0, al, be, big_t, want, logs)?;
-                memo.k2 = Some((big_t, k));
-                k
-            }
-        };
+        let k1 = memo.k(rx, s + 1.0, al, be, t_x, want)?;
+        let k2 = memo.k(rx, s + 1.0, al, be, big_t, want)?;
         let d = k2.ln_k - k1.ln_k;
         if d < 0.0 {
             let rho = d.exp();

@@ -15,6 +15,10 @@
 //! lifetimes, R BTYD and CLVTools; [`write_holdout_only`] writes the
 //! customers first seen in the holdout period.
 //!
+//! [`write_distinct_rows`] and [`read_distinct_rows`] (and the `_spend`
+//! pair) carry a fit's sufficient statistics: customer counts per distinct
+//! `(x, t_x, T)` or `(x, z̄)`, as any engine's `GROUP BY` makes them.
+//!
 //! # Example
 //! ```
 //! use customer_value::csv::CsvOptions;
@@ -78,6 +82,7 @@ mod options;
 mod parse;
 mod read;
 mod row;
+mod rows;
 mod sink;
 mod summary;
 mod write;
@@ -86,6 +91,11 @@ pub use customers::{
     CustomerRow, CustomerTable, CustomerTableColumns, read_customer_table, read_customer_table_path,
 };
 pub use options::{Column, CsvOptions, CsvOptionsBuilder, Delimiter, IdKind};
+pub use rows::{
+    DISTINCT_ROW_COLUMNS, DISTINCT_SPEND_COLUMNS, DistinctRowsTable, DistinctSpendTable,
+    read_distinct_rows, read_distinct_rows_path, read_distinct_spend, read_distinct_spend_path,
+    write_distinct_rows, write_distinct_spend,
+};
 pub use summary::{SummaryLayout, SummaryMetadata, SummaryTable, read_summary, read_summary_path};
 pub use write::{
     HOLDOUT_COLUMNS, HOLDOUT_ONLY_COLUMNS, METADATA_COLUMNS, SUMMARY_COLUMNS, SummaryFormat,

@@ -215,8 +215,8 @@ const ID_NAMES: [&str; 8] = [
 ];
 
 /// The metadata columns [`write_summary`](crate::csv::write_summary) adds.
-const UNIT_COLUMN: &str = "unit_days";
-const END_COLUMN: &str = "observation_end";
+pub(super) const UNIT_COLUMN: &str = "unit_days";
+pub(super) const END_COLUMN: &str = "observation_end";
 const HOLDOUT_END_COLUMN: &str = "holdout_end";
 
 /// Where each column is in the header.
@@ -433,20 +433,25 @@ fn read_summary_bytes(bytes: &[u8]) -> Result<SummaryTable> {
 
 /// One metadata value per file: the first row's, which every other row
 /// must repeat.
-struct Same<T> {
+pub(super) struct Same<T> {
     column: &'static str,
     value: Option<(T, String)>,
 }
 
 impl<T: Copy> Same<T> {
-    fn new(column: &'static str) -> Self {
+    pub(super) fn new(column: &'static str) -> Self {
         Same {
             column,
             value: None,
         }
     }
 
-    fn take(&mut self, line: u64, text: &str, parse: impl FnOnce(&str) -> Result<T>) -> Result<()> {
+    pub(super) fn take(
+        &mut self,
+        line: u64,
+        text: &str,
+        parse: impl FnOnce(&str) -> Result<T>,
+    ) -> Result<()> {
         match &self.value {
             Some((_, first)) if first == text => Ok(()),
             Some((_, first)) => Err(Error::Parse {
@@ -464,12 +469,12 @@ impl<T: Copy> Same<T> {
         }
     }
 
-    fn get(&self) -> Option<T> {
+    pub(super) fn get(&self) -> Option<T> {
         self.value.as_ref().map(|v| v.0)
     }
 }
 
-fn parse_unit(line: u64, text: &str) -> Result<TimeUnit> {
+pub(super) fn parse_unit(line: u64, text: &str) -> Result<TimeUnit> {
     let days: u32 = number(line, UNIT_COLUMN, text)?;
     TimeUnit::days(days).map_err(|e| Error::Parse {
         line,
@@ -722,7 +727,7 @@ pub fn read_summary_path(path: impl AsRef<Path>) -> Result<SummaryTable> {
     read_summary_bytes(&bytes)
 }
 
-fn number<T: FromStr>(line: u64, column: &str, text: &str) -> Result<T> {
+pub(super) fn number<T: FromStr>(line: u64, column: &str, text: &str) -> Result<T> {
     text.parse().map_err(|_| Error::Parse {
         line,
         column: column.to_owned(),
@@ -730,7 +735,7 @@ fn number<T: FromStr>(line: u64, column: &str, text: &str) -> Result<T> {
     })
 }
 
-fn date(line: u64, column: &str, text: &str) -> Result<Date> {
+pub(super) fn date(line: u64, column: &str, text: &str) -> Result<Date> {
     Date::parse(text).map_err(|e| Error::Parse {
         line,
         column: column.to_owned(),
@@ -738,7 +743,7 @@ fn date(line: u64, column: &str, text: &str) -> Result<Date> {
     })
 }
 
-fn csv_error(e: ::csv::Error, fallback_line: u64) -> Error {
+pub(super) fn csv_error(e: ::csv::Error, fallback_line: u64) -> Error {
     let line = e.position().map_or(fallback_line, |p| p.line());
     let reason = e.to_string();
     match e.into_kind() {

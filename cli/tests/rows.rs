@@ -1,0 +1,182 @@
+//! `customer-value rows` and `fit --rows`: counts per distinct row, merged
+//! from partial files, fit to the same digits as the customers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+mod common;
+
+const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = run(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The CDNOW summary in weeks, split into two files of disjoint customers.
+fn cdnow_parts(name: &str) -> Option<PathBuf> {
+    let data = common::data_dir()?;
+    let dir = common::scratch("rows", name);
+    let cdnow = data.join("cdnow/CDNOW_sample.txt");
+    ok(
+        &dir,
+        &[
+            "summary",
+            "--input",
+            cdnow.to_str().unwrap(),
+            "--delimiter",
+            "whitespace",
+            "--no-header",
+            "--columns",
+            "2,3,5",
+            "--observation-end",
+            "1997-09-30",
+            "--unit",
+            "weeks",
+            "-o",
+            "s.csv",
+        ],
+    );
+    let text = std::fs::read_to_string(dir.join("s.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let (mut a, mut b) = (format!("{header}\n"), format!("{header}\n"));
+    for (i, line) in lines.enumerate() {
+        let part = if i % 3 == 0 { &mut a } else { &mut b };
+        part.push_str(line);
+        part.push('\n');
+    }
+    std::fs::write(dir.join("a.csv"), a).unwrap();
+    std::fs::write(dir.join("b.csv"), b).unwrap();
+    Some(dir)
+}
+
+fn json_field(json: &str, key: &str) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v[key].clone()
+}
+
+#[test]
+fn merged_rows_fit_equals_the_customer_fit() {
+    let Some(dir) = cdnow_parts("fit") else {
+        return;
+    };
+    ok(&dir, &["rows", "--summary", "s.csv", "-o", "whole.csv"]);
+    ok(&dir, &["rows", "--summary", "a.csv", "-o", "ra.csv"]);
+    ok(&dir, &["rows", "--summary", "b.csv", "-o", "rb.csv"]);
+    ok(
+        &dir,
+        &["rows", "--merge", "rb.csv", "ra.csv", "-o", "merged.csv"],
+    );
+    let whole = std::fs::read_to_string(dir.join("whole.csv")).unwrap();
+    assert_eq!(
+        whole,
+        std::fs::read_to_string(dir.join("merged.csv")).unwrap()
+    );
+    // CDNOW: 2 357 customers in 1 016 distinct rows (FHL 2005's data).
+    assert_eq!(whole.lines().count(), 1 + 1016);
+    let counts: u64 = whole
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(counts, 2357);
+    for model in ["bg-nbd", "mbg-nbd", "pareto-nbd"] {
+        let customers = ok(&dir, &["fit", "--model", model, "--summary", "s.csv"]);
+        let rows = ok(&dir, &["fit", "--model", model, "--rows", "merged.csv"]);
+        for key in ["params", "log_likelihood", "customers", "rows", "unit_days"] {
+            assert_eq!(
+                json_field(&customers, key),
+                json_field(&rows, key),
+                "{model} {key}"
+            );
+        }
+    }
+    // FHL 2005's BG/NBD estimates on these data, to their printed digits.
+    let fit = ok(&dir, &["fit", "--model", "bg-nbd", "--rows", "merged.csv"]);
+    let params = json_field(&fit, "params");
+    for (name, want) in [("r", 0.243), ("alpha", 4.414), ("a", 0.793), ("b", 2.426)] {
+        assert!(
+            (params[name].as_f64().unwrap() - want).abs() < 5e-4,
+            "{name}"
+        );
+    }
+    assert_eq!(json_field(&fit, "observation_end"), "1997-09-30");
+
+    ok(
+        &dir,
+        &["rows", "--spend", "--summary", "a.csv", "-o", "sa.csv"],
+    );
+    ok(
+        &dir,
+        &["rows", "--spend", "--summary", "b.csv", "-o", "sb.csv"],
+    );
+    ok(
+        &dir,
+        &[
+            "rows",
+            "--spend",
+            "--merge",
+            "sa.csv",
+            "sb.csv",
+            "-o",
+            "spend.csv",
+        ],
+    );
+    let customers = ok(
+        &dir,
+        &["fit", "--model", "gamma-gamma", "--summary", "s.csv"],
+    );
+    let rows = ok(
+        &dir,
+        &["fit", "--model", "gamma-gamma", "--rows", "spend.csv"],
+    );
+    assert_eq!(
+        json_field(&customers, "params"),
+        json_field(&rows, "params")
+    );
+}
+
+#[test]
+fn rows_from_another_engine_and_bad_files() {
+    let dir = common::scratch("rows", "engine");
+    // What `SELECT x, t_x, T, count(*) AS n ... GROUP BY x, t_x, T` gives,
+    // in any order, with R's column names.
+    std::fs::write(
+        dir.join("engine.csv"),
+        "x,t.x,T.cal,n\n2,20,37,10\n0,0,38,140\n1,10,38,25\n1,30,38,20\n\
+         2,35,37,12\n3,30,36,6\n5,35,38,5\n7,36,38,4\n1,2,36,8\n2,6,38,5\n4,12,37,3\n",
+    )
+    .unwrap();
+    let fit = ok(&dir, &["fit", "--model", "bg-nbd", "--rows", "engine.csv"]);
+    assert_eq!(json_field(&fit, "customers"), 238.0);
+    assert_eq!(json_field(&fit, "unit_days"), serde_json::Value::Null);
+
+    std::fs::write(dir.join("bad.csv"), "x,t_x,T,n\n1,2,3,1\n1,5,3,2\n").unwrap();
+    let out = run(&dir, &["fit", "--model", "bg-nbd", "--rows", "bad.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.csv") && err.contains("line 3"), "{err}");
+
+    std::fs::write(dir.join("w.csv"), "x,t_x,T,n,unit_days\n1,2,3,1,7\n").unwrap();
+    std::fs::write(dir.join("d.csv"), "x,t_x,T,n,unit_days\n1,2,3,1,1\n").unwrap();
+    let out = run(&dir, &["rows", "--merge", "w.csv", "d.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("differs"));
+
+    let out = run(&dir, &["fit", "--model", "bg-bb", "--rows", "engine.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+}
