@@ -44,6 +44,7 @@ and :func:`typed_errors` does the same around any other action.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -73,10 +74,8 @@ _C, _D, _A, _B = "__cv_customer", "__cv_day", "__cv_amount", "__cv_bucket"
 
 
 def _require_pyspark():
-    try:
-        import pyspark  # noqa: F401
-    except ImportError as e:  # pragma: no cover - exercised only without pyspark
-        raise ImportError("customer_value.spark needs pyspark: pip install 'pyspark[sql]>=4.0'") from e
+    if importlib.util.find_spec("pyspark") is None:  # pragma: no cover - exercised only without pyspark
+        raise ImportError("customer_value.spark needs pyspark 4 and Java 17+: pip install 'customer-value[spark]'")
 
 
 # ---------------------------------------------------------------------------
