@@ -1,53 +1,5 @@
 //! Weighted distinct rows: the sufficient statistics of a fit, counted and
-//! merged anywhere, then fitted exactly.
-//!
-//! The likelihood of every continuous-time purchase model (BG/NBD,
-//! MBG/NBD, Pareto/NBD) depends on a customer only through `(x, t_x, T)`,
-//! and Gamma-Gamma's only through `(x, z̄)`. A base of any size is
-//! therefore summed up, without loss, by the distinct values of those
-//! tuples and how many customers share each. On a day grid the tuples are
-//! few: `t_x ≤ T` are whole days and `x ≤ t_x`, so a three-year base has at
-//! most a few million distinct purchase rows however many customers it
-//! has.
-//!
-//! [`DistinctRows`] and [`DistinctSpend`] hold those counts. They are built
-//! one customer at a time ([`add`](DistinctRows::add)), from a summary, or
-//! from rows another engine counted (`GROUP BY x, t_x, T`), and
-//! [`merge`](DistinctRows::merge) adds counts, so partial counts from
-//! partitions, files or machines combine in any order. A fit of the
-//! [`weighted`](DistinctRows::weighted) rows equals the fit on the
-//! customers themselves to the last bit, because the models group
-//! identical rows into the same canonical order either way
-//! ([spec](crate::btyd::spec#row-compression)).
-//!
-//! Counts are whole numbers (`u64`); the fits take them as `f64` weights,
-//! which is exact up to 2⁵³ customers per row.
-//!
-//! # Example
-//!
-//! ```
-//! use customer_value::CustomerId;
-//! use customer_value::btyd::{BgNbd, CustomerHistory, DistinctRows};
-//!
-//! let customers = [(0, 0.0, 30.0), (2, 10.0, 30.0), (0, 0.0, 30.0), (2, 10.0, 30.0), (1, 4.0, 20.0)];
-//! let histories = customers
-//!     .iter()
-//!     .enumerate()
-//!     .map(|(i, &(x, t_x, age))| CustomerHistory::new(CustomerId::new(i as u64), x, t_x, age))
-//!     .collect::<Result<Vec<_>, _>>()?;
-//!
-//! // Two partitions counted apart, then merged.
-//! let mut left = DistinctRows::from_histories(&histories[..2]);
-//! let right = DistinctRows::from_histories(&histories[2..]);
-//! left.merge(&right)?;
-//! assert_eq!((left.len(), left.customers()), (3, 5));
-//!
-//! let (rows, weights) = left.weighted()?;
-//! let from_rows = BgNbd::new().fit_weighted(&rows, &weights)?;
-//! let from_customers = BgNbd::new().fit_detailed(&histories)?;
-//! assert_eq!(from_rows.params(), from_customers.params());
-//! # Ok::<(), customer_value::Error>(())
-//! ```
+//! merged anywhere, then fitted exactly (see [`DistinctRows`]).
 
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
@@ -87,7 +39,55 @@ impl DistinctRow {
 }
 
 /// Customer counts per distinct `(x, t_x, T)`: the sufficient statistics of
-/// BG/NBD, MBG/NBD and Pareto/NBD fits. See the [module docs](self).
+/// BG/NBD, MBG/NBD and Pareto/NBD fits.
+///
+/// The likelihood of every continuous-time purchase model (BG/NBD,
+/// MBG/NBD, Pareto/NBD) depends on a customer only through `(x, t_x, T)`,
+/// and Gamma-Gamma's only through `(x, z̄)`. A base of any size is
+/// therefore summed up, without loss, by the distinct values of those
+/// tuples and how many customers share each. On a day grid the tuples are
+/// few (`t_x ≤ T` are whole days and `x ≤ t_x`): 10 million simulated
+/// customers over three years gave 2.3 million distinct rows, and 100
+/// million gave 6.9 million (`examples/fit_at_scale.rs`).
+///
+/// [`DistinctRows`] and [`DistinctSpend`] hold those counts. They are built
+/// one customer at a time ([`add`](DistinctRows::add)), from a summary, or
+/// from rows another engine counted (`GROUP BY x, t_x, T`), and
+/// [`merge`](DistinctRows::merge) adds counts, so partial counts from
+/// partitions, files or machines combine in any order. A fit of the
+/// [`weighted`](DistinctRows::weighted) rows equals the fit on the
+/// customers themselves to the last bit, because the models group
+/// identical rows into the same canonical order either way
+/// ([spec](crate::btyd::spec#row-compression)).
+///
+/// Counts are whole numbers (`u64`); the fits take them as `f64` weights,
+/// which is exact up to 2⁵³ customers per row.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::CustomerId;
+/// use customer_value::btyd::{BgNbd, CustomerHistory, DistinctRows};
+///
+/// let customers = [(0, 0.0, 30.0), (2, 10.0, 30.0), (0, 0.0, 30.0), (2, 10.0, 30.0), (1, 4.0, 20.0)];
+/// let histories = customers
+///     .iter()
+///     .enumerate()
+///     .map(|(i, &(x, t_x, age))| CustomerHistory::new(CustomerId::new(i as u64), x, t_x, age))
+///     .collect::<Result<Vec<_>, _>>()?;
+///
+/// // Two partitions counted apart, then merged.
+/// let mut left = DistinctRows::from_histories(&histories[..2]);
+/// let right = DistinctRows::from_histories(&histories[2..]);
+/// left.merge(&right)?;
+/// assert_eq!((left.len(), left.customers()), (3, 5));
+///
+/// let (rows, weights) = left.weighted()?;
+/// let from_rows = BgNbd::new().fit_weighted(&rows, &weights)?;
+/// let from_customers = BgNbd::new().fit_detailed(&histories)?;
+/// assert_eq!(from_rows.params(), from_customers.params());
+/// # Ok::<(), customer_value::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DistinctRows {
     counts: FxHashMap<(u32, u64, u64), u64>,

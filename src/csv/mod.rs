@@ -18,6 +18,13 @@
 //! [`write_distinct_rows`] and [`read_distinct_rows`] (and the `_spend`
 //! pair) carry a fit's sufficient statistics: customer counts per distinct
 //! `(x, t_x, T)` or `(x, z̄)`, as any engine's `GROUP BY` makes them.
+//! Purchase rows are `frequency,recency,T,count` (the R names `x`,
+//! `t.x`/`t_x`, `T.cal` are read too, and `n`, `weight` or `customers` for
+//! the count); spend rows `frequency,monetary_value,count` (also `x`,
+//! `m.x`, `zbar`). Both may end with `unit_days,observation_end`, written
+//! when known and checked to be the same on every row when read. Times are
+//! written in the shortest round-trip form and money as exact decimals, so
+//! a file read back fits to the same bits.
 //!
 //! # Example
 //! ```

@@ -12,27 +12,6 @@
 //! Times are written in Rust's shortest round-trip form and money as exact
 //! decimals, so a file read back gives the same rows to the last bit and a
 //! fit from it equals the fit from the customers.
-//!
-//! # Example
-//! ```
-//! use customer_value::btyd::{BgNbd, DistinctRows};
-//! use customer_value::csv::{read_distinct_rows, write_distinct_rows, SummaryMetadata};
-//!
-//! // Rows as `SELECT x, t_x, T, count(*) ... GROUP BY x, t_x, T` gives them.
-//! let file = "x,t_x,T,count\n0,0,38,140\n1,10,38,25\n1,30,38,20\n2,20,37,10\n\
-//!             2,35,37,12\n3,30,36,6\n5,35,38,5\n7,36,38,4\n1,2,36,8\n2,6,38,5\n4,12,37,3\n";
-//! let table = read_distinct_rows(file.as_bytes())?;
-//! assert_eq!((table.rows.len(), table.rows.customers()), (11, 238));
-//!
-//! let (histories, weights) = table.rows.weighted()?;
-//! let fit = BgNbd::new().fit_weighted(&histories, &weights)?;
-//! assert!((fit.params().r() - 0.441).abs() < 1e-3);
-//!
-//! let mut out = Vec::new();
-//! write_distinct_rows(&mut out, &table.rows, &SummaryMetadata::default())?;
-//! assert!(String::from_utf8(out)?.starts_with("frequency,recency,T,count\n0,0,38,140\n"));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -143,7 +122,28 @@ fn write_table<W: Write>(
 }
 
 /// Reads purchase rows written by [`write_distinct_rows`] or by any engine
-/// (see the [module docs](self) for the column names).
+/// (see [`csv`](crate::csv) for the column names).
+///
+/// # Example
+/// ```
+/// use customer_value::btyd::{BgNbd, DistinctRows};
+/// use customer_value::csv::{read_distinct_rows, write_distinct_rows, SummaryMetadata};
+///
+/// // Rows as `SELECT x, t_x, T, count(*) ... GROUP BY x, t_x, T` gives them.
+/// let file = "x,t_x,T,count\n0,0,38,140\n1,10,38,25\n1,30,38,20\n2,20,37,10\n\
+///             2,35,37,12\n3,30,36,6\n5,35,38,5\n7,36,38,4\n1,2,36,8\n2,6,38,5\n4,12,37,3\n";
+/// let table = read_distinct_rows(file.as_bytes())?;
+/// assert_eq!((table.rows.len(), table.rows.customers()), (11, 238));
+///
+/// let (histories, weights) = table.rows.weighted()?;
+/// let fit = BgNbd::new().fit_weighted(&histories, &weights)?;
+/// assert!((fit.params().r() - 0.441).abs() < 1e-3);
+///
+/// let mut out = Vec::new();
+/// write_distinct_rows(&mut out, &table.rows, &SummaryMetadata::default())?;
+/// assert!(String::from_utf8(out)?.starts_with("frequency,recency,T,count\n0,0,38,140\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 ///
