@@ -17,9 +17,15 @@ fn hist(x: u32, t_x: f64, age: f64) -> CustomerHistory {
 
 fn models() -> [PurchaseModel; 3] {
     [
-        BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754).unwrap().into(),
-        MbgNbdParams::new(0.524838, 6.182992, 0.891356, 1.614).unwrap().into(),
-        ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908).unwrap().into(),
+        BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754)
+            .unwrap()
+            .into(),
+        MbgNbdParams::new(0.524838, 6.182992, 0.891356, 1.614)
+            .unwrap()
+            .into(),
+        ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908)
+            .unwrap()
+            .into(),
     ]
 }
 
@@ -46,7 +52,11 @@ fn pmf_sums_to_one_and_its_mean_is_the_conditional_expectation() {
                 assert!(pmf.iter().all(|p| *p >= 0.0 && *p <= 1.0));
                 let (sum, mean) = sum_and_mean(&pmf);
                 let want = model.expected_purchases(h, t).unwrap();
-                assert!((sum - 1.0).abs() < 1e-10, "{} {h:?} t={t}: sum {sum}", model.name());
+                assert!(
+                    (sum - 1.0).abs() < 1e-10,
+                    "{} {h:?} t={t}: sum {sum}",
+                    model.name()
+                );
                 assert!(
                     ((mean - want) / want).abs() < 1e-9,
                     "{} {h:?} t={t}: mean {mean} vs E {want}",
@@ -76,7 +86,8 @@ fn pareto_heavy_buyer_pmf_mean() {
 fn ln_nb(n: u32, r: f64, alpha: f64, t: f64) -> f64 {
     use statrs::function::gamma::ln_gamma;
     let nf = f64::from(n);
-    ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0) + r * (alpha / (alpha + t)).ln()
+    ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0)
+        + r * (alpha / (alpha + t)).ln()
         + nf * (t / (alpha + t)).ln()
 }
 
@@ -136,8 +147,16 @@ fn bgnbd_unobserved_customer_gives_published_unconditional_pmf() {
     let got = p.conditional_prob_purchases(&h, 39.0, 0).unwrap();
     assert!((got / 0.5737863521 - 1.0).abs() < 1e-9);
     let want = [
-        0.0019995214, 0.0015170236, 0.0011633150, 0.0009003148, 0.0007023638, 0.0005517902,
-        0.0004361913, 0.0003467171, 0.0002769613, 0.0002222260,
+        0.0019995214,
+        0.0015170236,
+        0.0011633150,
+        0.0009003148,
+        0.0007023638,
+        0.0005517902,
+        0.0004361913,
+        0.0003467171,
+        0.0002769613,
+        0.0002222260,
     ];
     let pmf = p.conditional_pmf(&h, 30.0, 20).unwrap();
     for (n, w) in (11..=20).zip(want) {
@@ -211,12 +230,8 @@ fn bgbb_pmf_matches_a_grid_posterior() {
                 };
                 for k in 0..=l {
                     let c = (1..=k).fold(1.0, |acc, i| acc * (l - k + i) as f64 / i as f64);
-                    joint[k] += prior
-                        * alive_n
-                        * pl
-                        * c
-                        * pp.powi(k as i32)
-                        * pq.powi((l - k) as i32);
+                    joint[k] +=
+                        prior * alive_n * pl * c * pp.powi(k as i32) * pq.powi((l - k) as i32);
                 }
             }
         }
@@ -232,7 +247,11 @@ fn bgbb_pmf_matches_a_grid_posterior() {
 fn dect_is_the_expectation_undiscounted_and_dert_over_a_long_window() {
     let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908).unwrap();
     let delta = 0.15_f64.ln_1p() / 52.0;
-    for h in [hist(0, 0.0, 39.0), hist(4, 30.0, 39.0), hist(26, 30.85714, 31.0)] {
+    for h in [
+        hist(0, 0.0, 39.0),
+        hist(4, 30.0, 39.0),
+        hist(26, 30.85714, 31.0),
+    ] {
         let e = p.expected_purchases(&h, 52.0).unwrap();
         let d0 = p.dect(&h, 52.0, 0.0).unwrap();
         assert!((d0 / e - 1.0).abs() < 1e-9, "{d0} vs {e}");
@@ -283,7 +302,10 @@ fn posterior_means_match_numerical_integration() {
         let (el, em) = (zl / z, zm / z);
         let gl = p.posterior_mean_lambda(&h).unwrap();
         let gm = p.posterior_mean_mu(&h).unwrap();
-        assert!((gl / el - 1.0).abs() < 1e-7, "{h:?}: E[lambda] {gl} vs {el}");
+        assert!(
+            (gl / el - 1.0).abs() < 1e-7,
+            "{h:?}: E[lambda] {gl} vs {el}"
+        );
         assert!((gm / em - 1.0).abs() < 1e-7, "{h:?}: E[mu] {gm} vs {em}");
     }
 }

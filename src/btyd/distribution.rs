@@ -128,7 +128,12 @@ impl BgNbdParams {
     ///
     /// As [`conditional_prob_purchases`](Self::conditional_prob_purchases);
     /// [`Error::InvalidParameter`] when `n_max > 100 000`.
-    pub fn conditional_pmf(&self, history: &CustomerHistory, t: f64, n_max: u32) -> Result<Vec<f64>> {
+    pub fn conditional_pmf(
+        &self,
+        history: &CustomerHistory,
+        t: f64,
+        n_max: u32,
+    ) -> Result<Vec<f64>> {
         check_count(n_max)?;
         let alive = self.p_alive(history);
         let up = self.updated(history)?;
@@ -174,18 +179,35 @@ impl MbgNbdParams {
     ///
     /// As [`conditional_prob_purchases`](Self::conditional_prob_purchases);
     /// [`Error::InvalidParameter`] when `n_max > 100 000`.
-    pub fn conditional_pmf(&self, history: &CustomerHistory, t: f64, n_max: u32) -> Result<Vec<f64>> {
+    pub fn conditional_pmf(
+        &self,
+        history: &CustomerHistory,
+        t: f64,
+        n_max: u32,
+    ) -> Result<Vec<f64>> {
         check_count(n_max)?;
         let alive = self.p_alive(history);
         let up = self.updated(history)?;
         (0..=n_max)
-            .map(|n| mix(alive, up.prob_purchases(t, n)?, n, "MBG/NBD conditional pmf"))
+            .map(|n| {
+                mix(
+                    alive,
+                    up.prob_purchases(t, n)?,
+                    n,
+                    "MBG/NBD conditional pmf",
+                )
+            })
             .collect()
     }
 
     fn updated(&self, h: &CustomerHistory) -> Result<BgNbdParams> {
         let x = f64::from(h.x());
-        BgNbdParams::new(self.r() + x, self.alpha() + h.age(), self.a(), self.b() + x + 1.0)
+        BgNbdParams::new(
+            self.r() + x,
+            self.alpha() + h.age(),
+            self.a(),
+            self.b() + x + 1.0,
+        )
     }
 }
 
@@ -226,7 +248,12 @@ impl ParetoNbdParams {
     ) -> Result<f64> {
         let alive = self.p_alive(history)?;
         let p_new = self.updated(history)?.prob_purchases(t, n)?;
-        mix(alive, p_new, n, "Pareto/NBD conditional purchase probability")
+        mix(
+            alive,
+            p_new,
+            n,
+            "Pareto/NBD conditional purchase probability",
+        )
     }
 
     /// The conditional pmf for `n = 0..=n_max` (see
@@ -236,18 +263,35 @@ impl ParetoNbdParams {
     ///
     /// As [`conditional_prob_purchases`](Self::conditional_prob_purchases);
     /// [`Error::InvalidParameter`] when `n_max > 100 000`.
-    pub fn conditional_pmf(&self, history: &CustomerHistory, t: f64, n_max: u32) -> Result<Vec<f64>> {
+    pub fn conditional_pmf(
+        &self,
+        history: &CustomerHistory,
+        t: f64,
+        n_max: u32,
+    ) -> Result<Vec<f64>> {
         check_count(n_max)?;
         let alive = self.p_alive(history)?;
         let up = self.updated(history)?;
         (0..=n_max)
-            .map(|n| mix(alive, up.prob_purchases(t, n)?, n, "Pareto/NBD conditional pmf"))
+            .map(|n| {
+                mix(
+                    alive,
+                    up.prob_purchases(t, n)?,
+                    n,
+                    "Pareto/NBD conditional pmf",
+                )
+            })
             .collect()
     }
 
     fn updated(&self, h: &CustomerHistory) -> Result<ParetoNbdParams> {
         let x = f64::from(h.x());
-        ParetoNbdParams::new(self.r() + x, self.alpha() + h.age(), self.s(), self.beta() + h.age())
+        ParetoNbdParams::new(
+            self.r() + x,
+            self.alpha() + h.age(),
+            self.s(),
+            self.beta() + h.age(),
+        )
     }
 
     /// DECT, the discounted expected conditional transactions in the
@@ -352,7 +396,12 @@ impl ParetoNbdParams {
     /// ```
     pub fn posterior_mean_lambda(&self, history: &CustomerHistory) -> Result<f64> {
         let shifted = ParetoNbdParams::new(self.r() + 1.0, self.alpha(), self.s(), self.beta())?;
-        self.ratio(shifted, history, self.r() / self.alpha(), "Pareto/NBD E[lambda | data]")
+        self.ratio(
+            shifted,
+            history,
+            self.r() / self.alpha(),
+            "Pareto/NBD E[lambda | data]",
+        )
     }
 
     /// `E[μ | x, t_x, T]`, the posterior mean dropout rate (per time unit)
@@ -367,7 +416,12 @@ impl ParetoNbdParams {
     /// As [`log_likelihood`](Self::log_likelihood).
     pub fn posterior_mean_mu(&self, history: &CustomerHistory) -> Result<f64> {
         let shifted = ParetoNbdParams::new(self.r(), self.alpha(), self.s() + 1.0, self.beta())?;
-        self.ratio(shifted, history, self.s() / self.beta(), "Pareto/NBD E[mu | data]")
+        self.ratio(
+            shifted,
+            history,
+            self.s() / self.beta(),
+            "Pareto/NBD E[mu | data]",
+        )
     }
 
     fn ratio(
@@ -507,7 +561,12 @@ impl PurchaseModel {
     /// # Errors
     ///
     /// As the model's own method.
-    pub fn conditional_pmf(&self, history: &CustomerHistory, t: f64, n_max: u32) -> Result<Vec<f64>> {
+    pub fn conditional_pmf(
+        &self,
+        history: &CustomerHistory,
+        t: f64,
+        n_max: u32,
+    ) -> Result<Vec<f64>> {
         match self {
             PurchaseModel::BgNbd(p) => p.conditional_pmf(history, t, n_max),
             PurchaseModel::MbgNbd(p) => p.conditional_pmf(history, t, n_max),
