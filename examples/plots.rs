@@ -294,7 +294,8 @@ fn tracking(
             .chain(&actual)
             .fold(0.0_f64, |m, &(_, y)| m.max(y))
             * 1.1;
-        let root = SVGBackend::new(&out.join(file), (800, 500)).into_drawing_area();
+        let path = out.join(file);
+        let root = SVGBackend::new(&path, (800, 500)).into_drawing_area();
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
             .caption(

@@ -118,8 +118,8 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
         None => (None, loaded.unit),
     };
+    length = loaded.unit.convert(length, unit);
     let to_fit = |t: f64| loaded.unit.convert(t, unit);
-    length = to_fit(length);
     let customers = holdout_customers(&loaded, &to_fit)?;
     let format = Format::new(exact);
     let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", loaded.path.display()));
