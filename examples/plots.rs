@@ -2,7 +2,7 @@
 //! frequency/recency matrix of expected purchases, the P(alive) matrix,
 //! calibration vs holdout purchases by frequency group, and weekly tracking
 //! of repeat transactions (incremental and cumulative, Fader, Hardie & Lee
-//! 2005 figures 1-2), for BG/NBD fitted on
+//! 2005 figures 2-3), for BG/NBD fitted on
 //! the CDNOW sample (or on simulated customers when the data folder is
 //! absent).
 //!

@@ -49,13 +49,10 @@ under the model's conditional pmf. Customers first seen on the observation end (
 out (counted on stderr). Times are converted to the fit file's unit when it records another.
 
 Examples:
-  customer-value summary --input log.csv --observation-end 1997-09-30 --holdout-end 1998-06-30 \\
-      --unit weeks -o s.csv
-  customer-value fit --model bg-nbd --summary s.csv -o bgnbd.json
-  customer-value evaluate --params bgnbd.json --summary s.csv
-  customer-value evaluate --params bgnbd.json --input log.csv --observation-end 1997-09-30 \\
-      --holdout-end 1998-06-30 --unit weeks --tracking tracking.csv
-  customer-value evaluate --compare --summary s.csv --format json
+  customer-value fit --model bg-nbd --input log.csv --observation-end 2024-06-30 --unit weeks -o bgnbd.json
+  customer-value evaluate --params bgnbd.json --input log.csv --observation-end 2024-06-30 --holdout-end 2024-12-31 --unit weeks
+  customer-value evaluate --params bgnbd.json --input log.csv --observation-end 2024-06-30 --holdout-end 2024-12-31 --unit weeks --tracking tracking.csv
+  customer-value evaluate --compare --input log.csv --observation-end 2024-06-30 --holdout-end 2024-12-31 --unit weeks --format json
 ";
 
 pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {

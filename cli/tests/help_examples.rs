@@ -34,7 +34,7 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
 
 /// Every subcommand, as `customer-value --help` lists them.
-const COMMANDS: [&str; 15] = [
+const COMMANDS: [&str; 16] = [
     "summary",
     "rfm",
     "clv",
@@ -45,6 +45,7 @@ const COMMANDS: [&str; 15] = [
     "stage",
     "fit",
     "predict",
+    "evaluate",
     "economics",
     "ladder",
     "capability",

@@ -76,7 +76,9 @@ impl HoldoutCustomer {
     ///
     /// [`Error::InvalidValue`] when the row has no holdout activity (the
     /// summariser had no holdout end); as
-    /// [`CustomerHistory::from_summary`].
+    /// [`CustomerHistory::from_summary`] (a customer first seen on the
+    /// calibration end, `T = 0`, has no history to condition on: leave such
+    /// rows out first, as the command line does).
     pub fn from_summary(summary: &CustomerSummary) -> Result<Self> {
         let holdout = summary.holdout().ok_or(Error::InvalidValue {
             what: "holdout evaluation",
@@ -299,7 +301,7 @@ fn stable_sum(mut v: Vec<f64>) -> f64 {
 /// Evaluates `model` on the holdout purchases of `customers` over a holdout
 /// of length `holdout` (the unit of the histories): the
 /// calibration-vs-holdout table grouped by calibration frequency
-/// `0, 1, …, groups−1` and `groups+` (FHL 2005a fig. 3 uses `groups = 7`),
+/// `0, 1, …, groups−1` and `groups+` (FHL 2005a figure 4 uses `groups = 7`),
 /// per-customer [`ErrorMetrics`] of the conditional expectation
 /// `E[Y(t*) | x, t_x, T]` against the actual count, and the mean log score
 /// of the actual count under the conditional pmf
@@ -524,7 +526,7 @@ impl TrackingPeriod {
 }
 
 /// Aggregate tracking of repeat transactions for periods `1..=periods`
-/// (Fader, Hardie & Lee 2005a, figure 2): the expected cumulative repeat
+/// (Fader, Hardie & Lee 2005a, figures 2 and 3): the expected cumulative repeat
 /// transactions at the end `w` of a period are
 /// `Σ_i E[X(w − b_i)]` over the customers born before `w` (`b_i` the first
 /// purchase, `E[X(t)]` the unconditional expectation of a new customer,
