@@ -234,8 +234,8 @@ impl ParetoNbdParams {
     /// use customer_value::btyd::{CustomerHistory, ParetoNbdParams};
     ///
     /// let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908)?;
-    /// // A customer who has not yet been observed reduces to the new-customer pmf.
-    /// let c = CustomerHistory::new(CustomerId::new(1), 0, 0.0, 0.0)?;
+    /// // A customer observed for an instant reduces to the new-customer pmf.
+    /// let c = CustomerHistory::new(CustomerId::new(1), 0, 0.0, 1e-12)?;
     /// let q = p.conditional_prob_purchases(&c, 39.0, 1)?;
     /// assert!((q / 0.1655847606 - 1.0).abs() < 1e-9);
     /// # Ok::<(), customer_value::Error>(())
@@ -388,10 +388,13 @@ impl ParetoNbdParams {
     /// use customer_value::btyd::{CustomerHistory, ParetoNbdParams};
     ///
     /// let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908)?;
-    /// // Nothing observed yet: the prior means r/α and s/β.
-    /// let c = CustomerHistory::new(CustomerId::new(1), 0, 0.0, 0.0)?;
-    /// assert!((p.posterior_mean_lambda(&c)? / (0.553275 / 10.577611) - 1.0).abs() < 1e-12);
-    /// assert!((p.posterior_mean_mu(&c)? / (0.606213 / 11.667908) - 1.0).abs() < 1e-12);
+    /// // Observed for an instant: the prior means r/α and s/β.
+    /// let c = CustomerHistory::new(CustomerId::new(1), 0, 0.0, 1e-12)?;
+    /// assert!((p.posterior_mean_lambda(&c)? / (0.553275 / 10.577611) - 1.0).abs() < 1e-9);
+    /// assert!((p.posterior_mean_mu(&c)? / (0.606213 / 11.667908) - 1.0).abs() < 1e-9);
+    /// // Eight purchases in 39 weeks, the last just now: a faster buyer than average.
+    /// let c = CustomerHistory::new(CustomerId::new(2), 8, 38.0, 39.0)?;
+    /// assert!(p.posterior_mean_lambda(&c)? > 0.553275 / 10.577611);
     /// # Ok::<(), customer_value::Error>(())
     /// ```
     pub fn posterior_mean_lambda(&self, history: &CustomerHistory) -> Result<f64> {
@@ -431,9 +434,6 @@ impl ParetoNbdParams {
         prior: f64,
         what: &'static str,
     ) -> Result<f64> {
-        if h.age() == 0.0 {
-            return Ok(prior);
-        }
         let v = prior * (shifted.log_likelihood(h)? - self.log_likelihood(h)?).exp();
         if v.is_finite() {
             Ok(v)

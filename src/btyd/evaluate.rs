@@ -183,7 +183,7 @@ impl ErrorMetrics {
     /// let m = ErrorMetrics::new(&[1.0, 2.0, 4.0], &[1.0, 3.0, 2.0])?;
     /// assert_eq!(m.mae(), 1.0);
     /// assert!((m.rmse() - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
-    /// assert!((m.bias() - (-1.0 / 3.0)).abs() < 1e-15);
+    /// assert!((m.bias() - 1.0 / 3.0).abs() < 1e-15); // predicted − actual: 0, −1, +2
     /// # Ok::<(), customer_value::Error>(())
     /// ```
     pub fn new(predicted: &[f64], actual: &[f64]) -> Result<Self> {
