@@ -361,3 +361,74 @@ proptest! {
         prop_assert!((mean - want).abs() <= 1e-9 * want.max(1e-3), "mean {} vs {}", mean, want);
     }
 }
+
+/// BG/NBD by brute force: the posterior over (λ, p) on a grid (log grid in
+/// λ, tanh-sinh in p) from the individual likelihood of FHL 2005a, and the
+/// count of a live customer given (λ, p): `e^{−λt}` for 0, else
+/// `(1−p)^{n−1}·[p·P(Poisson(λt) ≥ n) + (1−p)·P(Poisson(λt) = n)]`. Checks
+/// the conjugate update `(r+x, α+T, a, b+x)` itself, not only its mean.
+#[test]
+fn bgnbd_pmf_matches_a_grid_posterior() {
+    let (r, alpha, a, b) = (0.242593, 4.413532, 0.792886, 2.425754);
+    let p = BgNbdParams::new(r, alpha, a, b).unwrap();
+    let (x, t_x, big_t, t) = (3u32, 20.0, 39.0, 30.0);
+    let h = hist(x, t_x, big_t);
+    let xf = f64::from(x);
+    let m = 400;
+    let hstep = 8.0 / m as f64;
+    let half_pi = std::f64::consts::FRAC_PI_2;
+    let p_nodes: Vec<(f64, f64, f64)> = (0..=m)
+        .map(|i| {
+            let s = -4.0 + i as f64 * hstep;
+            let u = half_pi * s.sinh();
+            let v = 1.0 / (1.0 + (-2.0 * u).exp());
+            let om = 1.0 / (1.0 + (2.0 * u).exp());
+            (
+                v,
+                om,
+                hstep * half_pi * s.cosh() / (2.0 * u.cosh() * u.cosh()),
+            )
+        })
+        .collect();
+    // λ = e^u, u in [−40, 3]: weight λ^r e^{−αλ} du (the gamma density times λ).
+    let ml = 3000;
+    let (lo, hi) = (-40.0, 3.0);
+    let du = (hi - lo) / ml as f64;
+    let n_max = 6usize;
+    let mut joint = vec![0.0; n_max + 1];
+    let mut total = 0.0;
+    for i in 0..=ml {
+        let u = lo + i as f64 * du;
+        let lam = u.exp();
+        let w_lam = (r * u - alpha * lam).exp() * du;
+        let lt = lam * t;
+        let pois: Vec<f64> = (0..=n_max)
+            .scan(1.0f64, |acc, j| {
+                if j > 0 {
+                    *acc *= lt / j as f64;
+                }
+                Some(*acc * (-lt).exp())
+            })
+            .collect();
+        let lik_lam = (xf * u - lam * big_t).exp();
+        let lik_dead_lam = (xf * u - lam * t_x).exp();
+        for &(pp, pq, dp) in &p_nodes {
+            let prior = w_lam * pp.powf(a - 1.0) * pq.powf(b - 1.0) * dp;
+            let alive = pq.powf(xf) * lik_lam;
+            let dead = pp * pq.powf(xf - 1.0) * lik_dead_lam;
+            total += prior * (alive + dead);
+            joint[0] += prior * (dead + alive * pois[0]);
+            let mut head = pois[0];
+            for n in 1..=n_max {
+                let tail = (1.0 - head).max(0.0);
+                joint[n] += prior * alive * pq.powi(n as i32 - 1) * (pp * tail + pq * pois[n]);
+                head += pois[n];
+            }
+        }
+    }
+    let pmf = p.conditional_pmf(&h, t, n_max as u32).unwrap();
+    for (n, got) in pmf.iter().enumerate() {
+        let want = joint[n] / total;
+        assert!((got - want).abs() < 1e-8, "n={n}: {got} vs {want}");
+    }
+}
