@@ -1,6 +1,8 @@
 //! Plots researchers know from Python lifetimes, as SVG files: the
-//! frequency/recency matrix of expected purchases, the P(alive) matrix, and
-//! calibration vs holdout purchases by frequency group, for BG/NBD fitted on
+//! frequency/recency matrix of expected purchases, the P(alive) matrix,
+//! calibration vs holdout purchases by frequency group, and weekly tracking
+//! of repeat transactions (incremental and cumulative, Fader, Hardie & Lee
+//! 2005 figures 2-3), for BG/NBD fitted on
 //! the CDNOW sample (or on simulated customers when the data folder is
 //! absent).
 //!
@@ -13,6 +15,7 @@
 
 use std::path::{Path, PathBuf};
 
+use customer_value::btyd::evaluate::{RepeatPurchases, track};
 use customer_value::btyd::{BgNbd, BgNbdParams, CustomerHistory};
 use customer_value::csv::{Column, CsvOptions, Delimiter};
 use customer_value::simulate::Simulation;
@@ -82,6 +85,7 @@ fn main() -> Result<(), Failure> {
         alive,
     )?;
     holdout(&out.join("calibration_vs_holdout.svg"), &summary, &p)?;
+    tracking(&out, &log, end, holdout_end, &p)?;
     println!("wrote {}", out.display());
     Ok(())
 }
@@ -235,5 +239,98 @@ fn holdout(path: &Path, summary: &Summary, p: &BgNbdParams) -> Result<(), Failur
         .background_style(WHITE)
         .draw()?;
     root.present()?;
+    Ok(())
+}
+
+/// Weekly repeat transactions, expected (each customer's unconditional
+/// E[X(t)] from his first purchase) against actual, from the first purchase
+/// in the log to the holdout end: `tracking_incremental.svg` and
+/// `tracking_cumulative.svg`, with the calibration end marked.
+fn tracking(
+    out: &Path,
+    log: &[Transaction],
+    end: Date,
+    holdout_end: Date,
+    p: &BgNbdParams,
+) -> Result<(), Failure> {
+    let Some(origin) = log.iter().map(|t| t.date()).min() else {
+        return Ok(());
+    };
+    let kept: Vec<Transaction> = log
+        .iter()
+        .filter(|t| t.date() <= holdout_end)
+        .cloned()
+        .collect();
+    let data = RepeatPurchases::from_transactions(&kept, origin, TimeUnit::WEEK)?;
+    let weeks = TimeUnit::WEEK
+        .periods(holdout_end.days_since(origin) + 1)
+        .ceil() as u32;
+    let rows = track(&(*p).into(), &data, weeks)?;
+    let split = TimeUnit::WEEK.periods(end.days_since(origin) + 1);
+    type Pick = fn(&customer_value::btyd::evaluate::TrackingPeriod) -> (f64, f64);
+    let views: [(&str, &str, Pick); 2] = [
+        (
+            "tracking_incremental.svg",
+            "Weekly repeat transactions",
+            |r| (r.expected_incremental(), r.actual_incremental() as f64),
+        ),
+        (
+            "tracking_cumulative.svg",
+            "Cumulative repeat transactions",
+            |r| (r.expected_cumulative(), r.actual_cumulative() as f64),
+        ),
+    ];
+    for (file, title, pick) in views {
+        let expected: Vec<(f64, f64)> = rows
+            .iter()
+            .map(|r| (f64::from(r.period()), pick(r).0))
+            .collect();
+        let actual: Vec<(f64, f64)> = rows
+            .iter()
+            .map(|r| (f64::from(r.period()), pick(r).1))
+            .collect();
+        let top = expected
+            .iter()
+            .chain(&actual)
+            .fold(0.0_f64, |m, &(_, y)| m.max(y))
+            * 1.1;
+        let path = out.join(file);
+        let root = SVGBackend::new(&path, (800, 500)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("{title}: actual vs BG/NBD (dashed line: end of calibration)"),
+                ("sans-serif", 18),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..f64::from(weeks), 0.0..top.max(1.0))?;
+        chart
+            .configure_mesh()
+            .x_desc("week")
+            .y_desc("repeat transactions")
+            .draw()?;
+        chart
+            .draw_series(LineSeries::new(actual, &BLUE))?
+            .label("actual")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
+        chart
+            .draw_series(LineSeries::new(expected, &RED))?
+            .label("BG/NBD")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
+        chart.draw_series(DashedLineSeries::new(
+            vec![(split, 0.0), (split, top.max(1.0))],
+            6,
+            4,
+            BLACK.into(),
+        ))?;
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE)
+            .draw()?;
+        root.present()?;
+    }
     Ok(())
 }

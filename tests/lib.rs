@@ -4,6 +4,8 @@ mod btyd;
 mod btyd_accuracy;
 mod btyd_boundary;
 mod btyd_discrete;
+mod btyd_distribution;
+mod btyd_evaluate;
 mod btyd_mbg;
 mod btyd_pareto;
 mod btyd_report;

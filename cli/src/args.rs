@@ -326,6 +326,14 @@ enum Names {
 }
 
 impl Loaded {
+    /// The transaction log, when the rows were summarised from one.
+    pub fn log(&self) -> Option<&TransactionLog> {
+        match &self.names {
+            Names::Log(log) => Some(log),
+            _ => None,
+        }
+    }
+
     /// The customer's id as the input wrote it.
     pub fn label(&self, customer: CustomerId) -> Cow<'_, str> {
         match &self.names {
@@ -405,6 +413,11 @@ impl SummaryInput {
     /// The `--input` path, for commands that read their own format.
     pub fn input_path(&self) -> Option<PathBuf> {
         self.log.input.clone()
+    }
+
+    /// The `--holdout-end`, when given.
+    pub fn holdout_end_flag(&self) -> Option<Date> {
+        self.summary.holdout_end
     }
 
     /// The `--unit`, when given.

@@ -22,6 +22,7 @@ mod capability;
 mod clv;
 mod economics;
 mod equity;
+mod evaluate;
 mod identify;
 mod ladder;
 mod loyalty;
@@ -53,6 +54,7 @@ Commands:
   stage     lifecycle stage and churn risk per customer from a transaction log
   fit       fit a probabilistic model (BG/NBD, Gamma-Gamma, ...) by maximum likelihood, as JSON
   predict   P(alive), expected purchases, expected spend and CLV per customer from fitted models
+  evaluate  a fitted purchase model on a holdout period (tables, errors, log score), or --compare all
   rows      customer counts per distinct (x, t_x, T): a fit's exact input, mergeable across files
   economics  loyalty economics: cumulative profit by tenure, breakeven, NPV and a retention change
   ladder    loyalty-ladder rung per customer from behaviour counts, or the migration between two dates
@@ -109,7 +111,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         Some(Value(command)) => command.string()?,
         Some(other) => return Err(other.unexpected().into()),
     };
-    const COMMANDS: [&str; 16] = [
+    const COMMANDS: [&str; 17] = [
         "summary",
         "rfm",
         "clv",
@@ -120,6 +122,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "stage",
         "fit",
         "predict",
+        "evaluate",
         "rows",
         "economics",
         "ladder",
@@ -147,6 +150,7 @@ fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "help" => print_help(USAGE),
         "fit" => btyd::fit(&mut parser),
         "predict" => btyd::predict(&mut parser),
+        "evaluate" => evaluate::run(&mut parser),
         "rows" => rows::run(&mut parser),
         _ => Err(Failure::Usage(format!("unknown command {command:?}"))),
     }

@@ -35,7 +35,7 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
 
 /// Every subcommand, as `customer-value --help` lists them.
-const COMMANDS: [&str; 16] = [
+const COMMANDS: [&str; 17] = [
     "summary",
     "rfm",
     "clv",
@@ -47,6 +47,7 @@ const COMMANDS: [&str; 16] = [
     "fit",
     "predict",
     "rows",
+    "evaluate",
     "economics",
     "ladder",
     "capability",

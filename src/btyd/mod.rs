@@ -101,6 +101,33 @@
 //!   customers' histories from fitted parameters, for parameter-recovery
 //!   checks.
 //!
+//! # Distribution forecasts
+//!
+//! Each purchase model gives the whole distribution of a customer's
+//! purchases in the window `(T, T+t]` after calibration, not only its mean
+//! (`conditional_prob_purchases` / `conditional_pmf` on [`BgNbdParams`],
+//! [`MbgNbdParams`], [`ParetoNbdParams`] and [`PurchaseModel`];
+//! `conditional_prob_transactions` / `conditional_pmf` on [`BgBbParams`]
+//! for the next `n*` opportunities). A customer alive at `T` is a new
+//! customer with updated parameters (conjugate gamma and beta posteriors,
+//! memoryless lifetimes) \[D\], so
+//!
+//! ```text
+//! P(X(T, T+t) = n | x, t_x, T) = P(alive)·P_new(X(t) = n; updated) + (1 − P(alive))·1{n = 0}
+//! BG/NBD: (r+x, α+T, a, b+x)   MBG/NBD: (r+x, α+T, a, b+x+1)   Pareto/NBD: (r+x, α+T, s, β+T)
+//! BG/BB:  P(alive at n+1)·Σ_{l=1..n*} P(L = l)·BetaBin(k; l, α+x, β+n−x) + (1 − P(alive at n+1))·1{k = 0}
+//! ```
+//!
+//! with `L` the live opportunities among the next `n*` (`θ ~ Beta(γ,
+//! δ+n+1)`). It is the distribution of Fader, Hardie & Lee's note on the
+//! BG/NBD conditional pmf, Fader & Hardie's note 028 (Pareto/NBD) and
+//! Fader, Hardie & Shang (2010), which CLVTools evaluates, computed from
+//! positive terms; its mean is the model's conditional expectation. The
+//! Pareto/NBD also gives DECT ([`ParetoNbdParams::dect`]) and the posterior
+//! mean rates ([`ParetoNbdParams::posterior_mean_lambda`],
+//! [`ParetoNbdParams::posterior_mean_mu`]). Holdout evaluation and model
+//! choice are in [`evaluate`].
+//!
 //! # Conventions
 //!
 //! - Time: any unit, as long as `t_x`, `T` and horizons share it; `α`
@@ -205,6 +232,8 @@ mod bgbb;
 mod bgnbd;
 mod boundary;
 mod clv;
+mod distribution;
+pub mod evaluate;
 #[cfg(feature = "json")]
 pub mod file;
 mod fitting;
