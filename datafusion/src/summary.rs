@@ -60,8 +60,7 @@ pub const SUMMARY: &str = "cv_summary";
 ///
 /// "money" is `Decimal128(38, s)` for a `Decimal128(p, s)` or integer amount
 /// column (exact), and `Float64` for a float column (the exact decimal sum,
-/// rounded once to the nearest double); see [`crate::money`]-level notes in
-/// the crate documentation.
+/// rounded once to the nearest double); see [Money](crate#money).
 ///
 /// # Errors
 ///
@@ -323,10 +322,6 @@ impl Group {
             DataFusionError::Execution(format!("{SUMMARY}: transaction count overflows"))
         })?;
         Ok(())
-    }
-
-    fn heap_size(&self) -> usize {
-        self.days.capacity() * size_of::<i32>()
     }
 }
 
@@ -824,12 +819,6 @@ impl Accumulator for RowAccumulator {
 
     fn size(&self) -> usize {
         self.groups.size()
-            + self
-                .groups
-                .groups
-                .iter()
-                .map(Group::heap_size)
-                .sum::<usize>()
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {

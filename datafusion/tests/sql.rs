@@ -332,6 +332,43 @@ fn summary_equals_the_crate_on_a_larger_log() {
     }
 }
 
+/// With the skip settings of [`Layout::skip_partial`], the partial
+/// aggregation hands rows on as states (`convert_to_state`), and the result
+/// still equals the crate's.
+#[test]
+fn skipping_partial_aggregation_goes_through_convert_to_state() {
+    let rows = generated(3_000, 2_000, 30, 5);
+    let end = BASE + 30;
+    let layout = Layout {
+        target_partitions: 2,
+        batch_size: 256,
+        input_partitions: 2,
+        skip_partial: true,
+        float: false,
+    };
+    let ctx = session(&rows, layout);
+    let analyzed = runtime()
+        .block_on(query(
+            &ctx,
+            &format!("EXPLAIN ANALYZE {}", summary_sql(end)),
+        ))
+        .unwrap();
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&analyzed)
+        .unwrap()
+        .to_string();
+    let skipped: u64 = text
+        .split("skipped_aggregation_rows=")
+        .skip(1)
+        .filter_map(|t| {
+            t.split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+        })
+        .sum();
+    assert!(skipped > 0, "{text}");
+    check_summary(&rows, end, layout).unwrap();
+}
+
 /// Sorted input declared sorted: the aggregation streams and emits its
 /// first groups early (`EmitTo::First`).
 #[test]
