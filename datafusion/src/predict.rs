@@ -84,55 +84,30 @@ enum Kind {
 }
 
 impl Quantity {
-    fn args(self) -> &'static [(&'static str, Kind)] {
+    fn args(self) -> Vec<(&'static str, Kind)> {
         use Kind::{F, I, M};
-        const P_ALIVE: &[(&str, Kind)] = &[
-            ("param1", F),
-            ("param2", F),
-            ("param3", F),
-            ("param4", F),
-            ("x", I),
-            ("t_x", F),
-            ("age", F),
-        ];
-        const EXPECTED: &[(&str, Kind)] = &[
-            ("param1", F),
-            ("param2", F),
-            ("param3", F),
-            ("param4", F),
-            ("x", I),
-            ("t_x", F),
-            ("age", F),
-            ("t", F),
-        ];
-        const SPEND: &[(&str, Kind)] = &[
-            ("p", F),
-            ("q", F),
-            ("gamma", F),
-            ("x", I),
-            ("monetary_value", M),
-        ];
-        const CLV: &[(&str, Kind)] = &[
-            ("param1", F),
-            ("param2", F),
-            ("param3", F),
-            ("param4", F),
-            ("p", F),
-            ("q", F),
-            ("gamma", F),
-            ("x", I),
-            ("t_x", F),
-            ("age", F),
-            ("monetary_value", M),
-            ("periods", I),
-            ("discount", M),
-            ("period_length", F),
-        ];
+        let model = |m: Model| match m {
+            Model::BgNbd | Model::MbgNbd => [("r", F), ("alpha", F), ("a", F), ("b", F)],
+            Model::ParetoNbd => [("r", F), ("alpha", F), ("s", F), ("beta", F)],
+        };
+        let history = [("x", I), ("t_x", F), ("age", F)];
+        let spend = [("p", F), ("q", F), ("gamma", F)];
         match self {
-            Quantity::PAlive(_) => P_ALIVE,
-            Quantity::ExpectedPurchases(_) => EXPECTED,
-            Quantity::ExpectedSpend => SPEND,
-            Quantity::Clv(_) => CLV,
+            Quantity::PAlive(m) => [&model(m)[..], &history].concat(),
+            Quantity::ExpectedPurchases(m) => [&model(m)[..], &history, &[("t", F)]].concat(),
+            Quantity::ExpectedSpend => [&spend[..], &[("x", I), ("monetary_value", M)]].concat(),
+            Quantity::Clv(m) => [
+                &model(m)[..],
+                &spend,
+                &history,
+                &[
+                    ("monetary_value", M),
+                    ("periods", I),
+                    ("discount", M),
+                    ("period_length", F),
+                ],
+            ]
+            .concat(),
         }
     }
 
@@ -224,7 +199,7 @@ impl ScalarUDFImpl for Predictor {
         }
         arg_types
             .iter()
-            .zip(spec)
+            .zip(&spec)
             .map(|(t, (arg, kind))| {
                 let numeric = t.is_numeric() || *t == DataType::Null;
                 Ok(match kind {
@@ -249,7 +224,7 @@ impl ScalarUDFImpl for Predictor {
         let spec = self.quantity.args();
         let cols = arrays
             .iter()
-            .zip(spec)
+            .zip(&spec)
             .map(|(a, (arg, kind))| Column::new(&self.name, arg, *kind, a))
             .collect::<Result<Vec<_>>>()?;
         let n = args.number_rows;
