@@ -679,6 +679,13 @@ impl Input<'_> {
                 date()
             );
         }
+        if day < Date::MIN.days_since_epoch() {
+            return exec_err!(
+                "{SUMMARY}: the date {} is before {}, the earliest the crate handles",
+                date(),
+                Date::MIN
+            );
+        }
         if day > self.end {
             let end = Date::from_days_since_epoch(self.end)
                 .map(|d| d.to_string())

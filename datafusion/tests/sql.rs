@@ -652,6 +652,11 @@ fn bad_input_is_an_error_with_a_clear_message() {
             "DATE '2024-01-31'",
             "a purchase on 2024-03-01 is after observation_end 2024-01-31",
         ),
+        (
+            "(1, DATE '-5000-01-01', CAST(3.00 AS DECIMAL(10, 2)))",
+            "DATE '2024-01-31'",
+            "the earliest the crate handles",
+        ),
         (ok, "d", "observation_end must be a constant date"),
         (ok, "CAST(NULL AS DATE)", "observation_end is NULL"),
         (
