@@ -575,6 +575,56 @@ fn conditional_expected_purchases<'py>(
     Ok(out(py, v))
 }
 
+/// P(X(T, T+t) = n | x, t_x, T) per customer: the conditional pmf of the
+/// purchase count in the next `t` (the crate's `conditional_prob_purchases`).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn conditional_prob_purchases<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: Vec<f64>,
+    n: u32,
+    t: f64,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    age: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, a) = (frequency.as_slice()?, recency.as_slice()?, age.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let m = Purchases::new(model, &params)?;
+            let t = horizon(t)?;
+            histories(f, r, a)?
+                .iter()
+                .map(|h| match &m {
+                    Purchases::Bg(p) => p.conditional_prob_purchases(h, t, n),
+                    Purchases::Mbg(p) => p.conditional_prob_purchases(h, t, n),
+                    Purchases::Pareto(p) => p.conditional_prob_purchases(h, t, n),
+                })
+                .collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// BG/BB P(X(n) = x) for a new customer, for each `x` (Fader, Hardie &
+/// Shang 2010, eq. 7).
+#[pyfunction]
+fn bgbb_prob_new<'py>(
+    py: Python<'py>,
+    params: Vec<f64>,
+    n: u32,
+    xs: Vec<u32>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let p = bgbb_params(&params)?;
+            xs.iter().map(|&x| p.prob_transactions_new(n, x)).collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
 /// E[X(t)] for a new customer, per horizon.
 #[pyfunction]
 fn expected_purchases_new<'py>(
@@ -1860,6 +1910,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(conditional_expected_purchases, m)?)?;
     m.add_function(wrap_pyfunction!(expected_purchases_new, m)?)?;
     m.add_function(wrap_pyfunction!(probability_of_n_purchases, m)?)?;
+    m.add_function(wrap_pyfunction!(conditional_prob_purchases, m)?)?;
+    m.add_function(wrap_pyfunction!(bgbb_prob_new, m)?)?;
     m.add_function(wrap_pyfunction!(customer_lifetime_value, m)?)?;
     m.add_function(wrap_pyfunction!(conditional_expected_average_profit, m)?)?;
     m.add_function(wrap_pyfunction!(bgbb_probability_alive, m)?)?;

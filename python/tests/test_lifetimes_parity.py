@@ -115,6 +115,18 @@ def test_purchase_predictions_equal_at_equal_parameters(cdnow, ours, theirs):
     if hasattr(b, "probability_of_n_purchases_up_to_time"):
         for n in (0, 1, 2, 5):
             assert rel(a.probability_of_n_purchases_up_to_time(39.0, n), b.probability_of_n_purchases_up_to_time(39.0, n)) < 1e-9
+    if hasattr(b, "conditional_probability_of_n_purchases_up_to_time"):
+        # lifetimes evaluates it one customer at a time (scalar hyp2f1).
+        sample = cdnow.iloc[::97]
+        fs, rs, Ts = sample["x"], sample["t_x"], sample["T"]
+        for n in (0, 1, 3):
+            for t in (10.0, 39.0):
+                mine = a.conditional_probability_of_n_purchases_up_to_time(n, t, fs, rs, Ts)
+                theirs = [
+                    b.conditional_probability_of_n_purchases_up_to_time(n, t, x, tx, T)
+                    for x, tx, T in zip(fs, rs, Ts)
+                ]
+                assert rel(mine, np.asarray(theirs, dtype=float)) < 1e-8
 
 
 @needs_data
@@ -160,6 +172,13 @@ def test_bgbb_matches_lifetimes():
             )
             < 1e-9
         )
+    for n in (6, 10):
+        mine = a.expected_number_of_transactions_in_first_n_periods(n)
+        theirs = b.expected_number_of_transactions_in_first_n_periods(n)
+        assert list(mine.index) == list(theirs.index)
+        assert rel(mine["model"].values, theirs["model"].values) < 1e-9
+    # The expected counts of the 11,104 donors over n = 6 add up to them.
+    assert abs(a.expected_number_of_transactions_in_first_n_periods(6)["model"].sum() - 11104) < 1e-6
 
 
 @needs_data

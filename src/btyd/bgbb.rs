@@ -5,7 +5,7 @@
 use crate::btyd::boundary::{BG_BB_RAYS, identified};
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
 use crate::btyd::input::{Row, compress};
-use crate::btyd::math::{dlgamma, dpsi, positive};
+use crate::btyd::math::{dlgamma, dpsi, ln_gamma_f, positive};
 use crate::btyd::report::{FitReport, ModelParameters};
 use crate::btyd::sbg::{discount_f64, hyp2f1_unit_a};
 use crate::btyd::status::FitOptions;
@@ -403,6 +403,74 @@ impl BgBbParams {
     pub fn expected_transactions_new(&self, n: u32) -> Result<f64> {
         let nf = check_horizon(n)?;
         Ok(self.alpha / (self.alpha + self.beta) * survival_sum(self.gamma, self.delta, nf))
+    }
+
+    /// `P(X(n) = x)`: the probability that a new customer makes exactly `x`
+    /// transactions in the first `n` opportunities (Fader, Hardie & Shang
+    /// 2010, eq. 7): alive through all `n` opportunities, or alive for
+    /// exactly `i` of them (`x ≤ i < n`) and dead from opportunity `i+1`
+    /// on, with beta-binomial counts in the live ones:
+    ///
+    /// ```text
+    /// P(X(n) = x) = C(n,x)·B(α+x, β+n−x)/B(α,β) · B(γ, δ+n)/B(γ,δ)
+    ///             + Σ_{i=x..n−1} C(i,x)·B(α+x, β+i−x)/B(α,β) · B(γ+1, δ+i)/B(γ,δ)
+    /// ```
+    ///
+    /// Every term is positive and taken in logs. The customer may die
+    /// before the first opportunity (`i = 0`), as in the model's
+    /// likelihood. Python lifetimes' `expected_number_of_transactions_in_first_n_periods`
+    /// is this times the number of customers (its sum starts at the
+    /// smallest observed `x`, which equals this when every `x` from there
+    /// on is observed).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when `n` exceeds 10⁶ or `x > n`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::BgBbParams;
+    ///
+    /// let p = BgBbParams::new(1.2035224, 0.7497164, 0.6567182, 2.783442)?;
+    /// let pmf: Vec<f64> = (0..=10).map(|x| p.prob_transactions_new(10, x)).collect::<Result<_, _>>()?;
+    /// assert!((pmf.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    /// let mean: f64 = pmf.iter().enumerate().map(|(x, q)| x as f64 * q).sum();
+    /// assert!((mean / 3.179828926 - 1.0).abs() < 1e-9); // E[X(10)]
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn prob_transactions_new(&self, n: u32, x: u32) -> Result<f64> {
+        let nf = check_horizon(n)?;
+        if x > n {
+            return Err(Error::InvalidParameter {
+                name: "x",
+                value: x.to_string(),
+                reason: "must be at most the number of opportunities n",
+            });
+        }
+        let (a, b, g, d) = (self.alpha, self.beta, self.gamma, self.delta);
+        let xf = f64::from(x);
+        let ln_choose =
+            |m: f64, k: f64| ln_gamma_f(m + 1.0) - ln_gamma_f(k + 1.0) - ln_gamma_f(m - k + 1.0);
+        // ln B(α+x, β+m−x) − ln B(α,β).
+        let ln_counts = |m: f64| dlgamma(a, xf) + dlgamma(b, m - xf) - dlgamma(a + b, m);
+        let mut total =
+            (ln_choose(nf, xf) + ln_counts(nf) + dlgamma(d, nf) - dlgamma(g + d, nf)).exp();
+        // ln B(γ+1, δ+i) − ln B(γ,δ) = ln(γ/(γ+δ)) + Δlnγ(δ, i) − Δlnγ(γ+δ+1, i).
+        let ln_first = (g / (g + d)).ln();
+        for i in x..n {
+            let i = f64::from(i);
+            total += (ln_choose(i, xf) + ln_counts(i) + ln_first + dlgamma(d, i)
+                - dlgamma(g + d + 1.0, i))
+            .exp();
+        }
+        if total.is_finite() {
+            Ok(total.min(1.0))
+        } else {
+            Err(Error::Overflow {
+                what: "BG/BB P(X(n) = x)",
+            })
+        }
     }
 
     /// `E[X(n, n+n*) | x, t_x, n]`: the expected transactions in the next
@@ -1179,5 +1247,25 @@ mod tests {
         let pr = BgBbPredictor::new(printed(), 10, d).unwrap();
         let json = serde_json::to_string(&pr).unwrap();
         assert_eq!(serde_json::from_str::<BgBbPredictor>(&json).unwrap(), pr);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// P(X(n) = x) over x = 0..=n is a distribution whose mean is
+        /// E[X(n)], for any parameters and horizon.
+        #[test]
+        fn new_customer_pmf_sums_to_one_with_the_expected_mean(
+            a in 0.05f64..20.0, b in 0.05f64..20.0, g in 0.05f64..20.0, d in 0.05f64..20.0,
+            n in 0u32..80,
+        ) {
+            let p = BgBbParams::new(a, b, g, d).unwrap();
+            let pmf: Vec<f64> = (0..=n).map(|x| p.prob_transactions_new(n, x).unwrap()).collect();
+            proptest::prop_assert!(pmf.iter().all(|q| *q >= 0.0));
+            proptest::prop_assert!((pmf.iter().sum::<f64>() - 1.0).abs() < 1e-10);
+            let mean: f64 = pmf.iter().enumerate().map(|(x, q)| x as f64 * q).sum();
+            let want = p.expected_transactions_new(n).unwrap();
+            proptest::prop_assert!((mean - want).abs() <= 1e-9 * want.max(1.0), "{} vs {}", mean, want);
+            proptest::prop_assert!(p.prob_transactions_new(n, n + 1).is_err());
+        }
     }
 }

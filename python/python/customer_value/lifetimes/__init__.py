@@ -32,9 +32,11 @@ Differences a user can notice (each is deliberate):
 * Bad input (NaN, negative counts, recency > T, mismatched lengths) raises
   :class:`customer_value.InvalidValueError` (a ``CustomerValueError``)
   instead of lifetimes' ``ValueError``.
-* Not provided: ``conditional_probability_of_n_purchases_up_to_time``
-  (Pareto/NBD), ``expected_number_of_transactions_in_first_n_periods``
-  (BG/BB), ``generate_new_data`` and the plotting helpers.
+* BG/BB's ``expected_number_of_transactions_in_first_n_periods`` sums each
+  frequency's terms from that frequency on (Fader, Hardie & Shang 2010,
+  eq. 7); lifetimes starts every sum at the smallest observed frequency,
+  which differs only when the observed frequencies have gaps.
+* Not provided: ``generate_new_data`` and the plotting helpers.
 """
 
 from __future__ import annotations
@@ -265,6 +267,27 @@ class ParetoNBDFitter(_PurchaseFitter):
     _names = ("r", "alpha", "s", "beta")
     _native_names = ("r", "alpha", "s", "beta")
 
+    def conditional_probability_of_n_purchases_up_to_time(self, n, t, frequency, recency, T):
+        """P(X(T, T+t) = n | frequency, recency, T): the probability of
+        exactly ``n`` purchases in the next ``t`` (Fader & Hardie's note on
+        the Pareto/NBD conditional pmf, computed as P(alive) times the pmf
+        of a new customer with updated parameters, plus the dead customers'
+        mass at n = 0). Like lifetimes, 0 when ``t <= 0``."""
+        if t <= 0:
+            return 0
+        if int(n) != n or n < 0:
+            raise ValueError(f"n must be a whole number >= 0, got {n!r}")
+        result = _native.conditional_prob_purchases(
+            self._model,
+            self._values(),
+            int(n),
+            float(t),
+            floats(frequency, "frequency"),
+            floats(recency, "recency"),
+            floats(T, "T"),
+        )
+        return _shape(result, frequency, recency, T)
+
 
 class GammaGammaFitter(BaseFitter):
     """Gamma-Gamma spend (Fader, Hardie & Lee 2005b), as lifetimes'
@@ -369,6 +392,20 @@ class BetaGeoBetaBinomFitter(BaseFitter):
             floats(n_periods, "n_periods"),
         )
         return _shape(result, frequency, recency, n_periods)
+
+    def expected_number_of_transactions_in_first_n_periods(self, n):
+        """Expected number of customers with each number of transactions in
+        the first ``n`` opportunities (Fader, Hardie & Shang 2010, eq. 7),
+        for the frequencies seen in the fitted data, as lifetimes: a
+        DataFrame indexed by ``frequency`` with the column ``model``. The
+        sum over the live opportunities starts at each frequency itself
+        (lifetimes starts it at the smallest observed frequency, which
+        agrees when the observed frequencies have no gaps)."""
+        counts = self.data.groupby("frequency")["weights"].sum()
+        xs = [int(x) for x in counts.index]
+        p = _native.bgbb_prob_new(self._values(), int(n), xs)
+        idx = pd.Index(counts.index, name="frequency")
+        return pd.DataFrame(np.asarray(p) * counts.sum(), index=idx, columns=["model"])
 
     def conditional_probability_alive(self, m_periods_in_future, frequency, recency, n_periods):
         """P(alive ``m_periods_in_future`` periods after the last observed one)."""
