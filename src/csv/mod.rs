@@ -79,6 +79,7 @@ mod parse;
 mod read;
 mod row;
 mod sink;
+mod stream;
 mod summary;
 mod write;
 
@@ -86,6 +87,9 @@ pub use customers::{
     CustomerRow, CustomerTable, CustomerTableColumns, read_customer_table, read_customer_table_path,
 };
 pub use options::{Column, CsvOptions, CsvOptionsBuilder, Delimiter, IdKind};
+pub use stream::{
+    DEFAULT_MEMORY, Phase, PreparedSummary, Progress, StreamReport, StreamingSummarizer,
+};
 pub use summary::{SummaryLayout, SummaryMetadata, SummaryTable, read_summary, read_summary_path};
 pub use write::{
     HOLDOUT_COLUMNS, HOLDOUT_ONLY_COLUMNS, METADATA_COLUMNS, SUMMARY_COLUMNS, SummaryFormat,

@@ -8,7 +8,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use super::options::{CsvOptions, Delimiter};
-use super::sink::{Fields, Sink};
+use super::sink::{Fields, LogTarget, Sink, Target};
 use crate::error::{Error, Result};
 use crate::model::TransactionLog;
 
@@ -71,30 +71,41 @@ impl CsvOptions {
 
     /// Reads `input`; `path` names it in I/O errors (empty for a reader).
     fn read_into<R: Read>(&self, input: R, capacity: usize, path: &Path) -> Result<TransactionLog> {
-        let mut sink = Sink::new(self, capacity);
-        let mut chunks = Chunks::new(input);
+        let mut sink = Sink::new(self, LogTarget::new(self, capacity));
+        self.drive(input, path, CHUNK_SIZE, &mut sink)?;
+        sink.target.finish()
+    }
+
+    /// Reads `input` in chunks of about `chunk_size` bytes, handing every
+    /// line to `sink`; `path` names it in I/O errors (empty for a reader).
+    pub(super) fn drive<R: Read, T: Target>(
+        &self,
+        input: R,
+        path: &Path,
+        chunk_size: usize,
+        sink: &mut Sink<'_, T>,
+    ) -> Result<()> {
+        let mut chunks = Chunks::new(input, chunk_size);
         let mut line = 0u64;
         let mut bounds = Vec::with_capacity(16);
         loop {
             let chunk = chunks.next().map_err(|e| io_error(path, line + 1, e))?;
             let Some(chunk) = chunk else { break };
             match self.delimiter() {
-                Delimiter::Whitespace => {
-                    split_whitespace(chunk, &mut line, &mut bounds, &mut sink)?
-                }
+                Delimiter::Whitespace => split_whitespace(chunk, &mut line, &mut bounds, sink)?,
                 Delimiter::Byte(delimiter) => {
                     if needs_csv_parser(chunk) {
                         // Quoted fields (or old Mac line ends) from here on:
                         // the csv crate reads the rest.
                         chunks.unread();
-                        read_quoted(chunks.into_reader(), delimiter, line, path, &mut sink)?;
+                        read_quoted(chunks.into_reader(), delimiter, line, path, sink)?;
                         break;
                     }
-                    split_delimited(chunk, delimiter, &mut line, &mut bounds, &mut sink)?;
+                    split_delimited(chunk, delimiter, &mut line, &mut bounds, sink)?;
                 }
             }
         }
-        sink.finish()
+        Ok(())
     }
 }
 
@@ -156,11 +167,15 @@ fn csv_error(path: &Path, line: u64, e: ::csv::Error) -> Error {
     }
 }
 
+/// The chunk size of [`CsvOptions::read`]: 1 MiB.
+pub(super) const CHUNK_SIZE: usize = 1 << 20;
+
 /// The input in chunks of whole lines (the last one may lack its line
-/// end), about [`Chunks::SIZE`] bytes each, a leading byte-order mark
-/// skipped.
+/// end), about `size` bytes each (more for a longer line), a leading
+/// byte-order mark skipped.
 struct Chunks<R> {
     input: R,
+    size: usize,
     buf: Vec<u8>,
     /// Bytes of `buf` filled.
     len: usize,
@@ -171,11 +186,10 @@ struct Chunks<R> {
 }
 
 impl<R: Read> Chunks<R> {
-    const SIZE: usize = 1 << 20;
-
-    fn new(input: R) -> Chunks<R> {
+    fn new(input: R, size: usize) -> Chunks<R> {
         Chunks {
             input,
+            size: size.max(1),
             buf: Vec::new(),
             len: 0,
             done: 0,
@@ -207,7 +221,7 @@ impl<R: Read> Chunks<R> {
                 }
                 // No line end in the whole buffer: a very long line.
                 searched = self.len;
-                self.buf.resize((self.buf.len() * 2).max(Self::SIZE), 0);
+                self.buf.resize((self.buf.len() * 2).max(self.size), 0);
             }
             match self.input.read(&mut self.buf[self.len..]) {
                 Ok(0) => self.eof = true,
@@ -256,7 +270,7 @@ fn split_delimited(
     delimiter: u8,
     line: &mut u64,
     bounds: &mut Vec<(usize, usize)>,
-    sink: &mut Sink<'_>,
+    sink: &mut Sink<'_, impl Target>,
 ) -> Result<()> {
     bounds.clear();
     let mut line_start = 0;
@@ -293,7 +307,7 @@ fn end_line(
     line_start: usize,
     line: &mut u64,
     bounds: &mut Vec<(usize, usize)>,
-    sink: &mut Sink<'_>,
+    sink: &mut Sink<'_, impl Target>,
 ) -> Result<()> {
     *line += 1;
     let blank = bounds.len() == 1
@@ -321,7 +335,7 @@ fn split_whitespace(
     chunk: &[u8],
     line: &mut u64,
     bounds: &mut Vec<(usize, usize)>,
-    sink: &mut Sink<'_>,
+    sink: &mut Sink<'_, impl Target>,
 ) -> Result<()> {
     for text in chunk.split_inclusive(|&b| b == b'\n') {
         *line += 1;
@@ -362,7 +376,7 @@ fn read_quoted<R: Read>(
     delimiter: u8,
     before: u64,
     path: &Path,
-    sink: &mut Sink<'_>,
+    sink: &mut Sink<'_, impl Target>,
 ) -> Result<()> {
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(delimiter)
