@@ -395,3 +395,54 @@ fn summarize_path_replaces_the_output_and_cleans_up() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A Parquet log (written by polars from `tests/data/stream_log.csv`: string
+/// ids, `Date32` dates, `Decimal128(38, 2)` amounts, dictionary-encoded
+/// categories, several row groups, zstd and snappy pages) gives the CSV
+/// log's summary, byte for byte.
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_log_gives_the_csv_summary() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let text = std::fs::read_to_string(dir.join("stream_log.csv")).unwrap();
+    let csv = CsvOptions::builder()
+        .category_column("category")
+        .build()
+        .unwrap();
+    let summarizer = Summarizer::builder(day("2023-09-30"))
+        .holdout_end(day("2023-12-31"))
+        .build()
+        .unwrap();
+    for format in [None, Some(SummaryFormat::rounded())] {
+        let want = in_memory(&csv, &summarizer, format, &text).unwrap();
+        for file in ["stream_log.parquet", "stream_log_snappy.parquet"] {
+            for partitions in [1, 4] {
+                let mut s =
+                    StreamingSummarizer::new(csv.clone(), summarizer).partitions(partitions);
+                if let Some(f) = format {
+                    s = s.format(f).categories_when_named(true);
+                }
+                let prepared = s.prepare_parquet(dir.join(file), &mut |_| {}).unwrap();
+                let (mut out, mut hold) = (Vec::new(), Vec::new());
+                prepared.write_summary(&mut out).unwrap();
+                prepared.write_holdout_only(&mut hold).unwrap();
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    String::from_utf8(want.0.clone()).unwrap(),
+                    "{file}"
+                );
+                assert_eq!(hold, want.1, "{file}");
+                assert_eq!(prepared.report().transactions(), 3000);
+            }
+        }
+    }
+    // A missing column is an error on line 1, as in a CSV file.
+    let missing = CsvOptions::builder()
+        .amount_column("price")
+        .build()
+        .unwrap();
+    let err = StreamingSummarizer::new(missing, summarizer)
+        .prepare_parquet(dir.join("stream_log.parquet"), &mut |_| {})
+        .unwrap_err();
+    assert!(matches!(err, Error::Parse { line: 1, .. }), "{err:?}");
+}

@@ -75,6 +75,8 @@
 
 mod customers;
 mod options;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod parse;
 mod read;
 mod row;

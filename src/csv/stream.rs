@@ -377,6 +377,24 @@ impl StreamingSummarizer {
         path: &Path,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<PreparedSummary> {
+        let chunk = self.buffer.unwrap_or(CHUNK_SIZE);
+        self.run_with(size, progress, |sink, count| {
+            let reader = Counting {
+                inner: input,
+                count,
+            };
+            self.csv.drive(reader, path, chunk, sink)
+        })
+    }
+
+    /// The three steps, with `feed` handing every line of the input to
+    /// the first pass's sink (and counting the bytes read in its counter).
+    pub(super) fn run_with(
+        &self,
+        size: Option<u64>,
+        progress: &mut dyn FnMut(&Progress),
+        feed: impl FnOnce(&mut Sink<'_, Spill<'_>>, Rc<Cell<u64>>) -> Result<()>,
+    ) -> Result<PreparedSummary> {
         let start = Instant::now();
         let base = self.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
         let dir = SpillDir::create(&base).map_err(|e| Error::io("spill", &base, e))?;
@@ -391,10 +409,7 @@ impl StreamingSummarizer {
             usize::try_from(share.clamp(64 << 10, 4 << 20)).unwrap_or(4 << 20)
         });
         let counter = Rc::new(Cell::new(0u64));
-        let reader = Counting {
-            inner: input,
-            count: Rc::clone(&counter),
-        };
+        let count = Rc::clone(&counter);
         let mut parts = Vec::with_capacity(n_parts);
         for i in 0..n_parts {
             parts.push(PartWriter::create(
@@ -427,9 +442,7 @@ impl StreamingSummarizer {
             failed: None,
         };
         let mut sink = Sink::new(&self.csv, spill);
-        let read = self
-            .csv
-            .drive(reader, path, self.buffer.unwrap_or(CHUNK_SIZE), &mut sink);
+        let read = feed(&mut sink, count);
         let mut spill = sink.target;
         if let Some(e) = spill.failed.take() {
             return Err(e);
@@ -497,6 +510,11 @@ impl StreamingSummarizer {
             numeric,
             _dir: dir,
         })
+    }
+
+    /// The options the log is read with.
+    pub(super) fn csv_options(&self) -> &CsvOptions {
+        &self.csv
     }
 
     /// The memory one partition may take while it is summarised.
@@ -1078,7 +1096,7 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// The first pass's target: rows go to spill files.
-struct Spill<'p> {
+pub(super) struct Spill<'p> {
     kind: IdKind,
     reject: bool,
     last_day: i32,
@@ -1097,7 +1115,7 @@ struct Spill<'p> {
 
 /// What [`Spill`] learns of an id.
 #[derive(Clone, Copy)]
-enum IdClass {
+pub(super) enum IdClass {
     Number(u64),
     Text,
 }
