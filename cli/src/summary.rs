@@ -27,7 +27,9 @@ Usage: customer-value summary --input LOG.csv --observation-end DATE [OPTIONS]
                                monetary_value, the Gamma-Gamma input, is read back to the cent).
                                Times are always exact (the shortest decimal that reads back)
 
-Large logs (the output is the same, byte for byte, either way):
+Large logs (the output is the same, byte for byte, either way). A --input ending in .parquet
+is a Parquet log (columns found by name as in a CSV header; built with --features parquet),
+always streamed:
       --stream MODE            auto (default): stream logs larger than --stream-threshold;
                                always; or never (read the whole log into memory)
       --memory SIZE            memory budget of a streamed summary (default 1GiB; e.g. 512MiB,
@@ -101,7 +103,14 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         SummaryFormat::rounded()
     };
     let memory = memory.unwrap_or(DEFAULT_MEMORY);
+    let parquet = log_args
+        .input()
+        .ok()
+        .and_then(|p| p.extension().map(|e| e.eq_ignore_ascii_case("parquet")))
+        .unwrap_or(false);
     let streamed = match stream {
+        // A Parquet log is always streamed.
+        _ if parquet => true,
         Stream::Always => true,
         Stream::Never => false,
         Stream::Auto => {
@@ -222,7 +231,14 @@ fn run_streamed(
             let _ = std::io::stderr().flush();
         }
     };
-    let prepared = streamer.prepare_path(path, &mut progress);
+    let is_parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let prepared = if is_parquet {
+        prepare_parquet(streamer, path, &mut progress)
+    } else {
+        streamer.prepare_path(path, &mut progress)
+    };
     if shown {
         eprint!("\r\x1b[K");
     }
@@ -244,6 +260,31 @@ fn run_streamed(
         report.holdout_only(),
     );
     Ok(())
+}
+
+#[cfg(feature = "parquet")]
+fn prepare_parquet(
+    streamer: &StreamingSummarizer,
+    path: &Path,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<customer_value::csv::PreparedSummary, customer_value::Error> {
+    streamer.prepare_parquet(path, progress)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn prepare_parquet(
+    _: &StreamingSummarizer,
+    path: &Path,
+    _: &mut dyn FnMut(&Progress),
+) -> Result<customer_value::csv::PreparedSummary, customer_value::Error> {
+    Err(customer_value::Error::io(
+        "read",
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "this build reads no Parquet (build customer-value-cli with --features parquet)",
+        ),
+    ))
 }
 
 /// One line of progress: `reading 1.2 GB of 2.5 GB (48%), 48.0M rows,

@@ -3,9 +3,12 @@
 //! when there are no quotes and with the `csv` crate from the first quote
 //! on, and hand each line to the [`Sink`].
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 use super::options::{CsvOptions, Delimiter};
 use super::sink::{Fields, LogTarget, Sink, Target};
@@ -371,6 +374,10 @@ fn split_whitespace(
 
 /// Reads the rest of the input with the csv crate, which handles quoted
 /// fields; `before` lines were read already.
+///
+/// A record's line is counted from the line ends before it: the csv
+/// crate's own count, and its record positions, leave out the blank lines
+/// it skips before a record.
 fn read_quoted<R: Read>(
     input: R,
     delimiter: u8,
@@ -378,12 +385,17 @@ fn read_quoted<R: Read>(
     path: &Path,
     sink: &mut Sink<'_, impl Target>,
 ) -> Result<()> {
+    let ends = Rc::new(RefCell::new(LineEnds::default()));
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(input);
+        .from_reader(Tracked {
+            inner: input,
+            ends: Rc::clone(&ends),
+        });
+    let line_at = |byte: u64| before + 1 + ends.borrow_mut().before(byte);
     let mut record = ::csv::ByteRecord::new();
     let mut last_line = before;
     loop {
@@ -391,13 +403,63 @@ fn read_quoted<R: Read>(
             Ok(true) => {}
             Ok(false) => return Ok(()),
             Err(e) => {
-                let line = e.position().map_or(last_line + 1, |p| before + p.line());
+                let line = e.position().map_or(last_line + 1, |p| line_at(p.byte()));
                 return Err(csv_error(path, line, e));
             }
         }
         last_line = record
             .position()
-            .map_or(last_line + 1, |p| before + p.line());
+            .map_or(last_line + 1, |p| line_at(p.byte()));
         sink.line(last_line, &record)?;
+    }
+}
+
+/// The line ends read but not yet passed (offset, and whether the line
+/// it ends is blank), and how many were passed.
+#[derive(Default)]
+struct LineEnds {
+    read: u64,
+    pending: VecDeque<(u64, bool)>,
+    passed: u64,
+    /// Whether the line being read has a byte other than `\r`.
+    content: bool,
+}
+
+impl LineEnds {
+    /// How many lines come before the record the csv crate places at
+    /// `byte`: the line ends before it, and the blank lines it skips
+    /// from there.
+    fn before(&mut self, byte: u64) -> u64 {
+        while self.pending.front().is_some_and(|&(p, _)| p < byte) {
+            self.pending.pop_front();
+            self.passed += 1;
+        }
+        let blank = self.pending.iter().take_while(|&&(_, blank)| blank).count();
+        self.passed + blank as u64
+    }
+}
+
+/// A reader that notes where its line ends are.
+struct Tracked<R> {
+    inner: R,
+    ends: Rc<RefCell<LineEnds>>,
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut ends = self.ends.borrow_mut();
+        let start = ends.read;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                let blank = !ends.content;
+                ends.pending.push_back((start + i as u64, blank));
+                ends.content = false;
+            } else if b != b'\r' {
+                ends.content = true;
+            }
+        }
+        ends.read += n as u64;
+        Ok(n)
     }
 }

@@ -266,11 +266,11 @@ impl StreamingSummarizer {
     }
 
     /// The memory budget in bytes (default [`DEFAULT_MEMORY`], 1 GiB; at
-    /// least 16 MiB is used). It sets the number of partitions and the
+    /// least 1 MiB is used). It sets the number of partitions and the
     /// size of the write buffers; a partition that turns out larger than
     /// the budget is split again before it is summarised.
     pub fn memory(mut self, bytes: u64) -> StreamingSummarizer {
-        self.memory = bytes.max(16 << 20);
+        self.memory = bytes.max(1 << 20);
         self
     }
 
@@ -399,8 +399,10 @@ impl StreamingSummarizer {
         let base = self.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
         let dir = SpillDir::create(&base).map_err(|e| Error::io("spill", &base, e))?;
         let n_parts = self.partitions.unwrap_or_else(|| {
-            // About 20 bytes of CSV per row.
-            let rows = size.unwrap_or(0) / 20;
+            // About 20 bytes of CSV per row; 16 partitions for an input of
+            // unknown size (more are split off later if need be).
+            let Some(size) = size else { return 16 };
+            let rows = size / 20;
             let parts = (rows * BYTES_PER_ROW).div_ceil(self.phase_budget());
             usize::try_from(parts).unwrap_or(4096).clamp(1, 4096)
         });
@@ -513,6 +515,7 @@ impl StreamingSummarizer {
     }
 
     /// The options the log is read with.
+    #[cfg(feature = "parquet")]
     pub(super) fn csv_options(&self) -> &CsvOptions {
         &self.csv
     }
@@ -832,6 +835,64 @@ impl<'a> Decoder<'a> {
             quantity,
             category,
         }))
+    }
+}
+
+/// Calls `f` with every record of the spill file at `path`, read in
+/// blocks of 4 MiB, until it returns `false`.
+fn scan_records(path: &Path, mut f: impl FnMut(&Record<'_>) -> Result<bool>) -> Result<()> {
+    const BLOCK: usize = 4 << 20;
+    let bad = |e| Error::io("spill", path, e);
+    let mut file = File::open(path).map_err(bad)?;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut at = 0;
+    let mut ordinal = 0;
+    let mut eof = false;
+    loop {
+        let mut decoder = Decoder {
+            bytes: &buf,
+            at,
+            ordinal,
+        };
+        loop {
+            let (here, before) = (decoder.at, decoder.ordinal);
+            match decoder.next() {
+                Ok(Some(r)) => {
+                    if !f(&r)? {
+                        return Ok(());
+                    }
+                }
+                Ok(None) => break,
+                // A record cut by the block's end: read on.
+                Err(_) if !eof => {
+                    decoder.at = here;
+                    decoder.ordinal = before;
+                    break;
+                }
+                Err(e) => return Err(bad(e)),
+            }
+        }
+        (at, ordinal) = (decoder.at, decoder.ordinal);
+        if eof {
+            return Ok(());
+        }
+        buf.drain(..at);
+        at = 0;
+        let old = buf.len();
+        buf.resize(old + BLOCK, 0);
+        let mut filled = 0;
+        while filled < BLOCK {
+            match file.read(&mut buf[old + filled..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(bad(e)),
+            }
+        }
+        buf.truncate(old + filled);
     }
 }
 
@@ -1349,23 +1410,19 @@ impl Job<'_> {
         })
     }
 
-    /// Splits a spill file into `pieces` by another hash.
+    /// Splits a spill file into `pieces` by another hash, reading it in
+    /// blocks.
     fn split(&mut self, leaf: &Leaf, pieces: usize) -> Result<Vec<Leaf>> {
-        let bytes = fs::read(&leaf.path).map_err(|e| Error::io("spill", &leaf.path, e))?;
         let depth = leaf.depth + 1;
         let mut writers = Vec::with_capacity(pieces);
         for _ in 0..pieces {
             let path = self.new_path("p");
             writers.push(PartWriter::create(path, 1 << 16)?);
         }
-        let mut decoder = Decoder::new(&bytes);
-        while let Some(r) = decoder
-            .next()
-            .map_err(|e| Error::io("spill", &leaf.path, e))?
-        {
-            writers[partition(r.key, depth, pieces)].push(&r)?;
-        }
-        drop(bytes);
+        scan_records(&leaf.path, |r| {
+            writers[partition(r.key, depth, pieces)].push(r)?;
+            Ok(true)
+        })?;
         let _ = fs::remove_file(&leaf.path);
         writers
             .into_iter()
@@ -1509,18 +1566,14 @@ impl Job<'_> {
     fn customers_before(&self, ordinal: u64) -> Result<u64> {
         let mut count = 0;
         for leaf in &self.leaves {
-            let bytes = fs::read(&leaf.path).map_err(|e| Error::io("spill", &leaf.path, e))?;
-            let mut seen: FxHashSet<Key<'_>> = FxHashSet::default();
-            let mut decoder = Decoder::new(&bytes);
-            while let Some(r) = decoder
-                .next()
-                .map_err(|e| Error::io("spill", &leaf.path, e))?
-            {
+            let mut seen: FxHashSet<OwnedKey> = FxHashSet::default();
+            scan_records(&leaf.path, |r| {
                 if r.ordinal >= ordinal {
-                    break;
+                    return Ok(false);
                 }
-                seen.insert(r.key);
-            }
+                seen.insert(OwnedKey::of(r.key));
+                Ok(true)
+            })?;
             count += seen.len() as u64;
         }
         Ok(count)
@@ -1538,21 +1591,16 @@ impl Job<'_> {
             _ => {
                 let mut first = index;
                 for leaf in &self.leaves {
-                    let bytes =
-                        fs::read(&leaf.path).map_err(|e| Error::io("spill", &leaf.path, e))?;
-                    let mut decoder = Decoder::new(&bytes);
-                    while let Some(r) = decoder
-                        .next()
-                        .map_err(|e| Error::io("spill", &leaf.path, e))?
-                    {
+                    scan_records(&leaf.path, |r| {
                         if r.ordinal >= first {
-                            break;
+                            return Ok(false);
                         }
                         if key.is(r.key) {
                             first = r.ordinal;
-                            break;
+                            return Ok(false);
                         }
-                    }
+                        Ok(true)
+                    })?;
                 }
                 self.customers_before(first)?
             }
