@@ -207,7 +207,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         _ => return Err("unknown unit (KB, MB, GB, KiB, MiB, GiB)".into()),
     };
     let bytes = number * scale;
-    if !bytes.is_finite() || bytes < 1.0 || bytes > 1.8e19 {
+    if !bytes.is_finite() || !(1.0..=1.8e19).contains(&bytes) {
         return Err("expected a size of at least 1 byte".into());
     }
     Ok(bytes as u64)

@@ -15,6 +15,10 @@
 //! lifetimes, R BTYD and CLVTools; [`write_holdout_only`] writes the
 //! customers first seen in the holdout period.
 //!
+//! [`StreamingSummarizer`] summarises logs larger than memory, in a
+//! bounded budget, into the same bytes as [`write_summary`] (and, with the
+//! feature `parquet`, reads Parquet logs too).
+//!
 //! # Example
 //! ```
 //! use customer_value::csv::CsvOptions;

@@ -1,81 +1,6 @@
-//! Summaries of logs larger than memory: [`StreamingSummarizer`] reads a
-//! CSV log once, spills its rows into partitions by customer, summarises
-//! each partition in memory, and merges the partitions' rows into the file
-//! [`write_summary`](super::write_summary) would write for the whole log.
-//!
-//! # How it works
-//! 1. **Partition.** The log is read with the same parser as
-//!    [`CsvOptions::read`] (same errors, same line numbers), and each row is
-//!    appended, as a compact binary record (about 13 bytes for a numeric
-//!    id, a date and a price), to one of `P` spill files chosen by a hash
-//!    of its customer id, so all of a customer's rows land in one file, in
-//!    file order. `P` comes from the input's size and the memory budget.
-//!    The first pass also gathers what the whole log decides: the amounts'
-//!    largest scale (sums are written at it), whether the ids are all
-//!    numbers ([`IdKind::Auto`]), and the first refund.
-//! 2. **Summarise.** Each spill file is read back into memory and
-//!    summarised by [`Summarizer`]'s in-memory code; a file too large for
-//!    the budget is first split again by another hash. Its rows are written,
-//!    formatted as in the final file and sorted as in it, to a run file.
-//! 3. **Merge.** [`PreparedSummary::write_summary`] merges the sorted runs
-//!    (a k-way merge on the customer's number, or on its name in byte
-//!    order) under one header.
-//!
-//! Memory stays near the budget ([`StreamingSummarizer::memory`], 1 GiB by
-//! default) whatever the input size: one partition at a time is in memory,
-//! plus the write buffers of the first pass and the read buffers of the
-//! merge. The category names (the `categories` column) are held for the
-//! whole run, which assumes a log has far fewer categories than rows.
-//!
-//! # Same result as in memory
-//! The output is byte for byte what [`CsvOptions::read`],
-//! [`Summarizer::summarize`] and [`write_summary`](super::write_summary)
-//! (or [`write_summary_with`](super::write_summary_with) with
-//! [`StreamingSummarizer::format`]) write, for any input order and any
-//! number of partitions, including customer labels under [`IdKind::Auto`]
-//! when a file mixes numbers and strings. Errors are the same values: the
-//! first bad line's [`Error::Parse`] with its line counted from the start
-//! of the file, a refund's [`Error::InvalidTransaction`] under
-//! [`RefundPolicy::Reject`](crate::RefundPolicy::Reject) with its
-//! transaction index and customer id, and the summary's own errors. One
-//! difference: the in-memory summary refuses more than 2^32 - 1
-//! transactions, the streaming one does not.
-//!
-//! # Temporary files
-//! Spill and run files live in a directory
-//! `customer-value-spill-PID-NANOS-N` under
-//! [`StreamingSummarizer::temp_dir`] (the system's temporary directory by
-//! default). It is removed when the run ends, fails, or its
-//! [`PreparedSummary`] is dropped. A process killed outright (`SIGKILL`,
-//! power loss) cannot clean up: the next run removes every such directory
-//! whose process id is no longer running (on Linux, where `/proc` says
-//! so; elsewhere, directories older than a week). The output file of
-//! [`StreamingSummarizer::summarize_path`] is written to a temporary file
-//! beside it and renamed over it, so an interrupted run never leaves a
-//! partial output.
-//!
-//! # Example
-//! ```
-//! use customer_value::csv::{CsvOptions, StreamingSummarizer, write_summary};
-//! use customer_value::{Date, Summarizer};
-//!
-//! let file = "customer_id,date,amount\n7,2024-01-03,10.00\n9,2024-01-05,5\n7,2024-01-10,40.50\n";
-//! let summarizer = Summarizer::builder(Date::parse("2024-01-31")?).build()?;
-//!
-//! let prepared = StreamingSummarizer::new(CsvOptions::default(), summarizer)
-//!     .partitions(3)
-//!     .prepare(file.as_bytes(), None, &mut |_| {})?;
-//! let mut streamed = Vec::new();
-//! prepared.write_summary(&mut streamed)?;
-//! assert_eq!(prepared.report().customers(), 2);
-//!
-//! // The same bytes as the in-memory path.
-//! let log = CsvOptions::default().read(file.as_bytes())?;
-//! let mut in_memory = Vec::new();
-//! write_summary(&mut in_memory, &summarizer.summarize(log.transactions())?, &log)?;
-//! assert_eq!(streamed, in_memory);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! Summaries of logs larger than memory: [`StreamingSummarizer`] spills
+//! a log into partitions by customer, summarises each in memory, and
+//! merges their rows into the bytes the in-memory path writes.
 
 use std::cell::Cell;
 use std::cmp::Reverse;
@@ -110,8 +35,86 @@ pub const DEFAULT_MEMORY: u64 = 1 << 30;
 /// customer rows and hash maps), measured with some margin.
 const BYTES_PER_ROW: u64 = 160;
 
-/// Summarises a CSV transaction log of any size in bounded memory; see
-/// the [module documentation](self).
+/// Summarises a CSV transaction log of any size in bounded memory: it
+/// reads the log once, spills its rows into partitions by customer,
+/// summarises each partition in memory, and merges the partitions' rows
+/// into the file [`write_summary`](super::write_summary) would write for
+/// the whole log. With the feature `parquet`, it also reads Parquet logs
+/// (`prepare_parquet`).
+///
+/// # How it works
+/// 1. **Partition.** The log is read with the same parser as
+///    [`CsvOptions::read`] (same errors, same line numbers), and each row is
+///    appended, as a compact binary record (about 13 bytes for a numeric
+///    id, a date and a price), to one of `P` spill files chosen by a hash
+///    of its customer id, so all of a customer's rows land in one file, in
+///    file order. `P` comes from the input's size and the memory budget.
+///    The first pass also gathers what the whole log decides: the amounts'
+///    largest scale (sums are written at it), whether the ids are all
+///    numbers ([`IdKind::Auto`]), and the first refund.
+/// 2. **Summarise.** Each spill file is read back into memory and
+///    summarised by [`Summarizer`]'s in-memory code; a file too large for
+///    the budget is first split again by another hash. Its rows are written,
+///    formatted as in the final file and sorted as in it, to a run file.
+/// 3. **Merge.** [`PreparedSummary::write_summary`] merges the sorted runs
+///    (a k-way merge on the customer's number, or on its name in byte
+///    order) under one header.
+///
+/// Memory stays near the budget ([`memory`](Self::memory), 1 GiB by
+/// default) whatever the input size: one partition at a time is in memory,
+/// plus the write buffers of the first pass and the read buffers of the
+/// merge. The category names (the `categories` column) are held for the
+/// whole run, which assumes a log has far fewer categories than rows.
+///
+/// # Same result as in memory
+/// The output is byte for byte what [`CsvOptions::read`],
+/// [`Summarizer::summarize`] and [`write_summary`](super::write_summary)
+/// (or [`write_summary_with`](super::write_summary_with) with
+/// [`StreamingSummarizer::format`]) write, for any input order and any
+/// number of partitions, including customer labels under [`IdKind::Auto`]
+/// when a file mixes numbers and strings. Errors are the same values: the
+/// first bad line's [`Error::Parse`] with its line counted from the start
+/// of the file, a refund's [`Error::InvalidTransaction`] under
+/// [`RefundPolicy::Reject`](crate::RefundPolicy::Reject) with its
+/// transaction index and customer id, and the summary's own errors. One
+/// difference: the in-memory summary refuses more than 2^32 - 1
+/// transactions, the streaming one does not.
+///
+/// # Temporary files
+/// Spill and run files live in a directory
+/// `customer-value-spill-PID-NANOS-N` under
+/// [`StreamingSummarizer::temp_dir`] (the system's temporary directory by
+/// default). It is removed when the run ends, fails, or its
+/// [`PreparedSummary`] is dropped. A process killed outright (`SIGKILL`,
+/// power loss) cannot clean up: the next run removes every such directory
+/// whose process id is no longer running (on Linux, where `/proc` says
+/// so; elsewhere, directories older than a week). The output file of
+/// [`StreamingSummarizer::summarize_path`] is written to a temporary file
+/// beside it and renamed over it, so an interrupted run never leaves a
+/// partial output.
+///
+/// # Example
+/// ```
+/// use customer_value::csv::{CsvOptions, StreamingSummarizer, write_summary};
+/// use customer_value::{Date, Summarizer};
+///
+/// let file = "customer_id,date,amount\n7,2024-01-03,10.00\n9,2024-01-05,5\n7,2024-01-10,40.50\n";
+/// let summarizer = Summarizer::builder(Date::parse("2024-01-31")?).build()?;
+///
+/// let prepared = StreamingSummarizer::new(CsvOptions::default(), summarizer)
+///     .partitions(3)
+///     .prepare(file.as_bytes(), None, &mut |_| {})?;
+/// let mut streamed = Vec::new();
+/// prepared.write_summary(&mut streamed)?;
+/// assert_eq!(prepared.report().customers(), 2);
+///
+/// // The same bytes as the in-memory path.
+/// let log = CsvOptions::default().read(file.as_bytes())?;
+/// let mut in_memory = Vec::new();
+/// write_summary(&mut in_memory, &summarizer.summarize(log.transactions())?, &log)?;
+/// assert_eq!(streamed, in_memory);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct StreamingSummarizer {
     csv: CsvOptions,
