@@ -168,7 +168,7 @@ impl Progress {
         self.total_bytes
     }
 
-    /// Data rows read so far.
+    /// Data rows read so far (all of them once reading is done).
     pub fn rows(&self) -> u64 {
         self.rows
     }
@@ -498,7 +498,7 @@ impl StreamingSummarizer {
             }),
             true,
         );
-        let outcome = job.summarize_all(format, &mut spill.progress)?;
+        let outcome = job.summarize_all(format, &mut spill.progress, spill.rows)?;
         let report = StreamReport {
             transactions: spill.rows,
             customers: outcome.customers,
@@ -1343,7 +1343,12 @@ impl Job<'_> {
     }
 
     /// Splits leaves too large for the budget, then summarises each.
-    fn summarize_all(&mut self, format: RowFormat, progress: &mut Reporter<'_>) -> Result<Outcome> {
+    fn summarize_all(
+        &mut self,
+        format: RowFormat,
+        progress: &mut Reporter<'_>,
+        rows: u64,
+    ) -> Result<Outcome> {
         let budget = self.owner.phase_budget();
         let mut i = 0;
         while i < self.leaves.len() {
@@ -1368,7 +1373,7 @@ impl Job<'_> {
         let mut candidates: Vec<Candidate> = Vec::new();
         let summarizer = self.owner.summarizer;
         for k in 0..total {
-            progress.report(Phase::Summarizing { done: k, of: total }, 0, true);
+            progress.report(Phase::Summarizing { done: k, of: total }, rows, true);
             let decoded = self.decode(&self.leaves[k].path)?;
             match summarizer.summarize_shard(decoded.log.transactions(), self.shard) {
                 Ok(summary) if candidates.is_empty() => {
@@ -1397,7 +1402,7 @@ impl Job<'_> {
                 done: total,
                 of: total,
             },
-            0,
+            rows,
             true,
         );
         if let Some(c) = candidates.into_iter().min_by_key(|c| c.order) {
