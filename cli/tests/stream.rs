@@ -212,3 +212,25 @@ fn usage_errors() {
         assert_eq!(o.status.code(), Some(2), "{option} {value}");
     }
 }
+
+/// With the feature `parquet`, a `.parquet` input is read as Parquet and
+/// gives the CSV log's summary (the library's `tests/data` files).
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_input_gives_the_csv_summary() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data");
+    let dir = scratch("stream", "parquet");
+    let mut outputs = Vec::new();
+    for input in ["stream_log.csv", "stream_log.parquet"] {
+        let out = dir.join(format!("{input}.out"));
+        let input = data.join(input);
+        let o = run(&summary_args(
+            input.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        outputs.push(std::fs::read(&out).unwrap());
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
