@@ -29,5 +29,6 @@ mod rfm_pandas;
 mod rfm_segment;
 mod satisfaction;
 mod simulate;
+mod stream;
 mod summary;
 mod support;

@@ -108,7 +108,14 @@ impl LogArgs {
         self.input.is_some()
     }
 
-    fn options(&self) -> Result<CsvOptions, Failure> {
+    /// The `--input` path.
+    pub fn input(&self) -> Result<PathBuf, Failure> {
+        self.input
+            .clone()
+            .ok_or_else(|| Failure::Usage("missing --input FILE".into()))
+    }
+
+    pub fn options(&self) -> Result<CsvOptions, Failure> {
         self.csv
             .clone()
             .build()
@@ -127,7 +134,7 @@ impl LogArgs {
     }
 }
 
-fn open_error(e: Error, path: &Path) -> Failure {
+pub fn open_error(e: Error, path: &Path) -> Failure {
     match e {
         Error::Io {
             action,
@@ -208,12 +215,22 @@ pub fn summarize(
 ) -> Result<Summary, Failure> {
     summarizer
         .summarize(log.transactions())
-        .map_err(|e| Failure::Data(format!("{}: {e}{}", path.display(), hint(&e, log))))
+        .map_err(|e| Failure::Data(format!("{}: {e}{}", path.display(), hint(&e, Some(log)))))
+}
+
+/// A streaming summary's error: the log's read errors as
+/// [`LogArgs::read`] reports them, and summary errors with the hints that
+/// need no log in memory.
+pub fn stream_error(e: Error, path: &Path) -> Failure {
+    match e {
+        e @ (Error::Io { .. } | Error::Parse { .. }) => open_error(e, path),
+        e => Failure::Data(format!("{}: {e}{}", path.display(), hint(&e, None))),
+    }
 }
 
 /// More context for a summary error: the customer's name in the file, and
 /// the option that accepts refunds.
-fn hint(e: &Error, log: &TransactionLog) -> String {
+fn hint(e: &Error, log: Option<&TransactionLog>) -> String {
     let customer = match e {
         Error::InvalidTransaction { customer, .. }
         | Error::UnmatchedRefund { customer, .. }
@@ -221,7 +238,7 @@ fn hint(e: &Error, log: &TransactionLog) -> String {
         _ => None,
     };
     let mut hint = String::new();
-    if let Error::Overflow { .. } = e {
+    if let (Error::Overflow { .. }, Some(log)) = (e, log) {
         if let Some(c) = crate::output::overflowing_customer(log) {
             hint.push_str(&format!(
                 " (customer {:?}: the sum of its amounts exceeds the largest decimal, about 7.9e28)",
@@ -229,7 +246,7 @@ fn hint(e: &Error, log: &TransactionLog) -> String {
             ));
         }
     }
-    if let Some(c) = customer.filter(|_| !log.customer_names().is_empty()) {
+    if let (Some(c), Some(log)) = (customer, log.filter(|l| !l.customer_names().is_empty())) {
         hint.push_str(&format!(
             " (customer {c} is {:?} in the file)",
             log.customer_label(c)

@@ -405,12 +405,14 @@ fn directory(path: &Path) -> &Path {
     }
 }
 
-/// A new file `.NAME.PID.N.tmp` beside `path`.
+/// A new file `.NAME.PID.N.tmp` beside `path`, after removing those a
+/// killed run left (see [`remove_stale_temps`]).
 fn create_temp(path: &Path) -> io::Result<(PathBuf, File)> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
     let dir = directory(path);
+    remove_stale_temps(dir, name);
     let mut last = None;
     for n in 0..100u32 {
         let mut temp_name = OsString::from(".");
@@ -428,6 +430,37 @@ fn create_temp(path: &Path) -> io::Result<(PathBuf, File)> {
         }
     }
     Err(last.unwrap_or_else(|| io::Error::other("no temporary file name left")))
+}
+
+/// Removes the temporary files `.NAME.PID.*.tmp` beside an output whose
+/// process is gone: a run killed while writing (`SIGKILL`) cannot remove
+/// its own. Only where `/proc` tells which processes run (Linux); best
+/// effort.
+fn remove_stale_temps(dir: &Path, name: &std::ffi::OsStr) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Some(name) = name.to_str() else { return };
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(rest) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|f| f.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -26,6 +26,10 @@
 //! written in the shortest round-trip form and money as exact decimals, so
 //! a file read back fits to the same bits.
 //!
+//! [`StreamingSummarizer`] summarises logs larger than memory, in a
+//! bounded budget, into the same bytes as [`write_summary`] (and, with the
+//! feature `parquet`, reads Parquet logs too).
+//!
 //! # Example
 //! ```
 //! use customer_value::csv::CsvOptions;
@@ -86,11 +90,14 @@
 
 mod customers;
 mod options;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod parse;
 mod read;
 mod row;
 mod rows;
 mod sink;
+mod stream;
 mod summary;
 mod write;
 
@@ -102,6 +109,9 @@ pub use rows::{
     DISTINCT_ROW_COLUMNS, DISTINCT_SPEND_COLUMNS, DistinctRowsTable, DistinctSpendTable,
     read_distinct_rows, read_distinct_rows_path, read_distinct_spend, read_distinct_spend_path,
     write_distinct_rows, write_distinct_spend,
+};
+pub use stream::{
+    DEFAULT_MEMORY, Phase, PreparedSummary, Progress, StreamReport, StreamingSummarizer,
 };
 pub use summary::{SummaryLayout, SummaryMetadata, SummaryTable, read_summary, read_summary_path};
 pub use write::{

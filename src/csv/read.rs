@@ -3,12 +3,15 @@
 //! when there are no quotes and with the `csv` crate from the first quote
 //! on, and hand each line to the [`Sink`].
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 use super::options::{CsvOptions, Delimiter};
-use super::sink::{Fields, Sink};
+use super::sink::{Fields, LogTarget, Sink, Target};
 use crate::error::{Error, Result};
 use crate::model::TransactionLog;
 
@@ -71,30 +74,41 @@ impl CsvOptions {
 
     /// Reads `input`; `path` names it in I/O errors (empty for a reader).
     fn read_into<R: Read>(&self, input: R, capacity: usize, path: &Path) -> Result<TransactionLog> {
-        let mut sink = Sink::new(self, capacity);
-        let mut chunks = Chunks::new(input);
+        let mut sink = Sink::new(self, LogTarget::new(self, capacity));
+        self.drive(input, path, CHUNK_SIZE, &mut sink)?;
+        sink.target.finish()
+    }
+
+    /// Reads `input` in chunks of about `chunk_size` bytes, handing every
+    /// line to `sink`; `path` names it in I/O errors (empty for a reader).
+    pub(super) fn drive<R: Read, T: Target>(
+        &self,
+        input: R,
+        path: &Path,
+        chunk_size: usize,
+        sink: &mut Sink<'_, T>,
+    ) -> Result<()> {
+        let mut chunks = Chunks::new(input, chunk_size);
         let mut line = 0u64;
         let mut bounds = Vec::with_capacity(16);
         loop {
             let chunk = chunks.next().map_err(|e| io_error(path, line + 1, e))?;
             let Some(chunk) = chunk else { break };
             match self.delimiter() {
-                Delimiter::Whitespace => {
-                    split_whitespace(chunk, &mut line, &mut bounds, &mut sink)?
-                }
+                Delimiter::Whitespace => split_whitespace(chunk, &mut line, &mut bounds, sink)?,
                 Delimiter::Byte(delimiter) => {
                     if needs_csv_parser(chunk) {
                         // Quoted fields (or old Mac line ends) from here on:
                         // the csv crate reads the rest.
                         chunks.unread();
-                        read_quoted(chunks.into_reader(), delimiter, line, path, &mut sink)?;
+                        read_quoted(chunks.into_reader(), delimiter, line, path, sink)?;
                         break;
                     }
-                    split_delimited(chunk, delimiter, &mut line, &mut bounds, &mut sink)?;
+                    split_delimited(chunk, delimiter, &mut line, &mut bounds, sink)?;
                 }
             }
         }
-        sink.finish()
+        Ok(())
     }
 }
 
@@ -156,11 +170,15 @@ fn csv_error(path: &Path, line: u64, e: ::csv::Error) -> Error {
     }
 }
 
+/// The chunk size of [`CsvOptions::read`]: 1 MiB.
+pub(super) const CHUNK_SIZE: usize = 1 << 20;
+
 /// The input in chunks of whole lines (the last one may lack its line
-/// end), about [`Chunks::SIZE`] bytes each, a leading byte-order mark
-/// skipped.
+/// end), about `size` bytes each (more for a longer line), a leading
+/// byte-order mark skipped.
 struct Chunks<R> {
     input: R,
+    size: usize,
     buf: Vec<u8>,
     /// Bytes of `buf` filled.
     len: usize,
@@ -171,11 +189,10 @@ struct Chunks<R> {
 }
 
 impl<R: Read> Chunks<R> {
-    const SIZE: usize = 1 << 20;
-
-    fn new(input: R) -> Chunks<R> {
+    fn new(input: R, size: usize) -> Chunks<R> {
         Chunks {
             input,
+            size: size.max(1),
             buf: Vec::new(),
             len: 0,
             done: 0,
@@ -207,7 +224,7 @@ impl<R: Read> Chunks<R> {
                 }
                 // No line end in the whole buffer: a very long line.
                 searched = self.len;
-                self.buf.resize((self.buf.len() * 2).max(Self::SIZE), 0);
+                self.buf.resize((self.buf.len() * 2).max(self.size), 0);
             }
             match self.input.read(&mut self.buf[self.len..]) {
                 Ok(0) => self.eof = true,
@@ -256,7 +273,7 @@ fn split_delimited(
     delimiter: u8,
     line: &mut u64,
     bounds: &mut Vec<(usize, usize)>,
-    sink: &mut Sink<'_>,
+    sink: &mut Sink<'_, impl Target>,
 ) -> Result<()> {
     bounds.clear();
     let mut line_start = 0;
@@ -293,7 +310,7 @@ fn end_line(
     line_start: usize,
     line: &mut u64,
     bounds: &mut Vec<(usize, usize)>,
-    sink: &mut Sink<'_>,
+    sink: &mut Sink<'_, impl Target>,
 ) -> Result<()> {
     *line += 1;
     let blank = bounds.len() == 1
@@ -321,7 +338,7 @@ fn split_whitespace(
     chunk: &[u8],
     line: &mut u64,
     bounds: &mut Vec<(usize, usize)>,
-    sink: &mut Sink<'_>,
+    sink: &mut Sink<'_, impl Target>,
 ) -> Result<()> {
     for text in chunk.split_inclusive(|&b| b == b'\n') {
         *line += 1;
@@ -357,19 +374,28 @@ fn split_whitespace(
 
 /// Reads the rest of the input with the csv crate, which handles quoted
 /// fields; `before` lines were read already.
+///
+/// A record's line is counted from the line ends before it: the csv
+/// crate's own count, and its record positions, leave out the blank lines
+/// it skips before a record.
 fn read_quoted<R: Read>(
     input: R,
     delimiter: u8,
     before: u64,
     path: &Path,
-    sink: &mut Sink<'_>,
+    sink: &mut Sink<'_, impl Target>,
 ) -> Result<()> {
+    let ends = Rc::new(RefCell::new(LineEnds::default()));
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(input);
+        .from_reader(Tracked {
+            inner: input,
+            ends: Rc::clone(&ends),
+        });
+    let line_at = |byte: u64| before + 1 + ends.borrow_mut().before(byte);
     let mut record = ::csv::ByteRecord::new();
     let mut last_line = before;
     loop {
@@ -377,13 +403,63 @@ fn read_quoted<R: Read>(
             Ok(true) => {}
             Ok(false) => return Ok(()),
             Err(e) => {
-                let line = e.position().map_or(last_line + 1, |p| before + p.line());
+                let line = e.position().map_or(last_line + 1, |p| line_at(p.byte()));
                 return Err(csv_error(path, line, e));
             }
         }
         last_line = record
             .position()
-            .map_or(last_line + 1, |p| before + p.line());
+            .map_or(last_line + 1, |p| line_at(p.byte()));
         sink.line(last_line, &record)?;
+    }
+}
+
+/// The line ends read but not yet passed (offset, and whether the line
+/// it ends is blank), and how many were passed.
+#[derive(Default)]
+struct LineEnds {
+    read: u64,
+    pending: VecDeque<(u64, bool)>,
+    passed: u64,
+    /// Whether the line being read has a byte other than `\r`.
+    content: bool,
+}
+
+impl LineEnds {
+    /// How many lines come before the record the csv crate places at
+    /// `byte`: the line ends before it, and the blank lines it skips
+    /// from there.
+    fn before(&mut self, byte: u64) -> u64 {
+        while self.pending.front().is_some_and(|&(p, _)| p < byte) {
+            self.pending.pop_front();
+            self.passed += 1;
+        }
+        let blank = self.pending.iter().take_while(|&&(_, blank)| blank).count();
+        self.passed + blank as u64
+    }
+}
+
+/// A reader that notes where its line ends are.
+struct Tracked<R> {
+    inner: R,
+    ends: Rc<RefCell<LineEnds>>,
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut ends = self.ends.borrow_mut();
+        let start = ends.read;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                let blank = !ends.content;
+                ends.pending.push_back((start + i as u64, blank));
+                ends.content = false;
+            } else if b != b'\r' {
+                ends.content = true;
+            }
+        }
+        ends.read += n as u64;
+        Ok(n)
     }
 }

@@ -1,20 +1,57 @@
 //! Turning split lines into transactions: the [`Sink`] resolves the
-//! columns on the first line, parses each field, and reads customer ids as
-//! numbers or interned strings ([`IdKind`]).
+//! columns on the first line and parses each field; its [`Target`] reads
+//! customer ids ([`LogTarget`]: as numbers or interned strings, see
+//! [`IdKind`]) and keeps the parsed rows.
 
 use std::borrow::Cow;
 
+use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use super::options::{Column, CsvOptions, IdKind, Role};
 use super::parse::{DateCache, parse_amount, parse_u64, trim};
 use crate::error::{Error, Result};
-use crate::model::{CustomerId, Transaction, TransactionLog};
+use crate::model::{CategoryId, CustomerId, Date, Transaction, TransactionLog};
 
 /// The fields of one line, however it was split.
 pub(super) trait Fields {
     fn count(&self) -> usize;
     fn field(&self, i: usize) -> &[u8];
+}
+
+/// Where parsed rows go: a [`TransactionLog`] in memory ([`LogTarget`]), or
+/// spill files (the streaming summary).
+pub(super) trait Target {
+    /// What [`Target::customer`] learns about an id.
+    type Customer: Copy;
+    /// Checks a line's (trimmed, non-empty) customer id, before any other
+    /// field is read.
+    fn customer(&mut self, options: &CsvOptions, line: u64, text: &[u8]) -> Result<Self::Customer>;
+    /// The id of a category name.
+    fn category(&mut self, name: &str) -> Result<CategoryId>;
+    /// Keeps one parsed row; `id` is the customer field's text again.
+    fn push(&mut self, row: ParsedRow<'_, Self::Customer>) -> Result<()>;
+}
+
+/// One parsed data row.
+pub(super) struct ParsedRow<'t, C> {
+    pub(super) customer: C,
+    pub(super) id: &'t [u8],
+    pub(super) date: Date,
+    pub(super) amount: Decimal,
+    pub(super) quantity: Option<u32>,
+    pub(super) category: Option<CategoryId>,
+}
+
+/// A [`Error::Parse`] of line `line` in the column playing `role`.
+pub(super) fn parse_error(options: &CsvOptions, line: u64, role: Role, reason: String) -> Error {
+    Error::Parse {
+        line,
+        column: options
+            .column(role)
+            .map_or_else(|| role.name().to_owned(), Column::to_string),
+        reason,
+    }
 }
 
 /// Column indices (0-based) resolved against the header or first line.
@@ -43,21 +80,26 @@ enum Ids {
     },
 }
 
-/// Turns lines into transactions.
-pub(super) struct Sink<'a> {
+/// Turns lines into rows for its [`Target`].
+pub(super) struct Sink<'a, T> {
     options: &'a CsvOptions,
     indices: Option<Indices>,
     fields: usize,
+    dates: DateCache,
+    pub(super) target: T,
+}
+
+/// Keeps the rows as a [`TransactionLog`], reading ids as [`IdKind`] says.
+pub(super) struct LogTarget {
     ids: Ids,
     /// The transactions read, moved into `log` at the end.
     transactions: Vec<Transaction>,
     /// Holds the interned names.
     log: TransactionLog,
-    dates: DateCache,
 }
 
-impl<'a> Sink<'a> {
-    pub(super) fn new(options: &'a CsvOptions, capacity: usize) -> Sink<'a> {
+impl LogTarget {
+    pub(super) fn new(options: &CsvOptions, capacity: usize) -> LogTarget {
         let ids = match options.id_kind() {
             IdKind::Auto | IdKind::Numeric => Ids::Numbers {
                 strict: options.id_kind() == IdKind::Numeric,
@@ -65,14 +107,10 @@ impl<'a> Sink<'a> {
             },
             IdKind::String => Ids::Strings { by_number: None },
         };
-        Sink {
-            options,
-            indices: None,
-            fields: 0,
+        LogTarget {
             ids,
             transactions: Vec::with_capacity(capacity),
             log: TransactionLog::new(),
-            dates: DateCache::new(),
         }
     }
 
@@ -80,16 +118,21 @@ impl<'a> Sink<'a> {
         *self.log.transactions_mut() = self.transactions;
         Ok(self.log)
     }
+}
+
+impl<'a, T: Target> Sink<'a, T> {
+    pub(super) fn new(options: &'a CsvOptions, target: T) -> Sink<'a, T> {
+        Sink {
+            options,
+            indices: None,
+            fields: 0,
+            dates: DateCache::new(),
+            target,
+        }
+    }
 
     fn error(&self, line: u64, role: Role, reason: String) -> Error {
-        Error::Parse {
-            line,
-            column: self
-                .options
-                .column(role)
-                .map_or_else(|| role.name().to_owned(), Column::to_string),
-            reason,
-        }
+        parse_error(self.options, line, role, reason)
     }
 
     /// Resolves the columns on the first line: the header, or the first
@@ -160,7 +203,11 @@ impl<'a> Sink<'a> {
         if fields.count() != self.fields {
             return Err(self.field_count(line, fields.count()));
         }
-        let customer = self.customer(line, trim(fields.field(indices.customer)))?;
+        let id = trim(fields.field(indices.customer));
+        if id.is_empty() {
+            return Err(self.error(line, Role::Customer, "the customer id is empty".into()));
+        }
+        let customer = self.target.customer(self.options, line, id)?;
         let date = match self.dates.get(trim(fields.field(indices.date))) {
             Ok(date) => date,
             Err(reason) => return Err(self.error(line, Role::Date, reason)),
@@ -173,7 +220,7 @@ impl<'a> Sink<'a> {
             );
             self.error(line, Role::Amount, reason)
         })?;
-        let mut t = Transaction::new(customer, date, amount);
+        let mut quantity = None;
         if let Some(i) = indices.quantity {
             let text = trim(fields.field(i));
             if !text.is_empty() {
@@ -187,9 +234,10 @@ impl<'a> Sink<'a> {
                         );
                         self.error(line, Role::Quantity, reason)
                     })?;
-                t = t.with_quantity(q)?;
+                quantity = Some(q);
             }
         }
+        let mut category = None;
         if let Some(i) = indices.category {
             let text = trim(fields.field(i));
             if !text.is_empty() {
@@ -200,11 +248,17 @@ impl<'a> Sink<'a> {
                         "the category is not valid UTF-8".into(),
                     )
                 })?;
-                t = t.with_category(self.log.category_id(name)?);
+                category = Some(self.target.category(name)?);
             }
         }
-        self.transactions.push(t);
-        Ok(())
+        self.target.push(ParsedRow {
+            customer,
+            id,
+            date,
+            amount,
+            quantity,
+            category,
+        })
     }
 
     #[cold]
@@ -239,12 +293,13 @@ impl<'a> Sink<'a> {
             },
         }
     }
+}
+
+impl Target for LogTarget {
+    type Customer = CustomerId;
 
     #[inline]
-    fn customer(&mut self, line: u64, text: &[u8]) -> Result<CustomerId> {
-        if text.is_empty() {
-            return Err(self.error(line, Role::Customer, "the customer id is empty".into()));
-        }
+    fn customer(&mut self, options: &CsvOptions, line: u64, text: &[u8]) -> Result<CustomerId> {
         if let Ids::Numbers { strict, spellings } = &mut self.ids {
             if let Some(n) = parse_u64(text) {
                 if !*strict && text.len() > 1 && text[0] == b'0' && !spellings.contains_key(&n) {
@@ -260,7 +315,7 @@ impl<'a> Sink<'a> {
                     u64::MAX,
                     String::from_utf8_lossy(text)
                 );
-                return Err(self.error(line, Role::Customer, reason));
+                return Err(parse_error(options, line, Role::Customer, reason));
             }
             self.switch_to_strings()?;
         }
@@ -280,7 +335,8 @@ impl<'a> Sink<'a> {
         }
         match std::str::from_utf8(text) {
             Ok(name) => self.log.customer_id(name),
-            Err(_) => Err(self.error(
+            Err(_) => Err(parse_error(
+                options,
                 line,
                 Role::Customer,
                 "the customer id is not valid UTF-8".into(),
@@ -288,6 +344,25 @@ impl<'a> Sink<'a> {
         }
     }
 
+    fn category(&mut self, name: &str) -> Result<CategoryId> {
+        self.log.category_id(name)
+    }
+
+    #[inline]
+    fn push(&mut self, row: ParsedRow<'_, CustomerId>) -> Result<()> {
+        let mut t = Transaction::new(row.customer, row.date, row.amount);
+        if let Some(q) = row.quantity {
+            t = t.with_quantity(q)?;
+        }
+        if let Some(c) = row.category {
+            t = t.with_category(c);
+        }
+        self.transactions.push(t);
+        Ok(())
+    }
+}
+
+impl LogTarget {
     /// Under [`IdKind::Auto`], on the first id that is not a number:
     /// re-maps the numeric ids read so far to interned names, in order of
     /// first appearance.

@@ -8,7 +8,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::row::Row;
 use crate::model::{CustomerId, TransactionLog};
-use crate::summary::Summary;
+use crate::summary::{CustomerSummary, HoldoutOnlyCustomer, Summarizer, Summary};
 
 /// The columns [`write_summary`] writes, in order.
 pub const SUMMARY_COLUMNS: [&str; 12] = [
@@ -215,7 +215,7 @@ pub fn write_summary_with<W: Write>(
 }
 
 /// How money is written.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Money {
     /// As `Decimal` displays it: every digit, with the scale the sums and
     /// quotients have (the summary reader takes the amounts' decimals from
@@ -261,10 +261,32 @@ fn write_rows<W: Write>(
     money: Money,
     categories: bool,
 ) -> io::Result<()> {
-    let holdout = summary.summarizer().holdout_end().is_some();
     let rows = summary.customers();
     let order = sorted(rows.len(), |i| rows[i].customer(), log);
     let mut out = Output::new(writer);
+    let settings = summary.summarizer();
+    let holdout = settings.holdout_end().is_some();
+    out.buf
+        .extend_from_slice(&summary_header(settings, categories));
+    let tail = summary_tail(settings);
+    let mut row = Row::new();
+    for (i, label) in order {
+        summary_row(
+            &mut row,
+            &rows[i],
+            label.is_none(),
+            money,
+            categories,
+            holdout,
+        );
+        out.row_then(label.as_deref(), &row, &tail)?;
+    }
+    out.finish()
+}
+
+/// The header line of [`write_summary`]'s output.
+pub(super) fn summary_header(settings: &Summarizer, categories: bool) -> Vec<u8> {
+    let holdout = settings.holdout_end().is_some();
     let columns = if categories {
         &SUMMARY_COLUMNS[..]
     } else {
@@ -282,8 +304,12 @@ fn write_rows<W: Write>(
         header.push_str(METADATA_COLUMNS[2]);
     }
     header.push('\n');
-    // The metadata is the same on every row: formatted once.
-    let settings = summary.summarizer();
+    header.into_bytes()
+}
+
+/// The metadata columns and line end of every summary row: the same on
+/// every row, so formatted once.
+fn summary_tail(settings: &Summarizer) -> Vec<u8> {
     let mut tail = format!(
         ",{},{}",
         settings.unit().days_per_period(),
@@ -293,37 +319,174 @@ fn write_rows<W: Write>(
         tail.push_str(&format!(",{end}"));
     }
     tail.push('\n');
-    let tail = tail.into_bytes();
-    out.buf.extend_from_slice(header.as_bytes());
+    tail.into_bytes()
+}
+
+/// Formats one summary row after its label: the number first when the
+/// customer has no name (`number`), then the figures.
+#[inline]
+fn summary_row(
+    row: &mut Row,
+    c: &CustomerSummary,
+    number: bool,
+    money: Money,
+    categories: bool,
+    holdout: bool,
+) {
+    row.clear();
+    if number {
+        row.u64(c.customer().get());
+    }
+    row.field_u64(u64::from(c.frequency()));
+    row.field_f64(c.t_x());
+    row.field_f64(c.age());
+    row.field_decimal(money.mean(c.zbar()));
+    row.field_u64(u64::from(c.purchases()));
+    row.field_u64(u64::from(c.transactions()));
+    row.field_date(c.first_purchase());
+    row.field_date(c.last_purchase());
+    row.field_decimal(money.apply(c.total_spend()));
+    row.field_decimal(money.mean(c.mean_spend()));
+    if categories {
+        row.field_u64(u64::from(c.categories()));
+    }
+    if holdout {
+        let h = c.holdout().copied().unwrap_or_default();
+        row.field_u64(u64::from(h.purchases()));
+        row.field_u64(u64::from(h.transactions()));
+        row.field_decimal(money.apply(h.spend()));
+    }
+}
+
+/// The key a written row is sorted by: the customer's number, or its name
+/// (byte order) when the log has names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum RowKey<'a> {
+    Number(u64),
+    Label(&'a str),
+}
+
+/// The money and columns rows are written with: those of
+/// [`write_summary`] (`format` `None`) or [`write_summary_with`], and of
+/// [`write_holdout_only`] or [`write_holdout_only_with`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RowFormat {
+    money: Money,
+    holdout_money: Money,
+    categories: bool,
+}
+
+impl RowFormat {
+    pub(super) fn new(format: Option<SummaryFormat>, categories_if_none: bool) -> RowFormat {
+        match format {
+            None => RowFormat {
+                money: Money::AsIs,
+                holdout_money: Money::AsIs,
+                categories: categories_if_none,
+            },
+            Some(f) => RowFormat {
+                money: if f.rounded {
+                    Money::Cents
+                } else {
+                    Money::Exact
+                },
+                holdout_money: if f.rounded { Money::Cents } else { Money::AsIs },
+                categories: f.categories,
+            },
+        }
+    }
+
+    pub(super) fn categories(&self) -> bool {
+        self.categories
+    }
+}
+
+/// Calls `f` with every summary row as [`write_summary_with`] writes it
+/// (label, figures, metadata, line end), in the file's order, with its key.
+pub(super) fn keyed_summary_rows(
+    summary: &Summary,
+    log: &TransactionLog,
+    format: RowFormat,
+    mut f: impl FnMut(RowKey<'_>, &[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    let rows = summary.customers();
+    let order = sorted(rows.len(), |i| rows[i].customer(), log);
+    let tail = summary_tail(summary.summarizer());
+    let holdout = summary.summarizer().holdout_end().is_some();
     let mut row = Row::new();
+    let mut line = Vec::with_capacity(256);
     for (i, label) in order {
         let c = &rows[i];
-        row.clear();
-        if label.is_none() {
-            row.u64(c.customer().get());
+        summary_row(
+            &mut row,
+            c,
+            label.is_none(),
+            format.money,
+            format.categories,
+            holdout,
+        );
+        line.clear();
+        if let Some(name) = &label {
+            push_label(&mut line, name);
         }
-        row.field_u64(u64::from(c.frequency()));
-        row.field_f64(c.t_x());
-        row.field_f64(c.age());
-        row.field_decimal(money.mean(c.zbar()));
-        row.field_u64(u64::from(c.purchases()));
-        row.field_u64(u64::from(c.transactions()));
-        row.field_date(c.first_purchase());
-        row.field_date(c.last_purchase());
-        row.field_decimal(money.apply(c.total_spend()));
-        row.field_decimal(money.mean(c.mean_spend()));
-        if categories {
-            row.field_u64(u64::from(c.categories()));
-        }
-        if holdout {
-            let h = c.holdout().copied().unwrap_or_default();
-            row.field_u64(u64::from(h.purchases()));
-            row.field_u64(u64::from(h.transactions()));
-            row.field_decimal(money.apply(h.spend()));
-        }
-        out.row_then(label.as_deref(), &row, &tail)?;
+        line.extend_from_slice(row.as_bytes());
+        line.extend_from_slice(&tail);
+        let key = label
+            .as_deref()
+            .map_or(RowKey::Number(c.customer().get()), RowKey::Label);
+        f(key, &line)?;
     }
-    out.finish()
+    Ok(())
+}
+
+/// Calls `f` with every holdout-only row as [`write_holdout_only_with`]
+/// writes it, in the file's order, with its key.
+pub(super) fn keyed_holdout_rows(
+    summary: &Summary,
+    log: &TransactionLog,
+    format: RowFormat,
+    mut f: impl FnMut(RowKey<'_>, &[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    let rows = summary.holdout_only();
+    let order = sorted(rows.len(), |i| rows[i].customer(), log);
+    let mut row = Row::new();
+    let mut line = Vec::with_capacity(128);
+    for (i, label) in order {
+        let c = &rows[i];
+        holdout_row(&mut row, c, label.is_none(), format.holdout_money);
+        line.clear();
+        if let Some(name) = &label {
+            push_label(&mut line, name);
+        }
+        line.extend_from_slice(row.as_bytes());
+        let key = label
+            .as_deref()
+            .map_or(RowKey::Number(c.customer().get()), RowKey::Label);
+        f(key, &line)?;
+    }
+    Ok(())
+}
+
+/// The header line of [`write_holdout_only`]'s output.
+pub(super) fn holdout_header() -> Vec<u8> {
+    let mut header = HOLDOUT_ONLY_COLUMNS.join(",").into_bytes();
+    header.push(b'\n');
+    header
+}
+
+/// Formats one holdout-only row after its label, line end included.
+#[inline]
+fn holdout_row(row: &mut Row, c: &HoldoutOnlyCustomer, number: bool, money: Money) {
+    let a = c.activity();
+    row.clear();
+    if number {
+        row.u64(c.customer().get());
+    }
+    row.field_date(c.first_purchase());
+    row.field_u64(u64::from(a.purchases()));
+    row.field_u64(u64::from(a.transactions()));
+    row.field_decimal(money.apply(a.spend()));
+    row.byte(b'\n');
 }
 
 /// Writes the customers whose first purchase is in the holdout period
@@ -388,22 +551,10 @@ fn write_holdout_rows<W: Write>(
     let rows = summary.holdout_only();
     let order = sorted(rows.len(), |i| rows[i].customer(), log);
     let mut out = Output::new(writer);
-    out.buf
-        .extend_from_slice(HOLDOUT_ONLY_COLUMNS.join(",").as_bytes());
-    out.buf.push(b'\n');
+    out.buf.extend_from_slice(&holdout_header());
     let mut row = Row::new();
     for (i, label) in order {
-        let c = &rows[i];
-        let a = c.activity();
-        row.clear();
-        if label.is_none() {
-            row.u64(c.customer().get());
-        }
-        row.field_date(c.first_purchase());
-        row.field_u64(u64::from(a.purchases()));
-        row.field_u64(u64::from(a.transactions()));
-        row.field_decimal(money.apply(a.spend()));
-        row.byte(b'\n');
+        holdout_row(&mut row, &rows[i], label.is_none(), money);
         out.row(label.as_deref(), &row)?;
     }
     out.finish()

@@ -52,7 +52,7 @@ impl Summarizer {
     /// # Ok::<(), customer_value::Error>(())
     /// ```
     pub fn summarize(&self, transactions: &[Transaction]) -> Result<Summary> {
-        let scan = Scan::new(self, transactions)?;
+        let scan = Scan::new(self, transactions, None)?;
         let rows: Rows = scan.dispatch(self, transactions)?;
         Ok(rows.into_summary(self.results_key(), scan.excluded))
     }
@@ -65,7 +65,7 @@ impl Summarizer {
     /// shard's time edges is only reported by [`PartialSummary::finish`],
     /// since another shard may complete it.
     pub fn partial(&self, transactions: &[Transaction]) -> Result<PartialSummary> {
-        let scan = Scan::new(self, transactions)?;
+        let scan = Scan::new(self, transactions, None)?;
         let customers: Vec<CustomerState> = scan.dispatch(self, transactions)?;
         Ok(PartialSummary {
             summarizer: self.results_key(),
@@ -108,6 +108,35 @@ impl Summarizer {
                 first_purchase: first_purchase.unwrap_or(self.calibration_end),
             }
         })
+    }
+}
+
+/// What a shard of a larger log takes from the whole log, so that its
+/// summary is the whole log's summary restricted to its customers: the
+/// amounts' scale (sums are written at the largest scale of the whole log)
+/// and how customers are ordered when looking for the first error (by id,
+/// or by first appearance in the window when the whole log's ids are
+/// sparse).
+#[cfg_attr(not(feature = "csv"), allow(dead_code))]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ShardOf {
+    pub(crate) scale: u32,
+    pub(crate) by_appearance: bool,
+}
+
+#[cfg(feature = "csv")]
+impl Summarizer {
+    /// Summarises one shard of a log that holds all the transactions of
+    /// its customers, as [`Summarizer::summarize`] would summarise them
+    /// within the whole log (see [`ShardOf`]).
+    pub(crate) fn summarize_shard(
+        &self,
+        transactions: &[Transaction],
+        whole: ShardOf,
+    ) -> Result<Summary> {
+        let scan = Scan::new(self, transactions, Some(whole))?;
+        let rows: Rows = scan.dispatch(self, transactions)?;
+        Ok(rows.into_summary(self.results_key(), scan.excluded))
     }
 }
 
@@ -352,7 +381,7 @@ struct Scan {
 }
 
 impl Scan {
-    fn new(s: &Summarizer, txs: &[Transaction]) -> Result<Scan> {
+    fn new(s: &Summarizer, txs: &[Transaction], whole: Option<ShardOf>) -> Result<Scan> {
         if u32::try_from(txs.len()).is_err() {
             return Err(Error::Overflow {
                 what: "transaction count (at most 2^32 - 1 per shard)",
@@ -384,6 +413,7 @@ impl Scan {
             included,
             excluded,
         } = stats;
+        let scale = whole.map_or(scale, |w| scale.max(w.scale));
         // The largest amount in fixed point at the common scale, if any.
         // Sums of up to `included` such amounts must fit an i128.
         let widest = 10u128
@@ -396,7 +426,11 @@ impl Scan {
             });
         }
         let fits_i64 = widest.is_some_and(|m| m <= i64::MAX as u128);
-        let dense = included > 0 && max_id - min_id < 2 * included as u64 + 1024;
+        let dense = included > 0
+            && match whole {
+                Some(w) => !w.by_appearance,
+                None => max_id - min_id < 2 * included as u64 + 1024,
+            };
         let slots = if included == 0 {
             Slots::Direct { min: 0, len: 0 }
         } else if dense {

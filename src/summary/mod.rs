@@ -9,6 +9,8 @@ mod options;
 mod result;
 mod state;
 
+#[cfg(feature = "csv")]
+pub(crate) use build::ShardOf;
 pub use options::{Grouping, RefundPolicy, Summarizer, SummarizerBuilder};
 #[cfg(feature = "csv")]
 pub(crate) use result::SummaryParts;

@@ -1,0 +1,1826 @@
+//! Summaries of logs larger than memory: [`StreamingSummarizer`] spills
+//! a log into partitions by customer, summarises each in memory, and
+//! merges their rows into the bytes the in-memory path writes.
+
+use std::cell::Cell;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use rust_decimal::Decimal;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::SummaryFormat;
+use super::options::{CsvOptions, IdKind, Role};
+use super::parse::parse_u64;
+use super::read::CHUNK_SIZE;
+use super::sink::{ParsedRow, Sink, Target, parse_error};
+use super::write::{
+    RowFormat, RowKey, holdout_header, keyed_holdout_rows, keyed_summary_rows, summary_header,
+};
+use crate::error::{Error, Result};
+use crate::model::{CategoryId, CustomerId, Date, Transaction, TransactionLog};
+use crate::summary::{Excluded, RefundPolicy, ShardOf, Summarizer};
+
+/// The default memory budget: 1 GiB.
+pub const DEFAULT_MEMORY: u64 = 1 << 30;
+
+/// Bytes of memory one transaction takes while its partition is
+/// summarised (the transaction, its staged copies, its share of the
+/// customer rows and hash maps), measured with some margin.
+const BYTES_PER_ROW: u64 = 160;
+
+/// Summarises a CSV transaction log of any size in bounded memory: it
+/// reads the log once, spills its rows into partitions by customer,
+/// summarises each partition in memory, and merges the partitions' rows
+/// into the file [`write_summary`](super::write_summary) would write for
+/// the whole log. With the feature `parquet`, it also reads Parquet logs
+/// (`prepare_parquet`).
+///
+/// # How it works
+/// 1. **Partition.** The log is read with the same parser as
+///    [`CsvOptions::read`] (same errors, same line numbers), and each row is
+///    appended, as a compact binary record (about 13 bytes for a numeric
+///    id, a date and a price), to one of `P` spill files chosen by a hash
+///    of its customer id, so all of a customer's rows land in one file, in
+///    file order. `P` comes from the input's size and the memory budget.
+///    The first pass also gathers what the whole log decides: the amounts'
+///    largest scale (sums are written at it), whether the ids are all
+///    numbers ([`IdKind::Auto`]), and the first refund.
+/// 2. **Summarise.** Each spill file is read back into memory and
+///    summarised by [`Summarizer`]'s in-memory code; a file too large for
+///    the budget is first split again by another hash. Its rows are written,
+///    formatted as in the final file and sorted as in it, to a run file.
+/// 3. **Merge.** [`PreparedSummary::write_summary`] merges the sorted runs
+///    (a k-way merge on the customer's number, or on its name in byte
+///    order) under one header.
+///
+/// Memory stays near the budget ([`memory`](Self::memory), 1 GiB by
+/// default) whatever the input size: one partition at a time is in memory,
+/// plus the write buffers of the first pass and the read buffers of the
+/// merge. The category names (the `categories` column) are held for the
+/// whole run, which assumes a log has far fewer categories than rows.
+///
+/// # Same result as in memory
+/// The output is byte for byte what [`CsvOptions::read`],
+/// [`Summarizer::summarize`] and [`write_summary`](super::write_summary)
+/// (or [`write_summary_with`](super::write_summary_with) with
+/// [`StreamingSummarizer::format`]) write, for any input order and any
+/// number of partitions, including customer labels under [`IdKind::Auto`]
+/// when a file mixes numbers and strings. Errors are the same values: the
+/// first bad line's [`Error::Parse`] with its line counted from the start
+/// of the file, a refund's [`Error::InvalidTransaction`] under
+/// [`RefundPolicy::Reject`](crate::RefundPolicy::Reject) with its
+/// transaction index and customer id, and the summary's own errors. One
+/// difference: the in-memory summary refuses more than 2^32 - 1
+/// transactions, the streaming one does not.
+///
+/// # Temporary files
+/// Spill and run files live in a directory
+/// `customer-value-spill-PID-NANOS-N` under
+/// [`StreamingSummarizer::temp_dir`] (the system's temporary directory by
+/// default). It is removed when the run ends, fails, or its
+/// [`PreparedSummary`] is dropped. A process killed outright (`SIGKILL`,
+/// power loss) cannot clean up: the next run removes every such directory
+/// whose process id is no longer running (on Linux, where `/proc` says
+/// so; elsewhere, directories older than a week). The output file of
+/// [`StreamingSummarizer::summarize_path`] is written to a temporary file
+/// beside it and renamed over it, so an interrupted run never leaves a
+/// partial output.
+///
+/// # Example
+/// ```
+/// use customer_value::csv::{CsvOptions, StreamingSummarizer, write_summary};
+/// use customer_value::{Date, Summarizer};
+///
+/// let file = "customer_id,date,amount\n7,2024-01-03,10.00\n9,2024-01-05,5\n7,2024-01-10,40.50\n";
+/// let summarizer = Summarizer::builder(Date::parse("2024-01-31")?).build()?;
+///
+/// let prepared = StreamingSummarizer::new(CsvOptions::default(), summarizer)
+///     .partitions(3)
+///     .prepare(file.as_bytes(), None, &mut |_| {})?;
+/// let mut streamed = Vec::new();
+/// prepared.write_summary(&mut streamed)?;
+/// assert_eq!(prepared.report().customers(), 2);
+///
+/// // The same bytes as the in-memory path.
+/// let log = CsvOptions::default().read(file.as_bytes())?;
+/// let mut in_memory = Vec::new();
+/// write_summary(&mut in_memory, &summarizer.summarize(log.transactions())?, &log)?;
+/// assert_eq!(streamed, in_memory);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct StreamingSummarizer {
+    csv: CsvOptions,
+    summarizer: Summarizer,
+    memory: u64,
+    partitions: Option<usize>,
+    buffer: Option<usize>,
+    temp_dir: Option<PathBuf>,
+    format: Option<SummaryFormat>,
+    categories_when_named: bool,
+}
+
+/// Where a long run is: sent to the observer of
+/// [`StreamingSummarizer::prepare`] a few times a second.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    phase: Phase,
+    bytes: u64,
+    total_bytes: Option<u64>,
+    rows: u64,
+    elapsed: Duration,
+}
+
+/// The stage a streaming summary is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Reading the log and spilling its rows.
+    Reading,
+    /// Summarising partition `done + 1` of `of`.
+    Summarizing {
+        /// Partitions finished.
+        done: usize,
+        /// Partitions in all.
+        of: usize,
+    },
+}
+
+impl Progress {
+    /// The stage.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Bytes of input read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The input's size, when known (a file's).
+    pub fn total_bytes(&self) -> Option<u64> {
+        self.total_bytes
+    }
+
+    /// Data rows read so far (all of them once reading is done).
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Time since the run started.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// Rows read per second so far.
+    pub fn rows_per_second(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if secs > 0.0 {
+            self.rows as f64 / secs
+        } else {
+            0.0
+        }
+    }
+
+    /// The time left to read the input, from the share of its bytes read
+    /// so far; `None` without a known size or before any byte is read.
+    pub fn eta(&self) -> Option<Duration> {
+        let total = self.total_bytes?;
+        if self.bytes == 0 || self.phase != Phase::Reading {
+            return None;
+        }
+        let left = total.saturating_sub(self.bytes) as f64 / self.bytes as f64;
+        Some(Duration::from_secs_f64(self.elapsed.as_secs_f64() * left))
+    }
+}
+
+/// What a streaming summary found: the counts the in-memory path's
+/// [`TransactionLog`] and [`Summary`](crate::Summary) give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamReport {
+    transactions: u64,
+    customers: u64,
+    holdout_only: u64,
+    excluded: Excluded,
+    partitions: usize,
+    has_category_names: bool,
+    spilled_bytes: u64,
+}
+
+impl StreamReport {
+    /// Transactions (data rows) read.
+    pub fn transactions(&self) -> u64 {
+        self.transactions
+    }
+
+    /// Customers summarised (rows of the summary).
+    pub fn customers(&self) -> u64 {
+        self.customers
+    }
+
+    /// Customers first seen in the holdout period.
+    pub fn holdout_only(&self) -> u64 {
+        self.holdout_only
+    }
+
+    /// Transactions left out as after the summary's last day.
+    pub fn excluded(&self) -> &Excluded {
+        &self.excluded
+    }
+
+    /// Partitions summarised, after any split.
+    pub fn partitions(&self) -> usize {
+        self.partitions
+    }
+
+    /// Whether the log named any category (as
+    /// `!log.category_names().is_empty()` in memory).
+    pub fn has_category_names(&self) -> bool {
+        self.has_category_names
+    }
+
+    /// Bytes written to spill files by the first pass.
+    pub fn spilled_bytes(&self) -> u64 {
+        self.spilled_bytes
+    }
+}
+
+impl StreamingSummarizer {
+    /// A streaming summariser reading with `csv` and summarising with
+    /// `summarizer`; the output is [`write_summary`](super::write_summary)'s
+    /// unless [`format`](Self::format) says otherwise.
+    pub fn new(csv: CsvOptions, summarizer: Summarizer) -> StreamingSummarizer {
+        StreamingSummarizer {
+            csv,
+            summarizer,
+            memory: DEFAULT_MEMORY,
+            partitions: None,
+            buffer: None,
+            temp_dir: None,
+            format: None,
+            categories_when_named: false,
+        }
+    }
+
+    /// The memory budget in bytes (default [`DEFAULT_MEMORY`], 1 GiB; at
+    /// least 1 MiB is used). It sets the number of partitions and the
+    /// size of the write buffers; a partition that turns out larger than
+    /// the budget is split again before it is summarised.
+    pub fn memory(mut self, bytes: u64) -> StreamingSummarizer {
+        self.memory = bytes.max(1 << 20);
+        self
+    }
+
+    /// A fixed number of partitions (at least 1) instead of one chosen
+    /// from the input size and the budget. Results never depend on it.
+    pub fn partitions(mut self, n: usize) -> StreamingSummarizer {
+        self.partitions = Some(n.max(1));
+        self
+    }
+
+    /// The size of the read buffer and of each spill file's write buffer
+    /// (default: 1 MiB to read, and the budget shared among the
+    /// partitions to write). Results never depend on it; tiny values test
+    /// the chunk edges.
+    pub fn buffer_size(mut self, bytes: usize) -> StreamingSummarizer {
+        self.buffer = Some(bytes.max(1));
+        self
+    }
+
+    /// The directory for spill files (default [`std::env::temp_dir`]).
+    pub fn temp_dir(mut self, dir: impl Into<PathBuf>) -> StreamingSummarizer {
+        self.temp_dir = Some(dir.into());
+        self
+    }
+
+    /// Writes the figures and columns of
+    /// [`write_summary_with`](super::write_summary_with) and
+    /// [`write_holdout_only_with`](super::write_holdout_only_with) with
+    /// `format`, instead of those of [`write_summary`](super::write_summary).
+    pub fn format(mut self, format: SummaryFormat) -> StreamingSummarizer {
+        self.format = Some(format);
+        self
+    }
+
+    /// With [`format`](Self::format): adds the `categories` column exactly
+    /// when the log names a category (the command line's rule), whatever
+    /// the format says.
+    pub fn categories_when_named(mut self, yes: bool) -> StreamingSummarizer {
+        self.categories_when_named = yes;
+        self
+    }
+
+    /// Summarises the CSV file at `input` into the file `output`, which is
+    /// replaced atomically (written beside it, then renamed), and returns
+    /// what was found.
+    ///
+    /// # Errors
+    /// As [`StreamingSummarizer::prepare_path`]; [`Error::Io`] (action
+    /// `"write"`) when the output cannot be written, in which case
+    /// `output` is left as it was.
+    pub fn summarize_path(
+        &self,
+        input: impl AsRef<Path>,
+        output: impl AsRef<Path>,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<StreamReport> {
+        let prepared = self.prepare_path(input, progress)?;
+        let output = output.as_ref();
+        replace_file(output, |w| prepared.write_summary(w))
+            .map_err(|e| Error::io("write", output, e))?;
+        Ok(prepared.report().clone())
+    }
+
+    /// Reads and summarises the CSV file at `path`; see
+    /// [`StreamingSummarizer::prepare`].
+    ///
+    /// # Errors
+    /// [`Error::Io`] (action `"open"`) when the file cannot be opened; as
+    /// [`StreamingSummarizer::prepare`] otherwise.
+    pub fn prepare_path(
+        &self,
+        path: impl AsRef<Path>,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<PreparedSummary> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| Error::io("open", path, e))?;
+        let size = file.metadata().ok().map(|m| m.len());
+        self.run(file, size, path, progress)
+    }
+
+    /// Reads the log from `input` (whose size in bytes, if known, sets
+    /// the partition count and the ETA), spills and summarises it; the
+    /// result is written by the returned [`PreparedSummary`]. `progress`
+    /// is called a few times a second.
+    ///
+    /// # Errors
+    /// The errors of [`CsvOptions::read`] and [`Summarizer::summarize`],
+    /// the same values for the same input; [`Error::Io`] (action
+    /// `"spill"`, the spill directory) when a temporary file cannot be
+    /// written or read.
+    pub fn prepare<R: Read>(
+        &self,
+        input: R,
+        size: Option<u64>,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<PreparedSummary> {
+        self.run(input, size, Path::new(""), progress)
+    }
+
+    fn run<R: Read>(
+        &self,
+        input: R,
+        size: Option<u64>,
+        path: &Path,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<PreparedSummary> {
+        let chunk = self.buffer.unwrap_or(CHUNK_SIZE);
+        self.run_with(size, progress, |sink, count| {
+            let reader = Counting {
+                inner: input,
+                count,
+            };
+            self.csv.drive(reader, path, chunk, sink)
+        })
+    }
+
+    /// The three steps, with `feed` handing every line of the input to
+    /// the first pass's sink (and counting the bytes read in its counter).
+    pub(super) fn run_with(
+        &self,
+        size: Option<u64>,
+        progress: &mut dyn FnMut(&Progress),
+        feed: impl FnOnce(&mut Sink<'_, Spill<'_>>, Rc<Cell<u64>>) -> Result<()>,
+    ) -> Result<PreparedSummary> {
+        let start = Instant::now();
+        let base = self.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let dir = SpillDir::create(&base).map_err(|e| Error::io("spill", &base, e))?;
+        let n_parts = self.partitions.unwrap_or_else(|| {
+            // About 20 bytes of CSV per row; 16 partitions for an input of
+            // unknown size (more are split off later if need be).
+            let Some(size) = size else { return 16 };
+            let rows = size / 20;
+            let parts = (rows * BYTES_PER_ROW).div_ceil(self.phase_budget());
+            usize::try_from(parts).unwrap_or(4096).clamp(1, 4096)
+        });
+        let write_buffer = self.buffer.unwrap_or_else(|| {
+            let share = (self.memory / 4) / n_parts as u64;
+            usize::try_from(share.clamp(64 << 10, 4 << 20)).unwrap_or(4 << 20)
+        });
+        let counter = Rc::new(Cell::new(0u64));
+        let count = Rc::clone(&counter);
+        let mut parts = Vec::with_capacity(n_parts);
+        for i in 0..n_parts {
+            parts.push(PartWriter::create(
+                dir.path.join(format!("p{i}.bin")),
+                write_buffer,
+            )?);
+        }
+        let spill = Spill {
+            kind: self.csv.id_kind(),
+            reject: self.summarizer.refunds() == RefundPolicy::Reject,
+            last_day: self
+                .summarizer
+                .holdout_end()
+                .unwrap_or(self.summarizer.calibration_end())
+                .days_since_epoch(),
+            parts,
+            seed: 0,
+            rows: 0,
+            switched: false,
+            categories: TransactionLog::new(),
+            stats: Stats::default(),
+            deferred: None,
+            progress: Reporter {
+                observer: progress,
+                counter,
+                total: size,
+                start,
+                last: start,
+            },
+            failed: None,
+        };
+        let mut sink = Sink::new(&self.csv, spill);
+        let read = feed(&mut sink, count);
+        let mut spill = sink.target;
+        if let Some(e) = spill.failed.take() {
+            return Err(e);
+        }
+        read?;
+        let mut leaves = Vec::with_capacity(spill.parts.len());
+        let mut spilled = 0;
+        for part in spill.parts.drain(..) {
+            let leaf = part.finish()?;
+            spilled += leaf.bytes;
+            leaves.push(leaf);
+        }
+        spill.progress.report(Phase::Reading, spill.rows, true);
+        let numeric = match spill.kind {
+            IdKind::Numeric => true,
+            IdKind::Auto => !spill.switched,
+            IdKind::String => false,
+        };
+        let stats = spill.stats;
+        let mode = Mode { numeric };
+        let by_appearance = numeric
+            && stats.included > 0
+            && stats.max_id - stats.min_id >= 2 * stats.included + 1024;
+        let shard = ShardOf {
+            scale: stats.scale,
+            by_appearance,
+        };
+        let mut job = Job {
+            owner: self,
+            dir: &dir,
+            mode,
+            shard,
+            leaves,
+            next_file: 0,
+        };
+        if let Some(deferred) = spill.deferred.take() {
+            return Err(job.deferred_error(deferred)?);
+        }
+        stats.check_amounts()?;
+
+        let format = RowFormat::new(
+            self.format.map(|f| {
+                if self.categories_when_named {
+                    f.categories(!spill.categories.category_names().is_empty())
+                } else {
+                    f
+                }
+            }),
+            true,
+        );
+        let outcome = job.summarize_all(format, &mut spill.progress, spill.rows)?;
+        let report = StreamReport {
+            transactions: spill.rows,
+            customers: outcome.customers,
+            holdout_only: outcome.holdout_only,
+            excluded: stats.excluded,
+            partitions: outcome.runs.len(),
+            has_category_names: !spill.categories.category_names().is_empty(),
+            spilled_bytes: spilled,
+        };
+        Ok(PreparedSummary {
+            header: summary_header(&self.summarizer, format.categories()),
+            runs: outcome.runs,
+            report,
+            numeric,
+            _dir: dir,
+        })
+    }
+
+    /// The options the log is read with.
+    #[cfg(feature = "parquet")]
+    pub(super) fn csv_options(&self) -> &CsvOptions {
+        &self.csv
+    }
+
+    /// The memory one partition may take while it is summarised.
+    fn phase_budget(&self) -> u64 {
+        (self.memory / 4 * 3).max(1)
+    }
+}
+
+/// A streaming summary ready to be written: the sorted runs of every
+/// partition, in a temporary directory removed on drop.
+#[derive(Debug)]
+pub struct PreparedSummary {
+    header: Vec<u8>,
+    runs: Vec<RunFiles>,
+    report: StreamReport,
+    numeric: bool,
+    _dir: SpillDir,
+}
+
+impl PreparedSummary {
+    /// What was read and summarised.
+    pub fn report(&self) -> &StreamReport {
+        &self.report
+    }
+
+    /// Writes the summary, byte for byte as
+    /// [`write_summary`](super::write_summary) (or
+    /// [`write_summary_with`](super::write_summary_with), see
+    /// [`StreamingSummarizer::format`]) writes the in-memory summary of the
+    /// same log. Output is buffered here.
+    ///
+    /// # Errors
+    /// Any error of `writer`, or of reading the temporary run files.
+    pub fn write_summary<W: Write>(&self, writer: W) -> io::Result<()> {
+        let paths: Vec<&Path> = self.runs.iter().map(|r| r.summary.as_path()).collect();
+        merge(writer, &self.header, &paths, self.numeric)
+    }
+
+    /// Writes the customers first seen in the holdout period, byte for
+    /// byte as [`write_holdout_only`](super::write_holdout_only) (or
+    /// [`write_holdout_only_with`](super::write_holdout_only_with)) would.
+    ///
+    /// # Errors
+    /// Any error of `writer`, or of reading the temporary run files.
+    pub fn write_holdout_only<W: Write>(&self, writer: W) -> io::Result<()> {
+        let paths: Vec<&Path> = self.runs.iter().map(|r| r.holdout.as_path()).collect();
+        merge(writer, &holdout_header(), &paths, self.numeric)
+    }
+}
+
+/// How customer ids were read in the whole log.
+#[derive(Debug, Clone, Copy)]
+struct Mode {
+    /// Numbers (the ids are the [`CustomerId`]s); else strings, interned
+    /// in order of first appearance.
+    numeric: bool,
+}
+
+// ---------------------------------------------------------------------
+// The spill directory.
+
+/// The name every spill directory starts with.
+const SPILL_PREFIX: &str = "customer-value-spill-";
+
+/// A directory of spill and run files, removed on drop.
+#[derive(Debug)]
+struct SpillDir {
+    path: PathBuf,
+}
+
+impl SpillDir {
+    /// A new directory `customer-value-spill-PID-NANOS-N` in `base`, after
+    /// removing those of processes that are gone.
+    fn create(base: &Path) -> io::Result<SpillDir> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        remove_stale(base);
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        loop {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let path = base.join(format!("{SPILL_PREFIX}{}-{nanos}-{n}", std::process::id()));
+            match fs::create_dir(&path) {
+                Ok(()) => return Ok(SpillDir { path }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl Drop for SpillDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Removes the spill directories in `base` left by processes that are no
+/// longer running (best effort: errors are ignored).
+fn remove_stale(base: &Path) {
+    let Ok(entries) = fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(SPILL_PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && is_stale(pid, &entry.path()) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Whether a spill directory of process `pid` is left over: the process
+/// is gone (Linux, from `/proc`), or elsewhere the directory is a week old.
+fn is_stale(pid: u32, dir: &Path) -> bool {
+    if Path::new("/proc/self").exists() {
+        return !Path::new(&format!("/proc/{pid}")).exists();
+    }
+    fs::metadata(dir)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age > Duration::from_secs(7 * 24 * 3600))
+}
+
+/// Replaces `path` with what `write` writes, or leaves it untouched: a
+/// temporary file `.NAME.PID.stream.tmp` beside it is written, flushed
+/// and renamed over it (removed on error).
+fn replace_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.stream.tmp", std::process::id()));
+    let temp = dir.join(temp_name);
+    let result = (|| {
+        let file = File::create(&temp)?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        write(&mut w)?;
+        let file = w.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+// ---------------------------------------------------------------------
+// Spill records.
+
+/// Record flags: the id's kind (2 bits), then one bit each.
+const ID_NUMBER: u8 = 0;
+const ID_SPELLED: u8 = 1;
+const ID_TEXT: u8 = 2;
+const ID_MASK: u8 = 3;
+/// A number read before the first id that is not one ([`IdKind::Auto`]).
+const BEFORE_SWITCH: u8 = 1 << 2;
+const HAS_QUANTITY: u8 = 1 << 3;
+const HAS_CATEGORY: u8 = 1 << 4;
+/// The amount as 16 bytes rather than a mantissa and scale.
+const WIDE_AMOUNT: u8 = 1 << 5;
+
+#[inline]
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+#[inline]
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+#[inline]
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// A customer's key in a record: its number, or its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key<'a> {
+    Number(u64),
+    Text(&'a [u8]),
+}
+
+/// One decoded spill record.
+struct Record<'a> {
+    ordinal: u64,
+    flags: u8,
+    key: Key<'a>,
+    /// The id as written, for a number with leading zeros.
+    spelling: &'a [u8],
+    day: i32,
+    amount: Decimal,
+    quantity: Option<u32>,
+    category: Option<u32>,
+}
+
+fn corrupt() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "corrupt spill file")
+}
+
+/// Reads records from a spill file's bytes.
+struct Decoder<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    ordinal: u64,
+}
+
+impl<'a> Decoder<'a> {
+    fn new(bytes: &'a [u8]) -> Decoder<'a> {
+        Decoder {
+            bytes,
+            at: 0,
+            ordinal: 0,
+        }
+    }
+
+    #[inline]
+    fn byte(&mut self) -> io::Result<u8> {
+        let b = *self.bytes.get(self.at).ok_or_else(corrupt)?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    #[inline]
+    fn varint(&mut self) -> io::Result<u64> {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+            shift += 7;
+            if shift > 63 {
+                return Err(corrupt());
+            }
+        }
+    }
+
+    #[inline]
+    fn take(&mut self, n: usize) -> io::Result<&'a [u8]> {
+        let s = self.bytes.get(self.at..self.at + n).ok_or_else(corrupt)?;
+        self.at += n;
+        Ok(s)
+    }
+
+    #[inline]
+    fn next(&mut self) -> io::Result<Option<Record<'a>>> {
+        if self.at >= self.bytes.len() {
+            return Ok(None);
+        }
+        self.ordinal += self.varint()?;
+        let flags = self.byte()?;
+        let mut spelling: &[u8] = &[];
+        let key = match flags & ID_MASK {
+            ID_NUMBER => Key::Number(self.varint()?),
+            ID_SPELLED => {
+                let n = self.varint()? as usize;
+                spelling = self.take(n)?;
+                Key::Number(parse_u64(spelling).ok_or_else(corrupt)?)
+            }
+            _ => {
+                let n = self.varint()? as usize;
+                Key::Text(self.take(n)?)
+            }
+        };
+        let day = i32::try_from(unzigzag(self.varint()?)).map_err(|_| corrupt())?;
+        let amount = if flags & WIDE_AMOUNT != 0 {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(self.take(16)?);
+            Decimal::deserialize(b)
+        } else {
+            let m = unzigzag(self.varint()?);
+            let scale = u32::from(self.byte()?);
+            Decimal::try_from_i128_with_scale(i128::from(m), scale).map_err(|_| corrupt())?
+        };
+        let quantity = if flags & HAS_QUANTITY != 0 {
+            Some(u32::try_from(self.varint()?).map_err(|_| corrupt())?)
+        } else {
+            None
+        };
+        let category = if flags & HAS_CATEGORY != 0 {
+            Some(u32::try_from(self.varint()?).map_err(|_| corrupt())?)
+        } else {
+            None
+        };
+        Ok(Some(Record {
+            ordinal: self.ordinal,
+            flags,
+            key,
+            spelling,
+            day,
+            amount,
+            quantity,
+            category,
+        }))
+    }
+}
+
+/// Calls `f` with every record of the spill file at `path`, read in
+/// blocks of 4 MiB, until it returns `false`.
+fn scan_records(path: &Path, mut f: impl FnMut(&Record<'_>) -> Result<bool>) -> Result<()> {
+    const BLOCK: usize = 4 << 20;
+    let bad = |e| Error::io("spill", path, e);
+    let mut file = File::open(path).map_err(bad)?;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut at = 0;
+    let mut ordinal = 0;
+    let mut eof = false;
+    loop {
+        let mut decoder = Decoder {
+            bytes: &buf,
+            at,
+            ordinal,
+        };
+        loop {
+            let (here, before) = (decoder.at, decoder.ordinal);
+            match decoder.next() {
+                Ok(Some(r)) => {
+                    if !f(&r)? {
+                        return Ok(());
+                    }
+                }
+                Ok(None) => break,
+                // A record cut by the block's end: read on.
+                Err(_) if !eof => {
+                    decoder.at = here;
+                    decoder.ordinal = before;
+                    break;
+                }
+                Err(e) => return Err(bad(e)),
+            }
+        }
+        (at, ordinal) = (decoder.at, decoder.ordinal);
+        if eof {
+            return Ok(());
+        }
+        buf.drain(..at);
+        at = 0;
+        let old = buf.len();
+        buf.resize(old + BLOCK, 0);
+        let mut filled = 0;
+        while filled < BLOCK {
+            match file.read(&mut buf[old + filled..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(bad(e)),
+            }
+        }
+        buf.truncate(old + filled);
+    }
+}
+
+/// Appends a record to `out`; `last` is the previous record's ordinal in
+/// the same file.
+#[inline]
+fn encode(out: &mut Vec<u8>, last: u64, r: &Record<'_>) {
+    put_varint(out, r.ordinal - last);
+    let mut flags = r.flags & (ID_MASK | BEFORE_SWITCH);
+    if r.quantity.is_some() {
+        flags |= HAS_QUANTITY;
+    }
+    if r.category.is_some() {
+        flags |= HAS_CATEGORY;
+    }
+    let mantissa = r.amount.mantissa();
+    let narrow = i64::try_from(mantissa)
+        .ok()
+        .filter(|_| !(r.amount.is_zero() && r.amount.is_sign_negative()));
+    if narrow.is_none() {
+        flags |= WIDE_AMOUNT;
+    }
+    out.push(flags);
+    match (flags & ID_MASK, r.key) {
+        (ID_NUMBER, Key::Number(n)) => put_varint(out, n),
+        (ID_SPELLED, _) => {
+            put_varint(out, r.spelling.len() as u64);
+            out.extend_from_slice(r.spelling);
+        }
+        (_, Key::Text(t)) => {
+            put_varint(out, t.len() as u64);
+            out.extend_from_slice(t);
+        }
+        (_, Key::Number(n)) => put_varint(out, n),
+    }
+    put_varint(out, zigzag(i64::from(r.day)));
+    match narrow {
+        Some(m) => {
+            put_varint(out, zigzag(m));
+            out.push(r.amount.scale() as u8);
+        }
+        None => out.extend_from_slice(&r.amount.serialize()),
+    }
+    if let Some(q) = r.quantity {
+        put_varint(out, u64::from(q));
+    }
+    if let Some(c) = r.category {
+        put_varint(out, u64::from(c));
+    }
+}
+
+/// The partition (of `n`) of a customer key, under hash `seed`.
+#[inline]
+fn partition(key: Key<'_>, seed: u64, n: usize) -> usize {
+    let h = match key {
+        Key::Number(v) => mix(v ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        Key::Text(t) => {
+            // FNV-1a, then a finaliser.
+            let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+            for &b in t {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+            mix(h)
+        }
+    };
+    ((u128::from(h) * n as u128) >> 64) as usize
+}
+
+/// SplitMix64's finaliser.
+#[inline]
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// One spill file being written.
+struct PartWriter {
+    path: PathBuf,
+    file: File,
+    buf: Vec<u8>,
+    cap: usize,
+    last: u64,
+    records: u64,
+    bytes: u64,
+}
+
+/// A finished spill file.
+#[derive(Debug)]
+struct Leaf {
+    path: PathBuf,
+    records: u64,
+    bytes: u64,
+    /// The hash seed it was split with (0 for the first pass).
+    depth: u64,
+}
+
+impl PartWriter {
+    fn create(path: PathBuf, cap: usize) -> Result<PartWriter> {
+        let file = File::create(&path).map_err(|e| Error::io("spill", &path, e))?;
+        Ok(PartWriter {
+            path,
+            file,
+            buf: Vec::with_capacity(cap.min(1 << 22) + 64),
+            cap,
+            last: 0,
+            records: 0,
+            bytes: 0,
+        })
+    }
+
+    #[inline]
+    fn push(&mut self, r: &Record<'_>) -> Result<()> {
+        encode(&mut self.buf, self.last, r);
+        self.last = r.ordinal;
+        self.records += 1;
+        if self.buf.len() >= self.cap {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.file
+            .write_all(&self.buf)
+            .map_err(|e| Error::io("spill", &self.path, e))?;
+        self.bytes += self.buf.len() as u64;
+        self.buf.clear();
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Leaf> {
+        self.flush()?;
+        Ok(Leaf {
+            path: self.path,
+            records: self.records,
+            bytes: self.bytes,
+            depth: 0,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------
+// The first pass.
+
+/// What the whole log decides, gathered as the in-memory summary's first
+/// pass gathers it.
+#[derive(Debug, Clone)]
+struct Stats {
+    scale: u32,
+    min_scale: u32,
+    max_mantissa: u128,
+    min_id: u64,
+    max_id: u64,
+    included: u64,
+    excluded: Excluded,
+}
+
+impl Default for Stats {
+    fn default() -> Stats {
+        Stats {
+            scale: 0,
+            min_scale: u32::MAX,
+            max_mantissa: 0,
+            min_id: u64::MAX,
+            max_id: 0,
+            included: 0,
+            excluded: Excluded::default(),
+        }
+    }
+}
+
+impl Stats {
+    /// The in-memory summary's check that sums of the amounts fit.
+    fn check_amounts(&self) -> Result<()> {
+        let widest = 10u128
+            .checked_pow(self.scale.saturating_sub(self.min_scale))
+            .and_then(|f| f.checked_mul(self.max_mantissa));
+        let sum_bound = i128::MAX as u128 / u128::from(self.included.max(1));
+        if self.included > 0 && widest.is_none_or(|m| m > sum_bound) {
+            return Err(Error::Overflow {
+                what: "amounts: the log mixes amounts too large and too finely scaled to add exactly",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A summary error found while reading, reported only if the whole file
+/// reads without a parse error (as in memory, where reading comes first).
+enum Deferred {
+    /// The first refund under [`RefundPolicy::Reject`].
+    Refund {
+        index: u64,
+        key: OwnedKey,
+        date: Date,
+    },
+    Other(Error),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum OwnedKey {
+    Number(u64),
+    Text(Box<[u8]>),
+}
+
+impl OwnedKey {
+    fn of(key: Key<'_>) -> OwnedKey {
+        match key {
+            Key::Number(n) => OwnedKey::Number(n),
+            Key::Text(t) => OwnedKey::Text(t.into()),
+        }
+    }
+
+    fn is(&self, key: Key<'_>) -> bool {
+        match (self, key) {
+            (OwnedKey::Number(a), Key::Number(b)) => *a == b,
+            (OwnedKey::Text(a), Key::Text(b)) => **a == *b,
+            _ => false,
+        }
+    }
+}
+
+/// Calls the observer at most ten times a second.
+struct Reporter<'p> {
+    observer: &'p mut dyn FnMut(&Progress),
+    counter: Rc<Cell<u64>>,
+    total: Option<u64>,
+    start: Instant,
+    last: Instant,
+}
+
+impl Reporter<'_> {
+    fn report(&mut self, phase: Phase, rows: u64, always: bool) {
+        let now = Instant::now();
+        if !always && now.duration_since(self.last) < Duration::from_millis(100) {
+            return;
+        }
+        self.last = now;
+        (self.observer)(&Progress {
+            phase,
+            bytes: self.counter.get(),
+            total_bytes: self.total,
+            rows,
+            elapsed: now.duration_since(self.start),
+        });
+    }
+}
+
+/// A reader that counts the bytes it reads.
+struct Counting<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// The first pass's target: rows go to spill files.
+pub(super) struct Spill<'p> {
+    kind: IdKind,
+    reject: bool,
+    last_day: i32,
+    parts: Vec<PartWriter>,
+    seed: u64,
+    rows: u64,
+    /// Whether an id that is not a number was read ([`IdKind::Auto`]).
+    switched: bool,
+    categories: TransactionLog,
+    stats: Stats,
+    deferred: Option<Deferred>,
+    progress: Reporter<'p>,
+    /// A spill error, kept apart from parse errors.
+    failed: Option<Error>,
+}
+
+/// What [`Spill`] learns of an id.
+#[derive(Clone, Copy)]
+pub(super) enum IdClass {
+    Number(u64),
+    Text,
+}
+
+impl Target for Spill<'_> {
+    type Customer = IdClass;
+
+    #[inline]
+    fn customer(&mut self, options: &CsvOptions, line: u64, text: &[u8]) -> Result<IdClass> {
+        let number = match self.kind {
+            IdKind::String => None,
+            IdKind::Auto | IdKind::Numeric => parse_u64(text),
+        };
+        if let Some(n) = number {
+            return Ok(IdClass::Number(n));
+        }
+        if self.kind == IdKind::Numeric {
+            let reason = format!(
+                "expected a numeric customer id (digits, at most {}), got {:?}",
+                u64::MAX,
+                String::from_utf8_lossy(text)
+            );
+            return Err(parse_error(options, line, Role::Customer, reason));
+        }
+        if std::str::from_utf8(text).is_err() {
+            return Err(parse_error(
+                options,
+                line,
+                Role::Customer,
+                "the customer id is not valid UTF-8".into(),
+            ));
+        }
+        self.switched = true;
+        Ok(IdClass::Text)
+    }
+
+    fn category(&mut self, name: &str) -> Result<CategoryId> {
+        self.categories.category_id(name)
+    }
+
+    #[inline]
+    fn push(&mut self, row: ParsedRow<'_, IdClass>) -> Result<()> {
+        let index = self.rows;
+        self.rows += 1;
+        let (key, flags, spelling) = match row.customer {
+            IdClass::Number(n) => {
+                let spelled = self.kind == IdKind::Auto && row.id.len() > 1 && row.id[0] == b'0';
+                let mut flags = if spelled { ID_SPELLED } else { ID_NUMBER };
+                if !self.switched {
+                    flags |= BEFORE_SWITCH;
+                }
+                (
+                    Key::Number(n),
+                    flags,
+                    if spelled { row.id } else { &[][..] },
+                )
+            }
+            IdClass::Text => (Key::Text(row.id), ID_TEXT, &[][..]),
+        };
+        let amount = row.amount;
+        let day = row.date.days_since_epoch();
+        if self.deferred.is_none() {
+            if self.reject && amount.is_sign_negative() && !amount.is_zero() {
+                self.deferred = Some(Deferred::Refund {
+                    index,
+                    key: OwnedKey::of(key),
+                    date: row.date,
+                });
+            } else if day > self.last_day {
+                if let Err(e) = self.stats.excluded.add(Excluded {
+                    transactions: 1,
+                    amount,
+                }) {
+                    self.deferred = Some(Deferred::Other(e));
+                }
+            } else {
+                let st = &mut self.stats;
+                st.included += 1;
+                st.scale = st.scale.max(amount.scale());
+                st.min_scale = st.min_scale.min(amount.scale());
+                st.max_mantissa = st.max_mantissa.max(amount.mantissa().unsigned_abs());
+                if let Key::Number(n) = key {
+                    st.min_id = st.min_id.min(n);
+                    st.max_id = st.max_id.max(n);
+                }
+            }
+        }
+        let record = Record {
+            ordinal: index,
+            flags,
+            key,
+            spelling,
+            day,
+            amount,
+            quantity: row.quantity,
+            category: row.category.map(|c| c.get()),
+        };
+        let p = partition(key, self.seed, self.parts.len());
+        if let Err(e) = self.parts[p].push(&record) {
+            // Stop reading: not a parse error, so kept apart.
+            self.failed = Some(e);
+            return Err(Error::InvalidValue {
+                what: "spill",
+                reason: "write failed".into(),
+            });
+        }
+        if index & 0xffff == 0 {
+            self.progress.report(Phase::Reading, self.rows, false);
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------
+// The second pass.
+
+/// The run files of one partition: its summary rows and its holdout-only
+/// rows, each sorted as in the output.
+#[derive(Debug)]
+struct RunFiles {
+    summary: PathBuf,
+    holdout: PathBuf,
+}
+
+struct Outcome {
+    runs: Vec<RunFiles>,
+    customers: u64,
+    holdout_only: u64,
+}
+
+/// The second pass over the spill files.
+struct Job<'a> {
+    owner: &'a StreamingSummarizer,
+    dir: &'a SpillDir,
+    mode: Mode,
+    shard: ShardOf,
+    leaves: Vec<Leaf>,
+    next_file: u64,
+}
+
+/// A partition's transactions, as the in-memory log would hold them.
+struct Decoded {
+    log: TransactionLog,
+    /// Each transaction's index in the whole log.
+    ordinals: Vec<u64>,
+}
+
+/// A partition's first summary error, with the key that orders it among
+/// the partitions' errors as the in-memory summary would.
+struct Candidate {
+    order: u64,
+    error: Error,
+    /// For a customer-naming error: the customer's first appearance.
+    first: Option<u64>,
+}
+
+impl Job<'_> {
+    fn new_path(&mut self, stem: &str) -> PathBuf {
+        self.next_file += 1;
+        self.dir.path.join(format!("{stem}{}.bin", self.next_file))
+    }
+
+    /// Splits leaves too large for the budget, then summarises each.
+    fn summarize_all(
+        &mut self,
+        format: RowFormat,
+        progress: &mut Reporter<'_>,
+        rows: u64,
+    ) -> Result<Outcome> {
+        let budget = self.owner.phase_budget();
+        let mut i = 0;
+        while i < self.leaves.len() {
+            let leaf = &self.leaves[i];
+            let need = leaf.records * BYTES_PER_ROW + leaf.bytes;
+            let too_many = leaf.records >= u64::from(u32::MAX);
+            if (need > budget || too_many) && leaf.records > 1 && leaf.depth < 8 {
+                let pieces = usize::try_from(need.div_ceil(budget) + 1)
+                    .unwrap_or(64)
+                    .clamp(2, 64);
+                let leaf = self.leaves.swap_remove(i);
+                let split = self.split(&leaf, pieces)?;
+                self.leaves.extend(split);
+                continue;
+            }
+            i += 1;
+        }
+        let total = self.leaves.len();
+        let mut runs = Vec::with_capacity(total);
+        let mut customers = 0;
+        let mut holdout_only = 0;
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let summarizer = self.owner.summarizer;
+        for k in 0..total {
+            progress.report(Phase::Summarizing { done: k, of: total }, rows, true);
+            let decoded = self.decode(&self.leaves[k].path)?;
+            match summarizer.summarize_shard(decoded.log.transactions(), self.shard) {
+                Ok(summary) if candidates.is_empty() => {
+                    customers += summary.len() as u64;
+                    holdout_only += summary.holdout_only().len() as u64;
+                    let run = RunFiles {
+                        summary: self.new_path("s"),
+                        holdout: self.new_path("h"),
+                    };
+                    write_run(&run.summary, |f| {
+                        keyed_summary_rows(&summary, &decoded.log, format, f)
+                    })
+                    .map_err(|e| Error::io("spill", &run.summary, e))?;
+                    write_run(&run.holdout, |f| {
+                        keyed_holdout_rows(&summary, &decoded.log, format, f)
+                    })
+                    .map_err(|e| Error::io("spill", &run.holdout, e))?;
+                    runs.push(run);
+                }
+                Ok(_) => {}
+                Err(error) => candidates.push(self.candidate(error, &decoded)),
+            }
+        }
+        progress.report(
+            Phase::Summarizing {
+                done: total,
+                of: total,
+            },
+            rows,
+            true,
+        );
+        if let Some(c) = candidates.into_iter().min_by_key(|c| c.order) {
+            return Err(self.globalise(c.error, c.first)?);
+        }
+        for leaf in &self.leaves {
+            let _ = fs::remove_file(&leaf.path);
+        }
+        Ok(Outcome {
+            runs,
+            customers,
+            holdout_only,
+        })
+    }
+
+    /// Splits a spill file into `pieces` by another hash, reading it in
+    /// blocks.
+    fn split(&mut self, leaf: &Leaf, pieces: usize) -> Result<Vec<Leaf>> {
+        let depth = leaf.depth + 1;
+        let mut writers = Vec::with_capacity(pieces);
+        for _ in 0..pieces {
+            let path = self.new_path("p");
+            writers.push(PartWriter::create(path, 1 << 16)?);
+        }
+        scan_records(&leaf.path, |r| {
+            writers[partition(r.key, depth, pieces)].push(r)?;
+            Ok(true)
+        })?;
+        let _ = fs::remove_file(&leaf.path);
+        writers
+            .into_iter()
+            .map(|w| {
+                w.finish().map(|mut l| {
+                    l.depth = depth;
+                    l
+                })
+            })
+            .collect()
+    }
+
+    /// Reads a spill file back as the in-memory log of its customers.
+    fn decode(&self, path: &Path) -> Result<Decoded> {
+        let bytes = fs::read(path).map_err(|e| Error::io("spill", path, e))?;
+        let bad = |e| Error::io("spill", path, e);
+        let mut transactions = Vec::new();
+        let mut ordinals = Vec::new();
+        let mut log = TransactionLog::new();
+        let mut decoder = Decoder::new(&bytes);
+        if self.mode.numeric {
+            while let Some(r) = decoder.next().map_err(bad)? {
+                let n = match r.key {
+                    Key::Number(n) => n,
+                    Key::Text(_) => return Err(bad(corrupt())),
+                };
+                transactions.push(transaction(CustomerId::new(n), &r)?);
+                ordinals.push(r.ordinal);
+            }
+        } else {
+            let mut labels = Labels::default();
+            while let Some(r) = decoder.next().map_err(bad)? {
+                let id = labels.id(&r);
+                transactions.push(transaction(CustomerId::new(u64::from(id)), &r)?);
+                ordinals.push(r.ordinal);
+            }
+            // Labels are distinct (a number's label is digits that read as
+            // it; a string's is not a number), so interning them in order
+            // gives each customer its local id.
+            for (k, label) in labels.labels.iter().enumerate() {
+                if log.customer_id(&label.text)?.get() != k as u64 {
+                    return Err(Error::InvalidValue {
+                        what: "customer labels",
+                        reason: format!("two customers are both labelled {:?}", label.text),
+                    });
+                }
+            }
+        }
+        *log.transactions_mut() = transactions;
+        Ok(Decoded { log, ordinals })
+    }
+
+    /// The key that orders a partition's error among the others, as the
+    /// in-memory summary orders customers: by id, by first appearance
+    /// (string ids, interned in that order), or by first appearance in
+    /// the window (sparse numeric ids).
+    fn candidate(&self, error: Error, decoded: &Decoded) -> Candidate {
+        let customer = match &error {
+            Error::UnmatchedRefund { customer, .. }
+            | Error::InvalidTransaction { customer, .. }
+            | Error::ObservationEndBeforeFirstPurchase { customer, .. } => Some(*customer),
+            _ => None,
+        };
+        let Some(customer) = customer else {
+            return Candidate {
+                order: 0,
+                error,
+                first: None,
+            };
+        };
+        let txs = decoded.log.transactions();
+        let last_day = self
+            .owner
+            .summarizer
+            .holdout_end()
+            .unwrap_or(self.owner.summarizer.calibration_end());
+        let mine = || {
+            txs.iter()
+                .zip(&decoded.ordinals)
+                .filter(move |(t, _)| t.customer() == customer)
+        };
+        let first = mine().map(|(_, &o)| o).min();
+        let order = if self.shard.by_appearance {
+            mine()
+                .filter(|(t, _)| t.date() <= last_day)
+                .map(|(_, &o)| o)
+                .min()
+                .unwrap_or(u64::MAX)
+        } else if self.mode.numeric {
+            customer.get()
+        } else {
+            first.unwrap_or(u64::MAX)
+        };
+        Candidate {
+            order,
+            error,
+            first,
+        }
+    }
+
+    /// A partition's error with the customer id of the whole log.
+    fn globalise(&self, error: Error, first: Option<u64>) -> Result<Error> {
+        if self.mode.numeric {
+            return Ok(error);
+        }
+        let Some(first) = first else {
+            return Ok(error);
+        };
+        let id = CustomerId::new(self.customers_before(first)?);
+        Ok(match error {
+            Error::UnmatchedRefund { period_start, .. } => Error::UnmatchedRefund {
+                customer: id,
+                period_start,
+            },
+            Error::InvalidTransaction {
+                index,
+                date,
+                reason,
+                ..
+            } => Error::InvalidTransaction {
+                index,
+                customer: id,
+                date,
+                reason,
+            },
+            Error::ObservationEndBeforeFirstPurchase {
+                end,
+                first_purchase,
+                ..
+            } => Error::ObservationEndBeforeFirstPurchase {
+                customer: id,
+                end,
+                first_purchase,
+            },
+            other => other,
+        })
+    }
+
+    /// How many customers appear before transaction `ordinal`: the id the
+    /// in-memory reader gives the customer first seen there.
+    fn customers_before(&self, ordinal: u64) -> Result<u64> {
+        let mut count = 0;
+        for leaf in &self.leaves {
+            let mut seen: FxHashSet<OwnedKey> = FxHashSet::default();
+            scan_records(&leaf.path, |r| {
+                if r.ordinal >= ordinal {
+                    return Ok(false);
+                }
+                seen.insert(OwnedKey::of(r.key));
+                Ok(true)
+            })?;
+            count += seen.len() as u64;
+        }
+        Ok(count)
+    }
+
+    /// The error of a refund (or excluded-sum overflow) found while
+    /// reading, with the whole log's customer id.
+    fn deferred_error(&mut self, deferred: Deferred) -> Result<Error> {
+        let (index, key, date) = match deferred {
+            Deferred::Other(e) => return Ok(e),
+            Deferred::Refund { index, key, date } => (index, key, date),
+        };
+        let customer = match (&key, self.mode.numeric) {
+            (OwnedKey::Number(n), true) => *n,
+            _ => {
+                let mut first = index;
+                for leaf in &self.leaves {
+                    scan_records(&leaf.path, |r| {
+                        if r.ordinal >= first {
+                            return Ok(false);
+                        }
+                        if key.is(r.key) {
+                            first = r.ordinal;
+                            return Ok(false);
+                        }
+                        Ok(true)
+                    })?;
+                }
+                self.customers_before(first)?
+            }
+        };
+        Ok(Error::InvalidTransaction {
+            index: usize::try_from(index).unwrap_or(usize::MAX),
+            customer: CustomerId::new(customer),
+            date,
+            reason: "negative amount (a refund); use RefundPolicy::Net to net refunds into purchases",
+        })
+    }
+}
+
+/// A transaction from a record.
+#[inline]
+fn transaction(customer: CustomerId, r: &Record<'_>) -> Result<Transaction> {
+    let mut t = Transaction::new(customer, Date::from_days_since_epoch(r.day)?, r.amount);
+    if let Some(q) = r.quantity {
+        t = t.with_quantity(q)?;
+    }
+    if let Some(c) = r.category {
+        t = t.with_category(CategoryId::from(c));
+    }
+    Ok(t)
+}
+
+/// Customer labels of a partition of a log with string ids, in order of
+/// first appearance, as the in-memory reader labels them.
+#[derive(Default)]
+struct Labels {
+    numbers: FxHashMap<u64, u32>,
+    texts: FxHashMap<Box<[u8]>, u32>,
+    labels: Vec<Label>,
+}
+
+struct Label {
+    text: String,
+    /// Whether the label can still change: a number first read before
+    /// the first non-number id, not yet seen with leading zeros.
+    open: bool,
+}
+
+impl Labels {
+    /// The local id of a record's customer, labelling it on first sight.
+    ///
+    /// The in-memory reader ([`IdKind::Auto`]) reads numbers until the
+    /// first id that is not one; then it names each number read so far
+    /// by its first spelling with leading zeros, if any, else by its
+    /// digits; a number first read after that is named as first written.
+    fn id(&mut self, r: &Record<'_>) -> u32 {
+        let next = self.labels.len() as u32;
+        match r.key {
+            Key::Number(n) => {
+                let spelled = r.flags & ID_MASK == ID_SPELLED;
+                let before = r.flags & BEFORE_SWITCH != 0;
+                let id = *self.numbers.entry(n).or_insert(next);
+                if id == next {
+                    let text = if spelled {
+                        String::from_utf8_lossy(r.spelling).into_owned()
+                    } else {
+                        n.to_string()
+                    };
+                    self.labels.push(Label {
+                        text,
+                        open: before && !spelled,
+                    });
+                } else if spelled && before {
+                    let label = &mut self.labels[id as usize];
+                    if label.open {
+                        label.text = String::from_utf8_lossy(r.spelling).into_owned();
+                        label.open = false;
+                    }
+                }
+                id
+            }
+            Key::Text(t) => {
+                if let Some(&id) = self.texts.get(t) {
+                    return id;
+                }
+                self.texts.insert(t.into(), next);
+                self.labels.push(Label {
+                    text: String::from_utf8_lossy(t).into_owned(),
+                    open: false,
+                });
+                next
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------
+// Runs and the merge.
+
+/// Writes a run: each row as its key (8 bytes big-endian for a number,
+/// else a length and the name's bytes) and its line (a length and the
+/// bytes).
+fn write_run(
+    path: &Path,
+    rows: impl FnOnce(&mut dyn FnMut(RowKey<'_>, &[u8]) -> io::Result<()>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 16, File::create(path)?);
+    let mut frame = Vec::with_capacity(256);
+    rows(&mut |key, line| {
+        frame.clear();
+        match key {
+            RowKey::Number(n) => frame.extend_from_slice(&n.to_be_bytes()),
+            RowKey::Label(s) => {
+                put_varint(&mut frame, s.len() as u64);
+                frame.extend_from_slice(s.as_bytes());
+            }
+        }
+        put_varint(&mut frame, line.len() as u64);
+        frame.extend_from_slice(line);
+        w.write_all(&frame)
+    })?;
+    w.flush()
+}
+
+/// Reads a run row by row.
+struct RunReader {
+    input: BufReader<File>,
+    numeric: bool,
+    key: Vec<u8>,
+    line: Vec<u8>,
+}
+
+impl RunReader {
+    fn open(path: &Path, numeric: bool) -> io::Result<RunReader> {
+        Ok(RunReader {
+            input: BufReader::with_capacity(1 << 16, File::open(path)?),
+            numeric,
+            key: Vec::new(),
+            line: Vec::new(),
+        })
+    }
+
+    fn varint(&mut self) -> io::Result<u64> {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let mut b = [0u8; 1];
+            self.input.read_exact(&mut b)?;
+            v |= u64::from(b[0] & 0x7f) << shift;
+            if b[0] < 0x80 {
+                return Ok(v);
+            }
+            shift += 7;
+            if shift > 63 {
+                return Err(corrupt());
+            }
+        }
+    }
+
+    /// Reads the next row into `key` and `line`; false at the end.
+    fn advance(&mut self) -> io::Result<bool> {
+        let key_len = if self.numeric {
+            8
+        } else {
+            let mut first = [0u8; 1];
+            if self.input.read(&mut first)? == 0 {
+                return Ok(false);
+            }
+            let mut v = u64::from(first[0] & 0x7f);
+            if first[0] >= 0x80 {
+                v |= self.varint()? << 7;
+            }
+            usize::try_from(v).map_err(|_| corrupt())?
+        };
+        self.key.resize(key_len, 0);
+        if self.numeric {
+            let mut filled = 0;
+            while filled < 8 {
+                let n = self.input.read(&mut self.key[filled..])?;
+                if n == 0 {
+                    return if filled == 0 {
+                        Ok(false)
+                    } else {
+                        Err(corrupt())
+                    };
+                }
+                filled += n;
+            }
+        } else {
+            self.input.read_exact(&mut self.key)?;
+        }
+        let len = usize::try_from(self.varint()?).map_err(|_| corrupt())?;
+        self.line.resize(len, 0);
+        self.input.read_exact(&mut self.line)?;
+        Ok(true)
+    }
+}
+
+/// Writes `header`, then the rows of the sorted runs at `paths` in key
+/// order.
+fn merge<W: Write>(writer: W, header: &[u8], paths: &[&Path], numeric: bool) -> io::Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 20, writer);
+    out.write_all(header)?;
+    let mut readers = Vec::with_capacity(paths.len());
+    let mut heap = BinaryHeap::with_capacity(paths.len());
+    for path in paths {
+        let mut r = RunReader::open(path, numeric)?;
+        if r.advance()? {
+            heap.push(Reverse((r.key.clone(), readers.len())));
+        }
+        readers.push(r);
+    }
+    while let Some(Reverse((_, i))) = heap.pop() {
+        let r = &mut readers[i];
+        out.write_all(&r.line)?;
+        if r.advance()? {
+            heap.push(Reverse((r.key.clone(), i)));
+        }
+    }
+    out.flush()
+}

@@ -1,0 +1,512 @@
+//! Integration tests: the streaming summary (`csv::StreamingSummarizer`)
+//! writes the same bytes, and fails with the same errors, as the in-memory
+//! path (`CsvOptions::read`, `Summarizer::summarize`, `write_summary`) for
+//! any partitioning, buffer size and input order.
+
+use customer_value::csv::{
+    CsvOptions, IdKind, StreamingSummarizer, SummaryFormat, write_holdout_only,
+    write_holdout_only_with, write_summary, write_summary_with,
+};
+use customer_value::{Date, Error, Grouping, RefundPolicy, Summarizer, TimeUnit};
+use proptest::prelude::*;
+
+/// What the in-memory path writes: the summary and the holdout-only
+/// customers, or its error.
+fn in_memory(
+    csv: &CsvOptions,
+    summarizer: &Summarizer,
+    format: Option<SummaryFormat>,
+    text: &str,
+) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let log = csv.read(text.as_bytes())?;
+    let summary = summarizer.summarize(log.transactions())?;
+    let (mut out, mut hold) = (Vec::new(), Vec::new());
+    match format {
+        None => {
+            write_summary(&mut out, &summary, &log).unwrap();
+            write_holdout_only(&mut hold, &summary, &log).unwrap();
+        }
+        Some(f) => {
+            let f = f.categories(!log.category_names().is_empty());
+            write_summary_with(&mut out, &summary, &log, f).unwrap();
+            write_holdout_only_with(&mut hold, &summary, &log, f).unwrap();
+        }
+    }
+    Ok((out, hold))
+}
+
+/// What the streaming path writes, with `partitions` partitions and
+/// buffers of `buffer` bytes.
+fn streamed(
+    csv: &CsvOptions,
+    summarizer: &Summarizer,
+    format: Option<SummaryFormat>,
+    text: &str,
+    partitions: usize,
+    buffer: usize,
+) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let mut s = StreamingSummarizer::new(csv.clone(), *summarizer)
+        .partitions(partitions)
+        .buffer_size(buffer);
+    if let Some(f) = format {
+        s = s.format(f).categories_when_named(true);
+    }
+    let prepared = s.prepare(text.as_bytes(), Some(text.len() as u64), &mut |_| {})?;
+    let (mut out, mut hold) = (Vec::new(), Vec::new());
+    prepared.write_summary(&mut out).unwrap();
+    prepared.write_holdout_only(&mut hold).unwrap();
+    Ok((out, hold))
+}
+
+fn day(s: &str) -> Date {
+    Date::parse(s).unwrap()
+}
+
+/// Customer ids: numbers, numbers with leading zeros, strings, quoted
+/// strings, a number too large for `u64`.
+const IDS: [&str; 16] = [
+    "1",
+    "2",
+    "7",
+    "007",
+    "0",
+    "00",
+    "12",
+    "99",
+    "alice",
+    "bob",
+    "zoë",
+    "\"b,c\"",
+    "\"q\"\"t\"",
+    "18446744073709551616",
+    "x 1",
+    "3",
+];
+
+#[derive(Debug, Clone)]
+struct Case {
+    text: String,
+    id_kind: IdKind,
+    grouping: Grouping,
+    refunds: RefundPolicy,
+    holdout: bool,
+    weeks: bool,
+    format: u8,
+    partitions: usize,
+    buffer: usize,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    let row = (
+        0..IDS.len(),
+        0i32..120,
+        -2000i64..20000,
+        0u32..4,
+        0u8..4,
+        0u8..3,
+    );
+    (
+        prop::collection::vec(row, 0..60),
+        0u8..4, // which ids: numbers only, all, strings only, numbers then one string
+        0u8..3, // id kind
+        0u8..3, // grouping
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        0u8..3, // format
+        1usize..=17,
+        1usize..80,
+        any::<bool>(), // extra columns (quantity, category)
+        0u8..3,        // refunds: none, some
+    )
+        .prop_map(
+            |(
+                rows,
+                ids,
+                kind,
+                grouping,
+                net,
+                holdout,
+                weeks,
+                format,
+                partitions,
+                buffer,
+                extra,
+                refunds,
+            )| {
+                let numeric: Vec<usize> = (0..IDS.len())
+                    .filter(|&i| IDS[i].bytes().all(|b| b.is_ascii_digit()) && IDS[i].len() < 20)
+                    .collect();
+                let mut text = String::from(if extra {
+                    "customer_id,date,amount,quantity,category\n"
+                } else {
+                    "customer_id,date,amount\n"
+                });
+                let n = rows.len();
+                for (k, (id, d, cents, scale, q, blank)) in rows.into_iter().enumerate() {
+                    let id = match ids {
+                        0 => IDS[numeric[id % numeric.len()]],
+                        1 => IDS[id],
+                        2 => IDS[8 + id % 8],
+                        _ if k == n / 2 => "carol",
+                        _ => IDS[numeric[id % numeric.len()]],
+                    };
+                    let date = day("2024-01-01").checked_add_days(d).unwrap();
+                    let mut cents = cents;
+                    if refunds < 2 {
+                        cents = cents.abs();
+                    }
+                    let amount = customer_value::Decimal::new(cents, scale);
+                    text.push_str(&format!("{id},{date},{amount}"));
+                    if extra {
+                        let qty = if q == 0 { String::new() } else { q.to_string() };
+                        let cat = ["", "books", "music", "\"a,b\""][usize::from(q)];
+                        text.push_str(&format!(",{qty},{cat}"));
+                    }
+                    text.push('\n');
+                    if blank == 0 && k % 7 == 3 {
+                        text.push('\n');
+                    }
+                }
+                Case {
+                    text,
+                    id_kind: [IdKind::Auto, IdKind::Numeric, IdKind::String][usize::from(kind)],
+                    grouping: [Grouping::Day, Grouping::Period, Grouping::Transaction]
+                        [usize::from(grouping)],
+                    refunds: if net && grouping != 2 {
+                        RefundPolicy::Net
+                    } else {
+                        RefundPolicy::Reject
+                    },
+                    holdout,
+                    weeks,
+                    format,
+                    partitions,
+                    buffer,
+                }
+            },
+        )
+}
+
+fn check(c: &Case) {
+    let csv = CsvOptions::builder().id_kind(c.id_kind).build().unwrap();
+    let mut b = Summarizer::builder(day("2024-03-01"))
+        .grouping(c.grouping)
+        .refunds(c.refunds);
+    if c.weeks {
+        b = b.unit(TimeUnit::WEEK);
+    }
+    if c.holdout {
+        b = b.holdout_end(day("2024-04-01"));
+    }
+    let summarizer = b.build().unwrap();
+    let format = [
+        None,
+        Some(SummaryFormat::exact()),
+        Some(SummaryFormat::rounded()),
+    ][usize::from(c.format)];
+    let want = in_memory(&csv, &summarizer, format, &c.text);
+    let got = streamed(&csv, &summarizer, format, &c.text, c.partitions, c.buffer);
+    if std::env::var_os("STREAM_TEST_TRACE").is_some() {
+        eprintln!("outcome {}", if want.is_ok() { "ok" } else { "err" });
+    }
+    match (&want, &got) {
+        (Ok((a, ha)), Ok((b, hb))) => {
+            assert_eq!(
+                String::from_utf8_lossy(a),
+                String::from_utf8_lossy(b),
+                "summary of\n{}",
+                c.text
+            );
+            assert_eq!(ha, hb, "holdout-only of\n{}", c.text);
+        }
+        _ => assert_eq!(want, got, "for\n{}", c.text),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn streaming_equals_in_memory(c in case()) {
+        check(&c);
+    }
+}
+
+#[test]
+fn same_bytes_in_any_order_and_partitioning() {
+    let rows = [
+        "5,2024-01-03,10.00",
+        "0005,2024-01-09,3",
+        "3,2024-02-10,7.5",
+        "5,2024-02-11,1",
+        "12,2024-03-20,2",
+        "3,2024-01-05,4",
+    ];
+    let summarizer = Summarizer::builder(day("2024-03-01"))
+        .holdout_end(day("2024-04-01"))
+        .build()
+        .unwrap();
+    let csv = CsvOptions::default();
+    let mut forward = String::from("customer_id,date,amount\n");
+    for r in rows {
+        forward.push_str(r);
+        forward.push('\n');
+    }
+    let want = in_memory(&csv, &summarizer, None, &forward).unwrap();
+    let mut backward = String::from("customer_id,date,amount\n");
+    for r in rows.iter().rev() {
+        backward.push_str(r);
+        backward.push('\n');
+    }
+    for text in [&forward, &backward] {
+        for p in 1..=17 {
+            for buffer in [1, 64, 1 << 20] {
+                let got = streamed(&csv, &summarizer, None, text, p, buffer).unwrap();
+                assert_eq!(got, want, "{p} partitions, buffer {buffer}");
+            }
+        }
+    }
+    // Holdout-only customer 12, and 5 and 0005 are one customer.
+    let text = String::from_utf8(want.0).unwrap();
+    assert_eq!(text.lines().count(), 3);
+    let holdout = String::from_utf8(want.1).unwrap();
+    assert!(holdout.contains("\n12,2024-03-20,1,1,2.00\n"), "{holdout}");
+}
+
+/// A partition larger than the memory budget is split again by another
+/// hash before it is summarised; the output does not change.
+#[test]
+fn oversized_partitions_are_split() {
+    let mut text = String::from("customer_id,date,amount\n");
+    let mut x = 7u64;
+    for _ in 0..20_000 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let c = (x >> 33) % 3000;
+        let id = if c % 2 == 0 {
+            format!("n{c}")
+        } else {
+            c.to_string()
+        };
+        text.push_str(&format!(
+            "{id},2024-0{}-1{},{}.5\n",
+            1 + (x >> 20) % 4,
+            (x >> 8) % 10,
+            (x >> 40) % 90
+        ));
+    }
+    let summarizer = Summarizer::builder(day("2024-03-31"))
+        .holdout_end(day("2024-04-30"))
+        .build()
+        .unwrap();
+    let csv = CsvOptions::default();
+    let want = in_memory(&csv, &summarizer, None, &text).unwrap();
+    for size in [Some(text.len() as u64), None] {
+        let prepared = StreamingSummarizer::new(csv.clone(), summarizer)
+            .memory(1 << 20)
+            .prepare(text.as_bytes(), size, &mut |_| {})
+            .unwrap();
+        assert!(
+            prepared.report().partitions() > 2,
+            "{}",
+            prepared.report().partitions()
+        );
+        let (mut out, mut hold) = (Vec::new(), Vec::new());
+        prepared.write_summary(&mut out).unwrap();
+        prepared.write_holdout_only(&mut hold).unwrap();
+        assert_eq!((out, hold), want);
+    }
+}
+
+#[test]
+fn bad_line_in_a_later_chunk_names_its_line() {
+    let mut text = String::from("customer_id,date,amount\n");
+    for k in 0..500 {
+        text.push_str(&format!("{},2024-01-{:02},{}.25\n", k % 37, k % 28 + 1, k));
+    }
+    // Line 502: the header, 500 rows, then this one.
+    text.push_str("4,2024-02-30,1\n");
+    text.push_str("5,2024-01-01,1\n");
+    let summarizer = Summarizer::builder(day("2024-03-01")).build().unwrap();
+    let csv = CsvOptions::default();
+    let want = in_memory(&csv, &summarizer, None, &text).unwrap_err();
+    assert!(matches!(want, Error::Parse { line: 502, ref column, .. } if column == "date"));
+    for (p, buffer) in [(1, 7), (5, 100), (17, 4096)] {
+        let got = streamed(&csv, &summarizer, None, &text, p, buffer).unwrap_err();
+        assert_eq!(got, want);
+    }
+    // A quoted field switches the reader to the csv crate mid-file; lines
+    // still count from the start.
+    let quoted = text.replacen("7,2024-01-08", "\"7\",2024-01-08", 1);
+    let want = in_memory(&csv, &summarizer, None, &quoted).unwrap_err();
+    assert_eq!(
+        want,
+        streamed(&csv, &summarizer, None, &quoted, 3, 64).unwrap_err()
+    );
+}
+
+/// Blank lines before a record count in its line number, also once a
+/// quote has handed the rest of the file to the csv crate (whose own count
+/// leaves them out).
+#[test]
+fn blank_lines_count_in_quoted_files() {
+    let text = "customer_id,date,amount\n\"1\",2024-01-01,1\n\r\n\n2,2024-01-02,x\n";
+    let err = CsvOptions::default().read(text.as_bytes()).unwrap_err();
+    assert!(
+        matches!(err, Error::Parse { line: 5, ref column, .. } if column == "amount"),
+        "{err:?}"
+    );
+    let summarizer = Summarizer::builder(day("2024-03-01")).build().unwrap();
+    for buffer in [1, 30, 1 << 20] {
+        let got = streamed(&CsvOptions::default(), &summarizer, None, text, 2, buffer).unwrap_err();
+        assert_eq!(got, err, "buffer {buffer}");
+    }
+}
+
+#[test]
+fn refund_error_names_the_same_customer() {
+    let text = "customer_id,date,amount\nann,2024-01-01,5\nbob,2024-01-02,5\ncid,2024-01-03,4\nbob,2024-01-04,-1\n";
+    let summarizer = Summarizer::builder(day("2024-03-01")).build().unwrap();
+    let csv = CsvOptions::default();
+    let want = in_memory(&csv, &summarizer, None, text).unwrap_err();
+    assert!(matches!(want, Error::InvalidTransaction { index: 3, .. }));
+    for p in 1..=6 {
+        assert_eq!(
+            streamed(&csv, &summarizer, None, text, p, 16).unwrap_err(),
+            want
+        );
+    }
+    let net = Summarizer::builder(day("2024-03-01"))
+        .refunds(RefundPolicy::Net)
+        .build()
+        .unwrap();
+    let want = in_memory(&csv, &net, None, text).unwrap_err();
+    assert!(matches!(want, Error::UnmatchedRefund { .. }));
+    for p in 1..=6 {
+        assert_eq!(streamed(&csv, &net, None, text, p, 16).unwrap_err(), want);
+    }
+}
+
+#[test]
+fn empty_and_header_only_files() {
+    let summarizer = Summarizer::builder(day("2024-03-01")).build().unwrap();
+    let csv = CsvOptions::default();
+    for text in [
+        "",
+        "customer_id,date,amount\n",
+        "customer_id,date,amount",
+        "\u{feff}customer_id,date,amount\r\n",
+    ] {
+        let want = in_memory(&csv, &summarizer, None, text);
+        let got = streamed(&csv, &summarizer, None, text, 3, 8);
+        assert_eq!(want, got, "{text:?}");
+    }
+    // A header without a needed column fails on line 1 in both.
+    let text = "customer,date,amount\n1,2024-01-01,1\n";
+    assert_eq!(
+        in_memory(&csv, &summarizer, None, text),
+        streamed(&csv, &summarizer, None, text, 2, 8)
+    );
+}
+
+#[test]
+fn summarize_path_replaces_the_output_and_cleans_up() {
+    let dir = std::env::temp_dir().join(format!("cv-stream-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("spill")).unwrap();
+    let input = dir.join("log.csv");
+    std::fs::write(
+        &input,
+        "customer_id,date,amount\n1,2024-01-01,3\n2,2024-01-05,4\n1,2024-02-01,5\n",
+    )
+    .unwrap();
+    let output = dir.join("summary.csv");
+    std::fs::write(&output, "old\n").unwrap();
+    let summarizer = Summarizer::builder(day("2024-03-01")).build().unwrap();
+    let s = StreamingSummarizer::new(CsvOptions::default(), summarizer)
+        .partitions(4)
+        .temp_dir(dir.join("spill"));
+    let mut calls = 0;
+    let report = s
+        .summarize_path(&input, &output, &mut |_| calls += 1)
+        .unwrap();
+    assert!(calls > 0);
+    assert_eq!((report.transactions(), report.customers()), (3, 2));
+    let want = in_memory(
+        &CsvOptions::default(),
+        &summarizer,
+        None,
+        &std::fs::read_to_string(&input).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(&output).unwrap(), want.0);
+    assert_eq!(
+        std::fs::read_dir(dir.join("spill")).unwrap().count(),
+        0,
+        "spill directory removed"
+    );
+    // A failing run leaves the old output and no spill files.
+    std::fs::write(&input, "customer_id,date,amount\n1,2024-01-01,x\n").unwrap();
+    assert!(s.summarize_path(&input, &output, &mut |_| {}).is_err());
+    assert_eq!(std::fs::read(&output).unwrap(), want.0);
+    assert_eq!(std::fs::read_dir(dir.join("spill")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        3,
+        "no temporary output left"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A Parquet log (written by polars from `tests/data/stream_log.csv`: string
+/// ids, `Date32` dates, `Decimal128(38, 2)` amounts, dictionary-encoded
+/// categories, several row groups, zstd and snappy pages) gives the CSV
+/// log's summary, byte for byte.
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_log_gives_the_csv_summary() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let text = std::fs::read_to_string(dir.join("stream_log.csv")).unwrap();
+    let csv = CsvOptions::builder()
+        .category_column("category")
+        .build()
+        .unwrap();
+    let summarizer = Summarizer::builder(day("2023-09-30"))
+        .holdout_end(day("2023-12-31"))
+        .build()
+        .unwrap();
+    for format in [None, Some(SummaryFormat::rounded())] {
+        let want = in_memory(&csv, &summarizer, format, &text).unwrap();
+        for file in ["stream_log.parquet", "stream_log_snappy.parquet"] {
+            for partitions in [1, 4] {
+                let mut s =
+                    StreamingSummarizer::new(csv.clone(), summarizer).partitions(partitions);
+                if let Some(f) = format {
+                    s = s.format(f).categories_when_named(true);
+                }
+                let prepared = s.prepare_parquet(dir.join(file), &mut |_| {}).unwrap();
+                let (mut out, mut hold) = (Vec::new(), Vec::new());
+                prepared.write_summary(&mut out).unwrap();
+                prepared.write_holdout_only(&mut hold).unwrap();
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    String::from_utf8(want.0.clone()).unwrap(),
+                    "{file}"
+                );
+                assert_eq!(hold, want.1, "{file}");
+                assert_eq!(prepared.report().transactions(), 3000);
+            }
+        }
+    }
+    // A missing column is an error on line 1, as in a CSV file.
+    let missing = CsvOptions::builder()
+        .amount_column("price")
+        .build()
+        .unwrap();
+    let err = StreamingSummarizer::new(missing, summarizer)
+        .prepare_parquet(dir.join("stream_log.parquet"), &mut |_| {})
+        .unwrap_err();
+    assert!(matches!(err, Error::Parse { line: 1, .. }), "{err:?}");
+}
