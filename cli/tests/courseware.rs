@@ -896,3 +896,118 @@ fn identify_errors() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn capability_entropy_weights_by_hand() {
+    let dir = capability_dir("entropy");
+    let out = capability(&dir, &["--entropy"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // z as in the equal-weights test: columns (1, 0, 1/3), (0, 1, 2/3),
+    // (1, 0, 1/2). Shares p = z / column sum; e = −Σ p ln p / ln 3:
+    // 0.511859, 0.612601, 0.579381; d = 1 − e; w = d / Σ d = 0.376605,
+    // 0.298882, 0.324513. Composite 100 Σ w z: north 100 (w1 + w3) =
+    // 70.1118, south 100 w2 = 29.8882, west 100 (w1/3 + 2 w2/3 + w3/2) =
+    // 48.7046 (worked in Python with math.log).
+    assert_eq!(
+        stdout(&out),
+        "unit,composite,customer_insight,customer_creation,customer_relationship\n\
+         north,70.1118,100,0,100\n\
+         south,29.8882,0,100,0\n\
+         west,48.7046,33.3333,66.6667,50\n"
+    );
+    assert!(
+        stderr(&out).contains(
+            "group weights: customer_insight 0.376605, customer_creation 0.298882, customer_relationship 0.324513"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn equity_of_a_sample_scaled_to_the_market() {
+    let dir = equity_dir("market");
+    std::fs::write(
+        dir.join("market.json"),
+        EQUITY.replace(
+            r#""population":"census""#,
+            r#""population":{"market":1000}"#,
+        ),
+    )
+    .unwrap();
+    let base = [
+        "equity",
+        "--model",
+        "market.json",
+        "--respondents",
+        "ratings.csv",
+    ];
+    let out = run(&dir, &base);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The same CLVs as the census test; equity = mean CLV x 1000:
+    // A (20 + 15)/2 x 1000 = 17,500, B (10 + 2.5)/2 x 1000 = 6,250.
+    let report = stderr(&out);
+    let a = report.lines().find(|l| l.starts_with("A ")).unwrap();
+    assert_eq!(
+        a.split_whitespace().collect::<Vec<_>>(),
+        ["A", "17500.00", "17.50"]
+    );
+    let b = report.lines().find(|l| l.starts_with("B ")).unwrap();
+    assert_eq!(
+        b.split_whitespace().collect::<Vec<_>>(),
+        ["B", "6250.00", "6.25"]
+    );
+    // What-if (+ln 3 on A's quality): mean CLV_A (30 + 18)/2 = 24, so
+    // 24,000; change 6,500; return on 5,000 of spend (6500 − 5000)/5000.
+    let mut args = base.to_vec();
+    args.extend([
+        "--brand",
+        "A",
+        "--driver",
+        "quality",
+        "--delta",
+        "1.0986122886681098",
+        "--spend",
+        "5000",
+    ]);
+    let out = run(&dir, &args);
+    assert!(
+        stderr(&out).contains(
+            "customer equity 17500.00 -> 24000.00 (change 6500.00), spend 5000.00, return on spend 30.0%"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn ladder_min_active_periods_gates_repeat_purchase() {
+    let dir = scratch("active-periods");
+    // x1 bought 3 times in 1 active period, x2 in 3, x4 5 times in 2; x3
+    // once. With --min-active-periods 2, repeat purchase needs purchases
+    // >= 2 AND active periods >= 2: x1 falls back to purchaser.
+    std::fs::write(
+        dir.join("behaviour.csv"),
+        "customer_id,purchases,active_periods,periods,categories\n\
+         x1,3,1,4,1\nx2,3,3,4,1\nx3,1,1,4,1\nx4,5,2,4,1\n",
+    )
+    .unwrap();
+    let gated = run(
+        &dir,
+        &[
+            "ladder",
+            "--behaviour",
+            "behaviour.csv",
+            "--min-active-periods",
+            "2",
+        ],
+    );
+    assert!(gated.status.success(), "{}", stderr(&gated));
+    assert_eq!(
+        stdout(&gated),
+        "customer_id,rung,traits\nx1,purchaser,\nx2,customer,repeat_purchase\n\
+         x3,purchaser,\nx4,customer,repeat_purchase\n"
+    );
+    let off = run(&dir, &["ladder", "--behaviour", "behaviour.csv"]);
+    assert!(stdout(&off).contains("x1,customer,repeat_purchase\n"));
+}
