@@ -119,7 +119,10 @@ fn cdnow_reproduces_clvtools() {
         .iter()
         .map(|h| printed.log_likelihood(h).unwrap())
         .sum();
-    assert!((ll - -9594.9762).abs() < 5e-3, "{ll}");
+    // b and β are printed to 2 significant digits, so their ratio (the
+    // Pareto/NBD dropout rate, 11.82 printed against 11.67 at the optimum)
+    // is off by 1 %: −9594.9815 against the printed −9594.9762.
+    assert!((ll - -9594.9762).abs() < 1e-2, "{ll}");
     let fit = GgomNbd::with_options(FitOptions::default().keep_unconverged(true))
         .fit_detailed(&population)
         .unwrap();
