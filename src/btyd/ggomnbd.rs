@@ -1,84 +1,5 @@
-//! GGom/NBD, the Gamma-Gompertz/NBD model (Bemmaor & Glady 2012): fit by
-//! maximum likelihood, P(alive), conditional expected transactions (CET),
-//! the unconditional expectation and DERT, every integral by quadrature.
-//!
-//! # The model
-//!
-//! While alive a customer buys as a Poisson process with rate `λ`, and
-//! `λ ~ Gamma(shape r, rate α)` across customers (the NBD part, as in
-//! Pareto/NBD). The lifetime `τ` from the first purchase is Gompertz:
-//! `P(τ > t | η) = exp(−η(e^{bt} − 1))` with a common scale `b > 0`, and
-//! `η ~ Gamma(shape s, rate β)`, independent of `λ`. Integrating `η` out
-//! gives the Gamma-Gompertz survivor `S(t) = (β / (β + e^{bt} − 1))^s` and
-//! density `g(t) = b·s·β^s·e^{bt} / (β + e^{bt} − 1)^{s+1}`. As `b → 0` with
-//! `β/b` fixed, `S(t) → (1 + t·b/β)^{−s}`: the model nests Pareto/NBD with
-//! Pareto dropout rate `β_P = β/b` as a limit.
-//!
-//! Time convention: as every continuous model of the crate, `(x, t_x, T)`
-//! counts `x` repeat purchases, the last at `t_x`, observed until `T`,
-//! both measured from the first purchase, in any one time unit; `α` and
-//! `β` here are rate (not scale) parameters in that unit's terms only
-//! through `λ` (`α`) and `b` (per unit time); `β` and `s` are unitless.
-//!
-//! # Formulas (Bemmaor & Glady 2012, eqs. for the likelihood and P(alive);
-//! CET as corrected by Adler 2022)
-//!
-//! The likelihood of a customer is the alive branch plus the branch that
-//! died at `τ ∈ (t_x, T]`:
-//!
-//! ```text
-//! L = Γ(r+x)/Γ(r) · α^r/(α+T)^{r+x} · S(T)
-//!   + Γ(r+x)/Γ(r) · α^r · b·s·β^s · ∫_{t_x}^{T} e^{by} (y+α)^{−(r+x)} (β + e^{by} − 1)^{−(s+1)} dy
-//! ```
-//!
-//! P(alive) is the first term's share of `L`. Given alive at `T`, the
-//! posteriors are independent, `λ ~ Gamma(r+x, α+T)` and
-//! `η ~ Gamma(s, β + e^{bT} − 1)`, so the survivor from `T` to `T+u` is
-//! `S_T(u) = ((β + e^{bT} − 1) / (β + e^{b(T+u)} − 1))^s` and
-//!
-//! ```text
-//! CET(t)  = P(alive) · (r+x)/(α+T) · ∫_0^t S_T(u) du
-//! DERT(δ) = P(alive) · (r+x)/(α+T) · ∫_0^∞ e^{−δu} S_T(u) du      (continuous discounting)
-//! E[X(t)] = r/α · ∫_0^t S(u) du                                    (a new customer)
-//! ```
-//!
-//! The CET is the same number as CLVTools' closed form with `₂F₁(1, s; s+1; ·)`
-//! (after the Adler 2022 erratum), written as the integral it came from.
-//! `e^{by} − 1` is evaluated as `expm1(by)`, which keeps the digits when
-//! `b` is tiny (CDNOW's maximum sits at `b ≈ 10⁻⁶`).
-//!
-//! # Numerics
-//!
-//! The predictions and the reported log-likelihood use the crate's
-//! adaptive 7/15-point Gauss–Kronrod rule (relative accuracy `1e-12`).
-//! The fitting objective uses the 15-point Kronrod rule on a mesh split
-//! until the log-integrand changes by at most 1 over each half-panel, and
-//! its gradient is analytic: the derivative of each integral under the
-//! integral sign, on the same nodes, so the optimiser sees the exact
-//! gradient of the objective it minimises (tests check it against
-//! central differences and the mesh integral against the adaptive one).
-//!
-//! Citations: Bemmaor, A. C. & Glady, N. (2012) "Modeling purchasing
-//! behavior with sudden 'death': a flexible customer lifetime model",
-//! *Management Science* 58(5), 1012–1021; Adler, J. (2022) "Comment on
-//! 'Modeling purchasing behavior with sudden death'", *Management Science*
-//! (the CET erratum); the implementation follows CLVTools' `ggomnbd`.
-//!
-//! # Example
-//!
-//! ```
-//! use customer_value::CustomerId;
-//! use customer_value::btyd::{CustomerHistory, GgomNbdParams};
-//!
-//! // CLVTools' CDNOW estimate (weeks).
-//! let p = GgomNbdParams::new(0.55313, 10.5758, 0.0000011, 0.60682, 0.000013)?;
-//! let h = CustomerHistory::new(CustomerId::new(1), 2, 30.43, 38.86)?;
-//! let alive = p.p_alive(&h)?;
-//! assert!(alive > 0.0 && alive < 1.0);
-//! let cet = p.expected_purchases(&h, 52.0)?;
-//! assert!(cet > 0.0 && cet < (0.55313 + 2.0) / (10.5758 + 38.86) * 52.0);
-//! # Ok::<(), customer_value::Error>(())
-//! ```
+//! GGom/NBD, the Gamma-Gompertz/NBD model (Bemmaor & Glady 2012); see
+//! [`GgomNbdParams`] for the formulas, conventions and citations.
 
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
 use crate::btyd::input::{CustomerHistory, Row, compress};
@@ -88,9 +9,91 @@ use crate::btyd::report::FitReport;
 use crate::btyd::status::FitOptions;
 use crate::{Error, Fit, Result, Scorer};
 
-/// Fitted GGom/NBD parameters: purchase rate `λ ~ Gamma(shape r, rate α)`,
-/// Gompertz lifetime with scale `b` and `η ~ Gamma(shape s, rate β)`; all
-/// finite and > 0 (see the [module docs](self)).
+/// GGom/NBD, the Gamma-Gompertz/NBD model (Bemmaor & Glady 2012): fit by
+/// maximum likelihood, P(alive), conditional expected transactions (CET),
+/// the unconditional expectation and DERT, every integral by quadrature.
+///
+/// # The model
+///
+/// While alive a customer buys as a Poisson process with rate `λ`, and
+/// `λ ~ Gamma(shape r, rate α)` across customers (the NBD part, as in
+/// Pareto/NBD). The lifetime `τ` from the first purchase is Gompertz:
+/// `P(τ > t | η) = exp(−η(e^{bt} − 1))` with a common scale `b > 0`, and
+/// `η ~ Gamma(shape s, rate β)`, independent of `λ`. Integrating `η` out
+/// gives the Gamma-Gompertz survivor `S(t) = (β / (β + e^{bt} − 1))^s` and
+/// density `g(t) = b·s·β^s·e^{bt} / (β + e^{bt} − 1)^{s+1}`. As `b → 0` with
+/// `β/b` fixed, `S(t) → (1 + t·b/β)^{−s}`: the model nests Pareto/NBD with
+/// Pareto dropout rate `β_P = β/b` as a limit.
+///
+/// Time convention: as every continuous model of the crate, `(x, t_x, T)`
+/// counts `x` repeat purchases, the last at `t_x`, observed until `T`,
+/// both measured from the first purchase, in any one time unit; `α` and
+/// `β` here are rate (not scale) parameters in that unit's terms only
+/// through `λ` (`α`) and `b` (per unit time); `β` and `s` are unitless.
+///
+/// # Formulas (Bemmaor & Glady 2012, eqs. for the likelihood and P(alive);
+/// CET as corrected by Adler 2022)
+///
+/// The likelihood of a customer is the alive branch plus the branch that
+/// died at `τ ∈ (t_x, T]`:
+///
+/// ```text
+/// L = Γ(r+x)/Γ(r) · α^r/(α+T)^{r+x} · S(T)
+///   + Γ(r+x)/Γ(r) · α^r · b·s·β^s · ∫_{t_x}^{T} e^{by} (y+α)^{−(r+x)} (β + e^{by} − 1)^{−(s+1)} dy
+/// ```
+///
+/// P(alive) is the first term's share of `L`. Given alive at `T`, the
+/// posteriors are independent, `λ ~ Gamma(r+x, α+T)` and
+/// `η ~ Gamma(s, β + e^{bT} − 1)`, so the survivor from `T` to `T+u` is
+/// `S_T(u) = ((β + e^{bT} − 1) / (β + e^{b(T+u)} − 1))^s` and
+///
+/// ```text
+/// CET(t)  = P(alive) · (r+x)/(α+T) · ∫_0^t S_T(u) du
+/// DERT(δ) = P(alive) · (r+x)/(α+T) · ∫_0^∞ e^{−δu} S_T(u) du      (continuous discounting)
+/// E[X(t)] = r/α · ∫_0^t S(u) du                                    (a new customer)
+/// ```
+///
+/// The CET is the same number as CLVTools' closed form with `₂F₁(1, s; s+1; ·)`
+/// (after the Adler 2022 erratum), written as the integral it came from.
+/// `e^{by} − 1` is evaluated as `expm1(by)`, which keeps the digits when
+/// `b` is tiny (CDNOW's maximum sits at `b ≈ 10⁻⁶`).
+///
+/// # Numerics
+///
+/// The predictions and the reported log-likelihood use the crate's
+/// adaptive 7/15-point Gauss–Kronrod rule (relative accuracy `1e-12`).
+/// The fitting objective uses the 15-point Kronrod rule on a mesh split
+/// until the log-integrand changes by at most 1 over each half-panel, and
+/// its gradient is analytic: the derivative of each integral under the
+/// integral sign, on the same nodes, so the optimiser sees the exact
+/// gradient of the objective it minimises (tests check it against
+/// central differences and the mesh integral against the adaptive one).
+///
+/// Citations: Bemmaor, A. C. & Glady, N. (2012) "Modeling purchasing
+/// behavior with sudden 'death': a flexible customer lifetime model",
+/// *Management Science* 58(5), 1012–1021; Adler, J. (2022) "Comment on
+/// 'Modeling purchasing behavior with sudden death'", *Management Science*
+/// (the CET erratum); the implementation follows CLVTools' `ggomnbd`.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::CustomerId;
+/// use customer_value::btyd::{CustomerHistory, GgomNbdParams};
+///
+/// // CLVTools' CDNOW estimate (weeks).
+/// let p = GgomNbdParams::new(0.55313, 10.5758, 0.0000011, 0.60682, 0.000013)?;
+/// let h = CustomerHistory::new(CustomerId::new(1), 2, 30.43, 38.86)?;
+/// let alive = p.p_alive(&h)?;
+/// assert!(alive > 0.0 && alive < 1.0);
+/// let cet = p.expected_purchases(&h, 52.0)?;
+/// assert!(cet > 0.0 && cet < (0.55313 + 2.0) / (10.5758 + 38.86) * 52.0);
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+///
+/// The parameters: purchase rate `λ ~ Gamma(shape r, rate α)`, Gompertz
+/// lifetime with scale `b` and `η ~ Gamma(shape s, rate β)`; all finite
+/// and > 0.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct GgomNbdParams {
@@ -294,7 +297,7 @@ impl GgomNbdParams {
     }
 
     /// The customer's log-likelihood `ln L(r, α, b, s, β | x, t_x, T)`
-    /// (the formula in the [module docs](self); no `x!` or other
+    /// (the formula in the [type docs](GgomNbdParams); no `x!` or other
     /// data-only constant is dropped or added: it is CLVTools' value).
     ///
     /// # Errors
@@ -413,7 +416,7 @@ pub type GgomNbdFit = FitReport<GgomNbdParams, 5>;
 
 /// Fits GGom/NBD by maximum likelihood: BFGS in the log-parameters from
 /// all ones (or [`FitOptions::start`]) with the analytic gradient of the
-/// quadrature objective (see the [module docs](self)), on the distinct
+/// quadrature objective (see [`GgomNbdParams`]), on the distinct
 /// `(x, t_x, T)` rows.
 ///
 /// On data where the Gompertz scale is not needed (CDNOW) the maximum is
