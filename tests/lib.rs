@@ -6,6 +6,7 @@ mod btyd_boundary;
 mod btyd_discrete;
 mod btyd_distribution;
 mod btyd_evaluate;
+mod btyd_ggomnbd;
 mod btyd_mbg;
 mod btyd_pareto;
 mod btyd_report;

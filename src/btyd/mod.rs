@@ -77,6 +77,10 @@
 //!   2005): [`ParetoNbd`], [`ParetoNbdParams`] (with DERT and
 //!   `P(X(t) = n)`), [`ParetoNbdPredictor`]; [`dert_clv`] gives CLV as
 //!   expected spend x DERT.
+//! - GGom/NBD (Bemmaor & Glady 2012): [`GgomNbd`], [`GgomNbdParams`]
+//!   (P(alive), CET, unconditional expectation and DERT by quadrature),
+//!   Gompertz lifetimes with gamma heterogeneity; nests Pareto/NBD as
+//!   `b → 0`.
 //! - [`hyp2f1`]: the Gauss hypergeometric function (log-scaled series,
 //!   Euler and Pfaff transformations); a typed error, never a wrong number,
 //!   where every form cancels.
@@ -238,6 +242,7 @@ pub mod evaluate;
 pub mod file;
 mod fitting;
 mod gamma_gamma;
+mod ggomnbd;
 mod hyp2f1;
 mod input;
 mod math;
@@ -259,6 +264,7 @@ pub use bgbb::{BgBb, BgBbFit, BgBbParams, BgBbPredictor, BgBbScore, DiscreteHist
 pub use bgnbd::{BgNbd, BgNbdFit, BgNbdParams, BgNbdPredictor, BgNbdScore};
 pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer, dert_clv};
 pub use gamma_gamma::{GammaGamma, GammaGammaFit, GammaGammaParams};
+pub use ggomnbd::{GgomNbd, GgomNbdFit, GgomNbdParams};
 pub use hyp2f1::hyp2f1;
 pub use input::{CustomerHistory, SpendHistory};
 pub use mbgnbd::{MbgNbd, MbgNbdFit, MbgNbdParams, MbgNbdPredictor, MbgNbdScore};

@@ -6,7 +6,8 @@ use crate::btyd::fitting::Fitted;
 use crate::btyd::optim::std_errors_of;
 use crate::btyd::status::FitStatus;
 use crate::btyd::{
-    BgBbParams, BgNbdParams, GammaGammaParams, MbgNbdParams, ParetoNbdParams, SbgParams,
+    BgBbParams, BgNbdParams, GammaGammaParams, GgomNbdParams, MbgNbdParams, ParetoNbdParams,
+    SbgParams,
 };
 use crate::{Error, Result};
 
@@ -56,6 +57,7 @@ model_parameters!(ParetoNbdParams, 4, [r, alpha, s, beta]);
 model_parameters!(GammaGammaParams, 3, [p, q, gamma]);
 model_parameters!(BgBbParams, 4, [alpha, beta, gamma, delta]);
 model_parameters!(SbgParams, 2, [alpha, beta]);
+model_parameters!(GgomNbdParams, 5, [r, alpha, b, s, beta]);
 
 /// Why a [`FitReport`] has no standard errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

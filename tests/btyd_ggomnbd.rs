@@ -1,0 +1,224 @@
+//! GGom/NBD (Bemmaor & Glady 2012): the likelihood, P(alive), CET and DERT
+//! against an independent mpmath integration of the model's definition,
+//! the Pareto/NBD limit, CLVTools' published CDNOW fit, properties and
+//! typed errors.
+
+use std::path::Path;
+
+use customer_value::btyd::{
+    CustomerHistory, FitOptions, GgomNbd, GgomNbdParams, ParetoNbd, ParetoNbdParams,
+};
+use customer_value::{CustomerId, Error, Scorer};
+use proptest::prelude::*;
+
+fn hist(x: u32, t_x: f64, age: f64) -> CustomerHistory {
+    CustomerHistory::new(CustomerId::new(1), x, t_x, age).unwrap()
+}
+
+fn rel(a: f64, b: f64) -> f64 {
+    ((a - b) / b).abs()
+}
+
+/// `cdnow_customers_summary.csv`: `ID,frequency,recency,T` in weeks.
+fn cdnow(dir: &Path) -> Vec<CustomerHistory> {
+    let text = std::fs::read_to_string(dir.join("cdnow/cdnow_customers_summary.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            CustomerHistory::new(
+                CustomerId::new(f[0].parse().unwrap()),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                f[3].parse().unwrap(),
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+/// `tests/data/ggomnbd_quad.csv` (benches/peers/ggomnbd_quad.py): the
+/// log-likelihood, P(alive), CET over 52 units and DERT at δ = 0.01 from
+/// the definition, `η` integrated out numerically by nested QUADPACK
+/// quadrature (not the closed-form survivor used here).
+#[test]
+fn matches_nested_integration_of_the_definition() {
+    let text = include_str!("data/ggomnbd_quad.csv");
+    let mut n = 0;
+    for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
+        let v: Vec<f64> = line.split(',').map(|f| f.parse().unwrap()).collect();
+        let p = GgomNbdParams::new(v[0], v[1], v[2], v[3], v[4]).unwrap();
+        let h = hist(v[5] as u32, v[6], v[7]);
+        let ll = p.log_likelihood(&h).unwrap();
+        assert!(
+            (ll - v[8]).abs() < 1e-9 * v[8].abs().max(1.0),
+            "{line}: ll {ll}"
+        );
+        let pa = p.p_alive(&h).unwrap();
+        assert!(rel(pa, v[9]) < 1e-8, "{line}: p_alive {pa}");
+        let cet = p.expected_purchases(&h, 52.0).unwrap();
+        assert!(rel(cet, v[10]) < 1e-8, "{line}: cet {cet}");
+        let dert = p.dert(&h, 0.01).unwrap();
+        assert!(rel(dert, v[11]) < 1e-8, "{line}: dert {dert}");
+        n += 1;
+    }
+    assert!(n >= 12);
+}
+
+/// As `b → 0` with `β = b·β_P`, GGom/NBD is Pareto/NBD with dropout rate
+/// `β_P`: likelihood, P(alive), CET and DERT agree with the crate's
+/// closed-form Pareto/NBD.
+#[test]
+fn pareto_nbd_limit() {
+    let pnbd = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908).unwrap();
+    let b = 1e-9;
+    let g = GgomNbdParams::new(0.553275, 10.577611, b, 0.606213, b * 11.667908).unwrap();
+    for (x, tx, t) in [
+        (0, 0.0, 38.86),
+        (2, 30.43, 38.86),
+        (26, 30.85714, 31.0),
+        (1, 1.71, 38.86),
+    ] {
+        let h = hist(x, tx, t);
+        let (a, e) = (
+            g.log_likelihood(&h).unwrap(),
+            pnbd.log_likelihood(&h).unwrap(),
+        );
+        assert!((a - e).abs() < 1e-6, "{a} {e}");
+        let (a, e) = (g.p_alive(&h).unwrap(), pnbd.p_alive(&h).unwrap());
+        assert!((a - e).abs() < 1e-6, "{a} {e}");
+        let (a, e) = (
+            g.expected_purchases(&h, 52.0).unwrap(),
+            pnbd.expected_purchases(&h, 52.0).unwrap(),
+        );
+        assert!(rel(a, e) < 1e-6, "{a} {e}");
+        let (a, e) = (g.dert(&h, 0.01).unwrap(), pnbd.dert(&h, 0.01).unwrap());
+        assert!(rel(a, e) < 1e-6, "{a} {e}");
+    }
+    let (a, e) = (
+        g.expected_purchases_new(39.0).unwrap(),
+        pnbd.expected_purchases_new(39.0).unwrap(),
+    );
+    assert!(rel(a, e) < 1e-6, "{a} {e}");
+}
+
+/// CLVTools' `test_correctness_ggomnbd.R` on CDNOW (37-week split; the
+/// same histories as Fader & Hardie's 39-week calibration summary):
+/// `r = 0.55313, α = 10.5758, b = 0.0000011, s = 0.60682, β = 0.000013`,
+/// `LL = −9594.9762`; Bemmaor & Glady (2012) Table 2: `LL = −9594.98`.
+#[test]
+fn cdnow_reproduces_clvtools() {
+    let Some(dir) = crate::support::data_dir() else {
+        return;
+    };
+    let population = cdnow(&dir);
+    // CLVTools' printed estimate gives its printed log-likelihood.
+    let printed = GgomNbdParams::new(0.55313, 10.5758, 0.0000011, 0.60682, 0.000013).unwrap();
+    let ll: f64 = population
+        .iter()
+        .map(|h| printed.log_likelihood(h).unwrap())
+        .sum();
+    // b and β are printed to 2 significant digits, so their ratio (the
+    // Pareto/NBD dropout rate, 11.82 printed against 11.67 at the optimum)
+    // is off by 1 %: −9594.9815 against the printed −9594.9762.
+    assert!((ll - -9594.9762).abs() < 1e-2, "{ll}");
+    let fit = GgomNbd::with_options(FitOptions::default().keep_unconverged(true))
+        .fit_detailed(&population)
+        .unwrap();
+    let p = fit.params();
+    eprintln!(
+        "GGom/NBD CDNOW: r {} alpha {} b {} s {} beta {} beta/b {} LL {} status {:?} iterations {}",
+        p.r(),
+        p.alpha(),
+        p.b(),
+        p.s(),
+        p.beta(),
+        p.beta() / p.b(),
+        fit.log_likelihood(),
+        fit.status(),
+        fit.iterations()
+    );
+    // The maximum is on the Pareto/NBD ridge: the log-likelihood is at
+    // least CLVTools' to its printed 4 decimals, r, α and s to CLVTools'
+    // printed digits; b and β are not identified (only β/b is).
+    assert!(
+        fit.log_likelihood() > -9594.9763,
+        "{}",
+        fit.log_likelihood()
+    );
+    assert!(rel(p.r(), 0.55313) < 2e-3, "{}", p.r());
+    assert!(rel(p.alpha(), 10.5758) < 2e-3, "{}", p.alpha());
+    assert!(rel(p.s(), 0.60682) < 1e-2, "{}", p.s());
+    let pnbd = ParetoNbd::new().fit_detailed(&population).unwrap();
+    assert!(fit.log_likelihood() >= pnbd.log_likelihood() - 1e-6);
+}
+
+#[test]
+fn typed_errors() {
+    assert!(matches!(
+        GgomNbdParams::new(1.0, 1.0, 0.0, 1.0, 1.0),
+        Err(Error::InvalidParameter { name: "b", .. })
+    ));
+    assert!(matches!(
+        GgomNbdParams::new(1.0, f64::NAN, 1.0, 1.0, 1.0),
+        Err(Error::InvalidParameter { name: "alpha", .. })
+    ));
+    let p = GgomNbdParams::new(0.5, 10.0, 0.1, 0.6, 0.5).unwrap();
+    assert!(p.expected_purchases(&hist(1, 2.0, 10.0), -1.0).is_err());
+    assert!(p.expected_purchases_new(f64::INFINITY).is_err());
+    assert!(matches!(
+        p.dert(&hist(1, 2.0, 10.0), 0.0),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        GgomNbd::new().fit_detailed(&[]),
+        Err(Error::EmptyInput { .. })
+    ));
+    assert!(
+        GgomNbd::new()
+            .fit_weighted(&[hist(1, 2.0, 10.0)], &[1.0, 2.0])
+            .is_err()
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// P(alive) in [0, 1]; CET grows with the horizon, is at most the
+    /// alive customer's posterior mean rate times the horizon, and DERT
+    /// is at most the undiscounted rate over the discount's mean time.
+    #[test]
+    fn bounds_and_monotonicity(
+        r in 0.1f64..3.0, alpha in 0.5f64..30.0, b in 1e-4f64..0.5, s in 0.1f64..3.0,
+        beta in 1e-3f64..10.0, x in 0u32..30, frac in 0.0f64..1.0, t in 1.0f64..80.0,
+    ) {
+        let p = GgomNbdParams::new(r, alpha, b, s, beta).unwrap();
+        let tx = if x == 0 { 0.0 } else { frac * t };
+        let h = hist(x, tx, t);
+        let pa = p.p_alive(&h).unwrap();
+        prop_assert!((0.0..=1.0).contains(&pa));
+        prop_assert_eq!(p.score(&h).unwrap(), pa);
+        let rate = (r + f64::from(x)) / (alpha + t);
+        let c10 = p.expected_purchases(&h, 10.0).unwrap();
+        let c20 = p.expected_purchases(&h, 20.0).unwrap();
+        prop_assert!(c10 >= 0.0 && c10 <= c20 * (1.0 + 1e-12));
+        prop_assert!(c20 <= pa * rate * 20.0 * (1.0 + 1e-9));
+        let d = p.dert(&h, 0.05).unwrap();
+        prop_assert!(d <= pa * rate / 0.05 * (1.0 + 1e-9));
+        let e = p.expected_purchases_new(20.0).unwrap();
+        prop_assert!(e <= r / alpha * 20.0 * (1.0 + 1e-12));
+    }
+}
+
+/// A new customer's expected purchases are the population mean of the
+/// conditional expectation at `T = 0` (no purchase yet, alive).
+#[test]
+fn unconditional_equals_conditional_at_zero_age() {
+    let p = GgomNbdParams::new(0.8, 6.0, 0.05, 1.5, 0.4).unwrap();
+    // (x, t_x, T) = (0, 0, tiny): the conditional expectation tends to E[X(t)].
+    let h = hist(0, 0.0, 1e-9);
+    let a = p.expected_purchases(&h, 30.0).unwrap();
+    let e = p.expected_purchases_new(30.0).unwrap();
+    assert!(rel(a, e) < 1e-7, "{a} {e}");
+}
