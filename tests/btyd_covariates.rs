@@ -251,11 +251,22 @@ fn bad_covariates_are_typed_errors() {
     let _ = design;
 }
 
-/// CLVTools' walkthrough (vignettes/CLVTools.Rmd, since v0.6 with the
-/// 2020 apparel cohort of 250 customers and a 40-week estimation split)
-/// reports, for `pnbd` with `Gender` and `Channel` in both processes:
+/// CLVTools' apparel cohort (the 2020 data: 250 customers, all first
+/// purchases on 2005-01-03) with the walkthrough's 40-week estimation split
+/// and `Gender`, `Channel` in both processes.
+///
+/// The walkthrough's prose (vignettes/CLVTools.Rmd since April 2020) quotes
 /// `trans.Gender = 1.42576`, `trans.Channel = 0.40304`,
-/// `life.Channel = 0.9343`.
+/// `life.Channel = 0.9343` and no log-likelihood. They are not the maximum
+/// of this likelihood on these data: an independent scipy fit
+/// (benches/peers/pnbd_staticcov_apparel.py: its own data summary, the
+/// closed-form likelihood with scipy's 2F1, BFGS and L-BFGS-B from
+/// CLVTools' start values) finds the values below, with `ℓ = −2846.16768`,
+/// and fixing the three quoted values and maximising over the other five
+/// gives `ℓ = −2857.65`, 11.5 lower. The purchase-process coefficients
+/// agree with the quoted ones to 2–3 digits; the lifetime process is weakly
+/// identified (standard errors 0.66 and 1.09). So the test pins the peer
+/// fit, and the quoted purchase coefficients to their first two digits.
 #[test]
 fn clvtools_apparel_static_covariates() {
     let Some(data) = crate::support::data_dir() else {
@@ -305,7 +316,27 @@ fn clvtools_apparel_static_covariates() {
         fit.log_likelihood()
     );
     let at = |name: &str| e[fit.names().iter().position(|n| n == name).unwrap()];
-    assert_eq!(format!("{:.5}", at("trans.Gender")), "1.42576");
-    assert_eq!(format!("{:.5}", at("trans.Channel")), "0.40304");
-    assert_eq!(format!("{:.4}", at("life.Channel")), "0.9343");
+    // scipy BFGS (the better of its two gradient runs), see above.
+    let scipy = [
+        ("r", 1.41854),
+        ("alpha", 35.61109),
+        ("s", 0.27290),
+        ("beta", 8.58719),
+        ("life.Gender", 1.52340),
+        ("life.Channel", -1.70182),
+        ("trans.Gender", 1.42285),
+        ("trans.Channel", 0.40234),
+    ];
+    for (name, theirs) in scipy {
+        let ours = at(name);
+        assert!(
+            (ours - theirs).abs() <= 2e-4 * theirs.abs().max(1.0),
+            "{name}: {ours} vs scipy {theirs}"
+        );
+    }
+    assert!((fit.log_likelihood() - -2846.167680).abs() < 1e-5);
+    assert!(fit.converged());
+    // the walkthrough's purchase coefficients, to two digits
+    assert_eq!(format!("{:.2}", at("trans.Gender")), "1.42");
+    assert_eq!(format!("{:.2}", at("trans.Channel")), "0.40");
 }
