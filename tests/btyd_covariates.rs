@@ -308,13 +308,6 @@ fn clvtools_apparel_static_covariates() {
     let design = table.design(&pop, &cols, &cols).unwrap();
     let fit = ParetoNbdCovariates::new().fit(&pop, &design).unwrap();
     let e = fit.estimates();
-    eprintln!(
-        "{:?}\n{:?}\n{:?}\nLL {}",
-        fit.names(),
-        e,
-        fit.std_errors(),
-        fit.log_likelihood()
-    );
     let at = |name: &str| e[fit.names().iter().position(|n| n == name).unwrap()];
     // scipy BFGS (the better of its two gradient runs), see above.
     let scipy = [
