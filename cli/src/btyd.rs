@@ -71,11 +71,12 @@ log_likelihood), not a fit file:
   --constrain COLS     one coefficient for both processes (columns in --trans and --life)
   --covariate-l2 L[,L] L2 penalty on the coefficients (purchase, lifetime), as CLVTools'
                        reg.lambdas: -ll/n + L_trans |g_trans|^2 + L_life |g_life|^2
+For example: fit --model pareto-nbd --summary summary.csv --covariates cov.csv
+--trans Gender,Channel --life Channel --constrain Channel
 
 Examples:
   customer-value fit --model bg-nbd --summary summary.csv -o bgnbd.json
   customer-value fit --model pareto-nbd --input log.csv --observation-end 2024-12-31 --unit weeks
-  customer-value fit --model pareto-nbd --summary s.csv --covariates cov.csv --trans Gender,Channel --life Channel
   customer-value fit --model gamma-gamma --summary summary.csv -o gg.json
   customer-value fit --model bg-nbd --rows rows.csv
   customer-value fit --model bg-bb --input donations.csv
