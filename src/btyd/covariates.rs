@@ -846,6 +846,7 @@ impl Pen {
 
 /// A constant covariate, or covariates collinear with each other or the
 /// constant, cannot be told apart from `α` / `β`: reject them.
+#[allow(clippy::needless_range_loop)] // index loops read as the matrix formulas
 fn check_identified(names: &[String], rows: &[Vec<f64>]) -> Result<()> {
     let k = names.len();
     if k == 0 || rows.is_empty() {
@@ -1108,6 +1109,7 @@ fn identity(n: usize) -> Vec<Vec<f64>> {
 
 /// Inverse of the central-difference Hessian (step 1e-5) of the analytic
 /// gradient at `theta`; `None` unless finite and positive definite.
+#[allow(clippy::needless_range_loop)] // index loops read as the matrix formulas
 fn covariance(
     mut grad: impl FnMut(&[f64], &mut [f64]) -> f64,
     theta: &[f64],
