@@ -546,7 +546,7 @@ impl ParetoNbdCovariatesFit {
 }
 
 /// The fitter of the Pareto/NBD with static covariates (see the
-/// [module documentation](self) for the model and options).
+/// [module documentation](crate::btyd::covariates) for the model and options).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParetoNbdCovariates {
     constrained: Vec<String>,

@@ -238,7 +238,7 @@ mod bgbb;
 mod bgnbd;
 mod boundary;
 mod clv;
-mod covariates;
+pub mod covariates;
 mod distribution;
 pub mod evaluate;
 #[cfg(feature = "json")]
