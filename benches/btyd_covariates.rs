@@ -1,6 +1,6 @@
 //! Criterion bench for the Pareto/NBD with static covariates: a fit on
-//! 100,000 fixed-seed SplitMix64 customers (two 0/1 covariates in each
-//! process, `t_x` and `T` on a daily grid as summaries in weeks have),
+//! 100,000 fixed-seed simulated Pareto/NBD customers (two 0/1 covariates in
+//! each process, `t_x` and `T` on a daily grid as summaries in weeks have),
 //! side by side with the plain Pareto/NBD fit of the same histories.
 
 use std::hint::black_box;
@@ -12,6 +12,27 @@ use customer_value::btyd::{CovariateDesign, CustomerHistory, ParetoNbd, ParetoNb
 mod common;
 use common::SplitMix64;
 
+/// Gamma(shape, rate) by Marsaglia and Tsang (2000), boosted below 1.
+fn gamma(rng: &mut SplitMix64, shape: f64, rate: f64) -> f64 {
+    let u = |rng: &mut SplitMix64| rng.unit().max(1e-300);
+    if shape < 1.0 {
+        return gamma(rng, shape + 1.0, rate) * u(rng).powf(1.0 / shape);
+    }
+    let d = shape - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let (a, b) = (u(rng), u(rng));
+        let x = (-2.0 * a.ln()).sqrt() * (std::f64::consts::TAU * b).cos();
+        let v = (1.0 + c * x).powi(3);
+        if v > 0.0 && u(rng).ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+            return d * v / rate;
+        }
+    }
+}
+
+/// Pareto/NBD customers (r = 0.8, α = 6, s = 0.7, β = 10 at z = 0;
+/// γ_trans = (0.6, 0.3), γ_life = (−0.5, 0.4)), T from 40 to 52 weeks,
+/// times on a daily grid.
 fn population(n: usize) -> (Vec<CustomerHistory>, CovariateDesign) {
     let mut rng = SplitMix64(20261203);
     let mut pop = Vec::with_capacity(n);
@@ -19,18 +40,20 @@ fn population(n: usize) -> (Vec<CustomerHistory>, CovariateDesign) {
     for i in 0..n {
         let g = rng.below(2) as f64;
         let c = rng.below(2) as f64;
-        let days_t = 280 + rng.below(85); // T from 40 to 52 weeks
-        let x = rng.below(3 + 5 * g as u64 + 2 * c as u64) as u32;
-        let days_tx = if x == 0 { 0 } else { 1 + rng.below(days_t) };
-        pop.push(
-            CustomerHistory::new(
-                CustomerId::new(i as u64),
-                x,
-                days_tx as f64 / 7.0,
-                days_t as f64 / 7.0,
-            )
-            .unwrap(),
-        );
+        let t_end = (280 + rng.below(85)) as f64 / 7.0;
+        let lambda = gamma(&mut rng, 0.8, 6.0 * (-(0.6 * g + 0.3 * c)).exp());
+        let mu = gamma(&mut rng, 0.7, 10.0 * (-(-0.5 * g + 0.4 * c)).exp());
+        let death = (-rng.unit().max(1e-300).ln() / mu).min(t_end);
+        let (mut t, mut x, mut t_x) = (0.0, 0_u32, 0.0);
+        loop {
+            t += -rng.unit().max(1e-300).ln() / lambda;
+            if t > death {
+                break;
+            }
+            x += 1;
+            t_x = ((t * 7.0).floor() / 7.0).min(t_end);
+        }
+        pop.push(CustomerHistory::new(CustomerId::new(i as u64), x, t_x, t_end).unwrap());
         z.push(vec![g, c]);
     }
     let names = vec!["gender".to_string(), "channel".to_string()];

@@ -85,7 +85,11 @@
 //! let design = CovariateDesign::new(vec!["female".into()], z.clone(), vec!["female".into()], z)?;
 //! let fit = ParetoNbdCovariates::new().fit(&population, &design)?;
 //! assert!(fit.params().gamma_trans()[0] > 0.0); // women buy more
-//! assert!(fit.std_errors().is_some());
+//! // per-customer Pareto/NBD parameters for predictions
+//! let woman = fit.params().customer_params(&[1.0], &[1.0])?;
+//! let man = fit.params().customer_params(&[0.0], &[0.0])?;
+//! assert!(woman.alpha() < man.alpha()); // alpha_i = alpha * exp(-gamma_trans * z)
+//! assert_eq!(fit.names(), ["r", "alpha", "s", "beta", "life.female", "trans.female"]);
 //! # Ok::<(), customer_value::Error>(())
 //! ```
 
