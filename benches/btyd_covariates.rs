@@ -51,7 +51,7 @@ fn population(n: usize) -> (Vec<CustomerHistory>, CovariateDesign) {
                 break;
             }
             x += 1;
-            t_x = ((t * 7.0).floor() / 7.0).min(t_end);
+            t_x = ((t * 7.0).ceil() / 7.0).min(t_end);
         }
         pop.push(CustomerHistory::new(CustomerId::new(i as u64), x, t_x, t_end).unwrap());
         z.push(vec![g, c]);
