@@ -3,6 +3,7 @@
 mod btyd;
 mod btyd_accuracy;
 mod btyd_boundary;
+mod btyd_covariates;
 mod btyd_discrete;
 mod btyd_distribution;
 mod btyd_evaluate;

@@ -62,6 +62,18 @@ sbg), \"status\": {\"kind\": \"interior\"}, {\"kind\": \"boundary\", \"diverging
 {\"kind\": \"not_converged\"}}. `customer-value predict` reads these files and those written before
 (without the unit, or with \"parameters\" instead of \"params\").
 
+Static covariates (Pareto/NBD, CLVTools' parametrisation alpha_i = alpha exp(-g_trans.z),
+beta_i = beta exp(-g_life.z)); writes a JSON report (names, estimates, std_errors,
+log_likelihood), not a fit file:
+  --covariates FILE    CSV with the customer id in the first column and numeric covariates
+  --trans COLS         comma-separated covariates of the purchase process
+  --life COLS          comma-separated covariates of the lifetime process
+  --constrain COLS     one coefficient for both processes (columns in --trans and --life)
+  --covariate-l2 L[,L] L2 penalty on the coefficients (purchase, lifetime), as CLVTools'
+                       reg.lambdas: -ll/n + L_trans |g_trans|^2 + L_life |g_life|^2
+For example: fit --model pareto-nbd --summary summary.csv --covariates cov.csv
+--trans Gender,Channel --life Channel --constrain Channel
+
 Examples:
   customer-value fit --model bg-nbd --summary summary.csv -o bgnbd.json
   customer-value fit --model pareto-nbd --input log.csv --observation-end 2024-12-31 --unit weeks
@@ -124,6 +136,7 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut zero_spend = ZeroSpend::LeaveOut;
     let mut output: Option<PathBuf> = None;
     let mut rows: Option<PathBuf> = None;
+    let mut cov = crate::covariates::CovariateArgs::default();
     let lambda = |t: &str| parse_f64_in(t, 0.0, 1e12);
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
@@ -160,10 +173,34 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "zero-spend" => zero_spend = parse_value(parser, &name, parse_zero_spend)?,
             "output" => output = Some(parser.value()?.into()),
             "rows" => rows = Some(parser.value()?.into()),
+            "covariates" => cov.file = Some(parser.value()?.into()),
+            "trans" => cov.trans = parse_value(parser, &name, crate::covariates::columns)?,
+            "life" => cov.life = parse_value(parser, &name, crate::covariates::columns)?,
+            "constrain" => cov.constrain = parse_value(parser, &name, crate::covariates::columns)?,
+            "covariate-l2" => {
+                cov.l2 = Some(parse_value(parser, &name, crate::covariates::lambdas)?)
+            }
             _ => input.take(&name, parser)?,
         }
     }
     let model = model.ok_or_else(|| Failure::Usage("fit needs --model".into()))?;
+    if cov.file.is_some() || !cov.trans.is_empty() || !cov.life.is_empty() {
+        if model != "pareto-nbd" || rows.is_some() {
+            return Err(Failure::Usage(
+                "--covariates fits --model pareto-nbd from --summary or --input".into(),
+            ));
+        }
+        let loaded = input.load("fit")?;
+        let histories = histories(&loaded.rows)
+            .map_err(|e| Failure::Data(format!("{}: {e}", loaded.path.display())))?;
+        return crate::covariates::fit(
+            &cov,
+            &histories,
+            &loaded.path,
+            &loaded.unit.to_string(),
+            output.as_deref(),
+        );
+    }
     let file = if let Some(path) = rows {
         fit_rows(&model, &path, options)?
     } else if model == "bg-bb" || model == "sbg" {

@@ -20,6 +20,7 @@ mod args;
 mod btyd;
 mod capability;
 mod clv;
+mod covariates;
 mod economics;
 mod equity;
 mod evaluate;

@@ -81,6 +81,12 @@
 //!   (P(alive), CET, unconditional expectation and DERT by quadrature),
 //!   Gompertz lifetimes with gamma heterogeneity; nests Pareto/NBD as
 //!   `b → 0`.
+//! - Pareto/NBD with static covariates (CLVTools' parametrisation,
+//!   `α_i = α·exp(−γ_trans·z_i)`, `β_i = β·exp(−γ_life·z_i)`):
+//!   [`ParetoNbdCovariates`] (constraints across processes, L2 penalty),
+//!   [`ParetoNbdCovariatesFit`], [`ParetoNbdCovariatesParams`] (per-customer
+//!   [`ParetoNbdParams`] for predictions), inputs [`CovariateTable`] and
+//!   [`CovariateDesign`].
 //! - [`hyp2f1`]: the Gauss hypergeometric function (log-scaled series,
 //!   Euler and Pfaff transformations); a typed error, never a wrong number,
 //!   where every form cancels.
@@ -236,6 +242,7 @@ mod bgbb;
 mod bgnbd;
 mod boundary;
 mod clv;
+pub mod covariates;
 mod distribution;
 pub mod evaluate;
 #[cfg(feature = "json")]
@@ -263,6 +270,10 @@ mod status;
 pub use bgbb::{BgBb, BgBbFit, BgBbParams, BgBbPredictor, BgBbScore, DiscreteHistory};
 pub use bgnbd::{BgNbd, BgNbdFit, BgNbdParams, BgNbdPredictor, BgNbdScore};
 pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer, dert_clv};
+pub use covariates::{
+    CovariateDesign, CovariateTable, ParetoNbdCovariates, ParetoNbdCovariatesFit,
+    ParetoNbdCovariatesParams,
+};
 pub use gamma_gamma::{GammaGamma, GammaGammaFit, GammaGammaParams};
 pub use ggomnbd::{GgomNbd, GgomNbdFit, GgomNbdParams};
 pub use hyp2f1::hyp2f1;

@@ -112,6 +112,21 @@ impl ParetoNbdParams {
         [self.r, self.alpha, self.s, self.beta]
     }
 
+    /// The log-likelihood and its gradient with respect to
+    /// `(ln r, ln α, ln s, ln β)` from one evaluation (`None` where
+    /// [`log_likelihood`](Self::log_likelihood) would fail or a value is not
+    /// finite), for fits that vary `α` and `β` per customer.
+    pub(crate) fn log_likelihood_and_gradient(
+        &self,
+        history: &CustomerHistory,
+    ) -> Option<(f64, [f64; 4])> {
+        let mut g = [0.0; 4];
+        let e = self.eval(history, Some(&mut g))?;
+        let nat = self.natural();
+        let out: [f64; 4] = std::array::from_fn(|i| g[i] * nat[i]);
+        (e.ll.is_finite() && out.iter().all(|d| d.is_finite())).then_some((e.ll, out))
+    }
+
     fn eval(&self, history: &CustomerHistory, grad: Option<&mut [f64; 4]>) -> Option<RowEval> {
         eval_row(
             self.natural(),

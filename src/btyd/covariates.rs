@@ -1,0 +1,1250 @@
+//! Pareto/NBD with time-invariant ("static") covariates.
+//!
+//! # Model
+//!
+//! Each customer `i` carries two covariate vectors: `z_trans,i` for the
+//! purchase process and `z_life,i` for the lifetime (dropout) process. The
+//! gamma heterogeneity of the purchase rate `λ` and the dropout rate `μ`
+//! keeps its shapes `r` and `s`, shared by everyone, but its scales move
+//! with the covariates (Bachmann, Meierer & Näf 2021, *CLVTools*; the
+//! proportional-hazards form of Gupta 1991 applied to the Pareto/NBD of
+//! Schmittlein, Morrison & Colombo 1987):
+//!
+//! ```text
+//! α_i = α·exp(−γ_trans · z_trans,i)      β_i = β·exp(−γ_life · z_life,i)
+//! E[λ_i] = r/α_i = (r/α)·exp(γ_trans · z_trans,i)
+//! E[μ_i] = s/β_i = (s/β)·exp(γ_life · z_life,i)
+//! ```
+//!
+//! so a positive `γ_trans,k` raises the expected purchase rate by the factor
+//! `exp(γ_trans,k)` per unit of the covariate, and a positive `γ_life,k`
+//! raises the expected dropout rate (shortens lifetimes). This is CLVTools'
+//! sign convention (`pnbd_staticcov_alpha_i`, `pnbd_staticcov_beta_i`).
+//! Customer `i`'s likelihood is the plain Pareto/NBD likelihood of
+//! `(x, t_x, T)` at `(r, α_i, s, β_i)`
+//! ([`ParetoNbdParams::log_likelihood`]); the fit maximises their sum.
+//!
+//! Options, as in CLVTools:
+//!
+//! - **constraints** ([`ParetoNbdCovariates::constrain`], CLVTools'
+//!   `names.cov.constr`): a covariate present in both processes gets one
+//!   coefficient, `γ_trans,k = γ_life,k`;
+//! - **L2 penalty** ([`ParetoNbdCovariates::l2`], CLVTools'
+//!   `reg.lambdas`): the fit minimises
+//!   `−ℓ/n + λ_trans·‖γ_trans‖² + λ_life·‖γ_life‖²` (`n` customers;
+//!   constrained coefficients are not penalised), i.e. the penalty is on
+//!   the scale of the average log-likelihood.
+//!
+//! # Conventions
+//!
+//! Time is in the unit of the histories (`t_x`, `T`; weeks in CLVTools'
+//! walkthrough); `α` and `β` carry that unit, the coefficients `γ` carry
+//! the inverse unit of their covariate and do not depend on the time unit.
+//! Covariates are used as given, neither centred nor scaled: `α` and `β`
+//! are the scales of a customer whose covariates are all 0. Centre or scale
+//! a covariate yourself if its zero is far from the data; a constant
+//! covariate is confounded with `α` (or `β`) and is rejected.
+//!
+//! # Fitting
+//!
+//! Quasi-Newton (BFGS with a backtracking line search) in
+//! `θ = (ln r, ln α, ln s, ln β, γ_life, γ_trans, γ_constr)`, started at the
+//! plain Pareto/NBD fit with all `γ = 0`. The gradient is analytic: the
+//! chain rule through the plain model's gradient,
+//! `∂ℓ_i/∂γ_trans,k = −z_trans,ik · ∂ℓ_i/∂ln α_i` and
+//! `∂ℓ_i/∂γ_life,k = −z_life,ik · ∂ℓ_i/∂ln β_i`. Customers with identical
+//! `(x, t_x, T, z)` are evaluated once. Standard errors come from the
+//! inverse of a central-difference Hessian of the analytic gradient (delta
+//! method for `r, α, s, β`).
+//!
+//! # Time-varying covariates (design note, not built)
+//!
+//! With covariates that change by period, CLVTools' dynamic-covariate
+//! Pareto/NBD (Bachmann, Meierer & Näf 2021) replaces `α_i·t` by
+//! `Σ_periods exp(γ·z_{i,p})·(length of p within (0, t])` in the purchase
+//! process and the same sums for the lifetime process; the likelihood then
+//! needs the period walks of each customer, not only `(x, t_x, T)`. That
+//! needs a per-customer period table as input and is left for later.
+//!
+//! # Example
+//!
+//! ```
+//! use customer_value::CustomerId;
+//! use customer_value::btyd::{CovariateDesign, CustomerHistory, ParetoNbdCovariates};
+//!
+//! let mut population = Vec::new();
+//! let mut z = Vec::new();
+//! for i in 0..400_u64 {
+//!     let female = (i % 2) as f64;
+//!     // women buy more often in this toy data
+//!     let x = if female == 1.0 { (i % 7) as u32 + 1 } else { (i % 3) as u32 };
+//!     let t_x = if x == 0 { 0.0 } else { 10.0 + (i % 25) as f64 };
+//!     population.push(CustomerHistory::new(CustomerId::new(i), x, t_x, 40.0)?);
+//!     z.push(vec![female]);
+//! }
+//! let design = CovariateDesign::new(vec!["female".into()], z.clone(), vec!["female".into()], z)?;
+//! let fit = ParetoNbdCovariates::new().fit(&population, &design)?;
+//! assert!(fit.params().gamma_trans()[0] > 0.0); // women buy more
+//! // per-customer Pareto/NBD parameters for predictions
+//! let woman = fit.params().customer_params(&[1.0], &[1.0])?;
+//! let man = fit.params().customer_params(&[0.0], &[0.0])?;
+//! assert!(woman.alpha() < man.alpha()); // alpha_i = alpha * exp(-gamma_trans * z)
+//! assert_eq!(fit.names(), ["r", "alpha", "s", "beta", "life.female", "trans.female"]);
+//! # Ok::<(), customer_value::Error>(())
+//! ```
+
+use std::collections::HashMap;
+
+use super::{CustomerHistory, ParetoNbd, ParetoNbdParams};
+use crate::{CustomerId, Error, Result};
+
+const WHAT: &str = "Pareto/NBD with covariates";
+
+/// Covariate values keyed by customer, with named columns (for example
+/// read from a CSV file with [`from_csv`](Self::from_csv)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CovariateTable {
+    columns: Vec<String>,
+    rows: HashMap<CustomerId, Vec<f64>>,
+}
+
+impl CovariateTable {
+    /// An empty table with these column names.
+    pub fn new(columns: Vec<String>) -> Self {
+        Self {
+            columns,
+            rows: HashMap::new(),
+        }
+    }
+
+    /// Adds one customer's values, in column order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Duplicate`] for a customer already present;
+    /// [`Error::InvalidValue`] for a wrong number of values or a value that
+    /// is not finite (NaN, infinite).
+    pub fn insert(&mut self, customer: CustomerId, values: Vec<f64>) -> Result<()> {
+        if values.len() != self.columns.len() {
+            return Err(Error::InvalidValue {
+                what: "covariate row",
+                reason: format!(
+                    "customer {}: {} values for {} columns",
+                    customer.get(),
+                    values.len(),
+                    self.columns.len()
+                ),
+            });
+        }
+        if let Some((k, v)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::InvalidValue {
+                what: "covariate",
+                reason: format!(
+                    "customer {}, column {}: {v} is not a finite number",
+                    customer.get(),
+                    self.columns[k]
+                ),
+            });
+        }
+        if self.rows.insert(customer, values).is_some() {
+            return Err(Error::Duplicate {
+                what: "customer",
+                key: customer.get().to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads a comma-separated table with a header line: the column
+    /// `id_column` holds the numeric customer id, every other column a
+    /// number.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parse`] for a malformed line, a missing id column or a
+    /// value that is not a number; the errors of [`insert`](Self::insert).
+    pub fn from_csv(text: &str, id_column: &str) -> Result<Self> {
+        let parse = |line: usize, column: usize, reason: String| Error::Parse {
+            line: line as u64,
+            column: column.to_string(),
+            reason,
+        };
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
+        let (_, header) = lines
+            .next()
+            .ok_or_else(|| parse(1, 1, "no header line".into()))?;
+        let names: Vec<String> = header
+            .split(',')
+            .map(|h| h.trim().trim_matches('"').to_string())
+            .collect();
+        let id_at = names
+            .iter()
+            .position(|n| n == id_column)
+            .ok_or_else(|| parse(1, 1, format!("no column {id_column:?}")))?;
+        let columns: Vec<String> = names
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| k != id_at)
+            .map(|(_, n)| n.clone())
+            .collect();
+        let mut table = Self::new(columns);
+        for (i, line) in lines {
+            let fields: Vec<&str> = line
+                .split(',')
+                .map(|f| f.trim().trim_matches('"'))
+                .collect();
+            if fields.len() != names.len() {
+                return Err(parse(
+                    i + 1,
+                    1,
+                    format!("{} fields, header has {}", fields.len(), names.len()),
+                ));
+            }
+            let id: u64 = fields[id_at]
+                .parse()
+                .map_err(|_| parse(i + 1, id_at + 1, format!("customer id {:?}", fields[id_at])))?;
+            let mut values = Vec::with_capacity(names.len() - 1);
+            for (k, f) in fields.iter().enumerate() {
+                if k == id_at {
+                    continue;
+                }
+                let v: f64 = f
+                    .parse()
+                    .map_err(|_| parse(i + 1, k + 1, format!("not a number: {f:?}")))?;
+                values.push(v);
+            }
+            table.insert(CustomerId::new(id), values)?;
+        }
+        Ok(table)
+    }
+
+    /// The column names.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// The customers' rows for `population`, in its order, as a design with
+    /// the `trans` columns for the purchase process and the `life` columns
+    /// for the lifetime process.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidValue`] for an unknown column or a customer of the
+    /// population without a row (never silently dropped or zero-filled).
+    pub fn design(
+        &self,
+        population: &[CustomerHistory],
+        trans: &[&str],
+        life: &[&str],
+    ) -> Result<CovariateDesign> {
+        let index = |name: &str| {
+            self.columns
+                .iter()
+                .position(|c| c == name)
+                .ok_or_else(|| Error::InvalidValue {
+                    what: "covariate column",
+                    reason: format!("{name:?} is not in the table ({:?})", self.columns),
+                })
+        };
+        let ti: Vec<usize> = trans.iter().map(|n| index(n)).collect::<Result<_>>()?;
+        let li: Vec<usize> = life.iter().map(|n| index(n)).collect::<Result<_>>()?;
+        let mut zt = Vec::with_capacity(population.len());
+        let mut zl = Vec::with_capacity(population.len());
+        for h in population {
+            let row = self
+                .rows
+                .get(&h.customer())
+                .ok_or_else(|| Error::InvalidValue {
+                    what: "covariates",
+                    reason: format!("customer {} has no covariate row", h.customer().get()),
+                })?;
+            zt.push(ti.iter().map(|&k| row[k]).collect());
+            zl.push(li.iter().map(|&k| row[k]).collect());
+        }
+        CovariateDesign::new(
+            trans.iter().map(|s| s.to_string()).collect(),
+            zt,
+            life.iter().map(|s| s.to_string()).collect(),
+            zl,
+        )
+    }
+}
+
+/// The covariates of a population, row `i` belonging to the population's
+/// customer `i`: `z_trans` for the purchase process and `z_life` for the
+/// lifetime process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CovariateDesign {
+    trans_names: Vec<String>,
+    life_names: Vec<String>,
+    trans: Vec<Vec<f64>>,
+    life: Vec<Vec<f64>>,
+}
+
+impl CovariateDesign {
+    /// A design from per-customer rows.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidValue`] when the two processes have different
+    /// numbers of rows, a row has the wrong length, a value is not finite,
+    /// or a name repeats within a process.
+    pub fn new(
+        trans_names: Vec<String>,
+        trans: Vec<Vec<f64>>,
+        life_names: Vec<String>,
+        life: Vec<Vec<f64>>,
+    ) -> Result<Self> {
+        let bad = |reason: String| Error::InvalidValue {
+            what: "covariate design",
+            reason,
+        };
+        if trans.len() != life.len() {
+            return Err(bad(format!(
+                "{} purchase rows but {} lifetime rows",
+                trans.len(),
+                life.len()
+            )));
+        }
+        for (names, rows, which) in [
+            (&trans_names, &trans, "purchase"),
+            (&life_names, &life, "lifetime"),
+        ] {
+            for (k, n) in names.iter().enumerate() {
+                if names[..k].contains(n) {
+                    return Err(bad(format!("{which} covariate {n:?} named twice")));
+                }
+            }
+            for (i, row) in rows.iter().enumerate() {
+                if row.len() != names.len() {
+                    return Err(bad(format!(
+                        "{which} row {i} has {} values for {} names",
+                        row.len(),
+                        names.len()
+                    )));
+                }
+                if let Some(k) = row.iter().position(|v| !v.is_finite()) {
+                    return Err(bad(format!(
+                        "{which} row {i}, covariate {:?}: {} is not a finite number",
+                        names[k], row[k]
+                    )));
+                }
+            }
+        }
+        Ok(Self {
+            trans_names,
+            life_names,
+            trans,
+            life,
+        })
+    }
+
+    /// The purchase-process covariate names.
+    pub fn trans_names(&self) -> &[String] {
+        &self.trans_names
+    }
+
+    /// The lifetime-process covariate names.
+    pub fn life_names(&self) -> &[String] {
+        &self.life_names
+    }
+
+    /// Number of rows (customers).
+    pub fn len(&self) -> usize {
+        self.trans.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.trans.is_empty()
+    }
+}
+
+/// Fitted Pareto/NBD with static covariates: `r, α, s, β` and the
+/// coefficients (a constrained covariate's coefficient appears in both
+/// processes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParetoNbdCovariatesParams {
+    r: f64,
+    alpha: f64,
+    s: f64,
+    beta: f64,
+    trans_names: Vec<String>,
+    gamma_trans: Vec<f64>,
+    life_names: Vec<String>,
+    gamma_life: Vec<f64>,
+}
+
+impl ParetoNbdCovariatesParams {
+    /// Parameters from their values.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when `r, α, s, β` are not positive and
+    /// finite; [`Error::InvalidValue`] when names and coefficients differ in
+    /// length or a coefficient is not finite.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        r: f64,
+        alpha: f64,
+        s: f64,
+        beta: f64,
+        trans_names: Vec<String>,
+        gamma_trans: Vec<f64>,
+        life_names: Vec<String>,
+        gamma_life: Vec<f64>,
+    ) -> Result<Self> {
+        ParetoNbdParams::new(r, alpha, s, beta)?;
+        if trans_names.len() != gamma_trans.len()
+            || life_names.len() != gamma_life.len()
+            || gamma_trans
+                .iter()
+                .chain(&gamma_life)
+                .any(|g| !g.is_finite())
+        {
+            return Err(Error::InvalidValue {
+                what: "covariate coefficients",
+                reason: "one finite coefficient per name needed".into(),
+            });
+        }
+        Ok(Self {
+            r,
+            alpha,
+            s,
+            beta,
+            trans_names,
+            gamma_trans,
+            life_names,
+            gamma_life,
+        })
+    }
+
+    /// Shape of the purchase-rate gamma.
+    pub fn r(&self) -> f64 {
+        self.r
+    }
+    /// Scale of the purchase-rate gamma at covariates 0.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+    /// Shape of the dropout-rate gamma.
+    pub fn s(&self) -> f64 {
+        self.s
+    }
+    /// Scale of the dropout-rate gamma at covariates 0.
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+    /// Purchase-process covariate names.
+    pub fn trans_names(&self) -> &[String] {
+        &self.trans_names
+    }
+    /// Purchase-process coefficients `γ_trans`.
+    pub fn gamma_trans(&self) -> &[f64] {
+        &self.gamma_trans
+    }
+    /// Lifetime-process covariate names.
+    pub fn life_names(&self) -> &[String] {
+        &self.life_names
+    }
+    /// Lifetime-process coefficients `γ_life`.
+    pub fn gamma_life(&self) -> &[f64] {
+        &self.gamma_life
+    }
+
+    /// The plain Pareto/NBD parameters `(r, α_i, s, β_i)` of a customer with
+    /// covariates `z_trans`, `z_life` (in the order of the names), for
+    /// every prediction of [`ParetoNbdParams`] (P(alive), expected
+    /// purchases, DERT, ...).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidValue`] for vectors of the wrong length or non-finite
+    /// values; [`Error::InvalidParameter`] when `α_i` or `β_i` over- or
+    /// underflows.
+    pub fn customer_params(&self, z_trans: &[f64], z_life: &[f64]) -> Result<ParetoNbdParams> {
+        if z_trans.len() != self.gamma_trans.len()
+            || z_life.len() != self.gamma_life.len()
+            || z_trans.iter().chain(z_life).any(|v| !v.is_finite())
+        {
+            return Err(Error::InvalidValue {
+                what: "customer covariates",
+                reason: format!(
+                    "{} purchase and {} lifetime finite values needed",
+                    self.gamma_trans.len(),
+                    self.gamma_life.len()
+                ),
+            });
+        }
+        let a = self.alpha * (-dot(&self.gamma_trans, z_trans)).exp();
+        let b = self.beta * (-dot(&self.gamma_life, z_life)).exp();
+        ParetoNbdParams::new(self.r, a, self.s, b)
+    }
+}
+
+/// A finished covariate fit: parameters, their standard errors, the
+/// log-likelihood and how the optimiser stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParetoNbdCovariatesFit {
+    params: ParetoNbdCovariatesParams,
+    names: Vec<String>,
+    estimates: Vec<f64>,
+    std_errors: Option<Vec<f64>>,
+    covariance: Option<Vec<Vec<f64>>>,
+    log_likelihood: f64,
+    iterations: usize,
+    converged: bool,
+    customers: usize,
+}
+
+impl ParetoNbdCovariatesFit {
+    /// The fitted parameters.
+    pub fn params(&self) -> &ParetoNbdCovariatesParams {
+        &self.params
+    }
+    /// Names of the estimated parameters, CLVTools style: `r`, `alpha`,
+    /// `s`, `beta`, `life.NAME`..., `trans.NAME`..., `constr.NAME`...
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+    /// The estimates, in the order of [`names`](Self::names).
+    pub fn estimates(&self) -> &[f64] {
+        &self.estimates
+    }
+    /// Standard errors in the order of [`names`](Self::names); `None` when
+    /// the Hessian is not positive definite (a covariate the data do not
+    /// identify).
+    pub fn std_errors(&self) -> Option<&[f64]> {
+        self.std_errors.as_deref()
+    }
+    /// Covariance matrix of [`estimates`](Self::estimates) (delta method
+    /// for `r, α, s, β`).
+    pub fn covariance(&self) -> Option<&[Vec<f64>]> {
+        self.covariance.as_deref()
+    }
+    /// The (unpenalised) log-likelihood at the estimates.
+    pub fn log_likelihood(&self) -> f64 {
+        self.log_likelihood
+    }
+    /// Optimiser iterations.
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+    /// Whether the stop rule (small projected gradient) was met; an
+    /// unconverged fit is only returned when asked for
+    /// ([`ParetoNbdCovariates::keep_unconverged`]).
+    pub fn converged(&self) -> bool {
+        self.converged
+    }
+    /// Number of customers fitted.
+    pub fn customers(&self) -> usize {
+        self.customers
+    }
+    /// AIC `2k − 2ℓ`.
+    pub fn aic(&self) -> f64 {
+        2.0 * self.estimates.len() as f64 - 2.0 * self.log_likelihood
+    }
+}
+
+/// The fitter of the Pareto/NBD with static covariates (see the
+/// [module documentation](crate::btyd::covariates) for the model and options).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParetoNbdCovariates {
+    constrained: Vec<String>,
+    lambda_trans: f64,
+    lambda_life: f64,
+    max_iterations: usize,
+    keep_unconverged: bool,
+}
+
+impl Default for ParetoNbdCovariates {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ParetoNbdCovariates {
+    /// No constraints, no penalty, at most 1,000 iterations.
+    pub fn new() -> Self {
+        Self {
+            constrained: Vec::new(),
+            lambda_trans: 0.0,
+            lambda_life: 0.0,
+            max_iterations: 1000,
+            keep_unconverged: false,
+        }
+    }
+
+    /// Covariates with one coefficient for both processes (CLVTools'
+    /// `names.cov.constr`); each must be in both processes' columns.
+    pub fn constrain<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.constrained = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// L2 penalty weights (CLVTools' `reg.lambdas`): the objective becomes
+    /// `−ℓ/n + λ_trans‖γ_trans‖² + λ_life‖γ_life‖²`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] for a negative or non-finite weight.
+    pub fn l2(mut self, lambda_trans: f64, lambda_life: f64) -> Result<Self> {
+        for (name, v) in [("lambda_trans", lambda_trans), ("lambda_life", lambda_life)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(Error::InvalidParameter {
+                    name,
+                    value: v.to_string(),
+                    reason: "must be finite and non-negative",
+                });
+            }
+        }
+        self.lambda_trans = lambda_trans;
+        self.lambda_life = lambda_life;
+        Ok(self)
+    }
+
+    /// Iteration cap of the optimiser.
+    pub fn max_iterations(mut self, n: usize) -> Self {
+        self.max_iterations = n;
+        self
+    }
+
+    /// Return an unconverged fit (with [`converged`](ParetoNbdCovariatesFit::converged)
+    /// false) instead of an error.
+    pub fn keep_unconverged(mut self, keep: bool) -> Self {
+        self.keep_unconverged = keep;
+        self
+    }
+
+    /// Fits the model to `population` with `design` (row `i` for customer
+    /// `i`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EmptyInput`] for no customers; [`Error::InvalidValue`] when
+    /// the design's rows do not match the population or a constrained name
+    /// is not in both processes; [`Error::NotIdentified`] for a constant
+    /// covariate or covariates that are collinear within a process (also
+    /// with the constant); the plain fit's errors (for example no repeat
+    /// purchase at all); [`Error::NotConverged`] when the optimiser stops
+    /// early (unless [`keep_unconverged`](Self::keep_unconverged)).
+    pub fn fit(
+        &self,
+        population: &[CustomerHistory],
+        design: &CovariateDesign,
+    ) -> Result<ParetoNbdCovariatesFit> {
+        if population.is_empty() {
+            return Err(Error::EmptyInput {
+                what: WHAT,
+                needs: "customer",
+            });
+        }
+        if design.len() != population.len() {
+            return Err(Error::InvalidValue {
+                what: "covariate design",
+                reason: format!("{} rows for {} customers", design.len(), population.len()),
+            });
+        }
+        let layout = Layout::new(design, &self.constrained)?;
+        check_identified(&design.trans_names, &design.trans)?;
+        check_identified(&design.life_names, &design.life)?;
+        let rows = group(population, design);
+        let n = population.len() as f64;
+
+        let plain = ParetoNbd::new().fit_detailed(population)?;
+        let p = plain.params();
+        let mut theta0 = vec![0.0; layout.dim];
+        theta0[..4].copy_from_slice(&[p.r().ln(), p.alpha().ln(), p.s().ln(), p.beta().ln()]);
+
+        let pen = Pen {
+            trans: self.lambda_trans,
+            life: self.lambda_life,
+        };
+        let objective = |theta: &[f64], grad: &mut [f64]| -> f64 {
+            let f = nll_grad(&rows, &layout, theta, grad);
+            let mut total = f / n;
+            for g in grad.iter_mut() {
+                *g /= n;
+            }
+            total += pen.add(&layout, theta, grad);
+            total
+        };
+        let min = bfgs(objective, theta0, self.max_iterations);
+        if !min.converged && !self.keep_unconverged {
+            return Err(Error::NotConverged {
+                what: WHAT,
+                failure: Box::new(crate::ConvergenceFailure {
+                    names: vec!["r", "alpha", "s", "beta"],
+                    parameters: min.theta[..4].iter().map(|t| t.exp()).collect(),
+                    log_likelihood: -min.value * n,
+                    gradient: min.gradient[..4].to_vec(),
+                    iterations: min.iterations,
+                    reason: format!(
+                        "{} (all {} parameters in theta: {:?})",
+                        min.reason, layout.dim, min.theta
+                    ),
+                }),
+            });
+        }
+        let theta = min.theta;
+        let mut scratch = vec![0.0; layout.dim];
+        let log_likelihood = -nll_grad(&rows, &layout, &theta, &mut scratch);
+        let covariance = covariance(
+            |t: &[f64], g: &mut [f64]| {
+                let f = nll_grad(&rows, &layout, t, g);
+                // the penalty's Hessian, in the same total scale
+                let mut pg = vec![0.0; g.len()];
+                let pf = pen.add(&layout, t, &mut pg);
+                for (gi, pi) in g.iter_mut().zip(&pg) {
+                    *gi += n * pi;
+                }
+                f + n * pf
+            },
+            &theta,
+        );
+        let natural: Vec<f64> = theta
+            .iter()
+            .enumerate()
+            .map(|(k, &t)| if k < 4 { t.exp() } else { t })
+            .collect();
+        let covariance = covariance.map(|inv| {
+            let d: Vec<f64> = (0..layout.dim)
+                .map(|k| if k < 4 { natural[k] } else { 1.0 })
+                .collect();
+            (0..layout.dim)
+                .map(|i| (0..layout.dim).map(|j| d[i] * d[j] * inv[i][j]).collect())
+                .collect::<Vec<Vec<f64>>>()
+        });
+        let std_errors = covariance
+            .as_ref()
+            .map(|c| (0..layout.dim).map(|k| c[k][k].sqrt()).collect());
+        let (gamma_trans, gamma_life) = layout.gammas(&theta);
+        let params = ParetoNbdCovariatesParams::new(
+            natural[0],
+            natural[1],
+            natural[2],
+            natural[3],
+            design.trans_names.clone(),
+            gamma_trans,
+            design.life_names.clone(),
+            gamma_life,
+        )?;
+        Ok(ParetoNbdCovariatesFit {
+            params,
+            names: layout.names.clone(),
+            estimates: natural,
+            std_errors,
+            covariance,
+            log_likelihood,
+            iterations: min.iterations,
+            converged: min.converged,
+            customers: population.len(),
+        })
+    }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Where each process's coefficient sits in `θ`.
+#[derive(Debug)]
+struct Layout {
+    dim: usize,
+    names: Vec<String>,
+    trans_at: Vec<usize>,
+    life_at: Vec<usize>,
+    /// Whether θ[k] is a free (penalised) purchase / lifetime coefficient.
+    free_trans: Vec<usize>,
+    free_life: Vec<usize>,
+}
+
+impl Layout {
+    fn new(design: &CovariateDesign, constrained: &[String]) -> Result<Self> {
+        for c in constrained {
+            if !design.trans_names.contains(c) || !design.life_names.contains(c) {
+                return Err(Error::InvalidValue {
+                    what: "covariate constraint",
+                    reason: format!("{c:?} must be a covariate of both processes"),
+                });
+            }
+        }
+        let mut names: Vec<String> = ["r", "alpha", "s", "beta"].map(String::from).to_vec();
+        let mut life_at = vec![0; design.life_names.len()];
+        let mut trans_at = vec![0; design.trans_names.len()];
+        let mut free_life = Vec::new();
+        let mut free_trans = Vec::new();
+        for (k, n) in design.life_names.iter().enumerate() {
+            if !constrained.contains(n) {
+                life_at[k] = names.len();
+                free_life.push(names.len());
+                names.push(format!("life.{n}"));
+            }
+        }
+        for (k, n) in design.trans_names.iter().enumerate() {
+            if !constrained.contains(n) {
+                trans_at[k] = names.len();
+                free_trans.push(names.len());
+                names.push(format!("trans.{n}"));
+            }
+        }
+        for c in constrained {
+            let at = names.len();
+            names.push(format!("constr.{c}"));
+            for (k, n) in design.life_names.iter().enumerate() {
+                if n == c {
+                    life_at[k] = at;
+                }
+            }
+            for (k, n) in design.trans_names.iter().enumerate() {
+                if n == c {
+                    trans_at[k] = at;
+                }
+            }
+        }
+        Ok(Self {
+            dim: names.len(),
+            names,
+            trans_at,
+            life_at,
+            free_trans,
+            free_life,
+        })
+    }
+
+    fn gammas(&self, theta: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        (
+            self.trans_at.iter().map(|&k| theta[k]).collect(),
+            self.life_at.iter().map(|&k| theta[k]).collect(),
+        )
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Pen {
+    trans: f64,
+    life: f64,
+}
+
+impl Pen {
+    /// Adds the penalty's gradient to `grad`, returns its value.
+    fn add(&self, layout: &Layout, theta: &[f64], grad: &mut [f64]) -> f64 {
+        let mut f = 0.0;
+        for (set, lambda) in [
+            (&layout.free_trans, self.trans),
+            (&layout.free_life, self.life),
+        ] {
+            if lambda > 0.0 {
+                for &k in set {
+                    f += lambda * theta[k] * theta[k];
+                    grad[k] += 2.0 * lambda * theta[k];
+                }
+            }
+        }
+        f
+    }
+}
+
+/// A constant covariate, or covariates collinear with each other or the
+/// constant, cannot be told apart from `α` / `β`: reject them.
+#[allow(clippy::needless_range_loop)] // index loops read as the matrix formulas
+fn check_identified(names: &[String], rows: &[Vec<f64>]) -> Result<()> {
+    let k = names.len();
+    if k == 0 || rows.is_empty() {
+        return Ok(());
+    }
+    let n = rows.len() as f64;
+    let mean: Vec<f64> = (0..k)
+        .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n)
+        .collect();
+    // Gram matrix of the centred, unit-scaled columns: a correlation matrix.
+    let sd: Vec<f64> = (0..k)
+        .map(|j| (rows.iter().map(|r| (r[j] - mean[j]).powi(2)).sum::<f64>() / n).sqrt())
+        .collect();
+    for j in 0..k {
+        let scale = mean[j].abs().max(1.0);
+        if sd[j] <= 1e-12 * scale {
+            return Err(Error::NotIdentified {
+                what: WHAT,
+                reason: format!("covariate {:?} is constant", names[j]),
+            });
+        }
+    }
+    let mut c = vec![vec![0.0; k]; k];
+    for r in rows {
+        for i in 0..k {
+            let zi = (r[i] - mean[i]) / sd[i];
+            for j in 0..=i {
+                c[i][j] += zi * (r[j] - mean[j]) / sd[j] / n;
+            }
+        }
+    }
+    // Cholesky; a pivot near zero means a linear dependence.
+    for j in 0..k {
+        let mut d = c[j][j];
+        for m in 0..j {
+            d -= c[j][m] * c[j][m];
+        }
+        if d <= 1e-10 {
+            return Err(Error::NotIdentified {
+                what: WHAT,
+                reason: format!(
+                    "covariate {:?} is a linear combination of the others and the constant",
+                    names[j]
+                ),
+            });
+        }
+        let d = d.sqrt();
+        c[j][j] = d;
+        for i in j + 1..k {
+            let mut v = c[i][j];
+            for m in 0..j {
+                v -= c[i][m] * c[j][m];
+            }
+            c[i][j] = v / d;
+        }
+    }
+    Ok(())
+}
+
+/// A distinct `(x, t_x, T, z_trans, z_life)` and how many customers have it.
+struct Row {
+    history: CustomerHistory,
+    z_trans: Vec<f64>,
+    z_life: Vec<f64>,
+    weight: f64,
+}
+
+fn group(population: &[CustomerHistory], design: &CovariateDesign) -> Vec<Row> {
+    let mut at: HashMap<Vec<u64>, usize> = HashMap::new();
+    let mut rows: Vec<Row> = Vec::new();
+    for (i, h) in population.iter().enumerate() {
+        let mut key = vec![u64::from(h.x()), h.t_x().to_bits(), h.age().to_bits()];
+        key.extend(design.trans[i].iter().map(|v| v.to_bits()));
+        key.push(u64::MAX);
+        key.extend(design.life[i].iter().map(|v| v.to_bits()));
+        match at.get(&key) {
+            Some(&k) => rows[k].weight += 1.0,
+            None => {
+                at.insert(key, rows.len());
+                rows.push(Row {
+                    history: *h,
+                    z_trans: design.trans[i].clone(),
+                    z_life: design.life[i].clone(),
+                    weight: 1.0,
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// `−ℓ(θ)` and its gradient (overwriting `grad`); `+∞` where a customer's
+/// likelihood cannot be evaluated, so the line search backs off.
+fn nll_grad(rows: &[Row], layout: &Layout, theta: &[f64], grad: &mut [f64]) -> f64 {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if threads <= 1 || rows.len() < 4096 {
+        return nll_part(rows, layout, theta, grad);
+    }
+    let chunk = rows.len().div_ceil(threads);
+    let parts: Vec<(f64, Vec<f64>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = rows
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut g = vec![0.0; theta.len()];
+                    let f = nll_part(part, layout, theta, &mut g);
+                    (f, g)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or((f64::INFINITY, vec![0.0; theta.len()])))
+            .collect()
+    });
+    grad.iter_mut().for_each(|g| *g = 0.0);
+    let mut f = 0.0;
+    for (pf, pg) in parts {
+        f += pf;
+        for (g, p) in grad.iter_mut().zip(pg) {
+            *g += p;
+        }
+    }
+    f
+}
+
+fn nll_part(rows: &[Row], layout: &Layout, theta: &[f64], grad: &mut [f64]) -> f64 {
+    grad.iter_mut().for_each(|g| *g = 0.0);
+    let (gt, gl) = layout.gammas(theta);
+    let r = theta[0].exp();
+    let s = theta[2].exp();
+    let mut f = 0.0;
+    for row in rows {
+        let la = theta[1] - dot(&gt, &row.z_trans);
+        let lb = theta[3] - dot(&gl, &row.z_life);
+        let Ok(p) = ParetoNbdParams::new(r, la.exp(), s, lb.exp()) else {
+            return f64::INFINITY;
+        };
+        let Some((ll, g)) = p.log_likelihood_and_gradient(&row.history) else {
+            return f64::INFINITY;
+        };
+        let w = row.weight;
+        f -= w * ll;
+        for k in 0..4 {
+            grad[k] -= w * g[k];
+        }
+        for (z, &at) in row.z_trans.iter().zip(&layout.trans_at) {
+            grad[at] += w * g[1] * z;
+        }
+        for (z, &at) in row.z_life.iter().zip(&layout.life_at) {
+            grad[at] += w * g[3] * z;
+        }
+    }
+    f
+}
+
+struct Minimum {
+    theta: Vec<f64>,
+    value: f64,
+    gradient: Vec<f64>,
+    iterations: usize,
+    converged: bool,
+    reason: String,
+}
+
+/// BFGS on the inverse Hessian with a backtracking (Armijo) line search;
+/// converged when `max |∂f/∂θ| ≤ 1e-7·max(|f|, 1)` (on the average
+/// log-likelihood scale), or when two successive steps change `f` by less
+/// than `1e-14·max(|f|, 1)` with the gradient below `1e-5·max(|f|, 1)`.
+fn bfgs(mut f: impl FnMut(&[f64], &mut [f64]) -> f64, x0: Vec<f64>, max_iter: usize) -> Minimum {
+    let n = x0.len();
+    let mut x = x0;
+    let mut g = vec![0.0; n];
+    let mut fx = f(&x, &mut g);
+    let mut h = identity(n);
+    let mut stalled = 0;
+    let done = |x: Vec<f64>, fx: f64, g: Vec<f64>, it: usize, ok: bool, why: &str| Minimum {
+        theta: x,
+        value: fx,
+        gradient: g,
+        iterations: it,
+        converged: ok,
+        reason: why.to_string(),
+    };
+    if !fx.is_finite() {
+        return done(x, fx, g, 0, false, "objective not finite at the start");
+    }
+    let mut gn = vec![0.0; n];
+    for it in 0..=max_iter {
+        let scale = fx.abs().max(1.0);
+        let gmax = g.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        if gmax <= 1e-7 * scale || (stalled >= 2 && gmax <= 1e-5 * scale) {
+            return done(x, fx, g, it, true, "converged");
+        }
+        if it == max_iter {
+            return done(x, fx, g, it, false, "iteration limit");
+        }
+        let mut d: Vec<f64> = (0..n).map(|i| -dot(&h[i], &g)).collect();
+        let mut slope = dot(&d, &g);
+        if slope >= 0.0 || !slope.is_finite() {
+            h = identity(n);
+            d = g.iter().map(|v| -v).collect();
+            slope = dot(&d, &g);
+        }
+        // cap the step in θ (log-parameters and coefficients) at 5
+        let dmax = d.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        let mut t = if dmax > 5.0 { 5.0 / dmax } else { 1.0 };
+        let mut accepted = None;
+        for _ in 0..60 {
+            let xn: Vec<f64> = x.iter().zip(&d).map(|(a, b)| a + t * b).collect();
+            let fnew = f(&xn, &mut gn);
+            if fnew.is_finite() && fnew <= fx + 1e-4 * t * slope + 1e-15 * scale {
+                accepted = Some((xn, fnew));
+                break;
+            }
+            t *= 0.5;
+        }
+        let Some((xn, fnew)) = accepted else {
+            if h != identity(n) {
+                h = identity(n);
+                continue;
+            }
+            let ok = gmax <= 1e-5 * scale;
+            return done(x, fx, g, it, ok, "line search failed");
+        };
+        if (fx - fnew).abs() <= 1e-14 * scale {
+            stalled += 1;
+        } else {
+            stalled = 0;
+        }
+        let sv: Vec<f64> = xn.iter().zip(&x).map(|(a, b)| a - b).collect();
+        let yv: Vec<f64> = gn.iter().zip(&g).map(|(a, b)| a - b).collect();
+        let sy = dot(&sv, &yv);
+        if sy > 1e-12 * dot(&sv, &sv).sqrt() * dot(&yv, &yv).sqrt() && sy.is_finite() {
+            let hy: Vec<f64> = (0..n).map(|i| dot(&h[i], &yv)).collect();
+            let yhy = dot(&yv, &hy);
+            let rho = 1.0 / sy;
+            for i in 0..n {
+                for j in 0..n {
+                    h[i][j] += -rho * (hy[i] * sv[j] + sv[i] * hy[j])
+                        + (rho * rho * yhy + rho) * sv[i] * sv[j];
+                }
+            }
+        }
+        x = xn;
+        fx = fnew;
+        std::mem::swap(&mut g, &mut gn);
+    }
+    done(x, fx, g, max_iter, false, "iteration limit")
+}
+
+fn identity(n: usize) -> Vec<Vec<f64>> {
+    (0..n)
+        .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+        .collect()
+}
+
+/// Inverse of the central-difference Hessian (step 1e-5) of the analytic
+/// gradient at `theta`; `None` unless finite and positive definite.
+#[allow(clippy::needless_range_loop)] // index loops read as the matrix formulas
+fn covariance(
+    mut grad: impl FnMut(&[f64], &mut [f64]) -> f64,
+    theta: &[f64],
+) -> Option<Vec<Vec<f64>>> {
+    const STEP: f64 = 1e-5;
+    let n = theta.len();
+    let mut hess = vec![vec![0.0; n]; n];
+    let (mut gp, mut gm) = (vec![0.0; n], vec![0.0; n]);
+    for j in 0..n {
+        let mut tp = theta.to_vec();
+        let mut tm = theta.to_vec();
+        tp[j] += STEP;
+        tm[j] -= STEP;
+        let fp = grad(&tp, &mut gp);
+        let fm = grad(&tm, &mut gm);
+        if !fp.is_finite() || !fm.is_finite() {
+            return None;
+        }
+        for i in 0..n {
+            hess[i][j] = (gp[i] - gm[i]) / (2.0 * STEP);
+        }
+    }
+    for i in 0..n {
+        for j in 0..i {
+            let m = 0.5 * (hess[i][j] + hess[j][i]);
+            hess[i][j] = m;
+            hess[j][i] = m;
+        }
+    }
+    // Cholesky, then invert.
+    let mut l = vec![vec![0.0; n]; n];
+    for j in 0..n {
+        let d = hess[j][j] - (0..j).map(|m| l[j][m] * l[j][m]).sum::<f64>();
+        if !(d > 0.0 && d.is_finite()) {
+            return None;
+        }
+        l[j][j] = d.sqrt();
+        for i in j + 1..n {
+            l[i][j] = (hess[i][j] - (0..j).map(|m| l[i][m] * l[j][m]).sum::<f64>()) / l[j][j];
+        }
+    }
+    let mut inv = vec![vec![0.0; n]; n];
+    for c in 0..n {
+        // solve L y = e_c, then L^T x = y
+        let mut y = vec![0.0; n];
+        for i in 0..n {
+            let e = if i == c { 1.0 } else { 0.0 };
+            y[i] = (e - (0..i).map(|m| l[i][m] * y[m]).sum::<f64>()) / l[i][i];
+        }
+        let mut x = vec![0.0; n];
+        for i in (0..n).rev() {
+            x[i] = (y[i] - (i + 1..n).map(|m| l[m][i] * x[m]).sum::<f64>()) / l[i][i];
+        }
+        for i in 0..n {
+            inv[i][c] = x[i];
+        }
+    }
+    inv.iter()
+        .all(|r| r.iter().all(|v| v.is_finite()))
+        .then_some(inv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> (Vec<CustomerHistory>, CovariateDesign) {
+        let mut pop = Vec::new();
+        let mut zt = Vec::new();
+        let mut zl = Vec::new();
+        for i in 0..300_u64 {
+            let g = (i % 2) as f64;
+            let c = ((i / 2) % 3) as f64 * 0.5;
+            let x = ((i * 7) % 9) as u32 / if g == 1.0 { 1 } else { 2 };
+            let t_x = if x == 0 {
+                0.0
+            } else {
+                5.0 + ((i * 13) % 30) as f64
+            };
+            pop.push(CustomerHistory::new(CustomerId::new(i), x, t_x, 40.0).unwrap());
+            zt.push(vec![g, c]);
+            zl.push(vec![c]);
+        }
+        let d =
+            CovariateDesign::new(vec!["g".into(), "c".into()], zt, vec!["c".into()], zl).unwrap();
+        (pop, d)
+    }
+
+    #[test]
+    fn gradient_matches_central_differences() {
+        let (pop, d) = toy();
+        let layout = Layout::new(&d, &[]).unwrap();
+        let rows = group(&pop, &d);
+        let theta = vec![-0.3, 1.5, -0.2, 2.0, 0.4, -0.3, 0.25];
+        let mut g = vec![0.0; 7];
+        nll_grad(&rows, &layout, &theta, &mut g);
+        let mut scratch = vec![0.0; 7];
+        for k in 0..7 {
+            let h = 1e-6;
+            let mut tp = theta.clone();
+            let mut tm = theta.clone();
+            tp[k] += h;
+            tm[k] -= h;
+            let fd = (nll_grad(&rows, &layout, &tp, &mut scratch)
+                - nll_grad(&rows, &layout, &tm, &mut scratch))
+                / (2.0 * h);
+            assert!(
+                (fd - g[k]).abs() <= 1e-6 * g[k].abs().max(1.0),
+                "{k}: {fd} vs {}",
+                g[k]
+            );
+        }
+        // with a constraint
+        let layout = Layout::new(&d, &["c".to_string()]).unwrap();
+        let theta = vec![-0.3, 1.5, -0.2, 2.0, -0.3, 0.25];
+        let mut g = vec![0.0; 6];
+        nll_grad(&rows, &layout, &theta, &mut g);
+        for k in 0..6 {
+            let h = 1e-6;
+            let mut tp = theta.clone();
+            let mut tm = theta.clone();
+            tp[k] += h;
+            tm[k] -= h;
+            let fd = (nll_grad(&rows, &layout, &tp, &mut scratch)
+                - nll_grad(&rows, &layout, &tm, &mut scratch))
+                / (2.0 * h);
+            assert!(
+                (fd - g[k]).abs() <= 1e-6 * g[k].abs().max(1.0),
+                "{k}: {fd} vs {}",
+                g[k]
+            );
+        }
+    }
+}

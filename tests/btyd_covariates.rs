@@ -1,0 +1,335 @@
+//! Pareto/NBD with static covariates: CLVTools' published apparel fit,
+//! parameter recovery on simulated data, reduction to the plain model, and
+//! typed errors for bad covariate input.
+
+use customer_value::btyd::{
+    CovariateDesign, CovariateTable, CustomerHistory, ParetoNbd, ParetoNbdCovariates,
+};
+use customer_value::csv::CsvOptions;
+use customer_value::{CustomerId, Date, Error, Summarizer, TimeUnit};
+
+/// splitmix64: a small seeded generator, so the simulation does not depend
+/// on a random-number crate's version.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+    fn exp(&mut self, rate: f64) -> f64 {
+        -self.uniform().ln() / rate
+    }
+    /// Gamma(shape, rate) by Marsaglia and Tsang (2000), boosted below 1.
+    fn gamma(&mut self, shape: f64, rate: f64) -> f64 {
+        if shape < 1.0 {
+            return self.gamma(shape + 1.0, rate) * self.uniform().powf(1.0 / shape);
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let x = self.normal();
+            let v = (1.0 + c * x).powi(3);
+            if v <= 0.0 {
+                continue;
+            }
+            let u = self.uniform();
+            if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+                return d * v / rate;
+            }
+        }
+    }
+}
+
+/// Simulates `n` Pareto/NBD customers observed for `t_end` with
+/// `α_i = α·exp(−γ_t·z)`, `β_i = β·exp(−γ_l·z)`, `z = (binary, normal)`.
+fn simulate(
+    n: usize,
+    seed: u64,
+    (r, alpha, s, beta): (f64, f64, f64, f64),
+    gt: [f64; 2],
+    gl: [f64; 2],
+    t_end: f64,
+) -> (Vec<CustomerHistory>, CovariateDesign) {
+    let mut rng = Rng(seed);
+    let mut pop = Vec::with_capacity(n);
+    let mut zs = Vec::with_capacity(n);
+    for i in 0..n {
+        let z = [f64::from(u8::from(rng.uniform() < 0.4)), rng.normal()];
+        let a = alpha * (-(gt[0] * z[0] + gt[1] * z[1])).exp();
+        let b = beta * (-(gl[0] * z[0] + gl[1] * z[1])).exp();
+        let lambda = rng.gamma(r, a);
+        let mu = rng.gamma(s, b);
+        let death = rng.exp(mu).min(t_end);
+        let (mut t, mut x, mut t_x) = (0.0, 0_u32, 0.0);
+        loop {
+            t += rng.exp(lambda);
+            if t > death {
+                break;
+            }
+            x += 1;
+            t_x = t;
+        }
+        pop.push(CustomerHistory::new(CustomerId::new(i as u64), x, t_x, t_end).unwrap());
+        zs.push(z.to_vec());
+    }
+    let names = vec!["bin".to_string(), "norm".to_string()];
+    let design = CovariateDesign::new(names.clone(), zs.clone(), names, zs).unwrap();
+    (pop, design)
+}
+
+#[test]
+fn simulated_coefficients_are_recovered_within_four_standard_errors() {
+    let truth = (0.8, 6.0, 0.7, 10.0);
+    let gt = [0.6, -0.3];
+    let gl = [-0.5, 0.4];
+    let (pop, design) = simulate(6000, 20261203, truth, gt, gl, 52.0);
+    let fit = ParetoNbdCovariates::new().fit(&pop, &design).unwrap();
+    assert!(fit.converged());
+    let se = fit.std_errors().unwrap();
+    let want = [
+        truth.0, truth.1, truth.2, truth.3, gl[0], gl[1], gt[0], gt[1],
+    ];
+    assert_eq!(
+        fit.names(),
+        [
+            "r",
+            "alpha",
+            "s",
+            "beta",
+            "life.bin",
+            "life.norm",
+            "trans.bin",
+            "trans.norm"
+        ]
+    );
+    for (k, name) in fit.names().iter().enumerate() {
+        let z = (fit.estimates()[k] - want[k]) / se[k];
+        assert!(
+            z.abs() < 4.0,
+            "{name}: {} vs {} (se {}, z {z})",
+            fit.estimates()[k],
+            want[k],
+            se[k]
+        );
+    }
+
+    // Tying a covariate whose true effects differ costs likelihood; tying
+    // one over two identical processes gives one coefficient.
+    let tied = ParetoNbdCovariates::new()
+        .constrain(["bin"])
+        .fit(&pop, &design)
+        .unwrap();
+    assert_eq!(tied.names().last().unwrap(), "constr.bin");
+    assert_eq!(tied.estimates().len(), 7);
+    assert_eq!(
+        tied.params().gamma_trans()[0],
+        tied.params().gamma_life()[0]
+    );
+    assert!(tied.log_likelihood() < fit.log_likelihood());
+
+    // An L2 penalty shrinks the penalised coefficients towards 0.
+    let shrunk = ParetoNbdCovariates::new()
+        .l2(0.05, 0.05)
+        .unwrap()
+        .fit(&pop, &design)
+        .unwrap();
+    let norm = |v: &[f64]| v.iter().map(|g| g * g).sum::<f64>();
+    assert!(norm(shrunk.params().gamma_trans()) < norm(fit.params().gamma_trans()));
+    assert!(norm(shrunk.params().gamma_life()) < norm(fit.params().gamma_life()));
+    assert!(shrunk.log_likelihood() < fit.log_likelihood());
+}
+
+#[test]
+fn without_covariates_the_fit_is_the_plain_pareto_nbd_fit() {
+    let (pop, _) = simulate(1500, 7, (0.8, 6.0, 0.7, 10.0), [0.0; 2], [0.0; 2], 52.0);
+    let empty =
+        CovariateDesign::new(vec![], vec![vec![]; 1500], vec![], vec![vec![]; 1500]).unwrap();
+    let fit = ParetoNbdCovariates::new().fit(&pop, &empty).unwrap();
+    let plain = ParetoNbd::new().fit_detailed(&pop).unwrap();
+    let p = plain.params();
+    let ours = fit.estimates();
+    for (k, theirs) in [p.r(), p.alpha(), p.s(), p.beta()].into_iter().enumerate() {
+        assert!(
+            (ours[k] / theirs - 1.0).abs() < 1e-5,
+            "{k}: {} vs {theirs}",
+            ours[k]
+        );
+    }
+    assert!((fit.log_likelihood() - plain.log_likelihood()).abs() < 1e-6);
+    let (se, plain_se) = (fit.std_errors().unwrap(), plain.std_errors().unwrap());
+    for k in 0..4 {
+        assert!((se[k] / plain_se[k] - 1.0).abs() < 1e-3, "se {k}");
+    }
+}
+
+#[test]
+fn bad_covariates_are_typed_errors() {
+    let (pop, design) = simulate(300, 3, (0.8, 6.0, 0.7, 10.0), [0.0; 2], [0.0; 2], 52.0);
+    let names = || vec!["a".to_string(), "b".to_string()];
+    // a constant covariate
+    let constant: Vec<Vec<f64>> = (0..300).map(|i| vec![1.0, f64::from(i % 3)]).collect();
+    let d = CovariateDesign::new(names(), constant, vec![], vec![vec![]; 300]).unwrap();
+    assert!(matches!(
+        ParetoNbdCovariates::new().fit(&pop, &d),
+        Err(Error::NotIdentified { .. })
+    ));
+    // two collinear covariates (b = 2a + 1)
+    let collinear: Vec<Vec<f64>> = (0..300)
+        .map(|i| {
+            let a = f64::from(i % 5);
+            vec![a, 2.0 * a + 1.0]
+        })
+        .collect();
+    let d = CovariateDesign::new(vec![], vec![vec![]; 300], names(), collinear).unwrap();
+    assert!(matches!(
+        ParetoNbdCovariates::new().fit(&pop, &d),
+        Err(Error::NotIdentified { .. })
+    ));
+    // NaN
+    let mut nan: Vec<Vec<f64>> = (0..300).map(|i| vec![f64::from(i % 2), 0.5]).collect();
+    nan[17][1] = f64::NAN;
+    assert!(matches!(
+        CovariateDesign::new(names(), nan, vec![], vec![vec![]; 300]),
+        Err(Error::InvalidValue { .. })
+    ));
+    let mut table = CovariateTable::new(names());
+    assert!(matches!(
+        table.insert(CustomerId::new(1), vec![f64::NAN, 1.0]),
+        Err(Error::InvalidValue { .. })
+    ));
+    assert!(matches!(
+        CovariateTable::from_csv("Id,a,b\n1,0,x\n", "Id"),
+        Err(Error::Parse { .. })
+    ));
+    // a customer without a covariate row
+    let mut table = CovariateTable::new(names());
+    for h in &pop[1..] {
+        table.insert(h.customer(), vec![0.0, 1.0]).unwrap();
+    }
+    assert!(matches!(
+        table.design(&pop, &["a"], &["b"]),
+        Err(Error::InvalidValue { .. })
+    ));
+    assert!(matches!(
+        table.insert(pop[2].customer(), vec![0.0, 1.0]),
+        Err(Error::Duplicate { .. })
+    ));
+    // rows that do not match the population; a constraint on one process
+    let short = CovariateDesign::new(vec![], vec![vec![]; 10], vec![], vec![vec![]; 10]).unwrap();
+    assert!(matches!(
+        ParetoNbdCovariates::new().fit(&pop, &short),
+        Err(Error::InvalidValue { .. })
+    ));
+    let only_trans = CovariateDesign::new(
+        vec!["bin".into()],
+        (0..300).map(|i| vec![f64::from(i % 2)]).collect(),
+        vec![],
+        vec![vec![]; 300],
+    )
+    .unwrap();
+    assert!(matches!(
+        ParetoNbdCovariates::new()
+            .constrain(["bin"])
+            .fit(&pop, &only_trans),
+        Err(Error::InvalidValue { .. })
+    ));
+    assert!(matches!(
+        ParetoNbdCovariates::new().l2(-1.0, 0.0),
+        Err(Error::InvalidParameter { .. })
+    ));
+    let _ = design;
+}
+
+/// CLVTools' apparel cohort (the 2020 data: 250 customers, all first
+/// purchases on 2005-01-03) with the walkthrough's 40-week estimation split
+/// and `Gender`, `Channel` in both processes.
+///
+/// The walkthrough's prose (vignettes/CLVTools.Rmd since April 2020) quotes
+/// `trans.Gender = 1.42576`, `trans.Channel = 0.40304`,
+/// `life.Channel = 0.9343` and no log-likelihood. They are not the maximum
+/// of this likelihood on these data: an independent scipy fit
+/// (benches/peers/pnbd_staticcov_apparel.py: its own data summary, the
+/// closed-form likelihood with scipy's 2F1, BFGS and L-BFGS-B from
+/// CLVTools' start values) finds the values below, with `ℓ = −2846.16768`,
+/// and fixing the three quoted values and maximising over the other five
+/// gives `ℓ = −2857.65`, 11.5 lower. The purchase-process coefficients
+/// agree with the quoted ones to 2–3 digits; the lifetime process is weakly
+/// identified (standard errors 0.66 and 1.09). So the test pins the peer
+/// fit, and the quoted purchase coefficients to their first two digits.
+#[test]
+fn clvtools_apparel_static_covariates() {
+    let Some(data) = crate::support::data_dir() else {
+        return;
+    };
+    let peers = data.join("peers");
+    let log = CsvOptions::builder()
+        .customer_column("Id")
+        .date_column("Date")
+        .amount_column("Price")
+        .build()
+        .unwrap()
+        .read_path(peers.join("clvtools_apparelTrans_2020.csv"))
+        .unwrap();
+    // 2005-01-03 + 40 weeks
+    let split = Date::parse("2005-10-10").unwrap();
+    let calibration: Vec<_> = log
+        .transactions()
+        .iter()
+        .filter(|t| t.date() <= split)
+        .cloned()
+        .collect();
+    let summary = Summarizer::builder(split)
+        .unit(TimeUnit::WEEK)
+        .build()
+        .unwrap()
+        .summarize(&calibration)
+        .unwrap();
+    let mut pop: Vec<CustomerHistory> = summary
+        .customers()
+        .iter()
+        .map(|s| CustomerHistory::from_summary(s).unwrap())
+        .collect();
+    pop.sort_by_key(|h| h.customer());
+    assert_eq!(pop.len(), 250);
+    let text = std::fs::read_to_string(peers.join("clvtools_apparelStaticCov_2020.csv")).unwrap();
+    let table = CovariateTable::from_csv(&text, "Id").unwrap();
+    let cols = ["Gender", "Channel"];
+    let design = table.design(&pop, &cols, &cols).unwrap();
+    let fit = ParetoNbdCovariates::new().fit(&pop, &design).unwrap();
+    let e = fit.estimates();
+    let at = |name: &str| e[fit.names().iter().position(|n| n == name).unwrap()];
+    // scipy BFGS (the better of its two gradient runs), see above.
+    let scipy = [
+        ("r", 1.41854),
+        ("alpha", 35.61109),
+        ("s", 0.27290),
+        ("beta", 8.58719),
+        ("life.Gender", 1.52340),
+        ("life.Channel", -1.70182),
+        ("trans.Gender", 1.42285),
+        ("trans.Channel", 0.40234),
+    ];
+    for (name, theirs) in scipy {
+        let ours = at(name);
+        assert!(
+            (ours - theirs).abs() <= 2e-4 * theirs.abs().max(1.0),
+            "{name}: {ours} vs scipy {theirs}"
+        );
+    }
+    assert!((fit.log_likelihood() - -2846.167680).abs() < 1e-5);
+    assert!(fit.converged());
+    // the walkthrough's purchase coefficients, to two digits
+    assert_eq!(format!("{:.2}", at("trans.Gender")), "1.42");
+    assert_eq!(format!("{:.2}", at("trans.Channel")), "0.40");
+}
