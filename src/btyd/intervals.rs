@@ -147,6 +147,40 @@ pub trait IntervalModel: ModelParameters<4> + Send + Sync {
     ///
     /// Those of the model's `p_alive` and `expected_purchases`.
     fn predict(&self, what: Prediction, history: &CustomerHistory) -> Result<f64>;
+
+    /// `logit P(alive)` and its gradient in the log-parameters in closed
+    /// form, where the model has one (BG/NBD, MBG/NBD); `None` otherwise
+    /// (the delta method then differentiates numerically) and where
+    /// P(alive) is exactly 1.
+    #[doc(hidden)]
+    fn logit_p_alive_gradient(&self, _history: &CustomerHistory) -> Option<(f64, [f64; 4])> {
+        None
+    }
+}
+
+/// BG/NBD and MBG/NBD: `logit p = −v`, `v = ln a − ln(b + x − k) + (r+x)·ln((α+T)/(α+t_x))`
+/// with `k` = 1 for BG/NBD (and `x ≥ 1`), 0 for MBG/NBD; the derivatives of
+/// `v` in `(ln r, ln α, ln a, ln b)` are `r·L`, `(r+x)·α·(1/(α+T) − 1/(α+t_x))`,
+/// `1` and `−b/(b + x − k)`, `L = ln((α+T)/(α+t_x))`.
+fn bg_logit_gradient(
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    k: f64,
+    h: &CustomerHistory,
+) -> (f64, [f64; 4]) {
+    let x = f64::from(h.x());
+    let (t_x, big_t) = (h.t_x(), h.age());
+    let l = ((big_t - t_x) / (alpha + t_x)).ln_1p();
+    let v = a.ln() - (b + x - k).ln() + (r + x) * l;
+    let grad = [
+        -(r * l),
+        -((r + x) * alpha * (1.0 / (alpha + big_t) - 1.0 / (alpha + t_x))),
+        -1.0,
+        b / (b + x - k),
+    ];
+    (-v, grad)
 }
 
 impl IntervalModel for BgNbdParams {
@@ -156,6 +190,9 @@ impl IntervalModel for BgNbdParams {
             Prediction::ExpectedPurchases(t) => self.expected_purchases(history, t),
         }
     }
+    fn logit_p_alive_gradient(&self, h: &CustomerHistory) -> Option<(f64, [f64; 4])> {
+        (h.x() > 0).then(|| bg_logit_gradient(self.r(), self.alpha(), self.a(), self.b(), 1.0, h))
+    }
 }
 
 impl IntervalModel for MbgNbdParams {
@@ -164,6 +201,16 @@ impl IntervalModel for MbgNbdParams {
             Prediction::PAlive => Ok(self.p_alive(history)),
             Prediction::ExpectedPurchases(t) => self.expected_purchases(history, t),
         }
+    }
+    fn logit_p_alive_gradient(&self, h: &CustomerHistory) -> Option<(f64, [f64; 4])> {
+        Some(bg_logit_gradient(
+            self.r(),
+            self.alpha(),
+            self.a(),
+            self.b(),
+            0.0,
+            h,
+        ))
     }
 }
 
@@ -320,14 +367,7 @@ where
             };
             grad[k] = (gu - gd) / (2.0 * DELTA_STEP);
         }
-        let mut var = 0.0;
-        for a in 0..N {
-            let mut row = 0.0;
-            for b in 0..N {
-                row += sigma[a][b] * grad[b];
-            }
-            var += grad[a] * row;
-        }
+        let var = quadratic_form(&sigma, &grad);
         let se = var.max(0.0).sqrt();
         if !se.is_finite() {
             return Err(Error::InvalidValue {
@@ -386,6 +426,9 @@ pub fn delta_intervals<P: IntervalModel>(
 ) -> Result<Vec<PredictionInterval>> {
     check_horizon(what)?;
     let cov = no_covariance(fit)?;
+    if what == Prediction::PAlive && has_closed_form(fit.params()) {
+        return delta_closed_form(fit.params(), cov, level, histories);
+    }
     delta_core(
         fit.params(),
         fit.params().values(),
@@ -395,6 +438,67 @@ pub fn delta_intervals<P: IntervalModel>(
         histories,
         |p: &P, h| p.predict(what, h),
     )
+}
+
+fn has_closed_form<P: IntervalModel>(p: &P) -> bool {
+    let probe = CustomerHistory::new(crate::CustomerId::new(0), 1, 1.0, 2.0);
+    probe.is_ok_and(|h| p.logit_p_alive_gradient(&h).is_some())
+}
+
+/// The delta method for P(alive) with the closed-form gradient of its
+/// logit (BG/NBD, MBG/NBD).
+fn delta_closed_form<P: IntervalModel>(
+    fitted: &P,
+    cov: [[f64; 4]; 4],
+    level: f64,
+    histories: &[CustomerHistory],
+) -> Result<Vec<PredictionInterval>> {
+    let z = check_level(level)?;
+    let values = fitted.values();
+    let mut sigma = [[0.0; 4]; 4];
+    for i in 0..4 {
+        for j in 0..4 {
+            sigma[i][j] = cov[i][j] / (values[i] * values[j]);
+        }
+    }
+    let mut out = Vec::with_capacity(histories.len());
+    for (i, h) in histories.iter().enumerate() {
+        let Some((g, grad)) = fitted.logit_p_alive_gradient(h) else {
+            let f = fitted.predict(Prediction::PAlive, h)?;
+            out.push(PredictionInterval {
+                estimate: f,
+                lower: f,
+                upper: f,
+            });
+            continue;
+        };
+        let f = Scale::Logit.inverse(g);
+        let se = quadratic_form(&sigma, &grad).max(0.0).sqrt();
+        if !(g.is_finite() && se.is_finite()) {
+            return Err(Error::InvalidValue {
+                what: WHAT,
+                reason: format!("row {i}: logit P(alive) or its variance not finite"),
+            });
+        }
+        out.push(PredictionInterval {
+            estimate: f,
+            lower: Scale::Logit.inverse(g - z * se).min(f),
+            upper: Scale::Logit.inverse(g + z * se).max(f),
+        });
+    }
+    Ok(out)
+}
+
+fn quadratic_form<const N: usize>(sigma: &[[f64; N]; N], grad: &[f64; N]) -> f64 {
+    let mut var = 0.0;
+    for a in 0..N {
+        let mut row = 0.0;
+        for b in 0..N {
+            row += sigma[a][b] * grad[b];
+        }
+        var += grad[a] * row;
+    }
+    var
 }
 
 /// Delta-method intervals at coverage `level` for the Gamma-Gamma
@@ -832,7 +936,23 @@ mod tests {
         let v = fit.params().values();
         let z = check_level(0.9).unwrap();
         let probes = probes();
-        let iv = delta_intervals(&fit, Prediction::PAlive, &probes, 0.9).unwrap();
+        // The numerical path (central differences) ...
+        let iv = delta_core(
+            fit.params(),
+            v,
+            cov,
+            0.9,
+            Scale::Logit,
+            &probes,
+            |p: &BgNbdParams, h| p.predict(Prediction::PAlive, h),
+        )
+        .unwrap();
+        // ... equals the closed-form path of `delta_intervals` ...
+        let closed = delta_intervals(&fit, Prediction::PAlive, &probes, 0.9).unwrap();
+        for (a, b) in iv.iter().zip(&closed) {
+            assert!((a.lower() - b.lower()).abs() < 1e-8 && (a.upper() - b.upper()).abs() < 1e-8);
+        }
+        // ... and a gradient written out here independently.
         for (h, iv) in probes.iter().zip(&iv) {
             let g = analytic_logit_grad(fit.params(), h);
             let mut var = 0.0;
@@ -847,6 +967,32 @@ mod tests {
             let hi = 1.0 / (1.0 + (-(logit + z * var.sqrt())).exp());
             assert!((iv.lower() - lo).abs() < 1e-8, "{} vs {lo}", iv.lower());
             assert!((iv.upper() - hi).abs() < 1e-8, "{} vs {hi}", iv.upper());
+        }
+    }
+
+    #[test]
+    fn mbgnbd_closed_form_matches_central_differences() {
+        let t = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
+        let hs = simulate_mbgnbd(&t, &ages(3000), 5).unwrap();
+        let fit = MbgNbd::new().fit_detailed(&hs).unwrap();
+        let (v, cov) = (fit.params().values(), fit.covariance().unwrap());
+        let mut probes = probes();
+        probes.push(CustomerHistory::new(CustomerId::new(0), 0, 0.0, 30.0).unwrap());
+        let fd = delta_core(
+            fit.params(),
+            v,
+            cov,
+            0.9,
+            Scale::Logit,
+            &probes,
+            |p: &MbgNbdParams, h| p.predict(Prediction::PAlive, h),
+        )
+        .unwrap();
+        let closed = delta_intervals(&fit, Prediction::PAlive, &probes, 0.9).unwrap();
+        for (a, b) in fd.iter().zip(&closed) {
+            assert!((a.estimate() - b.estimate()).abs() < 1e-12);
+            assert!((a.lower() - b.lower()).abs() < 1e-8, "{a:?} {b:?}");
+            assert!((a.upper() - b.upper()).abs() < 1e-8, "{a:?} {b:?}");
         }
     }
 
@@ -1086,10 +1232,26 @@ mod tests {
     #[test]
     #[ignore]
     fn coverage_2000_bases() {
+        let mut bad = Vec::new();
         for model in ["bgnbd", "mbgnbd", "pnbd", "gg"] {
             let c = coverage(model, 2000, 2000);
             eprintln!("{model}: coverage over 2000 bases {c:.4}");
-            assert!((c - 0.9).abs() < 0.02, "{model}: coverage {c}");
+            if (c - 0.9).abs() >= 0.02 {
+                bad.push((model, c));
+            }
+        }
+        assert!(bad.is_empty(), "{bad:?}");
+    }
+
+    /// MBG/NBD at a larger base: does the first-order approximation catch up?
+    #[test]
+    #[ignore]
+    fn coverage_mbgnbd_by_size() {
+        for n in [2000, 8000] {
+            eprintln!(
+                "mbgnbd n={n}: coverage over 300 bases {:.4}",
+                coverage("mbgnbd", 300, n)
+            );
         }
     }
 
