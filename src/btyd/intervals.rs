@@ -1217,6 +1217,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::print_stderr)] // the measured coverage is the figure to report
     fn delta_intervals_cover_about_90_percent() {
         // 60 bases: the share's standard error, with the probes of a base
         // correlated, is up to about 4 points; the tolerance is 10.
@@ -1231,6 +1232,7 @@ mod tests {
     /// `cargo test --release --all-features --lib coverage_2000 -- --ignored --nocapture`.
     #[test]
     #[ignore]
+    #[allow(clippy::print_stderr)] // the measured coverage is the figure to report
     fn coverage_2000_bases() {
         let mut bad = Vec::new();
         for model in ["bgnbd", "mbgnbd", "pnbd", "gg"] {
@@ -1246,6 +1248,7 @@ mod tests {
     /// MBG/NBD at a larger base: does the first-order approximation catch up?
     #[test]
     #[ignore]
+    #[allow(clippy::print_stderr)] // the measured coverage is the figure to report
     fn coverage_mbgnbd_by_size() {
         for n in [2000, 8000] {
             eprintln!(
