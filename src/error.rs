@@ -136,6 +136,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// An interval from a fit's covariance was asked of a fit that has
+    /// none; `reason` says why (a boundary fit, a Hessian that is not
+    /// positive definite, an unconverged fit).
+    #[error("{what}: the fit has no covariance: {reason}")]
+    NoCovariance {
+        /// What needed the covariance.
+        what: &'static str,
+        /// Why the fit has none.
+        reason: crate::btyd::StdErrorsUnavailable,
+    },
+
     /// An iterative fit stopped before its stop rule was met. The best
     /// point found is kept, so a caller may still inspect or use it.
     #[error("{what} did not converge: {failure}")]

@@ -104,6 +104,10 @@
 //!   models' `…Fit` types are aliases of it) with parameters, standard
 //!   errors or the reason there are none ([`StdErrorsUnavailable`]),
 //!   covariance, log-likelihood, AIC, BIC and a [`FitStatus`].
+//! - Per-customer uncertainty ([`intervals`]): [`delta_intervals`] and
+//!   [`delta_spend_intervals`] from a fit's covariance (logit / log scale),
+//!   and the parametric [`bootstrap`] with exact per-customer percentile
+//!   intervals in O(customers) memory ([`ParameterDraws`]).
 //! - Lifetime value: [`BtydClv`] over [`BtydCustomer`] rows, lifetimes'
 //!   period-sum convention with the period and discount named.
 //! - Simulation (feature `simulate`): [`simulate_bgnbd`],
@@ -252,6 +256,7 @@ mod gamma_gamma;
 mod ggomnbd;
 mod hyp2f1;
 mod input;
+pub mod intervals;
 mod math;
 mod mbgnbd;
 mod model;
@@ -278,6 +283,10 @@ pub use gamma_gamma::{GammaGamma, GammaGammaFit, GammaGammaParams};
 pub use ggomnbd::{GgomNbd, GgomNbdFit, GgomNbdParams};
 pub use hyp2f1::hyp2f1;
 pub use input::{CustomerHistory, SpendHistory};
+pub use intervals::{
+    BootstrapOptions, DELTA_STEP, IntervalModel, ParameterDraws, Prediction, PredictionInterval,
+    Refit, bootstrap, delta_intervals, delta_spend_intervals,
+};
 pub use mbgnbd::{MbgNbd, MbgNbdFit, MbgNbdParams, MbgNbdPredictor, MbgNbdScore};
 pub use model::PurchaseModel;
 pub use pareto_nbd::{

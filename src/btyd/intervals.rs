@@ -1,0 +1,1282 @@
+//! Per-customer uncertainty of a fitted model's predictions, in bounded
+//! memory: delta-method intervals from a fit's covariance, and parametric
+//! bootstrap intervals (resample customers, refit, predict) whose memory is
+//! O(customers × quantiles) whatever the number of replicates.
+//!
+//! Both describe the uncertainty of a *prediction given the model*: the
+//! interval is for `f(φ; x, t_x, T)` (P(alive), `E[Y(t) | x, t_x, T]`, the
+//! Gamma-Gamma conditional mean spend) as a function of the estimated
+//! parameters `φ`, not for the customer's future purchases themselves.
+//!
+//! # Delta method
+//!
+//! With `θ = ln φ` the log-parameters and `Σ_θ = H⁻¹` their covariance
+//! (`Cov(θ_i, θ_j) = Cov(φ_i, φ_j)/(φ_i φ_j)`, from the fit's
+//! [`covariance`](crate::btyd::FitReport::covariance)), a prediction is
+//! first mapped to an unbounded scale `g`:
+//!
+//! ```text
+//! P(alive):            g = logit p = ln(p/(1−p))
+//! E[Y(t)], E[Z | x, z̄]: g = ln f
+//! Var(g) ≈ ∇_θ gᵀ Σ_θ ∇_θ g                     (first-order Taylor; Rao 1973, §6a.2)
+//! interval = g⁻¹(g(φ̂) ± z·√Var(g)),  z = Φ⁻¹((1 + level)/2)
+//! ∂g/∂θ_k ≈ (g(θ + h e_k) − g(θ − h e_k)) / (2h),  h = 10⁻⁵
+//! ```
+//!
+//! so a P(alive) interval stays in `[0, 1]` and a positive quantity's stays
+//! positive. The gradient is a central difference in the log-parameters
+//! with step `h = 10⁻⁵` (about the cube root of the machine epsilon, which
+//! balances the `O(h²)` truncation against rounding of the `O(1)` values of
+//! `g`); the tests check it against the closed-form gradient of the BG/NBD
+//! log-odds. Each prediction thus costs `1 + 2N` evaluations (`N` = 4
+//! parameters, 3 for Gamma-Gamma). A prediction at the edge of its scale
+//! (P(alive) exactly 1, as for a BG/NBD customer without repeat purchase,
+//! or an expectation of exactly 0) does not depend on the parameters: its
+//! interval is the point itself.
+//!
+//! # Parametric bootstrap
+//!
+//! [`bootstrap`] draws `B` resamples of the customers with replacement
+//! (for weighted rows, such as [`DistinctRows`](crate::btyd::DistinctRows)
+//! counts, the multinomial counts of `n = Σ w` draws over the rows, each row
+//! with probability `w_i/n`), refits each from the point estimate, and keeps
+//! only the `B` parameter vectors ([`ParameterDraws`]). The per-customer
+//! intervals are then computed customer by customer: the `B` predictions of
+//! one customer go to a scratch buffer of `B` numbers (one per thread),
+//! from which the two quantiles are selected (`select_nth_unstable`), and
+//! only the interval is kept. Memory is `O(B·N)` for the draws, `O(B)` per
+//! thread and `O(customers)` for the output, never `O(customers × B)`, and
+//! the quantiles are exact order statistics (Hyndman & Fan 1996, type 7:
+//! linear interpolation between the order statistics at `(B−1)·q`), not a
+//! streaming approximation such as P².
+//!
+//! Reproducibility: replicate `b` draws from its own SplitMix64 stream
+//! (Steele, Lea & Flood 2014) seeded from `(seed, b)`, and its refit lands in
+//! slot `b`, so the draws, and so the intervals, are the same for a seed
+//! whatever the number of threads.
+//!
+//! A replicate whose refit fails (a resample that cannot identify the
+//! parameters, or does not converge) is left out and counted in
+//! [`ParameterDraws::failed`]; fewer than 2 successful replicates is an
+//! error.
+//!
+//! # Example
+//!
+//! ```
+//! use customer_value::btyd::{
+//!     BgNbd, BgNbdParams, BootstrapOptions, Prediction, bootstrap, delta_intervals,
+//!     simulate_bgnbd,
+//! };
+//!
+//! let truth = BgNbdParams::new(0.25, 4.0, 0.8, 2.5)?;
+//! let histories = simulate_bgnbd(&truth, &vec![39.0; 1000], 1)?;
+//! let fit = BgNbd::new().fit_detailed(&histories)?;
+//!
+//! let delta = delta_intervals(&fit, Prediction::ExpectedPurchases(52.0), &histories[..5], 0.9)?;
+//! for iv in &delta {
+//!     assert!(iv.lower() <= iv.estimate() && iv.estimate() <= iv.upper());
+//! }
+//!
+//! let weights = vec![1.0; histories.len()];
+//! let options = BootstrapOptions::new(20, 7)?;
+//! let draws = bootstrap(&BgNbd::new(), &fit, &histories, &weights, &options)?;
+//! let boot = draws.intervals(Prediction::PAlive, &histories[..5], 0.9)?;
+//! assert_eq!(boot.len(), 5);
+//! # Ok::<(), customer_value::Error>(())
+//! ```
+
+use crate::btyd::report::ModelParameters;
+use crate::btyd::{
+    BgNbd, BgNbdParams, CustomerHistory, FitReport, GammaGamma, GammaGammaParams, MbgNbd,
+    MbgNbdParams, ParetoNbd, ParetoNbdParams, SpendHistory,
+};
+use crate::{Error, Result};
+
+/// Central-difference step in the log-parameters for the delta method.
+pub const DELTA_STEP: f64 = 1e-5;
+
+/// A two-sided interval around a point prediction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PredictionInterval {
+    estimate: f64,
+    lower: f64,
+    upper: f64,
+}
+
+impl PredictionInterval {
+    /// The prediction at the fitted parameters.
+    pub fn estimate(&self) -> f64 {
+        self.estimate
+    }
+    /// The lower bound.
+    pub fn lower(&self) -> f64 {
+        self.lower
+    }
+    /// The upper bound.
+    pub fn upper(&self) -> f64 {
+        self.upper
+    }
+    /// `upper − lower`.
+    pub fn width(&self) -> f64 {
+        self.upper - self.lower
+    }
+    /// Whether `value` lies in `[lower, upper]`.
+    pub fn contains(&self, value: f64) -> bool {
+        self.lower <= value && value <= self.upper
+    }
+}
+
+/// Which per-customer prediction of a purchase model an interval is for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Prediction {
+    /// P(alive at `T` | x, t_x, T); logit scale for the delta method.
+    PAlive,
+    /// `E[Y(t) | x, t_x, T]`, the expected purchases in `(T, T + t]`, with
+    /// `t` the horizon in the data's time unit; log scale.
+    ExpectedPurchases(f64),
+}
+
+/// A purchase model whose per-customer predictions get intervals:
+/// [`BgNbdParams`], [`MbgNbdParams`], [`ParetoNbdParams`] (sealed).
+pub trait IntervalModel: ModelParameters<4> + Send + Sync {
+    /// The prediction for one customer.
+    ///
+    /// # Errors
+    ///
+    /// Those of the model's `p_alive` and `expected_purchases`.
+    fn predict(&self, what: Prediction, history: &CustomerHistory) -> Result<f64>;
+
+    /// `logit P(alive)` and its gradient in the log-parameters in closed
+    /// form, where the model has one (BG/NBD, MBG/NBD); `None` otherwise
+    /// (the delta method then differentiates numerically) and where
+    /// P(alive) is exactly 1.
+    #[doc(hidden)]
+    fn logit_p_alive_gradient(&self, _history: &CustomerHistory) -> Option<(f64, [f64; 4])> {
+        None
+    }
+}
+
+/// BG/NBD and MBG/NBD: `logit p = −v`, `v = ln a − ln(b + x − k) + (r+x)·ln((α+T)/(α+t_x))`
+/// with `k` = 1 for BG/NBD (and `x ≥ 1`), 0 for MBG/NBD; the derivatives of
+/// `v` in `(ln r, ln α, ln a, ln b)` are `r·L`, `(r+x)·α·(1/(α+T) − 1/(α+t_x))`,
+/// `1` and `−b/(b + x − k)`, `L = ln((α+T)/(α+t_x))`.
+fn bg_logit_gradient(
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    k: f64,
+    h: &CustomerHistory,
+) -> (f64, [f64; 4]) {
+    let x = f64::from(h.x());
+    let (t_x, big_t) = (h.t_x(), h.age());
+    let l = ((big_t - t_x) / (alpha + t_x)).ln_1p();
+    let v = a.ln() - (b + x - k).ln() + (r + x) * l;
+    let grad = [
+        -(r * l),
+        -((r + x) * alpha * (1.0 / (alpha + big_t) - 1.0 / (alpha + t_x))),
+        -1.0,
+        b / (b + x - k),
+    ];
+    (-v, grad)
+}
+
+impl IntervalModel for BgNbdParams {
+    fn predict(&self, what: Prediction, history: &CustomerHistory) -> Result<f64> {
+        match what {
+            Prediction::PAlive => Ok(self.p_alive(history)),
+            Prediction::ExpectedPurchases(t) => self.expected_purchases(history, t),
+        }
+    }
+    fn logit_p_alive_gradient(&self, h: &CustomerHistory) -> Option<(f64, [f64; 4])> {
+        (h.x() > 0).then(|| bg_logit_gradient(self.r(), self.alpha(), self.a(), self.b(), 1.0, h))
+    }
+}
+
+impl IntervalModel for MbgNbdParams {
+    fn predict(&self, what: Prediction, history: &CustomerHistory) -> Result<f64> {
+        match what {
+            Prediction::PAlive => Ok(self.p_alive(history)),
+            Prediction::ExpectedPurchases(t) => self.expected_purchases(history, t),
+        }
+    }
+    fn logit_p_alive_gradient(&self, h: &CustomerHistory) -> Option<(f64, [f64; 4])> {
+        Some(bg_logit_gradient(
+            self.r(),
+            self.alpha(),
+            self.a(),
+            self.b(),
+            0.0,
+            h,
+        ))
+    }
+}
+
+impl IntervalModel for ParetoNbdParams {
+    fn predict(&self, what: Prediction, history: &CustomerHistory) -> Result<f64> {
+        match what {
+            Prediction::PAlive => self.p_alive(history),
+            Prediction::ExpectedPurchases(t) => self.expected_purchases(history, t),
+        }
+    }
+}
+
+const WHAT: &str = "prediction interval";
+
+fn check_level(level: f64) -> Result<f64> {
+    if !(level > 0.0 && level < 1.0) {
+        return Err(Error::InvalidParameter {
+            name: "level",
+            value: level.to_string(),
+            reason: "the coverage level must be in (0, 1)",
+        });
+    }
+    // z = Φ⁻¹((1 + level)/2) = √2 · erf⁻¹(level).
+    Ok(std::f64::consts::SQRT_2 * statrs::function::erf::erf_inv(level))
+}
+
+fn check_horizon(what: Prediction) -> Result<()> {
+    if let Prediction::ExpectedPurchases(t) = what
+        && !(t.is_finite() && t >= 0.0)
+    {
+        return Err(Error::InvalidParameter {
+            name: "horizon",
+            value: t.to_string(),
+            reason: "the horizon must be finite and >= 0",
+        });
+    }
+    Ok(())
+}
+
+/// The scale on which the normal approximation is taken.
+#[derive(Clone, Copy)]
+enum Scale {
+    Logit,
+    Log,
+}
+
+impl Scale {
+    fn of(what: Prediction) -> Self {
+        match what {
+            Prediction::PAlive => Scale::Logit,
+            Prediction::ExpectedPurchases(_) => Scale::Log,
+        }
+    }
+    /// `g(f)`; `None` at the edge of the scale (0 or 1 for a probability, 0
+    /// for a positive quantity), where the value is taken as exact.
+    fn forward(self, f: f64) -> Option<f64> {
+        let g = match self {
+            Scale::Logit => f.ln() - (-f).ln_1p(),
+            Scale::Log => f.ln(),
+        };
+        g.is_finite().then_some(g)
+    }
+    fn inverse(self, g: f64) -> f64 {
+        match self {
+            Scale::Logit => {
+                if g >= 0.0 {
+                    1.0 / (1.0 + (-g).exp())
+                } else {
+                    let e = g.exp();
+                    e / (1.0 + e)
+                }
+            }
+            Scale::Log => g.exp(),
+        }
+    }
+}
+
+fn no_covariance<P, const N: usize>(fit: &FitReport<P, N>) -> Result<[[f64; N]; N]>
+where
+    P: ModelParameters<N>,
+{
+    match (fit.covariance(), fit.std_errors_unavailable()) {
+        (Some(c), _) => Ok(c),
+        (None, Some(reason)) => Err(Error::NoCovariance { what: WHAT, reason }),
+        (None, None) => Err(Error::InvalidValue {
+            what: WHAT,
+            reason: "the fit has no covariance".into(),
+        }),
+    }
+}
+
+/// The core of the delta method: `values` the fitted parameters, `cov`
+/// their covariance in natural units, `build` a parameter set from values,
+/// `predict` one item's prediction.
+fn delta_core<P, T, const N: usize>(
+    fitted: &P,
+    values: [f64; N],
+    cov: [[f64; N]; N],
+    level: f64,
+    scale: Scale,
+    items: &[T],
+    predict: impl Fn(&P, &T) -> Result<f64>,
+) -> Result<Vec<PredictionInterval>>
+where
+    P: ModelParameters<N>,
+{
+    let z = check_level(level)?;
+    // Covariance of the log-parameters.
+    let mut sigma = [[0.0; N]; N];
+    for i in 0..N {
+        for j in 0..N {
+            sigma[i][j] = cov[i][j] / (values[i] * values[j]);
+        }
+    }
+    // The 2N shifted parameter sets, built once.
+    let mut plus = Vec::with_capacity(N);
+    let mut minus = Vec::with_capacity(N);
+    for k in 0..N {
+        let mut up = values;
+        let mut down = values;
+        up[k] = (values[k].ln() + DELTA_STEP).exp();
+        down[k] = (values[k].ln() - DELTA_STEP).exp();
+        plus.push(P::from_values(up)?);
+        minus.push(P::from_values(down)?);
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let f = predict(fitted, item)?;
+        if !f.is_finite() {
+            return Err(Error::InvalidValue {
+                what: WHAT,
+                reason: format!("prediction not finite for row {i}: {f}"),
+            });
+        }
+        let Some(g) = scale.forward(f) else {
+            out.push(PredictionInterval {
+                estimate: f,
+                lower: f,
+                upper: f,
+            });
+            continue;
+        };
+        let mut grad = [0.0; N];
+        for k in 0..N {
+            let up = predict(&plus[k], item)?;
+            let down = predict(&minus[k], item)?;
+            let (Some(gu), Some(gd)) = (scale.forward(up), scale.forward(down)) else {
+                return Err(Error::InvalidValue {
+                    what: WHAT,
+                    reason: format!(
+                        "row {i}: the prediction leaves its scale when parameter {k} moves by {DELTA_STEP} on the log scale"
+                    ),
+                });
+            };
+            grad[k] = (gu - gd) / (2.0 * DELTA_STEP);
+        }
+        let var = quadratic_form(&sigma, &grad);
+        let se = var.max(0.0).sqrt();
+        if !se.is_finite() {
+            return Err(Error::InvalidValue {
+                what: WHAT,
+                reason: format!("row {i}: delta-method variance not finite: {var}"),
+            });
+        }
+        out.push(PredictionInterval {
+            estimate: f,
+            lower: scale.inverse(g - z * se).min(f),
+            upper: scale.inverse(g + z * se).max(f),
+        });
+    }
+    Ok(out)
+}
+
+/// Delta-method intervals at coverage `level` (e.g. `0.9`) for one
+/// prediction of every customer in `histories`, from a BG/NBD, MBG/NBD or
+/// Pareto/NBD fit (see the [module docs](self) for the transform and the
+/// numerical gradient).
+///
+/// # Errors
+///
+/// - [`Error::NoCovariance`] when the fit has no covariance, with the
+///   reason (a boundary fit, a Hessian that is not positive definite, an
+///   unconverged fit).
+/// - [`Error::InvalidParameter`] for a `level` outside `(0, 1)` or a
+///   horizon that is not finite and ≥ 0.
+/// - [`Error::InvalidValue`] when a prediction or its variance is not
+///   finite; the model's own prediction errors.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::CustomerId;
+/// use customer_value::btyd::{BgNbd, CustomerHistory, Prediction, delta_intervals};
+///
+/// let rows = [(0, 0.0, 38.0, 140.0), (1, 10.0, 38.0, 25.0), (1, 30.0, 38.0, 20.0),
+///     (2, 20.0, 37.0, 10.0), (2, 35.0, 37.0, 12.0), (3, 30.0, 36.0, 6.0),
+///     (5, 35.0, 38.0, 5.0), (7, 36.0, 38.0, 4.0), (1, 2.0, 36.0, 8.0),
+///     (2, 6.0, 38.0, 5.0), (4, 12.0, 37.0, 3.0)];
+/// let (h, w): (Vec<_>, Vec<_>) = rows.iter()
+///     .map(|&(x, t_x, age, n)| (CustomerHistory::new(CustomerId::new(0), x, t_x, age).unwrap(), n))
+///     .unzip();
+/// let fit = BgNbd::new().fit_weighted(&h, &w)?;
+/// let iv = delta_intervals(&fit, Prediction::PAlive, &h, 0.9)?;
+/// assert_eq!(iv[0].lower(), 1.0); // no repeat purchase: alive for sure
+/// assert!(iv[5].lower() < iv[5].estimate() && iv[5].upper() < 1.0);
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+pub fn delta_intervals<P: IntervalModel>(
+    fit: &FitReport<P, 4>,
+    what: Prediction,
+    histories: &[CustomerHistory],
+    level: f64,
+) -> Result<Vec<PredictionInterval>> {
+    check_horizon(what)?;
+    let cov = no_covariance(fit)?;
+    if what == Prediction::PAlive && has_closed_form(fit.params()) {
+        return delta_closed_form(fit.params(), cov, level, histories);
+    }
+    delta_core(
+        fit.params(),
+        fit.params().values(),
+        cov,
+        level,
+        Scale::of(what),
+        histories,
+        |p: &P, h| p.predict(what, h),
+    )
+}
+
+fn has_closed_form<P: IntervalModel>(p: &P) -> bool {
+    let probe = CustomerHistory::new(crate::CustomerId::new(0), 1, 1.0, 2.0);
+    probe.is_ok_and(|h| p.logit_p_alive_gradient(&h).is_some())
+}
+
+/// The delta method for P(alive) with the closed-form gradient of its
+/// logit (BG/NBD, MBG/NBD).
+fn delta_closed_form<P: IntervalModel>(
+    fitted: &P,
+    cov: [[f64; 4]; 4],
+    level: f64,
+    histories: &[CustomerHistory],
+) -> Result<Vec<PredictionInterval>> {
+    let z = check_level(level)?;
+    let values = fitted.values();
+    let mut sigma = [[0.0; 4]; 4];
+    for i in 0..4 {
+        for j in 0..4 {
+            sigma[i][j] = cov[i][j] / (values[i] * values[j]);
+        }
+    }
+    let mut out = Vec::with_capacity(histories.len());
+    for (i, h) in histories.iter().enumerate() {
+        let Some((g, grad)) = fitted.logit_p_alive_gradient(h) else {
+            let f = fitted.predict(Prediction::PAlive, h)?;
+            out.push(PredictionInterval {
+                estimate: f,
+                lower: f,
+                upper: f,
+            });
+            continue;
+        };
+        let f = Scale::Logit.inverse(g);
+        let se = quadratic_form(&sigma, &grad).max(0.0).sqrt();
+        if !(g.is_finite() && se.is_finite()) {
+            return Err(Error::InvalidValue {
+                what: WHAT,
+                reason: format!("row {i}: logit P(alive) or its variance not finite"),
+            });
+        }
+        out.push(PredictionInterval {
+            estimate: f,
+            lower: Scale::Logit.inverse(g - z * se).min(f),
+            upper: Scale::Logit.inverse(g + z * se).max(f),
+        });
+    }
+    Ok(out)
+}
+
+fn quadratic_form<const N: usize>(sigma: &[[f64; N]; N], grad: &[f64; N]) -> f64 {
+    let mut var = 0.0;
+    for a in 0..N {
+        let mut row = 0.0;
+        for b in 0..N {
+            row += sigma[a][b] * grad[b];
+        }
+        var += grad[a] * row;
+    }
+    var
+}
+
+/// Delta-method intervals at coverage `level` for the Gamma-Gamma
+/// conditional expected spend per transaction `E[Z | x, z̄]` of every
+/// customer (log scale; see the [module docs](self)).
+///
+/// # Errors
+///
+/// As [`delta_intervals`], and those of
+/// [`GammaGammaParams::expected_spend_f64`] (a mean that does not exist).
+pub fn delta_spend_intervals(
+    fit: &FitReport<GammaGammaParams, 3>,
+    spends: &[SpendHistory],
+    level: f64,
+) -> Result<Vec<PredictionInterval>> {
+    let cov = no_covariance(fit)?;
+    delta_core(
+        fit.params(),
+        fit.params().values(),
+        cov,
+        level,
+        Scale::Log,
+        spends,
+        |p: &GammaGammaParams, s| p.expected_spend_f64(s),
+    )
+}
+
+/// A fitter the bootstrap can refit: [`BgNbd`], [`MbgNbd`], [`ParetoNbd`]
+/// (`N` = 4) and [`GammaGamma`] (`N` = 3); sealed.
+pub trait Refit<const N: usize>: Send + Sync {
+    /// One customer's input.
+    type Input: Sync;
+    /// The fitted parameters.
+    type Params: ModelParameters<N> + Send + Sync + Clone;
+    /// Fits `rows` with `weights`, starting from `start`.
+    ///
+    /// # Errors
+    ///
+    /// Those of the fitter's `fit_weighted`.
+    fn refit(
+        &self,
+        rows: &[Self::Input],
+        weights: &[f64],
+        start: &Self::Params,
+    ) -> Result<FitReport<Self::Params, N>>;
+}
+
+macro_rules! refit {
+    ($fitter:ty, $n:literal, $input:ty, $params:ty) => {
+        impl Refit<$n> for $fitter {
+            type Input = $input;
+            type Params = $params;
+            fn refit(
+                &self,
+                rows: &[$input],
+                weights: &[f64],
+                start: &$params,
+            ) -> Result<FitReport<$params, $n>> {
+                let options = self.fit_options().clone().start(start.values());
+                self.options(options).fit_weighted(rows, weights)
+            }
+        }
+    };
+}
+
+refit!(BgNbd, 4, CustomerHistory, BgNbdParams);
+refit!(MbgNbd, 4, CustomerHistory, MbgNbdParams);
+refit!(ParetoNbd, 4, CustomerHistory, ParetoNbdParams);
+refit!(GammaGamma, 3, SpendHistory, GammaGammaParams);
+
+/// How many bootstrap replicates, the seed, and the threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BootstrapOptions {
+    replicates: usize,
+    seed: u64,
+    threads: usize,
+}
+
+impl BootstrapOptions {
+    /// `replicates` resamples from `seed`, on as many threads as the
+    /// machine has ([`std::thread::available_parallelism`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when `replicates < 2`.
+    pub fn new(replicates: usize, seed: u64) -> Result<Self> {
+        if replicates < 2 {
+            return Err(Error::InvalidParameter {
+                name: "replicates",
+                value: replicates.to_string(),
+                reason: "a bootstrap needs at least 2 replicates",
+            });
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(Self {
+            replicates,
+            seed,
+            threads,
+        })
+    }
+
+    /// Uses `threads` threads (at least 1) for the refits and the
+    /// intervals; the results do not depend on it.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// The number of replicates.
+    pub fn replicates(&self) -> usize {
+        self.replicates
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): one stream per replicate.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn new(seed: u64, stream: u64) -> Self {
+        let mut s = SplitMix64(seed ^ 0x6A09_E667_F3BC_C909);
+        let mixed = s.next_u64() ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        SplitMix64(mixed)
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform on `0..n` (Lemire's multiply-shift; the bias is below
+    /// `n / 2⁶⁴`).
+    fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+}
+
+/// The parameter vectors of a parametric bootstrap, and the point estimate;
+/// from [`bootstrap`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParameterDraws<P> {
+    estimate: P,
+    draws: Vec<P>,
+    failed: usize,
+    threads: usize,
+}
+
+impl<P> ParameterDraws<P> {
+    /// The refitted parameters, in replicate order (failed replicates left
+    /// out).
+    pub fn draws(&self) -> &[P] {
+        &self.draws
+    }
+    /// The point estimate the intervals are centred on.
+    pub fn estimate(&self) -> &P {
+        &self.estimate
+    }
+    /// How many replicates' refits failed and were left out.
+    pub fn failed(&self) -> usize {
+        self.failed
+    }
+}
+
+impl<P: IntervalModel> ParameterDraws<P> {
+    /// Percentile intervals at coverage `level` for one prediction of
+    /// every customer: the type-7 quantiles `(1 − level)/2` and
+    /// `(1 + level)/2` of the customer's predictions under the draws, the
+    /// estimate being the prediction at the point estimate (the bounds are
+    /// widened to contain it).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] for a `level` outside `(0, 1)` or a bad
+    /// horizon; [`Error::InvalidValue`] for a prediction that is not
+    /// finite; the model's prediction errors.
+    pub fn intervals(
+        &self,
+        what: Prediction,
+        histories: &[CustomerHistory],
+        level: f64,
+    ) -> Result<Vec<PredictionInterval>> {
+        check_horizon(what)?;
+        percentile_core(self, level, histories, |p: &P, h| p.predict(what, h))
+    }
+}
+
+impl ParameterDraws<GammaGammaParams> {
+    /// Percentile intervals for the Gamma-Gamma conditional expected
+    /// spend, as [`intervals`](ParameterDraws::intervals).
+    ///
+    /// # Errors
+    ///
+    /// As [`intervals`](ParameterDraws::intervals).
+    pub fn spend_intervals(
+        &self,
+        spends: &[SpendHistory],
+        level: f64,
+    ) -> Result<Vec<PredictionInterval>> {
+        percentile_core(self, level, spends, |p: &GammaGammaParams, s| {
+            p.expected_spend_f64(s)
+        })
+    }
+}
+
+/// Type-7 quantile of a scratch buffer (reordered in place).
+fn quantile(buf: &mut [f64], q: f64) -> f64 {
+    let len = buf.len();
+    let h = (len - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let (_, &mut a, rest) = buf.select_nth_unstable_by(lo, f64::total_cmp);
+    if lo + 1 >= len || h == lo as f64 {
+        return a;
+    }
+    let b = rest.iter().copied().fold(f64::INFINITY, f64::min);
+    a + (h - lo as f64) * (b - a)
+}
+
+fn percentile_core<P: Sync, T: Sync>(
+    draws: &ParameterDraws<P>,
+    level: f64,
+    items: &[T],
+    predict: impl Fn(&P, &T) -> Result<f64> + Sync,
+) -> Result<Vec<PredictionInterval>> {
+    check_level(level)?;
+    let (ql, qu) = ((1.0 - level) / 2.0, (1.0 + level) / 2.0);
+    let mut out = vec![
+        PredictionInterval {
+            estimate: 0.0,
+            lower: 0.0,
+            upper: 0.0,
+        };
+        items.len()
+    ];
+    let threads = draws.threads.max(1);
+    let chunk = items.len().div_ceil(threads).max(1);
+    let results: Vec<Result<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = out
+            .chunks_mut(chunk)
+            .zip(items.chunks(chunk))
+            .enumerate()
+            .map(|(c, (out, items))| {
+                let predict = &predict;
+                scope.spawn(move || -> Result<()> {
+                    let mut buf = vec![0.0; draws.draws.len()];
+                    for (j, (slot, item)) in out.iter_mut().zip(items).enumerate() {
+                        let row = c * chunk + j;
+                        let f = predict(&draws.estimate, item)?;
+                        for (b, p) in buf.iter_mut().zip(&draws.draws) {
+                            *b = predict(p, item)?;
+                        }
+                        if !f.is_finite() || buf.iter().any(|v| !v.is_finite()) {
+                            return Err(Error::InvalidValue {
+                                what: WHAT,
+                                reason: format!("prediction not finite for row {row}"),
+                            });
+                        }
+                        let lower = quantile(&mut buf, ql);
+                        let upper = quantile(&mut buf, qu);
+                        *slot = PredictionInterval {
+                            estimate: f,
+                            lower: lower.min(f),
+                            upper: upper.max(f),
+                        };
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::InvalidValue {
+                        what: WHAT,
+                        reason: "a worker thread panicked".into(),
+                    })
+                })
+            })
+            .collect()
+    });
+    for r in results {
+        r?;
+    }
+    Ok(out)
+}
+
+/// Parametric bootstrap of a fit: `options.replicates()` resamples of the
+/// customers `rows` with integer `weights` (1 per customer, or
+/// [`DistinctRows`](crate::btyd::DistinctRows) counts), each refitted by
+/// `fitter` from `fit`'s estimate (see the [module docs](self)).
+///
+/// # Errors
+///
+/// - [`Error::InvalidParameter`] when `weights` is not as long as `rows`,
+///   or a weight is not a non-negative integer, or the total is 0.
+/// - [`Error::InvalidValue`] when fewer than 2 refits succeed.
+pub fn bootstrap<F, const N: usize>(
+    fitter: &F,
+    fit: &FitReport<F::Params, N>,
+    rows: &[F::Input],
+    weights: &[f64],
+    options: &BootstrapOptions,
+) -> Result<ParameterDraws<F::Params>>
+where
+    F: Refit<N>,
+{
+    if weights.len() != rows.len() {
+        return Err(Error::InvalidParameter {
+            name: "weights",
+            value: weights.len().to_string(),
+            reason: "one weight per row is needed",
+        });
+    }
+    // Cumulative integer counts, for drawing a customer and finding its row.
+    let mut cumulative = Vec::with_capacity(weights.len());
+    let mut total: u64 = 0;
+    for &w in weights {
+        if !(w >= 0.0 && w.fract() == 0.0 && w < 9.0e15) {
+            return Err(Error::InvalidParameter {
+                name: "weights",
+                value: w.to_string(),
+                reason: "bootstrap weights must be non-negative integer customer counts",
+            });
+        }
+        total += w as u64;
+        cumulative.push(total);
+    }
+    if total == 0 {
+        return Err(Error::EmptyInput {
+            what: "bootstrap",
+            needs: "customer",
+        });
+    }
+    let start = fit.params().clone();
+    let b_total = options.replicates;
+    let threads = options.threads.max(1).min(b_total);
+    let mut slots: Vec<Option<F::Params>> = vec![None; b_total];
+    std::thread::scope(|scope| {
+        let per = b_total.div_ceil(threads);
+        for (t, chunk) in slots.chunks_mut(per).enumerate() {
+            let cumulative = &cumulative;
+            let start = &start;
+            scope.spawn(move || {
+                let mut counts = vec![0.0_f64; rows.len()];
+                for (j, slot) in chunk.iter_mut().enumerate() {
+                    let b = (t * per + j) as u64;
+                    let mut rng = SplitMix64::new(options.seed, b);
+                    counts.iter_mut().for_each(|c| *c = 0.0);
+                    for _ in 0..total {
+                        let u = rng.below(total);
+                        let row = cumulative.partition_point(|&c| c <= u);
+                        counts[row] += 1.0;
+                    }
+                    *slot = fitter
+                        .refit(rows, &counts, start)
+                        .ok()
+                        .map(|r| r.into_params());
+                }
+            });
+        }
+    });
+    let failed = slots.iter().filter(|s| s.is_none()).count();
+    let draws: Vec<F::Params> = slots.into_iter().flatten().collect();
+    if draws.len() < 2 {
+        return Err(Error::InvalidValue {
+            what: "bootstrap",
+            reason: format!("only {} of {b_total} refits succeeded", draws.len()),
+        });
+    }
+    Ok(ParameterDraws {
+        estimate: start,
+        draws,
+        failed,
+        threads: options.threads.max(1),
+    })
+}
+
+#[cfg(all(test, feature = "simulate"))]
+mod tests {
+    use super::*;
+    use crate::CustomerId;
+    use crate::btyd::{DistinctRows, simulate_bgnbd, simulate_mbgnbd};
+    use proptest::prelude::*;
+    use rand::SeedableRng;
+    use rand::rngs::ChaCha8Rng;
+    use rand_distr::{Distribution, Exp, Gamma, Poisson};
+
+    fn truth() -> BgNbdParams {
+        BgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap()
+    }
+
+    fn ages(n: usize) -> Vec<f64> {
+        (0..n).map(|i| 27.0 + (i % 13) as f64).collect()
+    }
+
+    fn probes() -> Vec<CustomerHistory> {
+        [
+            (1, 5.0, 39.0),
+            (2, 30.0, 39.0),
+            (4, 20.0, 35.0),
+            (7, 36.0, 38.0),
+            (1, 30.0, 30.0),
+        ]
+        .iter()
+        .map(|&(x, t, a)| CustomerHistory::new(CustomerId::new(0), x, t, a).unwrap())
+        .collect()
+    }
+
+    /// The closed-form gradient of logit P(alive) of BG/NBD in the
+    /// log-parameters: logit p = −v, v = ln a − ln(b+x−1) + (r+x)·ln((α+T)/(α+t_x)).
+    fn analytic_logit_grad(p: &BgNbdParams, h: &CustomerHistory) -> [f64; 4] {
+        let (r, al, a, b) = (p.r(), p.alpha(), p.a(), p.b());
+        let x = f64::from(h.x());
+        let (t_x, big_t) = (h.t_x(), h.age());
+        let l = ((al + big_t) / (al + t_x)).ln();
+        let _ = a;
+        [
+            -(r * l),
+            -((r + x) * al * (1.0 / (al + big_t) - 1.0 / (al + t_x))),
+            -1.0,
+            b / (b + x - 1.0),
+        ]
+    }
+
+    #[test]
+    fn numerical_gradient_matches_closed_form_for_bgnbd_p_alive() {
+        let hs = simulate_bgnbd(&truth(), &ages(3000), 5).unwrap();
+        let fit = BgNbd::new().fit_detailed(&hs).unwrap();
+        let cov = fit.covariance().unwrap();
+        let v = fit.params().values();
+        let z = check_level(0.9).unwrap();
+        let probes = probes();
+        // The numerical path (central differences) ...
+        let iv = delta_core(
+            fit.params(),
+            v,
+            cov,
+            0.9,
+            Scale::Logit,
+            &probes,
+            |p: &BgNbdParams, h| p.predict(Prediction::PAlive, h),
+        )
+        .unwrap();
+        // ... equals the closed-form path of `delta_intervals` ...
+        let closed = delta_intervals(&fit, Prediction::PAlive, &probes, 0.9).unwrap();
+        for (a, b) in iv.iter().zip(&closed) {
+            assert!((a.lower() - b.lower()).abs() < 1e-8 && (a.upper() - b.upper()).abs() < 1e-8);
+        }
+        // ... and a gradient written out here independently.
+        for (h, iv) in probes.iter().zip(&iv) {
+            let g = analytic_logit_grad(fit.params(), h);
+            let mut var = 0.0;
+            for i in 0..4 {
+                for j in 0..4 {
+                    var += g[i] * g[j] * cov[i][j] / (v[i] * v[j]);
+                }
+            }
+            let p = fit.params().p_alive(h);
+            let logit = (p / (1.0 - p)).ln();
+            let lo = 1.0 / (1.0 + (-(logit - z * var.sqrt())).exp());
+            let hi = 1.0 / (1.0 + (-(logit + z * var.sqrt())).exp());
+            assert!((iv.lower() - lo).abs() < 1e-8, "{} vs {lo}", iv.lower());
+            assert!((iv.upper() - hi).abs() < 1e-8, "{} vs {hi}", iv.upper());
+        }
+    }
+
+    #[test]
+    fn mbgnbd_closed_form_matches_central_differences() {
+        let t = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
+        let hs = simulate_mbgnbd(&t, &ages(3000), 5).unwrap();
+        let fit = MbgNbd::new().fit_detailed(&hs).unwrap();
+        let (v, cov) = (fit.params().values(), fit.covariance().unwrap());
+        let mut probes = probes();
+        probes.push(CustomerHistory::new(CustomerId::new(0), 0, 0.0, 30.0).unwrap());
+        let fd = delta_core(
+            fit.params(),
+            v,
+            cov,
+            0.9,
+            Scale::Logit,
+            &probes,
+            |p: &MbgNbdParams, h| p.predict(Prediction::PAlive, h),
+        )
+        .unwrap();
+        let closed = delta_intervals(&fit, Prediction::PAlive, &probes, 0.9).unwrap();
+        for (a, b) in fd.iter().zip(&closed) {
+            assert!((a.estimate() - b.estimate()).abs() < 1e-12);
+            assert!((a.lower() - b.lower()).abs() < 1e-8, "{a:?} {b:?}");
+            assert!((a.upper() - b.upper()).abs() < 1e-8, "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn no_covariance_is_a_typed_error() {
+        // Everyone with the same single repeat purchase: a boundary fit or
+        // no identification; either way no interval from a covariance.
+        let hs: Vec<_> = (0..200)
+            .map(|i| CustomerHistory::new(CustomerId::new(i), 1, 10.0, 20.0).unwrap())
+            .collect();
+        match BgNbd::new().fit_detailed(&hs) {
+            Ok(fit) if fit.covariance().is_none() => {
+                let e = delta_intervals(&fit, Prediction::PAlive, &hs, 0.9).unwrap_err();
+                assert!(matches!(e, Error::NoCovariance { .. }), "{e}");
+            }
+            _ => {}
+        }
+        let hs = simulate_bgnbd(&truth(), &ages(500), 1).unwrap();
+        let fit = BgNbd::new().fit_detailed(&hs).unwrap();
+        assert!(delta_intervals(&fit, Prediction::PAlive, &hs, 1.0).is_err());
+        assert!(delta_intervals(&fit, Prediction::ExpectedPurchases(-1.0), &hs, 0.9).is_err());
+    }
+
+    #[test]
+    fn width_shrinks_as_the_base_grows() {
+        let probes = probes();
+        let width = |n: usize| -> f64 {
+            let hs = simulate_bgnbd(&truth(), &ages(n), 11).unwrap();
+            let fit = BgNbd::new().fit_detailed(&hs).unwrap();
+            delta_intervals(&fit, Prediction::ExpectedPurchases(26.0), &probes, 0.9)
+                .unwrap()
+                .iter()
+                .map(|iv| iv.width() / iv.estimate())
+                .sum()
+        };
+        let (small, large) = (width(1000), width(16000));
+        // Width ~ 1/√n: 16x the customers, about a quarter of the width.
+        assert!(large < 0.5 * small, "{large} vs {small}");
+    }
+
+    #[test]
+    fn bootstrap_is_reproducible_whatever_the_threads_and_uses_distinct_rows() {
+        let hs = simulate_bgnbd(&truth(), &ages(1500), 3).unwrap();
+        let (rows, weights) = DistinctRows::from_histories(&hs).weighted().unwrap();
+        let fit = BgNbd::new().fit_weighted(&rows, &weights).unwrap();
+        let one = bootstrap(
+            &BgNbd::new(),
+            &fit,
+            &rows,
+            &weights,
+            &BootstrapOptions::new(24, 9).unwrap().threads(1),
+        )
+        .unwrap();
+        let two = bootstrap(
+            &BgNbd::new(),
+            &fit,
+            &rows,
+            &weights,
+            &BootstrapOptions::new(24, 9).unwrap().threads(3),
+        )
+        .unwrap();
+        assert_eq!(one.draws(), two.draws());
+        let other = bootstrap(
+            &BgNbd::new(),
+            &fit,
+            &rows,
+            &weights,
+            &BootstrapOptions::new(24, 10).unwrap(),
+        )
+        .unwrap();
+        assert_ne!(one.draws(), other.draws());
+        let a = one.intervals(Prediction::PAlive, &hs, 0.9).unwrap();
+        let b = two.intervals(Prediction::PAlive, &hs, 0.9).unwrap();
+        assert_eq!(a, b);
+        for (iv, h) in a.iter().zip(&hs) {
+            assert!(iv.lower() <= iv.estimate() && iv.estimate() <= iv.upper());
+            assert!(iv.lower() >= 0.0 && iv.upper() <= 1.0);
+            assert_eq!(iv.estimate(), fit.params().p_alive(h));
+        }
+    }
+
+    #[test]
+    fn quantile_is_type_7() {
+        // R: quantile(c(1, 2, 3, 4, 10), c(0.05, 0.5, 0.95), type = 7) = 1.2, 3, 8.8
+        let mut v = [10.0, 3.0, 1.0, 4.0, 2.0];
+        assert!((quantile(&mut v, 0.05) - 1.2).abs() < 1e-12);
+        assert!((quantile(&mut v, 0.5) - 3.0).abs() < 1e-12);
+        assert!((quantile(&mut v, 0.95) - 8.8).abs() < 1e-12);
+    }
+
+    /// Pareto/NBD customers: λ ~ Gamma(r, rate α), μ ~ Gamma(s, rate β),
+    /// lifetime ~ Exp(μ), Poisson(λ) purchases while alive, observed to T.
+    fn simulate_pnbd(p: &ParetoNbdParams, ages: &[f64], seed: u64) -> Vec<CustomerHistory> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let lam = Gamma::new(p.r(), 1.0 / p.alpha()).unwrap();
+        let mu = Gamma::new(p.s(), 1.0 / p.beta()).unwrap();
+        ages.iter()
+            .enumerate()
+            .map(|(i, &big_t)| {
+                let l: f64 = lam.sample(&mut rng);
+                let m: f64 = mu.sample(&mut rng);
+                let life: f64 = Exp::new(m).unwrap().sample(&mut rng);
+                let end = life.min(big_t);
+                let gap = Exp::new(l).unwrap();
+                let (mut t, mut x, mut t_x) = (0.0, 0u32, 0.0);
+                loop {
+                    t += gap.sample(&mut rng);
+                    if t > end {
+                        break;
+                    }
+                    x += 1;
+                    t_x = t;
+                }
+                CustomerHistory::new(CustomerId::new(i as u64), x, t_x, big_t).unwrap()
+            })
+            .collect()
+    }
+
+    /// Gamma-Gamma spend: ν ~ Gamma(q, rate γ), each of x amounts ~ Gamma(p, rate ν).
+    fn simulate_gg(g: &GammaGammaParams, n: usize, seed: u64) -> Vec<SpendHistory> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let nu = Gamma::new(g.q(), 1.0 / g.gamma()).unwrap();
+        let count = Poisson::new(3.0).unwrap();
+        (0..n)
+            .map(|i| {
+                let v: f64 = nu.sample(&mut rng);
+                let x = 1 + count.sample(&mut rng) as u32;
+                let z = Gamma::new(g.p() * f64::from(x), 1.0 / v)
+                    .unwrap()
+                    .sample(&mut rng);
+                let zbar = crate::Decimal::try_from(z / f64::from(x))
+                    .unwrap()
+                    .round_dp(6);
+                SpendHistory::new(CustomerId::new(i as u64), x, zbar).unwrap()
+            })
+            .collect()
+    }
+
+    /// Coverage of nominal-90 % delta intervals over `bases` simulated
+    /// bases: the share of (base, probe) pairs whose interval contains the
+    /// prediction at the true parameters.
+    fn coverage(model: &str, bases: u64, n: usize) -> f64 {
+        let probes = probes();
+        let (mut hit, mut all) = (0usize, 0usize);
+        let mut count = |ivs: Vec<PredictionInterval>, truths: Vec<f64>| {
+            for (iv, t) in ivs.iter().zip(truths) {
+                hit += usize::from(iv.contains(t));
+                all += 1;
+            }
+        };
+        for seed in 0..bases {
+            match model {
+                "bgnbd" => {
+                    let t = truth();
+                    let hs = simulate_bgnbd(&t, &ages(n), 1000 + seed).unwrap();
+                    let Ok(fit) = BgNbd::new().fit_detailed(&hs) else {
+                        continue;
+                    };
+                    for what in [Prediction::PAlive, Prediction::ExpectedPurchases(26.0)] {
+                        let Ok(iv) = delta_intervals(&fit, what, &probes, 0.9) else {
+                            continue;
+                        };
+                        count(
+                            iv,
+                            probes.iter().map(|h| t.predict(what, h).unwrap()).collect(),
+                        );
+                    }
+                }
+                "mbgnbd" => {
+                    let t = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
+                    let hs = simulate_mbgnbd(&t, &ages(n), 2000 + seed).unwrap();
+                    let Ok(fit) = MbgNbd::new().fit_detailed(&hs) else {
+                        continue;
+                    };
+                    for what in [Prediction::PAlive, Prediction::ExpectedPurchases(26.0)] {
+                        let Ok(iv) = delta_intervals(&fit, what, &probes, 0.9) else {
+                            continue;
+                        };
+                        count(
+                            iv,
+                            probes.iter().map(|h| t.predict(what, h).unwrap()).collect(),
+                        );
+                    }
+                }
+                "pnbd" => {
+                    let t = ParetoNbdParams::new(0.55, 10.6, 0.61, 11.7).unwrap();
+                    let hs = simulate_pnbd(&t, &ages(n), 3000 + seed);
+                    let Ok(fit) = ParetoNbd::new().fit_detailed(&hs) else {
+                        continue;
+                    };
+                    for what in [Prediction::PAlive, Prediction::ExpectedPurchases(26.0)] {
+                        let Ok(iv) = delta_intervals(&fit, what, &probes, 0.9) else {
+                            continue;
+                        };
+                        count(
+                            iv,
+                            probes.iter().map(|h| t.predict(what, h).unwrap()).collect(),
+                        );
+                    }
+                }
+                _ => {
+                    let t = GammaGammaParams::new(6.25, 3.74, 15.4).unwrap();
+                    let ss = simulate_gg(&t, n, 4000 + seed);
+                    let Ok(fit) = GammaGamma::new().fit_detailed(&ss) else {
+                        continue;
+                    };
+                    let Ok(iv) = delta_spend_intervals(&fit, &ss[..5], 0.9) else {
+                        continue;
+                    };
+                    count(
+                        iv,
+                        ss[..5]
+                            .iter()
+                            .map(|s| t.expected_spend_f64(s).unwrap())
+                            .collect(),
+                    );
+                }
+            }
+        }
+        assert!(all > 0);
+        hit as f64 / all as f64
+    }
+
+    #[test]
+    #[allow(clippy::print_stderr)] // the measured coverage is the figure to report
+    fn delta_intervals_cover_about_90_percent() {
+        // 60 bases: the share's standard error, with the probes of a base
+        // correlated, is up to about 4 points; the tolerance is 10.
+        for model in ["bgnbd", "mbgnbd", "pnbd", "gg"] {
+            let c = coverage(model, 60, 2000);
+            eprintln!("{model}: coverage {c:.3}");
+            assert!((c - 0.9).abs() < 0.10, "{model}: coverage {c}");
+        }
+    }
+
+    /// The issue's figure: 2,000 bases. Run with
+    /// `cargo test --release --all-features --lib coverage_2000 -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    #[allow(clippy::print_stderr)] // the measured coverage is the figure to report
+    fn coverage_2000_bases() {
+        let mut bad = Vec::new();
+        for model in ["bgnbd", "mbgnbd", "pnbd", "gg"] {
+            let c = coverage(model, 2000, 2000);
+            eprintln!("{model}: coverage over 2000 bases {c:.4}");
+            if (c - 0.9).abs() >= 0.02 {
+                bad.push((model, c));
+            }
+        }
+        assert!(bad.is_empty(), "{bad:?}");
+    }
+
+    /// MBG/NBD at a larger base: does the first-order approximation catch up?
+    #[test]
+    #[ignore]
+    #[allow(clippy::print_stderr)] // the measured coverage is the figure to report
+    fn coverage_mbgnbd_by_size() {
+        for n in [2000, 8000] {
+            eprintln!(
+                "mbgnbd n={n}: coverage over 300 bases {:.4}",
+                coverage("mbgnbd", 300, n)
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn delta_bounds_contain_the_estimate_and_stay_in_range(
+            x in 0u32..40, tx in 0.0f64..1.0, age in 1.0f64..100.0, t in 0.0f64..200.0,
+            level in 0.5f64..0.999,
+        ) {
+            let t_x = if x == 0 { 0.0 } else { tx * age };
+            let h = CustomerHistory::new(CustomerId::new(0), x, t_x, age).unwrap();
+            static FIT: std::sync::OnceLock<FitReport<BgNbdParams, 4>> = std::sync::OnceLock::new();
+            let fit = FIT.get_or_init(|| {
+                BgNbd::new().fit_detailed(&simulate_bgnbd(&truth(), &ages(800), 21).unwrap()).unwrap()
+            });
+            let p = delta_intervals(fit, Prediction::PAlive, std::slice::from_ref(&h), level).unwrap()[0];
+            prop_assert!(0.0 <= p.lower() && p.lower() <= p.estimate() && p.estimate() <= p.upper() && p.upper() <= 1.0);
+            let e = delta_intervals(fit, Prediction::ExpectedPurchases(t), std::slice::from_ref(&h), level).unwrap()[0];
+            prop_assert!(0.0 <= e.lower() && e.lower() <= e.estimate() && e.estimate() <= e.upper());
+            let narrow = delta_intervals(fit, Prediction::PAlive, std::slice::from_ref(&h), level / 2.0).unwrap()[0];
+            prop_assert!(narrow.width() <= p.width() + 1e-15);
+        }
+    }
+}
