@@ -7,40 +7,17 @@
 //! history, so the bench needs only the published summary table.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use customer_value::CustomerId;
 use customer_value::btyd::evaluate::{HoldoutCustomer, evaluate_holdout};
 use customer_value::btyd::{
     BgNbdParams, CustomerHistory, MbgNbdParams, ParetoNbdParams, PurchaseModel,
 };
 
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("CUSTOMER_VALUE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    dir.is_dir().then_some(dir)
-}
+mod common;
 
 fn cdnow() -> Option<Vec<CustomerHistory>> {
-    let path = data_dir()?.join("cdnow/cdnow_customers_summary.csv");
-    let text = std::fs::read_to_string(path).ok()?;
-    Some(
-        text.lines()
-            .skip(1)
-            .map(|line| {
-                let f: Vec<&str> = line.split(',').collect();
-                CustomerHistory::new(
-                    CustomerId::new(f[0].parse().unwrap()),
-                    f[1].parse().unwrap(),
-                    f[2].parse().unwrap(),
-                    f[3].parse().unwrap(),
-                )
-                .unwrap()
-            })
-            .collect(),
-    )
+    common::cdnow_histories()
 }
 
 fn models() -> [PurchaseModel; 3] {

@@ -1,4 +1,5 @@
-//! Shared by the benches: a fixed-seed generator for reproducible inputs.
+//! Shared by the benches: a fixed-seed generator for reproducible inputs,
+//! and the CDNOW histories from the shared data.
 #![allow(dead_code)] // each bench uses what it needs
 
 /// SplitMix64 (Steele, Lea & Flood 2014; Vigna's constants): small, fast and
@@ -24,4 +25,37 @@ impl SplitMix64 {
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+}
+
+/// The shared data sets (`$CUSTOMER_VALUE_DATA`, or `../shared/data`
+/// beside the workspace), if present.
+pub fn data_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("CUSTOMER_VALUE_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+        });
+    dir.is_dir().then_some(dir)
+}
+
+/// CDNOW `ID,frequency,recency,T` rows (weeks) as histories, if the data
+/// are present.
+pub fn cdnow_histories() -> Option<Vec<customer_value::btyd::CustomerHistory>> {
+    let path = data_dir()?.join("cdnow/cdnow_customers_summary.csv");
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(
+        text.lines()
+            .skip(1)
+            .map(|line| {
+                let f: Vec<&str> = line.split(',').collect();
+                customer_value::btyd::CustomerHistory::new(
+                    customer_value::CustomerId::new(f[0].parse().unwrap()),
+                    f[1].parse().unwrap(),
+                    f[2].parse().unwrap(),
+                    f[3].parse().unwrap(),
+                )
+                .unwrap()
+            })
+            .collect(),
+    )
 }
