@@ -1,6 +1,8 @@
 //! Weighted distinct rows: the sufficient statistics of a fit, counted and
 //! merged anywhere, then fitted exactly (see [`DistinctRows`]).
 
+use std::hash::Hash;
+
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
@@ -90,8 +92,7 @@ impl DistinctRow {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DistinctRows {
-    counts: FxHashMap<(u32, u64, u64), u64>,
-    customers: u64,
+    counts: Counts<(u32, u64, u64)>,
 }
 
 impl DistinctRows {
@@ -126,14 +127,7 @@ impl DistinctRows {
 
     /// Counts one customer.
     pub fn add(&mut self, history: &CustomerHistory) {
-        // A count reaching u64::MAX would need more customers than exist.
-        let key = (
-            history.x(),
-            history.t_x().to_bits(),
-            history.age().to_bits(),
-        );
-        *self.counts.entry(key).or_insert(0) += 1;
-        self.customers += 1;
+        self.counts.bump(history_key(history));
     }
 
     /// Counts `count` customers with history `(x, t_x, T)`, as another
@@ -146,14 +140,7 @@ impl DistinctRows {
     /// [`Error::InvalidParameter`] when a count overflows `u64`.
     pub fn add_count(&mut self, x: u32, t_x: f64, age: f64, count: u64) -> Result<()> {
         let h = CustomerHistory::new(CustomerId::new(0), x, t_x, age)?;
-        if count == 0 {
-            return Ok(());
-        }
-        let key = (h.x(), h.t_x().to_bits(), h.age().to_bits());
-        let slot = self.counts.entry(key).or_insert(0);
-        *slot = add_counts(*slot, count)?;
-        self.customers = add_counts(self.customers, count)?;
-        Ok(())
+        self.counts.add(history_key(&h), count)
     }
 
     /// Adds `other`'s counts to these. Merging is associative and
@@ -163,33 +150,29 @@ impl DistinctRows {
     ///
     /// [`Error::InvalidParameter`] when a count overflows `u64`.
     pub fn merge(&mut self, other: &DistinctRows) -> Result<()> {
-        for (&key, &n) in &other.counts {
-            let slot = self.counts.entry(key).or_insert(0);
-            *slot = add_counts(*slot, n)?;
-        }
-        self.customers = add_counts(self.customers, other.customers)?;
-        Ok(())
+        self.counts.merge(&other.counts)
     }
 
     /// The number of distinct rows.
     pub fn len(&self) -> usize {
-        self.counts.len()
+        self.counts.map.len()
     }
 
     /// Whether no customer has been counted.
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
+        self.counts.map.is_empty()
     }
 
     /// The number of customers counted.
     pub fn customers(&self) -> u64 {
-        self.customers
+        self.counts.customers
     }
 
     /// The rows, sorted by `x`, then `t_x`, then `T`.
     pub fn rows(&self) -> Vec<DistinctRow> {
         let mut rows: Vec<DistinctRow> = self
             .counts
+            .map
             .iter()
             .map(|(&(x, t, a), &count)| DistinctRow {
                 x,
@@ -257,8 +240,7 @@ impl DistinctSpendRow {
 /// written with different scales (`12.3` and `12.30`) are one row.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DistinctSpend {
-    counts: FxHashMap<(u32, Decimal), u64>,
-    customers: u64,
+    counts: Counts<(u32, Decimal)>,
 }
 
 impl DistinctSpend {
@@ -295,11 +277,7 @@ impl DistinctSpend {
         if spend.x() == 0 {
             return;
         }
-        *self
-            .counts
-            .entry((spend.x(), spend.zbar().normalize()))
-            .or_insert(0) += 1;
-        self.customers += 1;
+        self.counts.bump((spend.x(), spend.zbar().normalize()));
     }
 
     /// Counts `count` customers with `x` repeat purchases of mean `z̄`.
@@ -312,16 +290,10 @@ impl DistinctSpend {
     /// not counted.
     pub fn add_count(&mut self, x: u32, zbar: Decimal, count: u64) -> Result<()> {
         let s = SpendHistory::new(CustomerId::new(0), x, zbar)?;
-        if count == 0 || x == 0 {
+        if x == 0 {
             return Ok(());
         }
-        let slot = self
-            .counts
-            .entry((s.x(), s.zbar().normalize()))
-            .or_insert(0);
-        *slot = add_counts(*slot, count)?;
-        self.customers = add_counts(self.customers, count)?;
-        Ok(())
+        self.counts.add((s.x(), s.zbar().normalize()), count)
     }
 
     /// Adds `other`'s counts to these, in any order.
@@ -330,33 +302,29 @@ impl DistinctSpend {
     ///
     /// [`Error::InvalidParameter`] when a count overflows `u64`.
     pub fn merge(&mut self, other: &DistinctSpend) -> Result<()> {
-        for (&key, &n) in &other.counts {
-            let slot = self.counts.entry(key).or_insert(0);
-            *slot = add_counts(*slot, n)?;
-        }
-        self.customers = add_counts(self.customers, other.customers)?;
-        Ok(())
+        self.counts.merge(&other.counts)
     }
 
     /// The number of distinct rows.
     pub fn len(&self) -> usize {
-        self.counts.len()
+        self.counts.map.len()
     }
 
     /// Whether no repeat buyer has been counted.
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
+        self.counts.map.is_empty()
     }
 
     /// The number of repeat buyers counted.
     pub fn customers(&self) -> u64 {
-        self.customers
+        self.counts.customers
     }
 
     /// The rows, sorted by `x`, then `z̄`.
     pub fn rows(&self) -> Vec<DistinctSpendRow> {
         let mut rows: Vec<DistinctSpendRow> = self
             .counts
+            .map
             .iter()
             .map(|(&(x, zbar), &count)| DistinctSpendRow { x, zbar, count })
             .collect();
@@ -379,6 +347,62 @@ impl DistinctSpend {
             })
             .collect::<Result<Vec<_>>>()
             .map(|pairs| pairs.into_iter().unzip())
+    }
+}
+
+/// The key of a history: `t_x` and `T` by their bits, so that equal
+/// times (and only equal times) share a row.
+fn history_key(history: &CustomerHistory) -> (u32, u64, u64) {
+    (
+        history.x(),
+        history.t_x().to_bits(),
+        history.age().to_bits(),
+    )
+}
+
+/// Customer counts per key with their total: the counting, merging and
+/// overflow rules that [`DistinctRows`] and [`DistinctSpend`] share.
+#[derive(Debug, Clone, PartialEq)]
+struct Counts<K: Eq + Hash> {
+    map: FxHashMap<K, u64>,
+    customers: u64,
+}
+
+impl<K: Eq + Hash> Default for Counts<K> {
+    fn default() -> Self {
+        Self {
+            map: FxHashMap::default(),
+            customers: 0,
+        }
+    }
+}
+
+impl<K: Eq + Hash + Copy> Counts<K> {
+    /// Counts one customer. A count reaching `u64::MAX` one at a time
+    /// would need more customers than exist, so this does not check.
+    fn bump(&mut self, key: K) {
+        *self.map.entry(key).or_insert(0) += 1;
+        self.customers += 1;
+    }
+
+    /// Counts `count` customers (none when 0), refusing overflow.
+    fn add(&mut self, key: K, count: u64) -> Result<()> {
+        if count == 0 {
+            return Ok(());
+        }
+        let slot = self.map.entry(key).or_insert(0);
+        *slot = add_counts(*slot, count)?;
+        self.customers = add_counts(self.customers, count)?;
+        Ok(())
+    }
+
+    fn merge(&mut self, other: &Self) -> Result<()> {
+        for (&key, &n) in &other.map {
+            let slot = self.map.entry(key).or_insert(0);
+            *slot = add_counts(*slot, n)?;
+        }
+        self.customers = add_counts(self.customers, other.customers)?;
+        Ok(())
     }
 }
 
