@@ -5,7 +5,7 @@
 use crate::btyd::boundary::{BG_BB_RAYS, identified};
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
 use crate::btyd::input::{Row, compress};
-use crate::btyd::math::{dlgamma, dpsi, ln_gamma_f, positive};
+use crate::btyd::math::{dlgamma, dpsi, ln_beta_binomial, positive};
 use crate::btyd::report::{FitReport, ModelParameters};
 use crate::btyd::sbg::{discount_f64, hyp2f1_unit_a};
 use crate::btyd::status::FitOptions;
@@ -450,19 +450,14 @@ impl BgBbParams {
         }
         let (a, b, g, d) = (self.alpha, self.beta, self.gamma, self.delta);
         let xf = f64::from(x);
-        let ln_choose =
-            |m: f64, k: f64| ln_gamma_f(m + 1.0) - ln_gamma_f(k + 1.0) - ln_gamma_f(m - k + 1.0);
-        // ln B(α+x, β+m−x) − ln B(α,β).
-        let ln_counts = |m: f64| dlgamma(a, xf) + dlgamma(b, m - xf) - dlgamma(a + b, m);
-        let mut total =
-            (ln_choose(nf, xf) + ln_counts(nf) + dlgamma(d, nf) - dlgamma(g + d, nf)).exp();
+        // ln P(x of m opportunities used | alive throughout), beta-binomial.
+        let ln_counts = |m: f64| ln_beta_binomial(a, b, xf, m);
+        let mut total = (ln_counts(nf) + dlgamma(d, nf) - dlgamma(g + d, nf)).exp();
         // ln B(γ+1, δ+i) − ln B(γ,δ) = ln(γ/(γ+δ)) + Δlnγ(δ, i) − Δlnγ(γ+δ+1, i).
         let ln_first = (g / (g + d)).ln();
         for i in x..n {
             let i = f64::from(i);
-            total += (ln_choose(i, xf) + ln_counts(i) + ln_first + dlgamma(d, i)
-                - dlgamma(g + d + 1.0, i))
-            .exp();
+            total += (ln_counts(i) + ln_first + dlgamma(d, i) - dlgamma(g + d + 1.0, i)).exp();
         }
         if total.is_finite() {
             Ok(total.min(1.0))

@@ -48,7 +48,7 @@
 use super::bgbb::{BgBbParams, DiscreteHistory};
 use super::bgnbd::BgNbdParams;
 use super::input::CustomerHistory;
-use super::math::{check_horizon, dlgamma, ln_gamma_f};
+use super::math::{check_horizon, dlgamma, ln_beta_binomial};
 use super::mbgnbd::MbgNbdParams;
 use super::model::PurchaseModel;
 use super::pareto_nbd::ParetoNbdParams;
@@ -506,12 +506,7 @@ impl BgBbParams {
         pmf[0] = 1.0 - alive;
         // ln B(γ, d + j) − ln B(γ, d) = dlgamma(d, j) − dlgamma(γ + d, j).
         let ln_surv = |j: f64| dlgamma(d, j) - dlgamma(g + d, j);
-        let ln_bb = |k: f64, l: f64| {
-            ln_gamma_f(l + 1.0) - ln_gamma_f(k + 1.0) - ln_gamma_f(l - k + 1.0)
-                + dlgamma(pa, k)
-                + dlgamma(pb, l - k)
-                - dlgamma(pa + pb, l)
-        };
+        let ln_bb = |k: f64, l: f64| ln_beta_binomial(pa, pb, k, l);
         for l in 1..=m {
             let lf = l as f64;
             // P(L = l) = S(l−1) − S(l) for l < n*, S(n*−1) at l = n*, with

@@ -88,6 +88,18 @@ pub(crate) fn dlgamma(z: f64, q: f64) -> f64 {
     }
 }
 
+/// `ln P(K = k)` for a beta-binomial count of `l` trials with success
+/// probability drawn from Beta(a, b):
+/// `ln C(l, k) + ln B(a+k, b+l−k) − ln B(a, b)`, with the beta ratios as
+/// [`dlgamma`] differences so that large `a`, `b` keep their digits.
+/// Requires `0 ≤ k ≤ l` and `a, b > 0`.
+pub(crate) fn ln_beta_binomial(a: f64, b: f64, k: f64, l: f64) -> f64 {
+    ln_gamma_f(l + 1.0) - ln_gamma_f(k + 1.0) - ln_gamma_f(l - k + 1.0)
+        + dlgamma(a, k)
+        + dlgamma(b, l - k)
+        - dlgamma(a + b, l)
+}
+
 /// `Δψ(z, q) = ψ(z+q) − ψ(z)` for `z > 0`, `q ≥ 0` ([spec](crate::btyd::spec#shared-numerics) \[D\]).
 pub(crate) fn dpsi(z: f64, q: f64) -> f64 {
     if q == 0.0 {
