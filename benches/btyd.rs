@@ -7,40 +7,23 @@
 //! Results are checked once outside the timed loops.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use customer_value::btyd::{
     BgNbd, BgNbdParams, BgNbdPredictor, CustomerHistory, GammaGamma, SpendHistory,
 };
 use customer_value::simulate::Simulation;
-use customer_value::{CustomerId, Date, Decimal, Grouping, Scorer, Summarizer, TimeUnit};
+use customer_value::{CustomerId, Date, Grouping, Scorer, Summarizer, TimeUnit};
 
 mod common;
 use common::SplitMix64;
 
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("CUSTOMER_VALUE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    dir.is_dir().then_some(dir)
-}
-
 /// CDNOW `ID,x,t_x,T,zbar` rows as histories and spend.
 fn cdnow() -> Option<(Vec<CustomerHistory>, Vec<SpendHistory>)> {
-    let dir = data_dir()?;
-    let path = dir.join("cdnow/cdnow_customers_summary_with_transactions.csv");
-    let text = std::fs::read_to_string(path).ok()?;
-    let mut hs = Vec::new();
-    let mut ss = Vec::new();
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        let id = CustomerId::new(f[0].parse().unwrap());
-        let x: u32 = f[1].parse().unwrap();
-        hs.push(CustomerHistory::new(id, x, f[2].parse().unwrap(), f[3].parse().unwrap()).unwrap());
-        ss.push(SpendHistory::new(id, x, f[4].parse::<Decimal>().unwrap()).unwrap());
-    }
-    Some((hs, ss))
+    Some((
+        common::cdnow_histories_in("cdnow/cdnow_customers_summary_with_transactions.csv")?,
+        common::cdnow_spends()?,
+    ))
 }
 
 /// 100,000 simulated customers summarised in weeks to 1997-09-30.

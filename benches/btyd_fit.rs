@@ -10,40 +10,18 @@
 //! lifetimes in `benches/peers/README.md`).
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use customer_value::btyd::{BgNbd, CustomerHistory, MbgNbd, ParetoNbd};
 use customer_value::csv::{read_summary, write_summary};
 use customer_value::simulate::Simulation;
-use customer_value::{CustomerId, Date, Grouping, Summarizer, TimeUnit, TransactionLog};
+use customer_value::{Date, Grouping, Summarizer, TimeUnit, TransactionLog};
 
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("CUSTOMER_VALUE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    dir.is_dir().then_some(dir)
-}
+mod common;
 
 /// CDNOW `ID,x,t_x,T,...` rows (weeks) as histories.
 fn cdnow() -> Option<Vec<CustomerHistory>> {
-    let path = data_dir()?.join("cdnow/cdnow_customers_summary_with_transactions.csv");
-    let text = std::fs::read_to_string(path).ok()?;
-    Some(
-        text.lines()
-            .skip(1)
-            .map(|line| {
-                let f: Vec<&str> = line.split(',').collect();
-                CustomerHistory::new(
-                    CustomerId::new(f[0].parse().unwrap()),
-                    f[1].parse().unwrap(),
-                    f[2].parse().unwrap(),
-                    f[3].parse().unwrap(),
-                )
-                .unwrap()
-            })
-            .collect(),
-    )
+    common::cdnow_histories_in("cdnow/cdnow_customers_summary_with_transactions.csv")
 }
 
 /// 103,000 simulated customers (seed 7) acquired over four years and

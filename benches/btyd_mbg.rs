@@ -6,43 +6,13 @@
 //! checked once outside the timed loops.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use customer_value::btyd::{CustomerHistory, MbgNbd, MbgNbdParams, MbgNbdPredictor};
 use customer_value::{CustomerId, Scorer};
 
 mod common;
-use common::SplitMix64;
-
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("CUSTOMER_VALUE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    dir.is_dir().then_some(dir)
-}
-
-/// CDNOW `ID,x,t_x,T` rows as histories.
-fn cdnow() -> Option<Vec<CustomerHistory>> {
-    let dir = data_dir()?;
-    let text = std::fs::read_to_string(dir.join("cdnow/cdnow_customers_summary.csv")).ok()?;
-    let rows = text
-        .lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let f: Vec<&str> = line.split(',').collect();
-            CustomerHistory::new(
-                CustomerId::new(f[0].parse().unwrap()),
-                f[1].parse().unwrap(),
-                f[2].parse().unwrap(),
-                f[3].parse().unwrap(),
-            )
-            .unwrap()
-        })
-        .collect();
-    Some(rows)
-}
+use common::{SplitMix64, cdnow_histories as cdnow};
 
 /// One million histories: T in whole days of the CDNOW range, mostly no
 /// or a few repeat purchases.

@@ -41,13 +41,16 @@ pub fn data_dir() -> Option<std::path::PathBuf> {
 /// CDNOW `ID,frequency,recency,T` rows (weeks) as histories, if the data
 /// are present.
 pub fn cdnow_histories() -> Option<Vec<customer_value::btyd::CustomerHistory>> {
-    let path = data_dir()?.join("cdnow/cdnow_customers_summary.csv");
-    let text = std::fs::read_to_string(path).ok()?;
+    cdnow_histories_in("cdnow/cdnow_customers_summary.csv")
+}
+
+/// The histories of a CDNOW summary file under [`data_dir`] whose first
+/// four columns are `ID,frequency,recency,T`, if present.
+pub fn cdnow_histories_in(file: &str) -> Option<Vec<customer_value::btyd::CustomerHistory>> {
     Some(
-        text.lines()
-            .skip(1)
-            .map(|line| {
-                let f: Vec<&str> = line.split(',').collect();
+        cdnow_fields(file)?
+            .iter()
+            .map(|f| {
                 customer_value::btyd::CustomerHistory::new(
                     customer_value::CustomerId::new(f[0].parse().unwrap()),
                     f[1].parse().unwrap(),
@@ -56,6 +59,36 @@ pub fn cdnow_histories() -> Option<Vec<customer_value::btyd::CustomerHistory>> {
                 )
                 .unwrap()
             })
+            .collect(),
+    )
+}
+
+/// CDNOW spend histories (`ID,frequency,...,monetary_value` in the
+/// summary with transactions), if present.
+pub fn cdnow_spends() -> Option<Vec<customer_value::btyd::SpendHistory>> {
+    Some(
+        cdnow_fields("cdnow/cdnow_customers_summary_with_transactions.csv")?
+            .iter()
+            .map(|f| {
+                customer_value::btyd::SpendHistory::new(
+                    customer_value::CustomerId::new(f[0].parse().unwrap()),
+                    f[1].parse().unwrap(),
+                    f[4].parse::<customer_value::Decimal>().unwrap(),
+                )
+                .unwrap()
+            })
+            .collect(),
+    )
+}
+
+/// The comma-separated fields of each non-blank line after the header.
+fn cdnow_fields(file: &str) -> Option<Vec<Vec<String>>> {
+    let text = std::fs::read_to_string(data_dir()?.join(file)).ok()?;
+    Some(
+        text.lines()
+            .skip(1)
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.split(',').map(str::to_owned).collect())
             .collect(),
     )
 }
