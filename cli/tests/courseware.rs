@@ -1,32 +1,15 @@
 //! The courseware chapters' subcommands (issue 15), run as a process. The
 //! expected figures are worked out by hand in the comments.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 mod common;
-
-const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
+use common::{run_in as run, stderr, stdout};
 
 /// A fresh scratch folder for one test.
 fn scratch(name: &str) -> PathBuf {
     common::scratch("courseware", name)
-}
-
-fn run(dir: &PathBuf, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).unwrap()
 }
 
 /// The worked example: acquisition cost 100; period totals 40, 40+10+5+5
@@ -498,7 +481,7 @@ fn capability_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn capability(dir: &PathBuf, extra: &[&str]) -> Output {
+fn capability(dir: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "capability",
         "--measurements",

@@ -4,20 +4,14 @@
 //! buyers, and pre-aggregated customer tables.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 mod common;
 use common::data_dir;
-
-const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
+use common::run;
 
 /// A fresh scratch folder for one test.
 fn scratch(name: &str) -> PathBuf {
     common::scratch("inputs", name)
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
 }
 
 /// Runs and expects success; returns stdout and stderr.

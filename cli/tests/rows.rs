@@ -1,30 +1,10 @@
 //! `customer-value rows` and `fit --rows`: counts per distinct row, merged
 //! from partial files, fit to the same digits as the customers.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
 mod common;
-
-const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = run(dir, args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use common::{ok_in as ok, run_in as run};
 
 /// The CDNOW summary in weeks, split into two files of disjoint customers.
 fn cdnow_parts(name: &str) -> Option<PathBuf> {

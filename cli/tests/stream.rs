@@ -4,18 +4,15 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
+use common::run;
 use common::scratch;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_customer-value"))
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().unwrap()
 }
 
 /// A seeded log of `rows` rows over `customers` customers, out of date
