@@ -23,6 +23,8 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+mod arrow;
+
 create_exception!(
     customer_value,
     CustomerValueError,
@@ -500,6 +502,70 @@ impl Purchases {
     }
 }
 
+/// BG/NBD P(alive) over many rows, bit for bit
+/// [`BgNbdParams::p_alive`]: `1 / (1 + a/(b+x−1) · ((α+T)/(α+t_x))^(r+x))`
+/// for `x > 0`, 1 for `x = 0` (Fader, Hardie & Lee 2005, eq. 13), evaluated
+/// as `expit(−(ln a − ln(b+x−1) + (r+x)·ln1p((T−t_x)/(α+t_x))))` with the
+/// first two terms computed once per purchase count below
+/// [`BgAlive::TABLE`]. Time in the caller's unit.
+struct BgAlive {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    /// `ln a − ln(b + x − 1)` for x in 1..TABLE (index x).
+    head: Vec<f64>,
+}
+
+impl BgAlive {
+    const TABLE: usize = 1024;
+
+    fn new(p: &BgNbdParams) -> Self {
+        let (r, alpha, a, b) = (p.r(), p.alpha(), p.a(), p.b());
+        let head = (0..Self::TABLE)
+            .map(|x| a.ln() - (b + x as f64 - 1.0).ln())
+            .collect();
+        BgAlive {
+            r,
+            alpha,
+            a,
+            b,
+            head,
+        }
+    }
+
+    fn p_alive(&self, f: &[f64], r: &[f64], t: &[f64], i: usize) -> Result<f64, Error> {
+        // The same checks as building the history, then the crate's formula.
+        let x = count("frequency", i, f[i])?;
+        let (t_x, big_t) = (r[i], t[i]);
+        let valid = big_t.is_finite()
+            && big_t > 0.0
+            && t_x.is_finite()
+            && t_x >= 0.0
+            && t_x <= big_t
+            && ((x == 0) == (t_x == 0.0));
+        if !valid {
+            // The constructor names what is wrong.
+            history_at(f, r, t, i)?;
+        }
+        if x == 0 {
+            return Ok(1.0);
+        }
+        let xf = f64::from(x);
+        let head = match self.head.get(x as usize) {
+            Some(&h) => h,
+            None => self.a.ln() - (self.b + xf - 1.0).ln(),
+        };
+        let v = head + (self.r + xf) * ((big_t - t_x) / (self.alpha + t_x)).ln_1p();
+        Ok(if -v >= 0.0 {
+            1.0 / (1.0 + v.exp())
+        } else {
+            let e = (-v).exp();
+            e / (1.0 + e)
+        })
+    }
+}
+
 fn out(py: Python<'_>, v: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
     v.into_pyarray(py)
 }
@@ -531,6 +597,10 @@ fn conditional_probability_alive<'py>(
         .detach(|| -> Result<Vec<f64>, Error> {
             let m = Purchases::new(model, &params)?;
             same_length(&["frequency", "recency", "T"], &[f, r, tt])?;
+            if let Purchases::Bg(p) = &m {
+                let fast = BgAlive::new(p);
+                return per_row(f.len(), |i| fast.p_alive(f, r, tt, i));
+            }
             per_row(f.len(), |i| m.p_alive(&history_at(f, r, tt, i)?))
         })
         .map_err(to_py)?;
@@ -943,6 +1013,13 @@ struct SummaryColumns {
 /// A decimal as the nearest double (through its text, which is exact for
 /// the round trip of what a user wrote).
 fn to_f64(d: Decimal) -> f64 {
+    // Fast path, same result: a mantissa below 2^53 and a power of ten up
+    // to 10^22 are both exact doubles, so their IEEE quotient is the
+    // correctly rounded value, which is what parsing the text gives.
+    let (m, scale) = (d.mantissa(), d.scale());
+    if m.unsigned_abs() < 1 << 53 && scale <= 22 {
+        return m as f64 / 10f64.powi(scale as i32);
+    }
     d.to_string().parse::<f64>().unwrap_or(f64::NAN)
 }
 
@@ -1931,5 +2008,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ahp_weights, m)?)?;
     m.add_function(wrap_pyfunction!(loyalty_index, m)?)?;
     m.add_function(wrap_pyfunction!(lifecycle_stages, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::arrow_floats, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::arrow_periods, m)?)?;
     Ok(())
 }

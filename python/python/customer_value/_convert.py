@@ -1,15 +1,19 @@
 """Column conversion: pandas, polars, pyarrow, numpy and plain sequences to
 the float64 / int64 numpy arrays the compiled core takes.
 
-Nothing here loops over elements in Python: every path is a vectorised
-numpy, pandas or Arrow call.
+Nothing here loops over elements in Python: numpy arrays and numpy-backed
+pandas columns pass as they are, and Arrow columns (pyarrow, polars, pandas
+with an Arrow dtype) are read by the compiled core through the Arrow
+PyCapsule interface (a float64 column in one chunk without nulls without a
+copy).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._native import InvalidValueError
+from . import _native
+from ._native import InvalidParameterError, InvalidValueError
 
 
 def _to_numpy(values, name):
@@ -31,7 +35,8 @@ def _to_numpy(values, name):
 
 def floats(values, name):
     """A float64 array with every value finite, or InvalidValueError naming the column."""
-    array = _to_numpy(values, name)
+    source = arrow_source(values)
+    array = _native.arrow_floats(source, name) if source is not None else _to_numpy(values, name)
     if array.dtype == object or array.dtype.kind not in "biuf":
         try:
             array = array.astype(np.float64)
@@ -54,4 +59,22 @@ def index_of(*columns):
     for c in columns:
         if type(c).__module__.split(".")[0] == "pandas" and hasattr(c, "index"):
             return c.index
+    return None
+
+
+class UnsupportedFrequencyError(InvalidParameterError, ValueError):
+    """A ``freq`` the lifetimes layer does not compute (the message names
+    the supported ones). Also a ``ValueError``, as lifetimes raises for
+    ``freq="M"`` under pandas 2."""
+
+
+def arrow_source(values):
+    """The object to read through the Arrow PyCapsule interface (pyarrow
+    arrays and chunked arrays, polars Series, pandas columns with an Arrow
+    dtype), or None for anything else."""
+    if hasattr(values, "__arrow_c_stream__") or hasattr(values, "__arrow_c_array__"):
+        return values
+    dtype = getattr(values, "dtype", None)
+    if type(values).__module__.split(".")[0] == "pandas" and type(dtype).__name__ == "ArrowDtype":
+        return values.array.__arrow_array__()
     return None

@@ -159,3 +159,11 @@ def lifecycle_stages(
     never_churned: bool = False,
     recent_guard: Optional[int] = None,
 ) -> tuple[I64, list[str], list[str], I64, I64]: ...
+def arrow_floats(column: object, name: str) -> F64:
+    """A numeric column given through the Arrow PyCapsule interface as float64
+    (in place for one float64 chunk without nulls); nulls raise InvalidValueError."""
+    ...
+def arrow_periods(column: object, name: str, seconds: int) -> Optional[I64]:
+    """Floored periods of ``seconds`` seconds since 1970-01-01 from an Arrow date or
+    naive timestamp column; None for other types."""
+    ...

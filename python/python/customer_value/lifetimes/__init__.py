@@ -57,7 +57,8 @@ __all__ = [
     "BetaGeoBetaBinomFitter",
 ]
 
-_FREQ_FACTOR = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24.0}
+# Periods of `freq` per month, as lifetimes; "h" is pandas 2's spelling of "H".
+_FREQ_FACTOR = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24.0, "h": 30.0 * 24.0}
 
 
 def _shape(result, *inputs):
@@ -332,7 +333,8 @@ class GammaGammaFitter(BaseFitter):
         """lifetimes' CLV: ``time`` months of expected purchases from the
         purchase model times the expected spend, discounted at
         ``discount_rate`` a month at each month's end; a month is 30 days,
-        4.345 weeks, 1 month or 720 hours by ``freq``."""
+        4.345 weeks, 1 month or 720 hours by ``freq`` (``"D"``, ``"W"``,
+        ``"M"``, ``"H"`` or ``"h"``)."""
         if freq not in _FREQ_FACTOR:
             raise ValueError(f"freq must be one of {sorted(_FREQ_FACTOR)}, got {freq!r}")
         model = getattr(transaction_prediction_model, "_model", None)
