@@ -15,13 +15,13 @@ use arrow_array::cast::AsArray;
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi, from_ffi_and_data_type};
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::types::{
-    Date32Type, Date64Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
-    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+    Date32Type, Date64Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type,
+    Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, make_array};
 use arrow_schema::{DataType, Field, TimeUnit};
-use customer_value::Error;
+use customer_value::{Decimal, Error};
 use numpy::ndarray::ArrayView1;
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::intern;
@@ -278,4 +278,43 @@ pub fn arrow_periods<'py>(
         }
     }
     Ok(Some(out.into_pyarray(py)))
+}
+
+/// Exact amounts from an Arrow `decimal128` column (scale 0 to 28, values
+/// within 96 bits: rust_decimal's range), one pass, no float on the way;
+/// `None` for a column of another type.
+///
+/// Errors: `InvalidValueError` for nulls, a negative or too large scale, or
+/// a value beyond 96 bits.
+pub(crate) fn arrow_decimals(
+    column: &Bound<'_, PyAny>,
+    name: &str,
+) -> PyResult<Option<Vec<Decimal>>> {
+    let (data_type, chunks) = chunks(column, name)?;
+    let DataType::Decimal128(_, scale) = data_type else {
+        return Ok(None);
+    };
+    let scale = u32::try_from(scale)
+        .ok()
+        .filter(|&s| s <= 28)
+        .ok_or_else(|| {
+            to_py(invalid(
+                "amount",
+                format!("{name}: decimal scale {scale} is outside 0..=28"),
+            ))
+        })?;
+    let mut out = Vec::with_capacity(chunks.iter().map(|c| c.len()).sum());
+    for chunk in &chunks {
+        no_nulls(name, chunk.as_ref(), out.len()).map_err(to_py)?;
+        for &m in chunk.as_primitive::<Decimal128Type>().values().iter() {
+            let d = Decimal::try_from_i128_with_scale(m, scale).map_err(|e| {
+                to_py(invalid(
+                    "amount",
+                    format!("{name}[{}]: {m}e-{scale}: {e}", out.len()),
+                ))
+            })?;
+            out.push(d);
+        }
+    }
+    Ok(Some(out))
 }

@@ -947,13 +947,14 @@ fn bgbb_expected_new<'py>(
 /// are integer codes (the Python layer factorises any id and floors dates
 /// to lifetimes' periods first); days are days since 1970-01-01; amounts
 /// are a float64 array (each value read as its shortest decimal text, so
-/// 12.3 is exactly 12.3) or decimal strings (exact), or neither (no spend).
+/// 12.3 is exactly 12.3), decimal strings (exact) or an Arrow decimal128
+/// column (`amount_column`, exact), or none of them (no spend).
 ///
 /// Returns, per customer sorted by code: code, repeat purchases x, t_x, T,
 /// mean repeat-occasion spend, purchase occasions, transactions and total
 /// spend.
 #[pyfunction]
-#[pyo3(signature = (codes, days, observation_end_day, amounts=None, amount_texts=None))]
+#[pyo3(signature = (codes, days, observation_end_day, amounts=None, amount_texts=None, amount_column=None))]
 #[allow(clippy::type_complexity)]
 fn summarize<'py>(
     py: Python<'py>,
@@ -962,12 +963,14 @@ fn summarize<'py>(
     observation_end_day: i64,
     amounts: Option<Arr<'py>>,
     amount_texts: Option<Vec<String>>,
+    amount_column: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let exact = exact_amounts(amount_column.as_ref())?;
     let (c, d) = (codes.as_slice()?, days.as_slice()?);
     let a = amounts.as_ref().map(|a| a.as_slice()).transpose()?;
     let cols = py
         .detach(|| -> Result<SummaryColumns, Error> {
-            let log = transaction_log(c, d, a, amount_texts.as_ref(), Decimal::ZERO)?;
+            let log = transaction_log(c, d, a, amount_texts.as_ref(), exact, Decimal::ZERO)?;
             let summary = Summarizer::builder(day(observation_end_day)?)
                 .unit(TimeUnit::days(1)?)
                 .build()?
@@ -1304,6 +1307,7 @@ fn transaction_log(
     days: &[i64],
     floats: Option<&[f64]>,
     texts: Option<&Vec<String>>,
+    exact: Option<Vec<Decimal>>,
     default: Decimal,
 ) -> Result<Vec<Transaction>, Error> {
     let n = codes.len();
@@ -1313,7 +1317,15 @@ fn transaction_log(
             format!("{n} customers, {} dates", days.len()),
         ));
     }
-    let money = if floats.is_none() && texts.is_none() {
+    let money = if let Some(exact) = exact {
+        if exact.len() != n {
+            return Err(invalid(
+                "amount",
+                format!("{} values for {n} transactions", exact.len()),
+            ));
+        }
+        exact
+    } else if floats.is_none() && texts.is_none() {
         vec![default; n]
     } else {
         money_column("amount", n, floats, texts)?
@@ -1333,6 +1345,20 @@ fn transaction_log(
             ))
         })
         .collect()
+}
+
+/// Exact amounts from an Arrow decimal column given as `amount_column`.
+fn exact_amounts(column: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<Decimal>>> {
+    let Some(column) = column else {
+        return Ok(None);
+    };
+    match arrow::arrow_decimals(column, "amount")? {
+        Some(values) => Ok(Some(values)),
+        None => Err(to_py(invalid(
+            "amount",
+            "amount_column must be an Arrow decimal128 column".into(),
+        ))),
+    }
 }
 
 /// Money per row from a float array (exact, as in `money`) or decimal texts.
@@ -1530,9 +1556,10 @@ fn tiers(
 /// "period" or "transaction"), refunds `"reject"`ed or `"net"`ted, an
 /// optional holdout to `holdout_end_day`. Money comes back as exact
 /// decimal texts; dates as days since 1970-01-01. Customers are integer
-/// codes; rows are sorted by code.
+/// codes; rows are sorted by code. Amounts come as floats, decimal texts or
+/// an Arrow decimal128 column (`amount_column`, read exactly).
 #[pyfunction]
-#[pyo3(signature = (codes, days, observation_end_day, unit_days=1, grouping="day", refunds="reject", holdout_end_day=None, anchor_day=None, amounts=None, amount_texts=None))]
+#[pyo3(signature = (codes, days, observation_end_day, unit_days=1, grouping="day", refunds="reject", holdout_end_day=None, anchor_day=None, amounts=None, amount_texts=None, amount_column=None))]
 #[allow(clippy::too_many_arguments)]
 fn summarize_full<'py>(
     py: Python<'py>,
@@ -1546,14 +1573,16 @@ fn summarize_full<'py>(
     anchor_day: Option<i64>,
     amounts: Option<Arr<'py>>,
     amount_texts: Option<Vec<String>>,
+    amount_column: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     use customer_value::{Grouping, RefundPolicy};
+    let exact = exact_amounts(amount_column.as_ref())?;
     let (c, d) = (codes.as_slice()?, days.as_slice()?);
     let a = amounts.as_ref().map(|a| a.as_slice()).transpose()?;
     let (grouping, refunds) = (grouping.to_owned(), refunds.to_owned());
     let summary = py
         .detach(|| -> Result<customer_value::Summary, Error> {
-            let log = transaction_log(c, d, a, amount_texts.as_ref(), Decimal::ZERO)?;
+            let log = transaction_log(c, d, a, amount_texts.as_ref(), exact, Decimal::ZERO)?;
             let mut builder = Summarizer::builder(day(observation_end_day)?)
                 .unit(TimeUnit::days(unit_days)?)
                 .grouping(match grouping.as_str() {
@@ -1896,7 +1925,7 @@ fn lifecycle_stages<'py>(
     type Columns = (Vec<i64>, Vec<String>, Vec<String>, Vec<i64>, Vec<i64>);
     let cols = py
         .detach(|| -> Result<Columns, Error> {
-            let log = transaction_log(c, d, a, amount_texts.as_ref(), Decimal::ONE)?;
+            let log = transaction_log(c, d, a, amount_texts.as_ref(), None, Decimal::ONE)?;
             let unit = TimeUnit::days(unit_days)?;
             let period_value = match value.as_str() {
                 "spend" => PeriodValue::Spend,

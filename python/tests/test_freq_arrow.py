@@ -217,3 +217,29 @@ def test_summary_from_arrow_columns_equals_numpy(backend):
         ours = cv_utils.summary_data_from_transaction_data(arrow, "customer", "date", **kwargs)
         reference = cv_utils.summary_data_from_transaction_data(log, "customer", "date", **kwargs)
         pd.testing.assert_frame_equal(ours, reference, check_exact=True, check_index_type=False)
+
+
+def test_decimal128_amounts_are_read_exactly():
+    pa = pytest.importorskip("pyarrow")
+    from decimal import Decimal
+
+    from customer_value import summary
+
+    log = hourly_log()
+    texts = log["amount"].map(lambda v: f"{v:.2f}")
+    exact = log.assign(amount=pd.Series([Decimal(t) for t in texts], dtype=pd.ArrowDtype(pa.decimal128(12, 2))))
+    kwargs = dict(monetary_value_col="amount", observation_period_end="2024-05-30")
+    a = cv_utils.summary_data_from_transaction_data(exact, "customer", "date", **kwargs)
+    b = cv_utils.summary_data_from_transaction_data(log, "customer", "date", **kwargs)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    # The native summary keeps every digit: equal to the decimal-text path.
+    as_text = log.assign(amount=texts)
+    c = summary.summarize(exact, customer="customer", date="date", amount="amount", observation_end="2024-05-30")
+    d = summary.summarize(as_text, customer="customer", date="date", amount="amount", observation_end="2024-05-30")
+    for column in ["total_spend", "mean_spend", "zbar"]:
+        assert [str(v) for v in c[column]] == [str(v) for v in d[column]]
+    # A null amount is refused, naming the row.
+    holes = exact.copy()
+    holes.loc[5, "amount"] = None
+    with pytest.raises(customer_value.InvalidValueError, match=r"amount\[5\] is missing"):
+        cv_utils.summary_data_from_transaction_data(holes, "customer", "date", **kwargs)

@@ -78,3 +78,15 @@ def arrow_source(values):
     if type(values).__module__.split(".")[0] == "pandas" and type(dtype).__name__ == "ArrowDtype":
         return values.array.__arrow_array__()
     return None
+
+
+def decimal_source(values):
+    """The Arrow object of a decimal128 column (pyarrow, polars, pandas with
+    an Arrow decimal dtype), read exactly by the compiled core, or None."""
+    source = arrow_source(values)
+    if source is None:
+        return None
+    dtype = getattr(values, "dtype", None)
+    if dtype is None:
+        dtype = getattr(values, "type", None)
+    return source if str(dtype).lower().startswith("decimal") else None

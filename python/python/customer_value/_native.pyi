@@ -82,6 +82,7 @@ def summarize(
     observation_end_day: int,
     amounts: Optional[F64] = None,
     amount_texts: Optional[Sequence[str]] = None,
+    amount_column: Optional[object] = None,
 ) -> dict[str, npt.NDArray[np.generic]]: ...
 def summarize_full(
     codes: I64,
@@ -94,6 +95,7 @@ def summarize_full(
     anchor_day: Optional[int] = None,
     amounts: Optional[F64] = None,
     amount_texts: Optional[Sequence[str]] = None,
+    amount_column: Optional[object] = None,
 ) -> dict[str, object]: ...
 def fit_sbg(
     survivors: Sequence[Sequence[int]],

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import _native
+from ._convert import decimal_source
 from .clv import decimals
 from .lifetimes.utils import _to_days
 
@@ -62,6 +63,8 @@ def summarize(
         column = table[amount]
         if column.dtype.kind in "biuf":
             kwargs["amounts"] = column.to_numpy(dtype=np.float64)
+        elif decimal_source(column) is not None:
+            kwargs["amount_column"] = decimal_source(column)
         else:
             kwargs["amount_texts"] = column.astype(str).tolist()
     out = _native.summarize_full(
