@@ -137,7 +137,7 @@ def test_arrow_float_columns_read_equal_to_numpy_and_in_place():
         assert np.array_equal(floats(column, "v"), values)
     # One float64 chunk without nulls: a view of the Arrow buffer, no copy.
     view = floats(pa.array(values), "v")
-    assert not view.flags.owndata
+    assert not view.flags.owndata and not view.flags.writeable
     # Integers of every width are widened exactly.
     for t in [pa.int8(), pa.int32(), pa.int64(), pa.uint16(), pa.uint64()]:
         assert np.array_equal(floats(pa.array([0, 1, 2, 100], type=t), "v"), [0.0, 1.0, 2.0, 100.0])

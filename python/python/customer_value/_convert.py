@@ -36,7 +36,13 @@ def _to_numpy(values, name):
 def floats(values, name):
     """A float64 array with every value finite, or InvalidValueError naming the column."""
     source = arrow_source(values)
-    array = _native.arrow_floats(source, name) if source is not None else _to_numpy(values, name)
+    if source is not None:
+        array = _native.arrow_floats(source, name)
+        if array.base is not None:
+            # A view of an Arrow buffer: Arrow data are immutable.
+            array.flags.writeable = False
+    else:
+        array = _to_numpy(values, name)
     if array.dtype == object or array.dtype.kind not in "biuf":
         try:
             array = array.astype(np.float64)
