@@ -243,3 +243,18 @@ def test_decimal128_amounts_are_read_exactly():
     holes.loc[5, "amount"] = None
     with pytest.raises(customer_value.InvalidValueError, match=r"amount\[5\] is missing"):
         cv_utils.summary_data_from_transaction_data(holes, "customer", "date", **kwargs)
+
+
+def test_native_summary_and_lifecycle_take_polars_tables():
+    pl = pytest.importorskip("polars")
+    from customer_value import lifecycle, summary
+
+    log = hourly_log()
+    table = pl.from_pandas(log)
+    kwargs = dict(customer="customer", date="date", amount="amount")
+    a = summary.summarize(table, observation_end="2024-05-30", **kwargs)
+    b = summary.summarize(log, observation_end="2024-05-30", **kwargs)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    c = lifecycle.stages(table, as_of="2024-05-30", **kwargs)
+    d = lifecycle.stages(log, as_of="2024-05-30", **kwargs)
+    pd.testing.assert_frame_equal(c, d, check_exact=True)

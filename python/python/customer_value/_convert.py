@@ -96,3 +96,46 @@ def decimal_source(values):
     if dtype is None:
         dtype = getattr(values, "type", None)
     return source if str(dtype).lower().startswith("decimal") else None
+
+
+def _arrow_type_name(values):
+    dtype = getattr(values, "dtype", None)
+    if dtype is None:
+        dtype = getattr(values, "type", None)
+    return str(dtype).lower()
+
+
+def money_kwargs(column, exact_arrow=True):
+    """The keyword arguments that carry a money column to the compiled core:
+    ``amounts`` (float64, each value read as its shortest decimal text) for
+    numeric columns, ``amount_column`` (an Arrow decimal128 column, read
+    exactly) when ``exact_arrow``, else ``amount_texts`` (decimal strings)."""
+    source = arrow_source(column)
+    if source is not None:
+        kind = _arrow_type_name(column)
+        if kind.startswith(("float", "double", "halffloat", "int", "uint")):
+            return {"amounts": _native.arrow_floats(source, "amount")}
+        if exact_arrow and kind.startswith("decimal"):
+            return {"amount_column": source}
+    if getattr(getattr(column, "dtype", None), "kind", "O") in "biuf":
+        return {"amounts": np.asarray(column, dtype=np.float64)}
+    # Decimal objects and strings, as exact text.
+    module = type(column).__module__.split(".")[0]
+    if module == "polars":
+        return {"amount_texts": [str(v) for v in column.to_list()]}
+    if module == "pyarrow":
+        return {"amount_texts": [str(v) for v in column.to_pylist()]}
+    return {"amount_texts": np.asarray(column).astype(str).tolist()}
+
+
+def factorize(column):
+    """``pd.factorize(column, sort=True)`` for pandas, numpy, polars and
+    pyarrow columns."""
+    import pandas as pd
+
+    module = type(column).__module__.split(".")[0]
+    if module == "polars":
+        column = column.to_numpy()
+    elif module == "pyarrow":
+        column = column.to_numpy(zero_copy_only=False)
+    return pd.factorize(column, sort=True)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _native
-from .._convert import UnsupportedFrequencyError, arrow_source, decimal_source
+from .._convert import UnsupportedFrequencyError, arrow_source, money_kwargs
 from .._native import InvalidValueError
 
 __all__ = ["summary_data_from_transaction_data", "calibration_and_holdout_data"]
@@ -98,17 +98,7 @@ def _floor(ticks, freq):
 def _amounts(transactions, monetary_value_col):
     if not monetary_value_col:
         return {}
-    column = transactions[monetary_value_col]
-    if getattr(column.dtype, "kind", "O") in "iuf":
-        source = arrow_source(column)
-        if source is not None:
-            return {"amounts": _native.arrow_floats(source, monetary_value_col)}
-        return {"amounts": column.to_numpy(dtype=np.float64)}
-    exact = decimal_source(column)
-    if exact is not None:
-        return {"amount_column": exact}
-    # Decimal objects, strings: exact text.
-    return {"amount_texts": column.astype(str).tolist()}
+    return money_kwargs(transactions[monetary_value_col])
 
 
 def _customers(column):
