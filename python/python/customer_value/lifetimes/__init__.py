@@ -36,6 +36,16 @@ Differences a user can notice (each is deliberate):
   frequency's terms from that frequency on (Fader, Hardie & Shang 2010,
   eq. 7); lifetimes starts every sum at the smallest observed frequency,
   which differs only when the observed frequencies have gaps.
+* ``utils.summary_data_from_transaction_data`` and
+  ``utils.calibration_and_holdout_data`` take ``freq`` ``"D"``, ``"W"`` or
+  ``"h"`` (with lifetimes' frames); any other ``freq`` raises
+  :class:`customer_value.UnsupportedFrequencyError` (a ``ValueError``).
+  lifetimes 0.11.3 under pandas 2 fails on ``"M"``, ``"Y"``, ``"Q"``,
+  ``"min"`` and ``"H"`` itself. ``customer_lifetime_value`` also takes
+  ``freq="h"`` (720 hours a month, as ``"H"``).
+* Columns may be numpy, pandas (numpy- or Arrow-backed), polars or pyarrow;
+  Arrow columns are read through the Arrow PyCapsule interface, and a null
+  raises ``InvalidValueError`` where lifetimes would carry a NaN.
 * Not provided: ``generate_new_data`` and the plotting helpers.
 """
 
