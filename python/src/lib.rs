@@ -191,6 +191,16 @@ const PARALLEL_ROWS: usize = 16_384;
 /// `f(i)` for every row, in order, split over the machine's cores in
 /// contiguous chunks for large inputs; the first error (lowest row) wins.
 fn per_row(n: usize, f: impl Fn(usize) -> Result<f64, Error> + Sync) -> Result<Vec<f64>, Error> {
+    per_row_of(n, 0.0, f)
+}
+
+/// [`per_row`] for any plain value type; `fill` only sizes the output
+/// before the rows overwrite it.
+fn per_row_of<T: Copy + Send + Sync>(
+    n: usize,
+    fill: T,
+    f: impl Fn(usize) -> Result<T, Error> + Sync,
+) -> Result<Vec<T>, Error> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(8);
@@ -198,7 +208,7 @@ fn per_row(n: usize, f: impl Fn(usize) -> Result<f64, Error> + Sync) -> Result<V
         return (0..n).map(f).collect();
     }
     let chunk = n.div_ceil(threads);
-    let mut out = vec![0.0; n];
+    let mut out = vec![fill; n];
     let f = &f;
     let results: Vec<Result<(), Error>> = std::thread::scope(|scope| {
         let handles: Vec<_> = out
@@ -1317,34 +1327,37 @@ fn transaction_log(
             format!("{n} customers, {} dates", days.len()),
         ));
     }
-    let money = if let Some(exact) = exact {
+    let row = |i: usize, amount: Decimal| -> Result<Transaction, Error> {
+        let id = u64::try_from(codes[i]).map_err(|_| {
+            invalid(
+                "customer code",
+                format!("row {i}: {} is negative", codes[i]),
+            )
+        })?;
+        Ok(Transaction::new(CustomerId::new(id), day(days[i])?, amount))
+    };
+    if let Some(exact) = exact {
         if exact.len() != n {
             return Err(invalid(
                 "amount",
                 format!("{} values for {n} transactions", exact.len()),
             ));
         }
-        exact
-    } else if floats.is_none() && texts.is_none() {
-        vec![default; n]
-    } else {
-        money_column("amount", n, floats, texts)?
-    };
-    (0..n)
-        .map(|i| {
-            let id = u64::try_from(codes[i]).map_err(|_| {
-                invalid(
-                    "customer code",
-                    format!("row {i}: {} is negative", codes[i]),
-                )
-            })?;
-            Ok(Transaction::new(
-                CustomerId::new(id),
-                day(days[i])?,
-                money[i],
-            ))
-        })
-        .collect()
+        return (0..n).map(|i| row(i, exact[i])).collect();
+    }
+    match (floats, texts) {
+        (None, None) => (0..n).map(|i| row(i, default)).collect(),
+        // Floats: the decimal of each value and the transaction in one
+        // pass, split over the cores.
+        (Some(v), _) if v.len() == n => {
+            let fill = Transaction::new(CustomerId::new(0), day(0)?, Decimal::ZERO);
+            per_row_of(n, fill, |i| row(i, money("amount", i, v[i])?))
+        }
+        _ => {
+            let money = money_column("amount", n, floats, texts)?;
+            (0..n).map(|i| row(i, money[i])).collect()
+        }
+    }
 }
 
 /// Exact amounts from an Arrow decimal column given as `amount_column`.
