@@ -2054,3 +2054,50 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(arrow::arrow_periods, m)?)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The per-count table of [`BgAlive`] changes nothing: every value
+    /// equals [`BgNbdParams::p_alive`] bit for bit, below, at and beyond
+    /// the table's end, and invalid rows give the constructor's error.
+    #[test]
+    fn bg_alive_equals_the_crate_bit_for_bit() {
+        let params = [
+            BgNbdParams::new(0.243, 4.414, 0.793, 2.426).unwrap(),
+            BgNbdParams::new(3.0, 0.5, 0.01, 0.2).unwrap(),
+            BgNbdParams::new(0.05, 80.0, 12.0, 1e-3).unwrap(),
+        ];
+        let mut f = Vec::new();
+        let mut r = Vec::new();
+        let mut t = Vec::new();
+        for x in [0u32, 1, 2, 7, 30, 1022, 1023, 1024, 1025, 5000] {
+            for big_t in [0.5, 13.0, 38.86, 400.0] {
+                for share in [0.0, 1e-9, 0.25, 0.999, 1.0] {
+                    let t_x = if x == 0 { 0.0 } else { big_t * share };
+                    if x > 0 && t_x == 0.0 {
+                        continue;
+                    }
+                    f.push(f64::from(x));
+                    r.push(t_x);
+                    t.push(big_t);
+                }
+            }
+        }
+        for p in &params {
+            let fast = BgAlive::new(p);
+            for i in 0..f.len() {
+                let h = history_at(&f, &r, &t, i).unwrap();
+                let want = p.p_alive(&h);
+                let got = fast.p_alive(&f, &r, &t, i).unwrap();
+                assert_eq!(got.to_bits(), want.to_bits(), "row {i}: {got} vs {want}");
+            }
+        }
+        let bad = [2.0, 9.0, 5.0];
+        let err = BgAlive::new(&params[0])
+            .p_alive(&bad[..1], &bad[1..2], &bad[2..], 0)
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
+    }
+}
