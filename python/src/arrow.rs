@@ -187,6 +187,14 @@ pub fn arrow_floats<'py>(
             DataType::UInt16 => widen!(UInt16Type),
             DataType::UInt32 => widen!(UInt32Type),
             DataType::UInt64 => widen!(UInt64Type),
+            // As numpy reads booleans: 1 and 0.
+            DataType::Boolean => out.extend(
+                chunk
+                    .as_boolean()
+                    .values()
+                    .iter()
+                    .map(|b| if b { 1.0 } else { 0.0 }),
+            ),
             other => {
                 return Err(to_py(invalid(
                     "value",

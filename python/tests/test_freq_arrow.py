@@ -141,6 +141,9 @@ def test_arrow_float_columns_read_equal_to_numpy_and_in_place():
     # Integers of every width are widened exactly.
     for t in [pa.int8(), pa.int32(), pa.int64(), pa.uint16(), pa.uint64()]:
         assert np.array_equal(floats(pa.array([0, 1, 2, 100], type=t), "v"), [0.0, 1.0, 2.0, 100.0])
+    # Booleans as numpy reads them.
+    flags = [True, False, True]
+    assert np.array_equal(floats(pa.array(flags), "v"), floats(np.array(flags), "v"))
 
 
 @pytest.mark.parametrize(
