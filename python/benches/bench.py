@@ -3,9 +3,13 @@ polars, in one run, whole Python calls (conversions included).
 
     python python/benches/bench.py [--transactions 1000000] [--customers 100000] [--repeat 3]
 
-Needs lifetimes 0.11.3, pandas 2.3.3, numpy 2.2.6, scipy 1.14.1 and polars
-(python/requirements-test.txt). Prints the median of --repeat runs per call
-and the ratio lifetimes / customer_value. Data are simulated, seeded.
+Needs lifetimes 0.11.3, pandas 2.3.3, numpy 2.2.6, scipy 1.14.1, polars and
+pyarrow (python/requirements-test.txt). Prints the median of --repeat runs
+per call (lifetimes' fits and summary once: they take seconds to minutes)
+and the ratio lifetimes / customer_value; the rows marked "the same" time
+customer_value on Arrow inputs against the same lifetimes figure. Results
+are checked equal to lifetimes' before they are timed. Data are simulated,
+seeded.
 """
 
 import argparse
@@ -95,10 +99,15 @@ def main():
 
     pol, _ = timed(polars_summary, args.repeat)
     rows.append((f"summary_data_from_transaction_data, {args.transactions:,} transactions", ours, theirs, pol))
+    # The same log with Arrow-backed columns (read through the Arrow C interface).
+    alog = pl.from_pandas(log).to_pandas(use_pyarrow_extension_array=True)
+    ours_arrow, c = timed(lambda: cv_utils.summary_data_from_transaction_data(alog, "customer", "date", "amount", observation_period_end=end), args.repeat)
+    pd.testing.assert_frame_equal(c, a, check_index_type=False)
+    rows.append(("  the same, Arrow-backed pandas columns", ours_arrow, theirs, None))
 
     s = summary(args.customers)
-    ours, a = timed(lambda: cv.BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"]), args.repeat)
-    theirs, b = timed(lambda: lifetimes.BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"]), 1)
+    ours, bg_ours = timed(lambda: cv.BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"]), args.repeat)
+    theirs, bg_theirs = timed(lambda: lifetimes.BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"]), 1)
     rows.append((f"BetaGeoFitter.fit, {args.customers:,} customers", ours, theirs, None))
 
     if not args.skip_pareto:
@@ -107,9 +116,19 @@ def main():
         rows.append((f"ParetoNBDFitter.fit, {args.customers:,} customers", ours, theirs, None))
 
     big = pd.concat([s] * (1_000_000 // len(s) + 1), ignore_index=True).iloc[:1_000_000]
-    ours, pa = timed(lambda: a.conditional_probability_alive(big["frequency"], big["recency"], big["T"]), args.repeat)
-    theirs, pb = timed(lambda: b.conditional_probability_alive(big["frequency"], big["recency"], big["T"]), args.repeat)
-    rows.append(("conditional_probability_alive, 1,000,000 customers", ours, theirs, None))
+    # Alternate the two, several repeats each, at lifetimes' parameters.
+    bg_ours.params_ = pd.Series(bg_theirs.params_.values, index=bg_ours.params_.index)
+    ours_t, theirs_t = [], []
+    for _ in range(args.repeat):
+        t, pa = timed(lambda: bg_ours.conditional_probability_alive(big["frequency"], big["recency"], big["T"]), 1)
+        ours_t.append(t)
+        t, pb = timed(lambda: bg_theirs.conditional_probability_alive(big["frequency"], big["recency"], big["T"]), 1)
+        theirs_t.append(t)
+    np.testing.assert_allclose(np.asarray(pa), np.asarray(pb), rtol=1e-9)
+    rows.append(("conditional_probability_alive, 1,000,000 customers", statistics.median(ours_t), statistics.median(theirs_t), None))
+    pbig = pl.from_pandas(big)
+    ours_pl, _ = timed(lambda: bg_ours.conditional_probability_alive(pbig["frequency"], pbig["recency"], pbig["T"]), args.repeat)
+    rows.append(("  the same, polars Series", ours_pl, statistics.median(theirs_t), None))
 
     print(f"{'call':58} {'customer_value':>15} {'lifetimes':>10} {'ratio':>7} {'polars':>8}")
     for name, o, t, p in rows:

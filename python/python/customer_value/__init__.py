@@ -29,6 +29,7 @@ from ._native import (
     ParseError,
     UnitMismatchError,
 )
+from ._convert import UnsupportedFrequencyError
 
 __version__ = "0.1.0"
 
@@ -46,5 +47,6 @@ __all__ = [
     "OverflowError",
     "ParseError",
     "UnitMismatchError",
+    "UnsupportedFrequencyError",
     "__version__",
 ]

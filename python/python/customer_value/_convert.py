@@ -1,15 +1,19 @@
 """Column conversion: pandas, polars, pyarrow, numpy and plain sequences to
 the float64 / int64 numpy arrays the compiled core takes.
 
-Nothing here loops over elements in Python: every path is a vectorised
-numpy, pandas or Arrow call.
+Nothing here loops over elements in Python: numpy arrays and numpy-backed
+pandas columns pass as they are, and Arrow columns (pyarrow, polars, pandas
+with an Arrow dtype) are read by the compiled core through the Arrow
+PyCapsule interface (a float64 column in one chunk without nulls without a
+copy).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._native import InvalidValueError
+from . import _native
+from ._native import InvalidParameterError, InvalidValueError
 
 
 def _to_numpy(values, name):
@@ -31,7 +35,14 @@ def _to_numpy(values, name):
 
 def floats(values, name):
     """A float64 array with every value finite, or InvalidValueError naming the column."""
-    array = _to_numpy(values, name)
+    source = arrow_source(values)
+    if source is not None:
+        array = _native.arrow_floats(source, name)
+        if array.base is not None:
+            # A view of an Arrow buffer: Arrow data are immutable.
+            array.flags.writeable = False
+    else:
+        array = _to_numpy(values, name)
     if array.dtype == object or array.dtype.kind not in "biuf":
         try:
             array = array.astype(np.float64)
@@ -55,3 +66,76 @@ def index_of(*columns):
         if type(c).__module__.split(".")[0] == "pandas" and hasattr(c, "index"):
             return c.index
     return None
+
+
+class UnsupportedFrequencyError(InvalidParameterError, ValueError):
+    """A ``freq`` the lifetimes layer does not compute (the message names
+    the supported ones). Also a ``ValueError``, as lifetimes raises for
+    ``freq="M"`` under pandas 2."""
+
+
+def arrow_source(values):
+    """The object to read through the Arrow PyCapsule interface (pyarrow
+    arrays and chunked arrays, polars Series, pandas columns with an Arrow
+    dtype), or None for anything else."""
+    if hasattr(values, "__arrow_c_stream__") or hasattr(values, "__arrow_c_array__"):
+        return values
+    dtype = getattr(values, "dtype", None)
+    if type(values).__module__.split(".")[0] == "pandas" and type(dtype).__name__ == "ArrowDtype":
+        return values.array.__arrow_array__()
+    return None
+
+
+def decimal_source(values):
+    """The Arrow object of a decimal128 column (pyarrow, polars, pandas with
+    an Arrow decimal dtype), read exactly by the compiled core, or None."""
+    source = arrow_source(values)
+    if source is None:
+        return None
+    dtype = getattr(values, "dtype", None)
+    if dtype is None:
+        dtype = getattr(values, "type", None)
+    return source if str(dtype).lower().startswith("decimal") else None
+
+
+def _arrow_type_name(values):
+    dtype = getattr(values, "dtype", None)
+    if dtype is None:
+        dtype = getattr(values, "type", None)
+    return str(dtype).lower()
+
+
+def money_kwargs(column, exact_arrow=True):
+    """The keyword arguments that carry a money column to the compiled core:
+    ``amounts`` (float64, each value read as its shortest decimal text) for
+    numeric columns, ``amount_column`` (an Arrow decimal128 column, read
+    exactly) when ``exact_arrow``, else ``amount_texts`` (decimal strings)."""
+    source = arrow_source(column)
+    if source is not None:
+        kind = _arrow_type_name(column)
+        if kind.startswith(("float", "double", "halffloat", "int", "uint")):
+            return {"amounts": _native.arrow_floats(source, "amount")}
+        if exact_arrow and kind.startswith("decimal"):
+            return {"amount_column": source}
+    if getattr(getattr(column, "dtype", None), "kind", "O") in "biuf":
+        return {"amounts": np.asarray(column, dtype=np.float64)}
+    # Decimal objects and strings, as exact text.
+    module = type(column).__module__.split(".")[0]
+    if module == "polars":
+        return {"amount_texts": [str(v) for v in column.to_list()]}
+    if module == "pyarrow":
+        return {"amount_texts": [str(v) for v in column.to_pylist()]}
+    return {"amount_texts": np.asarray(column).astype(str).tolist()}
+
+
+def factorize(column):
+    """``pd.factorize(column, sort=True)`` for pandas, numpy, polars and
+    pyarrow columns."""
+    import pandas as pd
+
+    module = type(column).__module__.split(".")[0]
+    if module == "polars":
+        column = column.to_numpy()
+    elif module == "pyarrow":
+        column = column.to_numpy(zero_copy_only=False)
+    return pd.factorize(column, sort=True)

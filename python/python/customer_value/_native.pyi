@@ -82,6 +82,7 @@ def summarize(
     observation_end_day: int,
     amounts: Optional[F64] = None,
     amount_texts: Optional[Sequence[str]] = None,
+    amount_column: Optional[object] = None,
 ) -> dict[str, npt.NDArray[np.generic]]: ...
 def summarize_full(
     codes: I64,
@@ -94,6 +95,7 @@ def summarize_full(
     anchor_day: Optional[int] = None,
     amounts: Optional[F64] = None,
     amount_texts: Optional[Sequence[str]] = None,
+    amount_column: Optional[object] = None,
 ) -> dict[str, object]: ...
 def fit_sbg(
     survivors: Sequence[Sequence[int]],
@@ -159,3 +161,11 @@ def lifecycle_stages(
     never_churned: bool = False,
     recent_guard: Optional[int] = None,
 ) -> tuple[I64, list[str], list[str], I64, I64]: ...
+def arrow_floats(column: object, name: str) -> F64:
+    """A numeric column given through the Arrow PyCapsule interface as float64
+    (in place for one float64 chunk without nulls); nulls raise InvalidValueError."""
+    ...
+def arrow_periods(column: object, name: str, seconds: int) -> Optional[I64]:
+    """Floored periods of ``seconds`` seconds since 1970-01-01 from an Arrow date or
+    naive timestamp column; None for other types."""
+    ...

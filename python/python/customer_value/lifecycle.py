@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import _native
+from ._convert import factorize, money_kwargs
 from .lifetimes.utils import _to_days
 from .summary import _unit_days
 
@@ -45,15 +46,11 @@ def stages(
     ``periods_observed`` and ``periods_since_last`` (periods since the
     last purchase). ``churned="never"`` turns the churned stage off; with
     ``value="purchases"`` no amount column is needed."""
-    codes, ids = pd.factorize(table[customer], sort=True)
+    codes, ids = factorize(table[customer])
     days = _to_days(table[date], datetime_format)
     kwargs = {}
     if amount is not None:
-        column = table[amount]
-        if column.dtype.kind in "biuf":
-            kwargs["amounts"] = column.to_numpy(dtype=np.float64)
-        else:
-            kwargs["amount_texts"] = column.astype(str).tolist()
+        kwargs = money_kwargs(table[amount], exact_arrow=False)
     elif value == "spend":
         raise ValueError("value='spend' needs an amount column (or use value='purchases')")
     code, stage, reason, observed, since = _native.lifecycle_stages(

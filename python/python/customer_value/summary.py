@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import _native
+from ._convert import factorize, money_kwargs
 from .clv import decimals
 from .lifetimes.utils import _to_days
 
@@ -55,15 +56,11 @@ def summarize(
     datetime_format=None,
 ):
     """One row per customer, indexed by customer id (sorted)."""
-    codes, ids = pd.factorize(table[customer], sort=True)
+    codes, ids = factorize(table[customer])
     days = _to_days(table[date], datetime_format)
     kwargs = {}
     if amount is not None:
-        column = table[amount]
-        if column.dtype.kind in "biuf":
-            kwargs["amounts"] = column.to_numpy(dtype=np.float64)
-        else:
-            kwargs["amount_texts"] = column.astype(str).tolist()
+        kwargs = money_kwargs(table[amount])
     out = _native.summarize_full(
         np.ascontiguousarray(codes, dtype=np.int64),
         np.ascontiguousarray(days, dtype=np.int64),

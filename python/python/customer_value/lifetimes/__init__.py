@@ -36,6 +36,16 @@ Differences a user can notice (each is deliberate):
   frequency's terms from that frequency on (Fader, Hardie & Shang 2010,
   eq. 7); lifetimes starts every sum at the smallest observed frequency,
   which differs only when the observed frequencies have gaps.
+* ``utils.summary_data_from_transaction_data`` and
+  ``utils.calibration_and_holdout_data`` take ``freq`` ``"D"``, ``"W"`` or
+  ``"h"`` (with lifetimes' frames); any other ``freq`` raises
+  :class:`customer_value.UnsupportedFrequencyError` (a ``ValueError``).
+  lifetimes 0.11.3 under pandas 2 fails on ``"M"``, ``"Y"``, ``"Q"``,
+  ``"min"`` and ``"H"`` itself. ``customer_lifetime_value`` also takes
+  ``freq="h"`` (720 hours a month, as ``"H"``).
+* Columns may be numpy, pandas (numpy- or Arrow-backed), polars or pyarrow;
+  Arrow columns are read through the Arrow PyCapsule interface, and a null
+  raises ``InvalidValueError`` where lifetimes would carry a NaN.
 * Not provided: ``generate_new_data`` and the plotting helpers.
 """
 
@@ -57,7 +67,8 @@ __all__ = [
     "BetaGeoBetaBinomFitter",
 ]
 
-_FREQ_FACTOR = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24.0}
+# Periods of `freq` per month, as lifetimes; "h" is pandas 2's spelling of "H".
+_FREQ_FACTOR = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24.0, "h": 30.0 * 24.0}
 
 
 def _shape(result, *inputs):
@@ -332,7 +343,8 @@ class GammaGammaFitter(BaseFitter):
         """lifetimes' CLV: ``time`` months of expected purchases from the
         purchase model times the expected spend, discounted at
         ``discount_rate`` a month at each month's end; a month is 30 days,
-        4.345 weeks, 1 month or 720 hours by ``freq``."""
+        4.345 weeks, 1 month or 720 hours by ``freq`` (``"D"``, ``"W"``,
+        ``"M"``, ``"H"`` or ``"h"``)."""
         if freq not in _FREQ_FACTOR:
             raise ValueError(f"freq must be one of {sorted(_FREQ_FACTOR)}, got {freq!r}")
         model = getattr(transaction_prediction_model, "_model", None)

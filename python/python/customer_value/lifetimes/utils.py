@@ -1,12 +1,20 @@
 """lifetimes' ``utils.summary_data_from_transaction_data`` and
 ``utils.calibration_and_holdout_data``, computed by the crate.
 
-Supported ``freq``: ``"D"`` (days) and ``"W"`` (weeks, lifetimes' Monday to
-Sunday periods), each with ``freq_multiplier``. Dates are floored to their
-period exactly as lifetimes does (``to_period(freq)``), customers come back
-sorted by id, and amounts are summed per period and averaged over repeat
-periods, as lifetimes. Amounts are read as exact decimals (a float column's
-values as their shortest decimal text), so sums do not pick up float noise.
+Supported ``freq``: ``"D"`` (days), ``"W"`` (weeks, lifetimes' Monday to
+Sunday periods) and ``"h"`` (hours), each with ``freq_multiplier``. Dates
+are floored to their period exactly as lifetimes does (``to_period(freq)``),
+customers come back sorted by id, and amounts are summed per period and
+averaged over repeat periods, as lifetimes. Any other ``freq`` raises
+:class:`customer_value.UnsupportedFrequencyError` (a ``ValueError``):
+lifetimes 0.11.3 itself fails on ``"M"``, ``"Y"``, ``"Q"``, ``"min"`` and
+``"H"`` under pandas 2 (it divides by ``np.timedelta64(1, freq)``). Amounts
+are read as exact decimals (a float column's values as their shortest
+decimal text), so sums do not pick up float noise.
+
+Columns are read without per-element Python work: numpy-backed pandas
+columns as numpy arrays, pyarrow, polars and Arrow-backed pandas columns
+through the Arrow PyCapsule interface.
 """
 
 from __future__ import annotations
@@ -15,58 +23,109 @@ import numpy as np
 import pandas as pd
 
 from .. import _native
+from .._convert import UnsupportedFrequencyError, arrow_source, money_kwargs
 from .._native import InvalidValueError
 
 __all__ = ["summary_data_from_transaction_data", "calibration_and_holdout_data"]
 
-_PERIOD_DAYS = {"D": 1, "W": 7}
+_DAY = 86_400
+# freq: (seconds per tick of the integer time axis, ticks per period).
+_FREQ = {"D": (_DAY, 1), "W": (_DAY, 7), "h": (3_600, 1)}
 
 
-def _period_days(freq):
-    if freq not in _PERIOD_DAYS:
-        raise NotImplementedError(f"freq={freq!r}: customer_value supports 'D' and 'W'")
-    return _PERIOD_DAYS[freq]
+def _freq(freq):
+    if freq not in _FREQ:
+        raise UnsupportedFrequencyError(
+            f"freq={freq!r} is not supported: customer_value supports 'D' (days), 'W' (weeks) and 'h' (hours), each with freq_multiplier"
+        )
+    return _FREQ[freq]
 
 
-def _to_days(values, datetime_format):
-    """Dates (any form pandas reads) to int64 days since 1970-01-01."""
+def _to_periods(values, datetime_format, seconds):
+    """Dates or timestamps (any form pandas reads) to int64 whole periods of
+    ``seconds`` seconds since 1970-01-01 00:00, floored; time-zone-aware
+    stamps count in their local wall-clock time, as lifetimes."""
+    if datetime_format is None and not np.isscalar(values) and not isinstance(values, pd.Timestamp):
+        source = arrow_source(values)
+        if source is not None:
+            out = _native.arrow_periods(source, "date", seconds)
+            if out is not None:
+                return out
+        elif isinstance(values, pd.Series) and values.dtype.kind == "M":
+            # Already naive datetimes: no parsing, one vectorised cast.
+            stamps = values.to_numpy()
+            missing = np.isnat(stamps)
+            if missing.any():
+                i = int(np.flatnonzero(missing)[0])
+                raise InvalidValueError(f"invalid date: row {i} is missing")
+            return _floor_stamps(stamps, seconds)
     stamps = pd.to_datetime(values, format=datetime_format)
     if isinstance(stamps, pd.Timestamp):
-        return np.int64(stamps.to_datetime64().astype("datetime64[D]").astype(np.int64))
+        if stamps.tz is not None:
+            stamps = stamps.tz_localize(None)
+        return _floor_stamps(np.asarray([stamps.to_datetime64()]), seconds)[0]
     stamps = pd.Series(stamps)
     if stamps.isna().any():
         i = int(np.flatnonzero(stamps.isna().to_numpy())[0])
         raise InvalidValueError(f"invalid date: row {i} is missing")
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)
-    return stamps.to_numpy().astype("datetime64[D]").astype(np.int64)
+    return _floor_stamps(stamps.to_numpy(), seconds)
 
 
-def _floor(days, freq):
-    """The first day of each day's period: lifetimes' ``to_period(freq).to_timestamp()``."""
-    if freq == "D":
-        return days
+def _floor_stamps(stamps, seconds):
+    """numpy datetime64 values to floored periods of ``seconds`` seconds."""
+    if seconds == _DAY:
+        return stamps.astype("datetime64[D]").astype(np.int64)
+    if seconds == 3_600:
+        return stamps.astype("datetime64[h]").astype(np.int64)
+    return np.floor_divide(stamps.astype("datetime64[s]").astype(np.int64), seconds)
+
+
+def _to_days(values, datetime_format):
+    """Dates (any form pandas reads) to int64 days since 1970-01-01."""
+    return _to_periods(values, datetime_format, _DAY)
+
+
+def _floor(ticks, freq):
+    """The first tick of each tick's period: lifetimes' ``to_period(freq).to_timestamp()``."""
+    if freq != "W":
+        return ticks
     # 1970-01-01 was a Thursday; pandas' "W" periods run Monday to Sunday.
-    return days - (days + 3) % 7
+    return ticks - (ticks + 3) % 7
 
 
 def _amounts(transactions, monetary_value_col):
     if not monetary_value_col:
         return {}
-    column = transactions[monetary_value_col]
-    if column.dtype.kind in "biuf":
-        return {"amounts": column.to_numpy(dtype=np.float64)}
-    # Decimal objects, strings: exact text.
-    return {"amount_texts": column.astype(str).tolist()}
+    return money_kwargs(transactions[monetary_value_col])
 
 
-def _summaries(codes, days, end_day, transactions, monetary_value_col):
+def _customers(column):
+    """Customer codes for the compiled core and the ids they stand for, or
+    the id dtype when non-negative integer ids are their own codes (no
+    factorisation: the core sorts them)."""
+    values = column.to_numpy() if hasattr(column, "to_numpy") else np.asarray(column)
+    if values.dtype.kind == "i" and len(values) and values.min() >= 0 and values.max() < 2**62:
+        return np.ascontiguousarray(values, dtype=np.int64), values.dtype
+    codes, ids = pd.factorize(column, sort=True)
+    return np.ascontiguousarray(codes, dtype=np.int64), ids
+
+
+def _summaries(codes, ticks, end_tick, transactions, monetary_value_col):
     return _native.summarize(
         np.ascontiguousarray(codes, dtype=np.int64),
-        np.ascontiguousarray(days, dtype=np.int64),
-        int(end_day),
+        np.ascontiguousarray(ticks, dtype=np.int64),
+        int(end_tick),
         **_amounts(transactions, monetary_value_col),
     )
+
+
+def _index(s, ids, name):
+    """The customer index of a native summary: the codes themselves (in
+    the id column's dtype) or the ids they stand for."""
+    labels = s["code"].astype(ids) if isinstance(ids, np.dtype) else ids[s["code"]]
+    return pd.Index(labels, name=name)
 
 
 def summary_data_from_transaction_data(
@@ -89,19 +148,23 @@ def summary_data_from_transaction_data(
     in units of ``freq`` times ``freq_multiplier``. Transactions after
     ``observation_period_end`` (default: the last date) are left out.
     """
-    width = _period_days(freq) * freq_multiplier
-    days = _floor(_to_days(transactions[datetime_col], datetime_format), freq)
+    seconds, ticks = _freq(freq)
+    width = ticks * freq_multiplier
+    stamps = _floor(_to_periods(transactions[datetime_col], datetime_format, seconds), freq)
     if observation_period_end is None:
-        end = int(days.max())
+        end = int(stamps.max())
     else:
-        end = int(_floor(np.int64(_to_days(observation_period_end, datetime_format)), freq))
-    keep = days <= end
+        end = int(_floor(np.int64(_to_periods(observation_period_end, datetime_format, seconds)), freq))
+    keep = stamps <= end
     if not keep.all():
         transactions = transactions.loc[keep]
-        days = days[keep]
-    codes, ids = pd.factorize(transactions[customer_id_col], sort=True)
-    s = _summaries(codes, days, end, transactions, monetary_value_col)
-    index = pd.Index(ids[s["code"]], name=customer_id_col)
+        stamps = stamps[keep]
+    # The core counts whole days from 0001-01-01 to 9999-12-31; hours are
+    # passed as "days" counted from the first one, which leaves every
+    # difference (all that a summary reads) unchanged.
+    base = int(stamps.min()) if freq == "h" and len(stamps) else 0
+    codes, ids = _customers(transactions[customer_id_col])
+    s = _summaries(codes, stamps - base, end - base, transactions, monetary_value_col)
     frequency = s["purchases"] if include_first_transaction else s["frequency"]
     out = pd.DataFrame(
         {
@@ -109,7 +172,7 @@ def summary_data_from_transaction_data(
             "recency": s["t_x"] / width,
             "T": s["T"] / width,
         },
-        index=index,
+        index=_index(s, ids, customer_id_col),
     )
     if monetary_value_col:
         if include_first_transaction:
@@ -135,10 +198,11 @@ def calibration_and_holdout_data(
     by ``calibration_period_end``, with their holdout purchases
     (``frequency_holdout``: periods with a purchase, ``monetary_value_holdout``:
     mean transaction amount) and ``duration_holdout``, as lifetimes."""
-    width = _period_days(freq) * freq_multiplier
-    raw = _to_days(transactions[datetime_col], datetime_format)
-    cal_end = int(_to_days(calibration_period_end, datetime_format))
-    obs_end = int(raw.max()) if observation_period_end is None else int(_to_days(observation_period_end, datetime_format))
+    seconds, ticks = _freq(freq)
+    # Calibration and holdout are split on the full timestamps, as lifetimes.
+    raw = _to_periods(transactions[datetime_col], datetime_format, 1)
+    cal_end = int(_to_periods(calibration_period_end, datetime_format, 1))
+    obs_end = int(raw.max()) if observation_period_end is None else int(_to_periods(observation_period_end, datetime_format, 1))
     in_cal = raw <= cal_end
     calibration = summary_data_from_transaction_data(
         transactions.loc[in_cal],
@@ -158,13 +222,16 @@ def calibration_and_holdout_data(
             "There is no data available. Check the `observation_period_end` and  `calibration_period_end` and confirm that values in `transactions` occur prior to those dates."
         )
     holdout_rows = transactions.loc[in_holdout]
-    days = _floor(raw[in_holdout], freq)
-    codes, ids = pd.factorize(holdout_rows[customer_id_col], sort=True)
-    s = _summaries(codes, days, int(days.max()), holdout_rows, monetary_value_col)
-    holdout = pd.DataFrame({"frequency_holdout": s["purchases"]}, index=pd.Index(ids[s["code"]], name=customer_id_col))
+    stamps = _floor(np.floor_divide(raw[in_holdout], seconds), freq)
+    base = int(stamps.min()) if freq == "h" else 0
+    codes, ids = _customers(holdout_rows[customer_id_col])
+    s = _summaries(codes, stamps - base, int(stamps.max()) - base, holdout_rows, monetary_value_col)
+    # Counts are integers, as lifetimes' (float only once the join leaves gaps).
+    holdout = pd.DataFrame({"frequency_holdout": s["purchases"].astype(np.int64)}, index=_index(s, ids, customer_id_col))
     if monetary_value_col:
         holdout["monetary_value_holdout"] = s["total_spend"] / s["transactions"]
     combined = calibration.join(holdout, how="left").fillna(0)
-    periods = (int(_floor(np.int64(obs_end), freq)) - int(_floor(np.int64(cal_end), freq))) // _period_days(freq)
-    combined["duration_holdout"] = periods / freq_multiplier
+    first = _floor(np.floor_divide(np.int64(cal_end), seconds), freq)
+    last = _floor(np.floor_divide(np.int64(obs_end), seconds), freq)
+    combined["duration_holdout"] = int(last - first) // ticks / freq_multiplier
     return combined
