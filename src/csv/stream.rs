@@ -52,17 +52,21 @@ const BYTES_PER_ROW: u64 = 160;
 ///    file order. `P` comes from the input's size and the memory budget.
 ///    The first pass also gathers what the whole log decides: the amounts'
 ///    largest scale (sums are written at it), whether the ids are all
-///    numbers ([`IdKind::Auto`]), and the first refund.
+///    numbers ([`IdKind::Auto`]), and the first refund. The calling thread
+///    parses; a second thread encodes the rows and writes the spill files,
+///    taking them in batches in file order.
 /// 2. **Summarise.** Each spill file is read back into memory and
 ///    summarised by [`Summarizer`]'s in-memory code; a file too large for
 ///    the budget is first split again by another hash. Its rows are written,
 ///    formatted as in the final file and sorted as in it, to a run file.
+///    As many partitions as the summariser has threads (at most 4) are
+///    summarised at once, each within its share of the budget.
 /// 3. **Merge.** [`PreparedSummary::write_summary`] merges the sorted runs
 ///    (a k-way merge on the customer's number, or on its name in byte
 ///    order) under one header.
 ///
 /// Memory stays near the budget ([`memory`](Self::memory), 1 GiB by
-/// default) whatever the input size: one partition at a time is in memory,
+/// default) whatever the input size: one partition per thread is in memory,
 /// plus the write buffers of the first pass and the read buffers of the
 /// merge. The category names (the `categories` column) are held for the
 /// whole run, which assumes a log has far fewer categories than rows.
