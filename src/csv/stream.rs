@@ -2079,11 +2079,14 @@ fn merge<W: Write>(writer: W, header: &[u8], paths: &[&Path], numeric: bool) -> 
         }
         readers.push(r);
     }
-    while let Some(Reverse((_, i))) = heap.pop() {
+    while let Some(Reverse((mut key, i))) = heap.pop() {
         let r = &mut readers[i];
         out.write_all(&r.line)?;
         if r.advance()? {
-            heap.push(Reverse((r.key.clone(), i)));
+            // The popped key's buffer takes the reader's new key: no
+            // allocation per row.
+            std::mem::swap(&mut key, &mut r.key);
+            heap.push(Reverse((key, i)));
         }
     }
     out.flush()
