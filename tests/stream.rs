@@ -320,6 +320,43 @@ fn oversized_partitions_are_split() {
     }
 }
 
+/// A log of unknown size (a pipe) is spilled into 16 partitions, each
+/// larger than a 1 MiB budget here: all of them are split again, and the
+/// pieces of the first must not overwrite the spill files of the others.
+#[test]
+fn splits_of_unknown_size_logs_keep_every_row() {
+    let mut text = String::from("customer_id,date,amount\n");
+    let mut x = 11u64;
+    for _ in 0..120_000 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        text.push_str(&format!(
+            "{},2024-0{}-1{},{}.25\n",
+            (x >> 33) % 40_000,
+            1 + (x >> 20) % 3,
+            (x >> 8) % 10,
+            (x >> 40) % 90
+        ));
+    }
+    let summarizer = Summarizer::builder(day("2024-03-31")).build().unwrap();
+    let csv = CsvOptions::default();
+    let want = in_memory(&csv, &summarizer, None, &text).unwrap();
+    for threads in [1, 2] {
+        let summarizer = summarizer.to_builder().threads(threads).build().unwrap();
+        let prepared = StreamingSummarizer::new(csv.clone(), summarizer)
+            .memory(1 << 20)
+            .prepare(text.as_bytes(), None, &mut |_| {})
+            .unwrap();
+        assert!(prepared.report().partitions() > 16);
+        assert_eq!(prepared.report().transactions(), 120_000);
+        let (mut out, mut hold) = (Vec::new(), Vec::new());
+        prepared.write_summary(&mut out).unwrap();
+        prepared.write_holdout_only(&mut hold).unwrap();
+        assert_eq!((out, hold), want, "threads {threads}");
+    }
+}
+
 #[test]
 fn bad_line_in_a_later_chunk_names_its_line() {
     let mut text = String::from("customer_id,date,amount\n");

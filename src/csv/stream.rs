@@ -9,7 +9,8 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
 use rust_decimal::Decimal;
@@ -51,17 +52,21 @@ const BYTES_PER_ROW: u64 = 160;
 ///    file order. `P` comes from the input's size and the memory budget.
 ///    The first pass also gathers what the whole log decides: the amounts'
 ///    largest scale (sums are written at it), whether the ids are all
-///    numbers ([`IdKind::Auto`]), and the first refund.
+///    numbers ([`IdKind::Auto`]), and the first refund. The calling thread
+///    parses; a second thread encodes the rows and writes the spill files,
+///    taking them in batches in file order.
 /// 2. **Summarise.** Each spill file is read back into memory and
 ///    summarised by [`Summarizer`]'s in-memory code; a file too large for
 ///    the budget is first split again by another hash. Its rows are written,
 ///    formatted as in the final file and sorted as in it, to a run file.
+///    As many partitions as the summariser has threads (at most 4) are
+///    summarised at once, each within its share of the budget.
 /// 3. **Merge.** [`PreparedSummary::write_summary`] merges the sorted runs
 ///    (a k-way merge on the customer's number, or on its name in byte
 ///    order) under one header.
 ///
 /// Memory stays near the budget ([`memory`](Self::memory), 1 GiB by
-/// default) whatever the input size: one partition at a time is in memory,
+/// default) whatever the input size: one partition per thread is in memory,
 /// plus the write buffers of the first pass and the read buffers of the
 /// merge. The category names (the `categories` column) are held for the
 /// whole run, which assumes a log has far fewer categories than rows.
@@ -422,40 +427,62 @@ impl StreamingSummarizer {
                 write_buffer,
             )?);
         }
-        let spill = Spill {
-            kind: self.csv.id_kind(),
-            reject: self.summarizer.refunds() == RefundPolicy::Reject,
-            last_day: self
-                .summarizer
-                .holdout_end()
-                .unwrap_or(self.summarizer.calibration_end())
-                .days_since_epoch(),
-            parts,
-            seed: 0,
-            rows: 0,
-            switched: false,
-            categories: TransactionLog::new(),
-            stats: Stats::default(),
-            deferred: None,
-            progress: Reporter {
-                observer: progress,
-                counter,
-                total: size,
-                start,
-                last: start,
-            },
-            failed: None,
-        };
-        let mut sink = Sink::new(&self.csv, spill);
-        let read = feed(&mut sink, count);
-        let mut spill = sink.target;
-        if let Some(e) = spill.failed.take() {
-            return Err(e);
-        }
+        // This thread parses; a second one encodes the rows into their
+        // partitions and writes them, in batches, in file order.
+        let (mut spill, read, written) = std::thread::scope(|scope| {
+            let (to_writer, batches) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
+            let (recycle, recycled) = mpsc::channel::<Batch>();
+            let writer = scope.spawn(move || write_batches(parts, &batches, &recycle));
+            let spill = Spill {
+                kind: self.csv.id_kind(),
+                reject: self.summarizer.refunds() == RefundPolicy::Reject,
+                last_day: self
+                    .summarizer
+                    .holdout_end()
+                    .unwrap_or(self.summarizer.calibration_end())
+                    .days_since_epoch(),
+                batch: Batch::default(),
+                to_writer: Some(to_writer),
+                recycled,
+                rows: 0,
+                switched: false,
+                categories: TransactionLog::new(),
+                stats: Stats::default(),
+                deferred: None,
+                progress: Reporter {
+                    observer: progress,
+                    counter,
+                    total: size,
+                    start,
+                    last: start,
+                },
+                failed: false,
+            };
+            let mut sink = Sink::new(&self.csv, spill);
+            let read = feed(&mut sink, count);
+            let mut spill = sink.target;
+            if read.is_ok() {
+                spill.send_batch();
+            }
+            // The writer stops when the channel closes.
+            spill.to_writer = None;
+            let written = writer
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (spill, read, written)
+        });
+        // A spill error stops the reading: it comes first.
+        let parts = written?;
         read?;
-        let mut leaves = Vec::with_capacity(spill.parts.len());
+        if spill.failed {
+            return Err(Error::InvalidValue {
+                what: "spill",
+                reason: "the spill writer stopped".into(),
+            });
+        }
+        let mut leaves = Vec::with_capacity(parts.len());
         let mut spilled = 0;
-        for part in spill.parts.drain(..) {
+        for part in parts {
             let leaf = part.finish()?;
             spilled += leaf.bytes;
             leaves.push(leaf);
@@ -523,9 +550,18 @@ impl StreamingSummarizer {
         &self.csv
     }
 
-    /// The memory one partition may take while it is summarised.
+    /// The memory one partition may take while it is summarised: three
+    /// quarters of the budget, shared by the partitions summarised at
+    /// once.
     fn phase_budget(&self) -> u64 {
-        (self.memory / 4 * 3).max(1)
+        (self.memory / 4 * 3 / self.workers() as u64).max(1)
+    }
+
+    /// Partitions summarised at once: the summariser's threads (see
+    /// [`SummarizerBuilder::threads`](crate::SummarizerBuilder::threads)),
+    /// at most 4.
+    fn workers(&self) -> usize {
+        self.summarizer.threads_for(usize::MAX).min(4)
     }
 }
 
@@ -749,14 +785,6 @@ struct Decoder<'a> {
 }
 
 impl<'a> Decoder<'a> {
-    fn new(bytes: &'a [u8]) -> Decoder<'a> {
-        Decoder {
-            bytes,
-            at: 0,
-            ordinal: 0,
-        }
-    }
-
     #[inline]
     fn byte(&mut self) -> io::Result<u8> {
         let b = *self.bytes.get(self.at).ok_or_else(corrupt)?;
@@ -1159,13 +1187,18 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// The first pass's target: rows go to spill files.
+/// The first pass's target: rows go, in batches, to the thread that
+/// writes the spill files.
 pub(super) struct Spill<'p> {
     kind: IdKind,
     reject: bool,
     last_day: i32,
-    parts: Vec<PartWriter>,
-    seed: u64,
+    /// The rows not yet sent to the writer.
+    batch: Batch,
+    /// Closed (`None`) once reading is done.
+    to_writer: Option<mpsc::SyncSender<Batch>>,
+    /// Batches the writer is done with, to fill again.
+    recycled: mpsc::Receiver<Batch>,
     rows: u64,
     /// Whether an id that is not a number was read ([`IdKind::Auto`]).
     switched: bool,
@@ -1173,8 +1206,100 @@ pub(super) struct Spill<'p> {
     stats: Stats,
     deferred: Option<Deferred>,
     progress: Reporter<'p>,
-    /// A spill error, kept apart from parse errors.
-    failed: Option<Error>,
+    /// Whether the writer stopped (on a spill error, which it returns).
+    failed: bool,
+}
+
+/// Rows handed to the spill writer per batch.
+const BATCH_ROWS: usize = 1 << 15;
+
+/// Bytes of id text per batch, at most (about).
+const BATCH_BYTES: usize = 1 << 20;
+
+/// Batches queued for the spill writer, beyond the ones being filled and
+/// written.
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// Rows on their way to the spill files, each with its customer id's
+/// text (a string id, or a number with leading zeros) in `bytes`.
+#[derive(Default)]
+struct Batch {
+    rows: Vec<BatchRow>,
+    bytes: Vec<u8>,
+}
+
+/// One row of a [`Batch`]: a [`Record`] whose text is a range of the
+/// batch's bytes.
+#[derive(Clone, Copy)]
+struct BatchRow {
+    ordinal: u64,
+    number: u64,
+    text: (usize, usize),
+    flags: u8,
+    day: i32,
+    amount: Decimal,
+    quantity: Option<u32>,
+    category: Option<u32>,
+}
+
+/// The spill writer: appends every row of every batch, in order, to the
+/// partition its customer hashes to, and hands the emptied batches back.
+/// Stops at the first write error (dropping `batches`, which the reader
+/// then sees) or when the reader closes the channel.
+fn write_batches(
+    mut parts: Vec<PartWriter>,
+    batches: &mpsc::Receiver<Batch>,
+    recycle: &mpsc::Sender<Batch>,
+) -> Result<Vec<PartWriter>> {
+    let n = parts.len();
+    for mut batch in batches {
+        for row in &batch.rows {
+            let text = batch.bytes.get(row.text.0..row.text.1).unwrap_or_default();
+            let (key, spelling) = match row.flags & ID_MASK {
+                ID_NUMBER => (Key::Number(row.number), &[][..]),
+                ID_SPELLED => (Key::Number(row.number), text),
+                _ => (Key::Text(text), &[][..]),
+            };
+            let record = Record {
+                ordinal: row.ordinal,
+                flags: row.flags,
+                key,
+                spelling,
+                day: row.day,
+                amount: row.amount,
+                quantity: row.quantity,
+                category: row.category,
+            };
+            parts[partition(key, 0, n)].push(&record)?;
+        }
+        batch.rows.clear();
+        batch.bytes.clear();
+        // The reader may be gone already; the batch is then dropped.
+        let _ = recycle.send(batch);
+    }
+    Ok(parts)
+}
+
+impl Spill<'_> {
+    /// Sends the rows read so far to the writer; false when it stopped.
+    fn send_batch(&mut self) -> bool {
+        if self.batch.rows.is_empty() {
+            return true;
+        }
+        let fresh = self.recycled.try_recv().unwrap_or_else(|_| Batch {
+            rows: Vec::with_capacity(BATCH_ROWS),
+            bytes: Vec::new(),
+        });
+        let full = std::mem::replace(&mut self.batch, fresh);
+        let sent = self
+            .to_writer
+            .as_ref()
+            .is_some_and(|w| w.send(full).is_ok());
+        if !sent {
+            self.failed = true;
+        }
+        sent
+    }
 }
 
 /// What [`Spill`] learns of an id.
@@ -1224,20 +1349,16 @@ impl Target for Spill<'_> {
     fn push(&mut self, row: ParsedRow<'_, IdClass>) -> Result<()> {
         let index = self.rows;
         self.rows += 1;
-        let (key, flags, spelling) = match row.customer {
+        let (key, flags) = match row.customer {
             IdClass::Number(n) => {
                 let spelled = self.kind == IdKind::Auto && row.id.len() > 1 && row.id[0] == b'0';
                 let mut flags = if spelled { ID_SPELLED } else { ID_NUMBER };
                 if !self.switched {
                     flags |= BEFORE_SWITCH;
                 }
-                (
-                    Key::Number(n),
-                    flags,
-                    if spelled { row.id } else { &[][..] },
-                )
+                (Key::Number(n), flags)
             }
-            IdClass::Text => (Key::Text(row.id), ID_TEXT, &[][..]),
+            IdClass::Text => (Key::Text(row.id), ID_TEXT),
         };
         let amount = row.amount;
         let day = row.date.days_since_epoch();
@@ -1267,20 +1388,31 @@ impl Target for Spill<'_> {
                 }
             }
         }
-        let record = Record {
+        // The id's text travels for a string, or a number's spelling.
+        let text = if flags & ID_MASK == ID_NUMBER {
+            (0, 0)
+        } else {
+            let start = self.batch.bytes.len();
+            self.batch.bytes.extend_from_slice(row.id);
+            (start, self.batch.bytes.len())
+        };
+        let number = match key {
+            Key::Number(n) => n,
+            Key::Text(_) => 0,
+        };
+        self.batch.rows.push(BatchRow {
             ordinal: index,
+            number,
+            text,
             flags,
-            key,
-            spelling,
             day,
             amount,
             quantity: row.quantity,
             category: row.category.map(|c| c.get()),
-        };
-        let p = partition(key, self.seed, self.parts.len());
-        if let Err(e) = self.parts[p].push(&record) {
-            // Stop reading: not a parse error, so kept apart.
-            self.failed = Some(e);
+        });
+        let full = self.batch.rows.len() >= BATCH_ROWS || self.batch.bytes.len() >= BATCH_BYTES;
+        if full && !self.send_batch() {
+            // Stop reading: not a parse error; the writer returns its own.
             return Err(Error::InvalidValue {
                 what: "spill",
                 reason: "write failed".into(),
@@ -1318,6 +1450,28 @@ struct Job<'a> {
     shard: ShardOf,
     leaves: Vec<Leaf>,
     next_file: u64,
+}
+
+/// The vectors of the last partition a worker decoded, kept for its next
+/// one (sparing the allocation and the page faults of new ones).
+#[derive(Default)]
+struct Spare {
+    transactions: Vec<Transaction>,
+    ordinals: Vec<u64>,
+}
+
+/// What became of one partition.
+enum Part {
+    /// Summarised into its run files.
+    Done {
+        run: RunFiles,
+        customers: u64,
+        holdout_only: u64,
+    },
+    /// Summarised, but not written: another partition failed.
+    Skipped,
+    /// Its summary failed.
+    Failed(Candidate),
 }
 
 /// A partition's transactions, as the in-memory log would hold them.
@@ -1367,34 +1521,58 @@ impl Job<'_> {
             i += 1;
         }
         let total = self.leaves.len();
+        let workers = self.owner.workers().min(total).max(1);
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        // Partitions are summarised `workers` at a time, each by a worker
+        // that takes the next one when it is done; the results are then
+        // taken in partition order, as one worker would have found them.
+        let mut results: Vec<(usize, Result<Part>)> = std::thread::scope(|scope| {
+            let job = &*self;
+            let work = || job.work(format, &next, &done, &failed);
+            let helpers: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+            let mut results = Vec::with_capacity(total);
+            let mut spare = Spare::default();
+            loop {
+                progress.report(
+                    Phase::Summarizing {
+                        done: done.load(Ordering::Relaxed),
+                        of: total,
+                    },
+                    rows,
+                    true,
+                );
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= total {
+                    break;
+                }
+                results.push((k, job.part(k, format, &failed, &mut spare)));
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            for h in helpers {
+                results.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            }
+            results
+        });
+        results.sort_unstable_by_key(|&(k, _)| k);
         let mut runs = Vec::with_capacity(total);
         let mut customers = 0;
         let mut holdout_only = 0;
         let mut candidates: Vec<Candidate> = Vec::new();
-        let summarizer = self.owner.summarizer;
-        for k in 0..total {
-            progress.report(Phase::Summarizing { done: k, of: total }, rows, true);
-            let decoded = self.decode(&self.leaves[k].path)?;
-            match summarizer.summarize_shard(decoded.log.transactions(), self.shard) {
-                Ok(summary) if candidates.is_empty() => {
-                    customers += summary.len() as u64;
-                    holdout_only += summary.holdout_only().len() as u64;
-                    let run = RunFiles {
-                        summary: self.new_path("s"),
-                        holdout: self.new_path("h"),
-                    };
-                    write_run(&run.summary, |f| {
-                        keyed_summary_rows(&summary, &decoded.log, format, f)
-                    })
-                    .map_err(|e| Error::io("spill", &run.summary, e))?;
-                    write_run(&run.holdout, |f| {
-                        keyed_holdout_rows(&summary, &decoded.log, format, f)
-                    })
-                    .map_err(|e| Error::io("spill", &run.holdout, e))?;
+        for (_, result) in results {
+            match result? {
+                Part::Done {
+                    run,
+                    customers: c,
+                    holdout_only: h,
+                } => {
+                    customers += c;
+                    holdout_only += h;
                     runs.push(run);
                 }
-                Ok(_) => {}
-                Err(error) => candidates.push(self.candidate(error, &decoded)),
+                Part::Skipped => {}
+                Part::Failed(c) => candidates.push(c),
             }
         }
         progress.report(
@@ -1424,7 +1602,8 @@ impl Job<'_> {
         let depth = leaf.depth + 1;
         let mut writers = Vec::with_capacity(pieces);
         for _ in 0..pieces {
-            let path = self.new_path("p");
+            // Not `p`: the first pass's files are `p0.bin`, `p1.bin`, ...
+            let path = self.new_path("q");
             writers.push(PartWriter::create(path, 1 << 16)?);
         }
         scan_records(&leaf.path, |r| {
@@ -1443,30 +1622,38 @@ impl Job<'_> {
             .collect()
     }
 
-    /// Reads a spill file back as the in-memory log of its customers.
-    fn decode(&self, path: &Path) -> Result<Decoded> {
-        let bytes = fs::read(path).map_err(|e| Error::io("spill", path, e))?;
-        let bad = |e| Error::io("spill", path, e);
-        let mut transactions = Vec::new();
-        let mut ordinals = Vec::new();
+    /// Reads a spill file back as the in-memory log of its customers,
+    /// into the vectors of the last partition (kept to spare the
+    /// allocation and the page faults of a new one).
+    fn decode(&self, k: usize, spare: &mut Spare) -> Result<Decoded> {
+        let leaf = &self.leaves[k];
+        let path = &leaf.path;
+        let mut transactions = std::mem::take(&mut spare.transactions);
+        let mut ordinals = std::mem::take(&mut spare.ordinals);
+        transactions.clear();
+        ordinals.clear();
+        let records = usize::try_from(leaf.records).unwrap_or(0);
+        transactions.reserve(records);
+        ordinals.reserve(records);
         let mut log = TransactionLog::new();
-        let mut decoder = Decoder::new(&bytes);
         if self.mode.numeric {
-            while let Some(r) = decoder.next().map_err(bad)? {
+            scan_records(path, |r| {
                 let n = match r.key {
                     Key::Number(n) => n,
-                    Key::Text(_) => return Err(bad(corrupt())),
+                    Key::Text(_) => return Err(Error::io("spill", path, corrupt())),
                 };
-                transactions.push(transaction(CustomerId::new(n), &r)?);
+                transactions.push(transaction(CustomerId::new(n), r)?);
                 ordinals.push(r.ordinal);
-            }
+                Ok(true)
+            })?;
         } else {
             let mut labels = Labels::default();
-            while let Some(r) = decoder.next().map_err(bad)? {
-                let id = labels.id(&r);
-                transactions.push(transaction(CustomerId::new(u64::from(id)), &r)?);
+            scan_records(path, |r| {
+                let id = labels.id(r);
+                transactions.push(transaction(CustomerId::new(u64::from(id)), r)?);
                 ordinals.push(r.ordinal);
-            }
+                Ok(true)
+            })?;
             // Labels are distinct (a number's label is digits that read as
             // it; a string's is not a number), so interning them in order
             // gives each customer its local id.
@@ -1481,6 +1668,83 @@ impl Job<'_> {
         }
         *log.transactions_mut() = transactions;
         Ok(Decoded { log, ordinals })
+    }
+
+    /// A worker: summarises the next partition until none is left.
+    fn work(
+        &self,
+        format: RowFormat,
+        next: &AtomicUsize,
+        done: &AtomicUsize,
+        failed: &AtomicBool,
+    ) -> Vec<(usize, Result<Part>)> {
+        let mut results = Vec::new();
+        let mut spare = Spare::default();
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            if k >= self.leaves.len() {
+                return results;
+            }
+            results.push((k, self.part(k, format, failed, &mut spare)));
+            done.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Summarises partition `k` into its run files (unless a partition
+    /// failed already: the runs would not be used).
+    fn part(
+        &self,
+        k: usize,
+        format: RowFormat,
+        failed: &AtomicBool,
+        spare: &mut Spare,
+    ) -> Result<Part> {
+        let result = self.summarize_part(k, format, failed, spare);
+        if !matches!(result, Ok(Part::Done { .. })) {
+            failed.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+
+    fn summarize_part(
+        &self,
+        k: usize,
+        format: RowFormat,
+        failed: &AtomicBool,
+        spare: &mut Spare,
+    ) -> Result<Part> {
+        let mut decoded = self.decode(k, spare)?;
+        let part = match self
+            .owner
+            .summarizer
+            .summarize_shard(decoded.log.transactions(), self.shard)
+        {
+            Ok(_) if failed.load(Ordering::Relaxed) => Part::Skipped,
+            Ok(summary) => {
+                // Named by partition: `p` files are spill files.
+                let run = RunFiles {
+                    summary: self.dir.path.join(format!("s{k}.bin")),
+                    holdout: self.dir.path.join(format!("h{k}.bin")),
+                };
+                write_run(&run.summary, |f| {
+                    keyed_summary_rows(&summary, &decoded.log, format, f)
+                })
+                .map_err(|e| Error::io("spill", &run.summary, e))?;
+                write_run(&run.holdout, |f| {
+                    keyed_holdout_rows(&summary, &decoded.log, format, f)
+                })
+                .map_err(|e| Error::io("spill", &run.holdout, e))?;
+                Part::Done {
+                    run,
+                    customers: summary.len() as u64,
+                    holdout_only: summary.holdout_only().len() as u64,
+                }
+            }
+            Err(error) => Part::Failed(self.candidate(error, &decoded)),
+        };
+        spare.transactions = std::mem::take(decoded.log.transactions_mut());
+        spare.ordinals = decoded.ordinals;
+        Ok(part)
     }
 
     /// The key that orders a partition's error among the others, as the
@@ -1815,11 +2079,14 @@ fn merge<W: Write>(writer: W, header: &[u8], paths: &[&Path], numeric: bool) -> 
         }
         readers.push(r);
     }
-    while let Some(Reverse((_, i))) = heap.pop() {
+    while let Some(Reverse((mut key, i))) = heap.pop() {
         let r = &mut readers[i];
         out.write_all(&r.line)?;
         if r.advance()? {
-            heap.push(Reverse((r.key.clone(), i)));
+            // The popped key's buffer takes the reader's new key: no
+            // allocation per row.
+            std::mem::swap(&mut key, &mut r.key);
+            heap.push(Reverse((key, i)));
         }
     }
     out.flush()
