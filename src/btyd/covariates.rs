@@ -1,6 +1,7 @@
-//! Pareto/NBD with time-invariant ("static") covariates.
+//! Pareto/NBD, BG/NBD and Gamma-Gamma with time-invariant ("static")
+//! covariates.
 //!
-//! # Model
+//! # Pareto/NBD
 //!
 //! Each customer `i` carries two covariate vectors: `z_trans,i` for the
 //! purchase process and `z_life,i` for the lifetime (dropout) process. The
@@ -35,27 +36,89 @@
 //!   constrained coefficients are not penalised), i.e. the penalty is on
 //!   the scale of the average log-likelihood.
 //!
+//! # BG/NBD
+//!
+//! [`BgNbdCovariates`], in CLVTools' parametrisation (`bgnbd_staticcov_alpha_i`,
+//! `bgnbd_staticcov_a_i`, `bgnbd_staticcov_b_i` in its `src/bgnbd.cpp`) of
+//! the BG/NBD of Fader, Hardie & Lee (2005, "Counting your customers the
+//! easy way"):
+//!
+//! ```text
+//! α_i = α·exp(−γ_trans · z_trans,i)
+//! a_i = a·exp(γ_life · z_life,i)        b_i = b·exp(γ_life · z_life,i)
+//! E[λ_i] = (r/α)·exp(γ_trans · z_trans,i)
+//! E[p_i] = a_i/(a_i + b_i) = a/(a + b)            (unchanged)
+//! a_i + b_i = (a + b)·exp(γ_life · z_life,i)
+//! ```
+//!
+//! The purchase process reads as the Pareto/NBD's. In the lifetime process
+//! both beta shapes scale together, so the covariates leave the mean
+//! dropout probability per purchase where it is and move its concentration:
+//! a positive `γ_life,k` narrows the spread of the customers' dropout
+//! probabilities around the same mean. When the data favour a degenerate
+//! spread for some group, `a_i, b_i → ∞` along a ridge and the fit reports
+//! [`Error::NotConverged`] or very large standard errors (CLVTools'
+//! apparel data with `Channel` in the lifetime process do this). Customer
+//! `i`'s likelihood is the plain BG/NBD likelihood
+//! ([`BgNbdParams::log_likelihood`]) at `(r, α_i, a_i, b_i)`; constraints
+//! and the L2 penalty are as above; names are `r, alpha, a, b, life.*,
+//! trans.*, constr.*` (CLVTools' order).
+//!
+//! # Gamma-Gamma
+//!
+//! [`GammaGammaCovariates`]: CLVTools has no covariates for the spend
+//! model, so the parametrisation is ours, in the same proportional form.
+//! The Gamma-Gamma of Colombo & Jiang (1999) and Fader, Hardie & Lee
+//! (2005, "RFM and CLV") has transaction values `z_ij | ν_i ~ Gamma(p,
+//! rate ν_i)` and `ν_i ~ Gamma(q, rate γ)`. With spend covariates `z_i`
+//! the rate of `ν` moves:
+//!
+//! ```text
+//! γ_i = γ·exp(δ · z_i)
+//! E[z_ij | z_i] = p·γ_i/(q − 1) = (p·γ/(q − 1))·exp(δ · z_i)      (q > 1)
+//! ℓ_i = lnΓ(p·x + q) − lnΓ(p·x) − lnΓ(q) + q·ln γ_i + (p·x − 1)·ln z̄
+//!       + p·x·ln x − (p·x + q)·ln(γ_i + x·z̄)
+//! E[z | x, z̄, z_i] = p·(γ_i + x·z̄)/(p·x + q − 1)
+//! ```
+//!
+//! (`ℓ_i` is the density of the mean `z̄` of the `x` repeat transactions;
+//! the last line is the conditional expected spend of
+//! [`GammaGammaParams::expected_spend`] at `γ_i`.) So a positive `δ_k`
+//! raises the expected spend per transaction of every customer by the
+//! factor `exp(δ_k)` per unit of the covariate, and the shapes `p`, `q`
+//! (how spend varies within and across customers) are shared. `γ` carries
+//! the money unit; `δ` does not depend on it. Only repeat buyers (`x ≥ 1`)
+//! have a spend likelihood, as in the plain fit. The spend covariates are
+//! a design's purchase-process columns ([`CovariateTable::spend_design`]),
+//! named `spend.*`; the L2 option penalises `‖δ‖²` on the average
+//! log-likelihood's scale.
+//!
 //! # Conventions
 //!
 //! Time is in the unit of the histories (`t_x`, `T`; weeks in CLVTools'
 //! walkthrough); `α` and `β` carry that unit, the coefficients `γ` carry
 //! the inverse unit of their covariate and do not depend on the time unit.
-//! Covariates are used as given, neither centred nor scaled: `α` and `β`
-//! are the scales of a customer whose covariates are all 0. Centre or scale
-//! a covariate yourself if its zero is far from the data; a constant
-//! covariate is confounded with `α` (or `β`) and is rejected.
+//! Covariates are used as given, neither centred nor scaled: `α`, `β`,
+//! `a`, `b` and the spend model's `γ` are the values of a customer whose
+//! covariates are all 0. Centre or scale a covariate yourself if its zero
+//! is far from the data; a constant covariate is confounded with the
+//! model's own parameter and is rejected.
 //!
 //! # Fitting
 //!
-//! Quasi-Newton (BFGS with a backtracking line search) in
-//! `θ = (ln r, ln α, ln s, ln β, γ_life, γ_trans, γ_constr)`, started at the
-//! plain Pareto/NBD fit with all `γ = 0`. The gradient is analytic: the
-//! chain rule through the plain model's gradient,
-//! `∂ℓ_i/∂γ_trans,k = −z_trans,ik · ∂ℓ_i/∂ln α_i` and
-//! `∂ℓ_i/∂γ_life,k = −z_life,ik · ∂ℓ_i/∂ln β_i`. Customers with identical
-//! `(x, t_x, T, z)` are evaluated once. Standard errors come from the
+//! One engine for the three models: quasi-Newton (BFGS with a
+//! backtracking line search) in `θ = (log of the model's own parameters,
+//! γ_life, γ_trans, γ_constr)`, started at the plain model's fit with all
+//! coefficients 0. The gradient is analytic: the chain rule through the
+//! plain model's gradient in its log-parameters; a coefficient moving the
+//! log-parameters `ln θ_k` with signs `s_k` has
+//! `∂ℓ_i/∂γ = z_i · Σ_k s_k·∂ℓ_i/∂ln θ_k` (Pareto/NBD:
+//! `∂ℓ_i/∂γ_trans = −z_trans,i · ∂ℓ_i/∂ln α_i`; BG/NBD:
+//! `∂ℓ_i/∂γ_life = z_life,i · (∂ℓ_i/∂ln a_i + ∂ℓ_i/∂ln b_i)`;
+//! Gamma-Gamma: `∂ℓ_i/∂δ = z_i · ∂ℓ_i/∂ln γ_i`). Customers with identical
+//! data and covariates are evaluated once. Standard errors come from the
 //! inverse of a central-difference Hessian of the analytic gradient (delta
-//! method for `r, α, s, β`).
+//! method for the model's own parameters).
 //!
 //! # Time-varying covariates (design note, not built)
 //!
