@@ -755,3 +755,52 @@ fn gamma_gamma_apparel_spend_covariates_match_scipy() {
     assert_close(fit.names(), fit.estimates(), &scipy, 1e-4);
     assert!((fit.log_likelihood() - -721.462344).abs() < 1e-5);
 }
+
+proptest::proptest! {
+    /// The parametrisations' invariants for any coefficients and covariates:
+    /// the expected purchase rate `r/α_i` scales by `exp(γ_trans·z)` (both
+    /// purchase models), the Pareto/NBD expected dropout rate `s/β_i` by
+    /// `exp(γ_life·z)`, the BG/NBD mean dropout probability `a_i/(a_i+b_i)`
+    /// stays while `a_i + b_i` scales by `exp(γ_life·z)`, and the
+    /// Gamma-Gamma mean spend scales by `exp(δ·z)`; covariates 0 give the
+    /// baseline.
+    #[test]
+    fn covariate_parametrisations_scale_as_documented(
+        gt in proptest::collection::vec(-2.0..2.0_f64, 2),
+        gl in proptest::collection::vec(-2.0..2.0_f64, 2),
+        zt in proptest::collection::vec(-3.0..3.0_f64, 2),
+        zl in proptest::collection::vec(-3.0..3.0_f64, 2),
+    ) {
+        use customer_value::btyd::{
+            BgNbdCovariatesParams, GammaGammaCovariatesParams, ParetoNbdCovariatesParams,
+        };
+        let names = || vec!["u".to_string(), "v".to_string()];
+        let dot = |g: &[f64], z: &[f64]| g[0] * z[0] + g[1] * z[1];
+        let (et, el) = (dot(&gt, &zt), dot(&gl, &zl));
+        let close = |a: f64, b: f64| (a / b - 1.0).abs() < 1e-12;
+
+        let pnbd = ParetoNbdCovariatesParams::new(
+            0.8, 6.0, 0.7, 10.0, names(), gt.clone(), names(), gl.clone(),
+        ).unwrap();
+        let c = pnbd.customer_params(&zt, &zl).unwrap();
+        proptest::prop_assert!(close(c.r() / c.alpha(), 0.8 / 6.0 * et.exp()));
+        proptest::prop_assert!(close(c.s() / c.beta(), 0.7 / 10.0 * el.exp()));
+        proptest::prop_assert_eq!(
+            pnbd.customer_params(&[0.0; 2], &[0.0; 2]).unwrap(),
+            pnbd.baseline().unwrap()
+        );
+
+        let bg = BgNbdCovariatesParams::new(
+            0.8, 5.0, 0.9, 3.0, names(), gt.clone(), names(), gl.clone(),
+        ).unwrap();
+        let c = bg.customer_params(&zt, &zl).unwrap();
+        proptest::prop_assert!(close(c.r() / c.alpha(), 0.8 / 5.0 * et.exp()));
+        proptest::prop_assert!(close(c.a() / (c.a() + c.b()), 0.9 / 3.9));
+        proptest::prop_assert!(close(c.a() + c.b(), 3.9 * el.exp()));
+
+        let gg = GammaGammaCovariatesParams::new(4.0, 3.5, 12.0, names(), gt.clone()).unwrap();
+        let c = gg.customer_params(&zt).unwrap();
+        let base = gg.baseline().unwrap().population_mean_f64().unwrap();
+        proptest::prop_assert!(close(c.population_mean_f64().unwrap(), base * et.exp()));
+    }
+}
