@@ -516,15 +516,17 @@ pub(crate) const GAMMA_GAMMA: Shifts = Shifts {
 impl Shifts {
     /// The natural parameters at `base` (natural) moved by the linear
     /// predictors `et = γ_trans·z_trans`, `el = γ_life·z_life`.
+    /// (Multiplied, not through the logarithm, so covariates 0 give the
+    /// baseline exactly.)
     pub(crate) fn apply(&self, base: &[f64], et: f64, el: f64) -> Vec<f64> {
-        let mut lp: Vec<f64> = base.iter().map(|v| v.ln()).collect();
+        let mut v = base.to_vec();
         for &(k, sign) in self.trans {
-            lp[k] += sign * et;
+            v[k] *= (sign * et).exp();
         }
         for &(k, sign) in self.life {
-            lp[k] += sign * el;
+            v[k] *= (sign * el).exp();
         }
-        lp.into_iter().map(f64::exp).collect()
+        v
     }
 }
 
