@@ -76,6 +76,7 @@ converged) that `predict --covariates FILE` reads:
   --constrain COLS     one coefficient for both processes (columns in --trans and --life)
   --covariate-l2 L[,L] L2 penalty on the coefficients (purchase, lifetime), as CLVTools'
                        reg.lambdas: -ll/n + L_trans |g_trans|^2 + L_life |g_life|^2
+                       (gamma-gamma: -ll/n + L |delta|^2, the first L)
 For example: fit --model pareto-nbd --summary summary.csv --covariates cov.csv
 --trans Gender,Channel --life Channel --constrain Channel
 
