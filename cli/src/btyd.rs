@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use customer_value::btyd::file::{FitFile, ModelFit, UnitUse};
 use customer_value::btyd::{
     BgBb, BgNbd, BtydClv, BtydCustomer, Cohort, CustomerHistory, DiscreteHistory, FitOptions,
-    GammaGamma, MbgNbd, ParetoNbd, Penalty, PurchaseModel, Sbg, SpendHistory, dert_clv,
+    GammaGamma, GammaGammaParams, MbgNbd, ParetoNbd, Penalty, PurchaseModel, Sbg, SpendHistory,
+    dert_clv,
 };
 use customer_value::clv::DiscountRate;
 use customer_value::{CustomerSummary, Decimal};
@@ -62,15 +63,20 @@ sbg), \"status\": {\"kind\": \"interior\"}, {\"kind\": \"boundary\", \"diverging
 {\"kind\": \"not_converged\"}}. `customer-value predict` reads these files and those written before
 (without the unit, or with \"parameters\" instead of \"params\").
 
-Static covariates (Pareto/NBD, CLVTools' parametrisation alpha_i = alpha exp(-g_trans.z),
-beta_i = beta exp(-g_life.z)); writes a JSON report (names, estimates, std_errors,
-log_likelihood), not a fit file:
+Static covariates, in CLVTools' parametrisation for pareto-nbd (alpha_i = alpha
+exp(-g_trans.z), beta_i = beta exp(-g_life.z)) and bg-nbd (alpha_i = alpha exp(-g_trans.z),
+a_i = a exp(g_life.z), b_i = b exp(g_life.z)), and gamma_i = gamma exp(delta.z) for
+gamma-gamma. Writes a fit file with \"params\" at covariates 0 and a \"covariates\" object
+(coefficients, names, estimates, std_errors, log_likelihood, aic, customers, iterations,
+converged) that `predict --covariates FILE` reads:
   --covariates FILE    CSV with the customer id in the first column and numeric covariates
   --trans COLS         comma-separated covariates of the purchase process
   --life COLS          comma-separated covariates of the lifetime process
+  --spend COLS         gamma-gamma: comma-separated covariates of the spend
   --constrain COLS     one coefficient for both processes (columns in --trans and --life)
   --covariate-l2 L[,L] L2 penalty on the coefficients (purchase, lifetime), as CLVTools'
                        reg.lambdas: -ll/n + L_trans |g_trans|^2 + L_life |g_life|^2
+                       (gamma-gamma: -ll/n + L |delta|^2, the first L)
 For example: fit --model pareto-nbd --summary summary.csv --covariates cov.csv
 --trans Gender,Channel --life Channel --constrain Channel
 
@@ -94,6 +100,9 @@ Usage: customer-value predict --params PARAMS.json (--summary SUMMARY.csv | --in
 
   --params FILE        a purchase model written by `customer-value fit` (bg-nbd, mbg-nbd, pareto-nbd)
   --spend-params FILE  a gamma-gamma model written by `customer-value fit` (adds expected_spend and clv)
+  --covariates FILE    each customer's covariates (CSV, the customer id in the first column) for
+                       --params / --spend-params written by `fit --covariates`: every customer is
+                       predicted with their own parameters
   --horizon T          prediction horizon, in the summary's unit (0 to 1000000)
   --discount RATE      discount rate per CLV period (default 0.01)
   --periods K          CLV periods, 1 to 10000 (default 12)
@@ -176,6 +185,7 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "covariates" => cov.file = Some(parser.value()?.into()),
             "trans" => cov.trans = parse_value(parser, &name, crate::covariates::columns)?,
             "life" => cov.life = parse_value(parser, &name, crate::covariates::columns)?,
+            "spend" => cov.trans = parse_value(parser, &name, crate::covariates::columns)?,
             "constrain" => cov.constrain = parse_value(parser, &name, crate::covariates::columns)?,
             "covariate-l2" => {
                 cov.l2 = Some(parse_value(parser, &name, crate::covariates::lambdas)?)
@@ -185,21 +195,32 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     }
     let model = model.ok_or_else(|| Failure::Usage("fit needs --model".into()))?;
     if cov.file.is_some() || !cov.trans.is_empty() || !cov.life.is_empty() {
-        if model != "pareto-nbd" || rows.is_some() {
+        if !matches!(model.as_str(), "pareto-nbd" | "bg-nbd" | "gamma-gamma") || rows.is_some() {
             return Err(Failure::Usage(
-                "--covariates fits --model pareto-nbd from --summary or --input".into(),
+                "--covariates fits --model pareto-nbd, bg-nbd or gamma-gamma from --summary or --input".into(),
             ));
         }
         let loaded = input.load("fit")?;
-        let histories = histories(&loaded.rows)
-            .map_err(|e| Failure::Data(format!("{}: {e}", loaded.path.display())))?;
-        return crate::covariates::fit(
-            &cov,
-            &histories,
-            &loaded.path,
-            &loaded.unit.to_string(),
-            output.as_deref(),
-        );
+        let file = if model == "gamma-gamma" {
+            if !loaded.layout.has_repeat_spend() {
+                return Err(Failure::Data(format!(
+                    "{}: gamma-gamma needs each customer's mean repeat spend (monetary_value, m.x, spend or Spending), and the file has none",
+                    loaded.path.display()
+                )));
+            }
+            let spend = spend_histories(&loaded, zero_spend)?;
+            crate::covariates::fit_spend(&cov, &spend, &loaded.path, loaded.unit)?
+        } else {
+            let histories = histories(&loaded.rows)
+                .map_err(|e| Failure::Data(format!("{}: {e}", loaded.path.display())))?;
+            crate::covariates::fit(&cov, &model, &histories, &loaded.path, loaded.unit)?
+        };
+        let file = match loaded.observation_end {
+            Some(end) => file.with_observation_end(end),
+            None => file,
+        };
+        let json = file.to_json().map_err(|e| Failure::Data(e.to_string()))?;
+        return write_output(output.as_deref(), |w| writeln!(w, "{json}"));
     }
     let file = if let Some(path) = rows {
         fit_rows(&model, &path, options)?
@@ -511,6 +532,7 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut params_unit = None;
     let mut output: Option<PathBuf> = None;
     let mut exact = false;
+    let mut covariates: Option<PathBuf> = None;
     while let Some(arg) = parser.next()? {
         let name = option_name(arg)?;
         match name.as_str() {
@@ -532,6 +554,7 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "zero-spend" => zero_spend = parse_value(parser, &name, parse_zero_spend)?,
             "params-unit" => params_unit = Some(parse_value(parser, &name, parse_unit)?),
             "output" => output = Some(parser.value()?.into()),
+            "covariates" => covariates = Some(parser.value()?.into()),
             _ => input.take(&name, parser)?,
         }
     }
@@ -550,14 +573,40 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             fit.params().name()
         ))
     })?;
-    let spend = match &spend_params {
-        Some(path) => Some(read_fit(path)?.params().gamma_gamma().ok_or_else(|| {
+    let spend_file = match &spend_params {
+        Some(path) => Some(read_fit(path)?),
+        None => None,
+    };
+    let spend = match (&spend_params, &spend_file) {
+        (Some(path), Some(file)) => Some(file.params().gamma_gamma().ok_or_else(|| {
             Failure::Data(format!(
                 "{}: not a gamma-gamma model (fit one with --model gamma-gamma)",
                 path.display()
             ))
         })?),
-        None => None,
+        _ => None,
+    };
+    // Covariate fits need each customer's covariates.
+    let with_covariates = fit.covariates().is_some()
+        || spend_file
+            .as_ref()
+            .is_some_and(|f| f.covariates().is_some());
+    let covs = match (covariates, with_covariates) {
+        (Some(path), true) => Some(crate::covariates::PredictCovariates {
+            table: crate::covariates::read_table(&path)?,
+            path,
+        }),
+        (None, true) => {
+            return Err(Failure::Usage(
+                "the fit has covariates: give each customer's with --covariates FILE".into(),
+            ));
+        }
+        (Some(_), false) => {
+            return Err(Failure::Usage(
+                "--covariates needs a fit with covariates (fit --covariates ...)".into(),
+            ));
+        }
+        (None, false) => None,
     };
     let loaded = input.load("predict")?;
 
@@ -604,15 +653,16 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             )));
         }
     };
+    let discount = DiscountRate::new(discount).map_err(|e| Failure::Usage(e.to_string()))?;
+    let build_clv = |model: PurchaseModel, spend: GammaGammaParams| {
+        BtydClv::builder(model, spend)
+            .periods(periods)
+            .discount(discount)
+            .period_length(period_length)
+            .build()
+    };
     let clv = match spend {
-        Some(spend) => Some(
-            BtydClv::builder(model, spend)
-                .periods(periods)
-                .discount(DiscountRate::new(discount).map_err(|e| Failure::Usage(e.to_string()))?)
-                .period_length(period_length)
-                .build()
-                .map_err(|e| Failure::Usage(e.to_string()))?,
-        ),
+        Some(spend) => Some(build_clv(model, spend).map_err(|e| Failure::Usage(e.to_string()))?),
         None => None,
     };
     if spend.is_some() && !loaded.layout.has_repeat_spend() {
@@ -638,6 +688,37 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             loaded.label(summary.customer())
         );
         let data = |e: customer_value::Error| Failure::Data(format!("{whose}: {e}"));
+        // With covariates: this customer's own parameters.
+        let own_clv;
+        let (model, spend, clv, pareto) = match &covs {
+            None => (model, spend, clv.as_ref(), pareto),
+            Some(c) => {
+                let cov_data = |e: customer_value::Error| {
+                    Failure::Data(format!("{whose}: {}: {e}", c.path.display()))
+                };
+                let model = c
+                    .params(&fit, summary.customer())
+                    .map_err(cov_data)?
+                    .purchase_model()
+                    .unwrap_or(model);
+                let spend = match &spend_file {
+                    Some(f) => c
+                        .params(f, summary.customer())
+                        .map_err(cov_data)?
+                        .gamma_gamma(),
+                    None => None,
+                };
+                own_clv = match spend {
+                    Some(s) => Some(build_clv(model, s).map_err(data)?),
+                    None => None,
+                };
+                let pareto = match (pareto, model) {
+                    (Some((_, delta)), PurchaseModel::ParetoNbd(p)) => Some((p, delta)),
+                    _ => None,
+                };
+                (model, spend, own_clv.as_ref(), pareto)
+            }
+        };
         let history = CustomerHistory::new(
             summary.customer(),
             summary.frequency(),
@@ -651,7 +732,7 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "expected purchases",
             &whose,
         )?;
-        let (spend_value, clv_value) = match (&spend, &clv) {
+        let (spend_value, clv_value) = match (&spend, clv) {
             (Some(_), Some(_)) if zero_spend_repeat(summary) => {
                 if zero_spend == ZeroSpend::Reject {
                     return Err(Failure::Data(format!(

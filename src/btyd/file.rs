@@ -31,6 +31,22 @@
 //! {"r": .., "alpha": .., "a": .., "b": ..}}`, say published estimates
 //! written by hand) is read the same way: parameters alone, no report.
 //!
+//! # Covariate fits
+//!
+//! A fit with static covariates ([`crate::btyd::covariates`]) is written
+//! with `"params"` holding the model's parameters at covariates 0, no
+//! top-level `"log_likelihood"`, and a `"covariates"` object:
+//!
+//! ```text
+//! covariates   {"trans_names", "gamma_trans", "life_names", "gamma_life",
+//!               "names", "estimates", "std_errors" (or null), "log_likelihood",
+//!               "aic", "customers", "iterations", "converged"}
+//! ```
+//!
+//! For Gamma-Gamma `trans_names`/`gamma_trans` are the spend covariates and
+//! their `δ`, and `life_names` is empty. [`FitFile::customer_params`] turns
+//! a customer's covariates into the plain model's parameters for them.
+//!
 //! # Units
 //!
 //! The continuous-time models' scale parameters are in the data's unit
@@ -44,9 +60,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::btyd::covariates::{self, CovariatesFit, Shifts};
 use crate::btyd::{
-    BgBbFit, BgBbParams, BgNbdFit, BgNbdParams, GammaGammaFit, GammaGammaParams, MbgNbdFit,
-    MbgNbdParams, ParetoNbdFit, ParetoNbdParams, PurchaseModel, SbgFit, SbgParams,
+    BgBbFit, BgBbParams, BgNbdCovariatesParams, BgNbdFit, BgNbdParams, GammaGammaCovariatesParams,
+    GammaGammaFit, GammaGammaParams, MbgNbdFit, MbgNbdParams, ParetoNbdCovariatesParams,
+    ParetoNbdFit, ParetoNbdParams, PurchaseModel, SbgFit, SbgParams,
 };
 use crate::error::{Error, Result};
 use crate::model::{Date, TimeUnit};
@@ -224,8 +242,133 @@ pub enum UnitUse {
 pub struct FitFile {
     params: ModelParams,
     report: Option<ModelFit>,
+    covariates: Option<CovariateEffects>,
     unit: Option<TimeUnit>,
     observation_end: Option<Date>,
+}
+
+/// The covariate part of a fit file: the coefficients, and the fit's
+/// summary (see the [module documentation](self#covariate-fits)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CovariateEffects {
+    trans_names: Vec<String>,
+    gamma_trans: Vec<f64>,
+    life_names: Vec<String>,
+    gamma_life: Vec<f64>,
+    names: Vec<String>,
+    estimates: Vec<f64>,
+    std_errors: Option<Vec<f64>>,
+    log_likelihood: f64,
+    aic: f64,
+    customers: usize,
+    iterations: usize,
+    converged: bool,
+}
+
+impl CovariateEffects {
+    fn new<P>(
+        fit: &CovariatesFit<P>,
+        (trans_names, gamma_trans): (&[String], &[f64]),
+        (life_names, gamma_life): (&[String], &[f64]),
+    ) -> Self {
+        CovariateEffects {
+            trans_names: trans_names.to_vec(),
+            gamma_trans: gamma_trans.to_vec(),
+            life_names: life_names.to_vec(),
+            gamma_life: gamma_life.to_vec(),
+            names: fit.names().to_vec(),
+            estimates: fit.estimates().to_vec(),
+            std_errors: fit.std_errors().map(<[f64]>::to_vec),
+            log_likelihood: fit.log_likelihood(),
+            aic: fit.aic(),
+            customers: fit.customers(),
+            iterations: fit.iterations(),
+            converged: fit.converged(),
+        }
+    }
+
+    /// The purchase-process covariate names (Gamma-Gamma: the spend
+    /// covariates), in the order [`FitFile::customer_params`] takes them.
+    pub fn trans_names(&self) -> &[String] {
+        &self.trans_names
+    }
+    /// Their coefficients.
+    pub fn gamma_trans(&self) -> &[f64] {
+        &self.gamma_trans
+    }
+    /// The lifetime-process covariate names (empty for Gamma-Gamma).
+    pub fn life_names(&self) -> &[String] {
+        &self.life_names
+    }
+    /// Their coefficients.
+    pub fn gamma_life(&self) -> &[f64] {
+        &self.gamma_life
+    }
+    /// Names of all estimated parameters (as the fit's `names`).
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+    /// The estimates, in the order of [`names`](Self::names).
+    pub fn estimates(&self) -> &[f64] {
+        &self.estimates
+    }
+    /// Their standard errors, if the fit had them.
+    pub fn std_errors(&self) -> Option<&[f64]> {
+        self.std_errors.as_deref()
+    }
+    /// The fit's log-likelihood.
+    pub fn log_likelihood(&self) -> f64 {
+        self.log_likelihood
+    }
+    /// Whether the fit converged.
+    pub fn converged(&self) -> bool {
+        self.converged
+    }
+    /// Number of customers fitted.
+    pub fn customers(&self) -> usize {
+        self.customers
+    }
+
+    fn check(&self, params: &ModelParams) -> Result<()> {
+        let same = |n: &[String], g: &[f64]| n.len() == g.len() && g.iter().all(|v| v.is_finite());
+        if !same(&self.trans_names, &self.gamma_trans)
+            || !same(&self.life_names, &self.gamma_life)
+            || self.names.len() != self.estimates.len()
+        {
+            return Err(invalid(
+                "\"covariates\": one finite coefficient per name needed".into(),
+            ));
+        }
+        match params {
+            ModelParams::ParetoNbd(_) | ModelParams::BgNbd(_) => Ok(()),
+            ModelParams::GammaGamma(_) if self.life_names.is_empty() => Ok(()),
+            other => Err(invalid(format!(
+                "\"covariates\" are not defined for the {} model here",
+                other.name()
+            ))),
+        }
+    }
+}
+
+/// The covariate parametrisation of a model in a fit file.
+fn shifts(params: &ModelParams) -> Option<&'static Shifts> {
+    match params {
+        ModelParams::ParetoNbd(_) => Some(&covariates::PARETO_NBD),
+        ModelParams::BgNbd(_) => Some(&covariates::BG_NBD),
+        ModelParams::GammaGamma(_) => Some(&covariates::GAMMA_GAMMA),
+        _ => None,
+    }
+}
+
+/// A covariate fit as written: parameters apart from their tag.
+#[derive(Serialize)]
+struct CovariateOut<'a> {
+    model: &'static str,
+    params: serde_json::Value,
+    unit_days: Option<TimeUnit>,
+    time_scale: TimeScale,
+    observation_end: Option<Date>,
+    covariates: &'a CovariateEffects,
 }
 
 /// The file as written: the report with the metadata beside it.
@@ -263,9 +406,142 @@ impl FitFile {
         FitFile {
             params: report.params(),
             report: Some(report),
+            covariates: None,
             unit,
             observation_end: None,
         }
+    }
+
+    /// A fit file for a Pareto/NBD fit with static covariates, fitted on
+    /// data in `unit`.
+    ///
+    /// # Example
+    /// ```
+    /// use customer_value::CustomerId;
+    /// use customer_value::btyd::file::FitFile;
+    /// use customer_value::btyd::{CovariateDesign, CustomerHistory, ParetoNbdCovariates};
+    /// use customer_value::TimeUnit;
+    ///
+    /// let mut population = Vec::new();
+    /// let mut z = Vec::new();
+    /// for i in 0..400_u64 {
+    ///     let female = (i % 2) as f64;
+    ///     let x = if female == 1.0 { (i % 7) as u32 + 1 } else { (i % 3) as u32 };
+    ///     let t_x = if x == 0 { 0.0 } else { 10.0 + (i % 25) as f64 };
+    ///     population.push(CustomerHistory::new(CustomerId::new(i), x, t_x, 40.0)?);
+    ///     z.push(vec![female]);
+    /// }
+    /// let design = CovariateDesign::new(vec!["female".into()], z, vec![], vec![vec![]; 400])?;
+    /// let fit = ParetoNbdCovariates::new().fit(&population, &design)?;
+    /// let file = FitFile::from_pareto_nbd_covariates(&fit, Some(TimeUnit::WEEK));
+    /// let back = FitFile::from_json(&file.to_json()?)?;
+    /// assert_eq!(back, file);
+    /// // a woman's plain Pareto/NBD parameters
+    /// let woman = back.customer_params(&[1.0], &[])?;
+    /// let want = fit.params().customer_params(&[1.0], &[])?;
+    /// assert_eq!(woman.purchase_model().unwrap().name(), "Pareto/NBD");
+    /// assert_eq!(woman, customer_value::btyd::file::ModelParams::ParetoNbd(want));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_pareto_nbd_covariates(
+        fit: &CovariatesFit<ParetoNbdCovariatesParams>,
+        unit: Option<TimeUnit>,
+    ) -> FitFile {
+        let p = fit.params();
+        FitFile {
+            params: ModelParams::ParetoNbd(p.baseline().expect("validated when the fit was built")),
+            report: None,
+            covariates: Some(CovariateEffects::new(
+                fit,
+                (p.trans_names(), p.gamma_trans()),
+                (p.life_names(), p.gamma_life()),
+            )),
+            unit,
+            observation_end: None,
+        }
+    }
+
+    /// A fit file for a BG/NBD fit with static covariates, fitted on data
+    /// in `unit`.
+    pub fn from_bg_nbd_covariates(
+        fit: &CovariatesFit<BgNbdCovariatesParams>,
+        unit: Option<TimeUnit>,
+    ) -> FitFile {
+        let p = fit.params();
+        FitFile {
+            params: ModelParams::BgNbd(p.baseline().expect("validated when the fit was built")),
+            report: None,
+            covariates: Some(CovariateEffects::new(
+                fit,
+                (p.trans_names(), p.gamma_trans()),
+                (p.life_names(), p.gamma_life()),
+            )),
+            unit,
+            observation_end: None,
+        }
+    }
+
+    /// A fit file for a Gamma-Gamma fit with static spend covariates (the
+    /// spend covariates are written as `trans_names`, `gamma_trans`).
+    pub fn from_gamma_gamma_covariates(
+        fit: &CovariatesFit<GammaGammaCovariatesParams>,
+        unit: Option<TimeUnit>,
+    ) -> FitFile {
+        let p = fit.params();
+        FitFile {
+            params: ModelParams::GammaGamma(
+                p.baseline().expect("validated when the fit was built"),
+            ),
+            report: None,
+            covariates: Some(CovariateEffects::new(
+                fit,
+                (p.names(), p.delta()),
+                (&[], &[]),
+            )),
+            unit,
+            observation_end: None,
+        }
+    }
+
+    /// The covariate part of a covariate fit; `None` for a plain fit.
+    pub fn covariates(&self) -> Option<&CovariateEffects> {
+        self.covariates.as_ref()
+    }
+
+    /// The plain model's parameters for a customer with covariates
+    /// `z_trans` (Gamma-Gamma: the spend covariates) and `z_life`, in the
+    /// order of [`CovariateEffects::trans_names`] and
+    /// [`CovariateEffects::life_names`]; for a plain fit (no covariates)
+    /// both must be empty and the result is [`params`](Self::params).
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] for vectors of the wrong length or
+    /// non-finite values; [`Error::InvalidParameter`] when a parameter
+    /// over- or underflows.
+    pub fn customer_params(&self, z_trans: &[f64], z_life: &[f64]) -> Result<ModelParams> {
+        let (gt, gl): (&[f64], &[f64]) = match &self.covariates {
+            Some(c) => (&c.gamma_trans, &c.gamma_life),
+            None => (&[], &[]),
+        };
+        let (et, el) = covariates::predictors(gt, z_trans, gl, z_life)?;
+        let Some(shifts) = shifts(&self.params).filter(|_| self.covariates.is_some()) else {
+            return Ok(self.params);
+        };
+        Ok(match self.params {
+            ModelParams::ParetoNbd(p) => {
+                let v = shifts.apply(&[p.r(), p.alpha(), p.s(), p.beta()], et, el);
+                ModelParams::ParetoNbd(ParetoNbdParams::new(v[0], v[1], v[2], v[3])?)
+            }
+            ModelParams::BgNbd(p) => {
+                let v = shifts.apply(&[p.r(), p.alpha(), p.a(), p.b()], et, el);
+                ModelParams::BgNbd(BgNbdParams::new(v[0], v[1], v[2], v[3])?)
+            }
+            ModelParams::GammaGamma(p) => {
+                let v = shifts.apply(&[p.p(), p.q(), p.gamma()], et, el);
+                ModelParams::GammaGamma(GammaGammaParams::new(v[0], v[1], v[2])?)
+            }
+            other => other,
+        })
     }
 
     /// A fit file of parameters alone (no fit report), for parameters
@@ -274,6 +550,7 @@ impl FitFile {
         FitFile {
             params,
             report: None,
+            covariates: None,
             unit,
             observation_end: None,
         }
@@ -365,6 +642,22 @@ impl FitFile {
     /// alone are written in the first layout's shape only by older
     /// versions.
     pub fn to_json(&self) -> Result<String> {
+        if let (None, Some(covariates)) = (&self.report, &self.covariates) {
+            let mut params =
+                serde_json::to_value(self.params).map_err(|e| invalid(e.to_string()))?;
+            if let serde_json::Value::Object(map) = &mut params {
+                map.remove("model");
+            }
+            return serde_json::to_string_pretty(&CovariateOut {
+                model: self.params.tag(),
+                params,
+                unit_days: self.unit,
+                time_scale: self.time_scale(),
+                observation_end: self.observation_end,
+                covariates,
+            })
+            .map_err(|e| invalid(e.to_string()));
+        }
         let report = self
             .report
             .as_ref()
@@ -435,9 +728,19 @@ impl FitFile {
                 )));
             }
         }
+        let covariates = match value.get("covariates") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(c) => {
+                let c = CovariateEffects::deserialize(c)
+                    .map_err(|e| invalid(format!("\"covariates\": {e}")))?;
+                c.check(&params)?;
+                Some(c)
+            }
+        };
         Ok(FitFile {
             params,
             report,
+            covariates,
             unit: meta.unit_days,
             observation_end: meta.observation_end,
         })
@@ -568,5 +871,55 @@ mod tests {
             message.contains("periods of 365 days") && message.contains("in days"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn covariate_fits_round_trip_and_give_customer_params() {
+        use crate::btyd::{BgNbdCovariates, CovariateDesign};
+        let histories: Vec<CustomerHistory> = (0..200u32)
+            .map(|i| {
+                let x = if i % 2 == 1 { i % 7 + 1 } else { i % 3 };
+                let t_x = if x == 0 { 0.0 } else { 8.0 + f64::from(i % 20) };
+                CustomerHistory::new(CustomerId::new(u64::from(i)), x, t_x, 31.0)
+            })
+            .collect::<Result<_>>()
+            .unwrap();
+        let z: Vec<Vec<f64>> = (0..200).map(|i| vec![f64::from(i % 2)]).collect();
+        let design =
+            CovariateDesign::new(vec!["web".into()], z, vec![], vec![vec![]; 200]).unwrap();
+        let fit = BgNbdCovariates::new().fit(&histories, &design).unwrap();
+        let file = FitFile::from_bg_nbd_covariates(&fit, Some(TimeUnit::WEEK))
+            .with_observation_end(Date::parse("1997-09-30").unwrap());
+        let json = file.to_json().unwrap();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["model"], "bg_nbd");
+        assert!(value.get("log_likelihood").is_none());
+        assert_eq!(value["covariates"]["trans_names"][0], "web");
+        let back = FitFile::from_json(&json).unwrap();
+        assert_eq!(back, file);
+        assert_eq!(back.report(), None);
+        let want = fit.params().customer_params(&[1.0], &[]).unwrap();
+        assert_eq!(
+            back.customer_params(&[1.0], &[]).unwrap(),
+            ModelParams::BgNbd(want)
+        );
+        assert_eq!(back.customer_params(&[0.0], &[]).unwrap(), *back.params());
+        assert!(matches!(
+            back.customer_params(&[], &[]),
+            Err(Error::InvalidValue { .. })
+        ));
+        // a plain file takes no covariates
+        let plain = FitFile::new(ModelFit::BgNbd(bgnbd_fit()), None);
+        assert_eq!(plain.customer_params(&[], &[]).unwrap(), *plain.params());
+        assert!(plain.customer_params(&[1.0], &[]).is_err());
+        // covariates on a model without a parametrisation, or mismatched
+        let mut sbg = value.clone();
+        sbg["model"] = "sbg".into();
+        sbg["time_scale"] = "discrete".into();
+        sbg["params"] = serde_json::json!({"alpha": 1.0, "beta": 2.0});
+        assert!(FitFile::from_json(&sbg.to_string()).is_err());
+        let mut short = value.clone();
+        short["covariates"]["gamma_trans"] = serde_json::json!([]);
+        assert!(FitFile::from_json(&short.to_string()).is_err());
     }
 }

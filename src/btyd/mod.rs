@@ -276,8 +276,9 @@ pub use bgbb::{BgBb, BgBbFit, BgBbParams, BgBbPredictor, BgBbScore, DiscreteHist
 pub use bgnbd::{BgNbd, BgNbdFit, BgNbdParams, BgNbdPredictor, BgNbdScore};
 pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer, dert_clv};
 pub use covariates::{
-    CovariateDesign, CovariateTable, ParetoNbdCovariates, ParetoNbdCovariatesFit,
-    ParetoNbdCovariatesParams,
+    BgNbdCovariates, BgNbdCovariatesFit, BgNbdCovariatesParams, CovariateDesign, CovariateTable,
+    CovariatesFit, GammaGammaCovariates, GammaGammaCovariatesFit, GammaGammaCovariatesParams,
+    ParetoNbdCovariates, ParetoNbdCovariatesFit, ParetoNbdCovariatesParams,
 };
 pub use gamma_gamma::{GammaGamma, GammaGammaFit, GammaGammaParams};
 pub use ggomnbd::{GgomNbd, GgomNbdFit, GgomNbdParams};
