@@ -88,6 +88,60 @@ pub(crate) fn dlgamma(z: f64, q: f64) -> f64 {
     }
 }
 
+/// `P(J ≥ n)` for a negative binomial count `J` with
+/// `P(J = j) = Γ(r+j)/(Γ(r) j!) p₀ʳ q₀ʲ` (`q₀ = 1 − p₀`): the regularised
+/// incomplete beta `I_{q₀}(n, r)` (DLMF 8.17.5 with 8.17.4), by its
+/// continued fraction (DLMF 8.17.22; Numerical Recipes' `betacf`, modified
+/// Lentz) on whichever side of `(n+1)/(n+r+2)` converges fast, so its cost
+/// grows as `√max(n, r)`, not as `1/p₀`. `ln_p0`, `ln_q0` are `ln p₀`,
+/// `ln q₀` (kept apart so that `q₀` near 1 keeps its digits). `None` when
+/// the fraction does not settle (not seen for finite inputs).
+pub(crate) fn nb_upper_tail(r: f64, n: f64, ln_p0: f64, ln_q0: f64) -> Option<f64> {
+    if n <= 0.0 {
+        return Some(1.0);
+    }
+    // ln B(n, r) with the Stirling difference on the larger argument.
+    let (lo, hi) = if n < r { (n, r) } else { (r, n) };
+    let ln_beta = ln_gamma_f(lo) - dlgamma(hi, lo);
+    let ln_front = n * ln_q0 + r * ln_p0 - ln_beta;
+    let q0 = ln_q0.exp();
+    if q0 < (n + 1.0) / (n + r + 2.0) {
+        Some(((ln_front + beta_fraction(n, r, q0)?.ln()).exp() / n).min(1.0))
+    } else {
+        let p0 = ln_p0.exp();
+        let lower = (ln_front + beta_fraction(r, n, p0)?.ln()).exp() / r;
+        Some((1.0 - lower).max(0.0))
+    }
+}
+
+/// The continued fraction of `I_x(a, b)` (without its prefactor), for
+/// `x < (a+1)/(a+b+2)`.
+fn beta_fraction(a: f64, b: f64, x: f64) -> Option<f64> {
+    const TINY: f64 = 1e-300;
+    let clamp = |v: f64| if v.abs() < TINY { TINY } else { v };
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let mut c = 1.0;
+    let mut d = 1.0 / clamp(1.0 - qab * x / qap);
+    let mut h = d;
+    for m in 1..=100_000 {
+        let m = f64::from(m);
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1.0 / clamp(1.0 + aa * d);
+        c = clamp(1.0 + aa / c);
+        h *= d * c;
+        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1.0 / clamp(1.0 + aa * d);
+        c = clamp(1.0 + aa / c);
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() <= f64::EPSILON {
+            return h.is_finite().then_some(h);
+        }
+    }
+    None
+}
+
 /// `ln P(K = k)` for a beta-binomial count of `l` trials with success
 /// probability drawn from Beta(a, b):
 /// `ln C(l, k) + ln B(a+k, b+l−k) − ln B(a, b)`, with the beta ratios as

@@ -5,7 +5,9 @@
 use crate::btyd::boundary::{BG_NBD_RAYS, identified};
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
 use crate::btyd::input::{CustomerHistory, Prepared, Row, compress, mixture_sums};
-use crate::btyd::math::{check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f, positive};
+use crate::btyd::math::{
+    check_horizon, dlgamma, dpsi, e_bg, expit, ln_gamma_f, nb_upper_tail, positive,
+};
 use crate::btyd::report::{FitReport, ModelParameters};
 use crate::btyd::status::FitOptions;
 use crate::score::par_map_into;
@@ -306,6 +308,13 @@ impl MbgNbdParams {
         let mode = ((r - 1.0) * q0 / ln_p0.exp()).max(0.0);
         let tail = if n == 0 {
             1.0
+        } else if nf > mode && q0 > 0.99 {
+            // The upward sum would need about 45/(1 − q₀) terms: the
+            // incomplete beta form instead.
+            nb_upper_tail(r, nf, ln_p0, ln_q0).ok_or(Error::InvalidValue {
+                what: "MBG/NBD purchase probability",
+                reason: "the incomplete beta fraction for the tail did not converge".into(),
+            })?
         } else if nf > mode {
             // Upward sum, relative to NB(n).
             let (mut term, mut sum, mut j) = (1.0_f64, 1.0_f64, nf);
