@@ -324,4 +324,29 @@ mod tests {
         assert_eq!(dlgamma(5.0, 0.0), 0.0);
         assert_eq!(dpsi(5.0, 0.0), 0.0);
     }
+
+    /// The incomplete-beta tail equals the negative binomial's own tail,
+    /// summed term by term where that sum is short, on both sides of the
+    /// fraction's switch.
+    #[test]
+    fn nb_upper_tail_is_the_summed_tail() {
+        for &(r, q0, n) in &[
+            (0.5, 0.3, 1.0),
+            (2.0, 0.5, 3.0),
+            (0.05, 0.9, 10.0),
+            (7.0, 0.8, 5.0),
+            (7.0, 0.8, 80.0),
+            (40.0, 0.2, 2.0),
+        ] {
+            let (ln_p0, ln_q0) = ((1.0f64 - q0).ln(), f64::ln(q0));
+            let ln_nb = |j: f64| dlgamma(r, j) - ln_gamma_f(j + 1.0) + r * ln_p0 + j * ln_q0;
+            // The smaller side summed directly: the head below n, or the tail.
+            let head: f64 = (0..n as u32).map(|j| ln_nb(f64::from(j)).exp()).sum();
+            let tail: f64 = (n as u32..20_000).map(|j| ln_nb(f64::from(j)).exp()).sum();
+            assert!(rel(head + tail, 1.0) < 1e-12, "{r} {q0} {n}: {}", head + tail);
+            let got = nb_upper_tail(r, n, ln_p0, ln_q0).unwrap();
+            assert!(rel(got, tail) < 1e-12, "{r} {q0} {n}: {got} vs {tail}");
+        }
+        assert_eq!(nb_upper_tail(3.0, 0.0, -1.0, -0.5), Some(1.0));
+    }
 }
