@@ -16,7 +16,10 @@ use customer_value::btyd::{
 use customer_value::{CustomerId, Decimal, Error};
 
 /// Every fit ends within 1 s in an optimised build; unoptimised test builds
-/// run the same work some 10-30 times slower.
+/// run the same work some 10-30 times slower. The 1 s bound itself is
+/// checked by `cargo test --release --all-features --test lib btyd_boundary`
+/// and, for the awkward corpus, once per fit by
+/// `cargo bench --bench btyd_awkward`.
 fn time_bound() -> Duration {
     if cfg!(debug_assertions) {
         Duration::from_secs(30)
