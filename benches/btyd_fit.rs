@@ -112,6 +112,21 @@ fn fits(c: &mut Criterion) {
     group.bench_function("mbgnbd/103k_days", |b| {
         b.iter(|| MbgNbd::new().fit_detailed(black_box(&sim)).unwrap())
     });
+    // Pareto/NBD on the same 85,717 distinct rows: the issue-10 bound of
+    // 1 s per fit up to 100,000 distinct rows, checked once here.
+    let start = std::time::Instant::now();
+    let fit = ParetoNbd::new().fit_detailed(&sim).unwrap();
+    let took = start.elapsed();
+    eprintln!(
+        "103k simulated (days): Pareto/NBD {} iterations in {took:?}, {:?}",
+        fit.iterations(),
+        fit.status()
+    );
+    group.sample_size(10);
+    group.bench_function("pareto_nbd/103k_days", |b| {
+        b.iter(|| ParetoNbd::new().fit_detailed(black_box(&sim)).unwrap())
+    });
+    group.sample_size(20);
     group.bench_function("read_and_bgnbd/103k_days", |b| {
         b.iter(|| {
             let hs = histories(black_box(&csv));

@@ -41,3 +41,28 @@ def pareto_ll(r, alpha, s, beta, x, t_x, big_t):
 print("    // Pareto/NBD log-likelihood (r, alpha, s, beta, x, t_x, T, ll):")
 for c in [(0.3, 1e-3, 0.2, 1e3, 0, 0.0, 100.0), (0.3, 1e-3, 0.2, 1e3, 4, 30.0, 100.0)]:
     print(f"    {c + (nstr(pareto_ll(*c), 20),)},")
+
+
+# K~ = ∫_y^∞ (1+τ/α)^{-p} (1+τ/β)^{-q} dτ (ln, 40-digit quad) in the common-dropout
+# regime q = s + 1 ≥ 1e12 with β huge, for `k_in_the_common_dropout_regime_matches_its_definition`;
+# the 1/q-accurate closed form (1+y/α)^{-p} (1+y/β)^{-q} F(p, ζ)/μ, μ = q/(β+y),
+# ζ = μ(α+y), F = ζ^p e^ζ Γ(1-p, ζ), is printed beside it as a cross-check.
+from mpmath import quad, log1p, exp, inf, gammainc
+
+COMMON_DROPOUT = [
+    (0.0124, 1.0686e13 + 1, 0.165, 2.966e12, 0.95),
+    (0.3, 2e12, 0.01, 1e14, 0.2),
+    (5.5, 1.5e12, 2.0, 3e12, 4.0),
+    (1.0 + 1e-9, 4e12, 1e-3, 1e12, 0.0),
+]
+for p, q, a, b, y in COMMON_DROPOUT:
+    p, q, a, b, y = map(mpf, (p, q, a, b, y))
+    sc = b / q
+    pts = [y + sc * k for k in (0, mpf("1e-6"), mpf("1e-3"), mpf("0.1"), 1, 10, 100)]
+    if a < sc:
+        pts = sorted(set(pts + [y + a * mpf(10) ** k for k in range(-3, 8) if a * mpf(10) ** k < 100 * sc]))
+    v = quad(lambda t: exp(-p * log1p(t / a) - q * log1p(t / b)), pts + [inf])
+    mu = q / (b + y)
+    zeta = mu * (a + y)
+    closed = -p * log1p(y / a) - q * log1p(y / b) + log(zeta ** p * exp(zeta) * gammainc(1 - p, zeta) / mu)
+    print(f"    ({float(p)!r}, {float(q)!r}, {float(a)!r}, {float(b)!r}, {float(y)!r}, {nstr(log(v), 22)}),  # closed form {nstr(closed, 16)}")

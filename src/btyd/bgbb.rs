@@ -699,7 +699,12 @@ impl BgBb {
         const WHAT: &str = "BG/BB fit";
         let customers = total_weight(WHAT, &rows)?;
         identified(WHAT, &rows, customers)?;
-        let problem = Problem::new(WHAT, BgBbParams::NAMES, customers).rays(BG_BB_RAYS);
+        // Ray restarts: BG/BB likelihoods can hold a boundary supremum on one
+        // face (α, β → ∞) and a better one on another (γ, δ → ∞); the 97 %
+        // one-time-buyers log of the awkward corpus does.
+        let problem = Problem::new(WHAT, BgBbParams::NAMES, customers)
+            .rays(BG_BB_RAYS)
+            .restart_rays();
         let fitted = fit_log_params(
             &problem,
             &self.options,

@@ -751,6 +751,24 @@ fn k_terms_with(
     };
     if p >= P_POISSON {
         k_poisson(p, q, alpha, beta, y, logs)
+    } else if q >= P_POISSON {
+        // The common-dropout limit `s, β → ∞` with `s/β` fixed: the same
+        // closed form with the roles of (p, α) and (q, β) exchanged (the
+        // integrand of `K̃` is symmetric in them).
+        let swapped = Logs {
+            l1a: logs.l1b,
+            l1b: logs.l1a,
+            ln_a: logs.ln_b,
+            ln_b: logs.ln_a,
+            ..logs
+        };
+        k_poisson(q, p, beta, alpha, y, swapped).map(|k| KTerms {
+            ln_k: k.ln_k,
+            dp: k.dq,
+            dq: k.dp,
+            da: k.db,
+            db: k.da,
+        })
     } else if z <= Z_SERIES_MAX {
         k_series(p, q, alpha, beta, y, grad, logs)
     } else {
@@ -804,7 +822,8 @@ fn k_poisson(p: f64, q: f64, alpha: f64, beta: f64, y: f64, logs: Logs) -> Optio
 }
 
 /// `(ln F, ∂lnF/∂q, ∂lnF/∂ζ)` for `F(q, ζ) = ∫₀^∞ e^{−v}(1 + v/ζ)^{−q} dv`
-/// (`q > 1`, `ζ > 0`), see [`k_poisson`]; `None` when neither form below
+/// (`q > 0`, `ζ > 0`; `q = s + 1 > 1` in the Poisson limit, `q = r + x`
+/// in the common-dropout limit), see [`k_poisson`]; `None` when neither form below
 /// reaches double precision.
 ///
 /// - Legendre's continued fraction for `Γ(a, ζ)` with `a = 1 − q`
@@ -816,7 +835,7 @@ fn k_poisson(p: f64, q: f64, alpha: f64, beta: f64, y: f64, logs: Logs) -> Optio
 ///   steps for `ζ ≥ 0.5` (fewer for large `ζ` or `q`).
 /// - Otherwise, in `v = ζ·expm1(w)`:
 ///   `F = ζ ∫₀^∞ exp(−ζ·expm1(w) − (q−1)·w) dw`, a log-concave integrand
-///   falling from 1, by adaptive Gauss–Kronrod quadrature up to where its
+///   (falling from 1 when `q ≥ 1`), by adaptive Gauss–Kronrod quadrature up to where its
 ///   logarithm is below −45; `∂lnF/∂q = −E[w]` and
 ///   `∂lnF/∂ζ = 1/ζ − E[expm1(w)]` under the same weight.
 fn ln_f_poisson(q: f64, zeta: f64) -> Option<(f64, f64, f64)> {
@@ -2287,6 +2306,72 @@ mod tests {
             let analytic = [k.dp * p, k.dq * q, k.da * al, k.db * be];
             for (i, &want_d) in analytic.iter().enumerate() {
                 if i == 0 && p * (1.0 - hstep) < P_POISSON {
+                    continue;
+                }
+                let f = fd(i);
+                assert!(
+                    (f - want_d).abs() <= 1e-6 * (1.0 + f.abs()),
+                    "{p} {q} {al} {be} {y}: d{i} {want_d} vs {f}"
+                );
+            }
+        }
+    }
+
+    /// `K̃` in the common-dropout regime (`q = s + 1 ≥ 1e12`, `β` huge,
+    /// `p` below and above 1) against its definition integrated with
+    /// 40-digit mpmath `quad` (benches/peers/pareto_k_reference.py), on both
+    /// branches of `F` (continued fraction at `ζ ≈ 4` and `3`, quadrature at
+    /// `ζ ≈ 0.004`); the gradient against central differences of the value.
+    #[test]
+    fn k_in_the_common_dropout_regime_matches_its_definition() {
+        let cases: [(f64, f64, f64, f64, f64, f64); 4] = [
+            (
+                0.0124,
+                10_686_000_000_001.0,
+                0.165,
+                2.966e12,
+                0.95,
+                -4.730_650_017_785_705_341_98,
+            ),
+            (0.3, 2e12, 0.01, 1e14, 0.2, 1.593_813_290_188_268_994_73),
+            (5.5, 1.5e12, 2.0, 3e12, 4.0, -8.318_359_101_155_260_774_62),
+            (
+                1.000_000_001,
+                4e12,
+                1e-3,
+                1e12,
+                0.0,
+                -5.304_723_069_886_078_079_25,
+            ),
+        ];
+        let at = |p: f64, q: f64, al: f64, be: f64, y: f64| {
+            let memo = Memo {
+                ln_al: al.ln(),
+                ln_be: be.ln(),
+                ..Memo::default()
+            };
+            let logs = Logs::new((y / al).ln_1p(), (y / be).ln_1p(), &memo);
+            k_terms_with(p, q, al, be, y, true, logs).unwrap()
+        };
+        for &(p, q, al, be, y, want) in &cases {
+            let k = at(p, q, al, be, y);
+            assert!(
+                (k.ln_k - want).abs() < 1e-11 * want.abs().max(1.0),
+                "{p} {q}: {} vs {want}",
+                k.ln_k
+            );
+            let hstep: f64 = 1e-5;
+            let fd = |i: usize| {
+                let mut v = [p, q, al, be];
+                let mut w = v;
+                v[i] *= (hstep).exp();
+                w[i] *= (-hstep).exp();
+                (at(v[0], v[1], v[2], v[3], y).ln_k - at(w[0], w[1], w[2], w[3], y).ln_k)
+                    / (2.0 * hstep)
+            };
+            let analytic = [k.dp * p, k.dq * q, k.da * al, k.db * be];
+            for (i, &want_d) in analytic.iter().enumerate() {
+                if i == 1 && q * (1.0 - hstep) < P_POISSON {
                     continue;
                 }
                 let f = fd(i);
