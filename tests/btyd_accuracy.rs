@@ -33,6 +33,8 @@ struct Row {
     big_t: f64,
     t: f64,
     value: f64,
+    /// The count `n` of the conditional pmf rows.
+    n: u32,
 }
 
 fn rows() -> Vec<Row> {
@@ -51,6 +53,7 @@ fn rows() -> Vec<Row> {
                 big_t: num(7),
                 t: num(8),
                 value: num(9),
+                n: f.get(10).and_then(|v| v.parse().ok()).unwrap_or(0),
             }
         })
         .collect()
@@ -106,6 +109,24 @@ fn every_prediction_matches_the_definition() {
             "pnbd_ey" => ParetoNbdParams::new(p1, p2, p3, p4)
                 .unwrap()
                 .expected_purchases(&hist(row.x, row.t_x, row.big_t), row.t),
+            "bg_pmf" => BgNbdParams::new(p1, p2, p3, p4)
+                .unwrap()
+                .prob_purchases(row.t, row.x),
+            "mbg_pmf" => MbgNbdParams::new(p1, p2, p3, p4)
+                .unwrap()
+                .prob_purchases(row.t, row.x),
+            "pnbd_pmf" => ParetoNbdParams::new(p1, p2, p3, p4)
+                .unwrap()
+                .prob_purchases(row.t, row.x),
+            "bg_cpmf" => BgNbdParams::new(p1, p2, p3, p4)
+                .unwrap()
+                .conditional_prob_purchases(&hist(row.x, row.t_x, row.big_t), row.t, row.n),
+            "mbg_cpmf" => MbgNbdParams::new(p1, p2, p3, p4)
+                .unwrap()
+                .conditional_prob_purchases(&hist(row.x, row.t_x, row.big_t), row.t, row.n),
+            "pnbd_cpmf" => ParetoNbdParams::new(p1, p2, p3, p4)
+                .unwrap()
+                .conditional_prob_purchases(&hist(row.x, row.t_x, row.big_t), row.t, row.n),
             "hyp2f1" => match hyp2f1(p1, p2, p3, p4) {
                 Err(Error::InvalidValue { .. }) => {
                     refused += 1;

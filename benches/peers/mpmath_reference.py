@@ -23,6 +23,23 @@ Definitions used (every integral by mpmath.quad at 40 digits):
       E[X(t)] = (r/alpha) int_0^t (beta/(beta+u))^s du,
       P(alive) = A / (A + s beta^s... int_{t_x}^T (alpha+tau)^-(r+x) (beta+tau)^-(s+1) dtau),
   the dead part integrated over the death time tau numerically.
+* Purchase-count pmfs of a new customer, P(X(t) = n) (rows *_pmf, in their
+  own seeded section so the earlier rows do not move). Given lambda the count
+  is Poisson; integrating lambda ~ Gamma(r, alpha) exactly gives the NBD
+  terms NB(j) and the tail P(J >= n) = I_q(n, r), q = t/(alpha+t) (mpmath's
+  regularised betainc, no subtraction). BG/NBD: a customer alive at the
+  start flips a p-coin after each purchase, so
+      P(X(t) = n | p) = (1-p)^n NB(n) + [n > 0] p (1-p)^(n-1) P(J >= n),
+  MBG/NBD flips once more at time 0:
+      P(X(t) = n | p) = (1-p)^(n+1) NB(n) + p (1-p)^n P(J >= n),
+  and p ~ Beta(a, b) is integrated exactly (Beta-function moments).
+  Pareto/NBD: death at tau ~ exponential(mu), mu ~ Gamma(s, beta):
+      P(X(t) = n) = NB_t(n) (beta/(beta+t))^s
+                    + int_0^t NB_tau(n) s beta^s (beta+tau)^-(s+1) dtau,
+  the integral over the death time by quadrature.
+  The conditional pmf rows (*_cpmf) mix P(alive) (above) with the pmf at the
+  posterior parameters of a live customer: (r+x, alpha+T, a, b+x) for BG/NBD,
+  b+x+1 for MBG/NBD, (r+x, alpha+T, s, beta+T) for Pareto/NBD.
 * Gauss 2F1 at z < 0: mpmath.hyp2f1 at 40 digits.
 * Gamma-Gamma: the posterior mean of p/nu with nu ~ Gamma(q + p x, gamma + x zbar).
 
@@ -43,6 +60,8 @@ OUT = os.environ.get("BTYD_REF_OUT") or os.path.join(
 # file uses the defaults.
 N_BG = int(os.environ.get("BTYD_REF_N_BG", "30"))
 N_PNBD = int(os.environ.get("BTYD_REF_N_PNBD", "60"))
+# Parameter sets per model for the pmf rows.
+N_PMF = int(os.environ.get("BTYD_REF_N_PMF", "25"))
 
 
 def loguni(rng, lo, hi):
@@ -167,6 +186,109 @@ def pareto_ex(r, alpha, s, beta, t):
     return r / alpha * mp.quad(f, pts, maxdegree=10)
 
 
+def nb_ln(r, alpha, t, j):
+    """ln NB(j): Gamma(r+j)/(Gamma(r) j!) (alpha/(alpha+t))^r (t/(alpha+t))^j."""
+    return (mp.loggamma(r + j) - mp.loggamma(r) - mp.loggamma(j + 1)
+            + r * mp.log(alpha / (alpha + t)) + j * mp.log(t / (alpha + t)))
+
+
+def nb_tail(r, alpha, t, n):
+    """P(J >= n) for the NBD count J: the regularised incomplete beta I_q(n, r)."""
+    if n == 0:
+        return mp.mpf(1)
+    return mp.betainc(n, r, 0, t / (alpha + t), regularized=True)
+
+
+def bg_pmf(r, alpha, a, b, t, n, mbg=False):
+    r, alpha, a, b, t = map(mp.mpf, (r, alpha, a, b, t))
+    lnB = lambda u, v: mp.loggamma(u) + mp.loggamma(v) - mp.loggamma(u + v)
+    base = lnB(a, b)
+    if mbg:
+        alive = mp.exp(lnB(a, b + n + 1) - base + nb_ln(r, alpha, t, n))
+        dead = mp.exp(lnB(a + 1, b + n) - base) * nb_tail(r, alpha, t, n)
+        return alive + dead
+    alive = mp.exp(lnB(a, b + n) - base + nb_ln(r, alpha, t, n))
+    if n == 0:
+        return alive
+    dead = mp.exp(lnB(a + 1, b + n - 1) - base) * nb_tail(r, alpha, t, n)
+    return alive + dead
+
+
+def pareto_pmf(r, alpha, s, beta, t, n):
+    r, alpha, s, beta, t = map(mp.mpf, (r, alpha, s, beta, t))
+    alive = mp.exp(nb_ln(r, alpha, t, n) + s * mp.log(beta / (beta + t)))
+    f = lambda tau: mp.exp(nb_ln(r, alpha, tau, n) + mp.log(s) + s * mp.log(beta)
+                           - (s + 1) * mp.log(beta + tau)) if tau > 0 else (
+        mp.exp(mp.log(s) - mp.log(beta)) if n == 0 else mp.mpf(0))
+    pts = {mp.mpf(0), t}
+    # Large n puts the mass in a thin layer below t: halve towards it.
+    for k in range(1, 60):
+        pts.add(t * (1 - mp.mpf(2) ** -k))
+    for scale in (alpha, beta, alpha * n / (r + 1) if n > 0 else alpha):
+        for k in (1e-3, 1e-2, 0.1, 0.5, 1, 2, 10, 100, 1e3):
+            u = scale * k
+            if 0 < u < t:
+                pts.add(u)
+    dead = mp.quad(f, sorted(pts), maxdegree=10)
+    return alive + dead
+
+
+def pmf_rows(add):
+    """The purchase-count pmf rows, from their own seed."""
+    rng = random.Random(SEED + 1)
+
+    def counts(mean):
+        ns = {0, 1, 2, int(loguni(rng, 1, 1e3))}
+        if 0 < mean < 1e6:
+            ns.add(int(mean))
+        return sorted(ns)
+
+    for i in range(N_PMF):
+        if i == 0:
+            r, alpha, a, b = 0.242593, 4.413532, 0.792886, 2.425754
+        else:
+            r, alpha = loguni(rng, 1e-3, 1e3), loguni(rng, 1e-3, 1e3)
+            a, b = loguni(rng, 1e-2, 1e2), loguni(rng, 1e-2, 1e4)
+        t = 39.0 if i == 0 else loguni(rng, 1e-2, 1e3)
+        mean = r * t / alpha
+        for mbg in (False, True):
+            kind = "mbg" if mbg else "bg"
+            for n in counts(mean):
+                v = bg_pmf(r, alpha, a, b, t, n, mbg)
+                if v > mp.mpf("1e-250"):
+                    add(kind + "_pmf", (r, alpha, a, b), n, 0.0, 0.0, t, v)
+            # one customer's conditional pmf
+            x = int(loguni(rng, 1, 100)) if rng.random() < 0.8 else 0
+            T = loguni(rng, 1e-1, 1e3)
+            t_x = rng.uniform(0, T) if x > 0 else 0.0
+            pa = bg_palive(r, alpha, a, b, x, t_x, T, mbg)
+            post = (mp.mpf(r) + x, mp.mpf(alpha) + mp.mpf(T), a, mp.mpf(b) + x + (1 if mbg else 0))
+            for n in (0, 1, 3):
+                v = pa * bg_pmf(*post, t, n) + (1 - pa if n == 0 else 0)
+                if v > mp.mpf("1e-250"):
+                    add(kind + "_cpmf", (r, alpha, a, b), x, t_x, T, t, v, str(n))
+    for i in range(N_PMF):
+        if i == 0:
+            r, alpha, s, beta = 0.553275, 10.577611, 0.606213, 11.667908
+        else:
+            r, alpha, s, beta = (loguni(rng, 1e-2, 1e2) for _ in range(4))
+        t = 39.0 if i == 0 else loguni(rng, 1e-2, 1e3)
+        mean = r * t / alpha
+        for n in counts(mean):
+            v = pareto_pmf(r, alpha, s, beta, t, n)
+            if v > mp.mpf("1e-250"):
+                add("pnbd_pmf", (r, alpha, s, beta), n, 0.0, 0.0, t, v)
+        x = int(loguni(rng, 1, 100)) if rng.random() < 0.8 else 0
+        T = loguni(rng, 1e-1, 1e3)
+        t_x = rng.uniform(0, T) if x > 0 else 0.0
+        pa = pareto_palive(r, alpha, s, beta, x, t_x, T)
+        post = (mp.mpf(r) + x, mp.mpf(alpha) + mp.mpf(T), s, mp.mpf(beta) + mp.mpf(T))
+        for n in (0, 1, 3):
+            v = pa * pareto_pmf(*post, t, n) + (1 - pa if n == 0 else 0)
+            if v > mp.mpf("1e-250"):
+                add("pnbd_cpmf", (r, alpha, s, beta), x, t_x, T, t, v, str(n))
+
+
 def main():
     rng = random.Random(SEED)
     rows = []
@@ -268,6 +390,8 @@ def main():
         else:
             v = P * (G + x * mp.mpf(zbar)) / (P * x + Q - 1)
         add("gg_spend", (p, q, g, zbar), x, 0.0, 0.0, 0.0, v)
+
+    pmf_rows(add)
 
     with open(OUT, "w", newline="") as fh:
         w = csv.writer(fh)

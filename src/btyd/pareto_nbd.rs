@@ -2429,6 +2429,8 @@ mod far_apart {
 }
 
 #[cfg(test)]
+// Reference values keep all the digits their source printed.
+#[allow(clippy::excessive_precision)]
 mod pmf_by_death_time {
     use super::*;
     use proptest::prelude::*;
