@@ -5,7 +5,10 @@
 //!
 //! The grid draws r, α, a, b, s, β log-uniformly from 1e-4 to 1e4 (a
 //! quarter of the BG/NBD b up to 1e30), x up to 1e5, T from 1e-2 to 1e4 and
-//! horizons from 1e-3 to 1e4. Every value must be within 1e-10 relative,
+//! horizons from 1e-3 to 1e4. The purchase-count rows (`*_pmf`: a new
+//! customer's P(X(t) = n); `*_cpmf`: the conditional pmf of a customer with
+//! a history, its `n` in the `note` column) span r, α up to 1e3, a, b, s, β
+//! over four to six decades and counts up to 2e4. Every value must be within 1e-10 relative,
 //! except where a typed error is documented: `hyp2f1` refuses a form whose
 //! series cancels (condition number above 1e4).
 

@@ -343,7 +343,11 @@ mod tests {
             // The smaller side summed directly: the head below n, or the tail.
             let head: f64 = (0..n as u32).map(|j| ln_nb(f64::from(j)).exp()).sum();
             let tail: f64 = (n as u32..20_000).map(|j| ln_nb(f64::from(j)).exp()).sum();
-            assert!(rel(head + tail, 1.0) < 1e-12, "{r} {q0} {n}: {}", head + tail);
+            assert!(
+                rel(head + tail, 1.0) < 1e-12,
+                "{r} {q0} {n}: {}",
+                head + tail
+            );
             let got = nb_upper_tail(r, n, ln_p0, ln_q0).unwrap();
             assert!(rel(got, tail) < 1e-12, "{r} {q0} {n}: {got} vs {tail}");
         }
