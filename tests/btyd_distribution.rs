@@ -313,7 +313,8 @@ fn posterior_means_match_numerical_integration() {
 }
 
 fn history_strategy() -> impl Strategy<Value = CustomerHistory> {
-    (0u32..40, 0.0f64..1.0, 0.5f64..80.0).prop_map(|(x, frac, age)| {
+    // t_x stays positive for x > 0 (also while shrinking).
+    (0u32..40, 1e-3f64..1.0, 0.5f64..80.0).prop_map(|(x, frac, age)| {
         let t_x = if x == 0 { 0.0 } else { frac * age };
         CustomerHistory::new(CustomerId::new(1), x, t_x, age).unwrap()
     })
@@ -335,8 +336,11 @@ proptest! {
             _ => ParetoNbdParams::new(r, alpha, a, b).unwrap().into(),
         };
         let want = model.expected_purchases(&h, t).unwrap();
-        // Enough terms for the tail: far beyond the mean.
-        let n_max = (40.0 * (want + 1.0) + 400.0) as u32;
+        // Enough terms for the tail: far beyond the mean of a customer
+        // alive at T (an unlikely survivor can be a heavy buyer, so the
+        // unconditional mean understates the tail).
+        let alive = model.p_alive(&h).unwrap().max(1e-300);
+        let n_max = (40.0 * (want / alive + 1.0) + 400.0).min(100_000.0) as u32;
         let pmf = model.conditional_pmf(&h, t, n_max).unwrap();
         prop_assert!(pmf.iter().all(|p| (0.0..=1.0).contains(p)));
         let (sum, mean) = sum_and_mean(&pmf);
