@@ -10,12 +10,13 @@
 //! One JSON object:
 //!
 //! ```text
-//! model            "bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma", "bg_bb" or "sbg"
+//! model            "bg_nbd", "mbg_nbd", "pareto_nbd", "ggom_nbd", "gamma_gamma", "bg_bb"
+//!                  or "sbg"
 //! unit_days        days per time unit of the data the model was fitted on (1: days,
 //!                  7: weeks); null when unknown (files written before it was recorded,
 //!                  discrete-time fits without a stated unit)
 //! time_scale       "continuous" (times t_x, T and horizons are real numbers of units:
-//!                  BG/NBD, MBG/NBD, Pareto/NBD), "discrete" (whole transaction
+//!                  BG/NBD, MBG/NBD, Pareto/NBD, GGom/NBD), "discrete" (whole transaction
 //!                  opportunities or contract periods: BG/BB, sBG) or "none" (no time
 //!                  in the model: Gamma-Gamma)
 //! observation_end  the calibration end of the data, "YYYY-MM-DD", or null
@@ -45,17 +46,18 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::btyd::{
-    BgBbFit, BgBbParams, BgNbdFit, BgNbdParams, GammaGammaFit, GammaGammaParams, MbgNbdFit,
-    MbgNbdParams, ParetoNbdFit, ParetoNbdParams, PurchaseModel, SbgFit, SbgParams,
+    BgBbFit, BgBbParams, BgNbdFit, BgNbdParams, GammaGammaFit, GammaGammaParams, GgomNbdFit,
+    GgomNbdParams, MbgNbdFit, MbgNbdParams, ParetoNbdFit, ParetoNbdParams, PurchaseModel, SbgFit,
+    SbgParams,
 };
 use crate::error::{Error, Result};
 use crate::model::{Date, TimeUnit};
 
-/// The report of a fit of any of the six models, tagged by model.
+/// The report of a fit of any of the seven models, tagged by model.
 ///
 /// Serialises as the [`FitReport`](crate::btyd::FitReport) object with a
 /// `model` field in front (`"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"`,
-/// `"gamma_gamma"`, `"bg_bb"`, `"sbg"`).
+/// `"ggom_nbd"`, `"gamma_gamma"`, `"bg_bb"`, `"sbg"`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -72,6 +74,8 @@ pub enum ModelFit {
     BgBb(BgBbFit),
     /// Shifted-beta-geometric, contractual (Fader & Hardie 2007).
     Sbg(SbgFit),
+    /// GGom/NBD, Gamma-Gompertz/NBD (Bemmaor & Glady 2012).
+    GgomNbd(GgomNbdFit),
 }
 
 impl ModelFit {
@@ -84,11 +88,27 @@ impl ModelFit {
             ModelFit::GammaGamma(f) => ModelParams::GammaGamma(*f.params()),
             ModelFit::BgBb(f) => ModelParams::BgBb(*f.params()),
             ModelFit::Sbg(f) => ModelParams::Sbg(*f.params()),
+            ModelFit::GgomNbd(f) => ModelParams::GgomNbd(*f.params()),
+        }
+    }
+
+    /// The continuous-time purchase model the fit stands for, if it is
+    /// one: its parameters, except for a GGom/NBD fit on the
+    /// [`Limit::ParetoDropout`](crate::btyd::Limit::ParetoDropout)
+    /// boundary, which is the limiting Pareto/NBD
+    /// ([`GgomNbdFit::pareto_nbd_limit`]).
+    pub fn purchase_model(&self) -> Option<PurchaseModel> {
+        match self {
+            ModelFit::GgomNbd(f) => Some(f.pareto_nbd_limit().map_or(
+                PurchaseModel::GgomNbd(*f.params()),
+                PurchaseModel::ParetoNbd,
+            )),
+            other => other.params().purchase_model(),
         }
     }
 }
 
-/// The parameters of any of the six models, tagged by model as
+/// The parameters of any of the seven models, tagged by model as
 /// [`ModelFit`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
@@ -106,6 +126,8 @@ pub enum ModelParams {
     BgBb(BgBbParams),
     /// Shifted-beta-geometric.
     Sbg(SbgParams),
+    /// GGom/NBD.
+    GgomNbd(GgomNbdParams),
 }
 
 impl ModelParams {
@@ -118,6 +140,7 @@ impl ModelParams {
             ModelParams::GammaGamma(_) => "gamma_gamma",
             ModelParams::BgBb(_) => "bg_bb",
             ModelParams::Sbg(_) => "sbg",
+            ModelParams::GgomNbd(_) => "ggom_nbd",
         }
     }
 
@@ -130,15 +153,17 @@ impl ModelParams {
             ModelParams::GammaGamma(_) => "Gamma-Gamma",
             ModelParams::BgBb(_) => "BG/BB",
             ModelParams::Sbg(_) => "sBG",
+            ModelParams::GgomNbd(_) => "GGom/NBD",
         }
     }
 
     /// How the model measures time.
     pub fn time_scale(&self) -> TimeScale {
         match self {
-            ModelParams::BgNbd(_) | ModelParams::MbgNbd(_) | ModelParams::ParetoNbd(_) => {
-                TimeScale::Continuous
-            }
+            ModelParams::BgNbd(_)
+            | ModelParams::MbgNbd(_)
+            | ModelParams::ParetoNbd(_)
+            | ModelParams::GgomNbd(_) => TimeScale::Continuous,
             ModelParams::BgBb(_) | ModelParams::Sbg(_) => TimeScale::Discrete,
             ModelParams::GammaGamma(_) => TimeScale::None,
         }
@@ -150,6 +175,7 @@ impl ModelParams {
             ModelParams::BgNbd(p) => Some(PurchaseModel::BgNbd(p)),
             ModelParams::MbgNbd(p) => Some(PurchaseModel::MbgNbd(p)),
             ModelParams::ParetoNbd(p) => Some(PurchaseModel::ParetoNbd(p)),
+            ModelParams::GgomNbd(p) => Some(PurchaseModel::GgomNbd(p)),
             _ => None,
         }
     }
@@ -316,6 +342,17 @@ impl FitFile {
     /// kept parameters only, or one made by [`FitFile::from_params`].
     pub fn report(&self) -> Option<&ModelFit> {
         self.report.as_ref()
+    }
+
+    /// The continuous-time purchase model to predict with, if the file
+    /// holds one: [`ModelFit::purchase_model`] of the report (a GGom/NBD
+    /// fit on its Pareto/NBD boundary is that Pareto/NBD), else the
+    /// parameters' [`ModelParams::purchase_model`].
+    pub fn purchase_model(&self) -> Option<PurchaseModel> {
+        match &self.report {
+            Some(report) => report.purchase_model(),
+            None => self.params.purchase_model(),
+        }
     }
 
     /// The unit of the data the model was fitted on, if known.
@@ -542,6 +579,36 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn ggom_nbd_files_read_and_predict_with_ggom_nbd() {
+        let hand = FitFile::from_json(
+            r#"{"model": "ggom_nbd", "unit_days": 7, "params": {"r": 0.55, "alpha": 10.6, "b": 0.05, "s": 0.6, "beta": 0.6}}"#,
+        )
+        .unwrap();
+        let p = crate::btyd::GgomNbdParams::new(0.55, 10.6, 0.05, 0.6, 0.6).unwrap();
+        assert_eq!(hand.params(), &ModelParams::GgomNbd(p));
+        assert_eq!(hand.params().tag(), "ggom_nbd");
+        assert_eq!(hand.params().name(), "GGom/NBD");
+        assert_eq!(hand.time_scale(), TimeScale::Continuous);
+        assert_eq!(hand.purchase_model(), Some(PurchaseModel::GgomNbd(p)));
+        assert_eq!(
+            hand.check_unit(TimeUnit::DAY).unwrap(),
+            UnitUse::Convert {
+                from: TimeUnit::DAY,
+                to: TimeUnit::WEEK
+            }
+        );
+        // Parameters are validated on the way in.
+        let bad = FitFile::from_json(
+            r#"{"model": "ggom_nbd", "params": {"r": 0.55, "alpha": 10.6, "b": 0.0, "s": 0.6, "beta": 0.6}}"#,
+        );
+        assert!(bad.is_err());
+        let wrong_scale = FitFile::from_json(
+            r#"{"model": "ggom_nbd", "time_scale": "discrete", "params": {"r": 0.55, "alpha": 10.6, "b": 0.05, "s": 0.6, "beta": 0.6}}"#,
+        );
+        assert!(wrong_scale.is_err());
     }
 
     #[test]

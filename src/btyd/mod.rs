@@ -274,7 +274,7 @@ mod status;
 
 pub use bgbb::{BgBb, BgBbFit, BgBbParams, BgBbPredictor, BgBbScore, DiscreteHistory};
 pub use bgnbd::{BgNbd, BgNbdFit, BgNbdParams, BgNbdPredictor, BgNbdScore};
-pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer, dert_clv};
+pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer, dert_clv, purchase_dert_clv};
 pub use covariates::{
     CovariateDesign, CovariateTable, ParetoNbdCovariates, ParetoNbdCovariatesFit,
     ParetoNbdCovariatesParams,
