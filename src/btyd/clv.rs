@@ -199,6 +199,32 @@ impl BtydClv {
         self.period_length
     }
 
+    /// The purchase model.
+    pub fn purchases(&self) -> &PurchaseModel {
+        &self.purchases
+    }
+    /// The Gamma-Gamma spend model.
+    pub fn spend(&self) -> &GammaGammaParams {
+        &self.spend
+    }
+
+    /// The same periods, discount and period length with other models
+    /// (for intervals: the CLV at shifted or resampled parameters).
+    pub(crate) fn with_models(&self, purchases: PurchaseModel, spend: GammaGammaParams) -> Self {
+        Self {
+            purchases,
+            spend,
+            ..*self
+        }
+    }
+
+    /// `Σ_k [E(Y(k·f)) − E(Y((k−1)·f))]·D^k` for one history: the CLV
+    /// divided by the expected spend.
+    pub(crate) fn discounted_purchases_of(&self, history: &CustomerHistory) -> Result<f64> {
+        let p = self.purchases.p_alive(history)?;
+        self.discounted_purchases(history, p)
+    }
+
     /// `G(x, T)`: the discounted sum of expected purchases per period for a
     /// customer known to be alive, from the representative history
     /// `(x, t_x = T, T)`; `None` when its P(alive) is too small to divide by.
