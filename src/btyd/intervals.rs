@@ -312,6 +312,7 @@ where
 /// The core of the delta method: `values` the fitted parameters, `cov`
 /// their covariance in natural units, `build` a parameter set from values,
 /// `predict` one item's prediction.
+#[allow(clippy::too_many_arguments)] // the method's inputs, each needed once
 fn delta_core<P, T, K, const N: usize>(
     fitted: &P,
     values: [f64; N],
@@ -1281,6 +1282,7 @@ mod tests {
             0.9,
             Scale::Logit,
             &probes,
+            row_key,
             |p: &BgNbdParams, h| p.predict(Prediction::PAlive, h),
         )
         .unwrap();
@@ -1322,6 +1324,7 @@ mod tests {
             0.9,
             Scale::Logit,
             &probes,
+            row_key,
             |p: &MbgNbdParams, h| p.predict(Prediction::PAlive, h),
         )
         .unwrap();
