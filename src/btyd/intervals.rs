@@ -32,7 +32,9 @@
 //! thus costs `1 + 2N` evaluations (`N` = 4 parameters, 3 for
 //! Gamma-Gamma), once: customers with the same row share its interval, so
 //! a base of a million customers in a few thousand distinct rows costs a
-//! few thousand gradients and a hash lookup per customer. A prediction at the edge of its scale
+//! few thousand gradients and a hash lookup per customer. (BG/NBD and
+//! MBG/NBD P(alive) use a closed-form gradient, cheaper than the lookup,
+//! computed per customer.) A prediction at the edge of its scale
 //! (P(alive) exactly 1, as for a BG/NBD customer without repeat purchase,
 //! or an expectation of exactly 0) does not depend on the parameters: its
 //! interval is the point itself.
@@ -348,7 +350,7 @@ where
     }
     let mut out = Vec::with_capacity(items.len());
     // One gradient per distinct row: the interval depends on the row only.
-    let mut seen: HashMap<K, PredictionInterval> = HashMap::new();
+    let mut seen: RowMap<K, PredictionInterval> = RowMap::default();
     for (i, item) in items.iter().enumerate() {
         let k = key(item);
         if let Some(iv) = seen.get(&k) {
@@ -404,6 +406,35 @@ where
     }
     Ok(out)
 }
+
+/// A small multiplicative hasher for the row caches (the keys are a few
+/// integers and bit patterns, not attacker-chosen; SipHash would cost more
+/// than some of the predictions it saves).
+#[derive(Default, Clone, Copy)]
+struct RowHasher(u64);
+
+impl std::hash::Hasher for RowHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn finish(&self) -> u64 {
+        // Mix the high bits down: the table indexes by the low bits.
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+/// A map keyed by rows, with [`RowHasher`].
+type RowMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<RowHasher>>;
 
 /// The key of a history's row `(x, t_x, T)` (bit patterns: equal keys are
 /// equal rows).
@@ -489,22 +520,16 @@ fn delta_closed_form<P: IntervalModel>(
             sigma[i][j] = cov[i][j] / (values[i] * values[j]);
         }
     }
+    // No row cache here: the closed form costs less than a hash lookup.
     let mut out = Vec::with_capacity(histories.len());
-    let mut seen: HashMap<(u32, u64, u64), PredictionInterval> = HashMap::new();
     for (i, h) in histories.iter().enumerate() {
-        if let Some(iv) = seen.get(&row_key(h)) {
-            out.push(*iv);
-            continue;
-        }
         let Some((g, grad)) = fitted.logit_p_alive_gradient(h) else {
             let f = fitted.predict(Prediction::PAlive, h)?;
-            let iv = PredictionInterval {
+            out.push(PredictionInterval {
                 estimate: f,
                 lower: f,
                 upper: f,
-            };
-            seen.insert(row_key(h), iv);
-            out.push(iv);
+            });
             continue;
         };
         let f = Scale::Logit.inverse(g);
@@ -515,13 +540,11 @@ fn delta_closed_form<P: IntervalModel>(
                 reason: format!("row {i}: logit P(alive) or its variance not finite"),
             });
         }
-        let iv = PredictionInterval {
+        out.push(PredictionInterval {
             estimate: f,
             lower: Scale::Logit.inverse(g - z * se).min(f),
             upper: Scale::Logit.inverse(g + z * se).max(f),
-        };
-        seen.insert(row_key(h), iv);
-        out.push(iv);
+        });
     }
     Ok(out)
 }
@@ -673,8 +696,8 @@ where
         })
         .collect::<Result<_>>()?;
     // (ln G, its variance) per distinct history; (ln E[Z], variance) per (x, z̄).
-    let mut purchase_rows: HashMap<(u32, u64, u64), Option<(f64, f64)>> = HashMap::new();
-    let mut spend_rows: HashMap<(u32, rust_decimal::Decimal), (f64, f64)> = HashMap::new();
+    let mut purchase_rows: RowMap<(u32, u64, u64), Option<(f64, f64)>> = RowMap::default();
+    let mut spend_rows: RowMap<(u32, rust_decimal::Decimal), (f64, f64)> = RowMap::default();
     let mut out = Vec::with_capacity(customers.len());
     for (i, c) in customers.iter().enumerate() {
         let bad = |what: &str| Error::InvalidValue {

@@ -179,7 +179,8 @@
 //!   sBG `β → ∞`), one purchase rate for all (`r, α → ∞`, `r/α` fixed:
 //!   Poisson; BG/BB `α, β → ∞`), one dropout rate or probability for all
 //!   (`a, b → ∞`, `s, β → ∞`, `γ, δ → ∞`, sBG `α, β → ∞`), one mean spend
-//!   (Gamma-Gamma `q, γ → ∞`). The face point's parameters are `e^±30`
+//!   (Gamma-Gamma `q, γ → ∞`), Pareto/NBD dropout in GGom/NBD (`b, β → 0`,
+//!   `β/b` fixed; [`Limit::ParetoDropout`]). The face point's parameters are `e^±30`
 //!   (in the fitting scale); its log-likelihood is within `O(n·e^-30)` of
 //!   the limit's, and predictions there are the limit's to that precision
 //!   (P(alive) = 1 with no dropout, `E[X(t)] = r t/α` for the no-dropout
