@@ -556,8 +556,17 @@ impl GgomNbdParams {
     /// this calibration history makes exactly `n` repeat purchases in the
     /// `t` time units after `T`: P(alive) times the count of a customer
     /// alive at `T` (NBD over the time he stays alive in the window, the
-    /// residual Gompertz lifetime integrated by Gauss–Kronrod quadrature;
-    /// [module docs](self)), plus the dead customers' mass at `n = 0`. Its
+    /// residual Gompertz lifetime integrated by Gauss–Kronrod quadrature),
+    /// plus the dead customers' mass at `n = 0`:
+    ///
+    /// ```text
+    /// P(n) = P(alive)·[S_T(t)·NB(n; t) + ∫_0^t f_T(u)·NB(n; u) du] + (1 − P(alive))·1{n = 0}
+    /// S_T(u) = ((β + e^{bT} − 1)/(β + e^{b(T+u)} − 1))^s,  f_T = −S_T'
+    /// NB(n; u) = Γ(r+x+n)/(Γ(r+x) n!) · ((α+T)/(α+T+u))^{r+x} · (u/(α+T+u))^n
+    /// ```
+    ///
+    /// (Bemmaor & Glady 2012's model, the definition CLVTools' GGom/NBD pmf
+    /// computes; the window is `(T, T+t]` in the unit of `t_x` and `T`). Its
     /// mean is [`expected_purchases`](GgomNbdParams::expected_purchases);
     /// as `b → 0` with `β/b` fixed it is the Pareto/NBD's
     /// [`conditional_prob_purchases`](ParetoNbdParams::conditional_prob_purchases)

@@ -127,7 +127,8 @@
 //! (`conditional_prob_purchases` / `conditional_pmf` on [`BgNbdParams`],
 //! [`MbgNbdParams`], [`ParetoNbdParams`], [`GgomNbdParams`] (whose
 //! Gompertz lifetime is not memoryless: the residual lifetime is integrated
-//! by quadrature, see [`distribution`]) and [`PurchaseModel`];
+//! by quadrature, see [`GgomNbdParams::conditional_prob_purchases`]) and
+//! [`PurchaseModel`];
 //! `conditional_prob_transactions` / `conditional_pmf` on [`BgBbParams`]
 //! for the next `n*` opportunities). A customer alive at `T` is a new
 //! customer with updated parameters (conjugate gamma and beta posteriors,
