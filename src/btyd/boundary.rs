@@ -314,7 +314,7 @@ const FAR_WITH_FACE: f64 = 25.0;
 /// no dropout) is not named when a followed ray of several coordinates
 /// holds that coordinate (`s, β → ∞` with `s/β` finite: a common dropout
 /// rate, not none).
-fn status_at<const N: usize>(
+pub(crate) fn status_at<const N: usize>(
     objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
     min: &Minimum<N>,
     rays: &[Ray],

@@ -1,11 +1,16 @@
 //! GGom/NBD, the Gamma-Gompertz/NBD model (Bemmaor & Glady 2012); see
 //! [`GgomNbdParams`] for the formulas, conventions and citations.
 
+use crate::btyd::ParetoNbd;
 use crate::btyd::ParetoNbdParams;
 use crate::btyd::boundary::GGOM_NBD_RAYS;
-use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
+use crate::btyd::fitting::{
+    NestedLimit, Problem, fit_log_params, fit_options_builder, total_weight,
+};
 use crate::btyd::input::{CustomerHistory, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, positive};
+use crate::btyd::optim::THETA_BOUND;
+use crate::btyd::penalty::Penalty;
 use crate::btyd::quadrature::{WGK, XGK, integrate};
 use crate::btyd::report::FitReport;
 use crate::btyd::status::{FitOptions, FitStatus, Limit};
@@ -559,7 +564,10 @@ impl GgomNbd {
         const WHAT: &str = "GGom/NBD fit";
         let rows = compress(population, weights, |h| Some((h.x(), h.t_x(), h.age())))?;
         let customers = total_weight(WHAT, &rows)?;
-        let problem = Problem::new(WHAT, GgomNbdParams::NAMES, customers).rays(GGOM_NBD_RAYS);
+        let mut problem = Problem::new(WHAT, GgomNbdParams::NAMES, customers).rays(GGOM_NBD_RAYS);
+        if let Some(limit) = self.pareto_nbd_face(population, weights, &rows) {
+            problem = problem.nested_limit(limit);
+        }
         let fitted = fit_log_params(
             &problem,
             &self.options,
@@ -584,6 +592,58 @@ impl GgomNbd {
             },
         )?;
         FitReport::from_fitted(WHAT, fitted, customers, rows.len())
+    }
+}
+
+impl GgomNbd {
+    /// The Pareto/NBD maximum on the same data, placed on the box face of
+    /// the `b, β → 0` ray (`β/b` its dropout rate), for the fitter to
+    /// compare with; `None` under a penalty (the faces' objectives then
+    /// differ) or when that fit is not interior.
+    fn pareto_nbd_face(
+        &self,
+        population: &[CustomerHistory],
+        weights: Option<&[f64]>,
+        rows: &[Row],
+    ) -> Option<NestedLimit<5>> {
+        if self.options.get_penalty() != Penalty::None {
+            return None;
+        }
+        let fitter = ParetoNbd::new().max_iterations(self.options.get_max_iterations());
+        let fit = match weights {
+            Some(w) => fitter.fit_weighted(population, w),
+            None => fitter.fit_detailed(population),
+        }
+        .ok()?;
+        if !fit.status().is_interior() {
+            return None;
+        }
+        let p = fit.params();
+        // Both b and β/b·b go down together until the first reaches the
+        // face, as the boundary search moves along the ray.
+        let ln_ratio = p.beta().ln();
+        let shift = THETA_BOUND.min(THETA_BOUND + ln_ratio);
+        let theta = [
+            p.r().ln(),
+            p.alpha().ln(),
+            -shift,
+            p.s().ln(),
+            ln_ratio - shift,
+        ];
+        // On the ridge: b·T below 1e-3 for the oldest customer (the
+        // Gamma-Gompertz survivor within about 1e-3 relative of the
+        // Pareto one). The probe: b·T = 1e-4 with the same β/b.
+        let oldest = rows.iter().fold(0.0_f64, |m, r| m.max(r.b)).max(1e-300);
+        let level = (1e-3 / oldest).ln();
+        let up = (1e-4 / oldest).ln() - theta[2];
+        let mut probe = theta;
+        probe[2] += up;
+        probe[4] += up;
+        Some(NestedLimit {
+            theta,
+            ridge: (2, level),
+            probe,
+        })
     }
 }
 
