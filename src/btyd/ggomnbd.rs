@@ -508,8 +508,15 @@ pub type GgomNbdFit = FitReport<GgomNbdParams, 5>;
 /// On data where the Gompertz scale is not needed (CDNOW) the supremum is
 /// approached along `b → 0, β → 0` with `β/b` fixed (the Pareto/NBD limit),
 /// where `b` and `β` are not separately identified (CLVTools' fit stops
-/// wherever the gradient is flat, `b ≈ 10⁻⁶` on CDNOW). This fitter follows
-/// that ridge to the optimiser's box face and reports
+/// wherever the gradient is flat, `b ≈ 10⁻⁶` on CDNOW). The fitter first
+/// fits Pareto/NBD on the same rows (the supremum of that limit) and places
+/// it on the optimiser's box face of the `b, β → 0` ray; when the
+/// log-likelihood a little way in from the face (`b·T = 10⁻⁴` for the
+/// oldest customer, same `β/b`) is lower than there, and the GGom/NBD
+/// optimiser either reaches the ridge (`b·T ≤ 10⁻³`) no better than the
+/// limit or ends no better than it (both to `10⁻⁶` in the
+/// log-likelihood), that face point is the answer, without following the
+/// flat ridge down. Either way the fit reports
 /// [`FitStatus::Boundary`] with [`Limit::ParetoDropout`] (`b` and `β`
 /// diverging to zero, no standard errors); the fit then stands for
 /// Pareto/NBD with `r`, `α`, `s` and dropout rate `β/b`
