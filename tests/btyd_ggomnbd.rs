@@ -235,7 +235,7 @@ fn simulated_ageing_is_interior() {
 /// As [`simulated_ageing_is_interior`] on 1,500 customers (tighter
 /// standard errors).
 #[test]
-#[ignore = "about 40 s in a debug build; run with `cargo test --release --all-features --test lib -- --ignored simulated_ageing`"]
+#[ignore = "20 to 40 s in a debug build; run with `cargo test --release --all-features --test lib -- --ignored simulated_ageing`"]
 fn simulated_ageing_is_interior_large() {
     simulated_ageing(1500, 11);
 }
