@@ -1,5 +1,6 @@
 //! Per-customer intervals: delta method on 1M customers against the plain
-//! prediction (goal: at most 2x), and a 200-replicate bootstrap on 100k
+//! prediction (goal: at most 2x), delta-method CLV intervals on 100k
+//! customers against the plain CLV, and a 200-replicate bootstrap on 100k
 //! customers (goal: at most 10 s on 2 cores).
 //!
 //! `cargo bench --bench btyd_intervals -- --warm-up-time 1 --measurement-time 3`
@@ -7,10 +8,12 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use customer_value::Decimal;
 use customer_value::btyd::{
-    BgNbd, BgNbdParams, BootstrapOptions, DistinctRows, Prediction, bootstrap, delta_intervals,
-    simulate_bgnbd,
+    BgNbd, BgNbdParams, BootstrapOptions, BtydClv, BtydCustomer, DistinctRows, GammaGamma,
+    Prediction, SpendHistory, bootstrap, delta_clv_intervals, delta_intervals, simulate_bgnbd,
 };
+use customer_value::clv::DiscountRate;
 
 fn ages(n: usize) -> Vec<f64> {
     (0..n).map(|i| 27.0 + (i % 13) as f64).collect()
@@ -50,6 +53,51 @@ fn delta(c: &mut Criterion) {
     g.finish();
 }
 
+/// CLV (12 months of 4.345 weeks at 1 % a month) for 100k customers: the
+/// plain value against its delta-method interval.
+fn clv(c: &mut Criterion) {
+    let truth = BgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
+    let hs = simulate_bgnbd(&truth, &ages(100_000), 3).unwrap();
+    let customers: Vec<BtydCustomer> = hs
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let zbar = Decimal::from(15 + (i % 11) as u32 * 3);
+            BtydCustomer::new(*h, SpendHistory::new(h.customer(), h.x(), zbar).unwrap()).unwrap()
+        })
+        .collect();
+    let repeat: Vec<SpendHistory> = customers
+        .iter()
+        .filter(|c| c.spend().x() > 0)
+        .map(|c| *c.spend())
+        .take(20_000)
+        .collect();
+    let purchases = BgNbd::new().fit_detailed(&hs[..20_000]).unwrap();
+    let spend = GammaGamma::new().fit_detailed(&repeat).unwrap();
+    let model = BtydClv::builder(*purchases.params(), *spend.params())
+        .periods(12)
+        .discount(DiscountRate::new(Decimal::new(1, 2)).unwrap())
+        .period_length(4.345)
+        .build()
+        .unwrap();
+    let mut g = c.benchmark_group("clv_100k");
+    g.sample_size(10);
+    g.bench_function("clv_plain", |b| {
+        b.iter(|| {
+            customers
+                .iter()
+                .map(|c| model.value_f64(c).unwrap())
+                .collect::<Vec<f64>>()
+        })
+    });
+    g.bench_function("clv_delta", |b| {
+        b.iter(|| {
+            delta_clv_intervals(&purchases, &spend, &model, black_box(&customers), 0.9).unwrap()
+        })
+    });
+    g.finish();
+}
+
 fn boot(c: &mut Criterion) {
     let truth = BgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
     let hs = simulate_bgnbd(&truth, &ages(100_000), 2).unwrap();
@@ -79,5 +127,5 @@ fn boot(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, delta, boot);
+criterion_group!(benches, delta, clv, boot);
 criterion_main!(benches);

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use customer_value::btyd::file::{FitFile, ModelFit, UnitUse};
 use customer_value::btyd::{
     BgBb, BgNbd, BtydClv, BtydCustomer, Cohort, CustomerHistory, DiscreteHistory, FitOptions,
-    GammaGamma, GammaGammaParams, MbgNbd, ParetoNbd, Penalty, PurchaseModel, Sbg, SpendHistory,
-    dert_clv,
+    GammaGamma, GammaGammaParams, GgomNbd, MbgNbd, ParetoNbd, Penalty, PurchaseModel, Sbg,
+    SpendHistory, purchase_dert_clv,
 };
 use customer_value::clv::DiscountRate;
 use customer_value::{CustomerSummary, Decimal};
@@ -30,6 +30,10 @@ Models (on the summary's x = frequency, t_x = recency, T; times in the summary's
   bg-nbd         BG/NBD (Fader, Hardie & Lee 2005)
   mbg-nbd        MBG/NBD (Batislam, Denizel & Filiztekin 2007)
   pareto-nbd     Pareto/NBD (Schmittlein, Morrison & Colombo 1987)
+  ggom-nbd       GGom/NBD, Gamma-Gompertz/NBD (Bemmaor & Glady 2012); on data that need no
+                 Gompertz ageing (CDNOW) the fit is the Pareto/NBD limit b, beta -> 0 with
+                 beta/b fixed: status boundary, limits [\"pareto_dropout\"], and predict uses
+                 that Pareto/NBD (r, alpha, s, beta/b)
   gamma-gamma    Gamma-Gamma spend (customers with x >= 1; monetary_value = zbar)
   bg-bb          BG/BB, discrete time: --input a CSV with header frequency,recency,periods
                  and optionally weights (x, t_x, n per pattern, as the donations data)
@@ -98,7 +102,8 @@ customer-value predict: per-customer predictions from fitted models, as CSV on s
 Usage: customer-value predict --params PARAMS.json (--summary SUMMARY.csv | --input LOG.csv ...)
                      --horizon T [OPTIONS]
 
-  --params FILE        a purchase model written by `customer-value fit` (bg-nbd, mbg-nbd, pareto-nbd)
+  --params FILE        a purchase model written by `customer-value fit` (bg-nbd, mbg-nbd, pareto-nbd,
+                       ggom-nbd)
   --spend-params FILE  a gamma-gamma model written by `customer-value fit` (adds expected_spend and clv)
   --covariates FILE    each customer's covariates (CSV, the customer id in the first column) for
                        --params / --spend-params written by `fit --covariates`: every customer is
@@ -108,7 +113,7 @@ Usage: customer-value predict --params PARAMS.json (--summary SUMMARY.csv | --in
   --periods K          CLV periods, 1 to 10000 (default 12)
   --period-length F    summary units per CLV period (default a month of 30.4375 days: 30.4375
                        on a summary in days, 30.4375/7 = 4.348 in weeks)
-  --dert DELTA         Pareto/NBD only: clv = expected_spend x DERT, the discounted expected
+  --dert DELTA         Pareto/NBD and GGom/NBD: clv = expected_spend x DERT, the discounted expected
                        residual transactions at continuous rate DELTA per summary unit (e.g.
                        ln(1.15)/52 for 15 % a year in weeks), instead of the period sum
   --params-unit UNIT   the unit of a --params file that does not record one (days, weeks or
@@ -264,6 +269,14 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                         .map_err(|e| fit_error(&loaded.path, e))?,
                 )
             }
+            "ggom-nbd" => {
+                let histories = histories(&loaded.rows).map_err(data)?;
+                ModelFit::GgomNbd(
+                    GgomNbd::with_options(options)
+                        .fit_detailed(&histories)
+                        .map_err(|e| fit_error(&loaded.path, e))?,
+                )
+            }
             "gamma-gamma" => {
                 if !loaded.layout.has_repeat_spend() {
                     return Err(Failure::Data(format!(
@@ -280,7 +293,7 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             }
             other => {
                 return Err(Failure::Usage(format!(
-                    "unknown --model {other:?} (bg-nbd, mbg-nbd, pareto-nbd, gamma-gamma, bg-bb, sbg)"
+                    "unknown --model {other:?} (bg-nbd, mbg-nbd, pareto-nbd, ggom-nbd, gamma-gamma, bg-bb, sbg)"
                 )));
             }
         };
@@ -325,9 +338,14 @@ fn fit_rows(model: &str, path: &Path, options: FitOptions) -> Result<FitFile, Fa
                     .fit_weighted(&histories, &weights)
                     .map_err(|e| fit_error(path, e))?,
             ),
+            "ggom-nbd" => ModelFit::GgomNbd(
+                GgomNbd::with_options(options)
+                    .fit_weighted(&histories, &weights)
+                    .map_err(|e| fit_error(path, e))?,
+            ),
             other => {
                 return Err(Failure::Usage(format!(
-                    "--rows fits bg-nbd, mbg-nbd, pareto-nbd or gamma-gamma, not {other:?}"
+                    "--rows fits bg-nbd, mbg-nbd, pareto-nbd, ggom-nbd or gamma-gamma, not {other:?}"
                 )));
             }
         };
@@ -566,9 +584,9 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             .with_unit(unit)
             .map_err(|e| Failure::Data(format!("{}: {e}", params.display())))?;
     }
-    let model: PurchaseModel = fit.params().purchase_model().ok_or_else(|| {
+    let model: PurchaseModel = fit.purchase_model().ok_or_else(|| {
         Failure::Data(format!(
-            "{}: a {} fit, not a purchase model (fit one with --model bg-nbd, mbg-nbd or pareto-nbd)",
+            "{}: a {} fit, not a purchase model (fit one with --model bg-nbd, mbg-nbd, pareto-nbd or ggom-nbd)",
             params.display(),
             fit.params().name()
         ))
@@ -643,12 +661,21 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let dert = dert.map(|delta| {
         delta * f64::from(fit_unit.days_per_period()) / f64::from(loaded.unit.days_per_period())
     });
+    if fit.params().name() != model.name() {
+        eprintln!(
+            "customer-value: {} is a {} fit on its {} boundary: predictions are that {}'s",
+            params.display(),
+            fit.params().name(),
+            model.name(),
+            model.name()
+        );
+    }
     let pareto = match (dert, model) {
         (None, _) => None,
-        (Some(delta), PurchaseModel::ParetoNbd(p)) => Some((p, delta)),
+        (Some(delta), PurchaseModel::ParetoNbd(_) | PurchaseModel::GgomNbd(_)) => Some(delta),
         (Some(_), other) => {
             return Err(Failure::Usage(format!(
-                "--dert needs a Pareto/NBD model, not {}",
+                "--dert needs a Pareto/NBD or GGom/NBD model, not {}",
                 other.name()
             )));
         }
@@ -712,10 +739,8 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                     Some(s) => Some(build_clv(model, s).map_err(data)?),
                     None => None,
                 };
-                let pareto = match (pareto, model) {
-                    (Some((_, delta)), PurchaseModel::ParetoNbd(p)) => Some((p, delta)),
-                    _ => None,
-                };
+                // The baseline model passed the --dert check, and a
+                // customer's own parameters are the same model.
                 (model, spend, own_clv.as_ref(), pareto)
             }
         };
@@ -752,7 +777,9 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                         .map_err(data)?;
                 let m = spend.expected_spend(customer.spend()).map_err(data)?;
                 let value = match pareto {
-                    Some((p, delta)) => dert_clv(&p, spend, &customer, delta).map_err(data)?,
+                    Some(delta) => {
+                        purchase_dert_clv(&model, spend, &customer, delta).map_err(data)?
+                    }
                     None => {
                         let v = finite(clv.value_f64(&customer).map_err(data)?, "CLV", &whose)?;
                         Decimal::from_f64(v).ok_or_else(|| {

@@ -24,7 +24,8 @@ customer-value evaluate: a fitted purchase model on a holdout period, or every m
 Usage: customer-value evaluate (--params FIT.json | --compare)
            (--summary SUMMARY.csv | --input LOG.csv --observation-end DATE --holdout-end DATE) [OPTIONS]
 
-  --params FILE        a purchase model written by `customer-value fit` (bg-nbd, mbg-nbd, pareto-nbd)
+  --params FILE        a purchase model written by `customer-value fit` (bg-nbd, mbg-nbd, pareto-nbd,
+                       ggom-nbd)
   --compare            fit BG/NBD, MBG/NBD and Pareto/NBD on the calibration period and rank them by
                        BIC and by holdout log score (one row per model)
   --summary FILE       a summary with holdout columns (`customer-value summary --holdout-end DATE`)
@@ -136,9 +137,9 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "evaluate needs one of --params FILE or --compare".into(),
         ));
     };
-    let model: PurchaseModel = fit.params().purchase_model().ok_or_else(|| {
+    let model: PurchaseModel = fit.purchase_model().ok_or_else(|| {
         Failure::Data(format!(
-            "{}: a {} fit, not a purchase model (fit one with --model bg-nbd, mbg-nbd or pareto-nbd)",
+            "{}: a {} fit, not a purchase model (fit one with --model bg-nbd, mbg-nbd, pareto-nbd or ggom-nbd)",
             path.display(),
             fit.params().name()
         ))

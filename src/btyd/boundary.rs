@@ -81,6 +81,27 @@ pub(crate) const PARETO_NBD_RAYS: &[Ray] = &[
     },
 ];
 
+/// GGom/NBD `(r, α, b, s, β)`: `b, β → 0` with `β/b` fixed is Pareto/NBD
+/// (its dropout rate `β/b`); `s → 0` or `β → ∞` is no dropout.
+pub(crate) const GGOM_NBD_RAYS: &[Ray] = &[
+    Ray {
+        coords: &[(2, Zero), (4, Zero)],
+        limit: Limit::ParetoDropout,
+    },
+    Ray {
+        coords: &[(3, Zero)],
+        limit: Limit::NoDropout,
+    },
+    Ray {
+        coords: &[(4, Inf)],
+        limit: Limit::NoDropout,
+    },
+    Ray {
+        coords: &[(0, Inf), (1, Inf)],
+        limit: Limit::HomogeneousPurchaseRate,
+    },
+];
+
 /// Gamma-Gamma `(p, q, γ)`: the customers' mean-spend distribution
 /// `ν ~ Gamma(q, γ)` collapses when `q, γ → ∞` with `q/γ` fixed, and with
 /// it `p → ∞` (no spread within a customer either).
@@ -293,7 +314,7 @@ const FAR_WITH_FACE: f64 = 25.0;
 /// no dropout) is not named when a followed ray of several coordinates
 /// holds that coordinate (`s, β → ∞` with `s/β` finite: a common dropout
 /// rate, not none).
-fn status_at<const N: usize>(
+pub(crate) fn status_at<const N: usize>(
     objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
     min: &Minimum<N>,
     rays: &[Ray],

@@ -199,6 +199,32 @@ impl BtydClv {
         self.period_length
     }
 
+    /// The purchase model.
+    pub fn purchases(&self) -> &PurchaseModel {
+        &self.purchases
+    }
+    /// The Gamma-Gamma spend model.
+    pub fn spend(&self) -> &GammaGammaParams {
+        &self.spend
+    }
+
+    /// The same periods, discount and period length with other models
+    /// (for intervals: the CLV at shifted or resampled parameters).
+    pub(crate) fn with_models(&self, purchases: PurchaseModel, spend: GammaGammaParams) -> Self {
+        Self {
+            purchases,
+            spend,
+            ..*self
+        }
+    }
+
+    /// `Σ_k [E(Y(k·f)) − E(Y((k−1)·f))]·D^k` for one history: the CLV
+    /// divided by the expected spend.
+    pub(crate) fn discounted_purchases_of(&self, history: &CustomerHistory) -> Result<f64> {
+        let p = self.purchases.p_alive(history)?;
+        self.discounted_purchases(history, p)
+    }
+
     /// `G(x, T)`: the discounted sum of expected purchases per period for a
     /// customer known to be alive, from the representative history
     /// `(x, t_x = T, T)`; `None` when its P(alive) is too small to divide by.
@@ -229,11 +255,7 @@ impl BtydClv {
                 .purchases
                 .expected_purchases(history, f64::from(self.periods) * f);
         }
-        let (r, alpha) = match &self.purchases {
-            PurchaseModel::BgNbd(p) => (p.r(), p.alpha()),
-            PurchaseModel::MbgNbd(p) => (p.r(), p.alpha()),
-            PurchaseModel::ParetoNbd(p) => (p.r(), p.alpha()),
-        };
+        let (r, alpha) = self.purchases.rate_shape();
         let rate = p_alive * (r + f64::from(history.x())) / (alpha + history.age()) * f;
         let rest = self.factor / (1.0 - self.factor);
         let mut total = 0.0;
@@ -448,8 +470,61 @@ pub fn dert_clv(
     customer: &BtydCustomer,
     delta: f64,
 ) -> Result<Decimal> {
-    let m = spend.expected_spend_f64(&customer.spend)?;
     let dert = purchases.dert(&customer.history, delta)?;
+    spend_times(spend, customer, dert)
+}
+
+/// [`dert_clv`] for any purchase model with a DERT
+/// ([`PurchaseModel::dert`]: Pareto/NBD in closed form, GGom/NBD by
+/// quadrature): `CLV_i = E[Z | x_i, z̄_i] · DERT_i(δ)`, the same
+/// continuous-discounting convention (purchases discounted from `T` at
+/// rate `δ` per unit of the data's time, over an infinite horizon).
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] (`"model"`) for BG/NBD and MBG/NBD, which
+/// have no DERT here; as [`dert_clv`] otherwise.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::{CustomerId, Decimal};
+/// use customer_value::btyd::{
+///     BtydCustomer, CustomerHistory, GammaGammaParams, GgomNbdParams, PurchaseModel,
+///     SpendHistory, purchase_dert_clv,
+/// };
+///
+/// let purchases = PurchaseModel::from(GgomNbdParams::new(0.55, 10.6, 0.05, 0.6, 0.6)?);
+/// let spend = GammaGammaParams::new(6.248803, 3.744588, 15.447746)?;
+/// let c = CustomerId::new(1);
+/// let customer = BtydCustomer::new(
+///     CustomerHistory::new(c, 2, 30.43, 38.86)?,
+///     SpendHistory::new(c, 2, Decimal::new(2235, 2))?,
+/// )?;
+/// let clv = purchase_dert_clv(&purchases, &spend, &customer, 1.15_f64.ln() / 52.0)?;
+/// assert!(clv > Decimal::ZERO);
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+pub fn purchase_dert_clv(
+    purchases: &PurchaseModel,
+    spend: &GammaGammaParams,
+    customer: &BtydCustomer,
+    delta: f64,
+) -> Result<Decimal> {
+    let dert =
+        purchases
+            .dert(&customer.history, delta)
+            .ok_or_else(|| Error::InvalidParameter {
+                name: "model",
+                value: purchases.name().to_string(),
+                reason: "DERT needs a Pareto/NBD or GGom/NBD purchase model",
+            })??;
+    spend_times(spend, customer, dert)
+}
+
+/// `E[Z | x, z̄] · dert` as a `Decimal`.
+fn spend_times(spend: &GammaGammaParams, customer: &BtydCustomer, dert: f64) -> Result<Decimal> {
+    let m = spend.expected_spend_f64(&customer.spend)?;
     let v = m * dert;
     if !v.is_finite() {
         return Err(Error::Overflow {

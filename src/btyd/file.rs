@@ -10,12 +10,13 @@
 //! One JSON object:
 //!
 //! ```text
-//! model            "bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma", "bg_bb" or "sbg"
+//! model            "bg_nbd", "mbg_nbd", "pareto_nbd", "ggom_nbd", "gamma_gamma", "bg_bb"
+//!                  or "sbg"
 //! unit_days        days per time unit of the data the model was fitted on (1: days,
 //!                  7: weeks); null when unknown (files written before it was recorded,
 //!                  discrete-time fits without a stated unit)
 //! time_scale       "continuous" (times t_x, T and horizons are real numbers of units:
-//!                  BG/NBD, MBG/NBD, Pareto/NBD), "discrete" (whole transaction
+//!                  BG/NBD, MBG/NBD, Pareto/NBD, GGom/NBD), "discrete" (whole transaction
 //!                  opportunities or contract periods: BG/BB, sBG) or "none" (no time
 //!                  in the model: Gamma-Gamma)
 //! observation_end  the calibration end of the data, "YYYY-MM-DD", or null
@@ -63,17 +64,17 @@ use serde::{Deserialize, Serialize};
 use crate::btyd::covariates::{self, CovariatesFit, Shifts};
 use crate::btyd::{
     BgBbFit, BgBbParams, BgNbdCovariatesParams, BgNbdFit, BgNbdParams, GammaGammaCovariatesParams,
-    GammaGammaFit, GammaGammaParams, MbgNbdFit, MbgNbdParams, ParetoNbdCovariatesParams,
-    ParetoNbdFit, ParetoNbdParams, PurchaseModel, SbgFit, SbgParams,
+    GammaGammaFit, GammaGammaParams, GgomNbdFit, GgomNbdParams, MbgNbdFit, MbgNbdParams,
+    ParetoNbdCovariatesParams, ParetoNbdFit, ParetoNbdParams, PurchaseModel, SbgFit, SbgParams,
 };
 use crate::error::{Error, Result};
 use crate::model::{Date, TimeUnit};
 
-/// The report of a fit of any of the six models, tagged by model.
+/// The report of a fit of any of the seven models, tagged by model.
 ///
 /// Serialises as the [`FitReport`](crate::btyd::FitReport) object with a
 /// `model` field in front (`"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"`,
-/// `"gamma_gamma"`, `"bg_bb"`, `"sbg"`).
+/// `"ggom_nbd"`, `"gamma_gamma"`, `"bg_bb"`, `"sbg"`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -90,6 +91,8 @@ pub enum ModelFit {
     BgBb(BgBbFit),
     /// Shifted-beta-geometric, contractual (Fader & Hardie 2007).
     Sbg(SbgFit),
+    /// GGom/NBD, Gamma-Gompertz/NBD (Bemmaor & Glady 2012).
+    GgomNbd(GgomNbdFit),
 }
 
 impl ModelFit {
@@ -102,11 +105,27 @@ impl ModelFit {
             ModelFit::GammaGamma(f) => ModelParams::GammaGamma(*f.params()),
             ModelFit::BgBb(f) => ModelParams::BgBb(*f.params()),
             ModelFit::Sbg(f) => ModelParams::Sbg(*f.params()),
+            ModelFit::GgomNbd(f) => ModelParams::GgomNbd(*f.params()),
+        }
+    }
+
+    /// The continuous-time purchase model the fit stands for, if it is
+    /// one: its parameters, except for a GGom/NBD fit on the
+    /// [`Limit::ParetoDropout`](crate::btyd::Limit::ParetoDropout)
+    /// boundary, which is the limiting Pareto/NBD
+    /// ([`GgomNbdFit::pareto_nbd_limit`]).
+    pub fn purchase_model(&self) -> Option<PurchaseModel> {
+        match self {
+            ModelFit::GgomNbd(f) => Some(f.pareto_nbd_limit().map_or(
+                PurchaseModel::GgomNbd(*f.params()),
+                PurchaseModel::ParetoNbd,
+            )),
+            other => other.params().purchase_model(),
         }
     }
 }
 
-/// The parameters of any of the six models, tagged by model as
+/// The parameters of any of the seven models, tagged by model as
 /// [`ModelFit`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
@@ -124,6 +143,8 @@ pub enum ModelParams {
     BgBb(BgBbParams),
     /// Shifted-beta-geometric.
     Sbg(SbgParams),
+    /// GGom/NBD.
+    GgomNbd(GgomNbdParams),
 }
 
 impl ModelParams {
@@ -136,6 +157,7 @@ impl ModelParams {
             ModelParams::GammaGamma(_) => "gamma_gamma",
             ModelParams::BgBb(_) => "bg_bb",
             ModelParams::Sbg(_) => "sbg",
+            ModelParams::GgomNbd(_) => "ggom_nbd",
         }
     }
 
@@ -148,15 +170,17 @@ impl ModelParams {
             ModelParams::GammaGamma(_) => "Gamma-Gamma",
             ModelParams::BgBb(_) => "BG/BB",
             ModelParams::Sbg(_) => "sBG",
+            ModelParams::GgomNbd(_) => "GGom/NBD",
         }
     }
 
     /// How the model measures time.
     pub fn time_scale(&self) -> TimeScale {
         match self {
-            ModelParams::BgNbd(_) | ModelParams::MbgNbd(_) | ModelParams::ParetoNbd(_) => {
-                TimeScale::Continuous
-            }
+            ModelParams::BgNbd(_)
+            | ModelParams::MbgNbd(_)
+            | ModelParams::ParetoNbd(_)
+            | ModelParams::GgomNbd(_) => TimeScale::Continuous,
             ModelParams::BgBb(_) | ModelParams::Sbg(_) => TimeScale::Discrete,
             ModelParams::GammaGamma(_) => TimeScale::None,
         }
@@ -168,6 +192,7 @@ impl ModelParams {
             ModelParams::BgNbd(p) => Some(PurchaseModel::BgNbd(p)),
             ModelParams::MbgNbd(p) => Some(PurchaseModel::MbgNbd(p)),
             ModelParams::ParetoNbd(p) => Some(PurchaseModel::ParetoNbd(p)),
+            ModelParams::GgomNbd(p) => Some(PurchaseModel::GgomNbd(p)),
             _ => None,
         }
     }
@@ -595,6 +620,17 @@ impl FitFile {
         self.report.as_ref()
     }
 
+    /// The continuous-time purchase model to predict with, if the file
+    /// holds one: [`ModelFit::purchase_model`] of the report (a GGom/NBD
+    /// fit on its Pareto/NBD boundary is that Pareto/NBD), else the
+    /// parameters' [`ModelParams::purchase_model`].
+    pub fn purchase_model(&self) -> Option<PurchaseModel> {
+        match &self.report {
+            Some(report) => report.purchase_model(),
+            None => self.params.purchase_model(),
+        }
+    }
+
     /// The unit of the data the model was fitted on, if known.
     pub fn unit(&self) -> Option<TimeUnit> {
         self.unit
@@ -845,6 +881,36 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn ggom_nbd_files_read_and_predict_with_ggom_nbd() {
+        let hand = FitFile::from_json(
+            r#"{"model": "ggom_nbd", "unit_days": 7, "params": {"r": 0.55, "alpha": 10.6, "b": 0.05, "s": 0.6, "beta": 0.6}}"#,
+        )
+        .unwrap();
+        let p = crate::btyd::GgomNbdParams::new(0.55, 10.6, 0.05, 0.6, 0.6).unwrap();
+        assert_eq!(hand.params(), &ModelParams::GgomNbd(p));
+        assert_eq!(hand.params().tag(), "ggom_nbd");
+        assert_eq!(hand.params().name(), "GGom/NBD");
+        assert_eq!(hand.time_scale(), TimeScale::Continuous);
+        assert_eq!(hand.purchase_model(), Some(PurchaseModel::GgomNbd(p)));
+        assert_eq!(
+            hand.check_unit(TimeUnit::DAY).unwrap(),
+            UnitUse::Convert {
+                from: TimeUnit::DAY,
+                to: TimeUnit::WEEK
+            }
+        );
+        // Parameters are validated on the way in.
+        let bad = FitFile::from_json(
+            r#"{"model": "ggom_nbd", "params": {"r": 0.55, "alpha": 10.6, "b": 0.0, "s": 0.6, "beta": 0.6}}"#,
+        );
+        assert!(bad.is_err());
+        let wrong_scale = FitFile::from_json(
+            r#"{"model": "ggom_nbd", "time_scale": "discrete", "params": {"r": 0.55, "alpha": 10.6, "b": 0.05, "s": 0.6, "beta": 0.6}}"#,
+        );
+        assert!(wrong_scale.is_err());
     }
 
     #[test]

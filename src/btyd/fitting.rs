@@ -3,7 +3,7 @@
 //! caller's start), the covariance at the optimum, and what a fit that does
 //! not converge hands back.
 
-use crate::btyd::boundary::{Ray, settle};
+use crate::btyd::boundary::{Ray, settle, status_at};
 use crate::btyd::input::Row;
 use crate::btyd::optim::{Minimum, bfgs, covariance};
 use crate::btyd::penalty::Natural;
@@ -53,6 +53,27 @@ pub(crate) struct Problem<const N: usize> {
     /// out along each of the model's rays of several coordinates (see
     /// [`fit_log_params`]).
     pub restart_rays: bool,
+    /// A nested model's maximum as a point on the box face of one of the
+    /// rays (see [`NestedLimit`]); none by default.
+    pub nested_limit: Option<NestedLimit<N>>,
+}
+
+/// The maximum of a nested model that the model tends to along one of its
+/// rays (GGom/NBD's Pareto/NBD as `b, β → 0` with `β/b` fixed), fitted
+/// directly and placed on the box face of that ray: the supremum of the
+/// whole face. [`fit_log_params`] compares it with the optimiser's answer
+/// and stops the optimiser once it creeps along the ridge towards it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NestedLimit<const N: usize> {
+    /// The nested maximum in fitting coordinates, on the face.
+    pub theta: [f64; N],
+    /// The coordinate that goes to `−∞` along the ridge towards the
+    /// limit, and the level at or below which a point is on the ridge.
+    pub ridge: (usize, f64),
+    /// A point a little way in from the face along the ray: the limit is
+    /// only used when the objective there is higher than at the limit
+    /// (the limit a local supremum along the ray, to first order).
+    pub probe: [f64; N],
 }
 
 impl<const N: usize> Problem<N> {
@@ -67,7 +88,15 @@ impl<const N: usize> Problem<N> {
             floor: [0.0; N],
             rays: &[],
             restart_rays: false,
+            nested_limit: None,
         }
+    }
+
+    /// A nested model's maximum on the face of one of the rays
+    /// ([`NestedLimit`]).
+    pub fn nested_limit(mut self, limit: NestedLimit<N>) -> Self {
+        self.nested_limit = Some(limit);
+        self
     }
 
     /// Checks a boundary answer against restarts along the rays (see
@@ -156,6 +185,10 @@ pub(crate) fn total_weight(what: &'static str, rows: &[Row]) -> Result<f64> {
     }
 }
 
+/// How much lower (in the negative log-likelihood) than a nested limit's
+/// the optimiser's answer must be to be preferred to that limit.
+const NESTED_WITHIN: f64 = 1e-6;
+
 /// Minimises `nll` (the total negative log-likelihood of the data as the
 /// objective sees it, and its gradient, in `θ` on the fitting scale, see
 /// [`Problem`]) plus the options' penalty, from `θ = 0` or the options'
@@ -211,12 +244,80 @@ pub(crate) fn fit_log_params<const N: usize>(
         penalty.apply(value, g, weight, &natural)
     };
     let to_data = |theta: &[f64; N]| problem.to_data(problem.fit_scale(theta).0);
-    let min = match bfgs(
-        objective,
+    // A nested model's maximum on a face (`NestedLimit`): its objective,
+    // and a stop for the optimiser once it is on the ridge towards it and
+    // no better than it (a creep along a flat ridge costs hundreds of
+    // evaluations and ends at the same limit).
+    let nested = problem.nested_limit.and_then(|limit| {
+        let mut g = [0.0; N];
+        let probe = objective(&limit.probe, &mut g);
+        let value = objective(&limit.theta, &mut g);
+        (value.is_finite() && probe > value).then_some(Minimum {
+            theta: limit.theta,
+            value,
+            iterations: 0,
+            gradient: g,
+        })
+    });
+    let on_ridge = std::cell::Cell::new(false);
+    let first = |th: &[f64; N], g: &mut [f64; N]| {
+        if on_ridge.get() {
+            *g = [0.0; N];
+            return f64::INFINITY;
+        }
+        let value = objective(th, g);
+        if let (Some(limit), Some(face)) = (problem.nested_limit, &nested) {
+            let (k, level) = limit.ridge;
+            if th[k] <= level && value >= face.value - NESTED_WITHIN {
+                on_ridge.set(true);
+                *g = [0.0; N];
+                return f64::INFINITY;
+            }
+        }
+        value
+    };
+    let found = bfgs(
+        first,
         start,
         options.get_max_iterations(),
         options.get_tolerance(),
-    ) {
+    );
+    // The nested limit is the answer when the optimiser went to its ridge
+    // or ended no better than it (to NESTED_WITHIN).
+    if let Some(face) = nested {
+        let (iterations, value) = match &found {
+            Ok(m) => (m.iterations, m.value),
+            Err(stopped) => (stopped.best.iterations, stopped.best.value),
+        };
+        if on_ridge.get() || value >= face.value - NESTED_WITHIN {
+            let min = Minimum { iterations, ..face };
+            let status = status_at(&objective, &min, problem.rays, problem.names);
+            if matches!(status, FitStatus::Boundary { .. }) {
+                let natural = to_data(&min.theta);
+                return Ok(Fitted {
+                    natural,
+                    covariance: None,
+                    log_likelihood: log_likelihood(&natural),
+                    gradient: min.gradient,
+                    iterations,
+                    status,
+                });
+            }
+        }
+    }
+    let found = if on_ridge.get() {
+        // The limit was not a boundary answer after all (not expected):
+        // minimise without the ridge stop.
+        bfgs(
+            objective,
+            start,
+            options.get_max_iterations(),
+            options.get_tolerance(),
+        )
+    } else {
+        found
+    };
+    let min = match found {
         Ok(min) => min,
         Err(stopped) => {
             let best = stopped.best;

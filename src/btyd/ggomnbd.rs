@@ -1,12 +1,19 @@
 //! GGom/NBD, the Gamma-Gompertz/NBD model (Bemmaor & Glady 2012); see
 //! [`GgomNbdParams`] for the formulas, conventions and citations.
 
-use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
+use crate::btyd::ParetoNbd;
+use crate::btyd::ParetoNbdParams;
+use crate::btyd::boundary::GGOM_NBD_RAYS;
+use crate::btyd::fitting::{
+    NestedLimit, Problem, fit_log_params, fit_options_builder, total_weight,
+};
 use crate::btyd::input::{CustomerHistory, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, positive};
+use crate::btyd::optim::THETA_BOUND;
+use crate::btyd::penalty::Penalty;
 use crate::btyd::quadrature::{WGK, XGK, integrate};
 use crate::btyd::report::FitReport;
-use crate::btyd::status::FitOptions;
+use crate::btyd::status::{FitOptions, FitStatus, Limit};
 use crate::{Error, Fit, Result, Scorer};
 
 /// GGom/NBD, the Gamma-Gompertz/NBD model (Bemmaor & Glady 2012): fit by
@@ -96,6 +103,10 @@ use crate::{Error, Fit, Result, Scorer};
 /// and > 0.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "GgomNbdRecord", into = "GgomNbdRecord")
+)]
 pub struct GgomNbdParams {
     r: f64,
     alpha: f64,
@@ -104,8 +115,40 @@ pub struct GgomNbdParams {
     beta: f64,
 }
 
+/// The serialised parameters, validated on the way in.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct GgomNbdRecord {
+    r: f64,
+    alpha: f64,
+    b: f64,
+    s: f64,
+    beta: f64,
+}
+
+#[cfg(feature = "serde")]
+impl From<GgomNbdParams> for GgomNbdRecord {
+    fn from(p: GgomNbdParams) -> Self {
+        Self {
+            r: p.r,
+            alpha: p.alpha,
+            b: p.b,
+            s: p.s,
+            beta: p.beta,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<GgomNbdRecord> for GgomNbdParams {
+    type Error = Error;
+    fn try_from(p: GgomNbdRecord) -> Result<Self> {
+        Self::new(p.r, p.alpha, p.b, p.s, p.beta)
+    }
+}
+
 /// `ln(β + e^{by} − 1)` without overflow or cancellation.
-fn ln_gomp(beta: f64, b: f64, y: f64) -> f64 {
+pub(crate) fn ln_gomp(beta: f64, b: f64, y: f64) -> f64 {
     let by = b * y;
     if by > 30.0 {
         by + ((beta - 1.0) * (-by).exp()).ln_1p()
@@ -321,6 +364,34 @@ impl GgomNbdParams {
         Ok(1.0 / (1.0 + (l2 - l1).exp()))
     }
 
+    /// The Pareto/NBD that GGom/NBD tends to as `b → 0` with `β/b` fixed:
+    /// `(r, α, s, β/b)` (the Gamma-Gompertz survivor
+    /// `(β/(β + e^{bt} − 1))^s → (1 + t·b/β)^{−s}`, the Pareto/NBD's with
+    /// dropout rate `β/b`). For small `b` the two models' predictions differ
+    /// by `O(b·T)` relative; at a fit on the [`Limit::ParetoDropout`]
+    /// boundary they are the same.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] if `β/b` over- or underflows.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::CustomerId;
+    /// use customer_value::btyd::{CustomerHistory, GgomNbdParams};
+    ///
+    /// let g = GgomNbdParams::new(0.553, 10.58, 1e-10, 0.606, 11.67e-10)?;
+    /// let p = g.pareto_nbd_limit()?;
+    /// assert!((p.beta() - 11.67).abs() < 1e-9);
+    /// let h = CustomerHistory::new(CustomerId::new(1), 2, 30.43, 38.86)?;
+    /// assert!((g.p_alive(&h)? - p.p_alive(&h)?).abs() < 1e-8);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn pareto_nbd_limit(&self) -> Result<ParetoNbdParams> {
+        ParetoNbdParams::new(self.r, self.alpha, self.s, self.beta / self.b)
+    }
+
     /// `∫_0^t S_T(u) du` (or with `e^{−δu}` when `delta` is set, to
     /// `∞`): the expected time alive in `(T, T+t]` of a customer alive at
     /// `T` (age `T` from the first purchase).
@@ -396,6 +467,21 @@ impl GgomNbdParams {
     }
 }
 
+impl FitReport<GgomNbdParams, 5> {
+    /// The Pareto/NBD this fit stands for when it ended on the
+    /// [`Limit::ParetoDropout`] boundary (`b, β → 0`, `β/b` fixed):
+    /// [`GgomNbdParams::pareto_nbd_limit`] of the fitted point; `None` for
+    /// any other status.
+    pub fn pareto_nbd_limit(&self) -> Option<ParetoNbdParams> {
+        match self.status() {
+            FitStatus::Boundary { limits, .. } if limits.contains(&Limit::ParetoDropout) => {
+                self.params().pareto_nbd_limit().ok()
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Scorer for GgomNbdParams {
     type Input = CustomerHistory;
     type Score = f64;
@@ -419,10 +505,24 @@ pub type GgomNbdFit = FitReport<GgomNbdParams, 5>;
 /// quadrature objective (see [`GgomNbdParams`]), on the distinct
 /// `(x, t_x, T)` rows.
 ///
-/// On data where the Gompertz scale is not needed (CDNOW) the maximum is
-/// approached along `b → 0, β → 0` with `β/b` fixed (the Pareto/NBD limit);
-/// `b` and `β` are then not identified and the fit stops wherever the
-/// gradient is flat, as CLVTools' does.
+/// On data where the Gompertz scale is not needed (CDNOW) the supremum is
+/// approached along `b → 0, β → 0` with `β/b` fixed (the Pareto/NBD limit),
+/// where `b` and `β` are not separately identified (CLVTools' fit stops
+/// wherever the gradient is flat, `b ≈ 10⁻⁶` on CDNOW). The fitter first
+/// fits Pareto/NBD on the same rows (the supremum of that limit) and places
+/// it on the optimiser's box face of the `b, β → 0` ray; when the
+/// log-likelihood a little way in from the face (`b·T = 10⁻⁴` for the
+/// oldest customer, same `β/b`) is lower than there, and the GGom/NBD
+/// optimiser either reaches the ridge (`b·T ≤ 10⁻³`) no better than the
+/// limit or ends no better than it (both to `10⁻⁶` in the
+/// log-likelihood), that face point is the answer, without following the
+/// flat ridge down. Either way the fit reports
+/// [`FitStatus::Boundary`] with [`Limit::ParetoDropout`] (`b` and `β`
+/// diverging to zero, no standard errors); the fit then stands for
+/// Pareto/NBD with `r`, `α`, `s` and dropout rate `β/b`
+/// ([`pareto_nbd_limit`](GgomNbdFit::pareto_nbd_limit) of the report), and
+/// the GGom/NBD predictions at the reported point equal that model's to
+/// about `10⁻⁹` relative.
 #[derive(Debug, Clone, Default)]
 pub struct GgomNbd {
     options: FitOptions,
@@ -471,7 +571,10 @@ impl GgomNbd {
         const WHAT: &str = "GGom/NBD fit";
         let rows = compress(population, weights, |h| Some((h.x(), h.t_x(), h.age())))?;
         let customers = total_weight(WHAT, &rows)?;
-        let problem = Problem::new(WHAT, GgomNbdParams::NAMES, customers);
+        let mut problem = Problem::new(WHAT, GgomNbdParams::NAMES, customers).rays(GGOM_NBD_RAYS);
+        if let Some(limit) = self.pareto_nbd_face(population, weights, &rows) {
+            problem = problem.nested_limit(limit);
+        }
         let fitted = fit_log_params(
             &problem,
             &self.options,
@@ -496,6 +599,58 @@ impl GgomNbd {
             },
         )?;
         FitReport::from_fitted(WHAT, fitted, customers, rows.len())
+    }
+}
+
+impl GgomNbd {
+    /// The Pareto/NBD maximum on the same data, placed on the box face of
+    /// the `b, β → 0` ray (`β/b` its dropout rate), for the fitter to
+    /// compare with; `None` under a penalty (the faces' objectives then
+    /// differ) or when that fit is not interior.
+    fn pareto_nbd_face(
+        &self,
+        population: &[CustomerHistory],
+        weights: Option<&[f64]>,
+        rows: &[Row],
+    ) -> Option<NestedLimit<5>> {
+        if self.options.get_penalty() != Penalty::None {
+            return None;
+        }
+        let fitter = ParetoNbd::new().max_iterations(self.options.get_max_iterations());
+        let fit = match weights {
+            Some(w) => fitter.fit_weighted(population, w),
+            None => fitter.fit_detailed(population),
+        }
+        .ok()?;
+        if !fit.status().is_interior() {
+            return None;
+        }
+        let p = fit.params();
+        // Both b and β/b·b go down together until the first reaches the
+        // face, as the boundary search moves along the ray.
+        let ln_ratio = p.beta().ln();
+        let shift = THETA_BOUND.min(THETA_BOUND + ln_ratio);
+        let theta = [
+            p.r().ln(),
+            p.alpha().ln(),
+            -shift,
+            p.s().ln(),
+            ln_ratio - shift,
+        ];
+        // On the ridge: b·T below 1e-3 for the oldest customer (the
+        // Gamma-Gompertz survivor within about 1e-3 relative of the
+        // Pareto one). The probe: b·T = 1e-4 with the same β/b.
+        let oldest = rows.iter().fold(0.0_f64, |m, r| m.max(r.b)).max(1e-300);
+        let level = (1e-3 / oldest).ln();
+        let up = (1e-4 / oldest).ln() - theta[2];
+        let mut probe = theta;
+        probe[2] += up;
+        probe[4] += up;
+        Some(NestedLimit {
+            theta,
+            ridge: (2, level),
+            probe,
+        })
     }
 }
 

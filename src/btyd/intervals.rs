@@ -28,8 +28,13 @@
 //! with step `h = 10⁻⁵` (about the cube root of the machine epsilon, which
 //! balances the `O(h²)` truncation against rounding of the `O(1)` values of
 //! `g`); the tests check it against the closed-form gradient of the BG/NBD
-//! log-odds. Each prediction thus costs `1 + 2N` evaluations (`N` = 4
-//! parameters, 3 for Gamma-Gamma). A prediction at the edge of its scale
+//! log-odds. Each distinct row (`(x, t_x, T)`, or `(x, z̄)` for spend)
+//! thus costs `1 + 2N` evaluations (`N` = 4 parameters, 3 for
+//! Gamma-Gamma), once: customers with the same row share its interval, so
+//! a base of a million customers in a few thousand distinct rows costs a
+//! few thousand gradients and a hash lookup per customer. (BG/NBD and
+//! MBG/NBD P(alive) use a closed-form gradient, cheaper than the lookup,
+//! computed per customer.) A prediction at the edge of its scale
 //! (P(alive) exactly 1, as for a BG/NBD customer without repeat purchase,
 //! or an expectation of exactly 0) does not depend on the parameters: its
 //! interval is the point itself.
@@ -85,10 +90,14 @@
 //! # Ok::<(), customer_value::Error>(())
 //! ```
 
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use crate::btyd::report::ModelParameters;
 use crate::btyd::{
-    BgNbd, BgNbdParams, CustomerHistory, FitReport, GammaGamma, GammaGammaParams, MbgNbd,
-    MbgNbdParams, ParetoNbd, ParetoNbdParams, SpendHistory,
+    BgNbd, BgNbdParams, BtydClv, BtydCustomer, CustomerHistory, FitReport, GammaGamma,
+    GammaGammaParams, MbgNbd, MbgNbdParams, ParetoNbd, ParetoNbdParams, PurchaseModel,
+    SpendHistory,
 };
 use crate::{Error, Result};
 
@@ -305,17 +314,20 @@ where
 /// The core of the delta method: `values` the fitted parameters, `cov`
 /// their covariance in natural units, `build` a parameter set from values,
 /// `predict` one item's prediction.
-fn delta_core<P, T, const N: usize>(
+#[allow(clippy::too_many_arguments)] // the method's inputs, each needed once
+fn delta_core<P, T, K, const N: usize>(
     fitted: &P,
     values: [f64; N],
     cov: [[f64; N]; N],
     level: f64,
     scale: Scale,
     items: &[T],
+    key: impl Fn(&T) -> K,
     predict: impl Fn(&P, &T) -> Result<f64>,
 ) -> Result<Vec<PredictionInterval>>
 where
     P: ModelParameters<N>,
+    K: Eq + Hash,
 {
     let z = check_level(level)?;
     // Covariance of the log-parameters.
@@ -337,7 +349,14 @@ where
         minus.push(P::from_values(down)?);
     }
     let mut out = Vec::with_capacity(items.len());
+    // One gradient per distinct row: the interval depends on the row only.
+    let mut seen: RowMap<K, PredictionInterval> = RowMap::default();
     for (i, item) in items.iter().enumerate() {
+        let k = key(item);
+        if let Some(iv) = seen.get(&k) {
+            out.push(*iv);
+            continue;
+        }
         let f = predict(fitted, item)?;
         if !f.is_finite() {
             return Err(Error::InvalidValue {
@@ -346,11 +365,13 @@ where
             });
         }
         let Some(g) = scale.forward(f) else {
-            out.push(PredictionInterval {
+            let iv = PredictionInterval {
                 estimate: f,
                 lower: f,
                 upper: f,
-            });
+            };
+            seen.insert(k, iv);
+            out.push(iv);
             continue;
         };
         let mut grad = [0.0; N];
@@ -375,13 +396,50 @@ where
                 reason: format!("row {i}: delta-method variance not finite: {var}"),
             });
         }
-        out.push(PredictionInterval {
+        let iv = PredictionInterval {
             estimate: f,
             lower: scale.inverse(g - z * se).min(f),
             upper: scale.inverse(g + z * se).max(f),
-        });
+        };
+        seen.insert(k, iv);
+        out.push(iv);
     }
     Ok(out)
+}
+
+/// A small multiplicative hasher for the row caches (the keys are a few
+/// integers and bit patterns, not attacker-chosen; SipHash would cost more
+/// than some of the predictions it saves).
+#[derive(Default, Clone, Copy)]
+struct RowHasher(u64);
+
+impl std::hash::Hasher for RowHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn finish(&self) -> u64 {
+        // Mix the high bits down: the table indexes by the low bits.
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+/// A map keyed by rows, with [`RowHasher`].
+type RowMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<RowHasher>>;
+
+/// The key of a history's row `(x, t_x, T)` (bit patterns: equal keys are
+/// equal rows).
+fn row_key(h: &CustomerHistory) -> (u32, u64, u64) {
+    (h.x(), h.t_x().to_bits(), h.age().to_bits())
 }
 
 /// Delta-method intervals at coverage `level` (e.g. `0.9`) for one
@@ -436,6 +494,7 @@ pub fn delta_intervals<P: IntervalModel>(
         level,
         Scale::of(what),
         histories,
+        row_key,
         |p: &P, h| p.predict(what, h),
     )
 }
@@ -461,6 +520,7 @@ fn delta_closed_form<P: IntervalModel>(
             sigma[i][j] = cov[i][j] / (values[i] * values[j]);
         }
     }
+    // No row cache here: the closed form costs less than a hash lookup.
     let mut out = Vec::with_capacity(histories.len());
     for (i, h) in histories.iter().enumerate() {
         let Some((g, grad)) = fitted.logit_p_alive_gradient(h) else {
@@ -522,8 +582,216 @@ pub fn delta_spend_intervals(
         level,
         Scale::Log,
         spends,
+        |s: &SpendHistory| (s.x(), s.zbar()),
         |p: &GammaGammaParams, s| p.expected_spend_f64(s),
     )
+}
+
+/// Delta-method intervals at coverage `level` for each customer's
+/// lifetime value `CLV = E[Z | x, z̄] · G(x, t_x, T)` ([`BtydClv`]): the
+/// Gamma-Gamma expected spend per purchase times the discounted expected
+/// purchases of the purchase model (BG/NBD, MBG/NBD or Pareto/NBD)
+/// in [`BtydClv`]'s timing convention,
+///
+/// ```text
+/// G(x, t_x, T) = Σ_{k=1}^{K} [E(Y(k·f)) − E(Y((k−1)·f))] / (1+d)^k
+/// ```
+///
+/// (the purchases of period `k`, of `f` time units of the data, discounted
+/// at the period's end). The two models are fitted on separate
+/// likelihoods, so their parameter estimates are independent and the
+/// covariance of all seven log-parameters is block diagonal. On the log
+/// scale the two factors separate:
+///
+/// ```text
+/// ln CLV = ln G(θ_purchase) + ln E[Z](θ_spend)
+/// Var(ln CLV) ≈ ∇ln Gᵀ Σ_purchase ∇ln G + ∇ln E[Z]ᵀ Σ_spend ∇ln E[Z]
+/// interval = CLV · exp(±z·√Var(ln CLV))
+/// ```
+///
+/// with the gradients by central differences in the log-parameters (as
+/// [`delta_intervals`]), once per distinct `(x, t_x, T)` and `(x, z̄)`.
+/// `clv` gives `K`, `d` and `f` and must be built from the two fits'
+/// estimates. A customer whose CLV is 0 gets the point itself.
+///
+/// # Errors
+///
+/// - [`Error::InvalidParameter`] (`"clv"`) when `clv`'s models are not the
+///   fits' estimates; for a `level` outside `(0, 1)`.
+/// - [`Error::NoCovariance`] when either fit has no covariance.
+/// - [`Error::InvalidValue`] when a value or its variance is not finite;
+///   the models' own errors.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::btyd::{
+///     BgNbd, BtydClv, BtydCustomer, BgNbdParams, GammaGamma, SpendHistory, delta_clv_intervals,
+///     simulate_bgnbd,
+/// };
+/// use customer_value::clv::DiscountRate;
+/// use customer_value::Decimal;
+///
+/// let truth = BgNbdParams::new(0.25, 4.0, 0.8, 2.5)?;
+/// let histories = simulate_bgnbd(&truth, &vec![39.0; 1000], 1)?;
+/// let purchases = BgNbd::new().fit_detailed(&histories)?;
+/// // Every customer's mean repeat spend, here 20 + x (with x repeat purchases).
+/// let customers: Vec<BtydCustomer> = histories
+///     .iter()
+///     .map(|h| {
+///         let zbar = Decimal::from(20 + h.x() % 7 * 3);
+///         BtydCustomer::new(*h, SpendHistory::new(h.customer(), h.x(), zbar)?)
+///     })
+///     .collect::<Result<_, _>>()?;
+/// let repeat: Vec<SpendHistory> =
+///     customers.iter().filter(|c| c.spend().x() > 0).map(|c| *c.spend()).collect();
+/// let spend = GammaGamma::new().fit_detailed(&repeat)?;
+/// let clv = BtydClv::builder(*purchases.params(), *spend.params())
+///     .periods(12)
+///     .discount(DiscountRate::new(Decimal::new(1, 2))?)
+///     .period_length(4.345)
+///     .build()?;
+/// let iv = delta_clv_intervals(&purchases, &spend, &clv, &customers[..5], 0.9)?;
+/// for (iv, c) in iv.iter().zip(&customers) {
+///     assert!(iv.lower() <= iv.estimate() && iv.estimate() <= iv.upper());
+///     assert!((iv.estimate() - clv.value_f64(c)?).abs() <= 1e-9 * iv.estimate());
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn delta_clv_intervals<P>(
+    purchase_fit: &FitReport<P, 4>,
+    spend_fit: &FitReport<GammaGammaParams, 3>,
+    clv: &BtydClv,
+    customers: &[BtydCustomer],
+    level: f64,
+) -> Result<Vec<PredictionInterval>>
+where
+    P: IntervalModel + Copy + Into<PurchaseModel>,
+{
+    let z = check_level(level)?;
+    let purchases: PurchaseModel = (*purchase_fit.params()).into();
+    check_clv(clv, &purchases, spend_fit.params())?;
+    let cov_p = no_covariance(purchase_fit)?;
+    let cov_g = no_covariance(spend_fit)?;
+    let values_p = purchase_fit.params().values();
+    let values_g = spend_fit.params().values();
+    let sigma_p = log_covariance(&cov_p, &values_p);
+    let sigma_g = log_covariance(&cov_g, &values_g);
+    let shifted_p: Vec<[BtydClv; 2]> = (0..4)
+        .map(|k| {
+            let [up, down] = shifted(values_p, k);
+            Ok([
+                clv.with_models(P::from_values(up)?.into(), *clv.spend()),
+                clv.with_models(P::from_values(down)?.into(), *clv.spend()),
+            ])
+        })
+        .collect::<Result<_>>()?;
+    let shifted_g: Vec<[GammaGammaParams; 2]> = (0..3)
+        .map(|k| {
+            let [up, down] = shifted(values_g, k);
+            Ok([
+                GammaGammaParams::from_values(up)?,
+                GammaGammaParams::from_values(down)?,
+            ])
+        })
+        .collect::<Result<_>>()?;
+    // (ln G, its variance) per distinct history; (ln E[Z], variance) per (x, z̄).
+    let mut purchase_rows: RowMap<(u32, u64, u64), Option<(f64, f64)>> = RowMap::default();
+    let mut spend_rows: RowMap<(u32, rust_decimal::Decimal), (f64, f64)> = RowMap::default();
+    let mut out = Vec::with_capacity(customers.len());
+    for (i, c) in customers.iter().enumerate() {
+        let bad = |what: &str| Error::InvalidValue {
+            what: WHAT,
+            reason: format!("row {i}: {what} not finite"),
+        };
+        let h = c.history();
+        let lg = match purchase_rows.get(&row_key(h)) {
+            Some(v) => *v,
+            None => {
+                let g = clv.discounted_purchases_of(h)?;
+                let v = if g > 0.0 {
+                    let mut grad = [0.0; 4];
+                    for (k, [up, down]) in shifted_p.iter().enumerate() {
+                        let (u, d) = (
+                            up.discounted_purchases_of(h)?,
+                            down.discounted_purchases_of(h)?,
+                        );
+                        grad[k] = (u.ln() - d.ln()) / (2.0 * DELTA_STEP);
+                    }
+                    Some((g.ln(), quadratic_form(&sigma_p, &grad)))
+                } else {
+                    None
+                };
+                purchase_rows.insert(row_key(h), v);
+                v
+            }
+        };
+        let s = c.spend();
+        let lm = match spend_rows.get(&(s.x(), s.zbar())) {
+            Some(v) => *v,
+            None => {
+                let m = clv.spend().expected_spend_f64(s)?;
+                let mut grad = [0.0; 3];
+                for (k, [up, down]) in shifted_g.iter().enumerate() {
+                    let (u, d) = (up.expected_spend_f64(s)?, down.expected_spend_f64(s)?);
+                    grad[k] = (u.ln() - d.ln()) / (2.0 * DELTA_STEP);
+                }
+                let v = (m.ln(), quadratic_form(&sigma_g, &grad));
+                spend_rows.insert((s.x(), s.zbar()), v);
+                v
+            }
+        };
+        let Some((ln_g, var_g)) = lg else {
+            out.push(PredictionInterval {
+                estimate: 0.0,
+                lower: 0.0,
+                upper: 0.0,
+            });
+            continue;
+        };
+        let (ln_m, var_m) = lm;
+        let centre = ln_g + ln_m;
+        let se = (var_g.max(0.0) + var_m.max(0.0)).sqrt();
+        if !centre.is_finite() {
+            return Err(bad("CLV"));
+        }
+        if !se.is_finite() {
+            return Err(bad("the CLV's delta-method variance"));
+        }
+        let f = centre.exp();
+        out.push(PredictionInterval {
+            estimate: f,
+            lower: (centre - z * se).exp().min(f),
+            upper: (centre + z * se).exp().max(f),
+        });
+    }
+    Ok(out)
+}
+
+/// `[values with θ_k + h, values with θ_k − h]` (log-parameter shifts).
+fn shifted<const N: usize>(values: [f64; N], k: usize) -> [[f64; N]; 2] {
+    let mut up = values;
+    let mut down = values;
+    up[k] = (values[k].ln() + DELTA_STEP).exp();
+    down[k] = (values[k].ln() - DELTA_STEP).exp();
+    [up, down]
+}
+
+/// The covariance of the log-parameters from the natural one.
+fn log_covariance<const N: usize>(cov: &[[f64; N]; N], values: &[f64; N]) -> [[f64; N]; N] {
+    std::array::from_fn(|i| std::array::from_fn(|j| cov[i][j] / (values[i] * values[j])))
+}
+
+/// `clv` must hold the estimates the intervals are centred on.
+fn check_clv(clv: &BtydClv, purchases: &PurchaseModel, spend: &GammaGammaParams) -> Result<()> {
+    if clv.purchases() != purchases || clv.spend() != spend {
+        return Err(Error::InvalidParameter {
+            name: "clv",
+            value: format!("{:?} / {:?}", clv.purchases(), clv.spend()),
+            reason: "the CLV must be built from the two fits' estimates",
+        });
+    }
+    Ok(())
 }
 
 /// A fitter the bootstrap can refit: [`BgNbd`], [`MbgNbd`], [`ParetoNbd`]
@@ -706,6 +974,99 @@ impl ParameterDraws<GammaGammaParams> {
             p.expected_spend_f64(s)
         })
     }
+}
+
+/// Bootstrap percentile intervals at coverage `level` for each customer's
+/// lifetime value ([`BtydClv`], the timing convention of
+/// [`delta_clv_intervals`]): replicate `b`'s CLV uses the purchase
+/// model's draw `b` and the spend model's draw `b` (two independent
+/// bootstraps, as the two fits are on separate likelihoods; the shorter
+/// set of draws sets the number of replicates), and the intervals are the
+/// type-7 quantiles of the customer's `B` values, in O(customers) memory
+/// as [`ParameterDraws::intervals`]. `clv` gives `K`, `d` and `f` and must
+/// be built from the two draws' point estimates.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] (`"clv"`) when `clv`'s models are not the
+/// draws' estimates, or for a `level` outside `(0, 1)`;
+/// [`Error::InvalidValue`] for fewer than 2 paired draws or a value that is
+/// not finite; the models' own errors.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::btyd::{
+///     BgNbd, BgNbdParams, BootstrapOptions, BtydClv, BtydCustomer, GammaGamma, SpendHistory,
+///     bootstrap, bootstrap_clv_intervals, simulate_bgnbd,
+/// };
+/// use customer_value::clv::DiscountRate;
+/// use customer_value::Decimal;
+///
+/// let truth = BgNbdParams::new(0.25, 4.0, 0.8, 2.5)?;
+/// let histories = simulate_bgnbd(&truth, &vec![39.0; 600], 3)?;
+/// let customers: Vec<BtydCustomer> = histories
+///     .iter()
+///     .map(|h| {
+///         let zbar = Decimal::from(20 + h.x() % 7 * 3);
+///         BtydCustomer::new(*h, SpendHistory::new(h.customer(), h.x(), zbar)?)
+///     })
+///     .collect::<Result<_, _>>()?;
+/// let repeat: Vec<SpendHistory> =
+///     customers.iter().filter(|c| c.spend().x() > 0).map(|c| *c.spend()).collect();
+/// let purchases = BgNbd::new().fit_detailed(&histories)?;
+/// let spend = GammaGamma::new().fit_detailed(&repeat)?;
+/// let options = BootstrapOptions::new(20, 7)?;
+/// let pd = bootstrap(&BgNbd::new(), &purchases, &histories, &vec![1.0; histories.len()], &options)?;
+/// let sd = bootstrap(&GammaGamma::new(), &spend, &repeat, &vec![1.0; repeat.len()], &options)?;
+/// let clv = BtydClv::builder(*purchases.params(), *spend.params())
+///     .periods(12)
+///     .discount(DiscountRate::new(Decimal::new(1, 2))?)
+///     .period_length(4.345)
+///     .build()?;
+/// let iv = bootstrap_clv_intervals(&pd, &sd, &clv, &customers[..5], 0.9)?;
+/// assert!(iv.iter().all(|iv| iv.lower() <= iv.estimate() && iv.estimate() <= iv.upper()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn bootstrap_clv_intervals<P>(
+    purchase_draws: &ParameterDraws<P>,
+    spend_draws: &ParameterDraws<GammaGammaParams>,
+    clv: &BtydClv,
+    customers: &[BtydCustomer],
+    level: f64,
+) -> Result<Vec<PredictionInterval>>
+where
+    P: IntervalModel + Copy + Into<PurchaseModel>,
+{
+    check_clv(
+        clv,
+        &(*purchase_draws.estimate()).into(),
+        spend_draws.estimate(),
+    )?;
+    let draws: Vec<BtydClv> = purchase_draws
+        .draws()
+        .iter()
+        .zip(spend_draws.draws())
+        .map(|(p, g)| clv.with_models((*p).into(), *g))
+        .collect();
+    if draws.len() < 2 {
+        return Err(Error::InvalidValue {
+            what: WHAT,
+            reason: format!(
+                "{} paired bootstrap draws; at least 2 are needed",
+                draws.len()
+            ),
+        });
+    }
+    let paired = ParameterDraws {
+        estimate: *clv,
+        draws,
+        failed: purchase_draws.failed() + spend_draws.failed(),
+        threads: purchase_draws.threads.max(spend_draws.threads),
+    };
+    percentile_core(&paired, level, customers, |c: &BtydClv, customer| {
+        c.value_f64(customer)
+    })
 }
 
 /// Type-7 quantile of a scratch buffer (reordered in place).
@@ -944,6 +1305,7 @@ mod tests {
             0.9,
             Scale::Logit,
             &probes,
+            row_key,
             |p: &BgNbdParams, h| p.predict(Prediction::PAlive, h),
         )
         .unwrap();
@@ -985,6 +1347,7 @@ mod tests {
             0.9,
             Scale::Logit,
             &probes,
+            row_key,
             |p: &MbgNbdParams, h| p.predict(Prediction::PAlive, h),
         )
         .unwrap();
@@ -1131,6 +1494,88 @@ mod tests {
             .collect()
     }
 
+    /// 12 months of 4.345 weeks at 1 % a month.
+    fn clv_terms(p: BgNbdParams, g: GammaGammaParams) -> BtydClv {
+        BtydClv::builder(p, g)
+            .periods(12)
+            .discount(crate::clv::DiscountRate::new(crate::Decimal::new(1, 2)).unwrap())
+            .period_length(4.345)
+            .build()
+            .unwrap()
+    }
+
+    /// The probes with a mean repeat spend each (and one without purchases).
+    fn clv_probes() -> Vec<BtydCustomer> {
+        let mut customers: Vec<BtydCustomer> = probes()
+            .into_iter()
+            .zip([25, 12, 40, 30, 18])
+            .map(|(h, z)| {
+                let s = SpendHistory::new(h.customer(), h.x(), crate::Decimal::from(z)).unwrap();
+                BtydCustomer::new(h, s).unwrap()
+            })
+            .collect();
+        let h = CustomerHistory::new(CustomerId::new(0), 0, 0.0, 39.0).unwrap();
+        let s = SpendHistory::new(CustomerId::new(0), 0, crate::Decimal::ZERO).unwrap();
+        customers.push(BtydCustomer::new(h, s).unwrap());
+        customers
+    }
+
+    /// Delta CLV intervals: centred on `BtydClv::value_f64`; the variance
+    /// is the sum of the two blocks' (each block alone gives a narrower
+    /// interval); customers sharing a row share its interval; the CLV must
+    /// be built from the fits; bootstrap CLV intervals contain the estimate
+    /// and are reproducible.
+    #[test]
+    fn clv_intervals_combine_the_two_blocks() {
+        let (tp, tg) = (truth(), GammaGammaParams::new(6.25, 3.74, 15.4).unwrap());
+        let hs = simulate_bgnbd(&tp, &ages(1500), 31).unwrap();
+        let ss = simulate_gg(&tg, 800, 32);
+        let fp = BgNbd::new().fit_detailed(&hs).unwrap();
+        let fg = GammaGamma::new().fit_detailed(&ss).unwrap();
+        let clv = clv_terms(*fp.params(), *fg.params());
+        let mut customers = clv_probes();
+        customers.extend(clv_probes());
+        let iv = delta_clv_intervals(&fp, &fg, &clv, &customers, 0.9).unwrap();
+        let n = customers.len() / 2;
+        assert_eq!(iv[..n], iv[n..]);
+        for (iv, c) in iv.iter().zip(&customers) {
+            let v = clv.value_f64(c).unwrap();
+            assert!((iv.estimate() - v).abs() <= 1e-9 * v, "{iv:?} {v}");
+            assert!(iv.lower() < v && v < iv.upper(), "{iv:?}");
+            // Var(ln CLV) = Var(ln G) + Var(ln E[Z]): the spend block alone
+            // (delta_spend_intervals) is narrower on the log scale.
+            let spend = delta_spend_intervals(&fg, &[*c.spend()], 0.9).unwrap()[0];
+            let wide = (iv.upper() / iv.lower()).ln();
+            let narrow = (spend.upper() / spend.lower()).ln();
+            assert!(wide > narrow, "{wide} {narrow}");
+        }
+        let other = clv_terms(tp, *fg.params());
+        assert!(matches!(
+            delta_clv_intervals(&fp, &fg, &other, &customers, 0.9),
+            Err(Error::InvalidParameter { name: "clv", .. })
+        ));
+        let options = BootstrapOptions::new(30, 5).unwrap();
+        let pd = bootstrap(&BgNbd::new(), &fp, &hs, &vec![1.0; hs.len()], &options).unwrap();
+        let sd = bootstrap(&GammaGamma::new(), &fg, &ss, &vec![1.0; ss.len()], &options).unwrap();
+        let a = bootstrap_clv_intervals(&pd, &sd, &clv, &customers, 0.9).unwrap();
+        let b = bootstrap_clv_intervals(&pd, &sd, &clv, &customers, 0.9).unwrap();
+        assert_eq!(a, b);
+        for ((boot, delta), c) in a.iter().zip(&iv).zip(&customers) {
+            assert_eq!(boot.estimate(), clv.value_f64(c).unwrap());
+            assert!(boot.lower() <= boot.estimate() && boot.estimate() <= boot.upper());
+            // The two methods agree on the interval's scale (log width
+            // within a factor 3).
+            if delta.width() > 0.0 {
+                let (lb, ld) = (
+                    (boot.upper() / boot.lower()).ln(),
+                    (delta.upper() / delta.lower()).ln(),
+                );
+                assert!(lb > ld / 3.0 && lb < ld * 3.0, "{boot:?} {delta:?}");
+            }
+        }
+        assert!(bootstrap_clv_intervals(&pd, &sd, &other, &customers, 0.9).is_err());
+    }
+
     /// Coverage of nominal-90 % delta intervals over `bases` simulated
     /// bases: the share of (base, probe) pairs whose interval contains the
     /// prediction at the true parameters.
@@ -1193,6 +1638,35 @@ mod tests {
                         );
                     }
                 }
+                "clv" => {
+                    let (tp, tg) = (truth(), GammaGammaParams::new(6.25, 3.74, 15.4).unwrap());
+                    let hs = simulate_bgnbd(&tp, &ages(n), 5000 + seed).unwrap();
+                    let ss = simulate_gg(&tg, n, 6000 + seed);
+                    let (Ok(fp), Ok(fg)) = (
+                        BgNbd::new().fit_detailed(&hs),
+                        GammaGamma::new().fit_detailed(&ss),
+                    ) else {
+                        continue;
+                    };
+                    let customers = clv_probes();
+                    let Ok(iv) = delta_clv_intervals(
+                        &fp,
+                        &fg,
+                        &clv_terms(*fp.params(), *fg.params()),
+                        &customers,
+                        0.9,
+                    ) else {
+                        continue;
+                    };
+                    let at_truth = clv_terms(tp, tg);
+                    count(
+                        iv,
+                        customers
+                            .iter()
+                            .map(|c| at_truth.value_f64(c).unwrap())
+                            .collect(),
+                    );
+                }
                 _ => {
                     let t = GammaGammaParams::new(6.25, 3.74, 15.4).unwrap();
                     let ss = simulate_gg(&t, n, 4000 + seed);
@@ -1221,7 +1695,7 @@ mod tests {
     fn delta_intervals_cover_about_90_percent() {
         // 60 bases: the share's standard error, with the probes of a base
         // correlated, is up to about 4 points; the tolerance is 10.
-        for model in ["bgnbd", "mbgnbd", "pnbd", "gg"] {
+        for model in ["bgnbd", "mbgnbd", "pnbd", "gg", "clv"] {
             let c = coverage(model, 60, 2000);
             eprintln!("{model}: coverage {c:.3}");
             assert!((c - 0.9).abs() < 0.10, "{model}: coverage {c}");
@@ -1235,7 +1709,7 @@ mod tests {
     #[allow(clippy::print_stderr)] // the measured coverage is the figure to report
     fn coverage_2000_bases() {
         let mut bad = Vec::new();
-        for model in ["bgnbd", "mbgnbd", "pnbd", "gg"] {
+        for model in ["bgnbd", "mbgnbd", "pnbd", "gg", "clv"] {
             let c = coverage(model, 2000, 2000);
             eprintln!("{model}: coverage over 2000 bases {c:.4}");
             if (c - 0.9).abs() >= 0.02 {

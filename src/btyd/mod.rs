@@ -78,9 +78,12 @@
 //!   `P(X(t) = n)`), [`ParetoNbdPredictor`]; [`dert_clv`] gives CLV as
 //!   expected spend x DERT.
 //! - GGom/NBD (Bemmaor & Glady 2012): [`GgomNbd`], [`GgomNbdParams`]
-//!   (P(alive), CET, unconditional expectation and DERT by quadrature),
-//!   Gompertz lifetimes with gamma heterogeneity; nests Pareto/NBD as
-//!   `b → 0`.
+//!   (P(alive), CET, unconditional expectation, DERT and the conditional
+//!   pmf by quadrature), Gompertz lifetimes with gamma heterogeneity;
+//!   nests Pareto/NBD as `b, β → 0` with `β/b` fixed, a boundary the fit
+//!   reports as [`Limit::ParetoDropout`] and predicts with
+//!   ([`GgomNbdParams::pareto_nbd_limit`]); [`purchase_dert_clv`] gives
+//!   CLV as expected spend x DERT for it and Pareto/NBD.
 //! - Pareto/NBD with static covariates (CLVTools' parametrisation,
 //!   `α_i = α·exp(−γ_trans·z_i)`, `β_i = β·exp(−γ_life·z_i)`):
 //!   [`ParetoNbdCovariates`] (constraints across processes, L2 penalty),
@@ -107,7 +110,9 @@
 //! - Per-customer uncertainty ([`intervals`]): [`delta_intervals`] and
 //!   [`delta_spend_intervals`] from a fit's covariance (logit / log scale),
 //!   and the parametric [`bootstrap`] with exact per-customer percentile
-//!   intervals in O(customers) memory ([`ParameterDraws`]).
+//!   intervals in O(customers) memory ([`ParameterDraws`]); CLV intervals
+//!   (purchase model x Gamma-Gamma spend, [`BtydClv`]'s convention) by
+//!   [`delta_clv_intervals`] and [`bootstrap_clv_intervals`].
 //! - Lifetime value: [`BtydClv`] over [`BtydCustomer`] rows, lifetimes'
 //!   period-sum convention with the period and discount named.
 //! - Simulation (feature `simulate`): [`simulate_bgnbd`],
@@ -120,7 +125,10 @@
 //! Each purchase model gives the whole distribution of a customer's
 //! purchases in the window `(T, T+t]` after calibration, not only its mean
 //! (`conditional_prob_purchases` / `conditional_pmf` on [`BgNbdParams`],
-//! [`MbgNbdParams`], [`ParetoNbdParams`] and [`PurchaseModel`];
+//! [`MbgNbdParams`], [`ParetoNbdParams`], [`GgomNbdParams`] (whose
+//! Gompertz lifetime is not memoryless: the residual lifetime is integrated
+//! by quadrature, see [`GgomNbdParams::conditional_prob_purchases`]) and
+//! [`PurchaseModel`];
 //! `conditional_prob_transactions` / `conditional_pmf` on [`BgBbParams`]
 //! for the next `n*` opportunities). A customer alive at `T` is a new
 //! customer with updated parameters (conjugate gamma and beta posteriors,
@@ -172,7 +180,8 @@
 //!   sBG `β → ∞`), one purchase rate for all (`r, α → ∞`, `r/α` fixed:
 //!   Poisson; BG/BB `α, β → ∞`), one dropout rate or probability for all
 //!   (`a, b → ∞`, `s, β → ∞`, `γ, δ → ∞`, sBG `α, β → ∞`), one mean spend
-//!   (Gamma-Gamma `q, γ → ∞`). The face point's parameters are `e^±30`
+//!   (Gamma-Gamma `q, γ → ∞`), Pareto/NBD dropout in GGom/NBD (`b, β → 0`,
+//!   `β/b` fixed; [`Limit::ParetoDropout`]). The face point's parameters are `e^±30`
 //!   (in the fitting scale); its log-likelihood is within `O(n·e^-30)` of
 //!   the limit's, and predictions there are the limit's to that precision
 //!   (P(alive) = 1 with no dropout, `E[X(t)] = r t/α` for the no-dropout
@@ -274,7 +283,7 @@ mod status;
 
 pub use bgbb::{BgBb, BgBbFit, BgBbParams, BgBbPredictor, BgBbScore, DiscreteHistory};
 pub use bgnbd::{BgNbd, BgNbdFit, BgNbdParams, BgNbdPredictor, BgNbdScore};
-pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer, dert_clv};
+pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer, dert_clv, purchase_dert_clv};
 pub use covariates::{
     BgNbdCovariates, BgNbdCovariatesFit, BgNbdCovariatesParams, CovariateDesign, CovariateTable,
     CovariatesFit, GammaGammaCovariates, GammaGammaCovariatesFit, GammaGammaCovariatesParams,
@@ -286,7 +295,8 @@ pub use hyp2f1::hyp2f1;
 pub use input::{CustomerHistory, SpendHistory};
 pub use intervals::{
     BootstrapOptions, DELTA_STEP, IntervalModel, ParameterDraws, Prediction, PredictionInterval,
-    Refit, bootstrap, delta_intervals, delta_spend_intervals,
+    Refit, bootstrap, bootstrap_clv_intervals, delta_clv_intervals, delta_intervals,
+    delta_spend_intervals,
 };
 pub use mbgnbd::{MbgNbd, MbgNbdFit, MbgNbdParams, MbgNbdPredictor, MbgNbdScore};
 pub use model::PurchaseModel;

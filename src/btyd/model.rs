@@ -2,10 +2,11 @@
 //! command line work the same whichever model was fitted.
 
 use super::input::CustomerHistory;
-use super::{BgNbdParams, MbgNbdParams, ParetoNbdParams};
+use super::{BgNbdParams, GgomNbdParams, MbgNbdParams, ParetoNbdParams};
 use crate::Result;
 
-/// A fitted continuous-time purchase model (BG/NBD, MBG/NBD, Pareto/NBD).
+/// A fitted continuous-time purchase model (BG/NBD, MBG/NBD, Pareto/NBD,
+/// GGom/NBD).
 ///
 /// Serialises with a `model` tag beside the parameters, e.g.
 /// `{"model":"bg_nbd","r":0.2426,"alpha":4.4135,"a":0.7929,"b":2.4258}`,
@@ -35,6 +36,8 @@ pub enum PurchaseModel {
     MbgNbd(MbgNbdParams),
     /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
     ParetoNbd(ParetoNbdParams),
+    /// GGom/NBD (Bemmaor & Glady 2012).
+    GgomNbd(GgomNbdParams),
 }
 
 impl PurchaseModel {
@@ -44,6 +47,7 @@ impl PurchaseModel {
             PurchaseModel::BgNbd(_) => "BG/NBD",
             PurchaseModel::MbgNbd(_) => "MBG/NBD",
             PurchaseModel::ParetoNbd(_) => "Pareto/NBD",
+            PurchaseModel::GgomNbd(_) => "GGom/NBD",
         }
     }
 
@@ -57,6 +61,7 @@ impl PurchaseModel {
             PurchaseModel::BgNbd(p) => Ok(p.p_alive(history)),
             PurchaseModel::MbgNbd(p) => Ok(p.p_alive(history)),
             PurchaseModel::ParetoNbd(p) => p.p_alive(history),
+            PurchaseModel::GgomNbd(p) => p.p_alive(history),
         }
     }
 
@@ -70,6 +75,7 @@ impl PurchaseModel {
             PurchaseModel::BgNbd(p) => p.expected_purchases(history, t),
             PurchaseModel::MbgNbd(p) => p.expected_purchases(history, t),
             PurchaseModel::ParetoNbd(p) => p.expected_purchases(history, t),
+            PurchaseModel::GgomNbd(p) => p.expected_purchases(history, t),
         }
     }
 
@@ -83,7 +89,41 @@ impl PurchaseModel {
             PurchaseModel::BgNbd(p) => p.expected_purchases_new(t),
             PurchaseModel::MbgNbd(p) => p.expected_purchases_new(t),
             PurchaseModel::ParetoNbd(p) => p.expected_purchases_new(t),
+            PurchaseModel::GgomNbd(p) => p.expected_purchases_new(t),
         }
+    }
+
+    /// Discounted expected residual transactions at the continuous
+    /// discount rate `delta` per time unit, for the models that have it
+    /// (Pareto/NBD, GGom/NBD: `∫_0^∞ e^{−δu} dE[Y(u)]`); `None` for
+    /// BG/NBD and MBG/NBD, whose purchases happen at discrete dropout
+    /// opportunities.
+    ///
+    /// # Errors
+    ///
+    /// As the model's own `dert` (a rate that is not finite and > 0).
+    pub fn dert(&self, history: &CustomerHistory, delta: f64) -> Option<Result<f64>> {
+        match self {
+            PurchaseModel::ParetoNbd(p) => Some(p.dert(history, delta)),
+            PurchaseModel::GgomNbd(p) => Some(p.dert(history, delta)),
+            _ => None,
+        }
+    }
+
+    /// The purchase-rate distribution's `(r, α)`, common to every model.
+    pub(crate) fn rate_shape(&self) -> (f64, f64) {
+        match self {
+            PurchaseModel::BgNbd(p) => (p.r(), p.alpha()),
+            PurchaseModel::MbgNbd(p) => (p.r(), p.alpha()),
+            PurchaseModel::ParetoNbd(p) => (p.r(), p.alpha()),
+            PurchaseModel::GgomNbd(p) => (p.r(), p.alpha()),
+        }
+    }
+}
+
+impl From<GgomNbdParams> for PurchaseModel {
+    fn from(p: GgomNbdParams) -> Self {
+        PurchaseModel::GgomNbd(p)
     }
 }
 

@@ -93,6 +93,12 @@ pub enum Limit {
     /// with `a/(a+b)` fixed): a share `a/(a+b)` of the customers drops out
     /// at its first opportunity, the others never.
     DropoutZeroOrOne,
+    /// The Gompertz lifetime of GGom/NBD becomes the Pareto/NBD's
+    /// (exponential with a gamma-distributed rate): `b, β → 0` with `β/b`
+    /// fixed, where `b` and `β` are not separately identified. The fitted
+    /// model is Pareto/NBD with `r`, `α`, `s` and dropout rate `β/b`
+    /// ([`GgomNbdParams::pareto_nbd_limit`](crate::btyd::GgomNbdParams::pareto_nbd_limit)).
+    ParetoDropout,
 }
 
 /// Options every fitter shares: iteration cap, penalty, stop tolerance,
