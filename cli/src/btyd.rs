@@ -87,6 +87,7 @@ For example: fit --model pareto-nbd --summary summary.csv --covariates cov.csv
 Examples:
   customer-value fit --model bg-nbd --summary summary.csv -o bgnbd.json
   customer-value fit --model pareto-nbd --input log.csv --observation-end 2024-12-31 --unit weeks
+  customer-value fit --model ggom-nbd --summary summary.csv -o ggom.json
   customer-value fit --model gamma-gamma --summary summary.csv -o gg.json
   customer-value fit --model bg-nbd --rows rows.csv
   customer-value fit --model bg-bb --input donations.csv
