@@ -357,6 +357,53 @@ fn splits_of_unknown_size_logs_keep_every_row() {
     }
 }
 
+/// A named pipe has no size (its metadata says 0): `prepare_path` treats it
+/// as unknown, with the default partitions, instead of starting from one
+/// partition sized for an empty file; the output equals the in-memory one.
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_a_log_of_unknown_size() {
+    let mut text = String::from("customer_id,date,amount\n");
+    for k in 0..20_000u64 {
+        text.push_str(&format!(
+            "{},2024-0{}-1{},{}.5\n",
+            k * 7 % 3_001,
+            1 + k % 3,
+            k % 10,
+            k % 70
+        ));
+    }
+    let dir = std::env::temp_dir().join(format!("cv-stream-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("log.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !matches!(made, Ok(s) if s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let writer = {
+        let (fifo, text) = (fifo.clone(), text.clone());
+        std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+    };
+    let summarizer = Summarizer::builder(day("2024-03-31")).build().unwrap();
+    let csv = CsvOptions::default();
+    let prepared = StreamingSummarizer::new(csv.clone(), summarizer.clone())
+        .prepare_path(&fifo, &mut |_| {})
+        .unwrap();
+    writer.join().unwrap();
+    // The unknown-size default (16), not one partition for "0 bytes".
+    assert_eq!(prepared.report().partitions(), 16);
+    let (mut out, mut hold) = (Vec::new(), Vec::new());
+    prepared.write_summary(&mut out).unwrap();
+    prepared.write_holdout_only(&mut hold).unwrap();
+    assert_eq!(
+        (out, hold),
+        in_memory(&csv, &summarizer, None, &text).unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn bad_line_in_a_later_chunk_names_its_line() {
     let mut text = String::from("customer_id,date,amount\n");

@@ -355,7 +355,14 @@ impl StreamingSummarizer {
     ) -> Result<PreparedSummary> {
         let path = path.as_ref();
         let file = File::open(path).map_err(|e| Error::io("open", path, e))?;
-        let size = file.metadata().ok().map(|m| m.len());
+        // Only a regular file's length is its size: a pipe or a device
+        // reports 0 (or nothing useful), which would start the run with
+        // one partition and split it again, reading the spill twice.
+        let size = file
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len());
         self.run(file, size, path, progress)
     }
 
