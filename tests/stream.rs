@@ -388,7 +388,7 @@ fn a_named_pipe_is_a_log_of_unknown_size() {
     };
     let summarizer = Summarizer::builder(day("2024-03-31")).build().unwrap();
     let csv = CsvOptions::default();
-    let prepared = StreamingSummarizer::new(csv.clone(), summarizer.clone())
+    let prepared = StreamingSummarizer::new(csv.clone(), summarizer)
         .prepare_path(&fifo, &mut |_| {})
         .unwrap();
     writer.join().unwrap();
