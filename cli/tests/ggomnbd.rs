@@ -4,20 +4,11 @@
 //! Pareto/NBD fit of the same data gives.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 mod common;
+use common::run_in as run;
 
-const BIN: &str = env!("CARGO_BIN_EXE_customer-value");
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
+/// Runs a command in `dir` that must succeed; its stdout and stderr.
 fn ok(dir: &Path, args: &[&str]) -> (String, String) {
     let out = run(dir, args);
     assert!(
@@ -25,37 +16,12 @@ fn ok(dir: &Path, args: &[&str]) -> (String, String) {
         "{args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    (common::stdout(&out), common::stderr(&out))
 }
 
 /// The CDNOW summary in weeks (Fader, Hardie & Lee 2005's calibration).
 fn cdnow(name: &str) -> Option<PathBuf> {
-    let data = common::data_dir()?;
-    let dir = common::scratch("ggomnbd", name);
-    let cdnow = data.join("cdnow/CDNOW_sample.txt");
-    ok(
-        &dir,
-        &[
-            "summary",
-            "--input",
-            cdnow.to_str().unwrap(),
-            "--delimiter",
-            "whitespace",
-            "--no-header",
-            "--columns",
-            "2,3,5",
-            "--observation-end",
-            "1997-09-30",
-            "--unit",
-            "weeks",
-            "-o",
-            "s.csv",
-        ],
-    );
-    Some(dir)
+    common::cdnow_weekly_summary("ggomnbd", name)
 }
 
 /// `customer_id -> [p_alive, expected_purchases, expected_spend, clv]`

@@ -8,28 +8,7 @@ use common::{ok_in as ok, run_in as run};
 
 /// The CDNOW summary in weeks, split into two files of disjoint customers.
 fn cdnow_parts(name: &str) -> Option<PathBuf> {
-    let data = common::data_dir()?;
-    let dir = common::scratch("rows", name);
-    let cdnow = data.join("cdnow/CDNOW_sample.txt");
-    ok(
-        &dir,
-        &[
-            "summary",
-            "--input",
-            cdnow.to_str().unwrap(),
-            "--delimiter",
-            "whitespace",
-            "--no-header",
-            "--columns",
-            "2,3,5",
-            "--observation-end",
-            "1997-09-30",
-            "--unit",
-            "weeks",
-            "-o",
-            "s.csv",
-        ],
-    );
+    let dir = common::cdnow_weekly_summary("rows", name)?;
     let text = std::fs::read_to_string(dir.join("s.csv")).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap();

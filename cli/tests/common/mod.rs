@@ -72,3 +72,32 @@ pub fn stdout(out: &std::process::Output) -> String {
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8(out.stderr.clone()).expect("UTF-8 stderr")
 }
+
+/// A fresh scratch folder holding `s.csv`, the CDNOW sample summarised in
+/// weeks to 1997-09-30 (Fader, Hardie & Lee 2005's calibration), or `None`
+/// when the data folder is absent.
+pub fn cdnow_weekly_summary(suite: &str, name: &str) -> Option<PathBuf> {
+    let data = data_dir()?;
+    let dir = scratch(suite, name);
+    let cdnow = data.join("cdnow/CDNOW_sample.txt");
+    ok_in(
+        &dir,
+        &[
+            "summary",
+            "--input",
+            cdnow.to_str().unwrap(),
+            "--delimiter",
+            "whitespace",
+            "--no-header",
+            "--columns",
+            "2,3,5",
+            "--observation-end",
+            "1997-09-30",
+            "--unit",
+            "weeks",
+            "-o",
+            "s.csv",
+        ],
+    );
+    Some(dir)
+}
