@@ -1064,28 +1064,18 @@ impl ParetoNbdCovariates {
         population: &[CustomerHistory],
         design: &CovariateDesign,
     ) -> Result<ParetoNbdCovariatesFit> {
-        let model = &PARETO_ENGINE;
-        check_population(model.what, population.len(), design)?;
-        let keyed: Vec<(CustomerHistory, [u64; 3])> =
-            population.iter().map(|h| (*h, history_key(h))).collect();
-        let start = || {
-            let p = ParetoNbd::new().fit_detailed(population)?;
-            let p = p.params();
-            Ok(vec![p.r(), p.alpha(), p.s(), p.beta()])
-        };
-        let f = model.fit(&self.options, &keyed, design, start)?;
-        let e = &f.estimates;
-        let params = ParetoNbdCovariatesParams::new(
-            e[0],
-            e[1],
-            e[2],
-            e[3],
-            design.trans_names.clone(),
-            f.gamma_trans.clone(),
-            design.life_names.clone(),
-            f.gamma_life.clone(),
-        )?;
-        Ok(CovariatesFit::from_fitted(params, f))
+        fit_purchase_model(
+            &PARETO_ENGINE,
+            &self.options,
+            population,
+            design,
+            |p| {
+                let p = ParetoNbd::new().fit_detailed(p)?;
+                let p = p.params();
+                Ok(vec![p.r(), p.alpha(), p.s(), p.beta()])
+            },
+            ParetoNbdCovariatesParams::new,
+        )
     }
 }
 
@@ -1148,28 +1138,18 @@ impl BgNbdCovariates {
         population: &[CustomerHistory],
         design: &CovariateDesign,
     ) -> Result<BgNbdCovariatesFit> {
-        let model = &BGNBD_ENGINE;
-        check_population(model.what, population.len(), design)?;
-        let keyed: Vec<(CustomerHistory, [u64; 3])> =
-            population.iter().map(|h| (*h, history_key(h))).collect();
-        let start = || {
-            let p = BgNbd::new().fit_detailed(population)?;
-            let p = p.params();
-            Ok(vec![p.r(), p.alpha(), p.a(), p.b()])
-        };
-        let f = model.fit(&self.options, &keyed, design, start)?;
-        let e = &f.estimates;
-        let params = BgNbdCovariatesParams::new(
-            e[0],
-            e[1],
-            e[2],
-            e[3],
-            design.trans_names.clone(),
-            f.gamma_trans.clone(),
-            design.life_names.clone(),
-            f.gamma_life.clone(),
-        )?;
-        Ok(CovariatesFit::from_fitted(params, f))
+        fit_purchase_model(
+            &BGNBD_ENGINE,
+            &self.options,
+            population,
+            design,
+            |p| {
+                let p = BgNbd::new().fit_detailed(p)?;
+                let p = p.params();
+                Ok(vec![p.r(), p.alpha(), p.a(), p.b()])
+            },
+            BgNbdCovariatesParams::new,
+        )
     }
 }
 
@@ -1400,6 +1380,40 @@ fn gamma_gamma_kernel(lp: &[f64], o: &(u32, f64), g: &mut [f64]) -> Option<f64> 
         *gk = -dk;
     }
     (f.is_finite() && g.iter().all(|v| v.is_finite())).then_some(-f)
+}
+
+/// The constructor of a purchase model's covariate parameters: the four
+/// baseline values, then the purchase and lifetime names and coefficients.
+type PurchaseParamsNew<P> =
+    fn(f64, f64, f64, f64, Vec<String>, Vec<f64>, Vec<String>, Vec<f64>) -> Result<P>;
+
+/// The fit of a purchase model (Pareto/NBD, BG/NBD) with covariates: the
+/// engine started from the plain model's fit of the same customers
+/// (`start`), its estimates made into the model's parameters by `build`.
+fn fit_purchase_model<P>(
+    engine: &Engine<CustomerHistory>,
+    options: &Options,
+    population: &[CustomerHistory],
+    design: &CovariateDesign,
+    start: impl FnOnce(&[CustomerHistory]) -> Result<Vec<f64>>,
+    build: PurchaseParamsNew<P>,
+) -> Result<CovariatesFit<P>> {
+    check_population(engine.what, population.len(), design)?;
+    let keyed: Vec<(CustomerHistory, [u64; 3])> =
+        population.iter().map(|h| (*h, history_key(h))).collect();
+    let f = engine.fit(options, &keyed, design, || start(population))?;
+    let e = &f.estimates;
+    let params = build(
+        e[0],
+        e[1],
+        e[2],
+        e[3],
+        design.trans_names.clone(),
+        f.gamma_trans.clone(),
+        design.life_names.clone(),
+        f.gamma_life.clone(),
+    )?;
+    Ok(CovariatesFit::from_fitted(params, f))
 }
 
 // ---------------------------------------------------------------------------
