@@ -25,6 +25,7 @@ use pyo3::types::PyDict;
 
 mod arrow;
 mod covariates;
+mod fast_summary;
 mod intervals;
 
 create_exception!(
@@ -1000,12 +1001,16 @@ fn bgbb_expected_new<'py>(
 /// 12.3 is exactly 12.3), decimal strings (exact) or an Arrow decimal128
 /// column (`amount_column`, exact), or none of them (no spend).
 ///
+/// Float (or no) amounts take an exact integer fast path (`fast_summary`)
+/// with the same figures; `decimal` forces the decimal path (the tests and
+/// the benchmark compare the two).
+///
 /// Returns, per customer sorted by code: code, repeat purchases x, t_x, T,
 /// mean repeat-occasion spend, purchase occasions, transactions and total
 /// spend.
 #[pyfunction]
-#[pyo3(signature = (codes, days, observation_end_day, amounts=None, amount_texts=None, amount_column=None))]
-#[allow(clippy::type_complexity)]
+#[pyo3(signature = (codes, days, observation_end_day, amounts=None, amount_texts=None, amount_column=None, decimal=false))]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn summarize<'py>(
     py: Python<'py>,
     codes: PyReadonlyArray1<'py, i64>,
@@ -1014,12 +1019,22 @@ fn summarize<'py>(
     amounts: Option<Arr<'py>>,
     amount_texts: Option<Vec<String>>,
     amount_column: Option<Bound<'py, PyAny>>,
+    decimal: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let exact = exact_amounts(amount_column.as_ref())?;
     let (c, d) = (codes.as_slice()?, days.as_slice()?);
     let a = amounts.as_ref().map(|a| a.as_slice()).transpose()?;
     let cols = py
         .detach(|| -> Result<SummaryColumns, Error> {
+            // Float or no amounts: the exact integer fast path, when it
+            // takes the input (see fast_summary); else the decimal path.
+            if !decimal
+                && amount_texts.is_none()
+                && exact.is_none()
+                && let Some(out) = fast_summary::summarize(c, d, observation_end_day, a)
+            {
+                return Ok(out);
+            }
             let log = transaction_log(c, d, a, amount_texts.as_ref(), exact, Decimal::ZERO)?;
             let summary = Summarizer::builder(day(observation_end_day)?)
                 .unit(TimeUnit::days(1)?)

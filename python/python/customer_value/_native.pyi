@@ -85,6 +85,7 @@ def summarize(
     amounts: Optional[F64] = None,
     amount_texts: Optional[Sequence[str]] = None,
     amount_column: Optional[object] = None,
+    decimal: bool = False,
 ) -> dict[str, npt.NDArray[np.generic]]: ...
 def summarize_full(
     codes: I64,
