@@ -43,6 +43,58 @@ fn in_range(d: i64) -> bool {
 /// Codes above this many per transaction use the comparison sort.
 const DENSE: usize = 4;
 
+/// Rows from which the per-customer pass runs on two threads.
+const PARALLEL_ROWS: usize = 65_536;
+
+/// One transaction once bucketed by customer: its day and its amount in
+/// units of `10^-scale`.
+#[derive(Clone, Copy, Default)]
+struct Tx {
+    day: i32,
+    units: i64,
+}
+
+/// Every amount as an exact integer count of `10^-scale`, or `None` (see
+/// the module docs). Money in cents (or whole units) is checked at scale 2
+/// in one step; otherwise each amount's own fewest decimals, then the
+/// largest of them.
+fn exact_units(a: &[f64]) -> Option<(Vec<i64>, u8)> {
+    // Scale 2: round(v·100)/100 == v means the decimal money() reads
+    // (the fewest decimals k ≤ 2 that give back v) is m/100: two decimals
+    // with at most 2 (or 3) places that both round to v are within one ulp
+    // of v, below 1.2e-4 for v < 10^12, so they are equal.
+    let cents: Option<Vec<i64>> = a
+        .iter()
+        .map(|&v| {
+            if !(v >= 0.0 && v < 1e12) {
+                return None;
+            }
+            let m = (v * 100.0).round();
+            (m / 100.0 == v).then_some(m as i64)
+        })
+        .collect();
+    if let Some(c) = cents {
+        return Some((c, 2));
+    }
+    let mut parts = Vec::with_capacity(a.len());
+    let mut scale = 0u8;
+    for &v in a {
+        let (m, k) = mantissa(v)?;
+        scale = scale.max(k);
+        parts.push((m, k));
+    }
+    // Every amount at the common scale, below 2^53 units, so that every
+    // customer's sum (checked when summed) stays exact in an i64.
+    let units = parts
+        .iter()
+        .map(|&(m, k)| {
+            let u = i128::from(m) * 10i128.pow(u32::from(scale - k));
+            (u < 1 << 53).then_some(u as i64)
+        })
+        .collect::<Option<Vec<i64>>>()?;
+    Some((units, scale))
+}
+
 /// The summary of the transactions `(codes[i], days[i], amounts[i])` up to
 /// `end` (later ones left out, as the decimal path), or `None` when the
 /// decimal path must take the input.
@@ -53,7 +105,12 @@ pub(crate) fn summarize(
     amounts: Option<&[f64]>,
 ) -> Option<SummaryColumns> {
     let n = codes.len();
-    if n == 0 || days.len() != n || amounts.is_some_and(|a| a.len() != n) || !in_range(end) {
+    if n == 0
+        || n >= u32::MAX as usize
+        || days.len() != n
+        || amounts.is_some_and(|a| a.len() != n)
+        || !in_range(end)
+    {
         return None;
     }
     let (mut lo_day, mut hi_day, mut hi_code) = (i64::MAX, i64::MIN, 0i64);
@@ -68,32 +125,15 @@ pub(crate) fn summarize(
     if !in_range(lo_day) || !in_range(hi_day) {
         return None;
     }
-    // Exact amounts in units of 10^-scale.
     let (units, scale) = match amounts {
         None => (vec![0i64; n], 0u8),
-        Some(a) => {
-            let mut parts = Vec::with_capacity(n);
-            let mut scale = 0u8;
-            for &v in a {
-                let (m, k) = mantissa(v)?;
-                scale = scale.max(k);
-                parts.push((m, k));
-            }
-            // Every amount at the common scale, below 2^53 units, so that
-            // every customer's sum (checked below) stays exact in an i64.
-            let units = parts
-                .iter()
-                .map(|&(m, k)| {
-                    let u = i128::from(m) * 10i128.pow(u32::from(scale - k));
-                    (u < 1 << 53).then_some(u as i64)
-                })
-                .collect::<Option<Vec<i64>>>()?;
-            (units, scale)
-        }
+        Some(a) => exact_units(a)?,
     };
-    // (code, day, units) sorted by code then day.
-    let mut rows: Vec<(u64, i32, i64)>;
+    // Customers (code, first row) and their transactions, by code.
+    let mut txs = vec![Tx::default(); n];
+    let mut groups: Vec<(u64, usize)>;
     if (hi_code as u64) < (DENSE * n + 65_536) as u64 {
+        // Counting sort: bucket k holds customer code k.
         let buckets = hi_code as usize + 1;
         let mut start = vec![0u32; buckets + 1];
         for &c in codes {
@@ -102,67 +142,109 @@ pub(crate) fn summarize(
         for k in 0..buckets {
             start[k + 1] += start[k];
         }
-        let mut next = start.clone();
-        rows = vec![(0, 0, 0); n];
+        groups = (0..buckets)
+            .filter(|&k| start[k + 1] > start[k])
+            .map(|k| (k as u64, start[k] as usize))
+            .collect();
+        let mut next = start;
         for i in 0..n {
             let c = codes[i] as usize;
-            rows[next[c] as usize] = (codes[i] as u64, days[i] as i32, units[i]);
+            txs[next[c] as usize] = Tx {
+                day: days[i] as i32,
+                units: units[i],
+            };
             next[c] += 1;
         }
-        for k in 0..buckets {
-            let part = &mut rows[start[k] as usize..start[k + 1] as usize];
-            if part.len() > 1 && !part.is_sorted_by_key(|r| r.1) {
-                part.sort_unstable_by_key(|r| r.1);
-            }
-        }
     } else {
-        rows = (0..n)
-            .map(|i| (codes[i] as u64, days[i] as i32, units[i]))
-            .collect();
-        rows.sort_unstable_by_key(|r| (r.0, r.1));
+        let mut order: Vec<(u64, u32)> = (0..n).map(|i| (codes[i] as u64, i as u32)).collect();
+        order.sort_unstable();
+        groups = Vec::new();
+        for (k, &(c, i)) in order.iter().enumerate() {
+            if groups.last().is_none_or(|g| g.0 != c) {
+                groups.push((c, k));
+            }
+            txs[k] = Tx {
+                day: days[i as usize] as i32,
+                units: units[i as usize],
+            };
+        }
     }
-    let end = end as i32;
-    let unit = 10f64.powi(i32::from(scale));
+    let (end, unit) = (end as i32, 10f64.powi(i32::from(scale)));
+    if n < PARALLEL_ROWS || std::thread::available_parallelism().map_or(1, usize::from) < 2 {
+        return customers(&groups, &mut txs, 0, n, end, unit);
+    }
+    // Two halves of the customers, each with its own transactions.
+    let half = groups.partition_point(|g| g.1 < n / 2).max(1);
+    let (left, right) = groups.split_at(half);
+    let (lt, rt) = txs.split_at_mut(right.first().map_or(n, |g| g.1));
+    let (a, b) = std::thread::scope(|scope| {
+        let h = scope.spawn(move || customers(right, rt, half_base(right, n), n, end, unit));
+        let a = customers(left, lt, 0, half_base(right, n), end, unit);
+        (a, h.join().ok().flatten())
+    });
+    let (mut a, b) = (a?, b?);
+    a.code.extend(b.code);
+    a.frequency.extend(b.frequency);
+    a.t_x.extend(b.t_x);
+    a.age.extend(b.age);
+    a.zbar.extend(b.zbar);
+    a.purchases.extend(b.purchases);
+    a.transactions.extend(b.transactions);
+    a.total_spend.extend(b.total_spend);
+    Some(a)
+}
+
+/// The first row of `groups` (or `n` when empty).
+fn half_base(groups: &[(u64, usize)], n: usize) -> usize {
+    groups.first().map_or(n, |g| g.1)
+}
+
+/// The summaries of `groups` (code, first row), whose transactions are
+/// `txs` = rows `base..limit`; each customer's are sorted by day here.
+fn customers(
+    groups: &[(u64, usize)],
+    txs: &mut [Tx],
+    base: usize,
+    limit: usize,
+    end: i32,
+    unit: f64,
+) -> Option<SummaryColumns> {
     let mut out = SummaryColumns::default();
-    let mut i = 0;
-    while i < n {
-        let code = rows[i].0;
-        let mut j = i;
-        while j < n && rows[j].0 == code {
-            j += 1;
+    for (g, &(code, from)) in groups.iter().enumerate() {
+        let to = groups.get(g + 1).map_or(limit, |next| next.1);
+        let mine = &mut txs[from - base..to - base];
+        if mine.len() > 1 && !mine.is_sorted_by_key(|t| t.day) {
+            mine.sort_unstable_by_key(|t| t.day);
         }
         // This customer's rows up to the end, by day.
-        let mine = &rows[i..j];
-        i = j;
-        let upto = mine.partition_point(|r| r.1 <= end);
-        let mine = &mine[..upto];
-        let Some(first) = mine.first() else {
+        let mine = &mine[..mine.partition_point(|t| t.day <= end)];
+        let Some(first) = mine.first().copied() else {
             continue;
         };
         let (mut purchases, mut total, mut first_day_total) = (0u32, 0i64, 0i64);
         let mut day = None;
-        for r in mine {
-            if day != Some(r.1) {
+        for t in mine {
+            if day != Some(t.day) {
                 purchases += 1;
-                day = Some(r.1);
+                day = Some(t.day);
             }
-            if r.1 == first.1 {
-                first_day_total += r.2;
+            if t.day == first.day {
+                first_day_total += t.units;
             }
-            total = total.checked_add(r.2)?;
+            total = total.checked_add(t.units)?;
         }
         if total >= 1 << 53 {
             return None;
         }
-        let last = mine[mine.len() - 1].1;
+        let last = mine[mine.len() - 1].day;
         let x = purchases - 1;
         if unit * f64::from(x) >= (1u64 << 53) as f64 {
             return None;
         }
         out.code.push(code as i64);
         out.frequency.push(f64::from(x));
-        out.t_x.push(f64::from(last - first.1));
-        out.age.push(f64::from(end - first.1));
+        out.t_x.push(f64::from(last - first.day));
+        out.age.push(f64::from(end - first.day));
         out.zbar.push(if x == 0 {
             0.0
         } else {
