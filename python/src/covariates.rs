@@ -24,11 +24,7 @@ fn rows(name: &str, m: &Matrix<'_>, names: &[String]) -> Result<Vec<Vec<f64>>, E
     if a.ncols() != names.len() {
         return Err(invalid(
             "covariates",
-            format!(
-                "{name} has {} columns for {} names",
-                a.ncols(),
-                names.len()
-            ),
+            format!("{name} has {} columns for {} names", a.ncols(), names.len()),
         ));
     }
     Ok(a.rows().into_iter().map(|r| r.to_vec()).collect())
@@ -267,10 +263,7 @@ impl Covariates {
         Ok(match self {
             Self::Pareto(p) => {
                 let c = p.customer_params(zt, zl)?;
-                (
-                    Purchases::Pareto(c),
-                    [c.r(), c.alpha(), c.s(), c.beta()],
-                )
+                (Purchases::Pareto(c), [c.r(), c.alpha(), c.s(), c.beta()])
             }
             Self::Bg(p) => {
                 let c = p.customer_params(zt, zl)?;
@@ -404,7 +397,9 @@ fn covariate_expected_spend<'py>(
             })?;
             let params = GammaGammaCovariatesParams::new(p, q, g, names, delta)?;
             per_row(f.len(), |i| {
-                let own = params.customer_params(&zs[i]).map_err(|e| row_error(i, e))?;
+                let own = params
+                    .customer_params(&zs[i])
+                    .map_err(|e| row_error(i, e))?;
                 let x = count("frequency", i, f[i])?;
                 let s = customer_value::btyd::SpendHistory::new(
                     CustomerId::new(i as u64),

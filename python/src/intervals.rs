@@ -7,9 +7,8 @@
 use customer_value::btyd::{
     BgNbd, BgNbdParams, BootstrapOptions, BtydClv, BtydCustomer, CustomerHistory, FitReport,
     GammaGamma, GammaGammaParams, IntervalModel, MbgNbd, MbgNbdParams, ParameterDraws, ParetoNbd,
-    ParetoNbdParams, Prediction, PredictionInterval, PurchaseModel, Refit, SpendHistory,
-    bootstrap, bootstrap_clv_intervals, delta_clv_intervals, delta_intervals,
-    delta_spend_intervals,
+    ParetoNbdParams, Prediction, PredictionInterval, PurchaseModel, Refit, SpendHistory, bootstrap,
+    bootstrap_clv_intervals, delta_clv_intervals, delta_intervals, delta_spend_intervals,
 };
 use customer_value::{CustomerId, Error};
 use pyo3::prelude::*;
@@ -122,13 +121,18 @@ fn delta_purchase_intervals<'py>(
             let what = prediction(what, t)?;
             let hs = histories(f, r, a)?;
             match model {
-                "bg-nbd" => delta_intervals(&report::<BgNbdParams, 4>(report_json)?, what, &hs, level),
+                "bg-nbd" => {
+                    delta_intervals(&report::<BgNbdParams, 4>(report_json)?, what, &hs, level)
+                }
                 "mbg-nbd" => {
                     delta_intervals(&report::<MbgNbdParams, 4>(report_json)?, what, &hs, level)
                 }
-                "pareto-nbd" => {
-                    delta_intervals(&report::<ParetoNbdParams, 4>(report_json)?, what, &hs, level)
-                }
+                "pareto-nbd" => delta_intervals(
+                    &report::<ParetoNbdParams, 4>(report_json)?,
+                    what,
+                    &hs,
+                    level,
+                ),
                 other => Err(no_model(other)),
             }
         })
@@ -214,7 +218,11 @@ fn delta_clv<'py>(
     Ok(columns(py, iv))
 }
 
-fn options(replicates: usize, seed: u64, threads: Option<usize>) -> Result<BootstrapOptions, Error> {
+fn options(
+    replicates: usize,
+    seed: u64,
+    threads: Option<usize>,
+) -> Result<BootstrapOptions, Error> {
     let o = BootstrapOptions::new(replicates, seed)?;
     Ok(match threads {
         Some(t) => o.threads(t),
@@ -361,7 +369,13 @@ fn bootstrap_clv<'py>(
                 .collect();
             let o = options(replicates, seed, threads)?;
             let spend = report::<GammaGammaParams, 3>(spend_json)?;
-            let sd = bootstrap(&GammaGamma::new(), &spend, &repeat, &vec![1.0; repeat.len()], &o)?;
+            let sd = bootstrap(
+                &GammaGamma::new(),
+                &spend,
+                &repeat,
+                &vec![1.0; repeat.len()],
+                &o,
+            )?;
             let ones = vec![1.0; hs.len()];
             macro_rules! run {
                 ($fitter:expr) => {{

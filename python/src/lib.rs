@@ -722,7 +722,9 @@ fn conditional_prob_purchases<'py>(
             let m = Purchases::new(model, &params)?;
             let t = horizon(t)?;
             let population = histories(f, r, a)?;
-            per_row(population.len(), |i| m.conditional_pmf(&population[i], t, n))
+            per_row(population.len(), |i| {
+                m.conditional_pmf(&population[i], t, n)
+            })
         })
         .map_err(to_py)?;
     Ok(out(py, v))
