@@ -22,7 +22,7 @@ use crate::SummaryColumns;
 /// path: the fewest decimals `k ≤ 9` with `round(v·10^k)/10^k == v`; `None`
 /// for anything else (negative, not finite, ≥ 10^12, more decimals).
 fn mantissa(v: f64) -> Option<(i64, u8)> {
-    if !(v >= 0.0 && v < 1e12) {
+    if !(0.0..1e12).contains(&v) {
         return None;
     }
     let mut scale = 1.0;
@@ -42,7 +42,7 @@ fn mantissa(v: f64) -> Option<(i64, u8)> {
 /// decimals with at most 2 places that both round to `v` are within one
 /// ulp of `v`, below 1.2e-4 for `v < 10^12`, so they are equal.
 fn cents(v: f64) -> Option<i64> {
-    if !(v >= 0.0 && v < 1e12) {
+    if !(0.0..1e12).contains(&v) {
         return None;
     }
     let m = (v * 100.0).round();
