@@ -707,3 +707,20 @@ def test_fast_summary_equals_the_decimal_path(seed):
     b = _native.summarize(np.array([1, 1]), np.array([9_000, 9_001]), 9_350, amounts=many, decimal=True)
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_date_flooring_equals_numpy_casts():
+    """The lifetimes layer floors datetime64 ticks by one integer division;
+    numpy's casts to days and hours (which floor, before 1970 too) agree."""
+    from customer_value.lifetimes.utils import _floor_stamps
+
+    rng = np.random.default_rng(0)
+    for unit in ("ns", "us", "ms", "s"):
+        stamps = rng.integers(-3 * 10**9, 3 * 10**9, 100_000).astype("datetime64[s]").astype(f"datetime64[{unit}]")
+        if unit != "s":
+            stamps = stamps + rng.integers(0, 1000, 100_000).astype(f"timedelta64[{unit}]")
+        np.testing.assert_array_equal(_floor_stamps(stamps, 86_400), stamps.astype("datetime64[D]").astype(np.int64))
+        np.testing.assert_array_equal(_floor_stamps(stamps, 3_600), stamps.astype("datetime64[h]").astype(np.int64))
+        np.testing.assert_array_equal(
+            _floor_stamps(stamps, 7 * 86_400), np.floor_divide(stamps.astype("datetime64[s]").astype(np.int64), 7 * 86_400)
+        )
