@@ -43,13 +43,16 @@ def with_params(report, model, params):
 
 
 def cli_binary():
-    """The release command-line program: $CUSTOMER_VALUE_CLI, or
-    target/release/customer-value under $CARGO_TARGET_DIR or the repository."""
+    """The command-line program: $CUSTOMER_VALUE_CLI, or customer-value in
+    the release, then the debug, build of $CARGO_TARGET_DIR or the
+    repository's target/ (scripts/test.sh's `cargo test` builds the debug
+    one first)."""
     env = os.environ.get("CUSTOMER_VALUE_CLI")
     candidates = [Path(env)] if env else []
-    if os.environ.get("CARGO_TARGET_DIR"):
-        candidates.append(Path(os.environ["CARGO_TARGET_DIR"]) / "release" / "customer-value")
-    candidates.append(REPO / "target" / "release" / "customer-value")
+    targets = [Path(os.environ["CARGO_TARGET_DIR"])] if os.environ.get("CARGO_TARGET_DIR") else []
+    targets.append(REPO / "target")
+    for profile in ("release", "debug"):
+        candidates.extend(t / profile / "customer-value" for t in targets)
     found = shutil.which("customer-value")
     if found:
         candidates.append(Path(found))
@@ -62,7 +65,7 @@ def cli_binary():
 CLI = cli_binary()
 needs_cli = pytest.mark.skipif(
     CLI is None,
-    reason="the command-line program is not built (cargo build --release -p customer-value-cli, or set CUSTOMER_VALUE_CLI)",
+    reason="the command-line program is not built (cargo build -p customer-value-cli, or set CUSTOMER_VALUE_CLI)",
 )
 
 
