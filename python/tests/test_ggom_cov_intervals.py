@@ -163,6 +163,55 @@ def test_ggom_cdnow_reproduces_clvtools(ggom_cdnow, cdnow_weekly):
     assert btyd.FitReport.load_json(fit.to_json()) == fit
 
 
+def simulate_ggom(n, r, alpha, b, s, beta, T, seed):
+    """GGom/NBD customers observed for T from their first purchase:
+    lambda ~ Gamma(r, rate alpha), eta ~ Gamma(s, rate beta), the lifetime
+    tau = ln(1 + E/eta)/b with E ~ Exp(1) (so P(tau > t) =
+    exp(-eta (e^{bt} - 1))), Poisson purchases at rate lambda until
+    min(tau, T); t_x on a half-unit grid (fewer distinct rows, a faster fit)."""
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(r, 1 / alpha, n)
+    eta = rng.gamma(s, 1 / beta, n)
+    tau = np.log1p(rng.exponential(1.0, n) / eta) / b
+    x, tx = np.zeros(n), np.zeros(n)
+    for i in range(n):
+        end = min(tau[i], T)
+        k = rng.poisson(lam[i] * end)
+        if k > 0:
+            x[i], tx[i] = k, rng.uniform(0, end, k).max()
+    tx = np.where(x > 0, np.minimum(np.ceil(tx * 2) / 2, T), 0.0)
+    return x, tx, np.full(n, float(T))
+
+
+def test_ggom_interior_fit_reports_standard_errors():
+    """On simulated data with Gompertz ageing (b = 0.2 per unit) the fit is
+    interior, with standard errors, a symmetric covariance, AIC and BIC as
+    the other models, at least the Pareto/NBD's log-likelihood (GGom/NBD
+    nests it as a limit), and its predictions in range."""
+    x, tx, T = simulate_ggom(2000, 1.3, 4.0, 0.2, 2.0, 3.0, 52.0, seed=1)
+    fit = btyd.fit("ggom-nbd", x, tx, T)
+    assert fit.status == "interior" and fit.limits == []
+    assert list(fit.params) == ["r", "alpha", "b", "s", "beta"]
+    assert fit.std_errors is not None and all(v > 0 for v in fit.std_errors.values())
+    cov = fit.covariance.to_numpy()
+    np.testing.assert_array_equal(cov, cov.T)
+    np.testing.assert_allclose(np.sqrt(np.diag(cov)), list(fit.std_errors.values()), rtol=1e-12)
+    assert fit.customers == 2000
+    assert fit.aic == pytest.approx(2 * 5 - 2 * fit.log_likelihood, rel=1e-12)
+    assert fit.bic == pytest.approx(5 * math.log(2000) - 2 * fit.log_likelihood, rel=1e-12)
+    pnbd = btyd.fit("pareto-nbd", x, tx, T)
+    assert fit.log_likelihood >= pnbd.log_likelihood - 1e-6
+    assert btyd.pareto_nbd_limit(fit) is None
+    alive = btyd.p_alive(fit, x, tx, T)
+    assert ((alive >= 0) & (alive <= 1)).all()
+    # The mean purchase rate r/alpha within 4 delta-method standard errors
+    # of the truth, 1.3/4.
+    r, a = fit.params["r"], fit.params["alpha"]
+    g = np.array([1 / a, -r / a**2])
+    se = math.sqrt(g @ cov[:2, :2] @ g)
+    assert abs(r / a - 1.3 / 4.0) < 4 * se
+
+
 def test_ggom_conditional_pmf_sums_to_one_with_the_cet_as_mean(ggom_cdnow):
     """An interior GGom/NBD (real Gompertz ageing): the conditional pmf
     over n = 0..250 sums to 1 and its mean is the CET."""
