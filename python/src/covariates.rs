@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::json;
 
-use crate::{Arr, Purchases, count, history_at, invalid, money, out, per_row, same_length, to_py};
+use crate::{Arr, Purchases, count, history_at, invalid, money, out, same_length, to_py};
 
 type Matrix<'py> = PyReadonlyArray2<'py, f64>;
 
@@ -396,7 +396,7 @@ fn covariate_expected_spend<'py>(
                 )
             })?;
             let params = GammaGammaCovariatesParams::new(p, q, g, names, delta)?;
-            per_row(f.len(), |i| {
+            crate::per_row_of(f.len(), [0.0; 2], |i| {
                 let own = params
                     .customer_params(&zs[i])
                     .map_err(|e| row_error(i, e))?;
@@ -407,15 +407,7 @@ fn covariate_expected_spend<'py>(
                     money("monetary_value", i, m[i])?,
                 )
                 .map_err(|e| crate::at_row(i, e))?;
-                own.expected_spend_f64(&s)
-            })
-            .and_then(|spend| {
-                (0..f.len())
-                    .map(|i| {
-                        let own = params.customer_params(&zs[i])?;
-                        Ok([own.gamma(), spend[i]])
-                    })
-                    .collect()
+                Ok([own.gamma(), own.expected_spend_f64(&s)?])
             })
         })
         .map_err(to_py)?;
