@@ -738,7 +738,7 @@ def test_bad_interval_inputs_are_typed_errors(cdnow_fits, cdnow_weekly, ggom_cdn
 def test_fast_summary_equals_the_decimal_path(seed):
     """The float fast path of the lifetimes summary gives the decimal
     path's figures bit for bit: dense and sparse customer codes, amounts
-    with 0 to 4 decimals, zero amounts, several transactions a day, days
+    in cents and with 0 to 4 decimals, zero amounts, no amounts, several transactions a day, days
     after the observation end, single-purchase customers."""
     rng = np.random.default_rng(seed)
     n = 20_000
@@ -748,7 +748,8 @@ def test_fast_summary_equals_the_decimal_path(seed):
         amounts = np.round(rng.gamma(2.0, 30.0, n), 4)
         amounts = np.array([round(a, int(k)) for a, k in zip(amounts, decimals)])
         amounts[rng.random(n) < 0.05] = 0.0
-        for kw in ({"amounts": amounts}, {}):
+        cents = np.round(amounts, 2)  # every amount in cents: read as cents while bucketing
+        for kw in ({"amounts": amounts}, {"amounts": cents}, {}):
             fast = _native.summarize(codes.astype(np.int64), days.astype(np.int64), 9_350, **kw)
             slow = _native.summarize(codes.astype(np.int64), days.astype(np.int64), 9_350, decimal=True, **kw)
             assert fast.keys() == slow.keys()
