@@ -374,6 +374,8 @@ def test_apparel_bg_nbd_and_gamma_gamma_covariates_match_the_peer_fits(apparel):
     assert abs(bg.log_likelihood - -2859.425758) < 1e-5
     gg = covariates.fit_spend(s["frequency"], s["zbar"], cols)
     assert gg.customers == 173
+    one = covariates.fit_spend(s["frequency"], s["zbar"], z["Gender"])  # a named Series
+    assert list(one.trans) == ["Gender"]
     want = {"p": 2.399197, "q": 16.384492, "gamma": 239.709423, "spend.Gender": 0.100926, "spend.Channel": -0.032826}
     for k, v in want.items():
         assert abs(gg.estimates[k] - v) <= 1e-4 * max(abs(v), 1.0), k

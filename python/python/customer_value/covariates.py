@@ -16,9 +16,9 @@ scale. Covariates are used as given (not centred): the baseline parameters
 are those of a customer whose covariates are all 0.
 
 Covariates come as a pandas or polars DataFrame or a pyarrow Table (the
-column names name the coefficients), a dict of columns, or a 2-D numpy
-array with ``trans_names`` / ``life_names``; one row per customer, in the
-order of ``frequency``.
+column names name the coefficients), a named Series, a dict of columns, or
+a 2-D numpy array with ``trans_names`` / ``life_names`` (default ``z0``,
+``z1``, ...); one row per customer, in the order of ``frequency``.
 
 >>> from customer_value import covariates
 >>> fit = covariates.fit("pareto-nbd", summary["frequency"], summary["recency"],
@@ -71,6 +71,10 @@ def _matrix(values, names, what):
     elif module == "pyarrow" and hasattr(values, "column_names"):
         cols = list(values.column_names)
         arrays = [values.column(c).to_numpy(zero_copy_only=False) for c in cols]
+    elif module in ("pandas", "polars") and getattr(values, "ndim", 1) == 1 and getattr(values, "name", None) is not None:
+        # One named column (a pandas or polars Series).
+        cols = [str(values.name)]
+        arrays = [np.asarray(_column(values))]
     else:
         a = np.asarray(_column(values))
         if a.ndim == 1:
