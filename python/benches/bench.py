@@ -1,7 +1,7 @@
 """Side-by-side timings of the Python package against lifetimes 0.11.3 and
 polars, in one run, whole Python calls (conversions included).
 
-    python python/benches/bench.py [--transactions 1000000] [--customers 100000] [--repeat 3]
+    python python/benches/bench.py [--transactions 1000000] [--customers 100000] [--repeat 3] [--summary-only]
 
 Needs lifetimes 0.11.3, pandas 2.3.3, numpy 2.2.6, scipy 1.14.1, polars and
 pyarrow (python/requirements-test.txt). Prints the median of --repeat runs
@@ -71,6 +71,7 @@ def main():
     ap.add_argument("--customers", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-pareto", action="store_true", help="lifetimes' Pareto/NBD fit takes minutes")
+    ap.add_argument("--summary-only", action="store_true", help="only the summary rows")
     args = ap.parse_args()
 
     import lifetimes
@@ -104,6 +105,29 @@ def main():
     ours_arrow, c = timed(lambda: cv_utils.summary_data_from_transaction_data(alog, "customer", "date", "amount", observation_period_end=end), args.repeat)
     pd.testing.assert_frame_equal(c, a, check_index_type=False)
     rows.append(("  the same, Arrow-backed pandas columns", ours_arrow, theirs, None))
+    # The compiled summary alone (columns already converted), its float
+    # fast path against the decimal path (exact decimal amounts, as before
+    # the fast path), alternated; both give the same figures.
+    from customer_value import _native
+    from customer_value.lifetimes.utils import _customers, _to_days
+
+    codes, _ = _customers(log["customer"])
+    days = _to_days(log["date"], None)
+    end_day = int(_to_days(end, None))
+    amounts = log["amount"].to_numpy()
+    fast_t, decimal_t = [], []
+    for _ in range(args.repeat):
+        t, fast = timed(lambda: _native.summarize(codes, days, end_day, amounts=amounts), 1)
+        fast_t.append(t)
+        t, slow = timed(lambda: _native.summarize(codes, days, end_day, amounts=amounts, decimal=True), 1)
+        decimal_t.append(t)
+    for k in fast:
+        np.testing.assert_array_equal(fast[k], slow[k])
+    rows.append(("  compiled summary alone, decimal path", statistics.median(decimal_t), theirs, None))
+    rows.append(("  compiled summary alone, float fast path", statistics.median(fast_t), theirs, None))
+    if args.summary_only:
+        report(rows)
+        return
 
     s = summary(args.customers)
     ours, bg_ours = timed(lambda: cv.BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"]), args.repeat)
@@ -130,6 +154,10 @@ def main():
     ours_pl, _ = timed(lambda: bg_ours.conditional_probability_alive(pbig["frequency"], pbig["recency"], pbig["T"]), args.repeat)
     rows.append(("  the same, polars Series", ours_pl, statistics.median(theirs_t), None))
 
+    report(rows)
+
+
+def report(rows):
     print(f"{'call':58} {'customer_value':>15} {'lifetimes':>10} {'ratio':>7} {'polars':>8}")
     for name, o, t, p in rows:
         pol = "" if p is None else f"{p:8.3f}"

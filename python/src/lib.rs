@@ -12,8 +12,8 @@
 
 use customer_value::btyd::{
     BgBb, BgBbParams, BgNbd, BgNbdParams, Cohort, CustomerHistory, DiscreteHistory, FitOptions,
-    GammaGamma, GammaGammaParams, MbgNbd, MbgNbdParams, ParetoNbd, ParetoNbdParams, Penalty, Sbg,
-    SbgParams, SpendHistory,
+    GammaGamma, GammaGammaParams, GgomNbd, GgomNbdParams, MbgNbd, MbgNbdParams, ParetoNbd,
+    ParetoNbdParams, Penalty, Sbg, SbgParams, SpendHistory,
 };
 use customer_value::clv::DiscountRate;
 use customer_value::{CustomerId, Date, Decimal, Error, Summarizer, TimeUnit, Transaction};
@@ -24,6 +24,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 mod arrow;
+mod covariates;
+mod fast_summary;
+mod intervals;
 
 create_exception!(
     customer_value,
@@ -99,6 +102,12 @@ create_exception!(
 );
 create_exception!(
     customer_value,
+    NoCovarianceError,
+    CustomerValueError,
+    "A fit without a covariance (a boundary fit, a Hessian that is not positive definite) asked for delta-method intervals."
+);
+create_exception!(
+    customer_value,
     UnitMismatchError,
     CustomerValueError,
     "Data in one time unit used with a model or file in another."
@@ -125,6 +134,7 @@ fn to_py(e: Error) -> PyErr {
         Error::Io { .. } => IoError::new_err(message),
         Error::Duplicate { .. } => DuplicateError::new_err(message),
         Error::UnitMismatch { .. } => UnitMismatchError::new_err(message),
+        Error::NoCovariance { .. } => NoCovarianceError::new_err(message),
         _ => CustomerValueError::new_err(message),
     }
 }
@@ -364,8 +374,8 @@ fn json<T: serde::Serialize>(report: &T) -> Result<String, Error> {
     serde_json::to_string(report).map_err(|e| invalid("fit report", e.to_string()))
 }
 
-/// Fits BG/NBD, MBG/NBD or Pareto/NBD (`model` = "bg-nbd", "mbg-nbd",
-/// "pareto-nbd") and returns the fit report as JSON.
+/// Fits BG/NBD, MBG/NBD, Pareto/NBD or GGom/NBD (`model` = "bg-nbd",
+/// "mbg-nbd", "pareto-nbd", "ggom-nbd") and returns the fit report as JSON.
 #[pyfunction]
 #[pyo3(signature = (model, frequency, recency, t, weights=None, penalizer=0.0, tol=None, max_iter=None, start=None))]
 #[allow(clippy::too_many_arguments)]
@@ -392,9 +402,10 @@ fn fit_purchases(
             "bg-nbd" => json(&BgNbd::with_options(o).fit_weighted(&population, &w)?),
             "mbg-nbd" => json(&MbgNbd::with_options(o).fit_weighted(&population, &w)?),
             "pareto-nbd" => json(&ParetoNbd::with_options(o).fit_weighted(&population, &w)?),
+            "ggom-nbd" => json(&GgomNbd::with_options(o).fit_weighted(&population, &w)?),
             other => Err(invalid(
                 "model",
-                format!("{other:?} is not bg-nbd, mbg-nbd or pareto-nbd"),
+                format!("{other:?} is not bg-nbd, mbg-nbd, pareto-nbd or ggom-nbd"),
             )),
         }
     })
@@ -462,10 +473,20 @@ enum Purchases {
     Bg(BgNbdParams),
     Mbg(MbgNbdParams),
     Pareto(ParetoNbdParams),
+    Ggom(GgomNbdParams),
 }
 
 impl Purchases {
     fn new(model: &str, p: &[f64]) -> Result<Self, Error> {
+        if model == "ggom-nbd" {
+            let [r, alpha, b, s, beta] = <[f64; 5]>::try_from(p).map_err(|_| {
+                invalid(
+                    "parameters",
+                    format!("{} values given, 5 expected", p.len()),
+                )
+            })?;
+            return Ok(Self::Ggom(GgomNbdParams::new(r, alpha, b, s, beta)?));
+        }
         let [a, b, c, d] = <[f64; 4]>::try_from(p).map_err(|_| {
             invalid(
                 "parameters",
@@ -478,7 +499,7 @@ impl Purchases {
             "pareto-nbd" => Ok(Self::Pareto(ParetoNbdParams::new(a, b, c, d)?)),
             other => Err(invalid(
                 "model",
-                format!("{other:?} is not bg-nbd, mbg-nbd or pareto-nbd"),
+                format!("{other:?} is not bg-nbd, mbg-nbd, pareto-nbd or ggom-nbd"),
             )),
         }
     }
@@ -487,6 +508,7 @@ impl Purchases {
             Self::Bg(p) => Ok(p.p_alive(h)),
             Self::Mbg(p) => Ok(p.p_alive(h)),
             Self::Pareto(p) => p.p_alive(h),
+            Self::Ggom(p) => p.p_alive(h),
         }
     }
     fn conditional(&self, h: &CustomerHistory, t: f64) -> Result<f64, Error> {
@@ -494,6 +516,7 @@ impl Purchases {
             Self::Bg(p) => p.expected_purchases(h, t),
             Self::Mbg(p) => p.expected_purchases(h, t),
             Self::Pareto(p) => p.expected_purchases(h, t),
+            Self::Ggom(p) => p.expected_purchases(h, t),
         }
     }
     fn unconditional(&self, t: f64) -> Result<f64, Error> {
@@ -501,6 +524,7 @@ impl Purchases {
             Self::Bg(p) => p.expected_purchases_new(t),
             Self::Mbg(p) => p.expected_purchases_new(t),
             Self::Pareto(p) => p.expected_purchases_new(t),
+            Self::Ggom(p) => p.expected_purchases_new(t),
         }
     }
     fn pmf(&self, t: f64, n: u32) -> Result<f64, Error> {
@@ -508,6 +532,28 @@ impl Purchases {
             Self::Bg(p) => p.prob_purchases(t, n),
             Self::Mbg(p) => p.prob_purchases(t, n),
             Self::Pareto(p) => p.prob_purchases(t, n),
+            Self::Ggom(_) => Err(invalid(
+                "model",
+                "GGom/NBD has no new-customer pmf in the crate; use the conditional pmf".into(),
+            )),
+        }
+    }
+    fn conditional_pmf(&self, h: &CustomerHistory, t: f64, n: u32) -> Result<f64, Error> {
+        match self {
+            Self::Bg(p) => p.conditional_prob_purchases(h, t, n),
+            Self::Mbg(p) => p.conditional_prob_purchases(h, t, n),
+            Self::Pareto(p) => p.conditional_prob_purchases(h, t, n),
+            Self::Ggom(p) => p.conditional_prob_purchases(h, t, n),
+        }
+    }
+    fn dert(&self, h: &CustomerHistory, delta: f64) -> Result<f64, Error> {
+        match self {
+            Self::Pareto(p) => p.dert(h, delta),
+            Self::Ggom(p) => p.dert(h, delta),
+            _ => Err(invalid(
+                "model",
+                "DERT needs a pareto-nbd or ggom-nbd model".into(),
+            )),
         }
     }
 }
@@ -645,11 +691,12 @@ fn conditional_expected_purchases<'py>(
                     format!("{} horizons for {} customers", h.len(), population.len()),
                 ));
             }
-            population
-                .iter()
-                .enumerate()
-                .map(|(i, c)| m.conditional(c, horizon(h[if h.len() == 1 { 0 } else { i }])?))
-                .collect()
+            per_row(population.len(), |i| {
+                m.conditional(
+                    &population[i],
+                    horizon(h[if h.len() == 1 { 0 } else { i }])?,
+                )
+            })
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -674,14 +721,10 @@ fn conditional_prob_purchases<'py>(
         .detach(|| -> Result<Vec<f64>, Error> {
             let m = Purchases::new(model, &params)?;
             let t = horizon(t)?;
-            histories(f, r, a)?
-                .iter()
-                .map(|h| match &m {
-                    Purchases::Bg(p) => p.conditional_prob_purchases(h, t, n),
-                    Purchases::Mbg(p) => p.conditional_prob_purchases(h, t, n),
-                    Purchases::Pareto(p) => p.conditional_prob_purchases(h, t, n),
-                })
-                .collect()
+            let population = histories(f, r, a)?;
+            per_row(population.len(), |i| {
+                m.conditional_pmf(&population[i], t, n)
+            })
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -960,12 +1003,16 @@ fn bgbb_expected_new<'py>(
 /// 12.3 is exactly 12.3), decimal strings (exact) or an Arrow decimal128
 /// column (`amount_column`, exact), or none of them (no spend).
 ///
+/// Float (or no) amounts take an exact integer fast path (`fast_summary`)
+/// with the same figures; `decimal` forces the decimal path (the tests and
+/// the benchmark compare the two).
+///
 /// Returns, per customer sorted by code: code, repeat purchases x, t_x, T,
 /// mean repeat-occasion spend, purchase occasions, transactions and total
 /// spend.
 #[pyfunction]
-#[pyo3(signature = (codes, days, observation_end_day, amounts=None, amount_texts=None, amount_column=None))]
-#[allow(clippy::type_complexity)]
+#[pyo3(signature = (codes, days, observation_end_day, amounts=None, amount_texts=None, amount_column=None, decimal=false))]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn summarize<'py>(
     py: Python<'py>,
     codes: PyReadonlyArray1<'py, i64>,
@@ -974,12 +1021,22 @@ fn summarize<'py>(
     amounts: Option<Arr<'py>>,
     amount_texts: Option<Vec<String>>,
     amount_column: Option<Bound<'py, PyAny>>,
+    decimal: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let exact = exact_amounts(amount_column.as_ref())?;
     let (c, d) = (codes.as_slice()?, days.as_slice()?);
     let a = amounts.as_ref().map(|a| a.as_slice()).transpose()?;
     let cols = py
         .detach(|| -> Result<SummaryColumns, Error> {
+            // Float or no amounts: the exact integer fast path, when it
+            // takes the input (see fast_summary); else the decimal path.
+            if !decimal
+                && amount_texts.is_none()
+                && exact.is_none()
+                && let Some(out) = fast_summary::summarize(c, d, observation_end_day, a)
+            {
+                return Ok(out);
+            }
             let log = transaction_log(c, d, a, amount_texts.as_ref(), exact, Decimal::ZERO)?;
             let summary = Summarizer::builder(day(observation_end_day)?)
                 .unit(TimeUnit::days(1)?)
@@ -1149,6 +1206,32 @@ fn pareto_dert<'py>(
                 .iter()
                 .map(|h| p.dert(h, delta))
                 .collect()
+        })
+        .map_err(to_py)?;
+    Ok(out(py, v))
+}
+
+/// Discounted expected residual transactions (DERT) per customer at a
+/// continuous discount rate `delta` per time unit, for `model`
+/// "pareto-nbd" (Fader, Hardie & Lee 2005, "RFM and CLV", closed form) or
+/// "ggom-nbd" (`P(alive)·(r+x)/(α+T)·∫_0^∞ e^{−δu} S_T(u) du`, by
+/// quadrature; Bemmaor & Glady 2012). Times in the data's unit.
+#[pyfunction]
+fn dert<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: Vec<f64>,
+    delta: f64,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    age: Arr<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (f, r, a) = (frequency.as_slice()?, recency.as_slice()?, age.as_slice()?);
+    let v = py
+        .detach(|| -> Result<Vec<f64>, Error> {
+            let m = Purchases::new(model, &params)?;
+            same_length(&["frequency", "recency", "T"], &[f, r, a])?;
+            per_row(f.len(), |i| m.dert(&history_at(f, r, a, i)?, delta))
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -2022,6 +2105,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("IoError", py.get_type::<IoError>())?;
     m.add("DuplicateError", py.get_type::<DuplicateError>())?;
     m.add("UnitMismatchError", py.get_type::<UnitMismatchError>())?;
+    m.add("NoCovarianceError", py.get_type::<NoCovarianceError>())?;
     m.add_function(wrap_pyfunction!(fit_purchases, m)?)?;
     m.add_function(wrap_pyfunction!(fit_bgbb, m)?)?;
     m.add_function(wrap_pyfunction!(fit_gamma_gamma, m)?)?;
@@ -2041,6 +2125,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sbg_curves, m)?)?;
     m.add_function(wrap_pyfunction!(sbg_discounted_lifetimes, m)?)?;
     m.add_function(wrap_pyfunction!(pareto_dert, m)?)?;
+    m.add_function(wrap_pyfunction!(dert, m)?)?;
+    covariates::register(m)?;
+    intervals::register(m)?;
     m.add_function(wrap_pyfunction!(rfm_scores, m)?)?;
     m.add_function(wrap_pyfunction!(retention_clv, m)?)?;
     m.add_function(wrap_pyfunction!(tiers, m)?)?;

@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 F64 = npt.NDArray[np.float64]
+F64_2D = npt.NDArray[np.float64]  # shape (customers, covariates), C-contiguous
 I64 = npt.NDArray[np.int64]
 
 class CustomerValueError(Exception): ...
@@ -21,6 +22,7 @@ class NotConvergedError(CustomerValueError): ...
 class IoError(CustomerValueError): ...
 class DuplicateError(CustomerValueError): ...
 class UnitMismatchError(CustomerValueError): ...
+class NoCovarianceError(CustomerValueError): ...
 
 def fit_purchases(
     model: str,
@@ -83,6 +85,7 @@ def summarize(
     amounts: Optional[F64] = None,
     amount_texts: Optional[Sequence[str]] = None,
     amount_column: Optional[object] = None,
+    decimal: bool = False,
 ) -> dict[str, npt.NDArray[np.generic]]: ...
 def summarize_full(
     codes: I64,
@@ -108,6 +111,116 @@ def fit_sbg(
 def sbg_curves(params: Sequence[float], periods: int) -> tuple[F64, F64]: ...
 def sbg_discounted_lifetimes(params: Sequence[float], d: float, n: Sequence[int]) -> tuple[float, list[float]]: ...
 def pareto_dert(params: Sequence[float], delta: float, frequency: F64, recency: F64, age: F64) -> F64: ...
+def dert(model: str, params: Sequence[float], delta: float, frequency: F64, recency: F64, age: F64) -> F64: ...
+def fit_covariates(
+    model: str,
+    frequency: F64,
+    recency: F64,
+    t: F64,
+    trans: Optional[F64_2D] = None,
+    trans_names: Sequence[str] = ...,
+    life: Optional[F64_2D] = None,
+    life_names: Sequence[str] = ...,
+    constrain: Sequence[str] = ...,
+    l2: Optional[tuple[float, float]] = None,
+    max_iter: Optional[int] = None,
+    keep_unconverged: bool = False,
+) -> str: ...
+def fit_spend_covariates(
+    frequency: F64,
+    monetary_value: F64,
+    z: F64_2D,
+    names: Sequence[str],
+    l2: Optional[float] = None,
+    max_iter: Optional[int] = None,
+    keep_unconverged: bool = False,
+) -> str: ...
+def covariate_predictions(
+    model: str,
+    base: Sequence[float],
+    trans_names: Sequence[str],
+    gamma_trans: Sequence[float],
+    life_names: Sequence[str],
+    gamma_life: Sequence[float],
+    trans: Optional[F64_2D],
+    life: Optional[F64_2D],
+    frequency: F64,
+    recency: F64,
+    age: F64,
+    t: Optional[float] = None,
+) -> dict[str, F64]: ...
+def covariate_expected_spend(
+    base: Sequence[float],
+    names: Sequence[str],
+    delta: Sequence[float],
+    z: F64_2D,
+    frequency: F64,
+    monetary_value: F64,
+) -> tuple[F64, F64]: ...
+def delta_purchase_intervals(
+    model: str,
+    report_json: str,
+    what: str,
+    frequency: F64,
+    recency: F64,
+    age: F64,
+    t: Optional[float] = None,
+    level: float = 0.9,
+) -> tuple[F64, F64, F64]: ...
+def delta_spend(report_json: str, frequency: F64, monetary_value: F64, level: float = 0.9) -> tuple[F64, F64, F64]: ...
+def delta_clv(
+    model: str,
+    purchase_json: str,
+    spend_json: str,
+    frequency: F64,
+    recency: F64,
+    age: F64,
+    monetary_value: F64,
+    time: int = 12,
+    discount_rate: float = 0.01,
+    factor: float = 30.0,
+    level: float = 0.9,
+) -> tuple[F64, F64, F64]: ...
+def bootstrap_purchase_intervals(
+    model: str,
+    report_json: str,
+    what: str,
+    frequency: F64,
+    recency: F64,
+    age: F64,
+    t: Optional[float] = None,
+    weights: Optional[F64] = None,
+    level: float = 0.9,
+    replicates: int = 200,
+    seed: int = 0,
+    threads: Optional[int] = None,
+) -> tuple[F64, F64, F64, int]: ...
+def bootstrap_spend_intervals(
+    report_json: str,
+    frequency: F64,
+    monetary_value: F64,
+    weights: Optional[F64] = None,
+    level: float = 0.9,
+    replicates: int = 200,
+    seed: int = 0,
+    threads: Optional[int] = None,
+) -> tuple[F64, F64, F64, int]: ...
+def bootstrap_clv(
+    model: str,
+    purchase_json: str,
+    spend_json: str,
+    frequency: F64,
+    recency: F64,
+    age: F64,
+    monetary_value: F64,
+    time: int = 12,
+    discount_rate: float = 0.01,
+    factor: float = 30.0,
+    level: float = 0.9,
+    replicates: int = 200,
+    seed: int = 0,
+    threads: Optional[int] = None,
+) -> tuple[F64, F64, F64]: ...
 def rfm_scores(
     recency: F64,
     frequency: F64,

@@ -12,6 +12,9 @@ horizons in the same unit.
 >>> from customer_value import btyd
 >>> report = btyd.fit("bg-nbd", frequency, recency, T)          # doctest: +SKIP
 >>> btyd.p_alive(report, frequency, recency, T)                  # doctest: +SKIP
+
+Covariate fits are in :mod:`customer_value.covariates`, per-customer
+intervals in :mod:`customer_value.intervals`.
 """
 
 from __future__ import annotations
@@ -37,11 +40,13 @@ __all__ = [
     "probability_of_purchases",
     "expected_spend",
     "dert",
+    "conditional_pmf",
+    "pareto_nbd_limit",
     "sbg_curves",
     "sbg_discounted_lifetimes",
 ]
 
-PURCHASE_MODELS = ("bg-nbd", "mbg-nbd", "pareto-nbd")
+PURCHASE_MODELS = ("bg-nbd", "mbg-nbd", "pareto-nbd", "ggom-nbd")
 
 
 @dataclass(frozen=True)
@@ -113,9 +118,17 @@ def _kw(penalty, tol, max_iter, start):
 
 
 def fit(model, frequency, recency, T, weights=None, *, penalty=0.0, tol=None, max_iter=None, start=None):
-    """Fits ``"bg-nbd"``, ``"mbg-nbd"`` or ``"pareto-nbd"`` on
-    (x, t_x, T) per customer; ``weights`` count customers per row;
-    ``penalty`` is lifetimes' ``penalizer_coef``."""
+    """Fits ``"bg-nbd"``, ``"mbg-nbd"``, ``"pareto-nbd"`` or ``"ggom-nbd"``
+    on (x, t_x, T) per customer; ``weights`` count customers per row;
+    ``penalty`` is lifetimes' ``penalizer_coef``.
+
+    GGom/NBD (Gamma-Gompertz/NBD, Bemmaor & Glady 2012) has the parameters
+    ``r, alpha, b, s, beta``. On data that need no Gompertz ageing (CDNOW)
+    its maximum is the Pareto/NBD limit ``b, beta -> 0`` with ``beta/b``
+    fixed: the report then has ``status == "boundary"`` with
+    ``"pareto_dropout"`` in ``limits`` and no standard errors, and the
+    prediction functions here use that Pareto/NBD ``(r, alpha, s, beta/b)``
+    (as the command line's ``predict`` does)."""
     text = _native.fit_purchases(
         model,
         floats(frequency, "frequency"),
@@ -164,7 +177,19 @@ def fit_sbg(survivors, starts=None, *, penalty=0.0, tol=None, max_iter=None, sta
 def _purchase(report):
     if report.model not in PURCHASE_MODELS:
         raise ValueError(f"a {report.model} report does not predict purchases; fit one of {PURCHASE_MODELS}")
+    if report.model == "ggom-nbd" and "pareto_dropout" in report.limits:
+        p = report.params
+        return "pareto-nbd", [p["r"], p["alpha"], p["s"], p["beta"] / p["b"]]
     return report.model, report.values()
+
+
+def pareto_nbd_limit(report):
+    """The Pareto/NBD ``{r, alpha, s, beta}`` a GGom/NBD fit on its
+    ``pareto_dropout`` boundary stands for (dropout rate ``beta/b``), or
+    None for any other fit."""
+    if report.model != "ggom-nbd" or "pareto_dropout" not in report.limits:
+        return None
+    return dict(zip(("r", "alpha", "s", "beta"), _purchase(report)[1]))
 
 
 def p_alive(report, frequency, recency, T):
@@ -202,12 +227,25 @@ def expected_spend(report, frequency, monetary_value):
 
 
 def dert(report, delta, frequency, recency, T):
-    """Pareto/NBD discounted expected residual transactions at a continuous
-    discount rate ``delta`` per time unit (e.g. ln(1.15)/52 for 15 % a year
-    in weeks)."""
-    if report.model != "pareto-nbd":
-        raise ValueError("dert needs a pareto-nbd report")
-    return _native.pareto_dert(report.values(), float(delta), floats(frequency, "frequency"), floats(recency, "recency"), floats(T, "T"))
+    """Discounted expected residual transactions at a continuous discount
+    rate ``delta`` per time unit (e.g. ln(1.15)/52 for 15 % a year in
+    weeks): Pareto/NBD in closed form (Fader, Hardie & Lee 2005), GGom/NBD
+    by quadrature, ``P(alive)*(r+x)/(alpha+T) * integral of
+    exp(-delta*u)*S_T(u)``."""
+    if report.model not in ("pareto-nbd", "ggom-nbd"):
+        raise ValueError("dert needs a pareto-nbd or ggom-nbd report")
+    model, values = _purchase(report)
+    return _native.dert(model, values, float(delta), floats(frequency, "frequency"), floats(recency, "recency"), floats(T, "T"))
+
+
+def conditional_pmf(report, t, n, frequency, recency, T):
+    """P(X(T, T+t) = n | x, t_x, T) per customer: the probability of exactly
+    ``n`` purchases in the next ``t`` time units (CLVTools' definition;
+    GGom/NBD by quadrature over the residual Gompertz lifetime)."""
+    model, values = _purchase(report)
+    return _native.conditional_prob_purchases(
+        model, values, int(n), float(t), floats(frequency, "frequency"), floats(recency, "recency"), floats(T, "T")
+    )
 
 
 def sbg_curves(report, periods):

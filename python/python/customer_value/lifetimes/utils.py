@@ -73,8 +73,18 @@ def _to_periods(values, datetime_format, seconds):
     return _floor_stamps(stamps.to_numpy(), seconds)
 
 
+# Ticks per second of the datetime64 units read without a cast.
+_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+
+
 def _floor_stamps(stamps, seconds):
-    """numpy datetime64 values to floored periods of ``seconds`` seconds."""
+    """numpy datetime64 values (without NaT) to floored periods of
+    ``seconds`` seconds."""
+    unit, count = np.datetime_data(stamps.dtype)
+    if unit in _PER_SECOND and count == 1:
+        # One integer floor division of the ticks: what the casts below
+        # compute, in one pass instead of two.
+        return stamps.view(np.int64) // (seconds * _PER_SECOND[unit])
     if seconds == _DAY:
         return stamps.astype("datetime64[D]").astype(np.int64)
     if seconds == 3_600:
