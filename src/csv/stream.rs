@@ -874,7 +874,7 @@ impl<'a> Decoder<'a> {
         } else {
             let m = unzigzag(self.varint()?);
             let scale = u32::from(self.byte()?);
-            Decimal::try_from_i128_with_scale(i128::from(m), scale).map_err(|_| corrupt())?
+            Decimal::try_new(m, scale).map_err(|_| corrupt())?
         };
         let quantity = if flags & HAS_QUANTITY != 0 {
             Some(u32::try_from(self.varint()?).map_err(|_| corrupt())?)
