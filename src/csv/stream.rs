@@ -5,6 +5,7 @@
 use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -55,8 +56,19 @@ const BYTES_PER_ROW: u64 = 160;
 ///    The first pass also gathers what the whole log decides: the amounts'
 ///    largest scale (sums are written at it), whether the ids are all
 ///    numbers ([`IdKind::Auto`]), and the first refund. The calling thread
-///    parses; a second thread encodes the rows and writes the spill files,
-///    taking them in batches in file order.
+///    reads the log in blocks of whole lines (1 MiB, or
+///    [`buffer_size`](Self::buffer_size)); as many threads as the
+///    summariser has (at most 4) parse the blocks at once, each into its
+///    partitions' records, and the calling thread takes them back in file
+///    order and hands them to a thread that writes the spill files. A
+///    parsing thread does not know what the lines before its block decide
+///    (how many rows came before, whether an id was not a number), so a
+///    block whose rows depend on it, or that has an error or a refund to
+///    reject, is parsed again in order on the calling thread: the records,
+///    and the first error with its line, are the same as from one thread.
+///    From the first quoted field (or lone carriage return) on, and with
+///    one thread, a whitespace delimiter or a category column, the calling
+///    thread parses and the writing thread encodes.
 /// 2. **Summarise.** Each spill file is read back into memory and
 ///    summarised by [`Summarizer`]'s in-memory code; a file too large for
 ///    the budget is first split again by another hash. Its rows are written,
@@ -2204,6 +2216,13 @@ impl RunReader {
         }
     }
 
+    /// The key of the row read, as a number (numeric runs).
+    fn number(&self) -> u64 {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(self.key.get(..8).unwrap_or(&[0; 8]));
+        u64::from_be_bytes(bytes)
+    }
+
     /// Reads the next row into `key` and `line`; false at the end.
     fn advance(&mut self) -> io::Result<bool> {
         let key_len = if self.numeric {
@@ -2249,13 +2268,35 @@ fn merge<W: Write>(writer: W, header: &[u8], paths: &[&Path], numeric: bool) -> 
     let mut out = BufWriter::with_capacity(1 << 20, writer);
     out.write_all(header)?;
     let mut readers = Vec::with_capacity(paths.len());
-    let mut heap = BinaryHeap::with_capacity(paths.len());
     for path in paths {
-        let mut r = RunReader::open(path, numeric)?;
-        if r.advance()? {
-            heap.push(Reverse((r.key.clone(), readers.len())));
+        readers.push(RunReader::open(path, numeric)?);
+    }
+    if numeric {
+        // Keys are big-endian numbers: compared as numbers, and the
+        // smallest run replaced in place rather than popped and pushed.
+        let mut heap = BinaryHeap::with_capacity(readers.len());
+        for (i, r) in readers.iter_mut().enumerate() {
+            if r.advance()? {
+                heap.push(Reverse((r.number(), i)));
+            }
         }
-        readers.push(r);
+        while let Some(mut top) = heap.peek_mut() {
+            let i = top.0.1;
+            let r = &mut readers[i];
+            out.write_all(&r.line)?;
+            if r.advance()? {
+                top.0 = (r.number(), i);
+            } else {
+                PeekMut::pop(top);
+            }
+        }
+        return out.flush();
+    }
+    let mut heap = BinaryHeap::with_capacity(readers.len());
+    for (i, r) in readers.iter_mut().enumerate() {
+        if r.advance()? {
+            heap.push(Reverse((r.key.clone(), i)));
+        }
     }
     while let Some(Reverse((mut key, i))) = heap.pop() {
         let r = &mut readers[i];
