@@ -1,7 +1,8 @@
 //! Criterion benchmarks of the streaming summary's core:
 //! `stream/<case>/<rows>`, the partition-and-spill pass, the per-partition
 //! summaries and the merge, against the in-memory path (read, summarise,
-//! write) on the same CSV text, side by side.
+//! write) on the same CSV text, side by side; and on one thread against
+//! two (`threads_1`, `threads_2`).
 //!
 //! The input is a fixed-seed CSV log held in memory (ten rows per customer,
 //! random order); spill files go to the system's temporary directory.
@@ -65,6 +66,21 @@ fn stream(c: &mut Criterion) {
             BenchmarkId::new(format!("partitions_{partitions}"), n),
             &text,
             |b, text| b.iter(|| streamed(&s, black_box(text), partitions)),
+        );
+    }
+    // One thread against two: the first pass parses blocks of the log on
+    // the summariser's threads, the second summarises partitions on them.
+    for threads in [1, 2] {
+        let s = s
+            .to_builder()
+            .threads(threads)
+            .build()
+            .expect("valid options");
+        assert_eq!(streamed(&s, &text, 8), want);
+        group.bench_with_input(
+            BenchmarkId::new(format!("threads_{threads}"), n),
+            &text,
+            |b, text| b.iter(|| streamed(&s, black_box(text), 8)),
         );
     }
     group.finish();

@@ -594,3 +594,145 @@ fn parquet_log_gives_the_csv_summary() {
         .unwrap_err();
     assert!(matches!(err, Error::Parse { line: 1, .. }), "{err:?}");
 }
+
+/// The streaming result, or error, for `threads` parsing threads (1: the
+/// one-thread reader), against the in-memory path, for block sizes that
+/// put the block boundaries on every line.
+fn check_blocks(csv: &CsvOptions, summarizer: &Summarizer, text: &str) {
+    let want = in_memory(csv, summarizer, None, text);
+    for threads in [1, 2, 3] {
+        let summarizer = summarizer.to_builder().threads(threads).build().unwrap();
+        for buffer in [1, 7, 16, 40, 1 << 20] {
+            for partitions in [1, 5] {
+                let got = streamed(csv, &summarizer, None, text, partitions, buffer);
+                assert_eq!(
+                    want, got,
+                    "{threads} threads, buffer {buffer}, {partitions} partitions:\n{text}"
+                );
+            }
+        }
+    }
+}
+
+/// A log of `n` rows over 40 customers, numbered from `first`.
+fn rows(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|k| {
+            format!(
+                "{},2024-01-{:02},{}.{:02}\n",
+                k % 40,
+                k % 28 + 1,
+                k % 90,
+                k % 100
+            )
+        })
+        .collect()
+}
+
+/// A quoted field with a line end in it, where a block boundary falls:
+/// the reader hands the rest of the file to the csv crate, after the
+/// blocks before it, and lines still count from the start.
+#[test]
+fn a_quoted_line_end_across_a_block_boundary() {
+    let summarizer = Summarizer::builder(day("2024-03-01")).build().unwrap();
+    let csv = CsvOptions::default();
+    let mut text = String::from("customer_id,date,amount\n");
+    text.push_str(&rows(0, 30));
+    text.push_str("\"a\nb\",2024-01-05,3\n");
+    text.push_str(&rows(30, 30));
+    check_blocks(&csv, &summarizer, &text);
+    // With a bad line after it: the error names the file's line, counting
+    // the line end inside the quotes.
+    let bad = format!("{text}7,2024-13-01,1\n{}", rows(60, 5));
+    let want = in_memory(&csv, &summarizer, None, &bad).unwrap_err();
+    assert!(matches!(want, Error::Parse { line: 64, .. }), "{want:?}");
+    check_blocks(&csv, &summarizer, &bad);
+}
+
+/// An error in a later block names its line in the file, and the first
+/// error of the file is the one reported, whichever block is parsed first.
+#[test]
+fn the_first_error_in_a_later_block_names_its_line() {
+    let summarizer = Summarizer::builder(day("2024-03-01")).build().unwrap();
+    let csv = CsvOptions::default();
+    let mut text = String::from("customer_id,date,amount\n");
+    text.push_str(&rows(0, 200));
+    // Line 202: a bad amount; line 263: a bad date (not reported).
+    text.push_str("3,2024-01-02,1.2.3\n");
+    text.push_str(&rows(200, 60));
+    text.push_str("3,2024-02-30,1\n");
+    text.push_str(&rows(260, 20));
+    let want = in_memory(&csv, &summarizer, None, &text).unwrap_err();
+    assert!(
+        matches!(want, Error::Parse { line: 202, ref column, .. } if column == "amount"),
+        "{want:?}"
+    );
+    check_blocks(&csv, &summarizer, &text);
+    // A wrong field count, and an id that is not a number under
+    // `IdKind::Numeric`, far into the file.
+    let fields = format!("{}9,2024-01-01\n{}", &text[..text.len() / 3], rows(0, 3));
+    check_blocks(&csv, &summarizer, &fields);
+    let numeric = CsvOptions::builder()
+        .id_kind(IdKind::Numeric)
+        .build()
+        .unwrap();
+    let named = text.replace("3,2024-02-30,1\n", "x3,2024-01-30,1\n");
+    check_blocks(&numeric, &summarizer, &named);
+}
+
+/// Windows line ends (and blank lines, and a byte-order mark) read the
+/// same in every block; a lone carriage return hands the rest of the file
+/// to the csv crate.
+#[test]
+fn crlf_line_ends_in_every_block() {
+    let summarizer = Summarizer::builder(day("2024-03-01")).build().unwrap();
+    let csv = CsvOptions::default();
+    let text = format!(
+        "\u{feff}customer_id,date,amount\r\n{}\r\n{}",
+        rows(0, 50),
+        rows(50, 50)
+    )
+    .replace('\n', "\r\n")
+    .replace("\r\r\n", "\r\n");
+    check_blocks(&csv, &summarizer, &text);
+    let lone = text.replacen("\r\n", "\r", 40);
+    check_blocks(&csv, &summarizer, &lone);
+    let unterminated = text.trim_end().to_owned();
+    check_blocks(&csv, &summarizer, &unterminated);
+}
+
+/// What the lines before a block decide, seen from a later block: the
+/// first id that is not a number (`IdKind::Auto` labels), the first
+/// refund, and excluded sums too large to add in any order.
+#[test]
+fn what_earlier_blocks_decide_reaches_later_ones() {
+    let csv = CsvOptions::default();
+    let summarizer = Summarizer::builder(day("2024-01-20"))
+        .holdout_end(day("2024-01-25"))
+        .build()
+        .unwrap();
+    // Numbers with leading zeros before and after a name.
+    let mut text = String::from("customer_id,date,amount\n");
+    text.push_str(&rows(0, 40).replace("\n7,", "\n007,"));
+    text.push_str("zed,2024-01-03,4\n");
+    text.push_str(&rows(40, 40).replace("\n9,", "\n0009,"));
+    text.push_str(&rows(80, 40).replace("\n7,", "\n07,"));
+    check_blocks(&csv, &summarizer, &text);
+    // A refund far into the file.
+    let refund = format!("{text}5,2024-01-02,-1\n{}", rows(0, 30));
+    assert!(matches!(
+        in_memory(&csv, &summarizer, None, &refund),
+        Err(Error::InvalidTransaction { index: 121, .. })
+    ));
+    check_blocks(&csv, &summarizer, &refund);
+    // Excluded amounts (after 2024-01-25) near the largest decimal: their
+    // sum overflows at a row after the first block.
+    let huge = "39614081257132168796771975168";
+    let mut text = String::from("customer_id,date,amount\n");
+    text.push_str(&rows(0, 30));
+    text.push_str(&format!("1,2024-01-28,{huge}\n"));
+    text.push_str(&rows(30, 30));
+    text.push_str(&format!("2,2024-01-28,5\n3,2024-01-28,{huge}\n"));
+    text.push_str(&rows(60, 30));
+    check_blocks(&csv, &summarizer, &text);
+}

@@ -147,7 +147,7 @@ impl Fields for Split<'_> {
 /// An I/O error while reading line `line` of `path` (empty for a
 /// reader): [`Error::Io`], keeping the system error's kind and adding the
 /// line to its message.
-fn io_error(path: &Path, line: u64, e: io::Error) -> Error {
+pub(super) fn io_error(path: &Path, line: u64, e: io::Error) -> Error {
     let kind = e.kind();
     Error::io(
         "read",
@@ -257,7 +257,7 @@ impl<R: Read> Chunks<R> {
 
 /// Whether a chunk needs a real CSV parser: it has quotes, or a carriage
 /// return that does not end a line.
-fn needs_csv_parser(chunk: &[u8]) -> bool {
+pub(super) fn needs_csv_parser(chunk: &[u8]) -> bool {
     chunk.contains(&b'"')
         || (chunk.contains(&b'\r')
             && chunk
@@ -268,7 +268,7 @@ fn needs_csv_parser(chunk: &[u8]) -> bool {
 
 /// Splits a chunk without quotes into lines and fields; `line` counts
 /// lines. Blank lines are skipped, as the csv crate does.
-fn split_delimited(
+pub(super) fn split_delimited(
     chunk: &[u8],
     delimiter: u8,
     line: &mut u64,
@@ -378,7 +378,7 @@ fn split_whitespace(
 /// A record's line is counted from the line ends before it: the csv
 /// crate's own count, and its record positions, leave out the blank lines
 /// it skips before a record.
-fn read_quoted<R: Read>(
+pub(super) fn read_quoted<R: Read>(
     input: R,
     delimiter: u8,
     before: u64,

@@ -80,6 +80,14 @@ enum Ids {
     },
 }
 
+/// The columns a [`Sink`] resolved on its first line: what another sink
+/// needs to read later lines of the same file the same way.
+#[derive(Clone, Copy)]
+pub(super) struct Layout {
+    indices: Indices,
+    fields: usize,
+}
+
 /// Turns lines into rows for its [`Target`].
 pub(super) struct Sink<'a, T> {
     options: &'a CsvOptions,
@@ -129,6 +137,26 @@ impl<'a, T: Target> Sink<'a, T> {
             dates: DateCache::new(),
             target,
         }
+    }
+
+    /// A sink for later lines of a file whose first line `layout` was
+    /// resolved from: it reads them as the first sink would.
+    pub(super) fn with_layout(options: &'a CsvOptions, layout: Layout, target: T) -> Sink<'a, T> {
+        Sink {
+            options,
+            indices: Some(layout.indices),
+            fields: layout.fields,
+            dates: DateCache::new(),
+            target,
+        }
+    }
+
+    /// The columns, once the first line is read.
+    pub(super) fn layout(&self) -> Option<Layout> {
+        self.indices.map(|indices| Layout {
+            indices,
+            fields: self.fields,
+        })
     }
 
     fn error(&self, line: u64, role: Role, reason: String) -> Error {

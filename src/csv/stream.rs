@@ -5,6 +5,7 @@
 use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::SummaryFormat;
-use super::options::{CsvOptions, IdKind, Role};
+use super::options::{CsvOptions, Delimiter, IdKind, Role};
 use super::parse::parse_u64;
 use super::read::CHUNK_SIZE;
 use super::sink::{ParsedRow, Sink, Target, parse_error};
@@ -27,6 +28,8 @@ use super::write::{
 use crate::error::{Error, Result};
 use crate::model::{CategoryId, CustomerId, Date, Transaction, TransactionLog};
 use crate::summary::{Excluded, RefundPolicy, ShardOf, Summarizer};
+
+mod parallel;
 
 /// The default memory budget: 1 GiB.
 pub const DEFAULT_MEMORY: u64 = 1 << 30;
@@ -53,8 +56,19 @@ const BYTES_PER_ROW: u64 = 160;
 ///    The first pass also gathers what the whole log decides: the amounts'
 ///    largest scale (sums are written at it), whether the ids are all
 ///    numbers ([`IdKind::Auto`]), and the first refund. The calling thread
-///    parses; a second thread encodes the rows and writes the spill files,
-///    taking them in batches in file order.
+///    reads the log in blocks of whole lines (1 MiB, or
+///    [`buffer_size`](Self::buffer_size)); as many threads as the
+///    summariser has (at most 4) parse the blocks at once, each into its
+///    partitions' records, and the calling thread takes them back in file
+///    order and hands them to a thread that writes the spill files. A
+///    parsing thread does not know what the lines before its block decide
+///    (how many rows came before, whether an id was not a number), so a
+///    block whose rows depend on it, or that has an error or a refund to
+///    reject, is parsed again in order on the calling thread: the records,
+///    and the first error with its line, are the same as from one thread.
+///    From the first quoted field (or lone carriage return) on, and with
+///    one thread, a whitespace delimiter or a category column, the calling
+///    thread parses and the writing thread encodes.
 /// 2. **Summarise.** Each spill file is read back into memory and
 ///    summarised by [`Summarizer`]'s in-memory code; a file too large for
 ///    the budget is first split again by another hash. Its rows are written,
@@ -393,12 +407,18 @@ impl StreamingSummarizer {
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<PreparedSummary> {
         let chunk = self.buffer.unwrap_or(CHUNK_SIZE);
+        let parsers = self.parsers();
         self.run_with(size, progress, |sink, count| {
             let reader = Counting {
                 inner: input,
                 count,
             };
-            self.csv.drive(reader, path, chunk, sink)
+            match (self.csv.delimiter(), parsers) {
+                (Delimiter::Byte(delimiter), Some(parsers)) => {
+                    parallel::drive(&self.csv, reader, path, delimiter, chunk, parsers, sink)
+                }
+                _ => self.csv.drive(reader, path, chunk, sink),
+            }
         })
     }
 
@@ -437,9 +457,11 @@ impl StreamingSummarizer {
         // This thread parses; a second one encodes the rows into their
         // partitions and writes them, in batches, in file order.
         let (mut spill, read, written) = std::thread::scope(|scope| {
-            let (to_writer, batches) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
+            let (to_writer, batches) = mpsc::sync_channel::<ToWriter>(BATCHES_IN_FLIGHT);
             let (recycle, recycled) = mpsc::channel::<Batch>();
-            let writer = scope.spawn(move || write_batches(parts, &batches, &recycle));
+            let (recycle_blocks, recycled_blocks) = mpsc::channel::<Block>();
+            let writer =
+                scope.spawn(move || write_batches(parts, &batches, &recycle, &recycle_blocks));
             let spill = Spill {
                 kind: self.csv.id_kind(),
                 reject: self.summarizer.refunds() == RefundPolicy::Reject,
@@ -451,6 +473,8 @@ impl StreamingSummarizer {
                 batch: Batch::default(),
                 to_writer: Some(to_writer),
                 recycled,
+                recycled_blocks,
+                parts: n_parts,
                 rows: 0,
                 switched: false,
                 categories: TransactionLog::new(),
@@ -562,6 +586,17 @@ impl StreamingSummarizer {
     /// once.
     fn phase_budget(&self) -> u64 {
         (self.memory / 4 * 3 / self.workers() as u64).max(1)
+    }
+
+    /// The threads that parse blocks of the log at once in the first pass
+    /// (the summariser's threads, at most 4), or `None` to parse on one:
+    /// with one thread, a whitespace delimiter, or a category column
+    /// (whose names are numbered in order of appearance).
+    fn parsers(&self) -> Option<usize> {
+        let threads = self.workers();
+        let byte = matches!(self.csv.delimiter(), Delimiter::Byte(_));
+        let categories = self.csv.column(Role::Category).is_some();
+        (threads > 1 && byte && !categories).then_some(threads)
     }
 
     /// Partitions summarised at once: the summariser's threads (see
@@ -851,7 +886,7 @@ impl<'a> Decoder<'a> {
         } else {
             let m = unzigzag(self.varint()?);
             let scale = u32::from(self.byte()?);
-            Decimal::try_from_i128_with_scale(i128::from(m), scale).map_err(|_| corrupt())?
+            Decimal::try_new(m, scale).map_err(|_| corrupt())?
         };
         let quantity = if flags & HAS_QUANTITY != 0 {
             Some(u32::try_from(self.varint()?).map_err(|_| corrupt())?)
@@ -1053,6 +1088,21 @@ impl PartWriter {
         Ok(())
     }
 
+    /// Appends a block's records, the first one's ordinal rewritten as
+    /// its distance from the last record here; `base` is the block's
+    /// first ordinal.
+    fn append(&mut self, base: u64, block: &PartBytes) -> Result<()> {
+        put_varint(&mut self.buf, base + block.first - self.last);
+        self.buf
+            .extend_from_slice(block.bytes.get(block.head..).unwrap_or_default());
+        self.last = base + block.last;
+        self.records += block.records;
+        if self.buf.len() >= self.cap {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
     fn flush(&mut self) -> Result<()> {
         self.file
             .write_all(&self.buf)
@@ -1104,6 +1154,31 @@ impl Default for Stats {
 }
 
 impl Stats {
+    /// Notes a transaction in the summary's window.
+    #[inline]
+    fn include(&mut self, amount: Decimal, key: Key<'_>) {
+        self.included += 1;
+        self.scale = self.scale.max(amount.scale());
+        self.min_scale = self.min_scale.min(amount.scale());
+        self.max_mantissa = self.max_mantissa.max(amount.mantissa().unsigned_abs());
+        if let Key::Number(n) = key {
+            self.min_id = self.min_id.min(n);
+            self.max_id = self.max_id.max(n);
+        }
+    }
+
+    /// Adds the figures of a later part of the log (whose excluded sum
+    /// the caller has checked adds exactly).
+    fn merge(&mut self, other: &Stats) -> Result<()> {
+        self.included += other.included;
+        self.scale = self.scale.max(other.scale);
+        self.min_scale = self.min_scale.min(other.min_scale);
+        self.max_mantissa = self.max_mantissa.max(other.max_mantissa);
+        self.min_id = self.min_id.min(other.min_id);
+        self.max_id = self.max_id.max(other.max_id);
+        self.excluded.add(other.excluded)
+    }
+
     /// The in-memory summary's check that sums of the amounts fit.
     fn check_amounts(&self) -> Result<()> {
         let widest = 10u128
@@ -1203,9 +1278,13 @@ pub(super) struct Spill<'p> {
     /// The rows not yet sent to the writer.
     batch: Batch,
     /// Closed (`None`) once reading is done.
-    to_writer: Option<mpsc::SyncSender<Batch>>,
+    to_writer: Option<mpsc::SyncSender<ToWriter>>,
     /// Batches the writer is done with, to fill again.
     recycled: mpsc::Receiver<Batch>,
+    /// Blocks the writer is done with, to fill again.
+    recycled_blocks: mpsc::Receiver<Block>,
+    /// The number of partitions.
+    parts: usize,
     rows: u64,
     /// Whether an id that is not a number was read ([`IdKind::Auto`]).
     switched: bool,
@@ -1249,17 +1328,89 @@ struct BatchRow {
     category: Option<u32>,
 }
 
+/// What the spill writer is sent, in file order.
+enum ToWriter {
+    /// Rows parsed by the reading thread, to encode.
+    Rows(Batch),
+    /// Rows of a block parsed on another thread, already encoded.
+    Block(Block),
+}
+
+/// The rows of one block of the log, encoded by partition by a parsing
+/// thread (see `parallel`), with ordinals counted from the block's start.
+#[derive(Default)]
+struct Block {
+    /// The ordinal of the block's first row in the whole log.
+    base: u64,
+    parts: Vec<PartBytes>,
+}
+
+/// A block's records of one partition.
+#[derive(Default)]
+struct PartBytes {
+    /// The records, the first one's ordinal written as its distance from
+    /// the block's start.
+    bytes: Vec<u8>,
+    /// The length of that first ordinal.
+    head: usize,
+    /// The first and last record's ordinals in the block.
+    first: u64,
+    last: u64,
+    records: u64,
+}
+
+impl PartBytes {
+    #[inline]
+    fn push(&mut self, r: &Record<'_>) {
+        if self.records == 0 {
+            self.first = r.ordinal;
+            self.head = varint_len(r.ordinal);
+            encode(&mut self.bytes, 0, r);
+        } else {
+            encode(&mut self.bytes, self.last, r);
+        }
+        self.last = r.ordinal;
+        self.records += 1;
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.records = 0;
+    }
+}
+
+/// The bytes [`put_varint`] writes for `v`.
+#[inline]
+fn varint_len(v: u64) -> usize {
+    (64 - v.leading_zeros() as usize).div_ceil(7).max(1)
+}
+
 /// The spill writer: appends every row of every batch, in order, to the
-/// partition its customer hashes to, and hands the emptied batches back.
-/// Stops at the first write error (dropping `batches`, which the reader
-/// then sees) or when the reader closes the channel.
+/// partition its customer hashes to (and every block's records to their
+/// partitions), and hands the emptied batches and blocks back. Stops at
+/// the first write error (dropping `batches`, which the reader then sees)
+/// or when the reader closes the channel.
 fn write_batches(
     mut parts: Vec<PartWriter>,
-    batches: &mpsc::Receiver<Batch>,
+    batches: &mpsc::Receiver<ToWriter>,
     recycle: &mpsc::Sender<Batch>,
+    recycle_blocks: &mpsc::Sender<Block>,
 ) -> Result<Vec<PartWriter>> {
     let n = parts.len();
-    for mut batch in batches {
+    for message in batches {
+        let mut batch = match message {
+            ToWriter::Rows(batch) => batch,
+            ToWriter::Block(mut block) => {
+                for (writer, bytes) in parts.iter_mut().zip(&mut block.parts) {
+                    if bytes.records > 0 {
+                        writer.append(block.base, bytes)?;
+                        bytes.clear();
+                    }
+                }
+                let _ = recycle_blocks.send(block);
+                continue;
+            }
+        };
         for row in &batch.rows {
             let text = batch.bytes.get(row.text.0..row.text.1).unwrap_or_default();
             let (key, spelling) = match row.flags & ID_MASK {
@@ -1298,14 +1449,88 @@ impl Spill<'_> {
             bytes: Vec::new(),
         });
         let full = std::mem::replace(&mut self.batch, fresh);
+        self.send(ToWriter::Rows(full))
+    }
+
+    /// Sends a message to the writer; false when it stopped.
+    fn send(&mut self, message: ToWriter) -> bool {
         let sent = self
             .to_writer
             .as_ref()
-            .is_some_and(|w| w.send(full).is_ok());
+            .is_some_and(|w| w.send(message).is_ok());
         if !sent {
             self.failed = true;
         }
         sent
+    }
+
+    /// An empty block to fill, one the writer is done with if any.
+    fn empty_block(&mut self) -> Block {
+        self.recycled_blocks.try_recv().unwrap_or_else(|_| Block {
+            base: 0,
+            parts: (0..self.parts).map(|_| PartBytes::default()).collect(),
+        })
+    }
+
+    /// The error that stops the reading when the writer stopped: not a
+    /// parse error; the writer returns its own.
+    fn stopped() -> Error {
+        Error::InvalidValue {
+            what: "spill",
+            reason: "write failed".into(),
+        }
+    }
+}
+
+/// How a customer id reads under `kind`: a number, or text (an error
+/// under [`IdKind::Numeric`], or when not UTF-8).
+#[inline]
+fn classify(kind: IdKind, options: &CsvOptions, line: u64, text: &[u8]) -> Result<IdClass> {
+    let number = match kind {
+        IdKind::String => None,
+        IdKind::Auto | IdKind::Numeric => parse_u64(text),
+    };
+    if let Some(n) = number {
+        return Ok(IdClass::Number(n));
+    }
+    if kind == IdKind::Numeric {
+        let reason = format!(
+            "expected a numeric customer id (digits, at most {}), got {:?}",
+            u64::MAX,
+            String::from_utf8_lossy(text)
+        );
+        return Err(parse_error(options, line, Role::Customer, reason));
+    }
+    if std::str::from_utf8(text).is_err() {
+        return Err(parse_error(
+            options,
+            line,
+            Role::Customer,
+            "the customer id is not valid UTF-8".into(),
+        ));
+    }
+    Ok(IdClass::Text)
+}
+
+/// A row's key and record flags: `switched` when an id that is not a
+/// number came before it in the file ([`IdKind::Auto`]).
+#[inline]
+fn key_and_flags<'t>(
+    kind: IdKind,
+    switched: bool,
+    customer: IdClass,
+    id: &'t [u8],
+) -> (Key<'t>, u8) {
+    match customer {
+        IdClass::Number(n) => {
+            let spelled = kind == IdKind::Auto && id.len() > 1 && id[0] == b'0';
+            let mut flags = if spelled { ID_SPELLED } else { ID_NUMBER };
+            if !switched {
+                flags |= BEFORE_SWITCH;
+            }
+            (Key::Number(n), flags)
+        }
+        IdClass::Text => (Key::Text(id), ID_TEXT),
     }
 }
 
@@ -1321,31 +1546,11 @@ impl Target for Spill<'_> {
 
     #[inline]
     fn customer(&mut self, options: &CsvOptions, line: u64, text: &[u8]) -> Result<IdClass> {
-        let number = match self.kind {
-            IdKind::String => None,
-            IdKind::Auto | IdKind::Numeric => parse_u64(text),
-        };
-        if let Some(n) = number {
-            return Ok(IdClass::Number(n));
+        let class = classify(self.kind, options, line, text)?;
+        if matches!(class, IdClass::Text) {
+            self.switched = true;
         }
-        if self.kind == IdKind::Numeric {
-            let reason = format!(
-                "expected a numeric customer id (digits, at most {}), got {:?}",
-                u64::MAX,
-                String::from_utf8_lossy(text)
-            );
-            return Err(parse_error(options, line, Role::Customer, reason));
-        }
-        if std::str::from_utf8(text).is_err() {
-            return Err(parse_error(
-                options,
-                line,
-                Role::Customer,
-                "the customer id is not valid UTF-8".into(),
-            ));
-        }
-        self.switched = true;
-        Ok(IdClass::Text)
+        Ok(class)
     }
 
     fn category(&mut self, name: &str) -> Result<CategoryId> {
@@ -1356,17 +1561,7 @@ impl Target for Spill<'_> {
     fn push(&mut self, row: ParsedRow<'_, IdClass>) -> Result<()> {
         let index = self.rows;
         self.rows += 1;
-        let (key, flags) = match row.customer {
-            IdClass::Number(n) => {
-                let spelled = self.kind == IdKind::Auto && row.id.len() > 1 && row.id[0] == b'0';
-                let mut flags = if spelled { ID_SPELLED } else { ID_NUMBER };
-                if !self.switched {
-                    flags |= BEFORE_SWITCH;
-                }
-                (Key::Number(n), flags)
-            }
-            IdClass::Text => (Key::Text(row.id), ID_TEXT),
-        };
+        let (key, flags) = key_and_flags(self.kind, self.switched, row.customer, row.id);
         let amount = row.amount;
         let day = row.date.days_since_epoch();
         if self.deferred.is_none() {
@@ -1384,15 +1579,7 @@ impl Target for Spill<'_> {
                     self.deferred = Some(Deferred::Other(e));
                 }
             } else {
-                let st = &mut self.stats;
-                st.included += 1;
-                st.scale = st.scale.max(amount.scale());
-                st.min_scale = st.min_scale.min(amount.scale());
-                st.max_mantissa = st.max_mantissa.max(amount.mantissa().unsigned_abs());
-                if let Key::Number(n) = key {
-                    st.min_id = st.min_id.min(n);
-                    st.max_id = st.max_id.max(n);
-                }
+                self.stats.include(amount, key);
             }
         }
         // The id's text travels for a string, or a number's spelling.
@@ -1419,11 +1606,7 @@ impl Target for Spill<'_> {
         });
         let full = self.batch.rows.len() >= BATCH_ROWS || self.batch.bytes.len() >= BATCH_BYTES;
         if full && !self.send_batch() {
-            // Stop reading: not a parse error; the writer returns its own.
-            return Err(Error::InvalidValue {
-                what: "spill",
-                reason: "write failed".into(),
-            });
+            return Err(Spill::stopped());
         }
         if index & 0xffff == 0 {
             self.progress.report(Phase::Reading, self.rows, false);
@@ -2033,6 +2216,13 @@ impl RunReader {
         }
     }
 
+    /// The key of the row read, as a number (numeric runs).
+    fn number(&self) -> u64 {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(self.key.get(..8).unwrap_or(&[0; 8]));
+        u64::from_be_bytes(bytes)
+    }
+
     /// Reads the next row into `key` and `line`; false at the end.
     fn advance(&mut self) -> io::Result<bool> {
         let key_len = if self.numeric {
@@ -2078,13 +2268,35 @@ fn merge<W: Write>(writer: W, header: &[u8], paths: &[&Path], numeric: bool) -> 
     let mut out = BufWriter::with_capacity(1 << 20, writer);
     out.write_all(header)?;
     let mut readers = Vec::with_capacity(paths.len());
-    let mut heap = BinaryHeap::with_capacity(paths.len());
     for path in paths {
-        let mut r = RunReader::open(path, numeric)?;
-        if r.advance()? {
-            heap.push(Reverse((r.key.clone(), readers.len())));
+        readers.push(RunReader::open(path, numeric)?);
+    }
+    if numeric {
+        // Keys are big-endian numbers: compared as numbers, and the
+        // smallest run replaced in place rather than popped and pushed.
+        let mut heap = BinaryHeap::with_capacity(readers.len());
+        for (i, r) in readers.iter_mut().enumerate() {
+            if r.advance()? {
+                heap.push(Reverse((r.number(), i)));
+            }
         }
-        readers.push(r);
+        while let Some(mut top) = heap.peek_mut() {
+            let i = top.0.1;
+            let r = &mut readers[i];
+            out.write_all(&r.line)?;
+            if r.advance()? {
+                top.0 = (r.number(), i);
+            } else {
+                PeekMut::pop(top);
+            }
+        }
+        return out.flush();
+    }
+    let mut heap = BinaryHeap::with_capacity(readers.len());
+    for (i, r) in readers.iter_mut().enumerate() {
+        if r.advance()? {
+            heap.push(Reverse((r.key.clone(), i)));
+        }
     }
     while let Some(Reverse((mut key, i))) = heap.pop() {
         let r = &mut readers[i];
