@@ -93,6 +93,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use crate::btyd::gradients::{bg_ln_expected_gradient, pnbd_ln_expected_gradient};
 use crate::btyd::report::ModelParameters;
 use crate::btyd::{
     BgNbd, BgNbdParams, BtydClv, BtydCustomer, CustomerHistory, FitReport, GammaGamma,
@@ -165,6 +166,19 @@ pub trait IntervalModel: ModelParameters<4> + Send + Sync {
     fn logit_p_alive_gradient(&self, _history: &CustomerHistory) -> Option<(f64, [f64; 4])> {
         None
     }
+
+    /// `E[Y(t) | x, t_x, T]` and the gradient of its logarithm in the
+    /// log-parameters, computed together (BG/NBD, MBG/NBD, Pareto/NBD; see
+    /// `btyd::gradients`); `None` where the value is 0 or the analytic path
+    /// does not apply (the delta method then differentiates numerically).
+    #[doc(hidden)]
+    fn ln_expected_purchases_gradient(
+        &self,
+        _history: &CustomerHistory,
+        _t: f64,
+    ) -> Option<(f64, [f64; 4])> {
+        None
+    }
 }
 
 /// BG/NBD and MBG/NBD: `logit p = −v`, `v = ln a − ln(b + x − k) + (r+x)·ln((α+T)/(α+t_x))`
@@ -202,6 +216,18 @@ impl IntervalModel for BgNbdParams {
     fn logit_p_alive_gradient(&self, h: &CustomerHistory) -> Option<(f64, [f64; 4])> {
         (h.x() > 0).then(|| bg_logit_gradient(self.r(), self.alpha(), self.a(), self.b(), 1.0, h))
     }
+    fn ln_expected_purchases_gradient(
+        &self,
+        h: &CustomerHistory,
+        t: f64,
+    ) -> Option<(f64, [f64; 4])> {
+        // x = 0: P(alive) = 1 whatever the parameters.
+        let (p, logit) = match self.logit_p_alive_gradient(h) {
+            Some((g, grad)) => (Scale::Logit.inverse(g), grad),
+            None => (1.0, [0.0; 4]),
+        };
+        bg_ln_expected_gradient(self.values(), 1.0, f64::from(h.x()), h.age(), t, p, logit)
+    }
 }
 
 impl IntervalModel for MbgNbdParams {
@@ -221,6 +247,15 @@ impl IntervalModel for MbgNbdParams {
             h,
         ))
     }
+    fn ln_expected_purchases_gradient(
+        &self,
+        h: &CustomerHistory,
+        t: f64,
+    ) -> Option<(f64, [f64; 4])> {
+        let (g, logit) = self.logit_p_alive_gradient(h)?;
+        let p = Scale::Logit.inverse(g);
+        bg_ln_expected_gradient(self.values(), 0.0, f64::from(h.x()), h.age(), t, p, logit)
+    }
 }
 
 impl IntervalModel for ParetoNbdParams {
@@ -229,6 +264,14 @@ impl IntervalModel for ParetoNbdParams {
             Prediction::PAlive => self.p_alive(history),
             Prediction::ExpectedPurchases(t) => self.expected_purchases(history, t),
         }
+    }
+    fn ln_expected_purchases_gradient(
+        &self,
+        h: &CustomerHistory,
+        t: f64,
+    ) -> Option<(f64, [f64; 4])> {
+        let (p, ll_grad) = self.p_alive_and_ll_gradient(h)?;
+        pnbd_ln_expected_gradient(self.values(), f64::from(h.x()), h.age(), t, p, ll_grad)
     }
 }
 
@@ -312,8 +355,10 @@ where
 }
 
 /// The core of the delta method: `values` the fitted parameters, `cov`
-/// their covariance in natural units, `build` a parameter set from values,
-/// `predict` one item's prediction.
+/// their covariance in natural units, `predict` one item's prediction;
+/// `analytic`, where it answers, the prediction `f` and the gradient of
+/// `g(f)` in the log-parameters computed together (else central
+/// differences of `predict`).
 #[allow(clippy::too_many_arguments)] // the method's inputs, each needed once
 fn delta_core<P, T, K, const N: usize>(
     fitted: &P,
@@ -324,6 +369,7 @@ fn delta_core<P, T, K, const N: usize>(
     items: &[T],
     key: impl Fn(&T) -> K,
     predict: impl Fn(&P, &T) -> Result<f64>,
+    analytic: impl Fn(&P, &T) -> Option<(f64, [f64; N])>,
 ) -> Result<Vec<PredictionInterval>>
 where
     P: ModelParameters<N>,
@@ -355,6 +401,25 @@ where
         let k = key(item);
         if let Some(iv) = seen.get(&k) {
             out.push(*iv);
+            continue;
+        }
+        if let Some((f, grad)) = analytic(fitted, item)
+            && let Some(g) = scale.forward(f)
+        {
+            let se = quadratic_form(&sigma, &grad).max(0.0).sqrt();
+            if !se.is_finite() {
+                return Err(Error::InvalidValue {
+                    what: WHAT,
+                    reason: format!("row {i}: delta-method variance not finite"),
+                });
+            }
+            let iv = PredictionInterval {
+                estimate: f,
+                lower: scale.inverse(g - z * se).min(f),
+                upper: scale.inverse(g + z * se).max(f),
+            };
+            seen.insert(k, iv);
+            out.push(iv);
             continue;
         }
         let f = predict(fitted, item)?;
@@ -496,6 +561,10 @@ pub fn delta_intervals<P: IntervalModel>(
         histories,
         row_key,
         |p: &P, h| p.predict(what, h),
+        |p: &P, h| match what {
+            Prediction::ExpectedPurchases(t) => p.ln_expected_purchases_gradient(h, t),
+            Prediction::PAlive => None,
+        },
     )
 }
 
@@ -584,6 +653,7 @@ pub fn delta_spend_intervals(
         spends,
         |s: &SpendHistory| (s.x(), s.zbar()),
         |p: &GammaGammaParams, s| p.expected_spend_f64(s),
+        |_: &GammaGammaParams, _: &SpendHistory| None,
     )
 }
 
@@ -708,19 +778,25 @@ where
         let lg = match purchase_rows.get(&row_key(h)) {
             Some(v) => *v,
             None => {
-                let g = clv.discounted_purchases_of(h)?;
-                let v = if g > 0.0 {
-                    let mut grad = [0.0; 4];
-                    for (k, [up, down]) in shifted_p.iter().enumerate() {
-                        let (u, d) = (
-                            up.discounted_purchases_of(h)?,
-                            down.discounted_purchases_of(h)?,
-                        );
-                        grad[k] = (u.ln() - d.ln()) / (2.0 * DELTA_STEP);
-                    }
+                let v = if let Some((g, grad)) =
+                    clv_purchases_gradient(purchase_fit.params(), clv, &purchases, h)?
+                {
                     Some((g.ln(), quadratic_form(&sigma_p, &grad)))
                 } else {
-                    None
+                    let g = clv.discounted_purchases_of(h)?;
+                    if g > 0.0 {
+                        let mut grad = [0.0; 4];
+                        for (k, [up, down]) in shifted_p.iter().enumerate() {
+                            let (u, d) = (
+                                up.discounted_purchases_of(h)?,
+                                down.discounted_purchases_of(h)?,
+                            );
+                            grad[k] = (u.ln() - d.ln()) / (2.0 * DELTA_STEP);
+                        }
+                        Some((g.ln(), quadratic_form(&sigma_p, &grad)))
+                    } else {
+                        None
+                    }
                 };
                 purchase_rows.insert(row_key(h), v);
                 v
@@ -766,6 +842,52 @@ where
         });
     }
     Ok(out)
+}
+
+/// `(G, ∇_θ ln G)` for the discounted expected purchases
+/// `G = Σ_{k=1}^{K} [E(Y(k·f)) − E(Y((k−1)·f))]·D^k` of [`BtydClv`], from
+/// the analytic `(E(Y(t)), ∇ ln E(Y(t)))` of every period
+/// (`∇G = Σ_k (E_k ∇ln E_k − E_{k−1} ∇ln E_{k−1})·D^k`), with the same
+/// early stop as the value; `None` where a period has no analytic gradient
+/// or `G` is 0 (the caller differentiates numerically).
+fn clv_purchases_gradient<P: IntervalModel>(
+    fitted: &P,
+    clv: &BtydClv,
+    purchases: &PurchaseModel,
+    h: &CustomerHistory,
+) -> Result<Option<(f64, [f64; 4])>> {
+    let f = clv.period_length();
+    let factor = clv.discount_factor();
+    let result = if factor == 1.0 {
+        fitted.ln_expected_purchases_gradient(h, f64::from(clv.periods()) * f)
+    } else {
+        let p_alive = purchases.p_alive(h)?;
+        let (r, alpha) = purchases.rate_shape();
+        let rate = p_alive * (r + f64::from(h.x())) / (alpha + h.age()) * f;
+        let rest = factor / (1.0 - factor);
+        let (mut total, mut grad) = (0.0, [0.0; 4]);
+        let (mut previous, mut previous_grad) = (0.0, [0.0; 4]);
+        let mut discount = 1.0;
+        for k in 1..=clv.periods() {
+            let Some((e, ln_grad)) = fitted.ln_expected_purchases_gradient(h, f64::from(k) * f)
+            else {
+                return Ok(None);
+            };
+            let e_grad: [f64; 4] = std::array::from_fn(|i| e * ln_grad[i]);
+            discount *= factor;
+            total += (e - previous) * discount;
+            for i in 0..4 {
+                grad[i] += (e_grad[i] - previous_grad[i]) * discount;
+            }
+            previous = e;
+            previous_grad = e_grad;
+            if rate * discount * rest <= 1e-16 * total {
+                break;
+            }
+        }
+        (total > 0.0).then(|| (total, grad.map(|d| d / total)))
+    };
+    Ok(result.filter(|(g, grad)| g.is_finite() && grad.iter().all(|d| d.is_finite())))
 }
 
 /// `[values with θ_k + h, values with θ_k − h]` (log-parameter shifts).
@@ -1307,6 +1429,7 @@ mod tests {
             &probes,
             row_key,
             |p: &BgNbdParams, h| p.predict(Prediction::PAlive, h),
+            |_: &BgNbdParams, _: &CustomerHistory| None,
         )
         .unwrap();
         // ... equals the closed-form path of `delta_intervals` ...
@@ -1349,6 +1472,7 @@ mod tests {
             &probes,
             row_key,
             |p: &MbgNbdParams, h| p.predict(Prediction::PAlive, h),
+            |_: &MbgNbdParams, _: &CustomerHistory| None,
         )
         .unwrap();
         let closed = delta_intervals(&fit, Prediction::PAlive, &probes, 0.9).unwrap();
@@ -1730,6 +1854,298 @@ mod tests {
                 coverage("mbgnbd", 300, n)
             );
         }
+    }
+
+    /// `ln f` differentiated numerically in the log-parameters: the
+    /// Richardson-extrapolated central difference
+    /// `(8(f(h) − f(−h)) − (f(2h) − f(−2h)))/(12h)`, `h = 1e-4`.
+    fn ln_central<P: IntervalModel>(p: &P, f: impl Fn(&P) -> f64) -> [f64; 4] {
+        let v = p.values();
+        let step = 1e-4;
+        std::array::from_fn(|i| {
+            let at = |m: f64| {
+                let mut w = v;
+                w[i] = (v[i].ln() + m * step).exp();
+                f(&P::from_values(w).unwrap()).ln()
+            };
+            (8.0 * (at(1.0) - at(-1.0)) - (at(2.0) - at(-2.0))) / (12.0 * step)
+        })
+    }
+
+    /// Awkward histories: no repeat purchase, t_x = T, heavy buyers, long ages.
+    fn awkward_histories() -> Vec<CustomerHistory> {
+        [
+            (0, 0.0, 39.0),
+            (1, 5.0, 39.0),
+            (7, 36.0, 38.0),
+            (3, 20.0, 20.0),
+            (60, 38.5, 39.0),
+            (200, 90.0, 100.0),
+            (2, 1.0, 300.0),
+        ]
+        .iter()
+        .map(|&(x, t, a)| CustomerHistory::new(CustomerId::new(0), x, t, a).unwrap())
+        .collect()
+    }
+
+    /// The analytic `(E[Y(t)], ∇ ln E[Y(t)])` against `expected_purchases`
+    /// and the central differences of its logarithm, over a grid of
+    /// parameters (fitted values, large r, tiny a or s, huge b or β, a or
+    /// s near 1, α and β far apart), awkward histories and horizons; returns
+    /// how many points had the analytic path.
+    fn check_expected_gradient<P: IntervalModel>(params: &[P]) -> usize {
+        let mut analytic = 0;
+        for p in params {
+            for h in awkward_histories() {
+                for t in [0.5, 26.0, 52.0, 500.0] {
+                    let Some((e, g)) = p.ln_expected_purchases_gradient(&h, t) else {
+                        continue;
+                    };
+                    analytic += 1;
+                    let want = p.predict(Prediction::ExpectedPurchases(t), &h).unwrap();
+                    assert!(
+                        ((e - want) / want).abs() < 1e-12,
+                        "{:?} {h:?} {t}: {e} vs {want}",
+                        p.values()
+                    );
+                    let num = ln_central(p, |q| {
+                        q.predict(Prediction::ExpectedPurchases(t), &h).unwrap()
+                    });
+                    for i in 0..4 {
+                        assert!(
+                            (g[i] - num[i]).abs() <= 1e-6 * (1.0 + num[i].abs()),
+                            "{:?} {h:?} t={t} [{i}]: {} vs {}",
+                            p.values(),
+                            g[i],
+                            num[i]
+                        );
+                    }
+                }
+            }
+        }
+        analytic
+    }
+
+    #[test]
+    fn expected_purchases_gradients_match_central_differences() {
+        let bg = [
+            (0.243, 4.41, 0.793, 2.43),
+            (50.0, 4.41, 0.79, 2.43),
+            (0.3, 4.0, 1e-3, 2.4),
+            (0.25, 4.0, 0.8, 1e6),
+            (1.2, 7.0, 1.0, 3.0),
+            (0.5, 0.05, 3.0, 0.2),
+        ];
+        let n_bg = check_expected_gradient(
+            &bg.map(|(r, al, a, b)| BgNbdParams::new(r, al, a, b).unwrap()),
+        );
+        let n_mbg = check_expected_gradient(
+            &bg.map(|(r, al, a, b)| MbgNbdParams::new(r, al, a, b).unwrap()),
+        );
+        let pnbd = [
+            (0.55, 10.58, 0.61, 11.67),
+            (40.0, 10.0, 0.6, 11.0),
+            (0.55, 10.6, 1e-3, 11.7),
+            (0.55, 10.6, 1.0, 11.7),
+            (0.55, 10.6, 0.61, 1e5),
+            (0.55, 0.5, 0.61, 500.0),
+            (2.0, 30.0, 4.0, 2.0),
+        ];
+        let n_pnbd = check_expected_gradient(
+            &pnbd.map(|(r, al, s, be)| ParetoNbdParams::new(r, al, s, be).unwrap()),
+        );
+        // 6 or 7 parameter sets × 7 histories × 4 horizons: the analytic
+        // path answers at typical parameters everywhere, and at most of the
+        // awkward points; the rest (a series that would cancel: r large
+        // against a + b, b huge) falls back to central differences.
+        let typical = check_expected_gradient(&[truth()]);
+        assert_eq!(typical, 28);
+        assert!(
+            n_bg >= 120 && n_mbg >= 120 && n_pnbd >= 180,
+            "{n_bg} {n_mbg} {n_pnbd}"
+        );
+    }
+
+    /// The intervals from the analytic gradient equal those from central
+    /// differences of the prediction (the previous method) to the
+    /// differences' own accuracy, for the three models.
+    #[test]
+    fn analytic_and_numerical_delta_intervals_agree() {
+        fn both<P: IntervalModel>(fit: &FitReport<P, 4>, hs: &[CustomerHistory]) {
+            let what = Prediction::ExpectedPurchases(52.0);
+            let fast = delta_intervals(fit, what, hs, 0.9).unwrap();
+            let slow = delta_core(
+                fit.params(),
+                fit.params().values(),
+                fit.covariance().unwrap(),
+                0.9,
+                Scale::Log,
+                hs,
+                row_key,
+                |p: &P, h| p.predict(what, h),
+                |_: &P, _: &CustomerHistory| None,
+            )
+            .unwrap();
+            for (a, b) in fast.iter().zip(&slow) {
+                assert!(((a.estimate() - b.estimate()) / b.estimate()).abs() < 1e-12);
+                assert!(
+                    ((a.lower() - b.lower()) / b.lower()).abs() < 1e-7,
+                    "{a:?} {b:?}"
+                );
+                assert!(
+                    ((a.upper() - b.upper()) / b.upper()).abs() < 1e-7,
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+        let mut hs = probes();
+        hs.extend(awkward_histories());
+        let bg = simulate_bgnbd(&truth(), &ages(3000), 8).unwrap();
+        both(&BgNbd::new().fit_detailed(&bg).unwrap(), &hs);
+        let t = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
+        let mbg = simulate_mbgnbd(&t, &ages(3000), 8).unwrap();
+        both(&MbgNbd::new().fit_detailed(&mbg).unwrap(), &hs);
+        let t = ParetoNbdParams::new(0.55, 10.6, 0.61, 11.7).unwrap();
+        let pnbd = simulate_pnbd(&t, &ages(3000), 8);
+        both(&ParetoNbd::new().fit_detailed(&pnbd).unwrap(), &hs);
+    }
+
+    /// The CLV's purchase factor `G`: the analytic `∇ ln G` against central
+    /// differences of `G`, with and without discounting.
+    #[test]
+    fn clv_purchase_gradient_matches_central_differences() {
+        let g = GammaGammaParams::new(6.25, 3.74, 15.4).unwrap();
+        for d in [0, 1] {
+            for p in [
+                PurchaseModel::from(truth()),
+                MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap().into(),
+                ParetoNbdParams::new(0.55, 10.6, 0.61, 11.7).unwrap().into(),
+            ] {
+                let clv = BtydClv::builder(p, g)
+                    .periods(12)
+                    .discount(crate::clv::DiscountRate::new(crate::Decimal::new(d, 2)).unwrap())
+                    .period_length(4.345)
+                    .build()
+                    .unwrap();
+                for h in awkward_histories() {
+                    let got = match p {
+                        PurchaseModel::BgNbd(q) => clv_purchases_gradient(&q, &clv, &p, &h),
+                        PurchaseModel::MbgNbd(q) => clv_purchases_gradient(&q, &clv, &p, &h),
+                        PurchaseModel::ParetoNbd(q) => clv_purchases_gradient(&q, &clv, &p, &h),
+                        PurchaseModel::GgomNbd(_) => unreachable!(),
+                    };
+                    let (v, grad) = got.unwrap().unwrap();
+                    assert!(((v - clv.discounted_purchases_of(&h).unwrap()) / v).abs() < 1e-12);
+                    let values = match p {
+                        PurchaseModel::BgNbd(q) => q.values(),
+                        PurchaseModel::MbgNbd(q) => q.values(),
+                        PurchaseModel::ParetoNbd(q) => q.values(),
+                        PurchaseModel::GgomNbd(_) => unreachable!(),
+                    };
+                    let at = |i: usize, m: f64| {
+                        let mut w = values;
+                        w[i] = (values[i].ln() + m * 1e-4).exp();
+                        let shifted: PurchaseModel = match p {
+                            PurchaseModel::BgNbd(_) => BgNbdParams::from_values(w).unwrap().into(),
+                            PurchaseModel::MbgNbd(_) => {
+                                MbgNbdParams::from_values(w).unwrap().into()
+                            }
+                            _ => ParetoNbdParams::from_values(w).unwrap().into(),
+                        };
+                        clv.with_models(shifted, g)
+                            .discounted_purchases_of(&h)
+                            .unwrap()
+                            .ln()
+                    };
+                    for i in 0..4 {
+                        let num =
+                            (8.0 * (at(i, 1.0) - at(i, -1.0)) - (at(i, 2.0) - at(i, -2.0))) / 12e-4;
+                        assert!(
+                            (grad[i] - num).abs() <= 1e-6 * (1.0 + num.abs()),
+                            "{p:?} d={d} {h:?} [{i}]: {} vs {num}",
+                            grad[i]
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// MBG/NBD against BG/NBD at the same truth: per-probe coverage of the
+    /// two predictions, and the log-parameters' empirical standard
+    /// deviation over the bases against the mean delta-method standard
+    /// error and the parameters' own coverage. Run with
+    /// `cargo test --release --all-features --lib coverage_diagnostics -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    #[allow(clippy::print_stderr)] // the diagnostics are the output
+    fn coverage_diagnostics() {
+        fn run<P: IntervalModel>(
+            name: &str,
+            truth: &P,
+            fits: impl Fn(u64) -> Option<FitReport<P, 4>>,
+        ) {
+            let bases = 2000u64;
+            let probes = probes();
+            let z = check_level(0.9).unwrap();
+            let tv = truth.values();
+            let (mut hits, mut all) = ([[0usize; 5]; 2], 0usize);
+            let (mut theta, mut se, mut par_hit) = (Vec::new(), [0.0; 4], [0usize; 4]);
+            for seed in 0..bases {
+                let Some(fit) = fits(seed) else { continue };
+                let Some(cov) = fit.covariance() else {
+                    continue;
+                };
+                let v = fit.params().values();
+                for i in 0..4 {
+                    let s = cov[i][i].sqrt() / v[i];
+                    se[i] += s;
+                    par_hit[i] += usize::from((v[i].ln() - tv[i].ln()).abs() <= z * s);
+                }
+                theta.push(v.map(f64::ln));
+                for (w, what) in [Prediction::PAlive, Prediction::ExpectedPurchases(26.0)]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let iv = delta_intervals(&fit, what, &probes, 0.9).unwrap();
+                    for (j, (iv, h)) in iv.iter().zip(&probes).enumerate() {
+                        hits[w][j] += usize::from(iv.contains(truth.predict(what, h).unwrap()));
+                    }
+                }
+                all += 1;
+            }
+            let n = all as f64;
+            for (w, label) in ["P(alive)", "E[Y(26)]"].iter().enumerate() {
+                let per: Vec<String> = hits[w]
+                    .iter()
+                    .map(|&c| format!("{:.3}", c as f64 / n))
+                    .collect();
+                eprintln!("{name} {label} coverage by probe: {}", per.join(" "));
+            }
+            for i in 0..4 {
+                let mean = theta.iter().map(|t| t[i]).sum::<f64>() / n;
+                let sd =
+                    (theta.iter().map(|t| (t[i] - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+                eprintln!(
+                    "{name} ln param {i}: bias {:+.4}, sd {sd:.4}, mean se {:.4}, coverage {:.3}",
+                    mean - tv[i].ln(),
+                    se[i] / n,
+                    par_hit[i] as f64 / n
+                );
+            }
+        }
+        let t = truth();
+        run("bgnbd", &t, |seed| {
+            BgNbd::new()
+                .fit_detailed(&simulate_bgnbd(&t, &ages(2000), 1000 + seed).unwrap())
+                .ok()
+        });
+        let m = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
+        run("mbgnbd", &m, |seed| {
+            MbgNbd::new()
+                .fit_detailed(&simulate_mbgnbd(&m, &ages(2000), 2000 + seed).unwrap())
+                .ok()
+        });
     }
 
     proptest! {
