@@ -2082,10 +2082,10 @@ mod tests {
     fn coverage_diagnostics() {
         fn run<P: IntervalModel>(
             name: &str,
+            bases: u64,
             truth: &P,
             fits: impl Fn(u64) -> Option<FitReport<P, 4>>,
         ) {
-            let bases = 2000u64;
             let probes = probes();
             let z = check_level(0.9).unwrap();
             let tv = truth.values();
@@ -2115,19 +2115,29 @@ mod tests {
                 all += 1;
             }
             let n = all as f64;
+            eprintln!("{name}: {all} of {bases} bases with a covariance");
             for (w, label) in ["P(alive)", "E[Y(26)]"].iter().enumerate() {
                 let per: Vec<String> = hits[w]
                     .iter()
                     .map(|&c| format!("{:.3}", c as f64 / n))
                     .collect();
-                eprintln!("{name} {label} coverage by probe: {}", per.join(" "));
+                let total = hits[w].iter().sum::<usize>() as f64 / (5.0 * n);
+                eprintln!(
+                    "{name} {label} coverage {total:.4}, by probe: {}",
+                    per.join(" ")
+                );
             }
             for i in 0..4 {
                 let mean = theta.iter().map(|t| t[i]).sum::<f64>() / n;
                 let sd =
                     (theta.iter().map(|t| (t[i] - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+                // 1.4826·MAD: the spread of the bulk, without the tails.
+                let mut col: Vec<f64> = theta.iter().map(|t| t[i]).collect();
+                let med = quantile(&mut col, 0.5);
+                let mut dev: Vec<f64> = col.iter().map(|v| (v - med).abs()).collect();
+                let mad = 1.4826 * quantile(&mut dev, 0.5);
                 eprintln!(
-                    "{name} ln param {i}: bias {:+.4}, sd {sd:.4}, mean se {:.4}, coverage {:.3}",
+                    "{name} ln param {i}: bias {:+.4}, sd {sd:.4}, robust sd {mad:.4}, mean se {:.4}, Wald coverage {:.3}",
                     mean - tv[i].ln(),
                     se[i] / n,
                     par_hit[i] as f64 / n
@@ -2135,17 +2145,82 @@ mod tests {
             }
         }
         let t = truth();
-        run("bgnbd", &t, |seed| {
+        run("bgnbd", 2000, &t, |seed| {
             BgNbd::new()
                 .fit_detailed(&simulate_bgnbd(&t, &ages(2000), 1000 + seed).unwrap())
                 .ok()
         });
         let m = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
-        run("mbgnbd", &m, |seed| {
-            MbgNbd::new()
-                .fit_detailed(&simulate_mbgnbd(&m, &ages(2000), 2000 + seed).unwrap())
-                .ok()
-        });
+        for (n, bases) in [(2000, 2000), (8000, 500), (32000, 200)] {
+            run(&format!("mbgnbd n={n}"), bases, &m, |seed| {
+                MbgNbd::new()
+                    .fit_detailed(&simulate_mbgnbd(&m, &ages(n), 2000 + seed).unwrap())
+                    .ok()
+            });
+        }
+        // The reported covariance against the inverse of a Hessian of the
+        // summed log-likelihood by second differences in the log-parameters.
+        let hs = simulate_mbgnbd(&m, &ages(2000), 2000).unwrap();
+        let fit = MbgNbd::new().fit_detailed(&hs).unwrap();
+        let v = fit.params().values();
+        let ll = |th: [f64; 4]| -> f64 {
+            let p = MbgNbdParams::from_values(th.map(f64::exp)).unwrap();
+            hs.iter().map(|h| p.log_likelihood(h)).sum()
+        };
+        let th = v.map(f64::ln);
+        let e = 1e-4;
+        let mut hess = [[0.0; 4]; 4];
+        for i in 0..4 {
+            for j in 0..4 {
+                let at = |di: f64, dj: f64| {
+                    let mut w = th;
+                    w[i] += di;
+                    w[j] += dj;
+                    ll(w)
+                };
+                hess[i][j] = -(at(e, e) - at(e, -e) - at(-e, e) + at(-e, -e)) / (4.0 * e * e);
+            }
+        }
+        let inv = invert4(hess);
+        let cov = fit.covariance().unwrap();
+        for i in 0..4 {
+            eprintln!(
+                "mbgnbd base 0 ln param {i}: reported se {:.4}, second-difference se {:.4}",
+                cov[i][i].sqrt() / v[i],
+                inv[i][i].sqrt()
+            );
+        }
+    }
+
+    /// Gauss-Jordan inverse of a 4×4 matrix (partial pivoting).
+    fn invert4(m: [[f64; 4]; 4]) -> [[f64; 4]; 4] {
+        let mut a = m;
+        let mut inv = [[0.0; 4]; 4];
+        for (i, row) in inv.iter_mut().enumerate() {
+            row[i] = 1.0;
+        }
+        for c in 0..4 {
+            let p = (c..4)
+                .max_by(|&x, &y| a[x][c].abs().total_cmp(&a[y][c].abs()))
+                .unwrap();
+            a.swap(c, p);
+            inv.swap(c, p);
+            let d = a[c][c];
+            for k in 0..4 {
+                a[c][k] /= d;
+                inv[c][k] /= d;
+            }
+            for r in 0..4 {
+                if r != c {
+                    let f = a[r][c];
+                    for k in 0..4 {
+                        a[r][k] -= f * a[c][k];
+                        inv[r][k] -= f * inv[c][k];
+                    }
+                }
+            }
+        }
+        inv
     }
 
     proptest! {
