@@ -53,6 +53,28 @@
 //! or an expectation of exactly 0) does not depend on the parameters: its
 //! interval is the point itself.
 //!
+//! # Coverage
+//!
+//! On 2,000 simulated bases of 2,000 customers (weekly ages of 27 to 39
+//! weeks, five probe histories, the tests' `coverage_diagnostics`), nominal
+//! 90 % BG/NBD intervals at the CDNOW estimates cover the value at the true
+//! parameters 90.5 % (P(alive)) and 90.6 % (`E[Y(26)]`) of the time. MBG/NBD
+//! at the same parameters covers less, 86.8 % and 87.5 %, and the cause is
+//! the parameters, not the transform or the gradient: with `r` small a
+//! customer without repeat purchases is either a slow buyer or one who
+//! dropped out at the first purchase, the likelihood is flat along that
+//! direction, and the estimates' sampling distribution is skewed and
+//! heavy-tailed (`ln r`: standard deviation 0.24 over the bases against a
+//! mean standard error of 0.17, bias +0.075; each parameter's own Wald
+//! interval covers 85–89 %), although the covariance is the inverse
+//! Hessian to four digits. The normal approximation improves with the base
+//! size: 89.4 % and 90.4 % at 8,000 customers, 91.0 % and 90.9 % at 32,000.
+//! The percentile bootstrap does not cure it (100 replicates on 200 of
+//! those bases of 2,000: 87.3 % and 87.2 %, the delta method on the same
+//! bases 85.9 % and 86.8 %): both rest on the estimates' spread, which a
+//! base this small does not pin down; read such intervals as somewhat
+//! narrow.
+//!
 //! # Parametric bootstrap
 //!
 //! [`bootstrap`] draws `B` resamples of the customers with replacement
@@ -1891,19 +1913,6 @@ mod tests {
             }
         }
         assert!(bad.is_empty(), "{bad:?}");
-    }
-
-    /// MBG/NBD at a larger base: does the first-order approximation catch up?
-    #[test]
-    #[ignore]
-    #[allow(clippy::print_stderr)] // the measured coverage is the figure to report
-    fn coverage_mbgnbd_by_size() {
-        for n in [2000, 8000] {
-            eprintln!(
-                "mbgnbd n={n}: coverage over 300 bases {:.4}",
-                coverage("mbgnbd", 300, n)
-            );
-        }
     }
 
     /// `ln f` differentiated numerically in the log-parameters: the
