@@ -32,8 +32,8 @@
 //! parameter derivatives through the terms of the series that gives its
 //! value, and of Pareto/NBD from the log-likelihood's analytic gradient
 //! (`∇ ln P(alive) = ∇D1 + ∇C − ∇ℓ`); the purchase factor of the CLV as
-//! the discounted sum of those. So an `E[Y(t)]` interval costs about one
-//! prediction and a half per distinct row instead of nine. Elsewhere
+//! the discounted sum of those. So an `E[Y(t)]` interval costs about two
+//! predictions per distinct row instead of nine. Elsewhere
 //! (Pareto/NBD P(alive), Gamma-Gamma spend, and rows where a series would
 //! be ill-conditioned and the value comes from quadrature) the gradient is
 //! a central difference in the log-parameters
