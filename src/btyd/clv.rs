@@ -218,6 +218,11 @@ impl BtydClv {
         }
     }
 
+    /// `D = 1/(1+d)`, the discount factor per period.
+    pub(crate) fn discount_factor(&self) -> f64 {
+        self.factor
+    }
+
     /// `Σ_k [E(Y(k·f)) − E(Y((k−1)·f))]·D^k` for one history: the CLV
     /// divided by the expected spend.
     pub(crate) fn discounted_purchases_of(&self, history: &CustomerHistory) -> Result<f64> {

@@ -263,6 +263,7 @@ pub mod file;
 mod fitting;
 mod gamma_gamma;
 mod ggomnbd;
+mod gradients;
 mod hyp2f1;
 mod input;
 pub mod intervals;

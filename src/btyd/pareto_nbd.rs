@@ -2472,3 +2472,20 @@ mod pmf_by_death_time {
         }
     }
 }
+
+impl ParetoNbdParams {
+    /// `P(alive)` and the gradient of the log-likelihood `ℓ` in the natural
+    /// parameters `(r, α, s, β)` from one evaluation, for the delta-method
+    /// intervals' analytic gradient of `E[Y(t)]` (`btyd::gradients`);
+    /// `None` past the series' term cap (the caller then differentiates
+    /// numerically) or where a value is not finite.
+    pub(crate) fn p_alive_and_ll_gradient(
+        &self,
+        history: &CustomerHistory,
+    ) -> Option<(f64, [f64; 4])> {
+        let mut g = [0.0; 4];
+        let e = self.eval(history, Some(&mut g))?;
+        let p = expit(e.d1 - e.d2);
+        (p.is_finite() && g.iter().all(|d| d.is_finite())).then_some((p, g))
+    }
+}
