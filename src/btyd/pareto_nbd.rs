@@ -1586,7 +1586,7 @@ fn eval_row(
     big_t: f64,
     grad: Option<&mut [f64; 4]>,
 ) -> Option<RowEval> {
-    eval_row_memo(par, x, t_x, big_t, grad, &mut Memo::default())
+    eval_row_memo(par, x, t_x, big_t, grad, &mut Memo::default(), None)
 }
 
 /// What consecutive rows of one evaluation share: per `x`, `Δlnγ(r, x)`,
@@ -1595,7 +1595,9 @@ fn eval_row(
 /// and `K(T)` are the same function of `y`, so on a day grid (a few hundred
 /// distinct times) rows sharing `x` reuse them, and the `K`s computed per
 /// evaluation are the distinct `(x, time)` pairs, not the rows. The fit
-/// sorts rows by `x`, so the table is cleared once per `x`.
+/// sorts rows by `x`, so the table is cleared once per `x`. A fit indexes
+/// its distinct times once ([`TimeSlots`]) and keeps its `K`s in `slots`
+/// instead, by time slot, stamped with the generation of `x`.
 #[derive(Debug, Default)]
 struct Memo {
     x: Option<f64>,
@@ -1606,7 +1608,54 @@ struct Memo {
     ln_s: f64,
     ln_be: f64,
     ks: FxHashMap<u64, KTerms>,
+    slots: Vec<(u32, KTerms)>,
+    generation: u32,
 }
+
+/// The distinct times (`t_x` and `T`) of a fit's rows, and per row the
+/// slots of its `t_x` and `T` among them: on a day grid a few thousand
+/// times serve ~10⁵ rows, so each evaluation takes `ln(1 + y/α)`,
+/// `ln(1 + y/β)` once per time and finds its `K`s by index, not by hash.
+#[derive(Debug)]
+struct TimeSlots {
+    count: usize,
+    rows: Vec<[u32; 2]>,
+}
+
+impl TimeSlots {
+    fn new(rows: &[Row]) -> Self {
+        let mut values: Vec<f64> = rows.iter().flat_map(|r| [r.a, r.b]).collect();
+        values.sort_by(f64::total_cmp);
+        values.dedup_by(|u, v| u.to_bits() == v.to_bits());
+        let slot = |v: f64| {
+            let i = values.partition_point(|u| u.total_cmp(&v).is_lt());
+            u32::try_from(i).unwrap_or(u32::MAX)
+        };
+        Self {
+            count: values.len(),
+            rows: rows.iter().map(|r| [slot(r.a), slot(r.b)]).collect(),
+        }
+    }
+}
+
+/// One row's time slots with their `(ln(1 + y/α), ln(1 + y/β))`.
+#[derive(Debug, Clone, Copy)]
+struct RowSlots {
+    slots: [u32; 2],
+    l1: [(f64, f64); 2],
+}
+
+/// A `K` not yet computed (stamped generation 0).
+const NO_K: (u32, KTerms) = (
+    0,
+    KTerms {
+        ln_k: f64::NAN,
+        dp: f64::NAN,
+        dq: f64::NAN,
+        da: f64::NAN,
+        db: f64::NAN,
+    },
+);
 
 impl Memo {
     /// `K̃(y)` for the current `x`, computed once; `l1` is
@@ -1619,14 +1668,25 @@ impl Memo {
         y: f64,
         want: bool,
         l1: Option<(f64, f64)>,
+        slot: Option<u32>,
     ) -> Option<KTerms> {
-        if let Some(k) = self.ks.get(&y.to_bits()) {
+        if let Some(i) = slot {
+            let (stamp, k) = self.slots[i as usize];
+            if stamp == self.generation {
+                return Some(k);
+            }
+        } else if let Some(k) = self.ks.get(&y.to_bits()) {
             return Some(*k);
         }
         let (l1a, l1b) = l1.unwrap_or_else(|| ((y / al).ln_1p(), (y / be).ln_1p()));
         let logs = Logs::new(l1a, l1b, self);
         let k = k_terms_with(p, q, al, be, y, want, logs)?;
-        self.ks.insert(y.to_bits(), k);
+        match slot {
+            Some(i) => self.slots[i as usize] = (self.generation, k),
+            None => {
+                self.ks.insert(y.to_bits(), k);
+            }
+        }
         Some(k)
     }
 }
@@ -1638,6 +1698,7 @@ fn eval_row_memo(
     big_t: f64,
     grad: Option<&mut [f64; 4]>,
     memo: &mut Memo,
+    at: Option<RowSlots>,
 ) -> Option<RowEval> {
     let [r, al, s, be] = par;
     let want = grad.is_some();
@@ -1646,6 +1707,7 @@ fn eval_row_memo(
         memo.lg = dlgamma(r, x);
         memo.dp = if want { dpsi(r, x) } else { 0.0 };
         memo.ks.clear();
+        memo.generation += 1;
         memo.ln_c1 = (r + x + s).ln();
         memo.ln_al = al.ln();
         memo.ln_s = s.ln();
@@ -1654,13 +1716,28 @@ fn eval_row_memo(
     let rx = r + x;
     // Everything relative to α^(r+x) β^(s+1) (see `KTerms`): no term of
     // size r·ln α when r and α (or s and β) run to ∞ together.
-    let (l_at, l_bt) = ((big_t / al).ln_1p(), (big_t / be).ln_1p());
+    let (l_at, l_bt) = match at {
+        Some(at) => at.l1[1],
+        None => ((big_t / al).ln_1p(), (big_t / be).ln_1p()),
+    };
     let d1 = -rx * l_at - s * l_bt;
     let mut d2 = f64::NEG_INFINITY;
     let mut dj = [0.0; 4]; // (∂J/∂p, ∂J/∂α, ∂J/∂q, ∂J/∂β) / J
     if t_x < big_t {
-        let k1 = memo.k(rx, s + 1.0, (al, be), t_x, want, None)?;
-        let k2 = memo.k(rx, s + 1.0, (al, be), big_t, want, Some((l_at, l_bt)))?;
+        let (l1, slots) = match at {
+            Some(at) => (Some(at.l1[0]), [Some(at.slots[0]), Some(at.slots[1])]),
+            None => (None, [None, None]),
+        };
+        let k1 = memo.k(rx, s + 1.0, (al, be), t_x, want, l1, slots[0])?;
+        let k2 = memo.k(
+            rx,
+            s + 1.0,
+            (al, be),
+            big_t,
+            want,
+            Some((l_at, l_bt)),
+            slots[1],
+        )?;
         let d = k2.ln_k - k1.ln_k;
         if d < 0.0 {
             let rho = d.exp();
@@ -1714,7 +1791,13 @@ fn eval_row_memo(
 /// Total negative log-likelihood over weighted rows (`a` = t_x, `b` = T),
 /// times multiplied by `scale`, at `θ = ln(r, α, s, β)`, and its gradient in
 /// `θ`; `+∞` when a series exceeds its cap.
-fn nll_grad(rows: &[Row], scale: f64, theta: [f64; 4], grad: &mut [f64; 4]) -> f64 {
+fn nll_grad(
+    rows: &[Row],
+    times: &TimeSlots,
+    scale: f64,
+    theta: [f64; 4],
+    grad: &mut [f64; 4],
+) -> f64 {
     let par = theta.map(f64::exp);
     // Large fits evaluate two fixed halves on two threads: each row's 2F1
     // costs ~0.2 us, so above a few hundred rows the halves outweigh the
@@ -1722,9 +1805,10 @@ fn nll_grad(rows: &[Row], scale: f64, theta: [f64; 4], grad: &mut [f64; 4]) -> f
     // the results.
     let parts = if rows.len() >= PARALLEL_ROWS {
         let (left, right) = rows.split_at(rows.len() / 2);
+        let (sl, sr) = times.rows.split_at(rows.len() / 2);
         std::thread::scope(|scope| {
-            let handle = scope.spawn(|| nll_part(left, scale, par));
-            let r = nll_part(right, scale, par);
+            let handle = scope.spawn(|| nll_part(left, sl, times.count, scale, par));
+            let r = nll_part(right, sr, times.count, scale, par);
             let l = handle
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -1732,7 +1816,7 @@ fn nll_grad(rows: &[Row], scale: f64, theta: [f64; 4], grad: &mut [f64; 4]) -> f
                 .map(|((fl, al), (fr, ar))| (fl + fr, std::array::from_fn(|i| al[i] + ar[i])))
         })
     } else {
-        nll_part(rows, scale, par)
+        nll_part(rows, &times.rows, times.count, scale, par)
     };
     let Some((f, acc)) = parts else {
         *grad = [f64::NAN; 4];
@@ -1752,19 +1836,44 @@ const PARALLEL_ROWS: usize = 512;
 // Kept out of line: inlined into the fitting closure, the hot 2F1 loop
 // measured 13-25 % slower (criterion `btyd_pareto/fit/cdnow`).
 #[inline(never)]
-fn nll_part(rows: &[Row], scale: f64, par: [f64; 4]) -> Option<(f64, [f64; 4])> {
+fn nll_part(
+    rows: &[Row],
+    slots: &[[u32; 2]],
+    count: usize,
+    scale: f64,
+    par: [f64; 4],
+) -> Option<(f64, [f64; 4])> {
+    let (al, be) = (par[1], par[3]);
     let mut f = 0.0;
     let mut acc = [0.0; 4];
     let mut g = [0.0; 4];
-    let mut memo = Memo::default();
-    for row in rows {
+    let mut memo = Memo {
+        slots: vec![NO_K; count],
+        ..Memo::default()
+    };
+    // (ln(1 + y/α), ln(1 + y/β)) per time slot, computed on first use.
+    let mut logs = vec![(f64::NAN, f64::NAN); count];
+    for (row, &[ia, ib]) in rows.iter().zip(slots) {
+        let (t_x, big_t) = (row.a * scale, row.b * scale);
+        let mut l1 = |i: u32, y: f64| {
+            let e = &mut logs[i as usize];
+            if e.0.is_nan() {
+                *e = ((y / al).ln_1p(), (y / be).ln_1p());
+            }
+            *e
+        };
+        let at = RowSlots {
+            slots: [ia, ib],
+            l1: [l1(ia, t_x), l1(ib, big_t)],
+        };
         let e = eval_row_memo(
             par,
             f64::from(row.x),
-            row.a * scale,
-            row.b * scale,
+            t_x,
+            big_t,
             Some(&mut g),
             &mut memo,
+            Some(at),
         )?;
         f += row.w * e.ll;
         for i in 0..4 {
@@ -1919,6 +2028,7 @@ impl ParetoNbd {
         // from this memo of recent evaluations (the objective is a
         // deterministic function of θ, so a hit is the value it replaces).
         let recent = std::cell::RefCell::new(Recent::default());
+        let times = TimeSlots::new(&rows);
         let fitted = fit_log_params(
             &problem,
             &self.options,
@@ -1926,11 +2036,11 @@ impl ParetoNbd {
                 if let Some(v) = recent.borrow().get(th, g) {
                     return v;
                 }
-                let v = nll_grad(&rows, c, *th, g);
+                let v = nll_grad(&rows, &times, c, *th, g);
                 recent.borrow_mut().put(th, v, g);
                 v
             },
-            |natural: &[f64; 4]| -nll_grad(&rows, 1.0, natural.map(f64::ln), &mut [0.0; 4]),
+            |natural: &[f64; 4]| -nll_grad(&rows, &times, 1.0, natural.map(f64::ln), &mut [0.0; 4]),
         )?;
         FitReport::from_fitted(WHAT, fitted, customers, rows.len())
     }
