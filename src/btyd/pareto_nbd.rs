@@ -154,13 +154,24 @@ impl ParetoNbdParams {
     ///
     /// The `₂F₁` are Euler transforms of the published `A0` terms: positive
     /// series with ratio below `z = |α−β|/(max(α,β)+y) < 1`, so heavy
-    /// buyers neither overflow nor cancel.
+    /// buyers neither overflow nor cancel. From `z = 0.9` on, where that
+    /// series is slow, `K` comes from the linear transformation of the
+    /// `₂F₁` to `1 − z` (DLMF 15.8.4, A&S 15.3.6): with `a < b` the smaller
+    /// and larger of `α`, `β` and `P`, `Q` their exponents,
+    ///
+    /// ```text
+    /// K = (b+y)^−Q (a+y)^(1−P) · Σ_k (Q)_k/(2−P)_k · ((a+y)/(b+y))^k / (P−1)
+    ///   + π/sin(πP) · Γ(P+Q−1)/(Γ(P)Γ(Q)) · (b−a)^(1−P−Q)
+    /// ```
+    ///
+    /// (about 20 terms), and where its two parts cancel (`P` near 1 or 2)
+    /// from the series or adaptive Gauss–Kronrod quadrature of the integral
+    /// \[D\].
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidValue`] when a `₂F₁` series needs more than 10⁶
-    /// terms (`1 − z` below about `4e-5`: `α` and `β` orders of magnitude
-    /// apart and `y` small).
+    /// [`Error::InvalidValue`] when no form of `K` converges within its
+    /// bounded work.
     ///
     /// # Example
     ///
