@@ -1673,8 +1673,7 @@ impl Memo {
     /// `(ln(1 + y/α), ln(1 + y/β))` when the caller has it.
     fn k(
         &mut self,
-        p: f64,
-        q: f64,
+        (p, q): (f64, f64),
         (al, be): (f64, f64),
         y: f64,
         want: bool,
@@ -1739,16 +1738,9 @@ fn eval_row_memo(
             Some(at) => (Some(at.l1[0]), [Some(at.slots[0]), Some(at.slots[1])]),
             None => (None, [None, None]),
         };
-        let k1 = memo.k(rx, s + 1.0, (al, be), t_x, want, l1, slots[0])?;
-        let k2 = memo.k(
-            rx,
-            s + 1.0,
-            (al, be),
-            big_t,
-            want,
-            Some((l_at, l_bt)),
-            slots[1],
-        )?;
+        let pq = (rx, s + 1.0);
+        let k1 = memo.k(pq, (al, be), t_x, want, l1, slots[0])?;
+        let k2 = memo.k(pq, (al, be), big_t, want, Some((l_at, l_bt)), slots[1])?;
         let d = k2.ln_k - k1.ln_k;
         if d < 0.0 {
             let rho = d.exp();
