@@ -66,3 +66,60 @@ for p, q, a, b, y in COMMON_DROPOUT:
     zeta = mu * (a + y)
     closed = -p * log1p(y / a) - q * log1p(y / b) + log(zeta ** p * exp(zeta) * gammainc(1 - p, zeta) / mu)
     print(f"    ({float(p)!r}, {float(q)!r}, {float(a)!r}, {float(b)!r}, {float(y)!r}, {nstr(log(v), 22)}),  # closed form {nstr(closed, 16)}")
+
+
+# ln K (40-digit mpmath hyp2f1, as above) and the gradient of ln K~ = ln K + p ln α + q ln β
+# in (p, q, α, β) (mpmath `diff` of the same 40-digit value) where z = |α−β|/(max+y) ≥ 0.75,
+# the region of the 1 − z transformation (`k_transformed`): the scaled 103k-days fit
+# (r ≈ 0.48, α ≈ 0.004, s ≈ 0.5-2, β ≈ 0.05-1, y = t/max T ∈ [0, 1], x up to a few
+# hundred) and CDNOW-like and mirrored (α > β) points, p near 1 and 2 among them (where the
+# transformation cancels and another form answers).
+# Rows (p, q, alpha, beta, y, ln_k, d_p, d_q, d_alpha, d_beta) for
+# `TRANSFORM_REFERENCE` in src/btyd/pareto_nbd.rs.
+import random
+from mpmath import diff
+
+rng = random.Random(10)
+
+
+def ln_k_tilde(p, q, a, b, y):
+    return ln_k(p, q, a, b, y) + p * log(a) + q * log(b)
+
+
+def log_uniform(lo, hi):
+    return float(nstr(mpf(lo) * (mpf(hi) / lo) ** rng.random(), 6))
+
+
+TRANSFORM = []
+while len(TRANSFORM) < 36:
+    r = log_uniform(0.05, 3.0)
+    x = rng.choice([0, 0, 1, 2, 3, 7, 20, 150])
+    s = log_uniform(0.05, 5.0)
+    a = log_uniform(1e-4, 0.05)
+    b = log_uniform(0.05, 3.0)
+    y = rng.choice([0.0, log_uniform(1e-3, 0.05), log_uniform(0.05, 1.0)])
+    if len(TRANSFORM) % 4 == 3:
+        # mirrored: α the larger rate (p = r + x on the larger one)
+        a, b = b, a
+    big, small = max(a, b), min(a, b)
+    if (big - small) / (big + y) < 0.75:
+        continue
+    TRANSFORM.append((float(nstr(r + x, 6)), float(nstr(s + 1, 6)), a, b, y))
+TRANSFORM += [
+    (1.004, 1.7, 0.004, 0.3, 0.01),
+    (0.985, 1.2, 0.002, 0.5, 0.0),
+    (2.02, 1.5, 0.003, 0.2, 0.05),
+    (1.97, 3.0, 0.01, 1.0, 0.0),
+    (0.4, 1.01, 0.8, 0.001, 0.0),
+    (1.3, 1.0003, 2.0, 0.004, 0.02),
+]
+print("    // (p, q, alpha, beta, y, ln K, d ln K~ / d(p, q, alpha, beta)):")
+for p, q, a, b, y in TRANSFORM:
+    v = ln_k(p, q, a, b, y)
+    g = [
+        diff(lambda u: ln_k_tilde(u, q, a, b, y), p),
+        diff(lambda u: ln_k_tilde(p, u, a, b, y), q),
+        diff(lambda u: ln_k_tilde(p, q, u, b, y), a),
+        diff(lambda u: ln_k_tilde(p, q, a, u, y), b),
+    ]
+    print(f"    ({p!r}, {q!r}, {a!r}, {b!r}, {y!r}, " + ", ".join(nstr(u, 20) for u in [v] + g) + "),")
