@@ -10,10 +10,12 @@
 //! The Python layer (`python/customer_value/`) converts pandas, polars,
 //! pyarrow and plain sequences to the float64/int64 arrays expected here.
 
+use customer_value::Scorer;
 use customer_value::btyd::{
-    BgBb, BgBbParams, BgNbd, BgNbdParams, Cohort, CustomerHistory, DiscreteHistory, FitOptions,
-    GammaGamma, GammaGammaParams, GgomNbd, GgomNbdParams, MbgNbd, MbgNbdParams, ParetoNbd,
-    ParetoNbdParams, Penalty, Sbg, SbgParams, SpendHistory,
+    BgBb, BgBbParams, BgNbd, BgNbdParams, BgNbdPredictor, Cohort, CustomerHistory, DiscreteHistory,
+    FitOptions, GammaGamma, GammaGammaParams, GgomNbd, GgomNbdParams, MbgNbd, MbgNbdParams,
+    MbgNbdPredictor, ParetoNbd, ParetoNbdParams, ParetoNbdPredictor, Penalty, Sbg, SbgParams,
+    SpendHistory,
 };
 use customer_value::clv::DiscountRate;
 use customer_value::{CustomerId, Date, Decimal, Error, Summarizer, TimeUnit, Transaction};
@@ -247,19 +249,104 @@ fn per_row_of<T: Copy + Send + Sync>(
     Ok(out)
 }
 
+/// Rows sampled to decide whether [`per_distinct`] shares evaluations.
+const DISTINCT_SAMPLE: usize = 2048;
+
+/// `f(i)` for every row, as [`per_row`], but rows whose `key` (the bits of
+/// every input `f` reads) is equal share one evaluation: `f` runs once per
+/// distinct key, at the key's first row, and the others copy its value, so
+/// the result is bit for bit [`per_row`]'s, and the first error is still
+/// the lowest row's (an error depends only on the inputs, and each key is
+/// evaluated at its first row). When more than half of the first
+/// [`DISTINCT_SAMPLE`] rows are distinct, hashing cannot pay and every row
+/// is evaluated.
+fn per_distinct<K: std::hash::Hash + Eq + Copy>(
+    n: usize,
+    key: impl Fn(usize) -> K,
+    f: impl Fn(usize) -> Result<f64, Error> + Sync,
+) -> Result<Vec<f64>, Error> {
+    if n < DISTINCT_SAMPLE {
+        return per_row(n, f);
+    }
+    let mut index: rustc_hash::FxHashMap<K, u32> = rustc_hash::FxHashMap::default();
+    for i in 0..DISTINCT_SAMPLE {
+        let next = index.len() as u32;
+        index.entry(key(i)).or_insert(next);
+    }
+    if 2 * index.len() > DISTINCT_SAMPLE {
+        return per_row(n, f);
+    }
+    index.clear();
+    let mut first: Vec<usize> = Vec::new();
+    let mut slots: Vec<u32> = Vec::with_capacity(n);
+    for i in 0..n {
+        let slot = *index.entry(key(i)).or_insert_with(|| {
+            first.push(i);
+            (first.len() - 1) as u32
+        });
+        slots.push(slot);
+    }
+    let values = per_row(first.len(), |j| f(first[j]))?;
+    Ok(slots.into_iter().map(|s| values[s as usize]).collect())
+}
+
+/// The bits of row `i` of each column, a [`per_distinct`] key.
+fn bits<const N: usize>(columns: [&[f64]; N], i: usize) -> [u64; N] {
+    columns.map(|c| c[i].to_bits())
+}
+
+/// One discrete history per row, built on the fly.
+fn discrete_at(
+    frequency: &[f64],
+    recency: &[f64],
+    n: &[f64],
+    i: usize,
+) -> Result<DiscreteHistory, Error> {
+    let x = count("frequency", i, frequency[i])?;
+    let t_x = count("recency", i, recency[i])?;
+    let periods = count("n_periods", i, n[i])?;
+    DiscreteHistory::new(CustomerId::new(i as u64), x, t_x, periods).map_err(|e| at_row(i, e))
+}
+
+/// Expected purchases in the next `t` for every history: the crate's bulk
+/// scorers for BG/NBD, MBG/NBD and Pareto/NBD (which share the
+/// per-`(x, T)` terms between customers where that pays, bit for bit the
+/// per-customer function), else row by row.
+fn conditional_all(
+    m: &Purchases,
+    population: &[CustomerHistory],
+    t: f64,
+) -> Result<Vec<f64>, Error> {
+    match m {
+        Purchases::Bg(p) => {
+            let mut out = Vec::with_capacity(population.len());
+            BgNbdPredictor::new(*p, t)?.score_into(population, &mut out)?;
+            Ok(out.iter().map(|s| s.expected_purchases()).collect())
+        }
+        Purchases::Mbg(p) => {
+            let mut out = Vec::with_capacity(population.len());
+            MbgNbdPredictor::new(*p, t)?.score_into(population, &mut out)?;
+            Ok(out.iter().map(|s| s.expected_purchases()).collect())
+        }
+        Purchases::Pareto(p) => {
+            let mut out = Vec::with_capacity(population.len());
+            ParetoNbdPredictor::new(*p, t)?.score_into(population, &mut out)?;
+            Ok(out.iter().map(|s| s.expected_purchases()).collect())
+        }
+        Purchases::Ggom(_) => {
+            let t = horizon(t)?;
+            per_row(population.len(), |i| m.conditional(&population[i], t))
+        }
+    }
+}
+
 fn discrete(frequency: &[f64], recency: &[f64], n: &[f64]) -> Result<Vec<DiscreteHistory>, Error> {
     same_length(
         &["frequency", "recency", "n_periods"],
         &[frequency, recency, n],
     )?;
     (0..frequency.len())
-        .map(|i| {
-            let x = count("frequency", i, frequency[i])?;
-            let t_x = count("recency", i, recency[i])?;
-            let periods = count("n_periods", i, n[i])?;
-            DiscreteHistory::new(CustomerId::new(i as u64), x, t_x, periods)
-                .map_err(|e| at_row(i, e))
-        })
+        .map(|i| discrete_at(frequency, recency, n, i))
         .collect()
 }
 
@@ -657,7 +744,11 @@ fn conditional_probability_alive<'py>(
                 let fast = BgAlive::new(p);
                 return per_row(f.len(), |i| fast.p_alive(f, r, tt, i));
             }
-            per_row(f.len(), |i| m.p_alive(&history_at(f, r, tt, i)?))
+            per_distinct(
+                f.len(),
+                |i| bits([f, r, tt], i),
+                |i| m.p_alive(&history_at(f, r, tt, i)?),
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -691,12 +782,14 @@ fn conditional_expected_purchases<'py>(
                     format!("{} horizons for {} customers", h.len(), population.len()),
                 ));
             }
-            per_row(population.len(), |i| {
-                m.conditional(
-                    &population[i],
-                    horizon(h[if h.len() == 1 { 0 } else { i }])?,
-                )
-            })
+            if h.len() == 1 {
+                return conditional_all(&m, &population, horizon(h[0])?);
+            }
+            per_distinct(
+                population.len(),
+                |i| bits([f, r, a, h], i),
+                |i| m.conditional(&population[i], horizon(h[i])?),
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -721,10 +814,12 @@ fn conditional_prob_purchases<'py>(
         .detach(|| -> Result<Vec<f64>, Error> {
             let m = Purchases::new(model, &params)?;
             let t = horizon(t)?;
-            let population = histories(f, r, a)?;
-            per_row(population.len(), |i| {
-                m.conditional_pmf(&population[i], t, n)
-            })
+            same_length(&["frequency", "recency", "T"], &[f, r, a])?;
+            per_distinct(
+                f.len(),
+                |i| bits([f, r, a], i),
+                |i| m.conditional_pmf(&history_at(f, r, a, i)?, t, n),
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -760,7 +855,11 @@ fn expected_purchases_new<'py>(
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let m = Purchases::new(model, &params)?;
-            h.iter().map(|&t| m.unconditional(horizon(t)?)).collect()
+            per_distinct(
+                h.len(),
+                |i| h[i].to_bits(),
+                |i| m.unconditional(horizon(h[i])?),
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -780,11 +879,11 @@ fn probability_of_n_purchases<'py>(
         .detach(|| -> Result<Vec<f64>, Error> {
             same_length(&["t", "n"], &[h, k])?;
             let m = Purchases::new(model, &params)?;
-            h.iter()
-                .zip(k)
-                .enumerate()
-                .map(|(i, (&t, &n))| m.pmf(horizon(t)?, count("n", i, n)?))
-                .collect()
+            per_distinct(
+                h.len(),
+                |i| bits([h, k], i),
+                |i| m.pmf(horizon(h[i])?, count("n", i, k[i])?),
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -841,25 +940,29 @@ fn customer_lifetime_value<'py>(
                 &["frequency", "recency", "T", "monetary_value"],
                 &[f, r, a, m],
             )?;
-            per_row(f.len(), |i| {
-                let h = history_at(f, r, a, i)?;
-                let x = count("frequency", i, f[i])?;
-                let s = SpendHistory::new(
-                    CustomerId::new(i as u64),
-                    x,
-                    money("monetary_value", i, m[i])?,
-                )
-                .map_err(|e| at_row(i, e))?;
-                let value = spend.expected_spend_f64(&s)?;
-                let mut total = 0.0;
-                let mut previous = 0.0;
-                for k in 1..=time {
-                    let now = model.conditional(&h, f64::from(k) * factor)?;
-                    total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
-                    previous = now;
-                }
-                Ok(total)
-            })
+            per_distinct(
+                f.len(),
+                |i| bits([f, r, a, m], i),
+                |i| {
+                    let h = history_at(f, r, a, i)?;
+                    let x = count("frequency", i, f[i])?;
+                    let s = SpendHistory::new(
+                        CustomerId::new(i as u64),
+                        x,
+                        money("monetary_value", i, m[i])?,
+                    )
+                    .map_err(|e| at_row(i, e))?;
+                    let value = spend.expected_spend_f64(&s)?;
+                    let mut total = 0.0;
+                    let mut previous = 0.0;
+                    for k in 1..=time {
+                        let now = model.conditional(&h, f64::from(k) * factor)?;
+                        total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
+                        previous = now;
+                    }
+                    Ok(total)
+                },
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -884,10 +987,18 @@ fn conditional_expected_average_profit<'py>(
                 )
             })?;
             let spend = GammaGammaParams::new(p, q, g)?;
-            spends(f, m)?
-                .iter()
-                .map(|s| spend.expected_spend_f64(s))
-                .collect()
+            same_length(&["frequency", "monetary_value"], &[f, m])?;
+            per_distinct(
+                f.len(),
+                |i| bits([f, m], i),
+                |i| {
+                    let x = count("frequency", i, f[i])?;
+                    let z = money("monetary_value", i, m[i])?;
+                    let s = SpendHistory::new(CustomerId::new(i as u64), x, z)
+                        .map_err(|e| at_row(i, e))?;
+                    spend.expected_spend_f64(&s)
+                },
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -923,10 +1034,12 @@ fn bgbb_probability_alive<'py>(
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let p = bgbb_params(&params)?;
-            Ok(discrete(f, r, n)?
-                .iter()
-                .map(|h| alive_at(&p, h, m))
-                .collect())
+            same_length(&["frequency", "recency", "n_periods"], &[f, r, n])?;
+            per_distinct(
+                f.len(),
+                |i| bits([f, r, n], i),
+                |i| Ok(alive_at(&p, &discrete_at(f, r, n, i)?, m)),
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -966,10 +1079,12 @@ fn bgbb_conditional_expected<'py>(
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let p = bgbb_params(&params)?;
-            discrete(f, r, n)?
-                .iter()
-                .map(|h| p.expected_transactions(h, m))
-                .collect()
+            same_length(&["frequency", "recency", "n_periods"], &[f, r, n])?;
+            per_distinct(
+                f.len(),
+                |i| bits([f, r, n], i),
+                |i| p.expected_transactions(&discrete_at(f, r, n, i)?, m),
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
