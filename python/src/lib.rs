@@ -197,6 +197,19 @@ fn history_at(
     CustomerHistory::new(CustomerId::new(i as u64), x, recency[i], t[i]).map_err(|e| at_row(i, e))
 }
 
+/// The worker threads for large inputs: the machine's cores, at most 8.
+/// Asked once per process: `available_parallelism` reads the cgroup
+/// quota files on Linux, tens of microseconds per call, which dominated
+/// a call on a few rows.
+fn threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(8)
+    })
+}
+
 /// Rows below which one thread does the work.
 const PARALLEL_ROWS: usize = 16_384;
 
@@ -213,10 +226,11 @@ fn per_row_of<T: Copy + Send + Sync>(
     fill: T,
     f: impl Fn(usize) -> Result<T, Error> + Sync,
 ) -> Result<Vec<T>, Error> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(8);
-    if n < PARALLEL_ROWS || threads < 2 {
+    if n < PARALLEL_ROWS {
+        return (0..n).map(f).collect();
+    }
+    let threads = threads();
+    if threads < 2 {
         return (0..n).map(f).collect();
     }
     let chunk = n.div_ceil(threads);
@@ -656,16 +670,26 @@ struct BgAlive {
     alpha: f64,
     a: f64,
     b: f64,
-    /// `ln a − ln(b + x − 1)` for x in 1..TABLE (index x).
+    /// `ln a − ln(b + x − 1)` for x in 1..TABLE (index x); MBG/NBD:
+    /// `ln a − ln(b + x)` for x in 0..TABLE.
     head: Vec<f64>,
+    /// MBG/NBD (Batislam et al. 2007, eq. 5): `b + x` for `b + x − 1`,
+    /// and the formula also for `x = 0`.
+    modified: bool,
 }
 
 impl BgAlive {
     const TABLE: usize = 1024;
 
-    fn new(p: &BgNbdParams) -> Self {
+    /// The table's length for `rows` rows: at most one entry per row, so
+    /// that a call on a few rows does not pay for 1024 logarithms.
+    fn table_len(rows: usize) -> usize {
+        rows.min(Self::TABLE)
+    }
+
+    fn new(p: &BgNbdParams, rows: usize) -> Self {
         let (r, alpha, a, b) = (p.r(), p.alpha(), p.a(), p.b());
-        let head = (0..Self::TABLE)
+        let head = (0..Self::table_len(rows))
             .map(|x| a.ln() - (b + x as f64 - 1.0).ln())
             .collect();
         BgAlive {
@@ -674,6 +698,25 @@ impl BgAlive {
             a,
             b,
             head,
+            modified: false,
+        }
+    }
+
+    /// MBG/NBD P(alive), bit for bit [`MbgNbdParams::p_alive`]:
+    /// `1 / (1 + a/(b+x) · ((α+T)/(α+t_x))^(r+x))` for every `x`, the
+    /// same evaluation as BG/NBD's with `ln a − ln(b+x)` tabulated.
+    fn modified(p: &MbgNbdParams, rows: usize) -> Self {
+        let (r, alpha, a, b) = (p.r(), p.alpha(), p.a(), p.b());
+        let head = (0..Self::table_len(rows))
+            .map(|x| a.ln() - (b + x as f64).ln())
+            .collect();
+        BgAlive {
+            r,
+            alpha,
+            a,
+            b,
+            head,
+            modified: true,
         }
     }
 
@@ -691,12 +734,13 @@ impl BgAlive {
             // The constructor names what is wrong.
             history_at(f, r, t, i)?;
         }
-        if x == 0 {
+        if x == 0 && !self.modified {
             return Ok(1.0);
         }
         let xf = f64::from(x);
         let head = match self.head.get(x as usize) {
             Some(&h) => h,
+            None if self.modified => self.a.ln() - (self.b + xf).ln(),
             None => self.a.ln() - (self.b + xf - 1.0).ln(),
         };
         let v = head + (self.r + xf) * ((big_t - t_x) / (self.alpha + t_x)).ln_1p();
@@ -741,7 +785,11 @@ fn conditional_probability_alive<'py>(
             let m = Purchases::new(model, &params)?;
             same_length(&["frequency", "recency", "T"], &[f, r, tt])?;
             if let Purchases::Bg(p) = &m {
-                let fast = BgAlive::new(p);
+                let fast = BgAlive::new(p, f.len());
+                return per_row(f.len(), |i| fast.p_alive(f, r, tt, i));
+            }
+            if let Purchases::Mbg(p) = &m {
+                let fast = BgAlive::modified(p, f.len());
                 return per_row(f.len(), |i| fast.p_alive(f, r, tt, i));
             }
             per_distinct(
@@ -782,13 +830,21 @@ fn conditional_expected_purchases<'py>(
                     format!("{} horizons for {} customers", h.len(), population.len()),
                 ));
             }
-            if h.len() == 1 {
+            if h.len() == 1 && population.len() >= PARALLEL_ROWS {
                 return conditional_all(&m, &population, horizon(h[0])?);
             }
             per_distinct(
                 population.len(),
-                |i| bits([f, r, a, h], i),
-                |i| m.conditional(&population[i], horizon(h[i])?),
+                |i| {
+                    let j = if h.len() == 1 { 0 } else { i };
+                    [f[i], r[i], a[i], h[j]].map(f64::to_bits)
+                },
+                |i| {
+                    m.conditional(
+                        &population[i],
+                        horizon(h[if h.len() == 1 { 0 } else { i }])?,
+                    )
+                },
             )
         })
         .map_err(to_py)?;
@@ -2287,8 +2343,8 @@ mod tests {
                 }
             }
         }
-        for p in &params {
-            let fast = BgAlive::new(p);
+        for (p, rows) in params.iter().flat_map(|p| [(p, f.len()), (p, 3)]) {
+            let fast = BgAlive::new(p, rows);
             for i in 0..f.len() {
                 let h = history_at(&f, &r, &t, i).unwrap();
                 let want = p.p_alive(&h);
@@ -2296,8 +2352,26 @@ mod tests {
                 assert_eq!(got.to_bits(), want.to_bits(), "row {i}: {got} vs {want}");
             }
         }
+        for (k, (p, rows)) in params
+            .iter()
+            .flat_map(|p| [(p, f.len()), (p, 3)])
+            .enumerate()
+        {
+            let m = MbgNbdParams::new(p.r(), p.alpha(), p.a(), p.b()).unwrap();
+            let fast = BgAlive::modified(&m, rows);
+            for i in 0..f.len() {
+                let h = history_at(&f, &r, &t, i).unwrap();
+                let want = m.p_alive(&h);
+                let got = fast.p_alive(&f, &r, &t, i).unwrap();
+                assert_eq!(
+                    got.to_bits(),
+                    want.to_bits(),
+                    "MBG {k}, row {i}: {got} vs {want}"
+                );
+            }
+        }
         let bad = [2.0, 9.0, 5.0];
-        let err = BgAlive::new(&params[0])
+        let err = BgAlive::new(&params[0], 1)
             .p_alive(&bad[..1], &bad[1..2], &bad[2..], 0)
             .unwrap_err();
         assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
