@@ -136,6 +136,9 @@ def predictions(args):
             "BetaGeoBetaBinomFitter": ["alpha", "beta", "gamma", "delta"],
         }[name]
         f.params_ = pd.Series(params[name], index=names)
+        if hasattr(f, "conditional_expected_number_of_purchases_up_to_time") and not hasattr(f, "predict"):
+            # lifetimes' fit sets this alias, which its CLV calls.
+            f.predict = f.conditional_expected_number_of_purchases_up_to_time
         if name == "BetaGeoBetaBinomFitter":
             f.data = pd.DataFrame({**{k: bb[k] for k in bb}, "weights": np.ones(len(bb))})
         return f

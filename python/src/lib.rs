@@ -322,6 +322,59 @@ fn discrete_at(
     DiscreteHistory::new(CustomerId::new(i as u64), x, t_x, periods).map_err(|e| at_row(i, e))
 }
 
+/// `score` over `population`, with the rows handed over grouped by
+/// `(x, T)`, largest groups first, and the values put back in row order.
+/// The BG/NBD and MBG/NBD bulk scorers compute their per-`(x, T)` term
+/// once per distinct pair, but only when at most half of the first 1024
+/// rows they see are distinct; grouped, they see that whenever the whole
+/// population repeats `(x, T)` (at most half distinct), as a population
+/// with real-valued ages and a few thousand distinct ages does. Every
+/// value is the scorer's for that row, so the crate's per-customer
+/// function's bit for bit. Populations with mostly distinct pairs pass
+/// as they are.
+fn by_x_t(
+    population: &[CustomerHistory],
+    score: impl Fn(&[CustomerHistory]) -> Result<Vec<f64>, Error>,
+) -> Result<Vec<f64>, Error> {
+    let n = population.len();
+    let mut index: rustc_hash::FxHashMap<(u32, u64), u32> = rustc_hash::FxHashMap::default();
+    let mut slots: Vec<u32> = Vec::with_capacity(n);
+    let mut sizes: Vec<usize> = Vec::new();
+    for h in population {
+        let next = sizes.len() as u32;
+        let slot = *index.entry((h.x(), h.age().to_bits())).or_insert(next);
+        if slot == next {
+            sizes.push(0);
+        }
+        sizes[slot as usize] += 1;
+        slots.push(slot);
+    }
+    if 2 * sizes.len() > n {
+        return score(population);
+    }
+    let mut groups: Vec<usize> = (0..sizes.len()).collect();
+    groups.sort_by_key(|&g| std::cmp::Reverse(sizes[g]));
+    let mut start = vec![0usize; sizes.len()];
+    let mut at = 0;
+    for &g in &groups {
+        start[g] = at;
+        at += sizes[g];
+    }
+    let mut order = vec![0u32; n];
+    for (i, &slot) in slots.iter().enumerate() {
+        let p = &mut start[slot as usize];
+        order[*p] = i as u32;
+        *p += 1;
+    }
+    let grouped: Vec<CustomerHistory> = order.iter().map(|&i| population[i as usize]).collect();
+    let values = score(&grouped)?;
+    let mut out = vec![0.0; n];
+    for (k, &i) in order.iter().enumerate() {
+        out[i as usize] = values[k];
+    }
+    Ok(out)
+}
+
 /// Expected purchases in the next `t` for every history: the crate's bulk
 /// scorers for BG/NBD, MBG/NBD and Pareto/NBD (which share the
 /// per-`(x, T)` terms between customers where that pays, bit for bit the
@@ -333,14 +386,20 @@ fn conditional_all(
 ) -> Result<Vec<f64>, Error> {
     match m {
         Purchases::Bg(p) => {
-            let mut out = Vec::with_capacity(population.len());
-            BgNbdPredictor::new(*p, t)?.score_into(population, &mut out)?;
-            Ok(out.iter().map(|s| s.expected_purchases()).collect())
+            let predictor = BgNbdPredictor::new(*p, t)?;
+            by_x_t(population, |rows| {
+                let mut out = Vec::with_capacity(rows.len());
+                predictor.score_into(rows, &mut out)?;
+                Ok(out.iter().map(|s| s.expected_purchases()).collect())
+            })
         }
         Purchases::Mbg(p) => {
-            let mut out = Vec::with_capacity(population.len());
-            MbgNbdPredictor::new(*p, t)?.score_into(population, &mut out)?;
-            Ok(out.iter().map(|s| s.expected_purchases()).collect())
+            let predictor = MbgNbdPredictor::new(*p, t)?;
+            by_x_t(population, |rows| {
+                let mut out = Vec::with_capacity(rows.len());
+                predictor.score_into(rows, &mut out)?;
+                Ok(out.iter().map(|s| s.expected_purchases()).collect())
+            })
         }
         Purchases::Pareto(p) => {
             let mut out = Vec::with_capacity(population.len());
@@ -996,19 +1055,40 @@ fn customer_lifetime_value<'py>(
                 &["frequency", "recency", "T", "monetary_value"],
                 &[f, r, a, m],
             )?;
+            let value_at = |i: usize| -> Result<f64, Error> {
+                let x = count("frequency", i, f[i])?;
+                let s = SpendHistory::new(
+                    CustomerId::new(i as u64),
+                    x,
+                    money("monetary_value", i, m[i])?,
+                )
+                .map_err(|e| at_row(i, e))?;
+                spend.expected_spend_f64(&s)
+            };
+            if f.len() >= PARALLEL_ROWS && matches!(model, Purchases::Bg(_) | Purchases::Mbg(_)) {
+                // Period by period over all customers, so that the crate's
+                // bulk scorer shares its per-(x, T) terms; each row's
+                // arithmetic is the row-by-row branch's below.
+                let population = histories(f, r, a)?;
+                let value = per_row(f.len(), value_at)?;
+                let mut total = vec![0.0; f.len()];
+                let mut previous = vec![0.0; f.len()];
+                for k in 1..=time {
+                    let now = conditional_all(&model, &population, f64::from(k) * factor)?;
+                    let d = (1.0 + discount_rate).powi(k as i32);
+                    for i in 0..f.len() {
+                        total[i] += value[i] * (now[i] - previous[i]) / d;
+                    }
+                    previous = now;
+                }
+                return Ok(total);
+            }
             per_distinct(
                 f.len(),
                 |i| bits([f, r, a, m], i),
                 |i| {
                     let h = history_at(f, r, a, i)?;
-                    let x = count("frequency", i, f[i])?;
-                    let s = SpendHistory::new(
-                        CustomerId::new(i as u64),
-                        x,
-                        money("monetary_value", i, m[i])?,
-                    )
-                    .map_err(|e| at_row(i, e))?;
-                    let value = spend.expected_spend_f64(&s)?;
+                    let value = value_at(i)?;
                     let mut total = 0.0;
                     let mut previous = 0.0;
                     for k in 1..=time {
