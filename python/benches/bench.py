@@ -2,6 +2,7 @@
 polars, in one run, whole Python calls (conversions included).
 
     python python/benches/bench.py [--transactions 1000000] [--customers 100000] [--repeat 3] [--summary-only]
+    python python/benches/bench.py --predictions [--rows 1000000] [--slow-rows 100000] [--repeat 5] [--compare DIR]
 
 Needs lifetimes 0.11.3, pandas 2.3.3, numpy 2.2.6, scipy 1.14.1, polars and
 pyarrow (python/requirements-test.txt). Prints the median of --repeat runs
@@ -10,10 +11,22 @@ and the ratio lifetimes / customer_value; the rows marked "the same" time
 customer_value on Arrow inputs against the same lifetimes figure. Results
 are checked equal to lifetimes' before they are timed. Data are simulated,
 seeded.
+
+``--predictions`` times every prediction call of the lifetimes layer
+(BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma, BG/BB) at lifetimes' own
+parameters on ``--rows`` customers (``--slow-rows`` for the calls where
+lifetimes takes seconds), checking each result equal to lifetimes' (rtol
+1e-9) first; customer_value and lifetimes alternate, ``--repeat`` times
+each. ``--compare DIR`` adds a second build of this package, installed
+with ``pip install --no-deps --target DIR <wheel or source>``, timed in
+the same loop (a before/after comparison in one run).
 """
 
 import argparse
+import importlib.util
+import os
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -65,6 +78,147 @@ def summary(customers, seed=2):
     return pd.DataFrame({"frequency": x, "recency": t_x, "T": T})
 
 
+def discrete(customers, seed=3):
+    """BG/BB histories: n_periods 1..11, recency 0..n, frequency 1..recency
+    (0 when recency is 0)."""
+    rng = np.random.default_rng(seed)
+    n = rng.integers(1, 12, customers)
+    t_x = np.floor(rng.random(customers) * (n + 1))
+    x = np.where(t_x > 0, np.floor(rng.random(customers) * t_x) + 1, 0)
+    return pd.DataFrame({"frequency": x.astype(float), "recency": t_x, "n_periods": n.astype(float)})
+
+
+def load_other_build(path):
+    """The ``customer_value`` package installed under ``path``, imported as
+    ``customer_value_compared`` (next to the one on ``sys.path``)."""
+    root = os.path.join(path, "customer_value")
+    spec = importlib.util.spec_from_file_location(
+        "customer_value_compared", os.path.join(root, "__init__.py"), submodule_search_locations=[root]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["customer_value_compared"] = module
+    spec.loader.exec_module(module)
+    return importlib.import_module("customer_value_compared.lifetimes")
+
+
+def predictions(args):
+    """Every prediction call of the lifetimes layer against lifetimes at
+    equal parameters; returns rows (call, rows, ours, lifetimes, compared)."""
+    import lifetimes
+
+    from customer_value import lifetimes as cv
+
+    builds = [cv]
+    if args.compare:
+        builds.append(load_other_build(args.compare))
+    big = summary(args.rows)
+    small = big.iloc[: args.slow_rows]
+    spend = np.where(big["frequency"] > 0, np.random.default_rng(4).gamma(4.0, 10.0, args.rows).round(2), 0.0)
+    bb = discrete(args.rows)
+    bb_small = bb.iloc[: args.slow_rows]
+    horizons = np.linspace(0.0, 52.0, args.rows)
+
+    params = {
+        "BetaGeoFitter": [0.25, 4.0, 0.8, 2.5],
+        "ModifiedBetaGeoFitter": [0.25, 4.0, 0.8, 2.5],
+        "ParetoNBDFitter": [0.55, 10.5, 0.6, 12.0],
+        "GammaGammaFitter": [6.25, 3.74, 15.44],
+        "BetaGeoBetaBinomFitter": [1.2, 0.75, 0.66, 2.78],
+    }
+
+    def fitter(module, name):
+        f = getattr(module, name)()
+        names = {
+            "BetaGeoFitter": ["r", "alpha", "a", "b"],
+            "ModifiedBetaGeoFitter": ["r", "alpha", "a", "b"],
+            "ParetoNBDFitter": ["r", "alpha", "s", "beta"],
+            "GammaGammaFitter": ["p", "q", "v"],
+            "BetaGeoBetaBinomFitter": ["alpha", "beta", "gamma", "delta"],
+        }[name]
+        f.params_ = pd.Series(params[name], index=names)
+        if hasattr(f, "conditional_expected_number_of_purchases_up_to_time") and not hasattr(f, "predict"):
+            # lifetimes' fit sets this alias, which its CLV calls.
+            f.predict = f.conditional_expected_number_of_purchases_up_to_time
+        if name == "BetaGeoBetaBinomFitter":
+            f.data = pd.DataFrame({**{k: bb[k] for k in bb}, "weights": np.ones(len(bb))})
+        return f
+
+    def calls(m):
+        """(label, rows, call) for one module's fitters."""
+        out = []
+        for name, label in [("BetaGeoFitter", "BG/NBD"), ("ModifiedBetaGeoFitter", "MBG/NBD")]:
+            g = fitter(m, name)
+            out += [
+                (f"{label} conditional_probability_alive", args.rows, lambda g=g: g.conditional_probability_alive(big["frequency"], big["recency"], big["T"])),
+                (f"{label} conditional_expected_number_of_purchases_up_to_time", args.rows, lambda g=g: g.conditional_expected_number_of_purchases_up_to_time(10.0, big["frequency"], big["recency"], big["T"])),
+                (f"{label} expected_number_of_purchases_up_to_time", args.rows, lambda g=g: g.expected_number_of_purchases_up_to_time(horizons)),
+                (f"{label} probability_of_n_purchases_up_to_time(10, 3) x 1000", 1000, lambda g=g: [g.probability_of_n_purchases_up_to_time(10.0, 3) for _ in range(1000)]),
+            ]
+            if name == "BetaGeoFitter":
+                # lifetimes takes an array t only for BG/NBD and n = 0.
+                out.append((f"{label} probability_of_n_purchases_up_to_time, n = 0", args.rows, lambda g=g: g.probability_of_n_purchases_up_to_time(horizons, 0)))
+        pn = fitter(m, "ParetoNBDFitter")
+        out += [
+            ("Pareto/NBD conditional_probability_alive", args.rows, lambda: pn.conditional_probability_alive(big["frequency"], big["recency"], big["T"])),
+            ("Pareto/NBD conditional_expected_number_of_purchases_up_to_time", args.slow_rows, lambda: pn.conditional_expected_number_of_purchases_up_to_time(10.0, small["frequency"], small["recency"], small["T"])),
+            ("Pareto/NBD expected_number_of_purchases_up_to_time", args.rows, lambda: pn.expected_number_of_purchases_up_to_time(horizons)),
+            ("Pareto/NBD conditional_probability_of_n_purchases_up_to_time", args.slow_rows, lambda: pn.conditional_probability_of_n_purchases_up_to_time(2, 10.0, small["frequency"], small["recency"], small["T"])),
+        ]
+        gg = fitter(m, "GammaGammaFitter")
+        bg = fitter(m, "BetaGeoFitter")
+        spend_s = pd.Series(spend)
+        out += [
+            ("Gamma-Gamma conditional_expected_average_profit", args.rows, lambda: gg.conditional_expected_average_profit(big["frequency"], spend_s)),
+            ("Gamma-Gamma customer_lifetime_value (BG/NBD)", args.slow_rows, lambda: gg.customer_lifetime_value(bg, small["frequency"], small["recency"], small["T"], spend_s.iloc[: args.slow_rows], time=12, discount_rate=0.01, freq="W")),
+            ("Gamma-Gamma customer_lifetime_value (Pareto/NBD)", args.slow_rows, lambda: gg.customer_lifetime_value(pn, small["frequency"], small["recency"], small["T"], spend_s.iloc[: args.slow_rows], time=12, discount_rate=0.01, freq="W")),
+        ]
+        b = fitter(m, "BetaGeoBetaBinomFitter")
+        out += [
+            ("BG/BB conditional_probability_alive", args.rows, lambda: b.conditional_probability_alive(2, bb["frequency"], bb["recency"], bb["n_periods"])),
+            ("BG/BB conditional_expected_number_of_purchases_up_to_time", args.rows, lambda: b.conditional_expected_number_of_purchases_up_to_time(5, bb["frequency"], bb["recency"], bb["n_periods"])),
+            ("BG/BB expected_number_of_transactions_in_first_n_periods", 12, lambda: b.expected_number_of_transactions_in_first_n_periods(11)),
+        ]
+        return out
+
+    table = [calls(m) for m in builds]
+    theirs = calls(lifetimes)
+    rows = []
+    for k, (label, n, lt_call) in enumerate(theirs):
+        ours_calls = [t[k][2] for t in table]
+        expected = np.asarray(lt_call(), dtype=float)
+        for c in ours_calls:
+            np.testing.assert_allclose(np.asarray(c(), dtype=float), expected, rtol=1e-9, atol=1e-300, err_msg=label)
+        times = [[] for _ in range(len(ours_calls) + 1)]
+        # lifetimes once where it takes seconds (n = --slow-rows).
+        slow = n == args.slow_rows and n != args.rows
+        for r in range(args.repeat):
+            for j, c in enumerate(ours_calls + [lt_call]):
+                if j < len(ours_calls) or not slow or r == 0:
+                    times[j].append(timed(c, 1)[0])
+        med = [statistics.median(t) for t in times]
+        rows.append((label, n, med[0], med[-1], med[1] if len(med) > 2 else None))
+        print(f"  {label}: {med}", file=sys.stderr, flush=True)
+    return rows
+
+
+def report_predictions(rows, compared):
+    head = f"{'call':64} {'rows':>9} {'customer_value':>14}"
+    if compared:
+        head += f" {'compared':>9}"
+    head += f" {'lifetimes':>10} {'ratio':>7}"
+    if compared:
+        head += f" {'compared ratio':>14}"
+    print(head)
+    for label, n, o, t, c in rows:
+        line = f"{label:64} {n:9,} {o:14.4f}"
+        if compared:
+            line += f" {c:9.4f}"
+        line += f" {t:10.4f} {t / o:6.1f}x"
+        if compared:
+            line += f" {t / c:13.1f}x"
+        print(line)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--transactions", type=int, default=1_000_000)
@@ -72,7 +226,14 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-pareto", action="store_true", help="lifetimes' Pareto/NBD fit takes minutes")
     ap.add_argument("--summary-only", action="store_true", help="only the summary rows")
+    ap.add_argument("--predictions", action="store_true", help="only the prediction calls of the lifetimes layer")
+    ap.add_argument("--rows", type=int, default=1_000_000, help="customers for the prediction calls")
+    ap.add_argument("--slow-rows", type=int, default=100_000, help="customers for the calls where lifetimes is slow")
+    ap.add_argument("--compare", metavar="DIR", help="another build of customer_value (pip install --target DIR), timed alongside")
     args = ap.parse_args()
+    if args.predictions:
+        report_predictions(predictions(args), args.compare is not None)
+        return
 
     import lifetimes
     import polars as pl

@@ -10,10 +10,12 @@
 //! The Python layer (`python/customer_value/`) converts pandas, polars,
 //! pyarrow and plain sequences to the float64/int64 arrays expected here.
 
+use customer_value::Scorer;
 use customer_value::btyd::{
-    BgBb, BgBbParams, BgNbd, BgNbdParams, Cohort, CustomerHistory, DiscreteHistory, FitOptions,
-    GammaGamma, GammaGammaParams, GgomNbd, GgomNbdParams, MbgNbd, MbgNbdParams, ParetoNbd,
-    ParetoNbdParams, Penalty, Sbg, SbgParams, SpendHistory,
+    BgBb, BgBbParams, BgNbd, BgNbdParams, BgNbdPredictor, Cohort, CustomerHistory, DiscreteHistory,
+    FitOptions, GammaGamma, GammaGammaParams, GgomNbd, GgomNbdParams, MbgNbd, MbgNbdParams,
+    MbgNbdPredictor, ParetoNbd, ParetoNbdParams, ParetoNbdPredictor, Penalty, Sbg, SbgParams,
+    SpendHistory,
 };
 use customer_value::clv::DiscountRate;
 use customer_value::{CustomerId, Date, Decimal, Error, Summarizer, TimeUnit, Transaction};
@@ -195,6 +197,19 @@ fn history_at(
     CustomerHistory::new(CustomerId::new(i as u64), x, recency[i], t[i]).map_err(|e| at_row(i, e))
 }
 
+/// The worker threads for large inputs: the machine's cores, at most 8.
+/// Asked once per process: `available_parallelism` reads the cgroup
+/// quota files on Linux, tens of microseconds per call, which dominated
+/// a call on a few rows.
+fn threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(8)
+    })
+}
+
 /// Rows below which one thread does the work.
 const PARALLEL_ROWS: usize = 16_384;
 
@@ -211,10 +226,11 @@ fn per_row_of<T: Copy + Send + Sync>(
     fill: T,
     f: impl Fn(usize) -> Result<T, Error> + Sync,
 ) -> Result<Vec<T>, Error> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(8);
-    if n < PARALLEL_ROWS || threads < 2 {
+    if n < PARALLEL_ROWS {
+        return (0..n).map(f).collect();
+    }
+    let threads = threads();
+    if threads < 2 {
         return (0..n).map(f).collect();
     }
     let chunk = n.div_ceil(threads);
@@ -247,19 +263,163 @@ fn per_row_of<T: Copy + Send + Sync>(
     Ok(out)
 }
 
+/// Rows sampled to decide whether [`per_distinct`] shares evaluations.
+const DISTINCT_SAMPLE: usize = 2048;
+
+/// `f(i)` for every row, as [`per_row`], but rows whose `key` (the bits of
+/// every input `f` reads) is equal share one evaluation: `f` runs once per
+/// distinct key, at the key's first row, and the others copy its value, so
+/// the result is bit for bit [`per_row`]'s, and the first error is still
+/// the lowest row's (an error depends only on the inputs, and each key is
+/// evaluated at its first row). When more than half of the first
+/// [`DISTINCT_SAMPLE`] rows are distinct, hashing cannot pay and every row
+/// is evaluated.
+fn per_distinct<K: std::hash::Hash + Eq + Copy>(
+    n: usize,
+    key: impl Fn(usize) -> K,
+    f: impl Fn(usize) -> Result<f64, Error> + Sync,
+) -> Result<Vec<f64>, Error> {
+    if n < DISTINCT_SAMPLE {
+        return per_row(n, f);
+    }
+    let mut index: rustc_hash::FxHashMap<K, u32> = rustc_hash::FxHashMap::default();
+    for i in 0..DISTINCT_SAMPLE {
+        let next = index.len() as u32;
+        index.entry(key(i)).or_insert(next);
+    }
+    if 2 * index.len() > DISTINCT_SAMPLE {
+        return per_row(n, f);
+    }
+    index.clear();
+    let mut first: Vec<usize> = Vec::new();
+    let mut slots: Vec<u32> = Vec::with_capacity(n);
+    for i in 0..n {
+        let slot = *index.entry(key(i)).or_insert_with(|| {
+            first.push(i);
+            (first.len() - 1) as u32
+        });
+        slots.push(slot);
+    }
+    let values = per_row(first.len(), |j| f(first[j]))?;
+    Ok(slots.into_iter().map(|s| values[s as usize]).collect())
+}
+
+/// The bits of row `i` of each column, a [`per_distinct`] key.
+fn bits<const N: usize>(columns: [&[f64]; N], i: usize) -> [u64; N] {
+    columns.map(|c| c[i].to_bits())
+}
+
+/// One discrete history per row, built on the fly.
+fn discrete_at(
+    frequency: &[f64],
+    recency: &[f64],
+    n: &[f64],
+    i: usize,
+) -> Result<DiscreteHistory, Error> {
+    let x = count("frequency", i, frequency[i])?;
+    let t_x = count("recency", i, recency[i])?;
+    let periods = count("n_periods", i, n[i])?;
+    DiscreteHistory::new(CustomerId::new(i as u64), x, t_x, periods).map_err(|e| at_row(i, e))
+}
+
+/// `score` over `population`, with the rows handed over grouped by
+/// `(x, T)`, largest groups first, and the values put back in row order.
+/// The BG/NBD and MBG/NBD bulk scorers compute their per-`(x, T)` term
+/// once per distinct pair, but only when at most half of the first 1024
+/// rows they see are distinct; grouped, they see that whenever the whole
+/// population repeats `(x, T)` (at most half distinct), as a population
+/// with real-valued ages and a few thousand distinct ages does. Every
+/// value is the scorer's for that row, so the crate's per-customer
+/// function's bit for bit. Populations with mostly distinct pairs pass
+/// as they are.
+fn by_x_t(
+    population: &[CustomerHistory],
+    score: impl Fn(&[CustomerHistory]) -> Result<Vec<f64>, Error>,
+) -> Result<Vec<f64>, Error> {
+    let n = population.len();
+    let mut index: rustc_hash::FxHashMap<(u32, u64), u32> = rustc_hash::FxHashMap::default();
+    let mut slots: Vec<u32> = Vec::with_capacity(n);
+    let mut sizes: Vec<usize> = Vec::new();
+    for h in population {
+        let next = sizes.len() as u32;
+        let slot = *index.entry((h.x(), h.age().to_bits())).or_insert(next);
+        if slot == next {
+            sizes.push(0);
+        }
+        sizes[slot as usize] += 1;
+        slots.push(slot);
+    }
+    if 2 * sizes.len() > n {
+        return score(population);
+    }
+    let mut groups: Vec<usize> = (0..sizes.len()).collect();
+    groups.sort_by_key(|&g| std::cmp::Reverse(sizes[g]));
+    let mut start = vec![0usize; sizes.len()];
+    let mut at = 0;
+    for &g in &groups {
+        start[g] = at;
+        at += sizes[g];
+    }
+    let mut order = vec![0u32; n];
+    for (i, &slot) in slots.iter().enumerate() {
+        let p = &mut start[slot as usize];
+        order[*p] = i as u32;
+        *p += 1;
+    }
+    let grouped: Vec<CustomerHistory> = order.iter().map(|&i| population[i as usize]).collect();
+    let values = score(&grouped)?;
+    let mut out = vec![0.0; n];
+    for (k, &i) in order.iter().enumerate() {
+        out[i as usize] = values[k];
+    }
+    Ok(out)
+}
+
+/// Expected purchases in the next `t` for every history: the crate's bulk
+/// scorers for BG/NBD, MBG/NBD and Pareto/NBD (which share the
+/// per-`(x, T)` terms between customers where that pays, bit for bit the
+/// per-customer function), else row by row.
+fn conditional_all(
+    m: &Purchases,
+    population: &[CustomerHistory],
+    t: f64,
+) -> Result<Vec<f64>, Error> {
+    match m {
+        Purchases::Bg(p) => {
+            let predictor = BgNbdPredictor::new(*p, t)?;
+            by_x_t(population, |rows| {
+                let mut out = Vec::with_capacity(rows.len());
+                predictor.score_into(rows, &mut out)?;
+                Ok(out.iter().map(|s| s.expected_purchases()).collect())
+            })
+        }
+        Purchases::Mbg(p) => {
+            let predictor = MbgNbdPredictor::new(*p, t)?;
+            by_x_t(population, |rows| {
+                let mut out = Vec::with_capacity(rows.len());
+                predictor.score_into(rows, &mut out)?;
+                Ok(out.iter().map(|s| s.expected_purchases()).collect())
+            })
+        }
+        Purchases::Pareto(p) => {
+            let mut out = Vec::with_capacity(population.len());
+            ParetoNbdPredictor::new(*p, t)?.score_into(population, &mut out)?;
+            Ok(out.iter().map(|s| s.expected_purchases()).collect())
+        }
+        Purchases::Ggom(_) => {
+            let t = horizon(t)?;
+            per_row(population.len(), |i| m.conditional(&population[i], t))
+        }
+    }
+}
+
 fn discrete(frequency: &[f64], recency: &[f64], n: &[f64]) -> Result<Vec<DiscreteHistory>, Error> {
     same_length(
         &["frequency", "recency", "n_periods"],
         &[frequency, recency, n],
     )?;
     (0..frequency.len())
-        .map(|i| {
-            let x = count("frequency", i, frequency[i])?;
-            let t_x = count("recency", i, recency[i])?;
-            let periods = count("n_periods", i, n[i])?;
-            DiscreteHistory::new(CustomerId::new(i as u64), x, t_x, periods)
-                .map_err(|e| at_row(i, e))
-        })
+        .map(|i| discrete_at(frequency, recency, n, i))
         .collect()
 }
 
@@ -569,16 +729,26 @@ struct BgAlive {
     alpha: f64,
     a: f64,
     b: f64,
-    /// `ln a − ln(b + x − 1)` for x in 1..TABLE (index x).
+    /// `ln a − ln(b + x − 1)` for x in 1..TABLE (index x); MBG/NBD:
+    /// `ln a − ln(b + x)` for x in 0..TABLE.
     head: Vec<f64>,
+    /// MBG/NBD (Batislam et al. 2007, eq. 5): `b + x` for `b + x − 1`,
+    /// and the formula also for `x = 0`.
+    modified: bool,
 }
 
 impl BgAlive {
     const TABLE: usize = 1024;
 
-    fn new(p: &BgNbdParams) -> Self {
+    /// The table's length for `rows` rows: at most one entry per row, so
+    /// that a call on a few rows does not pay for 1024 logarithms.
+    fn table_len(rows: usize) -> usize {
+        rows.min(Self::TABLE)
+    }
+
+    fn new(p: &BgNbdParams, rows: usize) -> Self {
         let (r, alpha, a, b) = (p.r(), p.alpha(), p.a(), p.b());
-        let head = (0..Self::TABLE)
+        let head = (0..Self::table_len(rows))
             .map(|x| a.ln() - (b + x as f64 - 1.0).ln())
             .collect();
         BgAlive {
@@ -587,6 +757,25 @@ impl BgAlive {
             a,
             b,
             head,
+            modified: false,
+        }
+    }
+
+    /// MBG/NBD P(alive), bit for bit [`MbgNbdParams::p_alive`]:
+    /// `1 / (1 + a/(b+x) · ((α+T)/(α+t_x))^(r+x))` for every `x`, the
+    /// same evaluation as BG/NBD's with `ln a − ln(b+x)` tabulated.
+    fn modified(p: &MbgNbdParams, rows: usize) -> Self {
+        let (r, alpha, a, b) = (p.r(), p.alpha(), p.a(), p.b());
+        let head = (0..Self::table_len(rows))
+            .map(|x| a.ln() - (b + x as f64).ln())
+            .collect();
+        BgAlive {
+            r,
+            alpha,
+            a,
+            b,
+            head,
+            modified: true,
         }
     }
 
@@ -604,12 +793,13 @@ impl BgAlive {
             // The constructor names what is wrong.
             history_at(f, r, t, i)?;
         }
-        if x == 0 {
+        if x == 0 && !self.modified {
             return Ok(1.0);
         }
         let xf = f64::from(x);
         let head = match self.head.get(x as usize) {
             Some(&h) => h,
+            None if self.modified => self.a.ln() - (self.b + xf).ln(),
             None => self.a.ln() - (self.b + xf - 1.0).ln(),
         };
         let v = head + (self.r + xf) * ((big_t - t_x) / (self.alpha + t_x)).ln_1p();
@@ -654,10 +844,18 @@ fn conditional_probability_alive<'py>(
             let m = Purchases::new(model, &params)?;
             same_length(&["frequency", "recency", "T"], &[f, r, tt])?;
             if let Purchases::Bg(p) = &m {
-                let fast = BgAlive::new(p);
+                let fast = BgAlive::new(p, f.len());
                 return per_row(f.len(), |i| fast.p_alive(f, r, tt, i));
             }
-            per_row(f.len(), |i| m.p_alive(&history_at(f, r, tt, i)?))
+            if let Purchases::Mbg(p) = &m {
+                let fast = BgAlive::modified(p, f.len());
+                return per_row(f.len(), |i| fast.p_alive(f, r, tt, i));
+            }
+            per_distinct(
+                f.len(),
+                |i| bits([f, r, tt], i),
+                |i| m.p_alive(&history_at(f, r, tt, i)?),
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -691,12 +889,22 @@ fn conditional_expected_purchases<'py>(
                     format!("{} horizons for {} customers", h.len(), population.len()),
                 ));
             }
-            per_row(population.len(), |i| {
-                m.conditional(
-                    &population[i],
-                    horizon(h[if h.len() == 1 { 0 } else { i }])?,
-                )
-            })
+            if h.len() == 1 && population.len() >= PARALLEL_ROWS {
+                return conditional_all(&m, &population, horizon(h[0])?);
+            }
+            per_distinct(
+                population.len(),
+                |i| {
+                    let j = if h.len() == 1 { 0 } else { i };
+                    [f[i], r[i], a[i], h[j]].map(f64::to_bits)
+                },
+                |i| {
+                    m.conditional(
+                        &population[i],
+                        horizon(h[if h.len() == 1 { 0 } else { i }])?,
+                    )
+                },
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -721,10 +929,12 @@ fn conditional_prob_purchases<'py>(
         .detach(|| -> Result<Vec<f64>, Error> {
             let m = Purchases::new(model, &params)?;
             let t = horizon(t)?;
-            let population = histories(f, r, a)?;
-            per_row(population.len(), |i| {
-                m.conditional_pmf(&population[i], t, n)
-            })
+            same_length(&["frequency", "recency", "T"], &[f, r, a])?;
+            per_distinct(
+                f.len(),
+                |i| bits([f, r, a], i),
+                |i| m.conditional_pmf(&history_at(f, r, a, i)?, t, n),
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -760,7 +970,11 @@ fn expected_purchases_new<'py>(
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let m = Purchases::new(model, &params)?;
-            h.iter().map(|&t| m.unconditional(horizon(t)?)).collect()
+            per_distinct(
+                h.len(),
+                |i| h[i].to_bits(),
+                |i| m.unconditional(horizon(h[i])?),
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -780,11 +994,11 @@ fn probability_of_n_purchases<'py>(
         .detach(|| -> Result<Vec<f64>, Error> {
             same_length(&["t", "n"], &[h, k])?;
             let m = Purchases::new(model, &params)?;
-            h.iter()
-                .zip(k)
-                .enumerate()
-                .map(|(i, (&t, &n))| m.pmf(horizon(t)?, count("n", i, n)?))
-                .collect()
+            per_distinct(
+                h.len(),
+                |i| bits([h, k], i),
+                |i| m.pmf(horizon(h[i])?, count("n", i, k[i])?),
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -841,8 +1055,7 @@ fn customer_lifetime_value<'py>(
                 &["frequency", "recency", "T", "monetary_value"],
                 &[f, r, a, m],
             )?;
-            per_row(f.len(), |i| {
-                let h = history_at(f, r, a, i)?;
+            let value_at = |i: usize| -> Result<f64, Error> {
                 let x = count("frequency", i, f[i])?;
                 let s = SpendHistory::new(
                     CustomerId::new(i as u64),
@@ -850,16 +1063,42 @@ fn customer_lifetime_value<'py>(
                     money("monetary_value", i, m[i])?,
                 )
                 .map_err(|e| at_row(i, e))?;
-                let value = spend.expected_spend_f64(&s)?;
-                let mut total = 0.0;
-                let mut previous = 0.0;
+                spend.expected_spend_f64(&s)
+            };
+            if f.len() >= PARALLEL_ROWS && matches!(model, Purchases::Bg(_) | Purchases::Mbg(_)) {
+                // Period by period over all customers, so that the crate's
+                // bulk scorer shares its per-(x, T) terms; each row's
+                // arithmetic is the row-by-row branch's below.
+                let population = histories(f, r, a)?;
+                let value = per_row(f.len(), value_at)?;
+                let mut total = vec![0.0; f.len()];
+                let mut previous = vec![0.0; f.len()];
                 for k in 1..=time {
-                    let now = model.conditional(&h, f64::from(k) * factor)?;
-                    total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
+                    let now = conditional_all(&model, &population, f64::from(k) * factor)?;
+                    let d = (1.0 + discount_rate).powi(k as i32);
+                    for i in 0..f.len() {
+                        total[i] += value[i] * (now[i] - previous[i]) / d;
+                    }
                     previous = now;
                 }
-                Ok(total)
-            })
+                return Ok(total);
+            }
+            per_distinct(
+                f.len(),
+                |i| bits([f, r, a, m], i),
+                |i| {
+                    let h = history_at(f, r, a, i)?;
+                    let value = value_at(i)?;
+                    let mut total = 0.0;
+                    let mut previous = 0.0;
+                    for k in 1..=time {
+                        let now = model.conditional(&h, f64::from(k) * factor)?;
+                        total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
+                        previous = now;
+                    }
+                    Ok(total)
+                },
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -884,10 +1123,18 @@ fn conditional_expected_average_profit<'py>(
                 )
             })?;
             let spend = GammaGammaParams::new(p, q, g)?;
-            spends(f, m)?
-                .iter()
-                .map(|s| spend.expected_spend_f64(s))
-                .collect()
+            same_length(&["frequency", "monetary_value"], &[f, m])?;
+            per_distinct(
+                f.len(),
+                |i| bits([f, m], i),
+                |i| {
+                    let x = count("frequency", i, f[i])?;
+                    let z = money("monetary_value", i, m[i])?;
+                    let s = SpendHistory::new(CustomerId::new(i as u64), x, z)
+                        .map_err(|e| at_row(i, e))?;
+                    spend.expected_spend_f64(&s)
+                },
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -923,10 +1170,12 @@ fn bgbb_probability_alive<'py>(
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let p = bgbb_params(&params)?;
-            Ok(discrete(f, r, n)?
-                .iter()
-                .map(|h| alive_at(&p, h, m))
-                .collect())
+            same_length(&["frequency", "recency", "n_periods"], &[f, r, n])?;
+            per_distinct(
+                f.len(),
+                |i| bits([f, r, n], i),
+                |i| Ok(alive_at(&p, &discrete_at(f, r, n, i)?, m)),
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -966,10 +1215,12 @@ fn bgbb_conditional_expected<'py>(
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let p = bgbb_params(&params)?;
-            discrete(f, r, n)?
-                .iter()
-                .map(|h| p.expected_transactions(h, m))
-                .collect()
+            same_length(&["frequency", "recency", "n_periods"], &[f, r, n])?;
+            per_distinct(
+                f.len(),
+                |i| bits([f, r, n], i),
+                |i| p.expected_transactions(&discrete_at(f, r, n, i)?, m),
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -2172,8 +2423,8 @@ mod tests {
                 }
             }
         }
-        for p in &params {
-            let fast = BgAlive::new(p);
+        for (p, rows) in params.iter().flat_map(|p| [(p, f.len()), (p, 3)]) {
+            let fast = BgAlive::new(p, rows);
             for i in 0..f.len() {
                 let h = history_at(&f, &r, &t, i).unwrap();
                 let want = p.p_alive(&h);
@@ -2181,8 +2432,26 @@ mod tests {
                 assert_eq!(got.to_bits(), want.to_bits(), "row {i}: {got} vs {want}");
             }
         }
+        for (k, (p, rows)) in params
+            .iter()
+            .flat_map(|p| [(p, f.len()), (p, 3)])
+            .enumerate()
+        {
+            let m = MbgNbdParams::new(p.r(), p.alpha(), p.a(), p.b()).unwrap();
+            let fast = BgAlive::modified(&m, rows);
+            for i in 0..f.len() {
+                let h = history_at(&f, &r, &t, i).unwrap();
+                let want = m.p_alive(&h);
+                let got = fast.p_alive(&f, &r, &t, i).unwrap();
+                assert_eq!(
+                    got.to_bits(),
+                    want.to_bits(),
+                    "MBG {k}, row {i}: {got} vs {want}"
+                );
+            }
+        }
         let bad = [2.0, 9.0, 5.0];
-        let err = BgAlive::new(&params[0])
+        let err = BgAlive::new(&params[0], 1)
             .p_alive(&bad[..1], &bad[1..2], &bad[2..], 0)
             .unwrap_err();
         assert!(matches!(err, Error::InvalidValue { .. }), "{err}");

@@ -10,6 +10,8 @@ copy).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import _native
@@ -35,6 +37,16 @@ def _to_numpy(values, name):
 
 def floats(values, name):
     """A float64 array with every value finite, or InvalidValueError naming the column."""
+    if type(values) in (float, int):
+        # One Python number (a scalar call): the checks below, without
+        # their per-call cost.
+        try:
+            value = float(values)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
+            raise InvalidValueError(f"invalid {name}: {name}[0] = {value} is not finite (1 such values)")
+        return np.array([value])
     source = arrow_source(values)
     if source is not None:
         array = _native.arrow_floats(source, name)

@@ -109,6 +109,10 @@ class BaseFitter:
         return [self.params_[x] for x in args]
 
     def _values(self):
+        params = getattr(self, "params_", None)
+        if isinstance(params, pd.Series) and tuple(params.index) == self._names:
+            # The usual case, without a pandas lookup per parameter.
+            return params.to_numpy(dtype=float).tolist()
         return [float(v) for v in self._unload_params(*self._names)]
 
     def _set_report(self, text):
