@@ -264,7 +264,7 @@ mod fitting;
 mod gamma_gamma;
 mod ggomnbd;
 mod hyp2f1;
-mod input;
+pub(crate) mod input;
 pub mod intervals;
 mod math;
 mod mbgnbd;
@@ -274,7 +274,7 @@ mod pareto_nbd;
 mod penalty;
 mod quadrature;
 mod report;
-mod rows;
+pub(crate) mod rows;
 mod sbg;
 #[cfg(feature = "simulate")]
 mod simulate;
