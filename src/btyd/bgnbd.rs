@@ -527,12 +527,8 @@ impl Likelihood for Prepared {
         for (o, v) in grad.iter_mut().zip(total.g) {
             *o = -v;
         }
-        for i in 0..4 {
-            for j in i..4 {
-                hess[i][j] = -total.h[i][j];
-                hess[j][i] = -total.h[i][j];
-            }
-        }
+        // The upper triangle holds the sums; mirror it.
+        *hess = std::array::from_fn(|i| std::array::from_fn(|j| -total.h[i.min(j)][i.max(j)]));
         -total.f
     }
 }

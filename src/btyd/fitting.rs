@@ -229,12 +229,17 @@ pub(crate) fn fit_log_params<const N: usize>(
     fit_log_params_curved(problem, options, nll, None, log_likelihood)
 }
 
+/// `(θ, gradient out, Hessian out) → value`: a model's objective with its
+/// analytic Hessian.
+pub(crate) type HessianFn<'a, const N: usize> =
+    dyn Fn(&[f64; N], &mut [f64; N], &mut [[f64; N]; N]) -> f64 + 'a;
+
 /// An analytic Hessian of a model's objective for [`fit_log_params_curved`]:
 /// `hessian(θ, g, H)` returns what the model's `nll` returns (the same
 /// value and gradient) and fills `H`; `hint` is a start near the minimum
 /// (from a fit on a subsample, say), if any.
 pub(crate) struct Curvature<'a, const N: usize> {
-    pub hessian: &'a dyn Fn(&[f64; N], &mut [f64; N], &mut [[f64; N]; N]) -> f64,
+    pub hessian: &'a HessianFn<'a, N>,
     pub hint: Option<[f64; N]>,
 }
 
@@ -396,7 +401,7 @@ pub(crate) fn fit_log_params_curved<const N: usize>(
                 }
             }
         }
-        let found = if on_ridge.get() {
+        if on_ridge.get() {
             // The limit was not a boundary answer after all (not expected):
             // minimise without the ridge stop.
             bfgs(
@@ -407,8 +412,7 @@ pub(crate) fn fit_log_params_curved<const N: usize>(
             )
         } else {
             found
-        };
-        found
+        }
     };
     let min = match found {
         Ok(min) => min,

@@ -1114,7 +1114,7 @@ mod tests {
         assert!(packed_key(1, 1.0, 4_194_304.0).is_none());
         assert!(packed_key(1 << 20, 1.0, 2.0).is_none());
         let mut v: Vec<u64> = (0..5000u64)
-            .map(|i| (i * 7919) % 4093 + (i % 3 << 40))
+            .map(|i| (i * 7919) % 4093 + ((i % 3) << 40))
             .collect();
         let mut sorted = v.clone();
         sorted.sort_unstable();
