@@ -336,6 +336,17 @@ pub struct Loaded {
     pub customers: Option<Vec<CustomerRow>>,
 }
 
+/// A summary file's counted `(x, t_x, T)` rows ([`SummaryInput::load_rows`]).
+pub struct LoadedRows {
+    pub rows: customer_value::csv::SummaryRows,
+    /// The file, for messages.
+    pub path: PathBuf,
+    /// The unit of the rows' times (as [`Loaded::unit`]).
+    pub unit: TimeUnit,
+    /// The observation end, when known.
+    pub observation_end: Option<Date>,
+}
+
 enum Names {
     Log(TransactionLog),
     Table(SummaryTable),
@@ -513,6 +524,28 @@ impl SummaryInput {
             observation_end: self.summary.end,
             layout: SummaryLayout::Full,
         })
+    }
+
+    /// For the purchase-model fits, which need only `x, t_x, T`: the
+    /// `--summary` file's rows counted by `read_summary_rows` (its unused
+    /// columns are not parsed); `None` when the input is not a summary
+    /// file (then [`load`](Self::load) reads it).
+    pub fn load_rows(&self) -> Option<Result<LoadedRows, Failure>> {
+        let path = self.summary_file.as_ref()?;
+        if self.customers_file.is_some() || self.log.has_input() {
+            return None; // load() words the usage error
+        }
+        Some((|| {
+            let rows = customer_value::csv::read_summary_rows_path(path)
+                .map_err(|e| open_error(e, path))?;
+            let (unit, observation_end) = self.file_meta(path, rows.metadata())?;
+            Ok(LoadedRows {
+                rows,
+                path: path.clone(),
+                unit,
+                observation_end,
+            })
+        })())
     }
 
     /// Reads the summary file, or reads and summarises the log.

@@ -241,6 +241,14 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         };
         // Opportunities and periods have the length --unit says, if any.
         FitFile::new(report, input.unit_flag())
+    } else if let Some(loaded) = matches!(
+        model.as_str(),
+        "bg-nbd" | "mbg-nbd" | "pareto-nbd" | "ggom-nbd"
+    )
+    .then(|| input.load_rows())
+    .flatten()
+    {
+        fit_summary_rows(&model, loaded?, options)?
     } else {
         let loaded = input.load("fit")?;
         let data =
@@ -306,6 +314,52 @@ pub fn fit(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     };
     let json = file.to_json().map_err(|e| Failure::Data(e.to_string()))?;
     write_output(output.as_deref(), |w| writeln!(w, "{json}"))
+}
+
+/// A purchase-model fit on a summary file's counted rows: the same fit
+/// as on its customers' histories, without parsing the columns the model
+/// does not use.
+fn fit_summary_rows(
+    model: &str,
+    loaded: crate::args::LoadedRows,
+    options: FitOptions,
+) -> Result<FitFile, Failure> {
+    let path = &loaded.path;
+    let data = |e: customer_value::Error| Failure::Data(format!("{}: {e}", path.display()));
+    if loaded.rows.left_out() > 0 {
+        eprintln!(
+            "customer-value: {} customers first seen on the observation end (T = 0) left out of the fit",
+            loaded.rows.left_out()
+        );
+    }
+    let (histories, weights) = loaded.rows.weighted().map_err(data)?;
+    let report = match model {
+        "bg-nbd" => ModelFit::BgNbd(
+            BgNbd::with_options(options)
+                .fit_weighted(&histories, &weights)
+                .map_err(|e| fit_error(path, e))?,
+        ),
+        "mbg-nbd" => ModelFit::MbgNbd(
+            MbgNbd::with_options(options)
+                .fit_weighted(&histories, &weights)
+                .map_err(|e| fit_error(path, e))?,
+        ),
+        "pareto-nbd" => ModelFit::ParetoNbd(
+            ParetoNbd::with_options(options)
+                .fit_weighted(&histories, &weights)
+                .map_err(|e| fit_error(path, e))?,
+        ),
+        _ => ModelFit::GgomNbd(
+            GgomNbd::with_options(options)
+                .fit_weighted(&histories, &weights)
+                .map_err(|e| fit_error(path, e))?,
+        ),
+    };
+    let file = FitFile::new(report, Some(loaded.unit));
+    Ok(match loaded.observation_end {
+        Some(end) => file.with_observation_end(end),
+        None => file,
+    })
 }
 
 /// A fit of customer counts per distinct row (`--rows`): the unit and

@@ -139,3 +139,37 @@ fn rows_from_another_engine_and_bad_files() {
     let out = run(&dir, &["fit", "--model", "bg-bb", "--rows", "engine.csv"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `fit --summary` for the purchase models reads only `x`, `t_x`, `T` and
+/// the metadata: a summary whose money column is damaged fits exactly as
+/// the intact one does, while Gamma-Gamma, which needs the money, still
+/// refuses it.
+#[test]
+fn purchase_fits_read_only_the_columns_they_use() {
+    let Some(dir) = cdnow_parts("columns") else {
+        return;
+    };
+    let text = std::fs::read_to_string(dir.join("s.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let at = header.iter().position(|h| *h == "monetary_value").unwrap();
+    let mut damaged = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut fields: Vec<&str> = line.split(',').collect();
+        if i > 0 {
+            fields[at] = "n/a";
+        }
+        damaged.push_str(&fields.join(","));
+        damaged.push('\n');
+    }
+    std::fs::write(dir.join("damaged.csv"), damaged).unwrap();
+    for model in ["bg-nbd", "mbg-nbd"] {
+        let intact = ok(&dir, &["fit", "--model", model, "--summary", "s.csv"]);
+        let from_damaged = ok(&dir, &["fit", "--model", model, "--summary", "damaged.csv"]);
+        assert_eq!(intact, from_damaged, "{model}");
+    }
+    let out = run(
+        &dir,
+        &["fit", "--model", "gamma-gamma", "--summary", "damaged.csv"],
+    );
+    assert!(!out.status.success());
+}

@@ -22,7 +22,9 @@
 //! it are the limiting model's to that precision.
 
 use crate::btyd::input::Row;
-use crate::btyd::optim::{Minimum, THETA_BOUND, bfgs, hessian_is_positive_definite, projected};
+use crate::btyd::optim::{
+    Minimum, THETA_BOUND, bfgs, covariance_of_hessian, hessian_is_positive_definite, projected,
+};
 use crate::btyd::status::{Direction, Divergence, FitStatus, Limit};
 use crate::{Error, Result};
 
@@ -166,10 +168,15 @@ fn on_face(theta: f64) -> bool {
     theta.abs() >= THETA_BOUND - 1e-6
 }
 
+/// A point in `θ` and the objective's analytic Hessian there, which
+/// [`status_at`] uses instead of central differences at that very point.
+pub(crate) type KnownHessian<const N: usize> = ([f64; N], [[f64; N]; N]);
+
 /// Moves `min` to the best point among the optimiser's stop and the
 /// re-minimised box faces along the model's `rays` (and every single
 /// coordinate), and says how the fit ended. `objective` is the penalised
-/// objective in `θ`; `names` the parameters' names. See the module docs.
+/// objective in `θ`; `names` the parameters' names; `known` an analytic
+/// Hessian at one point, if any. See the module docs.
 pub(crate) fn settle<const N: usize>(
     objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
     min: Minimum<N>,
@@ -177,6 +184,7 @@ pub(crate) fn settle<const N: usize>(
     names: [&'static str; N],
     max_iterations: usize,
     tolerance: f64,
+    known: Option<&KnownHessian<N>>,
 ) -> (Minimum<N>, FitStatus) {
     let mut best = min;
     let mut converged = true;
@@ -239,7 +247,7 @@ pub(crate) fn settle<const N: usize>(
         }
     }
     let mut status = if converged {
-        status_at(objective, &best, rays, names)
+        status_at(objective, &best, rays, names, known)
     } else {
         FitStatus::NotConverged
     };
@@ -253,7 +261,7 @@ pub(crate) fn settle<const N: usize>(
                     iterations: best.iterations + again.iterations,
                     ..again
                 };
-                status = status_at(objective, &best, rays, names);
+                status = status_at(objective, &best, rays, names, known);
             }
         }
     }
@@ -278,7 +286,7 @@ pub(crate) fn settle<const N: usize>(
                 !(v < best.value - 1e-9 * scale)
             });
         if small || no_descent {
-            status = status_at(objective, &best, rays, names);
+            status = status_at(objective, &best, rays, names, known);
         }
     }
     if status == FitStatus::NotConverged {
@@ -319,6 +327,7 @@ pub(crate) fn status_at<const N: usize>(
     min: &Minimum<N>,
     rays: &[Ray],
     names: [&'static str; N],
+    known: Option<&KnownHessian<N>>,
 ) -> FitStatus {
     let direction = |t: f64| {
         if t > 0.0 {
@@ -332,7 +341,13 @@ pub(crate) fn status_at<const N: usize>(
         .map(|i| (i, direction(min.theta[i])))
         .collect();
     if face.is_empty() {
-        return if hessian_is_positive_definite(objective, &min.theta) {
+        let positive_definite = match known {
+            Some((theta, hess)) if *theta == min.theta => {
+                covariance_of_hessian(*hess, &[1.0; N]).is_some()
+            }
+            _ => hessian_is_positive_definite(objective, &min.theta),
+        };
+        return if positive_definite {
             FitStatus::Interior
         } else {
             FitStatus::NotConverged
@@ -527,7 +542,7 @@ mod tests {
             Ok(m) => m,
             Err(s) => s.best,
         };
-        let (m, status) = settle(&f, min, &rays, ["x", "y"], 1000, 1e-10);
+        let (m, status) = settle(&f, min, &rays, ["x", "y"], 1000, 1e-10, None);
         assert_eq!(m.theta[1], -THETA_BOUND);
         assert_eq!(
             status,
@@ -546,7 +561,7 @@ mod tests {
             (t[0] - 1.0).powi(2) + 2.0 * (t[1] + 2.0).powi(2)
         };
         let min = bfgs(&bowl, [0.0, 0.0], 1000, 1e-10).unwrap();
-        let (_, status) = settle(&bowl, min, &rays, ["x", "y"], 1000, 1e-10);
+        let (_, status) = settle(&bowl, min, &rays, ["x", "y"], 1000, 1e-10, None);
         assert_eq!(status, FitStatus::Interior);
     }
 }

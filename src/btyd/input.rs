@@ -1,9 +1,10 @@
 //! Per-customer inputs of the models, validated ([spec](crate::btyd::spec#validation)), and the
 //! compression of identical rows into weights (8.8).
 
+use std::hash::{BuildHasherDefault, Hasher};
+
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rustc_hash::FxHashMap;
 
 use crate::{CustomerId, CustomerSummary, Error, Keyed, Result};
 
@@ -316,6 +317,60 @@ impl TryFrom<SpendHistoryRecord> for SpendHistory {
     }
 }
 
+/// A hash map keyed by rows' bits ([`RowHasher`]).
+pub(crate) type RowMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<RowHasher>>;
+
+/// The hasher of [`RowMap`]: FxHash's word mixing, then MurmurHash3's
+/// 64-bit finaliser (Appleby), so that every key bit reaches the low bits
+/// the table indexes by. Plain FxHash leaves them to the keys' low bits,
+/// which are all zero for whole-number times as `f64` (the bits of
+/// `1256.0` end in 44 zeros): day grids then collide into long chains.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RowHasher(u64);
+
+impl RowHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for RowHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, v: u8) {
+        self.add(u64::from(v));
+    }
+    #[inline]
+    fn write_u32(&mut self, v: u32) {
+        self.add(u64::from(v));
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.add(v);
+    }
+    #[inline]
+    fn write_usize(&mut self, v: usize) {
+        self.add(v as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
 /// A distinct row `(x, a, b)` with its total weight: `(x, t_x, T)` for the
 /// continuous models, `(x, z̄, unused)` for spend.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -360,7 +415,13 @@ pub(crate) fn compress<T>(
             reason: "need one weight per customer",
         });
     }
-    let mut index: FxHashMap<(u32, u64, u64), usize> = FxHashMap::default();
+    if let Some(rows) = already_canonical(items, weights, &key)? {
+        return Ok(rows);
+    }
+    if let Some(rows) = compress_packed(items, weights, &key)? {
+        return Ok(rows);
+    }
+    let mut index: RowMap<(u32, u64, u64), usize> = RowMap::default();
     let mut rows: Vec<Row> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let w = weight_at(weights, i)?;
@@ -377,12 +438,162 @@ pub(crate) fn compress<T>(
         rows[slot].w += w;
     }
     // Keys are distinct, so an unstable sort is deterministic.
-    rows.sort_unstable_by(|u, v| {
-        u.x.cmp(&v.x)
-            .then(u.a.total_cmp(&v.a))
-            .then(u.b.total_cmp(&v.b))
-    });
+    rows.sort_unstable_by_key(canonical_key);
     Ok(rows)
+}
+
+/// Bits of each time in a [`packed_key`].
+const PACKED_TIME_BITS: u32 = 22;
+
+/// `(x, a, b)` as one integer whose order is the canonical order, when `x`
+/// is below `2^20` and `a`, `b` are whole numbers in `[0, 2^22)` with the
+/// sign bit clear (times on a day or week grid); `None` otherwise.
+pub(crate) fn packed_key(x: u32, a: f64, b: f64) -> Option<u64> {
+    const LIMIT: f64 = (1u64 << PACKED_TIME_BITS) as f64;
+    let time =
+        |t: f64| (t.to_bits() >> 63 == 0 && t < LIMIT && t.fract() == 0.0).then_some(t as u64);
+    if x >= 1 << 20 {
+        return None;
+    }
+    Some((u64::from(x) << (2 * PACKED_TIME_BITS)) | (time(a)? << PACKED_TIME_BITS) | time(b)?)
+}
+
+/// The `(x, a, b)` of a [`packed_key`].
+pub(crate) fn unpack_key(key: u64) -> (u32, f64, f64) {
+    let mask = (1u64 << PACKED_TIME_BITS) - 1;
+    (
+        (key >> (2 * PACKED_TIME_BITS)) as u32,
+        ((key >> PACKED_TIME_BITS) & mask) as f64,
+        (key & mask) as f64,
+    )
+}
+
+/// Sorts `items` by `key` (all below `2^bits`), stably, by least
+/// significant digit first radix sort on 11-bit digits: a handful of
+/// sequential passes instead of the random accesses of a hash table, which
+/// cost a cache miss per row once the table outgrows the cache.
+pub(crate) fn radix_sort<T: Copy>(items: &mut Vec<T>, key: impl Fn(&T) -> u64, bits: u32) {
+    const DIGIT: u32 = 11;
+    let mut spare: Vec<T> = items.clone();
+    let mut shift = 0;
+    while shift < bits {
+        let mut counts = [0usize; 1 << DIGIT];
+        for item in items.iter() {
+            counts[((key(item) >> shift) & ((1 << DIGIT) - 1)) as usize] += 1;
+        }
+        let mut at = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = at;
+            at += n;
+        }
+        for item in items.iter() {
+            let d = ((key(item) >> shift) & ((1 << DIGIT) - 1)) as usize;
+            spare[counts[d]] = *item;
+            counts[d] += 1;
+        }
+        std::mem::swap(items, &mut spare);
+        shift += DIGIT;
+    }
+}
+
+/// The bits a key below or equal to `max` needs.
+pub(crate) fn bits_of(max: u64) -> u32 {
+    64 - max.leading_zeros()
+}
+
+/// [`compress`] of items whose keys all pack ([`packed_key`]): sorted by a
+/// stable radix sort, so the weights of each row are added in the items'
+/// order, as the hash path adds them (the same rows to the bit). `None`
+/// when a key does not pack; an invalid weight before that is the error
+/// `compress` gives.
+fn compress_packed<T>(
+    items: &[T],
+    weights: Option<&[f64]>,
+    key: &impl Fn(&T) -> Option<(u32, f64, f64)>,
+) -> Result<Option<Vec<Row>>> {
+    let mut keyed: Vec<(u64, f64)> = Vec::with_capacity(items.len());
+    let mut max = 0;
+    for (i, item) in items.iter().enumerate() {
+        let w = weight_at(weights, i)?;
+        let Some((x, a, b)) = key(item) else { continue };
+        let Some(k) = packed_key(x, a, b) else {
+            return Ok(None);
+        };
+        if w == 0.0 {
+            continue;
+        }
+        max = max.max(k);
+        keyed.push((k, w));
+    }
+    radix_sort(&mut keyed, |&(k, _)| k, bits_of(max));
+    let mut rows: Vec<Row> = Vec::new();
+    let mut last = None;
+    for (k, w) in keyed {
+        if last == Some(k) {
+            if let Some(row) = rows.last_mut() {
+                row.w += w;
+            }
+        } else {
+            let (x, a, b) = unpack_key(k);
+            rows.push(Row {
+                x,
+                a,
+                b,
+                w: 0.0 + w,
+            });
+            last = Some(k);
+        }
+    }
+    Ok(Some(rows))
+}
+
+/// The canonical order of rows as one integer key: `x`, then `a`, then
+/// `b` in IEEE total order (`f64::total_cmp`'s order, as integers).
+fn canonical_key(row: &Row) -> (u32, i64, i64) {
+    let total = |v: f64| {
+        let bits = v.to_bits() as i64;
+        bits ^ ((((bits >> 63) as u64) >> 1) as i64)
+    };
+    (row.x, total(row.a), total(row.b))
+}
+
+/// [`compress`]'s rows when the items are already distinct rows in
+/// canonical order with weights > 0 (distinct rows read back, or another
+/// engine's `GROUP BY` sorted): the same rows without hashing and sorting.
+/// `None` as soon as an item is out of order, repeated, keyless or of
+/// weight 0; an invalid weight before that is the error `compress` gives.
+fn already_canonical<T>(
+    items: &[T],
+    weights: Option<&[f64]>,
+    key: &impl Fn(&T) -> Option<(u32, f64, f64)>,
+) -> Result<Option<Vec<Row>>> {
+    let mut last: Option<(u32, i64, i64)> = None;
+    for (i, item) in items.iter().enumerate() {
+        let w = weight_at(weights, i)?;
+        let Some((x, a, b)) = key(item) else {
+            return Ok(None);
+        };
+        let now = canonical_key(&Row { x, a, b, w });
+        if w == 0.0 || last.is_some_and(|last| last >= now) {
+            return Ok(None);
+        }
+        last = Some(now);
+    }
+    let rows = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            let (x, a, b) = key(item)?;
+            Some(Row {
+                x,
+                a,
+                b,
+                w: weights.map_or(1.0, |ws| ws[i]),
+            })
+        })
+        .collect();
+    Ok(Some(rows))
 }
 
 /// A row of [`Prepared`]: indices of its `t_x` and `T` in the table of
@@ -410,7 +621,7 @@ impl Prepared {
     /// table, other times through a hash of their scaled bits).
     pub(crate) fn new(rows: &[Row], scale: f64) -> Self {
         const DIRECT: f64 = 65536.0;
-        let mut index: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
+        let mut index: RowMap<u64, u32> = RowMap::default();
         let mut direct: Vec<u32> = Vec::new(); // slot + 1, 0 when unseen
         let mut times = Vec::new();
         let mut slot = |t: f64| {
@@ -485,6 +696,66 @@ impl Prepared {
             (fl + fr, std::array::from_fn(|k| gl[k] + gr[k]))
         })
     }
+}
+
+impl Prepared {
+    /// `(ln(1 + t/α), 1/(α + t), t/(α + t), α·t/(α + t)²)` for every
+    /// distinct time `t`: [`time_table`](Self::time_table)'s two columns
+    /// (the same values to the bit) and the two the Hessians need.
+    pub(crate) fn time_table_hess(&self, alpha: f64) -> Vec<[f64; 4]> {
+        self.times
+            .iter()
+            .map(|&t| {
+                let inv = 1.0 / (alpha + t);
+                let s = t * inv;
+                [(t / alpha).ln_1p(), inv, s, alpha * t * inv * inv]
+            })
+            .collect()
+    }
+
+    /// As [`sum_by_x`](Self::sum_by_x) for any per-run result `A`, added
+    /// up by `add` in the same order (the runs of each half in row order,
+    /// then the left half plus the right).
+    pub(crate) fn sum_by_x_with<A, G>(&self, group: G, add: fn(&mut A, &A)) -> A
+    where
+        A: Default + Send,
+        G: Fn(u32, &[IndexedRow]) -> A + Sync,
+    {
+        let rows = self.rows.as_slice();
+        if rows.len() < PARALLEL_ROWS {
+            return sum_runs_with(rows, &group, add);
+        }
+        let (left, right) = rows.split_at(rows.len() / 2);
+        std::thread::scope(|scope| {
+            let handle = scope.spawn(|| sum_runs_with(left, &group, add));
+            let r = sum_runs_with(right, &group, add);
+            let mut l = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            add(&mut l, &r);
+            l
+        })
+    }
+}
+
+/// [`Prepared::sum_by_x_with`] on one slice of rows sorted by `x`.
+fn sum_runs_with<A, G>(rows: &[IndexedRow], group: &G, add: fn(&mut A, &A)) -> A
+where
+    A: Default,
+    G: Fn(u32, &[IndexedRow]) -> A,
+{
+    let mut acc = A::default();
+    let mut i = 0;
+    while i < rows.len() {
+        let x = rows[i].x;
+        let mut j = i + 1;
+        while j < rows.len() && rows[j].x == x {
+            j += 1;
+        }
+        add(&mut acc, &group(x, &rows[i..j]));
+        i = j;
+    }
+    acc
 }
 
 /// [`Prepared::sum_by_x`] on one slice of rows sorted by `x`.
@@ -598,6 +869,101 @@ pub(crate) fn mixture_sums(
     s
 }
 
+/// [`MixtureSums`] and the further sums an analytic Hessian needs, over
+/// rows sharing `x`: with `s(t) = t/(α+t)`, `s'(t) = s(t)(1 − s(t))`,
+/// `δL = ln q(T) − ln q(t_x)`, `δs = s(t_x) − s(T)` and `ω = w1·w2`,
+///
+/// ```text
+/// s_q  = Σw·(w1 s(T) + w2 s(t_x)),   ss_q = Σw·(w1 s'(T) + w2 s'(t_x))
+/// q    = Σw·ω,  q_l = Σw·ω·δL,  q_s = Σw·ω·δs,
+/// q_ll = Σw·ω·δL²,  q_ls = Σw·ω·δL·δs,  q_ss = Σw·ω·δs²
+/// ```
+///
+/// `base` holds the sums of [`mixture_sums`], to the last bit the same.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct MixtureSumsHess {
+    pub base: MixtureSums,
+    pub s_q: f64,
+    pub ss_q: f64,
+    pub q: f64,
+    pub q_l: f64,
+    pub q_s: f64,
+    pub q_ll: f64,
+    pub q_ls: f64,
+    pub q_ss: f64,
+}
+
+/// [`MixtureSumsHess`] of `rows` with `rx = r + x` and the constant `c2`
+/// of `D2`, times indexed in `table` ([`Prepared::time_table_hess`]). The
+/// value and gradient sums are computed exactly as [`mixture_sums`] does.
+pub(crate) fn mixture_sums_hess(
+    rows: &[IndexedRow],
+    table: &[[f64; 4]],
+    rx: f64,
+    c2: f64,
+) -> MixtureSumsHess {
+    let mut s = MixtureSumsHess::default();
+    let mut t1 = [[0.0; 4]; BLOCK];
+    let mut t2 = [[0.0; 4]; BLOCK];
+    let mut d1 = [0.0; BLOCK];
+    let mut d2 = [0.0; BLOCK];
+    let mut neg = [0.0; BLOCK];
+    let mut e = [0.0; BLOCK];
+    let mut lg = [0.0; BLOCK];
+    let mut inv = [0.0; BLOCK];
+    for block in rows.chunks(BLOCK) {
+        let n = block.len();
+        for (k, row) in block.iter().enumerate() {
+            t1[k] = table[row.age as usize];
+            t2[k] = table[row.t_x as usize];
+        }
+        for k in 0..n {
+            d1[k] = -rx * t1[k][0];
+            d2[k] = c2 - rx * t2[k][0];
+            neg[k] = -(d2[k] - d1[k]).abs();
+        }
+        for k in 0..n {
+            e[k] = exp_nonpositive(neg[k]);
+        }
+        for k in 0..n {
+            if neg[k] < EXP_FLOOR {
+                e[k] = neg[k].exp(); // subnormal or zero
+            }
+        }
+        for k in 0..n {
+            lg[k] = ln_1p_unit(e[k]);
+            inv[k] = 1.0 / (1.0 + e[k]);
+        }
+        for (k, row) in block.iter().enumerate() {
+            let [l1, inv1, s1, ss1] = t1[k];
+            let [l2, inv2, s2, ss2] = t2[k];
+            let up = d2[k] - d1[k] >= 0.0;
+            let hi = if up { d2[k] } else { d1[k] };
+            let w2 = if up { inv[k] } else { e[k] * inv[k] };
+            let w1 = 1.0 - w2;
+            let b = &mut s.base;
+            b.value += row.w * (hi + lg[k]);
+            b.ln_q += row.w * (w1 * l1 + w2 * l2);
+            b.inv_q += row.w * (w1 * inv1 + w2 * inv2);
+            b.w2 += row.w * w2;
+            b.weight += row.w;
+            // w1·w2 = e/(1 + e)², whichever side is larger.
+            let omega = row.w * (e[k] * inv[k] * inv[k]);
+            let dl = l1 - l2;
+            let ds = s2 - s1;
+            s.s_q += row.w * (w1 * s1 + w2 * s2);
+            s.ss_q += row.w * (w1 * ss1 + w2 * ss2);
+            s.q += omega;
+            s.q_l += omega * dl;
+            s.q_s += omega * ds;
+            s.q_ll += omega * dl * dl;
+            s.q_ls += omega * dl * ds;
+            s.q_ss += omega * ds * ds;
+        }
+    }
+    s
+}
+
 /// Below this, [`exp_nonpositive`] leaves the work to `f64::exp` (results
 /// near the subnormal range).
 const EXP_FLOOR: f64 = -708.0;
@@ -676,6 +1042,84 @@ mod tests {
 
     fn id(n: u64) -> CustomerId {
         CustomerId::new(n)
+    }
+
+    /// The grouping `compress` promises, by a sorted map: rows keyed by
+    /// bits, weights added in input order, weight-0 items dropped.
+    fn reference(items: &[(u32, f64, f64)], weights: &[f64]) -> Vec<Row> {
+        let mut map: std::collections::BTreeMap<(u32, i64, i64), Row> = Default::default();
+        for (&(x, a, b), &w) in items.iter().zip(weights) {
+            if w == 0.0 {
+                continue;
+            }
+            let key = canonical_key(&Row { x, a, b, w });
+            map.entry(key).or_insert(Row { x, a, b, w: 0.0 }).w += w;
+        }
+        map.into_values().collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whole-number times (the radix path), fractional ones (the hash
+        /// path), a negative zero (hash path), and rows already distinct
+        /// and sorted (the pass-through): all give the reference's rows,
+        /// weights to the bit.
+        #[test]
+        fn every_compress_path_groups_alike(
+            raw in proptest::collection::vec((0u32..6, 0u32..40, 1u32..40, 0u32..4), 1..300),
+            fractional in proptest::bool::ANY,
+        ) {
+            let items: Vec<(u32, f64, f64)> = raw.iter().map(|&(x, a, b, _)| {
+                let b = f64::from(b) + if fractional { 0.25 } else { 0.0 };
+                let a = if x == 0 { 0.0 } else { f64::from(a.max(1)).min(b) };
+                (x, a, b)
+            }).collect();
+            let weights: Vec<f64> = raw.iter().map(|r| f64::from(r.3) * 0.5).collect();
+            let want = reference(&items, &weights);
+            let got = compress(&items, Some(&weights), |&k| Some(k)).unwrap();
+            proptest::prop_assert_eq!(&got, &want);
+            // The rows fed back in as items: the pass-through, same rows.
+            let keys: Vec<(u32, f64, f64)> = want.iter().map(|r| (r.x, r.a, r.b)).collect();
+            let ws: Vec<f64> = want.iter().map(|r| r.w).collect();
+            proptest::prop_assert_eq!(&compress(&keys, Some(&ws), |&k| Some(k)).unwrap(), &want);
+            // A negative zero is its own row (bits), as before.
+            let mut with_neg = items.clone();
+            with_neg.push((0, -0.0, 5.0));
+            let mut wn = weights.clone();
+            wn.push(1.0);
+            proptest::prop_assert_eq!(
+                compress(&with_neg, Some(&wn), |&k| Some(k)).unwrap(),
+                reference(&with_neg, &wn)
+            );
+        }
+    }
+
+    #[test]
+    fn packed_keys_keep_the_canonical_order() {
+        let rows = [
+            (0, 0.0, 3.0),
+            (0, 0.0, 4.0),
+            (1, 2.0, 3.0),
+            (1, 3.0, 3.0),
+            (2, 0.0, 1.0),
+        ];
+        let keys: Vec<u64> = rows
+            .iter()
+            .map(|&(x, a, b)| packed_key(x, a, b).unwrap())
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(unpack_key(keys[3]), (1, 3.0, 3.0));
+        assert!(packed_key(1, 0.5, 2.0).is_none());
+        assert!(packed_key(1, -0.0, 2.0).is_none());
+        assert!(packed_key(1, 1.0, 4_194_304.0).is_none());
+        assert!(packed_key(1 << 20, 1.0, 2.0).is_none());
+        let mut v: Vec<u64> = (0..5000u64)
+            .map(|i| (i * 7919) % 4093 + ((i % 3) << 40))
+            .collect();
+        let mut sorted = v.clone();
+        sorted.sort_unstable();
+        radix_sort(&mut v, |&k| k, 45);
+        assert_eq!(v, sorted);
     }
 
     #[test]

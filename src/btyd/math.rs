@@ -187,6 +187,48 @@ pub(crate) fn dpsi(z: f64, q: f64) -> f64 {
     }
 }
 
+/// `ψ'(z)`, the trigamma function, for `z > 0`: the recurrence
+/// `ψ'(z) = ψ'(z+1) + 1/z²` up to `z ≥ 10`, then the asymptotic series
+/// `1/z + 1/(2z²) + Σ_{k=1..8} B_2k / z^(2k+1)` (DLMF 5.15.8; truncation
+/// below 1e-17 relative at `z ≥ 10`) \[D\].
+pub(crate) fn trigamma(z: f64) -> f64 {
+    let mut z = z;
+    let mut acc = 0.0;
+    while z < STIRLING_FROM {
+        acc += 1.0 / (z * z);
+        z += 1.0;
+    }
+    let inv = 1.0 / z;
+    let inv2 = inv * inv;
+    let mut pow = inv2 * inv; // z^-(2k+1)
+    let mut s = 0.0;
+    for b in BERNOULLI {
+        s += b * pow;
+        pow *= inv2;
+    }
+    acc + inv + 0.5 * inv2 + s
+}
+
+/// `Δψ'(z, q) = ψ'(z+q) − ψ'(z)` for `z > 0`, `q ≥ 0`: `−Σ_{k<q} 1/(z+k)²`
+/// for small whole `q`, else the difference of [`trigamma`] \[D\]. Used
+/// for the analytic Hessians of the fits.
+pub(crate) fn dtrigamma(z: f64, q: f64) -> f64 {
+    if q == 0.0 {
+        return 0.0;
+    }
+    if q <= 16.0 && q.fract() == 0.0 {
+        let mut s = 0.0;
+        let mut k = 0.0;
+        while k < q {
+            let u = z + k;
+            s -= 1.0 / (u * u);
+            k += 1.0;
+        }
+        return s;
+    }
+    trigamma(z + q) - trigamma(z)
+}
+
 /// A model parameter: a finite number > 0, or an error naming it.
 pub(crate) fn positive(name: &'static str, v: f64) -> Result<f64> {
     if v.is_finite() && v > 0.0 {
@@ -292,6 +334,34 @@ mod tests {
 
     fn rel(a: f64, b: f64) -> f64 {
         ((a - b) / b).abs()
+    }
+
+    #[test]
+    fn trigamma_closed_forms_and_differences() {
+        use std::f64::consts::PI;
+        // DLMF 5.15.2-3: ψ'(1) = π²/6, ψ'(1/2) = π²/2; the recurrence
+        // ψ'(z) − ψ'(z+1) = 1/z² across the switch to the series at 10.
+        assert!(rel(trigamma(1.0), PI * PI / 6.0) < 1e-14);
+        assert!(rel(trigamma(0.5), PI * PI / 2.0) < 1e-14);
+        for z in [0.01, 0.7, 3.3, 9.5, 9.99, 10.0, 42.0, 1e3] {
+            let d = trigamma(z) - trigamma(z + 1.0);
+            assert!(rel(d, 1.0 / (z * z)) < 1e-10, "{z}");
+        }
+        // The sum form and the difference form of Δψ' agree.
+        for (z, q) in [(0.3, 5.0), (2.5, 16.0), (40.0, 3.0)] {
+            let by_terms = dtrigamma(z, q);
+            assert!(
+                rel(by_terms, trigamma(z + q) - trigamma(z)) < 1e-12,
+                "{z} {q}"
+            );
+        }
+        // Against a central difference of Δψ.
+        for (z, q) in [(0.4, 7.0), (3.0, 25.0), (0.05, 120.5)] {
+            let h = 1e-5 * z;
+            let fd = (dpsi(z + h, q) - dpsi(z - h, q)) / (2.0 * h);
+            assert!(rel(dtrigamma(z, q), fd) < 1e-6, "{z} {q}");
+        }
+        assert_eq!(dtrigamma(3.0, 0.0), 0.0);
     }
 
     #[test]

@@ -537,17 +537,21 @@ impl MbgNbd {
         let customers = total_weight(WHAT, &rows)?;
         let c = 1.0 / rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
         let scaled = Prepared::new(&rows, c);
-        let unscaled = Prepared::new(&rows, 1.0);
         identified(WHAT, &rows, customers)?;
+        // Times scaled by c multiply each customer's density by c^−x.
+        let purchases: f64 = rows.iter().map(|r| r.w * f64::from(r.x)).sum();
         let problem = Problem::new(WHAT, MbgNbdParams::NAMES, customers)
             .time_scale(c, [false, true, false, false])
             .rays(BG_NBD_RAYS)
-            .restart_rays();
+            .restart_rays()
+            .log_likelihood_shift(c.ln() * purchases);
         let fitted = fit_log_params(
             &problem,
             &self.options,
             |th: &[f64; 4], g: &mut [f64; 4]| scaled.nll_grad(*th, g),
-            |natural: &[f64; 4]| -unscaled.nll_grad(natural.map(f64::ln), &mut [0.0; 4]),
+            |natural: &[f64; 4]| {
+                -Prepared::new(&rows, 1.0).nll_grad(natural.map(f64::ln), &mut [0.0; 4])
+            },
         )?;
         FitReport::from_fitted(WHAT, fitted, customers, rows.len())
     }

@@ -265,7 +265,7 @@ mod gamma_gamma;
 mod ggomnbd;
 mod gradients;
 mod hyp2f1;
-mod input;
+pub(crate) mod input;
 pub mod intervals;
 mod math;
 mod mbgnbd;
@@ -275,7 +275,7 @@ mod pareto_nbd;
 mod penalty;
 mod quadrature;
 mod report;
-mod rows;
+pub(crate) mod rows;
 mod sbg;
 #[cfg(feature = "simulate")]
 mod simulate;

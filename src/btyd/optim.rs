@@ -235,6 +235,100 @@ pub(crate) fn bfgs<const N: usize>(
     Err(stop(x, fx, g, max_iter, "iteration limit reached"))
 }
 
+/// Newton steps of at most this size (max-norm, in `θ`) end
+/// [`newton`]: the point is then within about that distance of the
+/// minimum (the next step would be of the order of its square).
+const NEWTON_STEP_TOL: f64 = 1e-10;
+
+/// Below this step size a step that no longer halves is rounding noise in
+/// the gradient: [`newton`] stops there too.
+const NEWTON_NOISE_STEP: f64 = 1e-7;
+
+/// Minimises `f` (value, gradient and Hessian) from `x0` by Newton's
+/// method with a backtracking (Armijo) line search, inside the open box
+/// `|x_i| <` [`THETA_BOUND`]. It stops at the first point whose Newton
+/// step `−H⁻¹g` is at most [`NEWTON_STEP_TOL`] in every coordinate (or
+/// stalls below [`NEWTON_NOISE_STEP`]): the minimum to about `1e-10` in
+/// `θ`, that is relative in the parameters. Returns that point with its
+/// Hessian.
+///
+/// `None`, leaving the work to [`bfgs`], when the start is not finite, the
+/// Hessian is not positive definite at an iterate (no Newton direction),
+/// a step would reach the box, no step length lowers the objective, or
+/// `max_iter` iterations do not settle.
+pub(crate) fn newton<const N: usize>(
+    mut f: impl FnMut(&[f64; N], &mut [f64; N], &mut [[f64; N]; N]) -> f64,
+    x0: [f64; N],
+    max_iter: usize,
+) -> Option<(Minimum<N>, [[f64; N]; N])> {
+    let inside = |x: &[f64; N]| x.iter().all(|v| v.abs() < THETA_BOUND);
+    let mut eval = |x: &[f64; N], g: &mut [f64; N], h: &mut [[f64; N]; N]| {
+        let v = f(x, g, h);
+        let finite = v.is_finite()
+            && g.iter().all(|d| d.is_finite())
+            && h.iter().flatten().all(|d| d.is_finite());
+        if finite { v } else { f64::INFINITY }
+    };
+    if !inside(&x0) {
+        return None;
+    }
+    let mut x = x0;
+    let mut g = [0.0; N];
+    let mut h = [[0.0; N]; N];
+    let mut fx = eval(&x, &mut g, &mut h);
+    if !fx.is_finite() {
+        return None;
+    }
+    let mut last = f64::INFINITY;
+    for iteration in 0..max_iter {
+        let inv = covariance_of_hessian(h, &[1.0; N])?;
+        let p: [f64; N] = std::array::from_fn(|i| -dot(&inv[i], &g));
+        let size = max_abs(&p);
+        if size <= NEWTON_STEP_TOL || (size <= NEWTON_NOISE_STEP && size > 0.5 * last) {
+            let min = Minimum {
+                theta: x,
+                value: fx,
+                iterations: iteration,
+                gradient: g,
+            };
+            return Some((min, h));
+        }
+        let slope = dot(&g, &p);
+        if !(slope < 0.0) {
+            return None;
+        }
+        let scale = fx.abs().max(1.0);
+        let mut t = (5.0 / size).min(1.0);
+        let mut gn = [0.0; N];
+        let mut hn = [[0.0; N]; N];
+        let mut accepted = false;
+        for _ in 0..40 {
+            let xn: [f64; N] = std::array::from_fn(|i| x[i] + t * p[i]);
+            if !inside(&xn) {
+                return None;
+            }
+            let fn_ = eval(&xn, &mut gn, &mut hn);
+            // Armijo; or, for a full step close to the minimum, a change
+            // of the objective within its rounding.
+            let near = t == 1.0 && size <= 1e-3 && fn_ <= fx + 1e-11 * scale;
+            if fn_ <= fx + 1e-4 * t * slope || near {
+                x = xn;
+                g = gn;
+                h = hn;
+                fx = fn_;
+                accepted = true;
+                break;
+            }
+            t *= 0.5;
+        }
+        if !accepted {
+            return None;
+        }
+        last = if t == 1.0 { size } else { f64::INFINITY };
+    }
+    None
+}
+
 fn identity<const N: usize>() -> [[f64; N]; N] {
     std::array::from_fn(|i| std::array::from_fn(|j| if i == j { 1.0 } else { 0.0 }))
 }
@@ -263,6 +357,17 @@ pub(crate) fn covariance<const N: usize>(
             hess[i][j] = (gp[i] - gm[i]) / (2.0 * STEP);
         }
     }
+    covariance_of_hessian(hess, natural)
+}
+
+/// The covariance `φ_i φ_j (H⁻¹)_ij` of the natural parameters (delta
+/// method) from a Hessian `hess` of the objective in `θ` (symmetrised
+/// first), `natural` holding `dφ/dθ`; `None` when it is not finite and
+/// positive definite.
+pub(crate) fn covariance_of_hessian<const N: usize>(
+    mut hess: [[f64; N]; N],
+    natural: &[f64; N],
+) -> Option<[[f64; N]; N]> {
     for i in 0..N {
         for j in 0..i {
             let m = 0.5 * (hess[i][j] + hess[j][i]);
@@ -408,6 +513,40 @@ mod tests {
         };
         let m = bfgs(f, [0.0], 1000, 1e-10).unwrap();
         assert!((m.theta[0] - 0.3).abs() < 1e-2, "{:?}", m.theta);
+    }
+
+    fn rosenbrock_hess(x: &[f64; 2], g: &mut [f64; 2], h: &mut [[f64; 2]; 2]) -> f64 {
+        let (a, b) = (x[0], x[1]);
+        h[0][0] = 2.0 - 400.0 * (b - 3.0 * a * a);
+        h[0][1] = -400.0 * a;
+        h[1][0] = -400.0 * a;
+        h[1][1] = 200.0;
+        rosenbrock(x, g)
+    }
+
+    #[test]
+    fn newton_converges_quadratically_or_declines() {
+        // From near the minimum: a few steps to 1e-10.
+        let (m, h) = newton(rosenbrock_hess, [0.9, 0.8], 50).unwrap();
+        assert!(
+            (m.theta[0] - 1.0).abs() < 1e-9 && (m.theta[1] - 1.0).abs() < 1e-9,
+            "{:?}",
+            m.theta
+        );
+        assert!(m.iterations <= 10, "{}", m.iterations);
+        assert!((h[1][1] - 200.0).abs() < 1e-12);
+        // An indefinite Hessian at the start: no Newton direction, BFGS's job.
+        assert!(newton(rosenbrock_hess, [0.0, 1.0], 50).is_none());
+        // A step that would leave the box is declined too.
+        // f = e^-x: every Newton step is +1, until the next would reach
+        // the box.
+        let lin = |x: &[f64; 1], g: &mut [f64; 1], h: &mut [[f64; 1]; 1]| {
+            g[0] = -(-x[0]).exp();
+            h[0][0] = (-x[0]).exp();
+            (-x[0]).exp()
+        };
+        assert!(newton(lin, [0.0], 50).is_none());
+        assert!(newton(rosenbrock_hess, [f64::NAN, 0.0], 50).is_none());
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use std::hash::Hash;
 
+use super::input::RowMap;
 use rust_decimal::Decimal;
-use rustc_hash::FxHashMap;
 
 use super::input::{CustomerHistory, SpendHistory};
 use crate::{CustomerId, Error, Result, Summary};
@@ -19,6 +19,11 @@ pub struct DistinctRow {
 }
 
 impl DistinctRow {
+    /// A row whose `(x, t_x, T)` is a valid history.
+    pub(crate) fn from_valid(x: u32, t_x: f64, age: f64, count: u64) -> Self {
+        Self { x, t_x, age, count }
+    }
+
     /// `x`: repeat purchases.
     pub fn x(&self) -> u32 {
         self.x
@@ -181,11 +186,12 @@ impl DistinctRows {
                 count,
             })
             .collect();
-        rows.sort_unstable_by(|u, v| {
-            u.x.cmp(&v.x)
-                .then(u.t_x.total_cmp(&v.t_x))
-                .then(u.age.total_cmp(&v.age))
-        });
+        // f64::total_cmp's order as integers: one key comparison per pair.
+        let total = |v: f64| {
+            let bits = v.to_bits() as i64;
+            bits ^ ((((bits >> 63) as u64) >> 1) as i64)
+        };
+        rows.sort_unstable_by_key(|r| (r.x, total(r.t_x), total(r.age)));
         rows
     }
 
@@ -364,14 +370,14 @@ fn history_key(history: &CustomerHistory) -> (u32, u64, u64) {
 /// overflow rules that [`DistinctRows`] and [`DistinctSpend`] share.
 #[derive(Debug, Clone, PartialEq)]
 struct Counts<K: Eq + Hash> {
-    map: FxHashMap<K, u64>,
+    map: RowMap<K, u64>,
     customers: u64,
 }
 
 impl<K: Eq + Hash> Default for Counts<K> {
     fn default() -> Self {
         Self {
-            map: FxHashMap::default(),
+            map: RowMap::default(),
             customers: 0,
         }
     }
@@ -415,7 +421,7 @@ fn add_counts(a: u64, b: u64) -> Result<u64> {
 }
 
 /// `count` as an `f64` weight, refused above 2⁵³ where it would round.
-fn exact_weight(count: u64) -> Result<f64> {
+pub(crate) fn exact_weight(count: u64) -> Result<f64> {
     const EXACT: u64 = 1 << 53;
     if count > EXACT {
         return Err(Error::InvalidParameter {

@@ -107,8 +107,9 @@ pub use customers::{
 pub use options::{Column, CsvOptions, CsvOptionsBuilder, Delimiter, IdKind};
 pub use rows::{
     DISTINCT_ROW_COLUMNS, DISTINCT_SPEND_COLUMNS, DistinctRowsTable, DistinctSpendTable,
-    read_distinct_rows, read_distinct_rows_path, read_distinct_spend, read_distinct_spend_path,
-    write_distinct_rows, write_distinct_spend,
+    SummaryRows, read_distinct_rows, read_distinct_rows_path, read_distinct_spend,
+    read_distinct_spend_path, read_summary_rows, read_summary_rows_path, write_distinct_rows,
+    write_distinct_spend,
 };
 pub use stream::{
     DEFAULT_MEMORY, Phase, PreparedSummary, Progress, StreamReport, StreamingSummarizer,

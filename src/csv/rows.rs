@@ -19,10 +19,14 @@ use std::path::Path;
 use rust_decimal::Decimal;
 
 use super::summary::{
-    END_COLUMN, Same, SummaryMetadata, UNIT_COLUMN, csv_error, date, number, parse_unit,
+    Columns, END_COLUMN, Same, SummaryMetadata, UNIT_COLUMN, csv_error, date, number, parse_unit,
+    plain_float, plain_u32, read_summary_bytes,
 };
-use crate::btyd::{DistinctRows, DistinctSpend};
+use crate::btyd::input::{bits_of, packed_key, radix_sort, unpack_key};
+use crate::btyd::rows::exact_weight;
+use crate::btyd::{CustomerHistory, DistinctRow, DistinctRows, DistinctSpend};
 use crate::error::{Error, Result};
+use crate::{CustomerId, Date, TimeUnit};
 
 /// The columns [`write_distinct_rows`] writes before the metadata.
 pub const DISTINCT_ROW_COLUMNS: [&str; 4] = ["frequency", "recency", "T", "count"];
@@ -210,6 +214,388 @@ pub fn read_distinct_spend_path(path: impl AsRef<Path>) -> Result<DistinctSpendT
     read_distinct_spend(file)
 }
 
+/// The `(x, t_x, T)` rows of a summary file, counted: what a BG/NBD,
+/// MBG/NBD, Pareto/NBD or GGom/NBD fit needs of it (see
+/// [`read_summary_rows`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRows {
+    rows: Vec<DistinctRow>,
+    customers: u64,
+    metadata: SummaryMetadata,
+    left_out: u64,
+}
+
+impl SummaryRows {
+    /// The distinct `(x, t_x, T)` of the customers with `T > 0` and how
+    /// many share each, sorted by `x`, then `t_x`, then `T` (as
+    /// [`DistinctRows::rows`]).
+    pub fn rows(&self) -> &[DistinctRow] {
+        &self.rows
+    }
+
+    /// The customers counted in [`rows`](Self::rows).
+    pub fn customers(&self) -> u64 {
+        self.customers
+    }
+
+    /// The file's `unit_days`, `observation_end` and `holdout_end`, when
+    /// it had them.
+    pub fn metadata(&self) -> &SummaryMetadata {
+        &self.metadata
+    }
+
+    /// Customers first seen on the observation end (`T = 0`), which carry
+    /// no information about rates and are left out of the rows.
+    pub fn left_out(&self) -> u64 {
+        self.left_out
+    }
+
+    /// The rows as histories (customer id 0) with their counts as weights,
+    /// for any purchase model's `fit_weighted` (as
+    /// [`DistinctRows::weighted`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when a count exceeds 2⁵³.
+    pub fn weighted(&self) -> Result<(Vec<CustomerHistory>, Vec<f64>)> {
+        let mut histories = Vec::with_capacity(self.rows.len());
+        let mut weights = Vec::with_capacity(self.rows.len());
+        for r in &self.rows {
+            histories.push(CustomerHistory::new(
+                CustomerId::new(0),
+                r.x(),
+                r.t_x(),
+                r.age(),
+            )?);
+            weights.push(exact_weight(r.count())?);
+        }
+        Ok((histories, weights))
+    }
+}
+
+/// Reads a summary file ([`read_summary`](crate::csv::read_summary)'s
+/// formats) for a purchase-model fit: only the columns `x` (`frequency`),
+/// `t_x` (`recency`), `T` and the metadata columns, counted into distinct
+/// rows as they are read, customers with `T = 0` left out and counted.
+///
+/// The fit of the [`weighted`](SummaryRows::weighted) rows equals the fit
+/// on the histories of
+/// [`read_summary`](crate::csv::read_summary)`(..).customers()` with
+/// `T > 0` to the last bit. It is several times faster, because the plain
+/// layout [`write_summary`](crate::csv::write_summary) writes (no quotes,
+/// numbers as plain digits) is split by hand, whole-number times are
+/// counted by sorting rather than hashing, and the columns a fit does not
+/// use (ids, dates, money) are neither parsed nor checked. Any other file,
+/// or one whose `x`, `t_x`, `T` or metadata fields are not plain or not
+/// valid, is read by `read_summary` itself, so errors are the same as its
+/// (for those columns).
+///
+/// # Example
+/// ```
+/// use customer_value::btyd::BgNbd;
+/// use customer_value::csv::read_summary_rows;
+///
+/// let file = "customer_id,frequency,recency,T,monetary_value\n1,2,30,38,10.5\n2,0,0,38,0\n\
+///             3,2,30,38,7\n4,5,35,37,20\n5,0,0,0,0\n6,1,12,30,4\n";
+/// let table = read_summary_rows(file.as_bytes())?;
+/// assert_eq!((table.rows().len(), table.customers(), table.left_out()), (4, 5, 1));
+/// let (histories, weights) = table.weighted()?;
+/// assert_eq!((histories[2].x(), weights[2]), (2, 2.0)); // customers 1 and 3
+/// assert_eq!(BgNbd::new().fit_weighted(&histories, &weights)?.customers(), 5.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`read_summary`](crate::csv::read_summary), for a file whose rows
+/// it rejects in the columns above; and [`Error::InvalidValue`] for a
+/// history that is not valid model input
+/// ([`CustomerHistory::new`]).
+pub fn read_summary_rows<R: Read>(mut input: R) -> Result<SummaryRows> {
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("read", "", e))?;
+    read_summary_rows_bytes(&bytes)
+}
+
+/// [`read_summary_rows`] of a file.
+///
+/// # Errors
+///
+/// As [`read_summary_rows`], and [`Error::Io`] naming the path.
+pub fn read_summary_rows_path(path: impl AsRef<Path>) -> Result<SummaryRows> {
+    let path = path.as_ref();
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let mut bytes = Vec::with_capacity(
+        file.metadata()
+            .map_or(0, |m| usize::try_from(m.len()).unwrap_or(0))
+            .saturating_add(1),
+    );
+    file.read_to_end(&mut bytes)
+        .map_err(|e| Error::io("read", path, e))?;
+    read_summary_rows_bytes(&bytes)
+}
+
+fn read_summary_rows_bytes(bytes: &[u8]) -> Result<SummaryRows> {
+    if let Some(rows) = plain_summary_rows(bytes) {
+        return Ok(rows);
+    }
+    let table = read_summary_bytes(bytes)?;
+    let mut rows = DistinctRows::new();
+    let mut left_out = 0;
+    for c in table.customers() {
+        if c.age() > 0.0 {
+            rows.add(&CustomerHistory::from_summary(c)?);
+        } else {
+            left_out += 1;
+        }
+    }
+    Ok(SummaryRows {
+        rows: rows.rows(),
+        customers: rows.customers(),
+        metadata: *table.metadata(),
+        left_out,
+    })
+}
+
+/// A line without its `\r\n` ending's `\r` (the caller has checked that
+/// every `\r` ends a line).
+fn strip_cr(line: &str) -> &str {
+    line.strip_suffix('\r').unwrap_or(line)
+}
+
+/// The state of [`plain_summary_rows`]' pass over the rows.
+struct Scanner<'t> {
+    text: &'t str,
+    /// Where each field of a row goes: 0..3 `x`, `t_x`, `T`; 3..6 the
+    /// metadata; 6 nowhere. Its length is the header's width.
+    slot_of: Vec<usize>,
+    meta_at: [Option<usize>; 3],
+    fields: [&'t str; 7],
+    field: usize,
+    start: usize,
+    meta_text: [Option<&'t str>; 3],
+    counter: Counter,
+    left_out: u64,
+}
+
+impl<'t> Scanner<'t> {
+    /// A comma or line end at byte `at`; `None` for a row the plain path
+    /// does not take.
+    fn delimiter(&mut self, at: usize, newline: bool) -> Option<()> {
+        if newline && self.field == 0 && at == self.start {
+            return None; // a blank line: the csv crate's rules apply
+        }
+        let slot = *self.slot_of.get(self.field)?;
+        if slot < 6 {
+            // Delimiters are ASCII, so the range is on character boundaries.
+            self.fields[slot] = self.text.get(self.start..at)?.trim();
+        }
+        self.field += 1;
+        self.start = at + 1;
+        if newline {
+            if self.field != self.slot_of.len() {
+                return None;
+            }
+            self.field = 0;
+            self.row()?;
+        }
+        Some(())
+    }
+
+    /// Counts the row in `fields`.
+    fn row(&mut self) -> Option<()> {
+        for k in 0..3 {
+            let text = self.fields[3 + k];
+            if self.meta_at[k].is_none() || (k == 2 && text.is_empty()) {
+                continue;
+            }
+            match self.meta_text[k] {
+                Some(first) if first == text => {}
+                Some(_) => return None,
+                None => self.meta_text[k] = Some(text),
+            }
+        }
+        let x = plain_u32(self.fields[0])?;
+        let t_x = plain_float(self.fields[1])?;
+        let age = plain_float(self.fields[2])?;
+        if age == 0.0 && x == 0 && t_x == 0.0 {
+            self.left_out += 1;
+            return Some(());
+        }
+        let h = CustomerHistory::new(CustomerId::new(0), x, t_x, age).ok()?;
+        self.counter.add(&h);
+        Some(())
+    }
+}
+
+/// Counts of `(x, t_x, T)`: packed keys ([`packed_key`]) while every row
+/// packs, sorted at the end; a hash map from the first one that does not.
+enum Counter {
+    Packed(Vec<u64>),
+    Hashed(DistinctRows),
+}
+
+impl Counter {
+    fn add(&mut self, h: &CustomerHistory) {
+        if let Counter::Packed(keys) = self {
+            if let Some(k) = packed_key(h.x(), h.t_x(), h.age()) {
+                keys.push(k);
+                return;
+            }
+            let mut rows = DistinctRows::new();
+            for &k in keys.iter() {
+                let (x, t_x, age) = unpack_key(k);
+                if let Ok(h) = CustomerHistory::new(CustomerId::new(0), x, t_x, age) {
+                    rows.add(&h);
+                }
+            }
+            *self = Counter::Hashed(rows);
+        }
+        if let Counter::Hashed(rows) = self {
+            rows.add(h);
+        }
+    }
+
+    /// The distinct rows in canonical order and the customers counted.
+    fn finish(self) -> (Vec<DistinctRow>, u64) {
+        match self {
+            Counter::Packed(mut keys) => {
+                let max = keys.iter().copied().max().unwrap_or(0);
+                radix_sort(&mut keys, |&k| k, bits_of(max));
+                let customers = keys.len() as u64;
+                let mut rows: Vec<DistinctRow> = Vec::new();
+                let mut last = None;
+                let mut count = 0u64;
+                for k in keys {
+                    if last != Some(k) {
+                        if let Some(prev) = last {
+                            let (x, t_x, age) = unpack_key(prev);
+                            rows.push(DistinctRow::from_valid(x, t_x, age, count));
+                        }
+                        last = Some(k);
+                        count = 0;
+                    }
+                    count += 1;
+                }
+                if let Some(prev) = last {
+                    let (x, t_x, age) = unpack_key(prev);
+                    rows.push(DistinctRow::from_valid(x, t_x, age, count));
+                }
+                (rows, customers)
+            }
+            Counter::Hashed(rows) => (rows.rows(), rows.customers()),
+        }
+    }
+}
+
+/// [`read_summary_rows`] of a plain file (see there), or `None` for the
+/// general path: quotes, a byte-order mark, a lone `\r`, text that is not
+/// UTF-8, a header without the columns, a row of the wrong width, a field
+/// of `x`, `t_x`, `T` that is not a plain number, an invalid history, or
+/// metadata that is not one value per file.
+fn plain_summary_rows(bytes: &[u8]) -> Option<SummaryRows> {
+    if bytes.is_empty() || bytes.contains(&b'"') || bytes.starts_with(b"\xEF\xBB\xBF") {
+        return None;
+    }
+    if bytes.contains(&b'\r')
+        && bytes
+            .iter()
+            .enumerate()
+            .any(|(i, &c)| c == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+    {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let header_end = bytes
+        .iter()
+        .position(|&c| c == b'\n')
+        .unwrap_or(bytes.len());
+    let header: Vec<&str> = strip_cr(&text[..header_end]).split(',').collect();
+    let cols = Columns::find(&header).ok()?;
+    let [_, x_at, t_x_at, age_at] = cols.core;
+    let meta_at = [cols.unit, cols.end, cols.holdout_end];
+    let mut slot_of = vec![6usize; header.len()];
+    for (k, at) in [Some(x_at), Some(t_x_at), Some(age_at)]
+        .into_iter()
+        .chain(meta_at)
+        .enumerate()
+    {
+        if let Some(at) = at {
+            slot_of[at] = k;
+        }
+    }
+    let mut scan = Scanner {
+        text,
+        slot_of,
+        meta_at,
+        fields: [""; 7],
+        field: 0,
+        start: header_end + 1,
+        meta_text: [None; 3],
+        counter: Counter::Packed(Vec::with_capacity(bytes.len() / 32)),
+        left_out: 0,
+    };
+    // One pass over the rows for commas and line ends, eight bytes at a
+    // time: a byte of the word equals `c` exactly where
+    // `zero(word ^ c·0x0101…)` has its high bit set.
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let zero = |v: u64| !(((v & LOW7) + LOW7) | v | LOW7);
+    let base = (header_end + 1).min(bytes.len());
+    let body = &bytes[base..];
+    let mut i = 0;
+    while i + 8 <= body.len() {
+        let word = u64::from_le_bytes(body[i..i + 8].try_into().ok()?);
+        let mut hits =
+            zero(word ^ (ONES * u64::from(b','))) | zero(word ^ (ONES * u64::from(b'\n')));
+        while hits != 0 {
+            let j = i + (hits.trailing_zeros() / 8) as usize;
+            scan.delimiter(base + j, body[j] == b'\n')?;
+            hits &= hits - 1;
+        }
+        i += 8;
+    }
+    for (j, &c) in body.iter().enumerate().skip(i) {
+        if c == b',' || c == b'\n' {
+            scan.delimiter(base + j, c == b'\n')?;
+        }
+    }
+    if scan.start < bytes.len() || scan.field > 0 {
+        // A last row without a line end.
+        scan.delimiter(bytes.len(), true)?;
+    }
+    let Scanner {
+        meta_text,
+        counter,
+        left_out,
+        ..
+    } = scan;
+    let [unit, end, holdout_end] = meta_text;
+    let metadata = SummaryMetadata {
+        unit: match unit {
+            Some(text) => Some(TimeUnit::days(plain_u32(text)?).ok()?),
+            None => None,
+        },
+        observation_end: match end {
+            Some(text) => Some(Date::parse(text).ok()?),
+            None => None,
+        },
+        holdout_end: match holdout_end {
+            Some(text) => Some(Date::parse(text).ok()?),
+            None => None,
+        },
+    };
+    let (rows, customers) = counter.finish();
+    Some(SummaryRows {
+        rows,
+        customers,
+        metadata,
+        left_out,
+    })
+}
+
 /// One data row's key fields (in the order asked for) and its count.
 struct Fields<'a> {
     names: Vec<&'a str>,
@@ -307,9 +693,114 @@ fn at_line(line: u64, e: Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::btyd::{CustomerHistory, SpendHistory};
-    use crate::{CustomerId, Date, TimeUnit};
+    use crate::btyd::SpendHistory;
     use proptest::prelude::*;
+
+    /// What `read_summary_rows` promises: the full reader's customers with
+    /// `T > 0`, counted, and the full reader's metadata.
+    fn via_full_reader(text: &str) -> Result<(Vec<DistinctRow>, u64, SummaryMetadata, u64)> {
+        let table = crate::csv::read_summary(text.as_bytes())?;
+        let mut rows = DistinctRows::new();
+        let mut left_out = 0;
+        for c in table.customers() {
+            if c.age() > 0.0 {
+                rows.add(&CustomerHistory::from_summary(c)?);
+            } else {
+                left_out += 1;
+            }
+        }
+        Ok((rows.rows(), rows.customers(), *table.metadata(), left_out))
+    }
+
+    fn check_same(text: &str) {
+        let fast = read_summary_rows(text.as_bytes()).unwrap();
+        let (rows, customers, metadata, left_out) = via_full_reader(text).unwrap();
+        assert_eq!(fast.rows(), rows.as_slice());
+        assert_eq!(
+            (fast.customers(), *fast.metadata(), fast.left_out()),
+            (customers, metadata, left_out)
+        );
+    }
+
+    /// A summary as `write_summary` writes it (every column, metadata,
+    /// whole days), with a customer first seen on the end day.
+    fn written_summary(unit: TimeUnit) -> String {
+        let mut log = String::from("customer_id,date,amount\n");
+        for c in 0..400u32 {
+            let first = 1 + c % 300;
+            log.push_str(&format!(
+                "c{c},2024-{:02}-{:02},{}.5\n",
+                1 + first / 28 % 12,
+                1 + first % 28,
+                c % 17
+            ));
+            for k in 0..(c % 7) {
+                let day = first + 3 + k * (1 + c % 11);
+                if day < 336 {
+                    log.push_str(&format!(
+                        "c{c},2024-{:02}-{:02},{}\n",
+                        1 + day / 28 % 12,
+                        1 + day % 28,
+                        3 + k
+                    ));
+                }
+            }
+        }
+        log.push_str("late,2024-12-28,4\n");
+        let log = crate::csv::CsvOptions::default()
+            .read(log.as_bytes())
+            .unwrap();
+        let summary = crate::Summarizer::builder(Date::parse("2024-12-28").unwrap())
+            .unit(unit)
+            .build()
+            .unwrap()
+            .summarize(log.transactions())
+            .unwrap();
+        let mut out = Vec::new();
+        crate::csv::write_summary(&mut out, &summary, &log).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn summary_rows_equal_the_full_readers_rows() {
+        let days = written_summary(TimeUnit::DAY);
+        check_same(&days);
+        assert_eq!(read_summary_rows(days.as_bytes()).unwrap().left_out(), 1);
+        // Weeks: fractional times, the hashed count.
+        check_same(&written_summary(TimeUnit::WEEK));
+        // CRLF line ends, no final line end, fields with spaces.
+        let crlf = days.replace('\n', "\r\n");
+        check_same(&crlf);
+        check_same(days.trim_end());
+        check_same(&days.replace(",1,2024-12-28", ", 1 ,2024-12-28"));
+        // Lifetimes' and CLVTools' layouts, and pandas' floats for x (the
+        // general reader's path).
+        for text in [
+            include_str!("../../tests/data/lifetimes_cdnow_summary_days.csv"),
+            include_str!("../../tests/data/lifetimes_apparel_summary_weeks.csv"),
+            "id,x,t.x,T.cal\n1,1,2.5,4\n2,0,0,4\n3,1,2.5,4\n4,3,1,1\n",
+            "customer_id,frequency,recency,T\n\"a\",2.0,3,5\nb,0.0,0,5\n",
+            "customer_id,frequency,recency,T\na,2,3,5\n\nb,0,0,5\n",
+        ] {
+            check_same(text);
+        }
+    }
+
+    #[test]
+    fn summary_rows_errors_are_the_full_readers() {
+        for text in [
+            "customer_id,frequency,recency,T\na,2,6,5\n",
+            "customer_id,frequency,recency,T\na,2,0,5\n",
+            "customer_id,frequency,recency\na,2,3\n",
+            "customer_id,frequency,recency,T\na,2,3,5,9\n",
+            "customer_id,frequency,recency,T,unit_days\na,2,3,5,1\nb,1,1,5,7\n",
+            "customer_id,frequency,recency,T\na,x,3,5\n",
+        ] {
+            let fast = read_summary_rows(text.as_bytes()).unwrap_err();
+            let full = via_full_reader(text).unwrap_err();
+            assert_eq!(fast.to_string(), full.to_string(), "{text:?}");
+        }
+    }
 
     #[test]
     fn round_trip_keeps_rows_and_metadata() {

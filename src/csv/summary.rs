@@ -220,9 +220,9 @@ pub(super) const END_COLUMN: &str = "observation_end";
 const HOLDOUT_END_COLUMN: &str = "holdout_end";
 
 /// Where each column is in the header.
-struct Columns {
+pub(super) struct Columns {
     /// id, frequency, t_x, T.
-    core: [usize; 4],
+    pub(super) core: [usize; 4],
     zbar: Option<usize>,
     /// purchases, transactions, first_purchase, last_purchase, total_spend,
     /// when all five are there.
@@ -230,13 +230,13 @@ struct Columns {
     mean: Option<usize>,
     categories: Option<usize>,
     holdout: Option<[usize; 3]>,
-    unit: Option<usize>,
-    end: Option<usize>,
-    holdout_end: Option<usize>,
+    pub(super) unit: Option<usize>,
+    pub(super) end: Option<usize>,
+    pub(super) holdout_end: Option<usize>,
 }
 
 impl Columns {
-    fn find(header: &[&str]) -> Result<Columns> {
+    pub(super) fn find(header: &[&str]) -> Result<Columns> {
         let find = |name: &str| header.iter().position(|h| h.trim() == name);
         let alias = |k: usize| ALIASES[k].1.iter().find_map(|name| find(name));
         let missing = |column: &str, names: &str| Error::Parse {
@@ -424,11 +424,23 @@ pub fn read_summary<R: Read>(mut input: R) -> Result<SummaryTable> {
 /// `\n` or `\r\n` line ends, no blank lines) is split by hand; anything
 /// else, and any file with an error in it, goes through the `csv` crate, so
 /// results and error messages do not depend on the path taken.
-fn read_summary_bytes(bytes: &[u8]) -> Result<SummaryTable> {
+pub(super) fn read_summary_bytes(bytes: &[u8]) -> Result<SummaryTable> {
     if let Some(table) = plain::read(bytes) {
         return Ok(table);
     }
     read_with_csv(bytes)
+}
+
+/// A time field as the plain reader parses it (the same `f64` as
+/// `FromStr`), `None` when it is not a number.
+pub(super) fn plain_float(text: &str) -> Option<f64> {
+    plain::float(text)
+}
+
+/// A count field as the plain reader parses it, `None` when it is not a
+/// whole number that fits.
+pub(super) fn plain_u32(text: &str) -> Option<u32> {
+    plain::int(text)
 }
 
 /// One metadata value per file: the first row's, which every other row
@@ -997,7 +1009,7 @@ mod plain {
     }
 
     /// An integer as `FromStr` reads it, plain digits without it.
-    fn int<T: FromStr + TryFrom<u64>>(text: &str) -> Option<T> {
+    pub(super) fn int<T: FromStr + TryFrom<u64>>(text: &str) -> Option<T> {
         match digits(text.as_bytes()) {
             Some(v) => T::try_from(v).ok(),
             None => text.parse().ok(),
@@ -1006,7 +1018,7 @@ mod plain {
 
     /// A float as `FromStr` reads it; plain digits below 10^15 are exact
     /// integers either way.
-    fn float(text: &str) -> Option<f64> {
+    pub(super) fn float(text: &str) -> Option<f64> {
         match digits(text.as_bytes()) {
             Some(v) if v < 1_000_000_000_000_000 => Some(v as f64),
             _ => text.parse().ok(),
