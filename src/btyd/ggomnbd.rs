@@ -13,7 +13,7 @@ use crate::btyd::optim::THETA_BOUND;
 use crate::btyd::penalty::Penalty;
 use crate::btyd::quadrature::integrate;
 use crate::btyd::report::FitReport;
-use crate::btyd::status::{FitOptions, FitStatus, Limit};
+use crate::btyd::status::{Direction, Divergence, FitOptions, FitStatus, Limit};
 use crate::{Error, Fit, Result, Scorer};
 
 /// GGom/NBD, the Gamma-Gompertz/NBD model (Bemmaor & Glady 2012): fit by
@@ -157,6 +157,14 @@ pub(crate) fn ln_gomp(beta: f64, b: f64, y: f64) -> f64 {
     }
 }
 
+/// `e^v` for `v ≤ 0` (or `NaN`), 0 below `−700` without the C library's
+/// slow underflow path: the objective exponentiates many differences of
+/// logs that are far below their maximum.
+#[inline]
+fn exp_le0(v: f64) -> f64 {
+    if v < -700.0 { 0.0 } else { v.exp() }
+}
+
 fn finite(what: &'static str, v: f64) -> Result<f64> {
     if v.is_finite() {
         Ok(v)
@@ -220,7 +228,7 @@ impl Eval {
                 by.exp_m1().ln() - self.beta.ln()
             }
         } else {
-            by - self.beta.ln() + ((self.beta - 1.0) * (-by).exp()).ln_1p()
+            by - self.beta.ln() + ((self.beta - 1.0) * exp_le0(-by)).ln_1p()
         }
     }
 
@@ -237,7 +245,7 @@ impl Eval {
             };
             (u, (e1 + 1.0) / g, e1 / g)
         } else {
-            let d = (-by).exp();
+            let d = exp_le0(-by);
             let den = 1.0 + (self.beta - 1.0) * d;
             (
                 by - self.beta.ln() + ((self.beta - 1.0) * d).ln_1p(),
@@ -360,7 +368,10 @@ fn mesh_into(
         // The smallest `(ρ + 1/ρ)/2` of the singular points.
         let near = poles
             .iter()
-            .map(|&(re, im)| ((re - a).hypot(im) + (re - c).hypot(im)) / w)
+            .map(|&(re, im)| {
+                let (da, dc) = (re - a, re - c);
+                ((da * da + im * im).sqrt() + (dc * dc + im * im).sqrt()) / w
+            })
             .fold(f64::INFINITY, f64::min);
         let bound = w.ln() + fa.max(fm) + rise * 0.5 * w;
         let negligible = bound < so_far + NEGLIGIBLE;
@@ -402,12 +413,12 @@ fn mesh_into(
         // Simpson's estimate of the panel's integral, in logs.
         let top = fa.max(fm).max(fc);
         if top > f64::NEG_INFINITY {
-            let sum = (fa - top).exp() + 4.0 * (fm - top).exp() + (fc - top).exp();
+            let sum = exp_le0(fa - top) + 4.0 * exp_le0(fm - top) + exp_le0(fc - top);
             let est = top + (w / 6.0 * sum).ln();
             so_far = if so_far >= est {
-                so_far + (est - so_far).exp().ln_1p()
+                so_far + exp_le0(est - so_far).ln_1p()
             } else {
-                est + (so_far - est).exp().ln_1p()
+                est + exp_le0(so_far - est).ln_1p()
             };
         }
         out.push((c, points));
@@ -489,7 +500,7 @@ impl Scaled {
         if m == f64::NEG_INFINITY {
             return Self::ZERO;
         }
-        let (a, b) = ((self.m - m).exp(), (other.m - m).exp());
+        let (a, b) = (exp_le0(self.m - m), exp_le0(other.m - m));
         Self {
             m,
             v: std::array::from_fn(|k| self.v[k] * a + other.v[k] * b),
@@ -503,7 +514,7 @@ impl Scaled {
         let e = if other.m == f64::NEG_INFINITY {
             0.0
         } else {
-            (other.m - self.m).exp()
+            exp_le0(other.m - self.m)
         };
         let v: [f64; 6] = std::array::from_fn(|k| self.v[k] - other.v[k] * e);
         let cond = if v[0] > 0.0 {
@@ -673,7 +684,7 @@ impl Scratch {
             let mut v = [0.0; 6];
             if m > f64::NEG_INFINITY {
                 for (n, &(_, wt)) in nodes.iter().enumerate() {
-                    let f = wt * half * (lfs[n] - m).exp();
+                    let f = wt * half * exp_le0(lfs[n] - m);
                     for (acc, term) in v.iter_mut().zip(terms[n]) {
                         *acc += f * term;
                     }
@@ -767,7 +778,7 @@ fn nll_grad(layout: &Layout, theta: [f64; 5], g: &mut [f64; 5]) -> f64 {
                     -1.0 + (e.s + 1.0) * v[5] / i0,
                 ];
                 let top = l1.max(l2);
-                let (e1, e2) = ((l1 - top).exp(), (l2 - top).exp());
+                let (e1, e2) = (exp_le0(l1 - top), exp_le0(l2 - top));
                 let (w1, w2) = (e1 / (e1 + e2), e2 / (e1 + e2));
                 (
                     top + (e1 + e2).ln(),
@@ -1086,20 +1097,91 @@ impl GgomNbd {
         const WHAT: &str = "GGom/NBD fit";
         let rows = compress(population, weights, |h| Some((h.x(), h.t_x(), h.age())))?;
         let customers = total_weight(WHAT, &rows)?;
-        let mut problem = Problem::new(WHAT, GgomNbdParams::NAMES, customers).rays(GGOM_NBD_RAYS);
+        let mut problem = Problem::new(WHAT, GgomNbdParams::NAMES, customers)
+            .rays(GGOM_NBD_RAYS)
+            .restart_rays();
         if let Some(limit) = self.pareto_nbd_face(population, weights, &rows) {
             problem = problem.nested_limit(limit);
         }
         let layout = Layout::new(&rows);
-        let fitted = fit_log_params(
+        let mut fitted = fit_log_params(
             &problem,
             &self.options,
             |th: &[f64; 5], g: &mut [f64; 5]| nll_grad(&layout, *th, g),
             |natural: &[f64; 5]| log_likelihood(&layout, &rows, natural),
         )?;
-
+        let oldest = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
+        fitted.status = dropout_limits(fitted.status, &fitted.natural, oldest, &|th| {
+            nll_grad(&layout, *th, &mut [0.0; 5])
+        });
         FitReport::from_fitted(WHAT, fitted, customers, rows.len())
     }
+}
+
+/// GGom/NBD's reading of a boundary status's dropout limits at the
+/// reported point `natural`, `oldest` the largest age `T` and `nll` the
+/// objective in `θ`. The boundary search names limits from the rays whose
+/// coordinates reached the box face; for the dropout process that can
+/// mislead, as the optimiser stops each ray at its first face and its
+/// other coordinates lag: `β` on the face with `s` several units short
+/// reads as `β → ∞` (no dropout) though `s/β` is finite and customers do
+/// drop out. So, by what the point predicts:
+///
+/// - when the dropout over the longest history is negligible (the
+///   survivor `S(T) ≥ 1 − 10⁻⁹`), the dropout limit is
+///   [`Limit::NoDropout`] (in place of [`Limit::HomogeneousDropout`] or
+///   [`Limit::ParetoDropout`] with a dropout rate that has gone to 0);
+/// - otherwise [`Limit::NoDropout`] is not a limit of the fit; when `β`
+///   diverges and the objective is flat along `s, β → ∞` (moving both
+///   `e³` times back changes it by at most `10⁻⁶`), the limit is
+///   [`Limit::HomogeneousDropout`], with `s` diverging too; else `β` on
+///   the face names no limit (a supremum the box cuts off).
+fn dropout_limits(
+    status: FitStatus,
+    natural: &[f64; 5],
+    oldest: f64,
+    nll: &dyn Fn(&[f64; 5]) -> f64,
+) -> FitStatus {
+    let FitStatus::Boundary {
+        mut diverging,
+        mut limits,
+    } = status
+    else {
+        return status;
+    };
+    let e = Eval::new(*natural);
+    let dropout = e.s * e.u(oldest);
+    if dropout <= 1e-9 {
+        limits.retain(|l| !matches!(l, Limit::HomogeneousDropout | Limit::ParetoDropout));
+        if !limits.contains(&Limit::NoDropout) {
+            limits.push(Limit::NoDropout);
+        }
+    } else {
+        limits.retain(|l| *l != Limit::NoDropout);
+        let beta_out = diverging
+            .iter()
+            .any(|d| d.parameter == "beta" && d.direction == Direction::ToInfinity);
+        if beta_out && !limits.contains(&Limit::HomogeneousDropout) {
+            let theta = natural.map(f64::ln);
+            let mut back = theta;
+            back[3] -= 3.0;
+            back[4] -= 3.0;
+            let (here, there) = (nll(&theta), nll(&back));
+            if (here - there).abs() <= 1e-6 {
+                limits.push(Limit::HomogeneousDropout);
+                if !diverging.iter().any(|d| d.parameter == "s") {
+                    diverging.push(Divergence {
+                        parameter: "s".to_string(),
+                        direction: Direction::ToInfinity,
+                    });
+                    diverging.sort_by_key(|d| {
+                        GgomNbdParams::NAMES.iter().position(|n| *n == d.parameter)
+                    });
+                }
+            }
+        }
+    }
+    FitStatus::Boundary { diverging, limits }
 }
 
 impl GgomNbd {
