@@ -259,7 +259,7 @@ fn cdnow_boundary_is_the_pareto_nbd_limit() {
 }
 
 /// Data simulated from a GGom/NBD with real Gompertz ageing (`b` = 0.1 per
-/// unit), 400 customers (about 5 s in a debug build): the fit is
+/// unit), 400 customers: the fit is
 /// interior, with standard errors, and recovers the parameters within 4
 /// standard errors; its fit file predicts with GGom/NBD. (At this size
 /// `s` and `b` are weakly identified and some seeds' maxima sit on other
@@ -272,7 +272,6 @@ fn simulated_ageing_is_interior() {
 /// As [`simulated_ageing_is_interior`] on 1,500 customers (tighter
 /// standard errors).
 #[test]
-#[ignore = "20 to 40 s in a debug build; run with `cargo test --release --all-features --test lib -- --ignored simulated_ageing`"]
 fn simulated_ageing_is_interior_large() {
     simulated_ageing(1500, 11);
 }
