@@ -294,6 +294,17 @@ fn simulated_ageing(n: usize, seed: u64) {
     );
     assert!(fit.log_likelihood() >= at_truth);
     assert_eq!(fit.status(), &FitStatus::Interior);
+    // A start of five values (the truth) reaches the same maximum.
+    let truth_values = [truth.r(), truth.alpha(), truth.b(), truth.s(), truth.beta()];
+    let again = GgomNbd::with_options(FitOptions::new().start(truth_values))
+        .fit_detailed(&population)
+        .unwrap();
+    assert!(
+        (again.log_likelihood() - fit.log_likelihood()).abs() < 1e-6,
+        "{} vs {}",
+        again.log_likelihood(),
+        fit.log_likelihood()
+    );
     assert!(fit.pareto_nbd_limit().is_none());
     let se = fit.std_errors().unwrap();
     let got = fit.params();
