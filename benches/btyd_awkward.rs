@@ -1,5 +1,5 @@
 //! Criterion benches of every BTYD fit (BG/NBD, MBG/NBD, Pareto/NBD,
-//! Gamma-Gamma, BG/BB, sBG) on the awkward corpus of issue 10: seeded,
+//! GGom/NBD, Gamma-Gamma, BG/BB, sBG) on the awkward corpus of issue 10: seeded,
 //! generated logs that are valid but hard (homogeneous purchase rates, no
 //! dropout, everybody dropping out at once, 97 % one-time buyers, five
 //! customers, a few extreme heavy buyers, a uniform random log), the same
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use customer_value::Error;
-use customer_value::btyd::{BgBb, BgNbd, GammaGamma, MbgNbd, ParetoNbd, Sbg};
+use customer_value::btyd::{BgBb, BgNbd, GammaGamma, GgomNbd, MbgNbd, ParetoNbd, Sbg};
 
 #[path = "common/awkward.rs"]
 mod awkward;
@@ -58,6 +58,9 @@ fn awkward_fits(c: &mut Criterion) {
         });
         bench_fit(&mut group, &format!("pareto_nbd/{name}"), || {
             ParetoNbd::new().fit_detailed(black_box(&hs))
+        });
+        bench_fit(&mut group, &format!("ggom_nbd/{name}"), || {
+            GgomNbd::new().fit_detailed(black_box(&hs))
         });
         bench_fit(&mut group, &format!("gamma_gamma/{name}"), || {
             GammaGamma::new().fit_detailed(black_box(&spend))

@@ -84,7 +84,9 @@ pub(crate) const PARETO_NBD_RAYS: &[Ray] = &[
 ];
 
 /// GGom/NBD `(r, α, b, s, β)`: `b, β → 0` with `β/b` fixed is Pareto/NBD
-/// (its dropout rate `β/b`); `s → 0` or `β → ∞` is no dropout.
+/// (its dropout rate `β/b`); `s → 0` or `β → ∞` is no dropout; `r, α → ∞`
+/// with `r/α` fixed is Poisson purchases; `s, β → ∞` with `s/β` fixed is
+/// one Gompertz lifetime distribution for every customer (`η = s/β`).
 pub(crate) const GGOM_NBD_RAYS: &[Ray] = &[
     Ray {
         coords: &[(2, Zero), (4, Zero)],
@@ -101,6 +103,10 @@ pub(crate) const GGOM_NBD_RAYS: &[Ray] = &[
     Ray {
         coords: &[(0, Inf), (1, Inf)],
         limit: Limit::HomogeneousPurchaseRate,
+    },
+    Ray {
+        coords: &[(3, Inf), (4, Inf)],
+        limit: Limit::HomogeneousDropout,
     },
 ];
 

@@ -83,6 +83,7 @@ pub enum Limit {
     HomogeneousPurchaseRate,
     /// Every customer has the same dropout probability or rate (BG/NBD `a,
     /// b → ∞` with `a/(a+b)` fixed; Pareto/NBD `s, β → ∞` with `s/β` fixed;
+    /// GGom/NBD `s, β → ∞`: one Gompertz lifetime distribution for all;
     /// BG/BB `γ, δ → ∞`; sBG `α, β → ∞`).
     HomogeneousDropout,
     /// Every customer's mean spend is the same (Gamma-Gamma `p, q → ∞`
@@ -123,8 +124,8 @@ pub struct FitOptions {
     max_evaluations: usize,
 }
 
-/// The most parameters a model has (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB).
-const MAX_PARAMETERS: usize = 4;
+/// The most parameters a model has (GGom/NBD's five).
+const MAX_PARAMETERS: usize = 5;
 
 /// A caller's start, stored inline so that [`FitOptions`] (and every
 /// fitter holding it) stays `Copy`. `len` is the length given; only the
