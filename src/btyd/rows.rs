@@ -19,7 +19,9 @@ pub struct DistinctRow {
 }
 
 impl DistinctRow {
-    /// A row whose `(x, t_x, T)` is a valid history.
+    /// A row whose `(x, t_x, T)` is a valid history (the summary-rows
+    /// reader builds rows it has already checked).
+    #[cfg(feature = "csv")]
     pub(crate) fn from_valid(x: u32, t_x: f64, age: f64, count: u64) -> Self {
         Self { x, t_x, age, count }
     }
