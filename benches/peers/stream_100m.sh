@@ -16,7 +16,7 @@
 #
 # DIR must have about 8 GB free (the log, the spill files, the outputs).
 # The log is deleted at the end unless KEEP=1. Environment: CARGO_TARGET_DIR
-# (where the release binary is built), PYTHON (default /work/venv-py/bin/python),
+# (where the release binary is built), PYTHON (default python3),
 # OLD_BIN (another build of customer-value, run alternately with this one),
 # REPEAT (runs of each build, default 1), POLARS=0 (skip polars).
 set -euo pipefail
@@ -25,7 +25,7 @@ rows=${2:-100000000}
 customers=${3:-10000000}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-python=${PYTHON:-/work/venv-py/bin/python}
+python=${PYTHON:-python3}
 target=${CARGO_TARGET_DIR:-$root/target}
 mkdir -p "$dir"
 log="$dir/log_${rows}.csv"
