@@ -228,8 +228,14 @@ where
     S: Send,
     F: Fn(&T) -> Result<S> + Sync,
 {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = cores.min(inputs.len() / ROWS_PER_THREAD).max(1);
+    // Asking for the core count reads cgroup files on Linux (tens of
+    // microseconds), so calls too small to split never ask.
+    let threads = if inputs.len() < 2 * ROWS_PER_THREAD {
+        1
+    } else {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        cores.min(inputs.len() / ROWS_PER_THREAD).max(1)
+    };
     if threads == 1 {
         let start = out.len();
         out.reserve(inputs.len());

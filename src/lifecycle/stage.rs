@@ -568,8 +568,14 @@ impl StageRule {
     ) -> Result<()> {
         let n = histories.len();
         let start = out.len();
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let threads = cores.min(n / CUSTOMERS_PER_THREAD).max(1);
+        // The core count is only asked for when the call is large enough to
+        // split (on Linux it reads cgroup files, tens of microseconds).
+        let threads = if n < 2 * CUSTOMERS_PER_THREAD {
+            1
+        } else {
+            let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            cores.min(n / CUSTOMERS_PER_THREAD).max(1)
+        };
         out.resize(start + n, StageAssignment::PLACEHOLDER);
         let result = {
             let slots = out.get_mut(start..).unwrap_or(&mut []);
