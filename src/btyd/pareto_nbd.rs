@@ -715,6 +715,10 @@ struct KTerms {
     db: f64,
 }
 
+/// One process's `(rate, shape, ln rate, ln(1 + y/rate))`, as
+/// [`Logs::oriented`] hands them out.
+type ProcessLogs = (f64, f64, f64, f64);
+
 /// The logarithms the `K` terms at one `y` need: `ln(1 + y/α)`,
 /// `ln(1 + y/β)`, `ln α`, `ln β` and `ln(p+q−1)`.
 #[derive(Debug, Clone, Copy)]
@@ -727,6 +731,26 @@ struct Logs {
 }
 
 impl Logs {
+    /// Each process as `(rate, shape, ln rate, ln(1 + y/rate))`, the
+    /// `(α, p)` one first when `alpha_first`, else the `(β, q)` one: the
+    /// split and transformed forms of `K` each put a chosen rate first.
+    fn oriented(
+        self,
+        alpha_first: bool,
+        p: f64,
+        q: f64,
+        alpha: f64,
+        beta: f64,
+    ) -> (ProcessLogs, ProcessLogs) {
+        let a_side = (alpha, p, self.ln_a, self.l1a);
+        let b_side = (beta, q, self.ln_b, self.l1b);
+        if alpha_first {
+            (a_side, b_side)
+        } else {
+            (b_side, a_side)
+        }
+    }
+
     fn new(l1a: f64, l1b: f64, memo: &Memo) -> Self {
         Self {
             l1a,
@@ -1033,17 +1057,8 @@ fn k_split(
 ) -> Option<KTerms> {
     let ge = alpha >= beta;
     // (A, P, ln A, ln(1 + y/A)) and likewise for B.
-    let ((big_a, big_p, ln_big_a, l1_a), (big_b, big_q, ln_big_b, l1_b)) = if ge {
-        (
-            (alpha, p, logs.ln_a, logs.l1a),
-            (beta, q, logs.ln_b, logs.l1b),
-        )
-    } else {
-        (
-            (beta, q, logs.ln_b, logs.l1b),
-            (alpha, p, logs.ln_a, logs.l1a),
-        )
-    };
+    let ((big_a, big_p, ln_big_a, l1_a), (big_b, big_q, ln_big_b, l1_b)) =
+        logs.oriented(ge, p, q, alpha, beta);
     let delta = big_a - big_b;
     let v0 = big_b + y;
     // The tail from v = δ (τ1 = δ − B): z = ½ there.
@@ -1414,17 +1429,7 @@ fn k_transformed(
 ) -> Option<KTerms> {
     let lt = alpha < beta;
     // (a, P, ln a, ln(1 + y/a)) the smaller rate, likewise (b, Q) the larger.
-    let ((a, big_p, ln_a, l1_a), (b, big_q, ln_b, l1_b)) = if lt {
-        (
-            (alpha, p, logs.ln_a, logs.l1a),
-            (beta, q, logs.ln_b, logs.l1b),
-        )
-    } else {
-        (
-            (beta, q, logs.ln_b, logs.l1b),
-            (alpha, p, logs.ln_a, logs.l1a),
-        )
-    };
+    let ((a, big_p, ln_a, l1_a), (b, big_q, ln_b, l1_b)) = logs.oriented(lt, p, q, alpha, beta);
     if !(big_p <= TRANSFORM_MAX_SHAPE && big_q <= TRANSFORM_MAX_SHAPE) {
         return None;
     }
