@@ -8,17 +8,38 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use customer_value::Decimal;
 use customer_value::btyd::{
-    BgNbd, BgNbdParams, BootstrapOptions, BtydClv, BtydCustomer, DistinctRows, GammaGamma,
-    ParetoNbd, Prediction, SpendHistory, bootstrap, delta_clv_intervals, delta_intervals,
-    simulate_bgnbd,
+    BgNbd, BgNbdParams, BootstrapOptions, BtydClv, BtydCustomer, CustomerHistory, DistinctRows,
+    FitReport, GammaGamma, IntervalModel, ParetoNbd, Prediction, SpendHistory, bootstrap,
+    delta_clv_intervals, delta_intervals, simulate_bgnbd,
 };
 use customer_value::clv::DiscountRate;
 
 fn ages(n: usize) -> Vec<f64> {
     (0..n).map(|i| 27.0 + (i % 13) as f64).collect()
+}
+
+/// Times the plain `E[Y(52)]` of every history (`plain`, the model's own
+/// method) against its delta-method interval, as
+/// `expected_purchases_plain{suffix}` and `expected_purchases_delta{suffix}`.
+fn expected_purchases_pair<P: IntervalModel>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    suffix: &str,
+    fit: &FitReport<P, 4>,
+    hs: &[CustomerHistory],
+    plain: impl Fn(&CustomerHistory) -> f64,
+) {
+    g.bench_function(format!("expected_purchases_plain{suffix}"), |b| {
+        b.iter(|| hs.iter().map(&plain).collect::<Vec<f64>>())
+    });
+    g.bench_function(format!("expected_purchases_delta{suffix}"), |b| {
+        b.iter(|| {
+            delta_intervals(fit, Prediction::ExpectedPurchases(52.0), black_box(hs), 0.9).unwrap()
+        })
+    });
 }
 
 fn delta(c: &mut Criterion) {
@@ -34,45 +55,14 @@ fn delta(c: &mut Criterion) {
     g.bench_function("p_alive_delta", |b| {
         b.iter(|| delta_intervals(&fit, Prediction::PAlive, black_box(&hs), 0.9).unwrap())
     });
-    g.bench_function("expected_purchases_plain", |b| {
-        b.iter(|| {
-            hs.iter()
-                .map(|h| p.expected_purchases(h, 52.0).unwrap())
-                .collect::<Vec<f64>>()
-        })
-    });
-    g.bench_function("expected_purchases_delta", |b| {
-        b.iter(|| {
-            delta_intervals(
-                &fit,
-                Prediction::ExpectedPurchases(52.0),
-                black_box(&hs),
-                0.9,
-            )
-            .unwrap()
-        })
+    expected_purchases_pair(&mut g, "", &fit, &hs, |h| {
+        p.expected_purchases(h, 52.0).unwrap()
     });
     // Repeat customers only: every row distinct (continuous t_x), so the
     // row cache saves nothing and the ratio is the gradient's own cost.
     let repeaters: Vec<_> = hs.iter().filter(|h| h.x() > 0).copied().collect();
-    g.bench_function("expected_purchases_plain_repeaters", |b| {
-        b.iter(|| {
-            repeaters
-                .iter()
-                .map(|h| p.expected_purchases(h, 52.0).unwrap())
-                .collect::<Vec<f64>>()
-        })
-    });
-    g.bench_function("expected_purchases_delta_repeaters", |b| {
-        b.iter(|| {
-            delta_intervals(
-                &fit,
-                Prediction::ExpectedPurchases(52.0),
-                black_box(&repeaters),
-                0.9,
-            )
-            .unwrap()
-        })
+    expected_purchases_pair(&mut g, "_repeaters", &fit, &repeaters, |h| {
+        p.expected_purchases(h, 52.0).unwrap()
     });
     g.finish();
 }
@@ -86,23 +76,8 @@ fn pareto(c: &mut Criterion) {
     let p = *fit.params();
     let mut g = c.benchmark_group("intervals_pnbd_100k");
     g.sample_size(10);
-    g.bench_function("expected_purchases_plain", |b| {
-        b.iter(|| {
-            hs.iter()
-                .map(|h| p.expected_purchases(h, 52.0).unwrap())
-                .collect::<Vec<f64>>()
-        })
-    });
-    g.bench_function("expected_purchases_delta", |b| {
-        b.iter(|| {
-            delta_intervals(
-                &fit,
-                Prediction::ExpectedPurchases(52.0),
-                black_box(&hs),
-                0.9,
-            )
-            .unwrap()
-        })
+    expected_purchases_pair(&mut g, "", &fit, &hs, |h| {
+        p.expected_purchases(h, 52.0).unwrap()
     });
     g.finish();
 }
