@@ -30,6 +30,7 @@ use crate::model::{CategoryId, CustomerId, Date, Transaction, TransactionLog};
 use crate::summary::{Excluded, RefundPolicy, ShardOf, Summarizer};
 
 mod parallel;
+mod plain;
 
 /// The default memory budget: 1 GiB.
 pub const DEFAULT_MEMORY: u64 = 1 << 30;
@@ -1167,6 +1168,18 @@ impl Stats {
         }
     }
 
+    /// [`Stats::include`] of an amount given as a non-negative mantissa
+    /// and scale, and a numeric key.
+    #[inline]
+    fn include_plain(&mut self, mantissa: u64, scale: u32, id: u64) {
+        self.included += 1;
+        self.scale = self.scale.max(scale);
+        self.min_scale = self.min_scale.min(scale);
+        self.max_mantissa = self.max_mantissa.max(u128::from(mantissa));
+        self.min_id = self.min_id.min(id);
+        self.max_id = self.max_id.max(id);
+    }
+
     /// Adds the figures of a later part of the log (whose excluded sum
     /// the caller has checked adds exactly).
     fn merge(&mut self, other: &Stats) -> Result<()> {
@@ -1370,6 +1383,21 @@ impl PartBytes {
             encode(&mut self.bytes, self.last, r);
         }
         self.last = r.ordinal;
+        self.records += 1;
+    }
+
+    /// [`PartBytes::push`] of a plain row (see [`plain`]).
+    #[inline]
+    fn push_plain(&mut self, ordinal: u64, flags: u8, row: &plain::PlainRow) {
+        let last = if self.records == 0 {
+            self.first = ordinal;
+            self.head = varint_len(ordinal);
+            0
+        } else {
+            self.last
+        };
+        plain::encode(&mut self.bytes, ordinal - last, flags, row);
+        self.last = ordinal;
         self.records += 1;
     }
 

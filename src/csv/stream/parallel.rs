@@ -36,7 +36,7 @@ use super::super::read::{io_error, needs_csv_parser, read_quoted, split_delimite
 use super::super::sink::{Layout, ParsedRow, Sink, Target};
 use super::{
     Block, ID_MASK, ID_SPELLED, IdClass, Phase, Record, Spill, Stats, ToWriter, classify,
-    key_and_flags, partition,
+    key_and_flags, partition, plain,
 };
 use crate::error::{Error, Result};
 use crate::model::CategoryId;
@@ -307,14 +307,31 @@ fn parse_blocks(
     jobs: &mpsc::Receiver<Job>,
     results: &mpsc::Sender<Parsed>,
 ) {
+    // Plain lines (numeric ids, ISO dates, plain amounts) are read by
+    // the plain-line parser, the others by the general one.
+    let plain = layout.is_plain()
+        && plain::plain_delimiter(delimiter)
+        && matches!(csv.id_kind(), IdKind::Auto | IdKind::Numeric);
     let mut sink = Sink::with_layout(csv, layout, target);
     let mut bounds = Vec::with_capacity(16);
+    let mut days = plain::DayCache::new();
     for mut job in jobs {
         let switched = hint.load(Ordering::Relaxed);
         sink.target.start(std::mem::take(&mut job.out), switched);
         let mut lines = 0;
-        let failed =
-            split_delimited(&job.bytes, delimiter, &mut lines, &mut bounds, &mut sink).is_err();
+        let failed = if plain {
+            split_plain(
+                &job.bytes,
+                delimiter,
+                &mut lines,
+                &mut bounds,
+                &mut days,
+                &mut sink,
+            )
+        } else {
+            split_delimited(&job.bytes, delimiter, &mut lines, &mut bounds, &mut sink)
+        }
+        .is_err();
         let t = &mut sink.target;
         job.out = std::mem::take(&mut t.block);
         let parsed = Parsed {
@@ -332,6 +349,35 @@ fn parse_blocks(
             return;
         }
     }
+}
+
+/// [`split_delimited`] for a block of a log whose lines may be plain
+/// (see [`plain`]): each plain line is read by the plain-line parser, any
+/// other by the general one, so the rows are the same.
+fn split_plain(
+    block: &[u8],
+    delimiter: u8,
+    lines: &mut u64,
+    bounds: &mut Vec<(usize, usize)>,
+    days: &mut plain::DayCache,
+    sink: &mut Sink<'_, Speculative>,
+) -> Result<()> {
+    let mut at = 0;
+    while let Some(rest) = block.get(at..).filter(|r| !r.is_empty()) {
+        if let Some((row, taken)) = plain::line(rest, delimiter, days) {
+            *lines += 1;
+            sink.target.push_plain(&row);
+            at += taken;
+        } else {
+            let end = rest
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(rest.len(), |i| i + 1);
+            split_delimited(&rest[..end], delimiter, lines, bounds, sink)?;
+            at += end;
+        }
+    }
+    Ok(())
 }
 
 /// A parsing thread's target: encodes the rows of a block into its
@@ -436,6 +482,30 @@ impl Target for Speculative {
 }
 
 impl Speculative {
+    /// [`Target::push`] of a plain row: the same record and figures.
+    #[inline]
+    fn push_plain(&mut self, row: &plain::PlainRow) {
+        let ordinal = self.rows;
+        self.rows += 1;
+        let mut flags = super::ID_NUMBER;
+        if !self.switched {
+            flags |= super::BEFORE_SWITCH;
+            self.before_switch += 1;
+        }
+        // Not negative: no refund to reject.
+        if !self.failed {
+            if row.day > self.last_day {
+                // At most 18 digits and scale: always a Decimal.
+                let amount = Decimal::try_new(row.mantissa as i64, row.scale).unwrap_or_default();
+                self.exclude(amount);
+            } else {
+                self.stats.include_plain(row.mantissa, row.scale, row.id);
+            }
+        }
+        let part = partition(super::Key::Number(row.id), 0, self.parts);
+        self.block.parts[part].push_plain(ordinal, flags, row);
+    }
+
     #[cold]
     fn exclude(&mut self, amount: Decimal) {
         let add = Excluded {
