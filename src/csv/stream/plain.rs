@@ -149,16 +149,15 @@ pub(super) fn line(s: &[u8], delimiter: u8, days: &mut DayCache) -> Option<(Plai
 /// from the previous record's.
 #[inline]
 pub(super) fn encode(out: &mut Vec<u8>, delta: u64, flags: u8, row: &PlainRow) {
-    let mut buf = [0u8; 48];
-    let mut n = 0;
+    // Six varints of at most ten bytes: one reservation, then pushes that
+    // always find room.
+    out.reserve(60);
     let mut put = |mut v: u64| {
         while v >= 0x80 {
-            buf[n] = (v as u8) | 0x80;
-            n += 1;
+            out.push((v as u8) | 0x80);
             v >>= 7;
         }
-        buf[n] = v as u8;
-        n += 1;
+        out.push(v as u8);
     };
     put(delta);
     put(u64::from(flags));
@@ -167,10 +166,6 @@ pub(super) fn encode(out: &mut Vec<u8>, delta: u64, flags: u8, row: &PlainRow) {
     // At most 18 digits: below 2^63.
     put(zigzag(row.mantissa as i64));
     put(u64::from(row.scale));
-    // A copy of fixed length (no call to `memcpy`), then the tail cut.
-    let old = out.len();
-    out.extend_from_slice(&buf);
-    out.truncate(old + n);
 }
 
 #[cfg(test)]
@@ -203,7 +198,8 @@ mod tests {
             b"9999999999999999999,9999-12-31,999999999999999999\n",
             b"42,2024-02-29,7.\n",
             b"42,2024-02-29,.5\n",
-            b"42,2024-02-29,0.000000000000000001",
+            b"42,2024-02-29,0.00000000000000001",
+            b"42,2024-02-29,1.00000000000000000",
         ];
         for &text in lines {
             let mut days = DayCache::new();
