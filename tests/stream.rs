@@ -811,7 +811,14 @@ fn plain_lines_among_others_read_as_in_memory() {
     let format = Some(SummaryFormat::rounded());
     let want = in_memory(&CsvOptions::default(), &summarizer, format, &text);
     for buffer in [7, 40, 1 << 20] {
-        let got = streamed(&CsvOptions::default(), &summarizer, format, &text, 3, buffer);
+        let got = streamed(
+            &CsvOptions::default(),
+            &summarizer,
+            format,
+            &text,
+            3,
+            buffer,
+        );
         assert_eq!(want, got, "buffer {buffer}");
     }
 }

@@ -545,48 +545,58 @@ impl<R: Read> Blocks<R> {
     }
 
     /// Fills `block` with the next block; false at the end of the input.
+    ///
+    /// The bytes `block` holds from its last use are overwritten rather
+    /// than zeroed again: only a block longer than any before it grows.
     fn next(&mut self, block: &mut Vec<u8>) -> io::Result<bool> {
-        block.clear();
-        block.append(&mut self.carry);
+        // Bytes of `block` that are the block's so far.
+        let mut len = self.carry.len();
+        if block.len() < len {
+            block.resize(len, 0);
+        }
+        block[..len].copy_from_slice(&self.carry);
+        self.carry.clear();
         let mut want = self.size;
         let mut searched = 0;
-        loop {
+        let more = loop {
             if self.eof {
-                return Ok(!block.is_empty());
+                break len > 0;
             }
-            if block.len() >= want {
-                if let Some(end) = block[searched..].iter().rposition(|&b| b == b'\n') {
+            if len >= want {
+                if let Some(end) = block[searched..len].iter().rposition(|&b| b == b'\n') {
                     let end = searched + end + 1;
-                    self.carry.extend_from_slice(&block[end..]);
-                    block.truncate(end);
-                    return Ok(true);
+                    self.carry.extend_from_slice(&block[end..len]);
+                    len = end;
+                    break true;
                 }
                 // No line end in the whole block: a very long line.
-                searched = block.len();
-                want = block.len() * 2;
+                searched = len;
+                want = len * 2;
             }
-            let old = block.len();
-            block.resize(want.max(old + 1), 0);
-            match self.input.read(&mut block[old..]) {
-                Ok(0) => {
-                    block.truncate(old);
-                    self.eof = true;
-                }
-                Ok(n) => block.truncate(old + n),
+            let room = want.max(len + 1);
+            if block.len() < room {
+                block.resize(room, 0);
+            }
+            match self.input.read(&mut block[len..room]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => len += n,
                 Err(e) => {
-                    block.truncate(old);
                     if e.kind() != io::ErrorKind::Interrupted {
+                        block.truncate(len);
                         return Err(e);
                     }
                 }
             }
-            if !self.started && (block.len() >= 3 || self.eof) {
+            if !self.started && (len >= 3 || self.eof) {
                 self.started = true;
-                if block.starts_with(b"\xEF\xBB\xBF") {
-                    block.drain(..3);
+                if block[..len].starts_with(b"\xEF\xBB\xBF") {
+                    block.copy_within(3..len, 0);
+                    len -= 3;
                 }
             }
-        }
+        };
+        block.truncate(len);
+        Ok(more)
     }
 
     /// The rest of the input, from `block` on, as one reader.
@@ -606,7 +616,8 @@ mod tests {
         for size in [1, 2, 5, 8, 64] {
             let mut blocks = Blocks::new(&text[..], size);
             let mut all = Vec::new();
-            let mut block = Vec::new();
+            // A buffer left longer by an earlier use.
+            let mut block = vec![b'x'; 100];
             while blocks.next(&mut block).unwrap() {
                 assert!(
                     block.ends_with(b"\n") || block.ends_with(b"last"),
