@@ -14,8 +14,8 @@ use customer_value::Scorer;
 use customer_value::btyd::{
     BgBb, BgBbParams, BgNbd, BgNbdParams, BgNbdPredictor, Cohort, CustomerHistory, DiscreteHistory,
     FitOptions, GammaGamma, GammaGammaParams, GgomNbd, GgomNbdParams, MbgNbd, MbgNbdParams,
-    MbgNbdPredictor, ParetoNbd, ParetoNbdParams, ParetoNbdPredictor, Penalty, Sbg, SbgParams,
-    SpendHistory,
+    MbgNbdPredictor, NewCustomerCurve, ParetoNbd, ParetoNbdParams, ParetoNbdPredictor, Penalty,
+    Sbg, SbgParams, SpendHistory,
 };
 use customer_value::clv::DiscountRate;
 use customer_value::{CustomerId, Date, Decimal, Error, Summarizer, TimeUnit, Transaction};
@@ -780,17 +780,20 @@ impl BgAlive {
     }
 
     fn p_alive(&self, f: &[f64], r: &[f64], t: &[f64], i: usize) -> Result<f64, Error> {
-        // The same checks as building the history, then the crate's formula.
-        let x = count("frequency", i, f[i])?;
-        let (t_x, big_t) = (r[i], t[i]);
-        let valid = big_t.is_finite()
+        // The same checks as building the history (a whole count in
+        // u32 range: the saturating cast gives the value back; t_x finite
+        // as it lies in [0, T]), without a libm call; on failure the
+        // checks that name what is wrong.
+        let (fx, t_x, big_t) = (f[i], r[i], t[i]);
+        let x = fx as u32;
+        let valid = f64::from(x) == fx
+            && big_t.is_finite()
             && big_t > 0.0
-            && t_x.is_finite()
             && t_x >= 0.0
             && t_x <= big_t
             && ((x == 0) == (t_x == 0.0));
         if !valid {
-            // The constructor names what is wrong.
+            count("frequency", i, fx)?;
             history_at(f, r, t, i)?;
         }
         if x == 0 && !self.modified {
@@ -958,6 +961,10 @@ fn bgbb_prob_new<'py>(
     Ok(out(py, v))
 }
 
+/// Horizons from which [`expected_purchases_new`] builds a
+/// [`NewCustomerCurve`] (its cells cost a few series each).
+const CURVE_ROWS: usize = 64;
+
 /// E[X(t)] for a new customer, per horizon.
 #[pyfunction]
 fn expected_purchases_new<'py>(
@@ -970,6 +977,20 @@ fn expected_purchases_new<'py>(
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let m = Purchases::new(model, &params)?;
+            // BG/NBD and MBG/NBD: a Taylor expansion per cell of
+            // horizons instead of a long series per horizon; Pareto/NBD:
+            // a closed form, cheaper than hashing the horizons.
+            let curve = match &m {
+                Purchases::Bg(p) if h.len() >= CURVE_ROWS => Some(NewCustomerCurve::bg(p, h)),
+                Purchases::Mbg(p) if h.len() >= CURVE_ROWS => Some(NewCustomerCurve::mbg(p, h)),
+                _ => None,
+            };
+            if let Some(curve) = curve {
+                return per_row(h.len(), |i| curve.expected_purchases(horizon(h[i])?));
+            }
+            if let Purchases::Pareto(_) = m {
+                return per_row(h.len(), |i| m.unconditional(horizon(h[i])?));
+            }
             per_distinct(
                 h.len(),
                 |i| h[i].to_bits(),
@@ -994,6 +1015,12 @@ fn probability_of_n_purchases<'py>(
         .detach(|| -> Result<Vec<f64>, Error> {
             same_length(&["t", "n"], &[h, k])?;
             let m = Purchases::new(model, &params)?;
+            if let Purchases::Bg(p) = &m {
+                if k.iter().all(|&n| n == 0.0) {
+                    // BG/NBD at n = 0: (α/(α+t))^r, cheaper than hashing.
+                    return per_row(h.len(), |i| p.prob_no_purchases(horizon(h[i])?));
+                }
+            }
             per_distinct(
                 h.len(),
                 |i| bits([h, k], i),
@@ -1055,16 +1082,7 @@ fn customer_lifetime_value<'py>(
                 &["frequency", "recency", "T", "monetary_value"],
                 &[f, r, a, m],
             )?;
-            let value_at = |i: usize| -> Result<f64, Error> {
-                let x = count("frequency", i, f[i])?;
-                let s = SpendHistory::new(
-                    CustomerId::new(i as u64),
-                    x,
-                    money("monetary_value", i, m[i])?,
-                )
-                .map_err(|e| at_row(i, e))?;
-                spend.expected_spend_f64(&s)
-            };
+            let value_at = |i: usize| spend_at(&spend, f, m, i);
             if f.len() >= PARALLEL_ROWS && matches!(model, Purchases::Bg(_) | Purchases::Mbg(_)) {
                 // Period by period over all customers, so that the crate's
                 // bulk scorer shares its per-(x, T) terms; each row's
@@ -1124,20 +1142,29 @@ fn conditional_expected_average_profit<'py>(
             })?;
             let spend = GammaGammaParams::new(p, q, g)?;
             same_length(&["frequency", "monetary_value"], &[f, m])?;
-            per_distinct(
-                f.len(),
-                |i| bits([f, m], i),
-                |i| {
-                    let x = count("frequency", i, f[i])?;
-                    let z = money("monetary_value", i, m[i])?;
-                    let s = SpendHistory::new(CustomerId::new(i as u64), x, z)
-                        .map_err(|e| at_row(i, e))?;
-                    spend.expected_spend_f64(&s)
-                },
-            )
+            per_row(f.len(), |i| spend_at(&spend, f, m, i))
         })
         .map_err(to_py)?;
     Ok(out(py, v))
+}
+
+/// Gamma-Gamma's expected spend of row `i`. A whole count and a mean
+/// spend that is 0 (with no repeat purchase) or in `[1e-6, 1e12)`, which
+/// the decimal path holds exactly, go straight to the float formula
+/// ([`GammaGammaParams::expected_spend_of`]); anything else (and any
+/// error) takes the decimal path, which names what is wrong.
+fn spend_at(spend: &GammaGammaParams, f: &[f64], m: &[f64], i: usize) -> Result<f64, Error> {
+    let (fx, z) = (f[i], m[i]);
+    let x = fx as u32;
+    if f64::from(x) == fx && ((z == 0.0 && x == 0) || (1e-6..1e12).contains(&z)) {
+        if let Ok(v) = spend.expected_spend_of(x, z) {
+            return Ok(v);
+        }
+    }
+    let x = count("frequency", i, fx)?;
+    let s = SpendHistory::new(CustomerId::new(i as u64), x, money("monetary_value", i, z)?)
+        .map_err(|e| at_row(i, e))?;
+    spend.expected_spend_f64(&s)
 }
 
 fn bgbb_params(p: &[f64]) -> Result<BgBbParams, Error> {
