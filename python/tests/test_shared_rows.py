@@ -86,7 +86,13 @@ def test_new_customer_predictions_equal_one_row_at_a_time(model):
     t = np.linspace(0.0, 60.0, DISTINCT)
     big = np.tile(t, COPIES)
     expected = np.tile(one_by_one(model.expected_number_of_purchases_up_to_time, t), COPIES)
-    np.testing.assert_array_equal(model.expected_number_of_purchases_up_to_time(big), expected)
+    if model is PARETO:
+        np.testing.assert_array_equal(model.expected_number_of_purchases_up_to_time(big), expected)
+    else:
+        # BG/NBD and MBG/NBD arrays go through the crate's NewCustomerCurve
+        # (Taylor cells anchored on the series): equal to rounding, not
+        # bit for bit.
+        np.testing.assert_allclose(model.expected_number_of_purchases_up_to_time(big), expected, rtol=1e-12, atol=0.0)
     if model is not PARETO:
         n = np.tile(np.arange(4.0), DISTINCT // 4)
         expected = np.tile(one_by_one(model.probability_of_n_purchases_up_to_time, t, n), COPIES)
