@@ -689,6 +689,8 @@ impl Purchases {
     }
     fn pmf(&self, t: f64, n: u32) -> Result<f64, Error> {
         match self {
+            // n = 0 in closed form, (α/(α+t))^r, as the all-zero array path.
+            Self::Bg(p) if n == 0 => p.prob_no_purchases(t),
             Self::Bg(p) => p.prob_purchases(t, n),
             Self::Mbg(p) => p.prob_purchases(t, n),
             Self::Pareto(p) => p.prob_purchases(t, n),
