@@ -164,6 +164,7 @@ impl NewCustomerCurve {
 
     /// The cell key of horizon `t`, or `None` when `t` is not a finite
     /// horizon with `t/α ≥ 1/32`.
+    #[inline]
     fn key(&self, t: f64) -> Option<u64> {
         let x = t / self.alpha;
         (x >= X_MIN && x.is_finite()).then(|| x.to_bits() >> KEY_SHIFT)
@@ -230,6 +231,7 @@ impl NewCustomerCurve {
     /// [`Error::InvalidParameter`] when `t` is not finite and ≥ 0; the
     /// series' errors where it answers (see
     /// [`BgNbdParams::expected_purchases_new`]).
+    #[inline]
     pub fn expected_purchases(&self, t: f64) -> Result<f64> {
         check_horizon(t)?;
         if let Some(key) = self.key(t) {
@@ -286,6 +288,7 @@ impl BgNbdParams {
     /// assert!((p.prob_no_purchases(39.0)? / 0.5737863521 - 1.0).abs() < 1e-9);
     /// # Ok::<(), customer_value::Error>(())
     /// ```
+    #[inline]
     pub fn prob_no_purchases(&self, t: f64) -> Result<f64> {
         check_horizon(t)?;
         Ok((-self.r() * (t / self.alpha()).ln_1p()).exp())
@@ -321,6 +324,7 @@ impl GammaGammaParams {
     /// assert!((gg.expected_spend_of(2, 22.35)? - 24.658616).abs() < 1e-6);
     /// # Ok::<(), customer_value::Error>(())
     /// ```
+    #[inline]
     pub fn expected_spend_of(&self, x: u32, zbar: f64) -> Result<f64> {
         if !(zbar >= 0.0 && zbar.is_finite()) || (x > 0 && zbar == 0.0) {
             return Err(Error::InvalidValue {
