@@ -808,12 +808,12 @@ impl BgAlive {
             None => self.a.ln() - (self.b + xf - 1.0).ln(),
         };
         let v = head + (self.r + xf) * ((big_t - t_x) / (self.alpha + t_x)).ln_1p();
-        Ok(if -v >= 0.0 {
-            1.0 / (1.0 + v.exp())
-        } else {
-            let e = (-v).exp();
-            e / (1.0 + e)
-        })
+        // expit(−v) without a branch on the sign of v (unpredictable over
+        // a population): 1/(1 + e^v) for v ≤ 0, e^−v/(1 + e^−v) above,
+        // the same arithmetic as the crate's.
+        let e = (-v.abs()).exp();
+        let top = if v <= 0.0 { 1.0 } else { e };
+        Ok(top / (1.0 + e))
     }
 }
 
@@ -1158,7 +1158,10 @@ fn conditional_expected_average_profit<'py>(
 fn spend_at(spend: &GammaGammaParams, f: &[f64], m: &[f64], i: usize) -> Result<f64, Error> {
     let (fx, z) = (f[i], m[i]);
     let x = fx as u32;
-    if f64::from(x) == fx && ((z == 0.0 && x == 0) || (1e-6..1e12).contains(&z)) {
+    // Non-short-circuit tests: x = 0 and x > 0 rows alternate
+    // unpredictably, and a mispredicted branch costs more than the sum.
+    let plain = ((z == 0.0) & (x == 0)) | ((z >= 1e-6) & (z < 1e12));
+    if (f64::from(x) == fx) & plain {
         if let Ok(v) = spend.expected_spend_of(x, z) {
             return Ok(v);
         }

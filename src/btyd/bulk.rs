@@ -326,6 +326,16 @@ impl GammaGammaParams {
     /// ```
     #[inline]
     pub fn expected_spend_of(&self, x: u32, zbar: f64) -> Result<f64> {
+        let (p, q, gamma) = (self.p(), self.q(), self.gamma());
+        let xf = f64::from(x);
+        let denom = p * xf + q - 1.0;
+        // One test for every valid input (no branch on x, which is
+        // unpredictable over a population); at x = 0 the formula is
+        // p·γ/(q − 1), bit for bit the population mean's arithmetic.
+        let valid = (zbar >= 0.0) & zbar.is_finite() & ((x == 0) | (zbar > 0.0)) & (denom > 0.0);
+        if valid {
+            return Ok(p * (gamma + xf * zbar) / denom);
+        }
         if !(zbar >= 0.0 && zbar.is_finite()) || (x > 0 && zbar == 0.0) {
             return Err(Error::InvalidValue {
                 what: "spend history",
@@ -335,17 +345,11 @@ impl GammaGammaParams {
         if x == 0 {
             return self.population_mean_f64();
         }
-        let (p, q, gamma) = (self.p(), self.q(), self.gamma());
-        let xf = f64::from(x);
-        let denom = p * xf + q - 1.0;
-        if !(denom > 0.0) {
-            return Err(Error::InvalidParameter {
-                name: "q",
-                value: q.to_string(),
-                reason: "the expected spend needs p*x + q > 1",
-            });
-        }
-        Ok(p * (gamma + xf * zbar) / denom)
+        Err(Error::InvalidParameter {
+            name: "q",
+            value: q.to_string(),
+            reason: "the expected spend needs p*x + q > 1",
+        })
     }
 }
 
@@ -478,6 +482,10 @@ mod tests {
                 "{x} {z}"
             );
         }
+        assert_eq!(
+            gg.expected_spend_of(0, 7.5).unwrap(),
+            gg.population_mean_f64().unwrap()
+        );
         assert!(gg.expected_spend_of(1, 0.0).is_err());
         assert!(gg.expected_spend_of(1, -2.0).is_err());
         assert!(gg.expected_spend_of(1, f64::NAN).is_err());
