@@ -156,3 +156,50 @@ def test_non_finite_input_names_the_column_as_before(name):
     f2[1] = 0.5
     with pytest.raises(customer_value.InvalidValueError, match="frequency"):
         ours.conditional_probability_alive(f2, r, histories()[2])
+
+
+def many_histories(n=40_000, seed=11):
+    """Many rows over few purchase counts (the per-count curves are built),
+    with T = t_x rows, x = 0 rows and a few heavy buyers (x = 5000, too few
+    rows for a curve: the per-customer series)."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 4, n).astype(float)
+    x[:40] = 5000.0
+    T = rng.uniform(0.5, 78.0, n).round(2)
+    t_x = np.where(x > 0, np.clip((T * rng.uniform(0.0, 1.0, n)).round(2), 0.01, T), 0.0)
+    t_x[100:300] = np.where(x[100:300] > 0, T[100:300], 0.0)
+    return x, t_x, T
+
+
+@pytest.mark.parametrize("name", ["BetaGeoFitter", "ModifiedBetaGeoFitter"])
+def test_conditional_expectation_by_curves(name):
+    """One horizon for 40,000 rows (per-count curves) against the same rows
+    in calls of 10,000 (below the bulk path: the crate's series per row),
+    and against lifetimes on the rows it computes (x < 100)."""
+    ours, theirs = pair(name)
+    x, t_x, T = many_histories()
+    for t in (10.0, 0.5, 52.0):
+        got = ours.conditional_expected_number_of_purchases_up_to_time(t, x, t_x, T)
+        chunks = np.concatenate(
+            [ours.conditional_expected_number_of_purchases_up_to_time(t, x[i : i + 10_000], t_x[i : i + 10_000], T[i : i + 10_000]) for i in range(0, len(x), 10_000)]
+        )
+        np.testing.assert_allclose(got, chunks, rtol=1e-12, atol=0.0)
+        keep = x < 100
+        close(got[keep], theirs.conditional_expected_number_of_purchases_up_to_time(t, x[keep], t_x[keep], T[keep]))
+    assert ours.conditional_expected_number_of_purchases_up_to_time(0.0, x, t_x, T).tolist() == [0.0] * len(x)
+
+
+def test_clv_by_curves_equals_lifetimes():
+    ours_gg, theirs_gg = pair("GammaGammaFitter")
+    ours, theirs = pair("BetaGeoFitter")
+    # lifetimes' CLV calls its model's `predict` (set by its fit).
+    theirs.predict = theirs.conditional_expected_number_of_purchases_up_to_time
+    x, t_x, T = many_histories(20_000)
+    keep = x < 100
+    x, t_x, T = x[keep], t_x[keep], T[keep]
+    m = np.where(x > 0, 25.0 + T, 0.0)
+    args = (pd.Series(x), pd.Series(t_x), pd.Series(T), pd.Series(m))
+    close(
+        ours_gg.customer_lifetime_value(ours, *args, time=6, discount_rate=0.01, freq="W"),
+        theirs_gg.customer_lifetime_value(theirs, *args, time=6, discount_rate=0.01, freq="W"),
+    )
