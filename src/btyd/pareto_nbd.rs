@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 use statrs::function::gamma::gamma;
 
 use crate::btyd::boundary::{PARETO_NBD_RAYS, identified};
-use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
+use crate::btyd::fitting::{Problem, fit_log_params_probed, fit_options_builder, total_weight};
 use crate::btyd::hyp2f1::{MAX_TERMS, ln_hyp2f1};
 use crate::btyd::input::{CustomerHistory, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, expit, h, ln_gamma_f, lse, positive};
@@ -787,7 +787,7 @@ fn k_terms_with(
         (beta - alpha) / (beta + y)
     };
     if p >= P_POISSON {
-        k_poisson(p, q, alpha, beta, y, logs)
+        k_poisson(p, q, alpha, beta, y, grad, logs)
     } else if q >= P_POISSON {
         // The common-dropout limit `s, β → ∞` with `s/β` fixed: the same
         // closed form with the roles of (p, α) and (q, β) exchanged (the
@@ -799,7 +799,7 @@ fn k_terms_with(
             ln_b: logs.ln_a,
             ..logs
         };
-        k_poisson(q, p, beta, alpha, y, swapped).map(|k| KTerms {
+        k_poisson(q, p, beta, alpha, y, grad, swapped).map(|k| KTerms {
             ln_k: k.ln_k,
             dp: k.dq,
             dq: k.dp,
@@ -842,14 +842,24 @@ const P_POISSON: f64 = 1e12;
 /// (`v = λ'u`; the upper incomplete gamma function, DLMF 8.2.2). `F` and
 /// its derivatives come from [`ln_f_poisson`]; every term of `ln K̃` is a
 /// logarithm of a positive quantity, so nothing cancels.
-fn k_poisson(p: f64, q: f64, alpha: f64, beta: f64, y: f64, logs: Logs) -> Option<KTerms> {
+///
+/// Without `grad` only `ln K̃` is meaningful (the derivatives are 0).
+fn k_poisson(
+    p: f64,
+    q: f64,
+    alpha: f64,
+    beta: f64,
+    y: f64,
+    grad: bool,
+    logs: Logs,
+) -> Option<KTerms> {
     let (ay, by) = (alpha + y, beta + y);
     // ln ζ = ln p + ln B − ln A, with ln A = ln α + ln(1 + y/α).
     let ln_a_big = logs.ln_a + logs.l1a;
     let ln_b_big = logs.ln_b + logs.l1b;
     let ln_p = p.ln();
     let zeta = (ln_p + ln_b_big - ln_a_big).exp();
-    let (ln_f, f_q, f_z) = ln_f_poisson(q, zeta)?;
+    let (ln_f, f_q, f_z) = ln_f_poisson(q, zeta, grad)?;
     // ln λ' = ln p − ln A.
     let ln_k = -p * logs.l1a - q * logs.l1b - (ln_p - ln_a_big) + ln_f;
     // ζ·∂lnF/∂ζ, the weight of ln ζ's derivatives.
@@ -866,7 +876,8 @@ fn k_poisson(p: f64, q: f64, alpha: f64, beta: f64, y: f64, logs: Logs) -> Optio
 /// `(ln F, ∂lnF/∂q, ∂lnF/∂ζ)` for `F(q, ζ) = ∫₀^∞ e^{−v}(1 + v/ζ)^{−q} dv`
 /// (`q > 0`, `ζ > 0`; `q = s + 1 > 1` in the Poisson limit, `q = r + x`
 /// in the common-dropout limit), see [`k_poisson`]; `None` when neither form below
-/// reaches double precision.
+/// reaches double precision. Without `grad`, `ln F` alone (the derivatives
+/// 0), by the same forms without their derivatives.
 ///
 /// - Legendre's continued fraction for `Γ(a, ζ)` with `a = 1 − q`
 ///   (DLMF 8.9.2, evaluated by the modified Lentz method as in Numerical
@@ -880,8 +891,12 @@ fn k_poisson(p: f64, q: f64, alpha: f64, beta: f64, y: f64, logs: Logs) -> Optio
 ///   (falling from 1 when `q ≥ 1`), by adaptive Gauss–Kronrod quadrature up to where its
 ///   logarithm is below −45; `∂lnF/∂q = −E[w]` and
 ///   `∂lnF/∂ζ = 1/ζ − E[expm1(w)]` under the same weight.
-fn ln_f_poisson(q: f64, zeta: f64) -> Option<(f64, f64, f64)> {
-    if let Some(v) = ln_f_fraction(q, zeta) {
+fn ln_f_poisson(q: f64, zeta: f64, grad: bool) -> Option<(f64, f64, f64)> {
+    if !grad {
+        if let Some(v) = ln_f_fraction_value(q, zeta) {
+            return Some((v, 0.0, 0.0));
+        }
+    } else if let Some(v) = ln_f_fraction(q, zeta) {
         return Some(v);
     }
     let s = q - 1.0;
@@ -901,12 +916,15 @@ fn ln_f_poisson(q: f64, zeta: f64) -> Option<(f64, f64, f64)> {
     breaks.dedup();
     const WHAT: &str = "Pareto/NBD log-likelihood";
     let i0 = crate::btyd::quadrature::integrate(WHAT, |w| phi(w).exp(), &breaks, 0.0).ok()?;
-    let iw = crate::btyd::quadrature::integrate(WHAT, |w| w * phi(w).exp(), &breaks, 0.0).ok()?;
-    let ie = crate::btyd::quadrature::integrate(WHAT, |w| w.exp_m1() * phi(w).exp(), &breaks, 0.0)
-        .ok()?;
     if !(i0 > 0.0) {
         return None;
     }
+    if !grad {
+        return Some((zeta.ln() + i0.ln(), 0.0, 0.0));
+    }
+    let iw = crate::btyd::quadrature::integrate(WHAT, |w| w * phi(w).exp(), &breaks, 0.0).ok()?;
+    let ie = crate::btyd::quadrature::integrate(WHAT, |w| w.exp_m1() * phi(w).exp(), &breaks, 0.0)
+        .ok()?;
     Some((zeta.ln() + i0.ln(), -iw / i0, 1.0 / zeta - ie / i0))
 }
 
@@ -996,6 +1014,36 @@ fn ln_f_fraction(q: f64, zeta: f64) -> Option<(f64, f64, f64)> {
             }
             // ln F = ln ζ + ln h; ∂/∂q = −∂/∂a.
             return Some((zeta.ln() + h.v.ln(), -h.a / h.v, 1.0 / zeta + h.z / h.v));
+        }
+    }
+    None
+}
+
+/// The value alone of [`ln_f_fraction`]: the same continued fraction
+/// without the derivatives, stopped when a step changes it by less than
+/// rounding; `None` after 400 steps.
+fn ln_f_fraction_value(q: f64, zeta: f64) -> Option<f64> {
+    const TINY: f64 = 1e-300;
+    let a = 1.0 - q;
+    let tiny = |d: f64| if d.abs() < TINY { TINY } else { d };
+    let mut b = zeta + 1.0 - a;
+    let mut c = 1.0 / TINY;
+    let mut d = 1.0 / b;
+    let mut h = d;
+    for i in 1..=400 {
+        let fi = f64::from(i);
+        let an = -fi * (fi - a);
+        b += 2.0;
+        d = tiny(an * d + b);
+        c = tiny(b + an / c);
+        d = 1.0 / d;
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() <= f64::EPSILON {
+            if !(h > 0.0 && h.is_finite()) {
+                return None;
+            }
+            return Some(zeta.ln() + h.ln());
         }
     }
     None
@@ -1806,6 +1854,26 @@ fn nll_grad(
     theta: [f64; 4],
     grad: &mut [f64; 4],
 ) -> f64 {
+    nll_eval(rows, times, scale, theta, Some(grad))
+}
+
+/// [`nll_grad`]'s value alone: the same sums without the derivatives (the
+/// `K` terms' series stop when the value has converged, the continued
+/// fraction of the Poisson limit carries no derivatives), so it equals
+/// [`nll_grad`]'s value up to rounding at about half the cost or less.
+fn nll_value(rows: &[Row], times: &TimeSlots, scale: f64, theta: [f64; 4]) -> f64 {
+    nll_eval(rows, times, scale, theta, None)
+}
+
+/// [`nll_grad`], or its value alone without `grad`.
+fn nll_eval(
+    rows: &[Row],
+    times: &TimeSlots,
+    scale: f64,
+    theta: [f64; 4],
+    grad: Option<&mut [f64; 4]>,
+) -> f64 {
+    let want = grad.is_some();
     let par = theta.map(f64::exp);
     // Large fits evaluate two fixed halves on two threads: each row's 2F1
     // costs ~0.2 us, so above a few hundred rows the halves outweigh the
@@ -1815,8 +1883,8 @@ fn nll_grad(
         let (left, right) = rows.split_at(rows.len() / 2);
         let (sl, sr) = times.rows.split_at(rows.len() / 2);
         std::thread::scope(|scope| {
-            let handle = scope.spawn(|| nll_part(left, sl, times.count, scale, par));
-            let r = nll_part(right, sr, times.count, scale, par);
+            let handle = scope.spawn(|| nll_part(left, sl, times.count, scale, par, want));
+            let r = nll_part(right, sr, times.count, scale, par, want);
             let l = handle
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -1824,14 +1892,18 @@ fn nll_grad(
                 .map(|((fl, al), (fr, ar))| (fl + fr, std::array::from_fn(|i| al[i] + ar[i])))
         })
     } else {
-        nll_part(rows, &times.rows, times.count, scale, par)
+        nll_part(rows, &times.rows, times.count, scale, par, want)
     };
     let Some((f, acc)) = parts else {
-        *grad = [f64::NAN; 4];
+        if let Some(grad) = grad {
+            *grad = [f64::NAN; 4];
+        }
         return f64::INFINITY;
     };
-    for i in 0..4 {
-        grad[i] = -acc[i] * par[i];
+    if let Some(grad) = grad {
+        for i in 0..4 {
+            grad[i] = -acc[i] * par[i];
+        }
     }
     -f
 }
@@ -1839,8 +1911,8 @@ fn nll_grad(
 /// Rows at which [`nll_grad`] splits the work in two.
 const PARALLEL_ROWS: usize = 512;
 
-/// The weighted log-likelihood of `rows` and its gradient in the natural
-/// parameters; `None` when a row's series fails.
+/// The weighted log-likelihood of `rows` and, with `want`, its gradient in
+/// the natural parameters (else 0); `None` when a row's series fails.
 // Kept out of line: inlined into the fitting closure, the hot 2F1 loop
 // measured 13-25 % slower (criterion `btyd_pareto/fit/cdnow`).
 #[inline(never)]
@@ -1850,6 +1922,7 @@ fn nll_part(
     count: usize,
     scale: f64,
     par: [f64; 4],
+    want: bool,
 ) -> Option<(f64, [f64; 4])> {
     let (al, be) = (par[1], par[3]);
     let mut f = 0.0;
@@ -1879,7 +1952,7 @@ fn nll_part(
             f64::from(row.x),
             t_x,
             big_t,
-            Some(&mut g),
+            want.then_some(&mut g),
             &mut memo,
             Some(at),
         )?;
@@ -2028,16 +2101,21 @@ impl ParetoNbd {
         let customers = total_weight(WHAT, &rows)?;
         let c = 1.0 / rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
         identified(WHAT, &rows, customers)?;
+        // Times scaled by c multiply each customer's density by c^−x.
+        let purchases: f64 = rows.iter().map(|r| r.w * f64::from(r.x)).sum();
         let problem = Problem::new(WHAT, ParetoNbdParams::NAMES, customers)
             .time_scale(c, [false, true, false, true])
-            .rays(PARETO_NBD_RAYS);
+            .rays(PARETO_NBD_RAYS)
+            .log_likelihood_shift(c.ln() * purchases);
         // The status check and the covariance take the same central
         // differences of the gradient at the optimum: the second set comes
         // from this memo of recent evaluations (the objective is a
         // deterministic function of θ, so a hit is the value it replaces).
         let recent = std::cell::RefCell::new(Recent::default());
         let times = TimeSlots::new(&rows);
-        let fitted = fit_log_params(
+        // The box faces are probed by value alone (about half the cost).
+        let value = |th: &[f64; 4]| nll_value(&rows, &times, c, *th);
+        let fitted = fit_log_params_probed(
             &problem,
             &self.options,
             |th: &[f64; 4], g: &mut [f64; 4]| {
@@ -2048,6 +2126,7 @@ impl ParetoNbd {
                 recent.borrow_mut().put(th, v, g);
                 v
             },
+            &value,
             |natural: &[f64; 4]| -nll_grad(&rows, &times, 1.0, natural.map(f64::ln), &mut [0.0; 4]),
         )?;
         FitReport::from_fitted(WHAT, fitted, customers, rows.len())
