@@ -1,6 +1,8 @@
 //! The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987; Fader &
 //! Hardie 2005 note 009; [spec](crate::btyd::spec#paretonbd-model)).
 
+use std::sync::mpsc;
+
 use rustc_hash::FxHashMap;
 use statrs::function::gamma::gamma;
 
@@ -1844,71 +1846,110 @@ fn eval_row_memo(
     Some(RowEval { ll, d1, d2 })
 }
 
-/// Total negative log-likelihood over weighted rows (`a` = t_x, `b` = T),
-/// times multiplied by `scale`, at `θ = ln(r, α, s, β)`, and its gradient in
-/// `θ`; `+∞` when a series exceeds its cap.
-fn nll_grad(
-    rows: &[Row],
-    times: &TimeSlots,
-    scale: f64,
-    theta: [f64; 4],
-    grad: &mut [f64; 4],
-) -> f64 {
-    nll_eval(rows, times, scale, theta, Some(grad))
+/// The part of the rows an evaluation works on: `(rows, their time
+/// slots)`.
+type Part<'a> = (&'a [Row], &'a [[u32; 2]]);
+
+/// A job for the helper thread of [`Halves`]: natural parameters, time
+/// scale, whether the gradient is wanted.
+type Job = ([f64; 4], f64, bool);
+
+/// A half's weighted log-likelihood and gradient ([`nll_part`]).
+type PartSum = Option<(f64, [f64; 4])>;
+
+/// A fit's objective over its rows, from [`PARALLEL_ROWS`] rows on split in
+/// two fixed halves: the first half on a helper thread that lives as long
+/// as the fit (one spawn per fit, not per evaluation: at CDNOW's size, a
+/// thread start per evaluation is a tenth of the evaluation), the second
+/// on the caller's. Each row's 2F1 costs ~0.2 us, so above a few hundred
+/// rows the halves outweigh the hand-over. The split never depends on the
+/// machine, and the halves are added in a fixed order, so neither do the
+/// results.
+struct Halves<'a> {
+    /// The half this thread evaluates (all rows without a helper).
+    own: Part<'a>,
+    count: usize,
+    helper: Option<(mpsc::Sender<Job>, mpsc::Receiver<PartSum>)>,
 }
 
-/// [`nll_grad`]'s value alone: the same sums without the derivatives (the
-/// `K` terms' series stop when the value has converged, the continued
-/// fraction of the Poisson limit carries no derivatives), so it equals
-/// [`nll_grad`]'s value up to rounding at about half the cost or less.
-fn nll_value(rows: &[Row], times: &TimeSlots, scale: f64, theta: [f64; 4]) -> f64 {
-    nll_eval(rows, times, scale, theta, None)
-}
-
-/// [`nll_grad`], or its value alone without `grad`.
-fn nll_eval(
-    rows: &[Row],
-    times: &TimeSlots,
-    scale: f64,
-    theta: [f64; 4],
-    grad: Option<&mut [f64; 4]>,
-) -> f64 {
-    let want = grad.is_some();
-    let par = theta.map(f64::exp);
-    // Large fits evaluate two fixed halves on two threads: each row's 2F1
-    // costs ~0.2 us, so above a few hundred rows the halves outweigh the
-    // thread start. The split never depends on the machine, so neither do
-    // the results.
-    let parts = if rows.len() >= PARALLEL_ROWS {
+impl<'a> Halves<'a> {
+    fn new<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        rows: &'a [Row],
+        times: &'a TimeSlots,
+    ) -> Self
+    where
+        'a: 'scope,
+    {
+        let count = times.count;
+        if rows.len() < PARALLEL_ROWS {
+            return Self {
+                own: (rows, &times.rows),
+                count,
+                helper: None,
+            };
+        }
         let (left, right) = rows.split_at(rows.len() / 2);
         let (sl, sr) = times.rows.split_at(rows.len() / 2);
-        std::thread::scope(|scope| {
-            let handle = scope.spawn(|| nll_part(left, sl, times.count, scale, par, want));
-            let r = nll_part(right, sr, times.count, scale, par, want);
-            let l = handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            l.zip(r)
-                .map(|((fl, al), (fr, ar))| (fl + fr, std::array::from_fn(|i| al[i] + ar[i])))
-        })
-    } else {
-        nll_part(rows, &times.rows, times.count, scale, par, want)
-    };
-    let Some((f, acc)) = parts else {
-        if let Some(grad) = grad {
-            *grad = [f64::NAN; 4];
-        }
-        return f64::INFINITY;
-    };
-    if let Some(grad) = grad {
-        for i in 0..4 {
-            grad[i] = -acc[i] * par[i];
+        let (jobs, job_rx) = mpsc::channel::<Job>();
+        let (sum_tx, sums) = mpsc::channel::<PartSum>();
+        scope.spawn(move || {
+            // Ends when the fit drops its end of the job channel.
+            for (par, scale, want) in job_rx {
+                if sum_tx
+                    .send(nll_part(left, sl, count, scale, par, want))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Self {
+            own: (right, sr),
+            count,
+            helper: Some((jobs, sums)),
         }
     }
-    -f
+
+    /// The negative log-likelihood at `θ` with times multiplied by `scale`,
+    /// and with `grad` its gradient in `θ`; `+∞` when a series exceeds its
+    /// cap.
+    fn eval(&self, scale: f64, theta: [f64; 4], grad: Option<&mut [f64; 4]>) -> f64 {
+        let want = grad.is_some();
+        let par = theta.map(f64::exp);
+        let (rows, slots) = self.own;
+        let parts = match &self.helper {
+            Some((jobs, sums)) => {
+                // A helper that is gone (it panicked: the scope re-raises
+                // that panic when the fit ends) answers nothing.
+                let sent = jobs.send((par, scale, want)).is_ok();
+                let r = nll_part(rows, slots, self.count, scale, par, want);
+                let l = if sent {
+                    sums.recv().ok().flatten()
+                } else {
+                    None
+                };
+                l.zip(r)
+                    .map(|((fl, al), (fr, ar))| (fl + fr, std::array::from_fn(|i| al[i] + ar[i])))
+            }
+            None => nll_part(rows, slots, self.count, scale, par, want),
+        };
+        let Some((f, acc)) = parts else {
+            if let Some(grad) = grad {
+                *grad = [f64::NAN; 4];
+            }
+            return f64::INFINITY;
+        };
+        if let Some(grad) = grad {
+            for i in 0..4 {
+                grad[i] = -acc[i] * par[i];
+            }
+        }
+        -f
+    }
 }
 
-/// Rows at which [`nll_grad`] splits the work in two.
+/// Rows at which [`Halves`] splits the work in two.
 const PARALLEL_ROWS: usize = 512;
 
 /// The weighted log-likelihood of `rows` and, with `want`, its gradient in
@@ -2114,21 +2155,25 @@ impl ParetoNbd {
         let recent = std::cell::RefCell::new(Recent::default());
         let times = TimeSlots::new(&rows);
         // The box faces are probed by value alone (about half the cost).
-        let value = |th: &[f64; 4]| nll_value(&rows, &times, c, *th);
-        let fitted = fit_log_params_probed(
-            &problem,
-            &self.options,
-            |th: &[f64; 4], g: &mut [f64; 4]| {
-                if let Some(v) = recent.borrow().get(th, g) {
-                    return v;
-                }
-                let v = nll_grad(&rows, &times, c, *th, g);
-                recent.borrow_mut().put(th, v, g);
-                v
-            },
-            &value,
-            |natural: &[f64; 4]| -nll_grad(&rows, &times, 1.0, natural.map(f64::ln), &mut [0.0; 4]),
-        )?;
+        // The value alone (no gradient) costs about half an evaluation.
+        let fitted = std::thread::scope(|scope| {
+            let halves = Halves::new(scope, &rows, &times);
+            let value = |th: &[f64; 4]| halves.eval(c, *th, None);
+            fit_log_params_probed(
+                &problem,
+                &self.options,
+                |th: &[f64; 4], g: &mut [f64; 4]| {
+                    if let Some(v) = recent.borrow().get(th, g) {
+                        return v;
+                    }
+                    let v = halves.eval(c, *th, Some(g));
+                    recent.borrow_mut().put(th, v, g);
+                    v
+                },
+                &value,
+                |natural: &[f64; 4]| -halves.eval(1.0, natural.map(f64::ln), Some(&mut [0.0; 4])),
+            )
+        })?;
         FitReport::from_fitted(WHAT, fitted, customers, rows.len())
     }
 }
