@@ -1022,31 +1022,40 @@ fn ln_f_fraction(q: f64, zeta: f64) -> Option<(f64, f64, f64)> {
 }
 
 /// The value alone of [`ln_f_fraction`]: the same continued fraction
-/// without the derivatives, stopped when a step changes it by less than
-/// rounding; `None` after 400 steps.
+/// without the derivatives, by its convergents' three-term recurrence
+/// (`A_n = b_n A_{n−1} + a_n A_{n−2}`, likewise `B_n`, `h_n = B_n/A_n`;
+/// rescaled when `A_n` grows past `1e100`) instead of the modified Lentz
+/// method: no division per step, about three times faster, and the same
+/// value to rounding (about `1e-14` relative, as Lentz's against 30-digit
+/// references). Stops when two consecutive convergents agree to rounding;
+/// `None` after 400 steps.
 fn ln_f_fraction_value(q: f64, zeta: f64) -> Option<f64> {
-    const TINY: f64 = 1e-300;
     let a = 1.0 - q;
-    let tiny = |d: f64| if d.abs() < TINY { TINY } else { d };
     let mut b = zeta + 1.0 - a;
-    let mut c = 1.0 / TINY;
-    let mut d = 1.0 / b;
-    let mut h = d;
+    let (mut a2, mut a1) = (1.0, b);
+    let (mut b2, mut b1) = (0.0, 1.0);
     for i in 1..=400 {
         let fi = f64::from(i);
         let an = -fi * (fi - a);
         b += 2.0;
-        d = tiny(an * d + b);
-        c = tiny(b + an / c);
-        d = 1.0 / d;
-        let del = d * c;
-        h *= del;
-        if (del - 1.0).abs() <= f64::EPSILON {
+        let (mut big_a, mut big_b) = (b * a1 + an * a2, b * b1 + an * b2);
+        // h_n − h_{n−1} = (B_n A_{n−1} − B_{n−1} A_n) / (A_n A_{n−1}).
+        let now = big_b * a1;
+        if (now - b1 * big_a).abs() <= f64::EPSILON * now.abs() {
+            let h = big_b / big_a;
             if !(h > 0.0 && h.is_finite()) {
                 return None;
             }
             return Some(zeta.ln() + h.ln());
         }
+        if big_a.abs() > 1e100 {
+            big_a *= 1e-100;
+            big_b *= 1e-100;
+            a1 *= 1e-100;
+            b1 *= 1e-100;
+        }
+        (a2, a1) = (a1, big_a);
+        (b2, b1) = (b1, big_b);
     }
     None
 }
@@ -3460,6 +3469,79 @@ mod tests {
                     "{p} {q} {al} {be} {y}: d{i} {want_d} vs {f}"
                 );
             }
+        }
+    }
+
+    /// `ln F(q, ζ)` of the Poisson limit ([`k_poisson`]) by value alone
+    /// (the convergents' recurrence) against 40-digit mpmath
+    /// (benches/peers/pareto_k_reference.py, `F_CASES`), and against the
+    /// value of the Lentz form with derivatives.
+    #[test]
+    fn poisson_factor_by_value_alone_matches_references() {
+        const F_REFERENCE: &[(f64, f64, f64)] = &[
+            (1.6, 0.6, -1.017_612_223_142_276_237_424),
+            (1.6, 2.5, -0.418_701_800_872_064_352_156_4),
+            (1.000_000_1, 0.3, -1.003_045_818_136_897_415_154),
+            (3.0, 1.0, -1.210_079_139_561_990_920_282),
+            (24.0, 0.6, -3.673_193_902_813_976_258_183),
+            (2.5, 20.0, -0.113_186_978_604_381_504_250_7),
+            (1.3, 1000.0, -0.001_297_861_683_024_927_888_181),
+            (88.0, 4.0, -3.125_052_940_333_212_533_445),
+        ];
+        for &(q, zeta, want) in F_REFERENCE {
+            let v = ln_f_fraction_value(q, zeta).unwrap();
+            assert!(
+                (v - want).abs() <= 1e-13 * want.abs().max(1.0),
+                "{q} {zeta}: {v}"
+            );
+            let (with_grad, _, _) = ln_f_poisson(q, zeta, true).unwrap();
+            assert!(
+                (v - with_grad).abs() <= 1e-13 * want.abs().max(1.0),
+                "{q} {zeta}"
+            );
+            let (alone, dq, dz) = ln_f_poisson(q, zeta, false).unwrap();
+            assert_eq!((alone, dq, dz), (v, 0.0, 0.0));
+        }
+        // Beyond 400 steps (ζ → 0): no answer from the fraction, and the
+        // quadrature of `ln_f_poisson` answers instead, as with derivatives.
+        assert_eq!(ln_f_fraction_value(1.6, 1e-4), None);
+        let (alone, _, _) = ln_f_poisson(1.6, 1e-4, false).unwrap();
+        let (with_grad, _, _) = ln_f_poisson(1.6, 1e-4, true).unwrap();
+        assert!((alone - with_grad).abs() <= 1e-13 * with_grad.abs().max(1.0));
+    }
+
+    /// `ln K̃` without derivatives (the fit's face probes) equals `ln K̃`
+    /// with them on every branch of [`k_terms_with`]: the plain series, the
+    /// transformation to `1 − z`, the split form, and the Poisson and
+    /// common-dropout limits.
+    #[test]
+    fn k_by_value_alone_equals_k_with_derivatives() {
+        let cases: &[(f64, f64, f64, f64, f64)] = &[
+            (0.55, 1.6, 0.27, 0.3, 0.5),   // series, z small
+            (3.5, 1.6, 0.01, 0.9, 0.2),    // series, z near 0.95
+            (1.7, 2.4, 1e-3, 1.0, 0.0),    // transformed
+            (1.003, 1.6, 1e-3, 1.0, 0.01), // P near 1: split or series
+            (0.55, 1.6, 1e13, 0.3, 0.5),   // α huge
+            (2e13, 1.6, 1e13, 0.3, 0.5),   // Poisson limit
+            (5.5, 1.5e12, 2.0, 3e12, 4.0), // common dropout
+            (2e13, 1.6, 6e12, 0.3, 0.0),   // Poisson, small ζ
+        ];
+        for &(p, q, al, be, y) in cases {
+            let memo = Memo {
+                ln_al: al.ln(),
+                ln_be: be.ln(),
+                ln_c1: (p + q - 1.0).ln(),
+                ..Memo::default()
+            };
+            let logs = Logs::new((y / al).ln_1p(), (y / be).ln_1p(), &memo);
+            let with = k_terms_with(p, q, al, be, y, true, logs).unwrap();
+            let alone = k_terms_with(p, q, al, be, y, false, logs).unwrap();
+            assert!(
+                (with.ln_k - alone.ln_k).abs() <= 1e-13 * with.ln_k.abs().max(1.0),
+                "{p} {q} {al} {be} {y}: {} vs {}",
+                with.ln_k,
+                alone.ln_k
+            );
         }
     }
 
