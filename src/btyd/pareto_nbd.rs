@@ -1,7 +1,8 @@
 //! The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987; Fader &
 //! Hardie 2005 note 009; [spec](crate::btyd::spec#paretonbd-model)).
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError, mpsc};
 
 use rustc_hash::FxHashMap;
 use statrs::function::gamma::gamma;
@@ -1855,93 +1856,197 @@ fn eval_row_memo(
     Some(RowEval { ll, d1, d2 })
 }
 
-/// The part of the rows an evaluation works on: `(rows, their time
-/// slots)`.
-type Part<'a> = (&'a [Row], &'a [[u32; 2]]);
-
 /// A job for the helper thread of [`Halves`]: natural parameters, time
 /// scale, whether the gradient is wanted.
 type Job = ([f64; 4], f64, bool);
 
-/// A half's weighted log-likelihood and gradient ([`nll_part`]).
-type PartSum = Option<(f64, [f64; 4])>;
+/// One row's log-likelihood and gradient in the natural parameters
+/// (unweighted; the gradient 0 without `want`).
+type RowTerms = (f64, [f64; 4]);
 
-/// A fit's objective over its rows, from [`PARALLEL_ROWS`] rows on split in
-/// two fixed halves: the first half on a helper thread that lives as long
-/// as the fit (one spawn per fit, not per evaluation: at CDNOW's size, a
-/// thread start per evaluation is a tenth of the evaluation), the second
-/// on the caller's. Each row's 2F1 costs ~0.2 us, so above a few hundred
-/// rows the halves outweigh the hand-over. The split never depends on the
-/// machine, and the halves are added in a fixed order, so neither do the
-/// results.
+/// Rows per chunk of the work queue of [`Chunks`].
+const CHUNK_ROWS: usize = 32;
+
+/// A large fit's rows as a queue of chunks that two threads take in turn,
+/// each row's terms written to its chunk's buffer. Which thread computes a
+/// row changes nothing in its terms (each thread keeps its own memo of `K`
+/// per `x`, computed by the same operations), and the sums are taken
+/// afterwards in the rows' order, so the split follows the work (the `K`
+/// terms of light buyers take more series terms than those of heavy ones:
+/// fixed halves of CDNOW's rows differ by about a third in time) while
+/// the results stay those of fixed halves.
+struct Chunks<'a> {
+    rows: &'a [Row],
+    times: &'a TimeSlots,
+    next: AtomicUsize,
+    failed: AtomicBool,
+    out: Vec<Mutex<Vec<RowTerms>>>,
+}
+
+impl<'a> Chunks<'a> {
+    fn new(rows: &'a [Row], times: &'a TimeSlots) -> Self {
+        Self {
+            rows,
+            times,
+            next: AtomicUsize::new(0),
+            failed: AtomicBool::new(false),
+            out: (0..rows.len().div_ceil(CHUNK_ROWS))
+                .map(|_| Mutex::new(Vec::with_capacity(CHUNK_ROWS)))
+                .collect(),
+        }
+    }
+
+    /// Takes chunks until none is left (or a row's series failed),
+    /// writing each row's terms as [`nll_part`] computes them.
+    fn work(&self, par: [f64; 4], scale: f64, want: bool) {
+        let count = self.times.count;
+        let (al, be) = (par[1], par[3]);
+        let mut memo = Memo {
+            slots: vec![NO_K; count],
+            ..Memo::default()
+        };
+        let mut logs = vec![(f64::NAN, f64::NAN); count];
+        let mut g = [0.0; 4];
+        loop {
+            let j = self.next.fetch_add(1, Ordering::Relaxed);
+            if j >= self.out.len() || self.failed.load(Ordering::Relaxed) {
+                return;
+            }
+            let mut out = self.out[j].lock().unwrap_or_else(PoisonError::into_inner);
+            out.clear();
+            let lo = j * CHUNK_ROWS;
+            let hi = (lo + CHUNK_ROWS).min(self.rows.len());
+            for (row, &[ia, ib]) in self.rows[lo..hi].iter().zip(&self.times.rows[lo..hi]) {
+                let (t_x, big_t) = (row.a * scale, row.b * scale);
+                let mut l1 = |i: u32, y: f64| {
+                    let e = &mut logs[i as usize];
+                    if e.0.is_nan() {
+                        *e = ((y / al).ln_1p(), (y / be).ln_1p());
+                    }
+                    *e
+                };
+                let at = RowSlots {
+                    slots: [ia, ib],
+                    l1: [l1(ia, t_x), l1(ib, big_t)],
+                };
+                let e = eval_row_memo(
+                    par,
+                    f64::from(row.x),
+                    t_x,
+                    big_t,
+                    want.then_some(&mut g),
+                    &mut memo,
+                    Some(at),
+                );
+                let Some(e) = e else {
+                    self.failed.store(true, Ordering::Relaxed);
+                    return;
+                };
+                out.push((e.ll, g));
+            }
+        }
+    }
+
+    /// The weighted sums of the two fixed halves of the rows, each in the
+    /// rows' order (as [`nll_part`] takes them), added; `None` when a
+    /// row's series failed.
+    fn sums(&self) -> Option<(f64, [f64; 4])> {
+        if self.failed.load(Ordering::Relaxed) {
+            return None;
+        }
+        let half = self.rows.len() / 2;
+        let mut f = [0.0; 2];
+        let mut acc = [[0.0; 4]; 2];
+        for (j, chunk) in self.out.iter().enumerate() {
+            let chunk = chunk.lock().unwrap_or_else(PoisonError::into_inner);
+            for (k, (ll, g)) in chunk.iter().enumerate() {
+                let i = j * CHUNK_ROWS + k;
+                let side = usize::from(i >= half);
+                let w = self.rows[i].w;
+                f[side] += w * ll;
+                for m in 0..4 {
+                    acc[side][m] += w * g[m];
+                }
+            }
+        }
+        Some((f[0] + f[1], std::array::from_fn(|m| acc[0][m] + acc[1][m])))
+    }
+}
+
+/// A fit's objective over its rows. From [`PARALLEL_ROWS`] rows on, two
+/// threads share the rows' [`Chunks`]: the caller's and a helper that
+/// lives as long as the fit (one thread start per fit, not per evaluation:
+/// at CDNOW's size a start per evaluation is a tenth of the evaluation).
+/// Each row's 2F1 costs ~0.2 us, so above a few hundred rows the second
+/// thread outweighs the hand-over. The results never depend on the
+/// machine or on which thread computed what: they are those of two fixed
+/// halves of the rows, each summed in order, then added.
 struct Halves<'a> {
-    /// The half this thread evaluates (all rows without a helper).
-    own: Part<'a>,
-    count: usize,
-    helper: Option<(mpsc::Sender<Job>, mpsc::Receiver<PartSum>)>,
+    rows: &'a [Row],
+    times: &'a TimeSlots,
+    helper: Option<(&'a Chunks<'a>, mpsc::Sender<Job>, mpsc::Receiver<()>)>,
 }
 
 impl<'a> Halves<'a> {
-    fn new<'scope>(
-        scope: &'scope std::thread::Scope<'scope, '_>,
-        rows: &'a [Row],
-        times: &'a TimeSlots,
-    ) -> Self
+    fn new<'scope>(scope: &'scope std::thread::Scope<'scope, '_>, chunks: &'a Chunks<'a>) -> Self
     where
         'a: 'scope,
     {
-        let count = times.count;
+        let (rows, times) = (chunks.rows, chunks.times);
         if rows.len() < PARALLEL_ROWS {
             return Self {
-                own: (rows, &times.rows),
-                count,
+                rows,
+                times,
                 helper: None,
             };
         }
-        let (left, right) = rows.split_at(rows.len() / 2);
-        let (sl, sr) = times.rows.split_at(rows.len() / 2);
         let (jobs, job_rx) = mpsc::channel::<Job>();
-        let (sum_tx, sums) = mpsc::channel::<PartSum>();
+        let (done_tx, done) = mpsc::channel::<()>();
         scope.spawn(move || {
             // Ends when the fit drops its end of the job channel.
             for (par, scale, want) in job_rx {
-                if sum_tx
-                    .send(nll_part(left, sl, count, scale, par, want))
-                    .is_err()
-                {
+                chunks.work(par, scale, want);
+                if done_tx.send(()).is_err() {
                     break;
                 }
             }
         });
         Self {
-            own: (right, sr),
-            count,
-            helper: Some((jobs, sums)),
+            rows,
+            times,
+            helper: Some((chunks, jobs, done)),
         }
     }
 
-    /// The negative log-likelihood at `θ` with times multiplied by `scale`,
-    /// and with `grad` its gradient in `θ`; `+∞` when a series exceeds its
-    /// cap.
+    /// The negative log-likelihood (rows' `a` = t_x, `b` = T) at
+    /// `θ = ln(r, α, s, β)` with times multiplied by `scale`, and with
+    /// `grad` its gradient in `θ`; `+∞` when a series exceeds its cap.
     fn eval(&self, scale: f64, theta: [f64; 4], grad: Option<&mut [f64; 4]>) -> f64 {
         let want = grad.is_some();
         let par = theta.map(f64::exp);
-        let (rows, slots) = self.own;
         let parts = match &self.helper {
-            Some((jobs, sums)) => {
+            Some((chunks, jobs, done)) => {
+                chunks.next.store(0, Ordering::Relaxed);
+                chunks.failed.store(false, Ordering::Relaxed);
                 // A helper that is gone (it panicked: the scope re-raises
-                // that panic when the fit ends) answers nothing.
+                // that panic when the fit ends) leaves all chunks to this
+                // thread.
                 let sent = jobs.send((par, scale, want)).is_ok();
-                let r = nll_part(rows, slots, self.count, scale, par, want);
-                let l = if sent {
-                    sums.recv().ok().flatten()
-                } else {
+                chunks.work(par, scale, want);
+                if sent && done.recv().is_err() {
                     None
-                };
-                l.zip(r)
-                    .map(|((fl, al), (fr, ar))| (fl + fr, std::array::from_fn(|i| al[i] + ar[i])))
+                } else {
+                    chunks.sums()
+                }
             }
-            None => nll_part(rows, slots, self.count, scale, par, want),
+            None => nll_part(
+                self.rows,
+                &self.times.rows,
+                self.times.count,
+                scale,
+                par,
+                want,
+            ),
         };
         let Some((f, acc)) = parts else {
             if let Some(grad) = grad {
@@ -2165,8 +2270,9 @@ impl ParetoNbd {
         let times = TimeSlots::new(&rows);
         // The box faces are probed by value alone (about half the cost).
         // The value alone (no gradient) costs about half an evaluation.
+        let chunks = Chunks::new(&rows, &times);
         let fitted = std::thread::scope(|scope| {
-            let halves = Halves::new(scope, &rows, &times);
+            let halves = Halves::new(scope, &chunks);
             let value = |th: &[f64; 4]| halves.eval(c, *th, None);
             fit_log_params_probed(
                 &problem,
