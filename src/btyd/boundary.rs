@@ -207,9 +207,17 @@ pub(crate) fn settle<const N: usize>(
         }
     }
     let mut g = [0.0; N];
+    // The point each candidate was last tried from: a second pass skips
+    // the candidates whose start has not moved since (the same face, the
+    // same answer).
+    let mut tried_from: Vec<Option<[f64; N]>> = vec![None; candidates.len()];
     for _pass in 0..2 {
         let mut moved = false;
-        for ray in &candidates {
+        for (ray, tried) in candidates.iter().zip(tried_from.iter_mut()) {
+            if *tried == Some(best.theta) {
+                continue;
+            }
+            *tried = Some(best.theta);
             // The step that brings the first of the ray's coordinates to
             // the face.
             let t = ray
@@ -318,13 +326,45 @@ pub(crate) fn settle<const N: usize>(
 /// the ray's other coordinates then lag a few units short of theirs.
 const FAR_WITH_FACE: f64 = 25.0;
 
+/// How far out (in `θ`: `e^10 ≈ 2·10⁴`) a lagging coordinate of a ray
+/// must be for [`status_at`] to test whether the fit followed that ray.
+const FAR_LAGGING: f64 = 10.0;
+
+/// How far back along a ray (in `θ`) [`flat_back`] moves.
+const BACK: f64 = 3.0;
+
+/// Whether the objective is flat along `ray` at `min`: moving every
+/// coordinate of the ray [`BACK`] units back towards the interior changes
+/// the objective by at most [`FLAT_WITHIN`]. The models' corrections to a
+/// limit fall like `e^{−θ}` along its ray, so the point is then within
+/// about `FLAT_WITHIN/(e³ − 1)` of the limit's log-likelihood.
+fn flat_back<const N: usize>(
+    objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    min: &Minimum<N>,
+    ray: &Ray,
+) -> bool {
+    let mut theta = min.theta;
+    for &(i, d) in ray.coords {
+        theta[i] -= sign(d) * BACK;
+    }
+    let back = objective(&theta, &mut [0.0; N]);
+    back.is_finite() && (back - min.value).abs() <= FLAT_WITHIN
+}
+
 /// The status of a settled point: diverging coordinates on the face with
 /// their limits, else interior exactly when the Hessian is finite and
 /// positive definite.
 ///
 /// A ray is followed when every coordinate of it is on the face or beyond
 /// [`FAR_WITH_FACE`] in the ray's direction, and at least one is on the
-/// face; its coordinates all diverge. A single-coordinate ray (`β → ∞`:
+/// face; its coordinates all diverge. A coordinate on the face that no
+/// such ray holds names the ray of several coordinates that holds it when
+/// the others are beyond [`FAR_LAGGING`] and the objective is flat along
+/// the ray ([`flat_back`]): the optimiser stops a ray at its first face,
+/// and a coordinate of it may lag by the log of the ratio the ray keeps
+/// (Poisson purchases at `λ = r/α` leave `r` `|ln λ|` units behind `α`),
+/// yet the point is the ray's limit and the lagging coordinate diverges
+/// with the others. A single-coordinate ray (`β → ∞`:
 /// no dropout) is not named when a followed ray of several coordinates
 /// holds that coordinate (`s, β → ∞` with `s/β` finite: a common dropout
 /// rate, not none).
@@ -359,7 +399,7 @@ pub(crate) fn status_at<const N: usize>(
             FitStatus::NotConverged
         };
     }
-    let followed: Vec<&Ray> = rays
+    let mut followed: Vec<&Ray> = rays
         .iter()
         .filter(|ray| {
             ray.coords.iter().any(|c| face.contains(c))
@@ -368,6 +408,37 @@ pub(crate) fn status_at<const N: usize>(
                 })
         })
         .collect();
+    // A coordinate on the face that no followed ray explains: the ray the
+    // fit followed may have a coordinate that lags further behind (the
+    // ratio it keeps fixed is far from 1, e.g. `r/α` = a purchase rate of
+    // 0.005 a day puts `r` 5.3 units behind `α`). Such a ray counts when
+    // its lagging coordinates are out beyond [`FAR_LAGGING`] and the
+    // objective is flat along it: the point attains the ray's limit.
+    let explained =
+        |followed: &[&Ray], c: (usize, Direction)| followed.iter().any(|r| r.coords.contains(&c));
+    let orphans: Vec<(usize, Direction)> = face
+        .iter()
+        .copied()
+        .filter(|&c| !explained(&followed, c))
+        .collect();
+    for c in orphans {
+        if explained(&followed, c) {
+            continue;
+        }
+        let lagging: Vec<&Ray> = rays
+            .iter()
+            .filter(|ray| {
+                ray.coords.len() > 1
+                    && ray.coords.contains(&c)
+                    && !followed.iter().any(|f| std::ptr::eq(*f, *ray))
+                    && ray.coords.iter().all(|&(i, d)| {
+                        face.contains(&(i, d)) || sign(d) * min.theta[i] >= FAR_LAGGING
+                    })
+                    && flat_back(objective, min, ray)
+            })
+            .collect();
+        followed.extend(lagging);
+    }
     let covered = |i: usize| {
         followed
             .iter()

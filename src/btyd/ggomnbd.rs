@@ -291,6 +291,34 @@ impl Eval {
         [(-self.alpha, 0.0), gompertz[0], gompertz[1]]
     }
 
+    /// An upper bound of `d ln f/dy` ([`Eval::ln_f`]) on `[y, ∞)`:
+    /// `ln f′ = b − (r+x)/(α+y) − (s+1)·b·share(y)` with
+    /// `share(y) = e^{by}/(β + e^{by} − 1)`, which rises with `y` when
+    /// `β ≥ 1` (and is at least 1 when `β < 1`), so
+    /// `ln f′ ≤ max(0, b·(1 − (s+1)·share(y)))` from `y` on. Once the
+    /// Gompertz hazard has taken off (`share → 1`) the integrand only
+    /// falls, which the plain bound `b` cannot tell when `b` is large.
+    fn rise_from(&self, y: f64) -> f64 {
+        if self.beta < 1.0 {
+            return 0.0;
+        }
+        let by = self.b * y;
+        let share = if by <= 700.0 {
+            let e1 = by.exp_m1();
+            (e1 + 1.0) / (self.beta + e1)
+        } else {
+            1.0 / (1.0 + (self.beta - 1.0) * exp_le0(-by))
+        };
+        let rise = self.b * (1.0 - (self.s + 1.0) * share);
+        if rise > 0.0 {
+            rise
+        } else if rise <= 0.0 {
+            0.0
+        } else {
+            self.b
+        }
+    }
+
     /// The log of the dead-branch integrand without its constant:
     /// `ln f(y) = b·y − (r+x)·ln(1 + y/α) − (s+1)·u(y)`.
     fn ln_f(&self, x: f64, y: f64) -> f64 {
@@ -323,7 +351,7 @@ fn branches(p: &GgomNbdParams, x: f64, t_x: f64, t: f64) -> Result<(f64, f64)> {
         return Ok((finite(WHAT, l1)?, f64::NEG_INFINITY));
     }
     let lf = |y: f64| e.ln_f(x, y);
-    let mesh = mesh(&lf, t_x, t, e.b, &e.singular_points());
+    let mesh = mesh(&lf, t_x, t, &|y| e.rise_from(y), &e.singular_points());
     let m = mesh
         .iter()
         .map(|&y| lf(y))
@@ -336,8 +364,8 @@ fn branches(p: &GgomNbdParams, x: f64, t_x: f64, t: f64) -> Result<(f64, f64)> {
 /// Panels on `[lo, hi]` for integrating `e^{lf}`, pushed to `out` left
 /// to right as `(right end, n)` with `n` the number of Gauss–Legendre
 /// points the panel needs ([`GL`]); `f_lo`, `f_hi` are `lf` at the ends,
-/// `rise` a bound on `lf′` (`b` for the dead-branch integrand, whose other
-/// terms only fall) and `poles` the integrand's singular points nearest
+/// `rise(y)` a bound on `lf′` on `[y, ∞)` ([`Eval::rise_from`] for the
+/// dead-branch integrand) and `poles` the integrand's singular points nearest
 /// the real axis ([`Eval::singular_points`]).
 ///
 /// A panel is halved until `lf` changes by at most 1 between its ends and
@@ -349,7 +377,7 @@ fn branches(p: &GgomNbdParams, x: f64, t_x: f64, t: f64) -> Result<(f64, f64)> {
 /// `K_4 ≈ 3·10⁻⁷`, `K_3 ≈ 6·10⁻⁵`, `K_2 ≈ 7·10⁻³`), and each panel gets
 /// the fewest points of 8, 6, 4, 3, 2 that keep both below about
 /// `10⁻¹⁴`. A panel also stops when it is negligible: its integral, at
-/// most `w·e^{max(lf(a), lf(m)) + rise·w/2}`, below `10⁻¹⁸` of the
+/// most `w·e^{max(lf(a), lf(m)) + rise(a)·w/2}`, below `10⁻¹⁸` of the
 /// (Simpson) integral of the panels left of it, so that a steep fall (a
 /// Gompertz hazard that has taken off) costs a few dozen panels, not
 /// thousands. At most 60 halvings deep and 8192 panels.
@@ -357,7 +385,7 @@ fn mesh_into(
     lf: &impl Fn(f64) -> f64,
     (lo, f_lo): (f64, f64),
     (hi, f_hi): (f64, f64),
-    rise: f64,
+    rise: &impl Fn(f64) -> f64,
     poles: &[(f64, f64)],
     out: &mut Vec<(f64, usize)>,
 ) {
@@ -383,7 +411,7 @@ fn mesh_into(
                 ((da * da + im * im).sqrt() + (dc * dc + im * im).sqrt()) / w
             })
             .fold(f64::INFINITY, f64::min);
-        let bound = w.ln() + fa.max(fm) + rise * 0.5 * w;
+        let bound = w.ln() + fa.max(fm) + rise(a) * 0.5 * w;
         let negligible = bound < so_far + NEGLIGIBLE;
         let room = out.len() - start + stack.len() < MAX_PANELS;
         if (change > 1.0 || near < NEAREST) && !negligible && room && depth < 60 && m > a && m < c {
@@ -436,7 +464,13 @@ fn mesh_into(
 }
 
 /// The breakpoints of [`mesh_into`]'s panels on `[lo, hi]`.
-fn mesh(lf: &impl Fn(f64) -> f64, lo: f64, hi: f64, rise: f64, poles: &[(f64, f64)]) -> Vec<f64> {
+fn mesh(
+    lf: &impl Fn(f64) -> f64,
+    lo: f64,
+    hi: f64,
+    rise: &impl Fn(f64) -> f64,
+    poles: &[(f64, f64)],
+) -> Vec<f64> {
     let mut panels = Vec::new();
     mesh_into(lf, (lo, lf(lo)), (hi, lf(hi)), rise, poles, &mut panels);
     std::iter::once(lo)
@@ -669,7 +703,7 @@ impl Scratch {
                 (ends[k + 1], self.at_ends[k + 1]),
             );
             self.mesh.clear();
-            mesh_into(&lf, a, c, e.b, &poles, &mut self.mesh);
+            mesh_into(&lf, a, c, &|y| e.rise_from(y), &poles, &mut self.mesh);
             for &(end, rho) in &self.mesh {
                 self.bounds.push(end);
                 self.panel.push(rho);
@@ -1109,7 +1143,8 @@ impl GgomNbd {
         let customers = total_weight(WHAT, &rows)?;
         let mut problem = Problem::new(WHAT, GgomNbdParams::NAMES, customers)
             .rays(GGOM_NBD_RAYS)
-            .restart_rays();
+            .restart_rays()
+            .restart_evaluations(RESTART_EVALUATIONS);
         if let Some(limit) = self.pareto_nbd_face(population, weights, &rows) {
             problem = problem.nested_limit(limit);
         }
@@ -1127,6 +1162,13 @@ impl GgomNbd {
         FitReport::from_fitted(WHAT, fitted, customers, rows.len())
     }
 }
+
+/// The most evaluations of the objective one restart along a ray may
+/// spend ([`Problem::restart_evaluations`]): a restart that finds a better
+/// basin gets there in well under 100 on the real and awkward logs; one
+/// pressed against a box face can spend several hundred in failing line
+/// searches.
+const RESTART_EVALUATIONS: usize = 150;
 
 /// GGom/NBD's reading of a boundary status's dropout limits at the
 /// reported point `natural`, `oldest` the largest age `T` and `nll` the
