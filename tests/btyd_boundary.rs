@@ -29,7 +29,7 @@ fn time_bound() -> Duration {
 }
 
 #[path = "../benches/common/awkward.rs"]
-mod awkward;
+pub(crate) mod awkward;
 use awkward::{Log, Rng, corpus};
 
 /// Hooke–Jeeves pattern search from `start` inside `[-12, 12]^N` in the

@@ -2,10 +2,10 @@
 //! supremum is a limit along a ray of several parameters (no heterogeneity
 //! in purchase rates: `r, α → ∞` with `r/α` fixed; none in spend: `q, γ →
 //! ∞` with `q/γ` fixed), every coordinate of that ray is named as
-//! diverging, with its limit, however far the ratio the ray keeps is from
-//! 1. The optimiser stops a ray at its first box face, so a ratio far
-//! from 1 leaves one coordinate `|ln ratio|` units behind the other: the
-//! logs below put that lag between 0 and 9 units by their time unit
+//! diverging, with its limit, however far from one the ratio the ray
+//! keeps. The optimiser stops a ray at its first box face, so a ratio far
+//! from one leaves one coordinate `|ln ratio|` units behind the other:
+//! the logs below put that lag between 0 and 9 units by their time unit
 //! (purchase rates of `10⁻⁴` to 1 per unit) or money unit (mean spends of
 //! 10 to 10⁵).
 //!
@@ -27,10 +27,7 @@ use customer_value::btyd::{
 use customer_value::{CustomerId, Decimal};
 use proptest::prelude::*;
 
-#[path = "../benches/common/awkward.rs"]
-#[allow(dead_code)]
-mod awkward;
-use awkward::Rng;
+use crate::btyd_boundary::awkward::Rng;
 
 /// `n` clockwork buyers: acquired on a seeded day in `[0, 300)`, buying
 /// every `gap` days until day 1000, in time units of `unit` days.
