@@ -71,11 +71,12 @@ fn pattern_search<const N: usize>(
 }
 
 /// The random starts of the multistart check: 6 for every model, and for
-/// GGom/NBD in optimised builds; GGom/NBD's independent objective (the
-/// public per-customer log-likelihood by adaptive quadrature) makes each
-/// start cost some 5 s in an unoptimised build, where its check takes the
-/// first [`GGOM_DEBUG_STARTS`] of the same starts and the ignored
-/// `awkward_corpus_ggom_nbd_full_multistart` runs all 6.
+/// GGom/NBD in optimised builds. GGom/NBD's independent objective (the
+/// public per-customer log-likelihood by adaptive quadrature) made its 6
+/// starts most of the 50 s its corpus test took in an unoptimised build;
+/// there its check takes the first [`GGOM_DEBUG_STARTS`] of the same
+/// starts, and the ignored `awkward_corpus_ggom_nbd_full_multistart` runs
+/// all 6.
 const STARTS: usize = 6;
 
 /// See [`STARTS`].
@@ -427,10 +428,10 @@ fn awkward_corpus_ggom_nbd_answers() {
 }
 
 /// [`awkward_corpus_ggom_nbd_answers`] with all [`STARTS`] random starts
-/// in any build (about a minute unoptimised); run with `cargo test
-/// --release --test lib awkward_corpus_ggom -- --include-ignored`.
+/// in any build; run with `cargo test --test lib awkward_corpus_ggom --
+/// --include-ignored`.
 #[test]
-#[ignore = "the full multistart check of GGom/NBD costs about a minute unoptimised; the normal run does it in optimised builds"]
+#[ignore = "the full multistart check of GGom/NBD is slow unoptimised; the normal test does it in optimised builds"]
 fn awkward_corpus_ggom_nbd_full_multistart() {
     ggom_on_the_corpus(STARTS);
 }
