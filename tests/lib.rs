@@ -10,6 +10,7 @@ mod btyd_evaluate;
 mod btyd_ggomnbd;
 mod btyd_mbg;
 mod btyd_pareto;
+mod btyd_rays;
 mod btyd_report;
 mod btyd_tracking;
 mod capability;

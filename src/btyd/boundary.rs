@@ -241,9 +241,17 @@ pub(crate) fn settle_probed<const N: usize>(
         }
     }
     let mut g = [0.0; N];
+    // The point each candidate was last tried from: a second pass skips
+    // the candidates whose start has not moved since (the same face, the
+    // same answer).
+    let mut tried_from: Vec<Option<[f64; N]>> = vec![None; candidates.len()];
     for _pass in 0..2 {
         let mut moved = false;
-        for ray in &candidates {
+        for (ray, tried) in candidates.iter().zip(tried_from.iter_mut()) {
+            if *tried == Some(best.theta) {
+                continue;
+            }
+            *tried = Some(best.theta);
             // The step that brings the first of the ray's coordinates to
             // the face.
             let t = ray
@@ -355,13 +363,62 @@ pub(crate) fn settle_probed<const N: usize>(
 /// the ray's other coordinates then lag a few units short of theirs.
 const FAR_WITH_FACE: f64 = 25.0;
 
+/// How far out (in `θ`: `e^10 ≈ 2·10⁴`) a lagging coordinate of a ray
+/// must be for [`status_at`] to test whether the fit followed that ray.
+const FAR_LAGGING: f64 = 10.0;
+
+/// How far back along a ray (in `θ`) [`converges_along`] moves.
+const BACK: f64 = 3.0;
+
+/// Whether the objective converges to a limit along `ray` at `min`, the
+/// limit no worse than the point: with `d₁` and `d₂` the changes of the
+/// objective over the last and the one before last [`BACK`] units towards
+/// `min`, moving back is no better (`d₁ ≥ −10⁻⁹·|f|`), and either flat
+/// (`d₁ ≤` [`FLAT_WITHIN`]: the point is within about
+/// `FLAT_WITHIN/(e³ − 1)` of the limit, as the models' corrections to a
+/// limit fall like `e^{−θ}` along its ray) or shrinking as a converging
+/// tail does (`d₂ ≥ 4·d₁`; `e³·d₁` for corrections `∝ e^{−θ}`, while a
+/// direction along which the objective keeps changing at one rate has
+/// `d₂ ≈ d₁`). In the second case the box stops the point short of the
+/// limit (by about `d₁/(e³ − 1)`); the ray is still the one the fit
+/// followed.
+fn converges_along<const N: usize>(
+    objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    min: &Minimum<N>,
+    ray: &Ray,
+) -> bool {
+    let back = |k: f64| {
+        let mut theta = min.theta;
+        for &(i, d) in ray.coords {
+            theta[i] -= sign(d) * BACK * k;
+        }
+        objective(&theta, &mut [0.0; N])
+    };
+    let (one, two) = (back(1.0), back(2.0));
+    let d1 = one - min.value;
+    let d2 = two - one;
+    let scale = min.value.abs().max(1.0);
+    one.is_finite()
+        && two.is_finite()
+        && d1 >= -1e-9 * scale
+        && (d1 <= FLAT_WITHIN || d2 >= 4.0 * d1)
+}
+
 /// The status of a settled point: diverging coordinates on the face with
 /// their limits, else interior exactly when the Hessian is finite and
 /// positive definite.
 ///
 /// A ray is followed when every coordinate of it is on the face or beyond
 /// [`FAR_WITH_FACE`] in the ray's direction, and at least one is on the
-/// face; its coordinates all diverge. A single-coordinate ray (`β → ∞`:
+/// face; its coordinates all diverge. A ray of several coordinates is
+/// also followed when one of its coordinates leads (on the face or beyond
+/// [`FAR_WITH_FACE`]) and no ray followed by that rule holds it, the others
+/// are beyond [`FAR_LAGGING`], and the objective converges along the ray
+/// ([`converges_along`]): the optimiser stops a ray at its first face, and
+/// a coordinate of it may lag by the log of the ratio the ray keeps
+/// (Poisson purchases at `λ = r/α` leave `r` `|ln λ|` units behind `α`),
+/// yet the fit followed that ray and the lagging coordinate diverges with
+/// the others. A single-coordinate ray (`β → ∞`:
 /// no dropout) is not named when a followed ray of several coordinates
 /// holds that coordinate (`s, β → ∞` with `s/β` finite: a common dropout
 /// rate, not none).
@@ -396,7 +453,7 @@ pub(crate) fn status_at<const N: usize>(
             FitStatus::NotConverged
         };
     }
-    let followed: Vec<&Ray> = rays
+    let mut followed: Vec<&Ray> = rays
         .iter()
         .filter(|ray| {
             ray.coords.iter().any(|c| face.contains(c))
@@ -405,6 +462,36 @@ pub(crate) fn status_at<const N: usize>(
                 })
         })
         .collect();
+    // A ray of several coordinates that the rule above misses because the
+    // optimiser stopped it at its first face, one coordinate lagging by the
+    // log of the ratio the ray keeps (Poisson purchases at `r/α = 0.005` a
+    // day leave `r` 5.3 units behind `α`), or because it crept out short
+    // of the face: it counts when one of its coordinates leads (on the face
+    // or beyond [`FAR_WITH_FACE`]) and no followed ray holds that one, the
+    // others are out beyond [`FAR_LAGGING`], and the objective converges
+    // along the ray ([`converges_along`]).
+    let explained =
+        |followed: &[&Ray], c: (usize, Direction)| followed.iter().any(|r| r.coords.contains(&c));
+    let leads = |(i, d): (usize, Direction)| {
+        face.contains(&(i, d)) || sign(d) * min.theta[i] >= FAR_WITH_FACE
+    };
+    let lagging: Vec<&Ray> = rays
+        .iter()
+        .filter(|ray| {
+            ray.coords.len() > 1
+                && !followed.iter().any(|f| std::ptr::eq(*f, *ray))
+                && ray
+                    .coords
+                    .iter()
+                    .any(|&c| leads(c) && !explained(&followed, c))
+                && ray
+                    .coords
+                    .iter()
+                    .all(|&(i, d)| leads((i, d)) || sign(d) * min.theta[i] >= FAR_LAGGING)
+                && converges_along(objective, min, ray)
+        })
+        .collect();
+    followed.extend(lagging);
     let covered = |i: usize| {
         followed
             .iter()

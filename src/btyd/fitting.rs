@@ -53,6 +53,11 @@ pub(crate) struct Problem<const N: usize> {
     /// out along each of the model's rays of several coordinates (see
     /// [`fit_log_params`]).
     pub restart_rays: bool,
+    /// The most objective evaluations one restart of
+    /// [`restart_rays`](Self::restart_rays) may spend before its best
+    /// point so far stands for it; none by default (a restart ends by its
+    /// iteration cap alone).
+    pub restart_evaluations: Option<usize>,
     /// A nested model's maximum as a point on the box face of one of the
     /// rays (see [`NestedLimit`]); none by default.
     pub nested_limit: Option<NestedLimit<N>>,
@@ -92,6 +97,7 @@ impl<const N: usize> Problem<N> {
             floor: [0.0; N],
             rays: &[],
             restart_rays: false,
+            restart_evaluations: None,
             nested_limit: None,
             log_likelihood_shift: None,
         }
@@ -115,6 +121,16 @@ impl<const N: usize> Problem<N> {
     /// [`fit_log_params`]); for models whose evaluations are cheap.
     pub fn restart_rays(mut self) -> Self {
         self.restart_rays = true;
+        self
+    }
+
+    /// Caps each restart along a ray at `n` objective evaluations: a
+    /// restart that spends them is judged by the best point it reached
+    /// (re-minimised from there when it is better than the fit's), instead
+    /// of running on for up to 200 iterations of failing line searches
+    /// against a box face. For models whose evaluations are costly.
+    pub fn restart_evaluations(mut self, n: usize) -> Self {
+        self.restart_evaluations = Some(n);
         self
     }
 
@@ -535,13 +551,27 @@ fn fit_log_params_with<const N: usize>(
             }
             // At most 200 iterations, as settle's face re-minimisations: a
             // restart that creeps along a ridge is not the better answer.
-            let Ok(again) = bfgs(
-                objective,
+            // Under an evaluation cap, a restart that spent it stands for
+            // the best point it reached.
+            let spent = std::cell::Cell::new(0_usize);
+            let cap = problem.restart_evaluations.unwrap_or(usize::MAX);
+            let capped = |th: &[f64; N], g: &mut [f64; N]| {
+                spent.set(spent.get() + 1);
+                if spent.get() > cap {
+                    *g = [0.0; N];
+                    return f64::INFINITY;
+                }
+                objective(th, g)
+            };
+            let again = match bfgs(
+                capped,
                 start,
                 options.get_max_iterations().min(200),
                 options.get_tolerance(),
-            ) else {
-                continue;
+            ) {
+                Ok(again) => again,
+                Err(stopped) if spent.get() > cap && stopped.best.value.is_finite() => stopped.best,
+                Err(_) => continue,
             };
             let scale = best.0.value.abs().max(1.0);
             if again.value < best.0.value - 1e-9 * scale {
