@@ -11,7 +11,8 @@
 //!   within 1 ulp of `log1p`.
 //! * [`exp_m1`] and [`exp`] reduce `x = k·ln 2 + r`, `|r| ≤ ln 2 / 2`
 //!   (Cody–Waite with fdlibm's split of `ln 2`), take `e^r − 1` from its
-//!   Taylor series to `r^13/13!` (the remainder is below `4e-18`), and
+//!   Taylor series to `r^13/13!` (the remainder is below `4e-18`; summed
+//!   by Estrin's scheme), and
 //!   scale by `2^k` as two powers of two, so that results down to the
 //!   subnormals and up to overflow (`inf`) come out right without a branch:
 //!   `e^x − 1 = 2^k (e^r − 1) + (2^k − 1)`, exact for `k = 0`, hence full
@@ -58,8 +59,8 @@ pub(crate) fn ln_1p(x: f64) -> f64 {
     let s = f / (2.0 + f);
     let z = s * s;
     let w = z * z;
-    let t1 = w * (LG2 + w * (LG4 + w * LG6));
-    let t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+    let t1 = w * w.mul_add(w.mul_add(LG6, LG4), LG2);
+    let t2 = z * w.mul_add(w.mul_add(w.mul_add(LG7, LG5), LG3), LG1);
     let r = t2 + t1;
     s * (hfsq + r) + (dk * LN2_LO + c) - hfsq + f + dk * LN2_HI
 }
@@ -74,24 +75,23 @@ fn reduce(x: f64) -> (f64, f64, f64) {
     let x = if x > 710.0 { 710.0 } else { x };
     let kf = (x * INV_LN2 + ROUND) - ROUND;
     let r = (x - kf * LN2_HI) - kf * LN2_LO;
-    // e^r − 1 by Horner on the Taylor series, to r^13/13!.
-    let mut p = 1.0 / 6_227_020_800.0;
-    for d in [
-        479_001_600.0,
-        39_916_800.0,
-        3_628_800.0,
-        362_880.0,
-        40_320.0,
-        5_040.0,
-        720.0,
-        120.0,
-        24.0,
-        6.0,
-        2.0,
-    ] {
-        p = p * r + 1.0 / d;
-    }
-    let em1 = r + r * r * p;
+    // e^r − 1 = r + r² Σ_{i=0..11} r^i/(i+2)! (Taylor, to r^13/13!), the
+    // sum by Estrin's scheme: four dependent steps instead of Horner's
+    // eleven, which keeps the pipelines full.
+    let c = |i: u32| 1.0 / (2..=i + 2).map(f64::from).product::<f64>();
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let r8 = r4 * r4;
+    let q0 = c(1).mul_add(r, c(0));
+    let q1 = c(3).mul_add(r, c(2));
+    let q2 = c(5).mul_add(r, c(4));
+    let q3 = c(7).mul_add(r, c(6));
+    let q4 = c(9).mul_add(r, c(8));
+    let q5 = c(11).mul_add(r, c(10));
+    let p = q5
+        .mul_add(r2, q4)
+        .mul_add(r8, q3.mul_add(r2, q2).mul_add(r4, q1.mul_add(r2, q0)));
+    let em1 = r + r2 * p;
     // 2^k = 2^k1 · 2^k2 with k1 = round(k/2), both in [−538, 513].
     let k1 = (kf * 0.5 + ROUND) - ROUND;
     let k2 = kf - k1;
