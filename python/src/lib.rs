@@ -1053,7 +1053,7 @@ fn simd<R>(f: impl FnOnce() -> R) -> R {
 /// [`horizon`] and of the crate's results, without a branch.
 #[inline(always)]
 fn horizon_ok(t: f64, v: f64) -> bool {
-    (t >= 0.0) & (t < f64::INFINITY) & (v.abs() < f64::INFINITY)
+    (0.0..f64::INFINITY).contains(&t) & (v.abs() < f64::INFINITY)
 }
 
 /// Pareto/NBD `E[X(t)]` of a new customer for every horizon of `h`, the
@@ -1489,7 +1489,7 @@ fn spend_batch(spend: &GammaGammaParams, f: &[f64], m: &[f64]) -> Option<Vec<f64
             for ((o, &fx), &z) in out.iter_mut().zip(f).zip(m) {
                 let whole =
                     ((fx + ROUND) - ROUND == fx) & (fx >= 0.0) & (fx <= f64::from(u32::MAX));
-                let plain = ((z == 0.0) & (fx == 0.0)) | ((z >= 1e-6) & (z < 1e12));
+                let plain = ((z == 0.0) & (fx == 0.0)) | (1e-6..1e12).contains(&z);
                 let denom = p * fx + q - 1.0;
                 ok &= whole & plain & ((fx == 0.0) | (z > 0.0)) & (denom > 0.0);
                 *o = p * (g + fx * z) / denom;
