@@ -265,9 +265,13 @@ class BetaGeoFitter(_PurchaseFitter):
 
     def probability_of_n_purchases_up_to_time(self, t, n):
         """P(X(t) = n) for a customer just acquired."""
-        t_arr, n_arr = np.broadcast_arrays(floats(t, "t"), floats(n, "n"))
-        result = _native.probability_of_n_purchases(
-            self._model, self._values(), np.ascontiguousarray(t_arr), np.ascontiguousarray(n_arr)
+        t_arr, n_arr = floats(t, "t", check=False), floats(n, "n")
+        if n_arr.size != 1 or t_arr.size == 1:
+            t_arr, n_arr = (np.ascontiguousarray(a) for a in np.broadcast_arrays(t_arr, n_arr))
+        # else one n for every horizon: the compiled core takes it as is.
+        params = self._values()
+        result = checked_call(
+            lambda: _native.probability_of_n_purchases(self._model, params, t_arr, n_arr), (t_arr, "t")
         )
         return _shape(result, t, n)
 
