@@ -50,6 +50,14 @@ impl CustomerHistory {
     /// # Ok::<(), customer_value::Error>(())
     /// ```
     pub fn new(customer: CustomerId, x: u32, t_x: f64, age: f64) -> Result<Self> {
+        if Self::is_valid(x, t_x, age) {
+            return Ok(Self {
+                customer,
+                x,
+                t_x,
+                age,
+            });
+        }
         let bad = |reason: String| Error::InvalidValue {
             what: "customer history",
             reason: format!("customer {customer}: {reason}"),
@@ -74,6 +82,29 @@ impl CustomerHistory {
             t_x,
             age,
         })
+    }
+
+    /// Whether [`new`](Self::new) accepts `(x, t_x, T)`: `T` finite and
+    /// `> 0`, `t_x` in `[0, T]`, and `t_x = 0` exactly when `x = 0`.
+    pub(crate) fn is_valid(x: u32, t_x: f64, age: f64) -> bool {
+        age.is_finite()
+            && age > 0.0
+            && t_x.is_finite()
+            && t_x >= 0.0
+            && t_x <= age
+            && (x == 0) == (t_x == 0.0)
+    }
+
+    /// A history from parts that [`is_valid`](Self::is_valid) accepted.
+    #[cfg(feature = "csv")]
+    pub(crate) fn from_valid(customer: CustomerId, x: u32, t_x: f64, age: f64) -> Self {
+        debug_assert!(Self::is_valid(x, t_x, age));
+        Self {
+            customer,
+            x,
+            t_x,
+            age,
+        }
     }
 
     /// The history of a summarised customer: `x` = [`frequency`], `t_x`,
