@@ -21,6 +21,7 @@
 //! reported stands for the limit to well within `1e-6`, and predictions at
 //! it are the limiting model's to that precision.
 
+use crate::btyd::fitting::FaceBound;
 use crate::btyd::input::Row;
 use crate::btyd::optim::{
     Minimum, THETA_BOUND, bfgs, covariance_of_hessian, hessian_is_positive_definite, projected,
@@ -182,7 +183,10 @@ pub(crate) type KnownHessian<const N: usize> = ([f64; N], [[f64; N]; N]);
 /// re-minimised box faces along the model's `rays` (and every single
 /// coordinate), and says how the fit ended. `objective` is the penalised
 /// objective in `θ`; `names` the parameters' names; `known` an analytic
-/// Hessian at one point, if any. See the module docs.
+/// Hessian at one point, if any; `face_bound` a lower bound of `objective`
+/// that rules faces out without evaluating it there, if any. See the
+/// module docs.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn settle<const N: usize>(
     objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
     min: Minimum<N>,
@@ -191,6 +195,7 @@ pub(crate) fn settle<const N: usize>(
     max_iterations: usize,
     tolerance: f64,
     known: Option<&KnownHessian<N>>,
+    face_bound: Option<&FaceBound<'_, N>>,
 ) -> (Minimum<N>, FitStatus) {
     let mut best = min;
     let mut converged = true;
@@ -222,6 +227,14 @@ pub(crate) fn settle<const N: usize>(
             let mut theta = best.theta;
             for &(i, s) in ray {
                 theta[i] = (theta[i] + s * t).clamp(-THETA_BOUND, THETA_BOUND);
+            }
+            // A face whose lower bound is already above the threshold (by
+            // more than rounding, `1e-6` relative) is not tried: its value
+            // could not pass the test below.
+            if let Some(bound) = face_bound
+                && bound(&theta) > best.value + FACE_SLACK + 1e-6 * best.value.abs().max(1.0)
+            {
+                continue;
             }
             let value = objective(&theta, &mut g);
             if !(value.is_finite() && value <= best.value + FACE_SLACK) {
@@ -548,7 +561,7 @@ mod tests {
             Ok(m) => m,
             Err(s) => s.best,
         };
-        let (m, status) = settle(&f, min, &rays, ["x", "y"], 1000, 1e-10, None);
+        let (m, status) = settle(&f, min, &rays, ["x", "y"], 1000, 1e-10, None, None);
         assert_eq!(m.theta[1], -THETA_BOUND);
         assert_eq!(
             status,
@@ -567,7 +580,7 @@ mod tests {
             (t[0] - 1.0).powi(2) + 2.0 * (t[1] + 2.0).powi(2)
         };
         let min = bfgs(&bowl, [0.0, 0.0], 1000, 1e-10).unwrap();
-        let (_, status) = settle(&bowl, min, &rays, ["x", "y"], 1000, 1e-10, None);
+        let (_, status) = settle(&bowl, min, &rays, ["x", "y"], 1000, 1e-10, None, None);
         assert_eq!(status, FitStatus::Interior);
     }
 }

@@ -652,15 +652,19 @@ impl Prepared {
     /// table, other times through a hash of their scaled bits).
     pub(crate) fn new(rows: &[Row], scale: f64) -> Self {
         const DIRECT: f64 = 65536.0;
+        let direct_time = |t: f64| (0.0..DIRECT).contains(&t) && t.fract() == 0.0;
         let mut index: RowMap<u64, u32> = RowMap::default();
-        let mut direct: Vec<u32> = Vec::new(); // slot + 1, 0 when unseen
+        // Slot + 1, 0 when unseen; sized once for the largest direct time.
+        let top = rows
+            .iter()
+            .flat_map(|r| [r.a, r.b])
+            .filter(|&t| direct_time(t))
+            .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
+        let mut direct: Vec<u32> = vec![0; top.map_or(0, |t| t as usize + 1)];
         let mut times = Vec::new();
         let mut slot = |t: f64| {
-            if (0.0..DIRECT).contains(&t) && t.fract() == 0.0 {
+            if direct_time(t) {
                 let k = t as usize;
-                if direct.len() <= k {
-                    direct.resize(k + 1, 0);
-                }
                 if direct[k] == 0 {
                     times.push(t * scale);
                     direct[k] = times.len() as u32;
@@ -766,6 +770,18 @@ impl Prepared {
             add(&mut l, &r);
             l
         })
+    }
+}
+
+impl Prepared {
+    /// [`sum_by_x_with`](Self::sum_by_x_with) on one thread, for sums too
+    /// cheap to pay for starting another.
+    pub(crate) fn sum_by_x_serial<A, G>(&self, group: G, add: fn(&mut A, &A)) -> A
+    where
+        A: Default,
+        G: Fn(u32, &[IndexedRow]) -> A,
+    {
+        sum_runs_with(&self.rows, &group, add)
     }
 }
 
@@ -896,6 +912,33 @@ pub(crate) fn mixture_sums(
             s.w2 += row.w * w2;
             s.weight += row.w;
         }
+    }
+    s
+}
+
+/// An upper bound of [`mixture_sums`]' `value`, `Σw·ln(e^{D1} + e^{D2})`,
+/// without exponentials or logarithms: per row
+/// `ln(e^{D1} + e^{D2}) = max(D1, D2) + ln(1 + e^{−y})` with
+/// `y = |D2 − D1|`, and `ln(1 + e^{−y}) ≤ min(ln 2, e^{−y})`, where
+/// `e^{−y} = 2^{−y·log₂e} ≤ 2^{−⌊1.44·y⌋}` (`1.44 < log₂e`), a power of two
+/// put straight into the exponent bits. The bound exceeds the value by
+/// less than `ln 2 − ln(1 + e^{−y})` per row, little where the two terms
+/// differ much. `D1`, `D2` as [`mixture_sums`] forms them.
+pub(crate) fn mixture_value_bound(
+    rows: &[IndexedRow],
+    table: &[(f64, f64)],
+    rx: f64,
+    c2: f64,
+) -> f64 {
+    let mut s = 0.0;
+    for row in rows {
+        let d1 = -rx * table[row.age as usize].0;
+        let d2 = c2 - rx * table[row.t_x as usize].0;
+        let y = (d2 - d1).abs();
+        // ⌊1.44·y⌋ in 0..=1022 (a NaN gives 0); 2^−k has exponent 1023 − k.
+        let k = (y * 1.44).min(1022.0) as u64;
+        let tail = f64::from_bits((1023 - k) << 52).min(std::f64::consts::LN_2);
+        s += row.w * (d1.max(d2) + tail);
     }
     s
 }
