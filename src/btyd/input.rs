@@ -482,7 +482,9 @@ const PACKED_TIME_BITS: u32 = 22;
 pub(crate) fn packed_key(x: u32, a: f64, b: f64) -> Option<u64> {
     const LIMIT: f64 = (1u64 << PACKED_TIME_BITS) as f64;
     let time =
-        |t: f64| (t.to_bits() >> 63 == 0 && t < LIMIT && t.fract() == 0.0).then_some(t as u64);
+        // Whole: the integer part converts back to `t` (`fract` would call
+        // libm's `trunc` on baseline x86-64).
+        |t: f64| (t.to_bits() >> 63 == 0 && t < LIMIT && (t as u64) as f64 == t).then_some(t as u64);
     if x >= 1 << 20 {
         return None;
     }
@@ -652,7 +654,7 @@ impl Prepared {
     /// table, other times through a hash of their scaled bits).
     pub(crate) fn new(rows: &[Row], scale: f64) -> Self {
         const DIRECT: f64 = 65536.0;
-        let direct_time = |t: f64| (0.0..DIRECT).contains(&t) && t.fract() == 0.0;
+        let direct_time = |t: f64| (0.0..DIRECT).contains(&t) && (t as u32) as f64 == t;
         let mut index: RowMap<u64, u32> = RowMap::default();
         // Slot + 1, 0 when unseen; sized once for the largest direct time.
         let top = rows
@@ -931,14 +933,31 @@ pub(crate) fn mixture_value_bound(
     c2: f64,
 ) -> f64 {
     let mut s = 0.0;
-    for row in rows {
-        let d1 = -rx * table[row.age as usize].0;
-        let d2 = c2 - rx * table[row.t_x as usize].0;
-        let y = (d2 - d1).abs();
-        // ⌊1.44·y⌋ in 0..=1022 (a NaN gives 0); 2^−k has exponent 1023 − k.
-        let k = (y * 1.44).min(1022.0) as u64;
-        let tail = f64::from_bits((1023 - k) << 52).min(std::f64::consts::LN_2);
-        s += row.w * (d1.max(d2) + tail);
+    let mut l1 = [0.0; BLOCK];
+    let mut l2 = [0.0; BLOCK];
+    let mut w = [0.0; BLOCK];
+    let mut term = [0.0; BLOCK];
+    for block in rows.chunks(BLOCK) {
+        let n = block.len();
+        for (k, row) in block.iter().enumerate() {
+            l1[k] = table[row.age as usize].0;
+            l2[k] = table[row.t_x as usize].0;
+            w[k] = row.w;
+        }
+        // A straight loop, which the compiler turns into vector instructions.
+        for k in 0..n {
+            let d1 = -rx * l1[k];
+            let d2 = c2 - rx * l2[k];
+            let y = (d2 - d1).abs();
+            // ⌊1.44·y⌋ in 0..=1022 (NaN: the terms are not finite, and
+            // neither is the objective); 2^−k has the biased exponent 1023 − k.
+            let e = 1023 - (y * 1.44).min(1022.0) as i32;
+            let tail = f64::from_bits((e as u64) << 52).min(std::f64::consts::LN_2);
+            term[k] = w[k] * (d1.max(d2) + tail);
+        }
+        for t in &term[..n] {
+            s += t;
+        }
     }
     s
 }

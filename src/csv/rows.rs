@@ -422,25 +422,38 @@ fn trim_field(field: &[u8]) -> Option<&[u8]> {
     }
 }
 
-/// `plain_u32` of a field: plain digits directly, anything else by it.
-fn field_u32(field: &[u8]) -> Option<u32> {
-    if !field.is_empty() && field.len() <= 9 && field.iter().all(u8::is_ascii_digit) {
-        return Some(field.iter().fold(0, |v, &c| v * 10 + u32::from(c - b'0')));
+/// One to `most` plain decimal digits as a number.
+fn field_digits(field: &[u8], most: usize) -> Option<u64> {
+    if field.is_empty() || field.len() > most {
+        return None;
     }
-    plain_u32(std::str::from_utf8(field).ok()?)
+    let mut v = 0u64;
+    for &c in field {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+    }
+    Some(v)
+}
+
+/// `plain_u32` of a field: up to 9 plain digits directly, anything else
+/// by it.
+fn field_u32(field: &[u8]) -> Option<u32> {
+    match field_digits(field, 9) {
+        Some(v) => u32::try_from(v).ok(),
+        None => plain_u32(std::str::from_utf8(field).ok()?),
+    }
 }
 
 /// `plain_float` of a field: up to 15 plain digits (exact) directly,
 /// anything else by it.
 fn field_f64(field: &[u8]) -> Option<f64> {
-    if !field.is_empty() && field.len() <= 15 && field.iter().all(u8::is_ascii_digit) {
-        return Some(
-            field
-                .iter()
-                .fold(0u64, |v, &c| v * 10 + u64::from(c - b'0')) as f64,
-        );
+    match field_digits(field, 15) {
+        Some(v) => Some(v as f64),
+        None => plain_float(std::str::from_utf8(field).ok()?),
     }
-    plain_float(std::str::from_utf8(field).ok()?)
 }
 
 impl Plain {
@@ -487,13 +500,34 @@ impl Plain {
     /// plain path does not take (see [`plain_summary_rows`]).
     ///
     /// One pass for commas and line ends, eight bytes at a time
-    /// ([`bytes_equal`]); quotes and carriage returns are caught in the
-    /// same words.
+    /// ([`bytes_equal`]), after a vectorised check for quotes and carriage
+    /// returns (which, when there are any, the same words check).
     fn block(&mut self, block: &[u8], last: bool) -> Option<()> {
         if !block.is_ascii() {
             std::str::from_utf8(block).ok()?;
         }
-        let width = self.slot_of.len();
+        let odd_bytes = block.chunks(256).any(|chunk| {
+            chunk
+                .iter()
+                .fold(0u8, |a, &c| a | u8::from(c == b'"') | u8::from(c == b'\r'))
+                != 0
+        });
+        // Disjoint borrows: the layout stays in registers across rows.
+        let Plain {
+            slot_of,
+            meta_at,
+            meta_first,
+            counter,
+            left_out,
+        } = self;
+        let slot_of: &[u8] = slot_of;
+        let mut rows = Rows {
+            meta_at: *meta_at,
+            meta_first,
+            counter,
+            left_out,
+        };
+        let width = slot_of.len();
         // Each field's byte range, by slot ([`NOWHERE`] collects the rest).
         let mut spans = [(0usize, 0usize); 7];
         let mut field = 0usize;
@@ -509,9 +543,8 @@ impl Plain {
                     u64::from_le_bytes(padded)
                 }
             };
-            let odd = bytes_equal(word, b'"') | bytes_equal(word, b'\r');
-            if odd != 0 {
-                let mut odd = odd;
+            if odd_bytes {
+                let mut odd = bytes_equal(word, b'"') | bytes_equal(word, b'\r');
                 while odd != 0 {
                     let j = i + (odd.trailing_zeros() / 8) as usize;
                     if block[j] == b'"' || block.get(j + 1) != Some(&b'\n') {
@@ -525,13 +558,13 @@ impl Plain {
             while hits != 0 {
                 let bit = hits.trailing_zeros();
                 let j = i + (bit / 8) as usize;
-                spans[usize::from(*self.slot_of.get(field)?)] = (start, j);
+                spans[usize::from(*slot_of.get(field)?)] = (start, j);
                 field += 1;
                 if (newline >> bit) & 1 != 0 {
                     if field != width || j == start && field == 1 {
                         return None; // a blank line, or a row of another width
                     }
-                    self.row(block, &spans)?;
+                    rows.row(block, &spans)?;
                     field = 0;
                 }
                 start = j + 1;
@@ -544,15 +577,25 @@ impl Plain {
                 return None; // not whole lines (not expected)
             }
             // A last row without a line end.
-            spans[usize::from(*self.slot_of.get(field)?)] = (start, block.len());
+            spans[usize::from(*slot_of.get(field)?)] = (start, block.len());
             if field + 1 != width {
                 return None;
             }
-            self.row(block, &spans)?;
+            rows.row(block, &spans)?;
         }
         Some(())
     }
+}
 
+/// What [`Plain::block`] updates per row.
+struct Rows<'p> {
+    meta_at: [bool; 3],
+    meta_first: &'p mut [Option<Box<[u8]>>; 3],
+    counter: &'p mut Counter,
+    left_out: &'p mut u64,
+}
+
+impl Rows<'_> {
     /// Counts the row whose fields are at `spans` in `block`.
     fn row(&mut self, block: &[u8], spans: &[(usize, usize); 7]) -> Option<()> {
         let field = |slot: usize| trim_field(block.get(spans[slot].0..spans[slot].1)?);
@@ -574,7 +617,7 @@ impl Plain {
         let t_x = field_f64(field(1)?)?;
         let age = field_f64(field(2)?)?;
         if age == 0.0 && x == 0 && t_x == 0.0 {
-            self.left_out += 1;
+            *self.left_out += 1;
             return Some(());
         }
         if !CustomerHistory::is_valid(x, t_x, age) {
@@ -583,7 +626,9 @@ impl Plain {
         self.counter.add(x, t_x, age);
         Some(())
     }
+}
 
+impl Plain {
     /// The counted rows and the metadata (`None` when a metadata value does
     /// not parse).
     fn finish(self) -> Option<SummaryRows> {
