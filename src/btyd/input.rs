@@ -922,10 +922,10 @@ pub(crate) fn mixture_sums(
 /// without exponentials or logarithms: per row
 /// `ln(e^{D1} + e^{D2}) = max(D1, D2) + ln(1 + e^{−y})` with
 /// `y = |D2 − D1|`, and `ln(1 + e^{−y}) ≤ min(ln 2, e^{−y})`, where
-/// `e^{−y} = 2^{−y·log₂e} ≤ 2^{−⌊1.44·y⌋}` (`1.44 < log₂e`), a power of two
-/// put straight into the exponent bits. The bound exceeds the value by
-/// less than `ln 2 − ln(1 + e^{−y})` per row, little where the two terms
-/// differ much. `D1`, `D2` as [`mixture_sums`] forms them.
+/// `e^{−y} ≤ 1/(1 + y + y²/2 + y³/6)` (the first terms of `e^y`'s series,
+/// all positive). The bound exceeds the value by less than
+/// `ln 2 − ln(1 + e^{−y})` per row, little where the two terms differ
+/// much. `D1`, `D2` as [`mixture_sums`] forms them.
 pub(crate) fn mixture_value_bound(
     rows: &[IndexedRow],
     table: &[(f64, f64)],
@@ -949,10 +949,10 @@ pub(crate) fn mixture_value_bound(
             let d1 = -rx * l1[k];
             let d2 = c2 - rx * l2[k];
             let y = (d2 - d1).abs();
-            // ⌊1.44·y⌋ in 0..=1022 (NaN: the terms are not finite, and
-            // neither is the objective); 2^−k has the biased exponent 1023 − k.
-            let e = 1023 - (y * 1.44).min(1022.0) as i32;
-            let tail = f64::from_bits((e as u64) << 52).min(std::f64::consts::LN_2);
+            // e^y ≥ 1 + y + y²/2 + y³/6 for y ≥ 0 (a NaN, where the
+            // objective is not finite either, gives ln 2).
+            let p = 1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0)));
+            let tail = (1.0 / p).min(std::f64::consts::LN_2);
             term[k] = w[k] * (d1.max(d2) + tail);
         }
         for t in &term[..n] {
