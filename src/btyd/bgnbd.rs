@@ -8,7 +8,7 @@ use crate::btyd::input::{
     CustomerHistory, Prepared, Row, compress, mixture_sums, mixture_sums_hess, mixture_value_bound,
 };
 use crate::btyd::math::{
-    check_horizon, dlgamma, dpsi, dtrigamma, e_bg, expit, ln_gamma_f, nb_upper_tail, positive,
+    Shifts, check_horizon, dlgamma, dtrigamma, e_bg, expit, ln_gamma_f, nb_upper_tail, positive,
 };
 use crate::btyd::optim::bfgs;
 use crate::btyd::penalty::Penalty;
@@ -392,16 +392,17 @@ impl Likelihood for Prepared {
         let ln_al = theta[1];
         let ln_a = theta[2];
         let table = self.time_table(al);
+        let (sr, sb, sab) = (Shifts::new(r), Shifts::new(b), Shifts::new(a + b));
         let (f, g) = self.sum_by_x(|x, rows| {
             let xf = f64::from(x);
             let rx = r + xf;
             // ln B(a, b+xf)/B(a, b) as Δlnγ(b, xf) − Δlnγ(a+b, xf): no
             // cancellation of two lnΓ differences of size a·ln b when a and
             // b run to ∞ together.
-            let cx = dlgamma(r, xf) - xf * ln_al + dlgamma(b, xf) - dlgamma(a + b, xf);
-            let dpr = dpsi(r, xf);
-            let dpab = dpsi(a + b, xf);
-            let dpb = dpsi(b, xf);
+            let cx = sr.dlgamma(xf) - xf * ln_al + sb.dlgamma(xf) - sab.dlgamma(xf);
+            let dpr = sr.dpsi(xf);
+            let dpab = sab.dpsi(xf);
+            let dpb = sb.dpsi(xf);
             if x == 0 {
                 // w1 = 1, w2 = 0.
                 let (mut sf, mut s_r, mut s_al, mut sw) = (0.0, 0.0, 0.0, 0.0);
@@ -456,14 +457,15 @@ impl Likelihood for Prepared {
         let ln_al = theta[1];
         let ln_a = theta[2];
         let table = self.time_table_hess(al);
+        let (sr, sb, sab) = (Shifts::new(r), Shifts::new(b), Shifts::new(a + b));
         let total = self.sum_by_x_with(
             |x, rows| {
                 let xf = f64::from(x);
                 let rx = r + xf;
-                let cx = dlgamma(r, xf) - xf * ln_al + dlgamma(b, xf) - dlgamma(a + b, xf);
-                let dpr = dpsi(r, xf);
-                let dpab = dpsi(a + b, xf);
-                let dpb = dpsi(b, xf);
+                let cx = sr.dlgamma(xf) - xf * ln_al + sb.dlgamma(xf) - sab.dlgamma(xf);
+                let dpr = sr.dpsi(xf);
+                let dpab = sab.dpsi(xf);
+                let dpb = sb.dpsi(xf);
                 let mut h = [[0.0; 4]; 4];
                 if x == 0 {
                     let (mut sf, mut s_r, mut s_al, mut sw) = (0.0, 0.0, 0.0, 0.0);
@@ -544,11 +546,12 @@ impl Prepared {
         let ln_al = theta[1];
         let ln_a = theta[2];
         let table = self.time_table(al);
+        let (sr, sb, sab) = (Shifts::new(r), Shifts::new(b), Shifts::new(a + b));
         let f = self.sum_by_x_serial(
             |x, rows| {
                 let xf = f64::from(x);
                 let rx = r + xf;
-                let cx = dlgamma(r, xf) - xf * ln_al + dlgamma(b, xf) - dlgamma(a + b, xf);
+                let cx = sr.dlgamma(xf) - xf * ln_al + sb.dlgamma(xf) - sab.dlgamma(xf);
                 if x == 0 {
                     let (mut sf, mut sw) = (0.0, 0.0);
                     for row in rows {
