@@ -399,15 +399,15 @@ struct Plain {
     left_out: u64,
 }
 
-/// The bytes of a 64-byte piece equal to `c`, as the bits of a word (bit
-/// `k` for byte `k`): a loop the compiler turns into vector compares.
+/// Bytes of a word equal to `c`, as the high bit of each such byte: a byte
+/// of `word` equals `c` exactly where `zero(word ^ c·0x0101…)` has its
+/// high bit set.
 #[inline(always)]
-fn mask_of(bytes: &[u8; 64], c: u8) -> u64 {
-    let mut mask = 0u64;
-    for (k, &b) in bytes.iter().enumerate() {
-        mask |= u64::from(b == c) << k;
-    }
-    mask
+fn bytes_equal(word: u64, c: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let v = word ^ (ONES * u64::from(c));
+    !(((v & LOW7) + LOW7) | v | LOW7)
 }
 
 /// `str::trim` of a field of text already checked to be UTF-8, with a
@@ -499,9 +499,9 @@ impl Plain {
     /// except the file's last line when `last`. `None` for a block the
     /// plain path does not take (see [`plain_summary_rows`]).
     ///
-    /// One pass for commas and line ends, 64 bytes at a time
-    /// ([`mask_of`]), after a vectorised check for quotes and carriage
-    /// returns (which, when there are any, the same pieces check).
+    /// One pass for commas and line ends, eight bytes at a time
+    /// ([`bytes_equal`]), after a vectorised check for quotes and carriage
+    /// returns (which, when there are any, the same words check).
     fn block(&mut self, block: &[u8], last: bool) -> Option<()> {
         if !block.is_ascii() {
             std::str::from_utf8(block).ok()?;
@@ -534,32 +534,30 @@ impl Plain {
         let mut start = 0usize;
         let mut i = 0;
         while i < block.len() {
-            let padded;
-            let bytes: &[u8; 64] = match block.get(i..i + 64) {
-                Some(bytes) => bytes.try_into().ok()?,
+            let word = match block.get(i..i + 8) {
+                Some(eight) => u64::from_le_bytes(eight.try_into().ok()?),
                 None => {
                     // The tail, padded with zero bytes (none of the four).
-                    let mut tail = [0u8; 64];
-                    tail[..block.len() - i].copy_from_slice(&block[i..]);
-                    padded = tail;
-                    &padded
+                    let mut padded = [0u8; 8];
+                    padded[..block.len() - i].copy_from_slice(&block[i..]);
+                    u64::from_le_bytes(padded)
                 }
             };
             if odd_bytes {
-                let mut odd = mask_of(bytes, b'"') | mask_of(bytes, b'\r');
+                let mut odd = bytes_equal(word, b'"') | bytes_equal(word, b'\r');
                 while odd != 0 {
-                    let j = i + odd.trailing_zeros() as usize;
+                    let j = i + (odd.trailing_zeros() / 8) as usize;
                     if block[j] == b'"' || block.get(j + 1) != Some(&b'\n') {
                         return None;
                     }
                     odd &= odd - 1;
                 }
             }
-            let newline = mask_of(bytes, b'\n');
-            let mut hits = newline | mask_of(bytes, b',');
+            let newline = bytes_equal(word, b'\n');
+            let mut hits = newline | bytes_equal(word, b',');
             while hits != 0 {
                 let bit = hits.trailing_zeros();
-                let j = i + bit as usize;
+                let j = i + (bit / 8) as usize;
                 spans[usize::from(*slot_of.get(field)?)] = (start, j);
                 field += 1;
                 if (newline >> bit) & 1 != 0 {
@@ -572,7 +570,7 @@ impl Plain {
                 start = j + 1;
                 hits &= hits - 1;
             }
-            i += 64;
+            i += 8;
         }
         if start < block.len() || field > 0 {
             if !last {
