@@ -707,7 +707,9 @@ impl Counter {
                 let max = keys.iter().copied().max().unwrap_or(0);
                 radix_sort(&mut keys, |&k| k, bits_of(max));
                 let customers = keys.len() as u64;
-                let mut rows: Vec<DistinctRow> = Vec::new();
+                // At most one row per customer, reserved once: growing by
+                // doubling would copy (and fault in) the rows several times.
+                let mut rows: Vec<DistinctRow> = Vec::with_capacity(keys.len());
                 let mut last = None;
                 let mut count = 0u64;
                 for k in keys {
