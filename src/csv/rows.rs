@@ -322,7 +322,7 @@ pub fn read_summary_rows<R: Read>(mut input: R) -> Result<SummaryRows> {
 
 /// [`read_summary_rows`] of a file.
 ///
-/// A plain file is read in blocks of [`READ_BLOCK`] bytes, counted as they
+/// A plain file is read in blocks of 128 KiB, counted as they
 /// come, so the whole file is never in memory at once; a file the plain
 /// path does not take is read again, whole, by the general reader.
 ///
