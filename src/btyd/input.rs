@@ -654,19 +654,17 @@ impl Prepared {
     /// table, other times through a hash of their scaled bits).
     pub(crate) fn new(rows: &[Row], scale: f64) -> Self {
         const DIRECT: f64 = 65536.0;
-        let direct_time = |t: f64| (0.0..DIRECT).contains(&t) && (t as u32) as f64 == t;
         let mut index: RowMap<u64, u32> = RowMap::default();
-        // Slot + 1, 0 when unseen; sized once for the largest direct time.
-        let top = rows
-            .iter()
-            .flat_map(|r| [r.a, r.b])
-            .filter(|&t| direct_time(t))
-            .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
-        let mut direct: Vec<u32> = vec![0; top.map_or(0, |t| t as usize + 1)];
+        let mut direct: Vec<u32> = Vec::new(); // slot + 1, 0 when unseen
         let mut times = Vec::new();
         let mut slot = |t: f64| {
-            if direct_time(t) {
+            // Whole: the integer part converts back to `t` (`fract` would
+            // call libm's `trunc` on baseline x86-64).
+            if (0.0..DIRECT).contains(&t) && (t as u32) as f64 == t {
                 let k = t as usize;
+                if direct.len() <= k {
+                    direct.resize(k + 1, 0);
+                }
                 if direct[k] == 0 {
                     times.push(t * scale);
                     direct[k] = times.len() as u32;
