@@ -736,3 +736,89 @@ fn what_earlier_blocks_decide_reaches_later_ones() {
     text.push_str(&rows(60, 30));
     check_blocks(&csv, &summarizer, &text);
 }
+
+/// Plain lines (a numeric id, an ISO date, a plain amount) take a faster
+/// parser on the parsing threads; every other line among them, blocks
+/// cut anywhere, reads as in memory: the same summary, or the same first
+/// error at the same line.
+#[test]
+fn plain_lines_among_others_read_as_in_memory() {
+    let summarizer = Summarizer::builder(day("2024-01-20"))
+        .holdout_end(day("2024-01-25"))
+        .refunds(RefundPolicy::Net)
+        .build()
+        .unwrap();
+    let others = [
+        "0,2024-01-03,1\n",
+        "007,2024-01-04,2.5\n",
+        " 8,2024-01-04,3\n",
+        "9 ,2024-01-05, 4.25 \n",
+        "10,2024-01-05,+6\n",
+        "10,2024-01-05,-0.5\n",
+        "11,2024-01-06,1.5e1\n",
+        "11,2024-01-06,.5\n",
+        "11,2024-01-07,7.\n",
+        "12,20240108,3\n",
+        "12,2024-01-08T09:30:00,3\n",
+        "13,2024-01-09,123456789012345678\n",
+        "13,2024-01-09,1234567890123456789\n",
+        "14,2024-01-10,0.0001\n",
+        "9999999999999999999,2024-01-11,1\n",
+        "15,2024-01-27,5\n",
+        "16,2024-01-22,5\r\n",
+    ];
+    let mut text = String::from("customer_id,date,amount\n");
+    for (k, line) in others.iter().enumerate() {
+        text.push_str(&rows(k * 7, 7));
+        text.push_str(line);
+    }
+    text.push_str(&rows(500, 20));
+    for id_kind in [IdKind::Auto, IdKind::Numeric, IdKind::String] {
+        let csv = CsvOptions::builder().id_kind(id_kind).build().unwrap();
+        let read = in_memory(&csv, &summarizer, None, &text);
+        assert!(read.is_ok(), "{id_kind:?}: {read:?}");
+        check_blocks(&csv, &summarizer, &text);
+    }
+    let csv = CsvOptions::default();
+    // A name among plain lines: the numbers before it keep their labels.
+    let named = text.replacen("12,20240108,3\n", "zed,2024-01-08,3\n", 1);
+    check_blocks(&csv, &summarizer, &named);
+    // Errors the plain parser leaves to the general one, far into the file.
+    for bad in [
+        "17,2024-02-30,1\n",
+        "17,2024-01-01,1.2.3\n",
+        "17,2024-01-01\n",
+        "17,2024-01-01,1,2\n",
+        "18446744073709551616,2024-01-01,1\n",
+        ",2024-01-01,1\n",
+    ] {
+        let text = format!("{text}{bad}{}", rows(0, 5));
+        let numeric = CsvOptions::builder()
+            .id_kind(IdKind::Numeric)
+            .build()
+            .unwrap();
+        assert!(in_memory(&numeric, &summarizer, None, &text).is_err());
+        check_blocks(&numeric, &summarizer, &text);
+        check_blocks(&csv, &summarizer, &text);
+    }
+    // Another delimiter, and rounded money (means to the cent).
+    let semicolons = text.replace(',', ";");
+    let csv = CsvOptions::builder()
+        .delimiter(customer_value::csv::Delimiter::Byte(b';'))
+        .build()
+        .unwrap();
+    check_blocks(&csv, &summarizer, &semicolons);
+    let format = Some(SummaryFormat::rounded());
+    let want = in_memory(&CsvOptions::default(), &summarizer, format, &text);
+    for buffer in [7, 40, 1 << 20] {
+        let got = streamed(
+            &CsvOptions::default(),
+            &summarizer,
+            format,
+            &text,
+            3,
+            buffer,
+        );
+        assert_eq!(want, got, "buffer {buffer}");
+    }
+}

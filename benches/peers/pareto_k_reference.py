@@ -123,3 +123,23 @@ for p, q, a, b, y in TRANSFORM:
         diff(lambda u: ln_k_tilde(p, q, a, u, y), b),
     ]
     print(f"    ({p!r}, {q!r}, {a!r}, {b!r}, {y!r}, " + ", ".join(nstr(u, 20) for u in [v] + g) + "),")
+
+# ln F(q, ζ) = ln ∫_0^∞ e^{-v} (1 + v/ζ)^{-q} dv = ln(ζ^q e^ζ Γ(1-q, ζ)), the Poisson
+# limit's factor of K~ (k_poisson), for the value-alone continued fraction
+# (ln_f_fraction_value): the ζ of about 0.5 to 3 that a fit's face probes at
+# r, α -> ∞ meet, and beyond.
+F_CASES = [
+    (1.6, 0.6),
+    (1.6, 2.5),
+    (1.0000001, 0.3),
+    (3.0, 1.0),
+    (24.0, 0.6),
+    (2.5, 20.0),
+    (1.3, 1e3),
+    (88.0, 4.0),
+]
+print("    // (q, zeta, ln F):")
+for q, z in F_CASES:
+    q, z = mpf(q), mpf(z)
+    v = log(z**q * mp.e**z * mp.gammainc(1 - q, z))
+    print(f"    ({float(q)!r}, {float(z)!r}, {nstr(v, 22)}),")

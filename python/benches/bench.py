@@ -19,7 +19,11 @@ lifetimes takes seconds), checking each result equal to lifetimes' (rtol
 1e-9) first; customer_value and lifetimes alternate, ``--repeat`` times
 each. ``--compare DIR`` adds a second build of this package, installed
 with ``pip install --no-deps --target DIR <wheel or source>``, timed in
-the same loop (a before/after comparison in one run).
+the same loop (a before/after comparison in one run). Each call's row
+also has two floors timed in the same loop: numpy reading the call's
+input columns and writing one float64 output (``np.add`` over them), and
+that plus one ``np.power`` pass over one input; the last column is
+customer_value's time per customer in nanoseconds.
 """
 
 import argparse
@@ -180,6 +184,39 @@ def predictions(args):
         ]
         return out
 
+    # The columns each call reads, for the numpy floors.
+    purchase = [big["frequency"].to_numpy(), big["recency"].to_numpy(), big["T"].to_numpy()]
+    purchase_small = [a[: args.slow_rows] for a in purchase]
+    discrete_cols = [bb[c].to_numpy() for c in ("frequency", "recency", "n_periods")]
+    floors = {
+        "conditional_probability_alive": purchase,
+        "conditional_expected_number_of_purchases_up_to_time": purchase,
+        "expected_number_of_purchases_up_to_time": [horizons],
+        "n = 0": [horizons],
+        "Gamma-Gamma conditional_expected_average_profit": [purchase[0], spend],
+        "customer_lifetime_value": purchase_small + [spend[: args.slow_rows]],
+        "Pareto/NBD conditional_expected_number_of_purchases_up_to_time": purchase_small,
+        "conditional_probability_of_n_purchases_up_to_time": purchase_small,
+        "BG/BB conditional": discrete_cols,
+    }
+
+    def floor_of(label):
+        for key in sorted(floors, key=len, reverse=True):
+            if key in label:
+                return floors[key]
+        return None
+
+    def read_write(cols):
+        out = np.add(cols[0], cols[1]) if len(cols) > 1 else np.add(cols[0], 1.0)
+        for c in cols[2:]:
+            np.add(out, c, out=out)
+        return out
+
+    def read_write_pow(cols):
+        out = read_write(cols)
+        np.power(cols[-1], 0.25, out=out)
+        return out
+
     table = [calls(m) for m in builds]
     theirs = calls(lifetimes)
     rows = []
@@ -188,15 +225,19 @@ def predictions(args):
         expected = np.asarray(lt_call(), dtype=float)
         for c in ours_calls:
             np.testing.assert_allclose(np.asarray(c(), dtype=float), expected, rtol=1e-9, atol=1e-300, err_msg=label)
-        times = [[] for _ in range(len(ours_calls) + 1)]
+        cols = floor_of(label)
+        floor_calls = [] if cols is None else [lambda: read_write(cols), lambda: read_write_pow(cols)]
+        times = [[] for _ in range(len(ours_calls) + 1 + len(floor_calls))]
         # lifetimes once where it takes seconds (n = --slow-rows).
         slow = n == args.slow_rows and n != args.rows
+        k_lt = len(ours_calls)
         for r in range(args.repeat):
-            for j, c in enumerate(ours_calls + [lt_call]):
-                if j < len(ours_calls) or not slow or r == 0:
+            for j, c in enumerate(ours_calls + [lt_call] + floor_calls):
+                if j != k_lt or not slow or r == 0:
                     times[j].append(timed(c, 1)[0])
         med = [statistics.median(t) for t in times]
-        rows.append((label, n, med[0], med[-1], med[1] if len(med) > 2 else None))
+        floor = tuple(med[k_lt + 1 :]) if floor_calls else (None, None)
+        rows.append((label, n, med[0], med[k_lt], med[1] if len(ours_calls) > 1 else None, *floor))
         print(f"  {label}: {med}", file=sys.stderr, flush=True)
     return rows
 
@@ -208,14 +249,17 @@ def report_predictions(rows, compared):
     head += f" {'lifetimes':>10} {'ratio':>7}"
     if compared:
         head += f" {'compared ratio':>14}"
+    head += f" {'numpy r/w':>10} {'+ pow':>8} {'ns/cust':>8}"
     print(head)
-    for label, n, o, t, c in rows:
+    for label, n, o, t, c, rw, pw in rows:
         line = f"{label:64} {n:9,} {o:14.4f}"
         if compared:
             line += f" {c:9.4f}"
         line += f" {t:10.4f} {t / o:6.1f}x"
         if compared:
             line += f" {t / c:13.1f}x"
+        line += f" {rw:10.4f} {pw:8.4f}" if rw is not None else f" {'':10} {'':8}"
+        line += f" {o / n * 1e9:8.1f}"
         print(line)
 
 

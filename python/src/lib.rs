@@ -14,8 +14,8 @@ use customer_value::Scorer;
 use customer_value::btyd::{
     BgBb, BgBbParams, BgNbd, BgNbdParams, BgNbdPredictor, Cohort, CustomerHistory, DiscreteHistory,
     FitOptions, GammaGamma, GammaGammaParams, GgomNbd, GgomNbdParams, MbgNbd, MbgNbdParams,
-    MbgNbdPredictor, ParetoNbd, ParetoNbdParams, ParetoNbdPredictor, Penalty, Sbg, SbgParams,
-    SpendHistory,
+    MbgNbdPredictor, NewCustomerCurve, ParetoNbd, ParetoNbdParams, ParetoNbdPredictor, Penalty,
+    Sbg, SbgParams, SpendHistory,
 };
 use customer_value::clv::DiscountRate;
 use customer_value::{CustomerId, Date, Decimal, Error, Summarizer, TimeUnit, Transaction};
@@ -384,6 +384,9 @@ fn conditional_all(
     population: &[CustomerHistory],
     t: f64,
 ) -> Result<Vec<f64>, Error> {
+    if let Some(v) = conditional_by_curves(m, population, t)? {
+        return Ok(v);
+    }
     match m {
         Purchases::Bg(p) => {
             let predictor = BgNbdPredictor::new(*p, t)?;
@@ -411,6 +414,100 @@ fn conditional_all(
             per_row(population.len(), |i| m.conditional(&population[i], t))
         }
     }
+}
+
+/// Rows per Taylor cell from which [`conditional_by_curves`] builds a
+/// purchase count's curve: a cell's anchor costs about as much as 20 rows
+/// of the series.
+const ROWS_PER_CELL: usize = 32;
+
+/// BG/NBD and MBG/NBD `E[Y(t) | x, t_x, T] = P(alive)·E_BG(t; r+x, α+T,
+/// a, b+x+k)` (`k` = 0 for BG/NBD, FHL 2005a eq. 10; 1 for MBG/NBD) for
+/// every history, with `E_BG(t; r', α+T, a, b') = E_BG(t/(α+T); r', 1, a,
+/// b')` taken from one [`NewCustomerCurve`] per purchase count `x` shared
+/// by enough rows (at least [`ROWS_PER_CELL`] per cell their horizons
+/// `t/(α+T)` can touch), built on those rows' horizons; rows of other
+/// counts use the crate's per-customer function. Equal to it to about
+/// `1e-13` relative. `None` for other models, and when the counts are too
+/// spread to tabulate.
+fn conditional_by_curves(
+    m: &Purchases,
+    population: &[CustomerHistory],
+    t: f64,
+) -> Result<Option<Vec<f64>>, Error> {
+    let (r, alpha, a, b, k) = match m {
+        Purchases::Bg(p) => (p.r(), p.alpha(), p.a(), p.b(), 0.0),
+        Purchases::Mbg(p) => (p.r(), p.alpha(), p.a(), p.b(), 1.0),
+        _ => return Ok(None),
+    };
+    let Some(max_x) = population.iter().map(|h| h.x()).max() else {
+        return Ok(None);
+    };
+    if max_x as usize > population.len() || t == 0.0 {
+        return Ok(None);
+    }
+    // Per count: rows, and the range of horizons y = t/(α+T).
+    let slots = max_x as usize + 1;
+    let mut rows = vec![0usize; slots];
+    let mut lo = vec![f64::INFINITY; slots];
+    let mut hi = vec![0.0f64; slots];
+    for h in population {
+        let x = h.x() as usize;
+        let y = t / (alpha + h.age());
+        rows[x] += 1;
+        lo[x] = lo[x].min(y);
+        hi[x] = hi[x].max(y);
+    }
+    // Cells a count's horizons can touch: 16 per octave of the range.
+    let worth = |x: usize| {
+        let cells = 16.0 * (hi[x] / lo[x].max(1.0 / 32.0)).max(1.0).log2() + 1.0;
+        rows[x] >= 64 && rows[x] as f64 >= ROWS_PER_CELL as f64 * cells
+    };
+    let mut horizons: Vec<Vec<f64>> = (0..slots)
+        .map(|x| {
+            if worth(x) {
+                Vec::with_capacity(rows[x])
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    if (0..slots).all(|x| !worth(x)) {
+        return Ok(None);
+    }
+    for h in population {
+        let x = h.x() as usize;
+        if worth(x) {
+            horizons[x].push(t / (alpha + h.age()));
+        }
+    }
+    let curves: Vec<Option<NewCustomerCurve>> = horizons
+        .iter()
+        .enumerate()
+        .map(|(x, ys)| -> Result<Option<NewCustomerCurve>, Error> {
+            if ys.is_empty() {
+                return Ok(None);
+            }
+            let xf = x as f64;
+            let p = BgNbdParams::new(r + xf, 1.0, a, b + xf + k)?;
+            Ok(Some(NewCustomerCurve::bg(&p, ys)))
+        })
+        .collect::<Result<_, _>>()?;
+    drop(horizons);
+    per_row(population.len(), |i| {
+        let h = &population[i];
+        match &curves[h.x() as usize] {
+            Some(curve) => {
+                let p = m.p_alive(h)?;
+                if p == 0.0 {
+                    return Ok(0.0);
+                }
+                Ok(p * curve.expected_purchases(t / (alpha + h.age()))?)
+            }
+            None => m.conditional(h, t),
+        }
+    })
+    .map(Some)
 }
 
 fn discrete(frequency: &[f64], recency: &[f64], n: &[f64]) -> Result<Vec<DiscreteHistory>, Error> {
@@ -689,6 +786,8 @@ impl Purchases {
     }
     fn pmf(&self, t: f64, n: u32) -> Result<f64, Error> {
         match self {
+            // n = 0 in closed form, (α/(α+t))^r, as the all-zero array path.
+            Self::Bg(p) if n == 0 => p.prob_no_purchases(t),
             Self::Bg(p) => p.prob_purchases(t, n),
             Self::Mbg(p) => p.prob_purchases(t, n),
             Self::Pareto(p) => p.prob_purchases(t, n),
@@ -780,17 +879,20 @@ impl BgAlive {
     }
 
     fn p_alive(&self, f: &[f64], r: &[f64], t: &[f64], i: usize) -> Result<f64, Error> {
-        // The same checks as building the history, then the crate's formula.
-        let x = count("frequency", i, f[i])?;
-        let (t_x, big_t) = (r[i], t[i]);
-        let valid = big_t.is_finite()
+        // The same checks as building the history (a whole count in
+        // u32 range: the saturating cast gives the value back; t_x finite
+        // as it lies in [0, T]), without a libm call; on failure the
+        // checks that name what is wrong.
+        let (fx, t_x, big_t) = (f[i], r[i], t[i]);
+        let x = fx as u32;
+        let valid = f64::from(x) == fx
+            && big_t.is_finite()
             && big_t > 0.0
-            && t_x.is_finite()
             && t_x >= 0.0
             && t_x <= big_t
             && ((x == 0) == (t_x == 0.0));
         if !valid {
-            // The constructor names what is wrong.
+            count("frequency", i, fx)?;
             history_at(f, r, t, i)?;
         }
         if x == 0 && !self.modified {
@@ -803,12 +905,12 @@ impl BgAlive {
             None => self.a.ln() - (self.b + xf - 1.0).ln(),
         };
         let v = head + (self.r + xf) * ((big_t - t_x) / (self.alpha + t_x)).ln_1p();
-        Ok(if -v >= 0.0 {
-            1.0 / (1.0 + v.exp())
-        } else {
-            let e = (-v).exp();
-            e / (1.0 + e)
-        })
+        // expit(−v) without a branch on the sign of v (unpredictable over
+        // a population): 1/(1 + e^v) for v ≤ 0, e^−v/(1 + e^−v) above,
+        // the same arithmetic as the crate's.
+        let e = (-v.abs()).exp();
+        let top = if v <= 0.0 { 1.0 } else { e };
+        Ok(top / (1.0 + e))
     }
 }
 
@@ -958,6 +1060,10 @@ fn bgbb_prob_new<'py>(
     Ok(out(py, v))
 }
 
+/// Horizons from which [`expected_purchases_new`] builds a
+/// [`NewCustomerCurve`] (its cells cost a few series each).
+const CURVE_ROWS: usize = 64;
+
 /// E[X(t)] for a new customer, per horizon.
 #[pyfunction]
 fn expected_purchases_new<'py>(
@@ -970,6 +1076,20 @@ fn expected_purchases_new<'py>(
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let m = Purchases::new(model, &params)?;
+            // BG/NBD and MBG/NBD: a Taylor expansion per cell of
+            // horizons instead of a long series per horizon; Pareto/NBD:
+            // a closed form, cheaper than hashing the horizons.
+            let curve = match &m {
+                Purchases::Bg(p) if h.len() >= CURVE_ROWS => Some(NewCustomerCurve::bg(p, h)),
+                Purchases::Mbg(p) if h.len() >= CURVE_ROWS => Some(NewCustomerCurve::mbg(p, h)),
+                _ => None,
+            };
+            if let Some(curve) = curve {
+                return per_row(h.len(), |i| curve.expected_purchases(horizon(h[i])?));
+            }
+            if let Purchases::Pareto(_) = m {
+                return per_row(h.len(), |i| m.unconditional(horizon(h[i])?));
+            }
             per_distinct(
                 h.len(),
                 |i| h[i].to_bits(),
@@ -994,6 +1114,12 @@ fn probability_of_n_purchases<'py>(
         .detach(|| -> Result<Vec<f64>, Error> {
             same_length(&["t", "n"], &[h, k])?;
             let m = Purchases::new(model, &params)?;
+            if let Purchases::Bg(p) = &m {
+                if k.iter().all(|&n| n == 0.0) {
+                    // BG/NBD at n = 0: (α/(α+t))^r, cheaper than hashing.
+                    return per_row(h.len(), |i| p.prob_no_purchases(horizon(h[i])?));
+                }
+            }
             per_distinct(
                 h.len(),
                 |i| bits([h, k], i),
@@ -1055,16 +1181,7 @@ fn customer_lifetime_value<'py>(
                 &["frequency", "recency", "T", "monetary_value"],
                 &[f, r, a, m],
             )?;
-            let value_at = |i: usize| -> Result<f64, Error> {
-                let x = count("frequency", i, f[i])?;
-                let s = SpendHistory::new(
-                    CustomerId::new(i as u64),
-                    x,
-                    money("monetary_value", i, m[i])?,
-                )
-                .map_err(|e| at_row(i, e))?;
-                spend.expected_spend_f64(&s)
-            };
+            let value_at = |i: usize| spend_at(&spend, f, m, i);
             if f.len() >= PARALLEL_ROWS && matches!(model, Purchases::Bg(_) | Purchases::Mbg(_)) {
                 // Period by period over all customers, so that the crate's
                 // bulk scorer shares its per-(x, T) terms; each row's
@@ -1124,20 +1241,32 @@ fn conditional_expected_average_profit<'py>(
             })?;
             let spend = GammaGammaParams::new(p, q, g)?;
             same_length(&["frequency", "monetary_value"], &[f, m])?;
-            per_distinct(
-                f.len(),
-                |i| bits([f, m], i),
-                |i| {
-                    let x = count("frequency", i, f[i])?;
-                    let z = money("monetary_value", i, m[i])?;
-                    let s = SpendHistory::new(CustomerId::new(i as u64), x, z)
-                        .map_err(|e| at_row(i, e))?;
-                    spend.expected_spend_f64(&s)
-                },
-            )
+            per_row(f.len(), |i| spend_at(&spend, f, m, i))
         })
         .map_err(to_py)?;
     Ok(out(py, v))
+}
+
+/// Gamma-Gamma's expected spend of row `i`. A whole count and a mean
+/// spend that is 0 (with no repeat purchase) or in `[1e-6, 1e12)`, which
+/// the decimal path holds exactly, go straight to the float formula
+/// ([`GammaGammaParams::expected_spend_of`]); anything else (and any
+/// error) takes the decimal path, which names what is wrong.
+fn spend_at(spend: &GammaGammaParams, f: &[f64], m: &[f64], i: usize) -> Result<f64, Error> {
+    let (fx, z) = (f[i], m[i]);
+    let x = fx as u32;
+    // Non-short-circuit tests: x = 0 and x > 0 rows alternate
+    // unpredictably, and a mispredicted branch costs more than the sum.
+    let plain = ((z == 0.0) & (x == 0)) | (1e-6..1e12).contains(&z);
+    if (f64::from(x) == fx) & plain {
+        if let Ok(v) = spend.expected_spend_of(x, z) {
+            return Ok(v);
+        }
+    }
+    let x = count("frequency", i, fx)?;
+    let s = SpendHistory::new(CustomerId::new(i as u64), x, money("monetary_value", i, z)?)
+        .map_err(|e| at_row(i, e))?;
+    spend.expected_spend_f64(&s)
 }
 
 fn bgbb_params(p: &[f64]) -> Result<BgBbParams, Error> {

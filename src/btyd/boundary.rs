@@ -186,9 +186,47 @@ pub(crate) type KnownHessian<const N: usize> = ([f64; N], [[f64; N]; N]);
 /// Hessian at one point, if any; `face_bound` a lower bound of `objective`
 /// that rules faces out without evaluating it there, if any. See the
 /// module docs.
+#[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn settle<const N: usize>(
     objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    min: Minimum<N>,
+    rays: &[Ray],
+    names: [&'static str; N],
+    max_iterations: usize,
+    tolerance: f64,
+    known: Option<&KnownHessian<N>>,
+    face_bound: Option<&FaceBound<'_, N>>,
+) -> (Minimum<N>, FitStatus) {
+    settle_probed(
+        objective,
+        None,
+        min,
+        rays,
+        names,
+        max_iterations,
+        tolerance,
+        known,
+        face_bound,
+    )
+}
+
+/// The objective's value alone at a point in `θ` (no gradient): a cheaper
+/// form for the face probes of [`settle_probed`], equal to `objective`'s
+/// value up to rounding.
+pub(crate) type ValueFn<'a, const N: usize> = dyn Fn(&[f64; N]) -> f64 + 'a;
+
+/// Moves `min` to the best point among the optimiser's stop and the
+/// re-minimised box faces, and says how the fit ended, as `settle` does,
+/// probing each box face with `probe` (the objective's value alone) when
+/// given: a face's gradient is only needed once the face is re-minimised,
+/// and the minimiser evaluates it again there. A face where `face_bound`
+/// (a lower bound of `objective`, if any) already rules it out is not
+/// probed at all.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn settle_probed<const N: usize>(
+    objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    probe: Option<&ValueFn<'_, N>>,
     min: Minimum<N>,
     rays: &[Ray],
     names: [&'static str; N],
@@ -236,7 +274,10 @@ pub(crate) fn settle<const N: usize>(
             {
                 continue;
             }
-            let value = objective(&theta, &mut g);
+            let value = match probe {
+                Some(probe) => probe(&theta),
+                None => objective(&theta, &mut g),
+            };
             if !(value.is_finite() && value <= best.value + FACE_SLACK) {
                 continue;
             }

@@ -3,7 +3,7 @@
 //! caller's start), the covariance at the optimum, and what a fit that does
 //! not converge hands back.
 
-use crate::btyd::boundary::{KnownHessian, Ray, settle, status_at};
+use crate::btyd::boundary::{KnownHessian, Ray, ValueFn, settle_probed, status_at};
 use crate::btyd::input::Row;
 use crate::btyd::optim::{Minimum, bfgs, covariance, covariance_of_hessian, newton};
 use crate::btyd::penalty::{Natural, Penalty};
@@ -277,6 +277,35 @@ pub(crate) fn fit_log_params_curved<const N: usize>(
     curvature: Option<Curvature<'_, N>>,
     log_likelihood: impl Fn(&[f64; N]) -> f64,
 ) -> Result<Fitted<N>> {
+    fit_log_params_with(problem, options, nll, None, curvature, log_likelihood)
+}
+
+/// [`fit_log_params`] with `value`, the objective's value alone (`nll`
+/// without its gradient, equal to it up to rounding), for the probes of
+/// the box faces ([`settle_probed`]): cheaper where the gradient costs
+/// much more than the value.
+///
+/// # Errors
+///
+/// As [`fit_log_params`].
+pub(crate) fn fit_log_params_probed<const N: usize>(
+    problem: &Problem<N>,
+    options: &FitOptions,
+    nll: impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    value: &ValueFn<'_, N>,
+    log_likelihood: impl Fn(&[f64; N]) -> f64,
+) -> Result<Fitted<N>> {
+    fit_log_params_with(problem, options, nll, Some(value), None, log_likelihood)
+}
+
+fn fit_log_params_with<const N: usize>(
+    problem: &Problem<N>,
+    options: &FitOptions,
+    nll: impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    value: Option<&ValueFn<'_, N>>,
+    curvature: Option<Curvature<'_, N>>,
+    log_likelihood: impl Fn(&[f64; N]) -> f64,
+) -> Result<Fitted<N>> {
     let penalty = options.get_penalty();
     penalty.check()?;
     let user_start = options.get_start();
@@ -306,6 +335,27 @@ pub(crate) fn fit_log_params_curved<const N: usize>(
         };
         penalty.apply(value, g, weight, &natural)
     };
+    // The same objective's value alone, for the face probes.
+    let evaluations_ref = &evaluations;
+    let probe = value.map(|value| {
+        move |th: &[f64; N]| {
+            let evaluations = evaluations_ref;
+            evaluations.set(evaluations.get() + 1);
+            if evaluations.get() > budget {
+                return f64::INFINITY;
+            }
+            let v = value(th);
+            let (fit, fit_jac) = problem.fit_scale(th);
+            let natural = Natural {
+                data: problem.to_data(fit),
+                data_jac: problem.to_data(fit_jac),
+                fit,
+                fit_jac,
+            };
+            penalty.apply(v, &mut [0.0; N], weight, &natural)
+        }
+    });
+    let probe = probe.as_ref().map(|p| p as &ValueFn<'_, N>);
     let to_data = |theta: &[f64; N]| problem.to_data(problem.fit_scale(theta).0);
     // A nested model's maximum on a face (`NestedLimit`): its objective,
     // and a stop for the optimiser once it is on the ridge towards it and
@@ -469,8 +519,9 @@ pub(crate) fn fit_log_params_curved<const N: usize>(
     // The face bound is of the unpenalised objective: only with a curvature
     // (which needs no penalty).
     let face_bound = curvature.as_ref().and_then(|c| c.face_bound);
-    let (min, status) = settle(
+    let (min, status) = settle_probed(
         &objective,
+        probe,
         min,
         problem.rays,
         problem.names,
@@ -509,8 +560,9 @@ pub(crate) fn fit_log_params_curved<const N: usize>(
             let scale = best.0.value.abs().max(1.0);
             if again.value < best.0.value - 1e-9 * scale {
                 let iterations = best.0.iterations + again.iterations;
-                let (m, s) = settle(
+                let (m, s) = settle_probed(
                     &objective,
+                    probe,
                     again,
                     problem.rays,
                     problem.names,

@@ -254,6 +254,7 @@
 mod bgbb;
 mod bgnbd;
 mod boundary;
+mod bulk;
 mod clv;
 pub mod covariates;
 mod distribution;
@@ -284,6 +285,7 @@ mod status;
 
 pub use bgbb::{BgBb, BgBbFit, BgBbParams, BgBbPredictor, BgBbScore, DiscreteHistory};
 pub use bgnbd::{BgNbd, BgNbdFit, BgNbdParams, BgNbdPredictor, BgNbdScore};
+pub use bulk::NewCustomerCurve;
 pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer, dert_clv, purchase_dert_clv};
 pub use covariates::{
     BgNbdCovariates, BgNbdCovariatesFit, BgNbdCovariatesParams, CovariateDesign, CovariateTable,

@@ -258,12 +258,8 @@ impl<R: Read> Chunks<R> {
 /// Whether a chunk needs a real CSV parser: it has quotes, or a carriage
 /// return that does not end a line.
 pub(super) fn needs_csv_parser(chunk: &[u8]) -> bool {
-    chunk.contains(&b'"')
-        || (chunk.contains(&b'\r')
-            && chunk
-                .iter()
-                .enumerate()
-                .any(|(i, &b)| b == b'\r' && chunk.get(i + 1).is_some_and(|&n| n != b'\n')))
+    memchr::memchr2_iter(b'"', b'\r', chunk)
+        .any(|i| chunk[i] == b'"' || chunk.get(i + 1).is_some_and(|&n| n != b'\n'))
 }
 
 /// Splits a chunk without quotes into lines and fields; `line` counts

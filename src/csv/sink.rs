@@ -88,6 +88,19 @@ pub(super) struct Layout {
     fields: usize,
 }
 
+impl Layout {
+    /// Whether every line has exactly three fields, the customer id, the
+    /// date and the amount in that order (no quantity, no category): the
+    /// shape the streaming summary's plain-line parser reads.
+    pub(super) fn is_plain(&self) -> bool {
+        let ix = self.indices;
+        self.fields == 3
+            && (ix.customer, ix.date, ix.amount) == (0, 1, 2)
+            && ix.quantity.is_none()
+            && ix.category.is_none()
+    }
+}
+
 /// Turns lines into rows for its [`Target`].
 pub(super) struct Sink<'a, T> {
     options: &'a CsvOptions,

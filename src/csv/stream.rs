@@ -30,6 +30,7 @@ use crate::model::{CategoryId, CustomerId, Date, Transaction, TransactionLog};
 use crate::summary::{Excluded, RefundPolicy, ShardOf, Summarizer};
 
 mod parallel;
+mod plain;
 
 /// The default memory budget: 1 GiB.
 pub const DEFAULT_MEMORY: u64 = 1 << 30;
@@ -858,8 +859,74 @@ impl<'a> Decoder<'a> {
         Ok(s)
     }
 
+    /// The next record when it is a numeric id's, with a narrow amount,
+    /// and `FAST` bytes are left to read it from: decoded without a
+    /// bounds check per byte. `None` for anything else (read by
+    /// [`Decoder::next`]'s general path, which also names a corrupt one).
+    #[inline]
+    fn next_narrow(&mut self) -> Option<Record<'a>> {
+        /// More than the longest narrow record: six varints of at most
+        /// ten bytes, two of at most five, and the flags.
+        const FAST: usize = 128;
+        let window: &[u8; FAST] = self.bytes.get(self.at..self.at + FAST)?.try_into().ok()?;
+        let mut i = 0usize;
+        // `i & (FAST - 1)` never leaves the window (and each varint stops
+        // after ten bytes), so no index is checked.
+        let byte = |i: &mut usize| {
+            let b = window[*i & (FAST - 1)];
+            *i += 1;
+            b
+        };
+        let varint = |i: &mut usize| {
+            let mut v = 0u64;
+            for shift in (0..64).step_by(7) {
+                let b = byte(i);
+                v |= u64::from(b & 0x7f) << shift;
+                if b < 0x80 {
+                    return Some(v);
+                }
+            }
+            None
+        };
+        let delta = varint(&mut i)?;
+        let flags = byte(&mut i);
+        if flags & (ID_MASK | WIDE_AMOUNT) != ID_NUMBER {
+            return None;
+        }
+        let key = Key::Number(varint(&mut i)?);
+        let day = i32::try_from(unzigzag(varint(&mut i)?)).ok()?;
+        let m = unzigzag(varint(&mut i)?);
+        let scale = u32::from(byte(&mut i));
+        let amount = Decimal::try_new(m, scale).ok()?;
+        let quantity = if flags & HAS_QUANTITY != 0 {
+            Some(u32::try_from(varint(&mut i)?).ok()?)
+        } else {
+            None
+        };
+        let category = if flags & HAS_CATEGORY != 0 {
+            Some(u32::try_from(varint(&mut i)?).ok()?)
+        } else {
+            None
+        };
+        self.at += i;
+        self.ordinal += delta;
+        Some(Record {
+            ordinal: self.ordinal,
+            flags,
+            key,
+            spelling: &[],
+            day,
+            amount,
+            quantity,
+            category,
+        })
+    }
+
     #[inline]
     fn next(&mut self) -> io::Result<Option<Record<'a>>> {
+        if let Some(r) = self.next_narrow() {
+            return Ok(Some(r));
+        }
         if self.at >= self.bytes.len() {
             return Ok(None);
         }
@@ -913,17 +980,28 @@ impl<'a> Decoder<'a> {
 
 /// Calls `f` with every record of the spill file at `path`, read in
 /// blocks of 4 MiB, until it returns `false`.
-fn scan_records(path: &Path, mut f: impl FnMut(&Record<'_>) -> Result<bool>) -> Result<()> {
+fn scan_records(path: &Path, f: impl FnMut(&Record<'_>) -> Result<bool>) -> Result<()> {
+    scan_records_in(path, &mut Vec::new(), f)
+}
+
+/// [`scan_records`] reading into `buf` (kept from one call to the next:
+/// no allocation, page faults or zeroing of a new buffer).
+fn scan_records_in(
+    path: &Path,
+    buf: &mut Vec<u8>,
+    mut f: impl FnMut(&Record<'_>) -> Result<bool>,
+) -> Result<()> {
     const BLOCK: usize = 4 << 20;
     let bad = |e| Error::io("spill", path, e);
     let mut file = File::open(path).map_err(bad)?;
-    let mut buf: Vec<u8> = Vec::new();
+    // Bytes of `buf` read from the file, and where the next record starts.
+    let mut len = 0;
     let mut at = 0;
     let mut ordinal = 0;
     let mut eof = false;
     loop {
         let mut decoder = Decoder {
-            bytes: &buf,
+            bytes: buf.get(..len).unwrap_or_default(),
             at,
             ordinal,
         };
@@ -949,13 +1027,16 @@ fn scan_records(path: &Path, mut f: impl FnMut(&Record<'_>) -> Result<bool>) -> 
         if eof {
             return Ok(());
         }
-        buf.drain(..at);
+        // The cut record moves to the front, and a block is read after it.
+        buf.copy_within(at..len, 0);
+        let old = len - at;
         at = 0;
-        let old = buf.len();
-        buf.resize(old + BLOCK, 0);
+        if buf.len() < old + BLOCK {
+            buf.resize(old + BLOCK, 0);
+        }
         let mut filled = 0;
         while filled < BLOCK {
-            match file.read(&mut buf[old + filled..]) {
+            match file.read(&mut buf[old + filled..old + BLOCK]) {
                 Ok(0) => {
                     eof = true;
                     break;
@@ -965,7 +1046,7 @@ fn scan_records(path: &Path, mut f: impl FnMut(&Record<'_>) -> Result<bool>) -> 
                 Err(e) => return Err(bad(e)),
             }
         }
-        buf.truncate(old + filled);
+        len = old + filled;
     }
 }
 
@@ -1165,6 +1246,18 @@ impl Stats {
             self.min_id = self.min_id.min(n);
             self.max_id = self.max_id.max(n);
         }
+    }
+
+    /// [`Stats::include`] of an amount given as a non-negative mantissa
+    /// and scale, and a numeric key.
+    #[inline]
+    fn include_plain(&mut self, mantissa: u64, scale: u32, id: u64) {
+        self.included += 1;
+        self.scale = self.scale.max(scale);
+        self.min_scale = self.min_scale.min(scale);
+        self.max_mantissa = self.max_mantissa.max(u128::from(mantissa));
+        self.min_id = self.min_id.min(id);
+        self.max_id = self.max_id.max(id);
     }
 
     /// Adds the figures of a later part of the log (whose excluded sum
@@ -1370,6 +1463,21 @@ impl PartBytes {
             encode(&mut self.bytes, self.last, r);
         }
         self.last = r.ordinal;
+        self.records += 1;
+    }
+
+    /// [`PartBytes::push`] of a plain row (see [`plain`]).
+    #[inline]
+    fn push_plain(&mut self, ordinal: u64, flags: u8, row: &plain::PlainRow) {
+        let last = if self.records == 0 {
+            self.first = ordinal;
+            self.head = varint_len(ordinal);
+            0
+        } else {
+            self.last
+        };
+        plain::encode(&mut self.bytes, ordinal - last, flags, row);
+        self.last = ordinal;
         self.records += 1;
     }
 
@@ -1648,6 +1756,8 @@ struct Job<'a> {
 struct Spare {
     transactions: Vec<Transaction>,
     ordinals: Vec<u64>,
+    /// The spill file's bytes, read in blocks.
+    buf: Vec<u8>,
 }
 
 /// What became of one partition.
@@ -1827,7 +1937,7 @@ impl Job<'_> {
         ordinals.reserve(records);
         let mut log = TransactionLog::new();
         if self.mode.numeric {
-            scan_records(path, |r| {
+            scan_records_in(path, &mut spare.buf, |r| {
                 let n = match r.key {
                     Key::Number(n) => n,
                     Key::Text(_) => return Err(Error::io("spill", path, corrupt())),
@@ -1838,7 +1948,7 @@ impl Job<'_> {
             })?;
         } else {
             let mut labels = Labels::default();
-            scan_records(path, |r| {
+            scan_records_in(path, &mut spare.buf, |r| {
                 let id = labels.id(r);
                 transactions.push(transaction(CustomerId::new(u64::from(id)), r)?);
                 ordinals.push(r.ordinal);
@@ -1904,11 +2014,13 @@ impl Job<'_> {
         spare: &mut Spare,
     ) -> Result<Part> {
         let mut decoded = self.decode(k, spare)?;
-        let part = match self
-            .owner
-            .summarizer
-            .summarize_shard(decoded.log.transactions(), self.shard)
-        {
+        // The partitions are summarised on several threads already: each
+        // one on its own (the result is the same on any number).
+        let mut summarizer = self.owner.summarizer;
+        if self.leaves.len() > 1 {
+            summarizer.threads = std::num::NonZeroUsize::new(1);
+        }
+        let part = match summarizer.summarize_shard(decoded.log.transactions(), self.shard) {
             Ok(_) if failed.load(Ordering::Relaxed) => Part::Skipped,
             Ok(summary) => {
                 // Named by partition: `p` files are spill files.

@@ -239,6 +239,40 @@ impl Money {
         }
     }
 
+    /// `self.mean(total / count)` without the division, when the money is
+    /// [`Money::Cents`], `count` is at least 1, and `total` has at most two
+    /// decimals and at most twelve digits before them: the quotient rounded
+    /// half to even at the cent, in integers. `None` otherwise.
+    ///
+    /// The same cents as dividing first: `rust_decimal`'s quotient is
+    /// exact or off by less than `10^-15` here (28 significant digits of a
+    /// value below `10^12`), while a quotient that is not a midpoint is at
+    /// least `1 / (200 * 100 * count)` from one, more than `10^-15` for any
+    /// `count` below `2^32`; so rounding either to the cent gives the same
+    /// cents.
+    #[inline]
+    fn mean_of(self, total: Decimal, count: u32) -> Option<Decimal> {
+        const LIMIT: u128 = 100_000_000_000_000;
+        if !matches!(self, Money::Cents) || count == 0 || total.scale() > 2 {
+            return None;
+        }
+        let magnitude = total.mantissa().unsigned_abs() * if total.scale() == 1 { 10 } else { 1 };
+        let magnitude = magnitude * if total.scale() == 0 { 100 } else { 1 };
+        if magnitude >= LIMIT {
+            return None;
+        }
+        let n = u128::from(count);
+        let (q, r) = (magnitude / n, magnitude % n);
+        let q = match (2 * r).cmp(&n) {
+            std::cmp::Ordering::Less => q,
+            std::cmp::Ordering::Greater => q + 1,
+            std::cmp::Ordering::Equal => q + (q & 1),
+        };
+        let q = i128::try_from(q).ok()?;
+        let cents = if total.is_sign_negative() { -q } else { q };
+        Some(Decimal::from_i128_with_scale(cents, 2))
+    }
+
     fn apply(self, d: Decimal) -> Decimal {
         match self {
             Money::AsIs | Money::Exact => d,
@@ -340,13 +374,15 @@ fn summary_row(
     row.field_u64(u64::from(c.frequency()));
     row.field_f64(c.t_x());
     row.field_f64(c.age());
-    row.field_decimal(money.mean(c.zbar()));
+    let zbar = money.mean_of(c.repeat_spend(), c.frequency());
+    row.field_decimal(zbar.unwrap_or_else(|| money.mean(c.zbar())));
     row.field_u64(u64::from(c.purchases()));
     row.field_u64(u64::from(c.transactions()));
     row.field_date(c.first_purchase());
     row.field_date(c.last_purchase());
     row.field_decimal(money.apply(c.total_spend()));
-    row.field_decimal(money.mean(c.mean_spend()));
+    let mean = money.mean_of(c.total_spend(), c.purchases());
+    row.field_decimal(mean.unwrap_or_else(|| money.mean(c.mean_spend())));
     if categories {
         row.field_u64(u64::from(c.categories()));
     }
@@ -647,5 +683,87 @@ fn push_label(out: &mut Vec<u8>, name: &str) {
         out.push(b'"');
     } else {
         out.extend_from_slice(name.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    use super::Money;
+
+    /// The cents of a mean as the writer rounds the summary's quotient.
+    fn divided(total: Decimal, count: u32) -> Decimal {
+        Money::Cents.mean(total / Decimal::from(count))
+    }
+
+    #[test]
+    fn cents_of_a_mean_are_those_of_the_quotient() {
+        for scale in 0..=2 {
+            for m in -2_000i64..=2_000 {
+                let total = Decimal::new(m, scale);
+                for count in 1..=40 {
+                    let got = Money::Cents.mean_of(total, count).expect("in range");
+                    assert_eq!(got, divided(total, count), "{total} / {count}");
+                    assert_eq!(got.to_string(), divided(total, count).to_string());
+                }
+            }
+        }
+        // Midpoints: half to even.
+        assert_eq!(
+            Money::Cents.mean_of(Decimal::new(5, 2), 2),
+            Some(Decimal::new(2, 2))
+        );
+        assert_eq!(
+            Money::Cents.mean_of(Decimal::new(15, 2), 2),
+            Some(Decimal::new(8, 2))
+        );
+        assert_eq!(
+            Money::Cents.mean_of(Decimal::new(-15, 2), 2),
+            Some(Decimal::new(-8, 2))
+        );
+    }
+
+    #[test]
+    fn other_means_are_left_to_the_division() {
+        let total = Decimal::new(1234, 2);
+        assert_eq!(Money::Cents.mean_of(total, 0), None);
+        assert_eq!(Money::AsIs.mean_of(total, 3), None);
+        assert_eq!(Money::Exact.mean_of(total, 3), None);
+        assert_eq!(Money::Cents.mean_of(Decimal::new(1234, 3), 3), None);
+        assert_eq!(
+            Money::Cents.mean_of(Decimal::new(100_000_000_000_000, 2), 3),
+            None
+        );
+        assert!(
+            Money::Cents
+                .mean_of(Decimal::new(99_999_999_999_999, 2), 3)
+                .is_some()
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn cents_of_any_mean_in_range_are_those_of_the_quotient(
+            m in -99_999_999_999_999i64..=99_999_999_999_999,
+            scale in 0u32..=2,
+            count in 1u32..=u32::MAX,
+        ) {
+            let total = Decimal::new(m, scale);
+            if let Some(got) = Money::Cents.mean_of(total, count) {
+                prop_assert_eq!(got.to_string(), divided(total, count).to_string());
+            }
+        }
+
+        #[test]
+        fn cents_of_small_counts_are_those_of_the_quotient(
+            m in -99_999_999_999_999i64..=99_999_999_999_999,
+            count in 1u32..=1000,
+        ) {
+            let total = Decimal::new(m, 2);
+            let got = Money::Cents.mean_of(total, count);
+            prop_assert_eq!(got.map(|d| d.to_string()), Some(divided(total, count).to_string()));
+        }
     }
 }

@@ -35,8 +35,12 @@ def _to_numpy(values, name):
     return np.asarray(values)
 
 
-def floats(values, name):
-    """A float64 array with every value finite, or InvalidValueError naming the column."""
+def floats(values, name, check=True):
+    """A float64 array with every value finite, or InvalidValueError naming the column.
+
+    ``check=False`` skips the scan for non-finite values, for arrays the
+    compiled core validates itself; :func:`checked_call` then repeats the
+    scan when the core refuses an input, so that the error is this one."""
     if type(values) in (float, int):
         # One Python number (a scalar call): the checks below, without
         # their per-call cost.
@@ -61,11 +65,31 @@ def floats(values, name):
         except (TypeError, ValueError) as e:
             raise InvalidValueError(f"invalid {name}: values of type {array.dtype} are not numbers ({e})") from None
     array = np.ascontiguousarray(array, dtype=np.float64).ravel()
+    if check:
+        require_finite(array, name)
+    return array
+
+
+def require_finite(array, name):
+    """InvalidValueError naming the first non-finite value of ``array``."""
     bad = ~np.isfinite(array)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InvalidValueError(f"invalid {name}: {name}[{i}] = {array[i]} is not finite ({int(bad.sum())} such values)")
-    return array
+
+
+def checked_call(call, *columns):
+    """``call()``, whose compiled core refuses every non-finite value of the
+    ``(array, name)`` columns (read with ``floats(..., check=False)``). When
+    it raises, the columns are scanned in order first, so a non-finite
+    value gives :func:`floats`' error, as if each column had been checked
+    before the call; a valid input costs no extra pass over the data."""
+    try:
+        return call()
+    except _native.CustomerValueError:
+        for array, name in columns:
+            require_finite(array, name)
+        raise
 
 
 def optional_floats(values, name):

@@ -36,7 +36,7 @@ use super::super::read::{io_error, needs_csv_parser, read_quoted, split_delimite
 use super::super::sink::{Layout, ParsedRow, Sink, Target};
 use super::{
     Block, ID_MASK, ID_SPELLED, IdClass, Phase, Record, Spill, Stats, ToWriter, classify,
-    key_and_flags, partition,
+    key_and_flags, partition, plain,
 };
 use crate::error::{Error, Result};
 use crate::model::CategoryId;
@@ -307,14 +307,31 @@ fn parse_blocks(
     jobs: &mpsc::Receiver<Job>,
     results: &mpsc::Sender<Parsed>,
 ) {
+    // Plain lines (numeric ids, ISO dates, plain amounts) are read by
+    // the plain-line parser, the others by the general one.
+    let plain = layout.is_plain()
+        && plain::plain_delimiter(delimiter)
+        && matches!(csv.id_kind(), IdKind::Auto | IdKind::Numeric);
     let mut sink = Sink::with_layout(csv, layout, target);
     let mut bounds = Vec::with_capacity(16);
+    let mut days = plain::DayCache::new();
     for mut job in jobs {
         let switched = hint.load(Ordering::Relaxed);
         sink.target.start(std::mem::take(&mut job.out), switched);
         let mut lines = 0;
-        let failed =
-            split_delimited(&job.bytes, delimiter, &mut lines, &mut bounds, &mut sink).is_err();
+        let failed = if plain {
+            split_plain(
+                &job.bytes,
+                delimiter,
+                &mut lines,
+                &mut bounds,
+                &mut days,
+                &mut sink,
+            )
+        } else {
+            split_delimited(&job.bytes, delimiter, &mut lines, &mut bounds, &mut sink)
+        }
+        .is_err();
         let t = &mut sink.target;
         job.out = std::mem::take(&mut t.block);
         let parsed = Parsed {
@@ -332,6 +349,35 @@ fn parse_blocks(
             return;
         }
     }
+}
+
+/// [`split_delimited`] for a block of a log whose lines may be plain
+/// (see [`plain`]): each plain line is read by the plain-line parser, any
+/// other by the general one, so the rows are the same.
+fn split_plain(
+    block: &[u8],
+    delimiter: u8,
+    lines: &mut u64,
+    bounds: &mut Vec<(usize, usize)>,
+    days: &mut plain::DayCache,
+    sink: &mut Sink<'_, Speculative>,
+) -> Result<()> {
+    let mut at = 0;
+    while let Some(rest) = block.get(at..).filter(|r| !r.is_empty()) {
+        if let Some((row, taken)) = plain::line(rest, delimiter, days) {
+            *lines += 1;
+            sink.target.push_plain(&row);
+            at += taken;
+        } else {
+            let end = rest
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(rest.len(), |i| i + 1);
+            split_delimited(&rest[..end], delimiter, lines, bounds, sink)?;
+            at += end;
+        }
+    }
+    Ok(())
 }
 
 /// A parsing thread's target: encodes the rows of a block into its
@@ -436,6 +482,30 @@ impl Target for Speculative {
 }
 
 impl Speculative {
+    /// [`Target::push`] of a plain row: the same record and figures.
+    #[inline]
+    fn push_plain(&mut self, row: &plain::PlainRow) {
+        let ordinal = self.rows;
+        self.rows += 1;
+        let mut flags = super::ID_NUMBER;
+        if !self.switched {
+            flags |= super::BEFORE_SWITCH;
+            self.before_switch += 1;
+        }
+        // Not negative: no refund to reject.
+        if !self.failed {
+            if row.day > self.last_day {
+                // At most 18 digits and scale: always a Decimal.
+                let amount = Decimal::try_new(row.mantissa as i64, row.scale).unwrap_or_default();
+                self.exclude(amount);
+            } else {
+                self.stats.include_plain(row.mantissa, row.scale, row.id);
+            }
+        }
+        let part = partition(super::Key::Number(row.id), 0, self.parts);
+        self.block.parts[part].push_plain(ordinal, flags, row);
+    }
+
     #[cold]
     fn exclude(&mut self, amount: Decimal) {
         let add = Excluded {
@@ -475,48 +545,58 @@ impl<R: Read> Blocks<R> {
     }
 
     /// Fills `block` with the next block; false at the end of the input.
+    ///
+    /// The bytes `block` holds from its last use are overwritten rather
+    /// than zeroed again: only a block longer than any before it grows.
     fn next(&mut self, block: &mut Vec<u8>) -> io::Result<bool> {
-        block.clear();
-        block.append(&mut self.carry);
+        // Bytes of `block` that are the block's so far.
+        let mut len = self.carry.len();
+        if block.len() < len {
+            block.resize(len, 0);
+        }
+        block[..len].copy_from_slice(&self.carry);
+        self.carry.clear();
         let mut want = self.size;
         let mut searched = 0;
-        loop {
+        let more = loop {
             if self.eof {
-                return Ok(!block.is_empty());
+                break len > 0;
             }
-            if block.len() >= want {
-                if let Some(end) = block[searched..].iter().rposition(|&b| b == b'\n') {
+            if len >= want {
+                if let Some(end) = block[searched..len].iter().rposition(|&b| b == b'\n') {
                     let end = searched + end + 1;
-                    self.carry.extend_from_slice(&block[end..]);
-                    block.truncate(end);
-                    return Ok(true);
+                    self.carry.extend_from_slice(&block[end..len]);
+                    len = end;
+                    break true;
                 }
                 // No line end in the whole block: a very long line.
-                searched = block.len();
-                want = block.len() * 2;
+                searched = len;
+                want = len * 2;
             }
-            let old = block.len();
-            block.resize(want.max(old + 1), 0);
-            match self.input.read(&mut block[old..]) {
-                Ok(0) => {
-                    block.truncate(old);
-                    self.eof = true;
-                }
-                Ok(n) => block.truncate(old + n),
+            let room = want.max(len + 1);
+            if block.len() < room {
+                block.resize(room, 0);
+            }
+            match self.input.read(&mut block[len..room]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => len += n,
                 Err(e) => {
-                    block.truncate(old);
                     if e.kind() != io::ErrorKind::Interrupted {
+                        block.truncate(len);
                         return Err(e);
                     }
                 }
             }
-            if !self.started && (block.len() >= 3 || self.eof) {
+            if !self.started && (len >= 3 || self.eof) {
                 self.started = true;
-                if block.starts_with(b"\xEF\xBB\xBF") {
-                    block.drain(..3);
+                if block[..len].starts_with(b"\xEF\xBB\xBF") {
+                    block.copy_within(3..len, 0);
+                    len -= 3;
                 }
             }
-        }
+        };
+        block.truncate(len);
+        Ok(more)
     }
 
     /// The rest of the input, from `block` on, as one reader.
@@ -536,7 +616,8 @@ mod tests {
         for size in [1, 2, 5, 8, 64] {
             let mut blocks = Blocks::new(&text[..], size);
             let mut all = Vec::new();
-            let mut block = Vec::new();
+            // A buffer left longer by an earlier use.
+            let mut block = vec![b'x'; 100];
             while blocks.next(&mut block).unwrap() {
                 assert!(
                     block.ends_with(b"\n") || block.ends_with(b"last"),

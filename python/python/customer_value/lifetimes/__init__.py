@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _native
-from .._convert import floats, index_of, optional_floats
+from .._convert import checked_call, floats, index_of, optional_floats
 
 __all__ = [
     "BetaGeoFitter",
@@ -69,6 +69,18 @@ __all__ = [
 
 # Periods of `freq` per month, as lifetimes; "h" is pandas 2's spelling of "H".
 _FREQ_FACTOR = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24.0, "h": 30.0 * 24.0}
+
+
+def _columns(*pairs):
+    """``(array, name)`` for each ``(column, name)``, converted without the
+    scan for non-finite values: the compiled core refuses those itself, and
+    :func:`checked_call` then gives :func:`floats`' error."""
+    return [(floats(v, name, check=False), name) for v, name in pairs]
+
+
+def _call(native, *args, columns):
+    """``native(*args, *arrays)`` over the ``columns`` of :func:`_columns`."""
+    return checked_call(lambda: native(*args, *(a for a, _ in columns)), *columns)
 
 
 def _shape(result, *inputs):
@@ -209,28 +221,21 @@ class _PurchaseFitter(BaseFitter):
 
     def conditional_probability_alive(self, frequency, recency, T):
         """P(alive at T | frequency, recency, T) per customer."""
-        result = _native.conditional_probability_alive(
-            self._model, self._values(), floats(frequency, "frequency"), floats(recency, "recency"), floats(T, "T")
-        )
+        columns = _columns((frequency, "frequency"), (recency, "recency"), (T, "T"))
+        result = _call(_native.conditional_probability_alive, self._model, self._values(), columns=columns)
         return _shape(result, frequency, recency, T)
 
     def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
         """Expected purchases in (T, T + t] given the customer's history."""
-        result = _native.conditional_expected_purchases(
-            self._model,
-            self._values(),
-            floats(t, "t"),
-            floats(frequency, "frequency"),
-            floats(recency, "recency"),
-            floats(T, "T"),
-        )
+        columns = _columns((t, "t"), (frequency, "frequency"), (recency, "recency"), (T, "T"))
+        result = _call(_native.conditional_expected_purchases, self._model, self._values(), columns=columns)
         return _shape(result, frequency, recency, T)
 
     predict = conditional_expected_number_of_purchases_up_to_time
 
     def expected_number_of_purchases_up_to_time(self, t):
         """E[X(t)] for a customer just acquired, per horizon t."""
-        result = _native.expected_purchases_new(self._model, self._values(), floats(t, "t"))
+        result = _call(_native.expected_purchases_new, self._model, self._values(), columns=_columns((t, "t")))
         return _shape(result, t)
 
     def conditional_probability_alive_matrix(self, max_frequency=None, max_recency=None):
@@ -338,9 +343,8 @@ class GammaGammaFitter(BaseFitter):
             monetary_value = self.data["monetary_value"]
         if frequency is None:
             frequency = self.data["frequency"]
-        result = _native.conditional_expected_average_profit(
-            self._values(), floats(frequency, "frequency"), floats(monetary_value, "monetary_value")
-        )
+        columns = _columns((frequency, "frequency"), (monetary_value, "monetary_value"))
+        result = _call(_native.conditional_expected_average_profit, self._values(), columns=columns)
         return _shape(result, frequency, monetary_value)
 
     def customer_lifetime_value(self, transaction_prediction_model, frequency, recency, T, monetary_value, time=12, discount_rate=0.01, freq="D"):

@@ -1,0 +1,321 @@
+//! The plain-line parser of the first pass: most logs are lines of three
+//! fields, `customer_id,date,amount`, with a numeric id, an ISO date and a
+//! plain decimal amount. Such a line is read here in one scan, without
+//! splitting it into fields, trimming them or building a `Decimal`, and
+//! its spill record is written straight from the integers.
+//!
+//! Anything else (spaces, a sign, leading zeros, an exponent, a carriage
+//! return, another date shape, an invalid date, more or fewer fields, a
+//! blank line) is not read here: the line goes to the general reader,
+//! which parses it, or names its error, as it always did. So a line read
+//! here gives exactly the row the general reader would give it: the same
+//! number, the same day, the same mantissa and scale.
+
+use super::zigzag;
+use crate::model::Date;
+
+/// A plain row: a numeric id written without leading zeros, a day, and a
+/// non-negative amount of at most 18 digits as a mantissa and scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct PlainRow {
+    pub(super) id: u64,
+    pub(super) day: i32,
+    pub(super) mantissa: u64,
+    pub(super) scale: u32,
+}
+
+/// Whether the plain-line parser can read lines split at `delimiter`: a
+/// byte that cannot be part of a plain id, date or amount.
+pub(super) fn plain_delimiter(delimiter: u8) -> bool {
+    !delimiter.is_ascii_digit() && !matches!(delimiter, b'.' | b'-' | b'+' | b'\r' | b'\n' | b'"')
+}
+
+/// The days of the `YYYY-MM-DD` dates already read: a log has few
+/// distinct days.
+pub(super) struct DayCache {
+    /// `(YYYYMMDD, day)`; 0 marks an empty slot.
+    slots: Box<[(u32, i32)]>,
+}
+
+impl DayCache {
+    const SLOTS: usize = 4096;
+
+    pub(super) fn new() -> DayCache {
+        DayCache {
+            slots: vec![(0, 0); Self::SLOTS].into_boxed_slice(),
+        }
+    }
+
+    /// The day of a 10-byte `YYYY-MM-DD` date, or `None` when it is not
+    /// one (another shape, or no such date).
+    #[inline]
+    fn day(&mut self, text: &[u8; 10]) -> Option<i32> {
+        if text[4] != b'-' || text[7] != b'-' {
+            return None;
+        }
+        let mut ymd = 0u32;
+        for &b in &[
+            text[0], text[1], text[2], text[3], text[5], text[6], text[8], text[9],
+        ] {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            ymd = ymd * 10 + u32::from(d);
+        }
+        let slot = ((ymd ^ (ymd >> 12)) as usize) % Self::SLOTS;
+        let entry = self.slots.get_mut(slot)?;
+        if entry.0 == ymd && ymd != 0 {
+            return Some(entry.1);
+        }
+        // The general reader's own date parser decides what a date is.
+        let day = Date::parse_bytes(text).ok()?.days_since_epoch();
+        *entry = (ymd, day);
+        Some(day)
+    }
+}
+
+/// Reads one plain line from the start of `s` (up to its line end, or
+/// the end of `s`): the row and the bytes taken, line end included; `None`
+/// when the line is not plain.
+#[inline]
+pub(super) fn line(s: &[u8], delimiter: u8, days: &mut DayCache) -> Option<(PlainRow, usize)> {
+    // The id: 1 to 19 digits, no leading zero (fits a u64).
+    let mut id = 0u64;
+    let mut i = 0;
+    loop {
+        let b = *s.get(i)?;
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            if b != delimiter || i == 0 {
+                return None;
+            }
+            break;
+        }
+        if i == 19 || (i == 1 && id == 0) {
+            return None;
+        }
+        id = id * 10 + u64::from(d);
+        i += 1;
+    }
+    // The date: `YYYY-MM-DD`, then the delimiter.
+    let date: &[u8; 10] = s.get(i + 1..i + 11)?.try_into().ok()?;
+    if *s.get(i + 11)? != delimiter {
+        return None;
+    }
+    let day = days.day(date)?;
+    // The amount: digits with at most one point, at most 18 digits, then
+    // the line end or the end of the block.
+    let mut j = i + 12;
+    let mut mantissa = 0u64;
+    let mut digits = 0u32;
+    let mut scale = 0u32;
+    let mut point = false;
+    let taken = loop {
+        let Some(&b) = s.get(j) else { break j };
+        let d = b.wrapping_sub(b'0');
+        if d <= 9 {
+            digits += 1;
+            if digits > 18 {
+                return None;
+            }
+            mantissa = mantissa * 10 + u64::from(d);
+            scale += u32::from(point);
+        } else if b == b'.' && !point {
+            point = true;
+        } else if b == b'\n' {
+            break j + 1;
+        } else {
+            return None;
+        }
+        j += 1;
+    };
+    if digits == 0 {
+        return None;
+    }
+    Some((
+        PlainRow {
+            id,
+            day,
+            mantissa,
+            scale,
+        },
+        taken,
+    ))
+}
+
+/// Appends a plain row's spill record to `out`, byte for byte as
+/// `super::encode` writes the same row: `delta` is its ordinal's distance
+/// from the previous record's.
+#[inline]
+pub(super) fn encode(out: &mut Vec<u8>, delta: u64, flags: u8, row: &PlainRow) {
+    // Six varints of at most ten bytes: one reservation, then pushes that
+    // always find room.
+    out.reserve(60);
+    let mut put = |mut v: u64| {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    };
+    put(delta);
+    put(u64::from(flags));
+    put(row.id);
+    put(zigzag(i64::from(row.day)));
+    // At most 18 digits: below 2^63.
+    put(zigzag(row.mantissa as i64));
+    put(u64::from(row.scale));
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::super::{ID_NUMBER, Key, Record, put_varint};
+    use super::*;
+
+    /// The general encoder's varint.
+    fn varint(v: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        put_varint(&mut out, v);
+        out
+    }
+    use crate::csv::parse::{DateCache, parse_amount, parse_u64};
+
+    /// What the general reader makes of a plain line's three fields.
+    fn general(id: &[u8], date: &[u8], amount: &[u8]) -> Option<(u64, i32, Decimal)> {
+        let n = parse_u64(id)?;
+        let day = DateCache::new().get(date).ok()?.days_since_epoch();
+        Some((n, day, parse_amount(amount)?))
+    }
+
+    #[test]
+    fn plain_lines_read_as_the_general_reader_reads_them() {
+        let lines: &[&[u8]] = &[
+            b"1,2022-04-19,30.81\n",
+            b"0,1970-01-01,0\n",
+            b"9999999999999999999,9999-12-31,999999999999999999\n",
+            b"42,2024-02-29,7.\n",
+            b"42,2024-02-29,.5\n",
+            b"42,2024-02-29,0.00000000000000001",
+            b"42,2024-02-29,1.00000000000000000",
+        ];
+        for &text in lines {
+            let mut days = DayCache::new();
+            let (row, taken) = line(text, b',', &mut days).expect("plain");
+            assert_eq!(taken, text.len());
+            let body = text.strip_suffix(b"\n").unwrap_or(text);
+            let fields: Vec<&[u8]> = body.split(|&b| b == b',').collect();
+            let (n, day, amount) = general(fields[0], fields[1], fields[2]).expect("valid");
+            assert_eq!((row.id, row.day), (n, day), "{text:?}");
+            assert_eq!(Decimal::new(row.mantissa as i64, row.scale), amount);
+            assert_eq!(amount.scale(), row.scale);
+        }
+        // 20 digits: for the general reader (it may not fit a u64).
+        assert!(
+            line(
+                b"18446744073709551615,2022-01-01,1\n",
+                b',',
+                &mut DayCache::new()
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn anything_else_goes_to_the_general_reader() {
+        let lines: &[&[u8]] = &[
+            b"",
+            b"\n",
+            b"01,2022-04-19,1\n",
+            b" 1,2022-04-19,1\n",
+            b"1 ,2022-04-19,1\n",
+            b"1,2022-04-19 ,1\n",
+            b"1,2022-04-19,1 \n",
+            b"1,2022-04-19,1\r\n",
+            b"1,2022-04-19,-1\n",
+            b"1,2022-04-19,+1\n",
+            b"1,2022-04-19,1e2\n",
+            b"1,2022-04-19,.\n",
+            b"1,2022-04-19,\n",
+            b"1,2022-04-19,1.2.3\n",
+            b"1,2022-04-19,1234567890123456789\n",
+            b"1,2022-02-30,1\n",
+            b"1,2022-13-01,1\n",
+            b"1,0000-01-01,1\n",
+            b"1,20220419,1\n",
+            b"1,2022/04/19,1\n",
+            b"1,2022-04-19T10:00,1\n",
+            b"1,2022-04-19,1,2\n",
+            b"1,2022-04-19\n",
+            b"a,2022-04-19,1\n",
+            b",2022-04-19,1\n",
+            b"1;2022-04-19;1\n",
+        ];
+        for &text in lines {
+            assert!(
+                line(text, b',', &mut DayCache::new()).is_none(),
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        assert!(line(b"1;2022-04-19;1\n", b';', &mut DayCache::new()).is_some());
+    }
+
+    #[test]
+    fn the_day_cache_gives_the_dates_days() {
+        let mut days = DayCache::new();
+        for text in ["2022-04-19", "2023-12-31", "1970-01-01", "2022-04-19"] {
+            let want = Date::parse(text).unwrap().days_since_epoch();
+            let bytes: &[u8; 10] = text.as_bytes().try_into().unwrap();
+            assert_eq!(days.day(bytes), Some(want), "{text}");
+        }
+        assert_eq!(days.day(b"2023-02-29"), None);
+    }
+
+    #[test]
+    fn records_are_those_of_the_general_encoder() {
+        let rows = [
+            PlainRow {
+                id: 7,
+                day: 19_000,
+                mantissa: 3081,
+                scale: 2,
+            },
+            PlainRow {
+                id: u64::MAX / 2,
+                day: -719_162,
+                mantissa: 999_999_999_999_999_999,
+                scale: 18,
+            },
+            PlainRow {
+                id: 0,
+                day: 0,
+                mantissa: 0,
+                scale: 0,
+            },
+        ];
+        for (k, row) in rows.iter().enumerate() {
+            for flags in [ID_NUMBER, ID_NUMBER | super::super::BEFORE_SWITCH] {
+                let delta = 1u64 << (9 * k);
+                let mut want = Vec::new();
+                let record = Record {
+                    ordinal: 1000 + delta,
+                    flags,
+                    key: Key::Number(row.id),
+                    spelling: &[],
+                    day: row.day,
+                    amount: Decimal::new(row.mantissa as i64, row.scale),
+                    quantity: None,
+                    category: None,
+                };
+                super::super::encode(&mut want, 1000, &record);
+                let mut got = Vec::new();
+                encode(&mut got, delta, flags, row);
+                assert_eq!(got, want);
+                assert_eq!(got[..varint(delta).len()], varint(delta)[..]);
+            }
+        }
+    }
+}
