@@ -13,7 +13,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use customer_value::btyd::{BgNbd, CustomerHistory, MbgNbd, ParetoNbd};
-use customer_value::csv::{read_summary, write_summary};
+use customer_value::csv::{read_summary, read_summary_rows_path, write_summary};
 use customer_value::simulate::Simulation;
 use customer_value::{Date, Grouping, Summarizer, TimeUnit, TransactionLog};
 
@@ -140,6 +140,21 @@ fn fits(c: &mut Criterion) {
             BgNbd::new().fit_detailed(&hs).unwrap()
         })
     });
+    // What `customer-value fit --model bg-nbd --summary FILE` does: the
+    // summary-rows reader on a file (read in blocks), then the weighted fit.
+    let file = std::env::temp_dir().join(format!("btyd_fit_103k_{}.csv", std::process::id()));
+    std::fs::write(&file, &csv).unwrap();
+    group.bench_function("read_summary_rows/103k_days", |b| {
+        b.iter(|| read_summary_rows_path(black_box(&file)).unwrap())
+    });
+    group.bench_function("read_rows_and_bgnbd/103k_days", |b| {
+        b.iter(|| {
+            let rows = read_summary_rows_path(black_box(&file)).unwrap();
+            let (hs, ws) = rows.weighted().unwrap();
+            BgNbd::new().fit_weighted(&hs, &ws).unwrap()
+        })
+    });
+    std::fs::remove_file(&file).ok();
     group.finish();
 }
 

@@ -5,10 +5,10 @@ use crate::btyd::fitting::{
     Curvature, Problem, fit_log_params_curved, fit_options_builder, total_weight,
 };
 use crate::btyd::input::{
-    CustomerHistory, Prepared, Row, compress, mixture_sums, mixture_sums_hess,
+    CustomerHistory, Prepared, Row, compress, mixture_sums, mixture_sums_hess, mixture_value_bound,
 };
 use crate::btyd::math::{
-    check_horizon, dlgamma, dpsi, dtrigamma, e_bg, expit, ln_gamma_f, nb_upper_tail, positive,
+    Shifts, check_horizon, dlgamma, dtrigamma, e_bg, expit, ln_gamma_f, nb_upper_tail, positive,
 };
 use crate::btyd::optim::bfgs;
 use crate::btyd::penalty::Penalty;
@@ -392,16 +392,17 @@ impl Likelihood for Prepared {
         let ln_al = theta[1];
         let ln_a = theta[2];
         let table = self.time_table(al);
+        let (sr, sb, sab) = (Shifts::new(r), Shifts::new(b), Shifts::new(a + b));
         let (f, g) = self.sum_by_x(|x, rows| {
             let xf = f64::from(x);
             let rx = r + xf;
             // ln B(a, b+xf)/B(a, b) as Δlnγ(b, xf) − Δlnγ(a+b, xf): no
             // cancellation of two lnΓ differences of size a·ln b when a and
             // b run to ∞ together.
-            let cx = dlgamma(r, xf) - xf * ln_al + dlgamma(b, xf) - dlgamma(a + b, xf);
-            let dpr = dpsi(r, xf);
-            let dpab = dpsi(a + b, xf);
-            let dpb = dpsi(b, xf);
+            let cx = sr.dlgamma(xf) - xf * ln_al + sb.dlgamma(xf) - sab.dlgamma(xf);
+            let dpr = sr.dpsi(xf);
+            let dpab = sab.dpsi(xf);
+            let dpb = sb.dpsi(xf);
             if x == 0 {
                 // w1 = 1, w2 = 0.
                 let (mut sf, mut s_r, mut s_al, mut sw) = (0.0, 0.0, 0.0, 0.0);
@@ -456,14 +457,15 @@ impl Likelihood for Prepared {
         let ln_al = theta[1];
         let ln_a = theta[2];
         let table = self.time_table_hess(al);
+        let (sr, sb, sab) = (Shifts::new(r), Shifts::new(b), Shifts::new(a + b));
         let total = self.sum_by_x_with(
             |x, rows| {
                 let xf = f64::from(x);
                 let rx = r + xf;
-                let cx = dlgamma(r, xf) - xf * ln_al + dlgamma(b, xf) - dlgamma(a + b, xf);
-                let dpr = dpsi(r, xf);
-                let dpab = dpsi(a + b, xf);
-                let dpb = dpsi(b, xf);
+                let cx = sr.dlgamma(xf) - xf * ln_al + sb.dlgamma(xf) - sab.dlgamma(xf);
+                let dpr = sr.dpsi(xf);
+                let dpab = sab.dpsi(xf);
+                let dpb = sb.dpsi(xf);
                 let mut h = [[0.0; 4]; 4];
                 if x == 0 {
                     let (mut sf, mut s_r, mut s_al, mut sw) = (0.0, 0.0, 0.0, 0.0);
@@ -534,6 +536,39 @@ impl Likelihood for Prepared {
 }
 
 impl Prepared {
+    /// A lower bound of [`Likelihood::nll_grad`]'s value at `theta`, for
+    /// the fitter's boundary check: the same terms, with each repeat
+    /// buyer's `ln(e^{D1} + e^{D2})` replaced by the upper bound of
+    /// [`mixture_value_bound`] (no exponential, logarithm or gradient per
+    /// row; `x = 0` rows exact), in one thread.
+    fn bgnbd_nll_lower_bound(&self, theta: [f64; 4]) -> f64 {
+        let [r, al, a, b] = theta.map(f64::exp);
+        let ln_al = theta[1];
+        let ln_a = theta[2];
+        let table = self.time_table(al);
+        let (sr, sb, sab) = (Shifts::new(r), Shifts::new(b), Shifts::new(a + b));
+        let f = self.sum_by_x_serial(
+            |x, rows| {
+                let xf = f64::from(x);
+                let rx = r + xf;
+                let cx = sr.dlgamma(xf) - xf * ln_al + sb.dlgamma(xf) - sab.dlgamma(xf);
+                if x == 0 {
+                    let (mut sf, mut sw) = (0.0, 0.0);
+                    for row in rows {
+                        sf += row.w * (-rx * table[row.age as usize].0);
+                        sw += row.w;
+                    }
+                    return sw * cx + sf;
+                }
+                let c2 = ln_a - (b + xf - 1.0).ln();
+                let sw: f64 = rows.iter().map(|row| row.w).sum();
+                sw * cx + mixture_value_bound(rows, &table, rx, c2)
+            },
+            |acc: &mut f64, v: &f64| *acc += *v,
+        );
+        -f
+    }
+
     /// [`Likelihood::nll_grad_hess`] for the fitter.
     fn bgnbd_nll_grad_hess(
         &self,
@@ -684,6 +719,7 @@ impl BgNbd {
         let hessian = |th: &[f64; 4], g: &mut [f64; 4], h: &mut [[f64; 4]; 4]| {
             scaled.bgnbd_nll_grad_hess(*th, g, h)
         };
+        let face_bound = |th: &[f64; 4]| scaled.bgnbd_nll_lower_bound(*th);
         let fitted = fit_log_params_curved(
             &problem,
             &self.options,
@@ -691,6 +727,7 @@ impl BgNbd {
             Some(Curvature {
                 hessian: &hessian,
                 hint,
+                face_bound: Some(&face_bound),
             }),
             |natural: &[f64; 4]| {
                 -Prepared::new(&rows, 1.0).nll_grad(natural.map(f64::ln), &mut [0.0; 4])
@@ -962,6 +999,66 @@ mod tests {
 
     fn rel(a: f64, b: f64) -> f64 {
         ((a - b) / b).abs()
+    }
+
+    /// The face bound that lets the boundary check skip faces is a lower
+    /// bound of the objective everywhere in the box (interior points, the
+    /// faces, the corners), and tight where the two terms of each row
+    /// differ much: on seeded awkward rows (heavy buyers, one-time buyers,
+    /// `t_x = T`, fractional times).
+    #[test]
+    fn face_bound_is_below_the_objective() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut population = Vec::new();
+        for i in 0..3000 {
+            let age = 1.0 + next(400) as f64 + if i % 7 == 0 { 0.25 } else { 0.0 };
+            let x = match i % 10 {
+                0..=4 => 0,
+                5..=8 => 1 + next(12) as u32,
+                _ => 50 + next(400) as u32,
+            };
+            let t_x = match x {
+                0 => 0.0,
+                _ if i % 13 == 0 => age,
+                _ => 1.0 + next(age as u64) as f64 * (age - 1.0) / age,
+            };
+            population.push(hist(x, t_x.min(age), age));
+        }
+        let rows = compress(&population, None, |h| Some((h.x(), h.t_x(), h.age()))).unwrap();
+        let prepared = Prepared::new(&rows, 1.0 / 401.0);
+        let mut checked = 0;
+        for a in [-30.0, -3.0, 0.0, 2.0, 30.0] {
+            for b in [-30.0, -1.0, 0.5, 30.0] {
+                for r in [-30.0, -0.7, 1.5, 30.0] {
+                    for al in [-30.0, -2.0, 0.0, 30.0] {
+                        let theta = [r, al, a, b];
+                        let value = prepared.nll_grad(theta, &mut [0.0; 4]);
+                        let bound = prepared.bgnbd_nll_lower_bound(theta);
+                        if !value.is_finite() {
+                            continue;
+                        }
+                        let scale = value.abs().max(1.0);
+                        assert!(
+                            bound <= value + 1e-12 * scale,
+                            "{theta:?}: {bound} > {value}"
+                        );
+                        // Never looser than ln 2 per repeat buyer.
+                        assert!(
+                            bound >= value - 0.7 * 1500.0,
+                            "{theta:?}: {bound} vs {value}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 250, "{checked}");
     }
 
     fn printed() -> BgNbdParams {

@@ -21,6 +21,7 @@
 //! reported stands for the limit to well within `1e-6`, and predictions at
 //! it are the limiting model's to that precision.
 
+use crate::btyd::fitting::FaceBound;
 use crate::btyd::input::Row;
 use crate::btyd::optim::{
     Minimum, THETA_BOUND, bfgs, covariance_of_hessian, hessian_is_positive_definite, projected,
@@ -182,8 +183,11 @@ pub(crate) type KnownHessian<const N: usize> = ([f64; N], [[f64; N]; N]);
 /// re-minimised box faces along the model's `rays` (and every single
 /// coordinate), and says how the fit ended. `objective` is the penalised
 /// objective in `θ`; `names` the parameters' names; `known` an analytic
-/// Hessian at one point, if any. See the module docs.
+/// Hessian at one point, if any; `face_bound` a lower bound of `objective`
+/// that rules faces out without evaluating it there, if any. See the
+/// module docs.
 #[cfg(test)]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn settle<const N: usize>(
     objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
     min: Minimum<N>,
@@ -192,6 +196,7 @@ pub(crate) fn settle<const N: usize>(
     max_iterations: usize,
     tolerance: f64,
     known: Option<&KnownHessian<N>>,
+    face_bound: Option<&FaceBound<'_, N>>,
 ) -> (Minimum<N>, FitStatus) {
     settle_probed(
         objective,
@@ -202,6 +207,7 @@ pub(crate) fn settle<const N: usize>(
         max_iterations,
         tolerance,
         known,
+        face_bound,
     )
 }
 
@@ -214,7 +220,9 @@ pub(crate) type ValueFn<'a, const N: usize> = dyn Fn(&[f64; N]) -> f64 + 'a;
 /// re-minimised box faces, and says how the fit ended, as `settle` does,
 /// probing each box face with `probe` (the objective's value alone) when
 /// given: a face's gradient is only needed once the face is re-minimised,
-/// and the minimiser evaluates it again there.
+/// and the minimiser evaluates it again there. A face where `face_bound`
+/// (a lower bound of `objective`, if any) already rules it out is not
+/// probed at all.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn settle_probed<const N: usize>(
     objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
@@ -225,6 +233,7 @@ pub(crate) fn settle_probed<const N: usize>(
     max_iterations: usize,
     tolerance: f64,
     known: Option<&KnownHessian<N>>,
+    face_bound: Option<&FaceBound<'_, N>>,
 ) -> (Minimum<N>, FitStatus) {
     let mut best = min;
     let mut converged = true;
@@ -264,6 +273,14 @@ pub(crate) fn settle_probed<const N: usize>(
             let mut theta = best.theta;
             for &(i, s) in ray {
                 theta[i] = (theta[i] + s * t).clamp(-THETA_BOUND, THETA_BOUND);
+            }
+            // A face whose lower bound is already above the threshold (by
+            // more than rounding, `1e-6` relative) is not tried: its value
+            // could not pass the test below.
+            if let Some(bound) = face_bound
+                && bound(&theta) > best.value + FACE_SLACK + 1e-6 * best.value.abs().max(1.0)
+            {
+                continue;
             }
             let value = match probe {
                 Some(probe) => probe(&theta),
@@ -672,7 +689,7 @@ mod tests {
             Ok(m) => m,
             Err(s) => s.best,
         };
-        let (m, status) = settle(&f, min, &rays, ["x", "y"], 1000, 1e-10, None);
+        let (m, status) = settle(&f, min, &rays, ["x", "y"], 1000, 1e-10, None, None);
         assert_eq!(m.theta[1], -THETA_BOUND);
         assert_eq!(
             status,
@@ -691,7 +708,7 @@ mod tests {
             (t[0] - 1.0).powi(2) + 2.0 * (t[1] + 2.0).powi(2)
         };
         let min = bfgs(&bowl, [0.0, 0.0], 1000, 1e-10).unwrap();
-        let (_, status) = settle(&bowl, min, &rays, ["x", "y"], 1000, 1e-10, None);
+        let (_, status) = settle(&bowl, min, &rays, ["x", "y"], 1000, 1e-10, None, None);
         assert_eq!(status, FitStatus::Interior);
     }
 }

@@ -250,6 +250,12 @@ pub(crate) fn fit_log_params<const N: usize>(
 pub(crate) type HessianFn<'a, const N: usize> =
     dyn Fn(&[f64; N], &mut [f64; N], &mut [[f64; N]; N]) -> f64 + 'a;
 
+/// `θ → a lower bound of the objective at θ`, cheaper than the objective:
+/// [`settle`] evaluates a box face only when the bound there does not
+/// already rule it out, so the bound changes how fast a fit ends, never
+/// its answer.
+pub(crate) type FaceBound<'a, const N: usize> = dyn Fn(&[f64; N]) -> f64 + 'a;
+
 /// An analytic Hessian of a model's objective for [`fit_log_params_curved`]:
 /// `hessian(θ, g, H)` returns what the model's `nll` returns (the same
 /// value and gradient) and fills `H`; `hint` is a start near the minimum
@@ -257,6 +263,10 @@ pub(crate) type HessianFn<'a, const N: usize> =
 pub(crate) struct Curvature<'a, const N: usize> {
     pub hessian: &'a HessianFn<'a, N>,
     pub hint: Option<[f64; N]>,
+    /// A cheap lower bound of the objective at a point, which lets the
+    /// boundary check skip faces that cannot be as good as the optimum
+    /// ([`FaceBound`]), if the model has one.
+    pub face_bound: Option<&'a FaceBound<'a, N>>,
 }
 
 /// Most Newton iterations [`fit_log_params_curved`] takes before it leaves
@@ -522,6 +532,9 @@ fn fit_log_params_with<const N: usize>(
     };
     // Boundary answers: try the limits along the model's rays, name what
     // diverges; `Interior` only at a positive definite Hessian.
+    // The face bound is of the unpenalised objective: only with a curvature
+    // (which needs no penalty).
+    let face_bound = curvature.as_ref().and_then(|c| c.face_bound);
     let (min, status) = settle_probed(
         &objective,
         probe,
@@ -531,6 +544,7 @@ fn fit_log_params_with<const N: usize>(
         options.get_max_iterations(),
         options.get_tolerance(),
         known.as_ref(),
+        face_bound,
     );
     // A boundary answer may be a local supremum on one face while another
     // limit is better (BG/NBD on a log without dropout: `a → 0, b → ∞`
@@ -585,6 +599,7 @@ fn fit_log_params_with<const N: usize>(
                     options.get_max_iterations(),
                     options.get_tolerance(),
                     None,
+                    face_bound,
                 );
                 if s != FitStatus::NotConverged && m.value < best.0.value {
                     best = (Minimum { iterations, ..m }, s);

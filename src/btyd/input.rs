@@ -50,6 +50,14 @@ impl CustomerHistory {
     /// # Ok::<(), customer_value::Error>(())
     /// ```
     pub fn new(customer: CustomerId, x: u32, t_x: f64, age: f64) -> Result<Self> {
+        if Self::is_valid(x, t_x, age) {
+            return Ok(Self {
+                customer,
+                x,
+                t_x,
+                age,
+            });
+        }
         let bad = |reason: String| Error::InvalidValue {
             what: "customer history",
             reason: format!("customer {customer}: {reason}"),
@@ -74,6 +82,29 @@ impl CustomerHistory {
             t_x,
             age,
         })
+    }
+
+    /// Whether [`new`](Self::new) accepts `(x, t_x, T)`: `T` finite and
+    /// `> 0`, `t_x` in `[0, T]`, and `t_x = 0` exactly when `x = 0`.
+    pub(crate) fn is_valid(x: u32, t_x: f64, age: f64) -> bool {
+        age.is_finite()
+            && age > 0.0
+            && t_x.is_finite()
+            && t_x >= 0.0
+            && t_x <= age
+            && (x == 0) == (t_x == 0.0)
+    }
+
+    /// A history from parts that [`is_valid`](Self::is_valid) accepted.
+    #[cfg(feature = "csv")]
+    pub(crate) fn from_valid(customer: CustomerId, x: u32, t_x: f64, age: f64) -> Self {
+        debug_assert!(Self::is_valid(x, t_x, age));
+        Self {
+            customer,
+            x,
+            t_x,
+            age,
+        }
     }
 
     /// The history of a summarised customer: `x` = [`frequency`], `t_x`,
@@ -451,7 +482,9 @@ const PACKED_TIME_BITS: u32 = 22;
 pub(crate) fn packed_key(x: u32, a: f64, b: f64) -> Option<u64> {
     const LIMIT: f64 = (1u64 << PACKED_TIME_BITS) as f64;
     let time =
-        |t: f64| (t.to_bits() >> 63 == 0 && t < LIMIT && t.fract() == 0.0).then_some(t as u64);
+        // Whole: the integer part converts back to `t` (`fract` would call
+        // libm's `trunc` on baseline x86-64).
+        |t: f64| (t.to_bits() >> 63 == 0 && t < LIMIT && (t as u64) as f64 == t).then_some(t as u64);
     if x >= 1 << 20 {
         return None;
     }
@@ -625,7 +658,9 @@ impl Prepared {
         let mut direct: Vec<u32> = Vec::new(); // slot + 1, 0 when unseen
         let mut times = Vec::new();
         let mut slot = |t: f64| {
-            if (0.0..DIRECT).contains(&t) && t.fract() == 0.0 {
+            // Whole: the integer part converts back to `t` (`fract` would
+            // call libm's `trunc` on baseline x86-64).
+            if (0.0..DIRECT).contains(&t) && (t as u32) as f64 == t {
                 let k = t as usize;
                 if direct.len() <= k {
                     direct.resize(k + 1, 0);
@@ -735,6 +770,18 @@ impl Prepared {
             add(&mut l, &r);
             l
         })
+    }
+}
+
+impl Prepared {
+    /// [`sum_by_x_with`](Self::sum_by_x_with) on one thread, for sums too
+    /// cheap to pay for starting another.
+    pub(crate) fn sum_by_x_serial<A, G>(&self, group: G, add: fn(&mut A, &A)) -> A
+    where
+        A: Default,
+        G: Fn(u32, &[IndexedRow]) -> A,
+    {
+        sum_runs_with(&self.rows, &group, add)
     }
 }
 
@@ -864,6 +911,50 @@ pub(crate) fn mixture_sums(
             s.inv_q += row.w * (w1 * inv1[k] + w2 * inv2[k]);
             s.w2 += row.w * w2;
             s.weight += row.w;
+        }
+    }
+    s
+}
+
+/// An upper bound of [`mixture_sums`]' `value`, `Σw·ln(e^{D1} + e^{D2})`,
+/// without exponentials or logarithms: per row
+/// `ln(e^{D1} + e^{D2}) = max(D1, D2) + ln(1 + e^{−y})` with
+/// `y = |D2 − D1|`, and `ln(1 + e^{−y}) ≤ min(ln 2, e^{−y})`, where
+/// `e^{−y} ≤ 1/(1 + y + y²/2 + y³/6)` (the first terms of `e^y`'s series,
+/// all positive). The bound exceeds the value by less than
+/// `ln 2 − ln(1 + e^{−y})` per row, little where the two terms differ
+/// much. `D1`, `D2` as [`mixture_sums`] forms them.
+pub(crate) fn mixture_value_bound(
+    rows: &[IndexedRow],
+    table: &[(f64, f64)],
+    rx: f64,
+    c2: f64,
+) -> f64 {
+    let mut s = 0.0;
+    let mut l1 = [0.0; BLOCK];
+    let mut l2 = [0.0; BLOCK];
+    let mut w = [0.0; BLOCK];
+    let mut term = [0.0; BLOCK];
+    for block in rows.chunks(BLOCK) {
+        let n = block.len();
+        for (k, row) in block.iter().enumerate() {
+            l1[k] = table[row.age as usize].0;
+            l2[k] = table[row.t_x as usize].0;
+            w[k] = row.w;
+        }
+        // A straight loop, which the compiler turns into vector instructions.
+        for k in 0..n {
+            let d1 = -rx * l1[k];
+            let d2 = c2 - rx * l2[k];
+            let y = (d2 - d1).abs();
+            // e^y ≥ 1 + y + y²/2 + y³/6 for y ≥ 0 (a NaN, where the
+            // objective is not finite either, gives ln 2).
+            let p = 1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0)));
+            let tail = (1.0 / p).min(std::f64::consts::LN_2);
+            term[k] = w[k] * (d1.max(d2) + tail);
+        }
+        for t in &term[..n] {
+            s += t;
         }
     }
     s

@@ -261,12 +261,13 @@ impl SummaryRows {
         let mut histories = Vec::with_capacity(self.rows.len());
         let mut weights = Vec::with_capacity(self.rows.len());
         for r in &self.rows {
-            histories.push(CustomerHistory::new(
+            // Rows are valid histories by construction.
+            histories.push(CustomerHistory::from_valid(
                 CustomerId::new(0),
                 r.x(),
                 r.t_x(),
                 r.age(),
-            )?);
+            ));
             weights.push(exact_weight(r.count())?);
         }
         Ok((histories, weights))
@@ -321,26 +322,42 @@ pub fn read_summary_rows<R: Read>(mut input: R) -> Result<SummaryRows> {
 
 /// [`read_summary_rows`] of a file.
 ///
+/// A plain file is read in blocks of 128 KiB, counted as they
+/// come, so the whole file is never in memory at once; a file the plain
+/// path does not take is read again, whole, by the general reader.
+///
 /// # Errors
 ///
 /// As [`read_summary_rows`], and [`Error::Io`] naming the path.
 pub fn read_summary_rows_path(path: impl AsRef<Path>) -> Result<SummaryRows> {
     let path = path.as_ref();
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
-    let mut bytes = Vec::with_capacity(
-        file.metadata()
-            .map_or(0, |m| usize::try_from(m.len()).unwrap_or(0))
-            .saturating_add(1),
-    );
-    file.read_to_end(&mut bytes)
-        .map_err(|e| Error::io("read", path, e))?;
-    read_summary_rows_bytes(&bytes)
+    let file = std::fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let size = file
+        .metadata()
+        .map_or(0, |m| usize::try_from(m.len()).unwrap_or(0));
+    match plain_summary_rows_from(file, READ_BLOCK, size).map_err(|e| Error::io("read", path, e))? {
+        Some(rows) => Ok(rows),
+        None => {
+            let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+            general_summary_rows(&bytes)
+        }
+    }
 }
+
+/// The block [`read_summary_rows_path`] reads at a time: small enough to
+/// stay in the cache and to cost few page faults, large enough that the
+/// calls to `read` do not count.
+const READ_BLOCK: usize = 1 << 17;
 
 fn read_summary_rows_bytes(bytes: &[u8]) -> Result<SummaryRows> {
     if let Some(rows) = plain_summary_rows(bytes) {
         return Ok(rows);
     }
+    general_summary_rows(bytes)
+}
+
+/// [`read_summary_rows`] by the general summary reader.
+fn general_summary_rows(bytes: &[u8]) -> Result<SummaryRows> {
     let table = read_summary_bytes(bytes)?;
     let mut rows = DistinctRows::new();
     let mut left_out = 0;
@@ -365,68 +382,284 @@ fn strip_cr(line: &str) -> &str {
     line.strip_suffix('\r').unwrap_or(line)
 }
 
-/// The state of [`plain_summary_rows`]' pass over the rows.
-struct Scanner<'t> {
-    text: &'t str,
+/// Where a field of a row goes in [`Plain`]: `x`, `t_x`, `T`, the three
+/// metadata columns, or nowhere.
+const NOWHERE: u8 = 6;
+
+/// The plain path of [`read_summary_rows`]: the header's columns, then the
+/// rows, fed in blocks of whole lines, counted as they come.
+struct Plain {
     /// Where each field of a row goes: 0..3 `x`, `t_x`, `T`; 3..6 the
-    /// metadata; 6 nowhere. Its length is the header's width.
-    slot_of: Vec<usize>,
-    meta_at: [Option<usize>; 3],
-    fields: [&'t str; 7],
-    field: usize,
-    start: usize,
-    meta_text: [Option<&'t str>; 3],
+    /// metadata; [`NOWHERE`]. Its length is the header's width.
+    slot_of: Vec<u8>,
+    meta_at: [bool; 3],
+    /// The first row's metadata fields, which every row must repeat.
+    meta_first: [Option<Box<[u8]>>; 3],
     counter: Counter,
     left_out: u64,
 }
 
-impl<'t> Scanner<'t> {
-    /// A comma or line end at byte `at`; `None` for a row the plain path
-    /// does not take.
-    fn delimiter(&mut self, at: usize, newline: bool) -> Option<()> {
-        if newline && self.field == 0 && at == self.start {
-            return None; // a blank line: the csv crate's rules apply
+/// Bytes of a word equal to `c`, as the high bit of each such byte: a byte
+/// of `word` equals `c` exactly where `zero(word ^ c·0x0101…)` has its
+/// high bit set.
+#[inline(always)]
+fn bytes_equal(word: u64, c: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let v = word ^ (ONES * u64::from(c));
+    !(((v & LOW7) + LOW7) | v | LOW7)
+}
+
+/// `str::trim` of a field of text already checked to be UTF-8, with a
+/// shortcut for fields without surrounding whitespace.
+fn trim_field(field: &[u8]) -> Option<&[u8]> {
+    match field {
+        [first, .., last] if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() => {
+            Some(field)
         }
-        let slot = *self.slot_of.get(self.field)?;
-        if slot < 6 {
-            // Delimiters are ASCII, so the range is on character boundaries.
-            self.fields[slot] = self.text.get(self.start..at)?.trim();
+        [only] if only.is_ascii_alphanumeric() => Some(field),
+        _ => Some(std::str::from_utf8(field).ok()?.trim().as_bytes()),
+    }
+}
+
+/// One to `most` plain decimal digits as a number.
+fn field_digits(field: &[u8], most: usize) -> Option<u64> {
+    if field.is_empty() || field.len() > most {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in field {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
         }
-        self.field += 1;
-        self.start = at + 1;
-        if newline {
-            if self.field != self.slot_of.len() {
+        v = v * 10 + u64::from(d);
+    }
+    Some(v)
+}
+
+/// `plain_u32` of a field: up to 9 plain digits directly, anything else
+/// by it.
+fn field_u32(field: &[u8]) -> Option<u32> {
+    match field_digits(field, 9) {
+        Some(v) => u32::try_from(v).ok(),
+        None => plain_u32(std::str::from_utf8(field).ok()?),
+    }
+}
+
+/// `plain_float` of a field: up to 15 plain digits (exact) directly,
+/// anything else by it.
+fn field_f64(field: &[u8]) -> Option<f64> {
+    match field_digits(field, 15) {
+        Some(v) => Some(v as f64),
+        None => plain_float(std::str::from_utf8(field).ok()?),
+    }
+}
+
+impl Plain {
+    /// The state after the header line (without its `\n`); `None` when the
+    /// header is not plain or lacks the columns. `capacity` is a guess of
+    /// the rows to come.
+    fn new(header: &[u8], terminated: bool, capacity: usize) -> Option<Self> {
+        if header.starts_with(b"\xEF\xBB\xBF")
+            || header.contains(&b'"')
+            || !terminated && header.ends_with(b"\r")
+        {
+            return None;
+        }
+        let header = std::str::from_utf8(header).ok()?;
+        let header = strip_cr(header);
+        if header.contains('\r') {
+            return None; // a `\r` not before a line feed
+        }
+        let header: Vec<&str> = header.split(',').collect();
+        let cols = Columns::find(&header).ok()?;
+        let [_, x_at, t_x_at, age_at] = cols.core;
+        let meta_at = [cols.unit, cols.end, cols.holdout_end];
+        let mut slot_of = vec![NOWHERE; header.len()];
+        for (k, at) in [Some(x_at), Some(t_x_at), Some(age_at)]
+            .into_iter()
+            .chain(meta_at)
+            .enumerate()
+        {
+            if let Some(at) = at {
+                slot_of[at] = k as u8;
+            }
+        }
+        Some(Plain {
+            slot_of,
+            meta_at: meta_at.map(|at| at.is_some()),
+            meta_first: [None, None, None],
+            counter: Counter::Packed(Vec::with_capacity(capacity)),
+            left_out: 0,
+        })
+    }
+
+    /// Counts the rows of `block`: whole lines, each ending with `\n`,
+    /// except the file's last line when `last`. `None` for a block the
+    /// plain path does not take (see [`plain_summary_rows`]).
+    ///
+    /// One pass for commas and line ends, eight bytes at a time
+    /// ([`bytes_equal`]), after a vectorised check for quotes and carriage
+    /// returns (which, when there are any, the same words check).
+    fn block(&mut self, block: &[u8], last: bool) -> Option<()> {
+        if !block.is_ascii() {
+            std::str::from_utf8(block).ok()?;
+        }
+        let odd_bytes = block.chunks(256).any(|chunk| {
+            chunk
+                .iter()
+                .fold(0u8, |a, &c| a | u8::from(c == b'"') | u8::from(c == b'\r'))
+                != 0
+        });
+        // Disjoint borrows: the layout stays in registers across rows.
+        let Plain {
+            slot_of,
+            meta_at,
+            meta_first,
+            counter,
+            left_out,
+        } = self;
+        let slot_of: &[u8] = slot_of;
+        let mut rows = Rows {
+            meta_at: *meta_at,
+            meta_first,
+            counter,
+            left_out,
+        };
+        let width = slot_of.len();
+        // Each field's byte range, by slot ([`NOWHERE`] collects the rest).
+        let mut spans = [(0usize, 0usize); 7];
+        let mut field = 0usize;
+        let mut start = 0usize;
+        let mut i = 0;
+        while i < block.len() {
+            let word = match block.get(i..i + 8) {
+                Some(eight) => u64::from_le_bytes(eight.try_into().ok()?),
+                None => {
+                    // The tail, padded with zero bytes (none of the four).
+                    let mut padded = [0u8; 8];
+                    padded[..block.len() - i].copy_from_slice(&block[i..]);
+                    u64::from_le_bytes(padded)
+                }
+            };
+            if odd_bytes {
+                let mut odd = bytes_equal(word, b'"') | bytes_equal(word, b'\r');
+                while odd != 0 {
+                    let j = i + (odd.trailing_zeros() / 8) as usize;
+                    if block[j] == b'"' || block.get(j + 1) != Some(&b'\n') {
+                        return None;
+                    }
+                    odd &= odd - 1;
+                }
+            }
+            let newline = bytes_equal(word, b'\n');
+            let mut hits = newline | bytes_equal(word, b',');
+            while hits != 0 {
+                let bit = hits.trailing_zeros();
+                let j = i + (bit / 8) as usize;
+                spans[usize::from(*slot_of.get(field)?)] = (start, j);
+                field += 1;
+                if (newline >> bit) & 1 != 0 {
+                    if field != width || j == start && field == 1 {
+                        return None; // a blank line, or a row of another width
+                    }
+                    rows.row(block, &spans)?;
+                    field = 0;
+                }
+                start = j + 1;
+                hits &= hits - 1;
+            }
+            i += 8;
+        }
+        if start < block.len() || field > 0 {
+            if !last {
+                return None; // not whole lines (not expected)
+            }
+            // A last row without a line end.
+            spans[usize::from(*slot_of.get(field)?)] = (start, block.len());
+            if field + 1 != width {
                 return None;
             }
-            self.field = 0;
-            self.row()?;
+            rows.row(block, &spans)?;
         }
         Some(())
     }
+}
 
-    /// Counts the row in `fields`.
-    fn row(&mut self) -> Option<()> {
+/// What [`Plain::block`] updates per row.
+struct Rows<'p> {
+    meta_at: [bool; 3],
+    meta_first: &'p mut [Option<Box<[u8]>>; 3],
+    counter: &'p mut Counter,
+    left_out: &'p mut u64,
+}
+
+impl Rows<'_> {
+    /// Counts the row whose fields are at `spans` in `block`.
+    fn row(&mut self, block: &[u8], spans: &[(usize, usize); 7]) -> Option<()> {
+        let field = |slot: usize| trim_field(block.get(spans[slot].0..spans[slot].1)?);
         for k in 0..3 {
-            let text = self.fields[3 + k];
-            if self.meta_at[k].is_none() || (k == 2 && text.is_empty()) {
+            if !self.meta_at[k] {
                 continue;
             }
-            match self.meta_text[k] {
-                Some(first) if first == text => {}
+            let text = field(3 + k)?;
+            if k == 2 && text.is_empty() {
+                continue;
+            }
+            match &self.meta_first[k] {
+                Some(first) if **first == *text => {}
                 Some(_) => return None,
-                None => self.meta_text[k] = Some(text),
+                None => self.meta_first[k] = Some(text.into()),
             }
         }
-        let x = plain_u32(self.fields[0])?;
-        let t_x = plain_float(self.fields[1])?;
-        let age = plain_float(self.fields[2])?;
+        let x = field_u32(field(0)?)?;
+        let t_x = field_f64(field(1)?)?;
+        let age = field_f64(field(2)?)?;
         if age == 0.0 && x == 0 && t_x == 0.0 {
-            self.left_out += 1;
+            *self.left_out += 1;
             return Some(());
         }
-        let h = CustomerHistory::new(CustomerId::new(0), x, t_x, age).ok()?;
-        self.counter.add(&h);
+        if !CustomerHistory::is_valid(x, t_x, age) {
+            return None;
+        }
+        self.counter.add(x, t_x, age);
         Some(())
+    }
+}
+
+impl Plain {
+    /// The counted rows and the metadata (`None` when a metadata value does
+    /// not parse).
+    fn finish(self) -> Option<SummaryRows> {
+        let text = |v: &Option<Box<[u8]>>| -> Option<Option<String>> {
+            match v {
+                Some(bytes) => Some(Some(std::str::from_utf8(bytes).ok()?.to_owned())),
+                None => Some(None),
+            }
+        };
+        let [unit, end, holdout_end] = &self.meta_first;
+        let metadata = SummaryMetadata {
+            unit: match text(unit)? {
+                Some(text) => Some(TimeUnit::days(plain_u32(&text)?).ok()?),
+                None => None,
+            },
+            observation_end: match text(end)? {
+                Some(text) => Some(Date::parse(&text).ok()?),
+                None => None,
+            },
+            holdout_end: match text(holdout_end)? {
+                Some(text) => Some(Date::parse(&text).ok()?),
+                None => None,
+            },
+        };
+        let (rows, customers) = self.counter.finish();
+        Some(SummaryRows {
+            rows,
+            customers,
+            metadata,
+            left_out: self.left_out,
+        })
     }
 }
 
@@ -438,23 +671,32 @@ enum Counter {
 }
 
 impl Counter {
-    fn add(&mut self, h: &CustomerHistory) {
+    /// Counts a valid history (`CustomerHistory::is_valid`).
+    fn add(&mut self, x: u32, t_x: f64, age: f64) {
         if let Counter::Packed(keys) = self {
-            if let Some(k) = packed_key(h.x(), h.t_x(), h.age()) {
+            if let Some(k) = packed_key(x, t_x, age) {
                 keys.push(k);
                 return;
             }
             let mut rows = DistinctRows::new();
             for &k in keys.iter() {
                 let (x, t_x, age) = unpack_key(k);
-                if let Ok(h) = CustomerHistory::new(CustomerId::new(0), x, t_x, age) {
-                    rows.add(&h);
-                }
+                rows.add(&CustomerHistory::from_valid(
+                    CustomerId::new(0),
+                    x,
+                    t_x,
+                    age,
+                ));
             }
             *self = Counter::Hashed(rows);
         }
         if let Counter::Hashed(rows) = self {
-            rows.add(h);
+            rows.add(&CustomerHistory::from_valid(
+                CustomerId::new(0),
+                x,
+                t_x,
+                age,
+            ));
         }
     }
 
@@ -465,7 +707,9 @@ impl Counter {
                 let max = keys.iter().copied().max().unwrap_or(0);
                 radix_sort(&mut keys, |&k| k, bits_of(max));
                 let customers = keys.len() as u64;
-                let mut rows: Vec<DistinctRow> = Vec::new();
+                // At most one row per customer, reserved once: growing by
+                // doubling would copy (and fault in) the rows several times.
+                let mut rows: Vec<DistinctRow> = Vec::with_capacity(keys.len());
                 let mut last = None;
                 let mut count = 0u64;
                 for k in keys {
@@ -492,108 +736,82 @@ impl Counter {
 
 /// [`read_summary_rows`] of a plain file (see there), or `None` for the
 /// general path: quotes, a byte-order mark, a lone `\r`, text that is not
-/// UTF-8, a header without the columns, a row of the wrong width, a field
-/// of `x`, `t_x`, `T` that is not a plain number, an invalid history, or
-/// metadata that is not one value per file.
+/// UTF-8, a header without the columns, a blank line, a row of the wrong
+/// width, a field of `x`, `t_x`, `T` that is not a plain number, an
+/// invalid history, or metadata that is not one value per file.
 fn plain_summary_rows(bytes: &[u8]) -> Option<SummaryRows> {
-    if bytes.is_empty() || bytes.contains(&b'"') || bytes.starts_with(b"\xEF\xBB\xBF") {
+    if bytes.is_empty() {
         return None;
     }
-    if bytes.contains(&b'\r')
-        && bytes
-            .iter()
-            .enumerate()
-            .any(|(i, &c)| c == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
-    {
-        return None;
-    }
-    let text = std::str::from_utf8(bytes).ok()?;
     let header_end = bytes
         .iter()
         .position(|&c| c == b'\n')
         .unwrap_or(bytes.len());
-    let header: Vec<&str> = strip_cr(&text[..header_end]).split(',').collect();
-    let cols = Columns::find(&header).ok()?;
-    let [_, x_at, t_x_at, age_at] = cols.core;
-    let meta_at = [cols.unit, cols.end, cols.holdout_end];
-    let mut slot_of = vec![6usize; header.len()];
-    for (k, at) in [Some(x_at), Some(t_x_at), Some(age_at)]
-        .into_iter()
-        .chain(meta_at)
-        .enumerate()
-    {
-        if let Some(at) = at {
-            slot_of[at] = k;
+    let mut plain = Plain::new(
+        &bytes[..header_end],
+        header_end < bytes.len(),
+        bytes.len() / 32,
+    )?;
+    plain.block(&bytes[(header_end + 1).min(bytes.len())..], true)?;
+    plain.finish()
+}
+
+/// [`plain_summary_rows`] of what `input` reads, in blocks of at least
+/// `block` bytes (whole lines: a line longer than a block grows it);
+/// `size` is a guess of the input's length.
+fn plain_summary_rows_from(
+    mut input: impl Read,
+    block: usize,
+    size: usize,
+) -> std::io::Result<Option<SummaryRows>> {
+    let mut buf = vec![0u8; block.max(1)];
+    let mut filled = 0;
+    let mut plain: Option<Plain> = None;
+    let mut empty = true;
+    loop {
+        if filled == buf.len() {
+            buf.resize(2 * buf.len(), 0);
         }
-    }
-    let mut scan = Scanner {
-        text,
-        slot_of,
-        meta_at,
-        fields: [""; 7],
-        field: 0,
-        start: header_end + 1,
-        meta_text: [None; 3],
-        counter: Counter::Packed(Vec::with_capacity(bytes.len() / 32)),
-        left_out: 0,
-    };
-    // One pass over the rows for commas and line ends, eight bytes at a
-    // time: a byte of the word equals `c` exactly where
-    // `zero(word ^ c·0x0101…)` has its high bit set.
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let zero = |v: u64| !(((v & LOW7) + LOW7) | v | LOW7);
-    let base = (header_end + 1).min(bytes.len());
-    let body = &bytes[base..];
-    let mut i = 0;
-    while i + 8 <= body.len() {
-        let word = u64::from_le_bytes(body[i..i + 8].try_into().ok()?);
-        let mut hits =
-            zero(word ^ (ONES * u64::from(b','))) | zero(word ^ (ONES * u64::from(b'\n')));
-        while hits != 0 {
-            let j = i + (hits.trailing_zeros() / 8) as usize;
-            scan.delimiter(base + j, body[j] == b'\n')?;
-            hits &= hits - 1;
+        let n = match input.read(&mut buf[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let eof = n == 0;
+        empty &= eof && filled == 0;
+        filled += n;
+        // Whole lines: up to the last line end, or all at the end.
+        let whole = if eof {
+            filled
+        } else {
+            match buf[..filled].iter().rposition(|&c| c == b'\n') {
+                Some(at) => at + 1,
+                None => continue,
+            }
+        };
+        let mut from = 0;
+        if plain.is_none() && !empty {
+            let header_end = buf[..whole]
+                .iter()
+                .position(|&c| c == b'\n')
+                .unwrap_or(whole);
+            let Some(p) = Plain::new(&buf[..header_end], header_end < whole, size / 32) else {
+                return Ok(None);
+            };
+            plain = Some(p);
+            from = (header_end + 1).min(whole);
         }
-        i += 8;
-    }
-    for (j, &c) in body.iter().enumerate().skip(i) {
-        if c == b',' || c == b'\n' {
-            scan.delimiter(base + j, c == b'\n')?;
+        if let Some(p) = plain.as_mut()
+            && p.block(&buf[from..whole], eof).is_none()
+        {
+            return Ok(None);
         }
+        if eof {
+            return Ok(plain.and_then(Plain::finish));
+        }
+        buf.copy_within(whole..filled, 0);
+        filled -= whole;
     }
-    if scan.start < bytes.len() || scan.field > 0 {
-        // A last row without a line end.
-        scan.delimiter(bytes.len(), true)?;
-    }
-    let Scanner {
-        meta_text,
-        counter,
-        left_out,
-        ..
-    } = scan;
-    let [unit, end, holdout_end] = meta_text;
-    let metadata = SummaryMetadata {
-        unit: match unit {
-            Some(text) => Some(TimeUnit::days(plain_u32(text)?).ok()?),
-            None => None,
-        },
-        observation_end: match end {
-            Some(text) => Some(Date::parse(text).ok()?),
-            None => None,
-        },
-        holdout_end: match holdout_end {
-            Some(text) => Some(Date::parse(text).ok()?),
-            None => None,
-        },
-    };
-    let (rows, customers) = counter.finish();
-    Some(SummaryRows {
-        rows,
-        customers,
-        metadata,
-        left_out,
-    })
 }
 
 /// One data row's key fields (in the order asked for) and its count.
@@ -720,6 +938,18 @@ mod tests {
             (fast.customers(), *fast.metadata(), fast.left_out()),
             (customers, metadata, left_out)
         );
+        check_blocks(text);
+    }
+
+    /// The plain path read in blocks of any size (lines cut anywhere by
+    /// `read`) takes the same files as on the whole text, with the same
+    /// rows.
+    fn check_blocks(text: &str) {
+        let whole = plain_summary_rows(text.as_bytes());
+        for block in [1, 3, 8, 13, 64, 4096] {
+            let read = plain_summary_rows_from(text.as_bytes(), block, 0).unwrap();
+            assert_eq!(read, whole, "blocks of {block}");
+        }
     }
 
     /// A summary as `write_summary` writes it (every column, metadata,
@@ -773,6 +1003,15 @@ mod tests {
         check_same(&crlf);
         check_same(days.trim_end());
         check_same(&days.replace(",1,2024-12-28", ", 1 ,2024-12-28"));
+        // Those four take the plain path.
+        for text in [
+            &days,
+            &crlf,
+            days.trim_end(),
+            &days.replace(",1,2024", ", 1 ,2024"),
+        ] {
+            assert!(plain_summary_rows(text.as_bytes()).is_some());
+        }
         // Lifetimes' and CLVTools' layouts, and pandas' floats for x (the
         // general reader's path).
         for text in [
@@ -799,7 +1038,33 @@ mod tests {
             let fast = read_summary_rows(text.as_bytes()).unwrap_err();
             let full = via_full_reader(text).unwrap_err();
             assert_eq!(fast.to_string(), full.to_string(), "{text:?}");
+            check_blocks(text);
         }
+    }
+
+    #[test]
+    fn summary_rows_of_a_file_are_those_of_its_bytes() {
+        let dir = std::env::temp_dir().join(format!("cv-summary-rows-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let days = written_summary(TimeUnit::DAY);
+        let lone_cr = days.replacen('\n', "\r", 3);
+        for (name, text) in [
+            ("days.csv", days.as_str()),
+            ("crlf.csv", &days.replace('\n', "\r\n")),
+            (
+                "quoted.csv",
+                "customer_id,frequency,recency,T\n\"a\",2.0,3,5\nb,0.0,0,5\n",
+            ),
+            ("lone_cr.csv", &lone_cr),
+            ("empty.csv", ""),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            let from_path = read_summary_rows_path(&path).map_err(|e| e.to_string());
+            let from_bytes = read_summary_rows(text.as_bytes()).map_err(|e| e.to_string());
+            assert_eq!(from_path, from_bytes, "{name}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
