@@ -131,10 +131,11 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use crate::btyd::gradients::{bg_ln_expected_gradient, pnbd_ln_expected_gradient};
+use crate::btyd::math::e_bg;
 use crate::btyd::report::ModelParameters;
 use crate::btyd::{
     BgNbd, BgNbdParams, BtydClv, BtydCustomer, CustomerHistory, FitReport, GammaGamma,
-    GammaGammaParams, MbgNbd, MbgNbdParams, ParetoNbd, ParetoNbdParams, PurchaseModel,
+    GammaGammaParams, MbgNbd, MbgNbdParams, ParetoNbd, ParetoNbdParams, Penalty, PurchaseModel,
     SpendHistory,
 };
 use crate::{Error, Result};
@@ -216,6 +217,17 @@ pub trait IntervalModel: ModelParameters<4> + Send + Sync {
     ) -> Option<(f64, [f64; 4])> {
         None
     }
+
+    /// Where `E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) · F(x, T, t)` with
+    /// a factor `F` that does not depend on `t_x` (BG/NBD, MBG/NBD), `F`;
+    /// `predict` must equal `0` where P(alive) is 0 and `P(alive) · F`
+    /// otherwise, to the bit. `None` for models without such a factor.
+    /// The bootstrap computes `F` once per draw and distinct `(x, T)`
+    /// rather than once per draw and distinct row.
+    #[doc(hidden)]
+    fn purchases_if_alive(&self, _x: u32, _age: f64, _t: f64) -> Option<Result<f64>> {
+        None
+    }
 }
 
 /// BG/NBD and MBG/NBD: `logit p = −v`, `v = ln a − ln(b + x − k) + (r+x)·ln((α+T)/(α+t_x))`
@@ -265,6 +277,18 @@ impl IntervalModel for BgNbdParams {
         };
         bg_ln_expected_gradient(self.values(), 1.0, f64::from(h.x()), h.age(), t, p, logit)
     }
+    fn purchases_if_alive(&self, x: u32, age: f64, t: f64) -> Option<Result<f64>> {
+        // BgNbdParams::expected_purchases: P(alive) · E_BG(t; r+x, α+T, a, b+x).
+        let xf = f64::from(x);
+        Some(e_bg(
+            "BG/NBD expected purchases",
+            t,
+            self.r() + xf,
+            self.alpha() + age,
+            self.a(),
+            self.b() + xf,
+        ))
+    }
 }
 
 impl IntervalModel for MbgNbdParams {
@@ -292,6 +316,18 @@ impl IntervalModel for MbgNbdParams {
         let (g, logit) = self.logit_p_alive_gradient(h)?;
         let p = Scale::Logit.inverse(g);
         bg_ln_expected_gradient(self.values(), 0.0, f64::from(h.x()), h.age(), t, p, logit)
+    }
+    fn purchases_if_alive(&self, x: u32, age: f64, t: f64) -> Option<Result<f64>> {
+        // MbgNbdParams::expected_purchases: P(alive) · E_BG(t; r+x, α+T, a, b+x+1).
+        let xf = f64::from(x);
+        Some(e_bg(
+            "MBG/NBD expected purchases",
+            t,
+            self.r() + xf,
+            self.alpha() + age,
+            self.a(),
+            self.b() + xf + 1.0,
+        ))
     }
 }
 
@@ -976,7 +1012,7 @@ pub trait Refit<const N: usize>: Send + Sync {
 }
 
 macro_rules! refit {
-    ($fitter:ty, $n:literal, $input:ty, $params:ty) => {
+    ($fitter:ty, $n:literal, $input:ty, $params:ty, $newton:literal) => {
         impl Refit<$n> for $fitter {
             type Input = $input;
             type Params = $params;
@@ -986,17 +1022,36 @@ macro_rules! refit {
                 weights: &[f64],
                 start: &$params,
             ) -> Result<FitReport<$params, $n>> {
-                let options = self.fit_options().clone().start(start.values());
-                self.options(options).fit_weighted(rows, weights)
+                let own = self.fit_options().clone().start(start.values());
+                // A fitter with an analytic Hessian (BG/NBD) polishes the
+                // quasi-Newton answer by Newton's method to a step of
+                // 1e-10. With no quasi-Newton iteration allowed and a
+                // tolerance the start always meets, that polish starts at
+                // the start itself (the full sample's estimate, within
+                // sampling error of the resample's maximum), which is the
+                // same maximum in a few Newton steps. The answer is kept
+                // only when Newton moved (`iterations() > 0`: a failed
+                // polish returns the start untouched) and ended at an
+                // interior maximum; otherwise the fitter's own options.
+                if $newton
+                    && matches!(own.get_penalty(), Penalty::None)
+                    && let Ok(quick) = own.max_iterations(0).tolerance(0.5)
+                    && let Ok(fit) = self.options(quick).fit_weighted(rows, weights)
+                    && fit.iterations() > 0
+                    && fit.status().is_interior()
+                {
+                    return Ok(fit);
+                }
+                self.options(own).fit_weighted(rows, weights)
             }
         }
     };
 }
 
-refit!(BgNbd, 4, CustomerHistory, BgNbdParams);
-refit!(MbgNbd, 4, CustomerHistory, MbgNbdParams);
-refit!(ParetoNbd, 4, CustomerHistory, ParetoNbdParams);
-refit!(GammaGamma, 3, SpendHistory, GammaGammaParams);
+refit!(BgNbd, 4, CustomerHistory, BgNbdParams, true);
+refit!(MbgNbd, 4, CustomerHistory, MbgNbdParams, false);
+refit!(ParetoNbd, 4, CustomerHistory, ParetoNbdParams, false);
+refit!(GammaGamma, 3, SpendHistory, GammaGammaParams, false);
 
 /// How many bootstrap replicates, the seed, and the threads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1078,6 +1133,12 @@ pub struct ParameterDraws<P> {
     draws: Vec<P>,
     failed: usize,
     threads: usize,
+    /// The covariance of the estimate, row-major `N × N` (empty when the
+    /// fit has none).
+    estimate_covariance: Vec<f64>,
+    /// Each draw's refit covariance, row-major `N × N` per draw (NaN where
+    /// the refit has none), for studentized intervals.
+    covariances: Vec<f64>,
 }
 
 impl<P> ParameterDraws<P> {
@@ -1115,9 +1176,41 @@ impl<P: IntervalModel> ParameterDraws<P> {
         level: f64,
     ) -> Result<Vec<PredictionInterval>> {
         check_horizon(what)?;
-        percentile_rows(self, level, histories, row_key, |p: &P, h| {
-            p.predict(what, h)
-        })
+        match what {
+            Prediction::ExpectedPurchases(t) if self.estimate.purchases_if_alive(1, 1.0, t).is_some() => {
+                // P(alive) per draw and row, E_BG per draw and (x, T).
+                percentile_rows(
+                    self,
+                    level,
+                    histories,
+                    row_key,
+                    |h| (h.x(), h.age().to_bits()),
+                    |p: &P, h| {
+                        p.purchases_if_alive(h.x(), h.age(), t)
+                            .unwrap_or(Ok(f64::NAN))
+                    },
+                    |p: &P, h, factor| {
+                        let alive = p.predict(Prediction::PAlive, h)?;
+                        if alive == 0.0 {
+                            Ok(0.0)
+                        } else if factor.is_finite() {
+                            Ok(alive * factor)
+                        } else {
+                            p.predict(what, h)
+                        }
+                    },
+                )
+            }
+            _ => percentile_rows(
+                self,
+                level,
+                histories,
+                row_key,
+                |_| (),
+                |_: &P, _| Ok(0.0),
+                |p: &P, h, _| p.predict(what, h),
+            ),
+        }
     }
 }
 
@@ -1138,7 +1231,9 @@ impl ParameterDraws<GammaGammaParams> {
             level,
             spends,
             |s: &SpendHistory| (s.x(), s.zbar()),
-            |p: &GammaGammaParams, s| p.expected_spend_f64(s),
+            |_| (),
+            |_: &GammaGammaParams, _| Ok(0.0),
+            |p: &GammaGammaParams, s, _| p.expected_spend_f64(s),
         )
     }
 }
@@ -1230,11 +1325,19 @@ where
         draws,
         failed: purchase_draws.failed() + spend_draws.failed(),
         threads: purchase_draws.threads.max(spend_draws.threads),
+        estimate_covariance: Vec::new(),
+        covariances: Vec::new(),
     };
     let key = |c: &BtydCustomer| (row_key(c.history()), c.spend().x(), c.spend().zbar());
-    percentile_rows(&paired, level, customers, key, |c: &BtydClv, customer| {
-        c.value_f64(customer)
-    })
+    percentile_rows(
+        &paired,
+        level,
+        customers,
+        key,
+        |_| (),
+        |_: &BtydClv, _| Ok(0.0),
+        |c: &BtydClv, customer, _| c.value_f64(customer),
+    )
 }
 
 /// Type-7 quantile of a scratch buffer (reordered in place).
@@ -1250,16 +1353,8 @@ fn quantile(buf: &mut [f64], q: f64) -> f64 {
     a + (h - lo as f64) * (b - a)
 }
 
-/// [`percentile_core`] once per distinct row (`key`), shared by the
-/// customers with that row (memory `O(customers)` for the row index; an
-/// error's row number counts distinct rows).
-fn percentile_rows<P: Sync, T: Sync, K: Eq + Hash>(
-    draws: &ParameterDraws<P>,
-    level: f64,
-    items: &[T],
-    key: impl Fn(&T) -> K,
-    predict: impl Fn(&P, &T) -> Result<f64> + Sync,
-) -> Result<Vec<PredictionInterval>> {
+/// The distinct rows of `items` by `key`: the rows, and each item's row.
+fn distinct_rows<T, K: Eq + Hash>(items: &[T], key: impl Fn(&T) -> K) -> (Vec<&T>, Vec<usize>) {
     let mut first: RowMap<K, usize> = RowMap::default();
     let mut distinct: Vec<&T> = Vec::new();
     let index: Vec<usize> = items
@@ -1271,19 +1366,121 @@ fn percentile_rows<P: Sync, T: Sync, K: Eq + Hash>(
             })
         })
         .collect();
-    drop(first);
-    let ivs = percentile_core(draws, level, &distinct, |p: &P, item: &&T| predict(p, item))?;
-    Ok(index.into_iter().map(|i| ivs[i]).collect())
+    (distinct, index)
 }
 
-fn percentile_core<P: Sync, T: Sync>(
+/// Percentile intervals once per distinct row (`key`), shared by the
+/// customers with that row (memory `O(customers)` for the row index); see
+/// [`percentile_core`] for `group`, `factor` and `combine`.
+fn percentile_rows<P: Sync, T: Sync, K: Eq + Hash, G: Ord>(
     draws: &ParameterDraws<P>,
     level: f64,
     items: &[T],
-    predict: impl Fn(&P, &T) -> Result<f64> + Sync,
+    key: impl Fn(&T) -> K,
+    group: impl Fn(&T) -> G,
+    factor: impl Fn(&P, &T) -> Result<f64> + Sync,
+    combine: impl Fn(&P, &T, f64) -> Result<f64> + Sync,
 ) -> Result<Vec<PredictionInterval>> {
+    let (distinct, index) = distinct_rows(items, key);
+    let ivs = percentile_core(
+        draws,
+        level,
+        &distinct,
+        |item: &&T| group(item),
+        |p: &P, item: &&T| factor(p, item),
+        |p: &P, item: &&T, f| combine(p, item, f),
+    )?;
+    Ok(index.into_iter().map(|i| ivs[i]).collect())
+}
+
+/// Rows per unit of work of [`percentile_core`].
+const ROWS_PER_TASK: usize = 256;
+
+/// The percentile intervals of `items`: item `i`'s prediction under draw
+/// `b` is `combine(draw_b, item_i, factor(draw_b, item_g))`, where
+/// `item_g` is the first item of `i`'s group (`group`): a factor shared
+/// by a group (BG/NBD's `E_BG` term, common to the rows with the same `x`
+/// and `T`) is computed once per draw and group of up to
+/// [`ROWS_PER_TASK`] rows. The estimate is `combine` at the point estimate.
+/// A factor that fails is passed as NaN, and `combine` must then compute
+/// the prediction in full (to report the model's own error).
+///
+/// The groups' rows go to the threads [`ROWS_PER_TASK`] at a time, in
+/// order; each row's interval depends on the row and the draws only, so
+/// not on the threads. Memory: `O(B)` per thread, `O(items)` for the
+/// intervals.
+fn percentile_core<P: Sync, T: Sync, G: Ord>(
+    draws: &ParameterDraws<P>,
+    level: f64,
+    items: &[T],
+    group: impl Fn(&T) -> G,
+    factor: impl Fn(&P, &T) -> Result<f64> + Sync,
+    combine: impl Fn(&P, &T, f64) -> Result<f64> + Sync,
+) -> Result<Vec<PredictionInterval>> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     check_level(level)?;
     let (ql, qu) = ((1.0 - level) / 2.0, (1.0 + level) / 2.0);
+    // Items in group order, cut into tasks that never straddle a group.
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_cached_key(|&i| group(&items[i]));
+    let mut tasks: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut begin = 0;
+    for end in 1..=order.len() {
+        let cut = end == order.len()
+            || end - begin == ROWS_PER_TASK
+            || group(&items[order[end]]) != group(&items[order[begin]]);
+        if cut {
+            tasks.push(begin..end);
+            begin = end;
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let threads = draws.threads.max(1).min(tasks.len().max(1));
+    let work = || -> std::result::Result<Vec<(usize, PredictionInterval)>, (usize, Error)> {
+        let mut mine = Vec::new();
+        let mut shared = vec![0.0; draws.draws.len()];
+        let mut buf = vec![0.0; draws.draws.len()];
+        while !stop.load(Ordering::Relaxed) {
+            let task = next.fetch_add(1, Ordering::Relaxed);
+            let Some(range) = tasks.get(task) else { break };
+            let rows = &order[range.clone()];
+            let head = &items[rows[0]];
+            for (s, p) in shared.iter_mut().zip(&draws.draws) {
+                *s = factor(p, head).unwrap_or(f64::NAN);
+            }
+            let head_factor = factor(&draws.estimate, head).unwrap_or(f64::NAN);
+            for &row in rows {
+                let fail = |e| {
+                    stop.store(true, Ordering::Relaxed);
+                    (row, e)
+                };
+                let item = &items[row];
+                let f = combine(&draws.estimate, item, head_factor).map_err(fail)?;
+                for ((b, p), s) in buf.iter_mut().zip(&draws.draws).zip(&shared) {
+                    *b = combine(p, item, *s).map_err(fail)?;
+                }
+                if !f.is_finite() || buf.iter().any(|v| !v.is_finite()) {
+                    return Err(fail(Error::InvalidValue {
+                        what: WHAT,
+                        reason: format!("prediction not finite for row {row}"),
+                    }));
+                }
+                let lower = quantile(&mut buf, ql);
+                let upper = quantile(&mut buf, qu);
+                mine.push((
+                    row,
+                    PredictionInterval {
+                        estimate: f,
+                        lower: lower.min(f),
+                        upper: upper.max(f),
+                    },
+                ));
+            }
+        }
+        Ok(mine)
+    };
+    let results = run_threads(threads, &work);
     let mut out = vec![
         PredictionInterval {
             estimate: 0.0,
@@ -1292,57 +1489,41 @@ fn percentile_core<P: Sync, T: Sync>(
         };
         items.len()
     ];
-    let threads = draws.threads.max(1);
-    let chunk = items.len().div_ceil(threads).max(1);
-    let results: Vec<Result<()>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = out
-            .chunks_mut(chunk)
-            .zip(items.chunks(chunk))
-            .enumerate()
-            .map(|(c, (out, items))| {
-                let predict = &predict;
-                scope.spawn(move || -> Result<()> {
-                    let mut buf = vec![0.0; draws.draws.len()];
-                    for (j, (slot, item)) in out.iter_mut().zip(items).enumerate() {
-                        let row = c * chunk + j;
-                        let f = predict(&draws.estimate, item)?;
-                        for (b, p) in buf.iter_mut().zip(&draws.draws) {
-                            *b = predict(p, item)?;
-                        }
-                        if !f.is_finite() || buf.iter().any(|v| !v.is_finite()) {
-                            return Err(Error::InvalidValue {
-                                what: WHAT,
-                                reason: format!("prediction not finite for row {row}"),
-                            });
-                        }
-                        let lower = quantile(&mut buf, ql);
-                        let upper = quantile(&mut buf, qu);
-                        *slot = PredictionInterval {
-                            estimate: f,
-                            lower: lower.min(f),
-                            upper: upper.max(f),
-                        };
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::InvalidValue {
-                        what: WHAT,
-                        reason: "a worker thread panicked".into(),
-                    })
-                })
-            })
-            .collect()
-    });
+    let mut first_error: Option<(usize, Error)> = None;
     for r in results {
-        r?;
+        match r {
+            Ok(mine) => {
+                for (row, iv) in mine {
+                    out[row] = iv;
+                }
+            }
+            Err((row, e)) => {
+                if first_error.as_ref().is_none_or(|(r, _)| row < *r) {
+                    first_error = Some((row, e));
+                }
+            }
+        }
     }
-    Ok(out)
+    match first_error {
+        Some((_, e)) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Runs `work` on `threads` scoped threads (the calling one among them)
+/// and returns their results; a worker's panic is resumed here.
+fn run_threads<R: Send>(threads: usize, work: &(impl Fn() -> R + Sync)) -> Vec<R> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut results = vec![work()];
+        for h in handles {
+            results.push(
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        results
+    })
 }
 
 /// Parametric bootstrap of a fit: `options.replicates()` resamples of the
@@ -1395,46 +1576,92 @@ where
     let start = fit.params().clone();
     let b_total = options.replicates;
     let threads = options.threads.max(1).min(b_total);
-    let mut slots: Vec<Option<F::Params>> = vec![None; b_total];
-    std::thread::scope(|scope| {
-        let per = b_total.div_ceil(threads);
-        for (t, chunk) in slots.chunks_mut(per).enumerate() {
-            let cumulative = &cumulative;
-            let start = &start;
-            scope.spawn(move || {
-                let mut counts = vec![0.0_f64; rows.len()];
-                for (j, slot) in chunk.iter_mut().enumerate() {
-                    let b = (t * per + j) as u64;
-                    let mut rng = SplitMix64::new(options.seed, b);
-                    counts.iter_mut().for_each(|c| *c = 0.0);
-                    for _ in 0..total {
-                        let u = rng.below(total);
-                        let row = cumulative.partition_point(|&c| c <= u);
-                        counts[row] += 1.0;
+    // The row of every customer, when the table is small enough (4 bytes a
+    // customer): a draw is then one lookup instead of a binary search of
+    // the cumulative counts. Both give the same row for the same number.
+    let owner: Option<Vec<u32>> = (total <= OWNER_TABLE_MAX && rows.len() <= u32::MAX as usize)
+        .then(|| {
+            let mut owner = Vec::with_capacity(total as usize);
+            for (i, &w) in weights.iter().enumerate() {
+                owner.extend(std::iter::repeat_n(i as u32, w as usize));
+            }
+            owner
+        });
+    let mut slots: Vec<Option<FitReport<F::Params, N>>> = (0..b_total).map(|_| None).collect();
+    // Replicates go to the threads one at a time, in order (a refit's time
+    // varies): which thread fits replicate b changes nothing in slot b.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Vec<Vec<(usize, FitReport<F::Params, N>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (cumulative, owner, start, next) = (&cumulative, &owner, &start, &next);
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    let mut counts = vec![0.0_f64; rows.len()];
+                    loop {
+                        let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if b >= b_total {
+                            break;
+                        }
+                        let mut rng = SplitMix64::new(options.seed, b as u64);
+                        counts.iter_mut().for_each(|c| *c = 0.0);
+                        match owner {
+                            Some(owner) => {
+                                for _ in 0..total {
+                                    counts[owner[rng.below(total) as usize] as usize] += 1.0;
+                                }
+                            }
+                            None => {
+                                for _ in 0..total {
+                                    let u = rng.below(total);
+                                    counts[cumulative.partition_point(|&c| c <= u)] += 1.0;
+                                }
+                            }
+                        }
+                        if let Ok(fit) = fitter.refit(rows, &counts, start) {
+                            mine.push((b, fit));
+                        }
                     }
-                    *slot = fitter
-                        .refit(rows, &counts, start)
-                        .ok()
-                        .map(|r| r.into_params());
-                }
-            });
-        }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
     });
+    for (b, fit) in done.into_iter().flatten() {
+        slots[b] = Some(fit);
+    }
     let failed = slots.iter().filter(|s| s.is_none()).count();
-    let draws: Vec<F::Params> = slots.into_iter().flatten().collect();
-    if draws.len() < 2 {
+    let fits: Vec<FitReport<F::Params, N>> = slots.into_iter().flatten().collect();
+    if fits.len() < 2 {
         return Err(Error::InvalidValue {
             what: "bootstrap",
-            reason: format!("only {} of {b_total} refits succeeded", draws.len()),
+            reason: format!("only {} of {b_total} refits succeeded", fits.len()),
         });
     }
+    let flat = |c: Option<[[f64; N]; N]>| -> Vec<f64> {
+        c.map_or_else(|| vec![f64::NAN; N * N], |c| c.iter().flatten().copied().collect())
+    };
+    let covariances = fits.iter().flat_map(|f| flat(f.covariance())).collect();
     Ok(ParameterDraws {
         estimate: start,
-        draws,
+        draws: fits.into_iter().map(|f| f.into_params()).collect(),
         failed,
         threads: options.threads.max(1),
+        estimate_covariance: fit.covariance().map_or_else(Vec::new, |c| flat(Some(c))),
+        covariances,
     })
 }
+
+/// The most customers for which [`bootstrap`] keeps a customer-to-row table
+/// (64 MiB); above it, draws search the cumulative counts.
+const OWNER_TABLE_MAX: u64 = 1 << 24;
 
 #[cfg(all(test, feature = "simulate"))]
 mod tests {
