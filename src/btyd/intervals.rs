@@ -2165,7 +2165,10 @@ mod tests {
                             .map(|p| p.predict(what, h).unwrap())
                             .collect();
                         let f = draws.estimate().predict(what, h).unwrap();
-                        let (lo, hi) = (quantile(&mut v, 0.1), quantile(&mut v, 0.9));
+                        let (lo, hi) = (
+                            quantile(&mut v, (1.0 - 0.8) / 2.0),
+                            quantile(&mut v, (1.0 + 0.8) / 2.0),
+                        );
                         assert_eq!(iv.estimate(), f);
                         assert_eq!(iv.lower(), lo.min(f));
                         assert_eq!(iv.upper(), hi.max(f));
@@ -2872,6 +2875,167 @@ mod tests {
         0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2)
     }
 
+    /// The likelihood-ratio interval along the delta method's direction
+    /// (experiment): from `θ̂` along `±Σ∇g/√(∇gᵀΣ∇g)` to where
+    /// `2(ℓ̂ − ℓ) = z²`, the bounds being `g` there.
+    fn lr_line<P: IntervalModel>(
+        fit: &FitReport<P, 4>,
+        rows: &[CustomerHistory],
+        w: &[f64],
+        ll: &impl Fn(&P, &CustomerHistory) -> f64,
+        what: Prediction,
+        h: &CustomerHistory,
+        z: f64,
+    ) -> (f64, f64) {
+        let est = fit.params();
+        let th = est.values().map(f64::ln);
+        let sigma = log_covariance(&fit.covariance().unwrap(), &est.values());
+        let Some((f, g, grad)) = scaled_gradient(est, what, h).unwrap() else {
+            let f = est.predict(what, h).unwrap();
+            return (f, f);
+        };
+        let scale = Scale::of(what);
+        let se = quadratic_form(&sigma, &grad).sqrt();
+        let dir: [f64; 4] =
+            std::array::from_fn(|i| (0..4).map(|j| sigma[i][j] * grad[j]).sum::<f64>() / se);
+        let total = |t: f64| -> Option<(f64, P)> {
+            let v: [f64; 4] = std::array::from_fn(|i| (th[i] + t * dir[i]).exp());
+            let p = P::from_values(v).ok()?;
+            let l: f64 = rows.iter().zip(w).map(|(h, w)| w * ll(&p, h)).sum();
+            l.is_finite().then_some((l, p))
+        };
+        let l_hat = total(0.0).unwrap().0;
+        let mut ends = [g, g];
+        for (e, sign) in [1.0, -1.0].into_iter().enumerate() {
+            let mut t = z;
+            let mut best = None;
+            for _ in 0..30 {
+                let Some((l, p)) = total(sign * t) else {
+                    t *= 0.5;
+                    continue;
+                };
+                let r = (2.0 * (l_hat - l)).max(0.0).sqrt();
+                best = Some(p);
+                if (r - z).abs() < 1e-4 || r <= 0.0 {
+                    break;
+                }
+                t *= (z / r).clamp(0.25, 4.0);
+            }
+            if let Some(p) = best
+                && let Ok(v) = p.predict(what, h)
+                && let Some(gv) = scale.forward(v)
+            {
+                ends[e] = gv;
+            }
+        }
+        let (lo, hi) = (ends[0].min(ends[1]).min(g), ends[0].max(ends[1]).max(g));
+        (scale.inverse(lo).min(f), scale.inverse(hi).max(f))
+    }
+
+    /// The profile-likelihood interval (experiment): the extremes of `g`
+    /// over `{θ: 2(ℓ̂ − ℓ(θ)) ≤ z²}`, by a projected-gradient walk on the
+    /// region's boundary from the [`lr_line`] end points, each step pulled
+    /// back to the boundary along the ray from `θ̂`.
+    #[allow(clippy::too_many_arguments)]
+    fn lr_profile<P: IntervalModel>(
+        fit: &FitReport<P, 4>,
+        rows: &[CustomerHistory],
+        w: &[f64],
+        ll: &impl Fn(&P, &CustomerHistory) -> f64,
+        llg: &impl Fn(&P, &CustomerHistory) -> [f64; 4],
+        what: Prediction,
+        h: &CustomerHistory,
+        z: f64,
+    ) -> (f64, f64) {
+        let est = fit.params();
+        let th = est.values().map(f64::ln);
+        let sigma = log_covariance(&fit.covariance().unwrap(), &est.values());
+        let Some((f, g, grad)) = scaled_gradient(est, what, h).unwrap() else {
+            let f = est.predict(what, h).unwrap();
+            return (f, f);
+        };
+        let scale = Scale::of(what);
+        let mv = |m: &[[f64; 4]; 4], v: &[f64; 4]| -> [f64; 4] {
+            std::array::from_fn(|i| (0..4).map(|j| m[i][j] * v[j]).sum())
+        };
+        let dot = |a: &[f64; 4], b: &[f64; 4]| -> f64 { (0..4).map(|i| a[i] * b[i]).sum() };
+        let at = |t: &[f64; 4]| P::from_values(t.map(f64::exp)).ok();
+        let total = |t: &[f64; 4]| -> Option<f64> {
+            let p = at(t)?;
+            let l: f64 = rows.iter().zip(w).map(|(h, w)| w * ll(&p, h)).sum();
+            l.is_finite().then_some(l)
+        };
+        let l_hat = total(&th).unwrap();
+        // The point of the boundary on the ray θ̂ + t·d, t > 0.
+        let to_boundary = |d: &[f64; 4]| -> Option<[f64; 4]> {
+            let mut t = 1.0;
+            let mut last = None;
+            for _ in 0..30 {
+                let p: [f64; 4] = std::array::from_fn(|i| th[i] + t * d[i]);
+                let Some(l) = total(&p) else {
+                    t *= 0.5;
+                    continue;
+                };
+                let r = (2.0 * (l_hat - l)).max(0.0).sqrt();
+                last = Some(p);
+                if (r - z).abs() < 1e-5 || r <= 0.0 {
+                    break;
+                }
+                t *= (z / r).clamp(0.25, 4.0);
+            }
+            last
+        };
+        let g_at = |t: &[f64; 4]| -> Option<(f64, [f64; 4])> {
+            let p = at(t)?;
+            let (_, g, grad) = scaled_gradient(&p, what, h).ok()??;
+            Some((g, grad))
+        };
+        let se = quadratic_form(&sigma, &grad).sqrt();
+        let mut ends = [g, g];
+        for (e, sign) in [1.0, -1.0].into_iter().enumerate() {
+            let d0 = mv(&sigma, &grad).map(|v| sign * v / se);
+            let Some(mut cur) = to_boundary(&d0) else {
+                continue;
+            };
+            let Some((mut gc, mut gradc)) = g_at(&cur) else {
+                continue;
+            };
+            let mut eta = 0.3;
+            for _ in 0..40 {
+                let Some(p) = at(&cur) else { break };
+                let mut b = [0.0; 4];
+                for (h, w) in rows.iter().zip(w) {
+                    let gr = llg(&p, h);
+                    for k in 0..4 {
+                        b[k] += w * gr[k];
+                    }
+                }
+                let a = gradc.map(|v| sign * v);
+                let (sa, sb) = (mv(&sigma, &a), mv(&sigma, &b));
+                let k = dot(&a, &sb) / dot(&b, &sb);
+                let proj: [f64; 4] = std::array::from_fn(|i| sa[i] - k * sb[i]);
+                let gain = dot(&a, &proj);
+                if !(gain > 1e-10 * dot(&a, &sa)) || eta < 1e-4 {
+                    break;
+                }
+                let len = gain.sqrt().max(1e-300);
+                let trial: [f64; 4] = std::array::from_fn(|i| cur[i] + eta * proj[i] / len - th[i]);
+                match to_boundary(&trial).and_then(|t| g_at(&t).map(|v| (t, v))) {
+                    Some((t, (gt, gradt))) if sign * gt > sign * gc => {
+                        cur = t;
+                        gc = gt;
+                        gradc = gradt;
+                        eta *= 1.5;
+                    }
+                    _ => eta *= 0.4,
+                }
+            }
+            ends[e] = gc;
+        }
+        let (lo, hi) = (ends[0].min(ends[1]).min(g), ends[0].max(ends[1]).max(g));
+        (scale.inverse(lo).min(f), scale.inverse(hi).max(f))
+    }
+
     /// Hits of nominal-90 % intervals by method over simulated bases, for
     /// one model: `fits(seed)` gives a base's fit and its distinct rows;
     /// methods: delta, percentile, basic, bias-corrected percentile,
@@ -2883,14 +3047,16 @@ mod tests {
         bases: u64,
         replicates: usize,
         fits: impl Fn(u64) -> Option<(FitReport<P, 4>, Vec<CustomerHistory>, Vec<f64>)>,
-    ) -> [f64; 5]
+        ll: impl Fn(&P, &CustomerHistory) -> f64,
+        llg: impl Fn(&P, &CustomerHistory) -> [f64; 4],
+    ) -> [f64; 7]
     where
         F: Refit<4, Input = CustomerHistory, Params = P>,
         P: IntervalModel + Clone,
     {
         let probes = probes();
         let z = check_level(0.9).unwrap();
-        let mut hits = [[0usize; 5]; 2];
+        let mut hits = [[0usize; 7]; 2];
         let mut all = 0usize;
         for seed in 0..bases {
             let Some((fit, rows, weights)) = fits(seed) else {
@@ -2900,7 +3066,7 @@ mod tests {
             let Ok(draws) = bootstrap(fitter, &fit, &rows, &weights, &options) else {
                 continue;
             };
-            let mut base = [[0usize; 5]; 2];
+            let mut base = [[0usize; 7]; 2];
             let mut ok = true;
             for (w, what) in [Prediction::PAlive, Prediction::ExpectedPurchases(26.0)]
                 .into_iter()
@@ -2946,32 +3112,34 @@ mod tests {
                     base[w][2] += inside(basic);
                     base[w][3] += inside(bc);
                     base[w][4] += usize::from(stud[j].contains(truth));
+                    base[w][5] += inside(lr_line(&fit, &rows, &weights, &ll, what, h, z));
+                    base[w][6] += inside(lr_profile(&fit, &rows, &weights, &ll, &llg, what, h, z));
                 }
             }
             if !ok {
                 continue;
             }
             for w in 0..2 {
-                for m in 0..5 {
+                for m in 0..7 {
                     hits[w][m] += base[w][m];
                 }
             }
             all += probes.len();
         }
         let n = all as f64;
-        let mut total = [0.0; 5];
+        let mut total = [0.0; 7];
         for (w, label) in ["P(alive)", "E[Y(26)]"].iter().enumerate() {
             let c: Vec<String> = hits[w]
                 .iter()
                 .map(|&h| format!("{:.4}", h as f64 / n))
                 .collect();
             eprintln!(
-                "{name} {label} over {} bases, {replicates} replicates: delta, percentile, basic, BC, studentized = {}",
+                "{name} {label} over {} bases, {replicates} replicates: delta, percentile, basic, BC, studentized, LR line, profile = {}",
                 all / probes.len(),
                 c.join(" ")
             );
         }
-        for m in 0..5 {
+        for m in 0..7 {
             total[m] = (hits[0][m] + hits[1][m]) as f64 / (2.0 * n);
         }
         total
@@ -3001,30 +3169,57 @@ mod tests {
             match model {
                 "mbgnbd" => {
                     let m = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
-                    bootstrap_methods("mbgnbd", &MbgNbd::new(), &m, bases, replicates, |seed| {
-                        let hs = simulate_mbgnbd(&m, &ages(n), 2000 + seed).unwrap();
-                        let (rows, w) = DistinctRows::from_histories(&hs).weighted().unwrap();
-                        let fit = MbgNbd::new().fit_weighted(&rows, &w).ok()?;
-                        Some((fit, rows, w))
-                    });
+                    bootstrap_methods(
+                        "mbgnbd",
+                        &MbgNbd::new(),
+                        &m,
+                        bases,
+                        replicates,
+                        |seed| {
+                            let hs = simulate_mbgnbd(&m, &ages(n), 2000 + seed).unwrap();
+                            let (rows, w) = DistinctRows::from_histories(&hs).weighted().unwrap();
+                            let fit = MbgNbd::new().fit_weighted(&rows, &w).ok()?;
+                            Some((fit, rows, w))
+                        },
+                        |p, h| p.log_likelihood(h),
+                        |p, h| p.log_likelihood_gradient(h),
+                    );
                 }
                 "bgnbd" => {
                     let t = truth();
-                    bootstrap_methods("bgnbd", &BgNbd::new(), &t, bases, replicates, |seed| {
-                        let hs = simulate_bgnbd(&t, &ages(n), 1000 + seed).unwrap();
-                        let (rows, w) = DistinctRows::from_histories(&hs).weighted().unwrap();
-                        let fit = BgNbd::new().fit_weighted(&rows, &w).ok()?;
-                        Some((fit, rows, w))
-                    });
+                    bootstrap_methods(
+                        "bgnbd",
+                        &BgNbd::new(),
+                        &t,
+                        bases,
+                        replicates,
+                        |seed| {
+                            let hs = simulate_bgnbd(&t, &ages(n), 1000 + seed).unwrap();
+                            let (rows, w) = DistinctRows::from_histories(&hs).weighted().unwrap();
+                            let fit = BgNbd::new().fit_weighted(&rows, &w).ok()?;
+                            Some((fit, rows, w))
+                        },
+                        |p, h| p.log_likelihood(h),
+                        |p, h| p.log_likelihood_gradient(h),
+                    );
                 }
                 _ => {
                     let t = ParetoNbdParams::new(0.55, 10.6, 0.61, 11.7).unwrap();
-                    bootstrap_methods("pnbd", &ParetoNbd::new(), &t, bases, replicates, |seed| {
-                        let hs = simulate_pnbd(&t, &ages(n), 3000 + seed);
-                        let (rows, w) = DistinctRows::from_histories(&hs).weighted().unwrap();
-                        let fit = ParetoNbd::new().fit_weighted(&rows, &w).ok()?;
-                        Some((fit, rows, w))
-                    });
+                    bootstrap_methods(
+                        "pnbd",
+                        &ParetoNbd::new(),
+                        &t,
+                        bases,
+                        replicates,
+                        |seed| {
+                            let hs = simulate_pnbd(&t, &ages(n), 3000 + seed);
+                            let (rows, w) = DistinctRows::from_histories(&hs).weighted().unwrap();
+                            let fit = ParetoNbd::new().fit_weighted(&rows, &w).ok()?;
+                            Some((fit, rows, w))
+                        },
+                        |p, h| p.log_likelihood(h).unwrap_or(f64::NEG_INFINITY),
+                        |p, h| p.log_likelihood_gradient(h).unwrap_or([f64::NAN; 4]),
+                    );
                 }
             }
         }
