@@ -228,6 +228,14 @@ pub trait IntervalModel: ModelParameters<4> + Send + Sync {
     fn purchases_if_alive(&self, _x: u32, _age: f64, _t: f64) -> Option<Result<f64>> {
         None
     }
+
+    /// One customer's log-likelihood and its gradient in the
+    /// log-parameters (`−∞` and NaN where the model cannot compute them),
+    /// for [`profile_intervals`].
+    #[doc(hidden)]
+    fn log_likelihood_and_gradient(&self, _history: &CustomerHistory) -> (f64, [f64; 4]) {
+        (f64::NEG_INFINITY, [f64::NAN; 4])
+    }
 }
 
 /// BG/NBD and MBG/NBD: `logit p = −v`, `v = ln a − ln(b + x − k) + (r+x)·ln((α+T)/(α+t_x))`
@@ -256,6 +264,12 @@ fn bg_logit_gradient(
 }
 
 impl IntervalModel for BgNbdParams {
+    fn log_likelihood_and_gradient(&self, history: &CustomerHistory) -> (f64, [f64; 4]) {
+        (
+            self.log_likelihood(history),
+            self.log_likelihood_gradient(history),
+        )
+    }
     fn predict(&self, what: Prediction, history: &CustomerHistory) -> Result<f64> {
         match what {
             Prediction::PAlive => Ok(self.p_alive(history)),
@@ -292,6 +306,12 @@ impl IntervalModel for BgNbdParams {
 }
 
 impl IntervalModel for MbgNbdParams {
+    fn log_likelihood_and_gradient(&self, history: &CustomerHistory) -> (f64, [f64; 4]) {
+        (
+            self.log_likelihood(history),
+            self.log_likelihood_gradient(history),
+        )
+    }
     fn predict(&self, what: Prediction, history: &CustomerHistory) -> Result<f64> {
         match what {
             Prediction::PAlive => Ok(self.p_alive(history)),
@@ -332,6 +352,15 @@ impl IntervalModel for MbgNbdParams {
 }
 
 impl IntervalModel for ParetoNbdParams {
+    fn log_likelihood_and_gradient(&self, history: &CustomerHistory) -> (f64, [f64; 4]) {
+        match (
+            self.log_likelihood(history),
+            self.log_likelihood_gradient(history),
+        ) {
+            (Ok(l), Ok(g)) => (l, g),
+            _ => (f64::NEG_INFINITY, [f64::NAN; 4]),
+        }
+    }
     fn predict(&self, what: Prediction, history: &CustomerHistory) -> Result<f64> {
         match what {
             Prediction::PAlive => self.p_alive(history),
@@ -701,6 +730,248 @@ fn quadratic_form<const N: usize>(sigma: &[[f64; N]; N], grad: &[f64; N]) -> f64
         var += grad[a] * row;
     }
     var
+}
+
+/// Profile-likelihood intervals at coverage `level` for one prediction of
+/// every customer in `histories`, from a BG/NBD, MBG/NBD or Pareto/NBD fit
+/// of `rows` with `weights` (the data the fit was made on, as given to
+/// `fit_weighted`; unit weights for `fit_detailed`): the least and the
+/// largest prediction over the parameters the data do not reject at
+/// `level` by the likelihood-ratio test,
+///
+/// ```text
+/// { f(θ) : 2(ℓ(θ̂) − ℓ(θ)) ≤ χ²₁(level) = z² },  z = Φ⁻¹((1 + level)/2)
+/// ```
+///
+/// (Cox & Hinkley 1974, §7.2; Venzon & Moolgavkar 1988 for a prediction
+/// as the function of interest). Unlike the delta method it follows the
+/// likelihood where it is flat or skewed, so it suits weakly identified
+/// fits: MBG/NBD on 2,000 customers, whose estimates' sampling
+/// distribution is skewed and heavy-tailed (see the
+/// [module docs](self#coverage) for the measured coverage).
+///
+/// Each bound is a constrained maximum found on `g`, the delta method's
+/// scale (logit of P(alive), log of `E[Y(t)]`): from `θ̂` along
+/// `±Σ∇g` to the boundary `2(ℓ̂ − ℓ) = z²` (`Σ` the fit's covariance of
+/// the log-parameters), then a projected-gradient walk on that boundary
+/// (the step is `∇g` projected, in the metric `Σ`, on the boundary's
+/// tangent space, `∇ℓ` the analytic gradient of the log-likelihood; each
+/// trial point is taken back to the boundary along its ray from `θ̂` by
+/// a secant search on `√(2(ℓ̂ − ℓ))`), until the projected gradient
+/// vanishes. It costs some 10 to 60 passes over the distinct rows of
+/// `rows` per bound and distinct customer row: for bases of a few
+/// thousand customers, or a few customers of a larger base. A prediction
+/// at the edge of its scale (P(alive) exactly 1, an expectation of 0)
+/// gets the point itself.
+///
+/// # Errors
+///
+/// - [`Error::NoCovariance`] when the fit has no covariance.
+/// - [`Error::InvalidParameter`] when `weights` is not as long as
+///   `rows`, for a `level` outside `(0, 1)` or a bad horizon.
+/// - [`Error::InvalidValue`] when the log-likelihood is not finite at the
+///   estimate; the model's prediction errors.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::btyd::intervals::profile_intervals;
+/// use customer_value::btyd::{MbgNbd, MbgNbdParams, Prediction, delta_intervals, simulate_mbgnbd};
+///
+/// let truth = MbgNbdParams::new(0.25, 4.0, 0.8, 2.5)?;
+/// let histories = simulate_mbgnbd(&truth, &vec![39.0; 2000], 1)?;
+/// let fit = MbgNbd::new().fit_detailed(&histories)?;
+/// let weights = vec![1.0; histories.len()];
+/// let what = Prediction::ExpectedPurchases(26.0);
+/// let profile = profile_intervals(&fit, &histories, &weights, what, &histories[..3], 0.9)?;
+/// let delta = delta_intervals(&fit, what, &histories[..3], 0.9)?;
+/// for (p, d) in profile.iter().zip(&delta) {
+///     assert!(p.lower() <= p.estimate() && p.estimate() <= p.upper());
+///     assert_eq!(p.estimate(), d.estimate());
+/// }
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+pub fn profile_intervals<P: IntervalModel>(
+    fit: &FitReport<P, 4>,
+    rows: &[CustomerHistory],
+    weights: &[f64],
+    what: Prediction,
+    histories: &[CustomerHistory],
+    level: f64,
+) -> Result<Vec<PredictionInterval>> {
+    check_horizon(what)?;
+    let z = check_level(level)?;
+    if weights.len() != rows.len() {
+        return Err(Error::InvalidParameter {
+            name: "weights",
+            value: weights.len().to_string(),
+            reason: "one weight per row is needed",
+        });
+    }
+    let cov = no_covariance(fit)?;
+    let est = fit.params();
+    let sigma = log_covariance(&cov, &est.values());
+    let likelihood = Likelihood {
+        rows,
+        weights,
+        theta: est.values().map(f64::ln),
+        l_hat: 0.0,
+        z,
+    };
+    let l_hat = likelihood.value_of(est).ok_or(Error::InvalidValue {
+        what: WHAT,
+        reason: "the log-likelihood is not finite at the estimate".into(),
+    })?;
+    let likelihood = Likelihood {
+        l_hat,
+        ..likelihood
+    };
+    let (distinct, index) = distinct_rows(histories, row_key);
+    let mut ivs = Vec::with_capacity(distinct.len());
+    for h in distinct {
+        let Some((f, g, grad)) = scaled_gradient(est, what, h)? else {
+            let f = est.predict(what, h)?;
+            ivs.push(PredictionInterval {
+                estimate: f,
+                lower: f,
+                upper: f,
+            });
+            continue;
+        };
+        let se = quadratic_form(&sigma, &grad).max(0.0).sqrt();
+        let scale = Scale::of(what);
+        let mut ends = [g, g];
+        if se > 0.0 && se.is_finite() {
+            for (end, sign) in ends.iter_mut().zip([1.0, -1.0]) {
+                if let Some(v) = likelihood.extreme::<P>(&sigma, what, h, &grad, sign) {
+                    *end = v;
+                }
+            }
+        }
+        let (lo, hi) = (ends[0].min(ends[1]), ends[0].max(ends[1]));
+        ivs.push(PredictionInterval {
+            estimate: f,
+            lower: scale.inverse(lo).min(f),
+            upper: scale.inverse(hi).max(f),
+        });
+    }
+    Ok(index.into_iter().map(|i| ivs[i]).collect())
+}
+
+/// The weighted log-likelihood of a fit's data, for [`profile_intervals`].
+struct Likelihood<'a> {
+    rows: &'a [CustomerHistory],
+    weights: &'a [f64],
+    /// The estimate's log-parameters.
+    theta: [f64; 4],
+    /// `ℓ(θ̂)`.
+    l_hat: f64,
+    /// The bound on `√(2(ℓ̂ − ℓ))`.
+    z: f64,
+}
+
+impl Likelihood<'_> {
+    fn params<P: IntervalModel>(theta: &[f64; 4]) -> Option<P> {
+        P::from_values(theta.map(f64::exp)).ok()
+    }
+
+    fn value_of<P: IntervalModel>(&self, p: &P) -> Option<f64> {
+        let mut l = 0.0;
+        for (h, &w) in self.rows.iter().zip(self.weights) {
+            if w != 0.0 {
+                l += w * p.log_likelihood_and_gradient(h).0;
+            }
+        }
+        l.is_finite().then_some(l)
+    }
+
+    fn gradient_of<P: IntervalModel>(&self, p: &P) -> Option<[f64; 4]> {
+        let mut g = [0.0; 4];
+        for (h, &w) in self.rows.iter().zip(self.weights) {
+            if w != 0.0 {
+                let d = p.log_likelihood_and_gradient(h).1;
+                for k in 0..4 {
+                    g[k] += w * d[k];
+                }
+            }
+        }
+        g.iter().all(|d| d.is_finite()).then_some(g)
+    }
+
+    /// The point where the ray `θ̂ + t·d`, `t > 0`, meets the boundary
+    /// `√(2(ℓ̂ − ℓ)) = z` (secant steps on `t`, the signed root being
+    /// about linear in `t`); the furthest point found if the search does
+    /// not settle in 40 steps.
+    fn to_boundary<P: IntervalModel>(&self, d: &[f64; 4]) -> Option<[f64; 4]> {
+        let mut t = 1.0;
+        let mut last = None;
+        for _ in 0..40 {
+            let theta: [f64; 4] = std::array::from_fn(|i| self.theta[i] + t * d[i]);
+            let Some(l) = Self::params::<P>(&theta).and_then(|p| self.value_of(&p)) else {
+                t *= 0.5;
+                continue;
+            };
+            let root = (2.0 * (self.l_hat - l)).max(0.0).sqrt();
+            last = Some(theta);
+            if (root - self.z).abs() <= 1e-6 * self.z || root == 0.0 {
+                break;
+            }
+            t *= (self.z / root).clamp(0.25, 4.0);
+        }
+        last
+    }
+
+    /// The largest `sign·g` on the boundary, as `g` (see
+    /// [`profile_intervals`]); `None` when the boundary is not reached.
+    fn extreme<P: IntervalModel>(
+        &self,
+        sigma: &[[f64; 4]; 4],
+        what: Prediction,
+        h: &CustomerHistory,
+        grad: &[f64; 4],
+        sign: f64,
+    ) -> Option<f64> {
+        let times = |v: &[f64; 4]| -> [f64; 4] {
+            std::array::from_fn(|i| (0..4).map(|j| sigma[i][j] * v[j]).sum())
+        };
+        let dot = |a: &[f64; 4], b: &[f64; 4]| -> f64 { (0..4).map(|i| a[i] * b[i]).sum() };
+        let g_at = |theta: &[f64; 4]| -> Option<(f64, [f64; 4])> {
+            let (_, g, grad) = scaled_gradient(&Self::params::<P>(theta)?, what, h).ok()??;
+            g.is_finite().then_some((g, grad))
+        };
+        let start = times(grad).map(|v| sign * v);
+        let mut at = self.to_boundary::<P>(&start)?;
+        let (mut g, mut grad) = g_at(&at)?;
+        // Step length in the metric Σ (the boundary's radius is z there).
+        let mut eta = 0.2 * self.z;
+        for _ in 0..60 {
+            let b = self.gradient_of(&Self::params::<P>(&at)?)?;
+            let a = grad.map(|v| sign * v);
+            let (sa, sb) = (times(&a), times(&b));
+            let k = dot(&a, &sb) / dot(&b, &sb);
+            let step: [f64; 4] = std::array::from_fn(|i| sa[i] - k * sb[i]);
+            let gain = dot(&a, &step);
+            if !(gain > 1e-8 * dot(&a, &sa)) || eta < 1e-4 * self.z {
+                break;
+            }
+            let len = gain.sqrt();
+            let ray: [f64; 4] =
+                std::array::from_fn(|i| at[i] + eta * step[i] / len - self.theta[i]);
+            match self
+                .to_boundary::<P>(&ray)
+                .and_then(|t| g_at(&t).map(|v| (t, v)))
+            {
+                Some((t, (gt, gradt))) if sign * gt > sign * g => {
+                    at = t;
+                    g = gt;
+                    grad = gradt;
+                    eta *= 1.5;
+                }
+                _ => eta *= 0.4,
+            }
+        }
+        Some(g)
+    }
 }
 
 /// Delta-method intervals at coverage `level` for the Gamma-Gamma
@@ -2932,110 +3203,6 @@ mod tests {
         (scale.inverse(lo).min(f), scale.inverse(hi).max(f))
     }
 
-    /// The profile-likelihood interval (experiment): the extremes of `g`
-    /// over `{θ: 2(ℓ̂ − ℓ(θ)) ≤ z²}`, by a projected-gradient walk on the
-    /// region's boundary from the [`lr_line`] end points, each step pulled
-    /// back to the boundary along the ray from `θ̂`.
-    #[allow(clippy::too_many_arguments)]
-    fn lr_profile<P: IntervalModel>(
-        fit: &FitReport<P, 4>,
-        rows: &[CustomerHistory],
-        w: &[f64],
-        ll: &impl Fn(&P, &CustomerHistory) -> f64,
-        llg: &impl Fn(&P, &CustomerHistory) -> [f64; 4],
-        what: Prediction,
-        h: &CustomerHistory,
-        z: f64,
-    ) -> (f64, f64) {
-        let est = fit.params();
-        let th = est.values().map(f64::ln);
-        let sigma = log_covariance(&fit.covariance().unwrap(), &est.values());
-        let Some((f, g, grad)) = scaled_gradient(est, what, h).unwrap() else {
-            let f = est.predict(what, h).unwrap();
-            return (f, f);
-        };
-        let scale = Scale::of(what);
-        let mv = |m: &[[f64; 4]; 4], v: &[f64; 4]| -> [f64; 4] {
-            std::array::from_fn(|i| (0..4).map(|j| m[i][j] * v[j]).sum())
-        };
-        let dot = |a: &[f64; 4], b: &[f64; 4]| -> f64 { (0..4).map(|i| a[i] * b[i]).sum() };
-        let at = |t: &[f64; 4]| P::from_values(t.map(f64::exp)).ok();
-        let total = |t: &[f64; 4]| -> Option<f64> {
-            let p = at(t)?;
-            let l: f64 = rows.iter().zip(w).map(|(h, w)| w * ll(&p, h)).sum();
-            l.is_finite().then_some(l)
-        };
-        let l_hat = total(&th).unwrap();
-        // The point of the boundary on the ray θ̂ + t·d, t > 0.
-        let to_boundary = |d: &[f64; 4]| -> Option<[f64; 4]> {
-            let mut t = 1.0;
-            let mut last = None;
-            for _ in 0..30 {
-                let p: [f64; 4] = std::array::from_fn(|i| th[i] + t * d[i]);
-                let Some(l) = total(&p) else {
-                    t *= 0.5;
-                    continue;
-                };
-                let r = (2.0 * (l_hat - l)).max(0.0).sqrt();
-                last = Some(p);
-                if (r - z).abs() < 1e-5 || r <= 0.0 {
-                    break;
-                }
-                t *= (z / r).clamp(0.25, 4.0);
-            }
-            last
-        };
-        let g_at = |t: &[f64; 4]| -> Option<(f64, [f64; 4])> {
-            let p = at(t)?;
-            let (_, g, grad) = scaled_gradient(&p, what, h).ok()??;
-            Some((g, grad))
-        };
-        let se = quadratic_form(&sigma, &grad).sqrt();
-        let mut ends = [g, g];
-        for (e, sign) in [1.0, -1.0].into_iter().enumerate() {
-            let d0 = mv(&sigma, &grad).map(|v| sign * v / se);
-            let Some(mut cur) = to_boundary(&d0) else {
-                continue;
-            };
-            let Some((mut gc, mut gradc)) = g_at(&cur) else {
-                continue;
-            };
-            let mut eta = 0.3;
-            for _ in 0..40 {
-                let Some(p) = at(&cur) else { break };
-                let mut b = [0.0; 4];
-                for (h, w) in rows.iter().zip(w) {
-                    let gr = llg(&p, h);
-                    for k in 0..4 {
-                        b[k] += w * gr[k];
-                    }
-                }
-                let a = gradc.map(|v| sign * v);
-                let (sa, sb) = (mv(&sigma, &a), mv(&sigma, &b));
-                let k = dot(&a, &sb) / dot(&b, &sb);
-                let proj: [f64; 4] = std::array::from_fn(|i| sa[i] - k * sb[i]);
-                let gain = dot(&a, &proj);
-                if !(gain > 1e-10 * dot(&a, &sa)) || eta < 1e-4 {
-                    break;
-                }
-                let len = gain.sqrt().max(1e-300);
-                let trial: [f64; 4] = std::array::from_fn(|i| cur[i] + eta * proj[i] / len - th[i]);
-                match to_boundary(&trial).and_then(|t| g_at(&t).map(|v| (t, v))) {
-                    Some((t, (gt, gradt))) if sign * gt > sign * gc => {
-                        cur = t;
-                        gc = gt;
-                        gradc = gradt;
-                        eta *= 1.5;
-                    }
-                    _ => eta *= 0.4,
-                }
-            }
-            ends[e] = gc;
-        }
-        let (lo, hi) = (ends[0].min(ends[1]).min(g), ends[0].max(ends[1]).max(g));
-        (scale.inverse(lo).min(f), scale.inverse(hi).max(f))
-    }
-
     /// Hits of nominal-90 % intervals by method over simulated bases, for
     /// one model: `fits(seed)` gives a base's fit and its distinct rows;
     /// methods: delta, percentile, basic, bias-corrected percentile,
@@ -3048,7 +3215,6 @@ mod tests {
         replicates: usize,
         fits: impl Fn(u64) -> Option<(FitReport<P, 4>, Vec<CustomerHistory>, Vec<f64>)>,
         ll: impl Fn(&P, &CustomerHistory) -> f64,
-        llg: impl Fn(&P, &CustomerHistory) -> [f64; 4],
     ) -> [f64; 7]
     where
         F: Refit<4, Input = CustomerHistory, Params = P>,
@@ -3077,10 +3243,11 @@ mod tests {
                     .iter()
                     .map(|h| truth.predict(what, h).unwrap())
                     .collect();
-                let (Ok(delta), Ok(pct), Ok(stud)) = (
+                let (Ok(delta), Ok(pct), Ok(stud), Ok(profile)) = (
                     delta_intervals(&fit, what, &probes, 0.9),
                     draws.intervals(what, &probes, 0.9),
                     draws.studentized_intervals(what, &probes, 0.9),
+                    profile_intervals(&fit, &rows, &weights, what, &probes, 0.9),
                 ) else {
                     ok = false;
                     break;
@@ -3113,7 +3280,7 @@ mod tests {
                     base[w][3] += inside(bc);
                     base[w][4] += usize::from(stud[j].contains(truth));
                     base[w][5] += inside(lr_line(&fit, &rows, &weights, &ll, what, h, z));
-                    base[w][6] += inside(lr_profile(&fit, &rows, &weights, &ll, &llg, what, h, z));
+                    base[w][6] += usize::from(profile[j].contains(truth));
                 }
             }
             if !ok {
@@ -3182,7 +3349,6 @@ mod tests {
                             Some((fit, rows, w))
                         },
                         |p, h| p.log_likelihood(h),
-                        |p, h| p.log_likelihood_gradient(h),
                     );
                 }
                 "bgnbd" => {
@@ -3200,7 +3366,6 @@ mod tests {
                             Some((fit, rows, w))
                         },
                         |p, h| p.log_likelihood(h),
-                        |p, h| p.log_likelihood_gradient(h),
                     );
                 }
                 _ => {
@@ -3218,10 +3383,115 @@ mod tests {
                             Some((fit, rows, w))
                         },
                         |p, h| p.log_likelihood(h).unwrap_or(f64::NEG_INFINITY),
-                        |p, h| p.log_likelihood_gradient(h).unwrap_or([f64::NAN; 4]),
                     );
                 }
             }
+        }
+    }
+
+    /// Coverage of nominal-90 % profile-likelihood intervals (P(alive) and
+    /// `E[Y(26)]` of the five probes) on `COVERAGE_BASES` (default 2,000)
+    /// simulated bases of `COVERAGE_CUSTOMERS` (default 2,000) customers,
+    /// MBG/NBD and BG/NBD at the truth and seeds of `coverage`, with the
+    /// delta method on the same bases; two threads over the bases. Run with
+    /// `cargo test --release --features simulate --lib profile_coverage -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    #[allow(clippy::print_stderr)] // the measured coverage is the figure to report
+    fn profile_coverage() {
+        let env = |k: &str, d: u64| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(d)
+        };
+        let bases = env("COVERAGE_BASES", 2000);
+        let n = env("COVERAGE_CUSTOMERS", 2000) as usize;
+        let models = std::env::var("COVERAGE_MODELS").unwrap_or_else(|_| "mbgnbd,bgnbd".into());
+        fn run<P: IntervalModel>(
+            truth: &P,
+            bases: u64,
+            fit: impl Fn(u64) -> Option<(FitReport<P, 4>, Vec<CustomerHistory>, Vec<f64>)> + Sync,
+        ) -> ([usize; 2], [usize; 2], usize) {
+            let probes = probes();
+            let half = |from: u64, to: u64| {
+                let (mut p, mut d, mut all) = ([0usize; 2], [0usize; 2], 0usize);
+                for seed in from..to {
+                    let Some((fit, rows, w)) = fit(seed) else {
+                        continue;
+                    };
+                    let mut bp = [0usize; 2];
+                    let mut bd = [0usize; 2];
+                    let mut ok = true;
+                    for (k, what) in [Prediction::PAlive, Prediction::ExpectedPurchases(26.0)]
+                        .into_iter()
+                        .enumerate()
+                    {
+                        let (Ok(pi), Ok(di)) = (
+                            profile_intervals(&fit, &rows, &w, what, &probes, 0.9),
+                            delta_intervals(&fit, what, &probes, 0.9),
+                        ) else {
+                            ok = false;
+                            break;
+                        };
+                        for ((pi, di), h) in pi.iter().zip(&di).zip(&probes) {
+                            let t = truth.predict(what, h).unwrap();
+                            bp[k] += usize::from(pi.contains(t));
+                            bd[k] += usize::from(di.contains(t));
+                        }
+                    }
+                    if ok {
+                        for k in 0..2 {
+                            p[k] += bp[k];
+                            d[k] += bd[k];
+                        }
+                        all += probes.len();
+                    }
+                }
+                (p, d, all)
+            };
+            let mid = bases / 2;
+            let (a, b) = std::thread::scope(|s| {
+                let h = s.spawn(|| half(0, mid));
+                let b = half(mid, bases);
+                (h.join().unwrap(), b)
+            });
+            (
+                [a.0[0] + b.0[0], a.0[1] + b.0[1]],
+                [a.1[0] + b.1[0], a.1[1] + b.1[1]],
+                a.2 + b.2,
+            )
+        }
+        for model in models.split(',') {
+            let (p, d, all) = match model {
+                "mbgnbd" => {
+                    let m = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
+                    run(&m, bases, |seed| {
+                        let hs = simulate_mbgnbd(&m, &ages(n), 2000 + seed).unwrap();
+                        let w = vec![1.0; hs.len()];
+                        Some((MbgNbd::new().fit_detailed(&hs).ok()?, hs, w))
+                    })
+                }
+                _ => {
+                    let t = truth();
+                    run(&t, bases, |seed| {
+                        let hs = simulate_bgnbd(&t, &ages(n), 1000 + seed).unwrap();
+                        let w = vec![1.0; hs.len()];
+                        Some((BgNbd::new().fit_detailed(&hs).ok()?, hs, w))
+                    })
+                }
+            };
+            let c = |h: usize| h as f64 / all as f64;
+            eprintln!(
+                "{model} n={n}: {} bases; profile P(alive) {:.4}, E[Y(26)] {:.4}, both {:.4}; delta {:.4}, {:.4}, both {:.4}",
+                all / 5,
+                c(p[0]),
+                c(p[1]),
+                c(p[0] + p[1]) / 2.0,
+                c(d[0]),
+                c(d[1]),
+                c(d[0] + d[1]) / 2.0
+            );
         }
     }
 
