@@ -757,10 +757,12 @@ fn quadratic_form<const N: usize>(sigma: &[[f64; N]; N], grad: &[f64; N]) -> f64
 /// (the step is `∇g` projected, in the metric `Σ`, on the boundary's
 /// tangent space, `∇ℓ` the analytic gradient of the log-likelihood; each
 /// trial point is taken back to the boundary along its ray from `θ̂` by
-/// a secant search on `√(2(ℓ̂ − ℓ))`), until the projected gradient
-/// vanishes. It costs some 10 to 60 passes over the distinct rows of
-/// `rows` per bound and distinct customer row: for bases of a few
-/// thousand customers, or a few customers of a larger base. A prediction
+/// a secant search on `√(2(ℓ̂ − ℓ))` to `10⁻⁴·z`), until the projected
+/// gradient's `Σ`-norm is below `10⁻³` of `∇g`'s or 40 steps. It costs
+/// some 20 to 200 passes over the distinct rows of `rows` per bound and
+/// distinct customer row (about 0.1 s per customer row on 2,000
+/// customers): for bases of a few thousand customers, or a few customers
+/// of a larger base. A prediction
 /// at the edge of its scale (P(alive) exactly 1, an expectation of 0)
 /// gets the point itself.
 ///
@@ -811,9 +813,28 @@ pub fn profile_intervals<P: IntervalModel>(
     let cov = no_covariance(fit)?;
     let est = fit.params();
     let sigma = log_covariance(&cov, &est.values());
+    // The data's distinct rows and their total weights: each pass over
+    // the data is one over these.
+    let mut seen: RowMap<(u32, u64, u64), usize> = RowMap::default();
+    let (mut data, mut totals): (Vec<CustomerHistory>, Vec<f64>) = (Vec::new(), Vec::new());
+    for (h, &w) in rows.iter().zip(weights) {
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(Error::InvalidParameter {
+                name: "weights",
+                value: w.to_string(),
+                reason: "weights must be finite and >= 0",
+            });
+        }
+        let i = *seen.entry(row_key(h)).or_insert_with(|| {
+            data.push(*h);
+            totals.push(0.0);
+            data.len() - 1
+        });
+        totals[i] += w;
+    }
     let likelihood = Likelihood {
-        rows,
-        weights,
+        rows: &data,
+        weights: &totals,
         theta: est.values().map(f64::ln),
         l_hat: 0.0,
         z,
@@ -913,7 +934,7 @@ impl Likelihood<'_> {
             };
             let root = (2.0 * (self.l_hat - l)).max(0.0).sqrt();
             last = Some(theta);
-            if (root - self.z).abs() <= 1e-6 * self.z || root == 0.0 {
+            if (root - self.z).abs() <= 1e-4 * self.z || root == 0.0 {
                 break;
             }
             t *= (self.z / root).clamp(0.25, 4.0);
@@ -944,14 +965,14 @@ impl Likelihood<'_> {
         let (mut g, mut grad) = g_at(&at)?;
         // Step length in the metric Σ (the boundary's radius is z there).
         let mut eta = 0.2 * self.z;
-        for _ in 0..60 {
+        for _ in 0..40 {
             let b = self.gradient_of(&Self::params::<P>(&at)?)?;
             let a = grad.map(|v| sign * v);
             let (sa, sb) = (times(&a), times(&b));
             let k = dot(&a, &sb) / dot(&b, &sb);
             let step: [f64; 4] = std::array::from_fn(|i| sa[i] - k * sb[i]);
             let gain = dot(&a, &step);
-            if !(gain > 1e-8 * dot(&a, &sa)) || eta < 1e-4 * self.z {
+            if !(gain > 1e-6 * dot(&a, &sa)) || eta < 1e-3 * self.z {
                 break;
             }
             let len = gain.sqrt();
