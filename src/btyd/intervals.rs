@@ -1647,9 +1647,10 @@ impl<P: IntervalModel> ParameterDraws<P> {
                 if task >= tasks {
                     break;
                 }
-                let end = ((task + 1) * ROWS_PER_TASK).min(distinct.len());
-                for row in task * ROWS_PER_TASK..end {
-                    let h = distinct[row];
+                let begin = task * ROWS_PER_TASK;
+                let end = (begin + ROWS_PER_TASK).min(distinct.len());
+                for (row, h) in (begin..end).zip(&distinct[begin..end]) {
+                    let h: &CustomerHistory = h;
                     let Some((f, g, grad)) = scaled_gradient(&self.estimate, what, h)? else {
                         let f = self.estimate.predict(what, h)?;
                         mine.push((
@@ -3338,6 +3339,7 @@ mod tests {
     /// one model: `fits(seed)` gives a base's fit and its distinct rows;
     /// methods: delta, percentile, basic, bias-corrected percentile,
     /// studentized bootstrap, all on the same `replicates` draws.
+    #[allow(clippy::print_stderr)] // the measured coverage is the figure to report
     fn bootstrap_methods<F, P>(
         name: &str,
         fitter: &F,
