@@ -2,7 +2,9 @@
 //! prediction (goal: at most 2x), also on the repeat customers alone (every
 //! row distinct); Pareto/NBD on 100k; delta-method CLV intervals on 100k
 //! customers against the plain CLV; and a 200-replicate bootstrap on 100k
-//! customers (goal: at most 10 s on 2 cores).
+//! customers (goal: at most 10 s on 2 cores), with studentized P(alive)
+//! intervals; profile-likelihood against delta-method intervals for five
+//! customers of a 2,000-customer MBG/NBD base.
 //!
 //! `cargo bench --all-features --bench btyd_intervals -- --warm-up-time 1 --measurement-time 4 'intervals_|clv_100k'`
 
@@ -11,10 +13,11 @@ use std::hint::black_box;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use customer_value::Decimal;
+use customer_value::btyd::intervals::profile_intervals;
 use customer_value::btyd::{
     BgNbd, BgNbdParams, BootstrapOptions, BtydClv, BtydCustomer, CustomerHistory, DistinctRows,
-    FitReport, GammaGamma, IntervalModel, ParetoNbd, Prediction, SpendHistory, bootstrap,
-    delta_clv_intervals, delta_intervals, simulate_bgnbd,
+    FitReport, GammaGamma, IntervalModel, MbgNbd, MbgNbdParams, ParetoNbd, Prediction,
+    SpendHistory, bootstrap, delta_clv_intervals, delta_intervals, simulate_bgnbd, simulate_mbgnbd,
 };
 use customer_value::clv::DiscountRate;
 
@@ -153,8 +156,51 @@ fn boot(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    g.bench_function("p_alive_studentized_200", |b| {
+        b.iter(|| {
+            draws
+                .studentized_intervals(Prediction::PAlive, black_box(&hs), 0.9)
+                .unwrap()
+        })
+    });
     g.finish();
 }
 
-criterion_group!(benches, delta, pareto, clv, boot);
+/// Profile-likelihood intervals of `E[Y(26)]` for five customers of an
+/// MBG/NBD base of 2,000 (the coverage tests' size).
+fn profile(c: &mut Criterion) {
+    let truth = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
+    let hs = simulate_mbgnbd(&truth, &ages(2000), 2000).unwrap();
+    let (rows, weights) = DistinctRows::from_histories(&hs).weighted().unwrap();
+    let fit = MbgNbd::new().fit_weighted(&rows, &weights).unwrap();
+    let mut g = c.benchmark_group("profile_2k");
+    g.sample_size(10);
+    g.bench_function("expected_purchases_profile_5", |b| {
+        b.iter(|| {
+            profile_intervals(
+                &fit,
+                &rows,
+                &weights,
+                Prediction::ExpectedPurchases(26.0),
+                black_box(&hs[..5]),
+                0.9,
+            )
+            .unwrap()
+        })
+    });
+    g.bench_function("expected_purchases_delta_5", |b| {
+        b.iter(|| {
+            delta_intervals(
+                &fit,
+                Prediction::ExpectedPurchases(26.0),
+                black_box(&hs[..5]),
+                0.9,
+            )
+            .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, delta, pareto, clv, boot, profile);
 criterion_main!(benches);

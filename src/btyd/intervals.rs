@@ -69,11 +69,38 @@
 //! interval covers 85–89 %), although the covariance is the inverse
 //! Hessian to four digits. The normal approximation improves with the base
 //! size: 89.4 % and 90.4 % at 8,000 customers, 91.0 % and 90.9 % at 32,000.
-//! The percentile bootstrap does not cure it (100 replicates on 200 of
-//! those bases of 2,000: 87.3 % and 87.2 %, the delta method on the same
-//! bases 85.9 % and 86.8 %): both rest on the estimates' spread, which a
-//! base this small does not pin down; read such intervals as somewhat
-//! narrow.
+//!
+//! Other intervals on the same 200 bases of 2,000 customers (the first 200
+//! seeds of the 2,000; 100 bootstrap replicates; nominal 90 %; P(alive) /
+//! `E[Y(26)]`; the tests' `bootstrap_methods_coverage`; the MBG/NBD
+//! profile figures measured with the same walk at tighter inner
+//! tolerances, the BG/NBD ones by `profile_coverage`):
+//!
+//! | method | BG/NBD | MBG/NBD |
+//! |---|---|---|
+//! | delta method ([`delta_intervals`]) | 91.0 / 91.2 | 85.9 / 86.8 |
+//! | percentile bootstrap ([`ParameterDraws::intervals`]) | 89.0 / 88.7 | 87.3 / 87.2 |
+//! | basic bootstrap (`2ĝ − g(q)`) | 90.8 / 90.0 | 83.5 / 84.6 |
+//! | bias-corrected percentile | 88.6 / 89.1 | 86.2 / 86.4 |
+//! | studentized bootstrap ([`ParameterDraws::studentized_intervals`]) | 90.2 / 90.2 | 83.9 / 85.3 |
+//! | likelihood ratio along the delta direction | | 82.9 / 82.4 |
+//! | profile likelihood ([`profile_intervals`]) | 90.6 / 90.7 | 87.9 / 87.9 |
+//!
+//! The methods built on the estimates' spread (delta, bootstrap) rest on a
+//! spread that a base this small does not pin down; the studentized
+//! bootstrap, whose `t` statistic is far from pivotal when the standard
+//! error itself is poorly estimated, does worse. The profile likelihood
+//! follows the likelihood where it is flat and is the one that covers
+//! best at 2,000 customers, 1 to 2 points above the delta method on the
+//! same bases. On the first 800 of the 2,000 bases (the tests'
+//! `profile_coverage`, the library's tolerances) MBG/NBD profile intervals
+//! cover 88.7 % (P(alive)) and 88.8 % (`E[Y(26)]`), 88.8 % together,
+//! within 2 points of nominal, where the delta method on the same bases
+//! covers 86.8 % and 87.7 %. The delta method reaches 88 % at 8,000
+//! customers (the curve above: 87.2 % at 2,000, 89.9 % at 8,000, 91.0 %
+//! at 32,000, P(alive) and `E[Y(26)]` together; not measured in between),
+//! so for MBG/NBD on fewer than some 8,000 customers prefer
+//! [`profile_intervals`].
 //!
 //! # Parametric bootstrap
 //!
@@ -91,6 +118,23 @@
 //! the quantiles are exact order statistics (Hyndman & Fan 1996, type 7:
 //! linear interpolation between the order statistics at `(B−1)·q`), not a
 //! streaming approximation such as P².
+//!
+//! Speed: a BG/NBD refit runs Newton's method from the point estimate
+//! (within sampling error of the resample's maximum, so a few steps with
+//! the analytic Hessian), falling back to the fitter's own path (quasi-Newton,
+//! then Newton) where that does not end at an interior maximum; a resample
+//! draws each customer by one lookup in a customer-to-row table (up to
+//! 2²⁴ customers; a binary search of the cumulative counts above); the
+//! replicates and the intervals' rows go to the threads as they free up.
+//! For `E[Y(t)]` of BG/NBD and MBG/NBD, `P(alive) · E_BG(t; r+x, α+T, …)`,
+//! the `E_BG` factor depends on `(x, T)` only and is computed once per draw
+//! and distinct `(x, T)`, the P(alive) once per draw and distinct row. On
+//! 100k customers (40,213 distinct rows), 200 replicates on 2 threads, the
+//! refits take 1.5 s and the P(alive) and `E[Y(52)]` intervals of every
+//! customer 1.4 s, 3.1 s in all with a peak resident memory of 27 MB, on a
+//! loaded 2-core machine (`examples/bootstrap_at_scale.rs`; 11.3 s before
+//! these changes, measured alternately in the same run; 4.8 to 6.3 s
+//! against 13.6 to 15.0 s under a heavier load).
 //!
 //! Reproducibility: replicate `b` draws from its own SplitMix64 stream
 //! (Steele, Lea & Flood 2014) seeded from `(seed, b)`, and its refit lands in
@@ -131,10 +175,11 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use crate::btyd::gradients::{bg_ln_expected_gradient, pnbd_ln_expected_gradient};
+use crate::btyd::math::e_bg;
 use crate::btyd::report::ModelParameters;
 use crate::btyd::{
     BgNbd, BgNbdParams, BtydClv, BtydCustomer, CustomerHistory, FitReport, GammaGamma,
-    GammaGammaParams, MbgNbd, MbgNbdParams, ParetoNbd, ParetoNbdParams, PurchaseModel,
+    GammaGammaParams, MbgNbd, MbgNbdParams, ParetoNbd, ParetoNbdParams, Penalty, PurchaseModel,
     SpendHistory,
 };
 use crate::{Error, Result};
@@ -216,6 +261,25 @@ pub trait IntervalModel: ModelParameters<4> + Send + Sync {
     ) -> Option<(f64, [f64; 4])> {
         None
     }
+
+    /// Where `E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) · F(x, T, t)` with
+    /// a factor `F` that does not depend on `t_x` (BG/NBD, MBG/NBD), `F`;
+    /// `predict` must equal `0` where P(alive) is 0 and `P(alive) · F`
+    /// otherwise, to the bit. `None` for models without such a factor.
+    /// The bootstrap computes `F` once per draw and distinct `(x, T)`
+    /// rather than once per draw and distinct row.
+    #[doc(hidden)]
+    fn purchases_if_alive(&self, _x: u32, _age: f64, _t: f64) -> Option<Result<f64>> {
+        None
+    }
+
+    /// One customer's log-likelihood and its gradient in the
+    /// log-parameters (`−∞` and NaN where the model cannot compute them),
+    /// for [`profile_intervals`].
+    #[doc(hidden)]
+    fn log_likelihood_and_gradient(&self, _history: &CustomerHistory) -> (f64, [f64; 4]) {
+        (f64::NEG_INFINITY, [f64::NAN; 4])
+    }
 }
 
 /// BG/NBD and MBG/NBD: `logit p = −v`, `v = ln a − ln(b + x − k) + (r+x)·ln((α+T)/(α+t_x))`
@@ -244,6 +308,12 @@ fn bg_logit_gradient(
 }
 
 impl IntervalModel for BgNbdParams {
+    fn log_likelihood_and_gradient(&self, history: &CustomerHistory) -> (f64, [f64; 4]) {
+        (
+            self.log_likelihood(history),
+            self.log_likelihood_gradient(history),
+        )
+    }
     fn predict(&self, what: Prediction, history: &CustomerHistory) -> Result<f64> {
         match what {
             Prediction::PAlive => Ok(self.p_alive(history)),
@@ -265,9 +335,27 @@ impl IntervalModel for BgNbdParams {
         };
         bg_ln_expected_gradient(self.values(), 1.0, f64::from(h.x()), h.age(), t, p, logit)
     }
+    fn purchases_if_alive(&self, x: u32, age: f64, t: f64) -> Option<Result<f64>> {
+        // BgNbdParams::expected_purchases: P(alive) · E_BG(t; r+x, α+T, a, b+x).
+        let xf = f64::from(x);
+        Some(e_bg(
+            "BG/NBD expected purchases",
+            t,
+            self.r() + xf,
+            self.alpha() + age,
+            self.a(),
+            self.b() + xf,
+        ))
+    }
 }
 
 impl IntervalModel for MbgNbdParams {
+    fn log_likelihood_and_gradient(&self, history: &CustomerHistory) -> (f64, [f64; 4]) {
+        (
+            self.log_likelihood(history),
+            self.log_likelihood_gradient(history),
+        )
+    }
     fn predict(&self, what: Prediction, history: &CustomerHistory) -> Result<f64> {
         match what {
             Prediction::PAlive => Ok(self.p_alive(history)),
@@ -293,9 +381,30 @@ impl IntervalModel for MbgNbdParams {
         let p = Scale::Logit.inverse(g);
         bg_ln_expected_gradient(self.values(), 0.0, f64::from(h.x()), h.age(), t, p, logit)
     }
+    fn purchases_if_alive(&self, x: u32, age: f64, t: f64) -> Option<Result<f64>> {
+        // MbgNbdParams::expected_purchases: P(alive) · E_BG(t; r+x, α+T, a, b+x+1).
+        let xf = f64::from(x);
+        Some(e_bg(
+            "MBG/NBD expected purchases",
+            t,
+            self.r() + xf,
+            self.alpha() + age,
+            self.a(),
+            self.b() + xf + 1.0,
+        ))
+    }
 }
 
 impl IntervalModel for ParetoNbdParams {
+    fn log_likelihood_and_gradient(&self, history: &CustomerHistory) -> (f64, [f64; 4]) {
+        match (
+            self.log_likelihood(history),
+            self.log_likelihood_gradient(history),
+        ) {
+            (Ok(l), Ok(g)) => (l, g),
+            _ => (f64::NEG_INFINITY, [f64::NAN; 4]),
+        }
+    }
     fn predict(&self, what: Prediction, history: &CustomerHistory) -> Result<f64> {
         match what {
             Prediction::PAlive => self.p_alive(history),
@@ -667,6 +776,270 @@ fn quadratic_form<const N: usize>(sigma: &[[f64; N]; N], grad: &[f64; N]) -> f64
     var
 }
 
+/// Profile-likelihood intervals at coverage `level` for one prediction of
+/// every customer in `histories`, from a BG/NBD, MBG/NBD or Pareto/NBD fit
+/// of `rows` with `weights` (the data the fit was made on, as given to
+/// `fit_weighted`; unit weights for `fit_detailed`): the least and the
+/// largest prediction over the parameters the data do not reject at
+/// `level` by the likelihood-ratio test,
+///
+/// ```text
+/// { f(θ) : 2(ℓ(θ̂) − ℓ(θ)) ≤ χ²₁(level) = z² },  z = Φ⁻¹((1 + level)/2)
+/// ```
+///
+/// (Cox & Hinkley 1974, §7.2; Venzon & Moolgavkar 1988 for a prediction
+/// as the function of interest). Unlike the delta method it follows the
+/// likelihood where it is flat or skewed, so it suits weakly identified
+/// fits: MBG/NBD on 2,000 customers, whose estimates' sampling
+/// distribution is skewed and heavy-tailed, where nominal 90 % profile
+/// intervals cover 88.8 % of the time against the delta method's 87.2 %
+/// (see the [module docs](self#coverage)).
+///
+/// Each bound is a constrained maximum found on `g`, the delta method's
+/// scale (logit of P(alive), log of `E[Y(t)]`): from `θ̂` along
+/// `±Σ∇g` to the boundary `2(ℓ̂ − ℓ) = z²` (`Σ` the fit's covariance of
+/// the log-parameters), then a projected-gradient walk on that boundary
+/// (the step is `∇g` projected, in the metric `Σ`, on the boundary's
+/// tangent space, `∇ℓ` the analytic gradient of the log-likelihood; each
+/// trial point is taken back to the boundary along its ray from `θ̂` by
+/// a secant search on `√(2(ℓ̂ − ℓ))` to `10⁻⁴·z`), until the projected
+/// gradient's `Σ`-norm is below `10⁻³` of `∇g`'s or 40 steps. It costs
+/// some 20 to 200 passes over the distinct rows of `rows` per bound and
+/// distinct customer row (about 0.1 s per customer row on 2,000
+/// customers): for bases of a few thousand customers, or a few customers
+/// of a larger base. A prediction
+/// at the edge of its scale (P(alive) exactly 1, an expectation of 0)
+/// gets the point itself.
+///
+/// # Errors
+///
+/// - [`Error::NoCovariance`] when the fit has no covariance.
+/// - [`Error::InvalidParameter`] when `weights` is not as long as
+///   `rows`, for a `level` outside `(0, 1)` or a bad horizon.
+/// - [`Error::InvalidValue`] when the log-likelihood is not finite at the
+///   estimate; the model's prediction errors.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::btyd::intervals::profile_intervals;
+/// use customer_value::btyd::{MbgNbd, MbgNbdParams, Prediction, delta_intervals, simulate_mbgnbd};
+///
+/// let truth = MbgNbdParams::new(0.25, 4.0, 0.8, 2.5)?;
+/// let histories = simulate_mbgnbd(&truth, &vec![39.0; 2000], 1)?;
+/// let fit = MbgNbd::new().fit_detailed(&histories)?;
+/// let weights = vec![1.0; histories.len()];
+/// let what = Prediction::ExpectedPurchases(26.0);
+/// let profile = profile_intervals(&fit, &histories, &weights, what, &histories[..3], 0.9)?;
+/// let delta = delta_intervals(&fit, what, &histories[..3], 0.9)?;
+/// for (p, d) in profile.iter().zip(&delta) {
+///     assert!(p.lower() <= p.estimate() && p.estimate() <= p.upper());
+///     assert_eq!(p.estimate(), d.estimate());
+/// }
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+pub fn profile_intervals<P: IntervalModel>(
+    fit: &FitReport<P, 4>,
+    rows: &[CustomerHistory],
+    weights: &[f64],
+    what: Prediction,
+    histories: &[CustomerHistory],
+    level: f64,
+) -> Result<Vec<PredictionInterval>> {
+    check_horizon(what)?;
+    let z = check_level(level)?;
+    if weights.len() != rows.len() {
+        return Err(Error::InvalidParameter {
+            name: "weights",
+            value: weights.len().to_string(),
+            reason: "one weight per row is needed",
+        });
+    }
+    let cov = no_covariance(fit)?;
+    let est = fit.params();
+    let sigma = log_covariance(&cov, &est.values());
+    // The data's distinct rows and their total weights: each pass over
+    // the data is one over these.
+    let mut seen: RowMap<(u32, u64, u64), usize> = RowMap::default();
+    let (mut data, mut totals): (Vec<CustomerHistory>, Vec<f64>) = (Vec::new(), Vec::new());
+    for (h, &w) in rows.iter().zip(weights) {
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(Error::InvalidParameter {
+                name: "weights",
+                value: w.to_string(),
+                reason: "weights must be finite and >= 0",
+            });
+        }
+        let i = *seen.entry(row_key(h)).or_insert_with(|| {
+            data.push(*h);
+            totals.push(0.0);
+            data.len() - 1
+        });
+        totals[i] += w;
+    }
+    let likelihood = Likelihood {
+        rows: &data,
+        weights: &totals,
+        theta: est.values().map(f64::ln),
+        l_hat: 0.0,
+        z,
+    };
+    let l_hat = likelihood.value_of(est).ok_or(Error::InvalidValue {
+        what: WHAT,
+        reason: "the log-likelihood is not finite at the estimate".into(),
+    })?;
+    let likelihood = Likelihood {
+        l_hat,
+        ..likelihood
+    };
+    let (distinct, index) = distinct_rows(histories, row_key);
+    let mut ivs = Vec::with_capacity(distinct.len());
+    for h in distinct {
+        let Some((f, g, grad)) = scaled_gradient(est, what, h)? else {
+            let f = est.predict(what, h)?;
+            ivs.push(PredictionInterval {
+                estimate: f,
+                lower: f,
+                upper: f,
+            });
+            continue;
+        };
+        let se = quadratic_form(&sigma, &grad).max(0.0).sqrt();
+        let scale = Scale::of(what);
+        let mut ends = [g, g];
+        if se > 0.0 && se.is_finite() {
+            for (end, sign) in ends.iter_mut().zip([1.0, -1.0]) {
+                if let Some(v) = likelihood.extreme::<P>(&sigma, what, h, &grad, sign) {
+                    *end = v;
+                }
+            }
+        }
+        let (lo, hi) = (ends[0].min(ends[1]), ends[0].max(ends[1]));
+        ivs.push(PredictionInterval {
+            estimate: f,
+            lower: scale.inverse(lo).min(f),
+            upper: scale.inverse(hi).max(f),
+        });
+    }
+    Ok(index.into_iter().map(|i| ivs[i]).collect())
+}
+
+/// The weighted log-likelihood of a fit's data, for [`profile_intervals`].
+struct Likelihood<'a> {
+    rows: &'a [CustomerHistory],
+    weights: &'a [f64],
+    /// The estimate's log-parameters.
+    theta: [f64; 4],
+    /// `ℓ(θ̂)`.
+    l_hat: f64,
+    /// The bound on `√(2(ℓ̂ − ℓ))`.
+    z: f64,
+}
+
+impl Likelihood<'_> {
+    fn params<P: IntervalModel>(theta: &[f64; 4]) -> Option<P> {
+        P::from_values(theta.map(f64::exp)).ok()
+    }
+
+    fn value_of<P: IntervalModel>(&self, p: &P) -> Option<f64> {
+        let mut l = 0.0;
+        for (h, &w) in self.rows.iter().zip(self.weights) {
+            if w != 0.0 {
+                l += w * p.log_likelihood_and_gradient(h).0;
+            }
+        }
+        l.is_finite().then_some(l)
+    }
+
+    fn gradient_of<P: IntervalModel>(&self, p: &P) -> Option<[f64; 4]> {
+        let mut g = [0.0; 4];
+        for (h, &w) in self.rows.iter().zip(self.weights) {
+            if w != 0.0 {
+                let d = p.log_likelihood_and_gradient(h).1;
+                for k in 0..4 {
+                    g[k] += w * d[k];
+                }
+            }
+        }
+        g.iter().all(|d| d.is_finite()).then_some(g)
+    }
+
+    /// The point where the ray `θ̂ + t·d`, `t > 0`, meets the boundary
+    /// `√(2(ℓ̂ − ℓ)) = z` (secant steps on `t`, the signed root being
+    /// about linear in `t`); the furthest point found if the search does
+    /// not settle in 40 steps.
+    fn to_boundary<P: IntervalModel>(&self, d: &[f64; 4]) -> Option<[f64; 4]> {
+        let mut t = 1.0;
+        let mut last = None;
+        for _ in 0..40 {
+            let theta: [f64; 4] = std::array::from_fn(|i| self.theta[i] + t * d[i]);
+            let Some(l) = Self::params::<P>(&theta).and_then(|p| self.value_of(&p)) else {
+                t *= 0.5;
+                continue;
+            };
+            let root = (2.0 * (self.l_hat - l)).max(0.0).sqrt();
+            last = Some(theta);
+            if (root - self.z).abs() <= 1e-4 * self.z || root == 0.0 {
+                break;
+            }
+            t *= (self.z / root).clamp(0.25, 4.0);
+        }
+        last
+    }
+
+    /// The largest `sign·g` on the boundary, as `g` (see
+    /// [`profile_intervals`]); `None` when the boundary is not reached.
+    fn extreme<P: IntervalModel>(
+        &self,
+        sigma: &[[f64; 4]; 4],
+        what: Prediction,
+        h: &CustomerHistory,
+        grad: &[f64; 4],
+        sign: f64,
+    ) -> Option<f64> {
+        let times = |v: &[f64; 4]| -> [f64; 4] {
+            std::array::from_fn(|i| (0..4).map(|j| sigma[i][j] * v[j]).sum())
+        };
+        let dot = |a: &[f64; 4], b: &[f64; 4]| -> f64 { (0..4).map(|i| a[i] * b[i]).sum() };
+        let g_at = |theta: &[f64; 4]| -> Option<(f64, [f64; 4])> {
+            let (_, g, grad) = scaled_gradient(&Self::params::<P>(theta)?, what, h).ok()??;
+            g.is_finite().then_some((g, grad))
+        };
+        let start = times(grad).map(|v| sign * v);
+        let mut at = self.to_boundary::<P>(&start)?;
+        let (mut g, mut grad) = g_at(&at)?;
+        // Step length in the metric Σ (the boundary's radius is z there).
+        let mut eta = 0.2 * self.z;
+        for _ in 0..40 {
+            let b = self.gradient_of(&Self::params::<P>(&at)?)?;
+            let a = grad.map(|v| sign * v);
+            let (sa, sb) = (times(&a), times(&b));
+            let k = dot(&a, &sb) / dot(&b, &sb);
+            let step: [f64; 4] = std::array::from_fn(|i| sa[i] - k * sb[i]);
+            let gain = dot(&a, &step);
+            if !(gain > 1e-6 * dot(&a, &sa)) || eta < 1e-3 * self.z {
+                break;
+            }
+            let len = gain.sqrt();
+            let ray: [f64; 4] =
+                std::array::from_fn(|i| at[i] + eta * step[i] / len - self.theta[i]);
+            match self
+                .to_boundary::<P>(&ray)
+                .and_then(|t| g_at(&t).map(|v| (t, v)))
+            {
+                Some((t, (gt, gradt))) if sign * gt > sign * g => {
+                    at = t;
+                    g = gt;
+                    grad = gradt;
+                    eta *= 1.5;
+                }
+                _ => eta *= 0.4,
+            }
+        }
+        Some(g)
+    }
+}
+
 /// Delta-method intervals at coverage `level` for the Gamma-Gamma
 /// conditional expected spend per transaction `E[Z | x, z̄]` of every
 /// customer (log scale; see the [module docs](self)).
@@ -976,7 +1349,7 @@ pub trait Refit<const N: usize>: Send + Sync {
 }
 
 macro_rules! refit {
-    ($fitter:ty, $n:literal, $input:ty, $params:ty) => {
+    ($fitter:ty, $n:literal, $input:ty, $params:ty, $newton:literal) => {
         impl Refit<$n> for $fitter {
             type Input = $input;
             type Params = $params;
@@ -986,17 +1359,36 @@ macro_rules! refit {
                 weights: &[f64],
                 start: &$params,
             ) -> Result<FitReport<$params, $n>> {
-                let options = self.fit_options().clone().start(start.values());
-                self.options(options).fit_weighted(rows, weights)
+                let own = self.fit_options().clone().start(start.values());
+                // A fitter with an analytic Hessian (BG/NBD) polishes the
+                // quasi-Newton answer by Newton's method to a step of
+                // 1e-10. With no quasi-Newton iteration allowed and a
+                // tolerance the start always meets, that polish starts at
+                // the start itself (the full sample's estimate, within
+                // sampling error of the resample's maximum), which is the
+                // same maximum in a few Newton steps. The answer is kept
+                // only when Newton moved (`iterations() > 0`: a failed
+                // polish returns the start untouched) and ended at an
+                // interior maximum; otherwise the fitter's own options.
+                if $newton
+                    && matches!(own.get_penalty(), Penalty::None)
+                    && let Ok(quick) = own.max_iterations(0).tolerance(0.5)
+                    && let Ok(fit) = self.options(quick).fit_weighted(rows, weights)
+                    && fit.iterations() > 0
+                    && fit.status().is_interior()
+                {
+                    return Ok(fit);
+                }
+                self.options(own).fit_weighted(rows, weights)
             }
         }
     };
 }
 
-refit!(BgNbd, 4, CustomerHistory, BgNbdParams);
-refit!(MbgNbd, 4, CustomerHistory, MbgNbdParams);
-refit!(ParetoNbd, 4, CustomerHistory, ParetoNbdParams);
-refit!(GammaGamma, 3, SpendHistory, GammaGammaParams);
+refit!(BgNbd, 4, CustomerHistory, BgNbdParams, true);
+refit!(MbgNbd, 4, CustomerHistory, MbgNbdParams, false);
+refit!(ParetoNbd, 4, CustomerHistory, ParetoNbdParams, false);
+refit!(GammaGamma, 3, SpendHistory, GammaGammaParams, false);
 
 /// How many bootstrap replicates, the seed, and the threads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1078,6 +1470,14 @@ pub struct ParameterDraws<P> {
     draws: Vec<P>,
     failed: usize,
     threads: usize,
+    /// The covariance of the estimate, row-major `N × N` (empty when the
+    /// fit has none).
+    estimate_covariance: Vec<f64>,
+    /// Each draw's refit covariance, row-major `N × N` per draw (NaN where
+    /// the refit has none), for studentized intervals.
+    covariances: Vec<f64>,
+    /// Why the estimate has no covariance, if it has none.
+    no_covariance: Option<crate::btyd::StdErrorsUnavailable>,
 }
 
 impl<P> ParameterDraws<P> {
@@ -1115,10 +1515,266 @@ impl<P: IntervalModel> ParameterDraws<P> {
         level: f64,
     ) -> Result<Vec<PredictionInterval>> {
         check_horizon(what)?;
-        percentile_rows(self, level, histories, row_key, |p: &P, h| {
-            p.predict(what, h)
-        })
+        match what {
+            Prediction::ExpectedPurchases(t)
+                if self.estimate.purchases_if_alive(1, 1.0, t).is_some() =>
+            {
+                // P(alive) per draw and row, E_BG per draw and (x, T).
+                percentile_rows(
+                    self,
+                    level,
+                    histories,
+                    row_key,
+                    |h| (h.x(), h.age().to_bits()),
+                    |p: &P, h| {
+                        p.purchases_if_alive(h.x(), h.age(), t)
+                            .unwrap_or(Ok(f64::NAN))
+                    },
+                    |p: &P, h, factor| {
+                        let alive = p.predict(Prediction::PAlive, h)?;
+                        if alive == 0.0 {
+                            Ok(0.0)
+                        } else if factor.is_finite() {
+                            Ok(alive * factor)
+                        } else {
+                            p.predict(what, h)
+                        }
+                    },
+                )
+            }
+            _ => percentile_rows(
+                self,
+                level,
+                histories,
+                row_key,
+                |_| (),
+                |_: &P, _| Ok(0.0),
+                |p: &P, h, _| p.predict(what, h),
+            ),
+        }
     }
+}
+
+impl<P: IntervalModel> ParameterDraws<P> {
+    /// Studentized bootstrap (bootstrap-t) intervals at coverage `level`
+    /// for one prediction of every customer (Efron & Tibshirani 1993,
+    /// ch. 12; DiCiccio & Efron 1996, §3). On the delta method's scale
+    /// `g` (logit of P(alive), log of `E[Y(t)]`), with `ĝ` and `ŝe` the
+    /// prediction and its delta-method standard error at the estimate,
+    /// and `g_b`, `se_b` the same under draw `b` with that refit's own
+    /// covariance:
+    ///
+    /// ```text
+    /// t_b      = (g_b − ĝ) / se_b
+    /// interval = g⁻¹(ĝ − t_(1+level)/2 · ŝe),  g⁻¹(ĝ − t_(1−level)/2 · ŝe)
+    /// ```
+    ///
+    /// with `t_q` the type-7 quantile of the `t_b`. Where the estimates'
+    /// sampling distribution is skewed and the standard error itself
+    /// varies with the estimate (a weakly identified fit, such as MBG/NBD
+    /// on a few thousand customers), the `t_b` carry the skew, the bias and
+    /// the spread of the standard error into the interval, which the
+    /// percentile and delta-method intervals do not (see the
+    /// [module docs](self#coverage) for the measured coverage). Draws whose
+    /// refit has no covariance (a boundary answer) are left out.
+    ///
+    /// It costs a gradient per draw and distinct row (analytic for
+    /// BG/NBD and MBG/NBD, and for `E[Y(t)]` of Pareto/NBD; otherwise
+    /// `2·4` extra predictions): some 5 to 20 times
+    /// [`intervals`](Self::intervals), which suits bases of up to some
+    /// tens of thousands of distinct rows. Memory as
+    /// [`intervals`](Self::intervals).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::NoCovariance`] when the point estimate has no
+    ///   covariance; [`Error::InvalidValue`] when fewer than 2 draws have
+    ///   one, or a prediction or standard error is not finite.
+    /// - [`Error::InvalidParameter`] for a `level` outside `(0, 1)` or a
+    ///   bad horizon; the model's prediction errors.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::{
+    ///     BootstrapOptions, MbgNbd, MbgNbdParams, Prediction, bootstrap, simulate_mbgnbd,
+    /// };
+    ///
+    /// let truth = MbgNbdParams::new(0.25, 4.0, 0.8, 2.5)?;
+    /// let histories = simulate_mbgnbd(&truth, &vec![39.0; 2000], 1)?;
+    /// let fit = MbgNbd::new().fit_detailed(&histories)?;
+    /// let options = BootstrapOptions::new(50, 7)?;
+    /// let draws = bootstrap(&MbgNbd::new(), &fit, &histories, &vec![1.0; 2000], &options)?;
+    /// let iv = draws.studentized_intervals(Prediction::ExpectedPurchases(26.0), &histories[..5], 0.9)?;
+    /// assert!(iv.iter().all(|iv| iv.lower() <= iv.estimate() && iv.estimate() <= iv.upper()));
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn studentized_intervals(
+        &self,
+        what: Prediction,
+        histories: &[CustomerHistory],
+        level: f64,
+    ) -> Result<Vec<PredictionInterval>> {
+        check_horizon(what)?;
+        check_level(level)?;
+        let (ql, qu) = ((1.0 - level) / 2.0, (1.0 + level) / 2.0);
+        let log_cov = |flat: &[f64], p: &P| -> Option<[[f64; 4]; 4]> {
+            let v = p.values();
+            (flat.len() == 16 && flat.iter().all(|c| c.is_finite())).then(|| {
+                std::array::from_fn(|i| std::array::from_fn(|j| flat[4 * i + j] / (v[i] * v[j])))
+            })
+        };
+        let Some(sigma) = log_cov(&self.estimate_covariance, &self.estimate) else {
+            return Err(Error::NoCovariance {
+                what: WHAT,
+                reason: self
+                    .no_covariance
+                    .unwrap_or(crate::btyd::StdErrorsUnavailable::NotConverged),
+            });
+        };
+        let with_cov: Vec<(&P, [[f64; 4]; 4])> = self
+            .draws
+            .iter()
+            .zip(self.covariances.chunks(16))
+            .filter_map(|(p, c)| log_cov(c, p).map(|s| (p, s)))
+            .collect();
+        if with_cov.len() < 2 {
+            return Err(Error::InvalidValue {
+                what: WHAT,
+                reason: format!(
+                    "{} of {} bootstrap draws have a covariance; at least 2 are needed",
+                    with_cov.len(),
+                    self.draws.len()
+                ),
+            });
+        }
+        let (distinct, index) = distinct_rows(histories, row_key);
+        let scale = Scale::of(what);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let tasks = distinct.len().div_ceil(ROWS_PER_TASK);
+        let threads = self.threads.max(1).min(tasks.max(1));
+        let work = || -> Result<Vec<(usize, PredictionInterval)>> {
+            let mut mine = Vec::new();
+            let mut ts = Vec::with_capacity(with_cov.len());
+            loop {
+                let task = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if task >= tasks {
+                    break;
+                }
+                let begin = task * ROWS_PER_TASK;
+                let end = (begin + ROWS_PER_TASK).min(distinct.len());
+                for (row, h) in (begin..end).zip(&distinct[begin..end]) {
+                    let h: &CustomerHistory = h;
+                    let Some((f, g, grad)) = scaled_gradient(&self.estimate, what, h)? else {
+                        let f = self.estimate.predict(what, h)?;
+                        mine.push((
+                            row,
+                            PredictionInterval {
+                                estimate: f,
+                                lower: f,
+                                upper: f,
+                            },
+                        ));
+                        continue;
+                    };
+                    let se = quadratic_form(&sigma, &grad).max(0.0).sqrt();
+                    ts.clear();
+                    for (p, sigma_b) in &with_cov {
+                        if let Some((_, g_b, grad_b)) = scaled_gradient(*p, what, h)? {
+                            let se_b = quadratic_form(sigma_b, &grad_b).max(0.0).sqrt();
+                            if se_b > 0.0 {
+                                ts.push((g_b - g) / se_b);
+                            }
+                        }
+                    }
+                    if !(se.is_finite() && ts.len() >= 2 && ts.iter().all(|t| t.is_finite())) {
+                        return Err(Error::InvalidValue {
+                            what: WHAT,
+                            reason: format!(
+                                "row {row}: studentized statistics not finite or fewer than 2"
+                            ),
+                        });
+                    }
+                    let t_upper = quantile(&mut ts, qu);
+                    let t_lower = quantile(&mut ts, ql);
+                    mine.push((
+                        row,
+                        PredictionInterval {
+                            estimate: f,
+                            lower: scale.inverse(g - t_upper * se).min(f),
+                            upper: scale.inverse(g - t_lower * se).max(f),
+                        },
+                    ));
+                }
+            }
+            Ok(mine)
+        };
+        let mut ivs = vec![
+            PredictionInterval {
+                estimate: 0.0,
+                lower: 0.0,
+                upper: 0.0,
+            };
+            distinct.len()
+        ];
+        for result in run_threads(threads, &work) {
+            for (row, iv) in result? {
+                ivs[row] = iv;
+            }
+        }
+        Ok(index.into_iter().map(|i| ivs[i]).collect())
+    }
+}
+
+/// `(f, g(f), ∇_θ g)` for one prediction under `p`, `g` the delta method's
+/// scale: the analytic gradient where the model has one, else central
+/// differences in the log-parameters (step [`DELTA_STEP`]); `None` where
+/// `f` is at the edge of its scale (the interval is the point).
+fn scaled_gradient<P: IntervalModel>(
+    p: &P,
+    what: Prediction,
+    h: &CustomerHistory,
+) -> Result<Option<(f64, f64, [f64; 4])>> {
+    let scale = Scale::of(what);
+    match what {
+        Prediction::PAlive => {
+            if let Some((g, grad)) = p.logit_p_alive_gradient(h)
+                && g.is_finite()
+            {
+                return Ok(Some((scale.inverse(g), g, grad)));
+            }
+        }
+        Prediction::ExpectedPurchases(t) => {
+            if let Some((f, grad)) = p.ln_expected_purchases_gradient(h, t)
+                && let Some(g) = scale.forward(f)
+            {
+                return Ok(Some((f, g, grad)));
+            }
+        }
+    }
+    let f = p.predict(what, h)?;
+    let Some(g) = scale.forward(f) else {
+        return Ok(None);
+    };
+    let values = p.values();
+    let mut grad = [0.0; 4];
+    for (k, d) in grad.iter_mut().enumerate() {
+        let [up, down] = shifted(values, k);
+        let (u, l) = (
+            P::from_values(up)?.predict(what, h)?,
+            P::from_values(down)?.predict(what, h)?,
+        );
+        let (Some(gu), Some(gl)) = (scale.forward(u), scale.forward(l)) else {
+            return Err(Error::InvalidValue {
+                what: WHAT,
+                reason: format!(
+                    "the prediction leaves its scale when parameter {k} moves by {DELTA_STEP} on the log scale"
+                ),
+            });
+        };
+        *d = (gu - gl) / (2.0 * DELTA_STEP);
+    }
+    Ok(Some((f, g, grad)))
 }
 
 impl ParameterDraws<GammaGammaParams> {
@@ -1138,7 +1794,9 @@ impl ParameterDraws<GammaGammaParams> {
             level,
             spends,
             |s: &SpendHistory| (s.x(), s.zbar()),
-            |p: &GammaGammaParams, s| p.expected_spend_f64(s),
+            |_| (),
+            |_: &GammaGammaParams, _| Ok(0.0),
+            |p: &GammaGammaParams, s, _| p.expected_spend_f64(s),
         )
     }
 }
@@ -1230,11 +1888,20 @@ where
         draws,
         failed: purchase_draws.failed() + spend_draws.failed(),
         threads: purchase_draws.threads.max(spend_draws.threads),
+        estimate_covariance: Vec::new(),
+        covariances: Vec::new(),
+        no_covariance: None,
     };
     let key = |c: &BtydCustomer| (row_key(c.history()), c.spend().x(), c.spend().zbar());
-    percentile_rows(&paired, level, customers, key, |c: &BtydClv, customer| {
-        c.value_f64(customer)
-    })
+    percentile_rows(
+        &paired,
+        level,
+        customers,
+        key,
+        |_| (),
+        |_: &BtydClv, _| Ok(0.0),
+        |c: &BtydClv, customer, _| c.value_f64(customer),
+    )
 }
 
 /// Type-7 quantile of a scratch buffer (reordered in place).
@@ -1250,16 +1917,8 @@ fn quantile(buf: &mut [f64], q: f64) -> f64 {
     a + (h - lo as f64) * (b - a)
 }
 
-/// [`percentile_core`] once per distinct row (`key`), shared by the
-/// customers with that row (memory `O(customers)` for the row index; an
-/// error's row number counts distinct rows).
-fn percentile_rows<P: Sync, T: Sync, K: Eq + Hash>(
-    draws: &ParameterDraws<P>,
-    level: f64,
-    items: &[T],
-    key: impl Fn(&T) -> K,
-    predict: impl Fn(&P, &T) -> Result<f64> + Sync,
-) -> Result<Vec<PredictionInterval>> {
+/// The distinct rows of `items` by `key`: the rows, and each item's row.
+fn distinct_rows<T, K: Eq + Hash>(items: &[T], key: impl Fn(&T) -> K) -> (Vec<&T>, Vec<usize>) {
     let mut first: RowMap<K, usize> = RowMap::default();
     let mut distinct: Vec<&T> = Vec::new();
     let index: Vec<usize> = items
@@ -1271,19 +1930,121 @@ fn percentile_rows<P: Sync, T: Sync, K: Eq + Hash>(
             })
         })
         .collect();
-    drop(first);
-    let ivs = percentile_core(draws, level, &distinct, |p: &P, item: &&T| predict(p, item))?;
-    Ok(index.into_iter().map(|i| ivs[i]).collect())
+    (distinct, index)
 }
 
-fn percentile_core<P: Sync, T: Sync>(
+/// Percentile intervals once per distinct row (`key`), shared by the
+/// customers with that row (memory `O(customers)` for the row index); see
+/// [`percentile_core`] for `group`, `factor` and `combine`.
+fn percentile_rows<P: Sync, T: Sync, K: Eq + Hash, G: Ord>(
     draws: &ParameterDraws<P>,
     level: f64,
     items: &[T],
-    predict: impl Fn(&P, &T) -> Result<f64> + Sync,
+    key: impl Fn(&T) -> K,
+    group: impl Fn(&T) -> G,
+    factor: impl Fn(&P, &T) -> Result<f64> + Sync,
+    combine: impl Fn(&P, &T, f64) -> Result<f64> + Sync,
 ) -> Result<Vec<PredictionInterval>> {
+    let (distinct, index) = distinct_rows(items, key);
+    let ivs = percentile_core(
+        draws,
+        level,
+        &distinct,
+        |item: &&T| group(item),
+        |p: &P, item: &&T| factor(p, item),
+        |p: &P, item: &&T, f| combine(p, item, f),
+    )?;
+    Ok(index.into_iter().map(|i| ivs[i]).collect())
+}
+
+/// Rows per unit of work of [`percentile_core`].
+const ROWS_PER_TASK: usize = 256;
+
+/// The percentile intervals of `items`: item `i`'s prediction under draw
+/// `b` is `combine(draw_b, item_i, factor(draw_b, item_g))`, where
+/// `item_g` is the first item of `i`'s group (`group`): a factor shared
+/// by a group (BG/NBD's `E_BG` term, common to the rows with the same `x`
+/// and `T`) is computed once per draw and group of up to
+/// [`ROWS_PER_TASK`] rows. The estimate is `combine` at the point estimate.
+/// A factor that fails is passed as NaN, and `combine` must then compute
+/// the prediction in full (to report the model's own error).
+///
+/// The groups' rows go to the threads [`ROWS_PER_TASK`] at a time, in
+/// order; each row's interval depends on the row and the draws only, so
+/// not on the threads. Memory: `O(B)` per thread, `O(items)` for the
+/// intervals.
+fn percentile_core<P: Sync, T: Sync, G: Ord>(
+    draws: &ParameterDraws<P>,
+    level: f64,
+    items: &[T],
+    group: impl Fn(&T) -> G,
+    factor: impl Fn(&P, &T) -> Result<f64> + Sync,
+    combine: impl Fn(&P, &T, f64) -> Result<f64> + Sync,
+) -> Result<Vec<PredictionInterval>> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     check_level(level)?;
     let (ql, qu) = ((1.0 - level) / 2.0, (1.0 + level) / 2.0);
+    // Items in group order, cut into tasks that never straddle a group.
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_cached_key(|&i| group(&items[i]));
+    let mut tasks: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut begin = 0;
+    for end in 1..=order.len() {
+        let cut = end == order.len()
+            || end - begin == ROWS_PER_TASK
+            || group(&items[order[end]]) != group(&items[order[begin]]);
+        if cut {
+            tasks.push(begin..end);
+            begin = end;
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let threads = draws.threads.max(1).min(tasks.len().max(1));
+    let work = || -> std::result::Result<Vec<(usize, PredictionInterval)>, (usize, Error)> {
+        let mut mine = Vec::new();
+        let mut shared = vec![0.0; draws.draws.len()];
+        let mut buf = vec![0.0; draws.draws.len()];
+        while !stop.load(Ordering::Relaxed) {
+            let task = next.fetch_add(1, Ordering::Relaxed);
+            let Some(range) = tasks.get(task) else { break };
+            let rows = &order[range.clone()];
+            let head = &items[rows[0]];
+            for (s, p) in shared.iter_mut().zip(&draws.draws) {
+                *s = factor(p, head).unwrap_or(f64::NAN);
+            }
+            let head_factor = factor(&draws.estimate, head).unwrap_or(f64::NAN);
+            for &row in rows {
+                let fail = |e| {
+                    stop.store(true, Ordering::Relaxed);
+                    (row, e)
+                };
+                let item = &items[row];
+                let f = combine(&draws.estimate, item, head_factor).map_err(fail)?;
+                for ((b, p), s) in buf.iter_mut().zip(&draws.draws).zip(&shared) {
+                    *b = combine(p, item, *s).map_err(fail)?;
+                }
+                if !f.is_finite() || buf.iter().any(|v| !v.is_finite()) {
+                    return Err(fail(Error::InvalidValue {
+                        what: WHAT,
+                        reason: format!("prediction not finite for row {row}"),
+                    }));
+                }
+                let lower = quantile(&mut buf, ql);
+                let upper = quantile(&mut buf, qu);
+                mine.push((
+                    row,
+                    PredictionInterval {
+                        estimate: f,
+                        lower: lower.min(f),
+                        upper: upper.max(f),
+                    },
+                ));
+            }
+        }
+        Ok(mine)
+    };
+    let results = run_threads(threads, &work);
     let mut out = vec![
         PredictionInterval {
             estimate: 0.0,
@@ -1292,57 +2053,41 @@ fn percentile_core<P: Sync, T: Sync>(
         };
         items.len()
     ];
-    let threads = draws.threads.max(1);
-    let chunk = items.len().div_ceil(threads).max(1);
-    let results: Vec<Result<()>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = out
-            .chunks_mut(chunk)
-            .zip(items.chunks(chunk))
-            .enumerate()
-            .map(|(c, (out, items))| {
-                let predict = &predict;
-                scope.spawn(move || -> Result<()> {
-                    let mut buf = vec![0.0; draws.draws.len()];
-                    for (j, (slot, item)) in out.iter_mut().zip(items).enumerate() {
-                        let row = c * chunk + j;
-                        let f = predict(&draws.estimate, item)?;
-                        for (b, p) in buf.iter_mut().zip(&draws.draws) {
-                            *b = predict(p, item)?;
-                        }
-                        if !f.is_finite() || buf.iter().any(|v| !v.is_finite()) {
-                            return Err(Error::InvalidValue {
-                                what: WHAT,
-                                reason: format!("prediction not finite for row {row}"),
-                            });
-                        }
-                        let lower = quantile(&mut buf, ql);
-                        let upper = quantile(&mut buf, qu);
-                        *slot = PredictionInterval {
-                            estimate: f,
-                            lower: lower.min(f),
-                            upper: upper.max(f),
-                        };
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::InvalidValue {
-                        what: WHAT,
-                        reason: "a worker thread panicked".into(),
-                    })
-                })
-            })
-            .collect()
-    });
+    let mut first_error: Option<(usize, Error)> = None;
     for r in results {
-        r?;
+        match r {
+            Ok(mine) => {
+                for (row, iv) in mine {
+                    out[row] = iv;
+                }
+            }
+            Err((row, e)) => {
+                if first_error.as_ref().is_none_or(|(r, _)| row < *r) {
+                    first_error = Some((row, e));
+                }
+            }
+        }
     }
-    Ok(out)
+    match first_error {
+        Some((_, e)) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Runs `work` on `threads` scoped threads (the calling one among them)
+/// and returns their results; a worker's panic is resumed here.
+fn run_threads<R: Send>(threads: usize, work: &(impl Fn() -> R + Sync)) -> Vec<R> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut results = vec![work()];
+        for h in handles {
+            results.push(
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        results
+    })
 }
 
 /// Parametric bootstrap of a fit: `options.replicates()` resamples of the
@@ -1395,46 +2140,96 @@ where
     let start = fit.params().clone();
     let b_total = options.replicates;
     let threads = options.threads.max(1).min(b_total);
-    let mut slots: Vec<Option<F::Params>> = vec![None; b_total];
-    std::thread::scope(|scope| {
-        let per = b_total.div_ceil(threads);
-        for (t, chunk) in slots.chunks_mut(per).enumerate() {
-            let cumulative = &cumulative;
-            let start = &start;
-            scope.spawn(move || {
-                let mut counts = vec![0.0_f64; rows.len()];
-                for (j, slot) in chunk.iter_mut().enumerate() {
-                    let b = (t * per + j) as u64;
-                    let mut rng = SplitMix64::new(options.seed, b);
-                    counts.iter_mut().for_each(|c| *c = 0.0);
-                    for _ in 0..total {
-                        let u = rng.below(total);
-                        let row = cumulative.partition_point(|&c| c <= u);
-                        counts[row] += 1.0;
+    // The row of every customer, when the table is small enough (4 bytes a
+    // customer): a draw is then one lookup instead of a binary search of
+    // the cumulative counts. Both give the same row for the same number.
+    let owner: Option<Vec<u32>> = (total <= OWNER_TABLE_MAX && rows.len() <= u32::MAX as usize)
+        .then(|| {
+            let mut owner = Vec::with_capacity(total as usize);
+            for (i, &w) in weights.iter().enumerate() {
+                owner.extend(std::iter::repeat_n(i as u32, w as usize));
+            }
+            owner
+        });
+    let mut slots: Vec<Option<FitReport<F::Params, N>>> = (0..b_total).map(|_| None).collect();
+    // Replicates go to the threads one at a time, in order (a refit's time
+    // varies): which thread fits replicate b changes nothing in slot b.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Vec<Vec<(usize, FitReport<F::Params, N>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (cumulative, owner, start, next) = (&cumulative, &owner, &start, &next);
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    let mut counts = vec![0.0_f64; rows.len()];
+                    loop {
+                        let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if b >= b_total {
+                            break;
+                        }
+                        let mut rng = SplitMix64::new(options.seed, b as u64);
+                        counts.iter_mut().for_each(|c| *c = 0.0);
+                        match owner {
+                            Some(owner) => {
+                                for _ in 0..total {
+                                    counts[owner[rng.below(total) as usize] as usize] += 1.0;
+                                }
+                            }
+                            None => {
+                                for _ in 0..total {
+                                    let u = rng.below(total);
+                                    counts[cumulative.partition_point(|&c| c <= u)] += 1.0;
+                                }
+                            }
+                        }
+                        if let Ok(fit) = fitter.refit(rows, &counts, start) {
+                            mine.push((b, fit));
+                        }
                     }
-                    *slot = fitter
-                        .refit(rows, &counts, start)
-                        .ok()
-                        .map(|r| r.into_params());
-                }
-            });
-        }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
     });
+    for (b, fit) in done.into_iter().flatten() {
+        slots[b] = Some(fit);
+    }
     let failed = slots.iter().filter(|s| s.is_none()).count();
-    let draws: Vec<F::Params> = slots.into_iter().flatten().collect();
-    if draws.len() < 2 {
+    let fits: Vec<FitReport<F::Params, N>> = slots.into_iter().flatten().collect();
+    if fits.len() < 2 {
         return Err(Error::InvalidValue {
             what: "bootstrap",
-            reason: format!("only {} of {b_total} refits succeeded", draws.len()),
+            reason: format!("only {} of {b_total} refits succeeded", fits.len()),
         });
     }
+    let flat = |c: Option<[[f64; N]; N]>| -> Vec<f64> {
+        c.map_or_else(
+            || vec![f64::NAN; N * N],
+            |c| c.iter().flatten().copied().collect(),
+        )
+    };
+    let covariances = fits.iter().flat_map(|f| flat(f.covariance())).collect();
     Ok(ParameterDraws {
         estimate: start,
-        draws,
+        draws: fits.into_iter().map(|f| f.into_params()).collect(),
         failed,
         threads: options.threads.max(1),
+        estimate_covariance: fit.covariance().map_or_else(Vec::new, |c| flat(Some(c))),
+        covariances,
+        no_covariance: fit.std_errors_unavailable(),
     })
 }
+
+/// The most customers for which [`bootstrap`] keeps a customer-to-row table
+/// (64 MiB); above it, draws search the cumulative counts.
+const OWNER_TABLE_MAX: u64 = 1 << 24;
 
 #[cfg(all(test, feature = "simulate"))]
 mod tests {
@@ -1631,6 +2426,243 @@ mod tests {
             assert!(iv.lower() >= 0.0 && iv.upper() <= 1.0);
             assert_eq!(iv.estimate(), fit.params().p_alive(h));
         }
+    }
+
+    /// The resample of replicate `b`, as [`bootstrap`] draws it (by the
+    /// cumulative counts: the customer-to-row table must give the same).
+    fn resample(weights: &[f64], seed: u64, b: u64) -> Vec<f64> {
+        let mut cumulative = Vec::new();
+        let mut total = 0u64;
+        for &w in weights {
+            total += w as u64;
+            cumulative.push(total);
+        }
+        let mut rng = SplitMix64::new(seed, b);
+        let mut counts = vec![0.0; weights.len()];
+        for _ in 0..total {
+            let u = rng.below(total);
+            counts[cumulative.partition_point(|&c| c <= u)] += 1.0;
+        }
+        counts
+    }
+
+    #[test]
+    fn newton_refits_match_full_refits() {
+        // The BG/NBD refits start Newton's method at the estimate; the
+        // fitter's own path (quasi-Newton, then Newton) from the same
+        // start must find the same maximum.
+        let hs = simulate_bgnbd(&truth(), &ages(3000), 4).unwrap();
+        let (rows, weights) = DistinctRows::from_histories(&hs).weighted().unwrap();
+        let fit = BgNbd::new().fit_weighted(&rows, &weights).unwrap();
+        let draws = bootstrap(
+            &BgNbd::new(),
+            &fit,
+            &rows,
+            &weights,
+            &BootstrapOptions::new(6, 11).unwrap().threads(2),
+        )
+        .unwrap();
+        assert_eq!(draws.failed(), 0);
+        for (b, draw) in draws.draws().iter().enumerate() {
+            let counts = resample(&weights, 11, b as u64);
+            let full = BgNbd::new()
+                .options(crate::btyd::FitOptions::new().start(fit.params().values()))
+                .fit_weighted(&rows, &counts)
+                .unwrap();
+            for (x, y) in draw.values().iter().zip(full.params().values()) {
+                assert!((x / y - 1.0).abs() < 1e-7, "replicate {b}: {x} vs {y}");
+            }
+            // A resample differs from the data: the refit moved.
+            assert_ne!(draw.values(), fit.params().values());
+        }
+    }
+
+    #[test]
+    fn percentile_intervals_equal_the_direct_quantiles() {
+        // The shared E_BG factor per (x, T) and the threads change nothing:
+        // every interval is the type-7 quantiles of the row's predictions
+        // under the draws, computed directly, to the bit.
+        for model in ["bgnbd", "mbgnbd"] {
+            let hs = match model {
+                "bgnbd" => simulate_bgnbd(&truth(), &ages(1200), 8).unwrap(),
+                _ => simulate_mbgnbd(
+                    &MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap(),
+                    &ages(1200),
+                    8,
+                )
+                .unwrap(),
+            };
+            let (rows, weights) = DistinctRows::from_histories(&hs).weighted().unwrap();
+            fn check<P: IntervalModel>(draws: &ParameterDraws<P>, hs: &[CustomerHistory]) {
+                for what in [Prediction::PAlive, Prediction::ExpectedPurchases(39.0)] {
+                    let ivs = draws.intervals(what, hs, 0.8).unwrap();
+                    for (iv, h) in ivs.iter().zip(hs) {
+                        let mut v: Vec<f64> = draws
+                            .draws()
+                            .iter()
+                            .map(|p| p.predict(what, h).unwrap())
+                            .collect();
+                        let f = draws.estimate().predict(what, h).unwrap();
+                        let (lo, hi) = (
+                            quantile(&mut v, (1.0 - 0.8) / 2.0),
+                            quantile(&mut v, (1.0 + 0.8) / 2.0),
+                        );
+                        assert_eq!(iv.estimate(), f);
+                        assert_eq!(iv.lower(), lo.min(f));
+                        assert_eq!(iv.upper(), hi.max(f));
+                    }
+                }
+            }
+            let options = BootstrapOptions::new(30, 5).unwrap().threads(3);
+            if model == "bgnbd" {
+                let fit = BgNbd::new().fit_weighted(&rows, &weights).unwrap();
+                check(
+                    &bootstrap(&BgNbd::new(), &fit, &rows, &weights, &options).unwrap(),
+                    &hs,
+                );
+            } else {
+                let fit = MbgNbd::new().fit_weighted(&rows, &weights).unwrap();
+                check(
+                    &bootstrap(&MbgNbd::new(), &fit, &rows, &weights, &options).unwrap(),
+                    &hs,
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn studentized_intervals_are_reproducible_and_in_range() {
+        let m = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
+        let hs = simulate_mbgnbd(&m, &ages(2000), 12).unwrap();
+        let (rows, weights) = DistinctRows::from_histories(&hs).weighted().unwrap();
+        let fit = MbgNbd::new().fit_weighted(&rows, &weights).unwrap();
+        let one = bootstrap(
+            &MbgNbd::new(),
+            &fit,
+            &rows,
+            &weights,
+            &BootstrapOptions::new(40, 3).unwrap().threads(1),
+        )
+        .unwrap();
+        let two = bootstrap(
+            &MbgNbd::new(),
+            &fit,
+            &rows,
+            &weights,
+            &BootstrapOptions::new(40, 3).unwrap().threads(2),
+        )
+        .unwrap();
+        assert_eq!(one.draws(), two.draws());
+        let mut awkward = probes();
+        awkward.push(CustomerHistory::new(CustomerId::new(0), 0, 0.0, 39.0).unwrap());
+        awkward.push(CustomerHistory::new(CustomerId::new(0), 40, 38.9, 39.0).unwrap());
+        awkward.push(CustomerHistory::new(CustomerId::new(0), 3, 0.5, 39.0).unwrap());
+        for what in [Prediction::PAlive, Prediction::ExpectedPurchases(26.0)] {
+            let a = one.studentized_intervals(what, &awkward, 0.9).unwrap();
+            assert_eq!(a, two.studentized_intervals(what, &awkward, 0.9).unwrap());
+            let delta = delta_intervals(&fit, what, &awkward, 0.9).unwrap();
+            for ((iv, d), h) in a.iter().zip(&delta).zip(&awkward) {
+                assert_eq!(iv.estimate(), fit.params().predict(what, h).unwrap());
+                assert!(iv.lower() <= iv.estimate() && iv.estimate() <= iv.upper());
+                assert!(iv.lower() >= 0.0);
+                if what == Prediction::PAlive {
+                    assert!(iv.upper() <= 1.0);
+                }
+                // Same scale, same standard error at the estimate: the
+                // widths agree to within a factor of 3.
+                if d.width() > 0.0 {
+                    let ratio = iv.width() / d.width();
+                    assert!((1.0 / 3.0..3.0).contains(&ratio), "{h:?}: {iv:?} vs {d:?}");
+                }
+            }
+            let narrow = one.studentized_intervals(what, &awkward, 0.5).unwrap();
+            for (n, w) in narrow.iter().zip(&a) {
+                assert!(n.width() <= w.width() + 1e-15);
+            }
+        }
+        assert!(
+            one.studentized_intervals(Prediction::PAlive, &awkward, 1.0)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn profile_intervals_hold_every_point_the_likelihood_ratio_accepts() {
+        // Independent check of the constrained maximum: the predictions at
+        // bootstrap draws inside the region 2(ℓ̂ − ℓ) ≤ z² must lie within
+        // the profile interval (to the walk's tolerance), and the interval
+        // is about the delta method's for a well-identified fit.
+        let m = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
+        let hs = simulate_mbgnbd(&m, &ages(2000), 31).unwrap();
+        let (rows, weights) = DistinctRows::from_histories(&hs).weighted().unwrap();
+        let fit = MbgNbd::new().fit_weighted(&rows, &weights).unwrap();
+        let z = check_level(0.9).unwrap();
+        let ll = |p: &MbgNbdParams| -> f64 {
+            rows.iter()
+                .zip(&weights)
+                .map(|(h, w)| w * p.log_likelihood(h))
+                .sum()
+        };
+        let l_hat = ll(fit.params());
+        let draws = bootstrap(
+            &MbgNbd::new(),
+            &fit,
+            &rows,
+            &weights,
+            &BootstrapOptions::new(60, 2).unwrap().threads(2),
+        )
+        .unwrap();
+        let inside: Vec<&MbgNbdParams> = draws
+            .draws()
+            .iter()
+            .filter(|p| 2.0 * (l_hat - ll(p)) <= z * z)
+            .collect();
+        assert!(inside.len() >= 10, "{} draws inside", inside.len());
+        let mut awkward = probes();
+        awkward.push(CustomerHistory::new(CustomerId::new(0), 0, 0.0, 39.0).unwrap());
+        for what in [Prediction::PAlive, Prediction::ExpectedPurchases(26.0)] {
+            let scale = Scale::of(what);
+            let profile = profile_intervals(&fit, &rows, &weights, what, &awkward, 0.9).unwrap();
+            // Unit weights on every customer: the same intervals.
+            let ones = vec![1.0; hs.len()];
+            let again = profile_intervals(&fit, &hs, &ones, what, &awkward, 0.9).unwrap();
+            let delta = delta_intervals(&fit, what, &awkward, 0.9).unwrap();
+            for (((iv, a), d), h) in profile.iter().zip(&again).zip(&delta).zip(&awkward) {
+                assert_eq!(iv.estimate(), fit.params().predict(what, h).unwrap());
+                assert!((iv.lower() - a.lower()).abs() <= 1e-9 * iv.estimate());
+                assert!((iv.upper() - a.upper()).abs() <= 1e-9 * iv.estimate());
+                let g = |v: f64| scale.forward(v).unwrap();
+                let (lo, hi) = (g(iv.lower()), g(iv.upper()));
+                let slack = 1e-2 * (hi - lo);
+                for p in &inside {
+                    let v = g(p.predict(what, h).unwrap());
+                    assert!(
+                        lo - slack <= v && v <= hi + slack,
+                        "{h:?}: {v} not in [{lo}, {hi}]"
+                    );
+                }
+                let ratio = (hi - lo) / (g(d.upper()) - g(d.lower()));
+                assert!((0.7..1.6).contains(&ratio), "{h:?}: width ratio {ratio}");
+            }
+        }
+        let bad = profile_intervals(
+            &fit,
+            &rows,
+            &weights[1..],
+            Prediction::PAlive,
+            &awkward,
+            0.9,
+        );
+        assert!(matches!(
+            bad,
+            Err(Error::InvalidParameter {
+                name: "weights",
+                ..
+            })
+        ));
+        assert!(
+            profile_intervals(&fit, &rows, &weights, Prediction::PAlive, &awkward, 1.5).is_err()
+        );
     }
 
     #[test]
@@ -2250,53 +3282,364 @@ mod tests {
         }
     }
 
-    /// Coverage of nominal-90 % percentile bootstrap intervals (100
-    /// replicates) on 200 simulated bases of 2,000 customers, MBG/NBD at
-    /// the same truth as [`coverage_diagnostics`]. Run with
-    /// `cargo test --release --all-features --lib bootstrap_coverage -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
+    /// Φ⁻¹(p), the standard normal quantile.
+    fn normal_quantile(p: f64) -> f64 {
+        std::f64::consts::SQRT_2 * statrs::function::erf::erf_inv(2.0 * p - 1.0)
+    }
+
+    /// Φ(z), the standard normal distribution function.
+    fn normal_cdf(z: f64) -> f64 {
+        0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2)
+    }
+
+    /// The likelihood-ratio interval along the delta method's direction
+    /// (experiment): from `θ̂` along `±Σ∇g/√(∇gᵀΣ∇g)` to where
+    /// `2(ℓ̂ − ℓ) = z²`, the bounds being `g` there.
+    fn lr_line<P: IntervalModel>(
+        fit: &FitReport<P, 4>,
+        rows: &[CustomerHistory],
+        w: &[f64],
+        ll: &impl Fn(&P, &CustomerHistory) -> f64,
+        what: Prediction,
+        h: &CustomerHistory,
+        z: f64,
+    ) -> (f64, f64) {
+        let est = fit.params();
+        let th = est.values().map(f64::ln);
+        let sigma = log_covariance(&fit.covariance().unwrap(), &est.values());
+        let Some((f, g, grad)) = scaled_gradient(est, what, h).unwrap() else {
+            let f = est.predict(what, h).unwrap();
+            return (f, f);
+        };
+        let scale = Scale::of(what);
+        let se = quadratic_form(&sigma, &grad).sqrt();
+        let dir: [f64; 4] =
+            std::array::from_fn(|i| (0..4).map(|j| sigma[i][j] * grad[j]).sum::<f64>() / se);
+        let total = |t: f64| -> Option<(f64, P)> {
+            let v: [f64; 4] = std::array::from_fn(|i| (th[i] + t * dir[i]).exp());
+            let p = P::from_values(v).ok()?;
+            let l: f64 = rows.iter().zip(w).map(|(h, w)| w * ll(&p, h)).sum();
+            l.is_finite().then_some((l, p))
+        };
+        let l_hat = total(0.0).unwrap().0;
+        let mut ends = [g, g];
+        for (e, sign) in [1.0, -1.0].into_iter().enumerate() {
+            let mut t = z;
+            let mut best = None;
+            for _ in 0..30 {
+                let Some((l, p)) = total(sign * t) else {
+                    t *= 0.5;
+                    continue;
+                };
+                let r = (2.0 * (l_hat - l)).max(0.0).sqrt();
+                best = Some(p);
+                if (r - z).abs() < 1e-4 || r <= 0.0 {
+                    break;
+                }
+                t *= (z / r).clamp(0.25, 4.0);
+            }
+            if let Some(p) = best
+                && let Ok(v) = p.predict(what, h)
+                && let Some(gv) = scale.forward(v)
+            {
+                ends[e] = gv;
+            }
+        }
+        let (lo, hi) = (ends[0].min(ends[1]).min(g), ends[0].max(ends[1]).max(g));
+        (scale.inverse(lo).min(f), scale.inverse(hi).max(f))
+    }
+
+    /// Hits of nominal-90 % intervals by method over simulated bases, for
+    /// one model: `fits(seed)` gives a base's fit and its distinct rows;
+    /// methods: delta, percentile, basic, bias-corrected percentile,
+    /// studentized bootstrap, all on the same `replicates` draws.
     #[allow(clippy::print_stderr)] // the measured coverage is the figure to report
-    fn bootstrap_coverage_mbgnbd() {
-        let m = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
+    fn bootstrap_methods<F, P>(
+        name: &str,
+        fitter: &F,
+        truth: &P,
+        bases: u64,
+        replicates: usize,
+        fits: impl Fn(u64) -> Option<(FitReport<P, 4>, Vec<CustomerHistory>, Vec<f64>)>,
+        ll: impl Fn(&P, &CustomerHistory) -> f64,
+    ) -> [f64; 7]
+    where
+        F: Refit<4, Input = CustomerHistory, Params = P>,
+        P: IntervalModel + Clone,
+    {
         let probes = probes();
-        let (mut hits, mut all) = ([0usize; 2], 0usize);
-        let (mut delta_hits, mut delta_all) = ([0usize; 2], 0usize);
-        for seed in 0..200u64 {
-            let hs = simulate_mbgnbd(&m, &ages(2000), 2000 + seed).unwrap();
-            let (rows, weights) = DistinctRows::from_histories(&hs).weighted().unwrap();
-            let Ok(fit) = MbgNbd::new().fit_weighted(&rows, &weights) else {
+        let z = check_level(0.9).unwrap();
+        let mut hits = [[0usize; 7]; 2];
+        let mut all = 0usize;
+        for seed in 0..bases {
+            let Some((fit, rows, weights)) = fits(seed) else {
                 continue;
             };
-            let options = BootstrapOptions::new(100, seed).unwrap().threads(2);
-            let Ok(draws) = bootstrap(&MbgNbd::new(), &fit, &rows, &weights, &options) else {
+            let options = BootstrapOptions::new(replicates, seed).unwrap().threads(2);
+            let Ok(draws) = bootstrap(fitter, &fit, &rows, &weights, &options) else {
                 continue;
             };
+            let mut base = [[0usize; 7]; 2];
+            let mut ok = true;
             for (w, what) in [Prediction::PAlive, Prediction::ExpectedPurchases(26.0)]
                 .into_iter()
                 .enumerate()
             {
-                let iv = draws.intervals(what, &probes, 0.9).unwrap();
-                for (iv, h) in iv.iter().zip(&probes) {
-                    hits[w] += usize::from(iv.contains(m.predict(what, h).unwrap()));
+                let scale = Scale::of(what);
+                let truths: Vec<f64> = probes
+                    .iter()
+                    .map(|h| truth.predict(what, h).unwrap())
+                    .collect();
+                let (Ok(delta), Ok(pct), Ok(stud), Ok(profile)) = (
+                    delta_intervals(&fit, what, &probes, 0.9),
+                    draws.intervals(what, &probes, 0.9),
+                    draws.studentized_intervals(what, &probes, 0.9),
+                    profile_intervals(&fit, &rows, &weights, what, &probes, 0.9),
+                ) else {
+                    ok = false;
+                    break;
+                };
+                for (j, h) in probes.iter().enumerate() {
+                    let truth = truths[j];
+                    let f = pct[j].estimate();
+                    let (g, lo, hi) = (
+                        scale.forward(f).unwrap(),
+                        scale.forward(pct[j].lower()).unwrap(),
+                        scale.forward(pct[j].upper()).unwrap(),
+                    );
+                    let basic = (scale.inverse(2.0 * g - hi), scale.inverse(2.0 * g - lo));
+                    let mut preds: Vec<f64> = draws
+                        .draws()
+                        .iter()
+                        .map(|p| p.predict(what, h).unwrap())
+                        .collect();
+                    let below = preds.iter().filter(|&&v| v < f).count() as f64
+                        + 0.5 * preds.iter().filter(|&&v| v == f).count() as f64;
+                    let z0 = normal_quantile((below / preds.len() as f64).clamp(1e-6, 1.0 - 1e-6));
+                    let bc = (
+                        quantile(&mut preds, normal_cdf(2.0 * z0 - z)),
+                        quantile(&mut preds, normal_cdf(2.0 * z0 + z)),
+                    );
+                    let inside = |(l, u): (f64, f64)| usize::from(l <= truth && truth <= u);
+                    base[w][0] += usize::from(delta[j].contains(truth));
+                    base[w][1] += usize::from(pct[j].contains(truth));
+                    base[w][2] += inside(basic);
+                    base[w][3] += inside(bc);
+                    base[w][4] += usize::from(stud[j].contains(truth));
+                    base[w][5] += inside(lr_line(&fit, &rows, &weights, &ll, what, h, z));
+                    base[w][6] += usize::from(profile[j].contains(truth));
                 }
-                if let Ok(iv) = delta_intervals(&fit, what, &probes, 0.9) {
-                    for (iv, h) in iv.iter().zip(&probes) {
-                        delta_hits[w] += usize::from(iv.contains(m.predict(what, h).unwrap()));
-                    }
-                    delta_all += probes.len();
+            }
+            if !ok {
+                continue;
+            }
+            for w in 0..2 {
+                for m in 0..7 {
+                    hits[w][m] += base[w][m];
                 }
             }
             all += probes.len();
         }
-        eprintln!(
-            "mbgnbd bootstrap coverage over {} bases: P(alive) {:.4}, E[Y(26)] {:.4}; delta on the same bases: {:.4}, {:.4}",
-            all / probes.len(),
-            hits[0] as f64 / all as f64,
-            hits[1] as f64 / all as f64,
-            delta_hits[0] as f64 / (delta_all / 2) as f64,
-            delta_hits[1] as f64 / (delta_all / 2) as f64,
-        );
+        let n = all as f64;
+        let mut total = [0.0; 7];
+        for (w, label) in ["P(alive)", "E[Y(26)]"].iter().enumerate() {
+            let c: Vec<String> = hits[w]
+                .iter()
+                .map(|&h| format!("{:.4}", h as f64 / n))
+                .collect();
+            eprintln!(
+                "{name} {label} over {} bases, {replicates} replicates: delta, percentile, basic, BC, studentized, LR line, profile = {}",
+                all / probes.len(),
+                c.join(" ")
+            );
+        }
+        for m in 0..7 {
+            total[m] = (hits[0][m] + hits[1][m]) as f64 / (2.0 * n);
+        }
+        total
+    }
+
+    /// Coverage of nominal-90 % intervals by method (delta, percentile,
+    /// basic, bias-corrected percentile, studentized bootstrap) on
+    /// simulated bases of 2,000 customers at the CDNOW-like truth of
+    /// [`coverage_diagnostics`], BG/NBD and MBG/NBD; `COVERAGE_BASES`
+    /// (default 200) and `COVERAGE_REPLICATES` (default 100) set the size. Run with
+    /// `cargo test --release --all-features --lib bootstrap_methods_coverage -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    #[allow(clippy::print_stderr)] // the measured coverage is the figure to report
+    fn bootstrap_methods_coverage() {
+        let env = |k: &str, d: u64| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(d)
+        };
+        let bases = env("COVERAGE_BASES", 200);
+        let replicates = env("COVERAGE_REPLICATES", 100) as usize;
+        let n = env("COVERAGE_CUSTOMERS", 2000) as usize;
+        let models = std::env::var("COVERAGE_MODELS").unwrap_or_else(|_| "mbgnbd,bgnbd".into());
+        for model in models.split(',') {
+            match model {
+                "mbgnbd" => {
+                    let m = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
+                    bootstrap_methods(
+                        "mbgnbd",
+                        &MbgNbd::new(),
+                        &m,
+                        bases,
+                        replicates,
+                        |seed| {
+                            let hs = simulate_mbgnbd(&m, &ages(n), 2000 + seed).unwrap();
+                            let (rows, w) = DistinctRows::from_histories(&hs).weighted().unwrap();
+                            let fit = MbgNbd::new().fit_weighted(&rows, &w).ok()?;
+                            Some((fit, rows, w))
+                        },
+                        |p, h| p.log_likelihood(h),
+                    );
+                }
+                "bgnbd" => {
+                    let t = truth();
+                    bootstrap_methods(
+                        "bgnbd",
+                        &BgNbd::new(),
+                        &t,
+                        bases,
+                        replicates,
+                        |seed| {
+                            let hs = simulate_bgnbd(&t, &ages(n), 1000 + seed).unwrap();
+                            let (rows, w) = DistinctRows::from_histories(&hs).weighted().unwrap();
+                            let fit = BgNbd::new().fit_weighted(&rows, &w).ok()?;
+                            Some((fit, rows, w))
+                        },
+                        |p, h| p.log_likelihood(h),
+                    );
+                }
+                _ => {
+                    let t = ParetoNbdParams::new(0.55, 10.6, 0.61, 11.7).unwrap();
+                    bootstrap_methods(
+                        "pnbd",
+                        &ParetoNbd::new(),
+                        &t,
+                        bases,
+                        replicates,
+                        |seed| {
+                            let hs = simulate_pnbd(&t, &ages(n), 3000 + seed);
+                            let (rows, w) = DistinctRows::from_histories(&hs).weighted().unwrap();
+                            let fit = ParetoNbd::new().fit_weighted(&rows, &w).ok()?;
+                            Some((fit, rows, w))
+                        },
+                        |p, h| p.log_likelihood(h).unwrap_or(f64::NEG_INFINITY),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Coverage of nominal-90 % profile-likelihood intervals (P(alive) and
+    /// `E[Y(26)]` of the five probes) on `COVERAGE_BASES` (default 2,000)
+    /// simulated bases of `COVERAGE_CUSTOMERS` (default 2,000) customers,
+    /// MBG/NBD and BG/NBD at the truth and seeds of `coverage`, with the
+    /// delta method on the same bases; two threads over the bases. Run with
+    /// `cargo test --release --features simulate --lib profile_coverage -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    #[allow(clippy::print_stderr)] // the measured coverage is the figure to report
+    fn profile_coverage() {
+        let env = |k: &str, d: u64| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(d)
+        };
+        let bases = env("COVERAGE_BASES", 2000);
+        let n = env("COVERAGE_CUSTOMERS", 2000) as usize;
+        let models = std::env::var("COVERAGE_MODELS").unwrap_or_else(|_| "mbgnbd,bgnbd".into());
+        fn run<P: IntervalModel>(
+            truth: &P,
+            bases: u64,
+            fit: impl Fn(u64) -> Option<(FitReport<P, 4>, Vec<CustomerHistory>, Vec<f64>)> + Sync,
+        ) -> ([usize; 2], [usize; 2], usize) {
+            let probes = probes();
+            let half = |from: u64, to: u64| {
+                let (mut p, mut d, mut all) = ([0usize; 2], [0usize; 2], 0usize);
+                for seed in from..to {
+                    let Some((fit, rows, w)) = fit(seed) else {
+                        continue;
+                    };
+                    let mut bp = [0usize; 2];
+                    let mut bd = [0usize; 2];
+                    let mut ok = true;
+                    for (k, what) in [Prediction::PAlive, Prediction::ExpectedPurchases(26.0)]
+                        .into_iter()
+                        .enumerate()
+                    {
+                        let (Ok(pi), Ok(di)) = (
+                            profile_intervals(&fit, &rows, &w, what, &probes, 0.9),
+                            delta_intervals(&fit, what, &probes, 0.9),
+                        ) else {
+                            ok = false;
+                            break;
+                        };
+                        for ((pi, di), h) in pi.iter().zip(&di).zip(&probes) {
+                            let t = truth.predict(what, h).unwrap();
+                            bp[k] += usize::from(pi.contains(t));
+                            bd[k] += usize::from(di.contains(t));
+                        }
+                    }
+                    if ok {
+                        for k in 0..2 {
+                            p[k] += bp[k];
+                            d[k] += bd[k];
+                        }
+                        all += probes.len();
+                    }
+                }
+                (p, d, all)
+            };
+            let mid = bases / 2;
+            let (a, b) = std::thread::scope(|s| {
+                let h = s.spawn(|| half(0, mid));
+                let b = half(mid, bases);
+                (h.join().unwrap(), b)
+            });
+            (
+                [a.0[0] + b.0[0], a.0[1] + b.0[1]],
+                [a.1[0] + b.1[0], a.1[1] + b.1[1]],
+                a.2 + b.2,
+            )
+        }
+        for model in models.split(',') {
+            let (p, d, all) = match model {
+                "mbgnbd" => {
+                    let m = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
+                    run(&m, bases, |seed| {
+                        let hs = simulate_mbgnbd(&m, &ages(n), 2000 + seed).unwrap();
+                        let w = vec![1.0; hs.len()];
+                        Some((MbgNbd::new().fit_detailed(&hs).ok()?, hs, w))
+                    })
+                }
+                _ => {
+                    let t = truth();
+                    run(&t, bases, |seed| {
+                        let hs = simulate_bgnbd(&t, &ages(n), 1000 + seed).unwrap();
+                        let w = vec![1.0; hs.len()];
+                        Some((BgNbd::new().fit_detailed(&hs).ok()?, hs, w))
+                    })
+                }
+            };
+            let c = |h: usize| h as f64 / all as f64;
+            eprintln!(
+                "{model} n={n}: {} bases; profile P(alive) {:.4}, E[Y(26)] {:.4}, both {:.4}; delta {:.4}, {:.4}, both {:.4}",
+                all / 5,
+                c(p[0]),
+                c(p[1]),
+                c(p[0] + p[1]) / 2.0,
+                c(d[0]),
+                c(d[1]),
+                c(d[0] + d[1]) / 2.0
+            );
+        }
     }
 
     /// Gauss-Jordan inverse of a 4×4 matrix (partial pivoting).

@@ -112,7 +112,9 @@
 //!   and the parametric [`bootstrap`] with exact per-customer percentile
 //!   intervals in O(customers) memory ([`ParameterDraws`]); CLV intervals
 //!   (purchase model x Gamma-Gamma spend, [`BtydClv`]'s convention) by
-//!   [`delta_clv_intervals`] and [`bootstrap_clv_intervals`].
+//!   [`delta_clv_intervals`] and [`bootstrap_clv_intervals`];
+//!   profile-likelihood intervals for small or weakly identified bases
+//!   ([`profile_intervals`]).
 //! - Lifetime value: [`BtydClv`] over [`BtydCustomer`] rows, lifetimes'
 //!   period-sum convention with the period and discount named.
 //! - Simulation (feature `simulate`): [`simulate_bgnbd`],
@@ -299,7 +301,7 @@ pub use input::{CustomerHistory, SpendHistory};
 pub use intervals::{
     BootstrapOptions, DELTA_STEP, IntervalModel, ParameterDraws, Prediction, PredictionInterval,
     Refit, bootstrap, bootstrap_clv_intervals, delta_clv_intervals, delta_intervals,
-    delta_spend_intervals,
+    delta_spend_intervals, profile_intervals,
 };
 pub use mbgnbd::{MbgNbd, MbgNbdFit, MbgNbdParams, MbgNbdPredictor, MbgNbdScore};
 pub use model::PurchaseModel;
