@@ -385,9 +385,6 @@ fn conditional_all(
     population: &[CustomerHistory],
     t: f64,
 ) -> Result<Vec<f64>, Error> {
-    if let Some(v) = conditional_by_curves(m, population, t)? {
-        return Ok(v);
-    }
     match m {
         Purchases::Bg(p) => {
             let predictor = BgNbdPredictor::new(*p, t)?;
@@ -415,100 +412,6 @@ fn conditional_all(
             per_row(population.len(), |i| m.conditional(&population[i], t))
         }
     }
-}
-
-/// Rows per Taylor cell from which [`conditional_by_curves`] builds a
-/// purchase count's curve: a cell's anchor costs about as much as 20 rows
-/// of the series.
-const ROWS_PER_CELL: usize = 32;
-
-/// BG/NBD and MBG/NBD `E[Y(t) | x, t_x, T] = P(alive)·E_BG(t; r+x, α+T,
-/// a, b+x+k)` (`k` = 0 for BG/NBD, FHL 2005a eq. 10; 1 for MBG/NBD) for
-/// every history, with `E_BG(t; r', α+T, a, b') = E_BG(t/(α+T); r', 1, a,
-/// b')` taken from one [`NewCustomerCurve`] per purchase count `x` shared
-/// by enough rows (at least [`ROWS_PER_CELL`] per cell their horizons
-/// `t/(α+T)` can touch), built on those rows' horizons; rows of other
-/// counts use the crate's per-customer function. Equal to it to about
-/// `1e-13` relative. `None` for other models, and when the counts are too
-/// spread to tabulate.
-fn conditional_by_curves(
-    m: &Purchases,
-    population: &[CustomerHistory],
-    t: f64,
-) -> Result<Option<Vec<f64>>, Error> {
-    let (r, alpha, a, b, k) = match m {
-        Purchases::Bg(p) => (p.r(), p.alpha(), p.a(), p.b(), 0.0),
-        Purchases::Mbg(p) => (p.r(), p.alpha(), p.a(), p.b(), 1.0),
-        _ => return Ok(None),
-    };
-    let Some(max_x) = population.iter().map(|h| h.x()).max() else {
-        return Ok(None);
-    };
-    if max_x as usize > population.len() || t == 0.0 {
-        return Ok(None);
-    }
-    // Per count: rows, and the range of horizons y = t/(α+T).
-    let slots = max_x as usize + 1;
-    let mut rows = vec![0usize; slots];
-    let mut lo = vec![f64::INFINITY; slots];
-    let mut hi = vec![0.0f64; slots];
-    for h in population {
-        let x = h.x() as usize;
-        let y = t / (alpha + h.age());
-        rows[x] += 1;
-        lo[x] = lo[x].min(y);
-        hi[x] = hi[x].max(y);
-    }
-    // Cells a count's horizons can touch: 16 per octave of the range.
-    let worth = |x: usize| {
-        let cells = 16.0 * (hi[x] / lo[x].max(1.0 / 32.0)).max(1.0).log2() + 1.0;
-        rows[x] >= 64 && rows[x] as f64 >= ROWS_PER_CELL as f64 * cells
-    };
-    let mut horizons: Vec<Vec<f64>> = (0..slots)
-        .map(|x| {
-            if worth(x) {
-                Vec::with_capacity(rows[x])
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
-    if (0..slots).all(|x| !worth(x)) {
-        return Ok(None);
-    }
-    for h in population {
-        let x = h.x() as usize;
-        if worth(x) {
-            horizons[x].push(t / (alpha + h.age()));
-        }
-    }
-    let curves: Vec<Option<NewCustomerCurve>> = horizons
-        .iter()
-        .enumerate()
-        .map(|(x, ys)| -> Result<Option<NewCustomerCurve>, Error> {
-            if ys.is_empty() {
-                return Ok(None);
-            }
-            let xf = x as f64;
-            let p = BgNbdParams::new(r + xf, 1.0, a, b + xf + k)?;
-            Ok(Some(NewCustomerCurve::bg(&p, ys)))
-        })
-        .collect::<Result<_, _>>()?;
-    drop(horizons);
-    per_row(population.len(), |i| {
-        let h = &population[i];
-        match &curves[h.x() as usize] {
-            Some(curve) => {
-                let p = m.p_alive(h)?;
-                if p == 0.0 {
-                    return Ok(0.0);
-                }
-                Ok(p * curve.expected_purchases(t / (alpha + h.age()))?)
-            }
-            None => m.conditional(h, t),
-        }
-    })
-    .map(Some)
 }
 
 fn discrete(frequency: &[f64], recency: &[f64], n: &[f64]) -> Result<Vec<DiscreteHistory>, Error> {
