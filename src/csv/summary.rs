@@ -603,12 +603,10 @@ fn full_row<'a>(
             ),
         });
     }
-    let repeat_spend = zbar
-        .checked_mul(Decimal::from(frequency))
-        .ok_or(Error::Overflow {
+    let repeat_spend =
+        implied_repeat_spend(zbar, frequency, total_spend).ok_or(Error::Overflow {
             what: "repeat spend",
-        })?
-        .round_dp(total_spend.scale());
+        })?;
     let mean_spend = match cols.mean {
         Some(c) => Some(number::<Decimal>(line, "mean_spend", field(c)?)?),
         None => None,
@@ -779,7 +777,7 @@ mod plain {
     use super::{
         CustomerId, CustomerSummary, Date, Decimal, END_COLUMN, FromStr, HOLDOUT_END_COLUMN,
         HoldoutActivity, REQUIRED, SummaryLayout, SummaryMetadata, SummaryParts, SummaryTable,
-        TimeUnit, UNIT_COLUMN,
+        TimeUnit, UNIT_COLUMN, implied_repeat_spend,
     };
 
     enum Outcome {
@@ -908,9 +906,7 @@ mod plain {
             if purchases != u64::from(frequency) + 1 {
                 return None;
             }
-            let repeat_spend = zbar
-                .checked_mul(Decimal::from(frequency))?
-                .round_dp(total_spend.scale());
+            let repeat_spend = implied_repeat_spend(zbar, frequency, total_spend)?;
             let mean_spend = match mean_at {
                 Some(c) => Some(decimal(f(c))?),
                 None => None,
@@ -1106,6 +1102,24 @@ mod plain {
     }
 }
 
+/// The repeat spend a summary row implies: `zbar · x` at `total_spend`'s
+/// scale (`None` on overflow). A `zbar` written rounded (to cents, as the
+/// summary command writes it by default) can make that product exceed the
+/// total by up to `x` half-units of zbar's last decimal, for example when
+/// the first purchase was free; within that slack the repeat spend is the
+/// whole total, so that every summary this crate writes reads back.
+fn implied_repeat_spend(zbar: Decimal, frequency: u32, total_spend: Decimal) -> Option<Decimal> {
+    let x = Decimal::from(frequency);
+    let repeat = zbar.checked_mul(x)?.round_dp(total_spend.scale());
+    if repeat > total_spend && zbar.scale() < 28 {
+        let slack = Decimal::new(5, zbar.scale() + 1).checked_mul(x)?;
+        if repeat - total_spend <= slack {
+            return Some(total_spend);
+        }
+    }
+    Some(repeat)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1219,5 +1233,34 @@ mod tests {
                 (a, b) => panic!("{text:?}: {a:?} vs {b:?}"),
             }
         }
+    }
+
+    /// A rounded zbar times x may exceed the total when the first purchase
+    /// was free (0.00 + 12.50 + 99.99 + 5 + 0.00 + 99.99 + 12.50 + 5: the
+    /// repeat mean 33.5686 is written 33.57, and 7 x 33.57 = 234.99 >
+    /// 234.98); such a row, as the summary command writes it, reads back on
+    /// both paths with the whole total as repeat spend. Beyond the rounding
+    /// slack it stays an error.
+    #[test]
+    fn a_rounded_zbar_over_a_free_first_purchase_reads_back() {
+        let row = "C0074,7,282,324,33.57,8,8,2024-02-11,2024-11-19,234.98,29.37,0\n";
+        let text = format!("{HEADER}{row}");
+        for table in [
+            read_summary(text.as_bytes()),
+            read_with_csv(text.as_bytes()),
+        ] {
+            let table = table.unwrap();
+            let c = &table.customers()[0];
+            assert_eq!(c.repeat_spend(), Decimal::new(23498, 2));
+            assert_eq!(c.total_spend(), Decimal::new(23498, 2));
+        }
+        assert_eq!(
+            implied_repeat_spend(Decimal::new(3357, 2), 7, Decimal::new(23498, 2)),
+            Some(Decimal::new(23498, 2))
+        );
+        // 7 x 33.57 - 234.94 = 0.05 > 7 x 0.005: not a rounding of zbar.
+        let off = text.replace("234.98", "234.94");
+        assert!(read_summary(off.as_bytes()).is_err());
+        assert!(read_with_csv(off.as_bytes()).is_err());
     }
 }
