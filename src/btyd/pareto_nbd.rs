@@ -1899,13 +1899,7 @@ impl<'a> Chunks<'a> {
     /// Takes chunks until none is left (or a row's series failed),
     /// writing each row's terms as [`nll_part`] computes them.
     fn work(&self, par: [f64; 4], scale: f64, want: bool) {
-        let count = self.times.count;
-        let (al, be) = (par[1], par[3]);
-        let mut memo = Memo {
-            slots: vec![NO_K; count],
-            ..Memo::default()
-        };
-        let mut logs = vec![(f64::NAN, f64::NAN); count];
+        let mut terms = RowEvaluator::new(self.times.count);
         let mut g = [0.0; 4];
         loop {
             let j = self.next.fetch_add(1, Ordering::Relaxed);
@@ -1916,33 +1910,12 @@ impl<'a> Chunks<'a> {
             out.clear();
             let lo = j * CHUNK_ROWS;
             let hi = (lo + CHUNK_ROWS).min(self.rows.len());
-            for (row, &[ia, ib]) in self.rows[lo..hi].iter().zip(&self.times.rows[lo..hi]) {
-                let (t_x, big_t) = (row.a * scale, row.b * scale);
-                let mut l1 = |i: u32, y: f64| {
-                    let e = &mut logs[i as usize];
-                    if e.0.is_nan() {
-                        *e = ((y / al).ln_1p(), (y / be).ln_1p());
-                    }
-                    *e
-                };
-                let at = RowSlots {
-                    slots: [ia, ib],
-                    l1: [l1(ia, t_x), l1(ib, big_t)],
-                };
-                let e = eval_row_memo(
-                    par,
-                    f64::from(row.x),
-                    t_x,
-                    big_t,
-                    want.then_some(&mut g),
-                    &mut memo,
-                    Some(at),
-                );
-                let Some(e) = e else {
+            for (row, &slots) in self.rows[lo..hi].iter().zip(&self.times.rows[lo..hi]) {
+                let Some(ll) = terms.eval(par, row, slots, scale, want.then_some(&mut g)) else {
                     self.failed.store(true, Ordering::Relaxed);
                     return;
                 };
-                out.push((e.ll, g));
+                out.push((ll, g));
             }
         }
     }
@@ -2066,6 +2039,64 @@ impl<'a> Halves<'a> {
 /// Rows at which [`Halves`] splits the work in two.
 const PARALLEL_ROWS: usize = 512;
 
+/// One evaluation's per-row state, shared by the serial and the threaded
+/// sums: the `K` slot table and `(ln(1 + y/α), ln(1 + y/β))` per time slot,
+/// computed on first use.
+struct RowEvaluator {
+    memo: Memo,
+    logs: Vec<(f64, f64)>,
+}
+
+impl RowEvaluator {
+    fn new(count: usize) -> RowEvaluator {
+        RowEvaluator {
+            memo: Memo {
+                slots: vec![NO_K; count],
+                ..Memo::default()
+            },
+            logs: vec![(f64::NAN, f64::NAN); count],
+        }
+    }
+
+    /// `row`'s log-likelihood term at `par` (times scaled by `scale`, time
+    /// slots `[ia, ib]`), with its gradient in `g` when asked; `None` when
+    /// its series fails.
+    #[inline]
+    fn eval(
+        &mut self,
+        par: [f64; 4],
+        row: &Row,
+        [ia, ib]: [u32; 2],
+        scale: f64,
+        g: Option<&mut [f64; 4]>,
+    ) -> Option<f64> {
+        let (al, be) = (par[1], par[3]);
+        let (t_x, big_t) = (row.a * scale, row.b * scale);
+        let logs = &mut self.logs;
+        let mut l1 = |i: u32, y: f64| {
+            let e = &mut logs[i as usize];
+            if e.0.is_nan() {
+                *e = ((y / al).ln_1p(), (y / be).ln_1p());
+            }
+            *e
+        };
+        let at = RowSlots {
+            slots: [ia, ib],
+            l1: [l1(ia, t_x), l1(ib, big_t)],
+        };
+        eval_row_memo(
+            par,
+            f64::from(row.x),
+            t_x,
+            big_t,
+            g,
+            &mut self.memo,
+            Some(at),
+        )
+        .map(|e| e.ll)
+    }
+}
+
 /// The weighted log-likelihood of `rows` and, with `want`, its gradient in
 /// the natural parameters (else 0); `None` when a row's series fails.
 // Kept out of line: inlined into the fitting closure, the hot 2F1 loop
@@ -2079,39 +2110,13 @@ fn nll_part(
     par: [f64; 4],
     want: bool,
 ) -> Option<(f64, [f64; 4])> {
-    let (al, be) = (par[1], par[3]);
     let mut f = 0.0;
     let mut acc = [0.0; 4];
     let mut g = [0.0; 4];
-    let mut memo = Memo {
-        slots: vec![NO_K; count],
-        ..Memo::default()
-    };
-    // (ln(1 + y/α), ln(1 + y/β)) per time slot, computed on first use.
-    let mut logs = vec![(f64::NAN, f64::NAN); count];
-    for (row, &[ia, ib]) in rows.iter().zip(slots) {
-        let (t_x, big_t) = (row.a * scale, row.b * scale);
-        let mut l1 = |i: u32, y: f64| {
-            let e = &mut logs[i as usize];
-            if e.0.is_nan() {
-                *e = ((y / al).ln_1p(), (y / be).ln_1p());
-            }
-            *e
-        };
-        let at = RowSlots {
-            slots: [ia, ib],
-            l1: [l1(ia, t_x), l1(ib, big_t)],
-        };
-        let e = eval_row_memo(
-            par,
-            f64::from(row.x),
-            t_x,
-            big_t,
-            want.then_some(&mut g),
-            &mut memo,
-            Some(at),
-        )?;
-        f += row.w * e.ll;
+    let mut terms = RowEvaluator::new(count);
+    for (row, &slots) in rows.iter().zip(slots) {
+        let ll = terms.eval(par, row, slots, scale, want.then_some(&mut g))?;
+        f += row.w * ll;
         for i in 0..4 {
             acc[i] += row.w * g[i];
         }
