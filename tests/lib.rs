@@ -17,6 +17,7 @@ mod capability;
 mod cdnow;
 mod clv;
 mod csv;
+mod date_format;
 mod differentiate;
 mod docs;
 mod drivers;

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use customer_value::csv::{
     Column, CsvOptions, CsvOptionsBuilder, CustomerRow, CustomerTable, CustomerTableColumns,
-    Delimiter, IdKind, SummaryLayout, SummaryMetadata, SummaryTable, read_customer_table_path,
-    read_summary_path,
+    DateFormat, Delimiter, IdKind, SummaryLayout, SummaryMetadata, SummaryTable,
+    read_customer_table_path, read_summary_path,
 };
 use customer_value::{
     CustomerId, CustomerSummary, Date, Decimal, Error, Grouping, RefundPolicy, Summarizer, Summary,
@@ -27,7 +27,11 @@ Log options:
       --customer-column COL    customer id column: header name or 1-based position
                                (default customer_id; 1 without a header)
       --date-column COL        date column (default date; 2 without a header);
-                               dates are YYYY-MM-DD or YYYYMMDD
+                               dates are YYYY-MM-DD or YYYYMMDD, a time of day after them
+                               ignored
+      --date-format FMT        dates in another shape, as a strftime format: '%m/%d/%Y'
+                               reads 12/1/2010 8:26 (zero padding optional; a time of day
+                               after the date ignored), '%d.%m.%Y', '%d %b %Y'
       --amount-column COL      amount column (default amount; 3 without a header)
       --quantity-column COL    optional number-of-units column
       --category-column COL    optional product category column
@@ -99,6 +103,12 @@ impl LogArgs {
             "quantity-column" => csv.quantity_column(parse_value(parser, name, parse_column)?),
             "category-column" => csv.category_column(parse_value(parser, name, parse_column)?),
             "id-kind" => csv.id_kind(parse_value(parser, name, parse_id_kind)?),
+            "date-format" => csv.date_format(parse_value(parser, name, |text| {
+                DateFormat::new(text).map_err(|e| match e {
+                    Error::InvalidValue { reason, .. } => reason,
+                    other => other.to_string(),
+                })
+            })?),
             _ => return Err(Failure::Usage(format!("invalid option '--{name}'"))),
         };
         Ok(())

@@ -514,3 +514,66 @@ fn customer_tables_in_rfm_and_tiers() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn dates_in_another_shape_with_date_format() {
+    let dir = scratch("date_format");
+    // The UCI Online Retail log's layout: US dates with a time of day,
+    // neither month nor day padded.
+    let us = dir.join("retail.csv");
+    std::fs::write(
+        &us,
+        "InvoiceNo,CustomerID,InvoiceDate,Revenue\n\
+         536365,17850,12/1/2010 8:26,15.30\n\
+         536366,17850,12/15/2010 9:01,20.00\n\
+         536367,13047,1/9/2011 10:34,54.08\n",
+    )
+    .unwrap();
+    let iso = dir.join("iso.csv");
+    std::fs::write(
+        &iso,
+        "InvoiceNo,CustomerID,InvoiceDate,Revenue\n\
+         536365,17850,2010-12-01,15.30\n\
+         536366,17850,2010-12-15,20.00\n\
+         536367,13047,2011-01-09,54.08\n",
+    )
+    .unwrap();
+    let columns = [
+        "--customer-column",
+        "CustomerID",
+        "--date-column",
+        "InvoiceDate",
+        "--amount-column",
+        "Revenue",
+        "--observation-end",
+        "2011-01-31",
+    ];
+    let summary = |input: &Path, extra: &[&str]| {
+        let mut args = vec!["summary", "--input", s(input)];
+        args.extend(columns);
+        args.extend(extra);
+        ok(&args).0
+    };
+    let want = summary(&iso, &[]);
+    assert!(want.contains("\n17850,1,14,61,20.00,"), "{want}");
+    assert_eq!(summary(&us, &["--date-format", "%m/%d/%Y"]), want);
+    assert_eq!(
+        summary(&us, &["--date-format", "%m/%d/%Y", "--stream", "always"]),
+        want
+    );
+
+    // Without the format, the error names the line and the shape it expects.
+    let mut args = vec!["summary", "--input", s(&us)];
+    args.extend(columns);
+    let err = fails(&args);
+    assert!(
+        err.contains("line 2") && err.contains("YYYY-MM-DD"),
+        "{err}"
+    );
+    // A format that does not fix a date is a usage error (exit code 2).
+    args.extend(["--date-format", "%m/%d"]);
+    let out = run(&args);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--date-format") && err.contains("%Y"), "{err}");
+}

@@ -89,6 +89,7 @@
 //! [`Summary`]: crate::Summary
 
 mod customers;
+mod date_format;
 mod options;
 #[cfg(feature = "parquet")]
 mod parquet;
@@ -104,6 +105,7 @@ mod write;
 pub use customers::{
     CustomerRow, CustomerTable, CustomerTableColumns, read_customer_table, read_customer_table_path,
 };
+pub use date_format::DateFormat;
 pub use options::{Column, CsvOptions, CsvOptionsBuilder, Delimiter, IdKind};
 pub use rows::{
     DISTINCT_ROW_COLUMNS, DISTINCT_SPEND_COLUMNS, DistinctRowsTable, DistinctSpendTable,

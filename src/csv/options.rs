@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use super::DateFormat;
 use crate::error::{Error, Result};
 
 /// How the fields of a line are separated.
@@ -112,7 +113,9 @@ const DEFAULT_NAMES: [&str; 3] = ["customer_id", "date", "amount"];
 /// - Customer ids: see [`IdKind`]. An empty id is an error.
 /// - Dates: `YYYY-MM-DD` or `YYYYMMDD` (see [`Date::parse`]); a time of day
 ///   after an ISO date (`2024-05-01T10:30:00`, `2024-05-01 10:30`) is
-///   ignored, so the date is the calendar date as written.
+///   ignored, so the date is the calendar date as written. Other shapes
+///   (`12/1/2010 8:26`) read with a [`DateFormat`]
+///   ([`CsvOptionsBuilder::date_format`]).
 /// - Amounts: decimal numbers (`12`, `-3.5`, `+0.99`, `.5`, or with an
 ///   exponent, `1.5e2`), read exactly as a [`Decimal`]; a negative amount is
 ///   a refund (see [`RefundPolicy`](crate::RefundPolicy)). No currency signs
@@ -155,6 +158,7 @@ pub struct CsvOptions {
     quantity: Option<Column>,
     category: Option<Column>,
     id_kind: IdKind,
+    date_format: Option<DateFormat>,
 }
 
 impl Default for CsvOptions {
@@ -168,6 +172,7 @@ impl Default for CsvOptions {
             quantity: None,
             category: None,
             id_kind: IdKind::Auto,
+            date_format: None,
         }
     }
 }
@@ -186,6 +191,7 @@ pub struct CsvOptionsBuilder {
     quantity: Option<Column>,
     category: Option<Column>,
     id_kind: IdKind,
+    date_format: Option<DateFormat>,
 }
 
 impl CsvOptions {
@@ -201,6 +207,7 @@ impl CsvOptions {
             quantity: None,
             category: None,
             id_kind: IdKind::Auto,
+            date_format: None,
         }
     }
 
@@ -242,6 +249,12 @@ impl CsvOptions {
     /// How customer ids are read.
     pub fn id_kind(&self) -> IdKind {
         self.id_kind
+    }
+
+    /// The date column's format, when it is not ISO 8601 (see
+    /// [`CsvOptionsBuilder::date_format`]).
+    pub fn date_format(&self) -> Option<&DateFormat> {
+        self.date_format.as_ref()
     }
 }
 
@@ -298,6 +311,14 @@ impl CsvOptionsBuilder {
         self
     }
 
+    /// Reads the date column with this `strftime` format (for example
+    /// `%m/%d/%Y`) instead of as `YYYY-MM-DD` or `YYYYMMDD`; see
+    /// [`DateFormat`]. Without it (the default), other shapes are errors.
+    pub fn date_format(mut self, format: DateFormat) -> CsvOptionsBuilder {
+        self.date_format = Some(format);
+        self
+    }
+
     /// Checks the options.
     ///
     /// # Errors
@@ -342,6 +363,7 @@ impl CsvOptionsBuilder {
             quantity: self.quantity,
             category: self.category,
             id_kind: self.id_kind,
+            date_format: self.date_format,
         };
         let columns = options.columns();
         for (_, column) in &columns {
@@ -390,6 +412,7 @@ impl From<CsvOptions> for CsvOptionsBuilder {
             quantity: o.quantity,
             category: o.category,
             id_kind: o.id_kind,
+            date_format: o.date_format,
         }
     }
 }

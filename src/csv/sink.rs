@@ -249,7 +249,18 @@ impl<'a, T: Target> Sink<'a, T> {
             return Err(self.error(line, Role::Customer, "the customer id is empty".into()));
         }
         let customer = self.target.customer(self.options, line, id)?;
-        let date = match self.dates.get(trim(fields.field(indices.date))) {
+        let text = trim(fields.field(indices.date));
+        let date = match self.options.date_format() {
+            None => self.dates.get(text),
+            Some(format) => format.parse_bytes(text).map_err(|reason| {
+                format!(
+                    "date {:?} {reason} {:?}",
+                    String::from_utf8_lossy(text),
+                    format.description()
+                )
+            }),
+        };
+        let date = match date {
             Ok(date) => date,
             Err(reason) => return Err(self.error(line, Role::Date, reason)),
         };

@@ -310,6 +310,7 @@ fn parse_blocks(
     // Plain lines (numeric ids, ISO dates, plain amounts) are read by
     // the plain-line parser, the others by the general one.
     let plain = layout.is_plain()
+        && csv.date_format().is_none()
         && plain::plain_delimiter(delimiter)
         && matches!(csv.id_kind(), IdKind::Auto | IdKind::Numeric);
     let mut sink = Sink::with_layout(csv, layout, target);
