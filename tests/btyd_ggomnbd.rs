@@ -509,3 +509,64 @@ fn unconditional_equals_conditional_at_zero_age() {
     let e = p.expected_purchases_new(30.0).unwrap();
     assert!(rel(a, e) < 1e-7, "{a} {e}");
 }
+
+/// `∫_0^t f(u) du` by composite Simpson on 20,000 panels: an integrator
+/// independent of the crate's Gauss–Kronrod quadrature.
+fn simpson(f: impl Fn(f64) -> f64, t: f64) -> f64 {
+    let n = 20_000;
+    let h = t / n as f64;
+    let mut sum = f(0.0) + f(t);
+    for i in 1..n {
+        sum += f(i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+    }
+    sum * h / 3.0
+}
+
+/// Near the homogeneous-dropout limit (`s, β → ∞`, `s/β = η`), where a
+/// fit on a log whose customers share one lifetime distribution ends, the
+/// predictions are those of a Gompertz lifetime with hazard `η·b·e^{bt}`:
+/// `S_T(u) = exp(−η·e^{bT}·(e^{bu} − 1))`. Found on a simulated log (3,300
+/// customers, exponential lifetimes of one rate): the fit answered with
+/// `s = 7.1e12` and `predict` refused every customer because the
+/// survivor's exponent was `s` times a difference of two logarithms that
+/// were equal to rounding.
+#[test]
+fn predictions_near_the_homogeneous_dropout_limit_are_the_gompertz_ones() {
+    let (r, alpha, b) = (0.5461, 55.68, 0.003796);
+    let eta = 0.6648;
+    for s in [1e6, 7.1e12, 1e15] {
+        let g = GgomNbdParams::new(r, alpha, b, s, s / eta).unwrap();
+        // One over β of the limit: the finite point and the limit agree
+        // to about η/s relative.
+        let tol = 1e-8_f64.max(10.0 / s);
+        for (x, t_x, age) in [
+            (0, 0.0, 202.0),
+            (1, 43.0, 202.0),
+            (5, 250.0, 290.0),
+            (3, 20.0, 20.0),
+        ] {
+            let h = hist(x, t_x, age);
+            let limit_surv = |u: f64| (-eta * (b * age).exp() * (b * u).exp_m1()).exp();
+            let alive = g.p_alive(&h).unwrap();
+            assert!((0.0..=1.0).contains(&alive));
+            let rate = (r + f64::from(x)) / (alpha + age);
+            let want = alive * rate * simpson(limit_surv, 70.0);
+            let got = g.expected_purchases(&h, 70.0).unwrap();
+            assert!(
+                rel(got, want) < tol,
+                "s {s}, {x} {t_x} {age}: {got} vs {want}"
+            );
+            // The conditional pmf sums to 1 and its mean is that expectation.
+            let pmf: Vec<f64> = (0..60)
+                .map(|n| g.conditional_prob_purchases(&h, 70.0, n).unwrap())
+                .collect();
+            let total: f64 = pmf.iter().sum();
+            let mean: f64 = pmf.iter().enumerate().map(|(n, p)| n as f64 * p).sum();
+            assert!((total - 1.0).abs() < 1e-8, "s {s}: pmf sums to {total}");
+            assert!(rel(mean, got) < 1e-6, "s {s}: pmf mean {mean} vs {got}");
+        }
+        let new = g.expected_purchases_new(100.0).unwrap();
+        let want = r / alpha * simpson(|u| (-eta * (b * u).exp_m1()).exp(), 100.0);
+        assert!(rel(new, want) < tol, "s {s}: new customer {new} vs {want}");
+    }
+}

@@ -652,12 +652,17 @@ impl GgomNbdParams {
             };
             ln_coef + r * ln_share + tail
         };
-        let lg0 = ln_gomp(beta, b, big_t);
-        // ln S_T(u) and ln f_T(u) = ln(s·b) + b(T+u) − ln g(T+u) + ln S_T(u).
-        let ln_surv = |u: f64| -s * (ln_gomp(beta, b, big_t + u) - lg0);
+        // ln S_T(u) = −s·ln(1 + (e^{bu} − 1)/(1 + (β − 1)e^{−bT})): no
+        // difference of two logarithms multiplied by s, which near the
+        // homogeneous-dropout limit (s, β → ∞) would be all rounding.
+        // ln f_T(u) = ln(s·b) + b(T+u) − ln g(T+u) + ln S_T(u).
+        // 1 + (β − 1)e^{−bT} as a sum of two positive terms: no
+        // cancellation when β and b·T are both small (the Pareto/NBD limit).
+        let scale = beta * (-b * big_t).exp() - (-b * big_t).exp_m1();
+        let ln_surv = |u: f64| -s * ((b * u).exp_m1() / scale).ln_1p();
         let ln_dens = |u: f64| {
             let lg = ln_gomp(beta, b, big_t + u);
-            (s * b).ln() + b * (big_t + u) - lg - s * (lg - lg0)
+            (s * b).ln() + b * (big_t + u) - lg + ln_surv(u)
         };
         if t == 0.0 {
             return Ok(if n == 0 { 1.0 } else { 0.0 });

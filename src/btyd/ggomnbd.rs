@@ -1032,10 +1032,17 @@ impl GgomNbdParams {
     fn alive_time(&self, age: f64, t: f64, delta: Option<f64>) -> Result<f64> {
         const WHAT: &str = "GGom/NBD expected time alive";
         let (b, s, beta) = (self.b, self.s, self.beta);
-        let lg0 = ln_gomp(beta, b, age);
+        // ln S_T(u) = −s·ln((β + e^{b(T+u)} − 1)/(β + e^{bT} − 1))
+        //           = −s·ln(1 + (e^{bu} − 1)/(1 + (β − 1)e^{−bT})),
+        // written so that no difference of two logarithms is multiplied by
+        // s: near the homogeneous-dropout limit (s, β → ∞) that difference
+        // is ~1/β and s·(rounding of the logs) would be of order 1.
+        // 1 + (β − 1)e^{−bT} as a sum of two positive terms: no
+        // cancellation when β and b·T are both small (the Pareto/NBD limit).
+        let scale = beta * (-b * age).exp() - (-b * age).exp_m1();
         let f = |u: f64| {
             let disc = delta.map_or(0.0, |d| -d * u);
-            (disc - s * (ln_gomp(beta, b, age + u) - lg0)).exp()
+            (disc - s * ((b * u).exp_m1() / scale).ln_1p()).exp()
         };
         let end = match delta {
             None => t,
