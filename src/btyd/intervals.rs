@@ -881,9 +881,16 @@ fn quadratic_form<const N: usize>(sigma: &[[f64; N]; N], grad: &[f64; N]) -> f64
 /// a secant search on `√(2(ℓ̂ − ℓ))` to `10⁻⁴·z`), until the projected
 /// gradient's `Σ`-norm is below `10⁻³` of `∇g`'s or 40 steps. It costs
 /// some 20 to 200 passes over the distinct rows of `rows` per bound and
-/// distinct customer row (about 0.1 s per customer row on 2,000
-/// customers): for bases of a few thousand customers, or a few customers
-/// of a larger base. A prediction
+/// distinct customer row. A pass is one evaluation of the log-likelihood
+/// with its gradient: for BG/NBD and MBG/NBD the fitters' own sums, with
+/// the rows grouped once (times indexed, `lnΓ` and `ψ` differences once per
+/// distinct `x`), for Pareto/NBD one evaluation of value and gradient per
+/// row; the value and gradient at a boundary point come from the same pass.
+/// On 2,000 customers that is 2 to 7 ms per customer row and prediction,
+/// 19 to 37 times less than summing each row's log-likelihood and gradient
+/// in separate calls (the tests' `profile_speed`, which checks that both
+/// give the same intervals): for bases of up to some ten thousand
+/// customers, or a few customers of a larger base. A prediction
 /// at the edge of its scale (P(alive) exactly 1, an expectation of 0)
 /// gets the point itself.
 ///
