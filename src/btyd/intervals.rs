@@ -2834,9 +2834,10 @@ mod tests {
         awkward.push(CustomerHistory::new(CustomerId::new(0), 0, 0.0, 39.0).unwrap());
         awkward.push(CustomerHistory::new(CustomerId::new(0), 40, 38.5, 39.0).unwrap());
         let whats = [Prediction::PAlive, Prediction::ExpectedPurchases(26.0)];
-        for seed in [5, 6] {
+        {
+            let seed = 5;
             let m = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
-            let hs = simulate_mbgnbd(&m, &ages(600), seed).unwrap();
+            let hs = simulate_mbgnbd(&m, &ages(400), seed).unwrap();
             let (rows, w) = DistinctRows::from_histories(&hs).weighted().unwrap();
             let fit = MbgNbd::new().fit_weighted(&rows, &w).unwrap();
             for what in whats {
@@ -2846,7 +2847,7 @@ mod tests {
                 });
                 assert_same_intervals(&fast, &slow, 1e-6);
             }
-            let hs = simulate_bgnbd(&truth(), &ages(600), seed).unwrap();
+            let hs = simulate_bgnbd(&truth(), &ages(400), seed).unwrap();
             let ones = vec![1.0; hs.len()];
             let fit = BgNbd::new().fit_detailed(&hs).unwrap();
             for what in whats {
@@ -2858,12 +2859,12 @@ mod tests {
             }
         }
         let t = ParetoNbdParams::new(0.55, 10.6, 0.61, 11.7).unwrap();
-        let hs = simulate_pnbd(&t, &ages(300), 7);
+        let hs = simulate_pnbd(&t, &ages(200), 7);
         let ones = vec![1.0; hs.len()];
         let fit = ParetoNbd::new().fit_detailed(&hs).unwrap();
         for what in whats {
-            let fast = profile_intervals(&fit, &hs, &ones, what, &awkward[..3], 0.9).unwrap();
-            let slow = per_row_profile(&fit, &hs, &ones, what, &awkward[..3], |p, h| {
+            let fast = profile_intervals(&fit, &hs, &ones, what, &awkward[..2], 0.9).unwrap();
+            let slow = per_row_profile(&fit, &hs, &ones, what, &awkward[..2], |p, h| {
                 match (p.log_likelihood(h), p.log_likelihood_gradient(h)) {
                     (Ok(l), Ok(g)) => (l, g),
                     _ => (f64::NEG_INFINITY, [f64::NAN; 4]),
