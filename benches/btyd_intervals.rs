@@ -166,8 +166,8 @@ fn boot(c: &mut Criterion) {
     g.finish();
 }
 
-/// Profile-likelihood intervals of `E[Y(26)]` for five customers of an
-/// MBG/NBD base of 2,000 (the coverage tests' size).
+/// Profile-likelihood intervals of `E[Y(26)]` and P(alive) for five
+/// customers of an MBG/NBD base of 2,000 (the coverage tests' size).
 fn profile(c: &mut Criterion) {
     let truth = MbgNbdParams::new(0.243, 4.41, 0.793, 2.43).unwrap();
     let hs = simulate_mbgnbd(&truth, &ages(2000), 2000).unwrap();
@@ -182,6 +182,19 @@ fn profile(c: &mut Criterion) {
                 &rows,
                 &weights,
                 Prediction::ExpectedPurchases(26.0),
+                black_box(&hs[..5]),
+                0.9,
+            )
+            .unwrap()
+        })
+    });
+    g.bench_function("p_alive_profile_5", |b| {
+        b.iter(|| {
+            profile_intervals(
+                &fit,
+                &rows,
+                &weights,
+                Prediction::PAlive,
                 black_box(&hs[..5]),
                 0.9,
             )

@@ -370,6 +370,16 @@ fn nll_grad(rows: &[Row], theta: [f64; 4], grad: &mut [f64; 4]) -> f64 {
     Prepared::new(rows, 1.0).nll_grad(theta, grad)
 }
 
+/// [`nll_grad`] with the rows prepared once (times indexed, runs of `x`
+/// found), for callers that evaluate the same data at many `θ`: the
+/// profile-likelihood intervals.
+pub(crate) fn prepared_nll_grad(
+    rows: &[Row],
+) -> impl Fn([f64; 4], &mut [f64; 4]) -> f64 + Sync + use<> {
+    let prepared = Prepared::new(rows, 1.0);
+    move |theta, grad| prepared.nll_grad(theta, grad)
+}
+
 /// The MBG/NBD likelihood over [`Prepared`] rows (a trait, so each model
 /// keeps its own `nll_grad` on the shared row table).
 trait Likelihood {
