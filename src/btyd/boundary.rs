@@ -421,6 +421,25 @@ fn converges_along<const N: usize>(
         && (d1 <= FLAT_WITHIN || d2 >= 4.0 * d1)
 }
 
+/// Whether moving the coordinates of `ray` that do not lead (by `leads`)
+/// back by [`BACK`], the leading ones left where they are, makes the
+/// objective worse than at `min` by more than [`FLAT_WITHIN`].
+fn lagging_coordinates_matter<const N: usize>(
+    objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    min: &Minimum<N>,
+    ray: &Ray,
+    leads: &dyn Fn((usize, Direction)) -> bool,
+) -> bool {
+    let mut theta = min.theta;
+    for &(i, d) in ray.coords {
+        if !leads((i, d)) {
+            theta[i] -= sign(d) * BACK;
+        }
+    }
+    let back = objective(&theta, &mut [0.0; N]);
+    back.is_finite() && back - min.value > FLAT_WITHIN
+}
+
 /// The status of a settled point: diverging coordinates on the face with
 /// their limits, else interior exactly when the Hessian is finite and
 /// positive definite.
@@ -509,6 +528,38 @@ pub(crate) fn status_at<const N: usize>(
         })
         .collect();
     followed.extend(lagging);
+    // A ray of several coordinates whose leading coordinates only rays of
+    // one coordinate hold (BG/NBD `b` on the face: no dropout), while its
+    // other coordinates are out beyond [`FAR_LAGGING`] but short of
+    // [`FAR_WITH_FACE`] (`a` at `e^{24.5}`): the single ray's limit keeps
+    // the other parameters finite and the objective then no longer depends
+    // on them. When moving the lagging coordinates back by [`BACK`] alone
+    // makes the objective worse by more than [`FLAT_WITHIN`], the point
+    // is not that limit but the several-coordinate ray's (a common dropout
+    // probability `a/(a+b) = e^{−5.5}`, not none), provided the objective
+    // converges along it.
+    let shared: Vec<&Ray> = rays
+        .iter()
+        .filter(|ray| {
+            ray.coords.len() > 1
+                && !followed.iter().any(|f| std::ptr::eq(*f, *ray))
+                && ray.coords.iter().any(|&c| leads(c))
+                && ray.coords.iter().any(|&c| !leads(c))
+                && ray
+                    .coords
+                    .iter()
+                    .all(|&(i, d)| leads((i, d)) || sign(d) * min.theta[i] >= FAR_LAGGING)
+                && ray.coords.iter().all(|&c| {
+                    !leads(c)
+                        || !followed
+                            .iter()
+                            .any(|f| f.coords.len() > 1 && f.coords.contains(&c))
+                })
+                && lagging_coordinates_matter(objective, min, ray, &leads)
+                && converges_along(objective, min, ray)
+        })
+        .collect();
+    followed.extend(shared);
     let covered = |i: usize| {
         followed
             .iter()
