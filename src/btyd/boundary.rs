@@ -157,6 +157,10 @@ pub(crate) const SBG_RAYS: &[Ray] = &[
     },
 ];
 
+/// The most objective evaluations of the polish with a tighter tolerance
+/// in [`settle_probed`] (an ordinary polish takes a few dozen).
+const POLISH_EVALUATIONS: usize = 1000;
+
 /// How much worse (absolute, in the negative log-likelihood) the face may
 /// be than the point the optimiser stopped at for the face to be tried.
 const FACE_SLACK: f64 = 1e-7;
@@ -323,7 +327,20 @@ pub(crate) fn settle_probed<const N: usize>(
         // A loose tolerance may stop where the Hessian is not yet positive
         // definite: go on once with a tighter one (never a looser answer).
         let tighter = (tolerance * 1e-4).max(1e-16);
-        if let Ok(again) = bfgs(objective, best.theta, max_iterations, tighter) {
+        // At most POLISH_EVALUATIONS evaluations: next to a box face the
+        // tighter rule can stall in line searches that fail on rounding
+        // noise (BG/NBD on the rfm orders in days spent the whole fit's
+        // budget of 20 000 here); a polish that stalls changes nothing.
+        let spent = std::cell::Cell::new(0_usize);
+        let capped = |th: &[f64; N], g: &mut [f64; N]| {
+            spent.set(spent.get() + 1);
+            if spent.get() > POLISH_EVALUATIONS {
+                *g = [0.0; N];
+                return f64::INFINITY;
+            }
+            objective(th, g)
+        };
+        if let Ok(again) = bfgs(capped, best.theta, max_iterations, tighter) {
             if again.value <= best.value + FACE_SLACK {
                 best = Minimum {
                     iterations: best.iterations + again.iterations,

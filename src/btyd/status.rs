@@ -123,7 +123,11 @@ pub enum Limit {
     /// a new customer's `E[X(t)] = (1 − π)·rt/α + π·(1 − (α/(α+t))^r)`
     /// (a dropper makes at most one repeat purchase); and
     /// `E[Y(t) | x ≥ 1] = P(alive)·(r+x)t/(α+T)` (a buyer still alive
-    /// never drops out).
+    /// never drops out). At the face a buyer with `x ≥ 2` keeps the odds
+    /// `a/(b+x−1)·((α+T)/(α+t_x))^{r+x}` of having dropped out, which
+    /// vanish in the limit: the limit's `P(alive) = 1` holds to the size of
+    /// those odds, so not for a history with many purchases long before `T`
+    /// (odds `≳ e^{−30}·((α+T)/(α+t_x))^{r+x}`).
     DropoutZeroOrOne,
     /// The Gompertz lifetime of GGom/NBD becomes the Pareto/NBD's
     /// (exponential with a gamma-distributed rate): `b, β → 0` with `β/b`
