@@ -40,7 +40,15 @@ pub(crate) struct Ray {
 
 use Direction::{ToInfinity as Inf, ToZero as Zero};
 
-/// BG/NBD and MBG/NBD `(r, α, a, b)`.
+/// BG/NBD and MBG/NBD `(r, α, a, b)`: `a → 0` or `b → ∞` is no dropout;
+/// `a, b → 0` with `a/(a+b) = π` fixed is dropout probability 0 or 1
+/// ([`Limit::DropoutZeroOrOne`], its likelihood and predictions there: a
+/// share `π` drops out at its first opportunity, the rest never; the
+/// corrections at the face are `O(a + b)`, save a buyer's odds of having
+/// dropped out, `a/(b+x−1)·((α+T)/(α+t_x))^{r+x}`); `r, α → ∞` is Poisson
+/// purchases; `a, b → ∞` with `a/(a+b) = p` fixed is one dropout
+/// probability for all ([`Limit::HomogeneousDropout`], corrections
+/// `O(x/(a+b))`).
 pub(crate) const BG_NBD_RAYS: &[Ray] = &[
     Ray {
         coords: &[(2, Zero)],
