@@ -840,3 +840,457 @@ fn rfm_orders_pareto_and_gamma_gamma_answer_their_limits() {
     );
     assert!((g.q() / g.gamma() / 0.027_412_479_438_214_434 - 1.0).abs() < 1e-7);
 }
+
+// --- the dropout ridges of BG/NBD and MBG/NBD --------------------------------
+
+/// The density of `x` purchases with the last at `t_x`, alive throughout
+/// `(0, t]`, of the NBD purchase process: `Γ(r+x)α^r / (Γ(r)(α+t)^{r+x})`,
+/// in logs (written here from the closed form, not the crate's code).
+fn ln_nbd(r: f64, alpha: f64, x: u32, t: f64) -> f64 {
+    let xf = f64::from(x);
+    let ln_gamma_ratio: f64 = (0..x).map(|k| (r + f64::from(k)).ln()).sum();
+    ln_gamma_ratio + r * alpha.ln() - (r + xf) * (alpha + t).ln()
+}
+
+fn lse(u: f64, v: f64) -> f64 {
+    let (hi, lo) = if u >= v { (u, v) } else { (v, u) };
+    if lo == f64::NEG_INFINITY {
+        hi
+    } else {
+        hi + (lo - hi).exp().ln_1p()
+    }
+}
+
+/// BG/NBD's likelihood in the limit `a, b → 0`, `a/(a+b) = π`
+/// ([`Limit::DropoutZeroOrOne`]): `NBD(T)` at `x = 0`,
+/// `(1−π)NBD(T) + π·NBD(t_x)` at `x = 1`, `(1−π)NBD(T)` at `x ≥ 2`.
+fn ll_zero_or_one(hs: &[CustomerHistory], r: f64, alpha: f64, pi: f64) -> f64 {
+    hs.iter()
+        .map(|h| {
+            let at_t = ln_nbd(r, alpha, h.x(), h.age());
+            match h.x() {
+                0 => at_t,
+                1 => lse(
+                    (1.0 - pi).ln() + at_t,
+                    pi.ln() + ln_nbd(r, alpha, 1, h.t_x()),
+                ),
+                _ => (1.0 - pi).ln() + at_t,
+            }
+        })
+        .sum()
+}
+
+/// BG/NBD's (`mbg` false) or MBG/NBD's likelihood in the limit `a, b →
+/// ∞`, `a/(a+b) = p` ([`Limit::HomogeneousDropout`]):
+/// `(1−p)^x NBD(T) + 1{x>0} p(1−p)^{x−1} NBD(t_x)`, MBG/NBD
+/// `(1−p)^{x+1} NBD(T) + p(1−p)^x NBD(t_x)`.
+fn ll_common_dropout(hs: &[CustomerHistory], r: f64, alpha: f64, p: f64, mbg: bool) -> f64 {
+    let k = if mbg { 1.0 } else { 0.0 };
+    hs.iter()
+        .map(|h| {
+            let xf = f64::from(h.x());
+            let alive = (xf + k) * (-p).ln_1p() + ln_nbd(r, alpha, h.x(), h.age());
+            if h.x() == 0 && !mbg {
+                return alive;
+            }
+            let dead = p.ln() + (xf + k - 1.0) * (-p).ln_1p() + ln_nbd(r, alpha, h.x(), h.t_x());
+            lse(alive, dead)
+        })
+        .sum()
+}
+
+/// The maximum of a limiting model's likelihood over `(ln r, ln α,
+/// logit share)` by the independent pattern search, from a few starts.
+fn limit_maximum(f: &dyn Fn(f64, f64, f64) -> f64) -> f64 {
+    let g = |t: &[f64; 3]| {
+        let share = 1.0 / (1.0 + (-t[2]).exp());
+        f(t[0].exp(), t[1].exp(), share)
+    };
+    let mut best = f64::NEG_INFINITY;
+    for start in [[0.0, 0.0, 0.0], [-1.0, 1.0, -3.0], [1.0, 2.0, 2.0]] {
+        let (_, x) = pattern_search(&g, start, 4000);
+        // Down to steps of 1e-8 (a step of 1e-4 leaves some N·1e-8 of
+        // log-likelihood on the table), along the coordinates and the
+        // diagonals of (ln r, ln α), which the likelihood's ridge follows.
+        best = best.max(fine_search(&g, x));
+    }
+    best
+}
+
+/// Pattern search from `x` with steps from `1e-2` down to `1e-8`, along
+/// each coordinate and the two diagonals of the first two.
+fn fine_search(f: &dyn Fn(&[f64; 3]) -> f64, mut x: [f64; 3]) -> f64 {
+    let mut fx = f(&x);
+    let dirs: [[f64; 3]; 5] = [
+        [1.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0],
+        [0.0, 0.0, 1.0],
+        [1.0, 1.0, 0.0],
+        [1.0, -1.0, 0.0],
+    ];
+    let mut step = 1e-2;
+    let mut used = 0;
+    while step > 1e-8 && used < 40_000 {
+        let mut improved = false;
+        for d in &dirs {
+            for s in [step, -step] {
+                let y = std::array::from_fn(|i| x[i] + s * d[i]);
+                let fy = f(&y);
+                used += 1;
+                if fy > fx {
+                    (x, fx) = (y, fy);
+                    improved = true;
+                }
+            }
+        }
+        if !improved {
+            step *= 0.5;
+        }
+    }
+    fx
+}
+
+/// The five-customer summary `customer_id,frequency,recency,T`:
+/// `a,0,0,30`, `b,3,20,30`, `c,1,5,30`, `d,200,29,30`, `e,0,0,10` (days).
+fn five_customers() -> Vec<CustomerHistory> {
+    [
+        (0, 0.0, 30.0),
+        (3, 20.0, 30.0),
+        (1, 5.0, 30.0),
+        (200, 29.0, 30.0),
+        (0, 0.0, 10.0),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, &(x, t_x, age))| {
+        CustomerHistory::new(CustomerId::new(i as u64), x, t_x, age).unwrap()
+    })
+    .collect()
+}
+
+fn relative(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs().max(1e-300)
+}
+
+/// The five-customer summary whose BG/NBD fit ended "not converged" at a
+/// stationary point on the `a, b → 0` ridge (its likelihood there lost
+/// three digits: `b + x − 1` summed as `(b + x) − 1`): the supremum is
+/// the common-dropout limit `a, b → ∞` with `p = a/(a+b) ≈ 0.004`, for
+/// BG/NBD and MBG/NBD. Both fits answer there: status, the limit's
+/// maximum (independently: the limiting likelihood in closed form,
+/// maximised by pattern search; and 156.09851651632 for BG/NBD,
+/// 156.09569729928 for MBG/NBD by SciPy's Nelder–Mead on the same closed
+/// forms, the BG/NBD one checked along the ridge with 30-digit mpmath),
+/// and predictions equal to the limiting model's closed forms.
+#[test]
+fn five_customers_answer_at_a_common_dropout_probability() {
+    let hs = five_customers();
+    let names = ["r", "alpha", "a", "b"];
+    let fit = timed("five customers (summary)", "BG/NBD", || {
+        BgNbd::new().fit_detailed(&hs)
+    })
+    .unwrap();
+    assert!(
+        has_limit(&Ok(fit.status().clone()), Limit::HomogeneousDropout),
+        "{:?}",
+        fit.status()
+    );
+    let p = fit.params();
+    let ll = |t: &[f64; 4]| {
+        let [r, al, a, b] = t.map(f64::exp);
+        BgNbdParams::new(r, al, a, b).map_or(f64::NEG_INFINITY, |q| {
+            hs.iter().map(|h| q.log_likelihood(h)).sum()
+        })
+    };
+    let out = Outcome {
+        values: [p.r(), p.alpha(), p.a(), p.b()],
+        log_likelihood: fit.log_likelihood(),
+        status: fit.status().clone(),
+        names,
+    };
+    check("five customers (summary)", "BG/NBD", &out, &ll, STARTS);
+    let limit = limit_maximum(&|r, al, q| ll_common_dropout(&hs, r, al, q, false));
+    assert!(
+        (fit.log_likelihood() - limit).abs() < 1e-6,
+        "{} vs {limit}",
+        fit.log_likelihood()
+    );
+    assert!(
+        (fit.log_likelihood() - 156.098_516_516_32).abs() < 1e-8,
+        "{}",
+        fit.log_likelihood()
+    );
+    // Predictions: the common-dropout model's closed forms.
+    let (r, al) = (p.r(), p.alpha());
+    let q = p.a() / (p.a() + p.b());
+    for t in [1.0, 30.0, 365.0] {
+        let want = -(-r * (q * t / al).ln_1p()).exp_m1() / q;
+        let got = p.expected_purchases_new(t).unwrap();
+        assert!(relative(got, want) < 1e-9, "E[X({t})] {got} vs {want}");
+    }
+    for h in &hs {
+        let xf = f64::from(h.x());
+        let alive = if h.x() == 0 {
+            1.0
+        } else {
+            let odds = q / (1.0 - q) * ((al + h.age()) / (al + h.t_x())).powf(r + xf);
+            1.0 / (1.0 + odds)
+        };
+        let got = p.p_alive(h);
+        assert!(
+            got.is_finite() && relative(got, alive) < 1e-9,
+            "P(alive) {got} vs {alive}"
+        );
+        let t = 30.0;
+        let rest = -(-(r + xf) * (q * t / (al + h.age())).ln_1p()).exp_m1() / q;
+        let want = alive * rest;
+        let got = p.expected_purchases(h, t).unwrap();
+        assert!(
+            got.is_finite() && relative(got, want) < 1e-8,
+            "E[Y] {got} vs {want}"
+        );
+    }
+
+    let fit = timed("five customers (summary)", "MBG/NBD", || {
+        MbgNbd::new().fit_detailed(&hs)
+    })
+    .unwrap();
+    assert!(
+        has_limit(&Ok(fit.status().clone()), Limit::HomogeneousDropout),
+        "{:?}",
+        fit.status()
+    );
+    assert!(
+        !has_limit(&Ok(fit.status().clone()), Limit::NoDropout),
+        "{:?}",
+        fit.status()
+    );
+    let p = fit.params();
+    let ll = |t: &[f64; 4]| {
+        let [r, al, a, b] = t.map(f64::exp);
+        customer_value::btyd::MbgNbdParams::new(r, al, a, b).map_or(f64::NEG_INFINITY, |q| {
+            hs.iter().map(|h| q.log_likelihood(h)).sum()
+        })
+    };
+    let out = Outcome {
+        values: [p.r(), p.alpha(), p.a(), p.b()],
+        log_likelihood: fit.log_likelihood(),
+        status: fit.status().clone(),
+        names,
+    };
+    check("five customers (summary)", "MBG/NBD", &out, &ll, STARTS);
+    let limit = limit_maximum(&|r, al, q| ll_common_dropout(&hs, r, al, q, true));
+    assert!(
+        (fit.log_likelihood() - limit).abs() < 1e-6,
+        "{} vs {limit}",
+        fit.log_likelihood()
+    );
+    assert!(
+        (fit.log_likelihood() - 156.095_697_299_28).abs() < 1e-8,
+        "{}",
+        fit.log_likelihood()
+    );
+    let q = p.a() / (p.a() + p.b());
+    for h in &hs {
+        // MBG/NBD's P(alive) in the limit: 1/(1 + p/(1−p)·((α+T)/(α+t_x))^{r+x}), x = 0 too.
+        let odds = q / (1.0 - q)
+            * ((p.alpha() + h.age()) / (p.alpha() + h.t_x())).powf(p.r() + f64::from(h.x()));
+        let want = 1.0 / (1.0 + odds);
+        let got = p.p_alive(h);
+        assert!(
+            got.is_finite() && relative(got, want) < 1e-9,
+            "MBG P(alive) {got} vs {want}"
+        );
+    }
+}
+
+/// A log drawn from the `a, b → 0` limit itself: 300 customers in weeks,
+/// NBD purchases (`r = 0.8`, `α = 4`), 30 % of them dropping out at their
+/// first repeat purchase, the others never.
+fn zero_or_one_log(seed: u64) -> Vec<CustomerHistory> {
+    let mut rng = Rng(seed);
+    (0..300)
+        .map(|i| {
+            let age = 20.0 + 32.0 * rng.uniform();
+            let lambda = rng.gamma(0.8, 4.0);
+            let drops = rng.uniform() < 0.3;
+            let (mut t, mut x, mut last) = (0.0, 0_u32, 0.0);
+            loop {
+                t += rng.exp(lambda);
+                if t > age {
+                    break;
+                }
+                x += 1;
+                last = t;
+                if drops {
+                    break;
+                }
+            }
+            CustomerHistory::new(CustomerId::new(i), x, last, age).unwrap()
+        })
+        .collect()
+}
+
+/// BG/NBD on a log from the "dropout probability 0 or 1" limit (seed 1:
+/// its supremum is that limit): the fit answers at the `a, b → 0` face
+/// with [`Limit::DropoutZeroOrOne`], at least as well as the multistart
+/// and at the limit's own maximum (the closed-form limiting likelihood
+/// maximised by pattern search), and its predictions are the limiting
+/// mixture's closed forms.
+#[test]
+fn bgnbd_answers_at_dropout_zero_or_one() {
+    let hs = zero_or_one_log(1);
+    let groups = grouped(&hs, hist_key);
+    let fit = timed("zero or one", "BG/NBD", || BgNbd::new().fit_detailed(&hs)).unwrap();
+    let FitStatus::Boundary { diverging, limits } = fit.status() else {
+        panic!("{:?}", fit.status());
+    };
+    assert_eq!(limits, &vec![Limit::DropoutZeroOrOne]);
+    assert_eq!(
+        diverging
+            .iter()
+            .map(|d| (d.parameter.as_str(), d.direction))
+            .collect::<Vec<_>>(),
+        [("a", Direction::ToZero), ("b", Direction::ToZero)]
+    );
+    let p = *fit.params();
+    let ll = |t: &[f64; 4]| {
+        let [r, al, a, b] = t.map(f64::exp);
+        BgNbdParams::new(r, al, a, b).map_or(f64::NEG_INFINITY, |q| {
+            groups.iter().map(|(h, w)| w * q.log_likelihood(h)).sum()
+        })
+    };
+    let out = Outcome {
+        values: [p.r(), p.alpha(), p.a(), p.b()],
+        log_likelihood: fit.log_likelihood(),
+        status: fit.status().clone(),
+        names: ["r", "alpha", "a", "b"],
+    };
+    check("zero or one", "BG/NBD", &out, &ll, STARTS);
+    let limit = limit_maximum(&|r, al, pi| ll_zero_or_one(&hs, r, al, pi));
+    assert!(
+        (fit.log_likelihood() - limit).abs() < 1e-6,
+        "{} vs {limit}",
+        fit.log_likelihood()
+    );
+    zero_or_one_predictions(&p, &hs);
+}
+
+/// BG/NBD's predictions at `a = π·ε`, `b = (1−π)·ε` with `ε` tiny are the
+/// `a, b → 0` mixture's: `P(alive) = 1` at `x = 0` and `x ≥ 2`, the
+/// posterior share of never-droppers at `x = 1`;
+/// `E[X(t)] = (1−π)·rt/α + π·(1 − (α/(α+t))^r)`;
+/// `E[Y(t) | x ≥ 1] = P(alive)·(r+x)t/(α+T)`.
+fn zero_or_one_predictions(p: &BgNbdParams, hs: &[CustomerHistory]) {
+    let (r, al) = (p.r(), p.alpha());
+    let pi = p.a() / (p.a() + p.b());
+    for t in [0.5, 10.0, 52.0, 520.0] {
+        let want = (1.0 - pi) * r * t / al - pi * (-r * (t / al).ln_1p()).exp_m1();
+        let got = p.expected_purchases_new(t).unwrap();
+        assert!(
+            got.is_finite() && relative(got, want) < 1e-9,
+            "E[X({t})] {got} vs {want} at {p:?}"
+        );
+    }
+    for h in hs {
+        let xf = f64::from(h.x());
+        // At a finite point a buyer with x ≥ 2 keeps the odds of having
+        // dropped out `a/(b+x−1)·((α+T)/(α+t_x))^{r+x}`, which vanish in
+        // the limit; the limit's P(alive) = 1 stands for histories where
+        // they are below 1e-12.
+        if h.x() >= 2 {
+            let ln_odds = p.a().ln() - (p.b() + (xf - 1.0)).ln()
+                + (r + xf) * ((al + h.age()) / (al + h.t_x())).ln();
+            if ln_odds > (1e-12_f64).ln() {
+                continue;
+            }
+        }
+        let alive = match h.x() {
+            1 => {
+                let keep = (1.0 - pi).ln() + ln_nbd(r, al, 1, h.age());
+                let drop = pi.ln() + ln_nbd(r, al, 1, h.t_x());
+                1.0 / (1.0 + (drop - keep).exp())
+            }
+            _ => 1.0,
+        };
+        let got = p.p_alive(h);
+        assert!(
+            got.is_finite() && relative(got, alive) < 1e-9,
+            "P(alive) {got} vs {alive} at {h:?}"
+        );
+        if h.x() >= 1 {
+            let t = 13.0;
+            let want = alive * (r + xf) * t / (al + h.age());
+            let got = p.expected_purchases(h, t).unwrap();
+            assert!(
+                got.is_finite() && relative(got, want) < 1e-8,
+                "E[Y] {got} vs {want} at {h:?}"
+            );
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(6))]
+
+    /// On logs drawn from the "dropout probability 0 or 1" limit, whatever
+    /// the seed: the BG/NBD fit is at least as good as the limit's maximum
+    /// (closed form, pattern search), and when it names that limit it is
+    /// at that maximum (to 1e-6), with a/(a+b) finite and both on the
+    /// face's side.
+    #[test]
+    fn bgnbd_on_zero_or_one_logs_reaches_the_limit(seed in 0_u64..1_000) {
+        let hs = zero_or_one_log(seed);
+        let fit = timed("zero or one", "BG/NBD", || BgNbd::new().fit_detailed(&hs)).unwrap();
+        let limit = limit_maximum(&|r, al, pi| ll_zero_or_one(&hs, r, al, pi));
+        proptest::prop_assert!(fit.log_likelihood() >= limit - 1e-6, "{} < {limit}", fit.log_likelihood());
+        if has_limit(&Ok(fit.status().clone()), Limit::DropoutZeroOrOne) {
+            proptest::prop_assert!((fit.log_likelihood() - limit).abs() < 1e-6);
+            let p = fit.params();
+            proptest::prop_assert!(p.a() < 1e-10 && p.b() < 1e-10, "{p:?}");
+        } else {
+            proptest::prop_assert!(fit.status().is_interior(), "{:?}", fit.status());
+        }
+    }
+
+    /// Predictions at the two dropout limits of BG/NBD, as a boundary fit
+    /// reports them (`a + b = e^{∓30}`), equal the limiting models' closed
+    /// forms, for any purchase parameters, share and history.
+    #[test]
+    fn bgnbd_predictions_at_the_dropout_limits(
+        r in 0.05_f64..20.0,
+        alpha in 0.1_f64..100.0,
+        share in 0.01_f64..0.99,
+        x in 0_u32..60,
+        t_frac in 0.01_f64..1.0,
+        age in 1.0_f64..100.0,
+    ) {
+        let t_x = if x == 0 { 0.0 } else { t_frac * age };
+        let h = CustomerHistory::new(CustomerId::new(0), x, t_x, age).unwrap();
+        // a, b -> 0.
+        let eps = (-30.0_f64).exp();
+        let p = BgNbdParams::new(r, alpha, share * eps, (1.0 - share) * eps).unwrap();
+        zero_or_one_predictions(&p, std::slice::from_ref(&h));
+        // a, b -> inf.
+        let big = 30.0_f64.exp();
+        let p = BgNbdParams::new(r, alpha, share * big, (1.0 - share) * big).unwrap();
+        let xf = f64::from(x);
+        for t in [1.0, 30.0] {
+            let want = -(-r * (share * t / alpha).ln_1p()).exp_m1() / share;
+            let got = p.expected_purchases_new(t).unwrap();
+            proptest::prop_assert!(relative(got, want) < 1e-9, "E[X({t})] {got} vs {want}");
+        }
+        let alive = if x == 0 {
+            1.0
+        } else {
+            let ln_odds = (share / (1.0 - share)).ln() + (r + xf) * ((alpha + age) / (alpha + t_x)).ln();
+            1.0 / (1.0 + ln_odds.exp())
+        };
+        let got = p.p_alive(&h);
+        proptest::prop_assert!(relative(got, alive) < 1e-9 || (alive < 1e-300 && got < 1e-300), "P(alive) {got} vs {alive}");
+        let rest = -(-(r + xf) * (share * 20.0 / (alpha + age)).ln_1p()).exp_m1() / share;
+        let want = alive * rest;
+        let got = p.expected_purchases(&h, 20.0).unwrap();
+        proptest::prop_assert!(relative(got, want) < 1e-8 || (want < 1e-290 && got < 1e-290), "E[Y] {got} vs {want}");
+    }
+}

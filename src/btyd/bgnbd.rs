@@ -172,7 +172,7 @@ impl BgNbdParams {
         }
         let xf = f64::from(x);
         let (t_x, big_t) = (history.t_x(), history.age());
-        let v = self.a.ln() - (self.b + xf - 1.0).ln()
+        let v = self.a.ln() - (self.b + (xf - 1.0)).ln()
             + (self.r + xf) * ((big_t - t_x) / (self.alpha + t_x)).ln_1p();
         expit(-v)
     }
@@ -423,7 +423,7 @@ impl Likelihood for Prepared {
                     ],
                 )
             } else {
-                let c2 = ln_a - (b + xf - 1.0).ln();
+                let c2 = ln_a - (b + (xf - 1.0)).ln();
                 let s = mixture_sums(rows, &table, rx, c2);
                 let sw = s.weight;
                 (
@@ -432,7 +432,7 @@ impl Likelihood for Prepared {
                         r * (sw * dpr - s.ln_q),
                         sw * r - al * rx * s.inv_q,
                         sw * (-a * dpab) + s.w2,
-                        sw * b * (dpb - dpab) - s.w2 * b / (b + xf - 1.0),
+                        sw * b * (dpb - dpab) - s.w2 * b / (b + (xf - 1.0)),
                     ],
                 )
             }
@@ -493,11 +493,11 @@ impl Likelihood for Prepared {
                         h,
                     };
                 }
-                let c2 = ln_a - (b + xf - 1.0).ln();
+                let c2 = ln_a - (b + (xf - 1.0)).ln();
                 let s = mixture_sums_hess(rows, &table, rx, c2);
                 let m = s.base;
                 let sw = m.weight;
-                let beta = b / (b + xf - 1.0);
+                let beta = b / (b + (xf - 1.0));
                 let dtr = dtrigamma(r, xf);
                 let dtab = dtrigamma(a + b, xf);
                 let dtb = dtrigamma(b, xf);
@@ -519,7 +519,7 @@ impl Likelihood for Prepared {
                         r * (sw * dpr - m.ln_q),
                         sw * r - al * rx * m.inv_q,
                         sw * (-a * dpab) + m.w2,
-                        sw * b * (dpb - dpab) - m.w2 * b / (b + xf - 1.0),
+                        sw * b * (dpb - dpab) - m.w2 * b / (b + (xf - 1.0)),
                     ],
                     h,
                 }
@@ -560,7 +560,7 @@ impl Prepared {
                     }
                     return sw * cx + sf;
                 }
-                let c2 = ln_a - (b + xf - 1.0).ln();
+                let c2 = ln_a - (b + (xf - 1.0)).ln();
                 let sw: f64 = rows.iter().map(|row| row.w).sum();
                 sw * cx + mixture_value_bound(rows, &table, rx, c2)
             },

@@ -40,7 +40,15 @@ pub(crate) struct Ray {
 
 use Direction::{ToInfinity as Inf, ToZero as Zero};
 
-/// BG/NBD and MBG/NBD `(r, α, a, b)`.
+/// BG/NBD and MBG/NBD `(r, α, a, b)`: `a → 0` or `b → ∞` is no dropout;
+/// `a, b → 0` with `a/(a+b) = π` fixed is dropout probability 0 or 1
+/// ([`Limit::DropoutZeroOrOne`], its likelihood and predictions there: a
+/// share `π` drops out at its first opportunity, the rest never; the
+/// corrections at the face are `O(a + b)`, save a buyer's odds of having
+/// dropped out, `a/(b+x−1)·((α+T)/(α+t_x))^{r+x}`); `r, α → ∞` is Poisson
+/// purchases; `a, b → ∞` with `a/(a+b) = p` fixed is one dropout
+/// probability for all ([`Limit::HomogeneousDropout`], corrections
+/// `O(x/(a+b))`).
 pub(crate) const BG_NBD_RAYS: &[Ray] = &[
     Ray {
         coords: &[(2, Zero)],
@@ -156,6 +164,10 @@ pub(crate) const SBG_RAYS: &[Ray] = &[
         limit: Limit::HomogeneousDropout,
     },
 ];
+
+/// The most objective evaluations of the polish with a tighter tolerance
+/// in [`settle_probed`] (an ordinary polish takes a few dozen).
+const POLISH_EVALUATIONS: usize = 1000;
 
 /// How much worse (absolute, in the negative log-likelihood) the face may
 /// be than the point the optimiser stopped at for the face to be tried.
@@ -323,7 +335,20 @@ pub(crate) fn settle_probed<const N: usize>(
         // A loose tolerance may stop where the Hessian is not yet positive
         // definite: go on once with a tighter one (never a looser answer).
         let tighter = (tolerance * 1e-4).max(1e-16);
-        if let Ok(again) = bfgs(objective, best.theta, max_iterations, tighter) {
+        // At most POLISH_EVALUATIONS evaluations: next to a box face the
+        // tighter rule can stall in line searches that fail on rounding
+        // noise (BG/NBD on the rfm orders in days spent the whole fit's
+        // budget of 20 000 here); a polish that stalls changes nothing.
+        let spent = std::cell::Cell::new(0_usize);
+        let capped = |th: &[f64; N], g: &mut [f64; N]| {
+            spent.set(spent.get() + 1);
+            if spent.get() > POLISH_EVALUATIONS {
+                *g = [0.0; N];
+                return f64::INFINITY;
+            }
+            objective(th, g)
+        };
+        if let Ok(again) = bfgs(capped, best.theta, max_iterations, tighter) {
             if again.value <= best.value + FACE_SLACK {
                 best = Minimum {
                     iterations: best.iterations + again.iterations,
@@ -421,6 +446,25 @@ fn converges_along<const N: usize>(
         && (d1 <= FLAT_WITHIN || d2 >= 4.0 * d1)
 }
 
+/// Whether moving the coordinates of `ray` that do not lead (by `leads`)
+/// back by [`BACK`], the leading ones left where they are, makes the
+/// objective worse than at `min` by more than [`FLAT_WITHIN`].
+fn lagging_coordinates_matter<const N: usize>(
+    objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    min: &Minimum<N>,
+    ray: &Ray,
+    leads: &dyn Fn((usize, Direction)) -> bool,
+) -> bool {
+    let mut theta = min.theta;
+    for &(i, d) in ray.coords {
+        if !leads((i, d)) {
+            theta[i] -= sign(d) * BACK;
+        }
+    }
+    let back = objective(&theta, &mut [0.0; N]);
+    back.is_finite() && back - min.value > FLAT_WITHIN
+}
+
 /// The status of a settled point: diverging coordinates on the face with
 /// their limits, else interior exactly when the Hessian is finite and
 /// positive definite.
@@ -509,6 +553,38 @@ pub(crate) fn status_at<const N: usize>(
         })
         .collect();
     followed.extend(lagging);
+    // A ray of several coordinates whose leading coordinates only rays of
+    // one coordinate hold (BG/NBD `b` on the face: no dropout), while its
+    // other coordinates are out beyond [`FAR_LAGGING`] but short of
+    // [`FAR_WITH_FACE`] (`a` at `e^{24.5}`): the single ray's limit keeps
+    // the other parameters finite and the objective then no longer depends
+    // on them. When moving the lagging coordinates back by [`BACK`] alone
+    // makes the objective worse by more than [`FLAT_WITHIN`], the point
+    // is not that limit but the several-coordinate ray's (a common dropout
+    // probability `a/(a+b) = e^{−5.5}`, not none), provided the objective
+    // converges along it.
+    let shared: Vec<&Ray> = rays
+        .iter()
+        .filter(|ray| {
+            ray.coords.len() > 1
+                && !followed.iter().any(|f| std::ptr::eq(*f, *ray))
+                && ray.coords.iter().any(|&c| leads(c))
+                && ray.coords.iter().any(|&c| !leads(c))
+                && ray
+                    .coords
+                    .iter()
+                    .all(|&(i, d)| leads((i, d)) || sign(d) * min.theta[i] >= FAR_LAGGING)
+                && ray.coords.iter().all(|&c| {
+                    !leads(c)
+                        || !followed
+                            .iter()
+                            .any(|f| f.coords.len() > 1 && f.coords.contains(&c))
+                })
+                && lagging_coordinates_matter(objective, min, ray, &leads)
+                && converges_along(objective, min, ray)
+        })
+        .collect();
+    followed.extend(shared);
     let covered = |i: usize| {
         followed
             .iter()

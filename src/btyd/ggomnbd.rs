@@ -1164,6 +1164,21 @@ pub type GgomNbdFit = FitReport<GgomNbdParams, 5>;
 /// ([`pareto_nbd_limit`](GgomNbdFit::pareto_nbd_limit) of the report), and
 /// the GGom/NBD predictions at the reported point equal that model's to
 /// about `10⁻⁹` relative.
+///
+/// Two ridges of GGom/NBD are curves, not rays, and the optimiser's box
+/// (`|ln φ| ≤ 30`) cuts them off; a fit that ends on one reports
+/// [`FitStatus::Boundary`] with `β` diverging and no [`Limit`]
+/// (a supremum the box cuts off), and its log-likelihood can be short of
+/// the supremum:
+///
+/// - `β → ∞` with `b → ∞` and `ln β / b → τ₀`: the survivor
+///   `(1 + (e^{bt} − 1)/β)^{−s}` becomes a step at `τ₀`, every customer's
+///   lifetime the same `τ₀`. On the five-customer summary `(x, t_x, T)` =
+///   `(0, 0, 30)`, `(3, 20, 30)`, `(1, 5, 30)`, `(200, 29, 30)`,
+///   `(0, 0, 10)` (days) that limit (NBD purchases over `min(T, 29)`)
+///   reaches a log-likelihood of 162.286, the fit on the face 159.366.
+/// - `β → 0` with `s → 0`, `s·ln(1/β)` and `s·b` fixed: a share
+///   `1 − e^{−s·ln(1/β)}` drops out at once, the others at the rate `s·b`.
 #[derive(Debug, Clone, Default)]
 pub struct GgomNbd {
     options: FitOptions,

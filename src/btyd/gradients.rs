@@ -102,8 +102,12 @@ pub(crate) fn e_bg_with_gradient(
     let z = t / (alpha + t);
     let l = -(t / alpha).ln_1p();
     let u = a - 1.0;
-    let c = a + b - 1.0;
+    let ab = a + b;
+    let c = ab - 1.0;
     let bp = c - r;
+    // The sums of `e_bg`: `(a + b) + (k − 1)` for `c + k`, `(a + b − r) +
+    // (k − 1)` for `β' + k`, `a + (k − 1)`.
+    let abr = ab - r;
     let mut g = bp * z;
     let mut sum = g;
     let mut abs_sum = g.abs();
@@ -114,8 +118,8 @@ pub(crate) fn e_bg_with_gradient(
     let mut k = 1.0;
     let mut terms = 1;
     while g != 0.0 {
-        let den = (c + k) * (k + 1.0);
-        let ratio = (a + k - 1.0) * (bp + k) * z / den;
+        let den = (ab + (k - 1.0)) * (k + 1.0);
+        let ratio = (a + (k - 1.0)) * (abr + (k - 1.0)) * z / den;
         if ratio.abs() < 1.0 {
             let rho = ratio.abs().max(z);
             if g.abs() * rho / (1.0 - rho) <= 1e-17 * sum.abs() {
@@ -127,10 +131,10 @@ pub(crate) fn e_bg_with_gradient(
         }
         let inv = 1.0 / den;
         let q = z * inv;
-        let ak = a + k - 1.0;
+        let ak = a + (k - 1.0);
         let dc = ratio * (k + 1.0) * inv; // ρ_k/(c+k)
         let dr = -ak * q;
-        let da = (bp + k + ak) * q - dc;
+        let da = (abr + (k - 1.0) + ak) * q - dc;
         let db = ak * q - dc;
         gr = gr * ratio + g * dr;
         ga = ga * ratio + g * da;

@@ -330,15 +330,21 @@ pub(crate) fn e_bg(what: &'static str, t: f64, r: f64, alpha: f64, a: f64, b: f6
     let z = t / (alpha + t);
     let l = -(t / alpha).ln_1p();
     let u = a - 1.0;
-    let c = a + b - 1.0;
+    let ab = a + b;
+    let c = ab - 1.0;
     let bp = c - r;
+    // `c + k`, `β' + k` and `a + k − 1` summed as `(a + b) + (k − 1)`,
+    // `(a + b − r) + (k − 1)` and `a + (k − 1)`: at `a, b → 0` (the
+    // "dropout probability 0 or 1" limit, `a + b ≈ 1e-13`) `(a + b − 1) + 1`
+    // keeps only three digits of `a + b`.
+    let abr = ab - r;
     let mut g = bp * z;
     let mut sum = g;
     let mut abs_sum = g.abs();
     let mut k = 1.0;
     let mut terms = 1;
     while g != 0.0 {
-        let ratio = (a + k - 1.0) * (bp + k) * z / ((c + k) * (k + 1.0));
+        let ratio = (a + (k - 1.0)) * (abr + (k - 1.0)) * z / ((ab + (k - 1.0)) * (k + 1.0));
         if ratio.abs() < 1.0 {
             let rho = ratio.abs().max(z);
             if g.abs() * rho / (1.0 - rho) <= 1e-17 * sum.abs() {

@@ -85,14 +85,49 @@ pub enum Limit {
     /// b → ∞` with `a/(a+b)` fixed; Pareto/NBD `s, β → ∞` with `s/β` fixed;
     /// GGom/NBD `s, β → ∞`: one Gompertz lifetime distribution for all;
     /// BG/BB `γ, δ → ∞`; sBG `α, β → ∞`).
+    ///
+    /// For BG/NBD, with `p = a/(a+b)` and `NBD(t)` as in
+    /// [`DropoutZeroOrOne`](Self::DropoutZeroOrOne), the likelihood tends
+    /// to `(1−p)^x·NBD(T) + 1{x>0}·p(1−p)^{x−1}·NBD(t_x)` (MBG/NBD:
+    /// `(1−p)^{x+1}·NBD(T) + p(1−p)^x·NBD(t_x)`), with corrections
+    /// `O(1/(a+b))`; a new customer's `E[X(t)] = (1 − (α/(α+pt))^r)/p`
+    /// (BG/NBD) and `P(alive | x > 0) = 1/(1 + p/(1−p)·((α+T)/(α+t_x))^{r+x})`.
     HomogeneousDropout,
     /// Every customer's mean spend is the same (Gamma-Gamma `p, q → ∞`
     /// with the mean fixed).
     HomogeneousSpend,
     /// Each customer's dropout probability is 0 or 1: the beta mixing
     /// distribution collapses onto its ends (BG/NBD and MBG/NBD `a, b → 0`
-    /// with `a/(a+b)` fixed): a share `a/(a+b)` of the customers drops out
-    /// at its first opportunity, the others never.
+    /// with `a/(a+b)` fixed): a share `π = a/(a+b)` of the customers drops
+    /// out at its first opportunity, the others never.
+    ///
+    /// The likelihood's limit (BG/NBD, whose first opportunity is the first
+    /// repeat purchase), with `NBD(t) = Γ(r+x)α^r / (Γ(r)(α+t)^{r+x})` the
+    /// density of `x` purchases in `(0, t]` with no dropout: as `a, b → 0`,
+    /// `B(a, b+x)/B(a, b) → 1 − π` for `x ≥ 1` (exactly `1 − π` at
+    /// `x = 1`), `B(a+1, b)/B(a, b) = π` and `B(a+1, b+x−1)/B(a, b) → 0` for
+    /// `x ≥ 2`, so
+    ///
+    /// ```text
+    /// x = 0:  L = NBD(T)
+    /// x = 1:  L = (1 − π)·NBD(T) + π·NBD(t_x)
+    /// x ≥ 2:  L = (1 − π)·NBD(T)
+    /// ```
+    ///
+    /// (MBG/NBD, whose first opportunity is time 0: `x = 0` has
+    /// `(1 − π)·NBD(T) + π`, `x ≥ 1` has `(1 − π)·NBD(T)`.) The corrections
+    /// are `O(a + b)`, so a point on the box face (`a, b ≈ e^{−30}`) stands
+    /// for the limit. Its predictions are the mixture's: for BG/NBD
+    /// `P(alive) = 1` at `x = 0` or `x ≥ 2`, at `x = 1` the posterior share
+    /// of never-droppers `(1 − π)NBD(T) / ((1 − π)NBD(T) + π·NBD(t_x))`;
+    /// a new customer's `E[X(t)] = (1 − π)·rt/α + π·(1 − (α/(α+t))^r)`
+    /// (a dropper makes at most one repeat purchase); and
+    /// `E[Y(t) | x ≥ 1] = P(alive)·(r+x)t/(α+T)` (a buyer still alive
+    /// never drops out). At the face a buyer with `x ≥ 2` keeps the odds
+    /// `a/(b+x−1)·((α+T)/(α+t_x))^{r+x}` of having dropped out, which
+    /// vanish in the limit: the limit's `P(alive) = 1` holds to the size of
+    /// those odds, so not for a history with many purchases long before `T`
+    /// (odds `≳ e^{−30}·((α+T)/(α+t_x))^{r+x}`).
     DropoutZeroOrOne,
     /// The Gompertz lifetime of GGom/NBD becomes the Pareto/NBD's
     /// (exponential with a gamma-distributed rate): `b, β → 0` with `β/b`
