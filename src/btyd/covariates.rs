@@ -1350,7 +1350,7 @@ fn bgnbd_kernel(lp: &[f64], h: &CustomerHistory, g: &mut [f64]) -> Option<f64> {
         (c + d1, 0.0, 0.0)
     } else {
         let l_tx = (al + h.t_x()).ln();
-        let d2 = lp[2] - (b + xf - 1.0).ln() - rx * l_tx;
+        let d2 = lp[2] - (b + (xf - 1.0)).ln() - rx * l_tx;
         (c + lse(d1, d2), expit(d2 - d1), l_tx)
     };
     let w1 = 1.0 - w2;
@@ -1362,7 +1362,7 @@ fn bgnbd_kernel(lp: &[f64], h: &CustomerHistory, g: &mut [f64]) -> Option<f64> {
         - if h.x() == 0 {
             0.0
         } else {
-            w2 * b / (b + xf - 1.0)
+            w2 * b / (b + (xf - 1.0))
         };
     (ll.is_finite() && g.iter().all(|v| v.is_finite())).then_some(ll)
 }
