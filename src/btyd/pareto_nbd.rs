@@ -2153,11 +2153,12 @@ fn nll_part(
 ///   − s·ln(1+t_x/β)`.
 ///
 /// The rest is exact, so the bound is tight where dropout hardly matters
-/// (`s → 0`, `β → ∞`: on CDNOW within `1e-8` of the objective) and loose
-/// by some hundreds (a few tenths per customer) near the optimum; the
-/// faces it skips lie further away than that. Per row it costs an
-/// exponential and three logarithms (`ln(1+y/α)`, `ln(1+y/β)` once per
-/// distinct time), against a series per row for the objective.
+/// (`s → 0`, `β → ∞`: on CDNOW within `3e-9` relative of the objective)
+/// and loose by a few hundred (a sixth of a unit per customer) near
+/// CDNOW's optimum; the faces it skips lie further away than that. Per
+/// row it costs an exponential and three logarithms (`ln(1+y/α)`,
+/// `ln(1+y/β)` once per distinct time), against a `2F1` series or two per
+/// row for the objective; [`crude`](Self::crude) costs none per row.
 struct LowerBound<'a> {
     rows: &'a [Row],
     times: &'a TimeSlots,
