@@ -293,7 +293,7 @@ pub(crate) fn fit_log_params_curved<const N: usize>(
     curvature: Option<Curvature<'_, N>>,
     log_likelihood: impl Fn(&[f64; N]) -> f64,
 ) -> Result<Fitted<N>> {
-    fit_log_params_with(problem, options, nll, None, curvature, log_likelihood)
+    fit_log_params_with(problem, options, nll, None, curvature, None, log_likelihood)
 }
 
 /// [`fit_log_params`] with `value`, the objective's value alone (`nll`
@@ -311,7 +311,41 @@ pub(crate) fn fit_log_params_probed<const N: usize>(
     value: &ValueFn<'_, N>,
     log_likelihood: impl Fn(&[f64; N]) -> f64,
 ) -> Result<Fitted<N>> {
-    fit_log_params_with(problem, options, nll, Some(value), None, log_likelihood)
+    fit_log_params_with(
+        problem,
+        options,
+        nll,
+        Some(value),
+        None,
+        None,
+        log_likelihood,
+    )
+}
+
+/// [`fit_log_params_probed`] with `face_bound`, a cheap lower bound of the
+/// unpenalised objective ([`FaceBound`]): the boundary check skips the box
+/// faces the bound rules out. It is used only without a penalty.
+///
+/// # Errors
+///
+/// As [`fit_log_params`].
+pub(crate) fn fit_log_params_bounded<const N: usize>(
+    problem: &Problem<N>,
+    options: &FitOptions,
+    nll: impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    value: &ValueFn<'_, N>,
+    face_bound: &FaceBound<'_, N>,
+    log_likelihood: impl Fn(&[f64; N]) -> f64,
+) -> Result<Fitted<N>> {
+    fit_log_params_with(
+        problem,
+        options,
+        nll,
+        Some(value),
+        None,
+        Some(face_bound),
+        log_likelihood,
+    )
 }
 
 fn fit_log_params_with<const N: usize>(
@@ -320,6 +354,7 @@ fn fit_log_params_with<const N: usize>(
     nll: impl Fn(&[f64; N], &mut [f64; N]) -> f64,
     value: Option<&ValueFn<'_, N>>,
     curvature: Option<Curvature<'_, N>>,
+    face_bound: Option<&FaceBound<'_, N>>,
     log_likelihood: impl Fn(&[f64; N]) -> f64,
 ) -> Result<Fitted<N>> {
     let penalty = options.get_penalty();
@@ -534,7 +569,9 @@ fn fit_log_params_with<const N: usize>(
     // diverges; `Interior` only at a positive definite Hessian.
     // The face bound is of the unpenalised objective: only with a curvature
     // (which needs no penalty).
-    let face_bound = curvature.as_ref().and_then(|c| c.face_bound);
+    let face_bound =
+        curvature.as_ref().and_then(|c| c.face_bound).or(face_bound
+            .filter(|_| matches!(penalty, Penalty::None) && problem.nested_limit.is_none()));
     let (min, status) = settle_probed(
         &objective,
         probe,
