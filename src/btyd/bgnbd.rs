@@ -5,7 +5,8 @@ use crate::btyd::fitting::{
     Curvature, Problem, fit_log_params_curved, fit_options_builder, total_weight,
 };
 use crate::btyd::input::{
-    CustomerHistory, Prepared, Row, compress, mixture_sums, mixture_sums_hess, mixture_value_bound,
+    CustomerHistory, Prepared, Row, compress, compress_counted, mixture_sums, mixture_sums_hess,
+    mixture_value_bound,
 };
 use crate::btyd::math::{
     Shifts, check_horizon, dlgamma, dtrigamma, e_bg, expit, ln_gamma_f, nb_upper_tail, positive,
@@ -13,7 +14,7 @@ use crate::btyd::math::{
 use crate::btyd::optim::bfgs;
 use crate::btyd::penalty::Penalty;
 use crate::btyd::report::{FitReport, ModelParameters};
-use crate::btyd::rows::{DistinctRow, exact_weight};
+use crate::btyd::rows::DistinctRow;
 use crate::btyd::status::FitOptions;
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
@@ -731,13 +732,7 @@ impl BgNbd {
     /// # Ok::<(), customer_value::Error>(())
     /// ```
     pub fn fit_distinct(&self, rows: &[DistinctRow]) -> Result<BgNbdFit> {
-        let weights = rows
-            .iter()
-            .map(|r| exact_weight(r.count()))
-            .collect::<Result<Vec<f64>>>()?;
-        let rows = compress(rows, Some(&weights), |r| Some((r.x(), r.t_x(), r.age())))?;
-        drop(weights);
-        self.fit_rows(rows)
+        self.fit_rows(compress_counted(rows)?)
     }
 
     fn fit_inner(

@@ -6,6 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::btyd::rows::{DistinctRow, exact_weight};
 use crate::{CustomerId, CustomerSummary, Error, Keyed, Result};
 
 /// One customer's purchase history for the continuous-time models:
@@ -471,6 +472,36 @@ pub(crate) fn compress<T>(
     // Keys are distinct, so an unstable sort is deterministic.
     rows.sort_unstable_by_key(canonical_key);
     Ok(rows)
+}
+
+/// [`compress`] of counted distinct rows with their counts as weights
+/// (each checked by [`exact_weight`]): rows already in canonical order with
+/// counts above 0, as a summary file's counted rows come, are taken as
+/// they are, without a vector of weights; any others go through `compress`.
+/// The same rows, and the same first error, as `compress` with the counts
+/// as weights.
+pub(crate) fn compress_counted(rows: &[DistinctRow]) -> Result<Vec<Row>> {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for r in rows {
+        let row = Row {
+            x: r.x(),
+            a: r.t_x(),
+            b: r.age(),
+            w: exact_weight(r.count())?,
+        };
+        let key = canonical_key(&row);
+        if row.w == 0.0 || last.is_some_and(|last| last >= key) {
+            let weights = rows
+                .iter()
+                .map(|r| exact_weight(r.count()))
+                .collect::<Result<Vec<f64>>>()?;
+            return compress(rows, Some(&weights), |r| Some((r.x(), r.t_x(), r.age())));
+        }
+        last = Some(key);
+        out.push(row);
+    }
+    Ok(out)
 }
 
 /// Bits of each time in a [`packed_key`].
@@ -1363,6 +1394,45 @@ mod tests {
 
     /// Block sums equal the plain per-row formulas, including rows whose
     /// terms underflow and a NaN that must come through.
+    /// Counted rows in canonical order, reversed, or repeated compress as
+    /// `compress` with the counts as weights, and a count above 2^53 is its
+    /// error wherever it stands.
+    #[test]
+    fn counted_rows_compress_as_weighted_ones() {
+        let mut table = crate::btyd::DistinctRows::new();
+        for (x, t_x, age, n) in [
+            (0, 0.0, 5.0, 3),
+            (0, 0.0, 7.5, 1),
+            (1, 2.0, 5.0, 4),
+            (1, 2.5, 5.0, 2),
+            (3, 4.0, 9.0, 7),
+        ] {
+            table.add_count(x, t_x, age, n).unwrap();
+        }
+        let weighted = |rows: &[DistinctRow]| {
+            let ws: Vec<f64> = rows.iter().map(|r| r.count() as f64).collect();
+            compress(rows, Some(&ws), |r| Some((r.x(), r.t_x(), r.age()))).unwrap()
+        };
+        let canonical = table.rows();
+        let mut reversed = canonical.clone();
+        reversed.reverse();
+        let mut repeated = canonical.clone();
+        repeated.push(canonical[2]);
+        for rows in [&canonical, &reversed, &repeated] {
+            assert_eq!(compress_counted(rows).unwrap(), weighted(rows));
+        }
+        assert_eq!(compress_counted(&canonical).unwrap().len(), 5);
+        let mut huge = crate::btyd::DistinctRows::new();
+        huge.add_count(2, 1.0, 3.0, (1 << 53) + 1).unwrap();
+        huge.add_count(0, 0.0, 3.0, 1).unwrap();
+        for rows in [huge.rows(), huge.rows().into_iter().rev().collect()] {
+            assert!(matches!(
+                compress_counted(&rows),
+                Err(Error::InvalidParameter { name: "count", .. })
+            ));
+        }
+    }
+
     /// The small blocks of short runs give the sums of 64-row blocks bit
     /// for bit (the same operations in the same order), for runs of every
     /// length around the cut and a block edge.
