@@ -713,8 +713,7 @@ impl BgNbd {
     /// # Example
     ///
     /// ```
-    /// use customer_value::CustomerId;
-    /// use customer_value::btyd::{BgNbd, CustomerHistory, DistinctRows};
+    /// use customer_value::btyd::{BgNbd, DistinctRows};
     ///
     /// // (x, t_x, T) in weeks, and how many customers share each history.
     /// let mut rows = DistinctRows::new();
@@ -722,13 +721,15 @@ impl BgNbd {
     ///     (0, 0.0, 38.0, 140), (1, 10.0, 38.0, 25), (1, 30.0, 38.0, 20),
     ///     (2, 20.0, 37.0, 10), (2, 35.0, 37.0, 12), (3, 30.0, 36.0, 6),
     ///     (5, 35.0, 38.0, 5), (7, 36.0, 38.0, 4), (1, 2.0, 36.0, 8),
+    ///     (2, 6.0, 38.0, 5), (4, 12.0, 37.0, 3),
     /// ] {
     ///     rows.add_count(x, t_x, age, n)?;
     /// }
     /// let fit = BgNbd::new().fit_distinct(&rows.rows())?;
     /// let (histories, weights) = rows.weighted()?;
     /// assert_eq!(fit, BgNbd::new().fit_weighted(&histories, &weights)?);
-    /// assert_eq!(fit.customers(), 230.0);
+    /// assert_eq!((fit.customers(), fit.rows()), (238.0, 11));
+    /// assert!((fit.params().r() - 0.441).abs() < 1e-3);
     /// # Ok::<(), customer_value::Error>(())
     /// ```
     pub fn fit_distinct(&self, rows: &[DistinctRow]) -> Result<BgNbdFit> {
