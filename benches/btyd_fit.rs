@@ -140,8 +140,9 @@ fn fits(c: &mut Criterion) {
             BgNbd::new().fit_detailed(&hs).unwrap()
         })
     });
-    // What `customer-value fit --model bg-nbd --summary FILE` does: the
-    // summary-rows reader on a file (read in blocks), then the weighted fit.
+    // The summary-rows reader on a file (read in blocks), then the weighted
+    // fit of its rows as histories, or (what `customer-value fit --model
+    // bg-nbd --summary FILE` does) the fit of the counted rows themselves.
     let file = std::env::temp_dir().join(format!("btyd_fit_103k_{}.csv", std::process::id()));
     std::fs::write(&file, &csv).unwrap();
     group.bench_function("read_summary_rows/103k_days", |b| {
@@ -152,6 +153,18 @@ fn fits(c: &mut Criterion) {
             let rows = read_summary_rows_path(black_box(&file)).unwrap();
             let (hs, ws) = rows.weighted().unwrap();
             BgNbd::new().fit_weighted(&hs, &ws).unwrap()
+        })
+    });
+    let rows = read_summary_rows_path(&file).unwrap();
+    let (hs, ws) = rows.weighted().unwrap();
+    assert_eq!(
+        BgNbd::new().fit_distinct(rows.rows()).unwrap(),
+        BgNbd::new().fit_weighted(&hs, &ws).unwrap()
+    );
+    group.bench_function("read_rows_and_bgnbd_distinct/103k_days", |b| {
+        b.iter(|| {
+            let rows = read_summary_rows_path(black_box(&file)).unwrap();
+            BgNbd::new().fit_distinct(rows.rows()).unwrap()
         })
     });
     std::fs::remove_file(&file).ok();

@@ -332,13 +332,21 @@ fn fit_summary_rows(
             loaded.rows.left_out()
         );
     }
+    if model == "bg-nbd" {
+        // The counted rows as they are: no histories built.
+        let report = ModelFit::BgNbd(
+            BgNbd::with_options(options)
+                .fit_distinct(loaded.rows.rows())
+                .map_err(|e| fit_error(path, e))?,
+        );
+        let file = FitFile::new(report, Some(loaded.unit));
+        return Ok(match loaded.observation_end {
+            Some(end) => file.with_observation_end(end),
+            None => file,
+        });
+    }
     let (histories, weights) = loaded.rows.weighted().map_err(data)?;
     let report = match model {
-        "bg-nbd" => ModelFit::BgNbd(
-            BgNbd::with_options(options)
-                .fit_weighted(&histories, &weights)
-                .map_err(|e| fit_error(path, e))?,
-        ),
         "mbg-nbd" => ModelFit::MbgNbd(
             MbgNbd::with_options(options)
                 .fit_weighted(&histories, &weights)

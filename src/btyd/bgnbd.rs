@@ -5,7 +5,8 @@ use crate::btyd::fitting::{
     Curvature, Problem, fit_log_params_curved, fit_options_builder, total_weight,
 };
 use crate::btyd::input::{
-    CustomerHistory, Prepared, Row, compress, mixture_sums, mixture_sums_hess, mixture_value_bound,
+    CustomerHistory, Prepared, Row, compress, compress_counted, mixture_sums, mixture_sums_hess,
+    mixture_value_bound,
 };
 use crate::btyd::math::{
     Shifts, check_horizon, dlgamma, dtrigamma, e_bg, expit, ln_gamma_f, nb_upper_tail, positive,
@@ -13,6 +14,7 @@ use crate::btyd::math::{
 use crate::btyd::optim::bfgs;
 use crate::btyd::penalty::Penalty;
 use crate::btyd::report::{FitReport, ModelParameters};
+use crate::btyd::rows::DistinctRow;
 use crate::btyd::status::FitOptions;
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
@@ -540,14 +542,15 @@ impl Prepared {
     /// the fitter's boundary check: the same terms, with each repeat
     /// buyer's `ln(e^{D1} + e^{D2})` replaced by the upper bound of
     /// [`mixture_value_bound`] (no exponential, logarithm or gradient per
-    /// row; `x = 0` rows exact), in one thread.
+    /// row; `x = 0` rows exact), on two threads from `PARALLEL_ROWS` rows
+    /// on (as the likelihood).
     fn bgnbd_nll_lower_bound(&self, theta: [f64; 4]) -> f64 {
         let [r, al, a, b] = theta.map(f64::exp);
         let ln_al = theta[1];
         let ln_a = theta[2];
         let table = self.time_table(al);
         let (sr, sb, sab) = (Shifts::new(r), Shifts::new(b), Shifts::new(a + b));
-        let f = self.sum_by_x_serial(
+        let f = self.sum_by_x_with(
             |x, rows| {
                 let xf = f64::from(x);
                 let rx = r + xf;
@@ -694,12 +697,56 @@ impl BgNbd {
         self.fit_inner(population, Some(weights))
     }
 
+    /// Fits on distinct rows and the customers who share each, as
+    /// [`DistinctRows::rows`](crate::btyd::DistinctRows::rows) or a summary
+    /// file's counted rows give them: the same fit, to the last bit, as
+    /// [`fit_weighted`](Self::fit_weighted) on their histories with the
+    /// counts as weights
+    /// ([`DistinctRows::weighted`](crate::btyd::DistinctRows::weighted)),
+    /// without building those histories.
+    ///
+    /// # Errors
+    ///
+    /// As [`fit_weighted`](Self::fit_weighted); [`Error::InvalidParameter`]
+    /// when a count exceeds 2⁵³.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::{BgNbd, DistinctRows};
+    ///
+    /// // (x, t_x, T) in weeks, and how many customers share each history.
+    /// let mut rows = DistinctRows::new();
+    /// for (x, t_x, age, n) in [
+    ///     (0, 0.0, 38.0, 140), (1, 10.0, 38.0, 25), (1, 30.0, 38.0, 20),
+    ///     (2, 20.0, 37.0, 10), (2, 35.0, 37.0, 12), (3, 30.0, 36.0, 6),
+    ///     (5, 35.0, 38.0, 5), (7, 36.0, 38.0, 4), (1, 2.0, 36.0, 8),
+    ///     (2, 6.0, 38.0, 5), (4, 12.0, 37.0, 3),
+    /// ] {
+    ///     rows.add_count(x, t_x, age, n)?;
+    /// }
+    /// let fit = BgNbd::new().fit_distinct(&rows.rows())?;
+    /// let (histories, weights) = rows.weighted()?;
+    /// assert_eq!(fit, BgNbd::new().fit_weighted(&histories, &weights)?);
+    /// assert_eq!((fit.customers(), fit.rows()), (238.0, 11));
+    /// assert!((fit.params().r() - 0.441).abs() < 1e-3);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn fit_distinct(&self, rows: &[DistinctRow]) -> Result<BgNbdFit> {
+        self.fit_rows(compress_counted(rows)?)
+    }
+
     fn fit_inner(
         &self,
         population: &[CustomerHistory],
         weights: Option<&[f64]>,
     ) -> Result<BgNbdFit> {
         let rows = compress(population, weights, |h| Some((h.x(), h.t_x(), h.age())))?;
+        self.fit_rows(rows)
+    }
+
+    /// The fit of compressed rows in canonical order.
+    fn fit_rows(&self, rows: Vec<Row>) -> Result<BgNbdFit> {
         const WHAT: &str = "BG/NBD fit";
         let customers = total_weight(WHAT, &rows)?;
         let c = 1.0 / rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
@@ -1420,6 +1467,59 @@ mod tests {
         for (h, s) in inputs.iter().zip(&bulk).take(50) {
             assert_eq!(far.score(h).unwrap(), *s);
         }
+    }
+
+    /// `fit_distinct` of counted rows is `fit_weighted` of the same rows as
+    /// histories with the counts as weights, bit for bit, and the fit on
+    /// the customers one by one: a large table (the subsample start and
+    /// Newton), a small awkward one, and rows given out of order (a caller's
+    /// own slice) with a repeat.
+    #[test]
+    fn distinct_rows_fit_as_their_histories() {
+        use crate::btyd::DistinctRows;
+        let mut large = DistinctRows::new();
+        let mut customers = Vec::new();
+        for i in 0..40_000u32 {
+            let age = f64::from(30 + i % 700);
+            let x = (i * 7919) % 23 / 3;
+            let t_x = if x == 0 {
+                0.0
+            } else {
+                f64::from(1 + (i * 104_729) % (29 + i % 700))
+            };
+            large.add(&hist(x, t_x, age));
+            customers.push(hist(x, t_x, age));
+        }
+        assert!(large.len() > SUBSAMPLE_FROM, "{}", large.len());
+        let mut small = DistinctRows::new();
+        for r in awkward_rows() {
+            small
+                .add_count(r.x, r.a * 10.0, r.b * 10.0, r.w as u64)
+                .unwrap();
+        }
+        for table in [&large, &small] {
+            let (histories, weights) = table.weighted().unwrap();
+            let distinct = BgNbd::new().fit_distinct(&table.rows()).unwrap();
+            assert_eq!(
+                distinct,
+                BgNbd::new().fit_weighted(&histories, &weights).unwrap()
+            );
+        }
+        let by_customer = BgNbd::new().fit_detailed(&customers).unwrap();
+        let distinct = BgNbd::new().fit_distinct(&large.rows()).unwrap();
+        assert_eq!(distinct.params(), by_customer.params());
+        assert_eq!(distinct.log_likelihood(), by_customer.log_likelihood());
+        // Out of order, and a row twice: grouped as fit_weighted groups.
+        let mut rows = small.rows();
+        rows.reverse();
+        rows.push(rows[2]);
+        let weights: Vec<f64> = rows.iter().map(|r| r.count() as f64).collect();
+        let histories: Vec<CustomerHistory> =
+            rows.iter().map(|r| hist(r.x(), r.t_x(), r.age())).collect();
+        assert_eq!(
+            BgNbd::new().fit_distinct(&rows).unwrap(),
+            BgNbd::new().fit_weighted(&histories, &weights).unwrap()
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::btyd::rows::{DistinctRow, exact_weight};
 use crate::{CustomerId, CustomerSummary, Error, Keyed, Result};
 
 /// One customer's purchase history for the continuous-time models:
@@ -473,8 +474,38 @@ pub(crate) fn compress<T>(
     Ok(rows)
 }
 
+/// [`compress`] of counted distinct rows with their counts as weights
+/// (each checked by [`exact_weight`]): rows already in canonical order with
+/// counts above 0, as a summary file's counted rows come, are taken as
+/// they are, without a vector of weights; any others go through `compress`.
+/// The same rows, and the same first error, as `compress` with the counts
+/// as weights.
+pub(crate) fn compress_counted(rows: &[DistinctRow]) -> Result<Vec<Row>> {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for r in rows {
+        let row = Row {
+            x: r.x(),
+            a: r.t_x(),
+            b: r.age(),
+            w: exact_weight(r.count())?,
+        };
+        let key = canonical_key(&row);
+        if row.w == 0.0 || last.is_some_and(|last| last >= key) {
+            let weights = rows
+                .iter()
+                .map(|r| exact_weight(r.count()))
+                .collect::<Result<Vec<f64>>>()?;
+            return compress(rows, Some(&weights), |r| Some((r.x(), r.t_x(), r.age())));
+        }
+        last = Some(key);
+        out.push(row);
+    }
+    Ok(out)
+}
+
 /// Bits of each time in a [`packed_key`].
-const PACKED_TIME_BITS: u32 = 22;
+pub(crate) const PACKED_TIME_BITS: u32 = 22;
 
 /// `(x, a, b)` as one integer whose order is the canonical order, when `x`
 /// is below `2^20` and `a`, `b` are whole numbers in `[0, 2^22)` with the
@@ -653,40 +684,53 @@ impl Prepared {
     /// numbers below 2^16, such as ages in days or weeks, through a direct
     /// table, other times through a hash of their scaled bits).
     pub(crate) fn new(rows: &[Row], scale: f64) -> Self {
-        const DIRECT: f64 = 65536.0;
+        const DIRECT: usize = 1 << 16;
         let mut index: RowMap<u64, u32> = RowMap::default();
-        let mut direct: Vec<u32> = Vec::new(); // slot + 1, 0 when unseen
+        // Slot + 1 of each whole time below 2^16 (up to the largest `T`;
+        // a time beyond goes to the hash), 0 when unseen.
+        let top = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
+        let mut direct: Vec<u32> = vec![0; (top.min(DIRECT as f64 - 1.0) as usize) + 1];
         let mut times = Vec::new();
-        let mut slot = |t: f64| {
+        #[inline(always)]
+        fn slot(
+            t: f64,
+            scale: f64,
+            direct: &mut [u32],
+            index: &mut RowMap<u64, u32>,
+            times: &mut Vec<f64>,
+        ) -> u32 {
             // Whole: the integer part converts back to `t` (`fract` would
             // call libm's `trunc` on baseline x86-64).
-            if (0.0..DIRECT).contains(&t) && (t as u32) as f64 == t {
-                let k = t as usize;
-                if direct.len() <= k {
-                    direct.resize(k + 1, 0);
+            if (0.0..DIRECT as f64).contains(&t) && (t as u32) as f64 == t {
+                if let Some(s) = direct.get_mut(t as usize) {
+                    if *s == 0 {
+                        times.push(t * scale);
+                        *s = times.len() as u32;
+                    }
+                    return *s - 1;
                 }
-                if direct[k] == 0 {
-                    times.push(t * scale);
-                    direct[k] = times.len() as u32;
-                }
-                return direct[k] - 1;
             }
             let t = t * scale;
             *index.entry(t.to_bits()).or_insert_with(|| {
                 times.push(t);
                 (times.len() - 1) as u32
             })
-        };
-        let rows = rows
-            .iter()
-            .map(|r| IndexedRow {
+        }
+        let mut indexed = Vec::with_capacity(rows.len());
+        for r in rows {
+            let t_x = slot(r.a, scale, &mut direct, &mut index, &mut times);
+            let age = slot(r.b, scale, &mut direct, &mut index, &mut times);
+            indexed.push(IndexedRow {
                 x: r.x,
-                t_x: slot(r.a),
-                age: slot(r.b),
+                t_x,
+                age,
                 w: r.w,
-            })
-            .collect();
-        Self { rows, times }
+            });
+        }
+        Self {
+            rows: indexed,
+            times,
+        }
     }
 }
 
@@ -773,18 +817,6 @@ impl Prepared {
     }
 }
 
-impl Prepared {
-    /// [`sum_by_x_with`](Self::sum_by_x_with) on one thread, for sums too
-    /// cheap to pay for starting another.
-    pub(crate) fn sum_by_x_serial<A, G>(&self, group: G, add: fn(&mut A, &A)) -> A
-    where
-        A: Default,
-        G: Fn(u32, &[IndexedRow]) -> A,
-    {
-        sum_runs_with(&self.rows, &group, add)
-    }
-}
-
 /// [`Prepared::sum_by_x_with`] on one slice of rows sorted by `x`.
 fn sum_runs_with<A, G>(rows: &[IndexedRow], group: &G, add: fn(&mut A, &A)) -> A
 where
@@ -855,6 +887,11 @@ pub(crate) struct MixtureSums {
 /// loop without calls, which the compiler turns into vector instructions.
 const BLOCK: usize = 64;
 
+/// The block of [`mixture_sums`] and its siblings for runs of at most this
+/// many rows: clearing ten 64-row arrays per run cost more than the rows
+/// of the many short runs of large `x` (a run per distinct `x`).
+const SMALL_BLOCK: usize = 8;
+
 /// [`MixtureSums`] of `rows` with `rx = r + x` and the constant `c2` of
 /// `D2`. The rows go in blocks: the exponentials and logarithms of a block
 /// are taken by [`exp_nonpositive`] and [`ln_1p_unit`] in straight loops,
@@ -865,20 +902,36 @@ pub(crate) fn mixture_sums(
     rx: f64,
     c2: f64,
 ) -> MixtureSums {
+    // A run of a few rows (most runs of large `x`) takes small blocks: the
+    // same operations in the same order, without clearing 64-row arrays.
+    if rows.len() <= SMALL_BLOCK {
+        mixture_sums_in::<SMALL_BLOCK>(rows, table, rx, c2)
+    } else {
+        mixture_sums_in::<BLOCK>(rows, table, rx, c2)
+    }
+}
+
+/// [`mixture_sums`] in blocks of `B` rows.
+fn mixture_sums_in<const B: usize>(
+    rows: &[IndexedRow],
+    table: &[(f64, f64)],
+    rx: f64,
+    c2: f64,
+) -> MixtureSums {
     let mut s = MixtureSums::default();
     // Per row of a block: ln q and 1/q at T (1) and t_x (2), D1, D2, then
     // −|D2 − D1|, its exponential e, ln(1 + e) and 1/(1 + e).
-    let mut l1 = [0.0; BLOCK];
-    let mut l2 = [0.0; BLOCK];
-    let mut inv1 = [0.0; BLOCK];
-    let mut inv2 = [0.0; BLOCK];
-    let mut d1 = [0.0; BLOCK];
-    let mut d2 = [0.0; BLOCK];
-    let mut neg = [0.0; BLOCK];
-    let mut e = [0.0; BLOCK];
-    let mut lg = [0.0; BLOCK];
-    let mut inv = [0.0; BLOCK];
-    for block in rows.chunks(BLOCK) {
+    let mut l1 = [0.0; B];
+    let mut l2 = [0.0; B];
+    let mut inv1 = [0.0; B];
+    let mut inv2 = [0.0; B];
+    let mut d1 = [0.0; B];
+    let mut d2 = [0.0; B];
+    let mut neg = [0.0; B];
+    let mut e = [0.0; B];
+    let mut lg = [0.0; B];
+    let mut inv = [0.0; B];
+    for block in rows.chunks(B) {
         let n = block.len();
         for (k, row) in block.iter().enumerate() {
             (l1[k], inv1[k]) = table[row.age as usize];
@@ -930,12 +983,27 @@ pub(crate) fn mixture_value_bound(
     rx: f64,
     c2: f64,
 ) -> f64 {
+    // Small blocks for short runs, as in [`mixture_sums`].
+    if rows.len() <= SMALL_BLOCK {
+        mixture_value_bound_in::<SMALL_BLOCK>(rows, table, rx, c2)
+    } else {
+        mixture_value_bound_in::<BLOCK>(rows, table, rx, c2)
+    }
+}
+
+/// [`mixture_value_bound`] in blocks of `B` rows.
+fn mixture_value_bound_in<const B: usize>(
+    rows: &[IndexedRow],
+    table: &[(f64, f64)],
+    rx: f64,
+    c2: f64,
+) -> f64 {
     let mut s = 0.0;
-    let mut l1 = [0.0; BLOCK];
-    let mut l2 = [0.0; BLOCK];
-    let mut w = [0.0; BLOCK];
-    let mut term = [0.0; BLOCK];
-    for block in rows.chunks(BLOCK) {
+    let mut l1 = [0.0; B];
+    let mut l2 = [0.0; B];
+    let mut w = [0.0; B];
+    let mut term = [0.0; B];
+    for block in rows.chunks(B) {
         let n = block.len();
         for (k, row) in block.iter().enumerate() {
             l1[k] = table[row.age as usize].0;
@@ -993,16 +1061,31 @@ pub(crate) fn mixture_sums_hess(
     rx: f64,
     c2: f64,
 ) -> MixtureSumsHess {
+    // Small blocks for short runs, as in [`mixture_sums`].
+    if rows.len() <= SMALL_BLOCK {
+        mixture_sums_hess_in::<SMALL_BLOCK>(rows, table, rx, c2)
+    } else {
+        mixture_sums_hess_in::<BLOCK>(rows, table, rx, c2)
+    }
+}
+
+/// [`mixture_sums_hess`] in blocks of `B` rows.
+fn mixture_sums_hess_in<const B: usize>(
+    rows: &[IndexedRow],
+    table: &[[f64; 4]],
+    rx: f64,
+    c2: f64,
+) -> MixtureSumsHess {
     let mut s = MixtureSumsHess::default();
-    let mut t1 = [[0.0; 4]; BLOCK];
-    let mut t2 = [[0.0; 4]; BLOCK];
-    let mut d1 = [0.0; BLOCK];
-    let mut d2 = [0.0; BLOCK];
-    let mut neg = [0.0; BLOCK];
-    let mut e = [0.0; BLOCK];
-    let mut lg = [0.0; BLOCK];
-    let mut inv = [0.0; BLOCK];
-    for block in rows.chunks(BLOCK) {
+    let mut t1 = [[0.0; 4]; B];
+    let mut t2 = [[0.0; 4]; B];
+    let mut d1 = [0.0; B];
+    let mut d2 = [0.0; B];
+    let mut neg = [0.0; B];
+    let mut e = [0.0; B];
+    let mut lg = [0.0; B];
+    let mut inv = [0.0; B];
+    for block in rows.chunks(B) {
         let n = block.len();
         for (k, row) in block.iter().enumerate() {
             t1[k] = table[row.age as usize];
@@ -1311,6 +1394,129 @@ mod tests {
 
     /// Block sums equal the plain per-row formulas, including rows whose
     /// terms underflow and a NaN that must come through.
+    /// Counted rows in canonical order, reversed, or repeated compress as
+    /// `compress` with the counts as weights, and a count above 2^53 is its
+    /// error wherever it stands.
+    #[test]
+    fn counted_rows_compress_as_weighted_ones() {
+        let mut table = crate::btyd::DistinctRows::new();
+        for (x, t_x, age, n) in [
+            (0, 0.0, 5.0, 3),
+            (0, 0.0, 7.5, 1),
+            (1, 2.0, 5.0, 4),
+            (1, 2.5, 5.0, 2),
+            (3, 4.0, 9.0, 7),
+        ] {
+            table.add_count(x, t_x, age, n).unwrap();
+        }
+        let weighted = |rows: &[DistinctRow]| {
+            let ws: Vec<f64> = rows.iter().map(|r| r.count() as f64).collect();
+            compress(rows, Some(&ws), |r| Some((r.x(), r.t_x(), r.age()))).unwrap()
+        };
+        let canonical = table.rows();
+        let mut reversed = canonical.clone();
+        reversed.reverse();
+        let mut repeated = canonical.clone();
+        repeated.push(canonical[2]);
+        for rows in [&canonical, &reversed, &repeated] {
+            assert_eq!(compress_counted(rows).unwrap(), weighted(rows));
+        }
+        assert_eq!(compress_counted(&canonical).unwrap().len(), 5);
+        let mut huge = crate::btyd::DistinctRows::new();
+        huge.add_count(2, 1.0, 3.0, (1 << 53) + 1).unwrap();
+        huge.add_count(0, 0.0, 3.0, 1).unwrap();
+        for rows in [huge.rows(), huge.rows().into_iter().rev().collect()] {
+            assert!(matches!(
+                compress_counted(&rows),
+                Err(Error::InvalidParameter { name: "count", .. })
+            ));
+        }
+    }
+
+    /// The small blocks of short runs give the sums of 64-row blocks bit
+    /// for bit (the same operations in the same order), for runs of every
+    /// length around the cut and a block edge.
+    #[test]
+    fn small_blocks_sum_as_large_ones() {
+        let times = [0.3, 1.7, 25.0, 900.0, 1e-3, 4.0, 0.02];
+        let table: Vec<(f64, f64)> = times.iter().map(|&q: &f64| (q.ln(), 1.0 / q)).collect();
+        let hess: Vec<[f64; 4]> = times
+            .iter()
+            .map(|&q: &f64| [q.ln(), 1.0 / q, q / (1.0 + q), q / (1.0 + q).powi(2)])
+            .collect();
+        for n in [1usize, 2, 7, 8, 9, 63, 64, 65, 130] {
+            let rows: Vec<IndexedRow> = (0..n as u32)
+                .map(|i| IndexedRow {
+                    x: 5,
+                    t_x: (i * 3) % 7,
+                    age: (i * 5 + 1) % 7,
+                    w: 1.0 + f64::from(i % 4) * 0.37,
+                })
+                .collect();
+            for (rx, c2) in [(5.4, -0.7), (300.0, 2.0), (5.4, -900.0), (0.2, 40.0)] {
+                let small = mixture_sums_in::<SMALL_BLOCK>(&rows, &table, rx, c2);
+                let large = mixture_sums_in::<BLOCK>(&rows, &table, rx, c2);
+                assert_eq!(
+                    [small.value, small.ln_q, small.inv_q, small.w2, small.weight]
+                        .map(f64::to_bits),
+                    [large.value, large.ln_q, large.inv_q, large.w2, large.weight]
+                        .map(f64::to_bits),
+                    "{n} {rx} {c2}"
+                );
+                let small = mixture_sums_hess_in::<SMALL_BLOCK>(&rows, &hess, rx, c2);
+                let large = mixture_sums_hess_in::<BLOCK>(&rows, &hess, rx, c2);
+                let bits = |s: &MixtureSumsHess| {
+                    [
+                        s.base.value,
+                        s.base.ln_q,
+                        s.base.inv_q,
+                        s.base.w2,
+                        s.s_q,
+                        s.ss_q,
+                        s.q,
+                        s.q_l,
+                        s.q_s,
+                        s.q_ll,
+                        s.q_ls,
+                        s.q_ss,
+                    ]
+                    .map(f64::to_bits)
+                };
+                assert_eq!(bits(&small), bits(&large), "{n} {rx} {c2}");
+                assert_eq!(
+                    mixture_value_bound_in::<SMALL_BLOCK>(&rows, &table, rx, c2).to_bits(),
+                    mixture_value_bound_in::<BLOCK>(&rows, &table, rx, c2).to_bits(),
+                    "{n} {rx} {c2}"
+                );
+            }
+        }
+    }
+
+    /// Times indexed through the direct table (whole, up to the largest
+    /// `T`) and through the hash (fractions, beyond 2^16) map back to the
+    /// scaled times of their rows, each distinct time once.
+    #[test]
+    fn prepared_rows_index_their_times() {
+        let rows = [
+            (0, 0.0, 38.0),
+            (2, 3.0, 38.0),
+            (1, 2.5, 70_000.0),
+            (4, 65_535.0, 65_536.5),
+            (3, 38.0, 40.0),
+        ]
+        .map(|(x, a, b)| Row { x, a, b, w: 1.0 });
+        let scale = 1.0 / 70_000.0;
+        let prepared = Prepared::new(&rows, scale);
+        let mut distinct: Vec<u64> = prepared.times.iter().map(|t| t.to_bits()).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), prepared.times.len());
+        for (row, indexed) in rows.iter().zip(&prepared.rows) {
+            assert_eq!(prepared.times[indexed.t_x as usize], row.a * scale);
+            assert_eq!(prepared.times[indexed.age as usize], row.b * scale);
+        }
+    }
+
     #[test]
     fn mixture_sums_match_the_row_formulas() {
         let table: Vec<(f64, f64)> = [0.3, 1.7, 25.0, 900.0, 1e-3]

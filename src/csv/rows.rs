@@ -22,7 +22,7 @@ use super::summary::{
     Columns, END_COLUMN, Same, SummaryMetadata, UNIT_COLUMN, csv_error, date, number, parse_unit,
     plain_float, plain_u32, read_summary_bytes,
 };
-use crate::btyd::input::{bits_of, packed_key, radix_sort, unpack_key};
+use crate::btyd::input::{PACKED_TIME_BITS, bits_of, packed_key, radix_sort, unpack_key};
 use crate::btyd::rows::exact_weight;
 use crate::btyd::{CustomerHistory, DistinctRow, DistinctRows, DistinctSpend};
 use crate::error::{Error, Result};
@@ -323,8 +323,10 @@ pub fn read_summary_rows<R: Read>(mut input: R) -> Result<SummaryRows> {
 /// [`read_summary_rows`] of a file.
 ///
 /// A plain file is read in blocks of 128 KiB, counted as they
-/// come, so the whole file is never in memory at once; a file the plain
-/// path does not take is read again, whole, by the general reader.
+/// come, so the whole file is never in memory at once; from 1 MiB on (on
+/// Unix), its two halves are read and counted at once on two threads,
+/// with the same result. A file the plain path does not take is read
+/// again, whole, by the general reader.
 ///
 /// # Errors
 ///
@@ -335,7 +337,16 @@ pub fn read_summary_rows_path(path: impl AsRef<Path>) -> Result<SummaryRows> {
     let size = file
         .metadata()
         .map_or(0, |m| usize::try_from(m.len()).unwrap_or(0));
-    match plain_summary_rows_from(file, READ_BLOCK, size).map_err(|e| Error::io("read", path, e))? {
+    let read = |e| Error::io("read", path, e);
+    #[cfg(unix)]
+    let split = plain_summary_rows_split(&file, size, SPLIT_FROM).map_err(read)?;
+    #[cfg(not(unix))]
+    let split = None;
+    let plain = match split {
+        Some(plain) => plain,
+        None => plain_summary_rows_from(&file, READ_BLOCK, size).map_err(read)?,
+    };
+    match plain {
         Some(rows) => Ok(rows),
         None => {
             let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
@@ -386,12 +397,20 @@ fn strip_cr(line: &str) -> &str {
 /// metadata columns, or nowhere.
 const NOWHERE: u8 = 6;
 
+/// The slot of a field past the header's width (a row too wide).
+const BEYOND: u8 = 7;
+
+/// Fields [`Plain`] has a slot for: wider headers go to the general path.
+const SLOTS: usize = 256;
+
 /// The plain path of [`read_summary_rows`]: the header's columns, then the
 /// rows, fed in blocks of whole lines, counted as they come.
 struct Plain {
     /// Where each field of a row goes: 0..3 `x`, `t_x`, `T`; 3..6 the
-    /// metadata; [`NOWHERE`]. Its length is the header's width.
-    slot_of: Vec<u8>,
+    /// metadata; [`NOWHERE`]; [`BEYOND`] from the header's width on.
+    slot_of: [u8; SLOTS],
+    /// The header's width (below [`SLOTS`]).
+    width: usize,
     meta_at: [bool; 3],
     /// The first row's metadata fields, which every row must repeat.
     meta_first: [Option<Box<[u8]>>; 3],
@@ -476,7 +495,11 @@ impl Plain {
         let cols = Columns::find(&header).ok()?;
         let [_, x_at, t_x_at, age_at] = cols.core;
         let meta_at = [cols.unit, cols.end, cols.holdout_end];
-        let mut slot_of = vec![NOWHERE; header.len()];
+        if header.len() >= SLOTS {
+            return None;
+        }
+        let mut slot_of = [BEYOND; SLOTS];
+        slot_of[..header.len()].fill(NOWHERE);
         for (k, at) in [Some(x_at), Some(t_x_at), Some(age_at)]
             .into_iter()
             .chain(meta_at)
@@ -488,6 +511,7 @@ impl Plain {
         }
         Some(Plain {
             slot_of,
+            width: header.len(),
             meta_at: meta_at.map(|at| at.is_some()),
             meta_first: [None, None, None],
             counter: Counter::Packed(Vec::with_capacity(capacity)),
@@ -500,36 +524,35 @@ impl Plain {
     /// plain path does not take (see [`plain_summary_rows`]).
     ///
     /// One pass for commas and line ends, eight bytes at a time
-    /// ([`bytes_equal`]), after a vectorised check for quotes and carriage
-    /// returns (which, when there are any, the same words check).
+    /// ([`bytes_equal`]), after a vectorised search for quotes and carriage
+    /// returns (`memchr2`; when there are any, the same words check them).
+    /// Only the fields with a slot are recorded; a row whose `x`, `t_x`
+    /// and `T` are whole numbers is packed without going through `f64`.
     fn block(&mut self, block: &[u8], last: bool) -> Option<()> {
         if !block.is_ascii() {
             std::str::from_utf8(block).ok()?;
         }
-        let odd_bytes = block.chunks(256).any(|chunk| {
-            chunk
-                .iter()
-                .fold(0u8, |a, &c| a | u8::from(c == b'"') | u8::from(c == b'\r'))
-                != 0
-        });
+        let odd_bytes = memchr::memchr2(b'"', b'\r', block).is_some();
         // Disjoint borrows: the layout stays in registers across rows.
         let Plain {
             slot_of,
+            width,
             meta_at,
             meta_first,
             counter,
             left_out,
         } = self;
-        let slot_of: &[u8] = slot_of;
+        let slot_of: &[u8; SLOTS] = slot_of;
+        let width = *width;
         let mut rows = Rows {
             meta_at: *meta_at,
             meta_first,
             counter,
             left_out,
         };
-        let width = slot_of.len();
-        // Each field's byte range, by slot ([`NOWHERE`] collects the rest).
-        let mut spans = [(0usize, 0usize); 7];
+        // Each field's byte range, by slot ([`NOWHERE`] collects the rest,
+        // [`BEYOND`] a field past the header's width).
+        let mut spans = [(0usize, 0usize); 8];
         let mut field = 0usize;
         let mut start = 0usize;
         let mut i = 0;
@@ -558,7 +581,13 @@ impl Plain {
             while hits != 0 {
                 let bit = hits.trailing_zeros();
                 let j = i + (bit / 8) as usize;
-                spans[usize::from(*slot_of.get(field)?)] = (start, j);
+                let slot = slot_of[field.min(SLOTS - 1)];
+                if slot != NOWHERE {
+                    if slot == BEYOND {
+                        return None; // more fields than the header
+                    }
+                    spans[usize::from(slot & 7)] = (start, j);
+                }
                 field += 1;
                 if (newline >> bit) & 1 != 0 {
                     if field != width || j == start && field == 1 {
@@ -577,7 +606,11 @@ impl Plain {
                 return None; // not whole lines (not expected)
             }
             // A last row without a line end.
-            spans[usize::from(*slot_of.get(field)?)] = (start, block.len());
+            let slot = slot_of[field.min(SLOTS - 1)];
+            if slot == BEYOND {
+                return None;
+            }
+            spans[usize::from(slot & 7)] = (start, block.len());
             if field + 1 != width {
                 return None;
             }
@@ -597,7 +630,8 @@ struct Rows<'p> {
 
 impl Rows<'_> {
     /// Counts the row whose fields are at `spans` in `block`.
-    fn row(&mut self, block: &[u8], spans: &[(usize, usize); 7]) -> Option<()> {
+    #[inline]
+    fn row(&mut self, block: &[u8], spans: &[(usize, usize); 8]) -> Option<()> {
         let field = |slot: usize| trim_field(block.get(spans[slot].0..spans[slot].1)?);
         for k in 0..3 {
             if !self.meta_at[k] {
@@ -613,9 +647,31 @@ impl Rows<'_> {
                 None => self.meta_first[k] = Some(text.into()),
             }
         }
-        let x = field_u32(field(0)?)?;
-        let t_x = field_f64(field(1)?)?;
-        let age = field_f64(field(2)?)?;
+        let (x, t_x, age) = (field(0)?, field(1)?, field(2)?);
+        // Whole numbers of up to 9 digits (times on a day or week grid):
+        // checked and packed as integers, the same tests and key as below
+        // on their exact `f64` values.
+        if let (Some(xi), Some(ti), Some(ai)) = (
+            field_digits(x, 9),
+            field_digits(t_x, 9),
+            field_digits(age, 9),
+        ) && let Counter::Packed(keys) = &mut *self.counter
+            && xi < 1 << 20
+            && ai < 1 << PACKED_TIME_BITS
+        {
+            if ai == 0 && xi == 0 && ti == 0 {
+                *self.left_out += 1;
+                return Some(());
+            }
+            if !(ai > 0 && ti <= ai && (xi == 0) == (ti == 0)) {
+                return None;
+            }
+            keys.push((xi << (2 * PACKED_TIME_BITS)) | (ti << PACKED_TIME_BITS) | ai);
+            return Some(());
+        }
+        let x = field_u32(x)?;
+        let t_x = field_f64(t_x)?;
+        let age = field_f64(age)?;
         if age == 0.0 && x == 0 && t_x == 0.0 {
             *self.left_out += 1;
             return Some(());
@@ -625,6 +681,42 @@ impl Rows<'_> {
         }
         self.counter.add(x, t_x, age);
         Some(())
+    }
+}
+
+impl Plain {
+    /// The same layout with nothing counted yet (for another part of the
+    /// same file), room for `capacity` rows.
+    #[cfg(unix)]
+    fn fresh(&self, capacity: usize) -> Plain {
+        Plain {
+            slot_of: self.slot_of,
+            width: self.width,
+            meta_at: self.meta_at,
+            meta_first: [None, None, None],
+            counter: Counter::Packed(Vec::with_capacity(capacity)),
+            left_out: 0,
+        }
+    }
+
+    /// The state after this part's rows and then `later`'s (the next part
+    /// of the same file): `None` when their metadata differ (as one pass
+    /// declines a value that differs from the first row's).
+    #[cfg(unix)]
+    fn merge(mut self, later: Plain) -> Option<Plain> {
+        for (mine, theirs) in self.meta_first.iter_mut().zip(later.meta_first) {
+            let Some(theirs) = theirs else { continue };
+            if let Some(first) = mine {
+                if *first != theirs {
+                    return None;
+                }
+            } else {
+                *mine = Some(theirs);
+            }
+        }
+        self.left_out += later.left_out;
+        self.counter = self.counter.merge(later.counter)?;
+        Some(self)
     }
 }
 
@@ -700,12 +792,67 @@ impl Counter {
         }
     }
 
+    /// The counts of `self` and `other` together: packed keys while both
+    /// are, else hashed (`None` when a count overflows).
+    #[cfg(unix)]
+    fn merge(self, other: Counter) -> Option<Counter> {
+        let hashed = |counter: Counter| match counter {
+            Counter::Packed(keys) => {
+                let mut rows = DistinctRows::new();
+                for k in keys {
+                    let (x, t_x, age) = unpack_key(k);
+                    rows.add(&CustomerHistory::from_valid(
+                        CustomerId::new(0),
+                        x,
+                        t_x,
+                        age,
+                    ));
+                }
+                rows
+            }
+            Counter::Hashed(rows) => rows,
+        };
+        Some(match (self, other) {
+            (Counter::Packed(mut a), Counter::Packed(b)) => {
+                a.extend_from_slice(&b);
+                Counter::Packed(a)
+            }
+            (a, b) => {
+                let mut rows = hashed(a);
+                rows.merge(&hashed(b)).ok()?;
+                Counter::Hashed(rows)
+            }
+        })
+    }
+
     /// The distinct rows in canonical order and the customers counted.
     fn finish(self) -> (Vec<DistinctRow>, u64) {
         match self {
             Counter::Packed(mut keys) => {
-                let max = keys.iter().copied().max().unwrap_or(0);
-                radix_sort(&mut keys, |&k| k, bits_of(max));
+                // Repacked with as many bits per time as the largest `T`
+                // needs (`t_x ≤ T`), in the same order: fewer radix passes.
+                let mask = (1u64 << PACKED_TIME_BITS) - 1;
+                let (most, max_age) = keys
+                    .iter()
+                    .fold((0, 0), |(m, a), &k| (m.max(k), a.max(k & mask)));
+                let time_bits = bits_of(max_age);
+                let narrow = mask >> (PACKED_TIME_BITS - time_bits);
+                let repack = |k: u64| {
+                    ((k >> (2 * PACKED_TIME_BITS)) << (2 * time_bits))
+                        | (((k >> PACKED_TIME_BITS) & narrow) << time_bits)
+                        | (k & narrow)
+                };
+                for k in keys.iter_mut() {
+                    *k = repack(*k);
+                }
+                radix_sort(&mut keys, |&k| k, bits_of(repack(most)));
+                let unpack_key = |k: u64| {
+                    unpack_key(
+                        ((k >> (2 * time_bits)) << (2 * PACKED_TIME_BITS))
+                            | (((k >> time_bits) & narrow) << PACKED_TIME_BITS)
+                            | (k & narrow),
+                    )
+                };
                 let customers = keys.len() as u64;
                 // At most one row per customer, reserved once: growing by
                 // doubling would copy (and fault in) the rows several times.
@@ -760,13 +907,25 @@ fn plain_summary_rows(bytes: &[u8]) -> Option<SummaryRows> {
 /// `block` bytes (whole lines: a line longer than a block grows it);
 /// `size` is a guess of the input's length.
 fn plain_summary_rows_from(
-    mut input: impl Read,
+    input: impl Read,
     block: usize,
     size: usize,
 ) -> std::io::Result<Option<SummaryRows>> {
+    Ok(plain_rows_fed(input, block, size, None)?.and_then(Plain::finish))
+}
+
+/// The plain state after feeding it what `input` reads, in blocks as
+/// [`plain_summary_rows_from`] reads them: from the header on when `plain`
+/// is `None`, else rows only (a range of whole lines after the header).
+/// `None` when the plain path declines, or for an empty input.
+fn plain_rows_fed(
+    mut input: impl Read,
+    block: usize,
+    size: usize,
+    mut plain: Option<Plain>,
+) -> std::io::Result<Option<Plain>> {
     let mut buf = vec![0u8; block.max(1)];
     let mut filled = 0;
-    let mut plain: Option<Plain> = None;
     let mut empty = true;
     loop {
         if filled == buf.len() {
@@ -807,11 +966,111 @@ fn plain_summary_rows_from(
             return Ok(None);
         }
         if eof {
-            return Ok(plain.and_then(Plain::finish));
+            return Ok(plain);
         }
         buf.copy_within(whole..filled, 0);
         filled -= whole;
     }
+}
+
+/// Files from this size on are read as two halves on two threads by
+/// [`plain_summary_rows_split`].
+#[cfg(unix)]
+const SPLIT_FROM: usize = 1 << 20;
+
+/// [`plain_summary_rows_from`] of a file of about `size` bytes (at least
+/// `from`), read as two halves at once: the header, then the lines before
+/// the first line end past the middle on this thread and the rest on
+/// another, each counted as [`Plain::block`] counts it, then merged
+/// ([`Plain::merge`]). The rows, the metadata and whether the plain path
+/// takes the file are those of one pass. `None` when the file is too
+/// small to split, or its header or middle line is longer than a block
+/// (then one pass reads it).
+#[cfg(unix)]
+fn plain_summary_rows_split(
+    file: &std::fs::File,
+    size: usize,
+    from: usize,
+) -> std::io::Result<Option<Option<SummaryRows>>> {
+    use std::os::unix::fs::FileExt;
+    /// `block` bytes from `at`, or up to the end of the file.
+    fn read_at(file: &std::fs::File, at: usize) -> std::io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; READ_BLOCK];
+        let mut filled = 0;
+        while filled < buf.len() {
+            match file.read_at(&mut buf[filled..], (at + filled) as u64) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        buf.truncate(filled);
+        Ok(buf)
+    }
+    /// The bytes of `file` from `at` to `end` (or to its end).
+    struct Range<'f> {
+        file: &'f std::fs::File,
+        at: u64,
+        end: Option<u64>,
+    }
+    impl Read for Range<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let room = match self.end {
+                Some(end) => end.saturating_sub(self.at).min(buf.len() as u64) as usize,
+                None => buf.len(),
+            };
+            if room == 0 {
+                return Ok(0);
+            }
+            let n = self.file.read_at(&mut buf[..room], self.at)?;
+            self.at += n as u64;
+            Ok(n)
+        }
+    }
+    if size < from.max(2) {
+        return Ok(None);
+    }
+    let head = read_at(file, 0)?;
+    let Some(header_end) = head.iter().position(|&c| c == b'\n') else {
+        return Ok(None);
+    };
+    let body = header_end + 1;
+    let Some(first) = Plain::new(&head[..header_end], true, size / 64) else {
+        return Ok(Some(None));
+    };
+    // The second half starts after the first line end at or past the middle.
+    let middle = (size / 2).max(body);
+    let window = read_at(file, middle)?;
+    let Some(at) = window.iter().position(|&c| c == b'\n') else {
+        return Ok(None);
+    };
+    let mid = (middle + at + 1) as u64;
+    let second = first.fresh(size / 64);
+    let (a, b) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| {
+            let rest = Range {
+                file,
+                at: mid,
+                end: None,
+            };
+            plain_rows_fed(rest, READ_BLOCK, size / 2, Some(second))
+        });
+        let before = Range {
+            file,
+            at: body as u64,
+            end: Some(mid),
+        };
+        let a = plain_rows_fed(before, READ_BLOCK, size / 2, Some(first));
+        let b = later
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (a, b)
+    });
+    let (Some(a), Some(b)) = (a?, b?) else {
+        return Ok(Some(None));
+    };
+    Ok(Some(a.merge(b).and_then(Plain::finish)))
 }
 
 /// One data row's key fields (in the order asked for) and its count.
@@ -1025,6 +1284,51 @@ mod tests {
         }
     }
 
+    /// Whole numbers take the packed integer path only where they pack
+    /// (x below 2^20, times below 2^22, up to nine digits); the rest go
+    /// through `f64` (the hashed count from the first that does not pack),
+    /// with the same rows as the full reader either way, and so do rows
+    /// left out, invalid histories, rows wider than the header and headers
+    /// too wide for the plain path.
+    #[test]
+    fn packed_and_float_rows_count_alike() {
+        let head = "customer_id,frequency,recency,T\n";
+        for body in [
+            "a,2,3,5\nb,0,0,5\nc,2,3,5\nd,0,0,0\n",
+            "a,2,3,5\nb,1048576,9,10\nc,2,3,5\nd,1,4194303,4194304\n",
+            "a,2,3,4194304\nb,2,3,5\nc,0,0,4194303\n",
+            "a,2,3,5\nb,2,3.5,5\nc,2,3,5\nd,1,0003,0005\n",
+            "a,2,3,5\nb,2,3,1234567890\nc,1,1,5.0\n",
+            "a,0,0,0\nb,0,0,0\n",
+            "a, 2 ,3,5\nb,2,3, 5\n",
+        ] {
+            check_same(&format!("{head}{body}"));
+        }
+        for body in [
+            "a,2,6,5\n",
+            "a,0,3,5\n",
+            "a,2,0,5\n",
+            "a,2,3,5\nb,1,1,5,7\n",
+            "a,2,3,5\nb,1,1,5,7,8,9,1,2,3,4,5,6,7,8,9,1,2,3\n",
+        ] {
+            let text = format!("{head}{body}");
+            let fast = read_summary_rows(text.as_bytes()).map_err(|e| e.to_string());
+            let full = via_full_reader(&text)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            assert_eq!(fast.map(|_| ()), full, "{text:?}");
+            assert!(full.is_err(), "{text:?}");
+            check_blocks(&text);
+        }
+        // 300 columns: read by the general path, as before.
+        let extra: String = (0..296).map(|k| format!(",c{k}")).collect();
+        let values: String = (0..296).map(|k| format!(",{k}")).collect();
+        let wide =
+            format!("customer_id,frequency,recency,T{extra}\na,2,3,5{values}\nb,0,0,5{values}\n");
+        assert!(plain_summary_rows(wide.as_bytes()).is_none());
+        check_same(&wide);
+    }
+
     #[test]
     fn summary_rows_errors_are_the_full_readers() {
         for text in [
@@ -1064,6 +1368,78 @@ mod tests {
             let from_bytes = read_summary_rows(text.as_bytes()).map_err(|e| e.to_string());
             assert_eq!(from_path, from_bytes, "{name}");
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A file read as two halves on two threads counts what one pass
+    /// counts, and declines what one pass declines: whole-day and
+    /// fractional times, CRLF, no final line end, a row that does not pack
+    /// in either half, metadata that changes in the second half, an
+    /// invalid row or a blank line past the middle.
+    #[cfg(unix)]
+    #[test]
+    fn halves_count_as_one_pass() {
+        let dir = std::env::temp_dir().join(format!("cv-summary-halves-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut plain = String::from("customer_id,frequency,recency,T,unit_days\n");
+        for i in 0..3000u32 {
+            let age = 20 + i % 400;
+            let x = i % 7;
+            let t_x = if x == 0 { 0 } else { 1 + i % age };
+            plain.push_str(&format!("c{i},{x},{t_x},{age},1\n"));
+        }
+        let lines: Vec<&str> = plain.lines().collect();
+        let with_line = |at: usize, line: &str| {
+            let mut l = lines.clone();
+            l[at] = line;
+            l.join("\n") + "\n"
+        };
+        let late = lines.len() - 5;
+        let days = written_summary(TimeUnit::DAY);
+        let texts = [
+            days.clone(),
+            written_summary(TimeUnit::WEEK),
+            days.replace('\n', "\r\n"),
+            days.trim_end().to_owned(),
+            plain.clone(),
+            with_line(late, "z,3,2.5,300,1"),
+            with_line(3, "z,3,2.5,300,1"),
+            with_line(late, "z,1048576,9,300,1"),
+            with_line(late, "z,3,2,300,7"),
+            plain.replace(",1\n", ",7\n"),
+            with_line(late, "z,3,301,300,1"),
+            with_line(late, ""),
+            with_line(lines.len() / 2, ""),
+            with_line(lines.len() / 2 + 1, ""),
+        ];
+        let mut split_some = 0;
+        for (k, text) in texts.iter().enumerate() {
+            let path = dir.join(format!("{k}.csv"));
+            std::fs::write(&path, text).unwrap();
+            let file = std::fs::File::open(&path).unwrap();
+            let one = plain_summary_rows(text.as_bytes());
+            if let Some(split) = plain_summary_rows_split(&file, text.len(), 0).unwrap() {
+                assert_eq!(split, one, "text {k}");
+                split_some += 1;
+            }
+            // The whole path, with its split, agrees with the bytes.
+            let from_path = read_summary_rows_path(&path).map_err(|e| e.to_string());
+            let from_bytes = read_summary_rows(text.as_bytes()).map_err(|e| e.to_string());
+            assert_eq!(from_path, from_bytes, "text {k}");
+        }
+        assert_eq!(split_some, texts.len());
+        // Which of them the plain path takes in one pass, as intended.
+        let taken: Vec<bool> = texts
+            .iter()
+            .map(|t| plain_summary_rows(t.as_bytes()).is_some())
+            .collect();
+        assert_eq!(
+            taken,
+            [
+                true, true, true, true, true, true, true, true, false, true, false, false, false,
+                false
+            ]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
