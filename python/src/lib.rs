@@ -14,8 +14,8 @@ use customer_value::Scorer;
 use customer_value::btyd::{
     BgBb, BgBbParams, BgNbd, BgNbdParams, BgNbdPredictor, Cohort, CustomerHistory, DiscreteHistory,
     FitOptions, GammaGamma, GammaGammaParams, GgomNbd, GgomNbdParams, MbgNbd, MbgNbdParams,
-    MbgNbdPredictor, NewCustomerCurve, ParetoNbd, ParetoNbdParams, ParetoNbdPredictor, Penalty,
-    Sbg, SbgParams, SpendHistory,
+    MbgNbdPredictor, NewCustomerCurve, ParetoNbd, ParetoNbdBulk, ParetoNbdParams,
+    ParetoNbdPredictor, Penalty, Sbg, SbgParams, SpendHistory,
 };
 use customer_value::clv::DiscountRate;
 use customer_value::{CustomerId, Date, Decimal, Error, Summarizer, TimeUnit, Transaction};
@@ -893,6 +893,35 @@ fn out(py: Python<'_>, v: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
     v.into_pyarray(py)
 }
 
+/// Two MiB: the huge page size of x86-64 Linux.
+const HUGE_PAGE: usize = 2 << 20;
+
+/// `n` zeros, for an output array. On Linux the whole 2 MiB pages inside a
+/// large allocation are marked for transparent huge pages (as numpy marks
+/// its own arrays of 4 MiB and more): with the kernel's default `madvise`
+/// policy, writing 1M fresh values otherwise takes 2,048 page faults, which
+/// cost as much as the arithmetic of the closed forms. Where the memory
+/// was already touched (reused from the allocator's heap) the advice is
+/// harmless; the values are zeros either way.
+fn zeroed(n: usize) -> Vec<f64> {
+    let v = vec![0.0; n];
+    #[cfg(target_os = "linux")]
+    if n * std::mem::size_of::<f64>() >= 2 * HUGE_PAGE {
+        let start = v.as_ptr() as usize;
+        let lo = start.next_multiple_of(HUGE_PAGE);
+        let hi = (start + n * std::mem::size_of::<f64>()) / HUGE_PAGE * HUGE_PAGE;
+        if hi > lo {
+            // SAFETY: [lo, hi) lies inside `v`'s allocation, and
+            // MADV_HUGEPAGE changes only how the kernel backs the pages,
+            // never their contents; a failure (an old kernel) is ignored.
+            unsafe {
+                libc::madvise(lo as *mut libc::c_void, hi - lo, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    v
+}
+
 /// `kernel(start, out)` fills `out` with rows `start..start + out.len()`
 /// and says whether every one of them was valid; over contiguous chunks on
 /// the machine's cores for large inputs, as [`per_row`]. `None` when a row
@@ -900,7 +929,7 @@ fn out(py: Python<'_>, v: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
 /// first bad value. The kernels are branch-free loops that compile to SIMD
 /// code ([`vecmath`]), so validation rides along with the arithmetic.
 fn batch(n: usize, kernel: impl Fn(usize, &mut [f64]) -> bool + Sync) -> Option<Vec<f64>> {
-    let mut out = vec![0.0; n];
+    let mut out = zeroed(n);
     let threads = if n < PARALLEL_ROWS { 1 } else { threads() };
     if threads < 2 {
         return simd(
@@ -931,14 +960,28 @@ fn batch(n: usize, kernel: impl Fn(usize, &mut [f64]) -> bool + Sync) -> Option<
     ok.then_some(out)
 }
 
-/// `f()`, compiled for AVX2 and FMA (four doubles per instruction instead
-/// of SSE2's two) when the CPU has them, else as the baseline build. The
-/// arithmetic is the same either way: Rust does not fuse a multiply and
-/// an add into one FMA by itself, so both give the same bits.
+/// `f()`, compiled for AVX-512 (eight doubles per instruction) or AVX2
+/// and FMA (four instead of SSE2's two) when the CPU has them, else as the
+/// baseline build. The arithmetic is the same either way: Rust does not
+/// fuse a multiply and an add into one FMA by itself, and every kernel
+/// works element by element (no reductions that a wider vector would
+/// reorder), so all three give the same bits.
 #[inline(always)]
 fn simd<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
     {
+        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+        fn avx512<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU has the features `avx512` is compiled for.
+            return unsafe { avx512(f) };
+        }
         #[target_feature(enable = "avx2,fma")]
         fn avx2<R>(f: impl FnOnce() -> R) -> R {
             f()
@@ -1063,6 +1106,11 @@ fn conditional_probability_alive<'py>(
                 }
                 return per_row(f.len(), |i| fast.p_alive(f, r, tt, i));
             }
+            if let Purchases::Pareto(p) = &m {
+                // Bit for bit the crate's P(alive), its K terms computed
+                // once per distinct (x, time) instead of twice per row.
+                return ParetoNbdBulk::new(*p).p_alive(&histories(f, r, tt)?);
+            }
             per_distinct(
                 f.len(),
                 |i| bits([f, r, tt], i),
@@ -1100,6 +1148,10 @@ fn conditional_expected_purchases<'py>(
                     "t",
                     format!("{} horizons for {} customers", h.len(), population.len()),
                 ));
+            }
+            if let (Purchases::Pareto(p), 1) = (&m, h.len()) {
+                // Bit for bit the crate's function, at any size.
+                return ParetoNbdBulk::new(*p).expected_purchases(&population, horizon(h[0])?);
             }
             if h.len() == 1 && population.len() >= PARALLEL_ROWS {
                 return conditional_all(&m, &population, horizon(h[0])?);
@@ -1142,6 +1194,15 @@ fn conditional_prob_purchases<'py>(
             let m = Purchases::new(model, &params)?;
             let t = horizon(t)?;
             same_length(&["frequency", "recency", "T"], &[f, r, a])?;
+            if let Purchases::Pareto(p) = &m {
+                // The same arithmetic for every row of every call (a row's
+                // value never depends on the rows beside it).
+                return ParetoNbdBulk::new(*p).conditional_prob_purchases(
+                    &histories(f, r, a)?,
+                    t,
+                    n,
+                );
+            }
             per_distinct(
                 f.len(),
                 |i| bits([f, r, a], i),
@@ -1307,6 +1368,31 @@ fn customer_lifetime_value<'py>(
                 &[f, r, a, m],
             )?;
             let value_at = |i: usize| spend_at(&spend, f, m, i);
+            if let Purchases::Pareto(p) = &model {
+                // P(alive) once per customer (bit for bit the crate's),
+                // then each period's expectation from it: the arithmetic
+                // of `conditional` at every horizon, without recomputing
+                // P(alive) per period.
+                let population = histories(f, r, a)?;
+                let bulk = ParetoNbdBulk::new(*p);
+                let alive = bulk.p_alive(&population)?;
+                return per_row(f.len(), |i| {
+                    let h = &population[i];
+                    let value = value_at(i)?;
+                    let mut total = 0.0;
+                    let mut previous = 0.0;
+                    for k in 1..=time {
+                        let now = bulk.expected_purchases_given_alive(
+                            alive[i],
+                            h,
+                            horizon(f64::from(k) * factor)?,
+                        )?;
+                        total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
+                        previous = now;
+                    }
+                    Ok(total)
+                });
+            }
             if f.len() >= PARALLEL_ROWS && matches!(model, Purchases::Bg(_) | Purchases::Mbg(_)) {
                 // Period by period over all customers, so that the crate's
                 // bulk scorer shares its per-(x, T) terms; each row's
