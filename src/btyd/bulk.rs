@@ -366,11 +366,12 @@ const PARETO_PARALLEL_ROWS: usize = 16_384;
 ///
 /// * [`p_alive`](Self::p_alive) is bit for bit
 ///   [`ParetoNbdParams::p_alive`] (`expit(D1 − D2)`, FH note 009 eq. 27 in
-///   the crate's stable form): the rows are taken grouped by purchase
-///   count `x`, and for each `x` every `K_{r+x, s+1}(y)` (the integral of
+///   the crate's stable form): for each purchase count `x` every `K_{r+x, s+1}(y)` (the integral of
 ///   the likelihood's second term, a hypergeometric series) is computed
 ///   once per distinct time `y` among the rows' `t_x` and `T`, as the fit
-///   does. On a day grid a few thousand times serve any number of rows.
+///   does, and the rows without a repeat purchase (`t_x = 0`) share one
+///   evaluation per distinct age `T`. On a day grid a few thousand times
+///   serve any number of rows.
 /// * [`expected_purchases`](Self::expected_purchases) is bit for bit
 ///   [`ParetoNbdParams::expected_purchases`]
 ///   (`P(alive) · (r+x)(β+T)/(α+T) · (1 − ((β+T)/(β+T+t))^(s−1))/(s−1)`,
@@ -386,7 +387,8 @@ const PARETO_PARALLEL_ROWS: usize = 16_384;
 ///   this crate's method \[D\].
 ///
 /// Large calls are split over the machine's cores (at most 8) in
-/// contiguous parts of the grouped rows; the first error in row order is
+/// contiguous parts of the rows (each part keeps its own tables per `x`);
+/// the first error in row order is
 /// returned.
 ///
 /// Timing convention: as the per-customer functions, `t_x` and `T` from
@@ -438,8 +440,7 @@ impl ParetoNbdBulk {
     ///
     /// As [`ParetoNbdParams::p_alive`], for the first failing row.
     pub fn p_alive(&self, histories: &[CustomerHistory]) -> Result<Vec<f64>> {
-        let p = &self.params;
-        grouped(histories, |h, memo, _| p.p_alive_memo(h, memo))
+        grouped(histories, |h, shared| shared.p_alive(&self.params, h))
     }
 
     /// `E[Y(t) | x, t_x, T]` of every history, bit for bit
@@ -452,8 +453,8 @@ impl ParetoNbdBulk {
     pub fn expected_purchases(&self, histories: &[CustomerHistory], t: f64) -> Result<Vec<f64>> {
         check_horizon(t)?;
         let p = &self.params;
-        grouped(histories, |h, memo, _| {
-            let alive = p.p_alive_memo(h, memo)?;
+        grouped(histories, |h, shared| {
+            let alive = shared.p_alive(p, h)?;
             p.expected_purchases_given_alive(alive, h, t)
         })
     }
@@ -492,14 +493,14 @@ impl ParetoNbdBulk {
         n: u32,
     ) -> Result<Vec<f64>> {
         check_horizon(t)?;
-        grouped(histories, |h, memo, seen| {
-            let alive = self.params.p_alive_memo(h, memo)?;
+        grouped(histories, |h, shared| {
+            let alive = shared.p_alive(&self.params, h)?;
             let key = h.age().to_bits();
-            let p_new = match seen.get(&key) {
+            let p_new = match shared.by_age.get(&key) {
                 Some(&v) => v,
                 None => {
                     let v = self.updated_pmf(h, t, n)?;
-                    seen.insert(key, v);
+                    shared.by_age.insert(key, v);
                     v
                 }
             };
@@ -546,17 +547,47 @@ fn mix(alive: f64, p_new: f64, n: u32) -> Result<f64> {
     }
 }
 
-/// `f(history, memo, seen)` for every history, the rows visited grouped by
-/// purchase count (a fresh `seen` map per count, for values keyed by the
-/// bits of `T`), on up to 8 threads for large inputs, each with its own
-/// memo; values in row order, the first error in row order.
+/// What the rows of one purchase count share in [`grouped`]: the `K`
+/// memo, the P(alive) of the rows without a repeat purchase by the bits
+/// of `T` (their only other input), so that the many customers with
+/// `x = 0` on a day grid take one evaluation per age, and a caller's
+/// values by the bits of `T`.
+#[derive(Debug, Default)]
+struct Shared {
+    k: AliveMemo,
+    no_repeat: FxHashMap<u64, f64>,
+    by_age: FxHashMap<u64, f64>,
+}
+
+impl Shared {
+    /// [`ParetoNbdParams::p_alive`], bit for bit.
+    fn p_alive(&mut self, p: &ParetoNbdParams, h: &CustomerHistory) -> Result<f64> {
+        if h.t_x() != 0.0 {
+            return p.p_alive_memo(h, &mut self.k);
+        }
+        let key = h.age().to_bits();
+        if let Some(&v) = self.no_repeat.get(&key) {
+            return Ok(v);
+        }
+        let v = p.p_alive_memo(h, &mut self.k)?;
+        self.no_repeat.insert(key, v);
+        Ok(v)
+    }
+}
+
+/// Purchase counts below this index their [`Shared`] state in a vector;
+/// larger ones in a hash map.
+const DIRECT_COUNTS: usize = 4096;
+
+/// `f(history, shared)` for every history in row order, with one
+/// [`Shared`] state per purchase count (made on first use), on up to 8
+/// threads for large inputs (contiguous parts, each with its own states);
+/// values in row order, the first error in row order.
 fn grouped(
     histories: &[CustomerHistory],
-    f: impl Fn(&CustomerHistory, &mut AliveMemo, &mut FxHashMap<u64, f64>) -> Result<f64> + Sync,
+    f: impl Fn(&CustomerHistory, &mut Shared) -> Result<f64> + Sync,
 ) -> Result<Vec<f64>> {
     let n = histories.len();
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_by_key(|&i| histories[i as usize].x());
     let threads = if n < PARETO_PARALLEL_ROWS {
         1
     } else {
@@ -565,60 +596,45 @@ fn grouped(
             .min(8)
     };
     let chunk = n.div_ceil(threads).max(1);
-    let run = |part: &[u32]| -> (Vec<f64>, Option<(u32, Error)>) {
-        let mut memo = AliveMemo::default();
-        let mut seen: FxHashMap<u64, f64> = FxHashMap::default();
-        let mut x = None;
-        let mut first: Option<(u32, Error)> = None;
-        let values = part
-            .iter()
-            .map(|&i| {
-                let h = &histories[i as usize];
-                if x != Some(h.x()) {
-                    x = Some(h.x());
-                    seen.clear();
+    let run = |part: &[CustomerHistory], out: &mut [f64]| -> Result<()> {
+        let mut direct: Vec<Option<Shared>> = Vec::new();
+        let mut other: FxHashMap<u32, Shared> = FxHashMap::default();
+        for (h, o) in part.iter().zip(out.iter_mut()) {
+            let x = h.x() as usize;
+            let shared = if x < DIRECT_COUNTS {
+                if x >= direct.len() {
+                    direct.resize_with(x + 1, || None);
                 }
-                f(h, &mut memo, &mut seen).unwrap_or_else(|e| {
-                    if first.as_ref().is_none_or(|(j, _)| i < *j) {
-                        first = Some((i, e));
-                    }
-                    f64::NAN
-                })
-            })
-            .collect();
-        (values, first)
-    };
-    let parts: Vec<(Vec<f64>, Option<(u32, Error)>)> = if threads < 2 {
-        vec![run(&order)]
-    } else {
-        let run = &run;
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = order
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || run(part)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
+                direct[x].get_or_insert_with(Shared::default)
+            } else {
+                other.entry(h.x()).or_default()
+            };
+            *o = f(h, shared)?;
+        }
+        Ok(())
     };
     let mut out = vec![0.0; n];
-    let mut first: Option<(u32, Error)> = None;
-    for ((values, err), rows) in parts.into_iter().zip(order.chunks(chunk)) {
-        if let Some((i, e)) = err {
-            if first.as_ref().is_none_or(|(j, _)| i < *j) {
-                first = Some((i, e));
-            }
-        }
-        for (&i, v) in rows.iter().zip(values) {
-            out[i as usize] = v;
-        }
+    if threads < 2 {
+        run(histories, &mut out)?;
+        return Ok(out);
     }
-    match first {
-        Some((_, e)) => Err(e),
-        None => Ok(out),
+    let run = &run;
+    let results: Vec<Result<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = histories
+            .chunks(chunk)
+            .zip(out.chunks_mut(chunk))
+            .map(|(part, o)| scope.spawn(move || run(part, o)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    // The parts are in row order: the first error is the lowest row's.
+    for r in results {
+        r?;
     }
+    Ok(out)
 }
 
 #[cfg(test)]
