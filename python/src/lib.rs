@@ -376,6 +376,68 @@ fn by_x_t(
     Ok(out)
 }
 
+/// BG/NBD and MBG/NBD conditional expectations
+/// `E[Y(t) | x, t_x, T] = P(alive)·E_BG(t; r+x, α+T, a, b+x+k)` (`k` = 0
+/// for BG/NBD, FHL 2005a eq. 10; 1 for MBG/NBD, Batislam et al. 2007),
+/// with `E_BG(t; r', α+T, a, b') = E_BG(t/(α+T); r', 1, a, b')` taken from
+/// one [`NewCustomerCurve`] per purchase count `x` (Taylor cells anchored
+/// on the crate's series, 1/16 octave of `t/(α+T)` wide). Every
+/// conditional expectation of these two models goes through here, for
+/// every row of every call (one row or a million, one horizon or one per
+/// row, and CLV's periods): a cell's expansion depends only on the cell
+/// and the parameters, so a customer's value never depends on the rows
+/// beside it. Equal to the crate's per-customer function to about `1e-13`
+/// relative. P(alive) is the crate's.
+struct BgCurves {
+    alpha: f64,
+    curves: rustc_hash::FxHashMap<u32, NewCustomerCurve>,
+}
+
+impl BgCurves {
+    /// The curves for BG/NBD or MBG/NBD (`None` for the other models),
+    /// with a cell for every `(x, t)` that `horizons` hands out: it calls
+    /// `emit(i, t)` for each horizon `t` of row `i`.
+    fn new(
+        m: &Purchases,
+        population: &[CustomerHistory],
+        horizons: impl Fn(usize, &mut dyn FnMut(f64)),
+    ) -> Result<Option<Self>, Error> {
+        let (r, alpha, a, b, k) = match m {
+            Purchases::Bg(p) => (p.r(), p.alpha(), p.a(), p.b(), 0.0),
+            Purchases::Mbg(p) => (p.r(), p.alpha(), p.a(), p.b(), 1.0),
+            _ => return Ok(None),
+        };
+        let mut ys: rustc_hash::FxHashMap<u32, Vec<f64>> = rustc_hash::FxHashMap::default();
+        for (i, h) in population.iter().enumerate() {
+            let list = ys.entry(h.x()).or_default();
+            horizons(i, &mut |t| list.push(t / (alpha + h.age())));
+        }
+        let mut curves = rustc_hash::FxHashMap::default();
+        for (x, ys) in ys {
+            let xf = f64::from(x);
+            let p = BgNbdParams::new(r + xf, 1.0, a, b + xf + k)?;
+            curves.insert(x, NewCustomerCurve::bg(&p, &ys));
+        }
+        Ok(Some(Self { alpha, curves }))
+    }
+
+    /// `E[Y(t) | x, t_x, T]` of `h`.
+    fn expected(&self, m: &Purchases, h: &CustomerHistory, t: f64) -> Result<f64, Error> {
+        let t = horizon(t)?;
+        let p = m.p_alive(h)?;
+        if p == 0.0 {
+            return Ok(0.0);
+        }
+        let curve = self.curves.get(&h.x()).ok_or_else(|| {
+            invalid(
+                "horizon",
+                "a conditional expectation without its curve".into(),
+            )
+        })?;
+        Ok(p * curve.expected_purchases(t / (self.alpha + h.age()))?)
+    }
+}
+
 /// Expected purchases in the next `t` for every history: the crate's bulk
 /// scorers for BG/NBD, MBG/NBD and Pareto/NBD (which share the
 /// per-`(x, T)` terms between customers where that pays, bit for bit the
@@ -385,6 +447,9 @@ fn conditional_all(
     population: &[CustomerHistory],
     t: f64,
 ) -> Result<Vec<f64>, Error> {
+    if let Some(curves) = BgCurves::new(m, population, |_, emit| emit(t))? {
+        return per_row(population.len(), |i| curves.expected(m, &population[i], t));
+    }
     match m {
         Purchases::Bg(p) => {
             let predictor = BgNbdPredictor::new(*p, t)?;
@@ -1153,6 +1218,12 @@ fn conditional_expected_purchases<'py>(
                 // Bit for bit the crate's function, at any size.
                 return ParetoNbdBulk::new(*p).expected_purchases(&population, horizon(h[0])?);
             }
+            let at = |i: usize| h[if h.len() == 1 { 0 } else { i }];
+            if let Some(curves) = BgCurves::new(&m, &population, |i, emit| emit(at(i)))? {
+                return per_row(population.len(), |i| {
+                    curves.expected(&m, &population[i], at(i))
+                });
+            }
             if h.len() == 1 && population.len() >= PARALLEL_ROWS {
                 return conditional_all(&m, &population, horizon(h[0])?);
             }
@@ -1393,23 +1464,29 @@ fn customer_lifetime_value<'py>(
                     Ok(total)
                 });
             }
-            if f.len() >= PARALLEL_ROWS && matches!(model, Purchases::Bg(_) | Purchases::Mbg(_)) {
-                // Period by period over all customers, so that the crate's
-                // bulk scorer shares its per-(x, T) terms; each row's
-                // arithmetic is the row-by-row branch's below.
+            if matches!(model, Purchases::Bg(_) | Purchases::Mbg(_)) {
+                // Every period of every customer from the per-count curves
+                // (as every conditional expectation of these models), so
+                // that a customer's value never depends on the other rows.
                 let population = histories(f, r, a)?;
-                let value = per_row(f.len(), value_at)?;
-                let mut total = vec![0.0; f.len()];
-                let mut previous = vec![0.0; f.len()];
-                for k in 1..=time {
-                    let now = conditional_all(&model, &population, f64::from(k) * factor)?;
-                    let d = (1.0 + discount_rate).powi(k as i32);
-                    for i in 0..f.len() {
-                        total[i] += value[i] * (now[i] - previous[i]) / d;
-                    }
-                    previous = now;
+                let periods: Vec<f64> = (1..=time).map(|k| f64::from(k) * factor).collect();
+                if let Some(curves) = BgCurves::new(&model, &population, |_, emit| {
+                    periods.iter().for_each(|&t| emit(t))
+                })? {
+                    return per_row(f.len(), |i| {
+                        let h = &population[i];
+                        let value = value_at(i)?;
+                        let mut total = 0.0;
+                        let mut previous = 0.0;
+                        for (k, &t) in periods.iter().enumerate() {
+                            let now = curves.expected(&model, h, t)?;
+                            total +=
+                                value * (now - previous) / (1.0 + discount_rate).powi(k as i32 + 1);
+                            previous = now;
+                        }
+                        Ok(total)
+                    });
                 }
-                return Ok(total);
             }
             per_distinct(
                 f.len(),
@@ -2766,6 +2843,56 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// BG/NBD and MBG/NBD conditional expectations from the per-count
+    /// curves: within 1e-10 of the crate's per-customer function (no
+    /// repeat purchase, heavy buyers, tiny and long ages, horizons below
+    /// and far beyond α + T), and each value the same bit for bit whether
+    /// its row is alone in the call or among all the others.
+    #[test]
+    fn bg_curves_are_the_crate_function_and_do_not_depend_on_other_rows() {
+        let mut population = Vec::new();
+        for x in [0u32, 1, 2, 7, 30, 400, 5000] {
+            for big_t in [1e-3, 0.5, 13.0, 38.86, 400.0] {
+                for share in [0.0, 1e-9, 0.25, 0.999, 1.0] {
+                    let t_x = if x == 0 { 0.0 } else { big_t * share };
+                    if x > 0 && t_x == 0.0 || x == 0 && share > 0.0 {
+                        continue;
+                    }
+                    let id = CustomerId::new(population.len() as u64);
+                    population.push(CustomerHistory::new(id, x, t_x, big_t).unwrap());
+                }
+            }
+        }
+        for [r, alpha, a, b] in [
+            [0.243, 4.414, 0.793, 2.426],
+            [3.0, 0.5, 0.01, 0.2],
+            [0.05, 80.0, 12.0, 1e-3],
+            [0.55, 10.5, 1.0, 12.0],
+        ] {
+            for m in [
+                Purchases::Bg(BgNbdParams::new(r, alpha, a, b).unwrap()),
+                Purchases::Mbg(MbgNbdParams::new(r, alpha, a, b).unwrap()),
+            ] {
+                for t in [0.0, 1e-4, 1.0, 10.0, 52.0, 3000.0] {
+                    let all = BgCurves::new(&m, &population, |_, emit| emit(t))
+                        .unwrap()
+                        .unwrap();
+                    for h in &population {
+                        let exact = m.conditional(h, t).unwrap();
+                        let got = all.expected(&m, h, t).unwrap();
+                        assert!(
+                            (got - exact).abs() <= 1e-10 * exact.abs(),
+                            "{h:?} t={t}: {got} vs {exact}"
+                        );
+                        let one = std::slice::from_ref(h);
+                        let alone = BgCurves::new(&m, one, |_, emit| emit(t)).unwrap().unwrap();
+                        assert_eq!(alone.expected(&m, h, t).unwrap().to_bits(), got.to_bits());
+                    }
+                }
+            }
+        }
+    }
 
     /// The per-count table of [`BgAlive`] changes nothing: every value
     /// equals [`BgNbdParams::p_alive`] bit for bit, below, at and beyond
