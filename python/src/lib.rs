@@ -879,15 +879,19 @@ impl BgAlive {
                 if !ok {
                     return false;
                 }
+                // The fields in locals and the index clamped to the table
+                // (no bounds branch): the loop then compiles to vector
+                // code with a gather, where reading them through `self`
+                // kept it scalar.
+                let (table, modified, shape) = (&self.head[..], self.modified, self.r);
+                let Some(top) = table.len().checked_sub(1) else {
+                    return out.is_empty();
+                };
                 for (o, &fx) in out.iter_mut().zip(f) {
                     let x = ((fx + ROUND).to_bits() & 0xffff_ffff) as usize;
-                    let head = self
-                        .head
-                        .get(x.min(last.saturating_sub(1)))
-                        .copied()
-                        .unwrap_or(0.0);
-                    let p = Self::logistic(head + (self.r + fx) * *o);
-                    *o = if (fx == 0.0) & !self.modified { 1.0 } else { p };
+                    let head = table[x.min(top)];
+                    let p = Self::logistic(head + (shape + fx) * *o);
+                    *o = if (fx == 0.0) & !modified { 1.0 } else { p };
                 }
                 // Counts beyond the table: their head term as the table's,
                 // the rest as above, so that the bits do not depend on the
@@ -1368,14 +1372,14 @@ fn probability_of_n_purchases<'py>(
             };
             same_length(&["t", "n"], &[h, k])?;
             let m = Purchases::new(model, &params)?;
-            if let Purchases::Bg(p) = &m {
-                if k.iter().all(|&n| n == 0.0) {
-                    if let Some(v) = bg_no_purchases_batch(p, h) {
-                        return Ok(v);
-                    }
-                    // BG/NBD at n = 0: (α/(α+t))^r, cheaper than hashing.
-                    return per_row(h.len(), |i| bg_no_purchases(p, h[i]));
+            if let Purchases::Bg(p) = &m
+                && k.iter().all(|&n| n == 0.0)
+            {
+                if let Some(v) = bg_no_purchases_batch(p, h) {
+                    return Ok(v);
                 }
+                // BG/NBD at n = 0: (α/(α+t))^r, cheaper than hashing.
+                return per_row(h.len(), |i| bg_no_purchases(p, h[i]));
             }
             per_distinct(
                 h.len(),
@@ -1576,10 +1580,10 @@ fn spend_at(spend: &GammaGammaParams, f: &[f64], m: &[f64], i: usize) -> Result<
     // Non-short-circuit tests: x = 0 and x > 0 rows alternate
     // unpredictably, and a mispredicted branch costs more than the sum.
     let plain = ((z == 0.0) & (x == 0)) | (1e-6..1e12).contains(&z);
-    if (f64::from(x) == fx) & plain {
-        if let Ok(v) = spend.expected_spend_of(x, z) {
-            return Ok(v);
-        }
+    if (f64::from(x) == fx) & plain
+        && let Ok(v) = spend.expected_spend_of(x, z)
+    {
+        return Ok(v);
     }
     let x = count("frequency", i, fx)?;
     let s = SpendHistory::new(CustomerId::new(i as u64), x, money("monetary_value", i, z)?)
