@@ -879,18 +879,20 @@ impl BgAlive {
                 if !ok {
                     return false;
                 }
-                // The fields in locals and the index clamped to the table
-                // (no bounds branch): the loop then compiles to vector
-                // code with a gather, where reading them through `self`
-                // kept it scalar.
+                // The table lookup (a gather, which kept the whole loop
+                // scalar) in its own pass, then the logistic in a loop
+                // that compiles to vector code; the same operations as one
+                // loop, so the same bits.
                 let (table, modified, shape) = (&self.head[..], self.modified, self.r);
                 let Some(top) = table.len().checked_sub(1) else {
                     return out.is_empty();
                 };
                 for (o, &fx) in out.iter_mut().zip(f) {
                     let x = ((fx + ROUND).to_bits() & 0xffff_ffff) as usize;
-                    let head = table[x.min(top)];
-                    let p = Self::logistic(head + (shape + fx) * *o);
+                    *o = table[x.min(top)] + (shape + fx) * *o;
+                }
+                for (o, &fx) in out.iter_mut().zip(f) {
+                    let p = Self::logistic(*o);
                     *o = if (fx == 0.0) & !modified { 1.0 } else { p };
                 }
                 // Counts beyond the table: their head term as the table's,
