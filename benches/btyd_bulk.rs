@@ -2,13 +2,18 @@
 //! new customer's `E[X(t)]` of BG/NBD at 100,000 distinct horizons, by the
 //! per-horizon series and by [`NewCustomerCurve`] (cells built inside the
 //! timed loop, as a call does), and BG/NBD's `P(X(t) = 0)` by the
-//! log-gamma pmf and by its closed form. Results are checked equal once
-//! outside the timed loops.
+//! log-gamma pmf and by its closed form; Pareto/NBD P(alive) and the
+//! conditional pmf of 20,000 customers (ages on a week grid), row by row
+//! and by [`ParetoNbdBulk`]. Results are checked equal once outside the
+//! timed loops.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use customer_value::btyd::{BgNbdParams, NewCustomerCurve};
+use customer_value::CustomerId;
+use customer_value::btyd::{
+    BgNbdParams, CustomerHistory, NewCustomerCurve, ParetoNbdBulk, ParetoNbdParams,
+};
 
 fn horizons() -> Vec<f64> {
     (0..100_000)
@@ -71,5 +76,76 @@ fn new_customer(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, new_customer);
+/// 20,000 seeded histories: ages on a week grid (1 to 78 weeks in days),
+/// 55 % without a repeat purchase, the others with 1 to 30.
+fn pareto_histories() -> Vec<CustomerHistory> {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..20_000u64)
+        .map(|i| {
+            let big_t = (1.0 + (next() * 77.0 * 7.0).floor()) / 7.0;
+            let x = if next() < 0.55 {
+                0
+            } else {
+                1 + (next() * 30.0) as u32
+            };
+            let t_x = if x == 0 {
+                0.0
+            } else {
+                (next() * big_t).max(0.01)
+            };
+            CustomerHistory::new(CustomerId::new(i), x, t_x, big_t).unwrap()
+        })
+        .collect()
+}
+
+fn pareto(c: &mut Criterion) {
+    let p = ParetoNbdParams::new(0.55, 10.5, 0.6, 12.0).unwrap();
+    let rows = pareto_histories();
+    let bulk = ParetoNbdBulk::new(p);
+    let alive = bulk.p_alive(&rows).unwrap();
+    for (h, &a) in rows.iter().zip(&alive) {
+        assert_eq!(a, p.p_alive(h).unwrap());
+    }
+    let pmf = bulk.conditional_prob_purchases(&rows, 10.0, 2).unwrap();
+    for (h, &v) in rows.iter().zip(&pmf).step_by(97) {
+        let exact = p.conditional_prob_purchases(h, 10.0, 2).unwrap();
+        assert!((v - exact).abs() <= 1e-12 * exact);
+    }
+    let mut group = c.benchmark_group("btyd_bulk");
+    group.sample_size(10);
+    group.bench_function("pareto_p_alive/per_customer/20k", |b| {
+        b.iter(|| {
+            black_box(&rows)
+                .iter()
+                .map(|h| p.p_alive(h).unwrap())
+                .sum::<f64>()
+        })
+    });
+    group.bench_function("pareto_p_alive/bulk/20k", |b| {
+        b.iter(|| bulk.p_alive(black_box(&rows)).unwrap())
+    });
+    group.bench_function("pareto_conditional_pmf/per_customer/20k", |b| {
+        b.iter(|| {
+            black_box(&rows)
+                .iter()
+                .map(|h| p.conditional_prob_purchases(h, 10.0, 2).unwrap())
+                .sum::<f64>()
+        })
+    });
+    group.bench_function("pareto_conditional_pmf/bulk/20k", |b| {
+        b.iter(|| {
+            bulk.conditional_prob_purchases(black_box(&rows), 10.0, 2)
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, new_customer, pareto);
 criterion_main!(benches);

@@ -2,7 +2,7 @@
 polars, in one run, whole Python calls (conversions included).
 
     python python/benches/bench.py [--transactions 1000000] [--customers 100000] [--repeat 3] [--summary-only]
-    python python/benches/bench.py --predictions [--rows 1000000] [--slow-rows 100000] [--repeat 5] [--compare DIR]
+    python python/benches/bench.py --predictions [--rows 1000000] [--slow-rows 100000] [--repeat 5] [--compare DIR] [--best] [--cpu]
 
 Needs lifetimes 0.11.3, pandas 2.3.3, numpy 2.2.6, scipy 1.14.1, polars and
 pyarrow (python/requirements-test.txt). Prints the median of --repeat runs
@@ -19,7 +19,13 @@ lifetimes takes seconds), checking each result equal to lifetimes' (rtol
 1e-9) first; customer_value and lifetimes alternate, ``--repeat`` times
 each. ``--compare DIR`` adds a second build of this package, installed
 with ``pip install --no-deps --target DIR <wheel or source>``, timed in
-the same loop (a before/after comparison in one run). Each call's row
+the same loop (a before/after comparison in one run). ``--best`` reports
+each call's fastest run instead of the median: on a machine busy with
+other work the fastest run is the one least disturbed (lifetimes' slow
+calls then run --repeat times too). ``--cpu`` times the process's CPU
+time (every thread's) instead of wall time: other processes disturb it far
+less, and a call split over two threads counts both (on an idle machine its
+wall time is about half). Each call's row
 also has two floors timed in the same loop: numpy reading the call's
 input columns and writing one float64 output (``np.add`` over them), and
 that plus one ``np.power`` pass over one input; the last column is
@@ -37,12 +43,17 @@ import numpy as np
 import pandas as pd
 
 
+# The clock of `timed`: wall time, or with --cpu the process's CPU time
+# (every thread's), which other processes on a busy machine disturb far less.
+CLOCK = time.perf_counter
+
+
 def timed(f, repeat):
     times = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         out = f()
-        times.append(time.perf_counter() - t0)
+        times.append(CLOCK() - t0)
     return statistics.median(times), out
 
 
@@ -229,13 +240,14 @@ def predictions(args):
         floor_calls = [] if cols is None else [lambda: read_write(cols), lambda: read_write_pow(cols)]
         times = [[] for _ in range(len(ours_calls) + 1 + len(floor_calls))]
         # lifetimes once where it takes seconds (n = --slow-rows).
-        slow = n == args.slow_rows and n != args.rows
+        slow = n == args.slow_rows and n != args.rows and not args.best
         k_lt = len(ours_calls)
         for r in range(args.repeat):
             for j, c in enumerate(ours_calls + [lt_call] + floor_calls):
                 if j != k_lt or not slow or r == 0:
                     times[j].append(timed(c, 1)[0])
-        med = [statistics.median(t) for t in times]
+        pick = min if args.best else statistics.median
+        med = [pick(t) for t in times]
         floor = tuple(med[k_lt + 1 :]) if floor_calls else (None, None)
         rows.append((label, n, med[0], med[k_lt], med[1] if len(ours_calls) > 1 else None, *floor))
         print(f"  {label}: {med}", file=sys.stderr, flush=True)
@@ -273,8 +285,21 @@ def main():
     ap.add_argument("--predictions", action="store_true", help="only the prediction calls of the lifetimes layer")
     ap.add_argument("--rows", type=int, default=1_000_000, help="customers for the prediction calls")
     ap.add_argument("--slow-rows", type=int, default=100_000, help="customers for the calls where lifetimes is slow")
+    ap.add_argument(
+        "--best",
+        action="store_true",
+        help="report each call's fastest run instead of the median (--predictions): on a loaded machine the fastest is the one least disturbed by other processes",
+    )
+    ap.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time the process's CPU time (all threads) instead of wall time (--predictions): on a loaded machine the closer measure of idle cost; a call on two threads then counts both",
+    )
     ap.add_argument("--compare", metavar="DIR", help="another build of customer_value (pip install --target DIR), timed alongside")
     args = ap.parse_args()
+    if args.cpu:
+        global CLOCK
+        CLOCK = time.process_time
     if args.predictions:
         report_predictions(predictions(args), args.compare is not None)
         return

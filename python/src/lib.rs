@@ -14,8 +14,8 @@ use customer_value::Scorer;
 use customer_value::btyd::{
     BgBb, BgBbParams, BgNbd, BgNbdParams, BgNbdPredictor, Cohort, CustomerHistory, DiscreteHistory,
     FitOptions, GammaGamma, GammaGammaParams, GgomNbd, GgomNbdParams, MbgNbd, MbgNbdParams,
-    MbgNbdPredictor, NewCustomerCurve, ParetoNbd, ParetoNbdParams, ParetoNbdPredictor, Penalty,
-    Sbg, SbgParams, SpendHistory,
+    MbgNbdPredictor, NewCustomerCurve, ParetoNbd, ParetoNbdBulk, ParetoNbdParams,
+    ParetoNbdPredictor, Penalty, Sbg, SbgParams, SpendHistory,
 };
 use customer_value::clv::DiscountRate;
 use customer_value::{CustomerId, Date, Decimal, Error, Summarizer, TimeUnit, Transaction};
@@ -376,6 +376,68 @@ fn by_x_t(
     Ok(out)
 }
 
+/// BG/NBD and MBG/NBD conditional expectations
+/// `E[Y(t) | x, t_x, T] = P(alive)·E_BG(t; r+x, α+T, a, b+x+k)` (`k` = 0
+/// for BG/NBD, FHL 2005a eq. 10; 1 for MBG/NBD, Batislam et al. 2007),
+/// with `E_BG(t; r', α+T, a, b') = E_BG(t/(α+T); r', 1, a, b')` taken from
+/// one [`NewCustomerCurve`] per purchase count `x` (Taylor cells anchored
+/// on the crate's series, 1/16 octave of `t/(α+T)` wide). Every
+/// conditional expectation of these two models goes through here, for
+/// every row of every call (one row or a million, one horizon or one per
+/// row, and CLV's periods): a cell's expansion depends only on the cell
+/// and the parameters, so a customer's value never depends on the rows
+/// beside it. Equal to the crate's per-customer function to about `1e-13`
+/// relative. P(alive) is the crate's.
+struct BgCurves {
+    alpha: f64,
+    curves: rustc_hash::FxHashMap<u32, NewCustomerCurve>,
+}
+
+impl BgCurves {
+    /// The curves for BG/NBD or MBG/NBD (`None` for the other models),
+    /// with a cell for every `(x, t)` that `horizons` hands out: it calls
+    /// `emit(i, t)` for each horizon `t` of row `i`.
+    fn new(
+        m: &Purchases,
+        population: &[CustomerHistory],
+        horizons: impl Fn(usize, &mut dyn FnMut(f64)),
+    ) -> Result<Option<Self>, Error> {
+        let (r, alpha, a, b, k) = match m {
+            Purchases::Bg(p) => (p.r(), p.alpha(), p.a(), p.b(), 0.0),
+            Purchases::Mbg(p) => (p.r(), p.alpha(), p.a(), p.b(), 1.0),
+            _ => return Ok(None),
+        };
+        let mut ys: rustc_hash::FxHashMap<u32, Vec<f64>> = rustc_hash::FxHashMap::default();
+        for (i, h) in population.iter().enumerate() {
+            let list = ys.entry(h.x()).or_default();
+            horizons(i, &mut |t| list.push(t / (alpha + h.age())));
+        }
+        let mut curves = rustc_hash::FxHashMap::default();
+        for (x, ys) in ys {
+            let xf = f64::from(x);
+            let p = BgNbdParams::new(r + xf, 1.0, a, b + xf + k)?;
+            curves.insert(x, NewCustomerCurve::bg(&p, &ys));
+        }
+        Ok(Some(Self { alpha, curves }))
+    }
+
+    /// `E[Y(t) | x, t_x, T]` of `h`.
+    fn expected(&self, m: &Purchases, h: &CustomerHistory, t: f64) -> Result<f64, Error> {
+        let t = horizon(t)?;
+        let p = m.p_alive(h)?;
+        if p == 0.0 {
+            return Ok(0.0);
+        }
+        let curve = self.curves.get(&h.x()).ok_or_else(|| {
+            invalid(
+                "horizon",
+                "a conditional expectation without its curve".into(),
+            )
+        })?;
+        Ok(p * curve.expected_purchases(t / (self.alpha + h.age()))?)
+    }
+}
+
 /// Expected purchases in the next `t` for every history: the crate's bulk
 /// scorers for BG/NBD, MBG/NBD and Pareto/NBD (which share the
 /// per-`(x, T)` terms between customers where that pays, bit for bit the
@@ -385,6 +447,9 @@ fn conditional_all(
     population: &[CustomerHistory],
     t: f64,
 ) -> Result<Vec<f64>, Error> {
+    if let Some(curves) = BgCurves::new(m, population, |_, emit| emit(t))? {
+        return per_row(population.len(), |i| curves.expected(m, &population[i], t));
+    }
     match m {
         Purchases::Bg(p) => {
             let predictor = BgNbdPredictor::new(*p, t)?;
@@ -814,15 +879,21 @@ impl BgAlive {
                 if !ok {
                     return false;
                 }
+                // The table lookup (a gather, which kept the whole loop
+                // scalar) in its own pass, then the logistic in a loop
+                // that compiles to vector code; the same operations as one
+                // loop, so the same bits.
+                let (table, modified, shape) = (&self.head[..], self.modified, self.r);
+                let Some(top) = table.len().checked_sub(1) else {
+                    return out.is_empty();
+                };
                 for (o, &fx) in out.iter_mut().zip(f) {
                     let x = ((fx + ROUND).to_bits() & 0xffff_ffff) as usize;
-                    let head = self
-                        .head
-                        .get(x.min(last.saturating_sub(1)))
-                        .copied()
-                        .unwrap_or(0.0);
-                    let p = Self::logistic(head + (self.r + fx) * *o);
-                    *o = if (fx == 0.0) & !self.modified { 1.0 } else { p };
+                    *o = table[x.min(top)] + (shape + fx) * *o;
+                }
+                for (o, &fx) in out.iter_mut().zip(f) {
+                    let p = Self::logistic(*o);
+                    *o = if (fx == 0.0) & !modified { 1.0 } else { p };
                 }
                 // Counts beyond the table: their head term as the table's,
                 // the rest as above, so that the bits do not depend on the
@@ -893,6 +964,35 @@ fn out(py: Python<'_>, v: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
     v.into_pyarray(py)
 }
 
+/// Two MiB: the huge page size of x86-64 Linux.
+const HUGE_PAGE: usize = 2 << 20;
+
+/// `n` zeros, for an output array. On Linux the whole 2 MiB pages inside a
+/// large allocation are marked for transparent huge pages (as numpy marks
+/// its own arrays of 4 MiB and more): with the kernel's default `madvise`
+/// policy, writing 1M fresh values otherwise takes 2,048 page faults, which
+/// cost as much as the arithmetic of the closed forms. Where the memory
+/// was already touched (reused from the allocator's heap) the advice is
+/// harmless; the values are zeros either way.
+fn zeroed(n: usize) -> Vec<f64> {
+    let v = vec![0.0; n];
+    #[cfg(target_os = "linux")]
+    if n * std::mem::size_of::<f64>() >= 2 * HUGE_PAGE {
+        let start = v.as_ptr() as usize;
+        let lo = start.next_multiple_of(HUGE_PAGE);
+        let hi = (start + n * std::mem::size_of::<f64>()) / HUGE_PAGE * HUGE_PAGE;
+        if hi > lo {
+            // SAFETY: [lo, hi) lies inside `v`'s allocation, and
+            // MADV_HUGEPAGE changes only how the kernel backs the pages,
+            // never their contents; a failure (an old kernel) is ignored.
+            unsafe {
+                libc::madvise(lo as *mut libc::c_void, hi - lo, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    v
+}
+
 /// `kernel(start, out)` fills `out` with rows `start..start + out.len()`
 /// and says whether every one of them was valid; over contiguous chunks on
 /// the machine's cores for large inputs, as [`per_row`]. `None` when a row
@@ -900,7 +1000,7 @@ fn out(py: Python<'_>, v: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
 /// first bad value. The kernels are branch-free loops that compile to SIMD
 /// code ([`vecmath`]), so validation rides along with the arithmetic.
 fn batch(n: usize, kernel: impl Fn(usize, &mut [f64]) -> bool + Sync) -> Option<Vec<f64>> {
-    let mut out = vec![0.0; n];
+    let mut out = zeroed(n);
     let threads = if n < PARALLEL_ROWS { 1 } else { threads() };
     if threads < 2 {
         return simd(
@@ -931,14 +1031,28 @@ fn batch(n: usize, kernel: impl Fn(usize, &mut [f64]) -> bool + Sync) -> Option<
     ok.then_some(out)
 }
 
-/// `f()`, compiled for AVX2 and FMA (four doubles per instruction instead
-/// of SSE2's two) when the CPU has them, else as the baseline build. The
-/// arithmetic is the same either way: Rust does not fuse a multiply and
-/// an add into one FMA by itself, so both give the same bits.
+/// `f()`, compiled for AVX-512 (eight doubles per instruction) or AVX2
+/// and FMA (four instead of SSE2's two) when the CPU has them, else as the
+/// baseline build. The arithmetic is the same either way: Rust does not
+/// fuse a multiply and an add into one FMA by itself, and every kernel
+/// works element by element (no reductions that a wider vector would
+/// reorder), so all three give the same bits.
 #[inline(always)]
 fn simd<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
     {
+        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+        fn avx512<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU has the features `avx512` is compiled for.
+            return unsafe { avx512(f) };
+        }
         #[target_feature(enable = "avx2,fma")]
         fn avx2<R>(f: impl FnOnce() -> R) -> R {
             f()
@@ -1063,6 +1177,11 @@ fn conditional_probability_alive<'py>(
                 }
                 return per_row(f.len(), |i| fast.p_alive(f, r, tt, i));
             }
+            if let Purchases::Pareto(p) = &m {
+                // Bit for bit the crate's P(alive), its K terms computed
+                // once per distinct (x, time) instead of twice per row.
+                return ParetoNbdBulk::new(*p).p_alive(&histories(f, r, tt)?);
+            }
             per_distinct(
                 f.len(),
                 |i| bits([f, r, tt], i),
@@ -1100,6 +1219,16 @@ fn conditional_expected_purchases<'py>(
                     "t",
                     format!("{} horizons for {} customers", h.len(), population.len()),
                 ));
+            }
+            if let (Purchases::Pareto(p), 1) = (&m, h.len()) {
+                // Bit for bit the crate's function, at any size.
+                return ParetoNbdBulk::new(*p).expected_purchases(&population, horizon(h[0])?);
+            }
+            let at = |i: usize| h[if h.len() == 1 { 0 } else { i }];
+            if let Some(curves) = BgCurves::new(&m, &population, |i, emit| emit(at(i)))? {
+                return per_row(population.len(), |i| {
+                    curves.expected(&m, &population[i], at(i))
+                });
             }
             if h.len() == 1 && population.len() >= PARALLEL_ROWS {
                 return conditional_all(&m, &population, horizon(h[0])?);
@@ -1142,6 +1271,15 @@ fn conditional_prob_purchases<'py>(
             let m = Purchases::new(model, &params)?;
             let t = horizon(t)?;
             same_length(&["frequency", "recency", "T"], &[f, r, a])?;
+            if let Purchases::Pareto(p) = &m {
+                // The same arithmetic for every row of every call (a row's
+                // value never depends on the rows beside it).
+                return ParetoNbdBulk::new(*p).conditional_prob_purchases(
+                    &histories(f, r, a)?,
+                    t,
+                    n,
+                );
+            }
             per_distinct(
                 f.len(),
                 |i| bits([f, r, a], i),
@@ -1236,14 +1374,14 @@ fn probability_of_n_purchases<'py>(
             };
             same_length(&["t", "n"], &[h, k])?;
             let m = Purchases::new(model, &params)?;
-            if let Purchases::Bg(p) = &m {
-                if k.iter().all(|&n| n == 0.0) {
-                    if let Some(v) = bg_no_purchases_batch(p, h) {
-                        return Ok(v);
-                    }
-                    // BG/NBD at n = 0: (α/(α+t))^r, cheaper than hashing.
-                    return per_row(h.len(), |i| bg_no_purchases(p, h[i]));
+            if let Purchases::Bg(p) = &m
+                && k.iter().all(|&n| n == 0.0)
+            {
+                if let Some(v) = bg_no_purchases_batch(p, h) {
+                    return Ok(v);
                 }
+                // BG/NBD at n = 0: (α/(α+t))^r, cheaper than hashing.
+                return per_row(h.len(), |i| bg_no_purchases(p, h[i]));
             }
             per_distinct(
                 h.len(),
@@ -1307,23 +1445,54 @@ fn customer_lifetime_value<'py>(
                 &[f, r, a, m],
             )?;
             let value_at = |i: usize| spend_at(&spend, f, m, i);
-            if f.len() >= PARALLEL_ROWS && matches!(model, Purchases::Bg(_) | Purchases::Mbg(_)) {
-                // Period by period over all customers, so that the crate's
-                // bulk scorer shares its per-(x, T) terms; each row's
-                // arithmetic is the row-by-row branch's below.
+            if let Purchases::Pareto(p) = &model {
+                // P(alive) once per customer (bit for bit the crate's),
+                // then each period's expectation from it: the arithmetic
+                // of `conditional` at every horizon, without recomputing
+                // P(alive) per period.
                 let population = histories(f, r, a)?;
-                let value = per_row(f.len(), value_at)?;
-                let mut total = vec![0.0; f.len()];
-                let mut previous = vec![0.0; f.len()];
-                for k in 1..=time {
-                    let now = conditional_all(&model, &population, f64::from(k) * factor)?;
-                    let d = (1.0 + discount_rate).powi(k as i32);
-                    for i in 0..f.len() {
-                        total[i] += value[i] * (now[i] - previous[i]) / d;
+                let bulk = ParetoNbdBulk::new(*p);
+                let alive = bulk.p_alive(&population)?;
+                return per_row(f.len(), |i| {
+                    let h = &population[i];
+                    let value = value_at(i)?;
+                    let mut total = 0.0;
+                    let mut previous = 0.0;
+                    for k in 1..=time {
+                        let now = bulk.expected_purchases_given_alive(
+                            alive[i],
+                            h,
+                            horizon(f64::from(k) * factor)?,
+                        )?;
+                        total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
+                        previous = now;
                     }
-                    previous = now;
+                    Ok(total)
+                });
+            }
+            if matches!(model, Purchases::Bg(_) | Purchases::Mbg(_)) {
+                // Every period of every customer from the per-count curves
+                // (as every conditional expectation of these models), so
+                // that a customer's value never depends on the other rows.
+                let population = histories(f, r, a)?;
+                let periods: Vec<f64> = (1..=time).map(|k| f64::from(k) * factor).collect();
+                if let Some(curves) = BgCurves::new(&model, &population, |_, emit| {
+                    periods.iter().for_each(|&t| emit(t))
+                })? {
+                    return per_row(f.len(), |i| {
+                        let h = &population[i];
+                        let value = value_at(i)?;
+                        let mut total = 0.0;
+                        let mut previous = 0.0;
+                        for (k, &t) in periods.iter().enumerate() {
+                            let now = curves.expected(&model, h, t)?;
+                            total +=
+                                value * (now - previous) / (1.0 + discount_rate).powi(k as i32 + 1);
+                            previous = now;
+                        }
+                        Ok(total)
+                    });
                 }
-                return Ok(total);
             }
             per_distinct(
                 f.len(),
@@ -1413,10 +1582,10 @@ fn spend_at(spend: &GammaGammaParams, f: &[f64], m: &[f64], i: usize) -> Result<
     // Non-short-circuit tests: x = 0 and x > 0 rows alternate
     // unpredictably, and a mispredicted branch costs more than the sum.
     let plain = ((z == 0.0) & (x == 0)) | (1e-6..1e12).contains(&z);
-    if (f64::from(x) == fx) & plain {
-        if let Ok(v) = spend.expected_spend_of(x, z) {
-            return Ok(v);
-        }
+    if (f64::from(x) == fx) & plain
+        && let Ok(v) = spend.expected_spend_of(x, z)
+    {
+        return Ok(v);
     }
     let x = count("frequency", i, fx)?;
     let s = SpendHistory::new(CustomerId::new(i as u64), x, money("monetary_value", i, z)?)
@@ -2680,6 +2849,56 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// BG/NBD and MBG/NBD conditional expectations from the per-count
+    /// curves: within 1e-10 of the crate's per-customer function (no
+    /// repeat purchase, heavy buyers, tiny and long ages, horizons below
+    /// and far beyond α + T), and each value the same bit for bit whether
+    /// its row is alone in the call or among all the others.
+    #[test]
+    fn bg_curves_are_the_crate_function_and_do_not_depend_on_other_rows() {
+        let mut population = Vec::new();
+        for x in [0u32, 1, 2, 7, 30, 400, 5000] {
+            for big_t in [1e-3, 0.5, 13.0, 38.86, 400.0] {
+                for share in [0.0, 1e-9, 0.25, 0.999, 1.0] {
+                    let t_x = if x == 0 { 0.0 } else { big_t * share };
+                    if x > 0 && t_x == 0.0 || x == 0 && share > 0.0 {
+                        continue;
+                    }
+                    let id = CustomerId::new(population.len() as u64);
+                    population.push(CustomerHistory::new(id, x, t_x, big_t).unwrap());
+                }
+            }
+        }
+        for [r, alpha, a, b] in [
+            [0.243, 4.414, 0.793, 2.426],
+            [3.0, 0.5, 0.01, 0.2],
+            [0.05, 80.0, 12.0, 1e-3],
+            [0.55, 10.5, 1.0, 12.0],
+        ] {
+            for m in [
+                Purchases::Bg(BgNbdParams::new(r, alpha, a, b).unwrap()),
+                Purchases::Mbg(MbgNbdParams::new(r, alpha, a, b).unwrap()),
+            ] {
+                for t in [0.0, 1e-4, 1.0, 10.0, 52.0, 3000.0] {
+                    let all = BgCurves::new(&m, &population, |_, emit| emit(t))
+                        .unwrap()
+                        .unwrap();
+                    for h in &population {
+                        let exact = m.conditional(h, t).unwrap();
+                        let got = all.expected(&m, h, t).unwrap();
+                        assert!(
+                            (got - exact).abs() <= 1e-10 * exact.abs(),
+                            "{h:?} t={t}: {got} vs {exact}"
+                        );
+                        let one = std::slice::from_ref(h);
+                        let alone = BgCurves::new(&m, one, |_, emit| emit(t)).unwrap().unwrap();
+                        assert_eq!(alone.expected(&m, h, t).unwrap().to_bits(), got.to_bits());
+                    }
+                }
+            }
+        }
+    }
 
     /// The per-count table of [`BgAlive`] changes nothing: every value
     /// equals [`BgNbdParams::p_alive`] bit for bit, below, at and beyond

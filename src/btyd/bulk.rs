@@ -7,9 +7,12 @@
 //! Each agrees with the per-customer function it speeds up (to about
 //! `1e-13` relative; the tests below check `1e-11`).
 
+use rustc_hash::FxHashMap;
+
 use crate::btyd::hyp2f1::hyp2f1;
 use crate::btyd::math::{check_horizon, e_bg};
-use crate::btyd::{BgNbdParams, GammaGammaParams, MbgNbdParams};
+use crate::btyd::pareto_nbd::AliveMemo;
+use crate::btyd::{BgNbdParams, CustomerHistory, GammaGammaParams, MbgNbdParams, ParetoNbdParams};
 use crate::{Error, Result};
 
 /// Mantissa bits of `x = t/α` that pick a cell: 16 cells per octave, so
@@ -353,6 +356,287 @@ impl GammaGammaParams {
     }
 }
 
+/// Rows below which [`ParetoNbdBulk`] works on one thread.
+const PARETO_PARALLEL_ROWS: usize = 16_384;
+
+/// Pareto/NBD predictions for many customers at one set of parameters:
+/// P(alive), the conditional expected purchases and the conditional pmf,
+/// each row's value a function of that row alone (never of the rows
+/// beside it, the thread count or the chunking).
+///
+/// * [`p_alive`](Self::p_alive) is bit for bit
+///   [`ParetoNbdParams::p_alive`] (`expit(D1 − D2)`, FH note 009 eq. 27 in
+///   the crate's stable form): for each purchase count `x` every `K_{r+x, s+1}(y)` (the integral of
+///   the likelihood's second term, a hypergeometric series) is computed
+///   once per distinct time `y` among the rows' `t_x` and `T`, as the fit
+///   does, and the rows without a repeat purchase (`t_x = 0`) share one
+///   evaluation per distinct age `T`. On a day grid a few thousand times
+///   serve any number of rows.
+/// * [`expected_purchases`](Self::expected_purchases) is bit for bit
+///   [`ParetoNbdParams::expected_purchases`]
+///   (`P(alive) · (r+x)(β+T)/(α+T) · (1 − ((β+T)/(β+T+t))^(s−1))/(s−1)`,
+///   FH note 009 eq. 41) from those P(alive).
+/// * [`conditional_prob_purchases`](Self::conditional_prob_purchases) is
+///   [`ParetoNbdParams::conditional_prob_purchases`] (`P(alive)` times
+///   the new-customer pmf at `(r+x, α+T, s, β+T)`, plus `1 − P(alive)` at
+///   `n = 0`; Jerath, Fader & Hardie's conditional pmf) to about `1e-14`
+///   relative: the new-customer pmf's series takes its incomplete beta
+///   functions from one `₂F₁` and the positive recurrence
+///   `F_a = 1 + w(a+b)/(a+1)·F_{a+1}` (DLMF 8.17.20) instead of one
+///   `₂F₁` series per term, and rows with equal `(x, T)` share it. This is
+///   this crate's method \[D\].
+///
+/// Large calls are split over the machine's cores (at most 8) in
+/// contiguous parts of the rows (each part keeps its own tables per `x`);
+/// the first error in row order is
+/// returned.
+///
+/// Timing convention: as the per-customer functions, `t_x` and `T` from
+/// the customer's first purchase, the horizon `t` after `T`, all in the
+/// unit of `α` and `β`.
+///
+/// # Example
+///
+/// ```
+/// use customer_value::CustomerId;
+/// use customer_value::btyd::{CustomerHistory, ParetoNbdBulk, ParetoNbdParams};
+///
+/// let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908)?;
+/// let rows = [(0, 0.0, 39.0), (2, 30.43, 38.86), (26, 30.85714, 31.0)];
+/// let histories: Vec<CustomerHistory> = rows
+///     .iter()
+///     .enumerate()
+///     .map(|(i, &(x, t_x, big_t))| CustomerHistory::new(CustomerId::new(i as u64), x, t_x, big_t))
+///     .collect::<Result<_, _>>()?;
+/// let bulk = ParetoNbdBulk::new(p);
+/// let alive = bulk.p_alive(&histories)?;
+/// let pmf = bulk.conditional_prob_purchases(&histories, 52.0, 1)?;
+/// for (i, h) in histories.iter().enumerate() {
+///     assert_eq!(alive[i], p.p_alive(h)?);
+///     let exact = p.conditional_prob_purchases(h, 52.0, 1)?;
+///     assert!((pmf[i] - exact).abs() <= 1e-12 * exact);
+/// }
+/// # Ok::<(), customer_value::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParetoNbdBulk {
+    params: ParetoNbdParams,
+}
+
+impl ParetoNbdBulk {
+    /// The bulk paths at `params`.
+    pub fn new(params: ParetoNbdParams) -> Self {
+        Self { params }
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &ParetoNbdParams {
+        &self.params
+    }
+
+    /// P(alive) of every history, bit for bit [`ParetoNbdParams::p_alive`].
+    ///
+    /// # Errors
+    ///
+    /// As [`ParetoNbdParams::p_alive`], for the first failing row.
+    pub fn p_alive(&self, histories: &[CustomerHistory]) -> Result<Vec<f64>> {
+        grouped(histories, |h, shared| shared.p_alive(&self.params, h))
+    }
+
+    /// `E[Y(t) | x, t_x, T]` of every history, bit for bit
+    /// [`ParetoNbdParams::expected_purchases`].
+    ///
+    /// # Errors
+    ///
+    /// As [`ParetoNbdParams::expected_purchases`], for the first failing
+    /// row.
+    pub fn expected_purchases(&self, histories: &[CustomerHistory], t: f64) -> Result<Vec<f64>> {
+        check_horizon(t)?;
+        let p = &self.params;
+        grouped(histories, |h, shared| {
+            let alive = shared.p_alive(p, h)?;
+            p.expected_purchases_given_alive(alive, h, t)
+        })
+    }
+
+    /// One history's `E[Y(t) | x, t_x, T]` from its P(alive): bit for bit
+    /// [`ParetoNbdParams::expected_purchases`] when `p_alive` is
+    /// [`ParetoNbdParams::p_alive`]'s (or [`p_alive`](Self::p_alive)'s),
+    /// for a caller that needs several horizons per customer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when `t` is not finite and ≥ 0.
+    pub fn expected_purchases_given_alive(
+        &self,
+        p_alive: f64,
+        history: &CustomerHistory,
+        t: f64,
+    ) -> Result<f64> {
+        self.params
+            .expected_purchases_given_alive(p_alive, history, t)
+    }
+
+    /// `P(X(T, T+t) = n | x, t_x, T)` of every history, as
+    /// [`ParetoNbdParams::conditional_prob_purchases`] to about `1e-14`
+    /// relative; each row's value is [`conditional_prob_purchases_of`](Self::conditional_prob_purchases_of)'s
+    /// bit for bit.
+    ///
+    /// # Errors
+    ///
+    /// As [`ParetoNbdParams::conditional_prob_purchases`], for the first
+    /// failing row.
+    pub fn conditional_prob_purchases(
+        &self,
+        histories: &[CustomerHistory],
+        t: f64,
+        n: u32,
+    ) -> Result<Vec<f64>> {
+        check_horizon(t)?;
+        grouped(histories, |h, shared| {
+            let alive = shared.p_alive(&self.params, h)?;
+            let key = h.age().to_bits();
+            let p_new = match shared.by_age.get(&key) {
+                Some(&v) => v,
+                None => {
+                    let v = self.updated_pmf(h, t, n)?;
+                    shared.by_age.insert(key, v);
+                    v
+                }
+            };
+            mix(alive, p_new, n)
+        })
+    }
+
+    /// One history's conditional pmf by the arithmetic of
+    /// [`conditional_prob_purchases`](Self::conditional_prob_purchases).
+    ///
+    /// # Errors
+    ///
+    /// As [`ParetoNbdParams::conditional_prob_purchases`].
+    pub fn conditional_prob_purchases_of(
+        &self,
+        history: &CustomerHistory,
+        t: f64,
+        n: u32,
+    ) -> Result<f64> {
+        check_horizon(t)?;
+        let alive = self.params.p_alive(history)?;
+        mix(alive, self.updated_pmf(history, t, n)?, n)
+    }
+
+    /// The new customer's `P(X(t) = n)` at `(r+x, α+T, s, β+T)`.
+    fn updated_pmf(&self, h: &CustomerHistory, t: f64, n: u32) -> Result<f64> {
+        let p = &self.params;
+        let x = f64::from(h.x());
+        ParetoNbdParams::new(p.r() + x, p.alpha() + h.age(), p.s(), p.beta() + h.age())?
+            .prob_purchases_recurrence(t, n)
+    }
+}
+
+/// Mixes "alive: `p_new`" with "dead: no purchase" (as the crate's
+/// conditional pmfs).
+fn mix(alive: f64, p_new: f64, n: u32) -> Result<f64> {
+    let v = alive * p_new + if n == 0 { 1.0 - alive } else { 0.0 };
+    if v.is_finite() {
+        Ok(v.clamp(0.0, 1.0))
+    } else {
+        Err(Error::Overflow {
+            what: "Pareto/NBD conditional purchase probability",
+        })
+    }
+}
+
+/// What the rows of one purchase count share in [`grouped`]: the `K`
+/// memo, the P(alive) of the rows without a repeat purchase by the bits
+/// of `T` (their only other input), so that the many customers with
+/// `x = 0` on a day grid take one evaluation per age, and a caller's
+/// values by the bits of `T`.
+#[derive(Debug, Default)]
+struct Shared {
+    k: AliveMemo,
+    no_repeat: FxHashMap<u64, f64>,
+    by_age: FxHashMap<u64, f64>,
+}
+
+impl Shared {
+    /// [`ParetoNbdParams::p_alive`], bit for bit.
+    fn p_alive(&mut self, p: &ParetoNbdParams, h: &CustomerHistory) -> Result<f64> {
+        if h.t_x() != 0.0 {
+            return p.p_alive_memo(h, &mut self.k);
+        }
+        let key = h.age().to_bits();
+        if let Some(&v) = self.no_repeat.get(&key) {
+            return Ok(v);
+        }
+        let v = p.p_alive_memo(h, &mut self.k)?;
+        self.no_repeat.insert(key, v);
+        Ok(v)
+    }
+}
+
+/// Purchase counts below this index their [`Shared`] state in a vector;
+/// larger ones in a hash map.
+const DIRECT_COUNTS: usize = 4096;
+
+/// `f(history, shared)` for every history in row order, with one
+/// [`Shared`] state per purchase count (made on first use), on up to 8
+/// threads for large inputs (contiguous parts, each with its own states);
+/// values in row order, the first error in row order.
+fn grouped(
+    histories: &[CustomerHistory],
+    f: impl Fn(&CustomerHistory, &mut Shared) -> Result<f64> + Sync,
+) -> Result<Vec<f64>> {
+    let n = histories.len();
+    let threads = if n < PARETO_PARALLEL_ROWS {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(8)
+    };
+    let chunk = n.div_ceil(threads).max(1);
+    let run = |part: &[CustomerHistory], out: &mut [f64]| -> Result<()> {
+        let mut direct: Vec<Option<Shared>> = Vec::new();
+        let mut other: FxHashMap<u32, Shared> = FxHashMap::default();
+        for (h, o) in part.iter().zip(out.iter_mut()) {
+            let x = h.x() as usize;
+            let shared = if x < DIRECT_COUNTS {
+                if x >= direct.len() {
+                    direct.resize_with(x + 1, || None);
+                }
+                direct[x].get_or_insert_with(Shared::default)
+            } else {
+                other.entry(h.x()).or_default()
+            };
+            *o = f(h, shared)?;
+        }
+        Ok(())
+    };
+    let mut out = vec![0.0; n];
+    if threads < 2 {
+        run(histories, &mut out)?;
+        return Ok(out);
+    }
+    let run = &run;
+    let results: Vec<Result<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = histories
+            .chunks(chunk)
+            .zip(out.chunks_mut(chunk))
+            .map(|(part, o)| scope.spawn(move || run(part, o)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    // The parts are in row order: the first error is the lowest row's.
+    for r in results {
+        r?;
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,6 +775,142 @@ mod tests {
         assert!(gg.expected_spend_of(1, f64::NAN).is_err());
         let heavy = GammaGammaParams::new(6.0, 0.8, 15.0).unwrap();
         assert!(heavy.expected_spend_of(0, 0.0).is_err());
+    }
+
+    /// Seeded awkward histories: no repeat purchase, a purchase at the
+    /// end of the window (`t_x = T`), heavy buyers, tiny and long ages,
+    /// a day grid (repeated times) and real-valued times.
+    fn pareto_histories(rows: usize) -> Vec<CustomerHistory> {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        (0..rows)
+            .map(|i| {
+                let big_t = match i % 5 {
+                    0 => (next() * 78.0).ceil(),
+                    1 => 1e-6 + next() * 300.0,
+                    _ => ((1.0 + next() * 77.0) * 7.0).round() / 7.0,
+                };
+                let x = match i % 7 {
+                    0..=2 => 0,
+                    3 => (next() * 3.0) as u32 + 1,
+                    4 => (next() * 300.0) as u32 + 1,
+                    _ => (next() * 20.0) as u32 + 1,
+                };
+                let t_x = match (x, i % 11) {
+                    (0, _) => 0.0,
+                    (_, 0) => big_t,
+                    _ => (next() * big_t).max(1e-9),
+                };
+                CustomerHistory::new(CustomerId::new(i as u64), x, t_x, big_t).unwrap()
+            })
+            .collect()
+    }
+
+    const PARETO: [(f64, f64, f64, f64); 5] = [
+        (0.553275, 10.577611, 0.606213, 11.667908), // CDNOW (FH note 009)
+        (0.55, 10.5, 0.6, 12.0),
+        (1.3, 4.0, 2.0, 4.0),  // α = β: the series' κ = 0
+        (0.8, 30.0, 1.0, 3.0), // α > β, s = 1
+        (5.0, 0.7, 0.2, 90.0),
+    ];
+
+    #[test]
+    fn pareto_bulk_alive_and_expected_are_the_crate_bit_for_bit() {
+        let rows = pareto_histories(40_000); // above the threaded size
+        for (r, alpha, s, beta) in PARETO {
+            let p = ParetoNbdParams::new(r, alpha, s, beta).unwrap();
+            let bulk = ParetoNbdBulk::new(p);
+            let alive = bulk.p_alive(&rows).unwrap();
+            let e = bulk.expected_purchases(&rows, 52.0).unwrap();
+            for (i, h) in rows.iter().enumerate() {
+                assert_eq!(alive[i].to_bits(), p.p_alive(h).unwrap().to_bits(), "{i}");
+                let exact = p.expected_purchases(h, 52.0).unwrap();
+                assert_eq!(e[i].to_bits(), exact.to_bits(), "{i}");
+            }
+        }
+    }
+
+    #[test]
+    fn pareto_bulk_pmf_is_the_series_and_one_call_is_many_calls() {
+        let rows = pareto_histories(3_000);
+        for (r, alpha, s, beta) in PARETO {
+            let p = ParetoNbdParams::new(r, alpha, s, beta).unwrap();
+            let bulk = ParetoNbdBulk::new(p);
+            for (t, n) in [(10.0, 0), (10.0, 2), (52.0, 1), (0.5, 7), (300.0, 3)] {
+                let all = bulk.conditional_prob_purchases(&rows, t, n).unwrap();
+                // The rows in reverse: another grouping and other neighbours.
+                let rev: Vec<_> = rows.iter().rev().copied().collect();
+                let back = bulk.conditional_prob_purchases(&rev, t, n).unwrap();
+                let mut total = 0.0;
+                for (i, h) in rows.iter().enumerate() {
+                    let one = bulk.conditional_prob_purchases_of(h, t, n).unwrap();
+                    assert_eq!(all[i].to_bits(), one.to_bits(), "row {i}");
+                    assert_eq!(back[rows.len() - 1 - i].to_bits(), one.to_bits());
+                    let exact = p.conditional_prob_purchases(h, t, n).unwrap();
+                    assert!(
+                        (all[i] - exact).abs() <= 1e-12 * exact + 1e-300,
+                        "{r} {alpha} {s} {beta} t={t} n={n} {h:?}: {} vs {exact}",
+                        all[i]
+                    );
+                    total += all[i];
+                }
+                assert!(total > 0.0);
+            }
+        }
+    }
+
+    #[test]
+    fn pareto_bulk_edges() {
+        let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908).unwrap();
+        let bulk = ParetoNbdBulk::new(p);
+        assert!(bulk.p_alive(&[]).unwrap().is_empty());
+        let rows = pareto_histories(20);
+        assert!(bulk.expected_purchases(&rows, -1.0).is_err());
+        assert!(bulk.expected_purchases(&rows, f64::NAN).is_err());
+        assert!(
+            bulk.conditional_prob_purchases(&rows, f64::INFINITY, 1)
+                .is_err()
+        );
+        // t = 0: nothing happens in the window.
+        let zero = bulk.conditional_prob_purchases(&rows, 0.0, 0).unwrap();
+        assert!(zero.iter().all(|&v| v == 1.0));
+        let zero = bulk.conditional_prob_purchases(&rows, 0.0, 2).unwrap();
+        assert!(zero.iter().all(|&v| v == 0.0));
+        // The pmf over n sums to 1 (the new customer's mass beyond n = 60
+        // is negligible at this horizon for light buyers).
+        let light: Vec<_> = rows.iter().filter(|h| h.x() < 5).copied().collect();
+        let mut sum = vec![0.0; light.len()];
+        for n in 0..60 {
+            let v = bulk.conditional_prob_purchases(&light, 13.0, n).unwrap();
+            for (s, v) in sum.iter_mut().zip(v) {
+                *s += v;
+            }
+        }
+        assert!(sum.iter().all(|s| (s - 1.0).abs() < 1e-9), "{sum:?}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Any parameters, horizon and count: the recurrence is the
+        /// series (or the same death-time integral).
+        #[test]
+        fn pareto_recurrence_matches_series(
+            r in 0.05f64..40.0, alpha in 0.1f64..200.0, s in 0.05f64..6.0, beta in 0.1f64..200.0,
+            t in 0.01f64..500.0, n in 0u32..50,
+        ) {
+            let p = ParetoNbdParams::new(r, alpha, s, beta).unwrap();
+            let exact = p.prob_purchases(t, n).unwrap();
+            let fast = p.prob_purchases_recurrence(t, n).unwrap();
+            prop_assert!(
+                (fast - exact).abs() <= 1e-12 * exact + 1e-300,
+                "{} vs {}", fast, exact
+            );
+        }
     }
 
     proptest! {

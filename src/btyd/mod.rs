@@ -287,7 +287,7 @@ mod status;
 
 pub use bgbb::{BgBb, BgBbFit, BgBbParams, BgBbPredictor, BgBbScore, DiscreteHistory};
 pub use bgnbd::{BgNbd, BgNbdFit, BgNbdParams, BgNbdPredictor, BgNbdScore};
-pub use bulk::NewCustomerCurve;
+pub use bulk::{NewCustomerCurve, ParetoNbdBulk};
 pub use clv::{BtydClv, BtydClvBuilder, BtydCustomer, dert_clv, purchase_dert_clv};
 pub use covariates::{
     BgNbdCovariates, BgNbdCovariatesFit, BgNbdCovariatesParams, CovariateDesign, CovariateTable,

@@ -4236,3 +4236,143 @@ mod transformed_against_quadrature {
         }
     }
 }
+
+/// Room for the terms of [`ParetoNbdParams::prob_purchases_recurrence`]:
+/// at most [`SERIES_PMF_TERMS`] rounded up, and one more.
+const RECURRENCE_TERMS: usize = SERIES_PMF_TERMS as usize + 2;
+
+/// The `K(y)` of one purchase count `x`, kept between the rows of a bulk
+/// P(alive) ([`crate::btyd::ParetoNbdBulk`]): rows handed over grouped by
+/// `x` compute each `K(y)` once per distinct time `y` (as a fit does),
+/// and every row's value is bit for bit [`ParetoNbdParams::p_alive`]'s
+/// (the memo holds only values of deterministic functions of `x` and
+/// `y`, so which rows came before changes nothing).
+#[derive(Debug, Default)]
+pub(crate) struct AliveMemo(Memo);
+
+impl ParetoNbdParams {
+    /// [`p_alive`](Self::p_alive), bit for bit, with the `K(y)` of earlier
+    /// rows of the same `x` taken from `memo`.
+    pub(crate) fn p_alive_memo(
+        &self,
+        history: &CustomerHistory,
+        memo: &mut AliveMemo,
+    ) -> Result<f64> {
+        let e = eval_row_memo(
+            self.natural(),
+            f64::from(history.x()),
+            history.t_x(),
+            history.age(),
+            None,
+            &mut memo.0,
+            None,
+        );
+        let p = match e {
+            Some(e) => expit(e.d1 - e.d2),
+            None => expit(-self.ln_dead_odds(history)?),
+        };
+        if p.is_nan() {
+            return Err(Error::Overflow {
+                what: "Pareto/NBD P(alive)",
+            });
+        }
+        Ok(p)
+    }
+
+    /// [`expected_purchases`](Self::expected_purchases) from a P(alive)
+    /// already computed for `history` (bit for bit when `p_alive` is
+    /// [`p_alive`](Self::p_alive)'s).
+    pub(crate) fn expected_purchases_given_alive(
+        &self,
+        p_alive: f64,
+        history: &CustomerHistory,
+        t: f64,
+    ) -> Result<f64> {
+        check_horizon(t)?;
+        Ok(self.expected_given_alive(p_alive, history, t))
+    }
+
+    /// [`prob_purchases`](Self::prob_purchases) to about `1e-14` relative,
+    /// with the series' incomplete beta functions from one `₂F₁` and a
+    /// recurrence instead of one `₂F₁` series per term \[D\]: with
+    /// `B_w(a, b) = w^a (1−w)^b/a · F_a`, `F_a = ₂F₁(1, a+b; a+1; w)`,
+    /// DLMF 8.17.20 (`I_w(a, b) − I_w(a+1, b) = w^a (1−w)^b/(a B(a, b))`)
+    /// reads
+    ///
+    /// ```text
+    /// F_a = 1 + w·(a+b)/(a+1)·F_{a+1}
+    /// ```
+    ///
+    /// a sum of positive terms, so running it downwards from the last
+    /// term's `F` (one series) loses nothing (each step shrinks the
+    /// relative error of `F_{a+1}`). The series' terms `(e)_j κ^j/j!` come
+    /// from their ratios. The terms are taken up to the crate's own
+    /// estimate of the series' length, `e·κ/(1−κ) + 45/(−ln κ)`; where the
+    /// last of them is not below `1e-17` of the sum, where a value
+    /// leaves `f64`'s range, and wherever [`prob_purchases`](Self::prob_purchases)
+    /// integrates over the death time instead, this is that function.
+    /// Timing convention as [`prob_purchases`](Self::prob_purchases).
+    pub(crate) fn prob_purchases_recurrence(&self, t: f64, n: u32) -> Result<f64> {
+        check_horizon(t)?;
+        if t == 0.0 {
+            return Ok(if n == 0 { 1.0 } else { 0.0 });
+        }
+        let (r, al, s, be) = (self.r, self.alpha, self.s, self.beta);
+        let nf = f64::from(n);
+        let (ln_rho, e, kappa, m) = if al <= be {
+            ((al / be).ln(), s + 1.0, 1.0 - al / be, al)
+        } else {
+            (nf * (be / al).ln(), r + nf, 1.0 - be / al, be)
+        };
+        let terms = if kappa > 0.0 {
+            e * kappa / (1.0 - kappa) + 45.0 / -kappa.ln()
+        } else {
+            1.0
+        };
+        if !(terms <= SERIES_PMF_TERMS && t <= SERIES_PMF_SPAN * m && n <= SERIES_PMF_COUNT) {
+            return self.prob_purchases(t, n);
+        }
+        let ln_coef = dlgamma(r, nf) - ln_gamma_f(nf + 1.0);
+        let first = ln_coef - r * (t / al).ln_1p() - nf * (al / t).ln_1p() - s * (t / be).ln_1p();
+        let ln_w = -(m / t).ln_1p();
+        let ln_1mw = -(t / m).ln_1p();
+        let w = ln_w.exp();
+        let b = r + s;
+        let last = if kappa > 0.0 {
+            terms.ceil() as usize + 1
+        } else {
+            0
+        };
+        let a0 = nf + 1.0;
+        // F at the last term, then downwards.
+        let top = a0 + last as f64;
+        let (ln_top, _) = ln_hyp2f1(1.0, top + b, top + 1.0, w)?;
+        if !(ln_top < 600.0) {
+            return self.prob_purchases(t, n);
+        }
+        let mut f = [0.0; RECURRENCE_TERMS];
+        let f = &mut f[..=last];
+        f[last] = ln_top.exp();
+        for j in (0..last).rev() {
+            let a = a0 + j as f64;
+            f[j] = 1.0 + w * (a + b) / (a + 1.0) * f[j + 1];
+        }
+        // Σ_j (e)_j (κw)^j / j! · F_{a_j} / a_j, relative to w^{a0}(1−w)^b.
+        let kw = kappa * w;
+        let mut c = 1.0;
+        let mut sum = f[0] / a0;
+        let mut tail = sum;
+        for (j, fj) in f.iter().enumerate().skip(1) {
+            let jf = j as f64;
+            c *= (e + jf - 1.0) / jf * kw;
+            tail = c * fj / (a0 + jf);
+            sum += tail;
+        }
+        if !(sum.is_finite() && sum > 0.0) || (last > 0 && tail > 1e-17 * sum) {
+            return self.prob_purchases(t, n);
+        }
+        let total = a0 * ln_w + b * ln_1mw + sum.ln();
+        let second = s.ln() + ln_rho + ln_coef + total;
+        finite_probability(first.exp() + second.exp())
+    }
+}

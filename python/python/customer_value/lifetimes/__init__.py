@@ -83,6 +83,22 @@ def _call(native, *args, columns):
     return checked_call(lambda: native(*args, *(a for a, _ in columns)), *columns)
 
 
+def _weights_by_frequency(data):
+    """``data.groupby("frequency")["weights"].sum()``: the summed weight of
+    every frequency present, in increasing order. Whole frequencies (every
+    BG/BB fit's) are counted with ``np.bincount``, several times faster than
+    a pandas group-by on a million rows; anything else takes the group-by."""
+    f = np.asarray(data["frequency"])
+    w = np.asarray(data["weights"], dtype=np.float64)
+    if f.dtype.kind in "iuf" and len(f) and f.min() >= 0 and f.max() < 1 << 24:
+        whole = f.astype(np.int64)
+        if np.array_equal(whole, f):
+            present = np.flatnonzero(np.bincount(whole))
+            sums = np.bincount(whole, weights=w)[present]
+            return pd.Series(sums, index=pd.Index(present.astype(f.dtype), name="frequency"), name="weights")
+    return data.groupby("frequency")["weights"].sum()
+
+
 def _shape(result, *inputs):
     """lifetimes' return shapes: a float for scalar inputs, a Series for
     pandas inputs (with their index), else a numpy array."""
@@ -425,7 +441,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         sum over the live opportunities starts at each frequency itself
         (lifetimes starts it at the smallest observed frequency, which
         agrees when the observed frequencies have no gaps)."""
-        counts = self.data.groupby("frequency")["weights"].sum()
+        counts = _weights_by_frequency(self.data)
         xs = [int(x) for x in counts.index]
         p = _native.bgbb_prob_new(self._values(), int(n), xs)
         idx = pd.Index(counts.index, name="frequency")
