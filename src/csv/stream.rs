@@ -7,9 +7,10 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
 use std::fs::{self, File};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
@@ -142,6 +143,7 @@ pub struct StreamingSummarizer {
     memory: u64,
     partitions: Option<usize>,
     buffer: Option<usize>,
+    held: Option<u64>,
     temp_dir: Option<PathBuf>,
     format: Option<SummaryFormat>,
     categories_when_named: bool,
@@ -282,6 +284,7 @@ impl StreamingSummarizer {
             memory: DEFAULT_MEMORY,
             partitions: None,
             buffer: None,
+            held: None,
             temp_dir: None,
             format: None,
             categories_when_named: false,
@@ -310,6 +313,41 @@ impl StreamingSummarizer {
     /// the chunk edges.
     pub fn buffer_size(mut self, bytes: usize) -> StreamingSummarizer {
         self.buffer = Some(bytes.max(1));
+        self
+    }
+
+    /// The most bytes of spill records kept in memory instead of written
+    /// to the spill files (default: 3/8 of the [`memory`](Self::memory)
+    /// budget; at most half of it). The partitions are held in memory
+    /// while they fit this allowance, and a partition that would exceed
+    /// it is written to its file; the rest of the budget is shared by
+    /// the partitions summarised at once. `0` writes every partition to
+    /// its file. Results never depend on it; held partitions spare the
+    /// page cache the copy of their records into a file and back.
+    ///
+    /// # Example
+    /// ```
+    /// use customer_value::csv::{CsvOptions, StreamingSummarizer};
+    /// use customer_value::{Date, Summarizer};
+    ///
+    /// let file = "customer_id,date,amount\n7,2024-01-03,10.00\n9,2024-01-05,5\n";
+    /// let summarizer = Summarizer::builder(Date::parse("2024-01-31")?).build()?;
+    /// let streaming = StreamingSummarizer::new(CsvOptions::default(), summarizer);
+    /// let mut outputs = Vec::new();
+    /// for held in [0, 1 << 20] {
+    ///     let prepared = streaming
+    ///         .clone()
+    ///         .spill_in_memory(held)
+    ///         .prepare(file.as_bytes(), None, &mut |_| {})?;
+    ///     let mut out = Vec::new();
+    ///     prepared.write_summary(&mut out)?;
+    ///     outputs.push(out);
+    /// }
+    /// assert_eq!(outputs[0], outputs[1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn spill_in_memory(mut self, bytes: u64) -> StreamingSummarizer {
+        self.held = Some(bytes);
         self
     }
 
@@ -453,8 +491,12 @@ impl StreamingSummarizer {
             parts.push(PartWriter::create(
                 dir.path.join(format!("p{i}.bin")),
                 write_buffer,
-            )?);
+            ));
         }
+        let held = Held {
+            bytes: 0,
+            allowance: usize::try_from(self.held_allowance()).unwrap_or(usize::MAX),
+        };
         // This thread parses; a second one encodes the rows into their
         // partitions and writes them, in batches, in file order.
         let (mut spill, read, written) = std::thread::scope(|scope| {
@@ -462,7 +504,7 @@ impl StreamingSummarizer {
             let (recycle, recycled) = mpsc::channel::<Batch>();
             let (recycle_blocks, recycled_blocks) = mpsc::channel::<Block>();
             let writer =
-                scope.spawn(move || write_batches(parts, &batches, &recycle, &recycle_blocks));
+                scope.spawn(move || write_batches(parts, held, &batches, &recycle, &recycle_blocks));
             let spill = Spill {
                 kind: self.csv.id_kind(),
                 reject: self.summarizer.refunds() == RefundPolicy::Reject,
@@ -534,6 +576,10 @@ impl StreamingSummarizer {
             scale: stats.scale,
             by_appearance,
         };
+        let held: u64 = leaves
+            .iter()
+            .map(|l| l.held().as_ref().map_or(0, |d| d.len() as u64))
+            .sum();
         let mut job = Job {
             owner: self,
             dir: &dir,
@@ -541,6 +587,7 @@ impl StreamingSummarizer {
             shard,
             leaves,
             next_file: 0,
+            room: AtomicU64::new(self.held_allowance().saturating_sub(held)),
         };
         if let Some(deferred) = spill.deferred.take() {
             return Err(job.deferred_error(deferred)?);
@@ -583,10 +630,19 @@ impl StreamingSummarizer {
     }
 
     /// The memory one partition may take while it is summarised: three
-    /// quarters of the budget, shared by the partitions summarised at
-    /// once.
+    /// quarters of the budget less the spill records held in memory
+    /// (see [`held_allowance`](Self::held_allowance)), shared by the
+    /// partitions summarised at once.
     fn phase_budget(&self) -> u64 {
-        (self.memory / 4 * 3 / self.workers() as u64).max(1)
+        ((self.memory / 4 * 3 - self.held_allowance()) / self.workers() as u64).max(1)
+    }
+
+    /// The bytes of spill records held in memory rather than written to
+    /// their files: [`spill_in_memory`](Self::spill_in_memory), by default
+    /// 3/8 of the budget, at most half of it. They stay in memory until
+    /// every partition is summarised.
+    fn held_allowance(&self) -> u64 {
+        self.held.unwrap_or(self.memory / 8 * 3).min(self.memory / 2)
     }
 
     /// The threads that parse blocks of the log at once in the first pass
@@ -634,8 +690,8 @@ impl PreparedSummary {
     /// # Errors
     /// Any error of `writer`, or of reading the temporary run files.
     pub fn write_summary<W: Write>(&self, writer: W) -> io::Result<()> {
-        let paths: Vec<&Path> = self.runs.iter().map(|r| r.summary.as_path()).collect();
-        merge(writer, &self.header, &paths, self.numeric)
+        let runs: Vec<&Run> = self.runs.iter().map(|r| &r.summary).collect();
+        merge(writer, &self.header, &runs, self.numeric)
     }
 
     /// Writes the customers first seen in the holdout period, byte for
@@ -645,8 +701,8 @@ impl PreparedSummary {
     /// # Errors
     /// Any error of `writer`, or of reading the temporary run files.
     pub fn write_holdout_only<W: Write>(&self, writer: W) -> io::Result<()> {
-        let paths: Vec<&Path> = self.runs.iter().map(|r| r.holdout.as_path()).collect();
-        merge(writer, &holdout_header(), &paths, self.numeric)
+        let runs: Vec<&Run> = self.runs.iter().map(|r| &r.holdout).collect();
+        merge(writer, &holdout_header(), &runs, self.numeric)
     }
 }
 
@@ -978,14 +1034,44 @@ impl<'a> Decoder<'a> {
     }
 }
 
-/// Calls `f` with every record of the spill file at `path`, read in
-/// blocks of 4 MiB, until it returns `false`.
-fn scan_records(path: &Path, f: impl FnMut(&Record<'_>) -> Result<bool>) -> Result<()> {
-    scan_records_in(path, &mut Vec::new(), f)
+/// Calls `f` with every record of a partition, until it returns `false`.
+fn scan_records(leaf: &Leaf, f: impl FnMut(&Record<'_>) -> Result<bool>) -> Result<()> {
+    scan_leaf(leaf, &mut Vec::new(), f)
 }
 
-/// [`scan_records`] reading into `buf` (kept from one call to the next:
-/// no allocation, page faults or zeroing of a new buffer).
+/// [`scan_records`], reading a spill file through `buf` (see
+/// [`scan_records_in`]), or decoding the records held in memory.
+fn scan_leaf(
+    leaf: &Leaf,
+    buf: &mut Vec<u8>,
+    mut f: impl FnMut(&Record<'_>) -> Result<bool>,
+) -> Result<()> {
+    let data = leaf.held();
+    let Some(bytes) = data.as_deref() else {
+        return scan_records_in(&leaf.path, buf, f);
+    };
+    let mut decoder = Decoder {
+        bytes,
+        at: 0,
+        ordinal: 0,
+    };
+    loop {
+        match decoder.next() {
+            Ok(Some(r)) => {
+                if !f(&r)? {
+                    return Ok(());
+                }
+            }
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(Error::io("spill", &leaf.path, e)),
+        }
+    }
+}
+
+/// Calls `f` with every record of the spill file at `path`, read in
+/// blocks of 4 MiB into `buf` (kept from one call to the next: no
+/// allocation, page faults or zeroing of a new buffer), until it returns
+/// `false`.
 fn scan_records_in(
     path: &Path,
     buf: &mut Vec<u8>,
@@ -1123,80 +1209,146 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// One spill file being written.
+/// The spill records held in memory by the partitions being written, and
+/// how many bytes of them may be: a partition that would take the total
+/// past the allowance is written to its file, and from then on through a
+/// write buffer.
+struct Held {
+    bytes: usize,
+    allowance: usize,
+}
+
+impl Held {
+    /// Nothing held: every partition goes to its file.
+    fn none() -> Held {
+        Held {
+            bytes: 0,
+            allowance: 0,
+        }
+    }
+}
+
+/// One partition's spill records being written: held in memory while
+/// [`Held`] allows, then appended to a spill file.
 struct PartWriter {
     path: PathBuf,
-    file: File,
+    /// `None` while the records are held in memory (the file is created
+    /// when they are first written).
+    file: Option<File>,
     buf: Vec<u8>,
     cap: usize,
     last: u64,
     records: u64,
+    /// Bytes written to the file.
     bytes: u64,
 }
 
-/// A finished spill file.
+/// A finished partition of spill records: in its file, or held in memory.
 #[derive(Debug)]
 struct Leaf {
     path: PathBuf,
+    /// The records, when they were never written to the file (taken
+    /// once decoded, when nothing needs them again).
+    data: Mutex<Option<Vec<u8>>>,
     records: u64,
     bytes: u64,
     /// The hash seed it was split with (0 for the first pass).
     depth: u64,
 }
 
+impl Leaf {
+    /// The records held in memory, if any.
+    fn held(&self) -> std::sync::MutexGuard<'_, Option<Vec<u8>>> {
+        self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 impl PartWriter {
-    fn create(path: PathBuf, cap: usize) -> Result<PartWriter> {
-        let file = File::create(&path).map_err(|e| Error::io("spill", &path, e))?;
-        Ok(PartWriter {
+    /// A partition whose file, at `path`, is created when its records
+    /// are first written; `cap` is the write buffer's size from then on.
+    fn create(path: PathBuf, cap: usize) -> PartWriter {
+        PartWriter {
             path,
-            file,
+            file: None,
             buf: Vec::with_capacity(cap.min(1 << 22) + 64),
             cap,
             last: 0,
             records: 0,
             bytes: 0,
-        })
+        }
     }
 
     #[inline]
-    fn push(&mut self, r: &Record<'_>) -> Result<()> {
+    fn push(&mut self, r: &Record<'_>, held: &mut Held) -> Result<()> {
+        let before = self.buf.len();
         encode(&mut self.buf, self.last, r);
         self.last = r.ordinal;
         self.records += 1;
-        if self.buf.len() >= self.cap {
-            self.flush()?;
-        }
-        Ok(())
+        self.settle(before, held)
     }
 
     /// Appends a block's records, the first one's ordinal rewritten as
     /// its distance from the last record here; `base` is the block's
     /// first ordinal.
-    fn append(&mut self, base: u64, block: &PartBytes) -> Result<()> {
+    fn append(&mut self, base: u64, block: &PartBytes, held: &mut Held) -> Result<()> {
+        let before = self.buf.len();
         put_varint(&mut self.buf, base + block.first - self.last);
         self.buf
             .extend_from_slice(block.bytes.get(block.head..).unwrap_or_default());
         self.last = base + block.last;
         self.records += block.records;
-        if self.buf.len() >= self.cap {
+        self.settle(before, held)
+    }
+
+    /// After `buf` grew from `before` bytes: counts the growth while the
+    /// records are held, and writes them to the file when the allowance
+    /// is spent (or, once on file, when the write buffer is full).
+    #[inline]
+    fn settle(&mut self, before: usize, held: &mut Held) -> Result<()> {
+        if self.file.is_none() {
+            held.bytes += self.buf.len() - before;
+            if held.bytes > held.allowance {
+                held.bytes -= self.buf.len();
+                self.flush()?;
+                // The held records' memory goes back; a write buffer of
+                // `cap` takes its place.
+                self.buf = Vec::with_capacity(self.cap.min(1 << 22) + 64);
+            }
+        } else if self.buf.len() >= self.cap {
             self.flush()?;
         }
         Ok(())
     }
 
     fn flush(&mut self) -> Result<()> {
-        self.file
-            .write_all(&self.buf)
-            .map_err(|e| Error::io("spill", &self.path, e))?;
+        if self.file.is_none() {
+            let file = File::create(&self.path).map_err(|e| Error::io("spill", &self.path, e))?;
+            self.file = Some(file);
+        }
+        if let Some(file) = &mut self.file {
+            file.write_all(&self.buf)
+                .map_err(|e| Error::io("spill", &self.path, e))?;
+        }
         self.bytes += self.buf.len() as u64;
         self.buf.clear();
         Ok(())
     }
 
     fn finish(mut self) -> Result<Leaf> {
+        if self.file.is_none() {
+            let bytes = self.buf.len() as u64;
+            return Ok(Leaf {
+                path: self.path,
+                data: Mutex::new(Some(self.buf)),
+                records: self.records,
+                bytes,
+                depth: 0,
+            });
+        }
         self.flush()?;
         Ok(Leaf {
             path: self.path,
+            data: Mutex::new(None),
             records: self.records,
             bytes: self.bytes,
             depth: 0,
@@ -1500,6 +1652,7 @@ fn varint_len(v: u64) -> usize {
 /// or when the reader closes the channel.
 fn write_batches(
     mut parts: Vec<PartWriter>,
+    mut held: Held,
     batches: &mpsc::Receiver<ToWriter>,
     recycle: &mpsc::Sender<Batch>,
     recycle_blocks: &mpsc::Sender<Block>,
@@ -1511,7 +1664,7 @@ fn write_batches(
             ToWriter::Block(mut block) => {
                 for (writer, bytes) in parts.iter_mut().zip(&mut block.parts) {
                     if bytes.records > 0 {
-                        writer.append(block.base, bytes)?;
+                        writer.append(block.base, bytes, &mut held)?;
                         bytes.clear();
                     }
                 }
@@ -1536,7 +1689,7 @@ fn write_batches(
                 quantity: row.quantity,
                 category: row.category,
             };
-            parts[partition(key, 0, n)].push(&record)?;
+            parts[partition(key, 0, n)].push(&record, &mut held)?;
         }
         batch.rows.clear();
         batch.bytes.clear();
@@ -1726,12 +1879,19 @@ impl Target for Spill<'_> {
 // ---------------------------------------------------------------------
 // The second pass.
 
-/// The run files of one partition: its summary rows and its holdout-only
+/// The runs of one partition: its summary rows and its holdout-only
 /// rows, each sorted as in the output.
 #[derive(Debug)]
 struct RunFiles {
-    summary: PathBuf,
-    holdout: PathBuf,
+    summary: Run,
+    holdout: Run,
+}
+
+/// A run's rows (see [`run_bytes`]): in a file, or held in memory.
+#[derive(Debug)]
+enum Run {
+    File(PathBuf),
+    Memory(Vec<u8>),
 }
 
 struct Outcome {
@@ -1748,6 +1908,11 @@ struct Job<'a> {
     shard: ShardOf,
     leaves: Vec<Leaf>,
     next_file: u64,
+    /// Bytes of the held allowance (see
+    /// [`StreamingSummarizer::spill_in_memory`]) free for runs: what the
+    /// spill records did not take, and the records of each partition
+    /// once decoded (numeric ids: nothing reads them again).
+    room: AtomicU64,
 }
 
 /// The vectors of the last partition a worker decoded, kept for its next
@@ -1896,6 +2061,24 @@ impl Job<'_> {
         })
     }
 
+    /// A run kept in memory when the held allowance has room for it,
+    /// else written to the file at `path`.
+    fn keep_run(&self, path: PathBuf, mut bytes: Vec<u8>) -> Result<Run> {
+        let len = bytes.len() as u64;
+        let taken = self
+            .room
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |room| {
+                room.checked_sub(len)
+            })
+            .is_ok();
+        if taken {
+            bytes.shrink_to_fit();
+            return Ok(Run::Memory(bytes));
+        }
+        fs::write(&path, &bytes).map_err(|e| Error::io("spill", &path, e))?;
+        Ok(Run::File(path))
+    }
+
     /// Splits a spill file into `pieces` by another hash, reading it in
     /// blocks.
     fn split(&mut self, leaf: &Leaf, pieces: usize) -> Result<Vec<Leaf>> {
@@ -1904,10 +2087,11 @@ impl Job<'_> {
         for _ in 0..pieces {
             // Not `p`: the first pass's files are `p0.bin`, `p1.bin`, ...
             let path = self.new_path("q");
-            writers.push(PartWriter::create(path, 1 << 16)?);
+            writers.push(PartWriter::create(path, 1 << 16));
         }
-        scan_records(&leaf.path, |r| {
-            writers[partition(r.key, depth, pieces)].push(r)?;
+        let mut held = Held::none();
+        scan_records(leaf, |r| {
+            writers[partition(r.key, depth, pieces)].push(r, &mut held)?;
             Ok(true)
         })?;
         let _ = fs::remove_file(&leaf.path);
@@ -1937,7 +2121,7 @@ impl Job<'_> {
         ordinals.reserve(records);
         let mut log = TransactionLog::new();
         if self.mode.numeric {
-            scan_records_in(path, &mut spare.buf, |r| {
+            scan_leaf(leaf, &mut spare.buf, |r| {
                 let n = match r.key {
                     Key::Number(n) => n,
                     Key::Text(_) => return Err(Error::io("spill", path, corrupt())),
@@ -1948,7 +2132,7 @@ impl Job<'_> {
             })?;
         } else {
             let mut labels = Labels::default();
-            scan_records_in(path, &mut spare.buf, |r| {
+            scan_leaf(leaf, &mut spare.buf, |r| {
                 let id = labels.id(r);
                 transactions.push(transaction(CustomerId::new(u64::from(id)), r)?);
                 ordinals.push(r.ordinal);
@@ -2014,6 +2198,13 @@ impl Job<'_> {
         spare: &mut Spare,
     ) -> Result<Part> {
         let mut decoded = self.decode(k, spare)?;
+        if self.mode.numeric {
+            // Only string ids need the records again (to number a
+            // customer named in an error).
+            if let Some(data) = self.leaves[k].held().take() {
+                self.room.fetch_add(data.len() as u64, Ordering::Relaxed);
+            }
+        }
         // The partitions are summarised on several threads already: each
         // one on its own (the result is the same on any number).
         let mut summarizer = self.owner.summarizer;
@@ -2024,18 +2215,14 @@ impl Job<'_> {
             Ok(_) if failed.load(Ordering::Relaxed) => Part::Skipped,
             Ok(summary) => {
                 // Named by partition: `p` files are spill files.
+                let summary_rows =
+                    run_bytes(|f| keyed_summary_rows(&summary, &decoded.log, format, f));
+                let holdout_rows =
+                    run_bytes(|f| keyed_holdout_rows(&summary, &decoded.log, format, f));
                 let run = RunFiles {
-                    summary: self.dir.path.join(format!("s{k}.bin")),
-                    holdout: self.dir.path.join(format!("h{k}.bin")),
+                    summary: self.keep_run(self.dir.path.join(format!("s{k}.bin")), summary_rows)?,
+                    holdout: self.keep_run(self.dir.path.join(format!("h{k}.bin")), holdout_rows)?,
                 };
-                write_run(&run.summary, |f| {
-                    keyed_summary_rows(&summary, &decoded.log, format, f)
-                })
-                .map_err(|e| Error::io("spill", &run.summary, e))?;
-                write_run(&run.holdout, |f| {
-                    keyed_holdout_rows(&summary, &decoded.log, format, f)
-                })
-                .map_err(|e| Error::io("spill", &run.holdout, e))?;
                 Part::Done {
                     run,
                     customers: summary.len() as u64,
@@ -2141,7 +2328,7 @@ impl Job<'_> {
         let mut count = 0;
         for leaf in &self.leaves {
             let mut seen: FxHashSet<OwnedKey> = FxHashSet::default();
-            scan_records(&leaf.path, |r| {
+            scan_records(leaf, |r| {
                 if r.ordinal >= ordinal {
                     return Ok(false);
                 }
@@ -2165,7 +2352,7 @@ impl Job<'_> {
             _ => {
                 let mut first = index;
                 for leaf in &self.leaves {
-                    scan_records(&leaf.path, |r| {
+                    scan_records(leaf, |r| {
                         if r.ordinal >= first {
                             return Ok(false);
                         }
@@ -2268,43 +2455,45 @@ impl Labels {
 // ---------------------------------------------------------------------
 // Runs and the merge.
 
-/// Writes a run: each row as its key (8 bytes big-endian for a number,
+/// A run's bytes: each row as its key (8 bytes big-endian for a number,
 /// else a length and the name's bytes) and its line (a length and the
 /// bytes).
-fn write_run(
-    path: &Path,
+fn run_bytes(
     rows: impl FnOnce(&mut dyn FnMut(RowKey<'_>, &[u8]) -> io::Result<()>) -> io::Result<()>,
-) -> io::Result<()> {
-    let mut w = BufWriter::with_capacity(1 << 16, File::create(path)?);
-    let mut frame = Vec::with_capacity(256);
-    rows(&mut |key, line| {
-        frame.clear();
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into a vector cannot fail.
+    let _ = rows(&mut |key, line| {
         match key {
-            RowKey::Number(n) => frame.extend_from_slice(&n.to_be_bytes()),
+            RowKey::Number(n) => out.extend_from_slice(&n.to_be_bytes()),
             RowKey::Label(s) => {
-                put_varint(&mut frame, s.len() as u64);
-                frame.extend_from_slice(s.as_bytes());
+                put_varint(&mut out, s.len() as u64);
+                out.extend_from_slice(s.as_bytes());
             }
         }
-        put_varint(&mut frame, line.len() as u64);
-        frame.extend_from_slice(line);
-        w.write_all(&frame)
-    })?;
-    w.flush()
+        put_varint(&mut out, line.len() as u64);
+        out.extend_from_slice(line);
+        Ok(())
+    });
+    out
 }
 
 /// Reads a run row by row.
-struct RunReader {
-    input: BufReader<File>,
+struct RunReader<'a> {
+    input: Box<dyn BufRead + 'a>,
     numeric: bool,
     key: Vec<u8>,
     line: Vec<u8>,
 }
 
-impl RunReader {
-    fn open(path: &Path, numeric: bool) -> io::Result<RunReader> {
+impl<'a> RunReader<'a> {
+    fn open(run: &'a Run, numeric: bool) -> io::Result<RunReader<'a>> {
+        let input: Box<dyn BufRead + 'a> = match run {
+            Run::File(path) => Box::new(BufReader::with_capacity(1 << 16, File::open(path)?)),
+            Run::Memory(bytes) => Box::new(bytes.as_slice()),
+        };
         Ok(RunReader {
-            input: BufReader::with_capacity(1 << 16, File::open(path)?),
+            input,
             numeric,
             key: Vec::new(),
             line: Vec::new(),
@@ -2374,14 +2563,13 @@ impl RunReader {
     }
 }
 
-/// Writes `header`, then the rows of the sorted runs at `paths` in key
-/// order.
-fn merge<W: Write>(writer: W, header: &[u8], paths: &[&Path], numeric: bool) -> io::Result<()> {
+/// Writes `header`, then the rows of the sorted `runs` in key order.
+fn merge<W: Write>(writer: W, header: &[u8], runs: &[&Run], numeric: bool) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 20, writer);
     out.write_all(header)?;
-    let mut readers = Vec::with_capacity(paths.len());
-    for path in paths {
-        readers.push(RunReader::open(path, numeric)?);
+    let mut readers = Vec::with_capacity(runs.len());
+    for run in runs {
+        readers.push(RunReader::open(run, numeric)?);
     }
     if numeric {
         // Keys are big-endian numbers: compared as numbers, and the
