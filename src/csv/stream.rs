@@ -503,8 +503,8 @@ impl StreamingSummarizer {
             let (to_writer, batches) = mpsc::sync_channel::<ToWriter>(BATCHES_IN_FLIGHT);
             let (recycle, recycled) = mpsc::channel::<Batch>();
             let (recycle_blocks, recycled_blocks) = mpsc::channel::<Block>();
-            let writer =
-                scope.spawn(move || write_batches(parts, held, &batches, &recycle, &recycle_blocks));
+            let writer = scope
+                .spawn(move || write_batches(parts, held, &batches, &recycle, &recycle_blocks));
             let spill = Spill {
                 kind: self.csv.id_kind(),
                 reject: self.summarizer.refunds() == RefundPolicy::Reject,
@@ -642,7 +642,9 @@ impl StreamingSummarizer {
     /// 3/8 of the budget, at most half of it. They stay in memory until
     /// every partition is summarised.
     fn held_allowance(&self) -> u64 {
-        self.held.unwrap_or(self.memory / 8 * 3).min(self.memory / 2)
+        self.held
+            .unwrap_or(self.memory / 8 * 3)
+            .min(self.memory / 2)
     }
 
     /// The threads that parse blocks of the log at once in the first pass
@@ -1259,7 +1261,9 @@ struct Leaf {
 impl Leaf {
     /// The records held in memory, if any.
     fn held(&self) -> std::sync::MutexGuard<'_, Option<Vec<u8>>> {
-        self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.data
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -2220,8 +2224,10 @@ impl Job<'_> {
                 let holdout_rows =
                     run_bytes(|f| keyed_holdout_rows(&summary, &decoded.log, format, f));
                 let run = RunFiles {
-                    summary: self.keep_run(self.dir.path.join(format!("s{k}.bin")), summary_rows)?,
-                    holdout: self.keep_run(self.dir.path.join(format!("h{k}.bin")), holdout_rows)?,
+                    summary: self
+                        .keep_run(self.dir.path.join(format!("s{k}.bin")), summary_rows)?,
+                    holdout: self
+                        .keep_run(self.dir.path.join(format!("h{k}.bin")), holdout_rows)?,
                 };
                 Part::Done {
                     run,
