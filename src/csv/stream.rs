@@ -36,10 +36,16 @@ mod plain;
 /// The default memory budget: 1 GiB.
 pub const DEFAULT_MEMORY: u64 = 1 << 30;
 
+/// The memory a streaming run takes whatever its budget (the program, the
+/// blocks being parsed, threads, buffers: about 20-35 MiB measured), left
+/// out of the spill records held in memory by default.
+const FIXED_MEMORY: u64 = 32 << 20;
+
 /// Bytes of memory one transaction takes while its partition is
 /// summarised (the transaction, its staged copies, its share of the
-/// customer rows and hash maps), measured with some margin.
-const BYTES_PER_ROW: u64 = 160;
+/// customer rows, hash maps and run), with a margin: a 4M-row partition
+/// of the benchmark's log peaked at about 80 bytes a row.
+const BYTES_PER_ROW: u64 = 112;
 
 /// Summarises a CSV transaction log of any size in bounded memory: it
 /// reads the log once, spills its rows into partitions by customer,
@@ -52,9 +58,13 @@ const BYTES_PER_ROW: u64 = 160;
 /// 1. **Partition.** The log is read with the same parser as
 ///    [`CsvOptions::read`] (same errors, same line numbers), and each row is
 ///    appended, as a compact binary record (about 13 bytes for a numeric
-///    id, a date and a price), to one of `P` spill files chosen by a hash
-///    of its customer id, so all of a customer's rows land in one file, in
-///    file order. `P` comes from the input's size and the memory budget.
+///    id, a date and a price), to one of `P` partitions chosen by a hash
+///    of its customer id, so all of a customer's rows land in one
+///    partition, in file order. `P` comes from the input's size and the
+///    memory budget. A partition's records are held in memory while all
+///    the held records fit [`spill_in_memory`](Self::spill_in_memory)
+///    (3/8 of the budget beyond 32 MiB by default); a partition that would pass it is
+///    written to its spill file, and appended to from then on.
 ///    The first pass also gathers what the whole log decides: the amounts'
 ///    largest scale (sums are written at it), whether the ids are all
 ///    numbers ([`IdKind::Auto`]), and the first refund. The calling thread
@@ -71,10 +81,12 @@ const BYTES_PER_ROW: u64 = 160;
 ///    From the first quoted field (or lone carriage return) on, and with
 ///    one thread, a whitespace delimiter or a category column, the calling
 ///    thread parses and the writing thread encodes.
-/// 2. **Summarise.** Each spill file is read back into memory and
-///    summarised by [`Summarizer`]'s in-memory code; a file too large for
-///    the budget is first split again by another hash. Its rows are written,
-///    formatted as in the final file and sorted as in it, to a run file.
+/// 2. **Summarise.** Each partition is read back (or decoded from memory)
+///    and summarised by [`Summarizer`]'s in-memory code; a partition too
+///    large for the budget is first split again by another hash. Its rows,
+///    formatted as in the final file and sorted as in it, make a run: held
+///    in memory while the held allowance has room (the records of the
+///    partitions already summarised give theirs back), else a run file.
 ///    As many partitions as the summariser has threads (at most 4) are
 ///    summarised at once, each within its share of the budget.
 /// 3. **Merge.** [`PreparedSummary::write_summary`] merges the sorted runs
@@ -83,8 +95,8 @@ const BYTES_PER_ROW: u64 = 160;
 ///
 /// Memory stays near the budget ([`memory`](Self::memory), 1 GiB by
 /// default) whatever the input size: one partition per thread is in memory,
-/// plus the write buffers of the first pass and the read buffers of the
-/// merge. The category names (the `categories` column) are held for the
+/// plus the held spill records and runs, the write buffers of the first
+/// pass and the read buffers of the merge. The category names (the `categories` column) are held for the
 /// whole run, which assumes a log has far fewer categories than rows.
 ///
 /// # Same result as in memory
@@ -318,7 +330,8 @@ impl StreamingSummarizer {
 
     /// The most bytes of spill records kept in memory instead of written
     /// to the spill files (default: 3/8 of the [`memory`](Self::memory)
-    /// budget; at most half of it). The partitions are held in memory
+    /// budget beyond its first 32 MiB, none for a budget of 32 MiB or
+    /// less; at most half of the budget). The partitions are held in memory
     /// while they fit this allowance, and a partition that would exceed
     /// it is written to its file; the rest of the budget is shared by
     /// the partitions summarised at once. `0` writes every partition to
@@ -481,7 +494,7 @@ impl StreamingSummarizer {
             usize::try_from(parts).unwrap_or(4096).clamp(1, 4096)
         });
         let write_buffer = self.buffer.unwrap_or_else(|| {
-            let share = (self.memory / 4) / n_parts as u64;
+            let share = (self.memory / 8) / n_parts as u64;
             usize::try_from(share.clamp(64 << 10, 4 << 20)).unwrap_or(4 << 20)
         });
         let counter = Rc::new(Cell::new(0u64));
@@ -578,7 +591,11 @@ impl StreamingSummarizer {
         };
         let held: u64 = leaves
             .iter()
-            .map(|l| l.held().as_ref().map_or(0, |d| d.len() as u64))
+            .map(|l| {
+                l.held()
+                    .as_ref()
+                    .map_or(0, |c| c.iter().map(|d| d.len() as u64).sum())
+            })
             .sum();
         let mut job = Job {
             owner: self,
@@ -639,12 +656,11 @@ impl StreamingSummarizer {
 
     /// The bytes of spill records held in memory rather than written to
     /// their files: [`spill_in_memory`](Self::spill_in_memory), by default
-    /// 3/8 of the budget, at most half of it. They stay in memory until
-    /// every partition is summarised.
+    /// 3/8 of the budget beyond its first [`FIXED_MEMORY`], at most half of
+    /// it. They stay in memory until their partition is summarised.
     fn held_allowance(&self) -> u64 {
-        self.held
-            .unwrap_or(self.memory / 8 * 3)
-            .min(self.memory / 2)
+        let beyond = self.memory.saturating_sub(FIXED_MEMORY);
+        self.held.unwrap_or(beyond / 8 * 3).min(self.memory / 2)
     }
 
     /// The threads that parse blocks of the log at once in the first pass
@@ -835,6 +851,39 @@ const HAS_CATEGORY: u8 = 1 << 4;
 /// The amount as 16 bytes rather than a mantissa and scale.
 const WIDE_AMOUNT: u8 = 1 << 5;
 
+/// The day a record's day is written from: 2020-01-01, so that the
+/// days of 1998 to 2042 take two bytes.
+const DAY_BASE: i64 = 18_262;
+
+/// A day as written in a record: its zigzagged distance from [`DAY_BASE`].
+#[inline]
+fn day_code(day: i32) -> u64 {
+    zigzag(i64::from(day) - DAY_BASE)
+}
+
+/// The day of [`day_code`]'s code.
+#[inline]
+fn day_of(code: u64) -> Option<i32> {
+    i32::try_from(unzigzag(code) + DAY_BASE).ok()
+}
+
+/// A narrow amount's mantissa, zigzagged, must be below this to share a
+/// varint with its scale (five bits): `|m| < 2^58`.
+const NARROW_LIMIT: u64 = 1 << 59;
+
+/// A narrow amount as written in a record: the zigzagged mantissa and the
+/// scale in one varint (`zigzag(m) << 5 | scale`).
+#[inline]
+fn amount_code(mantissa: i64, scale: u32) -> u64 {
+    (zigzag(mantissa) << 5) | u64::from(scale & 31)
+}
+
+/// The amount of [`amount_code`]'s code.
+#[inline]
+fn amount_of(code: u64) -> Option<Decimal> {
+    Decimal::try_new(unzigzag(code >> 5), (code & 31) as u32).ok()
+}
+
 #[inline]
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -952,10 +1001,8 @@ impl<'a> Decoder<'a> {
             return None;
         }
         let key = Key::Number(varint(&mut i)?);
-        let day = i32::try_from(unzigzag(varint(&mut i)?)).ok()?;
-        let m = unzigzag(varint(&mut i)?);
-        let scale = u32::from(byte(&mut i));
-        let amount = Decimal::try_new(m, scale).ok()?;
+        let day = day_of(varint(&mut i)?)?;
+        let amount = amount_of(varint(&mut i)?)?;
         let quantity = if flags & HAS_QUANTITY != 0 {
             Some(u32::try_from(varint(&mut i)?).ok()?)
         } else {
@@ -1003,15 +1050,13 @@ impl<'a> Decoder<'a> {
                 Key::Text(self.take(n)?)
             }
         };
-        let day = i32::try_from(unzigzag(self.varint()?)).map_err(|_| corrupt())?;
+        let day = day_of(self.varint()?).ok_or_else(corrupt)?;
         let amount = if flags & WIDE_AMOUNT != 0 {
             let mut b = [0u8; 16];
             b.copy_from_slice(self.take(16)?);
             Decimal::deserialize(b)
         } else {
-            let m = unzigzag(self.varint()?);
-            let scale = u32::from(self.byte()?);
-            Decimal::try_new(m, scale).map_err(|_| corrupt())?
+            amount_of(self.varint()?).ok_or_else(corrupt)?
         };
         let quantity = if flags & HAS_QUANTITY != 0 {
             Some(u32::try_from(self.varint()?).map_err(|_| corrupt())?)
@@ -1049,25 +1094,30 @@ fn scan_leaf(
     mut f: impl FnMut(&Record<'_>) -> Result<bool>,
 ) -> Result<()> {
     let data = leaf.held();
-    let Some(bytes) = data.as_deref() else {
+    let Some(chunks) = data.as_deref() else {
         return scan_records_in(&leaf.path, buf, f);
     };
-    let mut decoder = Decoder {
-        bytes,
-        at: 0,
-        ordinal: 0,
-    };
-    loop {
-        match decoder.next() {
-            Ok(Some(r)) => {
-                if !f(&r)? {
-                    return Ok(());
+    let mut ordinal = 0;
+    for bytes in chunks {
+        let mut decoder = Decoder {
+            bytes,
+            at: 0,
+            ordinal,
+        };
+        loop {
+            match decoder.next() {
+                Ok(Some(r)) => {
+                    if !f(&r)? {
+                        return Ok(());
+                    }
                 }
+                Ok(None) => break,
+                Err(e) => return Err(Error::io("spill", &leaf.path, e)),
             }
-            Ok(None) => return Ok(()),
-            Err(e) => return Err(Error::io("spill", &leaf.path, e)),
         }
+        ordinal = decoder.ordinal;
     }
+    Ok(())
 }
 
 /// Calls `f` with every record of the spill file at `path`, read in
@@ -1153,6 +1203,7 @@ fn encode(out: &mut Vec<u8>, last: u64, r: &Record<'_>) {
     let mantissa = r.amount.mantissa();
     let narrow = i64::try_from(mantissa)
         .ok()
+        .filter(|&m| zigzag(m) < NARROW_LIMIT)
         .filter(|_| !(r.amount.is_zero() && r.amount.is_sign_negative()));
     if narrow.is_none() {
         flags |= WIDE_AMOUNT;
@@ -1170,12 +1221,9 @@ fn encode(out: &mut Vec<u8>, last: u64, r: &Record<'_>) {
         }
         (_, Key::Number(n)) => put_varint(out, n),
     }
-    put_varint(out, zigzag(i64::from(r.day)));
+    put_varint(out, day_code(r.day));
     match narrow {
-        Some(m) => {
-            put_varint(out, zigzag(m));
-            out.push(r.amount.scale() as u8);
-        }
+        Some(m) => put_varint(out, amount_code(m, r.amount.scale())),
         None => out.extend_from_slice(&r.amount.serialize()),
     }
     if let Some(q) = r.quantity {
@@ -1230,6 +1278,16 @@ impl Held {
     }
 }
 
+/// The size at which a held partition's records start a new chunk, and
+/// the room past it a chunk is allocated with (the records of one block
+/// of the log seldom take more). A chunk is reserved whole but its pages
+/// are only taken as they are written; one larger than 32 MiB is mapped
+/// on its own by the system allocators (glibc's largest threshold), so
+/// its memory goes back to the system when it is freed, instead of
+/// staying in the heap beside what the summaries allocate next.
+const HELD_CHUNK: usize = 32 << 20;
+const HELD_SLACK: usize = 256 << 10;
+
 /// One partition's spill records being written: held in memory while
 /// [`Held`] allows, then appended to a spill file.
 struct PartWriter {
@@ -1237,6 +1295,10 @@ struct PartWriter {
     /// `None` while the records are held in memory (the file is created
     /// when they are first written).
     file: Option<File>,
+    /// Full chunks of held records (each of whole records).
+    chunks: Vec<Vec<u8>>,
+    /// The records being written: the last chunk while they are held,
+    /// else the write buffer.
     buf: Vec<u8>,
     cap: usize,
     last: u64,
@@ -1249,9 +1311,10 @@ struct PartWriter {
 #[derive(Debug)]
 struct Leaf {
     path: PathBuf,
-    /// The records, when they were never written to the file (taken
-    /// once decoded, when nothing needs them again).
-    data: Mutex<Option<Vec<u8>>>,
+    /// The records in chunks of whole records, when they were never
+    /// written to the file (taken once decoded, when nothing needs them
+    /// again).
+    data: Mutex<Option<Vec<Vec<u8>>>>,
     records: u64,
     bytes: u64,
     /// The hash seed it was split with (0 for the first pass).
@@ -1260,7 +1323,7 @@ struct Leaf {
 
 impl Leaf {
     /// The records held in memory, if any.
-    fn held(&self) -> std::sync::MutexGuard<'_, Option<Vec<u8>>> {
+    fn held(&self) -> std::sync::MutexGuard<'_, Option<Vec<Vec<u8>>>> {
         self.data
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -1274,7 +1337,8 @@ impl PartWriter {
         PartWriter {
             path,
             file: None,
-            buf: Vec::with_capacity(cap.min(1 << 22) + 64),
+            chunks: Vec::new(),
+            buf: Vec::with_capacity(HELD_CHUNK + HELD_SLACK),
             cap,
             last: 0,
             records: 0,
@@ -1312,11 +1376,22 @@ impl PartWriter {
         if self.file.is_none() {
             held.bytes += self.buf.len() - before;
             if held.bytes > held.allowance {
-                held.bytes -= self.buf.len();
+                let chunks = std::mem::take(&mut self.chunks);
+                held.bytes -= self.buf.len() + chunks.iter().map(Vec::len).sum::<usize>();
+                self.open()?;
+                for chunk in chunks {
+                    self.write(&chunk)?;
+                }
                 self.flush()?;
                 // The held records' memory goes back; a write buffer of
                 // `cap` takes its place.
                 self.buf = Vec::with_capacity(self.cap.min(1 << 22) + 64);
+            } else if self.buf.len() >= HELD_CHUNK {
+                // A new chunk rather than a larger vector: no copy of the
+                // records, no freed vectors left behind in the heap.
+                let full =
+                    std::mem::replace(&mut self.buf, Vec::with_capacity(HELD_CHUNK + HELD_SLACK));
+                self.chunks.push(full);
             }
         } else if self.buf.len() >= self.cap {
             self.flush()?;
@@ -1324,26 +1399,44 @@ impl PartWriter {
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<()> {
+    /// Creates the spill file, if not yet done.
+    fn open(&mut self) -> Result<()> {
         if self.file.is_none() {
             let file = File::create(&self.path).map_err(|e| Error::io("spill", &self.path, e))?;
             self.file = Some(file);
         }
+        Ok(())
+    }
+
+    /// Appends `bytes` to the spill file (opened).
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
         if let Some(file) = &mut self.file {
-            file.write_all(&self.buf)
+            file.write_all(bytes)
                 .map_err(|e| Error::io("spill", &self.path, e))?;
         }
-        self.bytes += self.buf.len() as u64;
-        self.buf.clear();
+        self.bytes += bytes.len() as u64;
         Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.open()?;
+        let buf = std::mem::take(&mut self.buf);
+        let written = self.write(&buf);
+        self.buf = buf;
+        self.buf.clear();
+        written
     }
 
     fn finish(mut self) -> Result<Leaf> {
         if self.file.is_none() {
-            let bytes = self.buf.len() as u64;
+            let mut chunks = self.chunks;
+            if !self.buf.is_empty() {
+                chunks.push(self.buf);
+            }
+            let bytes = chunks.iter().map(|c| c.len() as u64).sum();
             return Ok(Leaf {
                 path: self.path,
-                data: Mutex::new(Some(self.buf)),
+                data: Mutex::new(Some(chunks)),
                 records: self.records,
                 bytes,
                 depth: 0,
@@ -1989,6 +2082,9 @@ impl Job<'_> {
             }
             i += 1;
         }
+        // Held partitions first: once decoded, their records make room
+        // for the runs of the others (numeric ids).
+        self.leaves.sort_by_key(|l| l.held().is_none());
         let total = self.leaves.len();
         let workers = self.owner.workers().min(total).max(1);
         let next = AtomicUsize::new(0);
@@ -2205,8 +2301,9 @@ impl Job<'_> {
         if self.mode.numeric {
             // Only string ids need the records again (to number a
             // customer named in an error).
-            if let Some(data) = self.leaves[k].held().take() {
-                self.room.fetch_add(data.len() as u64, Ordering::Relaxed);
+            if let Some(chunks) = self.leaves[k].held().take() {
+                let bytes: usize = chunks.iter().map(Vec::len).sum();
+                self.room.fetch_add(bytes as u64, Ordering::Relaxed);
             }
         }
         // The partitions are summarised on several threads already: each
@@ -2219,10 +2316,14 @@ impl Job<'_> {
             Ok(_) if failed.load(Ordering::Relaxed) => Part::Skipped,
             Ok(summary) => {
                 // Named by partition: `p` files are spill files.
-                let summary_rows =
-                    run_bytes(|f| keyed_summary_rows(&summary, &decoded.log, format, f));
-                let holdout_rows =
-                    run_bytes(|f| keyed_holdout_rows(&summary, &decoded.log, format, f));
+                // Room for rows of about 100 bytes: a vector that seldom
+                // grows (and copies itself).
+                let summary_rows = run_bytes(summary.len() * 112, |f| {
+                    keyed_summary_rows(&summary, &decoded.log, format, f)
+                });
+                let holdout_rows = run_bytes(summary.holdout_only().len() * 112, |f| {
+                    keyed_holdout_rows(&summary, &decoded.log, format, f)
+                });
                 let run = RunFiles {
                     summary: self
                         .keep_run(self.dir.path.join(format!("s{k}.bin")), summary_rows)?,
@@ -2465,9 +2566,10 @@ impl Labels {
 /// else a length and the name's bytes) and its line (a length and the
 /// bytes).
 fn run_bytes(
+    capacity: usize,
     rows: impl FnOnce(&mut dyn FnMut(RowKey<'_>, &[u8]) -> io::Result<()>) -> io::Result<()>,
 ) -> Vec<u8> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(capacity);
     // Writing into a vector cannot fail.
     let _ = rows(&mut |key, line| {
         match key {
