@@ -921,6 +921,7 @@ fn small_budget_child() {
     let summarizer = Summarizer::builder(day("2023-12-31")).build().unwrap();
     let prepared = StreamingSummarizer::new(CsvOptions::default(), summarizer)
         .memory(64 << 20)
+        .spill_in_memory(12 << 20)
         .prepare(log, Some(61_000_000), &mut |_| {})
         .unwrap();
     assert_eq!(prepared.report().transactions(), 2_500_000);

@@ -43,9 +43,10 @@ const FIXED_MEMORY: u64 = 32 << 20;
 
 /// Bytes of memory one transaction takes while its partition is
 /// summarised (the transaction, its staged copies, its share of the
-/// customer rows, hash maps and run), with a margin: a 4M-row partition
-/// of the benchmark's log peaked at about 80 bytes a row.
-const BYTES_PER_ROW: u64 = 112;
+/// customer rows, hash maps and run), measured with some margin (a
+/// 4M-row partition of the benchmark's log peaked at about 80 bytes a
+/// row).
+const BYTES_PER_ROW: u64 = 160;
 
 /// Summarises a CSV transaction log of any size in bounded memory: it
 /// reads the log once, spills its rows into partitions by customer,
@@ -329,9 +330,10 @@ impl StreamingSummarizer {
     }
 
     /// The most bytes of spill records kept in memory instead of written
-    /// to the spill files (default: 3/8 of the [`memory`](Self::memory)
-    /// budget beyond its first 32 MiB, none for a budget of 32 MiB or
-    /// less; at most half of the budget). The partitions are held in memory
+    /// to the spill files (at most half of the [`memory`](Self::memory)
+    /// budget). By default 3/8 of the budget beyond its first 32 MiB when
+    /// the whole spill should fit it (about 12 bytes for 20 bytes of CSV)
+    /// or the input's size is unknown, and none otherwise. The partitions are held in memory
     /// while they fit this allowance, and a partition that would exceed
     /// it is written to its file; the rest of the budget is shared by
     /// the partitions summarised at once. `0` writes every partition to
@@ -485,12 +487,13 @@ impl StreamingSummarizer {
         let start = Instant::now();
         let base = self.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
         let dir = SpillDir::create(&base).map_err(|e| Error::io("spill", &base, e))?;
+        let allowance = self.held_allowance(size);
         let n_parts = self.partitions.unwrap_or_else(|| {
             // About 20 bytes of CSV per row; 16 partitions for an input of
             // unknown size (more are split off later if need be).
             let Some(size) = size else { return 16 };
             let rows = size / 20;
-            let parts = (rows * BYTES_PER_ROW).div_ceil(self.phase_budget());
+            let parts = (rows * BYTES_PER_ROW).div_ceil(self.phase_budget(allowance));
             usize::try_from(parts).unwrap_or(4096).clamp(1, 4096)
         });
         let write_buffer = self.buffer.unwrap_or_else(|| {
@@ -508,7 +511,7 @@ impl StreamingSummarizer {
         }
         let held = Held {
             bytes: 0,
-            allowance: usize::try_from(self.held_allowance()).unwrap_or(usize::MAX),
+            allowance: usize::try_from(allowance).unwrap_or(usize::MAX),
         };
         // This thread parses; a second one encodes the rows into their
         // partitions and writes them, in batches, in file order.
@@ -604,7 +607,8 @@ impl StreamingSummarizer {
             shard,
             leaves,
             next_file: 0,
-            room: AtomicU64::new(self.held_allowance().saturating_sub(held)),
+            room: AtomicU64::new(allowance.saturating_sub(held)),
+            allowance,
         };
         if let Some(deferred) = spill.deferred.take() {
             return Err(job.deferred_error(deferred)?);
@@ -647,20 +651,32 @@ impl StreamingSummarizer {
     }
 
     /// The memory one partition may take while it is summarised: three
-    /// quarters of the budget less the spill records held in memory
-    /// (see [`held_allowance`](Self::held_allowance)), shared by the
-    /// partitions summarised at once.
-    fn phase_budget(&self) -> u64 {
-        ((self.memory / 4 * 3 - self.held_allowance()) / self.workers() as u64).max(1)
+    /// quarters of the budget less the `allowance` of spill records held
+    /// in memory (see [`held_allowance`](Self::held_allowance)), shared by
+    /// the partitions summarised at once.
+    fn phase_budget(&self, allowance: u64) -> u64 {
+        ((self.memory / 4 * 3 - allowance) / self.workers() as u64).max(1)
     }
 
     /// The bytes of spill records held in memory rather than written to
-    /// their files: [`spill_in_memory`](Self::spill_in_memory), by default
-    /// 3/8 of the budget beyond its first [`FIXED_MEMORY`], at most half of
-    /// it. They stay in memory until their partition is summarised.
-    fn held_allowance(&self) -> u64 {
-        let beyond = self.memory.saturating_sub(FIXED_MEMORY);
-        self.held.unwrap_or(beyond / 8 * 3).min(self.memory / 2)
+    /// their files, for an input of `size` bytes:
+    /// [`spill_in_memory`](Self::spill_in_memory), at most half the budget.
+    /// By default 3/8 of the budget beyond its first [`FIXED_MEMORY`] when
+    /// the whole spill should fit it (about 12 bytes of records for a row
+    /// of about 20 bytes), or the size is unknown, and none otherwise:
+    /// holding a part of a larger spill saved no CPU on the 100M-row
+    /// benchmark (the memory's page faults cost what the page cache's
+    /// copies did) and took more partitions. Held records stay in memory
+    /// until their partition is summarised.
+    fn held_allowance(&self, size: Option<u64>) -> u64 {
+        let held = self.held.unwrap_or_else(|| {
+            let allowance = self.memory.saturating_sub(FIXED_MEMORY) / 8 * 3;
+            match size {
+                Some(size) if size / 20 * 12 > allowance => 0,
+                _ => allowance,
+            }
+        });
+        held.min(self.memory / 2)
     }
 
     /// The threads that parse blocks of the log at once in the first pass
@@ -2010,6 +2026,8 @@ struct Job<'a> {
     /// spill records did not take, and the records of each partition
     /// once decoded (numeric ids: nothing reads them again).
     room: AtomicU64,
+    /// The held allowance of the run.
+    allowance: u64,
 }
 
 /// The vectors of the last partition a worker decoded, kept for its next
@@ -2065,7 +2083,7 @@ impl Job<'_> {
         progress: &mut Reporter<'_>,
         rows: u64,
     ) -> Result<Outcome> {
-        let budget = self.owner.phase_budget();
+        let budget = self.owner.phase_budget(self.allowance);
         let mut i = 0;
         while i < self.leaves.len() {
             let leaf = &self.leaves[i];
