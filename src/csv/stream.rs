@@ -58,13 +58,14 @@ const BYTES_PER_ROW: u64 = 160;
 /// # How it works
 /// 1. **Partition.** The log is read with the same parser as
 ///    [`CsvOptions::read`] (same errors, same line numbers), and each row is
-///    appended, as a compact binary record (about 13 bytes for a numeric
-///    id, a date and a price), to one of `P` partitions chosen by a hash
+///    appended, as a compact binary record (about 10-11 bytes for a
+///    numeric id, a date and a price), to one of `P` partitions chosen by a hash
 ///    of its customer id, so all of a customer's rows land in one
 ///    partition, in file order. `P` comes from the input's size and the
 ///    memory budget. A partition's records are held in memory while all
 ///    the held records fit [`spill_in_memory`](Self::spill_in_memory)
-///    (3/8 of the budget beyond 32 MiB by default); a partition that would pass it is
+///    (by default 3/8 of the budget beyond 32 MiB when the whole spill
+///    should fit it, else nothing); a partition that would pass it is
 ///    written to its spill file, and appended to from then on.
 ///    The first pass also gathers what the whole log decides: the amounts'
 ///    largest scale (sums are written at it), whether the ids are all
