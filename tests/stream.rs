@@ -36,7 +36,9 @@ fn in_memory(
 }
 
 /// What the streaming path writes, with `partitions` partitions and
-/// buffers of `buffer` bytes.
+/// buffers of `buffer` bytes; the spill records held in memory vary with
+/// the partitions: none (every partition in its file), 48 bytes (the
+/// first partitions held, the others written once they pass it), or all.
 fn streamed(
     csv: &CsvOptions,
     summarizer: &Summarizer,
@@ -45,9 +47,24 @@ fn streamed(
     partitions: usize,
     buffer: usize,
 ) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let held = [0, 48, 1 << 20][partitions % 3];
+    streamed_held(csv, summarizer, format, text, partitions, buffer, held)
+}
+
+/// [`streamed`], holding at most `held` bytes of spill records in memory.
+fn streamed_held(
+    csv: &CsvOptions,
+    summarizer: &Summarizer,
+    format: Option<SummaryFormat>,
+    text: &str,
+    partitions: usize,
+    buffer: usize,
+    held: u64,
+) -> Result<(Vec<u8>, Vec<u8>), Error> {
     let mut s = StreamingSummarizer::new(csv.clone(), *summarizer)
         .partitions(partitions)
-        .buffer_size(buffer);
+        .buffer_size(buffer)
+        .spill_in_memory(held);
     if let Some(f) = format {
         s = s.format(f).categories_when_named(true);
     }
@@ -94,6 +111,7 @@ struct Case {
     format: u8,
     partitions: usize,
     buffer: usize,
+    held: u64,
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -117,7 +135,11 @@ fn case() -> impl Strategy<Value = Case> {
         1usize..=17,
         1usize..80,
         any::<bool>(), // extra columns (quantity, category)
-        0u8..3,        // refunds: none, some
+        (
+            0u8..3, // refunds: none, some
+            // Spill bytes held in memory: none, some partitions, all.
+            prop_oneof![Just(0u64), 1u64..200, Just(1u64 << 20)],
+        ),
     )
         .prop_map(
             |(
@@ -132,7 +154,7 @@ fn case() -> impl Strategy<Value = Case> {
                 partitions,
                 buffer,
                 extra,
-                refunds,
+                (refunds, held),
             )| {
                 let numeric: Vec<usize> = (0..IDS.len())
                     .filter(|&i| IDS[i].bytes().all(|b| b.is_ascii_digit()) && IDS[i].len() < 20)
@@ -183,6 +205,7 @@ fn case() -> impl Strategy<Value = Case> {
                     format,
                     partitions,
                     buffer,
+                    held,
                 }
             },
         )
@@ -206,7 +229,15 @@ fn check(c: &Case) {
         Some(SummaryFormat::rounded()),
     ][usize::from(c.format)];
     let want = in_memory(&csv, &summarizer, format, &c.text);
-    let got = streamed(&csv, &summarizer, format, &c.text, c.partitions, c.buffer);
+    let got = streamed_held(
+        &csv,
+        &summarizer,
+        format,
+        &c.text,
+        c.partitions,
+        c.buffer,
+        c.held,
+    );
     if std::env::var_os("STREAM_TEST_TRACE").is_some() {
         eprintln!("outcome {}", if want.is_ok() { "ok" } else { "err" });
     }
@@ -821,4 +852,122 @@ fn plain_lines_among_others_read_as_in_memory() {
         );
         assert_eq!(want, got, "buffer {buffer}");
     }
+}
+
+/// A log of `rows` lines over `customers` customers, made as it is read
+/// (it is never in memory whole): `customer_id,date,amount` with ids and
+/// days drawn by a linear congruential generator.
+struct LazyLog {
+    rows: u64,
+    customers: u64,
+    x: u64,
+    line: Vec<u8>,
+    at: usize,
+    header: bool,
+}
+
+impl std::io::Read for LazyLog {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.line.len() {
+            self.line.clear();
+            self.at = 0;
+            if !self.header {
+                self.header = true;
+                self.line.extend_from_slice(b"customer_id,date,amount\n");
+            } else if self.rows > 0 {
+                self.rows -= 1;
+                self.x = self
+                    .x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let id = (self.x >> 33) % self.customers + 1;
+                let date = day("2023-01-01")
+                    .checked_add_days(((self.x >> 20) % 365) as i32)
+                    .unwrap();
+                let cents = 100 + (self.x >> 8) % 9900;
+                let line = format!("{id},{date},{}.{:02}\n", cents / 100, cents % 100);
+                self.line.extend_from_slice(line.as_bytes());
+            } else {
+                return Ok(0);
+            }
+        }
+        let n = buf.len().min(self.line.len() - self.at);
+        buf[..n].copy_from_slice(&self.line[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Run by [`peak_memory_stays_within_a_small_budget`] in a process of its
+/// own: streams a 2,500,000-row log (about 61 MB, made as it is read)
+/// through a 64 MiB budget, with part of its spill records held in memory
+/// and the rest written, and writes the process's peak resident memory
+/// (`VmHWM`, KiB) to the file named by `STREAM_MEMORY_CHILD`.
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "run in a child process by peak_memory_stays_within_a_small_budget"]
+fn small_budget_child() {
+    let Some(report) = std::env::var_os("STREAM_MEMORY_CHILD") else {
+        return;
+    };
+    let log = LazyLog {
+        rows: 2_500_000,
+        customers: 250_000,
+        x: 3,
+        line: Vec::new(),
+        at: 0,
+        header: false,
+    };
+    let summarizer = Summarizer::builder(day("2023-12-31")).build().unwrap();
+    let prepared = StreamingSummarizer::new(CsvOptions::default(), summarizer)
+        .memory(64 << 20)
+        .spill_in_memory(12 << 20)
+        .prepare(log, Some(61_000_000), &mut |_| {})
+        .unwrap();
+    assert_eq!(prepared.report().transactions(), 2_500_000);
+    assert!(prepared.report().partitions() > 2);
+    prepared.write_summary(std::io::sink()).unwrap();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let peak = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .unwrap()
+        .trim()
+        .trim_end_matches(" kB")
+        .to_string();
+    std::fs::write(report, peak).unwrap();
+}
+
+/// The memory budget bounds the peak resident memory: a 61 MB log
+/// summarised with a 64 MiB budget (part of its spill held in memory,
+/// part written) peaks below 64 MiB, test harness included.
+#[cfg(target_os = "linux")]
+#[test]
+fn peak_memory_stays_within_a_small_budget() {
+    let report =
+        std::env::temp_dir().join(format!("customer-value-peak-{}.txt", std::process::id()));
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "stream::small_budget_child",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .env("STREAM_MEMORY_CHILD", &report)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let peak: u64 = std::fs::read_to_string(&report)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::fs::remove_file(&report).unwrap();
+    assert!(peak < 64 << 10, "peak {peak} KiB over a 64 MiB budget");
+    assert!(peak > 4 << 10, "peak {peak} KiB: no measurement");
 }

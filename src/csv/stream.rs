@@ -7,9 +7,10 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
 use std::fs::{self, File};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
@@ -35,9 +36,16 @@ mod plain;
 /// The default memory budget: 1 GiB.
 pub const DEFAULT_MEMORY: u64 = 1 << 30;
 
+/// The memory a streaming run takes whatever its budget (the program, the
+/// blocks being parsed, threads, buffers: about 20-35 MiB measured), left
+/// out of the spill records held in memory by default.
+const FIXED_MEMORY: u64 = 32 << 20;
+
 /// Bytes of memory one transaction takes while its partition is
 /// summarised (the transaction, its staged copies, its share of the
-/// customer rows and hash maps), measured with some margin.
+/// customer rows, hash maps and run), measured with some margin (a
+/// 4M-row partition of the benchmark's log peaked at about 80 bytes a
+/// row).
 const BYTES_PER_ROW: u64 = 160;
 
 /// Summarises a CSV transaction log of any size in bounded memory: it
@@ -50,10 +58,15 @@ const BYTES_PER_ROW: u64 = 160;
 /// # How it works
 /// 1. **Partition.** The log is read with the same parser as
 ///    [`CsvOptions::read`] (same errors, same line numbers), and each row is
-///    appended, as a compact binary record (about 13 bytes for a numeric
-///    id, a date and a price), to one of `P` spill files chosen by a hash
-///    of its customer id, so all of a customer's rows land in one file, in
-///    file order. `P` comes from the input's size and the memory budget.
+///    appended, as a compact binary record (about 10-11 bytes for a
+///    numeric id, a date and a price), to one of `P` partitions chosen by a hash
+///    of its customer id, so all of a customer's rows land in one
+///    partition, in file order. `P` comes from the input's size and the
+///    memory budget. A partition's records are held in memory while all
+///    the held records fit [`spill_in_memory`](Self::spill_in_memory)
+///    (by default 3/8 of the budget beyond 32 MiB when the whole spill
+///    should fit it, else nothing); a partition that would pass it is
+///    written to its spill file, and appended to from then on.
 ///    The first pass also gathers what the whole log decides: the amounts'
 ///    largest scale (sums are written at it), whether the ids are all
 ///    numbers ([`IdKind::Auto`]), and the first refund. The calling thread
@@ -70,10 +83,12 @@ const BYTES_PER_ROW: u64 = 160;
 ///    From the first quoted field (or lone carriage return) on, and with
 ///    one thread, a whitespace delimiter or a category column, the calling
 ///    thread parses and the writing thread encodes.
-/// 2. **Summarise.** Each spill file is read back into memory and
-///    summarised by [`Summarizer`]'s in-memory code; a file too large for
-///    the budget is first split again by another hash. Its rows are written,
-///    formatted as in the final file and sorted as in it, to a run file.
+/// 2. **Summarise.** Each partition is read back (or decoded from memory)
+///    and summarised by [`Summarizer`]'s in-memory code; a partition too
+///    large for the budget is first split again by another hash. Its rows,
+///    formatted as in the final file and sorted as in it, make a run: held
+///    in memory while the held allowance has room (the records of the
+///    partitions already summarised give theirs back), else a run file.
 ///    As many partitions as the summariser has threads (at most 4) are
 ///    summarised at once, each within its share of the budget.
 /// 3. **Merge.** [`PreparedSummary::write_summary`] merges the sorted runs
@@ -82,8 +97,8 @@ const BYTES_PER_ROW: u64 = 160;
 ///
 /// Memory stays near the budget ([`memory`](Self::memory), 1 GiB by
 /// default) whatever the input size: one partition per thread is in memory,
-/// plus the write buffers of the first pass and the read buffers of the
-/// merge. The category names (the `categories` column) are held for the
+/// plus the held spill records and runs, the write buffers of the first
+/// pass and the read buffers of the merge. The category names (the `categories` column) are held for the
 /// whole run, which assumes a log has far fewer categories than rows.
 ///
 /// # Same result as in memory
@@ -142,6 +157,7 @@ pub struct StreamingSummarizer {
     memory: u64,
     partitions: Option<usize>,
     buffer: Option<usize>,
+    held: Option<u64>,
     temp_dir: Option<PathBuf>,
     format: Option<SummaryFormat>,
     categories_when_named: bool,
@@ -282,6 +298,7 @@ impl StreamingSummarizer {
             memory: DEFAULT_MEMORY,
             partitions: None,
             buffer: None,
+            held: None,
             temp_dir: None,
             format: None,
             categories_when_named: false,
@@ -310,6 +327,43 @@ impl StreamingSummarizer {
     /// the chunk edges.
     pub fn buffer_size(mut self, bytes: usize) -> StreamingSummarizer {
         self.buffer = Some(bytes.max(1));
+        self
+    }
+
+    /// The most bytes of spill records kept in memory instead of written
+    /// to the spill files (at most half of the [`memory`](Self::memory)
+    /// budget). By default 3/8 of the budget beyond its first 32 MiB when
+    /// the whole spill should fit it (about 12 bytes for 20 bytes of CSV)
+    /// or the input's size is unknown, and none otherwise. The partitions are held in memory
+    /// while they fit this allowance, and a partition that would exceed
+    /// it is written to its file; the rest of the budget is shared by
+    /// the partitions summarised at once. `0` writes every partition to
+    /// its file. Results never depend on it; held partitions spare the
+    /// page cache the copy of their records into a file and back.
+    ///
+    /// # Example
+    /// ```
+    /// use customer_value::csv::{CsvOptions, StreamingSummarizer};
+    /// use customer_value::{Date, Summarizer};
+    ///
+    /// let file = "customer_id,date,amount\n7,2024-01-03,10.00\n9,2024-01-05,5\n";
+    /// let summarizer = Summarizer::builder(Date::parse("2024-01-31")?).build()?;
+    /// let streaming = StreamingSummarizer::new(CsvOptions::default(), summarizer);
+    /// let mut outputs = Vec::new();
+    /// for held in [0, 1 << 20] {
+    ///     let prepared = streaming
+    ///         .clone()
+    ///         .spill_in_memory(held)
+    ///         .prepare(file.as_bytes(), None, &mut |_| {})?;
+    ///     let mut out = Vec::new();
+    ///     prepared.write_summary(&mut out)?;
+    ///     outputs.push(out);
+    /// }
+    /// assert_eq!(outputs[0], outputs[1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn spill_in_memory(mut self, bytes: u64) -> StreamingSummarizer {
+        self.held = Some(bytes);
         self
     }
 
@@ -434,16 +488,17 @@ impl StreamingSummarizer {
         let start = Instant::now();
         let base = self.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
         let dir = SpillDir::create(&base).map_err(|e| Error::io("spill", &base, e))?;
+        let allowance = self.held_allowance(size);
         let n_parts = self.partitions.unwrap_or_else(|| {
             // About 20 bytes of CSV per row; 16 partitions for an input of
             // unknown size (more are split off later if need be).
             let Some(size) = size else { return 16 };
             let rows = size / 20;
-            let parts = (rows * BYTES_PER_ROW).div_ceil(self.phase_budget());
+            let parts = (rows * BYTES_PER_ROW).div_ceil(self.phase_budget(allowance));
             usize::try_from(parts).unwrap_or(4096).clamp(1, 4096)
         });
         let write_buffer = self.buffer.unwrap_or_else(|| {
-            let share = (self.memory / 4) / n_parts as u64;
+            let share = (self.memory / 8) / n_parts as u64;
             usize::try_from(share.clamp(64 << 10, 4 << 20)).unwrap_or(4 << 20)
         });
         let counter = Rc::new(Cell::new(0u64));
@@ -453,16 +508,20 @@ impl StreamingSummarizer {
             parts.push(PartWriter::create(
                 dir.path.join(format!("p{i}.bin")),
                 write_buffer,
-            )?);
+            ));
         }
+        let held = Held {
+            bytes: 0,
+            allowance: usize::try_from(allowance).unwrap_or(usize::MAX),
+        };
         // This thread parses; a second one encodes the rows into their
         // partitions and writes them, in batches, in file order.
         let (mut spill, read, written) = std::thread::scope(|scope| {
             let (to_writer, batches) = mpsc::sync_channel::<ToWriter>(BATCHES_IN_FLIGHT);
             let (recycle, recycled) = mpsc::channel::<Batch>();
             let (recycle_blocks, recycled_blocks) = mpsc::channel::<Block>();
-            let writer =
-                scope.spawn(move || write_batches(parts, &batches, &recycle, &recycle_blocks));
+            let writer = scope
+                .spawn(move || write_batches(parts, held, &batches, &recycle, &recycle_blocks));
             let spill = Spill {
                 kind: self.csv.id_kind(),
                 reject: self.summarizer.refunds() == RefundPolicy::Reject,
@@ -534,6 +593,14 @@ impl StreamingSummarizer {
             scale: stats.scale,
             by_appearance,
         };
+        let held: u64 = leaves
+            .iter()
+            .map(|l| {
+                l.held()
+                    .as_ref()
+                    .map_or(0, |c| c.iter().map(|d| d.len() as u64).sum())
+            })
+            .sum();
         let mut job = Job {
             owner: self,
             dir: &dir,
@@ -541,6 +608,8 @@ impl StreamingSummarizer {
             shard,
             leaves,
             next_file: 0,
+            room: AtomicU64::new(allowance.saturating_sub(held)),
+            allowance,
         };
         if let Some(deferred) = spill.deferred.take() {
             return Err(job.deferred_error(deferred)?);
@@ -583,10 +652,32 @@ impl StreamingSummarizer {
     }
 
     /// The memory one partition may take while it is summarised: three
-    /// quarters of the budget, shared by the partitions summarised at
-    /// once.
-    fn phase_budget(&self) -> u64 {
-        (self.memory / 4 * 3 / self.workers() as u64).max(1)
+    /// quarters of the budget less the `allowance` of spill records held
+    /// in memory (see [`held_allowance`](Self::held_allowance)), shared by
+    /// the partitions summarised at once.
+    fn phase_budget(&self, allowance: u64) -> u64 {
+        ((self.memory / 4 * 3 - allowance) / self.workers() as u64).max(1)
+    }
+
+    /// The bytes of spill records held in memory rather than written to
+    /// their files, for an input of `size` bytes:
+    /// [`spill_in_memory`](Self::spill_in_memory), at most half the budget.
+    /// By default 3/8 of the budget beyond its first [`FIXED_MEMORY`] when
+    /// the whole spill should fit it (about 12 bytes of records for a row
+    /// of about 20 bytes), or the size is unknown, and none otherwise:
+    /// holding a part of a larger spill saved no CPU on the 100M-row
+    /// benchmark (the memory's page faults cost what the page cache's
+    /// copies did) and took more partitions. Held records stay in memory
+    /// until their partition is summarised.
+    fn held_allowance(&self, size: Option<u64>) -> u64 {
+        let held = self.held.unwrap_or_else(|| {
+            let allowance = self.memory.saturating_sub(FIXED_MEMORY) / 8 * 3;
+            match size {
+                Some(size) if size / 20 * 12 > allowance => 0,
+                _ => allowance,
+            }
+        });
+        held.min(self.memory / 2)
     }
 
     /// The threads that parse blocks of the log at once in the first pass
@@ -634,8 +725,8 @@ impl PreparedSummary {
     /// # Errors
     /// Any error of `writer`, or of reading the temporary run files.
     pub fn write_summary<W: Write>(&self, writer: W) -> io::Result<()> {
-        let paths: Vec<&Path> = self.runs.iter().map(|r| r.summary.as_path()).collect();
-        merge(writer, &self.header, &paths, self.numeric)
+        let runs: Vec<&Run> = self.runs.iter().map(|r| &r.summary).collect();
+        merge(writer, &self.header, &runs, self.numeric)
     }
 
     /// Writes the customers first seen in the holdout period, byte for
@@ -645,8 +736,8 @@ impl PreparedSummary {
     /// # Errors
     /// Any error of `writer`, or of reading the temporary run files.
     pub fn write_holdout_only<W: Write>(&self, writer: W) -> io::Result<()> {
-        let paths: Vec<&Path> = self.runs.iter().map(|r| r.holdout.as_path()).collect();
-        merge(writer, &holdout_header(), &paths, self.numeric)
+        let runs: Vec<&Run> = self.runs.iter().map(|r| &r.holdout).collect();
+        merge(writer, &holdout_header(), &runs, self.numeric)
     }
 }
 
@@ -777,6 +868,39 @@ const HAS_CATEGORY: u8 = 1 << 4;
 /// The amount as 16 bytes rather than a mantissa and scale.
 const WIDE_AMOUNT: u8 = 1 << 5;
 
+/// The day a record's day is written from: 2020-01-01, so that the
+/// days of 1998 to 2042 take two bytes.
+const DAY_BASE: i64 = 18_262;
+
+/// A day as written in a record: its zigzagged distance from [`DAY_BASE`].
+#[inline]
+fn day_code(day: i32) -> u64 {
+    zigzag(i64::from(day) - DAY_BASE)
+}
+
+/// The day of [`day_code`]'s code.
+#[inline]
+fn day_of(code: u64) -> Option<i32> {
+    i32::try_from(unzigzag(code) + DAY_BASE).ok()
+}
+
+/// A narrow amount's mantissa, zigzagged, must be below this to share a
+/// varint with its scale (five bits): `|m| < 2^58`.
+const NARROW_LIMIT: u64 = 1 << 59;
+
+/// A narrow amount as written in a record: the zigzagged mantissa and the
+/// scale in one varint (`zigzag(m) << 5 | scale`).
+#[inline]
+fn amount_code(mantissa: i64, scale: u32) -> u64 {
+    (zigzag(mantissa) << 5) | u64::from(scale & 31)
+}
+
+/// The amount of [`amount_code`]'s code.
+#[inline]
+fn amount_of(code: u64) -> Option<Decimal> {
+    Decimal::try_new(unzigzag(code >> 5), (code & 31) as u32).ok()
+}
+
 #[inline]
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -894,10 +1018,8 @@ impl<'a> Decoder<'a> {
             return None;
         }
         let key = Key::Number(varint(&mut i)?);
-        let day = i32::try_from(unzigzag(varint(&mut i)?)).ok()?;
-        let m = unzigzag(varint(&mut i)?);
-        let scale = u32::from(byte(&mut i));
-        let amount = Decimal::try_new(m, scale).ok()?;
+        let day = day_of(varint(&mut i)?)?;
+        let amount = amount_of(varint(&mut i)?)?;
         let quantity = if flags & HAS_QUANTITY != 0 {
             Some(u32::try_from(varint(&mut i)?).ok()?)
         } else {
@@ -945,15 +1067,13 @@ impl<'a> Decoder<'a> {
                 Key::Text(self.take(n)?)
             }
         };
-        let day = i32::try_from(unzigzag(self.varint()?)).map_err(|_| corrupt())?;
+        let day = day_of(self.varint()?).ok_or_else(corrupt)?;
         let amount = if flags & WIDE_AMOUNT != 0 {
             let mut b = [0u8; 16];
             b.copy_from_slice(self.take(16)?);
             Decimal::deserialize(b)
         } else {
-            let m = unzigzag(self.varint()?);
-            let scale = u32::from(self.byte()?);
-            Decimal::try_new(m, scale).map_err(|_| corrupt())?
+            amount_of(self.varint()?).ok_or_else(corrupt)?
         };
         let quantity = if flags & HAS_QUANTITY != 0 {
             Some(u32::try_from(self.varint()?).map_err(|_| corrupt())?)
@@ -978,14 +1098,49 @@ impl<'a> Decoder<'a> {
     }
 }
 
-/// Calls `f` with every record of the spill file at `path`, read in
-/// blocks of 4 MiB, until it returns `false`.
-fn scan_records(path: &Path, f: impl FnMut(&Record<'_>) -> Result<bool>) -> Result<()> {
-    scan_records_in(path, &mut Vec::new(), f)
+/// Calls `f` with every record of a partition, until it returns `false`.
+fn scan_records(leaf: &Leaf, f: impl FnMut(&Record<'_>) -> Result<bool>) -> Result<()> {
+    scan_leaf(leaf, &mut Vec::new(), f)
 }
 
-/// [`scan_records`] reading into `buf` (kept from one call to the next:
-/// no allocation, page faults or zeroing of a new buffer).
+/// [`scan_records`], reading a spill file through `buf` (see
+/// [`scan_records_in`]), or decoding the records held in memory.
+fn scan_leaf(
+    leaf: &Leaf,
+    buf: &mut Vec<u8>,
+    mut f: impl FnMut(&Record<'_>) -> Result<bool>,
+) -> Result<()> {
+    let data = leaf.held();
+    let Some(chunks) = data.as_deref() else {
+        return scan_records_in(&leaf.path, buf, f);
+    };
+    let mut ordinal = 0;
+    for bytes in chunks {
+        let mut decoder = Decoder {
+            bytes,
+            at: 0,
+            ordinal,
+        };
+        loop {
+            match decoder.next() {
+                Ok(Some(r)) => {
+                    if !f(&r)? {
+                        return Ok(());
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return Err(Error::io("spill", &leaf.path, e)),
+            }
+        }
+        ordinal = decoder.ordinal;
+    }
+    Ok(())
+}
+
+/// Calls `f` with every record of the spill file at `path`, read in
+/// blocks of 4 MiB into `buf` (kept from one call to the next: no
+/// allocation, page faults or zeroing of a new buffer), until it returns
+/// `false`.
 fn scan_records_in(
     path: &Path,
     buf: &mut Vec<u8>,
@@ -1065,6 +1220,7 @@ fn encode(out: &mut Vec<u8>, last: u64, r: &Record<'_>) {
     let mantissa = r.amount.mantissa();
     let narrow = i64::try_from(mantissa)
         .ok()
+        .filter(|&m| zigzag(m) < NARROW_LIMIT)
         .filter(|_| !(r.amount.is_zero() && r.amount.is_sign_negative()));
     if narrow.is_none() {
         flags |= WIDE_AMOUNT;
@@ -1082,12 +1238,9 @@ fn encode(out: &mut Vec<u8>, last: u64, r: &Record<'_>) {
         }
         (_, Key::Number(n)) => put_varint(out, n),
     }
-    put_varint(out, zigzag(i64::from(r.day)));
+    put_varint(out, day_code(r.day));
     match narrow {
-        Some(m) => {
-            put_varint(out, zigzag(m));
-            out.push(r.amount.scale() as u8);
-        }
+        Some(m) => put_varint(out, amount_code(m, r.amount.scale())),
         None => out.extend_from_slice(&r.amount.serialize()),
     }
     if let Some(q) = r.quantity {
@@ -1123,80 +1276,193 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// One spill file being written.
+/// The spill records held in memory by the partitions being written, and
+/// how many bytes of them may be: a partition that would take the total
+/// past the allowance is written to its file, and from then on through a
+/// write buffer.
+struct Held {
+    bytes: usize,
+    allowance: usize,
+}
+
+impl Held {
+    /// Nothing held: every partition goes to its file.
+    fn none() -> Held {
+        Held {
+            bytes: 0,
+            allowance: 0,
+        }
+    }
+}
+
+/// The size at which a held partition's records start a new chunk, and
+/// the room past it a chunk is allocated with (the records of one block
+/// of the log seldom take more). A chunk is reserved whole but its pages
+/// are only taken as they are written; one larger than 32 MiB is mapped
+/// on its own by the system allocators (glibc's largest threshold), so
+/// its memory goes back to the system when it is freed, instead of
+/// staying in the heap beside what the summaries allocate next.
+const HELD_CHUNK: usize = 32 << 20;
+const HELD_SLACK: usize = 256 << 10;
+
+/// One partition's spill records being written: held in memory while
+/// [`Held`] allows, then appended to a spill file.
 struct PartWriter {
     path: PathBuf,
-    file: File,
+    /// `None` while the records are held in memory (the file is created
+    /// when they are first written).
+    file: Option<File>,
+    /// Full chunks of held records (each of whole records).
+    chunks: Vec<Vec<u8>>,
+    /// The records being written: the last chunk while they are held,
+    /// else the write buffer.
     buf: Vec<u8>,
     cap: usize,
     last: u64,
     records: u64,
+    /// Bytes written to the file.
     bytes: u64,
 }
 
-/// A finished spill file.
+/// A finished partition of spill records: in its file, or held in memory.
 #[derive(Debug)]
 struct Leaf {
     path: PathBuf,
+    /// The records in chunks of whole records, when they were never
+    /// written to the file (taken once decoded, when nothing needs them
+    /// again).
+    data: Mutex<Option<Vec<Vec<u8>>>>,
     records: u64,
     bytes: u64,
     /// The hash seed it was split with (0 for the first pass).
     depth: u64,
 }
 
+impl Leaf {
+    /// The records held in memory, if any.
+    fn held(&self) -> std::sync::MutexGuard<'_, Option<Vec<Vec<u8>>>> {
+        self.data
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 impl PartWriter {
-    fn create(path: PathBuf, cap: usize) -> Result<PartWriter> {
-        let file = File::create(&path).map_err(|e| Error::io("spill", &path, e))?;
-        Ok(PartWriter {
+    /// A partition whose file, at `path`, is created when its records
+    /// are first written; `cap` is the write buffer's size from then on.
+    fn create(path: PathBuf, cap: usize) -> PartWriter {
+        PartWriter {
             path,
-            file,
-            buf: Vec::with_capacity(cap.min(1 << 22) + 64),
+            file: None,
+            chunks: Vec::new(),
+            buf: Vec::with_capacity(HELD_CHUNK + HELD_SLACK),
             cap,
             last: 0,
             records: 0,
             bytes: 0,
-        })
+        }
     }
 
     #[inline]
-    fn push(&mut self, r: &Record<'_>) -> Result<()> {
+    fn push(&mut self, r: &Record<'_>, held: &mut Held) -> Result<()> {
+        let before = self.buf.len();
         encode(&mut self.buf, self.last, r);
         self.last = r.ordinal;
         self.records += 1;
-        if self.buf.len() >= self.cap {
-            self.flush()?;
-        }
-        Ok(())
+        self.settle(before, held)
     }
 
     /// Appends a block's records, the first one's ordinal rewritten as
     /// its distance from the last record here; `base` is the block's
     /// first ordinal.
-    fn append(&mut self, base: u64, block: &PartBytes) -> Result<()> {
+    fn append(&mut self, base: u64, block: &PartBytes, held: &mut Held) -> Result<()> {
+        let before = self.buf.len();
         put_varint(&mut self.buf, base + block.first - self.last);
         self.buf
             .extend_from_slice(block.bytes.get(block.head..).unwrap_or_default());
         self.last = base + block.last;
         self.records += block.records;
-        if self.buf.len() >= self.cap {
+        self.settle(before, held)
+    }
+
+    /// After `buf` grew from `before` bytes: counts the growth while the
+    /// records are held, and writes them to the file when the allowance
+    /// is spent (or, once on file, when the write buffer is full).
+    #[inline]
+    fn settle(&mut self, before: usize, held: &mut Held) -> Result<()> {
+        if self.file.is_none() {
+            held.bytes += self.buf.len() - before;
+            if held.bytes > held.allowance {
+                let chunks = std::mem::take(&mut self.chunks);
+                held.bytes -= self.buf.len() + chunks.iter().map(Vec::len).sum::<usize>();
+                self.open()?;
+                for chunk in chunks {
+                    self.write(&chunk)?;
+                }
+                self.flush()?;
+                // The held records' memory goes back; a write buffer of
+                // `cap` takes its place.
+                self.buf = Vec::with_capacity(self.cap.min(1 << 22) + 64);
+            } else if self.buf.len() >= HELD_CHUNK {
+                // A new chunk rather than a larger vector: no copy of the
+                // records, no freed vectors left behind in the heap.
+                let full =
+                    std::mem::replace(&mut self.buf, Vec::with_capacity(HELD_CHUNK + HELD_SLACK));
+                self.chunks.push(full);
+            }
+        } else if self.buf.len() >= self.cap {
             self.flush()?;
         }
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<()> {
-        self.file
-            .write_all(&self.buf)
-            .map_err(|e| Error::io("spill", &self.path, e))?;
-        self.bytes += self.buf.len() as u64;
-        self.buf.clear();
+    /// Creates the spill file, if not yet done.
+    fn open(&mut self) -> Result<()> {
+        if self.file.is_none() {
+            let file = File::create(&self.path).map_err(|e| Error::io("spill", &self.path, e))?;
+            self.file = Some(file);
+        }
         Ok(())
     }
 
+    /// Appends `bytes` to the spill file (opened).
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        if let Some(file) = &mut self.file {
+            file.write_all(bytes)
+                .map_err(|e| Error::io("spill", &self.path, e))?;
+        }
+        self.bytes += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.open()?;
+        let buf = std::mem::take(&mut self.buf);
+        let written = self.write(&buf);
+        self.buf = buf;
+        self.buf.clear();
+        written
+    }
+
     fn finish(mut self) -> Result<Leaf> {
+        if self.file.is_none() {
+            let mut chunks = self.chunks;
+            if !self.buf.is_empty() {
+                chunks.push(self.buf);
+            }
+            let bytes = chunks.iter().map(|c| c.len() as u64).sum();
+            return Ok(Leaf {
+                path: self.path,
+                data: Mutex::new(Some(chunks)),
+                records: self.records,
+                bytes,
+                depth: 0,
+            });
+        }
         self.flush()?;
         Ok(Leaf {
             path: self.path,
+            data: Mutex::new(None),
             records: self.records,
             bytes: self.bytes,
             depth: 0,
@@ -1500,6 +1766,7 @@ fn varint_len(v: u64) -> usize {
 /// or when the reader closes the channel.
 fn write_batches(
     mut parts: Vec<PartWriter>,
+    mut held: Held,
     batches: &mpsc::Receiver<ToWriter>,
     recycle: &mpsc::Sender<Batch>,
     recycle_blocks: &mpsc::Sender<Block>,
@@ -1511,7 +1778,7 @@ fn write_batches(
             ToWriter::Block(mut block) => {
                 for (writer, bytes) in parts.iter_mut().zip(&mut block.parts) {
                     if bytes.records > 0 {
-                        writer.append(block.base, bytes)?;
+                        writer.append(block.base, bytes, &mut held)?;
                         bytes.clear();
                     }
                 }
@@ -1536,7 +1803,7 @@ fn write_batches(
                 quantity: row.quantity,
                 category: row.category,
             };
-            parts[partition(key, 0, n)].push(&record)?;
+            parts[partition(key, 0, n)].push(&record, &mut held)?;
         }
         batch.rows.clear();
         batch.bytes.clear();
@@ -1726,12 +1993,19 @@ impl Target for Spill<'_> {
 // ---------------------------------------------------------------------
 // The second pass.
 
-/// The run files of one partition: its summary rows and its holdout-only
+/// The runs of one partition: its summary rows and its holdout-only
 /// rows, each sorted as in the output.
 #[derive(Debug)]
 struct RunFiles {
-    summary: PathBuf,
-    holdout: PathBuf,
+    summary: Run,
+    holdout: Run,
+}
+
+/// A run's rows (see [`run_bytes`]): in a file, or held in memory.
+#[derive(Debug)]
+enum Run {
+    File(PathBuf),
+    Memory(Vec<u8>),
 }
 
 struct Outcome {
@@ -1748,6 +2022,13 @@ struct Job<'a> {
     shard: ShardOf,
     leaves: Vec<Leaf>,
     next_file: u64,
+    /// Bytes of the held allowance (see
+    /// [`StreamingSummarizer::spill_in_memory`]) free for runs: what the
+    /// spill records did not take, and the records of each partition
+    /// once decoded (numeric ids: nothing reads them again).
+    room: AtomicU64,
+    /// The held allowance of the run.
+    allowance: u64,
 }
 
 /// The vectors of the last partition a worker decoded, kept for its next
@@ -1803,7 +2084,7 @@ impl Job<'_> {
         progress: &mut Reporter<'_>,
         rows: u64,
     ) -> Result<Outcome> {
-        let budget = self.owner.phase_budget();
+        let budget = self.owner.phase_budget(self.allowance);
         let mut i = 0;
         while i < self.leaves.len() {
             let leaf = &self.leaves[i];
@@ -1820,6 +2101,9 @@ impl Job<'_> {
             }
             i += 1;
         }
+        // Held partitions first: once decoded, their records make room
+        // for the runs of the others (numeric ids).
+        self.leaves.sort_by_key(|l| l.held().is_none());
         let total = self.leaves.len();
         let workers = self.owner.workers().min(total).max(1);
         let next = AtomicUsize::new(0);
@@ -1896,6 +2180,24 @@ impl Job<'_> {
         })
     }
 
+    /// A run kept in memory when the held allowance has room for it,
+    /// else written to the file at `path`.
+    fn keep_run(&self, path: PathBuf, mut bytes: Vec<u8>) -> Result<Run> {
+        let len = bytes.len() as u64;
+        let taken = self
+            .room
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |room| {
+                room.checked_sub(len)
+            })
+            .is_ok();
+        if taken {
+            bytes.shrink_to_fit();
+            return Ok(Run::Memory(bytes));
+        }
+        fs::write(&path, &bytes).map_err(|e| Error::io("spill", &path, e))?;
+        Ok(Run::File(path))
+    }
+
     /// Splits a spill file into `pieces` by another hash, reading it in
     /// blocks.
     fn split(&mut self, leaf: &Leaf, pieces: usize) -> Result<Vec<Leaf>> {
@@ -1904,10 +2206,11 @@ impl Job<'_> {
         for _ in 0..pieces {
             // Not `p`: the first pass's files are `p0.bin`, `p1.bin`, ...
             let path = self.new_path("q");
-            writers.push(PartWriter::create(path, 1 << 16)?);
+            writers.push(PartWriter::create(path, 1 << 16));
         }
-        scan_records(&leaf.path, |r| {
-            writers[partition(r.key, depth, pieces)].push(r)?;
+        let mut held = Held::none();
+        scan_records(leaf, |r| {
+            writers[partition(r.key, depth, pieces)].push(r, &mut held)?;
             Ok(true)
         })?;
         let _ = fs::remove_file(&leaf.path);
@@ -1937,7 +2240,7 @@ impl Job<'_> {
         ordinals.reserve(records);
         let mut log = TransactionLog::new();
         if self.mode.numeric {
-            scan_records_in(path, &mut spare.buf, |r| {
+            scan_leaf(leaf, &mut spare.buf, |r| {
                 let n = match r.key {
                     Key::Number(n) => n,
                     Key::Text(_) => return Err(Error::io("spill", path, corrupt())),
@@ -1948,7 +2251,7 @@ impl Job<'_> {
             })?;
         } else {
             let mut labels = Labels::default();
-            scan_records_in(path, &mut spare.buf, |r| {
+            scan_leaf(leaf, &mut spare.buf, |r| {
                 let id = labels.id(r);
                 transactions.push(transaction(CustomerId::new(u64::from(id)), r)?);
                 ordinals.push(r.ordinal);
@@ -2014,6 +2317,14 @@ impl Job<'_> {
         spare: &mut Spare,
     ) -> Result<Part> {
         let mut decoded = self.decode(k, spare)?;
+        if self.mode.numeric {
+            // Only string ids need the records again (to number a
+            // customer named in an error).
+            if let Some(chunks) = self.leaves[k].held().take() {
+                let bytes: usize = chunks.iter().map(Vec::len).sum();
+                self.room.fetch_add(bytes as u64, Ordering::Relaxed);
+            }
+        }
         // The partitions are summarised on several threads already: each
         // one on its own (the result is the same on any number).
         let mut summarizer = self.owner.summarizer;
@@ -2024,18 +2335,20 @@ impl Job<'_> {
             Ok(_) if failed.load(Ordering::Relaxed) => Part::Skipped,
             Ok(summary) => {
                 // Named by partition: `p` files are spill files.
-                let run = RunFiles {
-                    summary: self.dir.path.join(format!("s{k}.bin")),
-                    holdout: self.dir.path.join(format!("h{k}.bin")),
-                };
-                write_run(&run.summary, |f| {
+                // Room for rows of about 100 bytes: a vector that seldom
+                // grows (and copies itself).
+                let summary_rows = run_bytes(summary.len() * 112, |f| {
                     keyed_summary_rows(&summary, &decoded.log, format, f)
-                })
-                .map_err(|e| Error::io("spill", &run.summary, e))?;
-                write_run(&run.holdout, |f| {
+                });
+                let holdout_rows = run_bytes(summary.holdout_only().len() * 112, |f| {
                     keyed_holdout_rows(&summary, &decoded.log, format, f)
-                })
-                .map_err(|e| Error::io("spill", &run.holdout, e))?;
+                });
+                let run = RunFiles {
+                    summary: self
+                        .keep_run(self.dir.path.join(format!("s{k}.bin")), summary_rows)?,
+                    holdout: self
+                        .keep_run(self.dir.path.join(format!("h{k}.bin")), holdout_rows)?,
+                };
                 Part::Done {
                     run,
                     customers: summary.len() as u64,
@@ -2141,7 +2454,7 @@ impl Job<'_> {
         let mut count = 0;
         for leaf in &self.leaves {
             let mut seen: FxHashSet<OwnedKey> = FxHashSet::default();
-            scan_records(&leaf.path, |r| {
+            scan_records(leaf, |r| {
                 if r.ordinal >= ordinal {
                     return Ok(false);
                 }
@@ -2165,7 +2478,7 @@ impl Job<'_> {
             _ => {
                 let mut first = index;
                 for leaf in &self.leaves {
-                    scan_records(&leaf.path, |r| {
+                    scan_records(leaf, |r| {
                         if r.ordinal >= first {
                             return Ok(false);
                         }
@@ -2268,43 +2581,46 @@ impl Labels {
 // ---------------------------------------------------------------------
 // Runs and the merge.
 
-/// Writes a run: each row as its key (8 bytes big-endian for a number,
+/// A run's bytes: each row as its key (8 bytes big-endian for a number,
 /// else a length and the name's bytes) and its line (a length and the
 /// bytes).
-fn write_run(
-    path: &Path,
+fn run_bytes(
+    capacity: usize,
     rows: impl FnOnce(&mut dyn FnMut(RowKey<'_>, &[u8]) -> io::Result<()>) -> io::Result<()>,
-) -> io::Result<()> {
-    let mut w = BufWriter::with_capacity(1 << 16, File::create(path)?);
-    let mut frame = Vec::with_capacity(256);
-    rows(&mut |key, line| {
-        frame.clear();
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(capacity);
+    // Writing into a vector cannot fail.
+    let _ = rows(&mut |key, line| {
         match key {
-            RowKey::Number(n) => frame.extend_from_slice(&n.to_be_bytes()),
+            RowKey::Number(n) => out.extend_from_slice(&n.to_be_bytes()),
             RowKey::Label(s) => {
-                put_varint(&mut frame, s.len() as u64);
-                frame.extend_from_slice(s.as_bytes());
+                put_varint(&mut out, s.len() as u64);
+                out.extend_from_slice(s.as_bytes());
             }
         }
-        put_varint(&mut frame, line.len() as u64);
-        frame.extend_from_slice(line);
-        w.write_all(&frame)
-    })?;
-    w.flush()
+        put_varint(&mut out, line.len() as u64);
+        out.extend_from_slice(line);
+        Ok(())
+    });
+    out
 }
 
 /// Reads a run row by row.
-struct RunReader {
-    input: BufReader<File>,
+struct RunReader<'a> {
+    input: Box<dyn BufRead + 'a>,
     numeric: bool,
     key: Vec<u8>,
     line: Vec<u8>,
 }
 
-impl RunReader {
-    fn open(path: &Path, numeric: bool) -> io::Result<RunReader> {
+impl<'a> RunReader<'a> {
+    fn open(run: &'a Run, numeric: bool) -> io::Result<RunReader<'a>> {
+        let input: Box<dyn BufRead + 'a> = match run {
+            Run::File(path) => Box::new(BufReader::with_capacity(1 << 16, File::open(path)?)),
+            Run::Memory(bytes) => Box::new(bytes.as_slice()),
+        };
         Ok(RunReader {
-            input: BufReader::with_capacity(1 << 16, File::open(path)?),
+            input,
             numeric,
             key: Vec::new(),
             line: Vec::new(),
@@ -2374,14 +2690,13 @@ impl RunReader {
     }
 }
 
-/// Writes `header`, then the rows of the sorted runs at `paths` in key
-/// order.
-fn merge<W: Write>(writer: W, header: &[u8], paths: &[&Path], numeric: bool) -> io::Result<()> {
+/// Writes `header`, then the rows of the sorted `runs` in key order.
+fn merge<W: Write>(writer: W, header: &[u8], runs: &[&Run], numeric: bool) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 20, writer);
     out.write_all(header)?;
-    let mut readers = Vec::with_capacity(paths.len());
-    for path in paths {
-        readers.push(RunReader::open(path, numeric)?);
+    let mut readers = Vec::with_capacity(runs.len());
+    for run in runs {
+        readers.push(RunReader::open(run, numeric)?);
     }
     if numeric {
         // Keys are big-endian numbers: compared as numbers, and the

@@ -648,15 +648,18 @@ impl Scan {
                 buffer[*at as usize] = *r;
                 *at += 1;
             }
-            // Each start[k] now points at the end of slot lo + k's run.
+            // The buffer now holds each slot's run in slot order: walked
+            // run by run (not slot by slot: a shard's slots are sparse).
             let mut from = 0usize;
-            for (k, &end) in start[..hi - lo].iter().enumerate() {
-                let run = &mut buffer[from..end as usize];
-                from = end as usize;
-                if run.is_empty() {
-                    continue;
-                }
-                let slot = lo + k;
+            while from < buffer.len() {
+                let slot = buffer[from].slot;
+                let len = buffer[from..]
+                    .iter()
+                    .position(|r| r.slot != slot)
+                    .unwrap_or(buffer.len() - from);
+                let run = &mut buffer[from..from + len];
+                from += len;
+                let slot = slot as usize;
                 let customer = CustomerId::new(match &self.slots {
                     Slots::Direct { min, .. } => min + slot as u64,
                     Slots::Hashed { ids, .. } => ids[slot],

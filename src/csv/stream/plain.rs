@@ -11,7 +11,9 @@
 //! here gives exactly the row the general reader would give it: the same
 //! number, the same day, the same mantissa and scale.
 
-use super::zigzag;
+use rust_decimal::Decimal;
+
+use super::{Key, NARROW_LIMIT, Record, amount_code, day_code};
 use crate::model::Date;
 
 /// A plain row: a numeric id written without leading zeros, a day, and a
@@ -149,9 +151,25 @@ pub(super) fn line(s: &[u8], delimiter: u8, days: &mut DayCache) -> Option<(Plai
 /// from the previous record's.
 #[inline]
 pub(super) fn encode(out: &mut Vec<u8>, delta: u64, flags: u8, row: &PlainRow) {
-    // Six varints of at most ten bytes: one reservation, then pushes that
-    // always find room.
-    out.reserve(60);
+    // At most 18 digits: below 2^63, but a mantissa of 2^58 or more does
+    // not share a varint with its scale (the general encoder writes it).
+    if row.mantissa >= NARROW_LIMIT / 2 {
+        let record = Record {
+            ordinal: delta,
+            flags,
+            key: Key::Number(row.id),
+            spelling: &[],
+            day: row.day,
+            amount: Decimal::try_new(row.mantissa as i64, row.scale).unwrap_or_default(),
+            quantity: None,
+            category: None,
+        };
+        super::encode(out, 0, &record);
+        return;
+    }
+    // Five varints of at most ten bytes: one reservation, then pushes
+    // that always find room.
+    out.reserve(50);
     let mut put = |mut v: u64| {
         while v >= 0x80 {
             out.push((v as u8) | 0x80);
@@ -162,10 +180,8 @@ pub(super) fn encode(out: &mut Vec<u8>, delta: u64, flags: u8, row: &PlainRow) {
     put(delta);
     put(u64::from(flags));
     put(row.id);
-    put(zigzag(i64::from(row.day)));
-    // At most 18 digits: below 2^63.
-    put(zigzag(row.mantissa as i64));
-    put(u64::from(row.scale));
+    put(day_code(row.day));
+    put(amount_code(row.mantissa as i64, row.scale));
 }
 
 #[cfg(test)]
