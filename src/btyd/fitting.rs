@@ -395,7 +395,7 @@ fn fit_log_params_with<const N: usize>(
     // scale of the former, which may be thousands where the objective is
     // near 0, and so is the optimiser's flat-objective stop
     // ([`bfgs_shifted`]).
-    let shift = problem.log_likelihood_shift.unwrap_or(0.0);
+    let shift = problem.log_likelihood_shift;
     let mut known: Option<KnownHessian<N>> = None;
     let on_ridge = std::cell::Cell::new(false);
     let found = if let Some(curvature) = &curvature {
