@@ -5,7 +5,7 @@
 
 use crate::btyd::boundary::{KnownHessian, Ray, ValueFn, settle_probed, status_at};
 use crate::btyd::input::Row;
-use crate::btyd::optim::{Minimum, bfgs, covariance, covariance_of_hessian, newton};
+use crate::btyd::optim::{Minimum, bfgs, bfgs_shifted, covariance, covariance_of_hessian, newton};
 use crate::btyd::penalty::{Natural, Penalty};
 use crate::btyd::status::{FitOptions, FitStatus};
 use crate::error::ConvergenceFailure;
@@ -425,6 +425,12 @@ fn fit_log_params_with<const N: usize>(
     });
     let curvature =
         curvature.filter(|_| matches!(penalty, Penalty::None) && problem.nested_limit.is_none());
+    // The objective is the negative log-likelihood in the data's units plus
+    // this constant (the time scaling's Jacobian): its rounding is on the
+    // scale of the former, which may be thousands where the objective is
+    // near 0, and so is the optimiser's flat-objective stop
+    // ([`bfgs_shifted`]).
+    let shift = problem.log_likelihood_shift;
     let mut known: Option<KnownHessian<N>> = None;
     let on_ridge = std::cell::Cell::new(false);
     let found = if let Some(curvature) = &curvature {
@@ -445,11 +451,12 @@ fn fit_log_params_with<const N: usize>(
                 known = Some((min.theta, hess));
                 Ok(min)
             }
-            None => match bfgs(
+            None => match bfgs_shifted(
                 &objective,
                 start,
                 options.get_max_iterations(),
                 options.get_tolerance(),
+                shift,
             ) {
                 Ok(min) => match newton(&counted, min.theta, NEWTON_ITERATIONS) {
                     Some((polished, hess))
@@ -483,11 +490,12 @@ fn fit_log_params_with<const N: usize>(
             }
             value
         };
-        let found = bfgs(
+        let found = bfgs_shifted(
             first,
             start,
             options.get_max_iterations(),
             options.get_tolerance(),
+            shift,
         );
         // The nested limit is the answer when the optimiser went to its ridge
         // or ended no better than it (to NESTED_WITHIN).

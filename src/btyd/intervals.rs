@@ -116,7 +116,8 @@
 //!
 //! (In brackets P(alive) / `E[Y(26)]`; the BG/NBD profile figure from the
 //! tests' `profile_coverage` on the same bases; MBG/NBD on 1,999 of the
-//! bases, as the fit of base 626 fails.) So: the delta
+//! bases, measured while the fit of base 626 still failed, which it no
+//! longer does.) So: the delta
 //! method for every model, except MBG/NBD on fewer than some 8,000
 //! customers, where [`profile_intervals`] is the one within 2 points of
 //! nominal; from 8,000 customers on the delta method is, at a fraction of

@@ -89,10 +89,39 @@ pub(crate) fn projected<const N: usize>(x: &[f64; N], g: &[f64; N], bound: f64) 
 /// lowers the objective and the gradient is not small, or `max_iter` is
 /// reached.
 pub(crate) fn bfgs<const N: usize>(
+    f: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
+    x0: [f64; N],
+    max_iter: usize,
+    tolerance: f64,
+) -> std::result::Result<Minimum<N>, Stopped<N>> {
+    bfgs_shifted(f, x0, max_iter, tolerance, None)
+}
+
+/// [`bfgs`] for an objective `f = F + shift` that differs by a constant
+/// `shift` (when `Some`) from the quantity `F` whose rounding it carries (the time
+/// scaling's Jacobian `ln c · Σx` of the BTYD fitters: `F` the negative
+/// log-likelihood in the data's units, in the thousands, while `f` may be
+/// near 0).
+///
+/// When no step lowers the objective any more (the line search fails from
+/// the steepest descent, or a step it accepts leaves every coordinate
+/// where it was while the objective has stalled), the point counts as
+/// converged if `max|pg| ≤ √tolerance · max(1, |f|, |f − shift|)`: the
+/// gradient small on the scale of the objective's own rounding, as the
+/// loose rule of [`bfgs`] has it for an unshifted objective. The other
+/// rules, and every step, are those of [`bfgs`], which is this with
+/// `shift = None`: without the null-step rule, so that the searches of
+/// the boundary check keep their paths.
+///
+/// # Errors
+///
+/// As [`bfgs`].
+pub(crate) fn bfgs_shifted<const N: usize>(
     mut f: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
     x0: [f64; N],
     max_iter: usize,
     tolerance: f64,
+    shift: Option<f64>,
 ) -> std::result::Result<Minimum<N>, Stopped<N>> {
     let bound = THETA_BOUND;
     let mut x = x0.map(|v| v.clamp(-bound, bound));
@@ -181,12 +210,23 @@ pub(crate) fn bfgs<const N: usize>(
             }
             t *= 0.5;
         }
+        // A step accepted within rounding that leaves every coordinate
+        // where it was, once the objective has stalled: the next iteration
+        // would start from the same state and take the same null step,
+        // until the iteration cap. Handle it as a failed line search.
+        let null_step = shift.is_some()
+            && accepted == Some(fx)
+            && xn == x
+            && stalled + 1 >= 2
+            && small > loose * scale;
+        let accepted = if null_step { None } else { accepted };
         let Some(fn_) = accepted else {
             if fresh {
                 // Steepest descent lowers nothing: the objective is flat to
                 // its rounding here. Converged if the gradient is small on
-                // the objective's scale.
-                if small <= loose * scale {
+                // the scale of the objective's rounding.
+                let rounding = scale.max((fx - shift.unwrap_or(0.0)).abs());
+                if small <= loose * rounding {
                     return Ok(Minimum {
                         theta: x,
                         value: fx,
@@ -513,6 +553,28 @@ mod tests {
         };
         let m = bfgs(f, [0.0], 1000, 1e-10).unwrap();
         assert!((m.theta[0] - 0.3).abs() < 1e-2, "{:?}", m.theta);
+    }
+
+    #[test]
+    fn a_shifted_objective_converges_on_its_unshifted_scale() {
+        // F = 5000 + 1000 (x − 0.3)², rounded to 1e-9, minimised as
+        // f = F − 4998 (about 2 at the minimum); the gradient carries a
+        // bias of 3e-5, above √tolerance · |f| but far below √tolerance · F:
+        // no step lowers f beyond its rounding once near the minimum.
+        let f = |x: &[f64; 1], g: &mut [f64; 1]| {
+            g[0] = 2000.0 * (x[0] - 0.3) + 3e-5;
+            let big = 5000.0 + 1000.0 * (x[0] - 0.3).powi(2);
+            (big * 1e9).round() / 1e9 - 4998.0
+        };
+        let mut calls = 0;
+        let counted = |x: &[f64; 1], g: &mut [f64; 1]| {
+            calls += 1;
+            f(x, g)
+        };
+        let m = bfgs_shifted(counted, [0.0], 1000, 1e-10, Some(-4998.0)).unwrap();
+        assert!((m.theta[0] - 0.3).abs() < 1e-6, "{:?}", m.theta);
+        assert!(m.iterations < 100, "{}", m.iterations);
+        assert!(calls < 1000, "{calls}");
     }
 
     fn rosenbrock_hess(x: &[f64; 2], g: &mut [f64; 2], h: &mut [[f64; 2]; 2]) -> f64 {
