@@ -494,21 +494,14 @@ impl ParetoNbdParams {
         let nf = f64::from(n);
         let ln_coef = dlgamma(r, nf) - ln_gamma_f(nf + 1.0); // ln Γ(r+n)/(Γ(r) n!)
         let first = ln_coef - r * (t / al).ln_1p() - nf * (al / t).ln_1p() - s * (t / be).ln_1p();
-        let (ln_rho, e, kappa, m) = if al <= be {
-            ((al / be).ln(), s + 1.0, 1.0 - al / be, al)
-        } else {
-            (nf * (be / al).ln(), r + nf, 1.0 - be / al, be)
-        };
-        // The series below needs about e·κ/(1−κ) + 45/(−ln κ) terms, each a
-        // 2F1 whose own series slows as t/m grows and loses digits as n
-        // grows: past any of these the integral over the death time is the
-        // bounded-cost, accurate form.
-        let terms = if kappa > 0.0 {
-            e * kappa / (1.0 - kappa) + 45.0 / -kappa.ln()
-        } else {
-            1.0
-        };
-        if !(terms <= SERIES_PMF_TERMS && t <= SERIES_PMF_SPAN * m && n <= SERIES_PMF_COUNT) {
+        let PmfSeries {
+            ln_rho,
+            e,
+            kappa,
+            m,
+            terms,
+        } = self.pmf_series(n);
+        if !pmf_series_applies(terms, t, m, n) {
             let dead = self.ln_dead_purchases_by_death_time(t, nf, ln_coef)?;
             return finite_probability(first.exp() + dead.exp());
         }
@@ -4319,17 +4312,14 @@ impl ParetoNbdParams {
         }
         let (r, al, s, be) = (self.r, self.alpha, self.s, self.beta);
         let nf = f64::from(n);
-        let (ln_rho, e, kappa, m) = if al <= be {
-            ((al / be).ln(), s + 1.0, 1.0 - al / be, al)
-        } else {
-            (nf * (be / al).ln(), r + nf, 1.0 - be / al, be)
-        };
-        let terms = if kappa > 0.0 {
-            e * kappa / (1.0 - kappa) + 45.0 / -kappa.ln()
-        } else {
-            1.0
-        };
-        if !(terms <= SERIES_PMF_TERMS && t <= SERIES_PMF_SPAN * m && n <= SERIES_PMF_COUNT) {
+        let PmfSeries {
+            ln_rho,
+            e,
+            kappa,
+            m,
+            terms,
+        } = self.pmf_series(n);
+        if !pmf_series_applies(terms, t, m, n) {
             return self.prob_purchases(t, n);
         }
         let ln_coef = dlgamma(r, nf) - ln_gamma_f(nf + 1.0);
@@ -4375,4 +4365,52 @@ impl ParetoNbdParams {
         let second = s.ln() + ln_rho + ln_coef + total;
         finite_probability(first.exp() + second.exp())
     }
+}
+
+/// The shape of [`ParetoNbdParams::prob_purchases`]'s series in the
+/// dropout-time variable, shared by its recurrence form so that both
+/// switch to the death-time integral at the same points.
+struct PmfSeries {
+    /// `ln ρ`, the series' prefactor.
+    ln_rho: f64,
+    /// The Pochhammer base `e` of the terms `(e)_j κ^j / j!`.
+    e: f64,
+    /// The series' ratio `κ = 1 − min(α, β)/max(α, β)`.
+    kappa: f64,
+    /// `min(α, β)`.
+    m: f64,
+    /// About how many terms the series needs: `e·κ/(1−κ) + 45/(−ln κ)`.
+    terms: f64,
+}
+
+impl ParetoNbdParams {
+    fn pmf_series(&self, n: u32) -> PmfSeries {
+        let (r, al, s, be) = (self.r, self.alpha, self.s, self.beta);
+        let nf = f64::from(n);
+        let (ln_rho, e, kappa, m) = if al <= be {
+            ((al / be).ln(), s + 1.0, 1.0 - al / be, al)
+        } else {
+            (nf * (be / al).ln(), r + nf, 1.0 - be / al, be)
+        };
+        let terms = if kappa > 0.0 {
+            e * kappa / (1.0 - kappa) + 45.0 / -kappa.ln()
+        } else {
+            1.0
+        };
+        PmfSeries {
+            ln_rho,
+            e,
+            kappa,
+            m,
+            terms,
+        }
+    }
+}
+
+/// Whether the series is the way to `P(X(t) = n)`: it needs about `terms`
+/// terms, each a `2F1` whose own series slows as `t/m` grows and loses
+/// digits as `n` grows; past any of these the integral over the death
+/// time is the bounded-cost, accurate form.
+fn pmf_series_applies(terms: f64, t: f64, m: f64, n: u32) -> bool {
+    terms <= SERIES_PMF_TERMS && t <= SERIES_PMF_SPAN * m && n <= SERIES_PMF_COUNT
 }
