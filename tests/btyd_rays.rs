@@ -143,8 +143,15 @@ proptest! {
         let mean = 10_f64.powf(mean_exp);
         let spend = homogeneous_spend(seed, 200, mean);
         let fit = GammaGamma::new().fit_detailed(&spend).unwrap();
-        names_ray(fit.status(), &["q", "gamma"], Limit::HomogeneousSpend)
-            .map_err(|e| TestCaseError::fail(format!("Gamma-Gamma: {e}")))?;
+        // A sample of 200 homogeneous spenders can have its maximum inside,
+        // at a large finite q (seed 6504177428740370543: q = 1776, the
+        // same in every version): then the spend rates' spread, 1/sqrt(q),
+        // must be small. Otherwise the status names the ray.
+        let near_the_limit = fit.status().is_interior() && fit.params().q() > 100.0;
+        if !near_the_limit {
+            names_ray(fit.status(), &["q", "gamma"], Limit::HomogeneousSpend)
+                .map_err(|e| TestCaseError::fail(format!("Gamma-Gamma: {e}")))?;
+        }
         // The limit's mean spend p/ν = p·γ/q is the data's.
         let p = fit.params();
         let implied = p.p() * p.gamma() / p.q();
