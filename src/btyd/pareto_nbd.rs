@@ -2181,6 +2181,14 @@ impl<'a> LowerBound<'a> {
         }
     }
 
+    /// `(ln(1 + y/α), ln(1 + y/β))` at each distinct time `y` of the rows.
+    fn logs(&self, al: f64, be: f64) -> Vec<(f64, f64)> {
+        self.values
+            .iter()
+            .map(|&y| ((y / al).ln_1p(), (y / be).ln_1p()))
+            .collect()
+    }
+
     /// A cruder bound than [`nll`](Self::nll) at a fraction of its cost
     /// (no exponential or logarithm per row): each repeat buyer's
     /// `ln(e^{D1} + e^{D2})` is replaced by `alive + ln 2`, where `alive
@@ -2189,11 +2197,7 @@ impl<'a> LowerBound<'a> {
     fn crude(&self, theta: [f64; 4]) -> f64 {
         let [r, al, s, be] = theta.map(f64::exp);
         let ln_al = theta[1];
-        let logs: Vec<(f64, f64)> = self
-            .values
-            .iter()
-            .map(|&y| ((y / al).ln_1p(), (y / be).ln_1p()))
-            .collect();
+        let logs = self.logs(al, be);
         let shifts = Shifts::new(r);
         let mut x_at = None;
         let mut lg = 0.0;
@@ -2226,11 +2230,7 @@ impl<'a> LowerBound<'a> {
     fn nll(&self, theta: [f64; 4], refine: bool) -> f64 {
         let [r, al, s, be] = theta.map(f64::exp);
         let (ln_al, ln_s_be) = (theta[1], theta[2] - theta[3]);
-        let logs: Vec<(f64, f64)> = self
-            .values
-            .iter()
-            .map(|&y| ((y / al).ln_1p(), (y / be).ln_1p()))
-            .collect();
+        let logs = self.logs(al, be);
         let shifts = Shifts::new(r);
         let mut x_at = None;
         let mut lg = 0.0;
