@@ -58,6 +58,8 @@ import pandas as pd
 
 from .. import _native
 from .._convert import checked_call, floats, index_of, optional_floats
+from .._native import InvalidValueError
+from . import generate_data
 
 __all__ = [
     "BetaGeoFitter",
@@ -83,6 +85,61 @@ def _call(native, *args, columns):
     return checked_call(lambda: native(*args, *(a for a, _ in columns)), *columns)
 
 
+def _limit_histories(f, r, t):
+    """The two histories lifetimes evaluates and the compiled core refuses,
+    rewritten to what they mean, or None when there are none:
+
+    * ``frequency == 0`` with ``recency > 0``: a customer without repeat
+      purchases has no recency; read as recency 0. lifetimes' own fit
+      refuses this history, but its plotting functions pass it
+      (``plot_frequency_recency_matrix``).
+    * ``frequency > 0`` with ``recency == 0``: repeat purchases at the
+      moment of the first, which no summary produces but lifetimes' plotting
+      functions pass (the first row of ``plot_frequency_recency_matrix``);
+      evaluated at the limit ``recency -> 0+`` (the smallest positive
+      double), which is lifetimes' formula at recency 0.
+    * ``frequency == recency == T == 0``: a customer first seen at the end of
+      the period (``calibration_and_holdout_data`` gives ``T_cal == 0`` to a
+      customer whose first purchase is on ``calibration_period_end``);
+      evaluated at the limit ``T -> 0+`` (the smallest positive double), where
+      the history carries no information: P(alive) and the expectations are a
+      new customer's, and the fit's log-likelihood term is 0, as lifetimes'.
+    """
+    try:
+        f, r, t = np.broadcast_arrays(f, r, t)
+    except ValueError:
+        return None  # mismatched lengths: the core's error stands
+    no_repeat = f == 0
+    stale = no_repeat & (r != 0)
+    if stale.any():
+        r = np.where(stale, 0.0, r)
+    instant = ~no_repeat & (r == 0)
+    if instant.any():
+        r = np.where(instant, np.nextafter(0.0, 1.0), r)
+    unobserved = no_repeat & (r == 0) & (t == 0)
+    if not (stale.any() or instant.any() or unobserved.any()):
+        return None
+    if unobserved.any():
+        t = np.where(unobserved, np.nextafter(0.0, 1.0), t)
+    return [np.ascontiguousarray(a, dtype=np.float64) for a in (f, r, t)]
+
+
+def _history_call(native, *args, columns, at):
+    """:func:`_call` for a history ``(frequency, recency, T)`` at
+    ``columns[at:at + 3]``, with the histories of :func:`_limit_histories`
+    rewritten when the compiled core refuses them (only that call pays for
+    the rewrite)."""
+    try:
+        return _call(native, *args, columns=columns)
+    except InvalidValueError:
+        fixed = _limit_histories(*(a for a, _ in columns[at : at + 3]))
+        if fixed is None:
+            raise
+        columns = list(columns)
+        columns[at : at + 3] = [(a, name) for a, (_, name) in zip(fixed, columns[at : at + 3])]
+        return _call(native, *args, columns=columns)
+
+
 def _weights_by_frequency(data):
     """``data.groupby("frequency")["weights"].sum()``: the summed weight of
     every frequency present, in increasing order. Whole frequencies (every
@@ -100,10 +157,10 @@ def _weights_by_frequency(data):
 
 
 def _shape(result, *inputs):
-    """lifetimes' return shapes: a float for scalar inputs, a Series for
-    pandas inputs (with their index), else a numpy array."""
+    """lifetimes' return shapes: a numpy float64 for scalar inputs, a
+    Series for pandas inputs (with their index), else a numpy array."""
     if all(np.isscalar(v) for v in inputs):
-        return float(result[0])
+        return np.float64(result[0])
     index = index_of(*inputs)
     if index is not None and len(index) == len(result):
         return pd.Series(result, index=index)
@@ -126,7 +183,8 @@ class BaseFitter:
         except AttributeError:
             subj = ""
         try:
-            params = ", ".join("%s: %.2f" % (k, v) for k, v in self.params_.items())
+            # Sorted by name, as lifetimes prints them.
+            params = ", ".join("%s: %.2f" % (k, v) for k, v in sorted(self.params_.items()))
             return "<customer_value.lifetimes.{}:{} {}>".format(classname, subj, params)
         except AttributeError:
             return "<customer_value.lifetimes.{}>".format(classname)
@@ -183,16 +241,28 @@ class BaseFitter:
         print(self.summary.round(decimals).to_string(**kwargs))
 
     def save_model(self, path, save_data=True, save_generate_data_method=True, values_to_save=None):
-        """Writes the parameters and fit report as JSON (not a pickle)."""
+        """Writes the parameters and fit report as JSON (not a pickle), with
+        the fitted ``data`` (columns, dtypes and index) when ``save_data``.
+        ``save_generate_data_method=False`` makes the loaded model's
+        ``generate_new_data`` None, as lifetimes; ``values_to_save`` (the
+        placeholders lifetimes pickles instead of the left-out attributes)
+        is accepted and not used."""
+        saved = {
+            "model": self.__class__.__name__,
+            "penalizer_coef": self.penalizer_coef,
+            "report": self.report_,
+            "generate_new_data": bool(save_generate_data_method),
+        }
+        data = getattr(self, "data", None)
+        if save_data and data is not None:
+            saved["data"] = {
+                "columns": {c: data[c].tolist() for c in data.columns},
+                "dtypes": {c: str(data[c].dtype) for c in data.columns},
+                "index": data.index.tolist(),
+                "index_name": data.index.name,
+            }
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(
-                {
-                    "model": self.__class__.__name__,
-                    "penalizer_coef": self.penalizer_coef,
-                    "report": self.report_,
-                },
-                f,
-            )
+            json.dump(saved, f)
 
     def load_model(self, path):
         """Reads a file written by :meth:`save_model`."""
@@ -202,6 +272,50 @@ class BaseFitter:
             raise ValueError(f"{path} holds a {saved.get('model')}, not a {self.__class__.__name__}")
         self.penalizer_coef = saved.get("penalizer_coef", 0.0)
         self._set_report(json.dumps(saved["report"]))
+        data = saved.get("data")
+        if data is None:
+            self.__dict__.pop("data", None)
+        else:
+            self.data = pd.DataFrame(
+                {c: np.asarray(v, dtype=data["dtypes"][c]) for c, v in data["columns"].items()},
+                index=pd.Index(data["index"], name=data["index_name"]),
+            )
+        if saved.get("generate_new_data", True) and data is not None:
+            self._set_generator()
+        elif self._simulate is not None:
+            self.generate_new_data = None
+
+    # The simulator of generate_data behind generate_new_data, if any.
+    _simulate = None
+
+    def _ages(self):
+        return self.data["T"].to_numpy(dtype=float)
+
+    def _set_generator(self):
+        """``generate_new_data(size=1)``: ``size`` simulated customers with
+        the fitted customers' ages (the first ``size`` of them), as
+        lifetimes' (see :mod:`customer_value.lifetimes.generate_data`)."""
+        if self._simulate is None:
+            return
+        simulate = type(self)._simulate
+        ages = self._ages()
+
+        def generate_new_data(size=1):
+            if size > len(ages):
+                raise ValueError(f"size={size} exceeds the {len(ages)} fitted customers whose ages it takes")
+            return simulate(ages[:size], *self._values(), size=size)
+
+        self.generate_new_data = generate_new_data
+
+
+def _weights_column(weights, w, n):
+    """The ``weights`` column of ``data``, as lifetimes keeps it: ones (int)
+    without weights, else the weights as given."""
+    if w is None:
+        return np.ones(n, dtype=np.int64)
+    if isinstance(weights, (np.ndarray, pd.Series)):
+        return np.asarray(weights)
+    return w
 
 
 def _initial(initial_params):
@@ -213,38 +327,56 @@ class _PurchaseFitter(BaseFitter):
 
     _model = ""
 
+    _simulate = None
+
     def fit(self, frequency, recency, T, weights=None, initial_params=None, verbose=False, tol=None, index=None, **kwargs):
         """Fits by maximum likelihood; ``weights`` count customers per row."""
+        return self._fit_purchases(frequency, recency, T, weights, initial_params, tol, index, kwargs.get("maxiter"))
+
+    def _fit_purchases(self, frequency, recency, T, weights, initial_params, tol, index, maxiter):
         f, r, t = floats(frequency, "frequency"), floats(recency, "recency"), floats(T, "T")
         w = optional_floats(weights, "weights")
-        text = _native.fit_purchases(
-            self._model,
-            f,
-            r,
-            t,
-            weights=w,
-            penalizer=float(self.penalizer_coef),
-            tol=None if tol is None else float(tol),
-            max_iter=kwargs.get("maxiter"),
-            start=_initial(initial_params),
-        )
+
+        def fit(f, r, t):
+            return _native.fit_purchases(
+                self._model,
+                f,
+                r,
+                t,
+                weights=w,
+                penalizer=float(self.penalizer_coef),
+                tol=None if tol is None else float(tol),
+                max_iter=maxiter,
+                start=_initial(initial_params),
+            )
+
+        try:
+            text = fit(f, r, t)
+        except InvalidValueError:
+            fixed = _limit_histories(f, r, t)
+            if fixed is None:
+                raise
+            text = fit(*fixed)
         self._set_report(text)
         self.data = pd.DataFrame(
-            {"frequency": f.astype(int), "recency": r, "T": t, "weights": np.ones_like(r) if w is None else w},
+            {"frequency": f.astype(int), "recency": r, "T": t, "weights": _weights_column(weights, w, len(r))},
             index=index,
         )
+        self._set_generator()
         return self
 
     def conditional_probability_alive(self, frequency, recency, T):
         """P(alive at T | frequency, recency, T) per customer."""
         columns = _columns((frequency, "frequency"), (recency, "recency"), (T, "T"))
-        result = _call(_native.conditional_probability_alive, self._model, self._values(), columns=columns)
+        result = _history_call(_native.conditional_probability_alive, self._model, self._values(), columns=columns, at=0)
         return _shape(result, frequency, recency, T)
 
     def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
         """Expected purchases in (T, T + t] given the customer's history."""
         columns = _columns((t, "t"), (frequency, "frequency"), (recency, "recency"), (T, "T"))
-        result = _call(_native.conditional_expected_purchases, self._model, self._values(), columns=columns)
+        result = _history_call(
+            _native.conditional_expected_purchases, self._model, self._values(), columns=columns, at=1
+        )
         return _shape(result, frequency, recency, T)
 
     predict = conditional_expected_number_of_purchases_up_to_time
@@ -278,6 +410,12 @@ class BetaGeoFitter(_PurchaseFitter):
     _model = "bg-nbd"
     _names = ("r", "alpha", "a", "b")
     _native_names = ("r", "alpha", "a", "b")
+    _simulate = staticmethod(generate_data.beta_geometric_nbd_model)
+
+    def conditional_probability_alive(self, frequency, recency, T):
+        """P(alive at T | frequency, recency, T) per customer: a numpy array
+        whatever the inputs (one element for scalars), as lifetimes'."""
+        return np.atleast_1d(np.asarray(super().conditional_probability_alive(frequency, recency, T)))
 
     def probability_of_n_purchases_up_to_time(self, t, n):
         """P(X(t) = n) for a customer just acquired."""
@@ -297,6 +435,7 @@ class ModifiedBetaGeoFitter(BetaGeoFitter):
     ``ModifiedBetaGeoFitter``."""
 
     _model = "mbg-nbd"
+    _simulate = staticmethod(generate_data.modified_beta_geometric_nbd_model)
 
 
 class ParetoNBDFitter(_PurchaseFitter):
@@ -306,6 +445,34 @@ class ParetoNBDFitter(_PurchaseFitter):
     _model = "pareto-nbd"
     _names = ("r", "alpha", "s", "beta")
     _native_names = ("r", "alpha", "s", "beta")
+    _simulate = staticmethod(generate_data.pareto_nbd_model)
+
+    def fit(
+        self,
+        frequency,
+        recency,
+        T,
+        weights=None,
+        iterative_fitting=1,
+        initial_params=None,
+        verbose=False,
+        tol=None,
+        index=None,
+        fit_method="Nelder-Mead",
+        maxiter=2000,
+        **kwargs,
+    ):
+        """Fits by maximum likelihood; ``weights`` count customers per row.
+        ``iterative_fitting`` (lifetimes' number of random restarts) and
+        ``fit_method`` (its scipy method) are checked as lifetimes does and
+        otherwise unused: the crate's optimiser starts from a data-driven
+        point and polishes with Newton steps. ``maxiter`` is lifetimes'
+        Nelder-Mead limit, not passed on (the crate needs far fewer steps)."""
+        if iterative_fitting <= 0:
+            raise ValueError("iterative_fitting parameter should be greater than 0 as of lifetimes v0.2.1")
+        if iterative_fitting > 1 and initial_params is not None:
+            raise ValueError("iterative_fitting and initial_params should not be both set, as no improvement could be made.")
+        return self._fit_purchases(frequency, recency, T, weights, initial_params, tol, index, None)
 
     def conditional_probability_of_n_purchases_up_to_time(self, n, t, frequency, recency, T):
         """P(X(T, T+t) = n | frequency, recency, T): the probability of
@@ -317,14 +484,9 @@ class ParetoNBDFitter(_PurchaseFitter):
             return 0
         if int(n) != n or n < 0:
             raise ValueError(f"n must be a whole number >= 0, got {n!r}")
-        result = _native.conditional_prob_purchases(
-            self._model,
-            self._values(),
-            int(n),
-            float(t),
-            floats(frequency, "frequency"),
-            floats(recency, "recency"),
-            floats(T, "T"),
+        columns = _columns((frequency, "frequency"), (recency, "recency"), (T, "T"))
+        result = _history_call(
+            _native.conditional_prob_purchases, self._model, self._values(), int(n), float(t), columns=columns, at=0
         )
         return _shape(result, frequency, recency, T)
 
@@ -337,7 +499,12 @@ class GammaGammaFitter(BaseFitter):
     _native_names = ("p", "q", "gamma")
 
     def fit(self, frequency, monetary_value, weights=None, initial_params=None, verbose=False, tol=None, index=None, q_constraint=False, **kwargs):
-        """Fits on repeat buyers' frequency and mean spend."""
+        """Fits on repeat buyers' frequency and mean spend. With
+        ``q_constraint`` (lifetimes: keep ``q > 1``, so that the mean spend
+        is finite) the fit is the same when its ``q`` exceeds 1, the
+        constrained optimum then being the unconstrained one; otherwise it
+        raises :class:`NotImplementedError` (the crate has no bounded
+        Gamma-Gamma fit)."""
         f, m = floats(frequency, "frequency"), floats(monetary_value, "monetary_value")
         w = optional_floats(weights, "weights")
         text = _native.fit_gamma_gamma(
@@ -350,8 +517,15 @@ class GammaGammaFitter(BaseFitter):
             start=_initial(initial_params),
         )
         self._set_report(text)
+        if q_constraint and not self.params_["q"] > 1.0:
+            q = self.params_["q"]
+            del self.params_
+            raise NotImplementedError(
+                f"q_constraint=True: the unconstrained fit has q = {q!r} <= 1, and customer_value does not fit "
+                "Gamma-Gamma with q bounded; fit without q_constraint or with a penalizer_coef"
+            )
         self.data = pd.DataFrame(
-            {"monetary_value": m, "frequency": f.astype(int), "weights": np.ones_like(m) if w is None else w},
+            {"monetary_value": m, "frequency": f, "weights": _weights_column(weights, w, len(m))},
             index=index,
         )
         return self
@@ -417,10 +591,25 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         )
         self._set_report(text)
         self.data = pd.DataFrame(
-            {"frequency": f, "recency": r, "n_periods": n, "weights": np.ones_like(f) if w is None else w},
+            {
+                "frequency": f.astype(int),
+                "recency": r.astype(int),
+                "n_periods": n.astype(int),
+                "weights": _weights_column(weights, w, len(f)),
+            },
             index=index,
         )
+        self._set_generator()
         return self
+
+    _simulate = staticmethod(generate_data.beta_geometric_beta_binom_model)
+
+    def _ages(self):
+        # One customer per unit of weight, as lifetimes' generate_new_data.
+        counts = np.asarray(self.data["weights"], dtype=float)
+        if np.any(counts != np.floor(counts)):
+            raise ValueError("generate_new_data needs whole weights (customers per row)")
+        return np.repeat(self.data["n_periods"].to_numpy(dtype=float), counts.astype(np.int64))
 
     def conditional_expected_number_of_purchases_up_to_time(self, m_periods_in_future, frequency, recency, n_periods):
         """Expected transactions in the next ``m_periods_in_future`` periods."""
