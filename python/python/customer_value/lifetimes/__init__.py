@@ -105,9 +105,8 @@ def _limit_histories(f, r, t):
       the history carries no information: P(alive) and the expectations are a
       new customer's, and the fit's log-likelihood term is 0, as lifetimes'.
     """
-    try:
-        f, r, t = np.broadcast_arrays(f, r, t)
-    except ValueError:
+    f, r, t = (np.asarray(a) for a in (f, r, t))
+    if not f.shape == r.shape == t.shape:
         return None  # mismatched lengths: the core's error stands
     no_repeat = f == 0
     stale = no_repeat & (r != 0)
@@ -274,7 +273,7 @@ class BaseFitter:
         self._set_report(json.dumps(saved["report"]))
         data = saved.get("data")
         if data is None:
-            self.__dict__.pop("data", None)
+            self.data = None  # lifetimes' placeholder for data not saved
         else:
             self.data = pd.DataFrame(
                 {c: np.asarray(v, dtype=data["dtypes"][c]) for c, v in data["columns"].items()},
@@ -521,7 +520,7 @@ class GammaGammaFitter(BaseFitter):
             q = self.params_["q"]
             del self.params_
             raise NotImplementedError(
-                f"q_constraint=True: the unconstrained fit has q = {q!r} <= 1, and customer_value does not fit "
+                f"q_constraint=True: the unconstrained fit has q = {float(q)!r} <= 1, and customer_value does not fit "
                 "Gamma-Gamma with q bounded; fit without q_constraint or with a penalizer_coef"
             )
         self.data = pd.DataFrame(
