@@ -666,3 +666,47 @@ def test_datasets_equal_lifetimes_and_say_where_they_are(monkeypatch, tmp_path):
         cv_datasets.load_donations()
     load_donations().to_csv(tmp_path / "donations.csv", index=False)
     pd.testing.assert_frame_equal(cv_datasets.load_donations(), load_donations())
+
+
+def lifetimes_objective(theirs_cls, params, data, penalizer):
+    """lifetimes' own objective, ``theirs_cls._negative_log_likelihood``, at
+    natural parameters, on lifetimes' rescaled time for the purchase models."""
+    p = np.asarray(params, dtype=float).copy()
+    w = data["weights"].to_numpy()
+    if theirs_cls in (lifetimes.BetaGeoFitter, lifetimes.ModifiedBetaGeoFitter, lifetimes.ParetoNBDFitter):
+        s = 1.0 / data["T"].max()
+        f, r, T = data["frequency"].to_numpy(), data["recency"].to_numpy() * s, data["T"].to_numpy() * s
+        p[1] *= s
+        if theirs_cls is lifetimes.ParetoNBDFitter:
+            p[3] *= s
+            return theirs_cls()._negative_log_likelihood(p, f, r, T, w, penalizer)
+        return theirs_cls._negative_log_likelihood(np.log(p), f, r, T, w, penalizer)
+    columns = [c for c in data.columns if c != "weights"]
+    if theirs_cls is lifetimes.GammaGammaFitter:
+        columns = ["frequency", "monetary_value"]
+    return theirs_cls._negative_log_likelihood(np.log(p), *(data[c].to_numpy() for c in columns), w, penalizer)
+
+
+@pytest.mark.parametrize("penalizer", [0.0, 0.01])
+@pytest.mark.parametrize(
+    "ours_cls, theirs_cls",
+    PURCHASE + [(cv.GammaGammaFitter, lifetimes.GammaGammaFitter), (cv.BetaGeoBetaBinomFitter, lifetimes.BetaGeoBetaBinomFitter)],
+)
+def test_negative_log_likelihood_is_lifetimes_objective(cdnow, ours_cls, theirs_cls, penalizer):
+    """``_negative_log_likelihood_`` is lifetimes' minimised objective (its
+    rescaled time, its penalty), at least as low as lifetimes' own fit."""
+    d = load_donations()
+    rep = cdnow[cdnow["frequency"] > 0]
+    args = {
+        cv.GammaGammaFitter: (rep["frequency"], rep["monetary_value"]),
+        cv.BetaGeoBetaBinomFitter: (d["frequency"], d["recency"], d["periods"]),
+    }.get(ours_cls, (cdnow["frequency"], cdnow["recency"], cdnow["T"]))
+    kwargs = {"weights": d["weights"]} if ours_cls is cv.BetaGeoBetaBinomFitter else {}
+    mine = ours_cls(penalizer_coef=penalizer).fit(*args, **kwargs)
+    at_ours = lifetimes_objective(theirs_cls, mine.params_.values, mine.data, penalizer)
+    assert rel(mine._negative_log_likelihood_, at_ours) < 1e-9
+    if ours_cls is not cv.ParetoNBDFitter:  # lifetimes' Pareto/NBD fit takes seconds
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = theirs_cls(penalizer_coef=penalizer).fit(*args, **kwargs)
+        assert mine._negative_log_likelihood_ <= theirs._negative_log_likelihood_ + 1e-9

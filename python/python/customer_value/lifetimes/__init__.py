@@ -200,6 +200,29 @@ class BaseFitter:
             return params.to_numpy(dtype=float).tolist()
         return [float(v) for v in self._unload_params(*self._names)]
 
+    # Parameters with a time unit (lifetimes fits these in time rescaled so
+    # that the oldest customer's age is 1).
+    _rates: tuple = ()
+
+    def _set_objective(self):
+        """``_negative_log_likelihood_`` as lifetimes reports it: its
+        minimised objective at the fitted parameters, ``-LL / sum(weights)
+        + penalizer_coef * sum(params^2)`` (Pareto/NBD: ``/ mean(weights)``),
+        with BG/NBD, MBG/NBD and Pareto/NBD in lifetimes' rescaled time
+        ``t * s``, ``s = 1 / max(T)``: there the log-likelihood gains
+        ``-x log s`` per customer and ``alpha`` (and ``beta``) are ``s``
+        times the natural ones."""
+        w = np.asarray(self.data["weights"], dtype=float)
+        ll = float(self.log_likelihood_)
+        p = self.params_.to_numpy(dtype=float).copy()
+        if self._rates:
+            scale = 1.0 / float(np.max(self.data["T"]))
+            ll -= np.log(scale) * float(np.sum(w * np.asarray(self.data["frequency"], dtype=float)))
+            for name in self._rates:
+                p[self._names.index(name)] *= scale
+        spread = w.mean() if isinstance(self, ParetoNBDFitter) else w.sum()
+        self._negative_log_likelihood_ = -ll / spread + float(self.penalizer_coef) * float(np.sum(p**2))
+
     def _set_report(self, text):
         report = json.loads(text)
         self.report_ = report
@@ -251,6 +274,7 @@ class BaseFitter:
             "penalizer_coef": self.penalizer_coef,
             "report": self.report_,
             "generate_new_data": bool(save_generate_data_method),
+            "negative_log_likelihood": getattr(self, "_negative_log_likelihood_", None),
         }
         data = getattr(self, "data", None)
         if save_data and data is not None:
@@ -271,6 +295,8 @@ class BaseFitter:
             raise ValueError(f"{path} holds a {saved.get('model')}, not a {self.__class__.__name__}")
         self.penalizer_coef = saved.get("penalizer_coef", 0.0)
         self._set_report(json.dumps(saved["report"]))
+        if saved.get("negative_log_likelihood") is not None:
+            self._negative_log_likelihood_ = saved["negative_log_likelihood"]
         data = saved.get("data")
         if data is None:
             self.data = None  # lifetimes' placeholder for data not saved
@@ -361,6 +387,7 @@ class _PurchaseFitter(BaseFitter):
             {"frequency": f.astype(int), "recency": r, "T": t, "weights": _weights_column(weights, w, len(r))},
             index=index,
         )
+        self._set_objective()
         self._set_generator()
         return self
 
@@ -407,6 +434,7 @@ class BetaGeoFitter(_PurchaseFitter):
     """BG/NBD (Fader, Hardie & Lee 2005), as lifetimes' ``BetaGeoFitter``."""
 
     _model = "bg-nbd"
+    _rates = ("alpha",)
     _names = ("r", "alpha", "a", "b")
     _native_names = ("r", "alpha", "a", "b")
     _simulate = staticmethod(generate_data.beta_geometric_nbd_model)
@@ -442,6 +470,7 @@ class ParetoNBDFitter(_PurchaseFitter):
     ``ParetoNBDFitter``."""
 
     _model = "pareto-nbd"
+    _rates = ("alpha", "beta")
     _names = ("r", "alpha", "s", "beta")
     _native_names = ("r", "alpha", "s", "beta")
     _simulate = staticmethod(generate_data.pareto_nbd_model)
@@ -527,6 +556,7 @@ class GammaGammaFitter(BaseFitter):
             {"monetary_value": m, "frequency": f, "weights": _weights_column(weights, w, len(m))},
             index=index,
         )
+        self._set_objective()
         return self
 
     def conditional_expected_average_profit(self, frequency=None, monetary_value=None):
@@ -598,6 +628,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
             },
             index=index,
         )
+        self._set_objective()
         self._set_generator()
         return self
 
