@@ -710,3 +710,8 @@ def test_negative_log_likelihood_is_lifetimes_objective(cdnow, ours_cls, theirs_
             warnings.simplefilter("ignore")
             theirs = theirs_cls(penalizer_coef=penalizer).fit(*args, **kwargs)
         assert mine._negative_log_likelihood_ <= theirs._negative_log_likelihood_ + 1e-9
+
+
+def test_convergence_error_name_catches_the_crate_error():
+    assert cv_utils.ConvergenceError is customer_value.NotConvergedError
+    assert issubclass(cv_utils.ConvergenceError, customer_value.CustomerValueError)

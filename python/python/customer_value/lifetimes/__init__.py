@@ -1,11 +1,21 @@
-"""A drop-in for Python lifetimes 0.11.3's fitters.
+"""A drop-in for Python lifetimes 0.11.3.
 
 Change ``from lifetimes import BetaGeoFitter`` to
-``from customer_value.lifetimes import BetaGeoFitter``: the classes, their
-argument names and defaults, ``params_``, ``summary`` and the prediction
-methods are lifetimes'. The numbers come from the customer-value crate.
+``from customer_value.lifetimes import BetaGeoFitter`` (and
+``lifetimes.utils``, ``lifetimes.plotting``, ``lifetimes.datasets``,
+``lifetimes.generate_data`` to ``customer_value.lifetimes.utils``, ...): the
+classes and functions, their argument names, order and defaults, ``params_``,
+``summary``, ``data``, ``variance_matrix_``, ``standard_errors_``,
+``confidence_intervals_``, ``generate_new_data``, the prediction methods and
+their return types are lifetimes'. The numbers come from the
+customer-value crate; at equal parameters they equal lifetimes' to 1e-9
+relative. lifetimes' own plotting functions accept these fitters too.
+lifetimes' Quickstart runs unchanged either way (tested in
+``tests/test_lifetimes_quickstart.py``).
 
 Differences a user can notice (each is deliberate):
+
+Fitting
 
 * Fits always answer. Where lifetimes raises ``ConvergenceError`` because
   the likelihood's supremum lies on the boundary of the parameter space (no
@@ -13,40 +23,101 @@ Differences a user can notice (each is deliberate):
   ``status_`` says ``"boundary"`` and ``report_["status"]`` names the
   diverging parameters; the parameters are the best finite point. Standard
   errors are then NaN (the Hessian is singular there). A fit that truly
-  fails raises :class:`customer_value.NotConvergedError`, whose message has
-  the best point found.
+  fails raises :class:`customer_value.NotConvergedError` (also importable as
+  ``utils.ConvergenceError``; not a ``ValueError``), whose message has the
+  best point found.
 * Data that cannot identify the model (one customer, no repeat buyers,
   identical spend for every repeat buyer) raise
   :class:`customer_value.NotIdentifiedError` instead of returning
   arbitrary numbers.
+* The fits reach at least lifetimes' optimum: ``_negative_log_likelihood_``
+  is lifetimes' minimised objective (its rescaled time, its penalty) at the
+  fitted parameters, and is never above lifetimes' own.
 * ``variance_matrix_`` is the inverse Hessian of the total log-likelihood
   in the natural parameters: symmetric. lifetimes multiplies the rows of the
   inverse Hessian in log-parameters by the squared parameters, which is not
-  symmetric.
-* ``tol`` is the crate's relative tolerance (scale-free stop rule), not
-  scipy's; ``verbose`` and extra ``**kwargs`` for scipy are accepted and
-  ignored; ``initial_params`` are natural parameters (lifetimes takes
-  log-parameters).
-* ``save_model``/``load_model`` write and read JSON (parameters and fit
-  report), not a dill pickle; ``data`` is not saved.
-* Bad input (NaN, negative counts, recency > T, mismatched lengths) raises
+  symmetric. ``ParetoNBDFitter`` has ``variance_matrix_``,
+  ``standard_errors_``, ``confidence_intervals_`` and a full ``summary``
+  (lifetimes' has none, and its ``summary`` raises ``AttributeError``).
+* ``tol`` is the crate's relative tolerance (scale-free stop rule, default
+  None: the crate's 1e-10), not scipy's (lifetimes: 1e-7, Pareto/NBD 1e-4);
+  ``verbose`` and extra ``**kwargs`` for scipy are accepted and ignored;
+  ``initial_params`` are natural parameters (lifetimes takes
+  log-parameters). ``ParetoNBDFitter.fit``'s ``iterative_fitting`` (random
+  restarts), ``fit_method`` and ``maxiter`` are checked as lifetimes does
+  and otherwise unused.
+* ``GammaGammaFitter.fit(..., q_constraint=True)`` gives the unconstrained
+  fit when its ``q`` exceeds 1 (then also the constrained optimum);
+  otherwise it raises :class:`NotImplementedError` (lifetimes returns the
+  bound ``q = 1``).
+* ``data`` has lifetimes' columns and dtypes; private attributes of
+  lifetimes' fitters (``_scale``, ``_hessian_``, the
+  ``_negative_log_likelihood`` function) are not provided.
+
+Predicting
+
+* Return types are lifetimes': a Series with the input's index for pandas
+  columns, a numpy ``float64`` for scalars, BG/NBD's and MBG/NBD's
+  ``conditional_probability_alive`` a numpy array whatever the input (one
+  element for scalars), numpy arrays otherwise. Beyond lifetimes, lists,
+  polars and pyarrow columns are accepted (lifetimes computes wrong
+  P(alive) values from lists, without an error), ``customer_lifetime_value``
+  takes numpy arrays (lifetimes: ``AttributeError``) and BG/BB's methods
+  take scalars (lifetimes: ``AttributeError``).
+* ``probability_of_n_purchases_up_to_time`` with several horizons ``t``
+  equals lifetimes' answer horizon by horizon; lifetimes' array path
+  returns other numbers, negative ones included.
+* Three histories the compiled core refuses but lifetimes' plotting passes
+  are evaluated as their limits (only the call that meets one pays for the
+  rewrite): ``frequency == 0`` with ``recency > 0`` is read as recency 0 (a
+  customer without repeat purchases has no recency; BG/NBD's numbers do not
+  depend on it, MBG/NBD's and Pareto/NBD's then differ from lifetimes', which
+  evaluates its formula at that recency); ``frequency > 0`` with ``recency
+  == 0`` at recency -> 0+, and ``T == 0`` without purchases (the
+  ``T_cal == 0`` of a customer first seen on ``calibration_period_end``) at
+  T -> 0+: both equal to lifetimes'. So ``conditional_probability_alive_matrix``
+  of MBG/NBD and Pareto/NBD has one value in its frequency-0 column
+  (lifetimes': one per recency). Any other invalid history (recency > T,
+  negative counts, NaN, mismatched lengths) raises
   :class:`customer_value.InvalidValueError` (a ``CustomerValueError``)
-  instead of lifetimes' ``ValueError``.
+  instead of lifetimes' ``ValueError``, naming the row.
 * BG/BB's ``expected_number_of_transactions_in_first_n_periods`` sums each
   frequency's terms from that frequency on (Fader, Hardie & Shang 2010,
   eq. 7); lifetimes starts every sum at the smallest observed frequency,
   which differs only when the observed frequencies have gaps.
+* ``customer_lifetime_value`` also takes ``freq="h"`` (720 hours a month,
+  as ``"H"``; lifetimes: ``KeyError``).
+
+Everything else
+
+* ``repr`` names the package: ``<customer_value.lifetimes.BetaGeoFitter:
+  fitted with 2357 subjects, a: 0.79, alpha: 4.41, b: 2.43, r: 0.24>``.
+* ``save_model``/``load_model`` write and read JSON (parameters, fit report,
+  and ``data`` unless ``save_data=False``), not a dill pickle, so neither
+  package reads the other's files; ``save_generate_data_method=False``
+  leaves the loaded ``generate_new_data`` None, as lifetimes;
+  ``values_to_save`` is not used.
+* ``generate_new_data`` (and :mod:`customer_value.lifetimes.generate_data`)
+  draws the model exactly and vectorised, from numpy's global random state
+  as lifetimes (``np.random.seed`` repeats a run, with other customers than
+  lifetimes'); ``frequency`` is the model's count of repeat purchases, where
+  lifetimes counts distinct whole time units with a purchase.
 * ``utils.summary_data_from_transaction_data`` and
   ``utils.calibration_and_holdout_data`` take ``freq`` ``"D"``, ``"W"`` or
   ``"h"`` (with lifetimes' frames); any other ``freq`` raises
   :class:`customer_value.UnsupportedFrequencyError` (a ``ValueError``).
   lifetimes 0.11.3 under pandas 2 fails on ``"M"``, ``"Y"``, ``"Q"``,
-  ``"min"`` and ``"H"`` itself. ``customer_lifetime_value`` also takes
-  ``freq="h"`` (720 hours a month, as ``"H"``).
+  ``"min"`` and ``"H"`` itself. ``utils.calculate_alive_path`` returns a
+  Series of floats (lifetimes': one-element arrays for BG/NBD).
 * Columns may be numpy, pandas (numpy- or Arrow-backed), polars or pyarrow;
   Arrow columns are read through the Arrow PyCapsule interface, and a null
   raises ``InvalidValueError`` where lifetimes would carry a NaN.
-* Not provided: ``generate_new_data`` and the plotting helpers.
+* :mod:`customer_value.lifetimes.plotting` fixes two of lifetimes' plots
+  under matplotlib 3.8+ (see its docstring);
+  :mod:`customer_value.lifetimes.datasets` reads the data files of an
+  installed lifetimes (or of a folder named by
+  ``CUSTOMER_VALUE_LIFETIMES_DATA``): customer_value does not ship them.
+* Not provided: ``generate_data.beta_geometric_nbd_model_transactional_data``.
 """
 
 from __future__ import annotations

@@ -24,7 +24,12 @@ import pandas as pd
 
 from .. import _native
 from .._convert import UnsupportedFrequencyError, arrow_source, money_kwargs
-from .._native import InvalidValueError
+from .._native import InvalidValueError, NotConvergedError
+
+# lifetimes' utils.ConvergenceError, so that `except ConvergenceError` keeps
+# working: the crate's fits raise NotConvergedError only when a fit truly
+# fails (not a ValueError, unlike lifetimes').
+ConvergenceError = NotConvergedError
 
 __all__ = [
     "summary_data_from_transaction_data",
