@@ -715,3 +715,21 @@ def test_negative_log_likelihood_is_lifetimes_objective(cdnow, ours_cls, theirs_
 def test_convergence_error_name_catches_the_crate_error():
     assert cv_utils.ConvergenceError is customer_value.NotConvergedError
     assert issubclass(cv_utils.ConvergenceError, customer_value.CustomerValueError)
+
+
+def test_numpy_backed_pandas_columns_do_not_go_through_pyarrow(cdnow, monkeypatch):
+    """pandas 3 (what `pip install ./python` brings) gives every Series
+    ``__arrow_c_stream__``, which needs pyarrow; numpy-backed columns must be
+    read through numpy, so the package works without pyarrow."""
+    f, r, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    before = cv.BetaGeoFitter().fit(f, r, T)
+
+    def no_pyarrow(self, requested_schema=None):
+        raise ImportError("`Import pyarrow` failed.")
+
+    monkeypatch.setattr(pd.Series, "__arrow_c_stream__", no_pyarrow, raising=False)
+    after = cv.BetaGeoFitter().fit(f, r, T)
+    assert rel(after.params_, before.params_) == 0
+    assert rel(after.predict(10, f, r, T), before.predict(10, f, r, T)) == 0
+    s = cv_utils.summary_data_from_transaction_data(load_transaction_data(), "id", "date", observation_period_end="2014-12-31")
+    assert len(s) == 5000
