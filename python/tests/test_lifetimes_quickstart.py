@@ -733,3 +733,47 @@ def test_numpy_backed_pandas_columns_do_not_go_through_pyarrow(cdnow, monkeypatc
     assert rel(after.predict(10, f, r, T), before.predict(10, f, r, T)) == 0
     s = cv_utils.summary_data_from_transaction_data(load_transaction_data(), "id", "date", observation_period_end="2014-12-31")
     assert len(s) == 5000
+
+
+def test_save_load_as_lifetimes_own_tests_read_it(cdnow, tmp_path):
+    """lifetimes' tests read ``__dict__`` after load_model: ``_scale``,
+    ``predict``, ``data`` or its placeholder from ``values_to_save``."""
+    f, r, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    a = cv.BetaGeoFitter().fit(f, r, T)
+    b = lifetimes.BetaGeoFitter().fit(f, r, T)
+    assert a._scale == b._scale == 1.0 / T.max()
+    for save_data, placeholders in ((True, None), (False, None), (False, [""])):
+        a.save_model(tmp_path / "m.json", save_data=save_data, values_to_save=placeholders)
+        loaded = cv.BetaGeoFitter()
+        loaded.load_model(tmp_path / "m.json")
+        for key in ("penalizer_coef", "_scale", "_negative_log_likelihood_"):
+            assert loaded.__dict__[key] == a.__dict__[key]
+        assert loaded.__dict__["params_"].equals(a.params_)
+        assert loaded.__dict__["predict"](1, 1, 2, 5) == a.predict(1, 1, 2, 5)
+        if save_data:
+            assert (loaded.__dict__["data"] == a.data).all().all()
+        else:
+            assert loaded.__dict__["data"] == (placeholders or [None])[0]
+        # generate_new_data is saved with its ages, data or not.
+        np.random.seed(2)
+        x = loaded.generate_new_data(size=20)
+        np.random.seed(2)
+        pd.testing.assert_frame_equal(x, a.generate_new_data(size=20))
+    base = cv.BaseFitter()
+    base.params_ = pd.Series(dict(x=12.3, y=42.0))
+    base.save_model(tmp_path / "base.json")
+    again = cv.BaseFitter()
+    again.load_model(tmp_path / "base.json")
+    assert repr(again) == repr(base) == "<customer_value.lifetimes.BaseFitter: x: 12.30, y: 42.00>"
+
+
+@pytest.mark.parametrize("ours_cls, theirs_cls", PURCHASE)
+def test_repeat_purchases_at_age_zero_take_lifetimes_formula(cdnow, ours_cls, theirs_cls):
+    """lifetimes' tests call P(alive) with frequency > 0 at recency = T = 0;
+    ours evaluates recency = T -> 0+, lifetimes' formula at 0."""
+    a, b = fitted_pair(ours_cls, theirs_cls, cdnow)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x in (1, 10, 90):
+            assert rel(a.conditional_probability_alive(x, 0, 0), b.conditional_probability_alive(x, 0, 0)) < 1e-9
+            assert 0 <= a.conditional_probability_alive(x, 0, 0) <= 1

@@ -93,10 +93,12 @@ Everything else
 * ``repr`` names the package: ``<customer_value.lifetimes.BetaGeoFitter:
   fitted with 2357 subjects, a: 0.79, alpha: 4.41, b: 2.43, r: 0.24>``.
 * ``save_model``/``load_model`` write and read JSON (parameters, fit report,
-  and ``data`` unless ``save_data=False``), not a dill pickle, so neither
-  package reads the other's files; ``save_generate_data_method=False``
-  leaves the loaded ``generate_new_data`` None, as lifetimes;
-  ``values_to_save`` is not used.
+  ``_scale``, ``_negative_log_likelihood_``, and ``data`` unless
+  ``save_data=False``), not a dill pickle, so neither package reads the
+  other's files; as lifetimes, a left-out ``data`` or ``generate_new_data``
+  is loaded as its placeholder in ``values_to_save`` (here JSON values
+  only).
+* ``__version__`` is customer_value's version.
 * ``generate_new_data`` (and :mod:`customer_value.lifetimes.generate_data`)
   draws the model exactly and vectorised, from numpy's global random state
   as lifetimes (``np.random.seed`` repeats a run, with other customers than
@@ -117,7 +119,13 @@ Everything else
   :mod:`customer_value.lifetimes.datasets` reads the data files of an
   installed lifetimes (or of a folder named by
   ``CUSTOMER_VALUE_LIFETIMES_DATA``): customer_value does not ship them.
-* Not provided: ``generate_data.beta_geometric_nbd_model_transactional_data``.
+* Not provided: ``generate_data.beta_geometric_nbd_model_transactional_data``
+  and lifetimes' underscored internals (``utils._find_first_transactions``,
+  ``_check_inputs``, ``_scale_time``, ``_customer_lifetime_value``, the
+  fitters' ``_negative_log_likelihood`` and ``_log_A_0``, ``_hessian_``).
+  lifetimes' own test suite, run with its imports switched, fails only on
+  these and on the package name in ``repr`` (and, like with lifetimes, on
+  its test calling ``DataFrame.append``, gone in pandas 2).
 """
 
 from __future__ import annotations
@@ -127,7 +135,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from .. import _native
+from .. import __version__, _native
 from .._convert import checked_call, floats, index_of, optional_floats
 from .._native import InvalidValueError
 from . import generate_data
@@ -169,12 +177,14 @@ def _limit_histories(f, r, t):
       functions pass (the first row of ``plot_frequency_recency_matrix``);
       evaluated at the limit ``recency -> 0+`` (the smallest positive
       double), which is lifetimes' formula at recency 0.
-    * ``frequency == recency == T == 0``: a customer first seen at the end of
-      the period (``calibration_and_holdout_data`` gives ``T_cal == 0`` to a
-      customer whose first purchase is on ``calibration_period_end``);
-      evaluated at the limit ``T -> 0+`` (the smallest positive double), where
-      the history carries no information: P(alive) and the expectations are a
-      new customer's, and the fit's log-likelihood term is 0, as lifetimes'.
+    * ``recency == T == 0``: a customer first seen at the end of the period
+      (``calibration_and_holdout_data`` gives ``T_cal == 0`` to a customer
+      whose first purchase is on ``calibration_period_end``); evaluated at
+      the limit ``T -> 0+`` (the smallest positive double), where a history
+      without repeat purchases carries no information: P(alive) and the
+      expectations are a new customer's, and the fit's log-likelihood term
+      is 0, as lifetimes'. With repeat purchases (all at time 0, which
+      lifetimes' tests pass) recency and ``T`` both go to 0+.
     """
     f, r, t = (np.asarray(a) for a in (f, r, t))
     if not f.shape == r.shape == t.shape:
@@ -183,14 +193,15 @@ def _limit_histories(f, r, t):
     stale = no_repeat & (r != 0)
     if stale.any():
         r = np.where(stale, 0.0, r)
+    tiny = np.nextafter(0.0, 1.0)
     instant = ~no_repeat & (r == 0)
     if instant.any():
-        r = np.where(instant, np.nextafter(0.0, 1.0), r)
-    unobserved = no_repeat & (r == 0) & (t == 0)
+        r = np.where(instant, tiny, r)
+    unobserved = (t == 0) & (r <= tiny)
     if not (stale.any() or instant.any() or unobserved.any()):
         return None
     if unobserved.any():
-        t = np.where(unobserved, np.nextafter(0.0, 1.0), t)
+        t = np.where(unobserved, tiny, t)
     return [np.ascontiguousarray(a, dtype=np.float64) for a in (f, r, t)]
 
 
@@ -334,27 +345,40 @@ class BaseFitter:
         print(self.summary.round(decimals).to_string(**kwargs))
 
     def save_model(self, path, save_data=True, save_generate_data_method=True, values_to_save=None):
-        """Writes the parameters and fit report as JSON (not a pickle), with
-        the fitted ``data`` (columns, dtypes and index) when ``save_data``.
-        ``save_generate_data_method=False`` makes the loaded model's
-        ``generate_new_data`` None, as lifetimes; ``values_to_save`` (the
-        placeholders lifetimes pickles instead of the left-out attributes)
-        is accepted and not used."""
+        """Writes the model as JSON (not a dill pickle): parameters, fit
+        report, lifetimes' attributes (``penalizer_coef``, ``_scale``,
+        ``_negative_log_likelihood_``), the fitted ``data`` (columns, dtypes
+        and index) when ``save_data``, and the ages ``generate_new_data``
+        draws from when ``save_generate_data_method``. As lifetimes, a
+        left-out attribute is loaded as its placeholder in
+        ``values_to_save`` (``[data's, generate_new_data's]``, default
+        None); here the placeholders must be JSON values."""
+        placeholders = list(values_to_save or [])
+        placeholders += [None] * (2 - len(placeholders))
         saved = {
             "model": self.__class__.__name__,
             "penalizer_coef": self.penalizer_coef,
-            "report": self.report_,
-            "generate_new_data": bool(save_generate_data_method),
+            "report": getattr(self, "report_", None),
             "negative_log_likelihood": getattr(self, "_negative_log_likelihood_", None),
+            "scale": getattr(self, "_scale", None),
         }
-        data = getattr(self, "data", None)
-        if save_data and data is not None:
+        if "params_" in self.__dict__ and "report_" not in self.__dict__:
+            saved["params"] = {str(k): float(v) for k, v in self.params_.items()}
+        data = self.__dict__.get("data")
+        if not save_data:
+            saved["data_placeholder"] = placeholders[0]
+        elif isinstance(data, pd.DataFrame):
             saved["data"] = {
                 "columns": {c: data[c].tolist() for c in data.columns},
                 "dtypes": {c: str(data[c].dtype) for c in data.columns},
                 "index": data.index.tolist(),
                 "index_name": data.index.name,
             }
+        if "generate_new_data" in self.__dict__:
+            if save_generate_data_method and self.generate_new_data is not None:
+                saved["ages"] = self._ages().tolist()
+            else:
+                saved["generate_placeholder"] = placeholders[1]
         with open(path, "w", encoding="utf-8") as f:
             json.dump(saved, f)
 
@@ -365,21 +389,31 @@ class BaseFitter:
         if saved.get("model") != self.__class__.__name__:
             raise ValueError(f"{path} holds a {saved.get('model')}, not a {self.__class__.__name__}")
         self.penalizer_coef = saved.get("penalizer_coef", 0.0)
-        self._set_report(json.dumps(saved["report"]))
+        if saved.get("report") is not None:
+            self._set_report(json.dumps(saved["report"]))
+        elif saved.get("params") is not None:
+            self.params_ = pd.Series(saved["params"], dtype=float)
         if saved.get("negative_log_likelihood") is not None:
             self._negative_log_likelihood_ = saved["negative_log_likelihood"]
+        if saved.get("scale") is not None:
+            self._scale = saved["scale"]
         data = saved.get("data")
-        if data is None:
-            self.data = None  # lifetimes' placeholder for data not saved
-        else:
+        if data is not None:
             self.data = pd.DataFrame(
                 {c: np.asarray(v, dtype=data["dtypes"][c]) for c, v in data["columns"].items()},
                 index=pd.Index(data["index"], name=data["index_name"]),
             )
-        if saved.get("generate_new_data", True) and data is not None:
-            self._set_generator()
-        elif self._simulate is not None:
-            self.generate_new_data = None
+        elif "data_placeholder" in saved:
+            self.data = saved["data_placeholder"]
+        if saved.get("ages") is not None:
+            self._set_generator(np.asarray(saved["ages"], dtype=float))
+        elif "generate_placeholder" in saved:
+            self.generate_new_data = saved["generate_placeholder"]
+        if self._fits_purchases and "params_" in self.__dict__:
+            self.predict = self.conditional_expected_number_of_purchases_up_to_time
+
+    # BG/NBD, MBG/NBD and Pareto/NBD: lifetimes sets `predict` and `_scale`.
+    _fits_purchases = False
 
     # The simulator of generate_data behind generate_new_data, if any.
     _simulate = None
@@ -387,14 +421,14 @@ class BaseFitter:
     def _ages(self):
         return self.data["T"].to_numpy(dtype=float)
 
-    def _set_generator(self):
+    def _set_generator(self, ages=None):
         """``generate_new_data(size=1)``: ``size`` simulated customers with
         the fitted customers' ages (the first ``size`` of them), as
         lifetimes' (see :mod:`customer_value.lifetimes.generate_data`)."""
         if self._simulate is None:
             return
         simulate = type(self)._simulate
-        ages = self._ages()
+        ages = self._ages() if ages is None else ages
 
         def generate_new_data(size=1):
             if size > len(ages):
@@ -424,6 +458,7 @@ class _PurchaseFitter(BaseFitter):
     _model = ""
 
     _simulate = None
+    _fits_purchases = True
 
     def fit(self, frequency, recency, T, weights=None, initial_params=None, verbose=False, tol=None, index=None, **kwargs):
         """Fits by maximum likelihood; ``weights`` count customers per row."""
@@ -458,8 +493,10 @@ class _PurchaseFitter(BaseFitter):
             {"frequency": f.astype(int), "recency": r, "T": t, "weights": _weights_column(weights, w, len(r))},
             index=index,
         )
+        self._scale = 1.0 / float(np.max(t))
         self._set_objective()
         self._set_generator()
+        self.predict = self.conditional_expected_number_of_purchases_up_to_time
         return self
 
     def conditional_probability_alive(self, frequency, recency, T):
