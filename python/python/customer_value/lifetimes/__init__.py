@@ -141,6 +141,7 @@ from .._native import InvalidValueError
 from . import generate_data
 
 __all__ = [
+    "__version__",
     "BetaGeoFitter",
     "ModifiedBetaGeoFitter",
     "ParetoNBDFitter",
