@@ -556,7 +556,7 @@ def test_invalid_histories_still_raise():
     with pytest.raises(customer_value.InvalidValueError):
         m.predict(1, np.array([-1.0]), np.array([0.0]), np.array([3.0]))
     with pytest.raises(customer_value.InvalidValueError):
-        m.predict(1, np.array([0.0, 1.0]), np.array([0.0]), np.array([3.0, 3.0]))  # lengths
+        m.predict(1, np.array([0.0, 1.0]), np.array([0.0, 1.0, 2.0]), np.array([3.0, 3.0]))  # lengths
 
 
 def test_signatures_match_lifetimes():
@@ -777,3 +777,47 @@ def test_repeat_purchases_at_age_zero_take_lifetimes_formula(cdnow, ours_cls, th
         for x in (1, 10, 90):
             assert rel(a.conditional_probability_alive(x, 0, 0), b.conditional_probability_alive(x, 0, 0)) < 1e-9
             assert 0 <= a.conditional_probability_alive(x, 0, 0) <= 1
+
+
+@pytest.mark.parametrize("ours_cls, theirs_cls", PURCHASE)
+def test_one_value_columns_broadcast_as_lifetimes(cdnow, ours_cls, theirs_cls):
+    """lifetimes' formulas broadcast with numpy: several horizons for one
+    customer, one age for every customer."""
+    a, b = fitted_pair(ours_cls, theirs_cls, cdnow)
+    cases = [
+        lambda m: m.conditional_expected_number_of_purchases_up_to_time(np.array([1.0, 5.0, 10.0]), 2, 30.43, 38.86),
+        lambda m: m.conditional_expected_number_of_purchases_up_to_time(pd.Series([1.0, 5.0, 10.0], index=[7, 8, 9]), 2, 30.43, 38.86),
+        lambda m: m.conditional_expected_number_of_purchases_up_to_time(10, np.array([2.0, 0.0]), np.array([30.43, 0.0]), 38.86),
+        lambda m: m.conditional_probability_alive(np.array([2.0, 3.0]), np.array([30.43, 20.0]), 38.86),
+        lambda m: m.conditional_probability_alive(cdnow["frequency"], cdnow["recency"], 38.86),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for case in cases:
+            mine, theirs = case(a), case(b)
+            assert type(mine) is type(theirs) and np.shape(mine) == np.shape(theirs)
+            if isinstance(theirs, pd.Series):
+                assert mine.index.equals(theirs.index)
+            assert rel(mine, theirs) < 1e-9
+    with pytest.raises(customer_value.InvalidValueError):
+        a.predict(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0]), np.array([5.0, 6.0]), 10.0)
+
+
+def test_bgbb_and_gamma_gamma_broadcast_as_lifetimes(cdnow):
+    d = load_donations()
+    a = cv.BetaGeoBetaBinomFitter().fit(d["frequency"], d["recency"], d["periods"], weights=d["weights"])
+    b = lifetimes.BetaGeoBetaBinomFitter()
+    b.params_ = a.params_.copy()
+    x, tx = d["frequency"].to_numpy(), d["recency"].to_numpy()
+    for m in (1, 5):
+        assert rel(a.conditional_probability_alive(m, x, tx, 6), b.conditional_probability_alive(m, x, tx, np.full(len(x), 6))) < 1e-9
+        assert rel(
+            a.conditional_expected_number_of_purchases_up_to_time(m, x, tx, 6),
+            b.conditional_expected_number_of_purchases_up_to_time(m, x, tx, np.full(len(x), 6)),
+        ) < 1e-9
+    rep = cdnow[cdnow["frequency"] > 0]
+    g = cv.GammaGammaFitter().fit(rep["frequency"], rep["monetary_value"])
+    h = lifetimes.GammaGammaFitter()
+    h.params_ = g.params_.copy()
+    spend = np.array([10.0, 20.0, 35.0])
+    assert rel(g.conditional_expected_average_profit(3, spend), h.conditional_expected_average_profit(3, spend)) < 1e-9

@@ -63,7 +63,10 @@ Predicting
   polars and pyarrow columns are accepted (lifetimes computes wrong
   P(alive) values from lists, without an error), ``customer_lifetime_value``
   takes numpy arrays (lifetimes: ``AttributeError``) and BG/BB's methods
-  take scalars (lifetimes: ``AttributeError``).
+  take scalars (lifetimes: ``AttributeError``). One-value columns broadcast
+  against columns of one length as in lifetimes' numpy formulas (several
+  horizons for one customer, one ``T`` for every customer); columns of
+  different lengths raise :class:`customer_value.InvalidValueError`.
 * ``probability_of_n_purchases_up_to_time`` with several horizons ``t``
   equals lifetimes' answer horizon by horizon; lifetimes' array path
   returns other numbers, negative ones included.
@@ -160,8 +163,29 @@ def _columns(*pairs):
     return [(floats(v, name, check=False), name) for v, name in pairs]
 
 
+def _broadcast(columns, shared=("t",)):
+    """numpy's broadcasting of one-value columns against columns of one
+    length ``n``, as lifetimes' formulas do (one customer over several
+    horizons, one age for every customer): each one-value column becomes
+    ``n`` copies, except a column named in ``shared`` (a horizon the
+    compiled core applies to every customer itself) when the other columns
+    have ``n`` values already. Columns of several different lengths are
+    left for the core to refuse."""
+    sizes = [a.size for a, _ in columns]
+    n = max(sizes)
+    if all(size == n for size in sizes) or len({size for size in sizes if size != 1}) != 1:
+        return columns
+    rest_full = all(size == n for size, (_, name) in zip(sizes, columns) if name not in shared)
+    return [
+        (np.full(n, a[0]), name) if size == 1 and not (name in shared and rest_full) else (a, name)
+        for size, (a, name) in zip(sizes, columns)
+    ]
+
+
 def _call(native, *args, columns):
-    """``native(*args, *arrays)`` over the ``columns`` of :func:`_columns`."""
+    """``native(*args, *arrays)`` over the ``columns`` of :func:`_columns`
+    (broadcast by :func:`_broadcast`)."""
+    columns = _broadcast(columns)
     return checked_call(lambda: native(*args, *(a for a, _ in columns)), *columns)
 
 
@@ -211,6 +235,7 @@ def _history_call(native, *args, columns, at):
     ``columns[at:at + 3]``, with the histories of :func:`_limit_histories`
     rewritten when the compiled core refuses them (only that call pays for
     the rewrite)."""
+    columns = _broadcast(columns)
     try:
         return _call(native, *args, columns=columns)
     except InvalidValueError:
@@ -512,7 +537,7 @@ class _PurchaseFitter(BaseFitter):
         result = _history_call(
             _native.conditional_expected_purchases, self._model, self._values(), columns=columns, at=1
         )
-        return _shape(result, frequency, recency, T)
+        return _shape(result, t, frequency, recency, T)
 
     predict = conditional_expected_number_of_purchases_up_to_time
 
@@ -752,13 +777,8 @@ class BetaGeoBetaBinomFitter(BaseFitter):
 
     def conditional_expected_number_of_purchases_up_to_time(self, m_periods_in_future, frequency, recency, n_periods):
         """Expected transactions in the next ``m_periods_in_future`` periods."""
-        result = _native.bgbb_conditional_expected(
-            self._values(),
-            int(m_periods_in_future),
-            floats(frequency, "frequency"),
-            floats(recency, "recency"),
-            floats(n_periods, "n_periods"),
-        )
+        columns = _broadcast([(floats(v, name), name) for v, name in ((frequency, "frequency"), (recency, "recency"), (n_periods, "n_periods"))])
+        result = _native.bgbb_conditional_expected(self._values(), int(m_periods_in_future), *(a for a, _ in columns))
         return _shape(result, frequency, recency, n_periods)
 
     def expected_number_of_transactions_in_first_n_periods(self, n):
@@ -777,11 +797,6 @@ class BetaGeoBetaBinomFitter(BaseFitter):
 
     def conditional_probability_alive(self, m_periods_in_future, frequency, recency, n_periods):
         """P(alive ``m_periods_in_future`` periods after the last observed one)."""
-        result = _native.bgbb_probability_alive(
-            self._values(),
-            int(m_periods_in_future),
-            floats(frequency, "frequency"),
-            floats(recency, "recency"),
-            floats(n_periods, "n_periods"),
-        )
+        columns = _broadcast([(floats(v, name), name) for v, name in ((frequency, "frequency"), (recency, "recency"), (n_periods, "n_periods"))])
+        result = _native.bgbb_probability_alive(self._values(), int(m_periods_in_future), *(a for a, _ in columns))
         return _shape(result, frequency, recency, n_periods)
