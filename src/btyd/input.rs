@@ -677,6 +677,8 @@ pub(crate) struct IndexedRow {
 pub(crate) struct Prepared {
     pub rows: Vec<IndexedRow>,
     pub times: Vec<f64>,
+    /// Runs of rows sharing `x` (the distinct `x` of rows sorted by `x`).
+    pub distinct_x: usize,
 }
 
 impl Prepared {
@@ -685,10 +687,13 @@ impl Prepared {
     /// table, other times through a hash of their scaled bits).
     pub(crate) fn new(rows: &[Row], scale: f64) -> Self {
         const DIRECT: usize = 1 << 16;
+        let top = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
+        if let Some(dense) = Self::dense(rows, scale, top) {
+            return dense;
+        }
         let mut index: RowMap<u64, u32> = RowMap::default();
         // Slot + 1 of each whole time below 2^16 (up to the largest `T`;
         // a time beyond goes to the hash), 0 when unseen.
-        let top = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
         let mut direct: Vec<u32> = vec![0; (top.min(DIRECT as f64 - 1.0) as usize) + 1];
         let mut times = Vec::new();
         #[inline(always)]
@@ -728,10 +733,52 @@ impl Prepared {
             });
         }
         Self {
+            distinct_x: runs_of_x(&indexed),
             rows: indexed,
             times,
         }
     }
+
+    /// [`new`](Self::new) when every time is a whole number and the
+    /// largest, `top`, is below 2^16 and at most about twice the rows (ages
+    /// in days or weeks of a large base): the table holds every whole time
+    /// `0..=top`, so a time's index is the time itself, with no lookup per
+    /// row. The times a row uses are scaled exactly as `new` scales them
+    /// (`t·scale`), so every evaluation gives the same bits. `None`
+    /// otherwise.
+    fn dense(rows: &[Row], scale: f64, top: f64) -> Option<Self> {
+        const DIRECT: f64 = (1u32 << 16) as f64;
+        if !(top < DIRECT) || top as usize > 2 * rows.len() + 64 {
+            return None;
+        }
+        // Whole: the integer part converts back to `t` (`fract` would call
+        // libm's `trunc` on baseline x86-64).
+        let whole = |t: f64| (0.0..DIRECT).contains(&t) && (t as u32) as f64 == t;
+        let mut indexed = Vec::with_capacity(rows.len());
+        for r in rows {
+            if !(whole(r.a) && whole(r.b) && r.a <= top) {
+                return None;
+            }
+            indexed.push(IndexedRow {
+                x: r.x,
+                t_x: r.a as u32,
+                age: r.b as u32,
+                w: r.w,
+            });
+        }
+        let times = (0..=top as u32).map(|t| f64::from(t) * scale).collect();
+        Some(Self {
+            distinct_x: runs_of_x(&indexed),
+            rows: indexed,
+            times,
+        })
+    }
+}
+
+/// The runs of consecutive rows sharing `x`.
+fn runs_of_x(rows: &[IndexedRow]) -> usize {
+    let changes = rows.windows(2).filter(|w| w[0].x != w[1].x).count();
+    changes + usize::from(!rows.is_empty())
 }
 
 /// Rows at which [`Prepared::sum_by_x`] cuts the work in two halves: each
