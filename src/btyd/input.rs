@@ -740,7 +740,7 @@ impl Prepared {
     }
 
     /// [`new`](Self::new) when every time is a whole number and the
-    /// largest, `top`, is below 2^16 and at most about twice the rows (ages
+    /// largest, `top`, is below 2^16 and at most the number of rows (ages
     /// in days or weeks of a large base): the table holds every whole time
     /// `0..=top`, so a time's index is the time itself, with no lookup per
     /// row. The times a row uses are scaled exactly as `new` scales them
@@ -748,7 +748,7 @@ impl Prepared {
     /// otherwise.
     fn dense(rows: &[Row], scale: f64, top: f64) -> Option<Self> {
         const DIRECT: f64 = (1u32 << 16) as f64;
-        if !(top < DIRECT) || top as usize > 2 * rows.len() + 64 {
+        if !(top < DIRECT) || top as usize > rows.len() {
             return None;
         }
         // Whole: the integer part converts back to `t` (`fract` would call
@@ -1537,6 +1537,57 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Whole-number times of at least as many rows as the largest `T`
+    /// index the dense table (every whole time up to it), and map back to
+    /// the scaled times of their rows exactly as the sparse table's do.
+    #[test]
+    fn dense_times_index_as_the_sparse_ones() {
+        let mut rows: Vec<Row> = (0..400u32)
+            .map(|i| {
+                let x = i % 7;
+                let age = f64::from(1 + (i * 37) % 300);
+                let t_x = if x == 0 {
+                    0.0
+                } else {
+                    (f64::from(i % 13) + 1.0).min(age)
+                };
+                Row {
+                    x,
+                    a: t_x,
+                    b: age,
+                    w: 1.0 + f64::from(i % 3),
+                }
+            })
+            .collect();
+        rows.sort_by_key(|r| r.x);
+        let scale = 1.0 / 300.0;
+        let dense = Prepared::new(&rows, scale);
+        assert_eq!(dense.times.len(), 301, "one slot per whole time up to T");
+        // The same rows with one fractional time take the sparse table.
+        let mut odd = rows.clone();
+        odd.push(Row {
+            x: 1,
+            a: 0.5,
+            b: 2.0,
+            w: 1.0,
+        });
+        let sparse = Prepared::new(&odd, scale);
+        assert!(sparse.times.len() < 301);
+        for (row, (d, s)) in rows.iter().zip(dense.rows.iter().zip(&sparse.rows)) {
+            assert_eq!(
+                dense.times[d.t_x as usize].to_bits(),
+                (row.a * scale).to_bits()
+            );
+            assert_eq!(
+                dense.times[d.age as usize].to_bits(),
+                (row.b * scale).to_bits()
+            );
+            assert_eq!(sparse.times[s.t_x as usize], dense.times[d.t_x as usize]);
+            assert_eq!(sparse.times[s.age as usize], dense.times[d.age as usize]);
+        }
+        assert_eq!(dense.distinct_x, 7, "runs of x");
     }
 
     /// Times indexed through the direct table (whole, up to the largest
