@@ -1574,7 +1574,11 @@ mod tests {
             w: 1.0,
         });
         let sparse = Prepared::new(&odd, scale);
-        assert!(sparse.times.len() < 301);
+        assert_eq!(
+            sparse.times.len(),
+            302,
+            "the times used: 0, 0.5 and 1..=300"
+        );
         for (row, (d, s)) in rows.iter().zip(dense.rows.iter().zip(&sparse.rows)) {
             assert_eq!(
                 dense.times[d.t_x as usize].to_bits(),
