@@ -240,9 +240,8 @@ def _with_customer(error, customers, ids, days, names):
         match = _ROW.search(message)
         i = None if match is None else int(next(g for g in match.groups() if g is not None))
         if i is not None and i < len(customers):
-            context.append(f"customer {customers[i].as_py()!r}")
-            context.append(str(np.datetime64(int(days[i]), "D")))
-            context.append("rows count within a Spark bucket")
+            context.append(f"customer {customers[i].as_py()!r}, {np.datetime64(int(days[i]), 'D')}")
+            context.append("row numbers count within a Spark bucket")
     context.append(names)
     return type(error)(f"{message} ({'; '.join(context)})")
 
