@@ -34,12 +34,22 @@ pyspark is imported when a function here is called, so the package works
 without it. Workers must import ``customer_value``: point ``PYSPARK_PYTHON``
 (or ``spark.pyspark.python``) at an interpreter that has it installed.
 
-Errors: rows the crate refuses (a missing date, an amount that is not a
-decimal, a refund beyond purchases) fail the Spark task with the package's
-exception inside. Spark reports it as a ``PythonException`` whose text ends
-with ``customer_value.InvalidValueError: <message>``; :func:`fit`
-re-raises it as that :class:`customer_value.CustomerValueError` subclass,
-and :func:`typed_errors` does the same around any other action.
+Accepted column types are listed in :func:`summarize`: dates as Spark
+dates, timestamps or strings; amounts as decimals, strings, doubles,
+floats or integers; ids as strings, integers, decimals or binary.
+Transactions after the observation end are left out, as on one machine;
+:func:`excluded` counts them.
+
+Errors: bad arguments and column types raise the package's exception
+(a :class:`customer_value.CustomerValueError`) from :func:`summarize`
+itself. Rows the crate refuses (a null id, date or amount, a date or an
+amount that does not read, NaN, a refund beyond purchases) fail the Spark
+task with the package's exception inside, naming the column, the
+customer's own id and the value. Spark reports it as a ``PythonException``
+whose text ends with ``customer_value.InvalidValueError: <message>``;
+:func:`fit` and :func:`excluded` re-raise it as that
+:class:`customer_value.CustomerValueError` subclass, and
+:func:`typed_errors` does the same around any other action.
 """
 
 from __future__ import annotations
