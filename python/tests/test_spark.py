@@ -428,7 +428,8 @@ def test_a_csv_read_with_an_inferred_schema_fits_and_scores_as_one_machine(spark
 def test_awkward_logs_give_the_one_machine_answer(spark, small):
     """An empty log summarises to no rows and its fit raises EmptyInputError;
     one customer, and only one-time buyers, summarise as on one machine and
-    their fits raise the one-machine NotIdentifiedError."""
+    their fits raise the one-machine NotIdentifiedError; refunds netted
+    into same-day purchases summarise as on one machine."""
     df = spark.createDataFrame(small["table"])
     empty = cvs.summarize(df.limit(0), "customer", "date", "amount", observation_end=END)
     assert empty.count() == 0
@@ -446,6 +447,13 @@ def test_awkward_logs_give_the_one_machine_answer(spark, small):
         with pytest.raises(cvm.NotIdentifiedError) as got:
             cvs.fit(s, "pareto-nbd")
         assert str(got.value) == str(expected.value)
+    # Refunds netted into same-day purchases (refunds="net").
+    refunds = log.iloc[:40].assign(amount="-0.01")
+    netted = pd.concat([log, refunds], ignore_index=True)
+    full = summary.summarize(netted, customer="customer", date="date", amount="amount", observation_end=END, refunds="net")
+    s = cvs.summarize(spark.createDataFrame(netted), "customer", "date", "amount", observation_end=END, refunds="net")
+    assert_same_customers(collected(s), full)
+    assert full["transactions"].sum() == len(netted) - full.attrs["excluded_transactions"]
 
 
 def test_excluded_counts_the_transactions_left_out_as_one_machine(spark, small):
