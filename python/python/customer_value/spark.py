@@ -451,7 +451,7 @@ def summarize(
     few million transactions at most. The result does not depend on it, nor
     on the partitioning or order of ``df``.
 
-    Errors: a missing column, a column of a type above does not list, and
+    Errors: a missing column, a column whose type is not listed above, and
     a bad ``unit``, ``grouping``, ``refunds``, ``observation_end`` or
     ``holdout_end`` raise :class:`customer_value.InvalidValueError` (or
     another :class:`customer_value.CustomerValueError`) from this call.
