@@ -43,7 +43,9 @@
 //!
 //! - The domain model: [`CustomerId`] and [`Interner`] (string keys to
 //!   compact ids), [`Date`] and [`TimeUnit`], [`Transaction`] and
-//!   [`TransactionLog`], [`Customer`], [`LifecycleStage`].
+//!   [`TransactionLog`], [`Customer`], [`LifecycleStage`];
+//!   [`parse_decimal_exact`] reads money from text exactly or refuses it
+//!   (every reader of the crate and its companions uses it).
 //! - Summaries: a [`Summarizer`] (built with [`SummarizerBuilder`]: unit,
 //!   [`Grouping`] of same-time purchases, [`RefundPolicy`], holdout) turns a
 //!   slice of transactions into a [`Summary`] of [`CustomerSummary`] rows,
@@ -169,6 +171,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod decimal_text;
 mod error;
 mod model;
 mod order;
@@ -193,6 +196,7 @@ pub mod csv;
 #[cfg(feature = "simulate")]
 pub mod simulate;
 
+pub use decimal_text::parse_decimal_exact;
 pub use error::{ConvergenceFailure, Error, IoError, Result};
 pub use model::{
     CategoryId, Customer, CustomerId, Date, DwyerPhase, Interner, LifecycleStage, TimeUnit,

@@ -642,10 +642,8 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
 }
 
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
-    text.trim()
-        .parse::<Decimal>()
-        .or_else(|_| Decimal::from_scientific(text.trim()))
-        .map_err(|_| "expected a decimal number like 0.8".to_owned())
+    customer_value::parse_decimal_exact(text.trim())
+        .map_err(|_| "expected a decimal number like 0.8, of at most 28 digits".to_owned())
 }
 
 /// The next value of `--name` as a whole number.

@@ -201,8 +201,7 @@ fn parse_period(text: &str) -> Result<Period, String> {
         "year" | "years" => Decimal::new(36525, 2),
         "week" | "weeks" => Decimal::from(7),
         "day" | "days" => Decimal::ONE,
-        n => n
-            .parse::<Decimal>()
+        n => customer_value::parse_decimal_exact(n)
             .map_err(|_| "expected month, year, week, day, unit or a number of days".to_owned())?,
     };
     if days <= Decimal::ZERO {

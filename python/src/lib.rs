@@ -2048,9 +2048,8 @@ fn rfm_scores<'py>(
                 .map(|i| {
                     let spend = match (m, &monetary_texts) {
                         (Some(m), _) => money("monetary", i, m[i])?,
-                        (None, Some(t)) => t[i].trim().parse::<Decimal>().map_err(|e| {
-                            invalid("monetary", format!("row {i}: {:?}: {e}", t[i]))
-                        })?,
+                        (None, Some(t)) => customer_value::parse_decimal_exact(t[i].trim())
+                            .map_err(|e| invalid("monetary", format!("row {i}: {e}")))?,
                         (None, None) => Decimal::ZERO,
                     };
                     RfmValues::new(
@@ -2174,10 +2173,8 @@ fn money_column(
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                s.trim()
-                    .parse::<Decimal>()
-                    .or_else(|_| Decimal::from_scientific(s.trim()))
-                    .map_err(|e| invalid(name, format!("row {i}: {s:?}: {e}")))
+                customer_value::parse_decimal_exact(s.trim())
+                    .map_err(|e| invalid(name, format!("row {i}: {e}")))
             })
             .collect(),
         (Some(v), _) => Err(invalid(
@@ -2193,13 +2190,11 @@ fn money_column(
 }
 
 fn decimal_arg(name: &'static str, text: &str) -> Result<Decimal, Error> {
-    text.trim()
-        .parse::<Decimal>()
-        .map_err(|_| Error::InvalidParameter {
-            name,
-            value: text.to_owned(),
-            reason: "not a decimal number",
-        })
+    customer_value::parse_decimal_exact(text.trim()).map_err(|_| Error::InvalidParameter {
+        name,
+        value: text.to_owned(),
+        reason: "not a decimal number",
+    })
 }
 
 /// Gupta-Lehmann retention CLV per customer from each customer's margin

@@ -48,3 +48,45 @@ def test_summary_refuses_refunds_beyond_purchases():
     log = pd.DataFrame({"id": [1, 1], "date": ["2024-01-01", "2024-01-02"], "amount": [10.0, -30.0]})
     with pytest.raises(cvm.CustomerValueError):
         summary.summarize(log, customer="id", date="date", amount="amount", observation_end="2024-02-01")
+
+
+def test_refund_errors_name_the_customer_id_and_the_python_argument():
+    # Ids that are not their codes: the message must show "C-9", not 0 or 1.
+    log = pd.DataFrame(
+        {"id": ["A-1", "C-9", "C-9"], "date": ["2024-01-01", "2024-01-01", "2024-01-02"], "amount": [5.0, 10.0, -30.0]}
+    )
+    with pytest.raises(cvm.CustomerValueError) as caught:
+        summary.summarize(log, customer="id", date="date", amount="amount", observation_end="2024-02-01")
+    message = str(caught.value)
+    assert "'C-9'" in message and "customer 1" not in message
+    assert "refunds='net'" in message and "RefundPolicy" not in message
+
+
+def test_single_precision_amounts_are_read_as_written():
+    # 14.16 as float32 widens to 14.15999984741211 in float64: the summary
+    # must carry the cents the user wrote, from pandas, pyarrow and polars.
+    values = np.array([14.16, 0.1, 19.99, 1234.5], dtype=np.float32)
+    ids, dates = [1, 1, 2, 3], ["2024-01-01", "2024-01-05", "2024-01-02", "2024-01-03"]
+    tables = [
+        pd.DataFrame({"id": ids, "date": dates, "amount": values}),
+        pd.DataFrame({"id": ids, "date": dates, "amount": pd.Series(values, dtype="float[pyarrow]")}),
+    ]
+    pa = pytest.importorskip("pyarrow")
+    pl = pytest.importorskip("polars")
+    tables.append(pa.table({"id": ids, "date": pd.to_datetime(dates), "amount": pa.array(values)}))
+    tables.append(pl.DataFrame({"id": ids, "date": pd.to_datetime(dates), "amount": pl.Series(values)}))
+    for table in tables:
+        s = summary.summarize(table, customer="id", date="date", amount="amount", observation_end="2024-02-01")
+        assert [Decimal(str(v)) for v in s["total_spend"]] == [Decimal("14.26"), Decimal("19.99"), Decimal("1234.5")], type(table)
+
+
+def test_money_texts_too_long_to_hold_are_refused_not_rounded():
+    log = pd.DataFrame({"id": [1, 2], "date": ["2024-01-01", "2024-01-02"], "amount": ["10.00", "99999999999999999999.999999999999999999"]})
+    with pytest.raises(cvm.CustomerValueError, match="28-digit"):
+        summary.summarize(log, customer="id", date="date", amount="amount", observation_end="2024-02-01")
+
+
+def test_an_unknown_unit_is_a_typed_error():
+    log = pd.DataFrame({"id": [1], "date": ["2024-01-01"], "amount": [1.0]})
+    with pytest.raises(cvm.InvalidParameterError, match="unit"):
+        summary.summarize(log, customer="id", date="date", amount="amount", observation_end="2024-02-01", unit="month")

@@ -261,11 +261,8 @@ fn read_bytes(bytes: &[u8], columns: &CustomerTableColumns) -> Result<CustomerTa
             .filter(|&n| n >= 1)
             .ok_or_else(|| bad(orders, "expected a whole number of orders >= 1"))?;
         let revenue = field(3);
-        let revenue_value: Decimal = revenue
-            .1
-            .parse()
-            .or_else(|_| Decimal::from_scientific(revenue.1))
-            .map_err(|_| bad(revenue, "expected a decimal amount"))?;
+        let revenue_value: Decimal = crate::parse_decimal_exact(revenue.1)
+            .map_err(|_| bad(revenue, "expected a decimal amount of at most 28 digits"))?;
         table.rows.push(CustomerRow {
             customer,
             recency: recency_value,

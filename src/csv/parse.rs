@@ -148,17 +148,11 @@ pub(super) fn parse_amount(text: &[u8]) -> Option<Decimal> {
     Decimal::try_new(if negative { -mantissa } else { mantissa }, scale).ok()
 }
 
-/// Long mantissas and exponents; rejects `_` separators, which
-/// `rust_decimal` would accept.
+/// Long mantissas and exponents, exactly: a number a `Decimal` cannot hold
+/// exactly is refused, not rounded.
 #[cold]
 fn parse_amount_slow(text: &[u8]) -> Option<Decimal> {
-    if text.contains(&b'_') {
-        return None;
-    }
-    let text = std::str::from_utf8(text).ok()?;
-    Decimal::from_str_exact(text)
-        .ok()
-        .or_else(|| Decimal::from_scientific(text).ok())
+    crate::parse_decimal_exact(std::str::from_utf8(text).ok()?).ok()
 }
 
 #[cfg(test)]
@@ -183,7 +177,19 @@ mod tests {
             assert_eq!(parse_amount(text.as_bytes()), Some(want), "{text}");
         }
         for bad in [
-            "", "-", ".", "1.2.3", "1_000", "abc", "1,5", "NaN", "inf", "$3",
+            "",
+            "-",
+            ".",
+            "1.2.3",
+            "1_000",
+            "abc",
+            "1,5",
+            "NaN",
+            "inf",
+            "$3",
+            // More digits than a Decimal holds: refused, never rounded.
+            "99999999999999999999.999999999999999999",
+            "1.00000000000000000000000000001e0",
         ] {
             assert_eq!(parse_amount(bad.as_bytes()), None, "{bad}");
         }

@@ -16,8 +16,6 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use rust_decimal::Decimal;
-
 use super::summary::{
     Columns, END_COLUMN, Same, SummaryMetadata, UNIT_COLUMN, csv_error, date, number, parse_unit,
     plain_float, plain_u32, read_summary_bytes,
@@ -179,13 +177,11 @@ pub fn read_distinct_spend<R: Read>(input: R) -> Result<DistinctSpendTable> {
     let mut rows = DistinctSpend::new();
     let metadata = read_table(input, &[X_NAMES, ZBAR_NAMES], |line, f| {
         let x: u32 = number(line, f.names[0], f.values[0])?;
-        let zbar = Decimal::from_str_exact(f.values[1])
-            .or_else(|_| Decimal::from_scientific(f.values[1]))
-            .map_err(|_| Error::Parse {
-                line,
-                column: f.names[1].to_owned(),
-                reason: format!("not a valid amount: {:?}", f.values[1]),
-            })?;
+        let zbar = crate::decimal_text::exact(f.values[1]).map_err(|why| Error::Parse {
+            line,
+            column: f.names[1].to_owned(),
+            reason: crate::decimal_text::refusal("not a valid amount", f.values[1], why),
+        })?;
         rows.add_count(x, zbar, f.count)
             .map_err(|e| at_line(line, e))
     })?;
@@ -1233,6 +1229,7 @@ mod tests {
     use super::*;
     use crate::btyd::SpendHistory;
     use proptest::prelude::*;
+    use rust_decimal::Decimal;
 
     /// What `read_summary_rows` promises: the full reader's customers with
     /// `T > 0`, counted, and the full reader's metadata.

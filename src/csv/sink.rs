@@ -266,10 +266,13 @@ impl<'a, T: Target> Sink<'a, T> {
         };
         let text = trim(fields.field(indices.amount));
         let amount = parse_amount(text).ok_or_else(|| {
-            let reason = format!(
-                "expected a decimal amount, got {:?}",
-                String::from_utf8_lossy(text)
-            );
+            let text = String::from_utf8_lossy(text);
+            let reason = match crate::decimal_text::exact(&text) {
+                Err(why) if why == crate::decimal_text::TOO_MANY_DIGITS => {
+                    format!("{text:?}: {why}")
+                }
+                _ => format!("expected a decimal amount, got {text:?}"),
+            };
             self.error(line, Role::Amount, reason)
         })?;
         let mut quantity = None;

@@ -673,13 +673,11 @@ fn btyd_row<'a>(
     let zbar: Decimal = match cols.zbar {
         Some(c) => {
             let text = field(c)?;
-            text.parse()
-                .or_else(|_| Decimal::from_scientific(text))
-                .map_err(|_| Error::Parse {
-                    line,
-                    column: name(c).to_owned(),
-                    reason: format!("not a valid number: {text:?}"),
-                })?
+            crate::decimal_text::exact(text).map_err(|why| Error::Parse {
+                line,
+                column: name(c).to_owned(),
+                reason: crate::decimal_text::refusal("not a valid number", text, why),
+            })?
         }
         None => Decimal::ZERO,
     };

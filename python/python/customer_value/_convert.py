@@ -151,15 +151,21 @@ def money_kwargs(column, exact_arrow=True):
     """The keyword arguments that carry a money column to the compiled core:
     ``amounts`` (float64, each value read as its shortest decimal text) for
     numeric columns, ``amount_column`` (an Arrow decimal128 column, read
-    exactly) when ``exact_arrow``, else ``amount_texts`` (decimal strings)."""
+    exactly) when ``exact_arrow``, else ``amount_texts`` (decimal strings).
+    Single-precision floats cross as their shortest float32 text."""
     source = arrow_source(column)
     if source is not None:
         kind = _arrow_type_name(column)
-        if kind.startswith(("float", "double", "halffloat", "int", "uint")):
+        if kind.split("[")[0] in ("float", "float32", "halffloat", "float16"):
+            return _single_precision_texts(column)
+        if kind.startswith(("double", "int", "uint")):
             return {"amounts": _native.arrow_floats(source, "amount")}
         if exact_arrow and kind.startswith("decimal"):
             return {"amount_column": source}
-    if getattr(getattr(column, "dtype", None), "kind", "O") in "biuf":
+    dtype = getattr(column, "dtype", None)
+    if getattr(dtype, "kind", "O") == "f" and getattr(dtype, "itemsize", 8) < 8:
+        return _single_precision_texts(column)
+    if getattr(dtype, "kind", "O") in "biuf":
         return {"amounts": np.asarray(column, dtype=np.float64)}
     # Decimal objects and strings, as exact text.
     module = type(column).__module__.split(".")[0]
@@ -168,6 +174,16 @@ def money_kwargs(column, exact_arrow=True):
     if module == "pyarrow":
         return {"amount_texts": [str(v) for v in column.to_pylist()]}
     return {"amount_texts": np.asarray(column).astype(str).tolist()}
+
+
+def _single_precision_texts(column):
+    """A float32 (or float16) money column as each value's shortest text in
+    its own precision: 14.16 stays 14.16. Widened to float64 first, it
+    would read as 14.15999984741211."""
+    values = np.asarray(column)
+    if values.dtype.kind != "f":
+        values = values.astype(np.float32)
+    return {"amount_texts": values.astype(str).tolist()}
 
 
 def factorize(column):

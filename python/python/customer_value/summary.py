@@ -19,6 +19,7 @@ and counted in ``result.attrs["excluded_transactions"]``.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -39,7 +40,23 @@ def _unit_days(unit):
         return int(unit)
     if unit in _UNITS:
         return _UNITS[unit]
-    raise ValueError(f"unit must be 'day', 'week' or a positive number of days, got {unit!r}")
+    raise _native.InvalidParameterError(f"invalid unit: must be 'day', 'week' or a positive number of days, got {unit!r}")
+
+
+# The compiled core names a customer by its code (its position among the
+# sorted ids): put the user's id in its place.
+_CODE = re.compile(r"\bcustomer (\d+)")
+
+
+def _with_customer_ids(error, ids):
+    """The crate's error with customer codes replaced by the user's ids and
+    the Rust option named as the Python argument."""
+    message = _CODE.sub(
+        lambda m: f"customer {ids[int(m.group(1))]!r}" if int(m.group(1)) < len(ids) else m.group(0),
+        str(error),
+    )
+    message = message.replace("use RefundPolicy::Net to net refunds into purchases", "pass refunds='net' to net refunds into purchases")
+    return type(error)(message)
 
 
 def summarize(
@@ -61,16 +78,19 @@ def summarize(
     kwargs = {}
     if amount is not None:
         kwargs = money_kwargs(table[amount])
-    out = _native.summarize_full(
-        np.ascontiguousarray(codes, dtype=np.int64),
-        np.ascontiguousarray(days, dtype=np.int64),
-        int(_to_days(observation_end, datetime_format)),
-        unit_days=_unit_days(unit),
-        grouping=grouping,
-        refunds=refunds,
-        holdout_end_day=None if holdout_end is None else int(_to_days(holdout_end, datetime_format)),
-        **kwargs,
-    )
+    try:
+        out = _native.summarize_full(
+            np.ascontiguousarray(codes, dtype=np.int64),
+            np.ascontiguousarray(days, dtype=np.int64),
+            int(_to_days(observation_end, datetime_format)),
+            unit_days=_unit_days(unit),
+            grouping=grouping,
+            refunds=refunds,
+            holdout_end_day=None if holdout_end is None else int(_to_days(holdout_end, datetime_format)),
+            **kwargs,
+        )
+    except _native.CustomerValueError as error:
+        raise _with_customer_ids(error, ids) from None
     index = pd.Index(ids[out["code"]], name=customer)
     epoch = np.datetime64("1970-01-01", "D")
     result = pd.DataFrame(
