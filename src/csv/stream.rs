@@ -7,7 +7,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Mutex;
@@ -2038,10 +2038,11 @@ struct RunFiles {
     holdout: Run,
 }
 
-/// A run's rows (see [`run_bytes`]): in a file, or held in memory.
+/// A run's rows (see [`run_bytes`]): in a file written in blocks of
+/// `block` bytes (see [`RunFile`]), or held in memory.
 #[derive(Debug)]
 enum Run {
-    File(PathBuf),
+    File { path: PathBuf, block: usize },
     Memory(Vec<u8>),
 }
 
@@ -2242,14 +2243,15 @@ impl Job<'_> {
             bytes.shrink_to_fit();
             return Ok(Run::Memory(bytes));
         }
+        let block = self.owner.buffer.unwrap_or(RUN_BLOCK);
         let written = match reuse {
             Some(spill) => {
-                write_run_file(spill, &bytes, false).and_then(|()| fs::rename(spill, &path))
+                write_run_file(spill, &bytes, block, false).and_then(|()| fs::rename(spill, &path))
             }
-            None => write_run_file(&path, &bytes, true),
+            None => write_run_file(&path, &bytes, block, true),
         };
         written.map_err(|e| Error::io("spill", &path, e))?;
-        Ok(Run::File(path))
+        Ok(Run::File { path, block })
     }
 
     /// Splits a spill file into `pieces` by another hash, reading it in
@@ -2566,19 +2568,19 @@ impl Job<'_> {
     }
 }
 
-/// Writes a run's `bytes` to the file at `path` in blocks of
-/// [`RUN_BLOCK`] bytes, last block first (see [`RunFile`]): a new file
-/// when `create`, else written over the start of the existing file (its
-/// pages, where cached, are written over rather than taken afresh), which
-/// is then cut to the run's length.
-fn write_run_file(path: &Path, bytes: &[u8], create: bool) -> io::Result<()> {
+/// Writes a run's `bytes` to the file at `path` in blocks of `block`
+/// bytes, last block first (see [`RunFile`]): a new file when `create`,
+/// else written over the start of the existing file (its pages, where
+/// cached, are written over rather than taken afresh), which is then cut
+/// to the run's length.
+fn write_run_file(path: &Path, bytes: &[u8], block: usize, create: bool) -> io::Result<()> {
     let mut file = if create {
         File::create(path)?
     } else {
         fs::OpenOptions::new().write(true).open(path)?
     };
-    for block in bytes.chunks(RUN_BLOCK).rev() {
-        file.write_all(block)?;
+    for part in bytes.chunks(block).rev() {
+        file.write_all(part)?;
     }
     if !create {
         file.set_len(bytes.len() as u64)?;
@@ -2690,156 +2692,187 @@ fn run_bytes(
     out
 }
 
-/// The size of the blocks a run file is written in, last block first.
+/// The size of the blocks a run file is written in, last block first
+/// (unless [`StreamingSummarizer::buffer_size`] says otherwise).
 const RUN_BLOCK: usize = 1 << 20;
 
-/// A run file read in order: its blocks of [`RUN_BLOCK`] bytes are
-/// stored last block first (the last, shorter block at the file's start),
-/// so the run's next bytes are always the file's last block, and a
-/// consuming reader cuts the file after reading it, which frees its pages.
+/// The bytes of a run file read at once.
+const RUN_READ: u64 = 64 << 10;
+
+/// A run file read in order: its blocks are stored last block first
+/// (the last, shorter block at the file's start), so the run's next
+/// bytes are always in the file's last block; a consuming reader cuts
+/// the file after each block, which frees its pages.
 struct RunFile {
     file: File,
-    /// The file's bytes not yet read: `0..end`.
+    /// The block being read, `start..end`, read up to `at`.
+    start: u64,
     end: u64,
+    at: u64,
+    block: u64,
     consume: bool,
-    buf: Vec<u8>,
-    at: usize,
 }
 
 impl RunFile {
-    fn open(path: &Path, consume: bool) -> io::Result<RunFile> {
+    fn open(path: &Path, block: usize, consume: bool) -> io::Result<RunFile> {
         let file = fs::OpenOptions::new()
             .read(true)
             .write(consume)
             .open(path)?;
-        let end = file.metadata()?.len();
+        let len = file.metadata()?.len();
         Ok(RunFile {
             file,
-            end,
+            start: len,
+            end: len,
+            at: len,
+            block: block.max(1) as u64,
             consume,
-            buf: Vec::new(),
-            at: 0,
         })
     }
-}
 
-impl Read for RunFile {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl BufRead for RunFile {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.at == self.buf.len() && self.end > 0 {
-            // Every block but the file's first is RUN_BLOCK long.
-            let start = self.end.saturating_sub(RUN_BLOCK as u64);
-            let len = usize::try_from(self.end - start).map_err(|_| corrupt())?;
-            self.buf.resize(len, 0);
-            self.file.seek(SeekFrom::Start(start))?;
-            self.file.read_exact(&mut self.buf)?;
-            self.at = 0;
-            self.end = start;
-            if self.consume {
-                self.file.set_len(start)?;
+    /// Appends the run's next bytes (at most [`RUN_READ`]) to `buf`;
+    /// false at the run's end.
+    fn read_more(&mut self, buf: &mut Vec<u8>) -> io::Result<bool> {
+        if self.at == self.end {
+            if self.start == 0 {
+                return Ok(false);
             }
+            if self.consume && self.start < self.end {
+                self.file.set_len(self.start)?;
+            }
+            // Every block but the file's first is `block` long.
+            self.end = self.start;
+            self.start = self.end.saturating_sub(self.block);
+            self.at = self.start;
         }
-        Ok(&self.buf[self.at..])
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.at = (self.at + n).min(self.buf.len());
+        let n = (self.end - self.at).min(RUN_READ);
+        let len = usize::try_from(n).map_err(|_| corrupt())?;
+        let old = buf.len();
+        buf.resize(old + len, 0);
+        self.file.seek(SeekFrom::Start(self.at))?;
+        self.file.read_exact(&mut buf[old..])?;
+        self.at += n;
+        Ok(true)
     }
 }
 
-/// Reads a run row by row.
+/// Reads a run row by row: the rows are parsed where they lie, in the
+/// run's memory or in the block of its file read last.
 struct RunReader<'a> {
-    input: Box<dyn BufRead + 'a>,
+    /// The run's bytes when held in memory, else `None` and `buf`.
+    memory: Option<&'a [u8]>,
+    file: Option<RunFile>,
+    buf: Vec<u8>,
+    /// Where the next row starts.
+    at: usize,
     numeric: bool,
-    key: Vec<u8>,
-    line: Vec<u8>,
+    /// The row read: its key's and its line's bytes.
+    key: (usize, usize),
+    line: (usize, usize),
 }
 
 impl<'a> RunReader<'a> {
     /// A reader of `run`; with `consume`, a run file is cut as it is
     /// read.
     fn open(run: &'a Run, numeric: bool, consume: bool) -> io::Result<RunReader<'a>> {
-        let input: Box<dyn BufRead + 'a> = match run {
-            Run::File(path) => Box::new(RunFile::open(path, consume)?),
-            Run::Memory(bytes) => Box::new(bytes.as_slice()),
+        let (memory, file) = match run {
+            Run::File { path, block } => (None, Some(RunFile::open(path, *block, consume)?)),
+            Run::Memory(bytes) => (Some(bytes.as_slice()), None),
         };
         Ok(RunReader {
-            input,
+            memory,
+            file,
+            buf: Vec::new(),
+            at: 0,
             numeric,
-            key: Vec::new(),
-            line: Vec::new(),
+            key: (0, 0),
+            line: (0, 0),
         })
     }
 
-    fn varint(&mut self) -> io::Result<u64> {
-        let mut v = 0u64;
-        let mut shift = 0;
-        loop {
-            let mut b = [0u8; 1];
-            self.input.read_exact(&mut b)?;
-            v |= u64::from(b[0] & 0x7f) << shift;
-            if b[0] < 0x80 {
-                return Ok(v);
-            }
-            shift += 7;
-            if shift > 63 {
-                return Err(corrupt());
-            }
-        }
+    fn bytes(&self) -> &[u8] {
+        self.memory.unwrap_or(&self.buf)
+    }
+
+    /// The key of the row read.
+    fn key(&self) -> &[u8] {
+        self.bytes().get(self.key.0..self.key.1).unwrap_or_default()
+    }
+
+    /// The line of the row read.
+    fn line(&self) -> &[u8] {
+        self.bytes()
+            .get(self.line.0..self.line.1)
+            .unwrap_or_default()
     }
 
     /// The key of the row read, as a number (numeric runs).
     fn number(&self) -> u64 {
         let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(self.key.get(..8).unwrap_or(&[0; 8]));
+        bytes.copy_from_slice(self.key().get(..8).unwrap_or(&[0; 8]));
         u64::from_be_bytes(bytes)
     }
 
-    /// Reads the next row into `key` and `line`; false at the end.
-    fn advance(&mut self) -> io::Result<bool> {
-        let key_len = if self.numeric {
+    /// The row at `at` in `bytes`: its key's and line's ranges, and where
+    /// the next one starts; `None` when `bytes` ends before it does.
+    #[inline]
+    fn row(
+        bytes: &[u8],
+        at: usize,
+        numeric: bool,
+    ) -> Option<((usize, usize), (usize, usize), usize)> {
+        let varint = |i: &mut usize| -> Option<u64> {
+            let mut v = 0u64;
+            for shift in (0..64).step_by(7) {
+                let b = *bytes.get(*i)?;
+                *i += 1;
+                v |= u64::from(b & 0x7f) << shift;
+                if b < 0x80 {
+                    return Some(v);
+                }
+            }
+            // Too long for a varint: no row ever ends here (the caller
+            // names the corruption at the run's end).
+            Some(u64::MAX)
+        };
+        let mut i = at;
+        let key_len = if numeric {
             8
         } else {
-            let mut first = [0u8; 1];
-            if self.input.read(&mut first)? == 0 {
-                return Ok(false);
-            }
-            let mut v = u64::from(first[0] & 0x7f);
-            if first[0] >= 0x80 {
-                v |= self.varint()? << 7;
-            }
-            usize::try_from(v).map_err(|_| corrupt())?
+            usize::try_from(varint(&mut i)?).ok()?
         };
-        self.key.resize(key_len, 0);
-        if self.numeric {
-            let mut filled = 0;
-            while filled < 8 {
-                let n = self.input.read(&mut self.key[filled..])?;
-                if n == 0 {
-                    return if filled == 0 {
-                        Ok(false)
-                    } else {
-                        Err(corrupt())
-                    };
-                }
-                filled += n;
+        let key = (i, i.checked_add(key_len)?);
+        i = key.1;
+        let len = usize::try_from(varint(&mut i)?).ok()?;
+        let line = (i, i.checked_add(len)?);
+        (line.1 <= bytes.len()).then_some((key, line, line.1))
+    }
+
+    /// Reads the next row; false at the end.
+    fn advance(&mut self) -> io::Result<bool> {
+        loop {
+            if let Some((key, line, next)) = Self::row(self.bytes(), self.at, self.numeric) {
+                (self.key, self.line, self.at) = (key, line, next);
+                return Ok(true);
             }
-        } else {
-            self.input.read_exact(&mut self.key)?;
+            // The row is cut by the block's end (or the run's): the next
+            // block is read after what is left of this one.
+            let more = match &mut self.file {
+                Some(file) => {
+                    self.buf.drain(..self.at);
+                    self.at = 0;
+                    file.read_more(&mut self.buf)?
+                }
+                None => false,
+            };
+            if !more {
+                return if self.at == self.bytes().len() {
+                    Ok(false)
+                } else {
+                    Err(corrupt())
+                };
+            }
         }
-        let len = usize::try_from(self.varint()?).map_err(|_| corrupt())?;
-        self.line.resize(len, 0);
-        self.input.read_exact(&mut self.line)?;
-        Ok(true)
     }
 }
 
@@ -2870,7 +2903,7 @@ fn merge<W: Write>(
         while let Some(mut top) = heap.peek_mut() {
             let i = top.0.1;
             let r = &mut readers[i];
-            out.write_all(&r.line)?;
+            out.write_all(r.line())?;
             if r.advance()? {
                 top.0 = (r.number(), i);
             } else {
@@ -2882,16 +2915,17 @@ fn merge<W: Write>(
     let mut heap = BinaryHeap::with_capacity(readers.len());
     for (i, r) in readers.iter_mut().enumerate() {
         if r.advance()? {
-            heap.push(Reverse((r.key.clone(), i)));
+            heap.push(Reverse((r.key().to_vec(), i)));
         }
     }
     while let Some(Reverse((mut key, i))) = heap.pop() {
         let r = &mut readers[i];
-        out.write_all(&r.line)?;
+        out.write_all(r.line())?;
         if r.advance()? {
             // The popped key's buffer takes the reader's new key: no
             // allocation per row.
-            std::mem::swap(&mut key, &mut r.key);
+            key.clear();
+            key.extend_from_slice(r.key());
             heap.push(Reverse((key, i)));
         }
     }
