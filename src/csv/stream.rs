@@ -2096,7 +2096,9 @@ enum Part {
 /// A partition's transactions, as the in-memory log would hold them.
 struct Decoded {
     log: TransactionLog,
-    /// Each transaction's index in the whole log.
+    /// Each transaction's index in the whole log (empty for numeric ids
+    /// that are not sparse: their errors are ordered by id, and named
+    /// without an index).
     ordinals: Vec<u64>,
 }
 
@@ -2293,16 +2295,23 @@ impl Job<'_> {
         ordinals.clear();
         let records = usize::try_from(leaf.records).unwrap_or(0);
         transactions.reserve(records);
-        ordinals.reserve(records);
+        if !self.mode.numeric || self.shard.by_appearance {
+            ordinals.reserve(records);
+        }
         let mut log = TransactionLog::new();
         if self.mode.numeric {
+            // Numeric ids order errors by id unless the ids are sparse
+            // (then by first appearance): only then are ordinals read.
+            let keep = self.shard.by_appearance;
             scan_leaf(leaf, &mut spare.buf, |r| {
                 let n = match r.key {
                     Key::Number(n) => n,
                     Key::Text(_) => return Err(Error::io("spill", path, corrupt())),
                 };
                 transactions.push(transaction(CustomerId::new(n), r)?);
-                ordinals.push(r.ordinal);
+                if keep {
+                    ordinals.push(r.ordinal);
+                }
                 Ok(true)
             })?;
         } else {
