@@ -88,12 +88,17 @@ const BYTES_PER_ROW: u64 = 160;
 ///    large for the budget is first split again by another hash. Its rows,
 ///    formatted as in the final file and sorted as in it, make a run: held
 ///    in memory while the held allowance has room (the records of the
-///    partitions already summarised give theirs back), else a run file.
+///    partitions already summarised give theirs back), else a run file
+///    (with numeric ids, written over the partition's spill file, whose
+///    cached pages it reuses).
 ///    As many partitions as the summariser has threads (at most 4) are
 ///    summarised at once, each within its share of the budget.
 /// 3. **Merge.** [`PreparedSummary::write_summary`] merges the sorted runs
 ///    (a k-way merge on the customer's number, or on its name in byte
-///    order) under one header.
+///    order) under one header;
+///    [`write_summary_once`](PreparedSummary::write_summary_once) also
+///    cuts each run file as it reads it, so that the output takes the
+///    runs' pages in the page cache rather than fresh ones.
 ///
 /// Memory stays near the budget ([`memory`](Self::memory), 1 GiB by
 /// default) whatever the input size: one partition per thread is in memory,
@@ -2776,9 +2781,12 @@ struct RunReader<'a> {
     at: usize,
     numeric: bool,
     /// The row read: its key's and its line's bytes.
-    key: (usize, usize),
-    line: (usize, usize),
+    key: Bytes,
+    line: Bytes,
 }
+
+/// A range of bytes, `(start, end)`.
+type Bytes = (usize, usize);
 
 impl<'a> RunReader<'a> {
     /// A reader of `run`; with `consume`, a run file is cut as it is
@@ -2822,14 +2830,11 @@ impl<'a> RunReader<'a> {
         u64::from_be_bytes(bytes)
     }
 
-    /// The row at `at` in `bytes`: its key's and line's ranges, and where
-    /// the next one starts; `None` when `bytes` ends before it does.
+    /// The row at `at` in `bytes`: its key's and line's ranges (the next
+    /// row starts at the line's end); `None` when `bytes` ends before it
+    /// does.
     #[inline]
-    fn row(
-        bytes: &[u8],
-        at: usize,
-        numeric: bool,
-    ) -> Option<((usize, usize), (usize, usize), usize)> {
+    fn row(bytes: &[u8], at: usize, numeric: bool) -> Option<(Bytes, Bytes)> {
         let varint = |i: &mut usize| -> Option<u64> {
             let mut v = 0u64;
             for shift in (0..64).step_by(7) {
@@ -2854,14 +2859,14 @@ impl<'a> RunReader<'a> {
         i = key.1;
         let len = usize::try_from(varint(&mut i)?).ok()?;
         let line = (i, i.checked_add(len)?);
-        (line.1 <= bytes.len()).then_some((key, line, line.1))
+        (line.1 <= bytes.len()).then_some((key, line))
     }
 
     /// Reads the next row; false at the end.
     fn advance(&mut self) -> io::Result<bool> {
         loop {
-            if let Some((key, line, next)) = Self::row(self.bytes(), self.at, self.numeric) {
-                (self.key, self.line, self.at) = (key, line, next);
+            if let Some((key, line)) = Self::row(self.bytes(), self.at, self.numeric) {
+                (self.key, self.line, self.at) = (key, line, line.1);
                 return Ok(true);
             }
             // The row is cut by the block's end (or the run's): the next
