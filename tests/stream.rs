@@ -72,6 +72,12 @@ fn streamed_held(
     let (mut out, mut hold) = (Vec::new(), Vec::new());
     prepared.write_summary(&mut out).unwrap();
     prepared.write_holdout_only(&mut hold).unwrap();
+    // The last write, which cuts the run files (stored in blocks of
+    // `buffer` bytes) as it reads them, writes the same bytes.
+    let report = prepared.report().clone();
+    let mut last = Vec::new();
+    assert_eq!(prepared.write_summary_once(&mut last).unwrap(), report);
+    assert_eq!(last, out, "write_summary_once");
     Ok((out, hold))
 }
 

@@ -246,8 +246,9 @@ fn run_streamed(
     if let Some(file) = holdout_only {
         write_output(Some(file), |w| prepared.write_holdout_only(w))?;
     }
-    write_output(output, |w| prepared.write_summary(w))?;
-    let report = prepared.report();
+    // The last write of the runs: they are cut as they are read.
+    let report = prepared.report().clone();
+    write_output(output, |w| prepared.write_summary_once(w).map(drop))?;
     let last_day = summarizer
         .holdout_end()
         .unwrap_or(summarizer.calibration_end());

@@ -35,44 +35,51 @@ pub(super) fn plain_delimiter(delimiter: u8) -> bool {
 /// The days of the `YYYY-MM-DD` dates already read: a log has few
 /// distinct days.
 pub(super) struct DayCache {
-    /// `(YYYYMMDD, day)`; 0 marks an empty slot.
-    slots: Box<[(u32, i32)]>,
+    /// `(the date's first 8 bytes, its last 2, day)`, keyed by the bytes
+    /// as written; [`DayCache::EMPTY`] marks an empty slot.
+    slots: Box<[(u64, u16, i32)]>,
 }
 
 impl DayCache {
     const SLOTS: usize = 4096;
+    /// The day of an empty slot: no date's (it is before year -9999).
+    const EMPTY: i32 = i32::MIN;
 
     pub(super) fn new() -> DayCache {
         DayCache {
-            slots: vec![(0, 0); Self::SLOTS].into_boxed_slice(),
+            slots: vec![(0, 0, Self::EMPTY); Self::SLOTS].into_boxed_slice(),
         }
     }
 
     /// The day of a 10-byte `YYYY-MM-DD` date, or `None` when it is not
     /// one (another shape, or no such date).
+    ///
+    /// A date is looked up by its bytes as written: a hit is a date read
+    /// (and checked) before, so only a miss checks the digits.
     #[inline]
     fn day(&mut self, text: &[u8; 10]) -> Option<i32> {
+        let (head, tail) = text.split_at(8);
+        let head = u64::from_le_bytes(head.try_into().ok()?);
+        let tail = u16::from_le_bytes(tail.try_into().ok()?);
+        let mix = (head ^ (u64::from(tail) << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = (mix >> 52) as usize % Self::SLOTS;
+        let entry = self.slots.get_mut(slot)?;
+        if entry.0 == head && entry.1 == tail && entry.2 != Self::EMPTY {
+            return Some(entry.2);
+        }
         if text[4] != b'-' || text[7] != b'-' {
             return None;
         }
-        let mut ymd = 0u32;
         for &b in &[
             text[0], text[1], text[2], text[3], text[5], text[6], text[8], text[9],
         ] {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
+            if !b.is_ascii_digit() {
                 return None;
             }
-            ymd = ymd * 10 + u32::from(d);
-        }
-        let slot = ((ymd ^ (ymd >> 12)) as usize) % Self::SLOTS;
-        let entry = self.slots.get_mut(slot)?;
-        if entry.0 == ymd && ymd != 0 {
-            return Some(entry.1);
         }
         // The general reader's own date parser decides what a date is.
         let day = Date::parse_bytes(text).ok()?.days_since_epoch();
-        *entry = (ymd, day);
+        *entry = (head, tail, day);
         Some(day)
     }
 }
@@ -167,21 +174,26 @@ pub(super) fn encode(out: &mut Vec<u8>, delta: u64, flags: u8, row: &PlainRow) {
         super::encode(out, 0, &record);
         return;
     }
-    // Five varints of at most ten bytes: one reservation, then pushes
-    // that always find room.
-    out.reserve(50);
+    // Five varints of at most ten bytes, written into a local buffer
+    // (whose index the compiler keeps in a register, where pushes to
+    // `out` would reload its length after every byte) and appended once.
+    let mut record = [0u8; 64];
+    let mut n = 0usize;
     let mut put = |mut v: u64| {
         while v >= 0x80 {
-            out.push((v as u8) | 0x80);
+            record[n & 63] = (v as u8) | 0x80;
+            n += 1;
             v >>= 7;
         }
-        out.push(v as u8);
+        record[n & 63] = v as u8;
+        n += 1;
     };
     put(delta);
     put(u64::from(flags));
     put(row.id);
     put(day_code(row.day));
     put(amount_code(row.mantissa as i64, row.scale));
+    out.extend_from_slice(&record[..n.min(64)]);
 }
 
 #[cfg(test)]
@@ -288,6 +300,27 @@ mod tests {
             assert_eq!(days.day(bytes), Some(want), "{text}");
         }
         assert_eq!(days.day(b"2023-02-29"), None);
+        // Every day of 1999-2031, twice (the second time from the cache,
+        // where slots are shared), and what is no date, twice.
+        let first = Date::parse("1999-01-01").unwrap().days_since_epoch();
+        for _ in 0..2 {
+            for d in first..first + 12_000 {
+                let date = Date::from_days_since_epoch(d).unwrap();
+                let text = date.to_string();
+                let bytes: &[u8; 10] = text.as_bytes().try_into().unwrap();
+                assert_eq!(days.day(bytes), Some(d), "{text}");
+            }
+            for text in [
+                b"\0\0\0\0\0\0\0\0\0\0",
+                b"2023-02-29",
+                b"2023/02/28",
+                b"2023-2-28 ",
+                b"+023-02-28",
+                b"2023-00-10",
+            ] {
+                assert_eq!(days.day(text), None, "{text:?}");
+            }
+        }
     }
 
     #[test]
