@@ -187,6 +187,44 @@ fn histories(frequency: &[f64], recency: &[f64], t: &[f64]) -> Result<Vec<Custom
         .collect()
 }
 
+/// The purchase counts of `frequency` (whole numbers in `u32` range), in
+/// one branch-free pass; `None` when a row is not one.
+fn whole_counts(frequency: &[f64]) -> Option<Vec<u32>> {
+    let mut ok = true;
+    let x = frequency
+        .iter()
+        .map(|&v| {
+            ok &= (v >= 0.0) & (v <= f64::from(u32::MAX)) & (v.trunc() == v);
+            v as u32
+        })
+        .collect();
+    ok.then_some(x)
+}
+
+/// `score(x)` on the purchase counts of `frequency` for the crate's
+/// column paths (which take the rows without building histories); when a
+/// row is invalid, the error of [`histories`], which names the row and
+/// the column.
+fn pareto_columns(
+    frequency: &[f64],
+    recency: &[f64],
+    t: &[f64],
+    score: impl FnOnce(&[u32]) -> Result<Vec<f64>, Error>,
+) -> Result<Vec<f64>, Error> {
+    same_length(&["frequency", "recency", "T"], &[frequency, recency, t])?;
+    let result = match whole_counts(frequency) {
+        Some(x) => score(&x),
+        None => {
+            histories(frequency, recency, t)?;
+            return Err(invalid("frequency", "not whole counts".into()));
+        }
+    };
+    result.or_else(|e| {
+        histories(frequency, recency, t)?;
+        Err(e)
+    })
+}
+
 /// One history per row, built on the fly (no intermediate vector).
 fn history_at(
     frequency: &[f64],
@@ -1180,7 +1218,8 @@ fn conditional_probability_alive<'py>(
             if let Purchases::Pareto(p) = &m {
                 // Bit for bit the crate's P(alive), its K terms computed
                 // once per distinct (x, time) instead of twice per row.
-                return ParetoNbdBulk::new(*p).p_alive(&histories(f, r, tt)?);
+                let bulk = ParetoNbdBulk::new(*p);
+                return pareto_columns(f, r, tt, |x| bulk.p_alive_columns(x, r, tt));
             }
             per_distinct(
                 f.len(),
@@ -1213,16 +1252,19 @@ fn conditional_expected_purchases<'py>(
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let m = Purchases::new(model, &params)?;
+            if let (Purchases::Pareto(p), 1) = (&m, h.len()) {
+                // Bit for bit the crate's function, at any size.
+                let bulk = ParetoNbdBulk::new(*p);
+                return pareto_columns(f, r, a, |x| {
+                    bulk.expected_purchases_columns(x, r, a, horizon(h[0])?)
+                });
+            }
             let population = histories(f, r, a)?;
             if h.len() != 1 && h.len() != population.len() {
                 return Err(invalid(
                     "t",
                     format!("{} horizons for {} customers", h.len(), population.len()),
                 ));
-            }
-            if let (Purchases::Pareto(p), 1) = (&m, h.len()) {
-                // Bit for bit the crate's function, at any size.
-                return ParetoNbdBulk::new(*p).expected_purchases(&population, horizon(h[0])?);
             }
             let at = |i: usize| h[if h.len() == 1 { 0 } else { i }];
             if let Some(curves) = BgCurves::new(&m, &population, |i, emit| emit(at(i)))? {
@@ -1274,11 +1316,10 @@ fn conditional_prob_purchases<'py>(
             if let Purchases::Pareto(p) = &m {
                 // The same arithmetic for every row of every call (a row's
                 // value never depends on the rows beside it).
-                return ParetoNbdBulk::new(*p).conditional_prob_purchases(
-                    &histories(f, r, a)?,
-                    t,
-                    n,
-                );
+                let bulk = ParetoNbdBulk::new(*p);
+                return pareto_columns(f, r, a, |x| {
+                    bulk.conditional_prob_purchases_columns(x, r, a, t, n)
+                });
             }
             per_distinct(
                 f.len(),
