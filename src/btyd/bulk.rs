@@ -39,6 +39,35 @@ struct Cell {
     coef: [f64; MAX_COEF],
 }
 
+impl Cell {
+    /// `Σ_k coef[k]·w^k`. Up to 16 coefficients (the cells' usual 10 to
+    /// 14; the rest are 0) by Estrin's scheme, pairs of terms combined with
+    /// `w²`, `w⁴`, `w⁸`: four dependent steps instead of Horner's fifteen,
+    /// so that the rows' evaluations overlap in the pipelines. The terms
+    /// fall by `|w/x₀| ≤ 1/32` each, so either order of summation rounds
+    /// alike (a few ulp). Longer cells by Horner's rule.
+    #[inline]
+    fn eval(&self, w: f64) -> f64 {
+        let c = &self.coef;
+        if self.len <= 16 {
+            let w2 = w * w;
+            let w4 = w2 * w2;
+            let w8 = w4 * w4;
+            let p = |k: usize| c[k] + c[k + 1] * w;
+            let q0 = p(0) + p(2) * w2;
+            let q1 = p(4) + p(6) * w2;
+            let q2 = p(8) + p(10) * w2;
+            let q3 = p(12) + p(14) * w2;
+            return (q0 + q1 * w4) + (q2 + q3 * w4) * w8;
+        }
+        let mut v = c[self.len - 1];
+        for k in (0..self.len - 1).rev() {
+            v = v * w + c[k];
+        }
+        v
+    }
+}
+
 /// The new customer's expected purchases `E[X(t)]` of BG/NBD or MBG/NBD,
 /// prepared for evaluation at many horizons `t`.
 ///
@@ -74,7 +103,7 @@ struct Cell {
 ///
 /// The series converges at least as fast as `(w/x₀)ⁿ ≤ 32⁻ⁿ` (the
 /// equation's singular points are `0` and `−1`), so about 12 terms give
-/// the value to rounding; each horizon then costs one Horner evaluation
+/// the value to rounding; each horizon then costs one polynomial evaluation
 /// instead of the G-form's `40/(1 − z)` terms. Horizons below `α/32`, and
 /// any cell whose anchor fails, use the G-form series itself. This is
 /// this crate's method \[D\]; the values agree with the per-customer
@@ -151,18 +180,42 @@ impl NewCustomerCurve {
             cells: Vec::new(),
         };
         for &t in horizons {
-            let Some(key) = curve.key(t) else { continue };
-            let i = (key - first_key) as usize;
-            if i >= curve.slots.len() {
-                curve.slots.resize(i + 1, 0);
-            }
-            if curve.slots[i] == 0 {
-                let cell = curve.anchor(key);
-                curve.cells.push(cell);
-                curve.slots[i] = curve.cells.len() as u32;
-            }
+            curve.add_horizon(t);
         }
         curve
+    }
+
+    /// Adds the cell of horizon `t` if the curve has none yet (a horizon
+    /// that is not finite and ≥ 0, or below `α/32`, adds nothing): for a
+    /// caller that meets its horizons one at a time. The cells do not
+    /// depend on the order in which horizons come, so neither do the
+    /// values.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::{BgNbdParams, NewCustomerCurve};
+    ///
+    /// let p = BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754)?;
+    /// let mut curve = NewCustomerCurve::bg(&p, &[]);
+    /// curve.add_horizon(39.0);
+    /// assert_eq!(curve.cells(), 1);
+    /// let built = NewCustomerCurve::bg(&p, &[39.0]);
+    /// assert_eq!(curve.expected_purchases(39.0)?, built.expected_purchases(39.0)?);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    #[inline]
+    pub fn add_horizon(&mut self, t: f64) {
+        let Some(key) = self.key(t) else { return };
+        let i = (key - self.first_key) as usize;
+        if i >= self.slots.len() {
+            self.slots.resize(i + 1, 0);
+        }
+        if self.slots[i] == 0 {
+            let cell = self.anchor(key);
+            self.cells.push(cell);
+            self.slots[i] = self.cells.len() as u32;
+        }
     }
 
     /// The cell key of horizon `t`, or `None` when `t` is not a finite
@@ -247,11 +300,7 @@ impl NewCustomerCurve {
                 let cell = &self.cells[slot as usize - 1];
                 if cell.len > 0 {
                     let w = t / self.alpha - cell.x0;
-                    let mut v = cell.coef[cell.len - 1];
-                    for k in (0..cell.len - 1).rev() {
-                        v = v * w + cell.coef[k];
-                    }
-                    return Ok(self.scale * v);
+                    return Ok(self.scale * cell.eval(w));
                 }
             }
         }
@@ -898,14 +947,8 @@ struct Slotted {
 
 impl Slotted {
     fn new<R: Rows + ?Sized>(source: &R, start: usize, len: usize) -> Self {
-        let mut index: FxHashMap<u64, u32> = FxHashMap::default();
-        let mut times: Vec<f64> = Vec::new();
-        let mut slot = |y: f64| -> u32 {
-            *index.entry(y.to_bits()).or_insert_with(|| {
-                times.push(y);
-                (times.len() - 1) as u32
-            })
-        };
+        let mut index = TimeIndex::new();
+        let mut slot = |y: f64| index.slot(y);
         let mut direct: Vec<u32> = Vec::new(); // x → group + 1
         let mut other: FxHashMap<u32, u32> = FxHashMap::default();
         let mut counts: Vec<(u32, usize)> = Vec::new(); // (x, rows)
@@ -950,9 +993,73 @@ impl Slotted {
             *k += 1;
         }
         Self {
-            times,
+            times: index.times,
             rows,
             groups,
+        }
+    }
+}
+
+/// The slot of each distinct time (by bits), in an open-addressing table
+/// of `(bits, slot)` pairs at most half full (one probe of one cache line
+/// for most lookups, where a general hash map reads its control bytes
+/// and then its entries).
+struct TimeIndex {
+    /// `(bits, slot)`, [`TimeIndex::EMPTY`] bits for a free entry.
+    table: Vec<(u64, u32)>,
+    /// `64 − log2(table.len())`.
+    shift: u32,
+    times: Vec<f64>,
+}
+
+impl TimeIndex {
+    /// The bits of no time (a NaN).
+    const EMPTY: u64 = u64::MAX;
+
+    fn new() -> Self {
+        Self {
+            table: vec![(Self::EMPTY, 0); 1 << 12],
+            shift: 64 - 12,
+            times: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn slot(&mut self, y: f64) -> u32 {
+        let bits = y.to_bits();
+        let mask = self.table.len() - 1;
+        let mut i = (bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
+        loop {
+            let (k, v) = self.table[i];
+            if k == bits {
+                return v;
+            }
+            if k == Self::EMPTY {
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+        let v = self.times.len() as u32;
+        self.times.push(y);
+        self.table[i] = (bits, v);
+        if 2 * self.times.len() > self.table.len() {
+            self.grow();
+        }
+        v
+    }
+
+    /// Twice the room, every entry placed again.
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.table);
+        self.table = vec![(Self::EMPTY, 0); 2 * old.len()];
+        self.shift -= 1;
+        let mask = self.table.len() - 1;
+        for (k, v) in old.into_iter().filter(|e| e.0 != Self::EMPTY) {
+            let mut i = (k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
+            while self.table[i].0 != Self::EMPTY {
+                i = (i + 1) & mask;
+            }
+            self.table[i] = (k, v);
         }
     }
 }
