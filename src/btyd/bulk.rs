@@ -1290,6 +1290,92 @@ mod tests {
         }
     }
 
+    /// The column entry points are the history ones bit for bit, rows in
+    /// any order (another grouping, other slots) give the same values,
+    /// counts beyond the vector of groups are grouped too, and a bad row or
+    /// column length is an error naming the row.
+    #[test]
+    fn pareto_columns_are_the_histories_in_any_order() {
+        let mut rows = pareto_histories(5_000);
+        // Heavy buyers beyond DIRECT_COUNTS, sharing times with others.
+        for (i, x) in [(3, 5_000u32), (10, 5_000), (11, 70_000)] {
+            let h = rows[i];
+            rows[i] = CustomerHistory::new(CustomerId::new(i as u64), x, h.age(), h.age()).unwrap();
+        }
+        let x: Vec<u32> = rows.iter().map(|h| h.x()).collect();
+        let t_x: Vec<f64> = rows.iter().map(|h| h.t_x()).collect();
+        let age: Vec<f64> = rows.iter().map(|h| h.age()).collect();
+        let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908).unwrap();
+        let bulk = ParetoNbdBulk::new(p);
+        let alive = bulk.p_alive(&rows).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&bulk.p_alive_columns(&x, &t_x, &age).unwrap()),
+            bits(&alive)
+        );
+        let e = bulk.expected_purchases(&rows, 26.0).unwrap();
+        let e_cols = bulk
+            .expected_purchases_columns(&x, &t_x, &age, 26.0)
+            .unwrap();
+        assert_eq!(bits(&e_cols), bits(&e));
+        let pmf = bulk.conditional_prob_purchases(&rows, 26.0, 1).unwrap();
+        let pmf_cols = bulk
+            .conditional_prob_purchases_columns(&x, &t_x, &age, 26.0, 1)
+            .unwrap();
+        assert_eq!(bits(&pmf_cols), bits(&pmf));
+        // A fixed shuffle of the rows.
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for i in (1..order.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            order.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let shuffled: Vec<_> = order.iter().map(|&i| rows[i]).collect();
+        let alive_s = bulk.p_alive(&shuffled).unwrap();
+        let pmf_s = bulk.conditional_prob_purchases(&shuffled, 26.0, 1).unwrap();
+        for (k, &i) in order.iter().enumerate() {
+            assert_eq!(alive_s[k].to_bits(), alive[i].to_bits(), "row {i}");
+            assert_eq!(pmf_s[k].to_bits(), pmf[i].to_bits(), "row {i}");
+            assert_eq!(alive[i].to_bits(), p.p_alive(&rows[i]).unwrap().to_bits());
+        }
+        // Errors: the first bad row, and mismatched columns.
+        let mut bad = t_x.clone();
+        bad[7] = age[7] * 2.0 + 1.0;
+        bad[9] = f64::NAN;
+        let err = bulk.p_alive_columns(&x, &bad, &age).unwrap_err();
+        assert!(err.to_string().contains("customer 7"), "{err}");
+        assert!(bulk.p_alive_columns(&x[1..], &t_x, &age).is_err());
+        assert!(
+            bulk.expected_purchases_columns(&x, &t_x, &age, f64::NAN)
+                .is_err()
+        );
+        let mut zero = x.clone();
+        let j = t_x.iter().position(|&v| v > 0.0).unwrap();
+        zero[j] = 0;
+        assert!(bulk.p_alive_columns(&zero, &t_x, &age).is_err());
+    }
+
+    /// Far apart `α` and `β` (`β/α` of 10⁵ and more: `K` from its
+    /// transformed and split forms, not the plain series): every value is
+    /// still [`ParetoNbdParams::p_alive`]'s bit for bit.
+    #[test]
+    fn pareto_bulk_alive_with_far_apart_rates() {
+        let rows = pareto_histories(300);
+        for (r, alpha, s, beta) in [
+            (0.5, 1e-3, 0.5, 100.0),
+            (2.0, 1e-4, 1.5, 30.0),
+            (0.3, 200.0, 0.8, 1e-3),
+        ] {
+            let p = ParetoNbdParams::new(r, alpha, s, beta).unwrap();
+            let alive = ParetoNbdBulk::new(p).p_alive(&rows).unwrap();
+            for (i, h) in rows.iter().enumerate() {
+                assert_eq!(alive[i].to_bits(), p.p_alive(h).unwrap().to_bits(), "{h:?}");
+            }
+        }
+    }
+
     #[test]
     fn pareto_bulk_edges() {
         let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908).unwrap();
