@@ -522,11 +522,10 @@ impl BgCurves {
             }
             return Ok(self.direct[i].as_mut().expect("made above"));
         }
-        if !self.other.contains_key(&x) {
-            let c = make()?;
-            self.other.insert(x, c);
-        }
-        Ok(self.other.get_mut(&x).expect("made above"))
+        Ok(match self.other.entry(x) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(make()?),
+        })
     }
 
     fn curve(&self, x: u32) -> Option<&NewCustomerCurve> {

@@ -435,10 +435,21 @@ const PARETO_PARALLEL_ROWS: usize = 16_384;
 ///   `₂F₁` series per term, and rows with equal `(x, T)` share it. This is
 ///   this crate's method \[D\].
 ///
+/// How the rows share work: each part of the rows replaces every time
+/// (`t_x` and `T`) by its slot among the part's distinct times (an
+/// open-addressing table of their bits), groups its rows by purchase count
+/// (a counting sort), and runs one count at a time with that count's
+/// `ln K` in a table indexed by slot, so that a row's lookups hit the
+/// cache and no hash table is probed per row; `ln(1 + y/α)`,
+/// `ln(1 + y/β)` and the expectation's factor of `T` are computed once
+/// per distinct time. Every value is a deterministic function of its own
+/// row (the tables hold values of `(x, y)` only), so neither the grouping
+/// nor which rows come first changes a bit.
+///
 /// Large calls are split over the machine's cores (at most 8) in
-/// contiguous parts of the rows (each part keeps its own tables per `x`);
-/// the first error in row order is
-/// returned.
+/// contiguous parts of the rows (each part keeps its own tables); the
+/// first error in row order is returned. The `*_columns` entry points take
+/// the rows as three columns, without building histories.
 ///
 /// Timing convention: as the per-customer functions, `t_x` and `T` from
 /// the customer's first purchase, the horizon `t` after `T`, all in the
