@@ -958,7 +958,7 @@ struct Slotted {
 
 impl Slotted {
     fn new<R: Rows + ?Sized>(source: &R, start: usize, len: usize) -> Self {
-        let mut index = TimeIndex::new();
+        let mut index = TimeIndex::new(len);
         let mut slot = |y: f64| index.slot(y);
         let mut direct: Vec<u32> = Vec::new(); // x → group + 1
         let mut other: FxHashMap<u32, u32> = FxHashMap::default();
@@ -1027,10 +1027,18 @@ impl TimeIndex {
     /// The bits of no time (a NaN).
     const EMPTY: u64 = u64::MAX;
 
-    fn new() -> Self {
+    /// Room for the times of `rows` rows (at most two each) up to 2,048
+    /// times before it grows: a call on a few rows does not clear a large
+    /// table.
+    fn new(rows: usize) -> Self {
+        let bits = rows
+            .saturating_mul(4)
+            .clamp(16, 1 << 12)
+            .next_power_of_two()
+            .trailing_zeros();
         Self {
-            table: vec![(Self::EMPTY, 0); 1 << 12],
-            shift: 64 - 12,
+            table: vec![(Self::EMPTY, 0); 1 << bits],
+            shift: 64 - bits,
             times: Vec::new(),
         }
     }
