@@ -360,6 +360,28 @@ pub fn replace_file(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
+    // The temporary files a killed run left (see `remove_stale_temps`) are
+    // removed on another thread while this one writes and flushes, which
+    // is mostly waiting for the disk: in a directory of thousands of files
+    // the scan then adds nothing to the run. It never touches this run's
+    // own file, and it is over before this returns.
+    std::thread::scope(|scope| {
+        let stale = std::thread::Builder::new()
+            .spawn_scoped(scope, || remove_stale_temps_beside(path))
+            .map_err(|_| remove_stale_temps_beside(path));
+        let result = replace_file_now(path, write);
+        if let Ok(stale) = stale {
+            let _ = stale.join();
+        }
+        result
+    })
+}
+
+/// [`replace_file`] without the scan for stale temporary files.
+fn replace_file_now(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let (temp, file) = create_temp(path)?;
     let result = fill(file, write, path).and_then(|()| fs::rename(&temp, path));
     match result {
@@ -405,14 +427,13 @@ fn directory(path: &Path) -> &Path {
     }
 }
 
-/// A new file `.NAME.PID.N.tmp` beside `path`, after removing those a
-/// killed run left (see [`remove_stale_temps`]).
+/// A new file `.NAME.PID.N.tmp` beside `path` ([`replace_file`] removes
+/// those a killed run left, see [`remove_stale_temps`]).
 fn create_temp(path: &Path) -> io::Result<(PathBuf, File)> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
     let dir = directory(path);
-    remove_stale_temps(dir, name);
     let mut last = None;
     for n in 0..100u32 {
         let mut temp_name = OsString::from(".");
@@ -430,6 +451,14 @@ fn create_temp(path: &Path) -> io::Result<(PathBuf, File)> {
         }
     }
     Err(last.unwrap_or_else(|| io::Error::other("no temporary file name left")))
+}
+
+/// [`remove_stale_temps`] of the directory and name of `path`, if it
+/// names a file.
+fn remove_stale_temps_beside(path: &Path) {
+    if let Some(name) = path.file_name() {
+        remove_stale_temps(directory(path), name);
+    }
 }
 
 /// Removes the temporary files `.NAME.PID.*.tmp` beside an output whose

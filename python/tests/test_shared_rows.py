@@ -148,7 +148,10 @@ def test_invalid_row_is_reported_at_its_position():
 
 
 def test_scalar_calls_return_floats():
-    assert isinstance(BG.conditional_probability_alive(3, 20.0, 30.0), float)
+    # BG/NBD's P(alive) is a one-element array for scalars, as lifetimes' (np.atleast_1d).
+    one = BG.conditional_probability_alive(3, 20.0, 30.0)
+    assert isinstance(one, np.ndarray) and one.shape == (1,)
+    assert isinstance(BG.predict(5, 3, 20.0, 30.0), float)
     assert BG.conditional_probability_alive(3, 20.0, 30.0) == BG.conditional_probability_alive(np.array([3.0]), np.array([20.0]), np.array([30.0]))[0]
     with pytest.raises(customer_value.InvalidValueError, match="not finite"):
         BG.conditional_probability_alive(3, float("nan"), 30.0)

@@ -13,6 +13,7 @@ never stored numbers of our own.
 """
 
 import os
+import re
 import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -290,16 +291,16 @@ def bad_log(spark, dates, amounts):
 def test_a_missing_date_raises_the_typed_error(spark):
     df = bad_log(spark, ["2024-01-01", None, "2024-02-01", "2024-03-01"], ["1.00", "2.00", "3.00", "4.00"])
     s = cvs.summarize(df, "customer", "date", "amount", observation_end=END)
-    with pytest.raises(cvm.InvalidValueError, match=r"invalid date: 1 row\(s\) .* no date .* customer 'a'"):
+    with pytest.raises(cvm.InvalidValueError, match=r"invalid date: column 'date' is null in 1 row\(s\) .* customer 'a'"):
         cvs.fit(s, "bg-nbd")
-    with pytest.raises(cvm.InvalidValueError, match="no date"):
+    with pytest.raises(cvm.InvalidValueError, match="column 'date' is null"):
         with cvs.typed_errors():
             s.collect()
 
 
 def test_a_date_that_is_not_a_date_raises_the_typed_error(spark):
     df = bad_log(spark, ["2024-01-01", "2024-01-05", "2024-13-45", "2024-03-01"], ["1.00", "2.00", "3.00", "4.00"])
-    with pytest.raises(cvm.InvalidValueError, match="no date .*customer 'b'"):
+    with pytest.raises(cvm.InvalidValueError, match="column 'date' has 1 value\\(s\\) .* not dates, the first '2024-13-45' of customer 'b'"):
         cvs.fit(cvs.summarize(df, "customer", "date", "amount", observation_end=END), "pareto-nbd")
 
 
@@ -313,7 +314,7 @@ def test_an_amount_that_does_not_parse_raises_the_typed_error(spark):
 
 def test_a_missing_amount_and_bad_arguments_raise_typed_errors(spark):
     df = bad_log(spark, ["2024-01-01", "2024-01-05", "2024-02-01", "2024-03-01"], ["1.00", None, "3.00", "4.00"])
-    with pytest.raises(cvm.InvalidValueError, match="no amount.*customer 'a'"):
+    with pytest.raises(cvm.InvalidValueError, match="column 'amount' is null .*customer 'a'"):
         cvs.fit(cvs.summarize(df, "customer", "date", "amount", observation_end=END), "bg-nbd")
     with pytest.raises(cvm.InvalidValueError, match="not a column"):
         cvs.summarize(df, "customer", "day", "amount", observation_end=END)
@@ -325,3 +326,224 @@ def test_a_missing_amount_and_bad_arguments_raise_typed_errors(spark):
     refund = bad_log(spark, ["2024-01-01", "2024-01-05", "2024-02-01", "2024-03-01"], ["1.00", "-5.00", "3.00", "4.00"])
     with pytest.raises(cvm.CustomerValueError):
         cvs.fit(cvs.summarize(refund, "customer", "date", "amount", observation_end=END), "bg-nbd")
+
+
+# ---------------------------------------------------------------------------
+# Logs as real Spark tables hold them: other column types and names, CSV,
+# awkward shapes and bad values. One small simulated log, compared with the
+# one-machine summary of the same transactions.
+
+
+@pytest.fixture(scope="module")
+def small():
+    table = simulate(250, seed=21, amounts="text", string_ids=False)
+    log = table.to_pandas()
+    log["date"] = pd.to_datetime(log["date"])
+    full = summary.summarize(log, customer="customer", date="date", amount="amount", observation_end=END)
+    return {"table": table, "log": log, "full": full}
+
+
+def assert_same_customers(got, full):
+    """The Spark summary (collected) equals the one-machine one: every count,
+    time and exact money column."""
+    assert list(got.index) == list(full.index)
+    for column in ("frequency", "purchases", "transactions"):
+        assert np.array_equal(got[column].to_numpy(), full[column].to_numpy()), column
+    assert np.array_equal(got["recency"].to_numpy(), full["t_x"].to_numpy())
+    assert np.array_equal(got["T"].to_numpy(), full["T"].to_numpy())
+    for column in ("total_spend", "mean_spend", "zbar"):
+        assert [Decimal(v) for v in got[column]] == list(full[column]), column
+
+
+def test_column_types_of_real_tables_give_the_one_machine_summary(spark, small):
+    """Timestamps with a time of day in a non-UTC session, date strings with a
+    time, amounts as decimal(10,2), decimal(38,18), float (single
+    precision), double, bigint and text, ids as int and string, extra
+    columns, 200 partitions and one."""
+    from pyspark.sql import functions as F
+
+    log, full = small["log"], small["full"]
+    df = spark.createDataFrame(small["table"]).withColumn("store", F.lit("north")).withColumn("qty", F.lit(2))
+    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+    try:
+        # 23:30 New York time is the next day in UTC: the date must be New York's.
+        stamps = spark.createDataFrame(log.assign(date=log["date"] + pd.Timedelta(hours=23, minutes=30)))
+        assert stamps.schema["date"].dataType.simpleString() == "timestamp"
+        got = collected(cvs.summarize(stamps, "customer", "date", "amount", observation_end=END, buckets=3))
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
+    assert_same_customers(got, full)
+    variants = [
+        ("decimal(10,2)", df.withColumn("amount", F.col("amount").cast("decimal(10,2)")).repartition(200)),
+        ("decimal(38,18)", df.withColumn("amount", F.col("amount").cast("decimal(38,18)")).coalesce(1)),
+        # Single precision: 14.16 is 14.16, not 14.15999984741211.
+        ("float", df.withColumn("amount", F.col("amount").cast("float"))),
+        ("double", df.withColumn("amount", F.col("amount").cast("double"))),
+        ("text dates with a time", df.withColumn("date", F.date_format(F.col("date"), "yyyy-MM-dd HH:mm:ss"))),
+        ("int ids", df.withColumn("customer", F.col("customer").cast("int"))),
+    ]
+    for name, variant in variants:
+        got = collected(cvs.summarize(variant, "customer", "date", "amount", observation_end=END))
+        assert_same_customers(got, full)
+    # Whole amounts as bigint, against one machine on the same whole amounts.
+    whole = df.withColumn("amount", F.floor(F.col("amount").cast("double")).cast("bigint"))
+    log_whole = log.assign(amount=np.floor(log["amount"].astype(float)).astype(np.int64))
+    full_whole = summary.summarize(log_whole, customer="customer", date="date", amount="amount", observation_end=END)
+    assert_same_customers(collected(cvs.summarize(whole, "customer", "date", "amount", observation_end=END)), full_whole)
+    # String ids, and the end given as a date, a datetime and a numpy datetime64.
+    labels = df.withColumn("customer", F.concat(F.lit("c-"), F.col("customer").cast("string")))
+    by_label = log.assign(customer="c-" + log["customer"].astype(str))
+    full_labels = summary.summarize(by_label, customer="customer", date="date", amount="amount", observation_end=END)
+    for end in (pd.Timestamp(END).date(), pd.Timestamp(END + " 18:00").to_pydatetime(), np.datetime64(END)):
+        got = collected(cvs.summarize(labels, "customer", "date", "amount", observation_end=end))
+        assert_same_customers(got, full_labels)
+
+
+def test_a_csv_read_with_an_inferred_schema_fits_and_scores_as_one_machine(spark, small, tmp_path):
+    """CSV with inferSchema (ids int, dates date, amounts double): summary,
+    the four fits and the scores equal one machine's."""
+    path = tmp_path / "log.csv"
+    small["log"].assign(date=small["log"]["date"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
+    df = spark.read.csv(str(path), header=True, inferSchema=True)
+    assert [f.dataType.simpleString() for f in df.schema] == ["int", "date", "double"]
+    full = small["full"]
+    s = cvs.summarize(df, "customer", "date", "amount", observation_end=END).persist()
+    assert_same_customers(collected(s), full)
+    fits = {}
+    for model in ("bg-nbd", "mbg-nbd", "pareto-nbd"):
+        fits[model] = cvs.fit(s, model)
+        expected = btyd.fit(model, full["frequency"], full["t_x"], full["T"])
+        assert fits[model].params == expected.params, model
+    repeat = full[full["frequency"] > 0]
+    spend = cvs.fit(s, "gamma-gamma")
+    expected = btyd.fit_gamma_gamma(repeat["frequency"], repeat["zbar"].astype(float))
+    assert spend.params == expected.params
+    got = collected(cvs.score(s, fits["mbg-nbd"], spend=spend, horizon=60.0))
+    f, t_x, age = full["frequency"], full["t_x"], full["T"]
+    assert np.array_equal(got["p_alive"].to_numpy(), btyd.p_alive(fits["mbg-nbd"], f, t_x, age))
+    assert np.array_equal(got["expected_spend"].to_numpy(), btyd.expected_spend(spend, f, got["monetary_value"]))
+    s.unpersist()
+
+
+def test_awkward_logs_give_the_one_machine_answer(spark, small):
+    """An empty log summarises to no rows and its fit raises EmptyInputError;
+    one customer, and only one-time buyers, summarise as on one machine and
+    their fits raise the one-machine NotIdentifiedError; refunds netted
+    into same-day purchases summarise as on one machine."""
+    df = spark.createDataFrame(small["table"])
+    empty = cvs.summarize(df.limit(0), "customer", "date", "amount", observation_end=END)
+    assert empty.count() == 0
+    with pytest.raises(cvm.EmptyInputError):
+        cvs.fit(empty, "bg-nbd")
+    log = small["log"]
+    one = log[log["customer"] == log["customer"].iloc[0]]
+    firsts = log.sort_values("date").drop_duplicates("customer")
+    for frame in (one, firsts):
+        full = summary.summarize(frame, customer="customer", date="date", amount="amount", observation_end=END)
+        s = cvs.summarize(spark.createDataFrame(frame), "customer", "date", "amount", observation_end=END)
+        assert_same_customers(collected(s), full)
+        with pytest.raises(cvm.NotIdentifiedError) as expected:
+            btyd.fit("pareto-nbd", full["frequency"], full["t_x"], full["T"])
+        with pytest.raises(cvm.NotIdentifiedError) as got:
+            cvs.fit(s, "pareto-nbd")
+        assert str(got.value) == str(expected.value)
+    # Refunds netted into same-day purchases (refunds="net").
+    refunds = log.iloc[:40].assign(amount="-0.01")
+    netted = pd.concat([log, refunds], ignore_index=True)
+    full = summary.summarize(netted, customer="customer", date="date", amount="amount", observation_end=END, refunds="net")
+    s = cvs.summarize(spark.createDataFrame(netted), "customer", "date", "amount", observation_end=END, refunds="net")
+    assert_same_customers(collected(s), full)
+    assert full["transactions"].sum() == len(netted) - full.attrs["excluded_transactions"]
+
+
+def test_excluded_counts_the_transactions_left_out_as_one_machine(spark, small):
+    from pyspark.sql import functions as F
+
+    log = small["log"]
+    df = spark.createDataFrame(small["table"])
+    for end, holdout in (("2025-06-30", None), ("2025-03-31", "2025-09-30")):
+        expected = summary.summarize(
+            log, customer="customer", date="date", amount="amount", observation_end=end, holdout_end=holdout
+        ).attrs
+        assert expected["excluded_transactions"] > 0
+        assert cvs.excluded(df, "date", "amount", observation_end=end, holdout_end=holdout) == expected
+    as_double = cvs.excluded(df.withColumn("amount", F.col("amount").cast("double")), "date", "amount", observation_end=END)
+    assert as_double == small["full"].attrs
+    assert cvs.excluded(df, "date", observation_end=END)["excluded_transactions"] == small["full"].attrs["excluded_transactions"]
+
+
+def typed(action):
+    """The package's exception an action raises, through typed_errors."""
+    with pytest.raises(cvm.CustomerValueError) as caught:
+        with cvs.typed_errors():
+            action()
+    return caught.value
+
+
+def test_bad_values_name_the_column_the_customer_and_the_problem(spark):
+    from pyspark.sql import functions as F
+
+    frame = pd.DataFrame(
+        {
+            "cid": [10, 10, 11, 12, 12],
+            "day": ["2024-01-03", "2024-02-01", "2024-02-01", "2024-03-01", "2024-04-01"],
+            "amt": ["5.00", "7.50", "3.00", "4.00", "-1.00"],
+        }
+    )
+    df = spark.createDataFrame(frame)
+    # A refund: the customer's own id (not a code within a bucket) and the Python option.
+    e = typed(lambda: cvs.summarize(df, "cid", "day", "amt", observation_end=END, buckets=1).collect())
+    assert isinstance(e, cvm.InvalidTransactionError)
+    assert "customer 12, 2024-04-01" in str(e) and "refunds='net'" in str(e) and "'amt'" in str(e)
+    heavy_refund = df.withColumn("amt", F.when(F.col("amt") == "-1.00", "-9.00").otherwise(F.col("amt")))
+    e = typed(lambda: cvs.fit(cvs.summarize(heavy_refund, "cid", "day", "amt", observation_end=END, refunds="net"), "bg-nbd"))
+    assert isinstance(e, cvm.InvalidTransactionError) and "customer 12:" in str(e)
+    # Dates in another shape without date_format: the first such value.
+    other = df.withColumn("day", F.date_format(F.col("day").cast("date"), "dd.MM.yyyy"))
+    e = typed(lambda: cvs.fit(cvs.summarize(other, "cid", "day", "amt", observation_end=END), "bg-nbd"))
+    assert isinstance(e, cvm.InvalidValueError)
+    assert re.search(r"column 'day' has 2 value\(s\) .* not dates, the first '\d\d\.0\d\.2024' of customer 1[02]", str(e))
+    assert "date_format" in str(e)
+    ok = cvs.summarize(other.where(F.col("amt") != "-1.00"), "cid", "day", "amt", observation_end=END, date_format="dd.MM.yyyy")
+    assert sorted(r["frequency"] for r in ok.collect()) == [0, 0, 1]
+    # NaN amount (not null) in a double column, and a null id in a bigint column.
+    nan = df.withColumn("amt", F.when(F.col("cid") == 11, float("nan")).otherwise(F.abs(F.col("amt").cast("double"))))
+    e = typed(lambda: cvs.summarize(nan, "cid", "day", "amt", observation_end=END, buckets=1).collect())
+    assert "NaN" in str(e) and "customer 11, 2024-02-01" in str(e)
+    nulls = df.withColumn("cid", F.when(F.col("cid") == 11, None).otherwise(F.col("cid")))
+    e = typed(lambda: cvs.summarize(nulls, "cid", "day", "amt", observation_end=END, buckets=1).collect())
+    assert "column 'cid' is null in 1 row(s)" in str(e)
+    # A decimal(38,18) value with 30 significant digits: refused, not rounded.
+    wide = df.withColumn(
+        "amt", F.when(F.col("cid") == 11, F.lit("123456789012.123456789012345678"))
+        .otherwise(F.regexp_replace("amt", "-", ""))
+        .cast("decimal(38,18)"),
+    )
+    e = typed(lambda: cvs.summarize(wide, "cid", "day", "amt", observation_end=END, buckets=1).collect())
+    assert "column 'amt' value 123456789012.123456789012345678 of customer 11" in str(e) and "28" in str(e)
+
+
+def test_bad_arguments_and_column_types_raise_before_any_spark_job(spark):
+    from pyspark.sql import functions as F
+
+    df = spark.createDataFrame(pd.DataFrame({"cid": [1, 2], "day": ["2024-01-03", "2024-02-01"], "amt": ["5.00", "7.50"]}))
+    calls = [
+        (dict(unit="month"), "invalid unit"),
+        (dict(grouping="week"), "invalid grouping"),
+        (dict(refunds="maybe"), "invalid refunds"),
+        (dict(observation_end="31.12.2025x"), "invalid observation_end: '31.12.2025x' is not a date"),
+        (dict(observation_end=None), "invalid observation_end: a date is needed"),
+        (dict(holdout_end="2024-01-01"), "holdout end"),
+    ]
+    for kwargs, message in calls:
+        arguments = {"observation_end": END, **kwargs}
+        with pytest.raises(cvm.CustomerValueError, match=message):
+            cvs.summarize(df, "cid", "day", "amt", **arguments)
+    with pytest.raises(cvm.InvalidValueError, match="may not be named 'zbar'"):
+        cvs.summarize(df.withColumnRenamed("cid", "zbar"), "zbar", "day", "amt", observation_end=END)
+    with pytest.raises(cvm.InvalidValueError, match="column 'amt' has type boolean"):
+        cvs.summarize(df.withColumn("amt", F.lit(True)), "cid", "day", "amt", observation_end=END)
+    with pytest.raises(cvm.InvalidValueError, match=r"column 'day' has type int.*yyyyMMdd"):
+        cvs.summarize(df.withColumn("day", F.lit(20240103)), "cid", "day", "amt", observation_end=END)
+    with pytest.raises(cvm.InvalidValueError, match="column 'cid' has type array<bigint>"):
+        cvs.summarize(df.withColumn("cid", F.array("cid")), "cid", "day", "amt", observation_end=END)

@@ -677,6 +677,8 @@ pub(crate) struct IndexedRow {
 pub(crate) struct Prepared {
     pub rows: Vec<IndexedRow>,
     pub times: Vec<f64>,
+    /// Runs of rows sharing `x` (the distinct `x` of rows sorted by `x`).
+    pub distinct_x: usize,
 }
 
 impl Prepared {
@@ -685,10 +687,13 @@ impl Prepared {
     /// table, other times through a hash of their scaled bits).
     pub(crate) fn new(rows: &[Row], scale: f64) -> Self {
         const DIRECT: usize = 1 << 16;
+        let top = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
+        if let Some(dense) = Self::dense(rows, scale, top) {
+            return dense;
+        }
         let mut index: RowMap<u64, u32> = RowMap::default();
         // Slot + 1 of each whole time below 2^16 (up to the largest `T`;
         // a time beyond goes to the hash), 0 when unseen.
-        let top = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
         let mut direct: Vec<u32> = vec![0; (top.min(DIRECT as f64 - 1.0) as usize) + 1];
         let mut times = Vec::new();
         #[inline(always)]
@@ -728,10 +733,52 @@ impl Prepared {
             });
         }
         Self {
+            distinct_x: runs_of_x(&indexed),
             rows: indexed,
             times,
         }
     }
+
+    /// [`new`](Self::new) when every time is a whole number and the
+    /// largest, `top`, is below 2^16 and at most the number of rows (ages
+    /// in days or weeks of a large base): the table holds every whole time
+    /// `0..=top`, so a time's index is the time itself, with no lookup per
+    /// row. The times a row uses are scaled exactly as `new` scales them
+    /// (`t·scale`), so every evaluation gives the same bits. `None`
+    /// otherwise.
+    fn dense(rows: &[Row], scale: f64, top: f64) -> Option<Self> {
+        const DIRECT: f64 = (1u32 << 16) as f64;
+        if !(top < DIRECT) || top as usize > rows.len() {
+            return None;
+        }
+        // Whole: the integer part converts back to `t` (`fract` would call
+        // libm's `trunc` on baseline x86-64).
+        let whole = |t: f64| (0.0..DIRECT).contains(&t) && (t as u32) as f64 == t;
+        let mut indexed = Vec::with_capacity(rows.len());
+        for r in rows {
+            if !(whole(r.a) && whole(r.b) && r.a <= top) {
+                return None;
+            }
+            indexed.push(IndexedRow {
+                x: r.x,
+                t_x: r.a as u32,
+                age: r.b as u32,
+                w: r.w,
+            });
+        }
+        let times = (0..=top as u32).map(|t| f64::from(t) * scale).collect();
+        Some(Self {
+            distinct_x: runs_of_x(&indexed),
+            rows: indexed,
+            times,
+        })
+    }
+}
+
+/// The runs of consecutive rows sharing `x`.
+fn runs_of_x(rows: &[IndexedRow]) -> usize {
+    let changes = rows.windows(2).filter(|w| w[0].x != w[1].x).count();
+    changes + usize::from(!rows.is_empty())
 }
 
 /// Rows at which [`Prepared::sum_by_x`] cuts the work in two halves: each
@@ -1490,6 +1537,61 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Whole-number times of at least as many rows as the largest `T`
+    /// index the dense table (every whole time up to it), and map back to
+    /// the scaled times of their rows exactly as the sparse table's do.
+    #[test]
+    fn dense_times_index_as_the_sparse_ones() {
+        let mut rows: Vec<Row> = (0..400u32)
+            .map(|i| {
+                let x = i % 7;
+                let age = f64::from(1 + (i * 37) % 300);
+                let t_x = if x == 0 {
+                    0.0
+                } else {
+                    (f64::from(i % 13) + 1.0).min(age)
+                };
+                Row {
+                    x,
+                    a: t_x,
+                    b: age,
+                    w: 1.0 + f64::from(i % 3),
+                }
+            })
+            .collect();
+        rows.sort_by_key(|r| r.x);
+        let scale = 1.0 / 300.0;
+        let dense = Prepared::new(&rows, scale);
+        assert_eq!(dense.times.len(), 301, "one slot per whole time up to T");
+        // The same rows with one fractional time take the sparse table.
+        let mut odd = rows.clone();
+        odd.push(Row {
+            x: 1,
+            a: 0.5,
+            b: 2.0,
+            w: 1.0,
+        });
+        let sparse = Prepared::new(&odd, scale);
+        assert_eq!(
+            sparse.times.len(),
+            302,
+            "the times used: 0, 0.5 and 1..=300"
+        );
+        for (row, (d, s)) in rows.iter().zip(dense.rows.iter().zip(&sparse.rows)) {
+            assert_eq!(
+                dense.times[d.t_x as usize].to_bits(),
+                (row.a * scale).to_bits()
+            );
+            assert_eq!(
+                dense.times[d.age as usize].to_bits(),
+                (row.b * scale).to_bits()
+            );
+            assert_eq!(sparse.times[s.t_x as usize], dense.times[d.t_x as usize]);
+            assert_eq!(sparse.times[s.age as usize], dense.times[d.age as usize]);
+        }
+        assert_eq!(dense.distinct_x, 7, "runs of x");
     }
 
     /// Times indexed through the direct table (whole, up to the largest

@@ -699,6 +699,14 @@ impl Plain {
         }
     }
 
+    /// The same state with its counted keys sorted ([`Counter::sorted`]),
+    /// on the thread that read them.
+    #[cfg(unix)]
+    fn sorted(mut self) -> Plain {
+        self.counter = self.counter.sorted();
+        self
+    }
+
     /// The state after this part's rows and then `later`'s (the next part
     /// of the same file): `None` when their metadata differ (as one pass
     /// declines a value that differs from the first row's).
@@ -759,12 +767,19 @@ impl Plain {
 /// packs, sorted at the end; a hash map from the first one that does not.
 enum Counter {
     Packed(Vec<u64>),
+    /// Packed keys in sorted runs ([`sort_packed`]): the halves of a split
+    /// file, each sorted on its own thread.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Runs(Vec<Vec<u64>>),
     Hashed(DistinctRows),
 }
 
 impl Counter {
     /// Counts a valid history (`CustomerHistory::is_valid`).
     fn add(&mut self, x: u32, t_x: f64, age: f64) {
+        if let Counter::Runs(runs) = self {
+            *self = Counter::Packed(runs.concat());
+        }
         if let Counter::Packed(keys) = self {
             if let Some(k) = packed_key(x, t_x, age) {
                 keys.push(k);
@@ -797,25 +812,31 @@ impl Counter {
     #[cfg(unix)]
     fn merge(self, other: Counter) -> Option<Counter> {
         let hashed = |counter: Counter| match counter {
-            Counter::Packed(keys) => {
-                let mut rows = DistinctRows::new();
-                for k in keys {
-                    let (x, t_x, age) = unpack_key(k);
-                    rows.add(&CustomerHistory::from_valid(
-                        CustomerId::new(0),
-                        x,
-                        t_x,
-                        age,
-                    ));
-                }
-                rows
-            }
+            Counter::Packed(keys) => hashed_keys(keys),
+            Counter::Runs(runs) => hashed_keys(runs.concat()),
             Counter::Hashed(rows) => rows,
         };
+        fn hashed_keys(keys: Vec<u64>) -> DistinctRows {
+            let mut rows = DistinctRows::new();
+            for k in keys {
+                let (x, t_x, age) = unpack_key(k);
+                rows.add(&CustomerHistory::from_valid(
+                    CustomerId::new(0),
+                    x,
+                    t_x,
+                    age,
+                ));
+            }
+            rows
+        }
         Some(match (self, other) {
             (Counter::Packed(mut a), Counter::Packed(b)) => {
                 a.extend_from_slice(&b);
                 Counter::Packed(a)
+            }
+            (Counter::Runs(mut a), Counter::Runs(b)) => {
+                a.extend(b);
+                Counter::Runs(a)
             }
             (a, b) => {
                 let mut rows = hashed(a);
@@ -825,60 +846,98 @@ impl Counter {
         })
     }
 
+    /// The same counts with packed keys sorted ([`sort_packed`]) into one
+    /// run: the part of [`finish`](Self::finish) that each half of a split
+    /// file does on its own thread.
+    #[cfg(unix)]
+    fn sorted(self) -> Counter {
+        match self {
+            Counter::Packed(keys) => Counter::Runs(vec![sort_packed(keys)]),
+            other => other,
+        }
+    }
+
     /// The distinct rows in canonical order and the customers counted.
     fn finish(self) -> (Vec<DistinctRow>, u64) {
         match self {
-            Counter::Packed(mut keys) => {
-                // Repacked with as many bits per time as the largest `T`
-                // needs (`t_x ≤ T`), in the same order: fewer radix passes.
-                let mask = (1u64 << PACKED_TIME_BITS) - 1;
-                let (most, max_age) = keys
-                    .iter()
-                    .fold((0, 0), |(m, a), &k| (m.max(k), a.max(k & mask)));
-                let time_bits = bits_of(max_age);
-                let narrow = mask >> (PACKED_TIME_BITS - time_bits);
-                let repack = |k: u64| {
-                    ((k >> (2 * PACKED_TIME_BITS)) << (2 * time_bits))
-                        | (((k >> PACKED_TIME_BITS) & narrow) << time_bits)
-                        | (k & narrow)
-                };
-                for k in keys.iter_mut() {
-                    *k = repack(*k);
-                }
-                radix_sort(&mut keys, |&k| k, bits_of(repack(most)));
-                let unpack_key = |k: u64| {
-                    unpack_key(
-                        ((k >> (2 * time_bits)) << (2 * PACKED_TIME_BITS))
-                            | (((k >> time_bits) & narrow) << PACKED_TIME_BITS)
-                            | (k & narrow),
-                    )
-                };
-                let customers = keys.len() as u64;
-                // At most one row per customer, reserved once: growing by
-                // doubling would copy (and fault in) the rows several times.
-                let mut rows: Vec<DistinctRow> = Vec::with_capacity(keys.len());
-                let mut last = None;
-                let mut count = 0u64;
-                for k in keys {
-                    if last != Some(k) {
-                        if let Some(prev) = last {
-                            let (x, t_x, age) = unpack_key(prev);
-                            rows.push(DistinctRow::from_valid(x, t_x, age, count));
-                        }
-                        last = Some(k);
-                        count = 0;
-                    }
-                    count += 1;
-                }
-                if let Some(prev) = last {
-                    let (x, t_x, age) = unpack_key(prev);
-                    rows.push(DistinctRow::from_valid(x, t_x, age, count));
-                }
-                (rows, customers)
-            }
+            Counter::Packed(keys) => count_runs(&sort_packed(keys), &[]),
+            Counter::Runs(runs) => match runs.as_slice() {
+                [] => count_runs(&[], &[]),
+                [one] => count_runs(one, &[]),
+                [a, b] => count_runs(a, b),
+                _ => count_runs(&sort_packed(runs.concat()), &[]),
+            },
             Counter::Hashed(rows) => (rows.rows(), rows.customers()),
         }
     }
+}
+
+/// Packed keys ([`packed_key`]) in ascending order, which is the canonical
+/// order of their rows: repacked with as many bits per time as the largest
+/// `T` needs (`t_x ≤ T`), in the same order, for fewer radix passes, then
+/// sorted and unpacked again.
+fn sort_packed(mut keys: Vec<u64>) -> Vec<u64> {
+    let mask = (1u64 << PACKED_TIME_BITS) - 1;
+    let (most, max_age) = keys
+        .iter()
+        .fold((0, 0), |(m, a), &k| (m.max(k), a.max(k & mask)));
+    let time_bits = bits_of(max_age);
+    let narrow = mask >> (PACKED_TIME_BITS - time_bits);
+    let repack = |k: u64| {
+        ((k >> (2 * PACKED_TIME_BITS)) << (2 * time_bits))
+            | (((k >> PACKED_TIME_BITS) & narrow) << time_bits)
+            | (k & narrow)
+    };
+    for k in keys.iter_mut() {
+        *k = repack(*k);
+    }
+    radix_sort(&mut keys, |&k| k, bits_of(repack(most)));
+    for k in keys.iter_mut() {
+        *k = ((*k >> (2 * time_bits)) << (2 * PACKED_TIME_BITS))
+            | (((*k >> time_bits) & narrow) << PACKED_TIME_BITS)
+            | (*k & narrow);
+    }
+    keys
+}
+
+/// The distinct rows of two sorted runs of packed keys taken together (a
+/// merge), with how many keys each has, and the number of keys.
+fn count_runs(a: &[u64], b: &[u64]) -> (Vec<DistinctRow>, u64) {
+    let customers = (a.len() + b.len()) as u64;
+    // At most one row per customer, reserved once: growing by doubling
+    // would copy (and fault in) the rows several times.
+    let mut rows: Vec<DistinctRow> = Vec::with_capacity(a.len() + b.len());
+    let mut last = None;
+    let mut count = 0u64;
+    let mut push = |k: u64| {
+        if last != Some(k) {
+            if let Some(prev) = last {
+                let (x, t_x, age) = unpack_key(prev);
+                rows.push(DistinctRow::from_valid(x, t_x, age, count));
+            }
+            last = Some(k);
+            count = 0;
+        }
+        count += 1;
+    };
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i] <= b[j] {
+            push(a[i]);
+            i += 1;
+        } else {
+            push(b[j]);
+            j += 1;
+        }
+    }
+    for &k in a[i..].iter().chain(&b[j..]) {
+        push(k);
+    }
+    if let Some(prev) = last {
+        let (x, t_x, age) = unpack_key(prev);
+        rows.push(DistinctRow::from_valid(x, t_x, age, count));
+    }
+    (rows, customers)
 }
 
 /// [`read_summary_rows`] of a plain file (see there), or `None` for the
@@ -1055,13 +1114,15 @@ fn plain_summary_rows_split(
                 end: None,
             };
             plain_rows_fed(rest, READ_BLOCK, size / 2, Some(second))
+                .map(|fed| fed.map(Plain::sorted))
         });
         let before = Range {
             file,
             at: body as u64,
             end: Some(mid),
         };
-        let a = plain_rows_fed(before, READ_BLOCK, size / 2, Some(first));
+        let a = plain_rows_fed(before, READ_BLOCK, size / 2, Some(first))
+            .map(|fed| fed.map(Plain::sorted));
         let b = later
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

@@ -113,12 +113,18 @@ class UnsupportedFrequencyError(InvalidParameterError, ValueError):
 def arrow_source(values):
     """The object to read through the Arrow PyCapsule interface (pyarrow
     arrays and chunked arrays, polars Series, pandas columns with an Arrow
-    dtype), or None for anything else."""
+    dtype), or None for anything else.
+
+    A pandas column is read through Arrow only when its dtype is an
+    ``ArrowDtype``: pandas 3 gives every Series ``__arrow_c_stream__``, which
+    converts numpy-backed columns through pyarrow (an ``ImportError``
+    without pyarrow, a copy with it), where numpy reads them in place."""
+    if type(values).__module__.split(".")[0] == "pandas":
+        if type(getattr(values, "dtype", None)).__name__ == "ArrowDtype":
+            return values.array.__arrow_array__()
+        return None
     if hasattr(values, "__arrow_c_stream__") or hasattr(values, "__arrow_c_array__"):
         return values
-    dtype = getattr(values, "dtype", None)
-    if type(values).__module__.split(".")[0] == "pandas" and type(dtype).__name__ == "ArrowDtype":
-        return values.array.__arrow_array__()
     return None
 
 

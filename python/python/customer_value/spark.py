@@ -34,12 +34,22 @@ pyspark is imported when a function here is called, so the package works
 without it. Workers must import ``customer_value``: point ``PYSPARK_PYTHON``
 (or ``spark.pyspark.python``) at an interpreter that has it installed.
 
-Errors: rows the crate refuses (a missing date, an amount that is not a
-decimal, a refund beyond purchases) fail the Spark task with the package's
-exception inside. Spark reports it as a ``PythonException`` whose text ends
-with ``customer_value.InvalidValueError: <message>``; :func:`fit`
-re-raises it as that :class:`customer_value.CustomerValueError` subclass,
-and :func:`typed_errors` does the same around any other action.
+Accepted column types are listed in :func:`summarize`: dates as Spark
+dates, timestamps or strings; amounts as decimals, strings, doubles,
+floats or integers; ids as strings, integers, decimals or binary.
+Transactions after the observation end are left out, as on one machine;
+:func:`excluded` counts them.
+
+Errors: bad arguments and column types raise the package's exception
+(a :class:`customer_value.CustomerValueError`) from :func:`summarize`
+itself. Rows the crate refuses (a null id, date or amount, a date or an
+amount that does not read, NaN, a refund beyond purchases) fail the Spark
+task with the package's exception inside, naming the column, the
+customer's own id and the value. Spark reports it as a ``PythonException``
+whose text ends with ``customer_value.InvalidValueError: <message>``;
+:func:`fit` and :func:`excluded` re-raise it as that
+:class:`customer_value.CustomerValueError` subclass, and
+:func:`typed_errors` does the same around any other action.
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ import importlib.util
 import re
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Iterator, Optional, Union
 
 import numpy as np
@@ -63,14 +74,14 @@ from .summary import _unit_days
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
 
-__all__ = ["summarize", "sufficient_statistics", "fit", "score", "typed_errors"]
+__all__ = ["summarize", "excluded", "sufficient_statistics", "fit", "score", "typed_errors"]
 
 DateLike = Union[str, date, datetime, pd.Timestamp]
 
 _MODELS = PURCHASE_MODELS + ("gamma-gamma",)
 
 # Column names the bucket function sees (the user's names stay outside).
-_C, _D, _A, _B = "__cv_customer", "__cv_day", "__cv_amount", "__cv_bucket"
+_C, _D, _A, _B, _R = "__cv_customer", "__cv_day", "__cv_amount", "__cv_bucket", "__cv_raw_date"
 
 
 def _require_pyspark():
@@ -122,63 +133,136 @@ def typed_errors() -> Iterator[None]:
 
 
 def _day_column(df, name, date_format):
-    """Days since 1970-01-01 as a Spark int column (``unix_date``); strings
-    and timestamps become dates first (timestamps in the session time zone).
-    Values that are not dates become nulls, which the bucket refuses."""
+    """Days since 1970-01-01 as a Spark int column (``unix_date``), and the
+    raw text of the values that did not read as dates (null otherwise), for
+    the error message. Strings and timestamps become dates first
+    (timestamps on their date in the session time zone)."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     kind = df.schema[name].dataType
     column = F.col(name)
     if isinstance(kind, T.DateType):
-        return F.unix_date(column)
+        return F.unix_date(column), None
     if isinstance(kind, (T.TimestampType, T.TimestampNTZType)):
-        return F.unix_date(F.to_date(column))
+        return F.unix_date(F.to_date(column)), None
     if isinstance(kind, T.StringType):
-        return F.unix_date(F.try_to_date(column, date_format) if date_format else column.try_cast("date"))
-    raise InvalidValueError(f"invalid date: column {name!r} has type {kind.simpleString()}, expected date, timestamp or string")
+        parsed = F.try_to_date(column, date_format) if date_format else column.try_cast("date")
+        return F.unix_date(parsed), F.when(parsed.isNull() & column.isNotNull(), column)
+    hint = ""
+    if isinstance(kind, (T.IntegerType, T.LongType)):
+        hint = (
+            f" (for numbers such as 20241231: F.to_date(F.col({name!r}).cast('string'), 'yyyyMMdd'); "
+            f"for epoch seconds: F.timestamp_seconds({name!r}))"
+        )
+    raise InvalidValueError(
+        f"invalid date: column {name!r} has type {kind.simpleString()}, expected date, timestamp, timestamp_ntz or string{hint}"
+    )
 
 
 def _amount_kind(df, name):
+    """How the bucket reads the amount column: ``"decimal"`` (exact text of
+    each value), ``"float"`` (a single-precision float's shortest text),
+    ``"number"`` (float64, each value read as its shortest decimal text) or
+    ``"text"`` (decimal strings parsed by the crate)."""
     from pyspark.sql import types as T
 
     kind = df.schema[name].dataType
     if isinstance(kind, T.DecimalType):
-        return "decimal"
-    if isinstance(kind, (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType)):
+        return "decimal" if kind.precision <= _DIGITS and kind.scale <= _DIGITS else "wide decimal"
+    if isinstance(kind, T.FloatType):
+        return "float"
+    if isinstance(kind, (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.DoubleType)):
         return "number"
     if isinstance(kind, T.StringType):
         return "text"
-    raise InvalidValueError(f"invalid amount: column {name!r} has type {kind.simpleString()}, expected a decimal, number or string")
-
-
-def _first_null(column, customers, what):
-    """InvalidValueError naming how many rows miss ``what`` and the first such row's customer."""
-    mask = column.is_null().to_numpy(zero_copy_only=False)
-    i = int(np.flatnonzero(mask)[0])
-    return InvalidValueError(
-        f"invalid {what}: {int(mask.sum())} row(s) of this bucket have no {what} (missing or unreadable), "
-        f"the first of customer {customers[i].as_py()!r}"
+    raise InvalidValueError(
+        f"invalid amount: column {name!r} has type {kind.simpleString()}, "
+        "expected decimal(p, s), double, float, tinyint, smallint, int, bigint or string"
     )
 
 
-_ROW = re.compile(r"row (\d+)")
+# Significant digits every amount of the crate's decimal holds exactly.
+_DIGITS = 28
 
 
-def _with_customer(error, customers, days):
-    """The crate's error with its bucket row number resolved to the customer and date."""
+def _fits_crate_decimal(text):
+    """Whether a decimal text has at most 28 significant digits and at most
+    28 digits after the point once zeros trailing after the point are
+    dropped (``"0012.3400"``: 4 and 2), which the crate's decimal holds
+    exactly."""
+    _, digits, exponent = Decimal(text).as_tuple()
+    kept = "".join(map(str, digits)).lstrip("0")
+    if not kept:
+        return True
+    fraction = max(-exponent, 0)
+    dropped = min(len(kept) - len(kept.rstrip("0")), fraction)
+    significant = len(kept) - dropped + max(exponent, 0)
+    return significant <= _DIGITS and fraction - dropped <= _DIGITS
+
+
+def _first_null(column, customers, what, column_name, raw=None):
+    """InvalidValueError naming the column, how many rows of the bucket have
+    a null in it and the first such row's customer; with ``raw`` (the text
+    of values that did not read as dates), the first unreadable value."""
+    mask = column.is_null().to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(mask)
+    unreadable = None
+    if raw is not None and raw.null_count < len(raw):
+        texts = raw.is_valid().to_numpy(zero_copy_only=False)
+        unreadable = int(np.flatnonzero(texts)[0])
+    if unreadable is not None:
+        count = int(texts.sum())
+        return InvalidValueError(
+            f"invalid {what}: column {column_name!r} has {count} value(s) in this Spark bucket that are not dates, "
+            f"the first {raw[unreadable].as_py()!r} of customer {customers[unreadable].as_py()!r} "
+            "(strings must be ISO dates such as 2024-12-31, optionally with a time; pass date_format, "
+            "a Spark datetime pattern such as 'dd/MM/yyyy', for other shapes)"
+        )
+    i = int(rows[0])
+    return InvalidValueError(
+        f"invalid {what}: column {column_name!r} is null in {len(rows)} row(s) of this Spark bucket, "
+        f"the first of customer {customers[i].as_py()!r} (drop or fill them before summarising)"
+    )
+
+
+# Where the crate's messages point at a row of the bucket, and at a
+# customer by its code within the bucket.
+_ROW = re.compile(r"\brow (\d+)|\[(\d+)\]|\btransaction (\d+)")
+_CODE = re.compile(r"\bcustomer (\d+)")
+
+
+def _with_customer(error, customers, ids, days, names):
+    """The crate's error with bucket row numbers and customer codes resolved
+    to the user's customer ids and dates, and the columns named."""
     message = str(error)
-    match = _ROW.search(message)
-    if match is None or int(match.group(1)) >= len(customers):
-        return type(error)(message)
-    i = int(match.group(1))
-    day = np.datetime64(int(days[i]), "D")
-    return type(error)(f"{message} (customer {customers[i].as_py()!r}, {day}; rows count within a Spark bucket)")
+    codes = _CODE.findall(message)
+    message = _CODE.sub(
+        lambda m: f"customer {ids[int(m.group(1))].as_py()!r}" if int(m.group(1)) < len(ids) else m.group(0), message
+    )
+    message = message.replace("use RefundPolicy::Net to net refunds into purchases", "pass refunds='net' to net refunds into purchases")
+    context = []
+    if codes:
+        # The crate named the customer (and the date): its transaction
+        # number counts within the bucket, which means nothing to the user.
+        message = re.sub(r"\btransaction \d+ \(", "a transaction (", message)
+    else:
+        match = _ROW.search(message)
+        i = None if match is None else int(next(g for g in match.groups() if g is not None))
+        if i is not None and i < len(customers):
+            context.append(f"customer {customers[i].as_py()!r}, {np.datetime64(int(days[i]), 'D')}")
+            context.append("row numbers count within a Spark bucket")
+    context.append(names)
+    return type(error)(f"{message} ({'; '.join(context)})")
 
 
-def _bucket_summarizer(amount_kind, end_day, unit_days, grouping, refunds, holdout_day, money, large_text=False):
+def _bucket_summarizer(amount_kind, end_day, unit_days, grouping, refunds, holdout_day, money, large_text, columns):
     """The function ``applyInArrow`` runs on each bucket: factorise the
-    customers (vectorised), summarise with the crate, map codes back."""
+    customers (vectorised), summarise with the crate, map codes back.
+    ``columns`` are the user's (customer, date, amount) column names, for
+    messages."""
+    customer_name, date_name, amount_name = columns
+    names = f"columns {customer_name!r}, {date_name!r}" + (f", {amount_name!r}" if amount_name is not None else "")
 
     def run(table):
         import pyarrow as pa
@@ -186,25 +270,40 @@ def _bucket_summarizer(amount_kind, end_day, unit_days, grouping, refunds, holdo
         text = pa.large_string() if large_text else pa.string()
         customers = table.column(_C).combine_chunks()
         if customers.null_count:
-            raise InvalidValueError(f"invalid customer: {customers.null_count} row(s) of this bucket have no customer id")
+            raise InvalidValueError(
+                f"invalid customer: column {customer_name!r} is null in {customers.null_count} row(s) of this Spark bucket "
+                "(drop or fill them before summarising)"
+            )
         encoded = customers.dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         ids = encoded.dictionary
         day_column = table.column(_D).combine_chunks()
         if day_column.null_count:
-            raise _first_null(day_column, customers, "date")
+            raw = table.column(_R).combine_chunks() if _R in table.column_names else None
+            raise _first_null(day_column, customers, "date", date_name, raw)
         days = day_column.to_numpy(zero_copy_only=False).astype(np.int64)
         kwargs = {}
         if amount_kind is not None:
             amounts = table.column(_A).combine_chunks()
             if amounts.null_count:
-                raise _first_null(amounts, customers, "amount")
+                raise _first_null(amounts, customers, "amount", amount_name)
             if amount_kind == "number":
                 kwargs["amounts"] = amounts.to_numpy(zero_copy_only=False).astype(np.float64)
-            elif amount_kind == "decimal":
-                kwargs["amount_texts"] = amounts.cast(pa.string()).to_pylist()
-            else:
+            elif amount_kind == "text":
                 kwargs["amount_texts"] = amounts.to_pylist()
+            else:
+                # Decimals as their exact text, single-precision floats as
+                # their shortest text (14.16, not 14.15999984741211).
+                texts = amounts.cast(pa.string()).to_pylist()
+                if amount_kind == "wide decimal":
+                    for i, t in enumerate(texts):
+                        if t is not None and not _fits_crate_decimal(t):
+                            raise InvalidValueError(
+                                f"invalid amount: column {amount_name!r} value {t} of customer {customers[i].as_py()!r} "
+                                f"has more than {_DIGITS} significant digits or digits after the point, which the crate's decimal cannot hold exactly "
+                                "(round it, e.g. cast to decimal(28, 10), or check the data)"
+                            )
+                kwargs["amount_texts"] = texts
         try:
             out = _native.summarize_full(
                 codes,
@@ -217,7 +316,7 @@ def _bucket_summarizer(amount_kind, end_day, unit_days, grouping, refunds, holdo
                 **kwargs,
             )
         except CustomerValueError as e:
-            raise _with_customer(e, customers, days) from None
+            raise _with_customer(e, customers, ids, days, names) from None
         code = pa.array(out["code"])
         columns = {
             "customer": ids.take(code),
@@ -243,6 +342,44 @@ def _bucket_summarizer(amount_kind, end_day, unit_days, grouping, refunds, holdo
         return pa.table(columns)
 
     return run
+
+
+_SUMMARY_COLUMNS = (
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "purchases",
+    "transactions",
+    "first_purchase",
+    "last_purchase",
+    "total_spend",
+    "mean_spend",
+    "zbar",
+)
+
+
+def _checked(convert, value, what):
+    """``convert(value)``, its ``ValueError`` as InvalidValueError."""
+    try:
+        return convert(value)
+    except CustomerValueError:
+        raise
+    except (TypeError, ValueError) as e:
+        raise InvalidValueError(f"invalid {what}: {e}") from None
+
+
+def _day(value, what):
+    """A date argument as days since 1970-01-01 (its wall-clock date for a
+    time-zone-aware stamp), or InvalidValueError naming the argument."""
+    if value is None:
+        raise InvalidValueError(f"invalid {what}: a date is needed ('2024-12-31', a date, datetime or pandas Timestamp)")
+    try:
+        return int(_to_days(value, None))
+    except CustomerValueError:
+        raise
+    except (TypeError, ValueError, OverflowError, AttributeError) as e:
+        raise InvalidValueError(f"invalid {what}: {value!r} is not a date ({e})") from None
 
 
 def summarize(
@@ -275,22 +412,55 @@ def summarize(
     ``holdout_end``, ``holdout_purchases``, ``holdout_transactions`` and
     ``holdout_spend``. Without ``amount_col`` the money columns are left out.
 
-    Dates may be Spark dates, timestamps (their date in the session time
-    zone) or strings (ISO, or ``date_format``, a Spark datetime pattern).
-    Amounts may be decimals (exact), strings (decimal text, parsed exactly by
-    the crate), or numbers (a double is read as its shortest decimal text, as
-    the one-machine package does). ``grouping``, ``refunds`` and the
-    exclusion of transactions after ``observation_end`` (``holdout_end``) are
-    those of :func:`customer_value.summary.summarize`.
+    Accepted column types (other columns of ``df`` are ignored):
+
+    - ``customer_col``: string, tinyint, smallint, int, bigint, decimal,
+      double or binary; the summary keeps its name and type. Nulls are
+      refused.
+    - ``date_col``: ``date``; ``timestamp`` (its date in the session time
+      zone, ``spark.sql.session.timeZone``); ``timestamp_ntz`` (its date);
+      ``string``: ISO dates, optionally with a time of day
+      (``2024-12-31``, ``2024-12-31 23:59:00``, ``2024-12-31T23:59:00+01:00``,
+      read as their written date), or any shape with ``date_format``, a
+      Spark datetime pattern (``"dd/MM/yyyy"``, ``"yyyyMMdd"``). Numbers are
+      refused (convert ``20241231`` or epoch seconds in Spark first). Nulls
+      and strings that do not read as dates are refused, naming the first
+      such value.
+    - ``amount_col``: ``decimal(p, s)``, read exactly (values of more than
+      28 significant digits, possible when p > 28, are refused: the crate's
+      decimal holds 28); ``string`` of decimal text (``"12.50"``,
+      ``"-3"``, ``"1e3"``; ``"1,000.00"`` and currency signs are refused);
+      ``double`` and the integer types, each value read as its shortest
+      decimal text (0.1 is 0.1), as the one-machine package reads a float
+      column; ``float`` (single precision), each value read as its
+      shortest single-precision text (14.16 is 14.16, not the
+      14.15999984741211 of its double). Nulls and NaN are refused. Negative
+      amounts (refunds) are refused unless ``refunds="net"``.
+
+    ``observation_end`` and ``holdout_end`` may be ISO strings, dates,
+    datetimes, pandas Timestamps or numpy datetime64 values; their date
+    counts (the wall-clock date of a time-zone-aware stamp). ``grouping``
+    and ``refunds`` are those of :func:`customer_value.summary.summarize`.
+    Transactions after ``observation_end`` (after ``holdout_end`` when
+    given) are left out, as on one machine, and a customer whose every
+    transaction is left out has no row: :func:`excluded` counts them.
 
     ``buckets`` (default: ``spark.sql.shuffle.partitions``) is the number of
     hash buckets of customers; each bucket is summarised by one Python call
     holding the bucket's rows in memory, so raise it until a bucket holds a
-    few million transactions at most. The result does not depend on it.
+    few million transactions at most. The result does not depend on it, nor
+    on the partitioning or order of ``df``.
 
-    Null customer ids, null or unreadable dates, null amounts and amounts
-    that are not decimals raise :class:`customer_value.InvalidValueError` in
-    the task that meets them (see :func:`typed_errors`).
+    Errors: a missing column, a column whose type is not listed above, and
+    a bad ``unit``, ``grouping``, ``refunds``, ``observation_end`` or
+    ``holdout_end`` raise :class:`customer_value.InvalidValueError` (or
+    another :class:`customer_value.CustomerValueError`) from this call.
+    Bad values (nulls, unreadable dates or amounts, refunds) are met by
+    the Spark task that reads them: the action fails with the package's
+    exception naming the column, the value or customer and the problem;
+    :func:`fit` and :func:`excluded` re-raise it as that exception, and
+    :func:`typed_errors` does so around your own actions (``toPandas``,
+    ``write``, ``count``).
     """
     _require_pyspark()
     from pyspark.sql import functions as F
@@ -300,20 +470,40 @@ def summarize(
     for name in (customer_col, date_col) + ((amount_col,) if amount_col is not None else ()):
         if name not in columns:
             raise InvalidValueError(f"invalid column: {name!r} is not a column of the DataFrame (columns: {columns})")
-    clash = {customer_col} & {"frequency", "recency", "T", "monetary_value", "purchases", "transactions"}
-    if clash:
-        raise InvalidValueError(f"invalid column: the customer column may not be named {customer_col!r}, a summary column")
-    unit_days = _unit_days(unit)
-    end_day = int(_to_days(observation_end, None))
-    holdout_day = None if holdout_end is None else int(_to_days(holdout_end, None))
+    holdout_names = ("holdout_purchases", "holdout_transactions", "holdout_spend")
+    if customer_col in _SUMMARY_COLUMNS + holdout_names:
+        raise InvalidValueError(
+            f"invalid column: the customer column may not be named {customer_col!r}, a column of the summary; "
+            "rename it first (withColumnRenamed)"
+        )
+    customer_kind = df.schema[customer_col].dataType
+    if isinstance(customer_kind, (T.ArrayType, T.MapType, T.StructType, T.NullType)):
+        raise InvalidValueError(
+            f"invalid customer: column {customer_col!r} has type {customer_kind.simpleString()}, "
+            "expected a string, integer, decimal or binary id"
+        )
+    unit_days = _checked(_unit_days, unit, "unit")
+    end_day = _day(observation_end, "observation_end")
+    holdout_day = None if holdout_end is None else _day(holdout_end, "holdout_end")
     if buckets is None:
         buckets = int(df.sparkSession.conf.get("spark.sql.shuffle.partitions"))
     if not (isinstance(buckets, (int, np.integer)) and buckets >= 1):
         raise InvalidValueError(f"invalid buckets: {buckets!r} is not a positive whole number")
+    # The crate checks grouping, refunds and the holdout here, on the
+    # driver, rather than in the first Spark task.
+    empty = np.empty(0, dtype=np.int64)
+    _native.summarize_full(
+        empty, empty, end_day, unit_days=unit_days, grouping=grouping, refunds=refunds, holdout_end_day=holdout_day
+    )
+    if date_format is not None and not isinstance(date_format, str):
+        raise InvalidValueError(f"invalid date_format: {date_format!r} is not a Spark datetime pattern string")
     amount_kind = None if amount_col is None else _amount_kind(df, amount_col)
     money = amount_col is not None
 
-    selected = [F.col(customer_col).alias(_C), _day_column(df, date_col, date_format).alias(_D)]
+    day, raw = _day_column(df, date_col, date_format)
+    selected = [F.col(customer_col).alias(_C), day.alias(_D)]
+    if raw is not None:
+        selected.append(raw.alias(_R))
     if money:
         selected.append(F.col(amount_col).alias(_A))
     prepared = df.select(*selected).withColumn(_B, F.pmod(F.xxhash64(F.col(_C)), F.lit(int(buckets))))
@@ -343,13 +533,86 @@ def summarize(
     # Spark checks the Arrow types of what the function returns; strings are
     # large_string when this setting is on.
     large_text = str(df.sparkSession.conf.get("spark.sql.execution.arrow.useLargeVarTypes", "false")).lower() == "true"
-    bucket = _bucket_summarizer(amount_kind, end_day, unit_days, grouping, refunds, holdout_day, money, large_text)
+    bucket = _bucket_summarizer(
+        amount_kind, end_day, unit_days, grouping, refunds, holdout_day, money, large_text, (customer_col, date_col, amount_col)
+    )
     names = schema.fieldNames()
 
     def run(table):
         return bucket(table).rename_columns(names)
 
     return prepared.groupBy(_B).applyInArrow(run, schema)
+
+
+def excluded(
+    df: "DataFrame",
+    date_col: str,
+    amount_col: Optional[str] = None,
+    *,
+    observation_end: DateLike,
+    holdout_end: Optional[DateLike] = None,
+    date_format: Optional[str] = None,
+) -> dict:
+    """The transactions :func:`summarize` leaves out, those dated after
+    ``observation_end`` (after ``holdout_end`` when given), counted by one
+    Spark job: ``{"excluded_transactions": n, "excluded_amount": Decimal}``,
+    the keys and values of the one-machine summary's ``attrs``. Amounts add
+    up exactly (decimals as their text, doubles as their shortest decimal
+    text, as :func:`summarize` reads them); null amounts count as
+    transactions but add nothing.
+
+    >>> cvs.excluded(tx, "date", "amount", observation_end="2024-12-31")   # doctest: +SKIP
+    {'excluded_transactions': 1520, 'excluded_amount': Decimal('48211.70')}
+    """
+    _require_pyspark()
+    from pyspark.sql import functions as F
+
+    for name in (date_col,) + ((amount_col,) if amount_col is not None else ()):
+        if name not in df.columns:
+            raise InvalidValueError(f"invalid column: {name!r} is not a column of the DataFrame (columns: {df.columns})")
+    cutoff = _day(observation_end, "observation_end")
+    if holdout_end is not None:
+        cutoff = _day(holdout_end, "holdout_end")
+    day, _ = _day_column(df, date_col, date_format)
+    late = df.select(day.alias(_D), *([F.col(amount_col).alias(_A)] if amount_col is not None else [])).where(
+        F.col(_D) > cutoff
+    )
+    if amount_col is None:
+        return {"excluded_transactions": int(late.count()), "excluded_amount": Decimal(0)}
+    kind = _amount_kind(df, amount_col)
+
+    def partial(batches):
+        import decimal
+
+        import pyarrow as pa
+
+        count, total = 0, Decimal(0)
+        with decimal.localcontext() as exact:
+            exact.prec = decimal.MAX_PREC
+            for batch in batches:
+                amounts = batch.column(1)
+                count += len(amounts)
+                if kind == "number":
+                    texts = [repr(float(v)) for v in amounts.drop_null().to_pylist()]
+                else:
+                    texts = amounts.drop_null().cast(pa.string()).to_pylist()
+                for t in texts:
+                    try:
+                        total += Decimal(t.strip())
+                    except decimal.InvalidOperation:
+                        raise InvalidValueError(
+                            f"invalid amount: column {amount_col!r} value {t!r} is not a decimal"
+                        ) from None
+        yield pa.RecordBatch.from_pydict({"n": pa.array([count], pa.int64()), "amount": pa.array([str(total)])})
+
+    with typed_errors():
+        rows = late.mapInArrow(partial, "n long, amount string").collect()
+    import decimal
+
+    with decimal.localcontext() as exact:
+        exact.prec = decimal.MAX_PREC
+        amount = sum((Decimal(r["amount"]) for r in rows), Decimal(0))
+    return {"excluded_transactions": int(sum(r["n"] for r in rows)), "excluded_amount": amount}
 
 
 # ---------------------------------------------------------------------------

@@ -1,11 +1,21 @@
-"""A drop-in for Python lifetimes 0.11.3's fitters.
+"""A drop-in for Python lifetimes 0.11.3.
 
 Change ``from lifetimes import BetaGeoFitter`` to
-``from customer_value.lifetimes import BetaGeoFitter``: the classes, their
-argument names and defaults, ``params_``, ``summary`` and the prediction
-methods are lifetimes'. The numbers come from the customer-value crate.
+``from customer_value.lifetimes import BetaGeoFitter`` (and
+``lifetimes.utils``, ``lifetimes.plotting``, ``lifetimes.datasets``,
+``lifetimes.generate_data`` to ``customer_value.lifetimes.utils``, ...): the
+classes and functions, their argument names, order and defaults, ``params_``,
+``summary``, ``data``, ``variance_matrix_``, ``standard_errors_``,
+``confidence_intervals_``, ``generate_new_data``, the prediction methods and
+their return types are lifetimes'. The numbers come from the
+customer-value crate; at equal parameters they equal lifetimes' to 1e-9
+relative. lifetimes' own plotting functions accept these fitters too.
+lifetimes' Quickstart runs unchanged either way (tested in
+``tests/test_lifetimes_quickstart.py``).
 
 Differences a user can notice (each is deliberate):
+
+Fitting
 
 * Fits always answer. Where lifetimes raises ``ConvergenceError`` because
   the likelihood's supremum lies on the boundary of the parameter space (no
@@ -13,40 +23,112 @@ Differences a user can notice (each is deliberate):
   ``status_`` says ``"boundary"`` and ``report_["status"]`` names the
   diverging parameters; the parameters are the best finite point. Standard
   errors are then NaN (the Hessian is singular there). A fit that truly
-  fails raises :class:`customer_value.NotConvergedError`, whose message has
-  the best point found.
+  fails raises :class:`customer_value.NotConvergedError` (also importable as
+  ``utils.ConvergenceError``; not a ``ValueError``), whose message has the
+  best point found.
 * Data that cannot identify the model (one customer, no repeat buyers,
   identical spend for every repeat buyer) raise
   :class:`customer_value.NotIdentifiedError` instead of returning
   arbitrary numbers.
+* The fits reach at least lifetimes' optimum: ``_negative_log_likelihood_``
+  is lifetimes' minimised objective (its rescaled time, its penalty) at the
+  fitted parameters, and is never above lifetimes' own.
 * ``variance_matrix_`` is the inverse Hessian of the total log-likelihood
   in the natural parameters: symmetric. lifetimes multiplies the rows of the
   inverse Hessian in log-parameters by the squared parameters, which is not
-  symmetric.
-* ``tol`` is the crate's relative tolerance (scale-free stop rule), not
-  scipy's; ``verbose`` and extra ``**kwargs`` for scipy are accepted and
-  ignored; ``initial_params`` are natural parameters (lifetimes takes
-  log-parameters).
-* ``save_model``/``load_model`` write and read JSON (parameters and fit
-  report), not a dill pickle; ``data`` is not saved.
-* Bad input (NaN, negative counts, recency > T, mismatched lengths) raises
+  symmetric. ``ParetoNBDFitter`` has ``variance_matrix_``,
+  ``standard_errors_``, ``confidence_intervals_`` and a full ``summary``
+  (lifetimes' has none, and its ``summary`` raises ``AttributeError``).
+* ``tol`` is the crate's relative tolerance (scale-free stop rule, default
+  None: the crate's 1e-10), not scipy's (lifetimes: 1e-7, Pareto/NBD 1e-4);
+  ``verbose`` and extra ``**kwargs`` for scipy are accepted and ignored;
+  ``initial_params`` are natural parameters (lifetimes takes
+  log-parameters). ``ParetoNBDFitter.fit``'s ``iterative_fitting`` (random
+  restarts), ``fit_method`` and ``maxiter`` are checked as lifetimes does
+  and otherwise unused.
+* ``GammaGammaFitter.fit(..., q_constraint=True)`` gives the unconstrained
+  fit when its ``q`` exceeds 1 (then also the constrained optimum);
+  otherwise it raises :class:`NotImplementedError` (lifetimes returns the
+  bound ``q = 1``).
+* ``data`` has lifetimes' columns and dtypes; private attributes of
+  lifetimes' fitters (``_scale``, ``_hessian_``, the
+  ``_negative_log_likelihood`` function) are not provided.
+
+Predicting
+
+* Return types are lifetimes': a Series with the input's index for pandas
+  columns, a numpy ``float64`` for scalars, BG/NBD's and MBG/NBD's
+  ``conditional_probability_alive`` a numpy array whatever the input (one
+  element for scalars), numpy arrays otherwise. Beyond lifetimes, lists,
+  polars and pyarrow columns are accepted (lifetimes computes wrong
+  P(alive) values from lists, without an error), ``customer_lifetime_value``
+  takes numpy arrays (lifetimes: ``AttributeError``) and BG/BB's methods
+  take scalars (lifetimes: ``AttributeError``). One-value columns broadcast
+  against columns of one length as in lifetimes' numpy formulas (several
+  horizons for one customer, one ``T`` for every customer); columns of
+  different lengths raise :class:`customer_value.InvalidValueError`.
+* ``probability_of_n_purchases_up_to_time`` with several horizons ``t``
+  equals lifetimes' answer horizon by horizon; lifetimes' array path
+  returns other numbers, negative ones included.
+* Three histories the compiled core refuses but lifetimes' plotting passes
+  are evaluated as their limits (only the call that meets one pays for the
+  rewrite): ``frequency == 0`` with ``recency > 0`` is read as recency 0 (a
+  customer without repeat purchases has no recency; BG/NBD's numbers do not
+  depend on it, MBG/NBD's and Pareto/NBD's then differ from lifetimes', which
+  evaluates its formula at that recency); ``frequency > 0`` with ``recency
+  == 0`` at recency -> 0+, and ``T == 0`` without purchases (the
+  ``T_cal == 0`` of a customer first seen on ``calibration_period_end``) at
+  T -> 0+: both equal to lifetimes'. So ``conditional_probability_alive_matrix``
+  of MBG/NBD and Pareto/NBD has one value in its frequency-0 column
+  (lifetimes': one per recency). Any other invalid history (recency > T,
+  negative counts, NaN, mismatched lengths) raises
   :class:`customer_value.InvalidValueError` (a ``CustomerValueError``)
-  instead of lifetimes' ``ValueError``.
+  instead of lifetimes' ``ValueError``, naming the row.
 * BG/BB's ``expected_number_of_transactions_in_first_n_periods`` sums each
   frequency's terms from that frequency on (Fader, Hardie & Shang 2010,
   eq. 7); lifetimes starts every sum at the smallest observed frequency,
   which differs only when the observed frequencies have gaps.
+* ``customer_lifetime_value`` also takes ``freq="h"`` (720 hours a month,
+  as ``"H"``; lifetimes: ``KeyError``).
+
+Everything else
+
+* ``repr`` names the package: ``<customer_value.lifetimes.BetaGeoFitter:
+  fitted with 2357 subjects, a: 0.79, alpha: 4.41, b: 2.43, r: 0.24>``.
+* ``save_model``/``load_model`` write and read JSON (parameters, fit report,
+  ``_scale``, ``_negative_log_likelihood_``, and ``data`` unless
+  ``save_data=False``), not a dill pickle, so neither package reads the
+  other's files; as lifetimes, a left-out ``data`` or ``generate_new_data``
+  is loaded as its placeholder in ``values_to_save`` (here JSON values
+  only).
+* ``__version__`` is customer_value's version.
+* ``generate_new_data`` (and :mod:`customer_value.lifetimes.generate_data`)
+  draws the model exactly and vectorised, from numpy's global random state
+  as lifetimes (``np.random.seed`` repeats a run, with other customers than
+  lifetimes'); ``frequency`` is the model's count of repeat purchases, where
+  lifetimes counts distinct whole time units with a purchase.
 * ``utils.summary_data_from_transaction_data`` and
   ``utils.calibration_and_holdout_data`` take ``freq`` ``"D"``, ``"W"`` or
   ``"h"`` (with lifetimes' frames); any other ``freq`` raises
   :class:`customer_value.UnsupportedFrequencyError` (a ``ValueError``).
   lifetimes 0.11.3 under pandas 2 fails on ``"M"``, ``"Y"``, ``"Q"``,
-  ``"min"`` and ``"H"`` itself. ``customer_lifetime_value`` also takes
-  ``freq="h"`` (720 hours a month, as ``"H"``).
+  ``"min"`` and ``"H"`` itself. ``utils.calculate_alive_path`` returns a
+  Series of floats (lifetimes': one-element arrays for BG/NBD).
 * Columns may be numpy, pandas (numpy- or Arrow-backed), polars or pyarrow;
   Arrow columns are read through the Arrow PyCapsule interface, and a null
   raises ``InvalidValueError`` where lifetimes would carry a NaN.
-* Not provided: ``generate_new_data`` and the plotting helpers.
+* :mod:`customer_value.lifetimes.plotting` fixes two of lifetimes' plots
+  under matplotlib 3.8+ (see its docstring);
+  :mod:`customer_value.lifetimes.datasets` reads the data files of an
+  installed lifetimes (or of a folder named by
+  ``CUSTOMER_VALUE_LIFETIMES_DATA``): customer_value does not ship them.
+* Not provided: ``generate_data.beta_geometric_nbd_model_transactional_data``
+  and lifetimes' underscored internals (``utils._find_first_transactions``,
+  ``_check_inputs``, ``_scale_time``, ``_customer_lifetime_value``, the
+  fitters' ``_negative_log_likelihood`` and ``_log_A_0``, ``_hessian_``).
+  lifetimes' own test suite, run with its imports switched, fails only on
+  these and on the package name in ``repr`` (and, like with lifetimes, on
+  its test calling ``DataFrame.append``, gone in pandas 2).
 """
 
 from __future__ import annotations
@@ -56,10 +138,13 @@ import json
 import numpy as np
 import pandas as pd
 
-from .. import _native
+from .. import __version__, _native
 from .._convert import checked_call, floats, index_of, optional_floats
+from .._native import InvalidValueError
+from . import generate_data
 
 __all__ = [
+    "__version__",
     "BetaGeoFitter",
     "ModifiedBetaGeoFitter",
     "ParetoNBDFitter",
@@ -78,9 +163,88 @@ def _columns(*pairs):
     return [(floats(v, name, check=False), name) for v, name in pairs]
 
 
+def _broadcast(columns, shared=("t",)):
+    """numpy's broadcasting of one-value columns against columns of one
+    length ``n``, as lifetimes' formulas do (one customer over several
+    horizons, one age for every customer): each one-value column becomes
+    ``n`` copies, except a column named in ``shared`` (a horizon the
+    compiled core applies to every customer itself) when the other columns
+    have ``n`` values already. Columns of several different lengths are
+    left for the core to refuse."""
+    sizes = [a.size for a, _ in columns]
+    n = max(sizes)
+    if all(size == n for size in sizes) or len({size for size in sizes if size != 1}) != 1:
+        return columns
+    rest_full = all(size == n for size, (_, name) in zip(sizes, columns) if name not in shared)
+    return [
+        (np.full(n, a[0]), name) if size == 1 and not (name in shared and rest_full) else (a, name)
+        for size, (a, name) in zip(sizes, columns)
+    ]
+
+
 def _call(native, *args, columns):
-    """``native(*args, *arrays)`` over the ``columns`` of :func:`_columns`."""
+    """``native(*args, *arrays)`` over the ``columns`` of :func:`_columns`
+    (broadcast by :func:`_broadcast`)."""
+    columns = _broadcast(columns)
     return checked_call(lambda: native(*args, *(a for a, _ in columns)), *columns)
+
+
+def _limit_histories(f, r, t):
+    """The two histories lifetimes evaluates and the compiled core refuses,
+    rewritten to what they mean, or None when there are none:
+
+    * ``frequency == 0`` with ``recency > 0``: a customer without repeat
+      purchases has no recency; read as recency 0. lifetimes' own fit
+      refuses this history, but its plotting functions pass it
+      (``plot_frequency_recency_matrix``).
+    * ``frequency > 0`` with ``recency == 0``: repeat purchases at the
+      moment of the first, which no summary produces but lifetimes' plotting
+      functions pass (the first row of ``plot_frequency_recency_matrix``);
+      evaluated at the limit ``recency -> 0+`` (the smallest positive
+      double), which is lifetimes' formula at recency 0.
+    * ``recency == T == 0``: a customer first seen at the end of the period
+      (``calibration_and_holdout_data`` gives ``T_cal == 0`` to a customer
+      whose first purchase is on ``calibration_period_end``); evaluated at
+      the limit ``T -> 0+`` (the smallest positive double), where a history
+      without repeat purchases carries no information: P(alive) and the
+      expectations are a new customer's, and the fit's log-likelihood term
+      is 0, as lifetimes'. With repeat purchases (all at time 0, which
+      lifetimes' tests pass) recency and ``T`` both go to 0+.
+    """
+    f, r, t = (np.asarray(a) for a in (f, r, t))
+    if not f.shape == r.shape == t.shape:
+        return None  # mismatched lengths: the core's error stands
+    no_repeat = f == 0
+    stale = no_repeat & (r != 0)
+    if stale.any():
+        r = np.where(stale, 0.0, r)
+    tiny = np.nextafter(0.0, 1.0)
+    instant = ~no_repeat & (r == 0)
+    if instant.any():
+        r = np.where(instant, tiny, r)
+    unobserved = (t == 0) & (r <= tiny)
+    if not (stale.any() or instant.any() or unobserved.any()):
+        return None
+    if unobserved.any():
+        t = np.where(unobserved, tiny, t)
+    return [np.ascontiguousarray(a, dtype=np.float64) for a in (f, r, t)]
+
+
+def _history_call(native, *args, columns, at):
+    """:func:`_call` for a history ``(frequency, recency, T)`` at
+    ``columns[at:at + 3]``, with the histories of :func:`_limit_histories`
+    rewritten when the compiled core refuses them (only that call pays for
+    the rewrite)."""
+    columns = _broadcast(columns)
+    try:
+        return _call(native, *args, columns=columns)
+    except InvalidValueError:
+        fixed = _limit_histories(*(a for a, _ in columns[at : at + 3]))
+        if fixed is None:
+            raise
+        columns = list(columns)
+        columns[at : at + 3] = [(a, name) for a, (_, name) in zip(fixed, columns[at : at + 3])]
+        return _call(native, *args, columns=columns)
 
 
 def _weights_by_frequency(data):
@@ -100,10 +264,10 @@ def _weights_by_frequency(data):
 
 
 def _shape(result, *inputs):
-    """lifetimes' return shapes: a float for scalar inputs, a Series for
-    pandas inputs (with their index), else a numpy array."""
+    """lifetimes' return shapes: a numpy float64 for scalar inputs, a
+    Series for pandas inputs (with their index), else a numpy array."""
     if all(np.isscalar(v) for v in inputs):
-        return float(result[0])
+        return np.float64(result[0])
     index = index_of(*inputs)
     if index is not None and len(index) == len(result):
         return pd.Series(result, index=index)
@@ -126,7 +290,8 @@ class BaseFitter:
         except AttributeError:
             subj = ""
         try:
-            params = ", ".join("%s: %.2f" % (k, v) for k, v in self.params_.items())
+            # Sorted by name, as lifetimes prints them.
+            params = ", ".join("%s: %.2f" % (k, v) for k, v in sorted(self.params_.items()))
             return "<customer_value.lifetimes.{}:{} {}>".format(classname, subj, params)
         except AttributeError:
             return "<customer_value.lifetimes.{}>".format(classname)
@@ -142,6 +307,29 @@ class BaseFitter:
             # The usual case, without a pandas lookup per parameter.
             return params.to_numpy(dtype=float).tolist()
         return [float(v) for v in self._unload_params(*self._names)]
+
+    # Parameters with a time unit (lifetimes fits these in time rescaled so
+    # that the oldest customer's age is 1).
+    _rates: tuple = ()
+
+    def _set_objective(self):
+        """``_negative_log_likelihood_`` as lifetimes reports it: its
+        minimised objective at the fitted parameters, ``-LL / sum(weights)
+        + penalizer_coef * sum(params^2)`` (Pareto/NBD: ``/ mean(weights)``),
+        with BG/NBD, MBG/NBD and Pareto/NBD in lifetimes' rescaled time
+        ``t * s``, ``s = 1 / max(T)``: there the log-likelihood gains
+        ``-x log s`` per customer and ``alpha`` (and ``beta``) are ``s``
+        times the natural ones."""
+        w = np.asarray(self.data["weights"], dtype=float)
+        ll = float(self.log_likelihood_)
+        p = self.params_.to_numpy(dtype=float).copy()
+        if self._rates:
+            scale = 1.0 / float(np.max(self.data["T"]))
+            ll -= np.log(scale) * float(np.sum(w * np.asarray(self.data["frequency"], dtype=float)))
+            for name in self._rates:
+                p[self._names.index(name)] *= scale
+        spread = w.mean() if isinstance(self, ParetoNBDFitter) else w.sum()
+        self._negative_log_likelihood_ = -ll / spread + float(self.penalizer_coef) * float(np.sum(p**2))
 
     def _set_report(self, text):
         report = json.loads(text)
@@ -183,16 +371,42 @@ class BaseFitter:
         print(self.summary.round(decimals).to_string(**kwargs))
 
     def save_model(self, path, save_data=True, save_generate_data_method=True, values_to_save=None):
-        """Writes the parameters and fit report as JSON (not a pickle)."""
+        """Writes the model as JSON (not a dill pickle): parameters, fit
+        report, lifetimes' attributes (``penalizer_coef``, ``_scale``,
+        ``_negative_log_likelihood_``), the fitted ``data`` (columns, dtypes
+        and index) when ``save_data``, and the ages ``generate_new_data``
+        draws from when ``save_generate_data_method``. As lifetimes, a
+        left-out attribute is loaded as its placeholder in
+        ``values_to_save`` (``[data's, generate_new_data's]``, default
+        None); here the placeholders must be JSON values."""
+        placeholders = list(values_to_save or [])
+        placeholders += [None] * (2 - len(placeholders))
+        saved = {
+            "model": self.__class__.__name__,
+            "penalizer_coef": self.penalizer_coef,
+            "report": getattr(self, "report_", None),
+            "negative_log_likelihood": getattr(self, "_negative_log_likelihood_", None),
+            "scale": getattr(self, "_scale", None),
+        }
+        if "params_" in self.__dict__ and "report_" not in self.__dict__:
+            saved["params"] = {str(k): float(v) for k, v in self.params_.items()}
+        data = self.__dict__.get("data")
+        if not save_data:
+            saved["data_placeholder"] = placeholders[0]
+        elif isinstance(data, pd.DataFrame):
+            saved["data"] = {
+                "columns": {c: data[c].tolist() for c in data.columns},
+                "dtypes": {c: str(data[c].dtype) for c in data.columns},
+                "index": data.index.tolist(),
+                "index_name": data.index.name,
+            }
+        if "generate_new_data" in self.__dict__:
+            if save_generate_data_method and self.generate_new_data is not None:
+                saved["ages"] = self._ages().tolist()
+            else:
+                saved["generate_placeholder"] = placeholders[1]
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(
-                {
-                    "model": self.__class__.__name__,
-                    "penalizer_coef": self.penalizer_coef,
-                    "report": self.report_,
-                },
-                f,
-            )
+            json.dump(saved, f)
 
     def load_model(self, path):
         """Reads a file written by :meth:`save_model`."""
@@ -201,7 +415,63 @@ class BaseFitter:
         if saved.get("model") != self.__class__.__name__:
             raise ValueError(f"{path} holds a {saved.get('model')}, not a {self.__class__.__name__}")
         self.penalizer_coef = saved.get("penalizer_coef", 0.0)
-        self._set_report(json.dumps(saved["report"]))
+        if saved.get("report") is not None:
+            self._set_report(json.dumps(saved["report"]))
+        elif saved.get("params") is not None:
+            self.params_ = pd.Series(saved["params"], dtype=float)
+        if saved.get("negative_log_likelihood") is not None:
+            self._negative_log_likelihood_ = saved["negative_log_likelihood"]
+        if saved.get("scale") is not None:
+            self._scale = saved["scale"]
+        data = saved.get("data")
+        if data is not None:
+            self.data = pd.DataFrame(
+                {c: np.asarray(v, dtype=data["dtypes"][c]) for c, v in data["columns"].items()},
+                index=pd.Index(data["index"], name=data["index_name"]),
+            )
+        elif "data_placeholder" in saved:
+            self.data = saved["data_placeholder"]
+        if saved.get("ages") is not None:
+            self._set_generator(np.asarray(saved["ages"], dtype=float))
+        elif "generate_placeholder" in saved:
+            self.generate_new_data = saved["generate_placeholder"]
+        if self._fits_purchases and "params_" in self.__dict__:
+            self.predict = self.conditional_expected_number_of_purchases_up_to_time
+
+    # BG/NBD, MBG/NBD and Pareto/NBD: lifetimes sets `predict` and `_scale`.
+    _fits_purchases = False
+
+    # The simulator of generate_data behind generate_new_data, if any.
+    _simulate = None
+
+    def _ages(self):
+        return self.data["T"].to_numpy(dtype=float)
+
+    def _set_generator(self, ages=None):
+        """``generate_new_data(size=1)``: ``size`` simulated customers with
+        the fitted customers' ages (the first ``size`` of them), as
+        lifetimes' (see :mod:`customer_value.lifetimes.generate_data`)."""
+        if self._simulate is None:
+            return
+        simulate = type(self)._simulate
+        ages = self._ages() if ages is None else ages
+
+        def generate_new_data(size=1):
+            if size > len(ages):
+                raise ValueError(f"size={size} exceeds the {len(ages)} fitted customers whose ages it takes")
+            return simulate(ages[:size], *self._values(), size=size)
+
+        self.generate_new_data = generate_new_data
+
+
+def _weights_column(weights, w, n):
+    """The ``weights`` column of ``data``, as lifetimes keeps it: ones (int)
+    without weights, else the weights as given."""
+    if w is None:
+        return np.ones(n, dtype=np.int64)
+    if isinstance(weights, (np.ndarray, pd.Series)):
+        return np.asarray(weights)
+    return w
 
 
 def _initial(initial_params):
@@ -213,39 +483,61 @@ class _PurchaseFitter(BaseFitter):
 
     _model = ""
 
+    _simulate = None
+    _fits_purchases = True
+
     def fit(self, frequency, recency, T, weights=None, initial_params=None, verbose=False, tol=None, index=None, **kwargs):
         """Fits by maximum likelihood; ``weights`` count customers per row."""
+        return self._fit_purchases(frequency, recency, T, weights, initial_params, tol, index, kwargs.get("maxiter"))
+
+    def _fit_purchases(self, frequency, recency, T, weights, initial_params, tol, index, maxiter):
         f, r, t = floats(frequency, "frequency"), floats(recency, "recency"), floats(T, "T")
         w = optional_floats(weights, "weights")
-        text = _native.fit_purchases(
-            self._model,
-            f,
-            r,
-            t,
-            weights=w,
-            penalizer=float(self.penalizer_coef),
-            tol=None if tol is None else float(tol),
-            max_iter=kwargs.get("maxiter"),
-            start=_initial(initial_params),
-        )
+
+        def fit(f, r, t):
+            return _native.fit_purchases(
+                self._model,
+                f,
+                r,
+                t,
+                weights=w,
+                penalizer=float(self.penalizer_coef),
+                tol=None if tol is None else float(tol),
+                max_iter=maxiter,
+                start=_initial(initial_params),
+            )
+
+        try:
+            text = fit(f, r, t)
+        except InvalidValueError:
+            fixed = _limit_histories(f, r, t)
+            if fixed is None:
+                raise
+            text = fit(*fixed)
         self._set_report(text)
         self.data = pd.DataFrame(
-            {"frequency": f.astype(int), "recency": r, "T": t, "weights": np.ones_like(r) if w is None else w},
+            {"frequency": f.astype(int), "recency": r, "T": t, "weights": _weights_column(weights, w, len(r))},
             index=index,
         )
+        self._scale = 1.0 / float(np.max(t))
+        self._set_objective()
+        self._set_generator()
+        self.predict = self.conditional_expected_number_of_purchases_up_to_time
         return self
 
     def conditional_probability_alive(self, frequency, recency, T):
         """P(alive at T | frequency, recency, T) per customer."""
         columns = _columns((frequency, "frequency"), (recency, "recency"), (T, "T"))
-        result = _call(_native.conditional_probability_alive, self._model, self._values(), columns=columns)
+        result = _history_call(_native.conditional_probability_alive, self._model, self._values(), columns=columns, at=0)
         return _shape(result, frequency, recency, T)
 
     def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
         """Expected purchases in (T, T + t] given the customer's history."""
         columns = _columns((t, "t"), (frequency, "frequency"), (recency, "recency"), (T, "T"))
-        result = _call(_native.conditional_expected_purchases, self._model, self._values(), columns=columns)
-        return _shape(result, frequency, recency, T)
+        result = _history_call(
+            _native.conditional_expected_purchases, self._model, self._values(), columns=columns, at=1
+        )
+        return _shape(result, t, frequency, recency, T)
 
     predict = conditional_expected_number_of_purchases_up_to_time
 
@@ -276,8 +568,15 @@ class BetaGeoFitter(_PurchaseFitter):
     """BG/NBD (Fader, Hardie & Lee 2005), as lifetimes' ``BetaGeoFitter``."""
 
     _model = "bg-nbd"
+    _rates = ("alpha",)
     _names = ("r", "alpha", "a", "b")
     _native_names = ("r", "alpha", "a", "b")
+    _simulate = staticmethod(generate_data.beta_geometric_nbd_model)
+
+    def conditional_probability_alive(self, frequency, recency, T):
+        """P(alive at T | frequency, recency, T) per customer: a numpy array
+        whatever the inputs (one element for scalars), as lifetimes'."""
+        return np.atleast_1d(np.asarray(super().conditional_probability_alive(frequency, recency, T)))
 
     def probability_of_n_purchases_up_to_time(self, t, n):
         """P(X(t) = n) for a customer just acquired."""
@@ -297,6 +596,7 @@ class ModifiedBetaGeoFitter(BetaGeoFitter):
     ``ModifiedBetaGeoFitter``."""
 
     _model = "mbg-nbd"
+    _simulate = staticmethod(generate_data.modified_beta_geometric_nbd_model)
 
 
 class ParetoNBDFitter(_PurchaseFitter):
@@ -304,8 +604,37 @@ class ParetoNBDFitter(_PurchaseFitter):
     ``ParetoNBDFitter``."""
 
     _model = "pareto-nbd"
+    _rates = ("alpha", "beta")
     _names = ("r", "alpha", "s", "beta")
     _native_names = ("r", "alpha", "s", "beta")
+    _simulate = staticmethod(generate_data.pareto_nbd_model)
+
+    def fit(
+        self,
+        frequency,
+        recency,
+        T,
+        weights=None,
+        iterative_fitting=1,
+        initial_params=None,
+        verbose=False,
+        tol=None,
+        index=None,
+        fit_method="Nelder-Mead",
+        maxiter=2000,
+        **kwargs,
+    ):
+        """Fits by maximum likelihood; ``weights`` count customers per row.
+        ``iterative_fitting`` (lifetimes' number of random restarts) and
+        ``fit_method`` (its scipy method) are checked as lifetimes does and
+        otherwise unused: the crate's optimiser starts from a data-driven
+        point and polishes with Newton steps. ``maxiter`` is lifetimes'
+        Nelder-Mead limit, not passed on (the crate needs far fewer steps)."""
+        if iterative_fitting <= 0:
+            raise ValueError("iterative_fitting parameter should be greater than 0 as of lifetimes v0.2.1")
+        if iterative_fitting > 1 and initial_params is not None:
+            raise ValueError("iterative_fitting and initial_params should not be both set, as no improvement could be made.")
+        return self._fit_purchases(frequency, recency, T, weights, initial_params, tol, index, None)
 
     def conditional_probability_of_n_purchases_up_to_time(self, n, t, frequency, recency, T):
         """P(X(T, T+t) = n | frequency, recency, T): the probability of
@@ -317,14 +646,9 @@ class ParetoNBDFitter(_PurchaseFitter):
             return 0
         if int(n) != n or n < 0:
             raise ValueError(f"n must be a whole number >= 0, got {n!r}")
-        result = _native.conditional_prob_purchases(
-            self._model,
-            self._values(),
-            int(n),
-            float(t),
-            floats(frequency, "frequency"),
-            floats(recency, "recency"),
-            floats(T, "T"),
+        columns = _columns((frequency, "frequency"), (recency, "recency"), (T, "T"))
+        result = _history_call(
+            _native.conditional_prob_purchases, self._model, self._values(), int(n), float(t), columns=columns, at=0
         )
         return _shape(result, frequency, recency, T)
 
@@ -337,7 +661,12 @@ class GammaGammaFitter(BaseFitter):
     _native_names = ("p", "q", "gamma")
 
     def fit(self, frequency, monetary_value, weights=None, initial_params=None, verbose=False, tol=None, index=None, q_constraint=False, **kwargs):
-        """Fits on repeat buyers' frequency and mean spend."""
+        """Fits on repeat buyers' frequency and mean spend. With
+        ``q_constraint`` (lifetimes: keep ``q > 1``, so that the mean spend
+        is finite) the fit is the same when its ``q`` exceeds 1, the
+        constrained optimum then being the unconstrained one; otherwise it
+        raises :class:`NotImplementedError` (the crate has no bounded
+        Gamma-Gamma fit)."""
         f, m = floats(frequency, "frequency"), floats(monetary_value, "monetary_value")
         w = optional_floats(weights, "weights")
         text = _native.fit_gamma_gamma(
@@ -350,10 +679,18 @@ class GammaGammaFitter(BaseFitter):
             start=_initial(initial_params),
         )
         self._set_report(text)
+        if q_constraint and not self.params_["q"] > 1.0:
+            q = self.params_["q"]
+            del self.params_
+            raise NotImplementedError(
+                f"q_constraint=True: the unconstrained fit has q = {float(q)!r} <= 1, and customer_value does not fit "
+                "Gamma-Gamma with q bounded; fit without q_constraint or with a penalizer_coef"
+            )
         self.data = pd.DataFrame(
-            {"monetary_value": m, "frequency": f.astype(int), "weights": np.ones_like(m) if w is None else w},
+            {"monetary_value": m, "frequency": f, "weights": _weights_column(weights, w, len(m))},
             index=index,
         )
+        self._set_objective()
         return self
 
     def conditional_expected_average_profit(self, frequency=None, monetary_value=None):
@@ -417,20 +754,31 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         )
         self._set_report(text)
         self.data = pd.DataFrame(
-            {"frequency": f, "recency": r, "n_periods": n, "weights": np.ones_like(f) if w is None else w},
+            {
+                "frequency": f.astype(int),
+                "recency": r.astype(int),
+                "n_periods": n.astype(int),
+                "weights": _weights_column(weights, w, len(f)),
+            },
             index=index,
         )
+        self._set_objective()
+        self._set_generator()
         return self
+
+    _simulate = staticmethod(generate_data.beta_geometric_beta_binom_model)
+
+    def _ages(self):
+        # One customer per unit of weight, as lifetimes' generate_new_data.
+        counts = np.asarray(self.data["weights"], dtype=float)
+        if np.any(counts != np.floor(counts)):
+            raise ValueError("generate_new_data needs whole weights (customers per row)")
+        return np.repeat(self.data["n_periods"].to_numpy(dtype=float), counts.astype(np.int64))
 
     def conditional_expected_number_of_purchases_up_to_time(self, m_periods_in_future, frequency, recency, n_periods):
         """Expected transactions in the next ``m_periods_in_future`` periods."""
-        result = _native.bgbb_conditional_expected(
-            self._values(),
-            int(m_periods_in_future),
-            floats(frequency, "frequency"),
-            floats(recency, "recency"),
-            floats(n_periods, "n_periods"),
-        )
+        columns = _broadcast([(floats(v, name), name) for v, name in ((frequency, "frequency"), (recency, "recency"), (n_periods, "n_periods"))])
+        result = _native.bgbb_conditional_expected(self._values(), int(m_periods_in_future), *(a for a, _ in columns))
         return _shape(result, frequency, recency, n_periods)
 
     def expected_number_of_transactions_in_first_n_periods(self, n):
@@ -449,11 +797,6 @@ class BetaGeoBetaBinomFitter(BaseFitter):
 
     def conditional_probability_alive(self, m_periods_in_future, frequency, recency, n_periods):
         """P(alive ``m_periods_in_future`` periods after the last observed one)."""
-        result = _native.bgbb_probability_alive(
-            self._values(),
-            int(m_periods_in_future),
-            floats(frequency, "frequency"),
-            floats(recency, "recency"),
-            floats(n_periods, "n_periods"),
-        )
+        columns = _broadcast([(floats(v, name), name) for v, name in ((frequency, "frequency"), (recency, "recency"), (n_periods, "n_periods"))])
+        result = _native.bgbb_probability_alive(self._values(), int(m_periods_in_future), *(a for a, _ in columns))
         return _shape(result, frequency, recency, n_periods)

@@ -24,9 +24,19 @@ import pandas as pd
 
 from .. import _native
 from .._convert import UnsupportedFrequencyError, arrow_source, money_kwargs
-from .._native import InvalidValueError
+from .._native import InvalidValueError, NotConvergedError
 
-__all__ = ["summary_data_from_transaction_data", "calibration_and_holdout_data"]
+# lifetimes' utils.ConvergenceError, so that `except ConvergenceError` keeps
+# working: the crate's fits raise NotConvergedError only when a fit truly
+# fails (not a ValueError, unlike lifetimes').
+ConvergenceError = NotConvergedError
+
+__all__ = [
+    "summary_data_from_transaction_data",
+    "calibration_and_holdout_data",
+    "calculate_alive_path",
+    "expected_cumulative_transactions",
+]
 
 _DAY = 86_400
 # freq: (seconds per tick of the integer time axis, ticks per period).
@@ -245,3 +255,73 @@ def calibration_and_holdout_data(
     last = _floor(np.floor_divide(np.int64(obs_end), seconds), freq)
     combined["duration_holdout"] = int(last - first) // ticks / freq_multiplier
     return combined
+
+
+def calculate_alive_path(model, transactions, datetime_col, t, freq="D"):
+    """P(alive) of one customer at every age ``0, 1, ..., t`` periods of
+    ``freq`` since the first purchase (longer if the history is), as
+    lifetimes: the history is resampled to ``freq`` periods, and at each age
+    the frequency, recency and age so far are passed to the model's
+    ``conditional_probability_alive`` (one vectorised call, so a fitted
+    model of lifetimes works too). A Series of floats indexed ``0..``
+    (lifetimes': objects, one-element arrays for BG/NBD)."""
+    dates = pd.to_datetime(transactions[datetime_col])
+    counts = pd.Series(1, index=pd.DatetimeIndex(dates)).resample(freq).sum().to_numpy()
+    bought = np.zeros(max(int(t) + 1, len(counts)), dtype=np.int64)
+    bought[: len(counts)] = counts > 0
+    age = np.arange(len(bought), dtype=np.float64)
+    frequency = np.cumsum(bought) - 1.0
+    last = np.maximum.accumulate(np.where(bought > 0, np.arange(len(bought)), 0))
+    p = model.conditional_probability_alive(frequency, last.astype(np.float64), age)
+    return pd.Series(np.asarray(p, dtype=np.float64).ravel(), index=pd.RangeIndex(len(bought)))
+
+
+def expected_cumulative_transactions(
+    model,
+    transactions,
+    datetime_col,
+    customer_id_col,
+    t,
+    datetime_format=None,
+    freq="D",
+    freq_multiplier=1,
+    set_index_date=False,
+):
+    """Actual and predicted cumulative repeat transactions of the whole
+    customer base over the ``t`` periods of ``freq`` from the first
+    transaction, as lifetimes (Fader, Hardie & Lee's note on implementing
+    the Pareto/NBD in MATLAB, p. 8): at period ``i`` (every
+    ``freq_multiplier``-th), ``predicted`` sums, over the customers who first
+    bought at an earlier period ``k``, the model's
+    ``expected_number_of_purchases_up_to_time((i - k) / freq_multiplier)``;
+    ``actual`` counts the repeat purchase periods (a customer's periods
+    with a purchase after the first) before period ``i``. The model is
+    called once, with every horizon. A DataFrame with columns ``actual``
+    and ``predicted``, indexed ``0, 1, ...`` (the periods' dates with
+    ``set_index_date``)."""
+    t = int(t)
+    m = int(freq_multiplier)
+    dates = pd.to_datetime(transactions[datetime_col], format=datetime_format)
+    start = dates.min().to_period(freq)
+    offsets = (dates.dt.to_period(freq) - start).map(lambda d: d.n).to_numpy(dtype=np.int64)
+    keep = offsets <= t
+    periods = pd.DataFrame({"id": transactions[customer_id_col].to_numpy()[keep], "k": offsets[keep]}).drop_duplicates()
+    first = periods.groupby("id")["k"].min().to_numpy()
+    first_counts = np.bincount(first, minlength=t + 1)[: t + 1]
+    repeat_counts = np.bincount(periods["k"].to_numpy(), minlength=t + 1)[: t + 1] - first_counts
+    ends = np.arange(m, t + 1, m)
+    gaps = ends[:, None] - np.arange(t + 1)[None, :]
+    earlier = gaps > 0
+    expected = np.zeros(gaps.shape)
+    if earlier.any():
+        expected[earlier] = np.asarray(
+            model.expected_number_of_purchases_up_to_time(gaps[earlier].astype(np.float64) / m), dtype=np.float64
+        ).ravel()
+    predicted = (expected * first_counts[None, :]).sum(axis=1)
+    cumulative = np.cumsum(repeat_counts)
+    actual = cumulative[np.arange(1, t // m + 1) * m - 1] if t // m else np.zeros(0, dtype=np.int64)
+    if set_index_date:
+        index = (start + np.arange(t + 1))[m - 1 : -1 : m]
+    else:
+        index = range(0, t // m)
+    return pd.DataFrame({"actual": actual, "predicted": predicted}, index=index)
