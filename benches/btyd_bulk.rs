@@ -130,6 +130,17 @@ fn pareto(c: &mut Criterion) {
     group.bench_function("pareto_p_alive/bulk/20k", |b| {
         b.iter(|| bulk.p_alive(black_box(&rows)).unwrap())
     });
+    // The same rows as columns (the Python package's path).
+    let x: Vec<u32> = rows.iter().map(|h| h.x()).collect();
+    let t_x: Vec<f64> = rows.iter().map(|h| h.t_x()).collect();
+    let age: Vec<f64> = rows.iter().map(|h| h.age()).collect();
+    assert_eq!(bulk.p_alive_columns(&x, &t_x, &age).unwrap(), alive);
+    group.bench_function("pareto_p_alive/bulk_columns/20k", |b| {
+        b.iter(|| {
+            bulk.p_alive_columns(black_box(&x), black_box(&t_x), black_box(&age))
+                .unwrap()
+        })
+    });
     group.bench_function("pareto_conditional_pmf/per_customer/20k", |b| {
         b.iter(|| {
             black_box(&rows)

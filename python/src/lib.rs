@@ -187,6 +187,44 @@ fn histories(frequency: &[f64], recency: &[f64], t: &[f64]) -> Result<Vec<Custom
         .collect()
 }
 
+/// The purchase counts of `frequency` (whole numbers in `u32` range), in
+/// one branch-free pass; `None` when a row is not one.
+fn whole_counts(frequency: &[f64]) -> Option<Vec<u32>> {
+    let mut ok = true;
+    let x = frequency
+        .iter()
+        .map(|&v| {
+            ok &= (v >= 0.0) & (v <= f64::from(u32::MAX)) & (v.trunc() == v);
+            v as u32
+        })
+        .collect();
+    ok.then_some(x)
+}
+
+/// `score(x)` on the purchase counts of `frequency` for the crate's
+/// column paths (which take the rows without building histories); when a
+/// row is invalid, the error of [`histories`], which names the row and
+/// the column.
+fn pareto_columns(
+    frequency: &[f64],
+    recency: &[f64],
+    t: &[f64],
+    score: impl FnOnce(&[u32]) -> Result<Vec<f64>, Error>,
+) -> Result<Vec<f64>, Error> {
+    same_length(&["frequency", "recency", "T"], &[frequency, recency, t])?;
+    let result = match whole_counts(frequency) {
+        Some(x) => score(&x),
+        None => {
+            histories(frequency, recency, t)?;
+            return Err(invalid("frequency", "not whole counts".into()));
+        }
+    };
+    result.or_else(|e| {
+        histories(frequency, recency, t)?;
+        Err(e)
+    })
+}
+
 /// One history per row, built on the fly (no intermediate vector).
 fn history_at(
     frequency: &[f64],
@@ -387,11 +425,25 @@ fn by_x_t(
 /// row, and CLV's periods): a cell's expansion depends only on the cell
 /// and the parameters, so a customer's value never depends on the rows
 /// beside it. Equal to the crate's per-customer function to about `1e-13`
-/// relative. P(alive) is the crate's.
+/// relative. P(alive) is the crate's, bit for bit ([`BgCurves::alive`]).
 struct BgCurves {
+    r: f64,
     alpha: f64,
-    curves: rustc_hash::FxHashMap<u32, NewCustomerCurve>,
+    a: f64,
+    b: f64,
+    /// MBG/NBD (`ln a − ln(b + x)` in P(alive), `b + x + 1` in the curve).
+    modified: bool,
+    /// `ln a − ln(b + (x − 1))` (BG/NBD) or `ln a − ln(b + x)` (MBG/NBD)
+    /// per count below [`DIRECT_COUNTS`], as the crate's P(alive) computes
+    /// it (NaN: not yet).
+    heads: Vec<f64>,
+    /// The curve of each count below [`DIRECT_COUNTS`], and of the others.
+    direct: Vec<Option<NewCustomerCurve>>,
+    other: rustc_hash::FxHashMap<u32, NewCustomerCurve>,
 }
+
+/// Purchase counts below this keep their [`BgCurves`] state in vectors.
+const DIRECT_COUNTS: usize = 4096;
 
 impl BgCurves {
     /// The curves for BG/NBD or MBG/NBD (`None` for the other models),
@@ -402,33 +454,125 @@ impl BgCurves {
         population: &[CustomerHistory],
         horizons: impl Fn(usize, &mut dyn FnMut(f64)),
     ) -> Result<Option<Self>, Error> {
-        let (r, alpha, a, b, k) = match m {
-            Purchases::Bg(p) => (p.r(), p.alpha(), p.a(), p.b(), 0.0),
-            Purchases::Mbg(p) => (p.r(), p.alpha(), p.a(), p.b(), 1.0),
+        Self::from_rows(
+            m,
+            0..population.len(),
+            |i| (population[i].x(), population[i].age()),
+            horizons,
+        )
+    }
+
+    /// [`new`](Self::new) for rows `rows`, row `i` read as `(x, T)` by
+    /// `row(i)` (an invalid row only adds a cell that is never read: the
+    /// callers check every row before they use its value).
+    fn from_rows(
+        m: &Purchases,
+        rows: std::ops::Range<usize>,
+        row: impl Fn(usize) -> (u32, f64),
+        horizons: impl Fn(usize, &mut dyn FnMut(f64)),
+    ) -> Result<Option<Self>, Error> {
+        let (r, alpha, a, b, modified) = match m {
+            Purchases::Bg(p) => (p.r(), p.alpha(), p.a(), p.b(), false),
+            Purchases::Mbg(p) => (p.r(), p.alpha(), p.a(), p.b(), true),
             _ => return Ok(None),
         };
-        let mut ys: rustc_hash::FxHashMap<u32, Vec<f64>> = rustc_hash::FxHashMap::default();
-        for (i, h) in population.iter().enumerate() {
-            let list = ys.entry(h.x()).or_default();
-            horizons(i, &mut |t| list.push(t / (alpha + h.age())));
+        let mut curves = Self {
+            r,
+            alpha,
+            a,
+            b,
+            modified,
+            heads: Vec::new(),
+            direct: Vec::new(),
+            other: rustc_hash::FxHashMap::default(),
+        };
+        for i in rows {
+            let (x, age) = row(i);
+            let curve = curves.curve_mut(x)?;
+            horizons(i, &mut |t| curve.add_horizon(t / (alpha + age)));
         }
-        let mut curves = rustc_hash::FxHashMap::default();
-        for (x, ys) in ys {
-            let xf = f64::from(x);
-            let p = BgNbdParams::new(r + xf, 1.0, a, b + xf + k)?;
-            curves.insert(x, NewCustomerCurve::bg(&p, &ys));
+        let heads = curves.direct.len();
+        curves.heads = (0..heads)
+            .map(|x| {
+                if curves.direct[x].is_some() {
+                    curves.head(x as u32)
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        Ok(Some(curves))
+    }
+
+    /// The curve of count `x`, made on first use (without cells).
+    fn curve_mut(&mut self, x: u32) -> Result<&mut NewCustomerCurve, Error> {
+        let xf = f64::from(x);
+        let k = if self.modified { 1.0 } else { 0.0 };
+        let make = || -> Result<NewCustomerCurve, Error> {
+            let p = BgNbdParams::new(self.r + xf, 1.0, self.a, self.b + xf + k)?;
+            Ok(NewCustomerCurve::bg(&p, &[]))
+        };
+        if (x as usize) < DIRECT_COUNTS {
+            let i = x as usize;
+            if i >= self.direct.len() {
+                self.direct.resize_with(i + 1, || None);
+            }
+            if self.direct[i].is_none() {
+                self.direct[i] = Some(make()?);
+            }
+            return Ok(self.direct[i].as_mut().expect("made above"));
         }
-        Ok(Some(Self { alpha, curves }))
+        Ok(match self.other.entry(x) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(make()?),
+        })
+    }
+
+    fn curve(&self, x: u32) -> Option<&NewCustomerCurve> {
+        match self.direct.get(x as usize) {
+            Some(c) => c.as_ref(),
+            None => self.other.get(&x),
+        }
+    }
+
+    /// The first term of P(alive)'s log-odds, as the crate computes it.
+    #[inline]
+    fn head(&self, x: u32) -> f64 {
+        let xf = f64::from(x);
+        if self.modified {
+            self.a.ln() - (self.b + xf).ln()
+        } else {
+            self.a.ln() - (self.b + (xf - 1.0)).ln()
+        }
+    }
+
+    /// P(alive) of a valid history, bit for bit [`BgNbdParams::p_alive`]
+    /// or [`MbgNbdParams::p_alive`] (the same operations, with the first
+    /// term of the log-odds from the table).
+    #[inline]
+    fn alive(&self, h: &CustomerHistory) -> f64 {
+        let x = h.x();
+        if x == 0 && !self.modified {
+            return 1.0;
+        }
+        let xf = f64::from(x);
+        let head = match self.heads.get(x as usize) {
+            Some(&v) if !v.is_nan() => v,
+            _ => self.head(x),
+        };
+        let (t_x, big_t) = (h.t_x(), h.age());
+        let v = head + (self.r + xf) * ((big_t - t_x) / (self.alpha + t_x)).ln_1p();
+        expit_neg(v)
     }
 
     /// `E[Y(t) | x, t_x, T]` of `h`.
-    fn expected(&self, m: &Purchases, h: &CustomerHistory, t: f64) -> Result<f64, Error> {
+    fn expected(&self, _m: &Purchases, h: &CustomerHistory, t: f64) -> Result<f64, Error> {
         let t = horizon(t)?;
-        let p = m.p_alive(h)?;
+        let p = self.alive(h);
         if p == 0.0 {
             return Ok(0.0);
         }
-        let curve = self.curves.get(&h.x()).ok_or_else(|| {
+        let curve = self.curve(h.x()).ok_or_else(|| {
             invalid(
                 "horizon",
                 "a conditional expectation without its curve".into(),
@@ -436,6 +580,89 @@ impl BgCurves {
         })?;
         Ok(p * curve.expected_purchases(t / (self.alpha + h.age()))?)
     }
+}
+
+/// `expit(−v) = 1/(1 + e^v)`, the crate's arithmetic (`expit`).
+#[inline]
+fn expit_neg(v: f64) -> f64 {
+    let v = -v;
+    if v >= 0.0 {
+        1.0 / (1.0 + (-v).exp())
+    } else {
+        let e = v.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// `f(rows, out)` over contiguous parts of `0..n` (one part per core for
+/// large inputs, else one), each part writing its rows' values; the first
+/// failing part's error (the parts are in row order, and each reports its
+/// own first failing row).
+fn per_part(
+    n: usize,
+    f: impl Fn(std::ops::Range<usize>, &mut [f64]) -> Result<(), Error> + Sync,
+) -> Result<Vec<f64>, Error> {
+    let mut out = zeroed(n);
+    let threads = if n < PARALLEL_ROWS { 1 } else { threads() };
+    if threads < 2 {
+        f(0..n, &mut out)?;
+        return Ok(out);
+    }
+    let chunk = n.div_ceil(threads);
+    let f = &f;
+    let results: Vec<Result<(), Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = out
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(k, part)| scope.spawn(move || f(k * chunk..k * chunk + part.len(), part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(invalid("worker", "a worker thread panicked".into())))
+            })
+            .collect()
+    });
+    for r in results {
+        r?;
+    }
+    Ok(out)
+}
+
+/// BG/NBD or MBG/NBD `E[Y(t) | x, t_x, T]` at `t = h[0]` (one horizon) or
+/// `h[i]` (one per row) from the columns, without a vector of histories:
+/// each part of the rows makes its own [`BgCurves`] (the cells are the
+/// same whichever rows ask for them) and checks each row as it goes.
+/// `None` for the other models.
+fn bg_conditional(
+    m: &Purchases,
+    h: &[f64],
+    f: &[f64],
+    r: &[f64],
+    a: &[f64],
+) -> Option<Result<Vec<f64>, Error>> {
+    if !matches!(m, Purchases::Bg(_) | Purchases::Mbg(_)) {
+        return None;
+    }
+    let at = |i: usize| h[if h.len() == 1 { 0 } else { i }];
+    Some(per_part(f.len(), |rows, out| {
+        let start = rows.start;
+        let curves = BgCurves::from_rows(
+            m,
+            rows,
+            // `as u32` saturates (NaN to 0): a bad count only adds a
+            // curve that is never read, as the row fails below.
+            |i| (f[i] as u32, a[i]),
+            |i, emit| emit(at(i)),
+        )?
+        .expect("BG/NBD or MBG/NBD");
+        for (j, o) in out.iter_mut().enumerate() {
+            let i = start + j;
+            *o = curves.expected(m, &history_at(f, r, a, i)?, at(i))?;
+        }
+        Ok(())
+    }))
 }
 
 /// Expected purchases in the next `t` for every history: the crate's bulk
@@ -817,7 +1044,7 @@ impl BgAlive {
     fn new(p: &BgNbdParams, rows: usize) -> Self {
         let (r, alpha, a, b) = (p.r(), p.alpha(), p.a(), p.b());
         let head = (0..Self::table_len(rows))
-            .map(|x| a.ln() - (b + x as f64 - 1.0).ln())
+            .map(|x| a.ln() - (b + (x as f64 - 1.0)).ln())
             .collect();
         BgAlive {
             r,
@@ -903,7 +1130,7 @@ impl BgAlive {
                         let head = if self.modified {
                             self.a.ln() - (self.b + fx).ln()
                         } else {
-                            self.a.ln() - (self.b + fx - 1.0).ln()
+                            self.a.ln() - (self.b + (fx - 1.0)).ln()
                         };
                         let w = vecmath::ln_1p((t[j] - r[j]) / (self.alpha + r[j]));
                         out[j] = Self::logistic(head + (self.r + fx) * w);
@@ -948,7 +1175,7 @@ impl BgAlive {
         let head = match self.head.get(x as usize) {
             Some(&h) => h,
             None if self.modified => self.a.ln() - (self.b + xf).ln(),
-            None => self.a.ln() - (self.b + xf - 1.0).ln(),
+            None => self.a.ln() - (self.b + (xf - 1.0)).ln(),
         };
         let v = head + (self.r + xf) * ((big_t - t_x) / (self.alpha + t_x)).ln_1p();
         // expit(−v) without a branch on the sign of v (unpredictable over
@@ -1180,7 +1407,8 @@ fn conditional_probability_alive<'py>(
             if let Purchases::Pareto(p) = &m {
                 // Bit for bit the crate's P(alive), its K terms computed
                 // once per distinct (x, time) instead of twice per row.
-                return ParetoNbdBulk::new(*p).p_alive(&histories(f, r, tt)?);
+                let bulk = ParetoNbdBulk::new(*p);
+                return pareto_columns(f, r, tt, |x| bulk.p_alive_columns(x, r, tt));
             }
             per_distinct(
                 f.len(),
@@ -1213,23 +1441,30 @@ fn conditional_expected_purchases<'py>(
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let m = Purchases::new(model, &params)?;
-            let population = histories(f, r, a)?;
-            if h.len() != 1 && h.len() != population.len() {
-                return Err(invalid(
-                    "t",
-                    format!("{} horizons for {} customers", h.len(), population.len()),
-                ));
-            }
             if let (Purchases::Pareto(p), 1) = (&m, h.len()) {
                 // Bit for bit the crate's function, at any size.
-                return ParetoNbdBulk::new(*p).expected_purchases(&population, horizon(h[0])?);
-            }
-            let at = |i: usize| h[if h.len() == 1 { 0 } else { i }];
-            if let Some(curves) = BgCurves::new(&m, &population, |i, emit| emit(at(i)))? {
-                return per_row(population.len(), |i| {
-                    curves.expected(&m, &population[i], at(i))
+                let bulk = ParetoNbdBulk::new(*p);
+                return pareto_columns(f, r, a, |x| {
+                    bulk.expected_purchases_columns(x, r, a, horizon(h[0])?)
                 });
             }
+            same_length(&["frequency", "recency", "T"], &[f, r, a])?;
+            if h.len() != 1 && h.len() != f.len() {
+                // The rows' own errors first, as before.
+                histories(f, r, a)?;
+                return Err(invalid(
+                    "t",
+                    format!("{} horizons for {} customers", h.len(), f.len()),
+                ));
+            }
+            if let Some(v) = bg_conditional(&m, h, f, r, a) {
+                // The rows' own errors before a horizon's, as before.
+                return v.or_else(|e| {
+                    histories(f, r, a)?;
+                    Err(e)
+                });
+            }
+            let population = histories(f, r, a)?;
             if h.len() == 1 && population.len() >= PARALLEL_ROWS {
                 return conditional_all(&m, &population, horizon(h[0])?);
             }
@@ -1274,11 +1509,10 @@ fn conditional_prob_purchases<'py>(
             if let Purchases::Pareto(p) = &m {
                 // The same arithmetic for every row of every call (a row's
                 // value never depends on the rows beside it).
-                return ParetoNbdBulk::new(*p).conditional_prob_purchases(
-                    &histories(f, r, a)?,
-                    t,
-                    n,
-                );
+                let bulk = ParetoNbdBulk::new(*p);
+                return pareto_columns(f, r, a, |x| {
+                    bulk.conditional_prob_purchases_columns(x, r, a, t, n)
+                });
             }
             per_distinct(
                 f.len(),
@@ -2880,6 +3114,9 @@ mod tests {
                         .unwrap()
                         .unwrap();
                     for h in &population {
+                        // P(alive) is the crate's, bit for bit.
+                        let alive = m.p_alive(h).unwrap();
+                        assert_eq!(all.alive(h).to_bits(), alive.to_bits(), "{h:?}");
                         let exact = m.conditional(h, t).unwrap();
                         let got = all.expected(&m, h, t).unwrap();
                         assert!(

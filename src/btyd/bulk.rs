@@ -9,9 +9,9 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::CustomerId;
 use crate::btyd::hyp2f1::hyp2f1;
-use crate::btyd::math::{check_horizon, e_bg};
-use crate::btyd::pareto_nbd::AliveMemo;
+use crate::btyd::math::{check_horizon, e_bg, expit, h};
 use crate::btyd::{BgNbdParams, CustomerHistory, GammaGammaParams, MbgNbdParams, ParetoNbdParams};
 use crate::{Error, Result};
 
@@ -37,6 +37,35 @@ struct Cell {
     x0: f64,
     len: usize,
     coef: [f64; MAX_COEF],
+}
+
+impl Cell {
+    /// `Σ_k coef[k]·w^k`. Up to 16 coefficients (the cells' usual 10 to
+    /// 14; the rest are 0) by Estrin's scheme, pairs of terms combined with
+    /// `w²`, `w⁴`, `w⁸`: four dependent steps instead of Horner's fifteen,
+    /// so that the rows' evaluations overlap in the pipelines. The terms
+    /// fall by `|w/x₀| ≤ 1/32` each, so either order of summation rounds
+    /// alike (a few ulp). Longer cells by Horner's rule.
+    #[inline]
+    fn eval(&self, w: f64) -> f64 {
+        let c = &self.coef;
+        if self.len <= 16 {
+            let w2 = w * w;
+            let w4 = w2 * w2;
+            let w8 = w4 * w4;
+            let p = |k: usize| c[k] + c[k + 1] * w;
+            let q0 = p(0) + p(2) * w2;
+            let q1 = p(4) + p(6) * w2;
+            let q2 = p(8) + p(10) * w2;
+            let q3 = p(12) + p(14) * w2;
+            return (q0 + q1 * w4) + (q2 + q3 * w4) * w8;
+        }
+        let mut v = c[self.len - 1];
+        for k in (0..self.len - 1).rev() {
+            v = v * w + c[k];
+        }
+        v
+    }
 }
 
 /// The new customer's expected purchases `E[X(t)]` of BG/NBD or MBG/NBD,
@@ -74,7 +103,7 @@ struct Cell {
 ///
 /// The series converges at least as fast as `(w/x₀)ⁿ ≤ 32⁻ⁿ` (the
 /// equation's singular points are `0` and `−1`), so about 12 terms give
-/// the value to rounding; each horizon then costs one Horner evaluation
+/// the value to rounding; each horizon then costs one polynomial evaluation
 /// instead of the G-form's `40/(1 − z)` terms. Horizons below `α/32`, and
 /// any cell whose anchor fails, use the G-form series itself. This is
 /// this crate's method \[D\]; the values agree with the per-customer
@@ -151,18 +180,42 @@ impl NewCustomerCurve {
             cells: Vec::new(),
         };
         for &t in horizons {
-            let Some(key) = curve.key(t) else { continue };
-            let i = (key - first_key) as usize;
-            if i >= curve.slots.len() {
-                curve.slots.resize(i + 1, 0);
-            }
-            if curve.slots[i] == 0 {
-                let cell = curve.anchor(key);
-                curve.cells.push(cell);
-                curve.slots[i] = curve.cells.len() as u32;
-            }
+            curve.add_horizon(t);
         }
         curve
+    }
+
+    /// Adds the cell of horizon `t` if the curve has none yet (a horizon
+    /// that is not finite and ≥ 0, or below `α/32`, adds nothing): for a
+    /// caller that meets its horizons one at a time. The cells do not
+    /// depend on the order in which horizons come, so neither do the
+    /// values.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::{BgNbdParams, NewCustomerCurve};
+    ///
+    /// let p = BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754)?;
+    /// let mut curve = NewCustomerCurve::bg(&p, &[]);
+    /// curve.add_horizon(39.0);
+    /// assert_eq!(curve.cells(), 1);
+    /// let built = NewCustomerCurve::bg(&p, &[39.0]);
+    /// assert_eq!(curve.expected_purchases(39.0)?, built.expected_purchases(39.0)?);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    #[inline]
+    pub fn add_horizon(&mut self, t: f64) {
+        let Some(key) = self.key(t) else { return };
+        let i = (key - self.first_key) as usize;
+        if i >= self.slots.len() {
+            self.slots.resize(i + 1, 0);
+        }
+        if self.slots[i] == 0 {
+            let cell = self.anchor(key);
+            self.cells.push(cell);
+            self.slots[i] = self.cells.len() as u32;
+        }
     }
 
     /// The cell key of horizon `t`, or `None` when `t` is not a finite
@@ -247,11 +300,7 @@ impl NewCustomerCurve {
                 let cell = &self.cells[slot as usize - 1];
                 if cell.len > 0 {
                     let w = t / self.alpha - cell.x0;
-                    let mut v = cell.coef[cell.len - 1];
-                    for k in (0..cell.len - 1).rev() {
-                        v = v * w + cell.coef[k];
-                    }
-                    return Ok(self.scale * v);
+                    return Ok(self.scale * cell.eval(w));
                 }
             }
         }
@@ -386,10 +435,21 @@ const PARETO_PARALLEL_ROWS: usize = 16_384;
 ///   `₂F₁` series per term, and rows with equal `(x, T)` share it. This is
 ///   this crate's method \[D\].
 ///
+/// How the rows share work: each part of the rows replaces every time
+/// (`t_x` and `T`) by its slot among the part's distinct times (an
+/// open-addressing table of their bits), groups its rows by purchase count
+/// (a counting sort), and runs one count at a time with that count's
+/// `ln K` in a table indexed by slot, so that a row's lookups hit the
+/// cache and no hash table is probed per row; `ln(1 + y/α)`,
+/// `ln(1 + y/β)` and the expectation's factor of `T` are computed once
+/// per distinct time. Every value is a deterministic function of its own
+/// row (the tables hold values of `(x, y)` only), so neither the grouping
+/// nor which rows come first changes a bit.
+///
 /// Large calls are split over the machine's cores (at most 8) in
-/// contiguous parts of the rows (each part keeps its own tables per `x`);
-/// the first error in row order is
-/// returned.
+/// contiguous parts of the rows (each part keeps its own tables); the
+/// first error in row order is returned. The `*_columns` entry points take
+/// the rows as three columns, without building histories.
 ///
 /// Timing convention: as the per-customer functions, `t_x` and `T` from
 /// the customer's first purchase, the horizon `t` after `T`, all in the
@@ -440,7 +500,37 @@ impl ParetoNbdBulk {
     ///
     /// As [`ParetoNbdParams::p_alive`], for the first failing row.
     pub fn p_alive(&self, histories: &[CustomerHistory]) -> Result<Vec<f64>> {
-        grouped(histories, |h, shared| shared.p_alive(&self.params, h))
+        self.run(histories, Want::Alive)
+    }
+
+    /// [`p_alive`](Self::p_alive) from columns: the purchase counts `x`,
+    /// the times of the last purchase `t_x` and the ages `T` (as
+    /// [`CustomerHistory::new`] takes them), without building the
+    /// histories.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidValue`] when the columns' lengths differ or a row is
+    /// not a history ([`CustomerHistory::new`]'s error, the customer
+    /// numbered by its row); else as [`p_alive`](Self::p_alive).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::CustomerId;
+    /// use customer_value::btyd::{CustomerHistory, ParetoNbdBulk, ParetoNbdParams};
+    ///
+    /// let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908)?;
+    /// let (x, t_x, age) = ([0, 2, 26], [0.0, 30.43, 30.85714], [39.0, 38.86, 31.0]);
+    /// let alive = ParetoNbdBulk::new(p).p_alive_columns(&x, &t_x, &age)?;
+    /// for i in 0..3 {
+    ///     let h = CustomerHistory::new(CustomerId::new(i as u64), x[i], t_x[i], age[i])?;
+    ///     assert_eq!(alive[i], p.p_alive(&h)?);
+    /// }
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn p_alive_columns(&self, x: &[u32], t_x: &[f64], age: &[f64]) -> Result<Vec<f64>> {
+        self.run(&Columns::new(x, t_x, age)?, Want::Alive)
     }
 
     /// `E[Y(t) | x, t_x, T]` of every history, bit for bit
@@ -452,11 +542,25 @@ impl ParetoNbdBulk {
     /// row.
     pub fn expected_purchases(&self, histories: &[CustomerHistory], t: f64) -> Result<Vec<f64>> {
         check_horizon(t)?;
-        let p = &self.params;
-        grouped(histories, |h, shared| {
-            let alive = shared.p_alive(p, h)?;
-            p.expected_purchases_given_alive(alive, h, t)
-        })
+        self.run(histories, Want::Expected(t))
+    }
+
+    /// [`expected_purchases`](Self::expected_purchases) from columns, as
+    /// [`p_alive_columns`](Self::p_alive_columns).
+    ///
+    /// # Errors
+    ///
+    /// As [`p_alive_columns`](Self::p_alive_columns), and
+    /// [`Error::InvalidParameter`] when `t` is not finite and ≥ 0.
+    pub fn expected_purchases_columns(
+        &self,
+        x: &[u32],
+        t_x: &[f64],
+        age: &[f64],
+        t: f64,
+    ) -> Result<Vec<f64>> {
+        check_horizon(t)?;
+        self.run(&Columns::new(x, t_x, age)?, Want::Expected(t))
     }
 
     /// One history's `E[Y(t) | x, t_x, T]` from its P(alive): bit for bit
@@ -493,19 +597,26 @@ impl ParetoNbdBulk {
         n: u32,
     ) -> Result<Vec<f64>> {
         check_horizon(t)?;
-        grouped(histories, |h, shared| {
-            let alive = shared.p_alive(&self.params, h)?;
-            let key = h.age().to_bits();
-            let p_new = match shared.by_age.get(&key) {
-                Some(&v) => v,
-                None => {
-                    let v = self.updated_pmf(h, t, n)?;
-                    shared.by_age.insert(key, v);
-                    v
-                }
-            };
-            mix(alive, p_new, n)
-        })
+        self.run(histories, Want::Pmf(t, n))
+    }
+
+    /// [`conditional_prob_purchases`](Self::conditional_prob_purchases)
+    /// from columns, as [`p_alive_columns`](Self::p_alive_columns).
+    ///
+    /// # Errors
+    ///
+    /// As [`p_alive_columns`](Self::p_alive_columns), and
+    /// [`Error::InvalidParameter`] when `t` is not finite and ≥ 0.
+    pub fn conditional_prob_purchases_columns(
+        &self,
+        x: &[u32],
+        t_x: &[f64],
+        age: &[f64],
+        t: f64,
+        n: u32,
+    ) -> Result<Vec<f64>> {
+        check_horizon(t)?;
+        self.run(&Columns::new(x, t_x, age)?, Want::Pmf(t, n))
     }
 
     /// One history's conditional pmf by the arithmetic of
@@ -522,16 +633,218 @@ impl ParetoNbdBulk {
     ) -> Result<f64> {
         check_horizon(t)?;
         let alive = self.params.p_alive(history)?;
-        mix(alive, self.updated_pmf(history, t, n)?, n)
+        mix(
+            alive,
+            self.updated_pmf(history.x(), history.age(), t, n)?,
+            n,
+        )
     }
 
     /// The new customer's `P(X(t) = n)` at `(r+x, α+T, s, β+T)`.
-    fn updated_pmf(&self, h: &CustomerHistory, t: f64, n: u32) -> Result<f64> {
+    fn updated_pmf(&self, x: u32, age: f64, t: f64, n: u32) -> Result<f64> {
         let p = &self.params;
-        let x = f64::from(h.x());
-        ParetoNbdParams::new(p.r() + x, p.alpha() + h.age(), p.s(), p.beta() + h.age())?
+        let x = f64::from(x);
+        ParetoNbdParams::new(p.r() + x, p.alpha() + age, p.s(), p.beta() + age)?
             .prob_purchases_recurrence(t, n)
     }
+
+    /// `want` of every row, over contiguous parts of the rows on up to 8
+    /// threads for large inputs (each part with its own tables); the first
+    /// error in row order.
+    fn run<R: Rows + ?Sized>(&self, rows: &R, want: Want) -> Result<Vec<f64>> {
+        let n = rows.len();
+        let threads = if n < PARETO_PARALLEL_ROWS {
+            1
+        } else {
+            std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .min(8)
+        };
+        let chunk = n.div_ceil(threads).max(1);
+        let mut out = vec![0.0; n];
+        if threads < 2 {
+            return match self.part(rows, 0, &mut out, want) {
+                Some((_, e)) => Err(e),
+                None => Ok(out),
+            };
+        }
+        let failures: Vec<Option<(usize, Error)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = out
+                .chunks_mut(chunk)
+                .enumerate()
+                .map(|(k, o)| scope.spawn(move || self.part(rows, k * chunk, o, want)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        // The parts are in row order: the first failing part's first error.
+        match failures.into_iter().flatten().next() {
+            Some((_, e)) => Err(e),
+            None => Ok(out),
+        }
+    }
+
+    /// `want` of rows `start..start + out.len()`, grouped by purchase
+    /// count with their times as slots ([`Slotted`]): for each count, each
+    /// `ln K(y)` once per distinct time, in a table indexed by the time's
+    /// slot; P(alive) of the rows without a repeat purchase once per
+    /// distinct age. `Some((row, error))` for the lowest failing row.
+    fn part<R: Rows + ?Sized>(
+        &self,
+        rows: &R,
+        start: usize,
+        out: &mut [f64],
+        want: Want,
+    ) -> Option<(usize, Error)> {
+        let p = &self.params;
+        let (r, al, s, be) = (p.r(), p.alpha(), p.s(), p.beta());
+        let slotted = Slotted::new(rows, start, out.len());
+        let times = &slotted.times;
+        let slots = times.len();
+        // ln(1 + y/α), ln(1 + y/β) per time: as the memo computes them.
+        let la: Vec<f64> = times.iter().map(|&y| (y / al).ln_1p()).collect();
+        let lb: Vec<f64> = times.iter().map(|&y| (y / be).ln_1p()).collect();
+        let (ln_s, ln_be) = (s.ln(), be.ln());
+        // Per slot, stamped with the group's number: ln K (stamp 2·g: a value,
+        // 2·g + 1: no form converged); the value of a row without a repeat
+        // purchase, or the new customer's pmf at the updated parameters.
+        let mut k_stamp = vec![0u32; slots];
+        let mut k_val = vec![0.0f64; slots];
+        let mut v_stamp = vec![0u32; slots];
+        let mut v_val = vec![0.0f64; slots];
+        // E: `−h(s−1, −ln(1 + t/(β+T)))` per age slot (NaN: not yet).
+        let mut hh = match want {
+            Want::Expected(_) => vec![f64::NAN; slots],
+            _ => Vec::new(),
+        };
+        let mut failed: Option<(usize, Error)> = None;
+        let fail = |row: usize, e: Error, failed: &mut Option<(usize, Error)>| {
+            if failed.as_ref().is_none_or(|(i, _)| row < *i) {
+                *failed = Some((row, e));
+            }
+        };
+        for (stamp, &(x, lo, hi)) in (1u32..).zip(&slotted.groups) {
+            let xf = f64::from(x);
+            let rx = r + xf;
+            let ln_c1 = (r + xf + s).ln();
+            let mut k = |slot: u32| -> Option<f64> {
+                let j = slot as usize;
+                if k_stamp[j] == 2 * stamp {
+                    return Some(k_val[j]);
+                }
+                if k_stamp[j] == 2 * stamp + 1 {
+                    return None;
+                }
+                let v = p.alive_ln_k(xf, ln_c1, times[j], la[j], lb[j]);
+                k_stamp[j] = 2 * stamp + u32::from(v.is_none());
+                k_val[j] = v.unwrap_or(f64::NAN);
+                v
+            };
+            for &[i, st, sx] in &slotted.rows[lo..hi] {
+                let (i, st) = (i as usize, st as usize);
+                let row = start + i;
+                // P(alive): a row without repeat purchase depends on its age
+                // alone, and the age's value is kept (in `v_val` unless the
+                // rows want the pmf, which keeps its own values there).
+                let keep = x == 0 && !matches!(want, Want::Pmf(..));
+                let alive = if keep && v_stamp[st] == stamp {
+                    Ok(v_val[st])
+                } else {
+                    // eval_row_memo's arithmetic (P(alive) = expit(D1 − D2)).
+                    let d1 = -rx * la[st] - s * lb[st];
+                    let mut d2 = f64::NEG_INFINITY;
+                    let mut ok = true;
+                    if sx != NO_SLOT {
+                        match (k(sx), k(st as u32)) {
+                            (Some(k1), Some(k2)) => {
+                                let d = k2 - k1;
+                                if d < 0.0 {
+                                    let rho = d.exp();
+                                    let one_m = -d.exp_m1();
+                                    let l1m = if d > -std::f64::consts::LN_2 {
+                                        one_m.ln()
+                                    } else {
+                                        (-rho).ln_1p()
+                                    };
+                                    d2 = ln_s - ln_be + k1 + l1m;
+                                }
+                            }
+                            _ => ok = false,
+                        }
+                    }
+                    let v = if ok {
+                        let v = expit(d1 - d2);
+                        if v.is_nan() {
+                            Err(Error::Overflow {
+                                what: "Pareto/NBD P(alive)",
+                            })
+                        } else {
+                            Ok(v)
+                        }
+                    } else {
+                        // No form of K: the crate's death-time integral.
+                        rows.history(row).and_then(|h| p.p_alive(&h))
+                    };
+                    if keep {
+                        if let Ok(v) = v {
+                            v_stamp[st] = stamp;
+                            v_val[st] = v;
+                        }
+                    }
+                    v
+                };
+                let alive = match alive {
+                    Ok(v) => v,
+                    Err(e) => {
+                        fail(row, e, &mut failed);
+                        continue;
+                    }
+                };
+                let value = match want {
+                    Want::Alive => Ok(alive),
+                    Want::Expected(t) => {
+                        if alive == 0.0 || t == 0.0 {
+                            Ok(0.0)
+                        } else {
+                            // expected_given_alive's arithmetic.
+                            let big_t = times[st];
+                            let bt = be + big_t;
+                            if hh[st].is_nan() {
+                                hh[st] = -h(s - 1.0, -(t / bt).ln_1p());
+                            }
+                            Ok(alive * rx * bt / (al + big_t) * hh[st])
+                        }
+                    }
+                    Want::Pmf(t, n) => {
+                        let p_new = if v_stamp[st] == stamp {
+                            Ok(v_val[st])
+                        } else {
+                            self.updated_pmf(x, times[st], t, n).inspect(|&v| {
+                                v_stamp[st] = stamp;
+                                v_val[st] = v;
+                            })
+                        };
+                        p_new.and_then(|p_new| mix(alive, p_new, n))
+                    }
+                };
+                match value {
+                    Ok(v) => out[i] = v,
+                    Err(e) => fail(row, e, &mut failed),
+                }
+            }
+        }
+        failed
+    }
+}
+
+/// What [`ParetoNbdBulk::part`] computes per row.
+#[derive(Debug, Clone, Copy)]
+enum Want {
+    Alive,
+    Expected(f64),
+    Pmf(f64, u32),
 }
 
 /// Mixes "alive: `p_new`" with "dead: no purchase" (as the crate's
@@ -547,100 +860,232 @@ fn mix(alive: f64, p_new: f64, n: u32) -> Result<f64> {
     }
 }
 
-/// What the rows of one purchase count share in [`grouped`]: the `K`
-/// memo, the P(alive) of the rows without a repeat purchase by the bits
-/// of `T` (their only other input), so that the many customers with
-/// `x = 0` on a day grid take one evaluation per age, and a caller's
-/// values by the bits of `T`.
-#[derive(Debug, Default)]
-struct Shared {
-    k: AliveMemo,
-    no_repeat: FxHashMap<u64, f64>,
-    by_age: FxHashMap<u64, f64>,
-}
-
-impl Shared {
-    /// [`ParetoNbdParams::p_alive`], bit for bit.
-    fn p_alive(&mut self, p: &ParetoNbdParams, h: &CustomerHistory) -> Result<f64> {
-        if h.t_x() != 0.0 {
-            return p.p_alive_memo(h, &mut self.k);
-        }
-        let key = h.age().to_bits();
-        if let Some(&v) = self.no_repeat.get(&key) {
-            return Ok(v);
-        }
-        let v = p.p_alive_memo(h, &mut self.k)?;
-        self.no_repeat.insert(key, v);
-        Ok(v)
+/// Customer histories as the bulk paths read them: `(x, t_x, T)` of a
+/// row, every row valid.
+trait Rows: Sync {
+    fn len(&self) -> usize;
+    fn row(&self, i: usize) -> (u32, f64, f64);
+    /// Row `i` as a history (numbered by its row).
+    fn history(&self, i: usize) -> Result<CustomerHistory> {
+        let (x, t_x, age) = self.row(i);
+        CustomerHistory::new(CustomerId::new(i as u64), x, t_x, age)
     }
 }
 
-/// Purchase counts below this index their [`Shared`] state in a vector;
-/// larger ones in a hash map.
+impl Rows for [CustomerHistory] {
+    fn len(&self) -> usize {
+        <[CustomerHistory]>::len(self)
+    }
+    #[inline]
+    fn row(&self, i: usize) -> (u32, f64, f64) {
+        let h = &self[i];
+        (h.x(), h.t_x(), h.age())
+    }
+    fn history(&self, i: usize) -> Result<CustomerHistory> {
+        Ok(self[i])
+    }
+}
+
+/// Three columns of equal length whose every row is a valid history.
+struct Columns<'a> {
+    x: &'a [u32],
+    t_x: &'a [f64],
+    age: &'a [f64],
+}
+
+impl<'a> Columns<'a> {
+    fn new(x: &'a [u32], t_x: &'a [f64], age: &'a [f64]) -> Result<Self> {
+        if x.len() != t_x.len() || x.len() != age.len() {
+            return Err(Error::InvalidValue {
+                what: "customer history",
+                reason: format!(
+                    "columns of {}, {} and {} rows",
+                    x.len(),
+                    t_x.len(),
+                    age.len()
+                ),
+            });
+        }
+        let columns = Self { x, t_x, age };
+        // One branch-free pass; the first bad row's own error after it.
+        let ok = (0..x.len()).fold(true, |ok, i| {
+            let (t_x, age) = (t_x[i], age[i]);
+            ok & (age < f64::INFINITY)
+                & (age > 0.0)
+                & (t_x >= 0.0)
+                & (t_x <= age)
+                & ((x[i] == 0) == (t_x == 0.0))
+        });
+        if !ok {
+            for i in 0..x.len() {
+                columns.history(i)?;
+            }
+        }
+        Ok(columns)
+    }
+}
+
+impl Rows for Columns<'_> {
+    fn len(&self) -> usize {
+        self.x.len()
+    }
+    #[inline]
+    fn row(&self, i: usize) -> (u32, f64, f64) {
+        (self.x[i], self.t_x[i], self.age[i])
+    }
+}
+
+/// A slot that no time has: the row needs no `K(t_x)` (`t_x = T`).
+const NO_SLOT: u32 = u32::MAX;
+
+/// Purchase counts below this find their group in a vector; larger ones
+/// in a hash map.
 const DIRECT_COUNTS: usize = 4096;
 
-/// `f(history, shared)` for every history in row order, with one
-/// [`Shared`] state per purchase count (made on first use), on up to 8
-/// threads for large inputs (contiguous parts, each with its own states);
-/// values in row order, the first error in row order.
-fn grouped(
-    histories: &[CustomerHistory],
-    f: impl Fn(&CustomerHistory, &mut Shared) -> Result<f64> + Sync,
-) -> Result<Vec<f64>> {
-    let n = histories.len();
-    let threads = if n < PARETO_PARALLEL_ROWS {
-        1
-    } else {
-        std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(8)
-    };
-    let chunk = n.div_ceil(threads).max(1);
-    let run = |part: &[CustomerHistory], out: &mut [f64]| -> Result<()> {
-        let mut direct: Vec<Option<Shared>> = Vec::new();
-        let mut other: FxHashMap<u32, Shared> = FxHashMap::default();
-        for (h, o) in part.iter().zip(out.iter_mut()) {
-            let x = h.x() as usize;
-            let shared = if x < DIRECT_COUNTS {
-                if x >= direct.len() {
-                    direct.resize_with(x + 1, || None);
+/// One part of the rows, grouped by purchase count, each time (`t_x` and
+/// `T`) replaced by its slot among the part's distinct times (by bits):
+/// the tables per count are then indexed by slot, and each count's rows
+/// run together, while its tables are in cache.
+struct Slotted {
+    /// The distinct times, by slot.
+    times: Vec<f64>,
+    /// Per row, grouped by count: the row (from the part's start), the
+    /// slot of `T` and the slot of `t_x` ([`NO_SLOT`] when `t_x = T`).
+    rows: Vec<[u32; 3]>,
+    /// Per count: `(x, first, end)` into `rows`.
+    groups: Vec<(u32, usize, usize)>,
+}
+
+impl Slotted {
+    fn new<R: Rows + ?Sized>(source: &R, start: usize, len: usize) -> Self {
+        let mut index = TimeIndex::new(len);
+        let mut slot = |y: f64| index.slot(y);
+        let mut direct: Vec<u32> = Vec::new(); // x → group + 1
+        let mut other: FxHashMap<u32, u32> = FxHashMap::default();
+        let mut counts: Vec<(u32, usize)> = Vec::new(); // (x, rows)
+        let mut tagged: Vec<[u32; 3]> = Vec::with_capacity(len);
+        for i in 0..len {
+            let (x, t_x, age) = source.row(start + i);
+            let st = slot(age);
+            let sx = if t_x < age { slot(t_x) } else { NO_SLOT };
+            let g = if (x as usize) < DIRECT_COUNTS {
+                if x as usize >= direct.len() {
+                    direct.resize(x as usize + 1, 0);
                 }
-                direct[x].get_or_insert_with(Shared::default)
+                let g = &mut direct[x as usize];
+                if *g == 0 {
+                    counts.push((x, 0));
+                    *g = counts.len() as u32;
+                }
+                *g - 1
             } else {
-                other.entry(h.x()).or_default()
+                let next = counts.len() as u32;
+                let g = *other.entry(x).or_insert(next);
+                if g == next {
+                    counts.push((x, 0));
+                }
+                g
             };
-            *o = f(h, shared)?;
+            counts[g as usize].1 += 1;
+            tagged.push([g, st, sx]);
         }
-        Ok(())
-    };
-    let mut out = vec![0.0; n];
-    if threads < 2 {
-        run(histories, &mut out)?;
-        return Ok(out);
+        let mut groups = Vec::with_capacity(counts.len());
+        let mut next = Vec::with_capacity(counts.len());
+        let mut at = 0;
+        for &(x, c) in &counts {
+            groups.push((x, at, at + c));
+            next.push(at);
+            at += c;
+        }
+        let mut rows = vec![[0u32; 3]; len];
+        for (i, [g, st, sx]) in tagged.into_iter().enumerate() {
+            let k = &mut next[g as usize];
+            rows[*k] = [i as u32, st, sx];
+            *k += 1;
+        }
+        Self {
+            times: index.times,
+            rows,
+            groups,
+        }
     }
-    let run = &run;
-    let results: Vec<Result<()>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = histories
-            .chunks(chunk)
-            .zip(out.chunks_mut(chunk))
-            .map(|(part, o)| scope.spawn(move || run(part, o)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    // The parts are in row order: the first error is the lowest row's.
-    for r in results {
-        r?;
+}
+
+/// The slot of each distinct time (by bits), in an open-addressing table
+/// of `(bits, slot)` pairs at most half full (one probe of one cache line
+/// for most lookups, where a general hash map reads its control bytes
+/// and then its entries).
+struct TimeIndex {
+    /// `(bits, slot)`, [`TimeIndex::EMPTY`] bits for a free entry.
+    table: Vec<(u64, u32)>,
+    /// `64 − log2(table.len())`.
+    shift: u32,
+    times: Vec<f64>,
+}
+
+impl TimeIndex {
+    /// The bits of no time (a NaN).
+    const EMPTY: u64 = u64::MAX;
+
+    /// Room for the times of `rows` rows (at most two each) up to 2,048
+    /// times before it grows: a call on a few rows does not clear a large
+    /// table.
+    fn new(rows: usize) -> Self {
+        let bits = rows
+            .saturating_mul(4)
+            .clamp(16, 1 << 12)
+            .next_power_of_two()
+            .trailing_zeros();
+        Self {
+            table: vec![(Self::EMPTY, 0); 1 << bits],
+            shift: 64 - bits,
+            times: Vec::new(),
+        }
     }
-    Ok(out)
+
+    #[inline]
+    fn slot(&mut self, y: f64) -> u32 {
+        let bits = y.to_bits();
+        let mask = self.table.len() - 1;
+        let mut i = (bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
+        loop {
+            let (k, v) = self.table[i];
+            if k == bits {
+                return v;
+            }
+            if k == Self::EMPTY {
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+        let v = self.times.len() as u32;
+        self.times.push(y);
+        self.table[i] = (bits, v);
+        if 2 * self.times.len() > self.table.len() {
+            self.grow();
+        }
+        v
+    }
+
+    /// Twice the room, every entry placed again.
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.table);
+        self.table = vec![(Self::EMPTY, 0); 2 * old.len()];
+        self.shift -= 1;
+        let mask = self.table.len() - 1;
+        for (k, v) in old.into_iter().filter(|e| e.0 != Self::EMPTY) {
+            let mut i = (k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
+            while self.table[i].0 != Self::EMPTY {
+                i = (i + 1) & mask;
+            }
+            self.table[i] = (k, v);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::CustomerId;
     use crate::btyd::SpendHistory;
     use proptest::prelude::*;
 
@@ -860,6 +1305,92 @@ mod tests {
                     total += all[i];
                 }
                 assert!(total > 0.0);
+            }
+        }
+    }
+
+    /// The column entry points are the history ones bit for bit, rows in
+    /// any order (another grouping, other slots) give the same values,
+    /// counts beyond the vector of groups are grouped too, and a bad row or
+    /// column length is an error naming the row.
+    #[test]
+    fn pareto_columns_are_the_histories_in_any_order() {
+        let mut rows = pareto_histories(5_000);
+        // Heavy buyers beyond DIRECT_COUNTS, sharing times with others.
+        for (i, x) in [(3, 5_000u32), (10, 5_000), (11, 70_000)] {
+            let h = rows[i];
+            rows[i] = CustomerHistory::new(CustomerId::new(i as u64), x, h.age(), h.age()).unwrap();
+        }
+        let x: Vec<u32> = rows.iter().map(|h| h.x()).collect();
+        let t_x: Vec<f64> = rows.iter().map(|h| h.t_x()).collect();
+        let age: Vec<f64> = rows.iter().map(|h| h.age()).collect();
+        let p = ParetoNbdParams::new(0.553275, 10.577611, 0.606213, 11.667908).unwrap();
+        let bulk = ParetoNbdBulk::new(p);
+        let alive = bulk.p_alive(&rows).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&bulk.p_alive_columns(&x, &t_x, &age).unwrap()),
+            bits(&alive)
+        );
+        let e = bulk.expected_purchases(&rows, 26.0).unwrap();
+        let e_cols = bulk
+            .expected_purchases_columns(&x, &t_x, &age, 26.0)
+            .unwrap();
+        assert_eq!(bits(&e_cols), bits(&e));
+        let pmf = bulk.conditional_prob_purchases(&rows, 26.0, 1).unwrap();
+        let pmf_cols = bulk
+            .conditional_prob_purchases_columns(&x, &t_x, &age, 26.0, 1)
+            .unwrap();
+        assert_eq!(bits(&pmf_cols), bits(&pmf));
+        // A fixed shuffle of the rows.
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for i in (1..order.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            order.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let shuffled: Vec<_> = order.iter().map(|&i| rows[i]).collect();
+        let alive_s = bulk.p_alive(&shuffled).unwrap();
+        let pmf_s = bulk.conditional_prob_purchases(&shuffled, 26.0, 1).unwrap();
+        for (k, &i) in order.iter().enumerate() {
+            assert_eq!(alive_s[k].to_bits(), alive[i].to_bits(), "row {i}");
+            assert_eq!(pmf_s[k].to_bits(), pmf[i].to_bits(), "row {i}");
+            assert_eq!(alive[i].to_bits(), p.p_alive(&rows[i]).unwrap().to_bits());
+        }
+        // Errors: the first bad row, and mismatched columns.
+        let mut bad = t_x.clone();
+        bad[7] = age[7] * 2.0 + 1.0;
+        bad[9] = f64::NAN;
+        let err = bulk.p_alive_columns(&x, &bad, &age).unwrap_err();
+        assert!(err.to_string().contains("customer 7"), "{err}");
+        assert!(bulk.p_alive_columns(&x[1..], &t_x, &age).is_err());
+        assert!(
+            bulk.expected_purchases_columns(&x, &t_x, &age, f64::NAN)
+                .is_err()
+        );
+        let mut zero = x.clone();
+        let j = t_x.iter().position(|&v| v > 0.0).unwrap();
+        zero[j] = 0;
+        assert!(bulk.p_alive_columns(&zero, &t_x, &age).is_err());
+    }
+
+    /// Far apart `α` and `β` (`β/α` of 10⁵ and more: `K` from its
+    /// transformed and split forms, not the plain series): every value is
+    /// still [`ParetoNbdParams::p_alive`]'s bit for bit.
+    #[test]
+    fn pareto_bulk_alive_with_far_apart_rates() {
+        let rows = pareto_histories(300);
+        for (r, alpha, s, beta) in [
+            (0.5, 1e-3, 0.5, 100.0),
+            (2.0, 1e-4, 1.5, 30.0),
+            (0.3, 200.0, 0.8, 1e-3),
+        ] {
+            let p = ParetoNbdParams::new(r, alpha, s, beta).unwrap();
+            let alive = ParetoNbdBulk::new(p).p_alive(&rows).unwrap();
+            for (i, h) in rows.iter().enumerate() {
+                assert_eq!(alive[i].to_bits(), p.p_alive(h).unwrap().to_bits(), "{h:?}");
             }
         }
     }

@@ -4234,44 +4234,7 @@ mod transformed_against_quadrature {
 /// at most [`SERIES_PMF_TERMS`] rounded up, and one more.
 const RECURRENCE_TERMS: usize = SERIES_PMF_TERMS as usize + 2;
 
-/// The `K(y)` of one purchase count `x`, kept between the rows of a bulk
-/// P(alive) ([`crate::btyd::ParetoNbdBulk`]): rows handed over grouped by
-/// `x` compute each `K(y)` once per distinct time `y` (as a fit does),
-/// and every row's value is bit for bit [`ParetoNbdParams::p_alive`]'s
-/// (the memo holds only values of deterministic functions of `x` and
-/// `y`, so which rows came before changes nothing).
-#[derive(Debug, Default)]
-pub(crate) struct AliveMemo(Memo);
-
 impl ParetoNbdParams {
-    /// [`p_alive`](Self::p_alive), bit for bit, with the `K(y)` of earlier
-    /// rows of the same `x` taken from `memo`.
-    pub(crate) fn p_alive_memo(
-        &self,
-        history: &CustomerHistory,
-        memo: &mut AliveMemo,
-    ) -> Result<f64> {
-        let e = eval_row_memo(
-            self.natural(),
-            f64::from(history.x()),
-            history.t_x(),
-            history.age(),
-            None,
-            &mut memo.0,
-            None,
-        );
-        let p = match e {
-            Some(e) => expit(e.d1 - e.d2),
-            None => expit(-self.ln_dead_odds(history)?),
-        };
-        if p.is_nan() {
-            return Err(Error::Overflow {
-                what: "Pareto/NBD P(alive)",
-            });
-        }
-        Ok(p)
-    }
-
     /// [`expected_purchases`](Self::expected_purchases) from a P(alive)
     /// already computed for `history` (bit for bit when `p_alive` is
     /// [`p_alive`](Self::p_alive)'s).
@@ -4413,4 +4376,32 @@ impl ParetoNbdParams {
 /// time is the bounded-cost, accurate form.
 fn pmf_series_applies(terms: f64, t: f64, m: f64, n: u32) -> bool {
     terms <= SERIES_PMF_TERMS && t <= SERIES_PMF_SPAN * m && n <= SERIES_PMF_COUNT
+}
+
+impl ParetoNbdParams {
+    /// `ln K̃_{r+x, s+1}(y)`, the term of P(alive)'s second part at time
+    /// `y` for purchase count `x`, by the arithmetic of the rows' memo
+    /// (so that [`crate::btyd::ParetoNbdBulk`]'s tables of it give
+    /// [`p_alive`](Self::p_alive) bit for bit): `l1a = ln(1 + y/α)`,
+    /// `l1b = ln(1 + y/β)`, `ln_c1 = ln(r + x + s)`. `None` where no form
+    /// of `K` converges (P(alive) then integrates over the death time).
+    pub(crate) fn alive_ln_k(&self, x: f64, ln_c1: f64, y: f64, l1a: f64, l1b: f64) -> Option<f64> {
+        let logs = Logs {
+            l1a,
+            l1b,
+            ln_a: self.alpha.ln(),
+            ln_b: self.beta.ln(),
+            ln_c1,
+        };
+        k_terms_with(
+            self.r + x,
+            self.s + 1.0,
+            self.alpha,
+            self.beta,
+            y,
+            false,
+            logs,
+        )
+        .map(|k| k.ln_k)
+    }
 }
