@@ -495,3 +495,130 @@ impl Chunks<'_> {
         Some(a)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{KTerms, Logs, k_series};
+    use super::*;
+
+    fn logs(p: f64, q: f64, al: f64, be: f64, y: f64) -> Logs {
+        Logs {
+            l1a: (y / al).ln_1p(),
+            l1b: (y / be).ln_1p(),
+            ln_a: al.ln(),
+            ln_b: be.ln(),
+            ln_c1: (p + q - 1.0).ln(),
+        }
+    }
+
+    fn grad_of(k: &KTerms) -> [f64; 4] {
+        [k.dp, k.dq, k.da, k.db]
+    }
+
+    /// `ln K̃`'s Hessian against central differences (relative step 1e-5)
+    /// of its analytic gradient from `k_series`, on both sides (`α ≥ β`
+    /// and `α < β`), at `α = β` (`z = 0`) and up to `z = 0.95`.
+    #[test]
+    fn k_hessian_matches_central_differences_of_the_gradient() {
+        let cases = [
+            (0.55, 1.6, 0.27, 0.3, 0.0),
+            (3.55, 1.6, 0.27, 0.3, 0.4),
+            (1.2, 1.9, 0.8, 0.2, 0.7),
+            (25.0, 1.01, 0.05, 2.0, 0.3),
+            (0.3, 5.0, 1.0, 1.0, 0.5),
+            (2.0, 3.0, 3.0, 0.1, 0.05),
+            (0.8, 1.4, 0.01, 0.25, 0.0),
+        ];
+        for (p, q, al, be, y) in cases {
+            let (k, h) = k_series_hess(p, q, al, be, y, logs(p, q, al, be, y)).unwrap();
+            let plain = k_series(p, q, al, be, y, true, logs(p, q, al, be, y)).unwrap();
+            assert!((k.ln_k - plain.ln_k).abs() < 1e-13 * plain.ln_k.abs().max(1.0));
+            for (a, b) in grad_of(&k).iter().zip(grad_of(&plain)) {
+                assert!((a - b).abs() < 1e-12 * b.abs().max(1.0), "{a} {b}");
+            }
+            let v = [p, q, al, be];
+            for j in 0..4 {
+                let step = 1e-5 * v[j];
+                let at = |d: f64| {
+                    let mut u = v;
+                    u[j] += d;
+                    let [p, q, al, be] = u;
+                    grad_of(&k_series(p, q, al, be, y, true, logs(p, q, al, be, y)).unwrap())
+                };
+                let (up, dn) = (at(step), at(-step));
+                for i in 0..4 {
+                    let fd = (up[i] - dn[i]) / (2.0 * step);
+                    let scale = h[i][j]
+                        .abs()
+                        .max(1e-3 * (1.0 / v[i] / v[j]).min(1.0))
+                        .max(1e-6);
+                    assert!(
+                        (fd - h[i][j]).abs() < 1e-5 * scale.max(fd.abs()),
+                        "{:?} H[{i}][{j}] = {} against {fd}",
+                        (p, q, al, be, y),
+                        h[i][j]
+                    );
+                }
+            }
+        }
+    }
+
+    /// The objective's Hessian in `θ` (serial sum over rows of awkward
+    /// histories) against central differences of its analytic gradient,
+    /// and its value and gradient against the objective's.
+    #[test]
+    fn objective_hessian_matches_central_differences_of_the_gradient() {
+        let mk = |x: u32, a: f64, b: f64, w: f64| Row { x, a, b, w };
+        let mut rows = vec![
+            mk(0, 0.0, 1.0, 30.0),
+            mk(0, 0.0, 0.6, 12.0),
+            mk(1, 0.2, 1.0, 7.0),
+            mk(1, 0.9, 0.9, 2.0),
+            mk(3, 0.5, 0.8, 4.0),
+            mk(6, 0.95, 1.0, 1.0),
+            mk(40, 0.99, 1.0, 1.0),
+        ];
+        rows.sort_by(|u, v| u.x.cmp(&v.x).then(u.b.total_cmp(&v.b)));
+        let times = TimeSlots::new(&rows);
+        for theta in [
+            [-0.59, -1.30, -0.50, -1.20],
+            [0.3, 0.1, -1.0, 0.4],
+            [-1.5, -2.0, 0.7, 0.2],
+        ] {
+            let eval = |th: [f64; 4]| {
+                let par = th.map(f64::exp);
+                let total = curvature_part(&rows, &times, 1.0, par).unwrap();
+                let (mut g, mut h) = ([0.0; 4], [[0.0; 4]; 4]);
+                let v = to_theta(par, &total, &mut g, &mut h);
+                (v, g, h)
+            };
+            let (v, g, h) = eval(theta);
+            // Against the objective's own value and gradient.
+            let (mut g0, par) = ([0.0; 4], theta.map(f64::exp));
+            let (f0, acc) =
+                super::super::nll_part(&rows, &times.rows, times.count, 1.0, par, true).unwrap();
+            for i in 0..4 {
+                g0[i] = -acc[i] * par[i];
+            }
+            assert!((v + f0).abs() < 1e-12 * f0.abs(), "{v} {f0}");
+            for i in 0..4 {
+                assert!((g[i] - g0[i]).abs() < 1e-10 * g0[i].abs().max(1.0));
+            }
+            for j in 0..4 {
+                let step = 1e-6;
+                let (mut up, mut dn) = (theta, theta);
+                up[j] += step;
+                dn[j] -= step;
+                let (gu, gd) = (eval(up).1, eval(dn).1);
+                for i in 0..4 {
+                    let fd = (gu[i] - gd[i]) / (2.0 * step);
+                    assert!(
+                        (fd - h[i][j]).abs() < 1e-6 * h[i][j].abs().max(1.0),
+                        "{theta:?} H[{i}][{j}] = {} against {fd}",
+                        h[i][j]
+                    );
+                }
+            }
+        }
+    }
+}
