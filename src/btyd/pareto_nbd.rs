@@ -2023,6 +2023,9 @@ impl<'a> Halves<'a> {
         h: &mut curvature::Mat4,
     ) -> f64 {
         let par = theta.map(f64::exp);
+        if std::env::var_os("PARETO_TRACE").is_some() {
+            eprintln!("HESS rows={} theta={theta:?}", self.rows.len());
+        }
         let total = match &self.helper {
             Some((chunks, jobs, done)) => {
                 chunks.next.store(0, Ordering::Relaxed);
@@ -2053,6 +2056,9 @@ impl<'a> Halves<'a> {
     fn eval(&self, scale: f64, theta: [f64; 4], grad: Option<&mut [f64; 4]>) -> f64 {
         let want = grad.is_some();
         let par = theta.map(f64::exp);
+        if std::env::var_os("PARETO_TRACE").is_some() {
+            eprintln!("EVAL rows={} want={want} theta={theta:?}", self.rows.len());
+        }
         let parts = match &self.helper {
             Some((chunks, jobs, done)) => {
                 chunks.next.store(0, Ordering::Relaxed);
@@ -2796,10 +2802,26 @@ fn subsample_start(rows: &[Row], c: f64) -> Option<[f64; 4]> {
         let halves = Halves::new(scope, &chunks);
         let hessian =
             |th: &[f64; 4], g: &mut [f64; 4], h: &mut [[f64; 4]; 4]| halves.eval_hess(c, *th, g, h);
-        let mut finish =
-            |at: &Minimum<4>| newton_damped(&hessian, at.theta, SUBSAMPLE_NEWTON).map(|(m, _)| m);
+        // Where the Hessian is not available at the hand-over point (`K`
+        // outside the series' region), the Newton steps on all rows would
+        // not be either: the subsample's fit stops there.
+        let abandoned = std::cell::Cell::new(false);
+        let mut finish = |at: &Minimum<4>| {
+            let (mut g, mut h) = ([0.0; 4], [[0.0; 4]; 4]);
+            if !hessian(&at.theta, &mut g, &mut h).is_finite() {
+                abandoned.set(true);
+                return None;
+            }
+            newton_damped(&hessian, at.theta, SUBSAMPLE_NEWTON).map(|(m, _)| m)
+        };
         bfgs_handoff(
-            |th: &[f64; 4], g: &mut [f64; 4]| halves.eval(c, *th, Some(g)),
+            |th: &[f64; 4], g: &mut [f64; 4]| {
+                if abandoned.get() {
+                    *g = [f64::NAN; 4];
+                    return f64::INFINITY;
+                }
+                halves.eval(c, *th, Some(g))
+            },
             [0.0; 4],
             200,
             1e-8,
