@@ -2023,9 +2023,6 @@ impl<'a> Halves<'a> {
         h: &mut curvature::Mat4,
     ) -> f64 {
         let par = theta.map(f64::exp);
-        if std::env::var_os("PARETO_TRACE").is_some() {
-            eprintln!("HESS rows={} theta={theta:?}", self.rows.len());
-        }
         let total = match &self.helper {
             Some((chunks, jobs, done)) => {
                 chunks.next.store(0, Ordering::Relaxed);
@@ -2056,9 +2053,6 @@ impl<'a> Halves<'a> {
     fn eval(&self, scale: f64, theta: [f64; 4], grad: Option<&mut [f64; 4]>) -> f64 {
         let want = grad.is_some();
         let par = theta.map(f64::exp);
-        if std::env::var_os("PARETO_TRACE").is_some() {
-            eprintln!("EVAL rows={} want={want} theta={theta:?}", self.rows.len());
-        }
         let parts = match &self.helper {
             Some((chunks, jobs, done)) => {
                 chunks.next.store(0, Ordering::Relaxed);
