@@ -485,46 +485,49 @@ fn fit_log_params_with<const N: usize>(
                 known = Some((min.theta, hess));
                 Ok(min)
             }
-            None => match {
-                // Newton from the hand-over point, kept when it ends no
-                // higher than that point (to rounding).
-                let mut finish = |at: &Minimum<N>| {
-                    let (polished, hess) = newton(at.theta)?;
-                    (polished.value <= at.value + 1e-9 * at.value.abs().max(1.0)).then(|| {
-                        known = Some((polished.theta, hess));
-                        Minimum {
-                            iterations: at.iterations + polished.iterations,
-                            ..polished
-                        }
-                    })
-                };
-                let handoff: Option<Handoff<'_, N>> = problem
-                    .newton_handoff
-                    .map(|level| (level, &mut finish as &mut dyn FnMut(&Minimum<N>) -> _));
-                bfgs_handoff(
-                    &objective,
-                    start,
-                    options.get_max_iterations(),
-                    options.get_tolerance(),
-                    shift,
-                    handoff,
-                )
-            } {
-                Ok(min) if known.is_some() => Ok(min),
-                Ok(min) => match newton(min.theta) {
-                    Some((polished, hess))
-                        if polished.value <= min.value + 1e-9 * min.value.abs().max(1.0) =>
-                    {
-                        known = Some((polished.theta, hess));
-                        Ok(Minimum {
-                            iterations: min.iterations + polished.iterations,
-                            ..polished
+            None => {
+                let found = {
+                    // Newton from the hand-over point, kept when it ends no
+                    // higher than that point (to rounding).
+                    let mut finish = |at: &Minimum<N>| {
+                        let (polished, hess) = newton(at.theta)?;
+                        (polished.value <= at.value + 1e-9 * at.value.abs().max(1.0)).then(|| {
+                            known = Some((polished.theta, hess));
+                            Minimum {
+                                iterations: at.iterations + polished.iterations,
+                                ..polished
+                            }
                         })
-                    }
-                    _ => Ok(min),
-                },
-                Err(stopped) => Err(stopped),
-            },
+                    };
+                    let handoff: Option<Handoff<'_, N>> = problem
+                        .newton_handoff
+                        .map(|level| (level, &mut finish as &mut dyn FnMut(&Minimum<N>) -> _));
+                    bfgs_handoff(
+                        &objective,
+                        start,
+                        options.get_max_iterations(),
+                        options.get_tolerance(),
+                        shift,
+                        handoff,
+                    )
+                };
+                match found {
+                    Ok(min) if known.is_some() => Ok(min),
+                    Ok(min) => match newton(min.theta) {
+                        Some((polished, hess))
+                            if polished.value <= min.value + 1e-9 * min.value.abs().max(1.0) =>
+                        {
+                            known = Some((polished.theta, hess));
+                            Ok(Minimum {
+                                iterations: min.iterations + polished.iterations,
+                                ..polished
+                            })
+                        }
+                        _ => Ok(min),
+                    },
+                    Err(stopped) => Err(stopped),
+                }
+            }
         }
     } else {
         let first = |th: &[f64; N], g: &mut [f64; N]| {
