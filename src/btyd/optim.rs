@@ -347,7 +347,13 @@ pub(crate) fn newton<const N: usize>(
 /// `|H_ii|` and `μ` the first of `10⁻⁶, 10⁻⁵, …, 10²` that makes the
 /// matrix positive definite (a Levenberg–Marquardt shift towards steepest
 /// descent). It stops as [`newton`] does, only at a point whose own
-/// Hessian is positive definite, and returns that Hessian.
+/// Hessian is positive definite, and returns that Hessian. It gives up
+/// (`None`) after [`DAMPED_SHIFTS`] shifted steps (a region that is not
+/// convex: on its way to a boundary, the business of BFGS and the
+/// boundary check), or once a step would take a coordinate more than
+/// [`DAMPED_REACH`] from the start (a run towards the box), and backtracks
+/// at most [`DAMPED_BACKTRACKS`] times per step, so that a failing run
+/// costs a few evaluations.
 pub(crate) fn newton_damped<const N: usize>(
     f: impl FnMut(&[f64; N], &mut [f64; N], &mut [[f64; N]; N]) -> f64,
     x0: [f64; N],
@@ -355,6 +361,15 @@ pub(crate) fn newton_damped<const N: usize>(
 ) -> Option<(Minimum<N>, [[f64; N]; N])> {
     newton_with(f, x0, max_iter, true)
 }
+
+/// Most shifted steps of [`newton_damped`].
+const DAMPED_SHIFTS: usize = 4;
+
+/// Most step halvings per iteration of [`newton_damped`].
+const DAMPED_BACKTRACKS: usize = 12;
+
+/// How far (max-norm in `θ`) [`newton_damped`] may move from its start.
+const DAMPED_REACH: f64 = 8.0;
 
 fn newton_with<const N: usize>(
     mut f: impl FnMut(&[f64; N], &mut [f64; N], &mut [[f64; N]; N]) -> f64,
@@ -381,10 +396,12 @@ fn newton_with<const N: usize>(
         return None;
     }
     let mut last = f64::INFINITY;
+    let mut shifts = 0;
     for iteration in 0..max_iter {
         let (inv, shifted) = match covariance_of_hessian(h, &[1.0; N]) {
             Some(inv) => (inv, false),
-            None if damped => {
+            None if damped && shifts < DAMPED_SHIFTS => {
+                shifts += 1;
                 let m = (0..N).fold(0.0_f64, |m, i| m.max(h[i][i].abs()));
                 let inv = (-6..=2).find_map(|e| {
                     let mut shifted = h;
@@ -418,9 +435,9 @@ fn newton_with<const N: usize>(
         let mut gn = [0.0; N];
         let mut hn = [[0.0; N]; N];
         let mut accepted = false;
-        for _ in 0..40 {
+        for _ in 0..if damped { DAMPED_BACKTRACKS } else { 40 } {
             let xn: [f64; N] = std::array::from_fn(|i| x[i] + t * p[i]);
-            if !inside(&xn) {
+            if !inside(&xn) || (damped && (0..N).any(|i| (xn[i] - x0[i]).abs() > DAMPED_REACH)) {
                 return None;
             }
             let fn_ = eval(&xn, &mut gn, &mut hn);

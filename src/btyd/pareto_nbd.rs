@@ -2794,8 +2794,20 @@ fn subsample_start(rows: &[Row], c: f64) -> Option<[f64; 4]> {
     let chunks = Chunks::new(&sample, &times);
     let min = std::thread::scope(|scope| {
         let halves = Halves::new(scope, &chunks);
-        let hessian =
-            |th: &[f64; 4], g: &mut [f64; 4], h: &mut [[f64; 4]; 4]| halves.eval_hess(c, *th, g, h);
+        // At most SUBSAMPLE_EVALUATIONS evaluations: a subsample fit that
+        // needs more is on its way to a boundary (the full fit's business).
+        let spent = std::cell::Cell::new(0_usize);
+        let over = || {
+            spent.set(spent.get() + 1);
+            spent.get() > SUBSAMPLE_EVALUATIONS
+        };
+        let hessian = |th: &[f64; 4], g: &mut [f64; 4], h: &mut [[f64; 4]; 4]| {
+            if over() {
+                *g = [f64::NAN; 4];
+                return f64::INFINITY;
+            }
+            halves.eval_hess(c, *th, g, h)
+        };
         // Where the Hessian is not available at the hand-over point (`K`
         // outside the series' region), the Newton steps on all rows would
         // not be either: the subsample's fit stops there.
@@ -2810,7 +2822,7 @@ fn subsample_start(rows: &[Row], c: f64) -> Option<[f64; 4]> {
         };
         bfgs_handoff(
             |th: &[f64; 4], g: &mut [f64; 4]| {
-                if abandoned.get() {
+                if abandoned.get() || over() {
                     *g = [f64::NAN; 4];
                     return f64::INFINITY;
                 }
@@ -2831,7 +2843,11 @@ fn subsample_start(rows: &[Row], c: f64) -> Option<[f64; 4]> {
 }
 
 /// Most Newton iterations on the subsample of [`subsample_start`].
-const SUBSAMPLE_NEWTON: usize = 50;
+const SUBSAMPLE_NEWTON: usize = 30;
+
+/// Most evaluations (with gradient, or with gradient and Hessian) of the
+/// subsample fit of [`subsample_start`]; on CDNOW it takes about 30.
+const SUBSAMPLE_EVALUATIONS: usize = 50;
 
 /// The gradient level (relative to the objective, as in BFGS's stop rule)
 /// at which the fit hands over from BFGS to Newton's method with the
