@@ -117,11 +117,35 @@ pub(crate) fn bfgs<const N: usize>(
 ///
 /// As [`bfgs`].
 pub(crate) fn bfgs_shifted<const N: usize>(
+    f: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
+    x0: [f64; N],
+    max_iter: usize,
+    tolerance: f64,
+    shift: Option<f64>,
+) -> std::result::Result<Minimum<N>, Stopped<N>> {
+    bfgs_handoff(f, x0, max_iter, tolerance, shift, None)
+}
+
+/// A hand-over from [`bfgs_handoff`] to a faster local method: once
+/// `max|pg| ≤ level·max(1, |f|)` (once per minimisation), `finish` gets
+/// the current point; what it returns is the minimum, and `None` lets
+/// BFGS go on from where it was, its state untouched.
+pub(crate) type Handoff<'a, const N: usize> =
+    (f64, &'a mut dyn FnMut(&Minimum<N>) -> Option<Minimum<N>>);
+
+/// [`bfgs_shifted`] with an optional [`Handoff`]: without one, the same
+/// steps and answer.
+///
+/// # Errors
+///
+/// As [`bfgs`].
+pub(crate) fn bfgs_handoff<const N: usize>(
     mut f: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
     x0: [f64; N],
     max_iter: usize,
     tolerance: f64,
     shift: Option<f64>,
+    mut handoff: Option<Handoff<'_, N>>,
 ) -> std::result::Result<Minimum<N>, Stopped<N>> {
     let bound = THETA_BOUND;
     let mut x = x0.map(|v| v.clamp(-bound, bound));
@@ -158,6 +182,20 @@ pub(crate) fn bfgs_shifted<const N: usize>(
         }
         if iteration == max_iter {
             break;
+        }
+        if let Some((level, finish)) = &mut handoff
+            && small <= *level * scale
+        {
+            let at = Minimum {
+                theta: x,
+                value: fx,
+                iterations: iteration,
+                gradient: g,
+            };
+            if let Some(done) = finish(&at) {
+                return Ok(done);
+            }
+            handoff = None;
         }
         // A change of the active set restarts the curvature model.
         let now: [bool; N] = std::array::from_fn(|i| pg[i] == 0.0 && g[i] != 0.0);
@@ -297,9 +335,47 @@ const NEWTON_NOISE_STEP: f64 = 1e-7;
 /// a step would reach the box, no step length lowers the objective, or
 /// `max_iter` iterations do not settle.
 pub(crate) fn newton<const N: usize>(
+    f: impl FnMut(&[f64; N], &mut [f64; N], &mut [[f64; N]; N]) -> f64,
+    x0: [f64; N],
+    max_iter: usize,
+) -> Option<(Minimum<N>, [[f64; N]; N])> {
+    newton_with(f, x0, max_iter, false)
+}
+
+/// [`newton`] that does not give up where the Hessian `H` is not positive
+/// definite: it steps along `−(H + μ·m·I)⁻¹g` instead, `m` the largest
+/// `|H_ii|` and `μ` the first of `10⁻⁶, 10⁻⁵, …, 10²` that makes the
+/// matrix positive definite (a Levenberg–Marquardt shift towards steepest
+/// descent). It stops as [`newton`] does, only at a point whose own
+/// Hessian is positive definite, and returns that Hessian. It gives up
+/// (`None`) after [`DAMPED_SHIFTS`] shifted steps (a region that is not
+/// convex: on its way to a boundary, the business of BFGS and the
+/// boundary check), or once a step would take a coordinate more than
+/// [`DAMPED_REACH`] from the start (a run towards the box), and backtracks
+/// at most [`DAMPED_BACKTRACKS`] times per step, so that a failing run
+/// costs a few evaluations.
+pub(crate) fn newton_damped<const N: usize>(
+    f: impl FnMut(&[f64; N], &mut [f64; N], &mut [[f64; N]; N]) -> f64,
+    x0: [f64; N],
+    max_iter: usize,
+) -> Option<(Minimum<N>, [[f64; N]; N])> {
+    newton_with(f, x0, max_iter, true)
+}
+
+/// Most shifted steps of [`newton_damped`].
+const DAMPED_SHIFTS: usize = 4;
+
+/// Most step halvings per iteration of [`newton_damped`].
+const DAMPED_BACKTRACKS: usize = 12;
+
+/// How far (max-norm in `θ`) [`newton_damped`] may move from its start.
+const DAMPED_REACH: f64 = 8.0;
+
+fn newton_with<const N: usize>(
     mut f: impl FnMut(&[f64; N], &mut [f64; N], &mut [[f64; N]; N]) -> f64,
     x0: [f64; N],
     max_iter: usize,
+    damped: bool,
 ) -> Option<(Minimum<N>, [[f64; N]; N])> {
     let inside = |x: &[f64; N]| x.iter().all(|v| v.abs() < THETA_BOUND);
     let mut eval = |x: &[f64; N], g: &mut [f64; N], h: &mut [[f64; N]; N]| {
@@ -320,11 +396,28 @@ pub(crate) fn newton<const N: usize>(
         return None;
     }
     let mut last = f64::INFINITY;
+    let mut shifts = 0;
     for iteration in 0..max_iter {
-        let inv = covariance_of_hessian(h, &[1.0; N])?;
+        let (inv, shifted) = match covariance_of_hessian(h, &[1.0; N]) {
+            Some(inv) => (inv, false),
+            None if damped && shifts < DAMPED_SHIFTS => {
+                shifts += 1;
+                let m = (0..N).fold(0.0_f64, |m, i| m.max(h[i][i].abs()));
+                let inv = (-6..=2).find_map(|e| {
+                    let mut shifted = h;
+                    for i in 0..N {
+                        shifted[i][i] += 10f64.powi(e) * m;
+                    }
+                    covariance_of_hessian(shifted, &[1.0; N])
+                })?;
+                (inv, true)
+            }
+            None => return None,
+        };
         let p: [f64; N] = std::array::from_fn(|i| -dot(&inv[i], &g));
         let size = max_abs(&p);
-        if size <= NEWTON_STEP_TOL || (size <= NEWTON_NOISE_STEP && size > 0.5 * last) {
+        if !shifted && (size <= NEWTON_STEP_TOL || (size <= NEWTON_NOISE_STEP && size > 0.5 * last))
+        {
             let min = Minimum {
                 theta: x,
                 value: fx,
@@ -342,9 +435,9 @@ pub(crate) fn newton<const N: usize>(
         let mut gn = [0.0; N];
         let mut hn = [[0.0; N]; N];
         let mut accepted = false;
-        for _ in 0..40 {
+        for _ in 0..if damped { DAMPED_BACKTRACKS } else { 40 } {
             let xn: [f64; N] = std::array::from_fn(|i| x[i] + t * p[i]);
-            if !inside(&xn) {
+            if !inside(&xn) || (damped && (0..N).any(|i| (xn[i] - x0[i]).abs() > DAMPED_REACH)) {
                 return None;
             }
             let fn_ = eval(&xn, &mut gn, &mut hn);
@@ -364,7 +457,11 @@ pub(crate) fn newton<const N: usize>(
         if !accepted {
             return None;
         }
-        last = if t == 1.0 { size } else { f64::INFINITY };
+        last = if t == 1.0 && !shifted {
+            size
+        } else {
+            f64::INFINITY
+        };
     }
     None
 }

@@ -9,19 +9,23 @@ use statrs::function::gamma::gamma;
 
 use crate::btyd::boundary::{PARETO_NBD_RAYS, identified};
 use crate::btyd::fitting::{
-    Problem, fit_log_params_bounded, fit_log_params_probed, fit_options_builder, total_weight,
+    Curvature, Problem, fit_log_params_curved_probed, fit_log_params_probed, fit_options_builder,
+    total_weight,
 };
 use crate::btyd::hyp2f1::{MAX_TERMS, ln_hyp2f1};
 use crate::btyd::input::{CustomerHistory, Row, compress};
 use crate::btyd::math::{
     Shifts, check_horizon, dlgamma, dpsi, expit, h, ln_gamma_f, lse, positive,
 };
+use crate::btyd::optim::{Minimum, bfgs_handoff, newton_damped};
 use crate::btyd::penalty::Penalty;
 use crate::btyd::quadrature::integrate;
 use crate::btyd::report::{FitReport, ModelParameters};
 use crate::btyd::status::FitOptions;
 use crate::score::par_map_into;
 use crate::{Error, Fit, Result, Scorer};
+
+mod curvature;
 
 /// Fitted Pareto/NBD parameters: purchase rate `λ ~ Gamma(shape r, rate
 /// α)`, dropout rate `μ ~ Gamma(shape s, rate β)`, independent
@@ -1855,8 +1859,17 @@ fn eval_row_memo(
 }
 
 /// A job for the helper thread of [`Halves`]: natural parameters, time
-/// scale, whether the gradient is wanted.
-type Job = ([f64; 4], f64, bool);
+/// scale, and what is wanted.
+type Job = ([f64; 4], f64, Want);
+
+/// What one evaluation of [`Halves`] computes per row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Value,
+    Gradient,
+    /// The gradient and the Hessian ([`curvature`]).
+    Hessian,
+}
 
 /// One row's log-likelihood and gradient in the natural parameters
 /// (unweighted; the gradient 0 without `want`).
@@ -1879,6 +1892,9 @@ struct Chunks<'a> {
     next: AtomicUsize,
     failed: AtomicBool,
     out: Vec<Mutex<Vec<RowTerms>>>,
+    /// Per chunk, the rows' terms of the Hessian path
+    /// ([`Chunks::work_hess`]).
+    curv: Vec<Mutex<Vec<curvature::RowCurvature>>>,
 }
 
 impl<'a> Chunks<'a> {
@@ -1890,6 +1906,9 @@ impl<'a> Chunks<'a> {
             failed: AtomicBool::new(false),
             out: (0..rows.len().div_ceil(CHUNK_ROWS))
                 .map(|_| Mutex::new(Vec::with_capacity(CHUNK_ROWS)))
+                .collect(),
+            curv: (0..rows.len().div_ceil(CHUNK_ROWS))
+                .map(|_| Mutex::new(Vec::new()))
                 .collect(),
         }
     }
@@ -1976,7 +1995,10 @@ impl<'a> Halves<'a> {
         scope.spawn(move || {
             // Ends when the fit drops its end of the job channel.
             for (par, scale, want) in job_rx {
-                chunks.work(par, scale, want);
+                match want {
+                    Want::Hessian => chunks.work_hess(par, scale),
+                    _ => chunks.work(par, scale, want == Want::Gradient),
+                }
                 if done_tx.send(()).is_err() {
                     break;
                 }
@@ -1986,6 +2008,42 @@ impl<'a> Halves<'a> {
             rows,
             times,
             helper: Some((chunks, jobs, done)),
+        }
+    }
+
+    /// [`eval`](Self::eval) with the Hessian in `θ` ([`curvature`]): the
+    /// objective, its gradient in `g` and Hessian in `h`; `+∞` where the
+    /// Hessian is not available (a `K` outside the series' region) or a
+    /// series fails.
+    fn eval_hess(
+        &self,
+        scale: f64,
+        theta: [f64; 4],
+        g: &mut [f64; 4],
+        h: &mut curvature::Mat4,
+    ) -> f64 {
+        let par = theta.map(f64::exp);
+        let total = match &self.helper {
+            Some((chunks, jobs, done)) => {
+                chunks.next.store(0, Ordering::Relaxed);
+                chunks.failed.store(false, Ordering::Relaxed);
+                let sent = jobs.send((par, scale, Want::Hessian)).is_ok();
+                chunks.work_hess(par, scale);
+                if sent && done.recv().is_err() {
+                    None
+                } else {
+                    chunks.sums_hess()
+                }
+            }
+            None => curvature::curvature_part(self.rows, self.times, scale, par),
+        };
+        match total {
+            Some(total) => curvature::to_theta(par, &total, g, h),
+            None => {
+                *g = [f64::NAN; 4];
+                *h = [[f64::NAN; 4]; 4];
+                f64::INFINITY
+            }
         }
     }
 
@@ -2002,7 +2060,8 @@ impl<'a> Halves<'a> {
                 // A helper that is gone (it panicked: the scope re-raises
                 // that panic when the fit ends) leaves all chunks to this
                 // thread.
-                let sent = jobs.send((par, scale, want)).is_ok();
+                let mode = if want { Want::Gradient } else { Want::Value };
+                let sent = jobs.send((par, scale, mode)).is_ok();
                 chunks.work(par, scale, want);
                 if sent && done.recv().is_err() {
                     None
@@ -2596,7 +2655,9 @@ impl ParetoNbd {
         let problem = Problem::new(WHAT, ParetoNbdParams::NAMES, customers)
             .time_scale(c, [false, true, false, true])
             .rays(PARETO_NBD_RAYS)
-            .log_likelihood_shift(c.ln() * purchases);
+            .log_likelihood_shift(c.ln() * purchases)
+            .damped_newton()
+            .newton_handoff(NEWTON_HANDOFF);
         // The status check and the covariance take the same central
         // differences of the gradient at the optimum: the second set comes
         // from this memo of recent evaluations (the objective is a
@@ -2673,8 +2734,27 @@ impl ParetoNbd {
             };
             let natural =
                 |natural: &[f64; 4]| -halves.eval(1.0, natural.map(f64::ln), Some(&mut [0.0; 4]));
+            let hessian = |th: &[f64; 4], g: &mut [f64; 4], h: &mut [[f64; 4]; 4]| {
+                let v = halves.eval_hess(c, *th, g, h);
+                lowest.set(lowest.get().min(v));
+                v
+            };
             if bounded {
-                fit_log_params_bounded(&problem, &self.options, nll, &value, &face_bound, natural)
+                fit_log_params_curved_probed(
+                    &problem,
+                    &self.options,
+                    nll,
+                    &value,
+                    Curvature {
+                        hessian: &hessian,
+                        hint: match self.options.get_start() {
+                            None => subsample_start(&rows, c),
+                            Some(_) => None,
+                        },
+                        face_bound: Some(&face_bound),
+                    },
+                    natural,
+                )
             } else {
                 fit_log_params_probed(&problem, &self.options, nll, &value, natural)
             }
@@ -2682,6 +2762,97 @@ impl ParetoNbd {
         FitReport::from_fitted(WHAT, fitted, customers, rows.len())
     }
 }
+
+/// From this many distinct rows on, [`ParetoNbd`] starts Newton's method
+/// from a fit on a subsample ([`subsample_start`]).
+const SUBSAMPLE_FROM: usize = 512;
+
+/// Rows the subsample of [`subsample_start`] keeps, at least.
+const SUBSAMPLE_ROWS: usize = 128;
+
+/// The gradient level at which the subsample's BFGS hands over to
+/// Newton's method ([`NEWTON_HANDOFF`] for the whole fit).
+const SUBSAMPLE_HANDOFF: f64 = 3e-2;
+
+/// A start near the maximum for a fit of [`SUBSAMPLE_FROM`] rows or more:
+/// the minimum on every `k`-th of the fit's rows (sorted by `x`, then `T`),
+/// `k = ⌊rows / 128⌋`, time scale `c`, by BFGS from all ones handing over
+/// to Newton's method with the analytic Hessian ([`newton_damped`]): some
+/// 128 to 255 rows, whose maximum lies within sampling error of the full
+/// data's, where the damped Newton steps on all rows take a few
+/// iterations. On CDNOW (1,016 rows) the whole fit then costs about half
+/// the instructions of BFGS on all rows. `None` for fewer rows, where the
+/// subsample's fit fails, or where it runs far out (a boundary is the full
+/// fit's business).
+fn subsample_start(rows: &[Row], c: f64) -> Option<[f64; 4]> {
+    if rows.len() < SUBSAMPLE_FROM {
+        return None;
+    }
+    let k = rows.len() / SUBSAMPLE_ROWS;
+    let sample: Vec<Row> = rows.iter().step_by(k).copied().collect();
+    let times = TimeSlots::new(&sample);
+    let chunks = Chunks::new(&sample, &times);
+    let min = std::thread::scope(|scope| {
+        let halves = Halves::new(scope, &chunks);
+        // At most SUBSAMPLE_EVALUATIONS evaluations: a subsample fit that
+        // needs more is on its way to a boundary (the full fit's business).
+        let spent = std::cell::Cell::new(0_usize);
+        let over = || {
+            spent.set(spent.get() + 1);
+            spent.get() > SUBSAMPLE_EVALUATIONS
+        };
+        let hessian = |th: &[f64; 4], g: &mut [f64; 4], h: &mut [[f64; 4]; 4]| {
+            if over() {
+                *g = [f64::NAN; 4];
+                return f64::INFINITY;
+            }
+            halves.eval_hess(c, *th, g, h)
+        };
+        // Where the Hessian is not available at the hand-over point (`K`
+        // outside the series' region), the Newton steps on all rows would
+        // not be either: the subsample's fit stops there.
+        let abandoned = std::cell::Cell::new(false);
+        let mut finish = |at: &Minimum<4>| {
+            let (mut g, mut h) = ([0.0; 4], [[0.0; 4]; 4]);
+            if !hessian(&at.theta, &mut g, &mut h).is_finite() {
+                abandoned.set(true);
+                return None;
+            }
+            newton_damped(&hessian, at.theta, SUBSAMPLE_NEWTON).map(|(m, _)| m)
+        };
+        bfgs_handoff(
+            |th: &[f64; 4], g: &mut [f64; 4]| {
+                if abandoned.get() || over() {
+                    *g = [f64::NAN; 4];
+                    return f64::INFINITY;
+                }
+                halves.eval(c, *th, Some(g))
+            },
+            [0.0; 4],
+            200,
+            1e-8,
+            None,
+            Some((SUBSAMPLE_HANDOFF, &mut finish)),
+        )
+        .ok()
+    })?;
+    min.theta
+        .iter()
+        .all(|t| t.abs() < 20.0)
+        .then_some(min.theta)
+}
+
+/// Most Newton iterations on the subsample of [`subsample_start`].
+const SUBSAMPLE_NEWTON: usize = 30;
+
+/// Most evaluations (with gradient, or with gradient and Hessian) of the
+/// subsample fit of [`subsample_start`]; on CDNOW it takes about 30.
+const SUBSAMPLE_EVALUATIONS: usize = 50;
+
+/// The gradient level (relative to the objective, as in BFGS's stop rule)
+/// at which the fit hands over from BFGS to Newton's method with the
+/// analytic Hessian.
+const NEWTON_HANDOFF: f64 = 1e-2;
 
 /// A step (max-norm in `θ`) from the previous evaluation from which the
 /// fit compares the objective's lower bound with its start value before
