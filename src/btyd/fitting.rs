@@ -3,7 +3,9 @@
 //! caller's start), the covariance at the optimum, and what a fit that does
 //! not converge hands back.
 
-use crate::btyd::boundary::{KnownHessian, Ray, ValueFn, settle_probed, status_at};
+use crate::btyd::boundary::{
+    KnownHessian, Ray, RayWatch, ValueFn, limit_on_ray, ray_probes, settle_probed, status_at,
+};
 use crate::btyd::input::Row;
 use crate::btyd::optim::{Minimum, bfgs, bfgs_shifted, covariance, covariance_of_hessian, newton};
 use crate::btyd::penalty::{Natural, Penalty};
@@ -65,6 +67,9 @@ pub(crate) struct Problem<const N: usize> {
     /// `shift − nll` (the time scaling's Jacobian), so a fit without a
     /// penalty needs no evaluation for it; none by default.
     pub log_likelihood_shift: Option<f64>,
+    /// A ray whose limit is computed once the optimiser heads for it
+    /// ([`RayWatch`]); none by default.
+    pub watch: Option<RayWatch>,
 }
 
 /// The maximum of a nested model that the model tends to along one of its
@@ -100,7 +105,16 @@ impl<const N: usize> Problem<N> {
             restart_evaluations: None,
             nested_limit: None,
             log_likelihood_shift: None,
+            watch: None,
         }
+    }
+
+    /// Computes the limit along `watch`'s ray as soon as the optimiser is
+    /// out along it, and stops there when the limit is the better answer
+    /// ([`RayWatch`]). Used only without a penalty.
+    pub fn watch_ray(mut self, watch: RayWatch) -> Self {
+        self.watch = Some(watch);
+        self
     }
 
     /// The unpenalised log-likelihood in the data's units is `shift` minus
@@ -433,6 +447,33 @@ fn fit_log_params_with<const N: usize>(
     let shift = problem.log_likelihood_shift;
     let mut known: Option<KnownHessian<N>> = None;
     let on_ridge = std::cell::Cell::new(false);
+    // The watched ray's limit (`RayWatch`), computed the first time the
+    // optimiser is out along the ray: `Some(None)` when it was computed
+    // and is not a local supremum along the ray, or did not converge.
+    let watch = problem
+        .watch
+        .filter(|_| matches!(penalty, Penalty::None) && problem.nested_limit.is_none());
+    let watched = std::cell::RefCell::new(None::<Option<Minimum<N>>>);
+    let watched_limit = |from: &[f64; N]| {
+        let watch = watch?;
+        let limit = limit_on_ray(
+            &objective,
+            from,
+            watch.coords,
+            options.get_max_iterations(),
+            options.get_tolerance(),
+            shift,
+        )?;
+        let mut g = [0.0; N];
+        let above = ray_probes(&limit.theta, &watch).iter().all(|p| {
+            let v = match probe {
+                Some(probe) => probe(p),
+                None => objective(p, &mut g),
+            };
+            v > limit.value
+        });
+        above.then_some(limit)
+    };
     let found = if let Some(curvature) = &curvature {
         let counted = |th: &[f64; N], g: &mut [f64; N], h: &mut [[f64; N]; N]| {
             evaluations.set(evaluations.get() + 1);
@@ -488,6 +529,19 @@ fn fit_log_params_with<const N: usize>(
                     return f64::INFINITY;
                 }
             }
+            if let Some(watch) = watch
+                && watch.reached(th)
+            {
+                let mut slot = watched.borrow_mut();
+                let face = slot.get_or_insert_with(|| watched_limit(th));
+                if let Some(face) = face
+                    && value >= face.value - NESTED_WITHIN
+                {
+                    on_ridge.set(true);
+                    *g = [0.0; N];
+                    return f64::INFINITY;
+                }
+            }
             value
         };
         let found = bfgs_shifted(
@@ -497,15 +551,22 @@ fn fit_log_params_with<const N: usize>(
             options.get_tolerance(),
             shift,
         );
-        // The nested limit is the answer when the optimiser went to its ridge
-        // or ended no better than it (to NESTED_WITHIN).
-        if let Some(face) = nested {
+        // The nested limit (or the watched ray's) is the answer when the
+        // optimiser went to its ridge or ended no better than it (to
+        // NESTED_WITHIN).
+        let limit = nested
+            .clone()
+            .or_else(|| watched.borrow().clone().flatten());
+        if let Some(face) = limit {
             let (iterations, value) = match &found {
                 Ok(m) => (m.iterations, m.value),
                 Err(stopped) => (stopped.best.iterations, stopped.best.value),
             };
             if on_ridge.get() || value >= face.value - NESTED_WITHIN {
-                let min = Minimum { iterations, ..face };
+                let min = Minimum {
+                    iterations: iterations + face.iterations,
+                    ..face
+                };
                 let status = status_at(&objective, &min, problem.rays, problem.names, None);
                 if matches!(status, FitStatus::Boundary { .. }) {
                     let natural = to_data(&min.theta);

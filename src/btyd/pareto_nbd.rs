@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError, mpsc};
 use rustc_hash::FxHashMap;
 use statrs::function::gamma::gamma;
 
-use crate::btyd::boundary::{PARETO_NBD_RAYS, identified};
+use crate::btyd::boundary::{PARETO_NBD_RAYS, PARETO_NBD_WATCH, identified};
 use crate::btyd::fitting::{
     Problem, fit_log_params_bounded, fit_log_params_probed, fit_options_builder, total_weight,
 };
@@ -2596,6 +2596,7 @@ impl ParetoNbd {
         let problem = Problem::new(WHAT, ParetoNbdParams::NAMES, customers)
             .time_scale(c, [false, true, false, true])
             .rays(PARETO_NBD_RAYS)
+            .watch_ray(PARETO_NBD_WATCH)
             .log_likelihood_shift(c.ln() * purchases);
         // The status check and the covariance take the same central
         // differences of the gradient at the optimum: the second set comes
