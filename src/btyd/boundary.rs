@@ -93,17 +93,42 @@ pub(crate) const PARETO_NBD_RAYS: &[Ray] = &[
     },
 ];
 
-/// Pareto/NBD's watched ray ([`RayWatch`]): `s, β → ∞` with `s/β = μ`
-/// fixed, one exponential lifetime of rate `μ` for every customer. Its
-/// limit is computed once `s` and `β` (on the fitting scale, `β` in units
-/// of the longest history) are both above `e⁴ ≈ 55`: a gamma mixing
-/// distribution of the dropout rate with a coefficient of variation below
-/// 14 %. The limit must beat the points at `e⁴` and `e⁷` in from the face.
-pub(crate) const PARETO_NBD_WATCH: RayWatch = RayWatch {
-    coords: &[(2, Inf), (3, Inf)],
-    level: 4.0,
-    probes: [4.0, 7.0],
-};
+/// Pareto/NBD's watched rays ([`RayWatch`]): `r, α → ∞` with `r/α = λ`
+/// fixed (Poisson purchases at rate `λ`), and `s, β → ∞` with `s/β = μ`
+/// fixed (one exponential lifetime of rate `μ` for every customer). A
+/// limit is computed once both coordinates of its ray are above `e⁴ ≈ 55`
+/// (on the fitting scale, `α` and `β` in units of the longest history): a
+/// gamma mixing distribution with a coefficient of variation below 14 %.
+/// It must beat the points at `e⁴` and `e⁷` in from the face.
+pub(crate) const PARETO_NBD_WATCHES: &[RayWatch] = &[
+    RayWatch {
+        coords: &[(0, Inf), (1, Inf)],
+        level: 4.0,
+        probes: [4.0, 7.0],
+    },
+    RayWatch {
+        coords: &[(2, Inf), (3, Inf)],
+        level: 4.0,
+        probes: [4.0, 7.0],
+    },
+];
+
+/// GGom/NBD's watched rays ([`RayWatch`]): `r, α → ∞` with `r/α` fixed
+/// (Poisson purchases) and `s, β → ∞` with `s/β` fixed (one Gompertz
+/// lifetime distribution for every customer), with the levels and probes
+/// of [`PARETO_NBD_WATCHES`] (`α` in the data's time unit here).
+pub(crate) const GGOM_NBD_WATCHES: &[RayWatch] = &[
+    RayWatch {
+        coords: &[(0, Inf), (1, Inf)],
+        level: 4.0,
+        probes: [4.0, 7.0],
+    },
+    RayWatch {
+        coords: &[(3, Inf), (4, Inf)],
+        level: 4.0,
+        probes: [4.0, 7.0],
+    },
+];
 
 /// GGom/NBD `(r, α, b, s, β)`: `b, β → 0` with `β/b` fixed is Pareto/NBD
 /// (its dropout rate `β/b`); `s → 0` or `β → ∞` is no dropout; `r, α → ∞`
@@ -180,21 +205,31 @@ pub(crate) const SBG_RAYS: &[Ray] = &[
 
 /// A ray whose limit a fit computes as soon as the optimiser heads for it,
 /// instead of following it out to the box face
-/// ([`Problem::watch_ray`](crate::btyd::fitting::Problem::watch_ray)).
+/// ([`Problem::watch_rays`](crate::btyd::fitting::Problem::watch_rays)).
 ///
 /// Along a ray such as Pareto/NBD's `s, β → ∞` with `s/β` fixed the
 /// objective keeps falling by ever smaller amounts (corrections `O(1/s)`),
 /// so a quasi-Newton method walks out one short step after another, and
 /// the objective costs most in the middle of the walk (for Pareto/NBD ten
 /// times the interior cost at `s ≈ 10⁴ … 10¹²`, where neither the series
-/// nor the Poisson-type closed form of `K` is cheap). Once every
-/// coordinate of the ray is beyond [`level`](Self::level) in its
-/// direction, the fit instead minimises on the ray's box face, the
-/// limiting model ([`limit_on_ray`]), and stops the walk as soon as it is
-/// no better than that limit (to `10⁻⁶`), provided the limit is a local
-/// supremum along the ray: the objective at the limit's own parameters
-/// moved back along the ray until the leading coordinate is at each of
-/// [`probes`](Self::probes) is above the limit's.
+/// nor the Poisson-type closed form of `K` is cheap); at the face, a
+/// coordinate of the ray lagging behind the one on the face, the active
+/// set changes from step to step and each change restarts the curvature
+/// model (GGom/NBD on the rfm orders spent some 600 evaluations there).
+///
+/// Once every coordinate of the ray is beyond [`level`](Self::level) in
+/// its direction and the objective falls outwards along the ray, the fit
+/// instead minimises on the ray's box face, the limiting model, directly
+/// ([`limit_on_ray`]: its parameters are the coordinates off the ray and
+/// the ratios the ray keeps). The limit counts only as a local supremum
+/// along the ray: the objective at the limit's own parameters moved back
+/// along the ray until the leading coordinate is at each of
+/// [`probes`](Self::probes) must be above the limit's. The optimiser then
+/// stops as soon as it is out along the ray, heading out, and no better
+/// than the limit (to `10⁻⁶`), and the boundary check starts from the
+/// limit as from any other stop. The restarts along the rays
+/// ([`Problem::restart_rays`](crate::btyd::fitting::Problem::restart_rays))
+/// are not stopped: they start out along a ray on purpose.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RayWatch {
     /// The ray's coordinates and directions.
@@ -213,6 +248,12 @@ impl RayWatch {
         self.coords
             .iter()
             .all(|&(i, d)| sign(d) * theta[i] >= self.level)
+    }
+
+    /// The derivative of the objective along the ray, outwards, from its
+    /// gradient `g` in `θ`.
+    pub fn outward<const N: usize>(&self, g: &[f64; N]) -> f64 {
+        self.coords.iter().map(|&(i, d)| sign(d) * g[i]).sum()
     }
 }
 

@@ -67,9 +67,9 @@ pub(crate) struct Problem<const N: usize> {
     /// `shift − nll` (the time scaling's Jacobian), so a fit without a
     /// penalty needs no evaluation for it; none by default.
     pub log_likelihood_shift: Option<f64>,
-    /// A ray whose limit is computed once the optimiser heads for it
+    /// Rays whose limits are computed once the optimiser heads for them
     /// ([`RayWatch`]); none by default.
-    pub watch: Option<RayWatch>,
+    pub watches: &'static [RayWatch],
 }
 
 /// The maximum of a nested model that the model tends to along one of its
@@ -105,15 +105,16 @@ impl<const N: usize> Problem<N> {
             restart_evaluations: None,
             nested_limit: None,
             log_likelihood_shift: None,
-            watch: None,
+            watches: &[],
         }
     }
 
-    /// Computes the limit along `watch`'s ray as soon as the optimiser is
-    /// out along it, and stops there when the limit is the better answer
-    /// ([`RayWatch`]). Used only without a penalty.
-    pub fn watch_ray(mut self, watch: RayWatch) -> Self {
-        self.watch = Some(watch);
+    /// Computes the limit along each watched ray as soon as the optimiser
+    /// (or a restart along a ray) is out along it, and stops there when the
+    /// limit is the better answer ([`RayWatch`]). Used only without a
+    /// penalty and without a nested limit.
+    pub fn watch_rays(mut self, watches: &'static [RayWatch]) -> Self {
+        self.watches = watches;
         self
     }
 
@@ -447,15 +448,18 @@ fn fit_log_params_with<const N: usize>(
     let shift = problem.log_likelihood_shift;
     let mut known: Option<KnownHessian<N>> = None;
     let on_ridge = std::cell::Cell::new(false);
-    // The watched ray's limit (`RayWatch`), computed the first time the
-    // optimiser is out along the ray: `Some(None)` when it was computed
-    // and is not a local supremum along the ray, or did not converge.
-    let watch = problem
-        .watch
-        .filter(|_| matches!(penalty, Penalty::None) && problem.nested_limit.is_none());
-    let watched = std::cell::RefCell::new(None::<Option<Minimum<N>>>);
-    let watched_limit = |from: &[f64; N]| {
-        let watch = watch?;
+    // The watched rays' limits (`RayWatch`), each computed the first time
+    // a minimisation is out along its ray: `Some(None)` when it was
+    // computed and is not a local supremum along the ray, or did not
+    // converge.
+    let watches: &[RayWatch] = if matches!(penalty, Penalty::None) && problem.nested_limit.is_none()
+    {
+        problem.watches
+    } else {
+        &[]
+    };
+    let watched = std::cell::RefCell::new(vec![None::<Option<Minimum<N>>>; watches.len()]);
+    let watched_limit = |watch: &RayWatch, from: &[f64; N]| {
         let limit = limit_on_ray(
             &objective,
             from,
@@ -465,7 +469,7 @@ fn fit_log_params_with<const N: usize>(
             shift,
         )?;
         let mut g = [0.0; N];
-        let above = ray_probes(&limit.theta, &watch).iter().all(|p| {
+        let above = ray_probes(&limit.theta, watch).iter().all(|p| {
             let v = match probe {
                 Some(probe) => probe(p),
                 None => objective(p, &mut g),
@@ -473,6 +477,31 @@ fn fit_log_params_with<const N: usize>(
             v > limit.value
         });
         above.then_some(limit)
+    };
+    // The limit of a watched ray that `theta` (objective `value`, gradient
+    // `g`) is out along, heading further out (the objective falls that
+    // way) and no better than (to NESTED_WITHIN), if any; computes each
+    // limit the first time.
+    let stop_on_ray = |theta: &[f64; N], value: f64, g: &[f64; N]| {
+        for (k, watch) in watches.iter().enumerate() {
+            if !(watch.reached(theta) && watch.outward(g) < 0.0) {
+                continue;
+            }
+            // Not borrowed while computed: the limit's own minimisation
+            // evaluates `objective`, never this.
+            let known = watched.borrow()[k].clone();
+            let face = known.unwrap_or_else(|| {
+                let face = watched_limit(watch, theta);
+                watched.borrow_mut()[k] = Some(face.clone());
+                face
+            });
+            if let Some(face) = face
+                && value >= face.value - NESTED_WITHIN
+            {
+                return Some(face);
+            }
+        }
+        None
     };
     let found = if let Some(curvature) = &curvature {
         let counted = |th: &[f64; N], g: &mut [f64; N], h: &mut [[f64; N]; N]| {
@@ -529,18 +558,10 @@ fn fit_log_params_with<const N: usize>(
                     return f64::INFINITY;
                 }
             }
-            if let Some(watch) = watch
-                && watch.reached(th)
-            {
-                let mut slot = watched.borrow_mut();
-                let face = slot.get_or_insert_with(|| watched_limit(th));
-                if let Some(face) = face
-                    && value >= face.value - NESTED_WITHIN
-                {
-                    on_ridge.set(true);
-                    *g = [0.0; N];
-                    return f64::INFINITY;
-                }
+            if stop_on_ray(th, value, g).is_some() {
+                on_ridge.set(true);
+                *g = [0.0; N];
+                return f64::INFINITY;
             }
             value
         };
@@ -551,22 +572,15 @@ fn fit_log_params_with<const N: usize>(
             options.get_tolerance(),
             shift,
         );
-        // The nested limit (or the watched ray's) is the answer when the
-        // optimiser went to its ridge or ended no better than it (to
-        // NESTED_WITHIN).
-        let limit = nested
-            .clone()
-            .or_else(|| watched.borrow().clone().flatten());
-        if let Some(face) = limit {
-            let (iterations, value) = match &found {
-                Ok(m) => (m.iterations, m.value),
-                Err(stopped) => (stopped.best.iterations, stopped.best.value),
-            };
+        let (iterations, value) = match &found {
+            Ok(m) => (m.iterations, m.value),
+            Err(stopped) => (stopped.best.iterations, stopped.best.value),
+        };
+        // The nested limit is the answer when the optimiser went to its ridge
+        // or ended no better than it (to NESTED_WITHIN).
+        if let Some(face) = nested.clone() {
             if on_ridge.get() || value >= face.value - NESTED_WITHIN {
-                let min = Minimum {
-                    iterations: iterations + face.iterations,
-                    ..face
-                };
+                let min = Minimum { iterations, ..face };
                 let status = status_at(&objective, &min, problem.rays, problem.names, None);
                 if matches!(status, FitStatus::Boundary { .. }) {
                     let natural = to_data(&min.theta);
@@ -581,17 +595,29 @@ fn fit_log_params_with<const N: usize>(
                 }
             }
         }
-        if on_ridge.get() {
-            // The limit was not a boundary answer after all (not expected):
-            // minimise without the ridge stop.
-            bfgs(
+        // The best watched limit is where the boundary check starts when
+        // the optimiser went out along its ray or ended no better than it.
+        let limit = watched
+            .borrow()
+            .iter()
+            .flatten()
+            .flatten()
+            .min_by(|u, v| u.value.total_cmp(&v.value))
+            .cloned();
+        match limit {
+            Some(face) if on_ridge.get() || value >= face.value - NESTED_WITHIN => Ok(Minimum {
+                iterations: iterations + face.iterations,
+                ..face
+            }),
+            // The limit was not a boundary answer after all (not
+            // expected): minimise without the ridge stop.
+            _ if on_ridge.get() => bfgs(
                 objective,
                 start,
                 options.get_max_iterations(),
                 options.get_tolerance(),
-            )
-        } else {
-            found
+            ),
+            _ => found,
         }
     };
     let min = match found {
@@ -675,6 +701,8 @@ fn fit_log_params_with<const N: usize>(
             // the best point it reached.
             let spent = std::cell::Cell::new(0_usize);
             let cap = problem.restart_evaluations.unwrap_or(usize::MAX);
+            // No watched ray stops a restart: it starts out along a ray on
+            // purpose, to look for a better basin from there.
             let capped = |th: &[f64; N], g: &mut [f64; N]| {
                 spent.set(spent.get() + 1);
                 if spent.get() > cap {
