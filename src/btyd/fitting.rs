@@ -111,8 +111,8 @@ impl<const N: usize> Problem<N> {
 
     /// Computes the limit along each watched ray as soon as the optimiser
     /// (or a restart along a ray) is out along it, and stops there when the
-    /// limit is the better answer ([`RayWatch`]). Used only without a
-    /// penalty and without a nested limit.
+    /// limit is the better answer ([`RayWatch`]). Not used with a nested
+    /// limit.
     pub fn watch_rays(mut self, watches: &'static [RayWatch]) -> Self {
         self.watches = watches;
         self
@@ -451,9 +451,9 @@ fn fit_log_params_with<const N: usize>(
     // The watched rays' limits (`RayWatch`), each computed the first time
     // a minimisation is out along its ray: `Some(None)` when it was
     // computed and is not a local supremum along the ray, or did not
-    // converge.
-    let watches: &[RayWatch] = if matches!(penalty, Penalty::None) && problem.nested_limit.is_none()
-    {
+    // converge. Under a penalty the same rules hold for the penalised
+    // objective (whose limits are only better when the penalty is 0).
+    let watches: &[RayWatch] = if problem.nested_limit.is_none() {
         problem.watches
     } else {
         &[]
