@@ -16,9 +16,7 @@ use std::time::{Duration, Instant};
 use customer_value::CustomerId;
 use customer_value::btyd::{CustomerHistory, Direction, FitStatus, GgomNbd, Limit, ParetoNbd};
 
-#[path = "../benches/common/awkward.rs"]
-mod awkward;
-use awkward::Rng;
+use crate::btyd_boundary::awkward::Rng;
 
 /// Generous for an optimised build on a loaded machine: the fits take
 /// about 0.3 s of CPU each on an idle one.
@@ -56,6 +54,7 @@ fn homogeneous_dropout_histories(seed: u64) -> Vec<CustomerHistory> {
 }
 
 /// Gauss–Legendre 8-point rule on `[−1, 1]`: (abscissa, weight) pairs.
+#[allow(clippy::excessive_precision)]
 const GL8: [(f64, f64); 4] = [
     (0.183_434_642_495_649_8, 0.362_683_783_378_362_0),
     (0.525_532_409_916_329_0, 0.313_706_645_877_887_3),
@@ -122,6 +121,8 @@ fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
     out
 }
 
+// Small dense matrices read best with explicit indices.
+#[allow(clippy::needless_range_loop)]
 #[test]
 #[cfg_attr(
     debug_assertions,
