@@ -8,6 +8,7 @@ mod btyd_discrete;
 mod btyd_distribution;
 mod btyd_evaluate;
 mod btyd_ggomnbd;
+mod btyd_large_limits;
 mod btyd_mbg;
 mod btyd_pareto;
 mod btyd_rays;

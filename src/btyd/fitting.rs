@@ -3,7 +3,9 @@
 //! caller's start), the covariance at the optimum, and what a fit that does
 //! not converge hands back.
 
-use crate::btyd::boundary::{KnownHessian, Ray, ValueFn, settle_probed, status_at};
+use crate::btyd::boundary::{
+    KnownHessian, Ray, RayWatch, ValueFn, limit_on_ray, ray_probes, settle_probed, status_at,
+};
 use crate::btyd::input::Row;
 use crate::btyd::optim::{
     Handoff, Minimum, bfgs, bfgs_handoff, bfgs_shifted, covariance, covariance_of_hessian, newton,
@@ -75,6 +77,9 @@ pub(crate) struct Problem<const N: usize> {
     /// Whether the Newton steps shift a Hessian that is not positive
     /// definite ([`newton_damped`]) instead of leaving the work to BFGS.
     pub damped_newton: bool,
+    /// Rays whose limits are computed once the optimiser heads for them
+    /// ([`RayWatch`]); none by default.
+    pub watches: &'static [RayWatch],
 }
 
 /// The maximum of a nested model that the model tends to along one of its
@@ -112,6 +117,7 @@ impl<const N: usize> Problem<N> {
             log_likelihood_shift: None,
             newton_handoff: None,
             damped_newton: false,
+            watches: &[],
         }
     }
 
@@ -128,6 +134,15 @@ impl<const N: usize> Problem<N> {
     /// to the box, no Hessian at a point) BFGS goes on from where it was.
     pub fn newton_handoff(mut self, level: f64) -> Self {
         self.newton_handoff = Some(level);
+        self
+    }
+
+    /// Computes the limit along each watched ray as soon as the optimiser
+    /// (or a restart along a ray) is out along it, and stops there when the
+    /// limit is the better answer ([`RayWatch`]). Not used with a nested
+    /// limit.
+    pub fn watch_rays(mut self, watches: &'static [RayWatch]) -> Self {
+        self.watches = watches;
         self
     }
 
@@ -354,6 +369,32 @@ pub(crate) fn fit_log_params_probed<const N: usize>(
     )
 }
 
+/// [`fit_log_params_probed`] with `face_bound`, a cheap lower bound of the
+/// unpenalised objective ([`FaceBound`]): the boundary check skips the box
+/// faces the bound rules out. It is used only without a penalty.
+///
+/// # Errors
+///
+/// As [`fit_log_params`].
+pub(crate) fn fit_log_params_bounded<const N: usize>(
+    problem: &Problem<N>,
+    options: &FitOptions,
+    nll: impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    value: &ValueFn<'_, N>,
+    face_bound: &FaceBound<'_, N>,
+    log_likelihood: impl Fn(&[f64; N]) -> f64,
+) -> Result<Fitted<N>> {
+    fit_log_params_with(
+        problem,
+        options,
+        nll,
+        Some(value),
+        None,
+        Some(face_bound),
+        log_likelihood,
+    )
+}
+
 /// [`fit_log_params_curved`] with `value`, the objective's value alone,
 /// for the probes of the box faces (as [`fit_log_params_probed`]).
 ///
@@ -377,6 +418,19 @@ pub(crate) fn fit_log_params_curved_probed<const N: usize>(
         None,
         log_likelihood,
     )
+}
+
+/// The best of the watched rays' limits computed so far, if any.
+fn best_watched<const N: usize>(
+    watched: &std::cell::RefCell<Vec<Option<Option<Minimum<N>>>>>,
+) -> Option<Minimum<N>> {
+    watched
+        .borrow()
+        .iter()
+        .flatten()
+        .flatten()
+        .min_by(|u, v| u.value.total_cmp(&v.value))
+        .cloned()
 }
 
 fn fit_log_params_with<const N: usize>(
@@ -464,6 +518,61 @@ fn fit_log_params_with<const N: usize>(
     let shift = problem.log_likelihood_shift;
     let mut known: Option<KnownHessian<N>> = None;
     let on_ridge = std::cell::Cell::new(false);
+    // The watched rays' limits (`RayWatch`), each computed the first time
+    // a minimisation is out along its ray: `Some(None)` when it was
+    // computed and is not a local supremum along the ray, or did not
+    // converge. Under a penalty the same rules hold for the penalised
+    // objective (whose limits are only better when the penalty is 0).
+    let watches: &[RayWatch] = if problem.nested_limit.is_none() {
+        problem.watches
+    } else {
+        &[]
+    };
+    let watched = std::cell::RefCell::new(vec![None::<Option<Minimum<N>>>; watches.len()]);
+    let watched_limit = |watch: &RayWatch, from: &[f64; N]| {
+        let limit = limit_on_ray(
+            &objective,
+            from,
+            watch.coords,
+            options.get_max_iterations(),
+            options.get_tolerance(),
+            shift,
+        )?;
+        let mut g = [0.0; N];
+        let above = ray_probes(&limit.theta, watch).iter().all(|p| {
+            let v = match probe {
+                Some(probe) => probe(p),
+                None => objective(p, &mut g),
+            };
+            v > limit.value
+        });
+        above.then_some(limit)
+    };
+    // The limit of a watched ray that `theta` (objective `value`, gradient
+    // `g`) is out along, heading further out (the objective falls that
+    // way) and no better than (to NESTED_WITHIN), if any; computes each
+    // limit the first time.
+    let stop_on_ray = |theta: &[f64; N], value: f64, g: &[f64; N]| {
+        for (k, watch) in watches.iter().enumerate() {
+            if !(watch.reached(theta) && watch.outward(g) < 0.0) {
+                continue;
+            }
+            // Not borrowed while computed: the limit's own minimisation
+            // evaluates `objective`, never this.
+            let known = watched.borrow()[k].clone();
+            let face = known.unwrap_or_else(|| {
+                let face = watched_limit(watch, theta);
+                watched.borrow_mut()[k] = Some(face.clone());
+                face
+            });
+            if let Some(face) = face
+                && value >= face.value - NESTED_WITHIN
+            {
+                return Some(face);
+            }
+        }
+        None
+    };
     let found = if let Some(curvature) = &curvature {
         let counted = |th: &[f64; N], g: &mut [f64; N], h: &mut [[f64; N]; N]| {
             evaluations.set(evaluations.get() + 1);
@@ -490,6 +599,21 @@ fn fit_log_params_with<const N: usize>(
                 Ok(min)
             }
             None => {
+                // As without curvature: BFGS stops once it is out along a
+                // watched ray whose limit is the better answer.
+                let first = |th: &[f64; N], g: &mut [f64; N]| {
+                    if on_ridge.get() {
+                        *g = [0.0; N];
+                        return f64::INFINITY;
+                    }
+                    let value = objective(th, g);
+                    if stop_on_ray(th, value, g).is_some() {
+                        on_ridge.set(true);
+                        *g = [0.0; N];
+                        return f64::INFINITY;
+                    }
+                    value
+                };
                 let found = {
                     // Newton from the hand-over point, kept when it ends no
                     // higher than that point (to rounding).
@@ -507,7 +631,7 @@ fn fit_log_params_with<const N: usize>(
                         .newton_handoff
                         .map(|level| (level, &mut finish as &mut dyn FnMut(&Minimum<N>) -> _));
                     bfgs_handoff(
-                        &objective,
+                        &first,
                         start,
                         options.get_max_iterations(),
                         options.get_tolerance(),
@@ -515,21 +639,49 @@ fn fit_log_params_with<const N: usize>(
                         handoff,
                     )
                 };
-                match found {
-                    Ok(min) if known.is_some() => Ok(min),
-                    Ok(min) => match newton(min.theta) {
-                        Some((polished, hess))
-                            if polished.value <= min.value + 1e-9 * min.value.abs().max(1.0) =>
-                        {
-                            known = Some((polished.theta, hess));
-                            Ok(Minimum {
-                                iterations: min.iterations + polished.iterations,
-                                ..polished
-                            })
-                        }
-                        _ => Ok(min),
+                let (iterations, value) = match &found {
+                    Ok(m) => (m.iterations, m.value),
+                    Err(stopped) => (stopped.best.iterations, stopped.best.value),
+                };
+                let limit = best_watched(&watched);
+                match limit {
+                    // The best watched limit is where the boundary check
+                    // starts when BFGS went out along its ray or ended no
+                    // better than it; a Newton Hessian of another point
+                    // does not carry over.
+                    Some(face) if on_ridge.get() || value >= face.value - NESTED_WITHIN => {
+                        known = None;
+                        Ok(Minimum {
+                            iterations: iterations + face.iterations,
+                            ..face
+                        })
+                    }
+                    _ if on_ridge.get() => {
+                        known = None;
+                        bfgs(
+                            &objective,
+                            start,
+                            options.get_max_iterations(),
+                            options.get_tolerance(),
+                        )
+                    }
+                    _ => match found {
+                        Ok(min) if known.is_some() => Ok(min),
+                        Ok(min) => match newton(min.theta) {
+                            Some((polished, hess))
+                                if polished.value
+                                    <= min.value + 1e-9 * min.value.abs().max(1.0) =>
+                            {
+                                known = Some((polished.theta, hess));
+                                Ok(Minimum {
+                                    iterations: min.iterations + polished.iterations,
+                                    ..polished
+                                })
+                            }
+                            _ => Ok(min),
+                        },
+                        Err(stopped) => Err(stopped),
                     },
-                    Err(stopped) => Err(stopped),
                 }
             }
         }
@@ -548,6 +700,11 @@ fn fit_log_params_with<const N: usize>(
                     return f64::INFINITY;
                 }
             }
+            if stop_on_ray(th, value, g).is_some() {
+                on_ridge.set(true);
+                *g = [0.0; N];
+                return f64::INFINITY;
+            }
             value
         };
         let found = bfgs_shifted(
@@ -557,13 +714,13 @@ fn fit_log_params_with<const N: usize>(
             options.get_tolerance(),
             shift,
         );
+        let (iterations, value) = match &found {
+            Ok(m) => (m.iterations, m.value),
+            Err(stopped) => (stopped.best.iterations, stopped.best.value),
+        };
         // The nested limit is the answer when the optimiser went to its ridge
         // or ended no better than it (to NESTED_WITHIN).
-        if let Some(face) = nested {
-            let (iterations, value) = match &found {
-                Ok(m) => (m.iterations, m.value),
-                Err(stopped) => (stopped.best.iterations, stopped.best.value),
-            };
+        if let Some(face) = nested.clone() {
             if on_ridge.get() || value >= face.value - NESTED_WITHIN {
                 let min = Minimum { iterations, ..face };
                 let status = status_at(&objective, &min, problem.rays, problem.names, None);
@@ -580,17 +737,23 @@ fn fit_log_params_with<const N: usize>(
                 }
             }
         }
-        if on_ridge.get() {
-            // The limit was not a boundary answer after all (not expected):
-            // minimise without the ridge stop.
-            bfgs(
+        // The best watched limit is where the boundary check starts when
+        // the optimiser went out along its ray or ended no better than it.
+        let limit = best_watched(&watched);
+        match limit {
+            Some(face) if on_ridge.get() || value >= face.value - NESTED_WITHIN => Ok(Minimum {
+                iterations: iterations + face.iterations,
+                ..face
+            }),
+            // The limit was not a boundary answer after all (not
+            // expected): minimise without the ridge stop.
+            _ if on_ridge.get() => bfgs(
                 objective,
                 start,
                 options.get_max_iterations(),
                 options.get_tolerance(),
-            )
-        } else {
-            found
+            ),
+            _ => found,
         }
     };
     let min = match found {
@@ -674,6 +837,8 @@ fn fit_log_params_with<const N: usize>(
             // the best point it reached.
             let spent = std::cell::Cell::new(0_usize);
             let cap = problem.restart_evaluations.unwrap_or(usize::MAX);
+            // No watched ray stops a restart: it starts out along a ray on
+            // purpose, to look for a better basin from there.
             let capped = |th: &[f64; N], g: &mut [f64; N]| {
                 spent.set(spent.get() + 1);
                 if spent.get() > cap {

@@ -3,9 +3,9 @@
 
 use crate::btyd::ParetoNbd;
 use crate::btyd::ParetoNbdParams;
-use crate::btyd::boundary::GGOM_NBD_RAYS;
+use crate::btyd::boundary::{GGOM_NBD_RAYS, GGOM_NBD_WATCHES};
 use crate::btyd::fitting::{
-    NestedLimit, Problem, fit_log_params, fit_options_builder, total_weight,
+    NestedLimit, Problem, fit_log_params_bounded, fit_options_builder, total_weight,
 };
 use crate::btyd::input::{CustomerHistory, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, positive};
@@ -906,6 +906,73 @@ fn nll_grad_of(layout: &Layout, e: &Eval, at_age: &[At], groups: &[Group]) -> (f
     (total, g)
 }
 
+/// A lower bound of [`nll_grad`]'s objective at `θ`, from one closed form
+/// per row: a customer with `x` repeat purchases, the last at `t_x`, made
+/// them while alive, so the likelihood is at most the probability density
+/// of those purchases given survival to `t_x` times that survival,
+/// `Γ(r+x)/Γ(r)·α^r/(α+t_x)^{r+x} · S(t_x)` with
+/// `S(t) = (β/(β + e^{bt} − 1))^s` (the factors after `t_x`, no purchase
+/// until `T` or death, are at most 1; purchase rate and lifetime are
+/// independent). Far out on a box face (the boundary check's probes) the
+/// bound is often astronomically above the objective's minimum, and costs
+/// one pass over the rows instead of a quadrature per purchase count that
+/// extreme parameters make long (a tenth of a second and more on 37,000
+/// rows, against 3 ms for an ordinary evaluation).
+fn nll_lower_bound(layout: &Layout, theta: [f64; 5]) -> f64 {
+    let e = Eval::new(theta.map(f64::exp));
+    let mut total = 0.0;
+    for group in &layout.groups {
+        let base = e.base(group.x);
+        let rx = e.r + group.x;
+        for row in &group.rows {
+            let t_x = if row.lo < row.hi {
+                group.ends[row.lo]
+            } else {
+                layout.ages[row.age]
+            };
+            let ll = base - rx * (t_x / e.alpha).ln_1p() - e.s * e.u(t_x);
+            total -= row.w * ll;
+        }
+    }
+    if total.is_nan() {
+        f64::NEG_INFINITY
+    } else {
+        total
+    }
+}
+
+/// The last [`RECENT`] objective evaluations of a fit, keyed by the bits
+/// of `θ`: the status check and the covariance take the same central
+/// differences of the gradient at the optimum.
+#[derive(Debug, Default)]
+struct Recent {
+    entries: Vec<([u64; 5], f64, [f64; 5])>,
+    next: usize,
+}
+
+/// How many evaluations [`Recent`] keeps: the 10 central differences of
+/// the gradient at the optimum, and a few more.
+const RECENT: usize = 12;
+
+impl Recent {
+    fn get(&self, theta: &[f64; 5], grad: &mut [f64; 5]) -> Option<f64> {
+        let key = theta.map(f64::to_bits);
+        let &(_, v, g) = self.entries.iter().find(|e| e.0 == key)?;
+        *grad = g;
+        Some(v)
+    }
+
+    fn put(&mut self, theta: &[f64; 5], value: f64, grad: &[f64; 5]) {
+        let entry = (theta.map(f64::to_bits), value, *grad);
+        if self.entries.len() < RECENT {
+            self.entries.push(entry);
+        } else {
+            self.entries[self.next] = entry;
+            self.next = (self.next + 1) % RECENT;
+        }
+    }
+}
+
 /// The log-likelihood of the rows at natural parameters: the fitting
 /// objective's (its rules are accurate to about `10⁻¹³` relative), or,
 /// should that not be finite, the sum of the adaptive per-customer values;
@@ -1229,16 +1296,30 @@ impl GgomNbd {
         let customers = total_weight(WHAT, &rows)?;
         let mut problem = Problem::new(WHAT, GgomNbdParams::NAMES, customers)
             .rays(GGOM_NBD_RAYS)
+            .watch_rays(GGOM_NBD_WATCHES)
             .restart_rays()
             .restart_evaluations(RESTART_EVALUATIONS);
         if let Some(limit) = self.pareto_nbd_face(population, weights, &rows) {
             problem = problem.nested_limit(limit);
         }
         let layout = Layout::new(&rows);
-        let mut fitted = fit_log_params(
+        let recent = std::cell::RefCell::new(Recent::default());
+        let nll = |th: &[f64; 5], g: &mut [f64; 5]| {
+            if let Some(v) = recent.borrow().get(th, g) {
+                return v;
+            }
+            let v = nll_grad(&layout, *th, g);
+            recent.borrow_mut().put(th, v, g);
+            v
+        };
+        let value = |th: &[f64; 5]| nll(th, &mut [0.0; 5]);
+        let bound = |th: &[f64; 5]| nll_lower_bound(&layout, *th);
+        let mut fitted = fit_log_params_bounded(
             &problem,
             &self.options,
-            |th: &[f64; 5], g: &mut [f64; 5]| nll_grad(&layout, *th, g),
+            nll,
+            &value,
+            &bound,
             |natural: &[f64; 5]| log_likelihood(&layout, &rows, natural),
         )?;
         let oldest = rows.iter().fold(0.0_f64, |m, r| m.max(r.b));
@@ -1332,10 +1413,12 @@ impl GgomNbd {
     /// The Pareto/NBD maximum on the same data, placed on the box face of
     /// the `b, β → 0` ray (`β/b` its dropout rate), for the fitter to
     /// compare with; `None` under a penalty (the faces' objectives then
-    /// differ) or when that fit is not interior or needs more than
-    /// [`PARETO_EVALUATIONS`] evaluations (a fit that long is on its way
-    /// to a boundary of its own; the GGom/NBD fit then finds the `b, β →
-    /// 0` face by its boundary search instead).
+    /// differ) or when that fit is not interior, needs more than
+    /// [`PARETO_EVALUATIONS`] evaluations or heads out along one of the
+    /// Pareto/NBD rays with a limiting model (it then gives up at once,
+    /// see [`ParetoNbd::interior_only`]): such a fit is on its way to a
+    /// boundary of its own, and the GGom/NBD fit finds the `b, β → 0` face
+    /// by its boundary search instead.
     fn pareto_nbd_face(
         &self,
         population: &[CustomerHistory],
@@ -1349,7 +1432,8 @@ impl GgomNbd {
             FitOptions::new()
                 .max_iterations(self.options.get_max_iterations())
                 .max_evaluations(PARETO_EVALUATIONS),
-        );
+        )
+        .interior_only();
         let fit = match weights {
             Some(w) => fitter.fit_weighted(population, w),
             None => fitter.fit_detailed(population),
@@ -1495,6 +1579,53 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The closed-form lower bound that lets the boundary check skip box
+    /// faces is below the objective (by its own derivation: the factors
+    /// after `t_x` are probabilities), on the parameter sets above, on box
+    /// faces around them, and on a seeded spread of parameters.
+    #[test]
+    fn the_lower_bound_is_below_the_objective() {
+        let mut rows = Vec::new();
+        for (k, x) in [0_u32, 1, 2, 5, 13, 40].into_iter().enumerate() {
+            for j in 0..6 {
+                let t = 10.0 + 9.0 * f64::from(j) + f64::from(u32::try_from(k).unwrap());
+                let a = if x == 0 { 0.0 } else { t * f64::from(j) / 6.0 };
+                rows.push(row(x, a, t, 1.0 + f64::from(j)));
+            }
+        }
+        let layout = Layout::new(&rows);
+        let mut thetas: Vec<[f64; 5]> = Vec::new();
+        for p in PARAMS {
+            let theta = p.map(f64::ln);
+            thetas.push(theta);
+            for k in 0..5 {
+                for face in [-THETA_BOUND, THETA_BOUND] {
+                    let mut t = theta;
+                    t[k] = face;
+                    thetas.push(t);
+                }
+            }
+        }
+        let mut state = 0x5EED_u64;
+        let mut uniform = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1_u64 << 53) as f64
+        };
+        for _ in 0..300 {
+            thetas.push(std::array::from_fn(|_| 24.0 * uniform() - 12.0));
+        }
+        for theta in thetas {
+            let nll = nll_grad(&layout, theta, &mut [0.0; 5]);
+            let bound = nll_lower_bound(&layout, theta);
+            assert!(
+                !(bound > nll + 1e-9 * nll.abs().max(1.0)),
+                "{theta:?}: bound {bound} above the objective {nll}"
+            );
         }
     }
 }

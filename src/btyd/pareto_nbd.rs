@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError, mpsc};
 use rustc_hash::FxHashMap;
 use statrs::function::gamma::gamma;
 
-use crate::btyd::boundary::{PARETO_NBD_RAYS, identified};
+use crate::btyd::boundary::{PARETO_NBD_RAYS, PARETO_NBD_WATCHES, identified};
 use crate::btyd::fitting::{
     Curvature, Problem, fit_log_params_curved_probed, fit_log_params_probed, fit_options_builder,
     total_weight,
@@ -2561,6 +2561,9 @@ mod lower_bound {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParetoNbd {
     options: FitOptions,
+    /// Whether the fit only matters when it ends inside (see
+    /// [`interior_only`](Self::interior_only)).
+    interior_only: bool,
 }
 
 impl Default for ParetoNbd {
@@ -2575,10 +2578,20 @@ impl ParetoNbd {
     pub fn new() -> Self {
         Self {
             options: FitOptions::new(),
+            interior_only: false,
         }
     }
 
     fit_options_builder!();
+
+    /// A fitter for a fit that only matters when its maximum is interior
+    /// (GGom/NBD's nested Pareto/NBD): it gives up, with an error, as soon
+    /// as the optimiser heads out along one of the rays of
+    /// [`PARETO_NBD_WATCHES`] instead of following it to its limit.
+    pub(crate) fn interior_only(mut self) -> Self {
+        self.interior_only = true;
+        self
+    }
 
     /// Fits on `population` with unit weights.
     ///
@@ -2655,6 +2668,11 @@ impl ParetoNbd {
         let problem = Problem::new(WHAT, ParetoNbdParams::NAMES, customers)
             .time_scale(c, [false, true, false, true])
             .rays(PARETO_NBD_RAYS)
+            .watch_rays(if self.interior_only {
+                &[]
+            } else {
+                PARETO_NBD_WATCHES
+            })
             .log_likelihood_shift(c.ln() * purchases)
             .damped_newton()
             .newton_handoff(NEWTON_HANDOFF);
@@ -2700,15 +2718,31 @@ impl ParetoNbd {
             |th: &[f64; 4], level: f64| bound.crude(*th) > level || bound.nll(*th, false) > level;
         // The box faces are probed by value alone (about half the cost).
         let chunks = Chunks::new(&rows, &times);
+        // An interior-only fit out along a watched ray: every evaluation
+        // from then on is +∞, so the optimiser stops at once.
+        let aborted = std::cell::Cell::new(false);
+        let gives_up = |th: &[f64; 4]| {
+            if self.interior_only && PARETO_NBD_WATCHES.iter().any(|w| w.reached(th)) {
+                aborted.set(true);
+            }
+            aborted.get()
+        };
         let fitted = std::thread::scope(|scope| {
             let halves = Halves::new(scope, &chunks);
             let value = |th: &[f64; 4]| {
+                if gives_up(th) {
+                    return f64::INFINITY;
+                }
                 first.set(false);
                 let v = halves.eval(c, *th, None);
                 lowest.set(lowest.get().min(v));
                 v
             };
             let nll = |th: &[f64; 4], g: &mut [f64; 4]| {
+                if gives_up(th) {
+                    *g = [f64::NAN; 4];
+                    return f64::INFINITY;
+                }
                 if let Some(v) = recent.borrow().get(th, g) {
                     return v;
                 }
@@ -2732,9 +2766,17 @@ impl ParetoNbd {
                 recent.borrow_mut().put(th, v, g);
                 v
             };
-            let natural =
-                |natural: &[f64; 4]| -halves.eval(1.0, natural.map(f64::ln), Some(&mut [0.0; 4]));
+            let natural = |natural: &[f64; 4]| {
+                if aborted.get() {
+                    return f64::NAN;
+                }
+                -halves.eval(1.0, natural.map(f64::ln), Some(&mut [0.0; 4]))
+            };
             let hessian = |th: &[f64; 4], g: &mut [f64; 4], h: &mut [[f64; 4]; 4]| {
+                if gives_up(th) {
+                    *g = [f64::NAN; 4];
+                    return f64::INFINITY;
+                }
                 let v = halves.eval_hess(c, *th, g, h);
                 lowest.set(lowest.get().min(v));
                 v
