@@ -420,6 +420,42 @@ pub(crate) fn fit_log_params_curved_probed<const N: usize>(
     )
 }
 
+/// The last [`RECENT_EVALUATIONS`] evaluations of an objective and its
+/// gradient, keyed by the bits of `θ`: a fit's status check and its
+/// covariance take the same central differences of the gradient at the
+/// optimum, and the objective is a deterministic function of `θ`, so a hit
+/// is the value it replaces.
+#[derive(Debug, Default)]
+pub(crate) struct RecentEvaluations<const N: usize> {
+    entries: Vec<([u64; N], f64, [f64; N])>,
+    next: usize,
+}
+
+/// How many evaluations [`RecentEvaluations`] keeps: the `2N` central
+/// differences of the gradient at the optimum (N ≤ 5), and a few more.
+const RECENT_EVALUATIONS: usize = 12;
+
+impl<const N: usize> RecentEvaluations<N> {
+    /// The value at `theta`, with its gradient written to `grad`, if kept.
+    pub(crate) fn get(&self, theta: &[f64; N], grad: &mut [f64; N]) -> Option<f64> {
+        let key = theta.map(f64::to_bits);
+        let &(_, v, g) = self.entries.iter().find(|e| e.0 == key)?;
+        *grad = g;
+        Some(v)
+    }
+
+    /// Keeps an evaluation, in place of the oldest when full.
+    pub(crate) fn put(&mut self, theta: &[f64; N], value: f64, grad: &[f64; N]) {
+        let entry = (theta.map(f64::to_bits), value, *grad);
+        if self.entries.len() < RECENT_EVALUATIONS {
+            self.entries.push(entry);
+        } else {
+            self.entries[self.next] = entry;
+            self.next = (self.next + 1) % RECENT_EVALUATIONS;
+        }
+    }
+}
+
 /// The best of the watched rays' limits computed so far, if any.
 fn best_watched<const N: usize>(
     watched: &std::cell::RefCell<Vec<Option<Option<Minimum<N>>>>>,

@@ -5,7 +5,8 @@ use crate::btyd::ParetoNbd;
 use crate::btyd::ParetoNbdParams;
 use crate::btyd::boundary::{GGOM_NBD_RAYS, GGOM_NBD_WATCHES};
 use crate::btyd::fitting::{
-    NestedLimit, Problem, fit_log_params_bounded, fit_options_builder, total_weight,
+    NestedLimit, Problem, RecentEvaluations, fit_log_params_bounded, fit_options_builder,
+    total_weight,
 };
 use crate::btyd::input::{CustomerHistory, Row, compress};
 use crate::btyd::math::{check_horizon, dlgamma, dpsi, positive};
@@ -941,37 +942,9 @@ fn nll_lower_bound(layout: &Layout, theta: [f64; 5]) -> f64 {
     }
 }
 
-/// The last [`RECENT`] objective evaluations of a fit, keyed by the bits
-/// of `θ`: the status check and the covariance take the same central
-/// differences of the gradient at the optimum.
-#[derive(Debug, Default)]
-struct Recent {
-    entries: Vec<([u64; 5], f64, [f64; 5])>,
-    next: usize,
-}
-
-/// How many evaluations [`Recent`] keeps: the 10 central differences of
-/// the gradient at the optimum, and a few more.
-const RECENT: usize = 12;
-
-impl Recent {
-    fn get(&self, theta: &[f64; 5], grad: &mut [f64; 5]) -> Option<f64> {
-        let key = theta.map(f64::to_bits);
-        let &(_, v, g) = self.entries.iter().find(|e| e.0 == key)?;
-        *grad = g;
-        Some(v)
-    }
-
-    fn put(&mut self, theta: &[f64; 5], value: f64, grad: &[f64; 5]) {
-        let entry = (theta.map(f64::to_bits), value, *grad);
-        if self.entries.len() < RECENT {
-            self.entries.push(entry);
-        } else {
-            self.entries[self.next] = entry;
-            self.next = (self.next + 1) % RECENT;
-        }
-    }
-}
+/// The status check and the covariance take the same central differences
+/// of the gradient at the optimum: the second set comes from this memo.
+type Recent = RecentEvaluations<5>;
 
 /// The log-likelihood of the rows at natural parameters: the fitting
 /// objective's (its rules are accurate to about `10⁻¹³` relative), or,

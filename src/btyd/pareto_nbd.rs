@@ -9,8 +9,8 @@ use statrs::function::gamma::gamma;
 
 use crate::btyd::boundary::{PARETO_NBD_RAYS, PARETO_NBD_WATCHES, identified};
 use crate::btyd::fitting::{
-    Curvature, Problem, fit_log_params_curved_probed, fit_log_params_probed, fit_options_builder,
-    total_weight,
+    Curvature, Problem, RecentEvaluations, fit_log_params_curved_probed, fit_log_params_probed,
+    fit_options_builder, total_weight,
 };
 use crate::btyd::hyp2f1::{MAX_TERMS, ln_hyp2f1};
 use crate::btyd::input::{CustomerHistory, Row, compress};
@@ -2905,36 +2905,9 @@ const GATE_STEP: f64 = 1.0;
 /// objective and the `1e-12` relative rises the line search accepts.
 const GATE_SLACK: f64 = 1e-6;
 
-/// The last [`RECENT`] objective evaluations of a fit, keyed by the bits
-/// of `θ`.
-#[derive(Debug, Default)]
-struct Recent {
-    entries: Vec<([u64; 4], f64, [f64; 4])>,
-    next: usize,
-}
-
-/// How many evaluations [`Recent`] keeps: the 8 central differences of the
-/// gradient at the optimum, and a few more.
-const RECENT: usize = 12;
-
-impl Recent {
-    fn get(&self, theta: &[f64; 4], grad: &mut [f64; 4]) -> Option<f64> {
-        let key = theta.map(f64::to_bits);
-        let &(_, v, g) = self.entries.iter().find(|e| e.0 == key)?;
-        *grad = g;
-        Some(v)
-    }
-
-    fn put(&mut self, theta: &[f64; 4], value: f64, grad: &[f64; 4]) {
-        let entry = (theta.map(f64::to_bits), value, *grad);
-        if self.entries.len() < RECENT {
-            self.entries.push(entry);
-        } else {
-            self.entries[self.next] = entry;
-            self.next = (self.next + 1) % RECENT;
-        }
-    }
-}
+/// The status check and the covariance take the same central differences
+/// of the gradient at the optimum: the second set comes from this memo.
+type Recent = RecentEvaluations<4>;
 
 impl Fit for ParetoNbd {
     type Input = CustomerHistory;
