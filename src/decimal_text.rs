@@ -3,9 +3,10 @@
 //! `rust_decimal`'s `FromStr` rounds a number with more significant digits
 //! than a [`Decimal`] holds (28 or 29), and `Decimal::from_scientific`
 //! rounds its mantissa the same way. Money read that way changes without a
-//! word. Every reader in the crate and its companions (command line, Python,
-//! DataFusion) uses [`parse_decimal_exact`] instead, so that they accept and
-//! refuse the same texts.
+//! word. Every reader of money as text in the crate and its companions
+//! (command line, Python) uses [`parse_decimal_exact`] instead, so that they
+//! accept and refuse the same texts. (DataFusion takes Arrow decimals and
+//! floats, never text.)
 
 use rust_decimal::Decimal;
 
