@@ -265,41 +265,12 @@ fn per_row_of<T: Copy + Send + Sync>(
     fill: T,
     f: impl Fn(usize) -> Result<T, Error> + Sync,
 ) -> Result<Vec<T>, Error> {
-    if n < PARALLEL_ROWS {
-        return (0..n).map(f).collect();
-    }
-    let threads = threads();
-    if threads < 2 {
-        return (0..n).map(f).collect();
-    }
-    let chunk = n.div_ceil(threads);
-    let mut out = vec![fill; n];
-    let f = &f;
-    let results: Vec<Result<(), Error>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = out
-            .chunks_mut(chunk)
-            .enumerate()
-            .map(|(k, part)| {
-                scope.spawn(move || {
-                    for (j, slot) in part.iter_mut().enumerate() {
-                        *slot = f(k * chunk + j)?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(invalid("worker", "a worker thread panicked".into())))
-            })
-            .collect()
-    });
-    for r in results {
-        r?;
-    }
-    Ok(out)
+    split_rows(vec![fill; n], |rows, part| {
+        for (i, slot) in rows.zip(part.iter_mut()) {
+            *slot = f(i)?;
+        }
+        Ok(())
+    })
 }
 
 /// Rows sampled to decide whether [`per_distinct`] shares evaluations.
@@ -602,7 +573,19 @@ fn per_part(
     n: usize,
     f: impl Fn(std::ops::Range<usize>, &mut [f64]) -> Result<(), Error> + Sync,
 ) -> Result<Vec<f64>, Error> {
-    let mut out = zeroed(n);
+    split_rows(zeroed(n), f)
+}
+
+/// `f(rows, out)` over contiguous parts of `out` (one part per core from
+/// [`PARALLEL_ROWS`] rows on, else one), each part writing its rows'
+/// values; the first failing part's error (parts in row order, each
+/// reporting its own first failing row). [`per_row_of`] and [`per_part`]
+/// both run on it.
+fn split_rows<T: Send>(
+    mut out: Vec<T>,
+    f: impl Fn(std::ops::Range<usize>, &mut [T]) -> Result<(), Error> + Sync,
+) -> Result<Vec<T>, Error> {
+    let n = out.len();
     let threads = if n < PARALLEL_ROWS { 1 } else { threads() };
     if threads < 2 {
         f(0..n, &mut out)?;
