@@ -759,17 +759,8 @@ impl ParetoNbdBulk {
                     if sx != NO_SLOT {
                         match (k(sx), k(st as u32)) {
                             (Some(k1), Some(k2)) => {
-                                let d = k2 - k1;
-                                if d < 0.0 {
-                                    let rho = d.exp();
-                                    let one_m = -d.exp_m1();
-                                    let l1m = if d > -std::f64::consts::LN_2 {
-                                        one_m.ln()
-                                    } else {
-                                        (-rho).ln_1p()
-                                    };
-                                    d2 = ln_s - ln_be + k1 + l1m;
-                                }
+                                let at = (times[sx as usize], times[st]);
+                                d2 = p.alive_d2(xf, (k1, k2), at, ln_s, ln_be);
                             }
                             _ => ok = false,
                         }

@@ -25,7 +25,8 @@
 //! fit keeps to BFGS and central differences.
 
 use super::{
-    Chunks, KTerms, Logs, MAX_TERMS, NO_K, P_POISSON, Row, RowSlots, TimeSlots, Z_SERIES_MAX,
+    Chunks, J_DIRECT_BELOW, KTerms, Logs, MAX_TERMS, NO_K, P_POISSON, Row, RowSlots, TimeSlots,
+    Z_SERIES_MAX, j_direct,
 };
 use crate::btyd::math::{dlgamma, dpsi, dtrigamma};
 
@@ -64,6 +65,7 @@ pub(super) fn k_series_hess(
         ln_a,
         ln_b,
         ln_c1,
+        ..
     } = logs;
     let c = p + q;
     let ge = alpha >= beta;
@@ -135,7 +137,7 @@ pub(super) fn k_series_hess(
         }
     }
     let ln_k = -p * l1a - q * l1b + ln_r2 + l1_2 + sum.ln() - ln_c1;
-    let inv_c1 = 1.0 / (c - 1.0);
+    let inv_c1 = 1.0 / logs.c1(p, q);
     // Derivatives of ln S in (e, c, z).
     let (le, lc, lz) = (she / sum, -shc / sum, sk / sum);
     let lee = s_ee / sum - le * le;
@@ -225,6 +227,8 @@ pub(super) struct HessEvaluator {
     dp: f64,
     dt: f64,
     ln_c1: f64,
+    pm1: f64,
+    qm1: f64,
     ln_al: f64,
     ln_s: f64,
     ln_be: f64,
@@ -244,6 +248,8 @@ impl HessEvaluator {
             dp: 0.0,
             dt: 0.0,
             ln_c1: 0.0,
+            pm1: 0.0,
+            qm1: 0.0,
             ln_al: 0.0,
             ln_s: 0.0,
             ln_be: 0.0,
@@ -271,6 +277,8 @@ impl HessEvaluator {
             ln_a: self.ln_al,
             ln_b: self.ln_be,
             ln_c1: self.ln_c1,
+            pm1: self.pm1,
+            qm1: self.qm1,
         };
         let (k, h) = k_terms_hess(p, q, al, be, y, logs)?;
         self.slots[slot as usize] = (self.generation, k, h);
@@ -296,6 +304,8 @@ impl HessEvaluator {
             self.dt = dtrigamma(r, x);
             self.generation += 1;
             self.ln_c1 = (r + x + s).ln();
+            self.pm1 = r + (x - 1.0);
+            self.qm1 = s;
             self.ln_al = al.ln();
             self.ln_s = s.ln();
             self.ln_be = be.ln();
@@ -339,7 +349,22 @@ impl HessEvaluator {
             let (k1, hk1) = self.k(pq, (al, be), t_x, at.l1[0], ia)?;
             let (k2, hk2) = self.k(pq, (al, be), big_t, at.l1[1], ib)?;
             let d = k2.ln_k - k1.ln_k;
-            if d < 0.0 {
+            let direct = if d > -J_DIRECT_BELOW {
+                j_direct(pq.0, pq.1, al, be, t_x, big_t, 2)
+            } else {
+                None
+            };
+            if let Some((ln_j, gj, hj)) = direct {
+                d2 = self.ln_s - self.ln_be + ln_j;
+                for i in 0..4 {
+                    g2[NATURAL[i]] = gj[i];
+                    for j in 0..4 {
+                        h2[NATURAL[i]][NATURAL[j]] = hj[i][j];
+                    }
+                }
+                g2[3] -= 1.0 / be;
+                h2[3][3] += 1.0 / (be * be);
+            } else if d < 0.0 {
                 let rho = d.exp();
                 let one_m = -d.exp_m1();
                 let l1m = if d > -std::f64::consts::LN_2 {
@@ -360,9 +385,7 @@ impl HessEvaluator {
                         h2[NATURAL[i]][NATURAL[j]] = (m1 - rho * m2) / one_m - gj[i] * gj[j];
                     }
                 }
-                g2[2] += 1.0 / s;
                 g2[3] -= 1.0 / be;
-                h2[2][2] -= 1.0 / (s * s);
                 h2[3][3] += 1.0 / (be * be);
             }
         }
@@ -379,16 +402,28 @@ impl HessEvaluator {
         };
         let ll = self.lg - x * self.ln_al + hi + e.ln_1p();
         let w1 = 1.0 - w2;
+        // D2's `ln s` (gradient 1/s, curvature −1/s²) is added here, not in
+        // `g2`, `h2`: in ∂²ℓ/∂s² its parts −w2/s² and w1·w2/s² would cancel
+        // to −w2²/s² (tiny `s`: 1e18-sized terms for an O(1) result), so
+        // that entry is formed as w2·(−w2/s² + 2·w1·a/s + w1·a²) with
+        // `a` the rest of ∂(D2 − D1)/∂s.
+        let inv_s = if w2 == 0.0 { 0.0 } else { 1.0 / s };
         let mut g = [0.0; 4];
         let mut h = [[0.0; 4]; 4];
         for i in 0..4 {
-            g[i] = w1 * g1[i] + w2 * g2[i];
+            let si = if i == 2 { inv_s } else { 0.0 };
+            g[i] = w1 * g1[i] + w2 * (g2[i] + si);
             for j in 0..4 {
-                let di = g2[i] - g1[i];
-                let dj = g2[j] - g1[j];
+                let sj = if j == 2 { inv_s } else { 0.0 };
+                let di = g2[i] - g1[i] + si;
+                let dj = g2[j] - g1[j] + sj;
                 h[i][j] = w1 * h1[i][j]
                     + if w2 == 0.0 {
                         0.0
+                    } else if i == 2 && j == 2 {
+                        let a = g2[2] - g1[2];
+                        w2 * h2[2][2]
+                            + w2 * (-w2 * inv_s * inv_s + 2.0 * w1 * a * inv_s + w1 * a * a)
                     } else {
                         w2 * h2[i][j] + w1 * w2 * di * dj
                     };
@@ -508,6 +543,8 @@ mod tests {
             ln_a: al.ln(),
             ln_b: be.ln(),
             ln_c1: (p + q - 1.0).ln(),
+            pm1: p - 1.0,
+            qm1: q - 1.0,
         }
     }
 
@@ -620,5 +657,55 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Where the Hessian path answers (both `K` from the series), each
+    /// reference row's value, gradient and Hessian in `θ = ln(r, α, s, β)`
+    /// (as the fit uses them) against the 40-digit references of
+    /// [`row_reference`](super::super::row_reference): within `1e-9`
+    /// relative of the entry, or of `1e-6` times the row's largest entry
+    /// where the entry is smaller (entries such as `∂ℓ/∂ln s` at `x = 0`
+    /// and tiny `r`, `s`, an O(1e-10) cancelled sum of O(1e-2) terms).
+    #[test]
+    fn hessian_matches_40_digit_references() {
+        use super::super::row_reference::{err, references};
+        let mut checked = 0;
+        let mut worst = 0.0_f64;
+        for c in references().iter() {
+            let rows = [Row {
+                x: c.x,
+                a: c.t_x,
+                b: c.big_t,
+                w: 1.0,
+            }];
+            let times = TimeSlots::new(&rows);
+            let Some((ll, g, h)) = curvature_part(&rows, &times, 1.0, c.par) else {
+                continue;
+            };
+            checked += 1;
+            let mut e = err(ll, c.ll, 1e-3);
+            // In θ = ln(par), as the fit uses them:
+            // ∂²ℓ/∂θi∂θj = par_i·par_j·H_ij + [i = j]·par_i·g_i.
+            let th = |h: &[[f64; 4]; 4], g: [f64; 4]| -> [[f64; 4]; 4] {
+                std::array::from_fn(|i| {
+                    std::array::from_fn(|j| {
+                        c.par[i] * c.par[j] * h[i][j] + if i == j { g[i] } else { 0.0 }
+                    })
+                })
+            };
+            let ours_g: [f64; 4] = std::array::from_fn(|i| g[i] * c.par[i]);
+            let (ours, want) = (th(&h, ours_g), th(&c.hess, c.grad));
+            let gs = c.grad.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+            let hs = want.iter().flatten().fold(0.0_f64, |m, v| m.max(v.abs()));
+            for i in 0..4 {
+                e = e.max(err(ours_g[i], c.grad[i], 1e-6 * gs));
+                for j in 0..4 {
+                    e = e.max(err(ours[i][j], want[i][j], 1e-6 * hs));
+                }
+            }
+            worst = worst.max(e);
+        }
+        assert!(checked >= 20, "{checked}");
+        assert!(worst < 1e-9, "{worst:e}");
     }
 }
