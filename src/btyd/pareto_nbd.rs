@@ -178,7 +178,15 @@ impl ParetoNbdParams {
     ///
     /// (about 20 terms), and where its two parts cancel (`P` near 1 or 2)
     /// from the series or adaptive Gauss–Kronrod quadrature of the integral
-    /// \[D\].
+    /// \[D\]. `P − 1`, `Q − 1` and `P + Q − 1` are taken from their parts
+    /// (`r + (x − 1)`, `s`, `r + x + s`), never as `(s + 1) − 1`.
+    ///
+    /// Where `lnK(T) − lnK(t_x) > −10⁻²` the difference `K(t_x) − K(T)`
+    /// would keep few digits (none when `r + s` is tiny and the two `K`
+    /// come from different forms), so `D2` takes it as one integral,
+    /// `J = ∫_{t_x}^{T} (α+τ)^−(r+x) (β+τ)^−(s+1) dτ`, by the 15-point
+    /// Kronrod rule on panels in `ln(min(α,β) + τ)` over which the
+    /// integrand's logarithm changes by at most 1 \[D\].
     ///
     /// # Errors
     ///
@@ -2570,7 +2578,10 @@ mod lower_bound {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(96))]
+        // 96 cases by default; `PROPTEST_CASES=20000` for a long run.
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96),
+        ))]
         /// Anywhere in the optimiser's box, faces included, both bounds
         /// are at most the objective computed by the model's own series
         /// (and the crude bound at most the plain one).
