@@ -4766,7 +4766,6 @@ impl ParetoNbdParams {
     /// memo: `ln s − ln β + ln J̃` with `J̃ = K̃(t_x) − K̃(T)` taken as one
     /// integral where the two `ln K̃` are within [`J_DIRECT_BELOW`], else
     /// from their difference; `−∞` when `t_x = T`.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn alive_d2(
         &self,
         x: f64,
@@ -4836,15 +4835,14 @@ pub(crate) mod row_reference {
             .map(|line| {
                 let v: Vec<f64> = line.split(',').map(|c| c.parse().unwrap()).collect();
                 assert_eq!(v.len(), 22, "{line}");
-                let mut hess = [[0.0; 4]; 4];
-                let mut k = 12;
-                for i in 0..4 {
-                    for j in i..4 {
-                        hess[i][j] = v[k];
-                        hess[j][i] = v[k];
-                        k += 1;
-                    }
-                }
+                // Upper triangle row by row: entry (i, j), j ≥ i, at
+                // 12 + 4i − i(i−1)/2 + (j − i).
+                let at = |i: usize, j: usize| {
+                    let (i, j) = (i.min(j), i.max(j));
+                    v[12 + 4 * i - i * (i.saturating_sub(1)) / 2 + (j - i)]
+                };
+                let hess: [[f64; 4]; 4] =
+                    std::array::from_fn(|i| std::array::from_fn(|j| at(i, j)));
                 Reference {
                     par: [v[0], v[1], v[2], v[3]],
                     x: v[4] as u32,
