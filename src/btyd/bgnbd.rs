@@ -2033,7 +2033,7 @@ mod tests {
             .map(|_| {
                 let x = next(40) as u32;
                 let age = 1 + next(1460);
-                let t_x = if x == 0 { 0 } else { next(age + 1) };
+                let t_x = if x == 0 { 0 } else { 1 + next(age) };
                 Row {
                     x,
                     a: t_x as f64 / unit,
@@ -2060,16 +2060,6 @@ mod tests {
             let scaled = Prepared::new(&rows, c);
             let natural = Prepared::new(&rows, 1.0);
             let unscaled = scaled.unscaled_times();
-            // The lowest objective value so far, and the coarse rows, for the
-            // face bound ([`tiered_face_bound`]).
-            let lowest = std::cell::Cell::new(f64::INFINITY);
-            let seen = |value: f64| {
-                if value < lowest.get() {
-                    lowest.set(value);
-                }
-                value
-            };
-            let coarse = std::cell::OnceCell::new();
             assert_eq!(unscaled.is_some(), days);
             let halves = scaled.halves().expect("rows enough to cut");
             std::thread::scope(|scope| {
