@@ -679,6 +679,8 @@ pub(crate) struct Prepared {
     pub times: Vec<f64>,
     /// Runs of rows sharing `x` (the distinct `x` of rows sorted by `x`).
     pub distinct_x: usize,
+    /// Whether a time's index is the (whole) time itself ([`Prepared::dense`]).
+    dense: bool,
 }
 
 impl Prepared {
@@ -736,6 +738,7 @@ impl Prepared {
             distinct_x: runs_of_x(&indexed),
             rows: indexed,
             times,
+            dense: false,
         }
     }
 
@@ -771,7 +774,25 @@ impl Prepared {
             distinct_x: runs_of_x(&indexed),
             rows: indexed,
             times,
+            dense: true,
         })
+    }
+
+    /// The times of [`Prepared::new`] at scale 1 over the same rows, when
+    /// they index alike (a dense table: index = time, whatever the scale),
+    /// so an evaluation at unscaled times can reuse these rows: the same
+    /// rows and times, to the bit, as a table built at scale 1. `None`
+    /// otherwise.
+    pub(crate) fn unscaled_times(&self) -> Option<Vec<f64>> {
+        self.dense
+            .then(|| (0..self.times.len() as u32).map(f64::from).collect())
+    }
+
+    /// Whether [`sum_by_x`](Self::sum_by_x) cuts these rows in two halves
+    /// ([`PARALLEL_ROWS`]), and the cut: the rows before it go to the
+    /// other thread.
+    pub(crate) fn halves(&self) -> Option<(&[IndexedRow], &[IndexedRow])> {
+        (self.rows.len() >= PARALLEL_ROWS).then(|| self.rows.split_at(self.rows.len() / 2))
     }
 }
 
@@ -789,15 +810,7 @@ const PARALLEL_ROWS: usize = 8192;
 impl Prepared {
     /// `(ln(1 + t/α), 1/(α + t))` for every distinct time `t`.
     pub(crate) fn time_table(&self, alpha: f64) -> Vec<(f64, f64)> {
-        self.times
-            .iter()
-            .map(|&t| {
-                // ln(1 + t/α) rather than ln(α + t): the likelihood then
-                // writes r ln α − (r+x) ln(α+t) as −x ln α − (r+x) ln(1 +
-                // t/α), which does not cancel when r and α grow together.
-                ((t / alpha).ln_1p(), 1.0 / (alpha + t))
-            })
-            .collect()
+        time_table_of(&self.times, alpha)
     }
 
     /// The sum of `group(x, rows)` over the runs of rows that share `x`
@@ -825,20 +838,6 @@ impl Prepared {
 }
 
 impl Prepared {
-    /// `(ln(1 + t/α), 1/(α + t), t/(α + t), α·t/(α + t)²)` for every
-    /// distinct time `t`: [`time_table`](Self::time_table)'s two columns
-    /// (the same values to the bit) and the two the Hessians need.
-    pub(crate) fn time_table_hess(&self, alpha: f64) -> Vec<[f64; 4]> {
-        self.times
-            .iter()
-            .map(|&t| {
-                let inv = 1.0 / (alpha + t);
-                let s = t * inv;
-                [(t / alpha).ln_1p(), inv, s, alpha * t * inv * inv]
-            })
-            .collect()
-    }
-
     /// As [`sum_by_x`](Self::sum_by_x) for any per-run result `A`, added
     /// up by `add` in the same order (the runs of each half in row order,
     /// then the left half plus the right).
@@ -865,7 +864,7 @@ impl Prepared {
 }
 
 /// [`Prepared::sum_by_x_with`] on one slice of rows sorted by `x`.
-fn sum_runs_with<A, G>(rows: &[IndexedRow], group: &G, add: fn(&mut A, &A)) -> A
+pub(crate) fn sum_runs_with<A, G>(rows: &[IndexedRow], group: &G, add: fn(&mut A, &A)) -> A
 where
     A: Default,
     G: Fn(u32, &[IndexedRow]) -> A,
@@ -884,8 +883,35 @@ where
     acc
 }
 
+/// [`Prepared::time_table`] of any times.
+pub(crate) fn time_table_of(times: &[f64], alpha: f64) -> Vec<(f64, f64)> {
+    times
+        .iter()
+        .map(|&t| {
+            // ln(1 + t/α) rather than ln(α + t): the likelihood then
+            // writes r ln α − (r+x) ln(α+t) as −x ln α − (r+x) ln(1 +
+            // t/α), which does not cancel when r and α grow together.
+            ((t / alpha).ln_1p(), 1.0 / (alpha + t))
+        })
+        .collect()
+}
+
+/// `(ln(1 + t/α), 1/(α + t), t/(α + t), α·t/(α + t)²)` for every time
+/// `t`: [`time_table_of`]'s two columns (the same values to the bit) and
+/// the two the Hessians need.
+pub(crate) fn time_table_hess_of(times: &[f64], alpha: f64) -> Vec<[f64; 4]> {
+    times
+        .iter()
+        .map(|&t| {
+            let inv = 1.0 / (alpha + t);
+            let s = t * inv;
+            [(t / alpha).ln_1p(), inv, s, alpha * t * inv * inv]
+        })
+        .collect()
+}
+
 /// [`Prepared::sum_by_x`] on one slice of rows sorted by `x`.
-fn sum_runs<G>(rows: &[IndexedRow], group: &G) -> (f64, [f64; 4])
+pub(crate) fn sum_runs<G>(rows: &[IndexedRow], group: &G) -> (f64, [f64; 4])
 where
     G: Fn(u32, &[IndexedRow]) -> (f64, [f64; 4]),
 {
@@ -1100,7 +1126,7 @@ pub(crate) struct MixtureSumsHess {
 }
 
 /// [`MixtureSumsHess`] of `rows` with `rx = r + x` and the constant `c2`
-/// of `D2`, times indexed in `table` ([`Prepared::time_table_hess`]). The
+/// of `D2`, times indexed in `table` ([`time_table_hess_of`]). The
 /// value and gradient sums are computed exactly as [`mixture_sums`] does.
 pub(crate) fn mixture_sums_hess(
     rows: &[IndexedRow],

@@ -1387,6 +1387,44 @@ mod tests {
         check_same(&wide);
     }
 
+    /// Rows with many unused columns, whole words of commas or fields
+    /// of any length: the same rows as the full reader, and the same
+    /// refusal of a row one field too wide or too narrow, in blocks of any
+    /// size.
+    #[test]
+    fn wide_rows_read_alike() {
+        let unused: Vec<String> = (1..=12).map(|k| format!("u{k}")).collect();
+        let head = format!(
+            "customer_id,frequency,recency,T,{},unit_days\n",
+            unused.join(",")
+        );
+        let mut text = head.clone();
+        for i in 0..40u32 {
+            let x = i % 7;
+            let t_x = if x == 0 { 0 } else { i % 11 + x };
+            let age = 30 + i % 5;
+            // Empty fields (eight commas to a word) or fields of 0 to 11
+            // digits (commas spread over the words).
+            let fields = if i % 2 == 0 {
+                ",".repeat(11)
+            } else {
+                (0..12).map(|k| "9".repeat(k)).collect::<Vec<_>>().join(",")
+            };
+            text.push_str(&format!("c{i},{x},{t_x},{age},{fields},1\n"));
+        }
+        check_same(&text);
+        assert!(plain_summary_rows(text.as_bytes()).is_some());
+        let (wide, narrow) = (",".repeat(12), ",".repeat(10));
+        for fields in [wide, narrow] {
+            let bad = format!("{text}c40,1,2,30,{fields},1\n");
+            let fast = read_summary_rows(bad.as_bytes()).unwrap_err();
+            let full = via_full_reader(&bad).unwrap_err();
+            assert_eq!(fast.to_string(), full.to_string());
+            assert!(fast.to_string().contains("line 42"), "{fast}");
+            check_blocks(&bad);
+        }
+    }
+
     #[test]
     fn summary_rows_errors_are_the_full_readers() {
         for text in [
