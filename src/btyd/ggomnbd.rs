@@ -1357,7 +1357,7 @@ impl GgomNbd {
         let hinted;
         let options = match (self.options.get_start(), subsample_start(&rows)) {
             (None, Some(theta)) => {
-                hinted = self.options.clone().start(theta.map(f64::exp));
+                hinted = self.options.start(theta.map(f64::exp));
                 &hinted
             }
             _ => &self.options,
