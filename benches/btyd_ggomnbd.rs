@@ -4,7 +4,10 @@
 //! so the two can be compared as a ratio within one run; and on the R rfm
 //! package's orders in days (`peers/rfm_data_orders.csv`, observed to its
 //! last day), whose supremum is the Poisson limit `r, α → ∞` (the slowest
-//! real log of issue 10's list). The results are checked once outside the
+//! real log of issue 10's list); and on 103,000 simulated customers
+//! summarised in days (`customer_value::simulate`, seed 7, the input of
+//! `benches/btyd_fit.rs`), about 86,000 distinct rows, where the fit starts
+//! from a subsample's maximum. The results are checked once outside the
 //! timed loop.
 
 use std::hint::black_box;
@@ -14,6 +17,9 @@ use std::collections::BTreeMap;
 
 use customer_value::CustomerId;
 use customer_value::btyd::{CustomerHistory, FitStatus, GgomNbd, Limit, ParetoNbd};
+use customer_value::csv::{read_summary, write_summary};
+use customer_value::simulate::Simulation;
+use customer_value::{Date, Grouping, Summarizer, TimeUnit, TransactionLog};
 
 mod common;
 
@@ -67,6 +73,40 @@ fn rfm_orders() -> Option<Vec<CustomerHistory>> {
     Some(histories)
 }
 
+/// 103,000 simulated customers (seed 7) acquired over four years and
+/// summarised in days at the end of the fifth (as in `benches/btyd_fit.rs`),
+/// those with `T > 0` as histories.
+fn simulated_days() -> Vec<CustomerHistory> {
+    let end = Date::parse("2000-12-31").unwrap();
+    let log = Simulation::builder()
+        .customers(103_000)
+        .seed(7)
+        .acquisition_days(1461)
+        .end(end)
+        .unit(TimeUnit::DAY)
+        .alpha(8.0)
+        .beta(400.0)
+        .build()
+        .unwrap()
+        .run();
+    let summary = Summarizer::builder(end)
+        .unit(TimeUnit::DAY)
+        .grouping(Grouping::Day)
+        .build()
+        .unwrap()
+        .summarize(log.transactions())
+        .unwrap();
+    let mut csv = Vec::new();
+    write_summary(&mut csv, &summary, &TransactionLog::new()).unwrap();
+    read_summary(&csv[..])
+        .unwrap()
+        .customers()
+        .iter()
+        .filter(|c| c.age() > 0.0)
+        .map(|c| CustomerHistory::from_summary(c).unwrap())
+        .collect()
+}
+
 fn fit(c: &mut Criterion) {
     let Some(population) = cdnow() else {
         eprintln!("skipped: CDNOW data not found (set CUSTOMER_VALUE_DATA)");
@@ -100,6 +140,12 @@ fn fit(c: &mut Criterion) {
     } else {
         eprintln!("skipped: rfm orders not found");
     }
+    let simulated = simulated_days();
+    let fitted = GgomNbd::new().fit_detailed(&simulated).unwrap();
+    assert!(fitted.status().is_interior(), "{:?}", fitted.status());
+    group.bench_function("fit_sim103k_days_ggomnbd", |b| {
+        b.iter(|| GgomNbd::new().fit_detailed(black_box(&simulated)).unwrap())
+    });
     group.finish();
 }
 
