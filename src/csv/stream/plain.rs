@@ -13,7 +13,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{Key, NARROW_LIMIT, Record, amount_code, day_code};
+use super::{Key, NARROW_LIMIT, Record, amount_code, day_code, header};
 use crate::model::Date;
 
 /// A plain row: a numeric id written without leading zeros, a day, and a
@@ -273,9 +273,10 @@ fn short_amount(s: &[u8], j: usize) -> Option<Option<(u64, u32, usize)>> {
 
 /// Appends a plain row's spill record to `out`, byte for byte as
 /// `super::encode` writes the same row: `delta` is its ordinal's distance
-/// from the previous record's.
+/// from the previous record's. Returns the lowest bit of its header
+/// (see `super::header`).
 #[inline]
-pub(super) fn encode(out: &mut Vec<u8>, delta: u64, flags: u8, row: &PlainRow) {
+pub(super) fn encode(out: &mut Vec<u8>, delta: u64, flags: u8, row: &PlainRow) -> u64 {
     // At most 18 digits: below 2^63, but a mantissa of 2^58 or more does
     // not share a varint with its scale (the general encoder writes it).
     if row.mantissa >= NARROW_LIMIT / 2 {
@@ -289,8 +290,7 @@ pub(super) fn encode(out: &mut Vec<u8>, delta: u64, flags: u8, row: &PlainRow) {
             quantity: None,
             category: None,
         };
-        super::encode(out, 0, &record);
-        return;
+        return super::encode(out, 0, &record);
     }
     // Five varints of at most ten bytes, written into a local buffer
     // (whose index the compiler keeps in a register, where pushes to
@@ -306,8 +306,11 @@ pub(super) fn encode(out: &mut Vec<u8>, delta: u64, flags: u8, row: &PlainRow) {
         record[n & 63] = v as u8;
         n += 1;
     };
-    put(delta);
-    put(u64::from(flags));
+    let head = header(delta, flags);
+    put(head);
+    if head & 1 == 0 {
+        put(u64::from(flags));
+    }
     put(row.id);
     put(day_code(row.day));
     put(amount_code(row.mantissa as i64, row.scale));
@@ -323,6 +326,7 @@ pub(super) fn encode(out: &mut Vec<u8>, delta: u64, flags: u8, row: &PlainRow) {
     } else {
         out.extend_from_slice(&record[..n]);
     }
+    head & 1
 }
 
 #[cfg(test)]
@@ -488,11 +492,50 @@ mod tests {
                     quantity: None,
                     category: None,
                 };
-                super::super::encode(&mut want, 1000, &record);
+                let want_bit = super::super::encode(&mut want, 1000, &record);
                 let mut got = Vec::new();
-                encode(&mut got, delta, flags, row);
+                let bit = encode(&mut got, delta, flags, row);
                 assert_eq!(got, want);
-                assert_eq!(got[..varint(delta).len()], varint(delta)[..]);
+                assert_eq!(bit, want_bit);
+                // The flags of a number read before any string, with a
+                // narrow amount, are folded into the first varint.
+                let folded = flags == super::super::FOLDED && k != 1;
+                assert_eq!(bit, u64::from(folded));
+                let head = varint((delta << 1) | bit);
+                assert_eq!(got[..head.len()], head[..]);
+                if !folded {
+                    // The flags byte follows (a wide amount says so).
+                    assert_eq!(got[head.len()] & !super::super::WIDE_AMOUNT, flags);
+                }
+                // And read back as written.
+                let mut bytes = got.clone();
+                bytes.resize(bytes.len() + 256, 0);
+                let mut decoder = super::super::Decoder {
+                    bytes: &bytes[..got.len()],
+                    at: 0,
+                    ordinal: 1000,
+                };
+                let back = decoder.next().unwrap().unwrap();
+                assert_eq!(
+                    (back.ordinal, back.flags & !super::super::WIDE_AMOUNT),
+                    (1000 + delta, flags)
+                );
+                assert_eq!(
+                    (back.key, back.day, back.amount),
+                    (record.key, record.day, record.amount)
+                );
+                assert_eq!(decoder.at, got.len());
+                let mut decoder = super::super::Decoder {
+                    bytes: &bytes,
+                    at: 0,
+                    ordinal: 1000,
+                };
+                let back = decoder.next().unwrap().unwrap();
+                assert_eq!(
+                    (back.ordinal, back.key, back.amount),
+                    (1000 + delta, record.key, record.amount)
+                );
+                assert_eq!(decoder.at, got.len());
             }
         }
     }
