@@ -909,6 +909,19 @@ const HAS_QUANTITY: u8 = 1 << 3;
 const HAS_CATEGORY: u8 = 1 << 4;
 /// The amount as 16 bytes rather than a mantissa and scale.
 const WIDE_AMOUNT: u8 = 1 << 5;
+/// The flags of most records (a number read before any id that is not
+/// one, with a narrow amount, no quantity and no category): not written,
+/// but said by the lowest bit of the record's first varint (its ordinal's
+/// distance from the last record's, doubled), one byte less a record.
+const FOLDED: u8 = ID_NUMBER | BEFORE_SWITCH;
+
+/// A record's first varint: its ordinal's distance from the previous
+/// record's, doubled, plus 1 when its flags are [`FOLDED`] (and not
+/// written).
+#[inline]
+fn header(delta: u64, flags: u8) -> u64 {
+    (delta << 1) | u64::from(flags == FOLDED)
+}
 
 /// The day a record's day is written from: 2020-01-01, so that the
 /// days of 1998 to 2042 take two bytes.
@@ -1054,8 +1067,9 @@ impl<'a> Decoder<'a> {
             }
             None
         };
-        let delta = varint(&mut i)?;
-        let flags = byte(&mut i);
+        let head = varint(&mut i)?;
+        let delta = head >> 1;
+        let flags = if head & 1 == 1 { FOLDED } else { byte(&mut i) };
         if flags & (ID_MASK | WIDE_AMOUNT) != ID_NUMBER {
             return None;
         }
@@ -1094,8 +1108,9 @@ impl<'a> Decoder<'a> {
         if self.at >= self.bytes.len() {
             return Ok(None);
         }
-        self.ordinal += self.varint()?;
-        let flags = self.byte()?;
+        let head = self.varint()?;
+        self.ordinal += head >> 1;
+        let flags = if head & 1 == 1 { FOLDED } else { self.byte()? };
         let mut spelling: &[u8] = &[];
         let key = match flags & ID_MASK {
             ID_NUMBER => Key::Number(self.varint()?),
@@ -1248,10 +1263,9 @@ fn scan_records_in(
 }
 
 /// Appends a record to `out`; `last` is the previous record's ordinal in
-/// the same file.
+/// the same file. Returns the lowest bit of its [`header`].
 #[inline]
-fn encode(out: &mut Vec<u8>, last: u64, r: &Record<'_>) {
-    put_varint(out, r.ordinal - last);
+fn encode(out: &mut Vec<u8>, last: u64, r: &Record<'_>) -> u64 {
     let mut flags = r.flags & (ID_MASK | BEFORE_SWITCH);
     if r.quantity.is_some() {
         flags |= HAS_QUANTITY;
@@ -1267,7 +1281,11 @@ fn encode(out: &mut Vec<u8>, last: u64, r: &Record<'_>) {
     if narrow.is_none() {
         flags |= WIDE_AMOUNT;
     }
-    out.push(flags);
+    let head = header(r.ordinal - last, flags);
+    put_varint(out, head);
+    if head & 1 == 0 {
+        out.push(flags);
+    }
     match (flags & ID_MASK, r.key) {
         (ID_NUMBER, Key::Number(n)) => put_varint(out, n),
         (ID_SPELLED, _) => {
@@ -1291,6 +1309,7 @@ fn encode(out: &mut Vec<u8>, last: u64, r: &Record<'_>) {
     if let Some(c) = r.category {
         put_varint(out, u64::from(c));
     }
+    head & 1
 }
 
 /// The partition (of `n`) of a customer key, under hash `seed`.
@@ -1419,7 +1438,10 @@ impl PartWriter {
     /// first ordinal.
     fn append(&mut self, base: u64, block: &PartBytes, held: &mut Held) -> Result<()> {
         let before = self.buf.len();
-        put_varint(&mut self.buf, base + block.first - self.last);
+        put_varint(
+            &mut self.buf,
+            ((base + block.first - self.last) << 1) | block.folded,
+        );
         self.buf
             .extend_from_slice(block.bytes.get(block.head..).unwrap_or_default());
         self.last = base + block.last;
@@ -1752,8 +1774,10 @@ struct PartBytes {
     /// The records, the first one's ordinal written as its distance from
     /// the block's start.
     bytes: Vec<u8>,
-    /// The length of that first ordinal.
+    /// The length of that first ordinal's [`header`].
     head: usize,
+    /// The lowest bit of that header (whether its flags are [`FOLDED`]).
+    folded: u64,
     /// The first and last record's ordinals in the block.
     first: u64,
     last: u64,
@@ -1765,8 +1789,8 @@ impl PartBytes {
     fn push(&mut self, r: &Record<'_>) {
         if self.records == 0 {
             self.first = r.ordinal;
-            self.head = varint_len(r.ordinal);
-            encode(&mut self.bytes, 0, r);
+            self.folded = encode(&mut self.bytes, 0, r);
+            self.head = varint_len((r.ordinal << 1) | self.folded);
         } else {
             encode(&mut self.bytes, self.last, r);
         }
@@ -1777,14 +1801,13 @@ impl PartBytes {
     /// [`PartBytes::push`] of a plain row (see [`plain`]).
     #[inline]
     fn push_plain(&mut self, ordinal: u64, flags: u8, row: &plain::PlainRow) {
-        let last = if self.records == 0 {
+        if self.records == 0 {
             self.first = ordinal;
-            self.head = varint_len(ordinal);
-            0
+            self.folded = plain::encode(&mut self.bytes, ordinal, flags, row);
+            self.head = varint_len((ordinal << 1) | self.folded);
         } else {
-            self.last
-        };
-        plain::encode(&mut self.bytes, ordinal - last, flags, row);
+            plain::encode(&mut self.bytes, ordinal - self.last, flags, row);
+        }
         self.last = ordinal;
         self.records += 1;
     }
