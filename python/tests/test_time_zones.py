@@ -1,5 +1,6 @@
-"""Time stamps with UTC offsets and time-zone-aware columns: each counts
-on the calendar day of its own clock, as the command line reads them."""
+"""Time stamps with UTC offsets, time-zone-aware columns, and ISO dates
+mixed with date-times: each counts on the calendar day of its own clock,
+as the command line reads them."""
 
 import pandas as pd
 
@@ -30,3 +31,14 @@ def test_time_stamps_with_offsets_count_in_local_wall_clock_time():
     assert isinstance(aware["date"].dtype, pd.DatetimeTZDtype)
     times = ["frequency", "purchases", "transactions", "first_purchase", "last_purchase", "t_x", "T"]
     pd.testing.assert_frame_equal(summary.summarize(aware, **kw)[times], want.loc[[1, 2], times])
+
+
+def test_iso_dates_mixed_with_date_times():
+    # pandas infers one shape from the first value and refuses the others.
+    stamps = ["2024-01-01T08:30:00", "2024-07-10", "2024-07-10 23:59", "2024-12-30T00:00:00.250"]
+    log = pd.DataFrame({"customer": [1, 1, 2, 2], "date": stamps, "amount": ["1", "2", "3", "4"]})
+    kw = dict(customer="customer", date="date", amount="amount", observation_end="2024-12-31")
+    got = summary.summarize(log, **kw)
+    want = summary.summarize(log.assign(date=[s[:10] for s in stamps]), **kw)
+    pd.testing.assert_frame_equal(got, want)
+    assert list(got["t_x"]) == [191.0, 173.0] and list(got["T"]) == [365.0, 174.0]

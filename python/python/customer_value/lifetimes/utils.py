@@ -88,9 +88,14 @@ def _to_periods(values, datetime_format, seconds):
         # wall-clock time, the offset dropped, as stamps of one zone are.
         local = _without_offsets(values) if datetime_format is None else None
         if local is not None:
-            stamps = pd.to_datetime(local)
+            stamps = _iso_stamps(local, error)
         elif error is not None:
-            raise error
+            # ISO 8601 dates and date-times mixed in one column
+            # (`2024-07-10` among `2024-01-01T08:30:00`): pandas infers
+            # one shape from the first value and refuses the others.
+            stamps = _iso_stamps(values, error) if datetime_format is None else None
+            if stamps is None:
+                raise error
     if isinstance(stamps, pd.Timestamp):
         if stamps.tz is not None:
             stamps = stamps.tz_localize(None)
@@ -102,6 +107,17 @@ def _to_periods(values, datetime_format, seconds):
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)
     return _floor_stamps(stamps.to_numpy(), seconds)
+
+
+def _iso_stamps(values, error):
+    """``values`` read as ISO 8601 of any precision, or ``error`` (pandas'
+    own, when there was one) raised if they are not."""
+    try:
+        return pd.to_datetime(values, format="ISO8601")
+    except ValueError:
+        if error is not None:
+            raise error from None
+        raise
 
 
 # A UTC offset after a time stamp's clock time: Z, +02, +0200 or +02:00.
