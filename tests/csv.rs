@@ -738,3 +738,74 @@ fn summary_csv_errors_name_line_and_column() {
     let err = read("1,1,1,3,7,2,2,2024-01-01,2024-01-02,5\n").unwrap_err();
     assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
 }
+
+/// A European spreadsheet export (semicolons, `dd.mm.yyyy` dates, decimal
+/// commas) reads as the same log written the usual way; a point, which
+/// could be a thousands separator, is refused with the line, and a decimal
+/// comma without the option is named as such.
+#[test]
+fn decimal_comma_export_reads_as_the_plain_log() {
+    let european = "kunde;datum;betrag\n\
+                    007;05.01.2024;12,50\n\
+                    7;31.03.2024;-3,5\n\
+                    007;01.02.2024;1234\n\
+                    8;29.02.2024;\"0,000001\"\n";
+    let plain = "customer_id,date,amount\n\
+                 007,2024-01-05,12.50\n\
+                 7,2024-03-31,-3.5\n\
+                 007,2024-02-01,1234\n\
+                 8,2024-02-29,0.000001\n";
+    let options = CsvOptions::builder()
+        .delimiter(Delimiter::Byte(b';'))
+        .customer_column("kunde")
+        .date_column("datum")
+        .amount_column("betrag")
+        .date_format(customer_value::csv::DateFormat::new("%d.%m.%Y").unwrap())
+        .id_kind(IdKind::String)
+        .decimal_comma(true)
+        .build()
+        .unwrap();
+    let strings = CsvOptions::builder()
+        .id_kind(IdKind::String)
+        .build()
+        .unwrap();
+    assert_eq!(
+        rows(&read(&options, european).unwrap()),
+        rows(&read(&strings, plain).unwrap())
+    );
+    assert_eq!(
+        read(&options, european).unwrap().transactions()[3].amount(),
+        Decimal::new(1, 6)
+    );
+
+    let thousands = european.replace("1234", "1.234,00");
+    let (line, column, reason) = parse_error(read(&options, &thousands));
+    assert_eq!((line, column.as_str()), (4, "betrag"));
+    assert!(reason.contains("thousands"), "{reason}");
+    let empty = european.replace("12,50", "");
+    let (line, _, reason) = parse_error(read(&options, &empty));
+    assert_eq!(line, 2);
+    assert!(reason.contains("empty field"), "{reason}");
+
+    let without = CsvOptions::builder()
+        .delimiter(Delimiter::Byte(b';'))
+        .customer_column("kunde")
+        .date_column("datum")
+        .amount_column("betrag")
+        .date_format(customer_value::csv::DateFormat::new("%d.%m.%Y").unwrap())
+        .build()
+        .unwrap();
+    let (line, column, reason) = parse_error(read(&without, european));
+    assert_eq!((line, column.as_str()), (2, "betrag"));
+    assert!(reason.contains("decimal comma"), "{reason}");
+    assert!(reason.contains("--decimal-comma"), "{reason}");
+    // Options round-trip through serde with the new field.
+    let json = serde_json::to_string(&options).unwrap();
+    assert_eq!(serde_json::from_str::<CsvOptions>(&json).unwrap(), options);
+    let old = json.replace(",\"decimal_comma\":true", "");
+    assert!(
+        !serde_json::from_str::<CsvOptions>(&old)
+            .unwrap()
+            .decimal_comma()
+    );
+}

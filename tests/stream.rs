@@ -980,3 +980,53 @@ fn peak_memory_stays_within_a_small_budget() {
     assert!(peak < 128 << 10, "peak {peak} KiB over a 128 MiB budget");
     assert!(peak > 4 << 10, "peak {peak} KiB: no measurement");
 }
+
+/// Amounts with a decimal comma (`12,50`, semicolon-separated) stream as
+/// they read in memory: the same summary, and a point (a possible
+/// thousands separator) the same error at the same line, also among lines
+/// the plain-line parser would otherwise take.
+#[test]
+fn decimal_comma_streams_as_in_memory() {
+    let csv = CsvOptions::builder()
+        .delimiter(customer_value::csv::Delimiter::Byte(b';'))
+        .decimal_comma(true)
+        .build()
+        .unwrap();
+    let summarizer = Summarizer::builder(day("2024-01-20"))
+        .holdout_end(day("2024-01-25"))
+        .build()
+        .unwrap();
+    let european = |plain: &str| -> String {
+        plain
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                format!("{};{};{}\n", f[0], f[1], f[2].replace('.', ","))
+            })
+            .collect()
+    };
+    let mut text = String::from("customer_id;date;amount\n");
+    text.push_str(&european(&rows(0, 60)));
+    text.push_str("5;2024-01-03;7\n");
+    text.push_str(&european(&rows(60, 60)));
+    let want = in_memory(&csv, &summarizer, None, &text).unwrap();
+    let plain = in_memory(
+        &CsvOptions::default(),
+        &summarizer,
+        None,
+        &format!(
+            "customer_id,date,amount\n{}5,2024-01-03,7\n{}",
+            rows(0, 60),
+            rows(60, 60)
+        ),
+    )
+    .unwrap();
+    assert_eq!(want, plain, "the decimal comma log is the plain log");
+    check_blocks(&csv, &summarizer, &text);
+    let point = text.replacen("5;2024-01-03;7\n", "5;2024-01-03;7.5\n", 1);
+    assert!(matches!(
+        in_memory(&csv, &summarizer, None, &point),
+        Err(Error::Parse { line: 62, .. })
+    ));
+    check_blocks(&csv, &summarizer, &point);
+}

@@ -33,10 +33,14 @@ Log options:
                                reads 12/1/2010 8:26 (zero padding optional; a time of day
                                after the date ignored), '%d.%m.%Y', '%d %b %Y'
       --amount-column COL      amount column (default amount; 3 without a header)
+      --decimal-comma          amounts have a decimal comma (12,50), as European exports;
+                               a point is then an error (no thousands separators). Use with
+                               --delimiter ';' (or quoted amounts)
       --quantity-column COL    optional number-of-units column
       --category-column COL    optional product category column
-      --id-kind K              auto (default: numbers if every id is a number, else strings),
-                               numeric, or string
+      --id-kind K              auto (default: numbers if every id is a number, else strings;
+                               numbers compare by value, so 007 and 7 are one customer),
+                               numeric, or string (keeps 007 and 7 apart)
   -h, --help                   print this help
 ";
 
@@ -91,6 +95,7 @@ impl LogArgs {
             }
             "delimiter" => csv.delimiter(parse_value(parser, name, parse_delimiter)?),
             "no-header" => csv.header(false),
+            "decimal-comma" => csv.decimal_comma(true),
             "columns" => {
                 let [c, d, a] = parse_value(parser, name, parse_columns)?;
                 csv.customer_column(Column::Position(c))
@@ -225,7 +230,32 @@ pub fn summarize(
 ) -> Result<Summary, Failure> {
     summarizer
         .summarize(log.transactions())
-        .map_err(|e| Failure::Data(format!("{}: {e}{}", path.display(), hint(&e, Some(log)))))
+        .map_err(|e| Failure::Data(summary_error(&e, path, Some(log))))
+}
+
+/// A summary error as the command line says it: a refund names its data
+/// row and the option that accepts it (not the library's name for it).
+fn summary_error(e: &Error, path: &Path, log: Option<&TransactionLog>) -> String {
+    if let Error::InvalidTransaction {
+        index,
+        customer,
+        date,
+        reason,
+    } = e
+    {
+        let who = log.filter(|l| !l.customer_names().is_empty()).map_or_else(
+            || customer.to_string(),
+            |l| format!("{:?}", l.customer_label(*customer)),
+        );
+        let what = reason.split(';').next().unwrap_or(reason);
+        return format!(
+            "{}: data row {} (not counting the header and blank lines), customer {who}, {date}: {what}; \
+             give --refunds net to net refunds into the same day's purchases, or remove the row",
+            path.display(),
+            index + 1
+        );
+    }
+    format!("{}: {e}{}", path.display(), hint(e, log))
 }
 
 /// A streaming summary's error: the log's read errors as
@@ -234,7 +264,7 @@ pub fn summarize(
 pub fn stream_error(e: Error, path: &Path) -> Failure {
     match e {
         e @ (Error::Io { .. } | Error::Parse { .. }) => open_error(e, path),
-        e => Failure::Data(format!("{}: {e}{}", path.display(), hint(&e, None))),
+        e => Failure::Data(summary_error(&e, path, None)),
     }
 }
 
@@ -256,16 +286,17 @@ fn hint(e: &Error, log: Option<&TransactionLog>) -> String {
             ));
         }
     }
+    if let Error::UnmatchedRefund { .. } = e {
+        hint.push_str(
+            " (--refunds net nets a refund only into purchases of the same day, or period with \
+             --grouping period; a refund of an earlier purchase has none: net it into that purchase \
+             beforehand or remove it)",
+        );
+    }
     if let (Some(c), Some(log)) = (customer, log.filter(|l| !l.customer_names().is_empty())) {
         hint.push_str(&format!(
             " (customer {c} is {:?} in the file)",
             log.customer_label(c)
-        ));
-    }
-    if let Error::InvalidTransaction { index, .. } = e {
-        hint.push_str(&format!(
-            " (transaction {index} is data row {} of the file; with --refunds net, refunds are netted into purchases)",
-            index + 1
         ));
     }
     hint

@@ -577,3 +577,113 @@ fn dates_in_another_shape_with_date_format() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("--date-format") && err.contains("%Y"), "{err}");
 }
+
+/// A European spreadsheet export (semicolons, `dd.mm.yyyy` dates, decimal
+/// commas, a byte-order mark and CRLF line ends) gives the summary of the
+/// same log written the usual way; without `--decimal-comma` the error
+/// names the line and the option.
+#[test]
+fn european_export_with_decimal_comma() {
+    let dir = scratch("european");
+    let european = dir.join("export.csv");
+    std::fs::write(
+        &european,
+        "\u{feff}kunde;datum;betrag\r\n\
+         1;05.01.2024;12,50\r\n\
+         1;01.02.2024;7\r\n\
+         2;29.02.2024;0,000001\r\n\
+         1;31.03.2024;1234,05\r\n",
+    )
+    .unwrap();
+    let plain = dir.join("plain.csv");
+    std::fs::write(
+        &plain,
+        "customer_id,date,amount\n\
+         1,2024-01-05,12.50\n\
+         1,2024-02-01,7\n\
+         2,2024-02-29,0.000001\n\
+         1,2024-03-31,1234.05\n",
+    )
+    .unwrap();
+    let european_args = [
+        "--delimiter",
+        ";",
+        "--customer-column",
+        "kunde",
+        "--date-column",
+        "datum",
+        "--amount-column",
+        "betrag",
+        "--date-format",
+        "%d.%m.%Y",
+    ];
+    let mut args = vec![
+        "summary",
+        "--input",
+        s(&european),
+        "--observation-end",
+        "2024-12-31",
+        "--exact",
+    ];
+    args.extend(european_args);
+    let message = fails(&args);
+    assert!(
+        message.contains("line 2") && message.contains("--decimal-comma"),
+        "{message}"
+    );
+    args.push("--decimal-comma");
+    let (got, _) = ok(&args);
+    let (want, _) = ok(&[
+        "summary",
+        "--input",
+        s(&plain),
+        "--observation-end",
+        "2024-12-31",
+        "--exact",
+    ]);
+    assert_eq!(got, want);
+    assert!(want.contains("\n1,2,86,361,620.525,3,3,"), "{want}");
+}
+
+/// A refund under the default `--refunds reject` names its data row and
+/// the command line's option, not the library's type; a refund on a day
+/// without purchases says why `--refunds net` cannot take it.
+#[test]
+fn refund_errors_say_what_to_do() {
+    let dir = scratch("refunds");
+    let log = dir.join("refunds.csv");
+    std::fs::write(
+        &log,
+        "customer_id,date,amount\n\
+         c1,2024-01-05,50.00\n\
+         c1,2024-01-05,-20.00\n\
+         c2,2024-01-10,40.00\n\
+         c2,2024-03-01,-40.00\n",
+    )
+    .unwrap();
+    let message = fails(&[
+        "summary",
+        "--input",
+        s(&log),
+        "--observation-end",
+        "2024-12-31",
+    ]);
+    assert!(message.contains("data row 2"), "{message}");
+    assert!(message.contains("customer \"c1\""), "{message}");
+    assert!(message.contains("--refunds net"), "{message}");
+    assert!(!message.contains("RefundPolicy"), "{message}");
+    let message = fails(&[
+        "summary",
+        "--input",
+        s(&log),
+        "--observation-end",
+        "2024-12-31",
+        "--refunds",
+        "net",
+    ]);
+    assert!(
+        message.contains("\"c2\"") && message.contains("2024-03-01"),
+        "{message}"
+    );
+    assert!(message.contains("same day"), "{message}");
+}

@@ -119,7 +119,8 @@ const DEFAULT_NAMES: [&str; 3] = ["customer_id", "date", "amount"];
 /// - Amounts: decimal numbers (`12`, `-3.5`, `+0.99`, `.5`, or with an
 ///   exponent, `1.5e2`), read exactly as a [`Decimal`]; a negative amount is
 ///   a refund (see [`RefundPolicy`](crate::RefundPolicy)). No currency signs
-///   or thousands separators.
+///   or thousands separators. With [`CsvOptionsBuilder::decimal_comma`] the
+///   decimal separator is a comma (`12,50`), as in European exports.
 /// - Quantity (optional column): a whole number of at least 1; an empty
 ///   field means unknown.
 /// - Category (optional column): any text, interned in the log's
@@ -159,6 +160,7 @@ pub struct CsvOptions {
     category: Option<Column>,
     id_kind: IdKind,
     date_format: Option<DateFormat>,
+    decimal_comma: bool,
 }
 
 impl Default for CsvOptions {
@@ -173,6 +175,7 @@ impl Default for CsvOptions {
             category: None,
             id_kind: IdKind::Auto,
             date_format: None,
+            decimal_comma: false,
         }
     }
 }
@@ -192,6 +195,7 @@ pub struct CsvOptionsBuilder {
     category: Option<Column>,
     id_kind: IdKind,
     date_format: Option<DateFormat>,
+    decimal_comma: bool,
 }
 
 impl CsvOptions {
@@ -208,6 +212,7 @@ impl CsvOptions {
             category: None,
             id_kind: IdKind::Auto,
             date_format: None,
+            decimal_comma: false,
         }
     }
 
@@ -255,6 +260,12 @@ impl CsvOptions {
     /// [`CsvOptionsBuilder::date_format`]).
     pub fn date_format(&self) -> Option<&DateFormat> {
         self.date_format.as_ref()
+    }
+
+    /// Whether amounts are written with a decimal comma (`12,50`); see
+    /// [`CsvOptionsBuilder::decimal_comma`].
+    pub fn decimal_comma(&self) -> bool {
+        self.decimal_comma
     }
 }
 
@@ -319,6 +330,33 @@ impl CsvOptionsBuilder {
         self
     }
 
+    /// Reads amounts written with a decimal comma, as spreadsheets in
+    /// much of Europe export them: `12,50` is 12.50 (default `false`: a
+    /// decimal point). A point is then refused, not taken for a thousands
+    /// separator (`1.234,50` is an error that says so), so that no amount
+    /// is silently read a thousand times too small or too large. Such
+    /// files usually separate fields with a semicolon
+    /// ([`Delimiter::Byte`]`(b';')`); with a comma delimiter the amounts
+    /// must be quoted (`"12,50"`).
+    ///
+    /// # Example
+    /// ```
+    /// use customer_value::csv::{CsvOptions, Delimiter};
+    /// use customer_value::Decimal;
+    ///
+    /// let options = CsvOptions::builder()
+    ///     .delimiter(Delimiter::Byte(b';'))
+    ///     .decimal_comma(true)
+    ///     .build()?;
+    /// let log = options.read("customer_id;date;amount\n7;2024-03-01;12,50\n".as_bytes())?;
+    /// assert_eq!(log.transactions()[0].amount(), Decimal::new(1250, 2));
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn decimal_comma(mut self, yes: bool) -> CsvOptionsBuilder {
+        self.decimal_comma = yes;
+        self
+    }
+
     /// Checks the options.
     ///
     /// # Errors
@@ -364,6 +402,7 @@ impl CsvOptionsBuilder {
             category: self.category,
             id_kind: self.id_kind,
             date_format: self.date_format,
+            decimal_comma: self.decimal_comma,
         };
         let columns = options.columns();
         for (_, column) in &columns {
@@ -413,6 +452,7 @@ impl From<CsvOptions> for CsvOptionsBuilder {
             category: o.category,
             id_kind: o.id_kind,
             date_format: o.date_format,
+            decimal_comma: o.decimal_comma,
         }
     }
 }

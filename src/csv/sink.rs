@@ -54,6 +54,55 @@ pub(super) fn parse_error(options: &CsvOptions, line: u64, role: Role, reason: S
     }
 }
 
+/// An amount written with a decimal comma (`12,50`): at most one comma,
+/// and no point (a thousands separator is not guessed at).
+fn comma_amount(text: &[u8]) -> Option<Decimal> {
+    if text.contains(&b'.') {
+        return None;
+    }
+    match memchr::memchr(b',', text) {
+        None => parse_amount(text),
+        Some(i) => {
+            let mut point = text.to_vec();
+            point[i] = b'.';
+            parse_amount(&point)
+        }
+    }
+}
+
+/// Why `text` is not an amount, and what to do when the cause is likely
+/// a decimal separator or an empty field.
+#[cold]
+fn amount_error(text: &[u8], decimal_comma: bool) -> String {
+    let text = String::from_utf8_lossy(text);
+    if text.is_empty() {
+        return "expected a decimal amount, got an empty field (write 0 for a purchase of no value)"
+            .into();
+    }
+    let digits_around = |sep: char| {
+        text.split_once(sep).is_some_and(|(a, b)| {
+            a.ends_with(|c: char| c.is_ascii_digit()) && b.starts_with(|c: char| c.is_ascii_digit())
+        })
+    };
+    if decimal_comma && text.contains('.') {
+        return format!(
+            "{text:?} has a point, but amounts are read with a decimal comma: \
+             thousands separators are not read (write 1234,50, not 1.234,50)"
+        );
+    }
+    if !decimal_comma && digits_around(',') && !text.contains('.') {
+        return format!(
+            "expected a decimal amount with a decimal point, got {text:?}: \
+             amounts with a decimal comma (12,50) need the decimal-comma option \
+             (`--decimal-comma` on the command line, `CsvOptionsBuilder::decimal_comma`)"
+        );
+    }
+    match crate::decimal_text::exact(&text) {
+        Err(why) if why == crate::decimal_text::TOO_MANY_DIGITS => format!("{text:?}: {why}"),
+        _ => format!("expected a decimal amount, got {text:?}"),
+    }
+}
+
 /// Column indices (0-based) resolved against the header or first line.
 #[derive(Clone, Copy)]
 struct Indices {
@@ -265,14 +314,13 @@ impl<'a, T: Target> Sink<'a, T> {
             Err(reason) => return Err(self.error(line, Role::Date, reason)),
         };
         let text = trim(fields.field(indices.amount));
-        let amount = parse_amount(text).ok_or_else(|| {
-            let text = String::from_utf8_lossy(text);
-            let reason = match crate::decimal_text::exact(&text) {
-                Err(why) if why == crate::decimal_text::TOO_MANY_DIGITS => {
-                    format!("{text:?}: {why}")
-                }
-                _ => format!("expected a decimal amount, got {text:?}"),
-            };
+        let amount = if self.options.decimal_comma() {
+            comma_amount(text)
+        } else {
+            parse_amount(text)
+        };
+        let amount = amount.ok_or_else(|| {
+            let reason = amount_error(text, self.options.decimal_comma());
             self.error(line, Role::Amount, reason)
         })?;
         let mut quantity = None;

@@ -48,11 +48,17 @@ def _unit_days(unit):
 _CODE = re.compile(r"\bcustomer (\d+)")
 
 
+def _plain(value):
+    """A numpy scalar as the Python value it holds (``7``, not
+    ``np.int64(7)``, in messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _with_customer_ids(error, ids):
     """The crate's error with customer codes replaced by the user's ids and
     the Rust option named as the Python argument."""
     message = _CODE.sub(
-        lambda m: f"customer {ids[int(m.group(1))]!r}" if int(m.group(1)) < len(ids) else m.group(0),
+        lambda m: f"customer {_plain(ids[int(m.group(1))])!r}" if int(m.group(1)) < len(ids) else m.group(0),
         str(error),
     )
     message = message.replace("use RefundPolicy::Net to net refunds into purchases", "pass refunds='net' to net refunds into purchases")

@@ -312,7 +312,8 @@ fn parse_blocks(
     let plain = layout.is_plain()
         && csv.date_format().is_none()
         && plain::plain_delimiter(delimiter)
-        && matches!(csv.id_kind(), IdKind::Auto | IdKind::Numeric);
+        && matches!(csv.id_kind(), IdKind::Auto | IdKind::Numeric)
+        && !csv.decimal_comma();
     let mut sink = Sink::with_layout(csv, layout, target);
     let mut bounds = Vec::with_capacity(16);
     let mut days = plain::DayCache::new();

@@ -19,6 +19,8 @@ through the Arrow PyCapsule interface.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -61,15 +63,39 @@ def _to_periods(values, datetime_format, seconds):
             out = _native.arrow_periods(source, "date", seconds)
             if out is not None:
                 return out
-        elif isinstance(values, pd.Series) and values.dtype.kind == "M":
-            # Already naive datetimes: no parsing, one vectorised cast.
+        elif isinstance(values, pd.Series) and isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":
+            # Already naive datetimes: no parsing, one vectorised cast (a
+            # time-zone-aware column, whose dtype is pandas' own, goes on
+            # below to its local wall-clock time).
             stamps = values.to_numpy()
             missing = np.isnat(stamps)
             if missing.any():
                 i = int(np.flatnonzero(missing)[0])
                 raise InvalidValueError(f"invalid date: row {i} is missing")
             return _floor_stamps(stamps, seconds)
-    stamps = pd.to_datetime(values, format=datetime_format)
+    error = None
+    try:
+        with warnings.catch_warnings():
+            # pandas 2 warns of, and gives objects for, offsets that
+            # differ (pandas 3 raises): they are read below.
+            warnings.filterwarnings("ignore", message=".*mixed time zones", category=FutureWarning)
+            stamps = pd.to_datetime(values, format=datetime_format)
+    except ValueError as e:
+        error, stamps = e, None
+    if error is not None or getattr(stamps, "dtype", None) == object:
+        # Offsets that differ between rows (a daylight-saving change, say)
+        # have no one pandas time zone: read each stamp at its local
+        # wall-clock time, the offset dropped, as stamps of one zone are.
+        local = _without_offsets(values) if datetime_format is None else None
+        if local is not None:
+            stamps = _iso_stamps(local, error)
+        elif error is not None:
+            # ISO 8601 dates and date-times mixed in one column
+            # (`2024-07-10` among `2024-01-01T08:30:00`): pandas infers
+            # one shape from the first value and refuses the others.
+            stamps = _iso_stamps(values, error) if datetime_format is None else None
+            if stamps is None:
+                raise error
     if isinstance(stamps, pd.Timestamp):
         if stamps.tz is not None:
             stamps = stamps.tz_localize(None)
@@ -81,6 +107,37 @@ def _to_periods(values, datetime_format, seconds):
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)
     return _floor_stamps(stamps.to_numpy(), seconds)
+
+
+def _iso_stamps(values, error):
+    """``values`` read as ISO 8601 of any precision, or ``error`` (pandas'
+    own, when there was one) raised if they are not."""
+    try:
+        return pd.to_datetime(values, format="ISO8601")
+    except ValueError:
+        if error is not None:
+            raise error from None
+        raise
+
+
+# A UTC offset after a time stamp's clock time: Z, +02, +0200 or +02:00.
+_OFFSET = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _without_offsets(values):
+    """Text time stamps with their trailing UTC offsets removed, or None
+    when ``values`` are not text or carry no offset."""
+    if np.isscalar(values) or isinstance(values, pd.Timestamp):
+        return None
+    text = pd.Series(values)
+    if text.dtype != object and not pd.api.types.is_string_dtype(text.dtype):
+        return None
+    if not text.map(lambda v: isinstance(v, str)).all():
+        return None
+    stripped = text.str.replace(_OFFSET, r"\1", regex=True)
+    if stripped.equals(text):
+        return None
+    return stripped
 
 
 # Ticks per second of the datetime64 units read without a cast.
