@@ -364,8 +364,9 @@ def _customer_lifetime_value(
     (30 days, 4.345 weeks, 1 month, 720 hours: ``"D"``, ``"W"``, ``"M"``,
     ``"H"`` or ``"h"``); discounted at each month's end. A Series named
     ``clv`` with the index of the first pandas column given (lifetimes:
-    ``frequency``'s, and it aligns ``monetary_value`` on it; here the
-    columns are read by position).
+    ``frequency``'s). A ``monetary_value`` Series is aligned on that index,
+    as lifetimes' arithmetic aligns it; a customer without a value raises
+    :class:`customer_value.InvalidValueError` (lifetimes: NaN).
 
     With a BG/NBD, MBG/NBD or Pareto/NBD fitter of this package the whole
     sum is computed by the crate; any other model with lifetimes'
@@ -375,6 +376,17 @@ def _customer_lifetime_value(
         raise ValueError(f"freq must be one of {sorted(_CLV_FACTOR)}, got {freq!r}")
     factor = _CLV_FACTOR[freq]
     index = index_of(frequency, recency, T, monetary_value)
+    if isinstance(monetary_value, pd.Series) and index is not None and not monetary_value.index.equals(index):
+        # lifetimes multiplies the Series, so pandas aligns the values on
+        # the customers' index; a customer without a value would get NaN.
+        missing = ~index.isin(monetary_value.index)
+        if missing.any():
+            label = index[np.flatnonzero(missing)[0]]
+            raise InvalidValueError(
+                f"invalid monetary_value: no value for index label {label!r} of frequency "
+                "(the values are aligned on frequency's index, as lifetimes does)"
+            )
+        monetary_value = monetary_value.reindex(index)
     model = getattr(transaction_prediction_model, "_model", None)
     if model in ("bg-nbd", "mbg-nbd", "pareto-nbd") and hasattr(transaction_prediction_model, "_values"):
         columns = [
