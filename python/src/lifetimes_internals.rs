@@ -47,7 +47,6 @@ pub(crate) fn clv_arguments(discount_rate: f64, factor: f64) -> Result<(), Error
 /// read from the columns `[frequency, recency, T, m]` only), discounting at
 /// each period's end (lifetimes' `utils._customer_lifetime_value`).
 /// Rows with equal columns share one evaluation.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn clv_rows(
     model: &Purchases,
     [f, r, a, m]: [&[f64]; 4],
