@@ -130,16 +130,20 @@ Everything else
 lifetimes' internals
 
 The underscored functions that lifetimes' tests and users reach for are
-provided with lifetimes' signatures, the arithmetic done by the crate:
+provided with lifetimes' signatures, the arithmetic done in compiled code
+(no Python loop over customers):
 
 * the fitters' ``_negative_log_likelihood`` static methods (BG/NBD,
   MBG/NBD, Gamma-Gamma, BG/BB at log-parameters; Pareto/NBD at natural
   parameters, ``inf`` for a non-positive one), Pareto/NBD's
   ``_conditional_log_likelihood`` and ``_log_A_0``, BG/BB's
   ``_loglikelihood``: lifetimes' numbers to 1e-9 relative (about 1e-13 on
-  CDNOW). The per-customer log-likelihoods are the crate's, so the three
-  histories of "Predicting" are evaluated at the same limits, and they
-  refuse what the fits refuse, with
+  CDNOW). The per-customer log-likelihoods are the crate's (Pareto/NBD's
+  and BG/BB's its functions; BG/NBD's, MBG/NBD's and Gamma-Gamma's the
+  same formulas with the per-count terms computed once per count, equal
+  to the crate's functions to about 1e-12), so the three histories of
+  "Predicting" are evaluated at the same limits, and they refuse what the
+  fits refuse, with
   :class:`customer_value.InvalidValueError`: a frequency that is not a
   whole number, ``recency > T``, Gamma-Gamma rows without repeat purchases
   or with zero spend (lifetimes returns NaN or inf); BG/BB's omits the
