@@ -373,3 +373,18 @@ def test_transactional_data_are_the_model_customers(freq):
     assert np.array_equal(summary["T"].to_numpy(), model["T"].to_numpy())
     # Whole units with a repeat purchase: at most the purchases.
     assert (summary["frequency"].to_numpy() <= model["frequency"].to_numpy()).all()
+
+
+def test_objectives_refuse_parameters_outside_the_domain():
+    """An overflowing log-parameter is an InvalidParameterError naming it
+    (lifetimes: NaN), for every fitter at log-parameters."""
+    one = np.ones(1)
+    cases = [
+        (cv.BetaGeoFitter._negative_log_likelihood, ([800.0, 0, 0, 0], [1], [1.0], [2.0], one, 0)),
+        (cv.ModifiedBetaGeoFitter._negative_log_likelihood, ([0, 800.0, 0, 0], [1], [1.0], [2.0], one, 0)),
+        (cv.GammaGammaFitter._negative_log_likelihood, ([0, 0, 800.0], [2], [10.0], one, 0)),
+        (cv.BetaGeoBetaBinomFitter._negative_log_likelihood, ([0, 0, 0, 800.0], [1], [1], [3], one, 0)),
+    ]
+    for objective, args in cases:
+        with pytest.raises(customer_value.InvalidParameterError):
+            objective(*args)

@@ -148,7 +148,11 @@ provided with lifetimes' signatures, the arithmetic done in compiled code
   whole number, ``recency > T``, Gamma-Gamma rows without repeat purchases
   or with zero spend (lifetimes returns NaN or inf); BG/BB's omits the
   ``1e-15`` lifetimes adds inside its logarithm (visible only where the
-  sum it is added to is not far above ``1e-15``).
+  sum it is added to is not far above ``1e-15``). Parameters outside the
+  model's domain (log-parameters whose exponential overflows) raise
+  :class:`customer_value.InvalidParameterError` (lifetimes: NaN), except
+  Pareto/NBD's non-positive ones, ``inf`` as in lifetimes. They take
+  numbers, not autograd's boxes: lifetimes' ``_fit`` is not provided.
 * ``utils._find_first_transactions`` (lifetimes' frame, index included,
   for any pandas period ``freq``; rows ordered by time where lifetimes
   sorts the date column as given, which differs only for text dates whose
@@ -330,6 +334,13 @@ def _log_likelihoods(model, params, frequency, recency, T):
     columns = _columns((frequency, "frequency"), (recency, "recency"), (T, "T"))
     result = _history_call(_native.purchase_log_likelihoods, model, values, columns=columns, at=0)
     return _shape(result, frequency, recency, T)
+
+
+def _exp(log_params):
+    """The natural parameters of lifetimes' log-parameters (an overflow
+    gives inf, which the compiled core then refuses by name)."""
+    with np.errstate(over="ignore"):
+        return np.exp(np.asarray(log_params, dtype=float))
 
 
 def _penalised(ll, weights, params, penalizer_coef, spread="sum"):
@@ -669,7 +680,7 @@ class BetaGeoFitter(_PurchaseFitter):
         by the crate, in the time unit of ``rec`` and ``T`` (lifetimes' fit
         passes them rescaled so that the oldest customer's age is 1). A
         float; equal to lifetimes' to about 1e-12 relative."""
-        params = np.exp(np.asarray(log_params, dtype=float))
+        params = _exp(log_params)
         ll = _log_likelihoods("bg-nbd", params, freq, rec, T)
         return _penalised(ll, weights, params, penalizer_coef)
 
@@ -704,7 +715,7 @@ class ModifiedBetaGeoFitter(BetaGeoFitter):
         of ``r, alpha, a, b``), as BG/NBD's with each customer's MBG/NBD
         log-likelihood (Batislam, Denizel & Filiztekin 2007) computed by the
         crate."""
-        params = np.exp(np.asarray(log_params, dtype=float))
+        params = _exp(log_params)
         ll = _log_likelihoods("mbg-nbd", params, freq, rec, T)
         return _penalised(ll, weights, params, penalizer_coef)
 
@@ -811,7 +822,7 @@ class GammaGammaFitter(BaseFitter):
         log-likelihood of the mean spend (Fader & Hardie's note 025, eq.
         1a) computed by the crate. Every row needs ``frequency >= 1`` and
         ``avg_monetary_value > 0`` (lifetimes returns NaN or inf otherwise)."""
-        params = np.exp(np.asarray(log_params, dtype=float))
+        params = _exp(log_params)
         f, m = floats(frequency, "frequency"), floats(avg_monetary_value, "avg_monetary_value")
         f, m = (a for a, _ in _broadcast([(f, "frequency"), (m, "avg_monetary_value")]))
         ll = _native.gamma_gamma_log_likelihoods([float(v) for v in params], f, m)
@@ -904,7 +915,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         of ``alpha, beta, gamma, delta``): ``-sum(weights * ll) /
         sum(weights) + penalizer_coef * sum(params ** 2)`` with ``ll`` from
         :meth:`_loglikelihood`."""
-        params = np.exp(np.asarray(log_params, dtype=float))
+        params = _exp(log_params)
         ll = BetaGeoBetaBinomFitter._loglikelihood(params, frequency, recency, n_periods)
         return _penalised(ll, weights, params, penalizer_coef)
 
