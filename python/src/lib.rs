@@ -29,6 +29,7 @@ mod arrow;
 mod covariates;
 mod fast_summary;
 mod intervals;
+mod lifetimes_internals;
 mod vecmath;
 
 create_exception!(
@@ -1635,20 +1636,7 @@ fn customer_lifetime_value<'py>(
     );
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
-            if !(discount_rate > -1.0 && discount_rate.is_finite()) {
-                return Err(Error::InvalidParameter {
-                    name: "discount_rate",
-                    value: discount_rate.to_string(),
-                    reason: "must be finite and > -1",
-                });
-            }
-            if !(factor > 0.0 && factor.is_finite()) {
-                return Err(Error::InvalidParameter {
-                    name: "freq",
-                    value: factor.to_string(),
-                    reason: "time units per period must be finite and > 0",
-                });
-            }
+            lifetimes_internals::clv_arguments(discount_rate, factor)?;
             let model = Purchases::new(model, &params)?;
             let [p, q, g] = <[f64; 3]>::try_from(&spend_params[..]).map_err(|_| {
                 invalid(
@@ -1657,76 +1645,9 @@ fn customer_lifetime_value<'py>(
                 )
             })?;
             let spend = GammaGammaParams::new(p, q, g)?;
-            same_length(
-                &["frequency", "recency", "T", "monetary_value"],
-                &[f, r, a, m],
-            )?;
-            let value_at = |i: usize| spend_at(&spend, f, m, i);
-            if let Purchases::Pareto(p) = &model {
-                // P(alive) once per customer (bit for bit the crate's),
-                // then each period's expectation from it: the arithmetic
-                // of `conditional` at every horizon, without recomputing
-                // P(alive) per period.
-                let population = histories(f, r, a)?;
-                let bulk = ParetoNbdBulk::new(*p);
-                let alive = bulk.p_alive(&population)?;
-                return per_row(f.len(), |i| {
-                    let h = &population[i];
-                    let value = value_at(i)?;
-                    let mut total = 0.0;
-                    let mut previous = 0.0;
-                    for k in 1..=time {
-                        let now = bulk.expected_purchases_given_alive(
-                            alive[i],
-                            h,
-                            horizon(f64::from(k) * factor)?,
-                        )?;
-                        total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
-                        previous = now;
-                    }
-                    Ok(total)
-                });
-            }
-            if matches!(model, Purchases::Bg(_) | Purchases::Mbg(_)) {
-                // Every period of every customer from the per-count curves
-                // (as every conditional expectation of these models), so
-                // that a customer's value never depends on the other rows.
-                let population = histories(f, r, a)?;
-                let periods: Vec<f64> = (1..=time).map(|k| f64::from(k) * factor).collect();
-                if let Some(curves) = BgCurves::new(&model, &population, |_, emit| {
-                    periods.iter().for_each(|&t| emit(t))
-                })? {
-                    return per_row(f.len(), |i| {
-                        let h = &population[i];
-                        let value = value_at(i)?;
-                        let mut total = 0.0;
-                        let mut previous = 0.0;
-                        for (k, &t) in periods.iter().enumerate() {
-                            let now = curves.expected(&model, h, t)?;
-                            total +=
-                                value * (now - previous) / (1.0 + discount_rate).powi(k as i32 + 1);
-                            previous = now;
-                        }
-                        Ok(total)
-                    });
-                }
-            }
-            per_distinct(
-                f.len(),
-                |i| bits([f, r, a, m], i),
-                |i| {
-                    let h = history_at(f, r, a, i)?;
-                    let value = value_at(i)?;
-                    let mut total = 0.0;
-                    let mut previous = 0.0;
-                    for k in 1..=time {
-                        let now = model.conditional(&h, f64::from(k) * factor)?;
-                        total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
-                        previous = now;
-                    }
-                    Ok(total)
-                },
-            )
+            lifetimes_internals::clv_rows(&model, [f, r, a, m], time, discount_rate, factor, |i| {
+                spend_at(&spend, f, m, i)
+            })
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -3044,6 +2965,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dert, m)?)?;
     covariates::register(m)?;
     intervals::register(m)?;
+    lifetimes_internals::register(m)?;
     m.add_function(wrap_pyfunction!(rfm_scores, m)?)?;
     m.add_function(wrap_pyfunction!(retention_clv, m)?)?;
     m.add_function(wrap_pyfunction!(tiers, m)?)?;

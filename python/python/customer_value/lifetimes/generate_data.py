@@ -46,6 +46,7 @@ from numpy import random
 
 __all__ = [
     "beta_geometric_nbd_model",
+    "beta_geometric_nbd_model_transactional_data",
     "modified_beta_geometric_nbd_model",
     "pareto_nbd_model",
     "beta_geometric_beta_binom_model",
@@ -92,6 +93,45 @@ def beta_geometric_nbd_model(T, r, alpha, a, b, size=1):
     ``customer_id`` with ``frequency``, ``recency``, ``T``, ``lambda``,
     ``p`` and ``alive``, as lifetimes'."""
     return _bg(T, r, alpha, a, b, size, at_zero=False)
+
+
+def beta_geometric_nbd_model_transactional_data(T, r, alpha, a, b, observation_period_end="2019-1-1", freq="D", size=1):
+    """``size`` new customers' transactions under BG/NBD parameters, as
+    lifetimes': a DataFrame with ``customer_id`` (0, 1, ...) and ``date``,
+    one row per purchase, each customer's first purchase ``T`` units of
+    ``freq`` (``"D"``, ``"W"``, ``"h"``, ...) before
+    ``observation_period_end`` and the repeat purchases after it, in time
+    order.
+
+    The customers are :func:`beta_geometric_nbd_model`'s (the same draws
+    come first, so after one ``np.random.seed`` both give the same
+    ``frequency`` and ``recency``): the last repeat purchase is at
+    ``recency``, the other ``frequency - 1`` at uniform times before it
+    (the model's purchase times given the last one), drawn afterwards. So
+    summarising these transactions by whole units of ``freq`` gives the
+    model's ``frequency`` except where two purchases fall in one unit, and
+    ``recency`` rounded up. Vectorised (no Python loop per customer or
+    purchase); lifetimes 0.11.3 itself fails under pandas 2 (it calls
+    ``DataFrame.append``)."""
+    customers = beta_geometric_nbd_model(T, r, alpha, a, b, size=size)
+    ages = customers["T"].to_numpy()
+    x = customers["frequency"].to_numpy().astype(np.int64)
+    t_x = customers["recency"].to_numpy()
+    # The frequency - 1 earlier repeat purchases: uniform on (0, recency).
+    earlier = np.maximum(x - 1, 0)
+    who = np.repeat(np.arange(size), earlier)
+    times = random.uniform(size=int(earlier.sum())) * t_x[who]
+    # Every purchase: the first (at -1 unit from the start), the earlier
+    # repeats, the last at the recency; sorted by customer, then time.
+    ids = np.concatenate([np.arange(size), who, np.flatnonzero(x > 0)])
+    offsets = np.concatenate([np.full(size, -1.0), times, t_x[x > 0]])
+    order = np.lexsort((offsets, ids))
+    ids, offsets = ids[order], offsets[order]
+    unit = pd.Timedelta(1, unit=freq).value
+    end = pd.Timestamp(pd.to_datetime(observation_period_end)).as_unit("ns").value
+    start = end - np.rint((ages[ids] - 1.0) * unit)
+    stamps = (start + np.rint(offsets * unit)).astype(np.int64)
+    return pd.DataFrame({"customer_id": ids, "date": pd.to_datetime(stamps, unit="ns")})
 
 
 def modified_beta_geometric_nbd_model(T, r, alpha, a, b, size=1):

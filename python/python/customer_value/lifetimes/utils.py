@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _native
-from .._convert import UnsupportedFrequencyError, arrow_source, money_kwargs
+from .._convert import UnsupportedFrequencyError, arrow_source, checked_call, floats, index_of, money_kwargs
 from .._native import InvalidValueError, NotConvergedError
 
 # lifetimes' utils.ConvergenceError, so that `except ConvergenceError` keeps
@@ -312,6 +312,162 @@ def calibration_and_holdout_data(
     last = _floor(np.floor_divide(np.int64(obs_end), seconds), freq)
     combined["duration_holdout"] = int(last - first) // ticks / freq_multiplier
     return combined
+
+
+def _find_first_transactions(
+    transactions,
+    customer_id_col,
+    datetime_col,
+    monetary_value_col=None,
+    datetime_format=None,
+    observation_period_end=None,
+    freq="D",
+):
+    """lifetimes' ``_find_first_transactions``: one row per customer and
+    period of ``freq`` (any pandas period frequency) with a purchase, with
+    the columns ``customer_id_col``, ``datetime_col`` (the period, a pandas
+    ``Period``), ``monetary_value_col`` (the period's summed amounts) when
+    given, and ``first`` (True on each customer's first period); ordered by
+    customer, then period. Transactions whose period starts after
+    ``observation_period_end`` (default: the last transaction) are left
+    out, as lifetimes. The index is lifetimes': each row's position in the
+    transactions sorted by customer and time (with amounts: 0, 1, ...).
+
+    Computed with whole-column numpy and pandas operations (one sort, no
+    Python loop per row or customer)."""
+    if observation_period_end is None:
+        observation_period_end = transactions[datetime_col].max()
+    if isinstance(observation_period_end, pd.Period):
+        observation_period_end = observation_period_end.to_timestamp()
+    columns = [customer_id_col, datetime_col] + ([monetary_value_col] if monetary_value_col else [])
+    stamps = pd.to_datetime(transactions[datetime_col], format=datetime_format)
+    periods = pd.DatetimeIndex(stamps).to_period(freq)
+    starts = periods.to_timestamp()
+    keep = np.asarray(starts <= pd.Timestamp(observation_period_end))
+    codes, ids = pd.factorize(transactions[customer_id_col], sort=True)
+    # lifetimes sorts by (customer, time[, amount]) before dropping the
+    # late periods and numbering the rows.
+    keys = [np.asarray(stamps.to_numpy()), codes]
+    if monetary_value_col:
+        keys.insert(0, transactions[monetary_value_col].to_numpy())
+    order = np.lexsort(keys)
+    order = order[keep[order]]
+    codes = codes[order]
+    ordinals = periods.asi8[order]
+    # The first row of each (customer, period) run.
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (codes[1:] != codes[:-1]) | (ordinals[1:] != ordinals[:-1])
+    heads = np.flatnonzero(new)
+    first = np.ones(len(heads), dtype=bool)
+    first[1:] = codes[heads[1:]] != codes[heads[:-1]]
+    out = {
+        customer_id_col: transactions[customer_id_col].to_numpy()[order[heads]],
+        datetime_col: pd.PeriodIndex(periods[order[heads]]),
+    }
+    if monetary_value_col:
+        amounts = transactions[monetary_value_col].to_numpy()[order]
+        out[monetary_value_col] = np.add.reduceat(amounts, heads) if len(heads) else amounts[:0]
+        index = pd.RangeIndex(len(heads))
+    else:
+        index = pd.Index(heads)
+    out["first"] = first
+    return pd.DataFrame(out, index=index)[columns + ["first"]]
+
+
+def _scale_time(age):
+    """lifetimes' ``_scale_time``: ``1 / max(age)``, the factor that makes
+    the oldest customer's age 1 (lifetimes fits BG/NBD, MBG/NBD and
+    Pareto/NBD in that time)."""
+    return 1.0 / np.asarray(age).max()
+
+
+def _check_inputs(frequency, recency=None, T=None, monetary_value=None):
+    """lifetimes' ``_check_inputs``: raises ``ValueError`` (with lifetimes'
+    messages) when ``recency > T``, when a customer without repeat
+    purchases has a recency other than 0, when a recency is negative, when
+    a column is empty, when a frequency is not a whole number, or when a
+    monetary value is not positive; returns None otherwise. The checks are
+    whole-column numpy operations. The fitters of this package run their
+    own, stricter checks (NaN, mismatched lengths) in the compiled core and
+    raise :class:`customer_value.InvalidValueError` instead."""
+    frequency = np.asarray(frequency)
+    if recency is not None:
+        recency = np.asarray(recency)
+        if T is not None and np.any(recency > np.asarray(T)):
+            raise ValueError("Some values in recency vector are larger than T vector.")
+        if np.any(recency[frequency == 0] != 0):
+            raise ValueError("There exist non-zero recency values when frequency is zero.")
+        if np.any(recency < 0):
+            raise ValueError("There exist negative recency (ex: last order set before first order)")
+        if any(np.asarray(x).shape[0] == 0 for x in (recency, frequency, T) if x is not None):
+            raise ValueError("There exists a zero length vector in one of frequency, recency or T.")
+    if np.sum((frequency - frequency.astype(int)) ** 2) != 0:
+        raise ValueError("There exist non-integer values in the frequency vector.")
+    if monetary_value is not None and np.any(np.asarray(monetary_value) <= 0):
+        raise ValueError("There exist non-positive (<= 0) values in the monetary_value vector.")
+
+
+# Periods of `freq` per month in lifetimes' CLV; "h" is pandas 2's spelling of "H".
+_CLV_FACTOR = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24.0, "h": 30.0 * 24.0}
+
+
+def _customer_lifetime_value(
+    transaction_prediction_model, frequency, recency, T, monetary_value, time=12, discount_rate=0.01, freq="D"
+):
+    """lifetimes' ``_customer_lifetime_value``: per customer, ``sum over k =
+    1..time`` of ``monetary_value * (E[k f] - E[(k - 1) f]) / (1 +
+    discount_rate)^k``, with ``E[t]`` the model's expected purchases in the
+    next ``t`` (``predict``) and ``f`` the time units per month of ``freq``
+    (30 days, 4.345 weeks, 1 month, 720 hours: ``"D"``, ``"W"``, ``"M"``,
+    ``"H"`` or ``"h"``); discounted at each month's end. A Series named
+    ``clv`` with the index of the first pandas column given (lifetimes:
+    ``frequency``'s). A ``monetary_value`` Series is aligned on that index,
+    as lifetimes' arithmetic aligns it; a customer without a value raises
+    :class:`customer_value.InvalidValueError` (lifetimes: NaN).
+
+    With a BG/NBD, MBG/NBD or Pareto/NBD fitter of this package the whole
+    sum is computed by the crate; any other model with lifetimes'
+    ``predict(t, frequency, recency, T)`` (a lifetimes fitter) is called
+    twice per month, as lifetimes does."""
+    if freq not in _CLV_FACTOR:
+        raise ValueError(f"freq must be one of {sorted(_CLV_FACTOR)}, got {freq!r}")
+    factor = _CLV_FACTOR[freq]
+    index = index_of(frequency, recency, T, monetary_value)
+    if isinstance(monetary_value, pd.Series) and index is not None and not monetary_value.index.equals(index):
+        # lifetimes multiplies the Series, so pandas aligns the values on
+        # the customers' index; a customer without a value would get NaN.
+        missing = ~index.isin(monetary_value.index)
+        if missing.any():
+            label = index[np.flatnonzero(missing)[0]]
+            raise InvalidValueError(
+                f"invalid monetary_value: no value for index label {label!r} of frequency "
+                "(the values are aligned on frequency's index, as lifetimes does)"
+            )
+        monetary_value = monetary_value.reindex(index)
+    model = getattr(transaction_prediction_model, "_model", None)
+    if model in ("bg-nbd", "mbg-nbd", "pareto-nbd") and hasattr(transaction_prediction_model, "_values"):
+        columns = [
+            (floats(v, name, check=False), name)
+            for v, name in ((frequency, "frequency"), (recency, "recency"), (T, "T"), (monetary_value, "monetary_value"))
+        ]
+        params = transaction_prediction_model._values()
+        result = checked_call(
+            lambda: _native.clv_of_values(
+                model, params, *(a for a, _ in columns), int(time), float(discount_rate), factor
+            ),
+            *columns,
+        )
+    elif hasattr(transaction_prediction_model, "predict"):
+        value = np.asarray(monetary_value, dtype=float)
+        result = np.zeros(np.broadcast_shapes(np.shape(frequency), value.shape))
+        for i in np.arange(1, int(time) + 1) * factor:
+            expected = np.asarray(transaction_prediction_model.predict(i, frequency, recency, T), dtype=float) - np.asarray(
+                transaction_prediction_model.predict(i - factor, frequency, recency, T), dtype=float
+            )
+            result = result + (value * expected) / (1 + discount_rate) ** (i / factor)
+    else:
+        raise TypeError("transaction_prediction_model needs lifetimes' predict(t, frequency, recency, T)")
+    return pd.Series(result, index=index, name="clv")
 
 
 def calculate_alive_path(model, transactions, datetime_col, t, freq="D"):
