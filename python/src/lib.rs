@@ -396,7 +396,9 @@ fn by_x_t(
 /// row, and CLV's periods): a cell's expansion depends only on the cell
 /// and the parameters, so a customer's value never depends on the rows
 /// beside it. Equal to the crate's per-customer function to about `1e-13`
-/// relative. P(alive) is the crate's, bit for bit ([`BgCurves::alive`]).
+/// relative. P(alive) is [`BgAlive::p_alive_batch`]'s, bit for bit
+/// ([`BgCurves::alive`]), so equal to the P(alive) call's values and
+/// within a few ulp of the crate's.
 struct BgCurves {
     r: f64,
     alpha: f64,
@@ -476,6 +478,7 @@ impl BgCurves {
     }
 
     /// The curve of count `x`, made on first use (without cells).
+    #[inline]
     fn curve_mut(&mut self, x: u32) -> Result<&mut NewCustomerCurve, Error> {
         let xf = f64::from(x);
         let k = if self.modified { 1.0 } else { 0.0 };
@@ -517,9 +520,11 @@ impl BgCurves {
         }
     }
 
-    /// P(alive) of a valid history, bit for bit [`BgNbdParams::p_alive`]
-    /// or [`MbgNbdParams::p_alive`] (the same operations, with the first
-    /// term of the log-odds from the table).
+    /// P(alive) of a valid history: the operations of
+    /// [`BgAlive::p_alive_batch`] ([`vecmath`]'s `ln_1p` and the logistic,
+    /// the first term of the log-odds from the table), so bit for bit the
+    /// P(alive) call's value, within a few ulp of
+    /// [`BgNbdParams::p_alive`] or [`MbgNbdParams::p_alive`].
     #[inline]
     fn alive(&self, h: &CustomerHistory) -> f64 {
         let x = h.x();
@@ -532,8 +537,27 @@ impl BgCurves {
             _ => self.head(x),
         };
         let (t_x, big_t) = (h.t_x(), h.age());
-        let v = head + (self.r + xf) * ((big_t - t_x) / (self.alpha + t_x)).ln_1p();
-        expit_neg(v)
+        let v = head + (self.r + xf) * vecmath::ln_1p((big_t - t_x) / (self.alpha + t_x));
+        BgAlive::logistic(v)
+    }
+
+    /// The empty curves of BG/NBD or MBG/NBD (`None` for the other
+    /// models), for a caller that adds each row's cell as it meets the
+    /// row ([`value`](Self::value)); P(alive) heads are then computed per
+    /// call of [`alive`](Self::alive), with the same arithmetic.
+    fn empty(m: &Purchases) -> Option<Self> {
+        Self::from_rows(m, 0..0, |_| (0, 1.0), |_, _| {})
+            .ok()
+            .flatten()
+    }
+
+    /// `E_BG(z; r+x, 1, a, b+x+k)`, the curve factor of a conditional
+    /// expectation at `z = t/(α+T)`, the cell of `(x, z)` added first if
+    /// missing: the value of [`expected`](Self::expected) divided by
+    /// P(alive), whichever rows came before.
+    #[inline]
+    fn value(&mut self, x: u32, z: f64) -> Result<f64, Error> {
+        self.curve_mut(x)?.expected_purchases_adding(z)
     }
 
     /// `E[Y(t) | x, t_x, T]` of `h`.
@@ -553,16 +577,55 @@ impl BgCurves {
     }
 }
 
-/// `expit(−v) = 1/(1 + e^v)`, the crate's arithmetic (`expit`).
-#[inline]
-fn expit_neg(v: f64) -> f64 {
-    let v = -v;
-    if v >= 0.0 {
-        1.0 / (1.0 + (-v).exp())
-    } else {
-        let e = v.exp();
-        e / (1.0 + e)
+/// BG/NBD or MBG/NBD `E[Y(t) | x, t_x, T]` for every row at `t = h[0]`
+/// (one horizon) or `h[i]` (one per row), as [`bg_conditional`] bit for
+/// bit, in two parallel passes: P(alive) of every row from
+/// [`BgAlive::p_alive_batch`] (SIMD, which also checks the histories),
+/// then per part one set of lazily built [`BgCurves`], each row adding
+/// its cell when missing and multiplying its P(alive) by the curve's
+/// value. `None` for the other models, or when a row, a horizon or a
+/// cell's series fails: the caller's row-by-row path then names the
+/// error.
+fn bg_conditional_batch(
+    m: &Purchases,
+    h: &[f64],
+    f: &[f64],
+    r: &[f64],
+    a: &[f64],
+) -> Option<Vec<f64>> {
+    let (alive, alpha) = match m {
+        Purchases::Bg(p) => (BgAlive::new(p, f.len()), p.alpha()),
+        Purchases::Mbg(p) => (BgAlive::modified(p, f.len()), p.alpha()),
+        _ => return None,
+    };
+    if (h.len() != 1 && h.len() != f.len()) || r.len() != f.len() || a.len() != f.len() {
+        return None;
     }
+    let p = alive.p_alive_batch(f, r, a)?;
+    batch_into(
+        p,
+        #[inline(always)]
+        |start, out| {
+            let Some(mut curves) = BgCurves::empty(m) else {
+                return false;
+            };
+            let end = start + out.len();
+            let (f, a) = (&f[start..end], &a[start..end]);
+            let mut ok = true;
+            for (j, o) in out.iter_mut().enumerate() {
+                let t = h[if h.len() == 1 { 0 } else { start + j }];
+                ok &= (0.0..f64::INFINITY).contains(&t);
+                if *o == 0.0 || !ok {
+                    continue;
+                }
+                match curves.value(f[j] as u32, t / (alpha + a[j])) {
+                    Ok(v) => *o *= v,
+                    Err(_) => return false,
+                }
+            }
+            ok
+        },
+    )
 }
 
 /// `f(rows, out)` over contiguous parts of `0..n` (one part per core for
@@ -1210,7 +1273,16 @@ fn zeroed(n: usize) -> Vec<f64> {
 /// first bad value. The kernels are branch-free loops that compile to SIMD
 /// code ([`vecmath`]), so validation rides along with the arithmetic.
 fn batch(n: usize, kernel: impl Fn(usize, &mut [f64]) -> bool + Sync) -> Option<Vec<f64>> {
-    let mut out = zeroed(n);
+    batch_into(zeroed(n), kernel)
+}
+
+/// [`batch`] over a given vector, which the kernel reads and overwrites
+/// (a second pass over the first pass's values).
+fn batch_into(
+    mut out: Vec<f64>,
+    kernel: impl Fn(usize, &mut [f64]) -> bool + Sync,
+) -> Option<Vec<f64>> {
+    let n = out.len();
     let threads = if n < PARALLEL_ROWS { 1 } else { threads() };
     if threads < 2 {
         return simd(
@@ -1439,6 +1511,9 @@ fn conditional_expected_purchases<'py>(
                     "t",
                     format!("{} horizons for {} customers", h.len(), f.len()),
                 ));
+            }
+            if let Some(v) = bg_conditional_batch(&m, h, f, r, a) {
+                return Ok(v);
             }
             if let Some(v) = bg_conditional(&m, h, f, r, a) {
                 // The rows' own errors before a horizon's, as before.
@@ -3096,10 +3171,26 @@ mod tests {
                     let all = BgCurves::new(&m, &population, |_, emit| emit(t))
                         .unwrap()
                         .unwrap();
-                    for h in &population {
-                        // P(alive) is the crate's, bit for bit.
+                    let f: Vec<f64> = population.iter().map(|h| f64::from(h.x())).collect();
+                    let r: Vec<f64> = population.iter().map(|h| h.t_x()).collect();
+                    let a: Vec<f64> = population.iter().map(|h| h.age()).collect();
+                    let batch_alive = match &m {
+                        Purchases::Bg(p) => BgAlive::new(p, f.len()),
+                        Purchases::Mbg(p) => BgAlive::modified(p, f.len()),
+                        _ => unreachable!(),
+                    }
+                    .p_alive_batch(&f, &r, &a)
+                    .unwrap();
+                    // The batch path of the conditional expectation (the
+                    // one a large call takes) gives the same bits.
+                    let batch = bg_conditional_batch(&m, &[t], &f, &r, &a).unwrap();
+                    for (i, h) in population.iter().enumerate() {
+                        // P(alive) is the P(alive) call's, bit for bit, and
+                        // the crate's to a few ulp.
                         let alive = m.p_alive(h).unwrap();
-                        assert_eq!(all.alive(h).to_bits(), alive.to_bits(), "{h:?}");
+                        let mine = all.alive(h);
+                        assert_eq!(mine.to_bits(), batch_alive[i].to_bits(), "{h:?}");
+                        assert!((mine - alive).abs() <= 1e-14 * alive, "{h:?}");
                         let exact = m.conditional(h, t).unwrap();
                         let got = all.expected(&m, h, t).unwrap();
                         assert!(
@@ -3109,6 +3200,7 @@ mod tests {
                         let one = std::slice::from_ref(h);
                         let alone = BgCurves::new(&m, one, |_, emit| emit(t)).unwrap().unwrap();
                         assert_eq!(alone.expected(&m, h, t).unwrap().to_bits(), got.to_bits());
+                        assert_eq!(batch[i].to_bits(), got.to_bits(), "{h:?} t={t}");
                     }
                 }
             }

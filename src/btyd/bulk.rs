@@ -307,6 +307,52 @@ impl NewCustomerCurve {
         Ok(self.scale * e_bg(self.what, t, self.r, self.alpha, self.a, self.b)?)
     }
 
+    /// [`add_horizon`](Self::add_horizon) then
+    /// [`expected_purchases`](Self::expected_purchases) in one lookup of
+    /// the cell: the same value, bit for bit, for a caller that meets its
+    /// horizons one at a time and evaluates each at once (the cells do not
+    /// depend on the order in which horizons come).
+    ///
+    /// # Errors
+    ///
+    /// As [`expected_purchases`](Self::expected_purchases).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::{BgNbdParams, NewCustomerCurve};
+    ///
+    /// let p = BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754)?;
+    /// let mut curve = NewCustomerCurve::bg(&p, &[]);
+    /// let built = NewCustomerCurve::bg(&p, &[39.0]);
+    /// let value = curve.expected_purchases_adding(39.0)?;
+    /// assert_eq!(value, built.expected_purchases(39.0)?);
+    /// assert_eq!(curve.cells(), 1);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    #[inline]
+    pub fn expected_purchases_adding(&mut self, t: f64) -> Result<f64> {
+        if let Some(key) = self.key(t) {
+            let i = (key - self.first_key) as usize;
+            if i >= self.slots.len() {
+                self.slots.resize(i + 1, 0);
+            }
+            let mut slot = self.slots[i];
+            if slot == 0 {
+                let cell = self.anchor(key);
+                self.cells.push(cell);
+                slot = self.cells.len() as u32;
+                self.slots[i] = slot;
+            }
+            let cell = &self.cells[slot as usize - 1];
+            if cell.len > 0 {
+                let w = t / self.alpha - cell.x0;
+                return Ok(self.scale * cell.eval(w));
+            }
+        }
+        self.expected_purchases(t)
+    }
+
     /// How many cells have a Taylor expansion (for tests and benches).
     pub fn cells(&self) -> usize {
         self.cells.iter().filter(|c| c.len > 0).count()
