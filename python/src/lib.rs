@@ -611,19 +611,64 @@ fn bg_conditional_batch(
             };
             let end = start + out.len();
             let (f, a) = (&f[start..end], &a[start..end]);
-            let mut ok = true;
-            for (j, o) in out.iter_mut().enumerate() {
-                let t = h[if h.len() == 1 { 0 } else { start + j }];
-                ok &= (0.0..f64::INFINITY).contains(&t);
-                if *o == 0.0 || !ok {
-                    continue;
-                }
-                match curves.value(f[j] as u32, t / (alpha + a[j])) {
-                    Ok(v) => *o *= v,
-                    Err(_) => return false,
+            let at = |j: usize| h[if h.len() == 1 { 0 } else { start + j }];
+            if !(0..out.len()).fold(true, |ok, j| ok & (0.0..f64::INFINITY).contains(&at(j))) {
+                return false;
+            }
+            // The rows grouped by purchase count (a counting sort), so
+            // that each count's cells stay in the cache while its rows are
+            // evaluated; counts beyond DIRECT_COUNTS row by row.
+            let mut first = vec![0u32; DIRECT_COUNTS + 1];
+            for &fx in f {
+                first[(fx as usize).min(DIRECT_COUNTS)] += 1;
+            }
+            let mut at_start = 0u32;
+            for c in first.iter_mut() {
+                let rows = *c;
+                *c = at_start;
+                at_start += rows;
+            }
+            let grouped = first[DIRECT_COUNTS] as usize;
+            let mut next = first.clone();
+            let mut order = vec![0u32; grouped];
+            let mut zs = vec![0.0; grouped];
+            for (j, &fx) in f.iter().enumerate() {
+                let z = at(j) / (alpha + a[j]);
+                let x = fx as usize;
+                if x < DIRECT_COUNTS {
+                    let k = next[x] as usize;
+                    next[x] += 1;
+                    order[k] = j as u32;
+                    zs[k] = z;
+                } else {
+                    match curves.value(x as u32, z) {
+                        Ok(v) => out[j] = if out[j] == 0.0 { 0.0 } else { out[j] * v },
+                        Err(_) => return false,
+                    }
                 }
             }
-            ok
+            let mut values = vec![0.0; grouped];
+            for x in 0..DIRECT_COUNTS {
+                let (lo, hi) = (first[x] as usize, first[x + 1] as usize);
+                if lo == hi {
+                    continue;
+                }
+                let Ok(curve) = curves.curve_mut(x as u32) else {
+                    return false;
+                };
+                if curve
+                    .expected_purchases_adding_many(&zs[lo..hi], &mut values[lo..hi])
+                    .is_err()
+                {
+                    return false;
+                }
+            }
+            for (&j, &v) in order.iter().zip(&values) {
+                let o = &mut out[j as usize];
+                // P(alive) = 0 gives 0 whatever the curve (as `expected`).
+                *o = if *o == 0.0 { 0.0 } else { *o * v };
+            }
+            true
         },
     )
 }

@@ -218,6 +218,16 @@ impl NewCustomerCurve {
         }
     }
 
+    /// Anchors cell `key` at slot index `i` (out of the hot loops).
+    #[cold]
+    fn push_cell(&mut self, key: u64, i: usize) -> u32 {
+        let cell = self.anchor(key);
+        self.cells.push(cell);
+        let slot = self.cells.len() as u32;
+        self.slots[i] = slot;
+        slot
+    }
+
     /// The cell key of horizon `t`, or `None` when `t` is not a finite
     /// horizon with `t/α ≥ 1/32`.
     #[inline]
@@ -339,10 +349,7 @@ impl NewCustomerCurve {
             }
             let mut slot = self.slots[i];
             if slot == 0 {
-                let cell = self.anchor(key);
-                self.cells.push(cell);
-                slot = self.cells.len() as u32;
-                self.slots[i] = slot;
+                slot = self.push_cell(key, i);
             }
             let cell = &self.cells[slot as usize - 1];
             if cell.len > 0 {
@@ -351,6 +358,45 @@ impl NewCustomerCurve {
             }
         }
         self.expected_purchases(t)
+    }
+
+    /// [`expected_purchases_adding`](Self::expected_purchases_adding) at
+    /// every horizon of `t`, into `out` (of `t`'s length): one tight loop
+    /// over one curve's cells, which stay in the cache.
+    ///
+    /// # Errors
+    ///
+    /// The first failing horizon's error, as
+    /// [`expected_purchases`](Self::expected_purchases); `out` is then
+    /// filled only up to it. [`Error::InvalidValue`] when the lengths
+    /// differ.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::{BgNbdParams, NewCustomerCurve};
+    ///
+    /// let p = BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754)?;
+    /// let mut curve = NewCustomerCurve::bg(&p, &[]);
+    /// let horizons = [13.0, 26.0, 39.0];
+    /// let mut out = [0.0; 3];
+    /// curve.expected_purchases_adding_many(&horizons, &mut out)?;
+    /// for (t, v) in horizons.iter().zip(out) {
+    ///     assert_eq!(v, curve.expected_purchases(*t)?);
+    /// }
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn expected_purchases_adding_many(&mut self, t: &[f64], out: &mut [f64]) -> Result<()> {
+        if t.len() != out.len() {
+            return Err(Error::InvalidValue {
+                what: "horizons",
+                reason: format!("{} horizons for {} outputs", t.len(), out.len()),
+            });
+        }
+        for (o, &t) in out.iter_mut().zip(t) {
+            *o = self.expected_purchases_adding(t)?;
+        }
+        Ok(())
     }
 
     /// How many cells have a Taylor expansion (for tests and benches).
@@ -807,12 +853,12 @@ impl ParetoNbdBulk {
                             (Some(k1), Some(k2)) => {
                                 let d = k2 - k1;
                                 if d < 0.0 {
-                                    let rho = d.exp();
-                                    let one_m = -d.exp_m1();
+                                    // ln(1 − e^d): the memo's two forms,
+                                    // each computing only what it reads.
                                     let l1m = if d > -std::f64::consts::LN_2 {
-                                        one_m.ln()
+                                        (-d.exp_m1()).ln()
                                     } else {
-                                        (-rho).ln_1p()
+                                        (-d.exp()).ln_1p()
                                     };
                                     d2 = ln_s - ln_be + k1 + l1m;
                                 }
