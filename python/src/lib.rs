@@ -561,9 +561,23 @@ impl BgCurves {
     }
 
     /// `E[Y(t) | x, t_x, T]` of `h`.
-    fn expected(&self, _m: &Purchases, h: &CustomerHistory, t: f64) -> Result<f64, Error> {
+    fn expected(&self, m: &Purchases, h: &CustomerHistory, t: f64) -> Result<f64, Error> {
         let t = horizon(t)?;
-        let p = self.alive(h);
+        self.expected_given(m, self.alive(h), h, t)
+    }
+
+    /// [`expected`](Self::expected) with `h`'s P(alive) `p` already
+    /// computed (by [`alive`](Self::alive) or [`BgAlive::p_alive_batch`],
+    /// the same bits), for a caller that evaluates several horizons of one
+    /// customer.
+    fn expected_given(
+        &self,
+        _m: &Purchases,
+        p: f64,
+        h: &CustomerHistory,
+        t: f64,
+    ) -> Result<f64, Error> {
+        let t = horizon(t)?;
         if p == 0.0 {
             return Ok(0.0);
         }
@@ -1816,13 +1830,21 @@ fn customer_lifetime_value<'py>(
                 if let Some(curves) = BgCurves::new(&model, &population, |_, emit| {
                     periods.iter().for_each(|&t| emit(t))
                 })? {
+                    // P(alive) once per customer, by the SIMD kernel (the
+                    // bits of `curves.alive`, which is the fallback).
+                    let alive = match &model {
+                        Purchases::Bg(p) => BgAlive::new(p, f.len()).p_alive_batch(f, r, a),
+                        Purchases::Mbg(p) => BgAlive::modified(p, f.len()).p_alive_batch(f, r, a),
+                        _ => None,
+                    };
                     return per_row(f.len(), |i| {
                         let h = &population[i];
                         let value = value_at(i)?;
+                        let p = alive.as_ref().map_or_else(|| curves.alive(h), |v| v[i]);
                         let mut total = 0.0;
                         let mut previous = 0.0;
                         for (k, &t) in periods.iter().enumerate() {
-                            let now = curves.expected(&model, h, t)?;
+                            let now = curves.expected_given(&model, p, h, t)?;
                             total +=
                                 value * (now - previous) / (1.0 + discount_rate).powi(k as i32 + 1);
                             previous = now;
