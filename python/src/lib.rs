@@ -1516,6 +1516,10 @@ fn conditional_probability_alive<'py>(
                 if let Some(v) = fast.p_alive_batch(f, r, tt) {
                     return Ok(v);
                 }
+                // An invalid row (the usual reason): its error at once,
+                // without evaluating the rows after it (the Python layer
+                // then rewrites lifetimes' limit histories and calls again).
+                histories(f, r, tt)?;
                 return per_row(f.len(), |i| fast.p_alive(f, r, tt, i));
             }
             if let Purchases::Pareto(p) = &m {
@@ -1573,6 +1577,11 @@ fn conditional_expected_purchases<'py>(
             }
             if let Some(v) = bg_conditional_batch(&m, h, f, r, a) {
                 return Ok(v);
+            }
+            if matches!(m, Purchases::Bg(_) | Purchases::Mbg(_)) {
+                // An invalid row's error at once (the error the path below
+                // gives first), without building every row's cells.
+                histories(f, r, a)?;
             }
             if let Some(v) = bg_conditional(&m, h, f, r, a) {
                 // The rows' own errors before a horizon's, as before.
