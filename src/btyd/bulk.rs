@@ -1185,6 +1185,40 @@ mod tests {
         if a == b { 0.0 } else { ((a - b) / b).abs() }
     }
 
+    /// Adding and evaluating in one lookup changes nothing: every horizon
+    /// of every regime gives the bits of `add_horizon` then
+    /// `expected_purchases` on a curve built from all the horizons, one at
+    /// a time or many at once, in either order; a bad horizon and a length
+    /// mismatch are errors.
+    #[test]
+    fn expected_purchases_adding_is_add_then_evaluate() {
+        for p in [
+            BgNbdParams::new(0.243, 4.414, 0.793, 2.426).unwrap(),
+            BgNbdParams::new(3.0, 0.5, 0.01, 0.2).unwrap(),
+        ] {
+            let ts = horizons(p.alpha());
+            let built = NewCustomerCurve::bg(&p, &ts);
+            let mut one = NewCustomerCurve::bg(&p, &[]);
+            let mut many = NewCustomerCurve::bg(&p, &[]);
+            let reversed: Vec<f64> = ts.iter().rev().copied().collect();
+            let mut out = vec![0.0; ts.len()];
+            many.expected_purchases_adding_many(&reversed, &mut out)
+                .unwrap();
+            for (k, &t) in ts.iter().enumerate() {
+                let want = built.expected_purchases(t).unwrap().to_bits();
+                assert_eq!(one.expected_purchases_adding(t).unwrap().to_bits(), want);
+                assert_eq!(out[ts.len() - 1 - k].to_bits(), want, "t = {t}");
+            }
+            assert_eq!(one.cells(), built.cells());
+            assert!(one.expected_purchases_adding(-1.0).is_err());
+            assert!(one.expected_purchases_adding(f64::NAN).is_err());
+            assert!(
+                many.expected_purchases_adding_many(&ts, &mut out[1..])
+                    .is_err()
+            );
+        }
+    }
+
     /// Horizons across every regime: 0, below α/32 (the series), cells
     /// near the bottom, the middle and far beyond α.
     fn horizons(alpha: f64) -> Vec<f64> {
