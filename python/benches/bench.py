@@ -133,7 +133,7 @@ def predictions(args):
     if args.compare:
         builds.append(load_other_build(args.compare))
     if args.summary_csv:
-        # A real summary (day-grid data repeat (x, t_x, T) rows), in weeks,
+        # A summary file (day-grid data repeat (x, t_x, T) rows), in weeks,
         # the unit of the parameters below.
         table = pd.read_csv(args.summary_csv, usecols=["frequency", "recency", "T"])
         big = pd.DataFrame({c: table[c].to_numpy(dtype=float) / (args.csv_days if c != "frequency" else 1.0) for c in table})
