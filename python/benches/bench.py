@@ -3,6 +3,7 @@ polars, in one run, whole Python calls (conversions included).
 
     python python/benches/bench.py [--transactions 1000000] [--customers 100000] [--repeat 3] [--summary-only]
     python python/benches/bench.py --predictions [--rows 1000000] [--slow-rows 100000] [--repeat 5] [--compare DIR] [--best] [--cpu]
+        [--only TEXT[,TEXT]] [--summary-csv PATH [--csv-days 7]]
 
 Needs lifetimes 0.11.3, pandas 2.3.3, numpy 2.2.6, scipy 1.14.1, polars and
 pyarrow (python/requirements-test.txt). Prints the median of --repeat runs
@@ -29,7 +30,12 @@ wall time is about half). Each call's row
 also has two floors timed in the same loop: numpy reading the call's
 input columns and writing one float64 output (``np.add`` over them), and
 that plus one ``np.power`` pass over one input; the last column is
-customer_value's time per customer in nanoseconds.
+customer_value's time per customer in nanoseconds. ``--only`` keeps the
+calls whose label contains one of the given texts; ``--summary-csv`` runs
+the calls on a summary file's ``frequency``, ``recency`` and ``T`` (all its
+rows, recency and T divided by ``--csv-days``) instead of simulated ones:
+real summaries on a day grid repeat their ``(x, t_x, T)`` rows, which
+random floats do not.
 """
 
 import argparse
@@ -126,7 +132,15 @@ def predictions(args):
     builds = [cv]
     if args.compare:
         builds.append(load_other_build(args.compare))
-    big = summary(args.rows)
+    if args.summary_csv:
+        # A summary file (day-grid data repeat (x, t_x, T) rows), in weeks,
+        # the unit of the parameters below.
+        table = pd.read_csv(args.summary_csv, usecols=["frequency", "recency", "T"])
+        big = pd.DataFrame({c: table[c].to_numpy(dtype=float) / (args.csv_days if c != "frequency" else 1.0) for c in table})
+        args.rows = len(big)
+        args.slow_rows = min(args.slow_rows, args.rows)
+    else:
+        big = summary(args.rows)
     small = big.iloc[: args.slow_rows]
     spend = np.where(big["frequency"] > 0, np.random.default_rng(4).gamma(4.0, 10.0, args.rows).round(2), 0.0)
     bb = discrete(args.rows)
@@ -231,7 +245,10 @@ def predictions(args):
     table = [calls(m) for m in builds]
     theirs = calls(lifetimes)
     rows = []
+    wanted = [w for w in (args.only or "").split(",") if w]
     for k, (label, n, lt_call) in enumerate(theirs):
+        if wanted and not any(w in label for w in wanted):
+            continue
         ours_calls = [t[k][2] for t in table]
         expected = np.asarray(lt_call(), dtype=float)
         for c in ours_calls:
@@ -295,6 +312,13 @@ def main():
         action="store_true",
         help="time the process's CPU time (all threads) instead of wall time (--predictions): on a loaded machine the closer measure of idle cost; a call on two threads then counts both",
     )
+    ap.add_argument("--only", metavar="TEXT[,TEXT]", help="only the prediction calls whose label contains one of these")
+    ap.add_argument(
+        "--summary-csv",
+        metavar="PATH",
+        help="the prediction calls on this summary's frequency, recency and T (all its rows; --rows is its length) instead of simulated rows",
+    )
+    ap.add_argument("--csv-days", type=float, default=7.0, help="days per unit of --summary-csv's recency and T (7: a summary in days, read in weeks)")
     ap.add_argument("--compare", metavar="DIR", help="another build of customer_value (pip install --target DIR), timed alongside")
     args = ap.parse_args()
     if args.cpu:

@@ -397,7 +397,9 @@ fn by_x_t(
 /// row, and CLV's periods): a cell's expansion depends only on the cell
 /// and the parameters, so a customer's value never depends on the rows
 /// beside it. Equal to the crate's per-customer function to about `1e-13`
-/// relative. P(alive) is the crate's, bit for bit ([`BgCurves::alive`]).
+/// relative. P(alive) is [`BgAlive::p_alive_batch`]'s, bit for bit
+/// ([`BgCurves::alive`]), so equal to the P(alive) call's values and
+/// within a few ulp of the crate's.
 struct BgCurves {
     r: f64,
     alpha: f64,
@@ -477,6 +479,7 @@ impl BgCurves {
     }
 
     /// The curve of count `x`, made on first use (without cells).
+    #[inline]
     fn curve_mut(&mut self, x: u32) -> Result<&mut NewCustomerCurve, Error> {
         let xf = f64::from(x);
         let k = if self.modified { 1.0 } else { 0.0 };
@@ -518,9 +521,11 @@ impl BgCurves {
         }
     }
 
-    /// P(alive) of a valid history, bit for bit [`BgNbdParams::p_alive`]
-    /// or [`MbgNbdParams::p_alive`] (the same operations, with the first
-    /// term of the log-odds from the table).
+    /// P(alive) of a valid history: the operations of
+    /// [`BgAlive::p_alive_batch`] ([`vecmath`]'s `ln_1p` and the logistic,
+    /// the first term of the log-odds from the table), so bit for bit the
+    /// P(alive) call's value, within a few ulp of
+    /// [`BgNbdParams::p_alive`] or [`MbgNbdParams::p_alive`].
     #[inline]
     fn alive(&self, h: &CustomerHistory) -> f64 {
         let x = h.x();
@@ -533,14 +538,47 @@ impl BgCurves {
             _ => self.head(x),
         };
         let (t_x, big_t) = (h.t_x(), h.age());
-        let v = head + (self.r + xf) * ((big_t - t_x) / (self.alpha + t_x)).ln_1p();
-        expit_neg(v)
+        let v = head + (self.r + xf) * vecmath::ln_1p((big_t - t_x) / (self.alpha + t_x));
+        BgAlive::logistic(v)
+    }
+
+    /// The empty curves of BG/NBD or MBG/NBD (`None` for the other
+    /// models), for a caller that adds each row's cell as it meets the
+    /// row ([`value`](Self::value)); P(alive) heads are then computed per
+    /// call of [`alive`](Self::alive), with the same arithmetic.
+    fn empty(m: &Purchases) -> Option<Self> {
+        Self::from_rows(m, 0..0, |_| (0, 1.0), |_, _| {})
+            .ok()
+            .flatten()
+    }
+
+    /// `E_BG(z; r+x, 1, a, b+x+k)`, the curve factor of a conditional
+    /// expectation at `z = t/(α+T)`, the cell of `(x, z)` added first if
+    /// missing: the value of [`expected`](Self::expected) divided by
+    /// P(alive), whichever rows came before.
+    #[inline]
+    fn value(&mut self, x: u32, z: f64) -> Result<f64, Error> {
+        self.curve_mut(x)?.expected_purchases_adding(z)
     }
 
     /// `E[Y(t) | x, t_x, T]` of `h`.
-    fn expected(&self, _m: &Purchases, h: &CustomerHistory, t: f64) -> Result<f64, Error> {
+    fn expected(&self, m: &Purchases, h: &CustomerHistory, t: f64) -> Result<f64, Error> {
         let t = horizon(t)?;
-        let p = self.alive(h);
+        self.expected_given(m, self.alive(h), h, t)
+    }
+
+    /// [`expected`](Self::expected) with `h`'s P(alive) `p` already
+    /// computed (by [`alive`](Self::alive) or [`BgAlive::p_alive_batch`],
+    /// the same bits), for a caller that evaluates several horizons of one
+    /// customer.
+    fn expected_given(
+        &self,
+        _m: &Purchases,
+        p: f64,
+        h: &CustomerHistory,
+        t: f64,
+    ) -> Result<f64, Error> {
+        let t = horizon(t)?;
         if p == 0.0 {
             return Ok(0.0);
         }
@@ -554,16 +592,100 @@ impl BgCurves {
     }
 }
 
-/// `expit(−v) = 1/(1 + e^v)`, the crate's arithmetic (`expit`).
-#[inline]
-fn expit_neg(v: f64) -> f64 {
-    let v = -v;
-    if v >= 0.0 {
-        1.0 / (1.0 + (-v).exp())
-    } else {
-        let e = v.exp();
-        e / (1.0 + e)
+/// BG/NBD or MBG/NBD `E[Y(t) | x, t_x, T]` for every row at `t = h[0]`
+/// (one horizon) or `h[i]` (one per row), as [`bg_conditional`] bit for
+/// bit, in two parallel passes: P(alive) of every row from
+/// [`BgAlive::p_alive_batch`] (SIMD, which also checks the histories),
+/// then per part one set of lazily built [`BgCurves`], each row adding
+/// its cell when missing and multiplying its P(alive) by the curve's
+/// value. `None` for the other models, or when a row, a horizon or a
+/// cell's series fails: the caller's row-by-row path then names the
+/// error.
+fn bg_conditional_batch(
+    m: &Purchases,
+    h: &[f64],
+    f: &[f64],
+    r: &[f64],
+    a: &[f64],
+) -> Option<Vec<f64>> {
+    let (alive, alpha) = match m {
+        Purchases::Bg(p) => (BgAlive::new(p, f.len()), p.alpha()),
+        Purchases::Mbg(p) => (BgAlive::modified(p, f.len()), p.alpha()),
+        _ => return None,
+    };
+    if (h.len() != 1 && h.len() != f.len()) || r.len() != f.len() || a.len() != f.len() {
+        return None;
     }
+    let p = alive.p_alive_batch(f, r, a)?;
+    batch_into(
+        p,
+        #[inline(always)]
+        |start, out| {
+            let Some(mut curves) = BgCurves::empty(m) else {
+                return false;
+            };
+            let end = start + out.len();
+            let (f, a) = (&f[start..end], &a[start..end]);
+            let at = |j: usize| h[if h.len() == 1 { 0 } else { start + j }];
+            if !(0..out.len()).fold(true, |ok, j| ok & (0.0..f64::INFINITY).contains(&at(j))) {
+                return false;
+            }
+            // The rows grouped by purchase count (a counting sort), so
+            // that each count's cells stay in the cache while its rows are
+            // evaluated; counts beyond DIRECT_COUNTS row by row.
+            let mut first = vec![0u32; DIRECT_COUNTS + 1];
+            for &fx in f {
+                first[(fx as usize).min(DIRECT_COUNTS)] += 1;
+            }
+            let mut at_start = 0u32;
+            for c in first.iter_mut() {
+                let rows = *c;
+                *c = at_start;
+                at_start += rows;
+            }
+            let grouped = first[DIRECT_COUNTS] as usize;
+            let mut next = first.clone();
+            let mut order = vec![0u32; grouped];
+            let mut zs = vec![0.0; grouped];
+            for (j, &fx) in f.iter().enumerate() {
+                let z = at(j) / (alpha + a[j]);
+                let x = fx as usize;
+                if x < DIRECT_COUNTS {
+                    let k = next[x] as usize;
+                    next[x] += 1;
+                    order[k] = j as u32;
+                    zs[k] = z;
+                } else {
+                    match curves.value(x as u32, z) {
+                        Ok(v) => out[j] = if out[j] == 0.0 { 0.0 } else { out[j] * v },
+                        Err(_) => return false,
+                    }
+                }
+            }
+            let mut values = vec![0.0; grouped];
+            for x in 0..DIRECT_COUNTS {
+                let (lo, hi) = (first[x] as usize, first[x + 1] as usize);
+                if lo == hi {
+                    continue;
+                }
+                let Ok(curve) = curves.curve_mut(x as u32) else {
+                    return false;
+                };
+                if curve
+                    .expected_purchases_adding_many(&zs[lo..hi], &mut values[lo..hi])
+                    .is_err()
+                {
+                    return false;
+                }
+            }
+            for (&j, &v) in order.iter().zip(&values) {
+                let o = &mut out[j as usize];
+                // P(alive) = 0 gives 0 whatever the curve (as `expected`).
+                *o = if *o == 0.0 { 0.0 } else { *o * v };
+            }
+            true
+        },
+    )
 }
 
 /// `f(rows, out)` over contiguous parts of `0..n` (one part per core for
@@ -1211,7 +1333,16 @@ fn zeroed(n: usize) -> Vec<f64> {
 /// first bad value. The kernels are branch-free loops that compile to SIMD
 /// code ([`vecmath`]), so validation rides along with the arithmetic.
 fn batch(n: usize, kernel: impl Fn(usize, &mut [f64]) -> bool + Sync) -> Option<Vec<f64>> {
-    let mut out = zeroed(n);
+    batch_into(zeroed(n), kernel)
+}
+
+/// [`batch`] over a given vector, which the kernel reads and overwrites
+/// (a second pass over the first pass's values).
+fn batch_into(
+    mut out: Vec<f64>,
+    kernel: impl Fn(usize, &mut [f64]) -> bool + Sync,
+) -> Option<Vec<f64>> {
+    let n = out.len();
     let threads = if n < PARALLEL_ROWS { 1 } else { threads() };
     if threads < 2 {
         return simd(
@@ -1386,6 +1517,10 @@ fn conditional_probability_alive<'py>(
                 if let Some(v) = fast.p_alive_batch(f, r, tt) {
                     return Ok(v);
                 }
+                // An invalid row (the usual reason): its error at once,
+                // without evaluating the rows after it (the Python layer
+                // then rewrites lifetimes' limit histories and calls again).
+                histories(f, r, tt)?;
                 return per_row(f.len(), |i| fast.p_alive(f, r, tt, i));
             }
             if let Purchases::Pareto(p) = &m {
@@ -1440,6 +1575,14 @@ fn conditional_expected_purchases<'py>(
                     "t",
                     format!("{} horizons for {} customers", h.len(), f.len()),
                 ));
+            }
+            if let Some(v) = bg_conditional_batch(&m, h, f, r, a) {
+                return Ok(v);
+            }
+            if matches!(m, Purchases::Bg(_) | Purchases::Mbg(_)) {
+                // An invalid row's error at once (the error the path below
+                // gives first), without building every row's cells.
+                histories(f, r, a)?;
             }
             if let Some(v) = bg_conditional(&m, h, f, r, a) {
                 // The rows' own errors before a horizon's, as before.
@@ -1645,9 +1788,84 @@ fn customer_lifetime_value<'py>(
                 )
             })?;
             let spend = GammaGammaParams::new(p, q, g)?;
-            lifetimes_internals::clv_rows(&model, [f, r, a, m], time, discount_rate, factor, |i| {
-                spend_at(&spend, f, m, i)
-            })
+            same_length(
+                &["frequency", "recency", "T", "monetary_value"],
+                &[f, r, a, m],
+            )?;
+            let value_at = |i: usize| spend_at(&spend, f, m, i);
+            if let Purchases::Pareto(p) = &model {
+                // P(alive) once per customer (bit for bit the crate's),
+                // then each period's expectation from it: the arithmetic
+                // of `conditional` at every horizon, without recomputing
+                // P(alive) per period.
+                let population = histories(f, r, a)?;
+                let bulk = ParetoNbdBulk::new(*p);
+                let alive = bulk.p_alive(&population)?;
+                return per_row(f.len(), |i| {
+                    let h = &population[i];
+                    let value = value_at(i)?;
+                    let mut total = 0.0;
+                    let mut previous = 0.0;
+                    for k in 1..=time {
+                        let now = bulk.expected_purchases_given_alive(
+                            alive[i],
+                            h,
+                            horizon(f64::from(k) * factor)?,
+                        )?;
+                        total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
+                        previous = now;
+                    }
+                    Ok(total)
+                });
+            }
+            if matches!(model, Purchases::Bg(_) | Purchases::Mbg(_)) {
+                // Every period of every customer from the per-count curves
+                // (as every conditional expectation of these models), so
+                // that a customer's value never depends on the other rows.
+                let population = histories(f, r, a)?;
+                let periods: Vec<f64> = (1..=time).map(|k| f64::from(k) * factor).collect();
+                if let Some(curves) = BgCurves::new(&model, &population, |_, emit| {
+                    periods.iter().for_each(|&t| emit(t))
+                })? {
+                    // P(alive) once per customer, by the SIMD kernel (the
+                    // bits of `curves.alive`, which is the fallback).
+                    let alive = match &model {
+                        Purchases::Bg(p) => BgAlive::new(p, f.len()).p_alive_batch(f, r, a),
+                        Purchases::Mbg(p) => BgAlive::modified(p, f.len()).p_alive_batch(f, r, a),
+                        _ => None,
+                    };
+                    return per_row(f.len(), |i| {
+                        let h = &population[i];
+                        let value = value_at(i)?;
+                        let p = alive.as_ref().map_or_else(|| curves.alive(h), |v| v[i]);
+                        let mut total = 0.0;
+                        let mut previous = 0.0;
+                        for (k, &t) in periods.iter().enumerate() {
+                            let now = curves.expected_given(&model, p, h, t)?;
+                            total +=
+                                value * (now - previous) / (1.0 + discount_rate).powi(k as i32 + 1);
+                            previous = now;
+                        }
+                        Ok(total)
+                    });
+                }
+            }
+            per_distinct(
+                f.len(),
+                |i| bits([f, r, a, m], i),
+                |i| {
+                    let h = history_at(f, r, a, i)?;
+                    let value = value_at(i)?;
+                    let mut total = 0.0;
+                    let mut previous = 0.0;
+                    for k in 1..=time {
+                        let now = model.conditional(&h, f64::from(k) * factor)?;
+                        total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
+                        previous = now;
+                    }
+                    Ok(total)
+                },
+            )
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -3018,10 +3236,26 @@ mod tests {
                     let all = BgCurves::new(&m, &population, |_, emit| emit(t))
                         .unwrap()
                         .unwrap();
-                    for h in &population {
-                        // P(alive) is the crate's, bit for bit.
+                    let f: Vec<f64> = population.iter().map(|h| f64::from(h.x())).collect();
+                    let r: Vec<f64> = population.iter().map(|h| h.t_x()).collect();
+                    let a: Vec<f64> = population.iter().map(|h| h.age()).collect();
+                    let batch_alive = match &m {
+                        Purchases::Bg(p) => BgAlive::new(p, f.len()),
+                        Purchases::Mbg(p) => BgAlive::modified(p, f.len()),
+                        _ => unreachable!(),
+                    }
+                    .p_alive_batch(&f, &r, &a)
+                    .unwrap();
+                    // The batch path of the conditional expectation (the
+                    // one a large call takes) gives the same bits.
+                    let batch = bg_conditional_batch(&m, &[t], &f, &r, &a).unwrap();
+                    for (i, h) in population.iter().enumerate() {
+                        // P(alive) is the P(alive) call's, bit for bit, and
+                        // the crate's to a few ulp.
                         let alive = m.p_alive(h).unwrap();
-                        assert_eq!(all.alive(h).to_bits(), alive.to_bits(), "{h:?}");
+                        let mine = all.alive(h);
+                        assert_eq!(mine.to_bits(), batch_alive[i].to_bits(), "{h:?}");
+                        assert!((mine - alive).abs() <= 1e-14 * alive, "{h:?}");
                         let exact = m.conditional(h, t).unwrap();
                         let got = all.expected(&m, h, t).unwrap();
                         assert!(
@@ -3031,6 +3265,7 @@ mod tests {
                         let one = std::slice::from_ref(h);
                         let alone = BgCurves::new(&m, one, |_, emit| emit(t)).unwrap().unwrap();
                         assert_eq!(alone.expected(&m, h, t).unwrap().to_bits(), got.to_bits());
+                        assert_eq!(batch[i].to_bits(), got.to_bits(), "{h:?} t={t}");
                     }
                 }
             }

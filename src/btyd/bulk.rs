@@ -218,6 +218,16 @@ impl NewCustomerCurve {
         }
     }
 
+    /// Anchors cell `key` at slot index `i` (out of the hot loops).
+    #[cold]
+    fn push_cell(&mut self, key: u64, i: usize) -> u32 {
+        let cell = self.anchor(key);
+        self.cells.push(cell);
+        let slot = self.cells.len() as u32;
+        self.slots[i] = slot;
+        slot
+    }
+
     /// The cell key of horizon `t`, or `None` when `t` is not a finite
     /// horizon with `t/α ≥ 1/32`.
     #[inline]
@@ -305,6 +315,88 @@ impl NewCustomerCurve {
             }
         }
         Ok(self.scale * e_bg(self.what, t, self.r, self.alpha, self.a, self.b)?)
+    }
+
+    /// [`add_horizon`](Self::add_horizon) then
+    /// [`expected_purchases`](Self::expected_purchases) in one lookup of
+    /// the cell: the same value, bit for bit, for a caller that meets its
+    /// horizons one at a time and evaluates each at once (the cells do not
+    /// depend on the order in which horizons come).
+    ///
+    /// # Errors
+    ///
+    /// As [`expected_purchases`](Self::expected_purchases).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::{BgNbdParams, NewCustomerCurve};
+    ///
+    /// let p = BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754)?;
+    /// let mut curve = NewCustomerCurve::bg(&p, &[]);
+    /// let built = NewCustomerCurve::bg(&p, &[39.0]);
+    /// let value = curve.expected_purchases_adding(39.0)?;
+    /// assert_eq!(value, built.expected_purchases(39.0)?);
+    /// assert_eq!(curve.cells(), 1);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    #[inline]
+    pub fn expected_purchases_adding(&mut self, t: f64) -> Result<f64> {
+        if let Some(key) = self.key(t) {
+            let i = (key - self.first_key) as usize;
+            if i >= self.slots.len() {
+                self.slots.resize(i + 1, 0);
+            }
+            let mut slot = self.slots[i];
+            if slot == 0 {
+                slot = self.push_cell(key, i);
+            }
+            let cell = &self.cells[slot as usize - 1];
+            if cell.len > 0 {
+                let w = t / self.alpha - cell.x0;
+                return Ok(self.scale * cell.eval(w));
+            }
+        }
+        self.expected_purchases(t)
+    }
+
+    /// [`expected_purchases_adding`](Self::expected_purchases_adding) at
+    /// every horizon of `t`, into `out` (of `t`'s length): one tight loop
+    /// over one curve's cells, which stay in the cache.
+    ///
+    /// # Errors
+    ///
+    /// The first failing horizon's error, as
+    /// [`expected_purchases`](Self::expected_purchases); `out` is then
+    /// filled only up to it. [`Error::InvalidValue`] when the lengths
+    /// differ.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use customer_value::btyd::{BgNbdParams, NewCustomerCurve};
+    ///
+    /// let p = BgNbdParams::new(0.242593, 4.413532, 0.792886, 2.425754)?;
+    /// let mut curve = NewCustomerCurve::bg(&p, &[]);
+    /// let horizons = [13.0, 26.0, 39.0];
+    /// let mut out = [0.0; 3];
+    /// curve.expected_purchases_adding_many(&horizons, &mut out)?;
+    /// for (t, v) in horizons.iter().zip(out) {
+    ///     assert_eq!(v, curve.expected_purchases(*t)?);
+    /// }
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn expected_purchases_adding_many(&mut self, t: &[f64], out: &mut [f64]) -> Result<()> {
+        if t.len() != out.len() {
+            return Err(Error::InvalidValue {
+                what: "horizons",
+                reason: format!("{} horizons for {} outputs", t.len(), out.len()),
+            });
+        }
+        for (o, &t) in out.iter_mut().zip(t) {
+            *o = self.expected_purchases_adding(t)?;
+        }
+        Ok(())
     }
 
     /// How many cells have a Taylor expansion (for tests and benches).
@@ -1082,6 +1174,40 @@ mod tests {
 
     fn rel(a: f64, b: f64) -> f64 {
         if a == b { 0.0 } else { ((a - b) / b).abs() }
+    }
+
+    /// Adding and evaluating in one lookup changes nothing: every horizon
+    /// of every regime gives the bits of `add_horizon` then
+    /// `expected_purchases` on a curve built from all the horizons, one at
+    /// a time or many at once, in either order; a bad horizon and a length
+    /// mismatch are errors.
+    #[test]
+    fn expected_purchases_adding_is_add_then_evaluate() {
+        for p in [
+            BgNbdParams::new(0.243, 4.414, 0.793, 2.426).unwrap(),
+            BgNbdParams::new(3.0, 0.5, 0.01, 0.2).unwrap(),
+        ] {
+            let ts = horizons(p.alpha());
+            let built = NewCustomerCurve::bg(&p, &ts);
+            let mut one = NewCustomerCurve::bg(&p, &[]);
+            let mut many = NewCustomerCurve::bg(&p, &[]);
+            let reversed: Vec<f64> = ts.iter().rev().copied().collect();
+            let mut out = vec![0.0; ts.len()];
+            many.expected_purchases_adding_many(&reversed, &mut out)
+                .unwrap();
+            for (k, &t) in ts.iter().enumerate() {
+                let want = built.expected_purchases(t).unwrap().to_bits();
+                assert_eq!(one.expected_purchases_adding(t).unwrap().to_bits(), want);
+                assert_eq!(out[ts.len() - 1 - k].to_bits(), want, "t = {t}");
+            }
+            assert_eq!(one.cells(), built.cells());
+            assert!(one.expected_purchases_adding(-1.0).is_err());
+            assert!(one.expected_purchases_adding(f64::NAN).is_err());
+            assert!(
+                many.expected_purchases_adding_many(&ts, &mut out[1..])
+                    .is_err()
+            );
+        }
     }
 
     /// Horizons across every regime: 0, below α/32 (the series), cells
