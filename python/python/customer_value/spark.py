@@ -67,9 +67,11 @@ import pandas as pd
 from . import _native
 from ._native import CustomerValueError, InvalidValueError
 from .btyd import PURCHASE_MODELS, FitReport, _kw
-from .lifetimes import _FREQ_FACTOR
 from .lifetimes.utils import _to_days
 from .summary import _unit_days
+
+# lifetimes' `freq` argument of `customer_lifetime_value`: months per unit.
+_FREQ_FACTOR = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24.0, "h": 30.0 * 24.0}
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
