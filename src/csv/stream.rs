@@ -995,6 +995,88 @@ struct Record<'a> {
     category: Option<u32>,
 }
 
+/// A record whose flags are [`FOLDED`], as [`Decoder::next_folded`]
+/// reads it.
+struct Folded {
+    ordinal: u64,
+    id: u64,
+    date: Date,
+    amount: Decimal,
+}
+
+/// What a scan over spill records does with each record: `Ok(false)`
+/// stops it.
+trait Visit {
+    fn record(&mut self, r: &Record<'_>) -> Result<bool>;
+
+    /// A [`FOLDED`] record, read without a [`Record`]; by default made
+    /// one.
+    #[inline]
+    fn folded(&mut self, f: &Folded) -> Result<bool> {
+        self.record(&Record {
+            ordinal: f.ordinal,
+            flags: FOLDED,
+            key: Key::Number(f.id),
+            spelling: &[],
+            day: f.date.days_since_epoch(),
+            amount: f.amount,
+            quantity: None,
+            category: None,
+        })
+    }
+}
+
+/// Any closure over records visits them.
+struct Each<F>(F);
+
+impl<F: FnMut(&Record<'_>) -> Result<bool>> Visit for Each<F> {
+    #[inline]
+    fn record(&mut self, r: &Record<'_>) -> Result<bool> {
+        (self.0)(r)
+    }
+}
+
+/// Every record in the loop of one block: folded ones by the fast path,
+/// the rest by [`Decoder::next`], until the block ends (`Ok(None)`), a
+/// record is cut or corrupt (`Err` of the decoder, with the decoder at
+/// that record), or `visit` stops (`Ok(Some(()))`).
+#[inline]
+fn visit_block(
+    decoder: &mut Decoder<'_>,
+    visit: &mut impl Visit,
+) -> std::result::Result<Option<()>, VisitError> {
+    loop {
+        if let Some(f) = decoder.next_folded() {
+            if !visit.folded(&f).map_err(VisitError::Visit)? {
+                return Ok(Some(()));
+            }
+            continue;
+        }
+        let (here, before) = (decoder.at, decoder.ordinal);
+        match decoder.next() {
+            Ok(Some(r)) => {
+                if !visit.record(&r).map_err(VisitError::Visit)? {
+                    return Ok(Some(()));
+                }
+            }
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                decoder.at = here;
+                decoder.ordinal = before;
+                return Err(VisitError::Decode(e));
+            }
+        }
+    }
+}
+
+/// Why [`visit_block`] stopped early.
+enum VisitError {
+    /// The visitor's error.
+    Visit(Error),
+    /// A cut or corrupt record.
+    Decode(io::Error),
+}
+
 fn corrupt() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, "corrupt spill file")
 }
@@ -1100,6 +1182,49 @@ impl<'a> Decoder<'a> {
         })
     }
 
+    /// The next record when its flags are [`FOLDED`] (a numeric id, a
+    /// narrow amount, nothing else: most records), with 64 bytes left to
+    /// read it from: its ordinal and the parts of its transaction, read
+    /// without building a [`Record`]. `None` for anything else, and then
+    /// nothing is read.
+    #[inline]
+    fn next_folded(&mut self) -> Option<Folded> {
+        /// More than the longest folded record: four varints of at most
+        /// ten bytes.
+        const FAST: usize = 64;
+        let window: &[u8; FAST] = self.bytes.get(self.at..self.at + FAST)?.try_into().ok()?;
+        let mut i = 0usize;
+        // `i & (FAST - 1)` never leaves the window, and four varints of
+        // at most ten bytes never wrap it.
+        let varint = |i: &mut usize| {
+            let mut v = 0u64;
+            for shift in (0..64).step_by(7) {
+                let b = window[*i & (FAST - 1)];
+                *i += 1;
+                v |= u64::from(b & 0x7f) << shift;
+                if b < 0x80 {
+                    return Some(v);
+                }
+            }
+            None
+        };
+        let head = varint(&mut i)?;
+        if head & 1 == 0 {
+            return None;
+        }
+        let id = varint(&mut i)?;
+        let date = Date::from_days_since_epoch(day_of(varint(&mut i)?)?).ok()?;
+        let amount = amount_of(varint(&mut i)?)?;
+        self.at += i;
+        self.ordinal += head >> 1;
+        Some(Folded {
+            ordinal: self.ordinal,
+            id,
+            date,
+            amount,
+        })
+    }
+
     #[inline]
     fn next(&mut self) -> io::Result<Option<Record<'a>>> {
         if let Some(r) = self.next_narrow() {
@@ -1157,19 +1282,15 @@ impl<'a> Decoder<'a> {
 
 /// Calls `f` with every record of a partition, until it returns `false`.
 fn scan_records(leaf: &Leaf, f: impl FnMut(&Record<'_>) -> Result<bool>) -> Result<()> {
-    scan_leaf(leaf, &mut Vec::new(), f)
+    scan_leaf(leaf, &mut Vec::new(), &mut Each(f))
 }
 
-/// [`scan_records`], reading a spill file through `buf` (see
-/// [`scan_records_in`]), or decoding the records held in memory.
-fn scan_leaf(
-    leaf: &Leaf,
-    buf: &mut Vec<u8>,
-    mut f: impl FnMut(&Record<'_>) -> Result<bool>,
-) -> Result<()> {
+/// [`scan_records`] with a [`Visit`], reading a spill file through `buf`
+/// (see [`scan_records_in`]), or decoding the records held in memory.
+fn scan_leaf(leaf: &Leaf, buf: &mut Vec<u8>, visit: &mut impl Visit) -> Result<()> {
     let data = leaf.held();
     let Some(chunks) = data.as_deref() else {
-        return scan_records_in(&leaf.path, buf, f);
+        return scan_records_in(&leaf.path, buf, visit);
     };
     let mut ordinal = 0;
     for bytes in chunks {
@@ -1178,31 +1299,21 @@ fn scan_leaf(
             at: 0,
             ordinal,
         };
-        loop {
-            match decoder.next() {
-                Ok(Some(r)) => {
-                    if !f(&r)? {
-                        return Ok(());
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => return Err(Error::io("spill", &leaf.path, e)),
-            }
+        match visit_block(&mut decoder, visit) {
+            Ok(Some(())) => return Ok(()),
+            Ok(None) => {}
+            Err(VisitError::Visit(e)) => return Err(e),
+            Err(VisitError::Decode(e)) => return Err(Error::io("spill", &leaf.path, e)),
         }
         ordinal = decoder.ordinal;
     }
     Ok(())
 }
 
-/// Calls `f` with every record of the spill file at `path`, read in
-/// blocks of 4 MiB into `buf` (kept from one call to the next: no
-/// allocation, page faults or zeroing of a new buffer), until it returns
-/// `false`.
-fn scan_records_in(
-    path: &Path,
-    buf: &mut Vec<u8>,
-    mut f: impl FnMut(&Record<'_>) -> Result<bool>,
-) -> Result<()> {
+/// Visits every record of the spill file at `path`, read in blocks of
+/// 4 MiB into `buf` (kept from one call to the next: no allocation, page
+/// faults or zeroing of a new buffer), until the visitor stops.
+fn scan_records_in(path: &Path, buf: &mut Vec<u8>, visit: &mut impl Visit) -> Result<()> {
     const BLOCK: usize = 4 << 20;
     let bad = |e| Error::io("spill", path, e);
     let mut file = File::open(path).map_err(bad)?;
@@ -1217,23 +1328,13 @@ fn scan_records_in(
             at,
             ordinal,
         };
-        loop {
-            let (here, before) = (decoder.at, decoder.ordinal);
-            match decoder.next() {
-                Ok(Some(r)) => {
-                    if !f(&r)? {
-                        return Ok(());
-                    }
-                }
-                Ok(None) => break,
-                // A record cut by the block's end: read on.
-                Err(_) if !eof => {
-                    decoder.at = here;
-                    decoder.ordinal = before;
-                    break;
-                }
-                Err(e) => return Err(bad(e)),
-            }
+        match visit_block(&mut decoder, visit) {
+            Ok(Some(())) => return Ok(()),
+            Ok(None) => {}
+            // A record cut by the block's end: read on.
+            Err(VisitError::Decode(_)) if !eof => {}
+            Err(VisitError::Decode(e)) => return Err(bad(e)),
+            Err(VisitError::Visit(e)) => return Err(e),
         }
         (at, ordinal) = (decoder.at, decoder.ordinal);
         if eof {
@@ -2330,26 +2431,25 @@ impl Job<'_> {
         if self.mode.numeric {
             // Numeric ids order errors by id unless the ids are sparse
             // (then by first appearance): only then are ordinals read.
-            let keep = self.shard.by_appearance;
-            scan_leaf(leaf, &mut spare.buf, |r| {
-                let n = match r.key {
-                    Key::Number(n) => n,
-                    Key::Text(_) => return Err(Error::io("spill", path, corrupt())),
-                };
-                transactions.push(transaction(CustomerId::new(n), r)?);
-                if keep {
-                    ordinals.push(r.ordinal);
-                }
-                Ok(true)
-            })?;
+            let mut visit = Numeric {
+                transactions: &mut transactions,
+                ordinals: &mut ordinals,
+                keep: self.shard.by_appearance,
+                path,
+            };
+            scan_leaf(leaf, &mut spare.buf, &mut visit)?;
         } else {
             let mut labels = Labels::default();
-            scan_leaf(leaf, &mut spare.buf, |r| {
-                let id = labels.id(r);
-                transactions.push(transaction(CustomerId::new(u64::from(id)), r)?);
-                ordinals.push(r.ordinal);
-                Ok(true)
-            })?;
+            scan_leaf(
+                leaf,
+                &mut spare.buf,
+                &mut Each(|r: &Record<'_>| {
+                    let id = labels.id(r);
+                    transactions.push(transaction(CustomerId::new(u64::from(id)), r)?);
+                    ordinals.push(r.ordinal);
+                    Ok(true)
+                }),
+            )?;
             // Labels are distinct (a number's label is digits that read as
             // it; a string's is not a number), so interning them in order
             // gives each customer its local id.
@@ -2625,6 +2725,41 @@ fn write_run_file(path: &Path, bytes: &[u8], block: usize, create: bool) -> io::
     Ok(())
 }
 
+/// Decodes a partition of numeric ids into its transactions (and their
+/// ordinals, with `keep`).
+struct Numeric<'v> {
+    transactions: &'v mut Vec<Transaction>,
+    ordinals: &'v mut Vec<u64>,
+    keep: bool,
+    /// The spill file, named when a record is not a number's.
+    path: &'v Path,
+}
+
+impl Visit for Numeric<'_> {
+    #[inline]
+    fn record(&mut self, r: &Record<'_>) -> Result<bool> {
+        let n = match r.key {
+            Key::Number(n) => n,
+            Key::Text(_) => return Err(Error::io("spill", self.path, corrupt())),
+        };
+        self.transactions.push(transaction(CustomerId::new(n), r)?);
+        if self.keep {
+            self.ordinals.push(r.ordinal);
+        }
+        Ok(true)
+    }
+
+    #[inline]
+    fn folded(&mut self, f: &Folded) -> Result<bool> {
+        self.transactions
+            .push(Transaction::new(CustomerId::new(f.id), f.date, f.amount));
+        if self.keep {
+            self.ordinals.push(f.ordinal);
+        }
+        Ok(true)
+    }
+}
+
 /// A transaction from a record.
 #[inline]
 fn transaction(customer: CustomerId, r: &Record<'_>) -> Result<Transaction> {
@@ -2784,10 +2919,14 @@ impl RunFile {
         }
         let n = (self.end - self.at).min(RUN_READ);
         let len = usize::try_from(n).map_err(|_| corrupt())?;
-        let old = buf.len();
-        buf.resize(old + len, 0);
+        // Read into the vector's spare room (`read_to_end` takes it as
+        // it is, where `resize` would zero it first): no fill per block.
+        buf.reserve(len);
         self.file.seek(SeekFrom::Start(self.at))?;
-        self.file.read_exact(&mut buf[old..])?;
+        let read = (&mut self.file).take(n).read_to_end(buf)?;
+        if read != len {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
         self.at += n;
         Ok(true)
     }
