@@ -641,8 +641,13 @@ impl Scan {
             for k in 1..start.len() {
                 start[k] += start[k - 1];
             }
-            buffer.clear();
-            buffer.resize(staged.len(), Record::default());
+            // Every one of the first `staged.len()` places is written
+            // below (a counting sort): the buffer only grows, and what it
+            // held is not zeroed first.
+            if buffer.len() < staged.len() {
+                buffer.resize(staged.len(), Record::default());
+            }
+            let buffer = &mut buffer[..staged.len()];
             for r in staged {
                 let at = &mut start[r.slot as usize - lo];
                 buffer[*at as usize] = *r;
