@@ -3107,3 +3107,173 @@ fn merge<W: Write>(
     }
     out.flush()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record's parts: key, flags, spelling, day, amount, quantity,
+    /// category.
+    type Parts = (
+        Key<'static>,
+        u8,
+        &'static [u8],
+        i32,
+        Decimal,
+        Option<u32>,
+        Option<u32>,
+    );
+
+    /// A record of each kind: folded, with a spelled id, with text, with
+    /// a quantity and a category, with a wide amount.
+    fn records() -> Vec<Parts> {
+        vec![
+            (
+                Key::Number(7),
+                FOLDED,
+                b"",
+                19_000,
+                Decimal::new(1999, 2),
+                None,
+                None,
+            ),
+            (
+                Key::Number(1 << 40),
+                FOLDED,
+                b"",
+                20_100,
+                Decimal::new(5, 0),
+                None,
+                None,
+            ),
+            (
+                Key::Number(7),
+                ID_SPELLED | BEFORE_SWITCH,
+                b"007",
+                19_001,
+                Decimal::new(-3, 1),
+                None,
+                None,
+            ),
+            (
+                Key::Text(b"ann"),
+                ID_TEXT,
+                b"",
+                18_000,
+                Decimal::new(12, 0),
+                Some(3),
+                Some(2),
+            ),
+            (
+                Key::Number(9),
+                FOLDED,
+                b"",
+                19_002,
+                Decimal::MAX,
+                None,
+                None,
+            ),
+            (
+                Key::Number(u64::MAX),
+                FOLDED,
+                b"",
+                19_003,
+                Decimal::new(1, 28),
+                None,
+                None,
+            ),
+            (
+                Key::Number(8),
+                FOLDED,
+                b"",
+                19_004,
+                Decimal::new(250, 2),
+                Some(2),
+                None,
+            ),
+        ]
+    }
+
+    /// What a scan visited: ordinal, id (a text's length plus 10^6),
+    /// day, amount, quantity, category, and whether by the fast path.
+    type Visited = (u64, u64, i32, Decimal, Option<u32>, Option<u32>, bool);
+
+    #[derive(Default)]
+    struct Seen(Vec<Visited>);
+
+    impl Visit for Seen {
+        fn record(&mut self, r: &Record<'_>) -> Result<bool> {
+            let id = match r.key {
+                Key::Number(n) => n,
+                Key::Text(t) => t.len() as u64 + 1_000_000,
+            };
+            self.0.push((
+                r.ordinal, id, r.day, r.amount, r.quantity, r.category, false,
+            ));
+            Ok(true)
+        }
+
+        fn folded(&mut self, f: &Folded) -> Result<bool> {
+            let day = f.date.days_since_epoch();
+            self.0
+                .push((f.ordinal, f.id, day, f.amount, None, None, true));
+            Ok(true)
+        }
+    }
+
+    /// Blocks of records cut anywhere: the records before the cut are
+    /// visited (folded ones by the fast path, with the values the general
+    /// path gives), and the decoder stops at the cut record.
+    #[test]
+    fn blocks_cut_anywhere_visit_the_records_before_the_cut() {
+        let mut bytes = Vec::new();
+        let mut ends = Vec::new();
+        let mut expected = Vec::new();
+        let mut last = 0;
+        for round in 0..12u64 {
+            for (k, (key, flags, spelling, day, amount, quantity, category)) in
+                records().into_iter().enumerate()
+            {
+                let ordinal = last + 1 + (round * 7 + k as u64) % 70;
+                let r = Record {
+                    ordinal,
+                    flags,
+                    key,
+                    spelling,
+                    day,
+                    amount,
+                    quantity,
+                    category,
+                };
+                encode(&mut bytes, last, &r);
+                last = ordinal;
+                ends.push(bytes.len());
+                let mut general = Seen::default();
+                general.record(&r).unwrap();
+                expected.push(general.0.remove(0));
+            }
+        }
+        let strip = |v: &Visited| (v.0, v.1, v.2, v.3, v.4, v.5);
+        let mut fast = 0;
+        for cut in 0..=bytes.len() {
+            let mut decoder = Decoder {
+                bytes: &bytes[..cut],
+                at: 0,
+                ordinal: 0,
+            };
+            let mut seen = Seen::default();
+            let result = visit_block(&mut decoder, &mut seen);
+            let whole = ends.iter().filter(|&&e| e <= cut).count();
+            let at = if whole == 0 { 0 } else { ends[whole - 1] };
+            assert_eq!(decoder.at, at, "cut at {cut}");
+            assert_eq!(decoder.ordinal, seen.0.last().map_or(0, |s| s.0));
+            assert_eq!(matches!(result, Ok(None)), at == cut, "cut at {cut}");
+            let got: Vec<_> = seen.0.iter().map(strip).collect();
+            let want: Vec<_> = expected[..whole].iter().map(strip).collect();
+            assert_eq!(got, want, "cut at {cut}");
+            fast = fast.max(seen.0.iter().filter(|s| s.6).count());
+        }
+        // Most folded records (4 of 7 kinds) went by the fast path.
+        assert!(fast > 30, "{fast} records read by the fast path");
+    }
+}
