@@ -598,7 +598,8 @@ impl BgCurves {
 /// [`BgAlive::p_alive_batch`] (SIMD, which also checks the histories),
 /// then per part one set of lazily built [`BgCurves`], each row adding
 /// its cell when missing and multiplying its P(alive) by the curve's
-/// value. `None` for the other models, or when a row, a horizon or a
+/// value (`limits` as in [`BgAlive::p_alive_batch_at`]). `None` for the
+/// other models, or when a row, a horizon or a
 /// cell's series fails: the caller's row-by-row path then names the
 /// error.
 fn bg_conditional_batch(
@@ -607,6 +608,7 @@ fn bg_conditional_batch(
     f: &[f64],
     r: &[f64],
     a: &[f64],
+    limits: bool,
 ) -> Option<Vec<f64>> {
     let (alive, alpha) = match m {
         Purchases::Bg(p) => (BgAlive::new(p, f.len()), p.alpha()),
@@ -616,7 +618,8 @@ fn bg_conditional_batch(
     if (h.len() != 1 && h.len() != f.len()) || r.len() != f.len() || a.len() != f.len() {
         return None;
     }
-    let p = alive.p_alive_batch(f, r, a)?;
+    // With `limits`, T = 0 stays 0 below: `t/(α + 0)` is `t/(α + 0+)`.
+    let p = alive.p_alive_batch_at(f, r, a, limits)?;
     batch_into(
         p,
         #[inline(always)]
@@ -717,17 +720,19 @@ fn split_rows<T: Send>(
     let chunk = n.div_ceil(threads);
     let f = &f;
     let results: Vec<Result<(), Error>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = out
-            .chunks_mut(chunk)
-            .enumerate()
+        // The calling thread does the first chunk itself: one thread start
+        // fewer. Errors are kept in chunk order, so the lowest row's wins.
+        let mut parts = out.chunks_mut(chunk).enumerate();
+        let first = parts.next();
+        let handles: Vec<_> = parts
             .map(|(k, part)| scope.spawn(move || f(k * chunk..k * chunk + part.len(), part)))
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
+        let here = first.map_or(Ok(()), |(_, part)| f(0..part.len(), part));
+        std::iter::once(here)
+            .chain(handles.into_iter().map(|h| {
                 h.join()
                     .unwrap_or_else(|_| Err(invalid("worker", "a worker thread panicked".into())))
-            })
+            }))
             .collect()
     });
     for r in results {
@@ -1186,6 +1191,27 @@ impl BgAlive {
     /// with a purchase count beyond the table, row by row). `None` when a
     /// row is invalid.
     fn p_alive_batch(&self, f: &[f64], r: &[f64], t: &[f64]) -> Option<Vec<f64>> {
+        self.p_alive_batch_at(f, r, t, false)
+    }
+
+    /// [`p_alive_batch`](Self::p_alive_batch), with `limits` the
+    /// histories of [`limit_columns`] read at their limits (each row
+    /// rewritten by [`limit_row`] inside the kernel, so bit for bit the
+    /// values of the rewritten columns, without a pass of its own).
+    fn p_alive_batch_at(&self, f: &[f64], r: &[f64], t: &[f64], limits: bool) -> Option<Vec<f64>> {
+        if limits {
+            self.p_alive_kernel::<true>(f, r, t)
+        } else {
+            self.p_alive_kernel::<false>(f, r, t)
+        }
+    }
+
+    fn p_alive_kernel<const LIMITS: bool>(
+        &self,
+        f: &[f64],
+        r: &[f64],
+        t: &[f64],
+    ) -> Option<Vec<f64>> {
         const ROUND: f64 = 6_755_399_441_055_744.0;
         let last = self.head.len();
         let limit = last as f64;
@@ -1197,6 +1223,11 @@ impl BgAlive {
                 let (f, r, t) = (&f[start..end], &r[start..end], &t[start..end]);
                 let mut ok = true;
                 for (((o, &fx), &t_x), &big_t) in out.iter_mut().zip(f).zip(r).zip(t) {
+                    let (t_x, big_t) = if LIMITS {
+                        limit_row(fx, t_x, big_t)
+                    } else {
+                        (t_x, big_t)
+                    };
                     // A whole count below 2^32 (adding 1.5·2^52 rounds to a
                     // whole number), and the checks of `p_alive`.
                     let whole =
@@ -1238,7 +1269,12 @@ impl BgAlive {
                         } else {
                             self.a.ln() - (self.b + (fx - 1.0)).ln()
                         };
-                        let w = vecmath::ln_1p((t[j] - r[j]) / (self.alpha + r[j]));
+                        let (t_x, big_t) = if LIMITS {
+                            limit_row(fx, r[j], t[j])
+                        } else {
+                            (r[j], t[j])
+                        };
+                        let w = vecmath::ln_1p((big_t - t_x) / (self.alpha + t_x));
                         out[j] = Self::logistic(head + (self.r + fx) * w);
                     }
                 }
@@ -1293,6 +1329,91 @@ impl BgAlive {
     }
 }
 
+/// One row of [`limit_columns`]: `(t_x, T)` rewritten to the limit they
+/// stand for, or as given. Branch-free, for the SIMD kernels.
+#[inline(always)]
+fn limit_row(fx: f64, t_x: f64, big_t: f64) -> (f64, f64) {
+    let stale = (fx == 0.0) & (t_x > 0.0) & (t_x < f64::INFINITY);
+    let t_x = if stale { 0.0 } else { t_x };
+    let t_x = if (fx != 0.0) & (t_x == 0.0) {
+        LIMIT_TINY
+    } else {
+        t_x
+    };
+    let big_t = if (big_t == 0.0) & (t_x <= LIMIT_TINY) {
+        LIMIT_TINY
+    } else {
+        big_t
+    };
+    (t_x, big_t)
+}
+
+/// The smallest positive double: the `0+` of [`limit_columns`].
+const LIMIT_TINY: f64 = f64::from_bits(1);
+
+/// The histories that lifetimes evaluates and the crate refuses, rewritten
+/// to what they mean (the lifetimes layer's reading, documented in its
+/// `_limit_histories`), or `None` when there are none:
+///
+/// * `frequency == 0` with a finite `recency > 0`: no repeat purchase has
+///   no recency; read as recency 0 (lifetimes' plotting passes these).
+/// * `frequency > 0` with `recency == 0`: repeat purchases at the first
+///   one's moment; the limit `recency -> 0+` (the smallest positive
+///   double), lifetimes' formula at recency 0.
+/// * `T == 0` with `recency` 0 (after the above): a customer first seen at
+///   the end of the period (`calibration_and_holdout_data` gives these);
+///   the limit `T -> 0+`.
+///
+/// One pass to find the first such row; the columns are copied only when
+/// there is one.
+fn limit_columns(f: &[f64], r: &[f64], t: &[f64]) -> Option<[Vec<f64>; 3]> {
+    let n = f.len();
+    if r.len() != n || t.len() != n {
+        return None;
+    }
+    let moved = |i: usize| {
+        let (t_x, big_t) = limit_row(f[i], r[i], t[i]);
+        (t_x.to_bits(), big_t.to_bits()) != (r[i].to_bits(), t[i].to_bits())
+    };
+    let first = (0..n).find(|&i| moved(i))?;
+    let mut r2 = r.to_vec();
+    let mut t2 = t.to_vec();
+    for i in first..n {
+        (r2[i], t2[i]) = limit_row(f[i], r[i], t[i]);
+    }
+    Some([f.to_vec(), r2, t2])
+}
+
+/// `call(f, r, t)`, on the columns of [`limit_columns`] when `limits` and
+/// there is a limit history to rewrite, else on the columns as given.
+fn with_limits<T>(
+    limits: bool,
+    f: &[f64],
+    r: &[f64],
+    t: &[f64],
+    call: impl FnOnce(&[f64], &[f64], &[f64]) -> T,
+) -> T {
+    if limits && let Some([f, r, t]) = limit_columns(f, r, t) {
+        return call(&f, &r, &t);
+    }
+    call(f, r, t)
+}
+
+/// lifetimes' limit histories rewritten ([`limit_columns`]): the three
+/// columns, or `None` when no row is one (the lifetimes layer's
+/// `_limit_histories`).
+#[pyfunction]
+fn limit_histories<'py>(
+    py: Python<'py>,
+    frequency: Arr<'py>,
+    recency: Arr<'py>,
+    age: Arr<'py>,
+) -> PyResult<Option<(Out<'py>, Out<'py>, Out<'py>)>> {
+    let (f, r, a) = (frequency.as_slice()?, recency.as_slice()?, age.as_slice()?);
+    let fixed = py.detach(|| limit_columns(f, r, a));
+    Ok(fixed.map(|[f, r, a]| (out(py, f), out(py, r), out(py, a))))
+}
+
 fn out(py: Python<'_>, v: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
     v.into_pyarray(py)
 }
@@ -1333,17 +1454,38 @@ fn zeroed(n: usize) -> Vec<f64> {
 /// first bad value. The kernels are branch-free loops that compile to SIMD
 /// code ([`vecmath`]), so validation rides along with the arithmetic.
 fn batch(n: usize, kernel: impl Fn(usize, &mut [f64]) -> bool + Sync) -> Option<Vec<f64>> {
-    batch_into(zeroed(n), kernel)
+    batch_above(n, PARALLEL_ROWS, kernel)
+}
+
+/// [`batch`] that splits the rows over threads only from `parallel_rows`
+/// rows on: for kernels so cheap a row that a thread's start would cost
+/// more than it saves below that.
+fn batch_above(
+    n: usize,
+    parallel_rows: usize,
+    kernel: impl Fn(usize, &mut [f64]) -> bool + Sync,
+) -> Option<Vec<f64>> {
+    batch_into_above(zeroed(n), parallel_rows, kernel)
 }
 
 /// [`batch`] over a given vector, which the kernel reads and overwrites
 /// (a second pass over the first pass's values).
 fn batch_into(
+    out: Vec<f64>,
+    kernel: impl Fn(usize, &mut [f64]) -> bool + Sync,
+) -> Option<Vec<f64>> {
+    batch_into_above(out, PARALLEL_ROWS, kernel)
+}
+
+/// [`batch_into`] with the threshold of [`batch_above`]. The calling
+/// thread does the first chunk itself: one thread start fewer.
+fn batch_into_above(
     mut out: Vec<f64>,
+    parallel_rows: usize,
     kernel: impl Fn(usize, &mut [f64]) -> bool + Sync,
 ) -> Option<Vec<f64>> {
     let n = out.len();
-    let threads = if n < PARALLEL_ROWS { 1 } else { threads() };
+    let threads = if n < parallel_rows { 1 } else { threads() };
     if threads < 2 {
         return simd(
             #[inline(always)]
@@ -1354,9 +1496,9 @@ fn batch_into(
     let chunk = n.div_ceil(threads);
     let kernel = &kernel;
     let ok = std::thread::scope(|scope| {
-        let handles: Vec<_> = out
-            .chunks_mut(chunk)
-            .enumerate()
+        let mut parts = out.chunks_mut(chunk).enumerate();
+        let (_, first) = parts.next()?;
+        let handles: Vec<_> = parts
             .map(|(k, part)| {
                 scope.spawn(move || {
                     simd(
@@ -1366,11 +1508,17 @@ fn batch_into(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .fold(true, |ok, h| h.join().unwrap_or(false) & ok)
+        let here = simd(
+            #[inline(always)]
+            || kernel(0, first),
+        );
+        Some(
+            handles
+                .into_iter()
+                .fold(here, |ok, h| h.join().unwrap_or(false) & ok),
+        )
     });
-    ok.then_some(out)
+    ok.unwrap_or(true).then_some(out)
 }
 
 /// `f()`, compiled for AVX-512 (eight doubles per instruction) or AVX2
@@ -1493,8 +1641,11 @@ fn horizon(t: f64) -> Result<f64, Error> {
     Ok(t)
 }
 
-/// P(alive | frequency, recency, T) per customer.
+/// P(alive | frequency, recency, T) per customer. With `limits`, the
+/// histories of [`limit_columns`] are evaluated at their limits instead of
+/// refused (the lifetimes layer's reading).
 #[pyfunction]
+#[pyo3(signature = (model, params, frequency, recency, t, limits = false))]
 fn conditional_probability_alive<'py>(
     py: Python<'py>,
     model: &str,
@@ -1502,6 +1653,7 @@ fn conditional_probability_alive<'py>(
     frequency: Arr<'py>,
     recency: Arr<'py>,
     t: Arr<'py>,
+    limits: bool,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let (f, r, tt) = (frequency.as_slice()?, recency.as_slice()?, t.as_slice()?);
     let v = py
@@ -1513,35 +1665,43 @@ fn conditional_probability_alive<'py>(
                 Purchases::Mbg(p) => Some(BgAlive::modified(p, f.len())),
                 _ => None,
             };
-            if let Some(fast) = fast {
-                if let Some(v) = fast.p_alive_batch(f, r, tt) {
-                    return Ok(v);
+            if let Some(v) = fast
+                .as_ref()
+                .and_then(|fast| fast.p_alive_batch_at(f, r, tt, limits))
+            {
+                // The limits rewritten inside the kernel: no extra pass.
+                return Ok(v);
+            }
+            with_limits(limits, f, r, tt, |f, r, tt| {
+                if let Some(fast) = &fast {
+                    // An invalid row (the usual reason): its error at
+                    // once, without evaluating the rows after it.
+                    histories(f, r, tt)?;
+                    return per_row(f.len(), |i| fast.p_alive(f, r, tt, i));
                 }
-                // An invalid row (the usual reason): its error at once,
-                // without evaluating the rows after it (the Python layer
-                // then rewrites lifetimes' limit histories and calls again).
-                histories(f, r, tt)?;
-                return per_row(f.len(), |i| fast.p_alive(f, r, tt, i));
-            }
-            if let Purchases::Pareto(p) = &m {
-                // Bit for bit the crate's P(alive), its K terms computed
-                // once per distinct (x, time) instead of twice per row.
-                let bulk = ParetoNbdBulk::new(*p);
-                return pareto_columns(f, r, tt, |x| bulk.p_alive_columns(x, r, tt));
-            }
-            per_distinct(
-                f.len(),
-                |i| bits([f, r, tt], i),
-                |i| m.p_alive(&history_at(f, r, tt, i)?),
-            )
+                if let Purchases::Pareto(p) = &m {
+                    // Bit for bit the crate's P(alive), its K terms computed
+                    // once per distinct (x, time) instead of twice per row.
+                    let bulk = ParetoNbdBulk::new(*p);
+                    return pareto_columns(f, r, tt, |x| bulk.p_alive_columns(x, r, tt));
+                }
+                per_distinct(
+                    f.len(),
+                    |i| bits([f, r, tt], i),
+                    |i| m.p_alive(&history_at(f, r, tt, i)?),
+                )
+            })
         })
         .map_err(to_py)?;
     Ok(out(py, v))
 }
 
 /// E[purchases in (T, T + t] | frequency, recency, T] per customer; `t`
-/// is one horizon for every customer, or one per customer.
+/// is one horizon for every customer, or one per customer. `limits` as in
+/// [`conditional_probability_alive`].
 #[pyfunction]
+#[pyo3(signature = (model, params, t, frequency, recency, age, limits = false))]
+#[allow(clippy::too_many_arguments)]
 fn conditional_expected_purchases<'py>(
     py: Python<'py>,
     model: &str,
@@ -1550,6 +1710,7 @@ fn conditional_expected_purchases<'py>(
     frequency: Arr<'py>,
     recency: Arr<'py>,
     age: Arr<'py>,
+    limits: bool,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let (h, f, r, a) = (
         t.as_slice()?,
@@ -1560,54 +1721,59 @@ fn conditional_expected_purchases<'py>(
     let v = py
         .detach(|| -> Result<Vec<f64>, Error> {
             let m = Purchases::new(model, &params)?;
-            if let (Purchases::Pareto(p), 1) = (&m, h.len()) {
-                // Bit for bit the crate's function, at any size.
-                let bulk = ParetoNbdBulk::new(*p);
-                return pareto_columns(f, r, a, |x| {
-                    bulk.expected_purchases_columns(x, r, a, horizon(h[0])?)
-                });
-            }
-            same_length(&["frequency", "recency", "T"], &[f, r, a])?;
-            if h.len() != 1 && h.len() != f.len() {
-                // The rows' own errors first, as before.
-                histories(f, r, a)?;
-                return Err(invalid(
-                    "t",
-                    format!("{} horizons for {} customers", h.len(), f.len()),
-                ));
-            }
-            if let Some(v) = bg_conditional_batch(&m, h, f, r, a) {
+            if let Some(v) = bg_conditional_batch(&m, h, f, r, a, limits) {
+                // The limits rewritten inside the kernels: no extra pass.
                 return Ok(v);
             }
-            if matches!(m, Purchases::Bg(_) | Purchases::Mbg(_)) {
-                // An invalid row's error at once (the error the path below
-                // gives first), without building every row's cells.
-                histories(f, r, a)?;
-            }
-            if let Some(v) = bg_conditional(&m, h, f, r, a) {
-                // The rows' own errors before a horizon's, as before.
-                return v.or_else(|e| {
+            with_limits(limits, f, r, a, |f, r, a| {
+                if let (Purchases::Pareto(p), 1) = (&m, h.len()) {
+                    // Bit for bit the crate's function, at any size.
+                    let bulk = ParetoNbdBulk::new(*p);
+                    return pareto_columns(f, r, a, |x| {
+                        bulk.expected_purchases_columns(x, r, a, horizon(h[0])?)
+                    });
+                }
+                same_length(&["frequency", "recency", "T"], &[f, r, a])?;
+                if h.len() != 1 && h.len() != f.len() {
+                    // The rows' own errors first, as before.
                     histories(f, r, a)?;
-                    Err(e)
-                });
-            }
-            let population = histories(f, r, a)?;
-            if h.len() == 1 && population.len() >= PARALLEL_ROWS {
-                return conditional_all(&m, &population, horizon(h[0])?);
-            }
-            per_distinct(
-                population.len(),
-                |i| {
-                    let j = if h.len() == 1 { 0 } else { i };
-                    [f[i], r[i], a[i], h[j]].map(f64::to_bits)
-                },
-                |i| {
-                    m.conditional(
-                        &population[i],
-                        horizon(h[if h.len() == 1 { 0 } else { i }])?,
-                    )
-                },
-            )
+                    return Err(invalid(
+                        "t",
+                        format!("{} horizons for {} customers", h.len(), f.len()),
+                    ));
+                }
+                // (The batch path above has failed, here on the rewritten
+                // columns too: they are what its kernels read.)
+                if matches!(m, Purchases::Bg(_) | Purchases::Mbg(_)) {
+                    // An invalid row's error at once (the error the path below
+                    // gives first), without building every row's cells.
+                    histories(f, r, a)?;
+                }
+                if let Some(v) = bg_conditional(&m, h, f, r, a) {
+                    // The rows' own errors before a horizon's, as before.
+                    return v.or_else(|e| {
+                        histories(f, r, a)?;
+                        Err(e)
+                    });
+                }
+                let population = histories(f, r, a)?;
+                if h.len() == 1 && population.len() >= PARALLEL_ROWS {
+                    return conditional_all(&m, &population, horizon(h[0])?);
+                }
+                per_distinct(
+                    population.len(),
+                    |i| {
+                        let j = if h.len() == 1 { 0 } else { i };
+                        [f[i], r[i], a[i], h[j]].map(f64::to_bits)
+                    },
+                    |i| {
+                        m.conditional(
+                            &population[i],
+                            horizon(h[if h.len() == 1 { 0 } else { i }])?,
+                        )
+                    },
+                )
+            })
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -1615,7 +1781,9 @@ fn conditional_expected_purchases<'py>(
 
 /// P(X(T, T+t) = n | x, t_x, T) per customer: the conditional pmf of the
 /// purchase count in the next `t` (the crate's `conditional_prob_purchases`).
+/// `limits` as in [`conditional_probability_alive`].
 #[pyfunction]
+#[pyo3(signature = (model, params, n, t, frequency, recency, age, limits = false))]
 #[allow(clippy::too_many_arguments)]
 fn conditional_prob_purchases<'py>(
     py: Python<'py>,
@@ -1626,6 +1794,7 @@ fn conditional_prob_purchases<'py>(
     frequency: Arr<'py>,
     recency: Arr<'py>,
     age: Arr<'py>,
+    limits: bool,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let (f, r, a) = (frequency.as_slice()?, recency.as_slice()?, age.as_slice()?);
     let v = py
@@ -1633,19 +1802,21 @@ fn conditional_prob_purchases<'py>(
             let m = Purchases::new(model, &params)?;
             let t = horizon(t)?;
             same_length(&["frequency", "recency", "T"], &[f, r, a])?;
-            if let Purchases::Pareto(p) = &m {
-                // The same arithmetic for every row of every call (a row's
-                // value never depends on the rows beside it).
-                let bulk = ParetoNbdBulk::new(*p);
-                return pareto_columns(f, r, a, |x| {
-                    bulk.conditional_prob_purchases_columns(x, r, a, t, n)
-                });
-            }
-            per_distinct(
-                f.len(),
-                |i| bits([f, r, a], i),
-                |i| m.conditional_pmf(&history_at(f, r, a, i)?, t, n),
-            )
+            with_limits(limits, f, r, a, |f, r, a| {
+                if let Purchases::Pareto(p) = &m {
+                    // The same arithmetic for every row of every call (a row's
+                    // value never depends on the rows beside it).
+                    let bulk = ParetoNbdBulk::new(*p);
+                    return pareto_columns(f, r, a, |x| {
+                        bulk.conditional_prob_purchases_columns(x, r, a, t, n)
+                    });
+                }
+                per_distinct(
+                    f.len(),
+                    |i| bits([f, r, a], i),
+                    |i| m.conditional_pmf(&history_at(f, r, a, i)?, t, n),
+                )
+            })
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -1788,84 +1959,11 @@ fn customer_lifetime_value<'py>(
                 )
             })?;
             let spend = GammaGammaParams::new(p, q, g)?;
-            same_length(
-                &["frequency", "recency", "T", "monetary_value"],
-                &[f, r, a, m],
-            )?;
-            let value_at = |i: usize| spend_at(&spend, f, m, i);
-            if let Purchases::Pareto(p) = &model {
-                // P(alive) once per customer (bit for bit the crate's),
-                // then each period's expectation from it: the arithmetic
-                // of `conditional` at every horizon, without recomputing
-                // P(alive) per period.
-                let population = histories(f, r, a)?;
-                let bulk = ParetoNbdBulk::new(*p);
-                let alive = bulk.p_alive(&population)?;
-                return per_row(f.len(), |i| {
-                    let h = &population[i];
-                    let value = value_at(i)?;
-                    let mut total = 0.0;
-                    let mut previous = 0.0;
-                    for k in 1..=time {
-                        let now = bulk.expected_purchases_given_alive(
-                            alive[i],
-                            h,
-                            horizon(f64::from(k) * factor)?,
-                        )?;
-                        total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
-                        previous = now;
-                    }
-                    Ok(total)
-                });
-            }
-            if matches!(model, Purchases::Bg(_) | Purchases::Mbg(_)) {
-                // Every period of every customer from the per-count curves
-                // (as every conditional expectation of these models), so
-                // that a customer's value never depends on the other rows.
-                let population = histories(f, r, a)?;
-                let periods: Vec<f64> = (1..=time).map(|k| f64::from(k) * factor).collect();
-                if let Some(curves) = BgCurves::new(&model, &population, |_, emit| {
-                    periods.iter().for_each(|&t| emit(t))
-                })? {
-                    // P(alive) once per customer, by the SIMD kernel (the
-                    // bits of `curves.alive`, which is the fallback).
-                    let alive = match &model {
-                        Purchases::Bg(p) => BgAlive::new(p, f.len()).p_alive_batch(f, r, a),
-                        Purchases::Mbg(p) => BgAlive::modified(p, f.len()).p_alive_batch(f, r, a),
-                        _ => None,
-                    };
-                    return per_row(f.len(), |i| {
-                        let h = &population[i];
-                        let value = value_at(i)?;
-                        let p = alive.as_ref().map_or_else(|| curves.alive(h), |v| v[i]);
-                        let mut total = 0.0;
-                        let mut previous = 0.0;
-                        for (k, &t) in periods.iter().enumerate() {
-                            let now = curves.expected_given(&model, p, h, t)?;
-                            total +=
-                                value * (now - previous) / (1.0 + discount_rate).powi(k as i32 + 1);
-                            previous = now;
-                        }
-                        Ok(total)
-                    });
-                }
-            }
-            per_distinct(
-                f.len(),
-                |i| bits([f, r, a, m], i),
-                |i| {
-                    let h = history_at(f, r, a, i)?;
-                    let value = value_at(i)?;
-                    let mut total = 0.0;
-                    let mut previous = 0.0;
-                    for k in 1..=time {
-                        let now = model.conditional(&h, f64::from(k) * factor)?;
-                        total += value * (now - previous) / (1.0 + discount_rate).powi(k as i32);
-                        previous = now;
-                    }
-                    Ok(total)
-                },
-            )
+            // The Gamma-Gamma expected spend as each row's value (rows
+            // checked by `clv_rows` before any is read).
+            lifetimes_internals::clv_rows(&model, [f, r, a, m], time, discount_rate, factor, |i| {
+                spend_at(&spend, f, m, i)
+            })
         })
         .map_err(to_py)?;
     Ok(out(py, v))
@@ -3165,6 +3263,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit_bgbb, m)?)?;
     m.add_function(wrap_pyfunction!(fit_gamma_gamma, m)?)?;
     m.add_function(wrap_pyfunction!(conditional_probability_alive, m)?)?;
+    m.add_function(wrap_pyfunction!(limit_histories, m)?)?;
     m.add_function(wrap_pyfunction!(conditional_expected_purchases, m)?)?;
     m.add_function(wrap_pyfunction!(expected_purchases_new, m)?)?;
     m.add_function(wrap_pyfunction!(probability_of_n_purchases, m)?)?;
@@ -3248,7 +3347,7 @@ mod tests {
                     .unwrap();
                     // The batch path of the conditional expectation (the
                     // one a large call takes) gives the same bits.
-                    let batch = bg_conditional_batch(&m, &[t], &f, &r, &a).unwrap();
+                    let batch = bg_conditional_batch(&m, &[t], &f, &r, &a, false).unwrap();
                     for (i, h) in population.iter().enumerate() {
                         // P(alive) is the P(alive) call's, bit for bit, and
                         // the crate's to a few ulp.

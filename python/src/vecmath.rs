@@ -9,6 +9,9 @@
 //!   branches on the size of `x` are replaced by selects; it is meant for
 //!   `x ≥ 0` (the callers' `t/α`, `(T − t_x)/(α + t_x)`), where it is
 //!   within 1 ulp of `log1p`.
+//! * [`ln`] is fdlibm's `log` (as in musl) for positive normal `x`: the
+//!   same reduction and polynomial without the rounding correction of
+//!   `1 + x`; within 1 ulp of `ln`.
 //! * [`exp_m1`] and [`exp`] reduce `x = k·ln 2 + r`, `|r| ≤ ln 2 / 2`
 //!   (Cody–Waite with fdlibm's split of `ln 2`), take `e^r − 1` from its
 //!   Taylor series to `r^13/13!` (the remainder is below `4e-18`; summed
@@ -66,6 +69,28 @@ pub(crate) fn ln_1p(x: f64) -> f64 {
     let t2 = z * w.mul_add(w.mul_add(w.mul_add(LG7, LG5), LG3), LG1);
     let r = t2 + t1;
     s * (hfsq + r) + (dk * LN2_LO + c) - hfsq + f + dk * LN2_HI
+}
+
+/// `ln x` for positive normal `x` (finite, at least `f64::MIN_POSITIVE`);
+/// see the module notes. Other inputs give meaningless values: callers
+/// check them.
+#[inline(always)]
+pub(crate) fn ln(x: f64) -> f64 {
+    let ix = x.to_bits();
+    let hx = (ix >> 32) + (0x3ff0_0000 - 0x3fe6_a09e);
+    let e = hx >> 20;
+    // k = e − 1023 as a float, through the mantissa of 2^52.
+    let dk = f64::from_bits(0x4330_0000_0000_0000 | e) - (TWO52 + 1023.0);
+    let hm = (hx & 0x000f_ffff) + 0x3fe6_a09e;
+    let f = f64::from_bits((hm << 32) | (ix & 0xffff_ffff)) - 1.0;
+    let hfsq = 0.5 * f * f;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let w = z * z;
+    let t1 = w * w.mul_add(w.mul_add(LG6, LG4), LG2);
+    let t2 = z * w.mul_add(w.mul_add(w.mul_add(LG7, LG5), LG3), LG1);
+    let r = t2 + t1;
+    s * (hfsq + r) + dk * LN2_LO - hfsq + f + dk * LN2_HI
 }
 
 /// `(e^r − 1, 2^k)` with `x = k·ln 2 + r`, the power of two as two
@@ -168,6 +193,38 @@ mod tests {
                 "ln_1p({x:e}) = {ours:e}, libm {libc:e}"
             );
         }
+    }
+
+    #[test]
+    fn ln_is_within_an_ulp_of_the_c_library() {
+        let mut xs: Vec<f64> = nonnegative()
+            .into_iter()
+            .filter(|&x| x >= f64::MIN_POSITIVE)
+            .collect();
+        // Around 1 (where ln cancels), √2/2, √2 and powers of two.
+        for centre in [
+            1.0,
+            std::f64::consts::FRAC_1_SQRT_2,
+            std::f64::consts::SQRT_2,
+            2.0,
+            0.5,
+            1024.0,
+        ] {
+            let mut d = 1e-17_f64;
+            while d < 0.1 {
+                xs.push(centre * (1.0 + d));
+                xs.push(centre * (1.0 - d));
+                d *= 1.37;
+            }
+        }
+        for x in xs {
+            let (ours, libc) = (ln(x), x.ln());
+            assert!(
+                ulps(ours, libc) <= 1.0,
+                "ln({x:e}) = {ours:e}, libm {libc:e}"
+            );
+        }
+        assert_eq!(ln(1.0), 0.0);
     }
 
     #[test]

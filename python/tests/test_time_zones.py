@@ -42,3 +42,44 @@ def test_iso_dates_mixed_with_date_times():
     want = summary.summarize(log.assign(date=[s[:10] for s in stamps]), **kw)
     pd.testing.assert_frame_equal(got, want)
     assert list(got["t_x"]) == [191.0, 173.0] and list(got["T"]) == [365.0, 174.0]
+
+
+def test_lifetimes_alive_path_and_cumulative_transactions_read_offsets_as_the_summary():
+    """``calculate_alive_path``, ``plot_history_alive`` and
+    ``expected_cumulative_transactions`` of the lifetimes layer read text
+    stamps with offsets that change across daylight saving, of mixed
+    precision (pandas refuses these with one inferred format), as the
+    summary does: equal to the same calls on the stamps' local wall-clock
+    times written without offsets."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    from customer_value import lifetimes as cv
+    from customer_value.lifetimes import plotting, utils
+
+    stamps = [
+        "2024-03-30T23:30:00+01:00", "2024-03-31T03:30:00.250000+02:00", "2024-04-12T08:00:00.123456789+02:00",
+        "2024-10-26T23:59:59+02:00", "2024-10-27T02:30:00+01:00", "2024-11-03T10:00:00+01:00",
+    ]
+    offsets = pd.DataFrame({"customer": ["a", "a", "a", "b", "b", "b"], "date": stamps})
+    local = offsets.assign(date=pd.to_datetime([s[:19] for s in stamps]))
+    model = cv.BetaGeoFitter()
+    model.params_ = pd.Series([0.25, 28.0, 0.8, 2.5], index=["r", "alpha", "a", "b"])
+    one, one_local = offsets[:3], local[:3]
+    pd.testing.assert_series_equal(
+        utils.calculate_alive_path(model, one, "date", 30), utils.calculate_alive_path(model, one_local, "date", 30)
+    )
+    # By hand: purchases on local days 0 (Mar 30), 1 and 13: P(alive) at
+    # age 13 is the model's at frequency 2, recency 13, T 13.
+    path = utils.calculate_alive_path(model, one, "date", 30)
+    assert path[13] == model.conditional_probability_alive(2.0, 13.0, 13.0)[0]
+    pd.testing.assert_frame_equal(
+        utils.expected_cumulative_transactions(model, offsets, "date", "customer", 250),
+        utils.expected_cumulative_transactions(model, local, "date", "customer", 250),
+    )
+    ax = plotting.plot_history_alive(model, 30, one, "date")
+    drawn = ax.lines[0].get_ydata()
+    plt.close("all")
+    assert list(drawn) == list(path)

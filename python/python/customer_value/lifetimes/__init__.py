@@ -239,12 +239,12 @@ def _call(native, *args, columns):
 
 
 def _limit_histories(f, r, t):
-    """The two histories lifetimes evaluates and the compiled core refuses,
+    """The histories lifetimes evaluates and the compiled core refuses,
     rewritten to what they mean, or None when there are none:
 
-    * ``frequency == 0`` with ``recency > 0``: a customer without repeat
-      purchases has no recency; read as recency 0. lifetimes' own fit
-      refuses this history, but its plotting functions pass it
+    * ``frequency == 0`` with a finite ``recency > 0``: a customer without
+      repeat purchases has no recency; read as recency 0. lifetimes' own
+      fit refuses this history, but its plotting functions pass it
       (``plot_frequency_recency_matrix``).
     * ``frequency > 0`` with ``recency == 0``: repeat purchases at the
       moment of the first, which no summary produces but lifetimes' plotting
@@ -259,41 +259,25 @@ def _limit_histories(f, r, t):
       expectations are a new customer's, and the fit's log-likelihood term
       is 0, as lifetimes'. With repeat purchases (all at time 0, which
       lifetimes' tests pass) recency and ``T`` both go to 0+.
+
+    Rewritten by the compiled core in one pass (``_native.limit_histories``);
+    the prediction calls pass ``limits=True`` instead, which reads these
+    rows at their limits inside the kernels, without a second call.
     """
-    f, r, t = (np.asarray(a) for a in (f, r, t))
-    if not f.shape == r.shape == t.shape:
+    f, r, t = (np.ascontiguousarray(a, dtype=np.float64) for a in (f, r, t))
+    if not f.shape == r.shape == t.shape or f.ndim != 1:
         return None  # mismatched lengths: the core's error stands
-    no_repeat = f == 0
-    stale = no_repeat & (r != 0)
-    if stale.any():
-        r = np.where(stale, 0.0, r)
-    tiny = np.nextafter(0.0, 1.0)
-    instant = ~no_repeat & (r == 0)
-    if instant.any():
-        r = np.where(instant, tiny, r)
-    unobserved = (t == 0) & (r <= tiny)
-    if not (stale.any() or instant.any() or unobserved.any()):
-        return None
-    if unobserved.any():
-        t = np.where(unobserved, tiny, t)
-    return [np.ascontiguousarray(a, dtype=np.float64) for a in (f, r, t)]
+    fixed = _native.limit_histories(f, r, t)
+    return None if fixed is None else list(fixed)
 
 
 def _history_call(native, *args, columns, at):
     """:func:`_call` for a history ``(frequency, recency, T)`` at
-    ``columns[at:at + 3]``, with the histories of :func:`_limit_histories`
-    rewritten when the compiled core refuses them (only that call pays for
-    the rewrite)."""
+    ``columns[at:at + 3]``, whose compiled core reads the histories of
+    :func:`_limit_histories` at their limits (``limits=True``: inside its
+    kernels, with no extra call or pass where it can)."""
     columns = _broadcast(columns)
-    try:
-        return _call(native, *args, columns=columns)
-    except InvalidValueError:
-        fixed = _limit_histories(*(a for a, _ in columns[at : at + 3]))
-        if fixed is None:
-            raise
-        columns = list(columns)
-        columns[at : at + 3] = [(a, name) for a, (_, name) in zip(fixed, columns[at : at + 3])]
-        return _call(native, *args, columns=columns)
+    return checked_call(lambda: native(*args, *(a for a, _ in columns), limits=True), *columns)
 
 
 def _weights_by_frequency(data):
@@ -823,9 +807,8 @@ class GammaGammaFitter(BaseFitter):
         1a) computed by the crate. Every row needs ``frequency >= 1`` and
         ``avg_monetary_value > 0`` (lifetimes returns NaN or inf otherwise)."""
         params = _exp(log_params)
-        f, m = floats(frequency, "frequency"), floats(avg_monetary_value, "avg_monetary_value")
-        f, m = (a for a, _ in _broadcast([(f, "frequency"), (m, "avg_monetary_value")]))
-        ll = _native.gamma_gamma_log_likelihoods([float(v) for v in params], f, m)
+        columns = _columns((frequency, "frequency"), (avg_monetary_value, "avg_monetary_value"))
+        ll = _call(_native.gamma_gamma_log_likelihoods, [float(v) for v in params], columns=columns)
         return _penalised(ll, weights, params, penalizer_coef)
 
     def fit(self, frequency, monetary_value, weights=None, initial_params=None, verbose=False, tol=None, index=None, q_constraint=False, **kwargs):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .utils import calculate_alive_path, expected_cumulative_transactions
+from .utils import _local_stamps, calculate_alive_path, expected_cumulative_transactions
 
 __all__ = [
     "plot_period_transactions",
@@ -205,8 +205,10 @@ def plot_history_alive(model, t, transactions, datetime_col, freq="D", start_dat
     first purchase (:func:`utils.calculate_alive_path`), with the purchase
     dates as dashed lines."""
     plt = _pyplot()
-    dates = pd.to_datetime(transactions[datetime_col])
-    start_date = dates.min() if start_date is None else pd.to_datetime(start_date)
+    # Local wall-clock times, as the summaries read them (time zones and
+    # offsets that change with daylight saving included).
+    dates = _local_stamps(transactions[datetime_col], None)
+    start_date = dates.min() if start_date is None else _local_stamps(start_date, None)
     if ax is None:
         ax = plt.subplot(111)
     history = pd.Series(1, index=pd.DatetimeIndex(dates)).resample(freq).sum()

@@ -73,6 +73,20 @@ def _to_periods(values, datetime_format, seconds):
                 i = int(np.flatnonzero(missing)[0])
                 raise InvalidValueError(f"invalid date: row {i} is missing")
             return _floor_stamps(stamps, seconds)
+    stamps = _local_stamps(values, datetime_format)
+    if isinstance(stamps, pd.Timestamp):
+        return _floor_stamps(np.asarray([stamps.to_datetime64()]), seconds)[0]
+    return _floor_stamps(stamps.to_numpy(), seconds)
+
+
+def _local_stamps(values, datetime_format):
+    """Dates or time stamps (any form pandas reads) as naive datetimes at
+    their local wall-clock time: a ``Timestamp`` for one value, else a
+    Series of ``datetime64``. Time-zone-aware stamps, and text stamps whose
+    UTC offsets differ between rows (a daylight-saving change), keep their
+    local clock time, as the summaries count them; ISO 8601 stamps of
+    mixed precision or mixed with plain dates are read too. A missing value
+    raises :class:`customer_value.InvalidValueError`."""
     error = None
     try:
         with warnings.catch_warnings():
@@ -97,16 +111,14 @@ def _to_periods(values, datetime_format, seconds):
             if stamps is None:
                 raise error
     if isinstance(stamps, pd.Timestamp):
-        if stamps.tz is not None:
-            stamps = stamps.tz_localize(None)
-        return _floor_stamps(np.asarray([stamps.to_datetime64()]), seconds)[0]
+        return stamps.tz_localize(None) if stamps.tz is not None else stamps
     stamps = pd.Series(stamps)
     if stamps.isna().any():
         i = int(np.flatnonzero(stamps.isna().to_numpy())[0])
         raise InvalidValueError(f"invalid date: row {i} is missing")
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)
-    return _floor_stamps(stamps.to_numpy(), seconds)
+    return stamps
 
 
 def _iso_stamps(values, error):
@@ -478,7 +490,7 @@ def calculate_alive_path(model, transactions, datetime_col, t, freq="D"):
     ``conditional_probability_alive`` (one vectorised call, so a fitted
     model of lifetimes works too). A Series of floats indexed ``0..``
     (lifetimes': objects, one-element arrays for BG/NBD)."""
-    dates = pd.to_datetime(transactions[datetime_col])
+    dates = _local_stamps(transactions[datetime_col], None)
     counts = pd.Series(1, index=pd.DatetimeIndex(dates)).resample(freq).sum().to_numpy()
     bought = np.zeros(max(int(t) + 1, len(counts)), dtype=np.int64)
     bought[: len(counts)] = counts > 0
@@ -514,7 +526,7 @@ def expected_cumulative_transactions(
     ``set_index_date``)."""
     t = int(t)
     m = int(freq_multiplier)
-    dates = pd.to_datetime(transactions[datetime_col], format=datetime_format)
+    dates = _local_stamps(transactions[datetime_col], datetime_format)
     start = dates.min().to_period(freq)
     offsets = (dates.dt.to_period(freq) - start).map(lambda d: d.n).to_numpy(dtype=np.int64)
     keep = offsets <= t
