@@ -71,7 +71,9 @@ fn comma_amount(text: &[u8]) -> Option<Decimal> {
 }
 
 /// Why `text` is not an amount, and what to do when the cause is likely
-/// a decimal separator or an empty field.
+/// a decimal separator or an empty field. An example in the message is
+/// always the user's own value, rewritten, with the amount it then reads
+/// as: never a fixed number that could be taken for the file's.
 #[cold]
 fn amount_error(text: &[u8], decimal_comma: bool) -> String {
     let text = String::from_utf8_lossy(text);
@@ -79,23 +81,69 @@ fn amount_error(text: &[u8], decimal_comma: bool) -> String {
         return "expected a decimal amount, got an empty field (write 0 for a purchase of no value)"
             .into();
     }
-    let digits_around = |sep: char| {
-        text.split_once(sep).is_some_and(|(a, b)| {
-            a.ends_with(|c: char| c.is_ascii_digit()) && b.starts_with(|c: char| c.is_ascii_digit())
-        })
+    const OPTION: &str = "the decimal-comma option (`--decimal-comma` on the command line, `CsvOptionsBuilder::decimal_comma`)";
+    // The text without the characters `drop`, when it has any.
+    let strip = |drop: char| -> Option<String> {
+        let kept: String = text.chars().filter(|&c| c != drop).collect();
+        (kept.len() < text.len()).then_some(kept)
     };
-    if decimal_comma && text.contains('.') {
+    let has = |c: char| text.contains(c);
+    if decimal_comma && has('.') {
+        let thousands =
+            strip('.').and_then(|kept| comma_amount(kept.as_bytes()).map(|v| (kept, v)));
+        if let Some((kept, value)) = &thousands {
+            if has(',') {
+                return format!(
+                    "{text:?} has a point, but amounts are read with a decimal comma and \
+                     thousands separators are not read: write {kept} (read as {value})"
+                );
+            }
+            if let Some(point) = parse_amount(text.as_bytes()) {
+                return format!(
+                    "{text:?} has a point, but amounts are read with a decimal comma: if the \
+                     point is a decimal point ({point}), the file is not a decimal-comma export \
+                     (leave out the decimal-comma option); if it separates thousands, write \
+                     {kept} (read as {value})"
+                );
+            }
+        }
         return format!(
-            "{text:?} has a point, but amounts are read with a decimal comma: \
-             thousands separators are not read (write 1234,50, not 1.234,50)"
+            "{text:?} has a point, but amounts are read with a decimal comma and thousands \
+             separators are not read"
         );
     }
-    if !decimal_comma && digits_around(',') && !text.contains('.') {
-        return format!(
-            "expected a decimal amount with a decimal point, got {text:?}: \
-             amounts with a decimal comma (12,50) need the decimal-comma option \
-             (`--decimal-comma` on the command line, `CsvOptionsBuilder::decimal_comma`)"
-        );
+    if !decimal_comma && has(',') {
+        if let Some(value) = comma_amount(text.as_bytes()) {
+            let after = text.rsplit(',').next().unwrap_or_default();
+            let or_thousands = match strip(',').and_then(|kept| parse_amount(kept.as_bytes())) {
+                Some(whole) if after.len() == 3 => format!(
+                    "; if the comma separates thousands, write {whole} (thousands separators \
+                     are not read)"
+                ),
+                _ => String::new(),
+            };
+            return format!(
+                "expected a decimal amount with a decimal point, got {text:?}, which has a \
+                 decimal comma: with {OPTION} it reads as {value}{or_thousands}"
+            );
+        }
+        let comma_after_points = text.rfind('.') < text.find(',');
+        if let Some((kept, value)) = strip('.')
+            .filter(|_| comma_after_points)
+            .and_then(|kept| comma_amount(kept.as_bytes()).map(|v| (kept, v)))
+        {
+            return format!(
+                "expected a decimal amount with a decimal point, got {text:?}: thousands \
+                 separators are not read; if the points separate thousands and the comma is \
+                 a decimal comma, write {kept} and give {OPTION} (read as {value})"
+            );
+        }
+        if let Some(value) = strip(',').and_then(|kept| parse_amount(kept.as_bytes())) {
+            return format!(
+                "expected a decimal amount, got {text:?}: thousands separators are not read; \
+                 write {value}"
+            );
+        }
     }
     match crate::decimal_text::exact(&text) {
         Err(why) if why == crate::decimal_text::TOO_MANY_DIGITS => format!("{text:?}: {why}"),
@@ -291,7 +339,7 @@ impl<'a, T: Target> Sink<'a, T> {
             }
         };
         if fields.count() != self.fields {
-            return Err(self.field_count(line, fields.count()));
+            return Err(self.field_count(line, fields));
         }
         let id = trim(fields.field(indices.customer));
         if id.is_empty() {
@@ -365,14 +413,18 @@ impl<'a, T: Target> Sink<'a, T> {
     }
 
     #[cold]
-    fn field_count(&self, line: u64, n: usize) -> Error {
+    fn field_count<F: Fields>(&self, line: u64, fields: &F) -> Error {
+        let n = fields.count();
         let expected = self.fields;
         let source = if self.options.has_header() {
             "the header"
         } else {
             "the first line"
         };
-        let reason = format!("expected {expected} fields as on {source}, found {n}");
+        let mut reason = format!("expected {expected} fields as on {source}, found {n}");
+        if let Some(hint) = self.split_comma_amount(fields) {
+            reason.push_str(&hint);
+        }
         // Name the first requested column that is missing, else the first
         // field that should not be there.
         let missing = self.indices.and_then(|ix| {
@@ -395,6 +447,41 @@ impl<'a, T: Target> Sink<'a, T> {
                 reason,
             },
         }
+    }
+}
+
+impl<T> Sink<'_, T> {
+    /// For a line of one field too many in a comma-separated file: when
+    /// the amount and the next field are digits, the amount was most
+    /// likely written with a decimal comma (`12,50`) and split in two; says
+    /// so, with the value as it would read.
+    #[cold]
+    fn split_comma_amount<F: Fields>(&self, fields: &F) -> Option<String> {
+        if self.options.delimiter() != super::options::Delimiter::Byte(b',')
+            || fields.count() != self.fields + 1
+        {
+            return None;
+        }
+        let amount = self.indices?.amount;
+        let whole = trim(fields.field(amount));
+        let fraction = trim(fields.field(amount + 1));
+        let digits = |t: &[u8]| !t.is_empty() && t.iter().all(u8::is_ascii_digit);
+        let sign = whole.first().is_some_and(|&b| b == b'-' || b == b'+');
+        if !(digits(fraction) && digits(whole.get(usize::from(sign)..).unwrap_or_default())) {
+            return None;
+        }
+        let written = format!(
+            "{},{}",
+            String::from_utf8_lossy(whole),
+            String::from_utf8_lossy(fraction)
+        );
+        let value = comma_amount(written.as_bytes())?;
+        Some(format!(
+            ": the amount looks like {written} with a decimal comma, cut in two by the comma \
+             delimiter; quote such amounts (\"{written}\") or separate fields with ';', and \
+             give the decimal-comma option (`--decimal-comma`, with `--delimiter ';'` for \
+             semicolons), which reads it as {value}"
+        ))
     }
 }
 
@@ -507,5 +594,80 @@ impl LogTarget {
             by_number: Some(by_number),
         };
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csv::Delimiter;
+
+    /// Every example in an amount error is the user's own text rewritten,
+    /// with the value it reads as: never a fixed example number.
+    #[test]
+    fn amount_errors_show_the_users_value_converted() {
+        let cases: [(&str, bool, &[&str]); 8] = [
+            ("12,50", false, &["\"12,50\"", "reads as 12.50"]),
+            ("1,5", false, &["\"1,5\"", "reads as 1.5"]),
+            ("-0,75", false, &["reads as -0.75"]),
+            // Three digits after the comma: a thousands separator too.
+            ("2,500", false, &["reads as 2.500", "write 2500"]),
+            ("1.234,50", false, &["write 1234,50", "read as 1234.50"]),
+            ("1,234.50", false, &["write 1234.50"]),
+            ("2.500,75", true, &["write 2500,75", "read as 2500.75"]),
+            (
+                "12.50",
+                true,
+                &["decimal point (12.50)", "write 1250 (read as 1250)"],
+            ),
+        ];
+        for (text, comma, wanted) in cases {
+            let message = amount_error(text.as_bytes(), comma);
+            for want in wanted {
+                assert!(message.contains(want), "{text}: {message}");
+            }
+            // No other example amount leaks in.
+            assert!(
+                !message.contains("1234,50") || text.contains("1.234"),
+                "{message}"
+            );
+        }
+        // Each suggested rewrite reads back as the value the message names.
+        assert_eq!(comma_amount(b"1234,50"), Some(Decimal::new(123_450, 2)));
+        assert_eq!(comma_amount(b"2500,75"), Some(Decimal::new(250_075, 2)));
+    }
+
+    /// An unquoted decimal-comma amount in a comma-separated file makes a
+    /// line one field too long: the error says why, with the amount.
+    #[test]
+    fn a_decimal_comma_cut_by_the_delimiter_is_named() {
+        let file = "customer_id,date,amount\n7,2024-01-03,10\n7,2024-01-04,12,50\n";
+        let err = CsvOptions::default().read(file.as_bytes()).unwrap_err();
+        let Error::Parse { line, reason, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(line, 3);
+        assert!(
+            reason.contains("12,50") && reason.contains("as 12.50"),
+            "{reason}"
+        );
+        // Not for a line that is simply too long, nor with ';'.
+        let other = "customer_id,date,amount\n7,2024-01-04,12,x\n";
+        let Error::Parse { reason, .. } = CsvOptions::default().read(other.as_bytes()).unwrap_err()
+        else {
+            panic!()
+        };
+        assert!(!reason.contains("decimal comma"), "{reason}");
+        let semicolons = CsvOptions::builder()
+            .delimiter(Delimiter::Byte(b';'))
+            .build()
+            .unwrap();
+        let Error::Parse { reason, .. } = semicolons
+            .read("customer_id;date;amount\n7;2024-01-04;12;50\n".as_bytes())
+            .unwrap_err()
+        else {
+            panic!()
+        };
+        assert!(!reason.contains("decimal comma"), "{reason}");
     }
 }
