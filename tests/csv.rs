@@ -649,6 +649,12 @@ fn small_log(
 proptest! {
     #[test]
     fn numeric_logs_round_trip(log in small_log((0u64..40).prop_map(|n| n.to_string()))) {
+        if log.is_empty() {
+            // A header without data lines is refused.
+            let refused = matches!(default_read(&to_csv(&log)), Err(Error::EmptyInput { .. }));
+            prop_assert!(refused);
+            return Ok(());
+        }
         let read = default_read(&to_csv(&log)).unwrap();
         let expected: Vec<_> = log
             .iter()
@@ -660,6 +666,11 @@ proptest! {
 
     #[test]
     fn named_logs_round_trip(log in small_log("[a-c]{1,3}|[0-9]{1,2}|x,y|q\"t")) {
+        if log.is_empty() {
+            let refused = matches!(default_read(&to_csv(&log)), Err(Error::EmptyInput { .. }));
+            prop_assert!(refused);
+            return Ok(());
+        }
         let read = default_read(&to_csv(&log)).unwrap();
         // Numbers are compared by value under IdKind::Auto: `01` is `1`.
         let key = |s: &str| s.parse::<u64>().map_or_else(|_| s.to_owned(), |n| format!("#{n}"));
@@ -808,4 +819,51 @@ fn decimal_comma_export_reads_as_the_plain_log() {
             .unwrap()
             .decimal_comma()
     );
+}
+
+/// A log without a data line is refused with `Error::EmptyInput`, from a
+/// reader and from a path alike: 0 bytes, blank lines, a byte-order mark
+/// alone, or a header alone (with or without its line end).
+#[test]
+fn empty_and_header_only_logs_are_refused() {
+    let dir = std::env::temp_dir().join(format!("cv-csv-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("", false),
+        ("\n\n", false),
+        ("\u{feff}", false),
+        ("customer_id,date,amount\n", true),
+        ("customer_id,date,amount", true),
+        ("\u{feff}customer_id,date,amount\r\n\r\n", true),
+    ];
+    for (i, (text, header)) in cases.into_iter().enumerate() {
+        let from_reader = CsvOptions::default().read(text.as_bytes());
+        let path = dir.join(format!("log{i}.csv"));
+        std::fs::write(&path, text).unwrap();
+        let from_path = CsvOptions::default().read_path(&path);
+        for got in [from_reader, from_path] {
+            match got {
+                Err(Error::EmptyInput { what, needs }) => {
+                    assert_eq!(what, "a transaction log");
+                    assert_eq!(needs.contains("header"), header, "{text:?}: {needs}");
+                }
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+    }
+    // A headerless file needs one line; a file whose rows all fall after
+    // the observation end is not empty (its rows are excluded later).
+    let headerless = CsvOptions::builder().header(false).build().unwrap();
+    assert!(matches!(
+        headerless.read("".as_bytes()),
+        Err(Error::EmptyInput { .. })
+    ));
+    assert_eq!(
+        headerless
+            .read("7,2024-01-01,3\n".as_bytes())
+            .unwrap()
+            .len(),
+        1
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

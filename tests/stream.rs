@@ -523,6 +523,10 @@ fn empty_and_header_only_files() {
         let want = in_memory(&csv, &summarizer, None, text);
         let got = streamed(&csv, &summarizer, None, text, 3, 8);
         assert_eq!(want, got, "{text:?}");
+        assert!(
+            matches!(got, Err(Error::EmptyInput { .. })),
+            "{text:?}: {got:?}"
+        );
     }
     // A header without a needed column fails on line 1 in both.
     let text = "customer,date,amount\n1,2024-01-01,1\n";

@@ -54,6 +54,20 @@ pub(super) fn parse_error(options: &CsvOptions, line: u64, role: Role, reason: S
     }
 }
 
+/// The error for an input without a data line: [`Error::EmptyInput`],
+/// saying whether it had a first line (a header) at all. The in-memory and
+/// the streaming readers both refuse such an input, with this value.
+pub(super) fn no_data_lines(first_line_read: bool) -> Error {
+    Error::EmptyInput {
+        what: "a transaction log",
+        needs: if first_line_read {
+            "data line, and the input holds only its header"
+        } else {
+            "line, and the input is empty (0 bytes, or blank lines only)"
+        },
+    }
+}
+
 /// An amount written with a decimal comma (`12,50`): at most one comma,
 /// and no point (a thousands separator is not guessed at).
 fn comma_amount(text: &[u8]) -> Option<Decimal> {
@@ -230,6 +244,11 @@ impl LogTarget {
             transactions: Vec::with_capacity(capacity),
             log: TransactionLog::new(),
         }
+    }
+
+    /// Whether no row was read.
+    pub(super) fn is_empty(&self) -> bool {
+        self.transactions.is_empty()
     }
 
     pub(super) fn finish(mut self) -> Result<TransactionLog> {

@@ -560,7 +560,12 @@ impl StreamingSummarizer {
             };
             let mut sink = Sink::new(&self.csv, spill);
             let read = feed(&mut sink, count);
+            let first_line_read = sink.layout().is_some();
             let mut spill = sink.target;
+            let read = read.and_then(|()| match spill.rows {
+                0 => Err(super::sink::no_data_lines(first_line_read)),
+                _ => Ok(()),
+            });
             if read.is_ok() {
                 spill.send_batch();
             }
