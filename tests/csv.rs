@@ -60,6 +60,7 @@ fn cdnow_options() -> CsvOptions {
         .delimiter(Delimiter::Whitespace)
         .header(false)
         .customer_column(Column::Position(2))
+        .id_kind(IdKind::Numeric) // CDNOW's zero-padded ids, by value
         .date_column(Column::Position(3))
         .amount_column(Column::Position(5))
         .quantity_column(Column::Position(4))
@@ -117,6 +118,7 @@ fn named_columns_in_any_order_and_extra_columns() {
     );
     let by_position = CsvOptions::builder()
         .customer_column(Column::Position(2))
+        .id_kind(IdKind::Numeric) // CDNOW's zero-padded ids, by value
         .date_column(Column::Position(3))
         .amount_column(Column::Position(1))
         .build()
@@ -276,20 +278,25 @@ fn byte_order_mark_is_ignored() {
 
 #[test]
 fn auto_ids_numeric() {
-    let log = default_read(
-        "customer_id,date,amount\n0001,2024-01-01,1\n1,2024-01-02,1\n42,2024-01-03,1\n",
-    )
-    .unwrap();
+    let log =
+        default_read("customer_id,date,amount\n01,2024-01-01,1\n1,2024-01-02,1\n42,2024-01-03,1\n")
+            .unwrap();
+    // A leading zero makes the column text: `01` and `1` are two customers.
+    let labels: Vec<_> = rows(&log).into_iter().map(|r| r.0).collect();
+    assert_eq!(labels, ["01", "1", "42"]);
+    assert_ne!(
+        log.transactions()[0].customer(),
+        log.transactions()[1].customer()
+    );
+    let log =
+        default_read("customer_id,date,amount\n1,2024-01-01,1\n1,2024-01-02,1\n42,2024-01-03,1\n")
+            .unwrap();
     let ids: Vec<_> = log
         .transactions()
         .iter()
         .map(|t| t.customer().get())
         .collect();
-    assert_eq!(
-        ids,
-        [1, 1, 42],
-        "numbers compare by value: 0001 is customer 1"
-    );
+    assert_eq!(ids, [1, 1, 42], "canonical numbers are the ids themselves");
     assert!(log.customer_names().is_empty());
 }
 
@@ -323,12 +330,12 @@ fn auto_ids_mixed_lose_nothing() {
     let labels: Vec<_> = rows(&log).into_iter().map(|r| r.0).collect();
     assert_eq!(
         labels,
-        ["7", "0012", "7", "carol", "0012", "99"],
-        "numbers keep their spelling"
+        ["7", "0012", "7", "carol", "12", "99"],
+        "every id keeps its spelling"
     );
     let distinct: BTreeSet<_> = log.transactions().iter().map(|t| t.customer()).collect();
-    assert_eq!(distinct.len(), 4, "7, 12, carol, 99");
-    assert_eq!(log.customer_names().len(), 4);
+    assert_eq!(distinct.len(), 5, "7, 0012, 12, carol, 99");
+    assert_eq!(log.customer_names().len(), 5);
     let amounts: Vec<_> = log.transactions().iter().map(|t| t.amount()).collect();
     assert_eq!(amounts, (1..=6).map(Decimal::from).collect::<Vec<_>>());
 
@@ -337,7 +344,7 @@ fn auto_ids_mixed_lose_nothing() {
         .unwrap()
         .summarize(log.transactions())
         .unwrap();
-    assert_eq!(summary.len(), 4);
+    assert_eq!(summary.len(), 5);
     let seven = log.transactions()[0].customer();
     assert_eq!(summary.get(seven).unwrap().frequency(), 1);
 }
@@ -672,8 +679,9 @@ proptest! {
             return Ok(());
         }
         let read = default_read(&to_csv(&log)).unwrap();
-        // Numbers are compared by value under IdKind::Auto: `01` is `1`.
-        let key = |s: &str| s.parse::<u64>().map_or_else(|_| s.to_owned(), |n| format!("#{n}"));
+        // Every id is kept as written under IdKind::Auto: `01` and `1` are
+        // two customers (a leading zero makes the column text).
+        let key = |s: &str| s.to_owned();
         let normal = |rows: Vec<(String, Date, Decimal)>| -> Vec<_> {
             rows.into_iter().map(|(name, date, amount)| (key(&name), date, amount)).collect()
         };
@@ -866,4 +874,56 @@ fn empty_and_header_only_logs_are_refused() {
         1
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Under `IdKind::Auto` an id with a leading zero makes the column text:
+/// `007`, `07`, `7` and `0` are four customers, each labelled as written,
+/// wherever the zero-padded id appears in the file; `IdKind::Numeric`
+/// reads them by value (two customers); a file of canonical numbers stays
+/// numeric.
+#[test]
+fn ids_with_leading_zeros_stay_distinct_under_auto() {
+    let file = |ids: &[&str]| {
+        let mut text = String::from("customer_id,date,amount\n");
+        for (i, id) in ids.iter().enumerate() {
+            text.push_str(&format!("{id},2024-01-{:02},{}\n", i + 1, i + 1));
+        }
+        text
+    };
+    let labels = |log: &TransactionLog| -> BTreeSet<String> {
+        log.transactions()
+            .iter()
+            .map(|t| log.customer_label(t.customer()).into_owned())
+            .collect()
+    };
+    for ids in [
+        ["7", "007", "07", "0", "7"],
+        ["007", "7", "0", "07", "007"],
+        ["0", "7", "7", "07", "007"],
+    ] {
+        let log = default_read(&file(&ids)).unwrap();
+        let want: BTreeSet<String> = ids.iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(labels(&log), want, "{ids:?}");
+        let distinct: BTreeSet<_> = log.transactions().iter().map(|t| t.customer()).collect();
+        assert_eq!(distinct.len(), 4, "{ids:?}");
+        // Each row keeps its own spelling.
+        for (t, id) in log.transactions().iter().zip(ids) {
+            assert_eq!(log.customer_label(t.customer()), id);
+        }
+        let numeric = CsvOptions::builder()
+            .id_kind(IdKind::Numeric)
+            .build()
+            .unwrap()
+            .read(file(&ids).as_bytes())
+            .unwrap();
+        let by_value: BTreeSet<_> = numeric
+            .transactions()
+            .iter()
+            .map(|t| t.customer())
+            .collect();
+        assert_eq!(by_value, [CustomerId::new(0), CustomerId::new(7)].into());
+    }
+    let canonical = default_read(&file(&["7", "0", "10", "7"])).unwrap();
+    assert!(canonical.customer_names().is_empty());
+    assert_eq!(canonical.transactions()[2].customer(), CustomerId::new(10));
 }

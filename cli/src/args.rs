@@ -38,9 +38,10 @@ Log options:
                                --delimiter ';' (or quoted amounts)
       --quantity-column COL    optional number-of-units column
       --category-column COL    optional product category column
-      --id-kind K              auto (default: numbers if every id is a number, else strings;
-                               numbers compare by value, so 007 and 7 are one customer),
-                               numeric, or string (keeps 007 and 7 apart)
+      --id-kind K              auto (default): numbers if every id is a number without a
+                               leading zero, else text kept as written (007 and 7 are two
+                               customers); numeric: numbers by value (0001 is 1, 007 and 7
+                               are one customer); or string
   -h, --help                   print this help
 ";
 

@@ -21,7 +21,6 @@ fn s(p: &Path) -> &str {
 }
 
 /// Runs and expects success; returns stdout and stderr.
-#[allow(dead_code)] // used by the tests added with the next fixes
 fn ok(args: &[&str]) -> (String, String) {
     let out = run(args);
     assert!(out.status.success(), "{args:?} failed: {}", stderr(&out));
@@ -107,5 +106,41 @@ fn decimal_comma_errors_show_the_amount_written() {
     assert!(
         message.contains("\"12,50\"") && message.contains("12.50"),
         "{message}"
+    );
+}
+
+/// Under the default `--id-kind auto`, "007" and "7" are two customers,
+/// written back as the file spells them, in memory and streamed alike;
+/// `--id-kind numeric` reads them by value.
+#[test]
+fn ids_with_leading_zeros_stay_distinct() {
+    let (_dir, log) = log_file(
+        "zeros",
+        "customer_id,date,amount\n7,2024-01-03,10\n007,2024-01-04,20\n7,2024-02-03,30\n",
+    );
+    let base = [
+        "summary",
+        "--observation-end",
+        "2024-12-31",
+        "--input",
+        s(&log),
+    ];
+    let (memory, _) = ok(&base);
+    let ids: Vec<&str> = memory
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["007", "7"], "{memory}");
+    let mut streamed = base.to_vec();
+    streamed.extend(["--stream", "always"]);
+    assert_eq!(ok(&streamed).0, memory);
+    let mut numeric = base.to_vec();
+    numeric.extend(["--id-kind", "numeric"]);
+    let (by_value, _) = ok(&numeric);
+    assert_eq!(by_value.lines().count(), 2, "{by_value}");
+    assert!(
+        by_value.lines().nth(1).unwrap().starts_with("7,2,"),
+        "{by_value}"
     );
 }

@@ -76,21 +76,25 @@ impl fmt::Display for Column {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum IdKind {
-    /// Numbers when every id in the file is a number (ASCII digits that fit
-    /// a `u64`: `"0001"` is customer 1), strings otherwise (the default).
+    /// Numbers when every id in the file is a number written without a
+    /// leading zero (ASCII digits that fit a `u64`; `0` itself is a
+    /// number), strings otherwise (the default).
     ///
-    /// When a file mixes the two, every id is interned as a string, in the
-    /// log's [customer names], and no customer is lost or merged with
-    /// another: each number keeps its own id, labelled with its spelling in
-    /// the file. Numbers are compared by value in both cases, so `7` and
-    /// `007` are the same customer (the label is one of the spellings); use
-    /// [`IdKind::String`] to keep them apart.
+    /// One id with a leading zero (`007`, or zero-padded ids such as
+    /// CDNOW's `0001`) makes the column text: every id is then kept as
+    /// written, so `007` and `7` are two customers and an output shows
+    /// `007` as the file does. When a file mixes numbers and text, every id
+    /// is interned as a string, in the log's [customer names], and no
+    /// customer is lost or merged with another. The in-memory and the
+    /// streaming readers decide alike. Use [`IdKind::Numeric`] to read
+    /// zero-padded ids as numbers by value (`0001` is customer 1).
     ///
     /// [customer names]: crate::TransactionLog::customer_names
     #[default]
     Auto,
     /// Every id must be a number (ASCII digits that fit a `u64`), used as
     /// the [`CustomerId`] itself; anything else is an [`Error::Parse`].
+    /// Numbers compare by value: `007` and `7` are one customer.
     ///
     /// [`CustomerId`]: crate::CustomerId
     Numeric,

@@ -3,8 +3,6 @@
 //! customer ids ([`LogTarget`]: as numbers or interned strings, see
 //! [`IdKind`]) and keeps the parsed rows.
 
-use std::borrow::Cow;
-
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
@@ -52,6 +50,15 @@ pub(super) fn parse_error(options: &CsvOptions, line: u64, role: Role, reason: S
             .map_or_else(|| role.name().to_owned(), Column::to_string),
         reason,
     }
+}
+
+/// Whether a customer id is a number written with a leading zero (`007`,
+/// `00`): under [`IdKind::Auto`] such an id is text, kept as written, so
+/// that `007` and `7` stay two customers. Shared by the in-memory and the
+/// streaming readers.
+#[inline]
+pub(super) fn leading_zero(id: &[u8]) -> bool {
+    id.len() > 1 && id[0] == b'0'
 }
 
 /// The error for an input without a data line: [`Error::EmptyInput`],
@@ -177,15 +184,11 @@ struct Indices {
 
 /// How customer ids are being read.
 enum Ids {
-    /// Numbers so far. `strict` for [`IdKind::Numeric`]; `spellings` keeps,
-    /// under [`IdKind::Auto`], how numbers written with leading zeros were
-    /// spelled, in case the ids turn out mixed.
-    Numbers {
-        strict: bool,
-        spellings: FxHashMap<u64, Box<str>>,
-    },
+    /// Numbers so far; `strict` for [`IdKind::Numeric`].
+    Numbers { strict: bool },
     /// Interned strings. `by_number` (under [`IdKind::Auto`] only) maps
-    /// numbers, compared by value, to their interned ids.
+    /// the numbers (written without a leading zero, so one spelling each)
+    /// to their interned ids.
     Strings {
         by_number: Option<FxHashMap<u64, CustomerId>>,
     },
@@ -235,7 +238,6 @@ impl LogTarget {
         let ids = match options.id_kind() {
             IdKind::Auto | IdKind::Numeric => Ids::Numbers {
                 strict: options.id_kind() == IdKind::Numeric,
-                spellings: FxHashMap::default(),
             },
             IdKind::String => Ids::Strings { by_number: None },
         };
@@ -509,13 +511,9 @@ impl Target for LogTarget {
 
     #[inline]
     fn customer(&mut self, options: &CsvOptions, line: u64, text: &[u8]) -> Result<CustomerId> {
-        if let Ids::Numbers { strict, spellings } = &mut self.ids {
-            if let Some(n) = parse_u64(text) {
-                if !*strict && text.len() > 1 && text[0] == b'0' && !spellings.contains_key(&n) {
-                    // All ASCII digits, so valid UTF-8.
-                    let spelling = String::from_utf8_lossy(text).into();
-                    spellings.insert(n, spelling);
-                }
+        if let Ids::Numbers { strict } = &mut self.ids {
+            // Under `IdKind::Auto` an id with a leading zero is text.
+            if let Some(n) = parse_u64(text).filter(|_| *strict || !leading_zero(text)) {
                 return Ok(CustomerId::new(n));
             }
             if *strict {
@@ -533,7 +531,7 @@ impl Target for LogTarget {
             Ids::Strings { by_number } => by_number.as_mut(),
             Ids::Numbers { .. } => None,
         };
-        if let (Some(map), Some(n)) = (by_number, parse_u64(text)) {
+        if let (Some(map), Some(n)) = (by_number, parse_u64(text).filter(|_| !leading_zero(text))) {
             if let Some(&id) = map.get(&n) {
                 return Ok(id);
             }
@@ -577,13 +575,12 @@ impl LogTarget {
     /// first appearance.
     #[cold]
     fn switch_to_strings(&mut self) -> Result<()> {
-        let spellings = match std::mem::replace(&mut self.ids, Ids::Strings { by_number: None }) {
-            Ids::Numbers { spellings, .. } => spellings,
-            strings => {
-                self.ids = strings;
-                return Ok(());
-            }
-        };
+        if let strings @ Ids::Strings { .. } =
+            std::mem::replace(&mut self.ids, Ids::Strings { by_number: None })
+        {
+            self.ids = strings;
+            return Ok(());
+        }
         let mut by_number: FxHashMap<u64, CustomerId> = FxHashMap::default();
         let numeric = std::mem::take(&mut self.transactions);
         self.transactions.reserve(numeric.capacity());
@@ -592,10 +589,7 @@ impl LogTarget {
             let id = match by_number.get(&n) {
                 Some(&id) => id,
                 None => {
-                    let label = spellings
-                        .get(&n)
-                        .map_or_else(|| Cow::Owned(n.to_string()), |s| Cow::Borrowed(&**s));
-                    let id = self.log.customer_id(&label)?;
+                    let id = self.log.customer_id(&n.to_string())?;
                     by_number.insert(n, id);
                     id
                 }

@@ -1933,6 +1933,7 @@ impl Spill<'_> {
 fn classify(kind: IdKind, options: &CsvOptions, line: u64, text: &[u8]) -> Result<IdClass> {
     let number = match kind {
         IdKind::String => None,
+        IdKind::Auto if super::sink::leading_zero(text) => None,
         IdKind::Auto | IdKind::Numeric => parse_u64(text),
     };
     if let Some(n) = number {
