@@ -927,3 +927,49 @@ fn ids_with_leading_zeros_stay_distinct_under_auto() {
     assert!(canonical.customer_names().is_empty());
     assert_eq!(canonical.transactions()[2].customer(), CustomerId::new(10));
 }
+
+/// A summary written from a log with `007` and `7` reads back with both
+/// customers, on the hand-split path and on the general one (a quoted
+/// field), and so does a customer table.
+#[test]
+fn summary_and_customer_table_readers_keep_leading_zero_ids() {
+    let log = default_read(
+        "customer_id,date,amount\n7,2024-01-03,10\n007,2024-01-04,20\n7,2024-02-03,30\n",
+    )
+    .unwrap();
+    let summary = Summarizer::builder(day("2024-12-31"))
+        .build()
+        .unwrap()
+        .summarize(log.transactions())
+        .unwrap();
+    let mut out = Vec::new();
+    write_summary(&mut out, &summary, &log).unwrap();
+    let plain = String::from_utf8(out).unwrap();
+    let quoted = plain.replacen("\n007,", "\n\"007\",", 1);
+    assert_ne!(plain, quoted);
+    for text in [&plain, &quoted] {
+        let table = customer_value::csv::read_summary(text.as_bytes()).unwrap();
+        assert_eq!(table.len(), 2, "{text}");
+        let labels: BTreeSet<String> = table
+            .customers()
+            .iter()
+            .map(|c| table.customer_label(c.customer()).into_owned())
+            .collect();
+        assert_eq!(labels, ["007".to_owned(), "7".to_owned()].into());
+        let frequencies: Vec<u32> = table.customers().iter().map(|c| c.frequency()).collect();
+        assert_eq!(frequencies, [0, 1], "{text}");
+    }
+    let customers = "customer_id,recency_days,number_of_orders,revenue\n7,3,2,10\n007,5,1,4\n";
+    let table = customer_value::csv::read_customer_table(
+        customers.as_bytes(),
+        &customer_value::csv::CustomerTableColumns::default(),
+    )
+    .unwrap();
+    assert_eq!(table.rows().len(), 2);
+    let labels: Vec<_> = table
+        .rows()
+        .iter()
+        .map(|r| table.customer_label(r.customer()).into_owned())
+        .collect();
+    assert_eq!(labels, ["7", "007"]);
+}
