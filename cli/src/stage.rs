@@ -45,8 +45,9 @@ Churn risk (the course material's recency rule: absent 12 weeks, high risk, abou
       --exact                  every digit (default: times to 6 significant digits)
 
 Output columns: customer_id,periods_observed (periods from the first purchase's period to the
-as-of period),stage,stage_reason,periods_since_last (T - t_x, in the summary unit),risk,
-risk_reason
+as-of period),stage,stage_reason,periods_since_last (T - t_x),risk,risk_reason,unit_days:
+periods_observed, periods_since_last and the thresholds in risk_reason are in --unit, which
+unit_days gives in days per period (1: days, 7: weeks) on every row
 
 Examples:
   customer-value stage --input log.csv --observation-end 2024-12-31
@@ -191,8 +192,10 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "periods_since_last",
             "risk",
             "risk_reason",
+            "unit_days",
         ],
         |csv| {
+            let unit_days = summarizer.unit().days_per_period().to_string();
             for (customer, periods, stage, reason, warning) in &rows {
                 let (since_last, risk, risk_reason) = match warning {
                     Some(warning) => match warning.reason() {
@@ -221,6 +224,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                     &since_last,
                     &risk,
                     &risk_reason,
+                    &unit_days,
                 ])?;
             }
             Ok(())

@@ -144,3 +144,103 @@ fn ids_with_leading_zeros_stay_distinct() {
         "{by_value}"
     );
 }
+
+/// A log of 40 customers over 2024, in weeks: recency values are
+/// fractions of a week.
+fn weekly_log(name: &str) -> (PathBuf, PathBuf) {
+    let mut text = String::from("customer_id,date,amount\n");
+    for c in 0..40u32 {
+        let first = 1 + c * 5 % 200;
+        for k in 0..=(c % 4) {
+            let day = first + k * (11 + c % 13);
+            let date = customer_value::Date::parse("2024-01-01")
+                .unwrap()
+                .checked_add_days(i32::try_from(day).unwrap())
+                .unwrap();
+            text.push_str(&format!("{c},{date},{}.{:02}\n", 10 + c, (c * 37) % 100));
+        }
+    }
+    log_file(name, &text)
+}
+
+/// Output files name their time unit: predict writes the horizon and the
+/// unit on every row, rfm and stage the unit of their times; rfm's
+/// thresholds print as the output prints values, so each recency cut is
+/// one of the periods_since_last values in the file (not 57.99999999999999).
+#[test]
+fn outputs_carry_their_units_and_readable_cut_points() {
+    let (dir, log) = weekly_log("units");
+    let log_args = [
+        "--input",
+        s(&log),
+        "--observation-end",
+        "2024-12-31",
+        "--unit",
+        "weeks",
+    ];
+    let summary = dir.join("summary.csv");
+    let mut args = vec!["summary", "-o", s(&summary)];
+    args.extend(log_args);
+    ok(&args);
+    let fit = dir.join("fit.json");
+    ok(&[
+        "fit",
+        "--model",
+        "bg-nbd",
+        "--summary",
+        s(&summary),
+        "-o",
+        s(&fit),
+    ]);
+    let (predict, _) = ok(&[
+        "predict",
+        "--params",
+        s(&fit),
+        "--summary",
+        s(&summary),
+        "--horizon",
+        "52",
+    ]);
+    let mut lines = predict.lines();
+    assert_eq!(
+        lines.next(),
+        Some("customer_id,p_alive,expected_purchases,expected_spend,clv,horizon,unit_days")
+    );
+    for line in lines {
+        assert!(line.ends_with(",52,7"), "{line}");
+    }
+
+    let (rfm, thresholds) = ok(&["rfm", "--summary", s(&summary)]);
+    let mut lines = rfm.lines();
+    let header = lines.next().unwrap();
+    assert!(header.ends_with(",segment,unit_days"), "{header}");
+    let recencies: Vec<&str> = lines
+        .map(|l| {
+            assert!(l.ends_with(",7"), "{l}");
+            l.split(',').nth(1).unwrap()
+        })
+        .collect();
+    assert!(thresholds.contains("in weeks"), "{thresholds}");
+    let recency_line = thresholds
+        .lines()
+        .find(|l| l.trim_start().starts_with("recency"))
+        .unwrap();
+    let cuts: Vec<&str> = recency_line
+        .split("<= ")
+        .skip(1)
+        .map(|c| c.split(',').next().unwrap())
+        .collect();
+    assert_eq!(cuts.len(), 4, "{recency_line}");
+    for cut in cuts {
+        assert!(recencies.contains(&cut), "{cut} not among {recencies:?}");
+        let digits = cut.chars().filter(char::is_ascii_digit).count();
+        assert!(digits <= 6, "{cut}");
+    }
+
+    let mut args = vec!["stage"];
+    args.extend(log_args);
+    let (stage, _) = ok(&args);
+    let mut lines = stage.lines();
+    assert!(lines.next().unwrap().ends_with(",risk_reason,unit_days"));
+    assert!(lines.all(|l| l.ends_with(",7")), "{stage}");
+}
