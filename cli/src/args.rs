@@ -11,8 +11,8 @@ use customer_value::csv::{
     read_customer_table_path, read_summary_path,
 };
 use customer_value::{
-    CustomerId, CustomerSummary, Date, Decimal, Error, Grouping, RefundPolicy, Summarizer, Summary,
-    TimeUnit, TransactionLog,
+    CustomerId, CustomerSummary, Date, Decimal, DuplicatePolicy, Duplicates, Error, Grouping,
+    RefundPolicy, Summarizer, Summary, TimeUnit, TransactionLog,
 };
 
 use crate::Failure;
@@ -42,6 +42,10 @@ Log options:
                                leading zero, else text kept as written (007 and 7 are two
                                customers); numeric: numbers by value (0001 is 1, 007 and 7
                                are one customer); or string
+      --duplicates D           rows identical to an earlier one (same customer, date, amount,
+                               quantity and category) are counted on stderr and: keep (default:
+                               two equal orders on one day are possible), drop, or error.
+                               A streamed summary (see summary --help) does not count them
   -h, --help                   print this help
 ";
 
@@ -73,6 +77,8 @@ Input: a transaction log (--input with the log and summary options below), or
 pub struct LogArgs {
     input: Option<PathBuf>,
     csv: CsvOptionsBuilder,
+    /// `--duplicates`, and whether it was given.
+    pub duplicates: Option<DuplicatePolicy>,
 }
 
 impl Default for LogArgs {
@@ -80,6 +86,7 @@ impl Default for LogArgs {
         LogArgs {
             input: None,
             csv: CsvOptions::builder(),
+            duplicates: None,
         }
     }
 }
@@ -109,6 +116,10 @@ impl LogArgs {
             "quantity-column" => csv.quantity_column(parse_value(parser, name, parse_column)?),
             "category-column" => csv.category_column(parse_value(parser, name, parse_column)?),
             "id-kind" => csv.id_kind(parse_value(parser, name, parse_id_kind)?),
+            "duplicates" => {
+                self.duplicates = Some(parse_value(parser, name, parse_duplicates)?);
+                csv
+            }
             "date-format" => csv.date_format(parse_value(parser, name, |text| {
                 DateFormat::new(text).map_err(|e| match e {
                     Error::InvalidValue { reason, .. } => reason,
@@ -145,8 +156,49 @@ impl LogArgs {
             .clone()
             .ok_or_else(|| Failure::Usage("missing --input FILE".into()))?;
         let options = self.options()?;
-        let log = options.read_path(&path).map_err(|e| open_error(e, &path))?;
+        let mut log = options.read_path(&path).map_err(|e| open_error(e, &path))?;
+        self.handle_duplicates(&path, &mut log)?;
         Ok((path, log))
+    }
+
+    /// Counts the rows identical to an earlier one on stderr, and keeps,
+    /// drops or refuses them as `--duplicates` says.
+    fn handle_duplicates(&self, path: &Path, log: &mut TransactionLog) -> Result<(), Failure> {
+        let found = Duplicates::find(log.transactions());
+        let Some(&(row, first)) = found.pairs().first() else {
+            return Ok(());
+        };
+        let policy = self.duplicates.unwrap_or_default();
+        let label = log
+            .customer_label(log.transactions()[row].customer())
+            .into_owned();
+        let example = format!(
+            "data row {} repeats data row {} (customer {label:?}; rows counted without the header and blank lines)",
+            row + 1,
+            first + 1
+        );
+        if policy == DuplicatePolicy::Reject {
+            return Err(Failure::Data(format!(
+                "{}: {} rows are identical to an earlier row (same customer, date and amount): {example}; \
+                 --duplicates keep counts them, drop removes them",
+                path.display(),
+                found.count()
+            )));
+        }
+        let dropped = found
+            .apply(policy, log.transactions_mut())
+            .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?;
+        let what = if dropped > 0 {
+            "dropped (--duplicates drop)"
+        } else {
+            "kept, each counted as a purchase (--duplicates drop removes them, error refuses them)"
+        };
+        eprintln!(
+            "customer-value: {}: {} rows identical to an earlier row (same customer, date and amount), {what}; e.g. {example}",
+            path.display(),
+            found.count()
+        );
+        Ok(())
     }
 }
 
@@ -716,6 +768,15 @@ fn parse_refunds(text: &str) -> Result<RefundPolicy, String> {
         "reject" => Ok(RefundPolicy::Reject),
         "net" => Ok(RefundPolicy::Net),
         _ => Err("expected reject or net".into()),
+    }
+}
+
+fn parse_duplicates(text: &str) -> Result<DuplicatePolicy, String> {
+    match text {
+        "keep" => Ok(DuplicatePolicy::Keep),
+        "drop" => Ok(DuplicatePolicy::Drop),
+        "error" | "reject" => Ok(DuplicatePolicy::Reject),
+        _ => Err("expected keep, drop or error".into()),
     }
 }
 

@@ -120,6 +120,14 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
     };
     if streamed {
+        if matches!(
+            log_args.duplicates,
+            Some(customer_value::DuplicatePolicy::Drop | customer_value::DuplicatePolicy::Reject)
+        ) {
+            return Err(Failure::Usage(
+                "--duplicates drop or error needs the log in memory; give --stream never (a streamed summary does not look for duplicate rows)".into(),
+            ));
+        }
         let mut streamer = StreamingSummarizer::new(log_args.options()?, summarizer)
             .memory(memory)
             .format(base_format)

@@ -244,3 +244,57 @@ fn outputs_carry_their_units_and_readable_cut_points() {
     assert!(lines.next().unwrap().ends_with(",risk_reason,unit_days"));
     assert!(lines.all(|l| l.ends_with(",7")), "{stage}");
 }
+
+/// Rows identical to an earlier one are counted on stderr and kept by
+/// default; `--duplicates drop` removes them (the summary equals the one
+/// of the log without them), `error` refuses them naming the rows; a
+/// streamed summary refuses drop and error rather than ignore them.
+#[test]
+fn duplicate_rows_are_counted_kept_dropped_or_refused() {
+    let rows = "7,2024-01-03,10\n8,2024-01-04,5\n7,2024-02-03,30\n";
+    let (_dir, log) = log_file(
+        "dups",
+        &format!("customer_id,date,amount\n{rows}7,2024-01-03,10\n7,2024-01-03,10.0\n"),
+    );
+    let (_clean_dir, clean) = log_file("dups_clean", &format!("customer_id,date,amount\n{rows}"));
+    let base = [
+        "summary",
+        "--observation-end",
+        "2024-12-31",
+        "--input",
+        s(&log),
+    ];
+    let (kept, said) = ok(&base);
+    assert!(
+        said.contains("2 rows identical to an earlier row"),
+        "{said}"
+    );
+    assert!(said.contains("data row 4 repeats data row 1"), "{said}");
+    // Kept: customer 7 spent 10 + 10 + 10 + 30.
+    assert!(
+        kept.contains("\n7,1,31,363,30.00,2,4,2024-01-03,2024-02-03,60.00,"),
+        "{kept}"
+    );
+    let mut drop = base.to_vec();
+    drop.extend(["--duplicates", "drop"]);
+    let (dropped, said) = ok(&drop);
+    assert!(said.contains("dropped"), "{said}");
+    let (want, said) = ok(&[
+        "summary",
+        "--observation-end",
+        "2024-12-31",
+        "--input",
+        s(&clean),
+    ]);
+    assert!(!said.contains("identical"), "{said}");
+    assert_eq!(dropped, want);
+    let mut error = base.to_vec();
+    error.extend(["--duplicates", "error"]);
+    let message = fails(&error);
+    assert!(
+        message.contains("data row 4 repeats data row 1"),
+        "{message}"
+    );
+    error.extend(["--stream", "always"]);
+    assert_eq!(run(&error).status.code(), Some(2));
+}
