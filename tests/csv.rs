@@ -973,3 +973,62 @@ fn summary_and_customer_table_readers_keep_leading_zero_ids() {
         .collect();
     assert_eq!(labels, ["7", "007"]);
 }
+
+/// A log of customer and date only reads with `amounts(false)` (every
+/// amount 0), its summary is written without money columns and reads back
+/// without spend, with the same x, t_x, T as the log with amounts; the
+/// streaming summary refuses it rather than write zeros as spend.
+#[test]
+fn logs_without_amounts_summarise_without_money() {
+    let with = "customer_id,date,amount\n7,2024-01-03,10\n9,2024-01-05,4\n7,2024-02-10,5\n";
+    let without = "customer_id,date\n7,2024-01-03\n9,2024-01-05\n7,2024-02-10\n";
+    let summarizer = Summarizer::builder(day("2024-03-31")).build().unwrap();
+    let options = CsvOptions::builder().amounts(false).build().unwrap();
+    assert!(!options.has_amounts());
+    // The default still needs the column, and names it.
+    assert!(matches!(
+        default_read(without),
+        Err(Error::Parse { line: 1, ref column, .. }) if column == "amount"
+    ));
+    let log = options.read(without.as_bytes()).unwrap();
+    assert!(log.transactions().iter().all(|t| t.amount().is_zero()));
+    let summary = summarizer.summarize(log.transactions()).unwrap();
+    let reference = summarizer
+        .summarize(default_read(with).unwrap().transactions())
+        .unwrap();
+    let xs = |s: &customer_value::Summary| -> Vec<(u32, f64, f64)> {
+        s.customers()
+            .iter()
+            .map(|c| (c.frequency(), c.t_x(), c.age()))
+            .collect()
+    };
+    assert_eq!(xs(&summary), xs(&reference));
+    let mut out = Vec::new();
+    customer_value::csv::write_summary_without_spend(&mut out, &summary, &log).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        !text.contains("monetary_value") && !text.contains("spend"),
+        "{text}"
+    );
+    let table = customer_value::csv::read_summary(text.as_bytes()).unwrap();
+    assert_eq!(
+        table.layout(),
+        customer_value::csv::SummaryLayout::Btyd { spend: false }
+    );
+    assert!(!table.layout().has_repeat_spend());
+    let read_back: Vec<(u32, f64, f64)> = table
+        .customers()
+        .iter()
+        .map(|c| (c.frequency(), c.t_x(), c.age()))
+        .collect();
+    assert_eq!(read_back, xs(&reference));
+    let streamed = customer_value::csv::StreamingSummarizer::new(options, summarizer).prepare(
+        without.as_bytes(),
+        None,
+        &mut |_| {},
+    );
+    assert!(matches!(
+        streamed,
+        Err(Error::InvalidParameter { name: "csv", .. })
+    ));
+}

@@ -33,6 +33,10 @@ Log options:
                                reads 12/1/2010 8:26 (zero padding optional; a time of day
                                after the date ignored), '%d.%m.%Y', '%d %b %Y'
       --amount-column COL      amount column (default amount; 3 without a header)
+      --no-amount              the log has no amount column (customer and date only): the
+                               purchase models (fit bg-nbd, pareto-nbd, ..., predict, stage)
+                               work; the summary has no money columns, and gamma-gamma, clv,
+                               rfm and tiers refuse it, as they need spend
       --decimal-comma          amounts have a decimal comma (12,50), as European exports;
                                a point is then an error (no thousands separators). Use with
                                --delimiter ';' (or quoted amounts)
@@ -103,6 +107,7 @@ impl LogArgs {
             }
             "delimiter" => csv.delimiter(parse_value(parser, name, parse_delimiter)?),
             "no-header" => csv.header(false),
+            "no-amount" => csv.amounts(false),
             "decimal-comma" => csv.decimal_comma(true),
             "columns" => {
                 let [c, d, a] = parse_value(parser, name, parse_columns)?;
@@ -164,6 +169,11 @@ impl LogArgs {
     /// Counts the rows identical to an earlier one on stderr, and keeps,
     /// drops or refuses them as `--duplicates` says.
     fn handle_duplicates(&self, path: &Path, log: &mut TransactionLog) -> Result<(), Failure> {
+        // Without amounts, same-day orders are identical rows by nature:
+        // they are counted only when --duplicates asks.
+        if self.duplicates.is_none() && !self.options()?.has_amounts() {
+            return Ok(());
+        }
         let found = Duplicates::find(log.transactions());
         let Some(&(row, first)) = found.pairs().first() else {
             return Ok(());
@@ -209,12 +219,29 @@ pub fn open_error(e: Error, path: &Path) -> Failure {
             path,
             source,
         } => Failure::Data(format!("cannot {action} {}: {source}", path.display())),
-        // A header without a needed column: list the columns it has.
-        e @ Error::Parse { line: 1, .. } => Failure::Data(format!(
-            "{}: {e}{}",
-            path.display(),
-            crate::output::header_hint(path)
-        )),
+        // A header without a needed column: list the columns it has, and
+        // for the amount, say how to read a log without one.
+        Error::Parse {
+            line: 1,
+            column,
+            reason,
+        } => {
+            let no_amount = if reason.contains("has no column") && column == "amount" {
+                "; a log without amounts (customer and date only) reads with --no-amount"
+            } else {
+                ""
+            };
+            let e = Error::Parse {
+                line: 1,
+                column,
+                reason,
+            };
+            Failure::Data(format!(
+                "{}: {e}{}{no_amount}",
+                path.display(),
+                crate::output::header_hint(path)
+            ))
+        }
         e => Failure::Data(format!("{}: {e}", path.display())),
     }
 }
@@ -386,6 +413,12 @@ pub fn customers_help(usage: &str) -> Result<(), Failure> {
 /// Refuses a summary without spend for a command that needs it, and says
 /// on stderr what a summary without total spend gives instead.
 pub fn check_spend(loaded: &Loaded, command: &str) -> Result<(), Failure> {
+    if !loaded.layout.has_repeat_spend() && loaded.log().is_some() {
+        return Err(Failure::Data(format!(
+            "{}: {command} needs each customer's spend, and the log was read without amounts (--no-amount)",
+            loaded.path.display()
+        )));
+    }
     if !loaded.layout.has_repeat_spend() {
         return Err(Failure::Data(format!(
             "{}: {command} needs each customer's spend, and the file has no spend column (total_spend, monetary_value, m.x, spend or Spending)",
@@ -670,11 +703,17 @@ impl SummaryInput {
                 let summarizer = self.summary.summarizer(command)?;
                 let (path, log) = self.log.read()?;
                 let summary = summarize(&summarizer, &path, &log)?;
+                // A log read without amounts has no spend (its zeros are not).
+                let layout = if self.log.options()?.has_amounts() {
+                    SummaryLayout::Full
+                } else {
+                    SummaryLayout::Btyd { spend: false }
+                };
                 Ok(Loaded {
                     customers: None,
                     unit: summarizer.unit(),
                     observation_end: Some(summarizer.calibration_end()),
-                    layout: SummaryLayout::Full,
+                    layout,
                     rows: summary.into_customers(),
                     names: Names::Log(log),
                     path,

@@ -298,3 +298,81 @@ fn duplicate_rows_are_counted_kept_dropped_or_refused() {
     error.extend(["--stream", "always"]);
     assert_eq!(run(&error).status.code(), Some(2));
 }
+
+/// A log of customer and date only: without `--no-amount` the error says
+/// to give it; with it, the summary has no money column, the purchase
+/// models fit and predict (no spend columns filled), stage counts
+/// purchases, and the money commands refuse it saying why.
+#[test]
+fn logs_without_amounts_work_for_the_purchase_models_only() {
+    let mut text = String::from("customer_id,date\n");
+    for c in 0..30u32 {
+        for k in 0..(1 + c % 4) {
+            let day = 1 + (c * 7 + k * 23) % 300;
+            let date = customer_value::Date::parse("2024-01-01")
+                .unwrap()
+                .checked_add_days(i32::try_from(day).unwrap())
+                .unwrap();
+            text.push_str(&format!("{c},{date}\n"));
+        }
+    }
+    let (dir, log) = log_file("noamount", &text);
+    let end = ["--observation-end", "2024-12-31"];
+    let mut args = vec!["summary", "--input", s(&log)];
+    args.extend(end);
+    let message = fails(&args);
+    assert!(message.contains("--no-amount"), "{message}");
+    args.push("--no-amount");
+    let (summary_text, _) = ok(&args);
+    assert!(summary_text.starts_with(
+        "customer_id,frequency,recency,T,purchases,first_purchase,last_purchase,unit_days,observation_end\n"
+    ));
+    let summary = dir.join("summary.csv");
+    std::fs::write(&summary, &summary_text).unwrap();
+    let fit = dir.join("fit.json");
+    ok(&[
+        "fit",
+        "--model",
+        "bg-nbd",
+        "--summary",
+        s(&summary),
+        "-o",
+        s(&fit),
+    ]);
+    let mut pareto = vec![
+        "fit",
+        "--model",
+        "pareto-nbd",
+        "--input",
+        s(&log),
+        "--no-amount",
+    ];
+    pareto.extend(end);
+    ok(&pareto);
+    let (predict, _) = ok(&[
+        "predict",
+        "--params",
+        s(&fit),
+        "--summary",
+        s(&summary),
+        "--horizon",
+        "30",
+    ]);
+    assert!(
+        predict.lines().skip(1).all(|l| l.contains(",,,30,1")),
+        "{predict}"
+    );
+    for command in [&["fit", "--model", "gamma-gamma"][..], &["rfm"], &["tiers"]] {
+        let mut args = command.to_vec();
+        args.extend(["--input", s(&log), "--no-amount"]);
+        args.extend(end);
+        let message = fails(&args);
+        assert!(message.contains("spend"), "{args:?}: {message}");
+    }
+    let mut stage = vec!["stage", "--input", s(&log), "--no-amount"];
+    stage.extend(end);
+    let (stages, _) = ok(&stage);
+    assert!(!stages.contains("no purchase yet"), "{stages}");
+    stage.extend(["--value", "spend"]);
+    assert_eq!(run(&stage).status.code(), Some(2));
+}

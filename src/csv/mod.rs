@@ -121,4 +121,5 @@ pub use summary::{SummaryLayout, SummaryMetadata, SummaryTable, read_summary, re
 pub use write::{
     HOLDOUT_COLUMNS, HOLDOUT_ONLY_COLUMNS, METADATA_COLUMNS, SUMMARY_COLUMNS, SummaryFormat,
     write_holdout_only, write_holdout_only_with, write_summary, write_summary_with,
+    write_summary_without_spend,
 };

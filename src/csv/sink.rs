@@ -177,7 +177,8 @@ fn amount_error(text: &[u8], decimal_comma: bool) -> String {
 struct Indices {
     customer: usize,
     date: usize,
-    amount: usize,
+    /// `None` for a log read without amounts.
+    amount: Option<usize>,
     quantity: Option<usize>,
     category: Option<usize>,
 }
@@ -209,7 +210,7 @@ impl Layout {
     pub(super) fn is_plain(&self) -> bool {
         let ix = self.indices;
         self.fields == 3
-            && (ix.customer, ix.date, ix.amount) == (0, 1, 2)
+            && (ix.customer, ix.date, ix.amount) == (0, 1, Some(2))
             && ix.quantity.is_none()
             && ix.category.is_none()
     }
@@ -339,7 +340,7 @@ impl<'a, T: Target> Sink<'a, T> {
         Ok(Indices {
             customer: get(Role::Customer).unwrap_or(0),
             date: get(Role::Date).unwrap_or(0),
-            amount: get(Role::Amount).unwrap_or(0),
+            amount: get(Role::Amount),
             quantity: get(Role::Quantity),
             category: get(Role::Category),
         })
@@ -382,16 +383,22 @@ impl<'a, T: Target> Sink<'a, T> {
             Ok(date) => date,
             Err(reason) => return Err(self.error(line, Role::Date, reason)),
         };
-        let text = trim(fields.field(indices.amount));
-        let amount = if self.options.decimal_comma() {
-            comma_amount(text)
-        } else {
-            parse_amount(text)
+        let amount = match indices.amount {
+            // A log without amounts: 0, which nothing reads as money.
+            None => Decimal::ZERO,
+            Some(i) => {
+                let text = trim(fields.field(i));
+                let amount = if self.options.decimal_comma() {
+                    comma_amount(text)
+                } else {
+                    parse_amount(text)
+                };
+                amount.ok_or_else(|| {
+                    let reason = amount_error(text, self.options.decimal_comma());
+                    self.error(line, Role::Amount, reason)
+                })?
+            }
         };
-        let amount = amount.ok_or_else(|| {
-            let reason = amount_error(text, self.options.decimal_comma());
-            self.error(line, Role::Amount, reason)
-        })?;
         let mut quantity = None;
         if let Some(i) = indices.quantity {
             let text = trim(fields.field(i));
@@ -452,7 +459,7 @@ impl<'a, T: Target> Sink<'a, T> {
             [
                 (Role::Customer, Some(ix.customer)),
                 (Role::Date, Some(ix.date)),
-                (Role::Amount, Some(ix.amount)),
+                (Role::Amount, ix.amount),
                 (Role::Quantity, ix.quantity),
                 (Role::Category, ix.category),
             ]
@@ -483,7 +490,7 @@ impl<T> Sink<'_, T> {
         {
             return None;
         }
-        let amount = self.indices?.amount;
+        let amount = self.indices?.amount?;
         let whole = trim(fields.field(amount));
         let fraction = trim(fields.field(amount + 1));
         let digits = |t: &[u8]| !t.is_empty() && t.iter().all(u8::is_ascii_digit);

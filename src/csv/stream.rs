@@ -494,6 +494,14 @@ impl StreamingSummarizer {
         progress: &mut dyn FnMut(&Progress),
         feed: impl FnOnce(&mut Sink<'_, Spill<'_>>, Rc<Cell<u64>>) -> Result<()>,
     ) -> Result<PreparedSummary> {
+        if !self.csv.has_amounts() {
+            // Its output has money columns, which such a log cannot fill.
+            return Err(Error::InvalidParameter {
+                name: "csv",
+                value: "amounts(false)".into(),
+                reason: "a streamed summary writes money columns; summarise a log without amounts in memory and write it with write_summary_without_spend",
+            });
+        }
         let start = Instant::now();
         let base = self.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
         let dir = SpillDir::create(&base).map_err(|e| Error::io("spill", &base, e))?;
