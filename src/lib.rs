@@ -49,7 +49,9 @@
 //! - Summaries: a [`Summarizer`] (built with [`SummarizerBuilder`]: unit,
 //!   [`Grouping`] of same-time purchases, [`RefundPolicy`], holdout) turns a
 //!   slice of transactions into a [`Summary`] of [`CustomerSummary`] rows,
-//!   or into a mergeable [`PartialSummary`] for sharded and distributed runs.
+//!   or into a mergeable [`PartialSummary`] for sharded and distributed runs;
+//!   [`Duplicates`] finds transactions identical to an earlier one, which a
+//!   [`DuplicatePolicy`] keeps, drops or refuses.
 //! - Scorers share two traits: a [`Scorer`] scores one customer from its
 //!   own input (with bulk paths over slices and [`Scored`] results carrying
 //!   the customer id); a [`Fit`] learns cut points from a population and
@@ -205,8 +207,8 @@ pub use model::{
 pub use rust_decimal::Decimal;
 pub use score::{Fit, Keyed, Scored, Scorer};
 pub use summary::{
-    CustomerSummary, Excluded, Grouping, HoldoutActivity, HoldoutOnlyCustomer, PartialSummary,
-    RefundPolicy, Summarizer, SummarizerBuilder, Summary,
+    CustomerSummary, DuplicatePolicy, Duplicates, Excluded, Grouping, HoldoutActivity,
+    HoldoutOnlyCustomer, PartialSummary, RefundPolicy, Summarizer, SummarizerBuilder, Summary,
 };
 
 #[cfg(doctest)]

@@ -6,7 +6,7 @@ use customer_value::btyd::evaluate::{
     likelihood_ratio_test, track,
 };
 use customer_value::btyd::{BgNbdParams, CustomerHistory, PurchaseModel};
-use customer_value::csv::{Column, CsvOptions, Delimiter};
+use customer_value::csv::{Column, CsvOptions, Delimiter, IdKind};
 use customer_value::{CustomerId, Date, Summarizer, TimeUnit};
 use proptest::prelude::*;
 
@@ -23,6 +23,7 @@ fn log() -> Option<customer_value::TransactionLog> {
             .delimiter(Delimiter::Whitespace)
             .header(false)
             .customer_column(Column::Position(2))
+            .id_kind(IdKind::Numeric) // CDNOW's zero-padded ids, by value
             .date_column(Column::Position(3))
             .amount_column(Column::Position(5))
             .build()

@@ -4,7 +4,7 @@
 //! of the raw CDNOW log.
 
 use customer_value::btyd::{BgNbdParams, CustomerHistory};
-use customer_value::csv::{Column, CsvOptions, Delimiter};
+use customer_value::csv::{Column, CsvOptions, Delimiter, IdKind};
 use customer_value::{Date, Summarizer, TimeUnit};
 
 fn params() -> BgNbdParams {
@@ -18,6 +18,7 @@ fn log() -> Option<customer_value::TransactionLog> {
             .delimiter(Delimiter::Whitespace)
             .header(false)
             .customer_column(Column::Position(2))
+            .id_kind(IdKind::Numeric) // CDNOW's zero-padded ids, by value
             .date_column(Column::Position(3))
             .amount_column(Column::Position(5))
             .build()

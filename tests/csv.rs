@@ -60,6 +60,7 @@ fn cdnow_options() -> CsvOptions {
         .delimiter(Delimiter::Whitespace)
         .header(false)
         .customer_column(Column::Position(2))
+        .id_kind(IdKind::Numeric) // CDNOW's zero-padded ids, by value
         .date_column(Column::Position(3))
         .amount_column(Column::Position(5))
         .quantity_column(Column::Position(4))
@@ -117,6 +118,7 @@ fn named_columns_in_any_order_and_extra_columns() {
     );
     let by_position = CsvOptions::builder()
         .customer_column(Column::Position(2))
+        .id_kind(IdKind::Numeric) // CDNOW's zero-padded ids, by value
         .date_column(Column::Position(3))
         .amount_column(Column::Position(1))
         .build()
@@ -276,20 +278,25 @@ fn byte_order_mark_is_ignored() {
 
 #[test]
 fn auto_ids_numeric() {
-    let log = default_read(
-        "customer_id,date,amount\n0001,2024-01-01,1\n1,2024-01-02,1\n42,2024-01-03,1\n",
-    )
-    .unwrap();
+    let log =
+        default_read("customer_id,date,amount\n01,2024-01-01,1\n1,2024-01-02,1\n42,2024-01-03,1\n")
+            .unwrap();
+    // A leading zero makes the column text: `01` and `1` are two customers.
+    let labels: Vec<_> = rows(&log).into_iter().map(|r| r.0).collect();
+    assert_eq!(labels, ["01", "1", "42"]);
+    assert_ne!(
+        log.transactions()[0].customer(),
+        log.transactions()[1].customer()
+    );
+    let log =
+        default_read("customer_id,date,amount\n1,2024-01-01,1\n1,2024-01-02,1\n42,2024-01-03,1\n")
+            .unwrap();
     let ids: Vec<_> = log
         .transactions()
         .iter()
         .map(|t| t.customer().get())
         .collect();
-    assert_eq!(
-        ids,
-        [1, 1, 42],
-        "numbers compare by value: 0001 is customer 1"
-    );
+    assert_eq!(ids, [1, 1, 42], "canonical numbers are the ids themselves");
     assert!(log.customer_names().is_empty());
 }
 
@@ -323,12 +330,12 @@ fn auto_ids_mixed_lose_nothing() {
     let labels: Vec<_> = rows(&log).into_iter().map(|r| r.0).collect();
     assert_eq!(
         labels,
-        ["7", "0012", "7", "carol", "0012", "99"],
-        "numbers keep their spelling"
+        ["7", "0012", "7", "carol", "12", "99"],
+        "every id keeps its spelling"
     );
     let distinct: BTreeSet<_> = log.transactions().iter().map(|t| t.customer()).collect();
-    assert_eq!(distinct.len(), 4, "7, 12, carol, 99");
-    assert_eq!(log.customer_names().len(), 4);
+    assert_eq!(distinct.len(), 5, "7, 0012, 12, carol, 99");
+    assert_eq!(log.customer_names().len(), 5);
     let amounts: Vec<_> = log.transactions().iter().map(|t| t.amount()).collect();
     assert_eq!(amounts, (1..=6).map(Decimal::from).collect::<Vec<_>>());
 
@@ -337,7 +344,7 @@ fn auto_ids_mixed_lose_nothing() {
         .unwrap()
         .summarize(log.transactions())
         .unwrap();
-    assert_eq!(summary.len(), 4);
+    assert_eq!(summary.len(), 5);
     let seven = log.transactions()[0].customer();
     assert_eq!(summary.get(seven).unwrap().frequency(), 1);
 }
@@ -649,6 +656,12 @@ fn small_log(
 proptest! {
     #[test]
     fn numeric_logs_round_trip(log in small_log((0u64..40).prop_map(|n| n.to_string()))) {
+        if log.is_empty() {
+            // A header without data lines is refused.
+            let refused = matches!(default_read(&to_csv(&log)), Err(Error::EmptyInput { .. }));
+            prop_assert!(refused);
+            return Ok(());
+        }
         let read = default_read(&to_csv(&log)).unwrap();
         let expected: Vec<_> = log
             .iter()
@@ -660,9 +673,15 @@ proptest! {
 
     #[test]
     fn named_logs_round_trip(log in small_log("[a-c]{1,3}|[0-9]{1,2}|x,y|q\"t")) {
+        if log.is_empty() {
+            let refused = matches!(default_read(&to_csv(&log)), Err(Error::EmptyInput { .. }));
+            prop_assert!(refused);
+            return Ok(());
+        }
         let read = default_read(&to_csv(&log)).unwrap();
-        // Numbers are compared by value under IdKind::Auto: `01` is `1`.
-        let key = |s: &str| s.parse::<u64>().map_or_else(|_| s.to_owned(), |n| format!("#{n}"));
+        // Every id is kept as written under IdKind::Auto: `01` and `1` are
+        // two customers (a leading zero makes the column text).
+        let key = |s: &str| s.to_owned();
         let normal = |rows: Vec<(String, Date, Decimal)>| -> Vec<_> {
             rows.into_iter().map(|(name, date, amount)| (key(&name), date, amount)).collect()
         };
@@ -808,4 +827,208 @@ fn decimal_comma_export_reads_as_the_plain_log() {
             .unwrap()
             .decimal_comma()
     );
+}
+
+/// A log without a data line is refused with `Error::EmptyInput`, from a
+/// reader and from a path alike: 0 bytes, blank lines, a byte-order mark
+/// alone, or a header alone (with or without its line end).
+#[test]
+fn empty_and_header_only_logs_are_refused() {
+    let dir = std::env::temp_dir().join(format!("cv-csv-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("", false),
+        ("\n\n", false),
+        ("\u{feff}", false),
+        ("customer_id,date,amount\n", true),
+        ("customer_id,date,amount", true),
+        ("\u{feff}customer_id,date,amount\r\n\r\n", true),
+    ];
+    for (i, (text, header)) in cases.into_iter().enumerate() {
+        let from_reader = CsvOptions::default().read(text.as_bytes());
+        let path = dir.join(format!("log{i}.csv"));
+        std::fs::write(&path, text).unwrap();
+        let from_path = CsvOptions::default().read_path(&path);
+        for got in [from_reader, from_path] {
+            match got {
+                Err(Error::EmptyInput { what, needs }) => {
+                    assert_eq!(what, "a transaction log");
+                    assert_eq!(needs.contains("header"), header, "{text:?}: {needs}");
+                }
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+    }
+    // A headerless file needs one line; a file whose rows all fall after
+    // the observation end is not empty (its rows are excluded later).
+    let headerless = CsvOptions::builder().header(false).build().unwrap();
+    assert!(matches!(
+        headerless.read("".as_bytes()),
+        Err(Error::EmptyInput { .. })
+    ));
+    assert_eq!(
+        headerless
+            .read("7,2024-01-01,3\n".as_bytes())
+            .unwrap()
+            .len(),
+        1
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Under `IdKind::Auto` an id with a leading zero makes the column text:
+/// `007`, `07`, `7` and `0` are four customers, each labelled as written,
+/// wherever the zero-padded id appears in the file; `IdKind::Numeric`
+/// reads them by value (two customers); a file of canonical numbers stays
+/// numeric.
+#[test]
+fn ids_with_leading_zeros_stay_distinct_under_auto() {
+    let file = |ids: &[&str]| {
+        let mut text = String::from("customer_id,date,amount\n");
+        for (i, id) in ids.iter().enumerate() {
+            text.push_str(&format!("{id},2024-01-{:02},{}\n", i + 1, i + 1));
+        }
+        text
+    };
+    let labels = |log: &TransactionLog| -> BTreeSet<String> {
+        log.transactions()
+            .iter()
+            .map(|t| log.customer_label(t.customer()).into_owned())
+            .collect()
+    };
+    for ids in [
+        ["7", "007", "07", "0", "7"],
+        ["007", "7", "0", "07", "007"],
+        ["0", "7", "7", "07", "007"],
+    ] {
+        let log = default_read(&file(&ids)).unwrap();
+        let want: BTreeSet<String> = ids.iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(labels(&log), want, "{ids:?}");
+        let distinct: BTreeSet<_> = log.transactions().iter().map(|t| t.customer()).collect();
+        assert_eq!(distinct.len(), 4, "{ids:?}");
+        // Each row keeps its own spelling.
+        for (t, id) in log.transactions().iter().zip(ids) {
+            assert_eq!(log.customer_label(t.customer()), id);
+        }
+        let numeric = CsvOptions::builder()
+            .id_kind(IdKind::Numeric)
+            .build()
+            .unwrap()
+            .read(file(&ids).as_bytes())
+            .unwrap();
+        let by_value: BTreeSet<_> = numeric
+            .transactions()
+            .iter()
+            .map(|t| t.customer())
+            .collect();
+        assert_eq!(by_value, [CustomerId::new(0), CustomerId::new(7)].into());
+    }
+    let canonical = default_read(&file(&["7", "0", "10", "7"])).unwrap();
+    assert!(canonical.customer_names().is_empty());
+    assert_eq!(canonical.transactions()[2].customer(), CustomerId::new(10));
+}
+
+/// A summary written from a log with `007` and `7` reads back with both
+/// customers, on the hand-split path and on the general one (a quoted
+/// field), and so does a customer table.
+#[test]
+fn summary_and_customer_table_readers_keep_leading_zero_ids() {
+    let log = default_read(
+        "customer_id,date,amount\n7,2024-01-03,10\n007,2024-01-04,20\n7,2024-02-03,30\n",
+    )
+    .unwrap();
+    let summary = Summarizer::builder(day("2024-12-31"))
+        .build()
+        .unwrap()
+        .summarize(log.transactions())
+        .unwrap();
+    let mut out = Vec::new();
+    write_summary(&mut out, &summary, &log).unwrap();
+    let plain = String::from_utf8(out).unwrap();
+    let quoted = plain.replacen("\n007,", "\n\"007\",", 1);
+    assert_ne!(plain, quoted);
+    for text in [&plain, &quoted] {
+        let table = customer_value::csv::read_summary(text.as_bytes()).unwrap();
+        assert_eq!(table.len(), 2, "{text}");
+        let labels: BTreeSet<String> = table
+            .customers()
+            .iter()
+            .map(|c| table.customer_label(c.customer()).into_owned())
+            .collect();
+        assert_eq!(labels, ["007".to_owned(), "7".to_owned()].into());
+        let frequencies: Vec<u32> = table.customers().iter().map(|c| c.frequency()).collect();
+        assert_eq!(frequencies, [0, 1], "{text}");
+    }
+    let customers = "customer_id,recency_days,number_of_orders,revenue\n7,3,2,10\n007,5,1,4\n";
+    let table = customer_value::csv::read_customer_table(
+        customers.as_bytes(),
+        &customer_value::csv::CustomerTableColumns::default(),
+    )
+    .unwrap();
+    assert_eq!(table.rows().len(), 2);
+    let labels: Vec<_> = table
+        .rows()
+        .iter()
+        .map(|r| table.customer_label(r.customer()).into_owned())
+        .collect();
+    assert_eq!(labels, ["7", "007"]);
+}
+
+/// A log of customer and date only reads with `amounts(false)` (every
+/// amount 0), its summary is written without money columns and reads back
+/// without spend, with the same x, t_x, T as the log with amounts; the
+/// streaming summary refuses it rather than write zeros as spend.
+#[test]
+fn logs_without_amounts_summarise_without_money() {
+    let with = "customer_id,date,amount\n7,2024-01-03,10\n9,2024-01-05,4\n7,2024-02-10,5\n";
+    let without = "customer_id,date\n7,2024-01-03\n9,2024-01-05\n7,2024-02-10\n";
+    let summarizer = Summarizer::builder(day("2024-03-31")).build().unwrap();
+    let options = CsvOptions::builder().amounts(false).build().unwrap();
+    assert!(!options.has_amounts());
+    // The default still needs the column, and names it.
+    assert!(matches!(
+        default_read(without),
+        Err(Error::Parse { line: 1, ref column, .. }) if column == "amount"
+    ));
+    let log = options.read(without.as_bytes()).unwrap();
+    assert!(log.transactions().iter().all(|t| t.amount().is_zero()));
+    let summary = summarizer.summarize(log.transactions()).unwrap();
+    let reference = summarizer
+        .summarize(default_read(with).unwrap().transactions())
+        .unwrap();
+    let xs = |s: &customer_value::Summary| -> Vec<(u32, f64, f64)> {
+        s.customers()
+            .iter()
+            .map(|c| (c.frequency(), c.t_x(), c.age()))
+            .collect()
+    };
+    assert_eq!(xs(&summary), xs(&reference));
+    let mut out = Vec::new();
+    customer_value::csv::write_summary_without_spend(&mut out, &summary, &log).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        !text.contains("monetary_value") && !text.contains("spend"),
+        "{text}"
+    );
+    let table = customer_value::csv::read_summary(text.as_bytes()).unwrap();
+    assert_eq!(
+        table.layout(),
+        customer_value::csv::SummaryLayout::Btyd { spend: false }
+    );
+    assert!(!table.layout().has_repeat_spend());
+    let read_back: Vec<(u32, f64, f64)> = table
+        .customers()
+        .iter()
+        .map(|c| (c.frequency(), c.t_x(), c.age()))
+        .collect();
+    assert_eq!(read_back, xs(&reference));
+    let streamed = customer_value::csv::StreamingSummarizer::new(options, summarizer).prepare(
+        without.as_bytes(),
+        None,
+        &mut |_| {},
+    );
+    assert!(matches!(
+        streamed,
+        Err(Error::InvalidParameter { name: "csv", .. })
+    ));
 }

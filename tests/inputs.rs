@@ -7,7 +7,7 @@ use std::io::Read;
 use customer_value::btyd::file::{FitFile, ModelFit, ModelParams, UnitUse};
 use customer_value::btyd::{BgNbd, BgNbdParams, CustomerHistory};
 use customer_value::csv::{
-    Column, CsvOptions, CustomerTableColumns, Delimiter, SummaryLayout, SummaryMetadata,
+    Column, CsvOptions, CustomerTableColumns, Delimiter, IdKind, SummaryLayout, SummaryMetadata,
     read_customer_table, read_customer_table_path, read_summary, read_summary_path, write_summary,
 };
 use customer_value::{CustomerId, Date, Decimal, Error, Summarizer, TimeUnit, Transaction};
@@ -22,6 +22,7 @@ fn cdnow_options() -> CsvOptions {
         .delimiter(Delimiter::Whitespace)
         .header(false)
         .customer_column(Column::Position(2))
+        .id_kind(IdKind::Numeric) // CDNOW's zero-padded ids, by value
         .date_column(Column::Position(3))
         .amount_column(Column::Position(5))
         .build()

@@ -4,7 +4,7 @@
 //! with the observation end 1997-09-30: R = days since the last purchase,
 //! F = purchases, M = total spend, k = 5, ties broken in customer-id order.
 
-use customer_value::csv::{Column, CsvOptions, Delimiter};
+use customer_value::csv::{Column, CsvOptions, Delimiter, IdKind};
 use customer_value::rfm::{Monetary, QuantileMethod, Rfm, RfmValues, TieMethod};
 use customer_value::{Date, Decimal, Fit, Scorer, Summarizer};
 
@@ -54,6 +54,7 @@ fn cdnow_values() -> Option<Vec<RfmValues>> {
         .delimiter(Delimiter::Whitespace)
         .header(false)
         .customer_column(Column::Position(2))
+        .id_kind(IdKind::Numeric) // CDNOW's zero-padded ids, by value
         .date_column(Column::Position(3))
         .amount_column(Column::Position(5))
         .build()

@@ -304,9 +304,10 @@ fn same_bytes_in_any_order_and_partitioning() {
             }
         }
     }
-    // Holdout-only customer 12, and 5 and 0005 are one customer.
+    // Holdout-only customer 12, and 5 and 0005 are two customers (a
+    // leading zero makes the ids text, kept as written).
     let text = String::from_utf8(want.0).unwrap();
-    assert_eq!(text.lines().count(), 3);
+    assert_eq!(text.lines().count(), 4);
     let holdout = String::from_utf8(want.1).unwrap();
     assert!(holdout.contains("\n12,2024-03-20,1,1,2.00\n"), "{holdout}");
 }
@@ -523,6 +524,10 @@ fn empty_and_header_only_files() {
         let want = in_memory(&csv, &summarizer, None, text);
         let got = streamed(&csv, &summarizer, None, text, 3, 8);
         assert_eq!(want, got, "{text:?}");
+        assert!(
+            matches!(got, Err(Error::EmptyInput { .. })),
+            "{text:?}: {got:?}"
+        );
     }
     // A header without a needed column fails on line 1 in both.
     let text = "customer,date,amount\n1,2024-01-01,1\n";
@@ -1029,4 +1034,35 @@ fn decimal_comma_streams_as_in_memory() {
         Err(Error::Parse { line: 62, .. })
     ));
     check_blocks(&csv, &summarizer, &point);
+}
+
+/// Ids with leading zeros stay distinct in the streamed summary too, with
+/// the same bytes as in memory, for any number of partitions and wherever
+/// the first zero-padded id comes.
+#[test]
+fn leading_zero_ids_stream_as_in_memory() {
+    let summarizer = Summarizer::builder(day("2024-03-01")).build().unwrap();
+    let csv = CsvOptions::default();
+    for text in [
+        "customer_id,date,amount\n7,2024-01-01,1\n8,2024-01-02,2\n007,2024-01-03,3\n7,2024-01-09,4\n0,2024-01-05,5\n00,2024-01-06,6\n",
+        "customer_id,date,amount\n007,2024-01-01,1\n7,2024-01-02,2\n007,2024-01-03,3\n07,2024-01-09,4\n",
+    ] {
+        let want = in_memory(&csv, &summarizer, None, text).unwrap();
+        let ids: Vec<String> = String::from_utf8(want.0.clone())
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_owned())
+            .collect();
+        let written: std::collections::BTreeSet<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        assert_eq!(ids.len(), written.len(), "{ids:?}");
+        for p in 1..=5 {
+            let got = streamed(&csv, &summarizer, None, text, p, 16).unwrap();
+            assert_eq!(got, want, "{p} partitions");
+        }
+    }
 }

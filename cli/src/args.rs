@@ -11,8 +11,8 @@ use customer_value::csv::{
     read_customer_table_path, read_summary_path,
 };
 use customer_value::{
-    CustomerId, CustomerSummary, Date, Decimal, Error, Grouping, RefundPolicy, Summarizer, Summary,
-    TimeUnit, TransactionLog,
+    CustomerId, CustomerSummary, Date, Decimal, DuplicatePolicy, Duplicates, Error, Grouping,
+    RefundPolicy, Summarizer, Summary, TimeUnit, TransactionLog,
 };
 
 use crate::Failure;
@@ -33,14 +33,23 @@ Log options:
                                reads 12/1/2010 8:26 (zero padding optional; a time of day
                                after the date ignored), '%d.%m.%Y', '%d %b %Y'
       --amount-column COL      amount column (default amount; 3 without a header)
+      --no-amount              the log has no amount column (customer and date only): the
+                               purchase models (fit bg-nbd, pareto-nbd, ..., predict, stage)
+                               work; the summary has no money columns, and gamma-gamma, clv,
+                               rfm and tiers refuse it, as they need spend
       --decimal-comma          amounts have a decimal comma (12,50), as European exports;
                                a point is then an error (no thousands separators). Use with
                                --delimiter ';' (or quoted amounts)
       --quantity-column COL    optional number-of-units column
       --category-column COL    optional product category column
-      --id-kind K              auto (default: numbers if every id is a number, else strings;
-                               numbers compare by value, so 007 and 7 are one customer),
-                               numeric, or string (keeps 007 and 7 apart)
+      --id-kind K              auto (default): numbers if every id is a number without a
+                               leading zero, else text kept as written (007 and 7 are two
+                               customers); numeric: numbers by value (0001 is 1, 007 and 7
+                               are one customer); or string
+      --duplicates D           rows identical to an earlier one (same customer, date, amount,
+                               quantity and category) are counted on stderr and: keep (default:
+                               two equal orders on one day are possible), drop, or error.
+                               A streamed summary (see summary --help) does not count them
   -h, --help                   print this help
 ";
 
@@ -72,6 +81,8 @@ Input: a transaction log (--input with the log and summary options below), or
 pub struct LogArgs {
     input: Option<PathBuf>,
     csv: CsvOptionsBuilder,
+    /// `--duplicates`, and whether it was given.
+    pub duplicates: Option<DuplicatePolicy>,
 }
 
 impl Default for LogArgs {
@@ -79,6 +90,7 @@ impl Default for LogArgs {
         LogArgs {
             input: None,
             csv: CsvOptions::builder(),
+            duplicates: None,
         }
     }
 }
@@ -95,6 +107,7 @@ impl LogArgs {
             }
             "delimiter" => csv.delimiter(parse_value(parser, name, parse_delimiter)?),
             "no-header" => csv.header(false),
+            "no-amount" => csv.amounts(false),
             "decimal-comma" => csv.decimal_comma(true),
             "columns" => {
                 let [c, d, a] = parse_value(parser, name, parse_columns)?;
@@ -108,6 +121,10 @@ impl LogArgs {
             "quantity-column" => csv.quantity_column(parse_value(parser, name, parse_column)?),
             "category-column" => csv.category_column(parse_value(parser, name, parse_column)?),
             "id-kind" => csv.id_kind(parse_value(parser, name, parse_id_kind)?),
+            "duplicates" => {
+                self.duplicates = Some(parse_value(parser, name, parse_duplicates)?);
+                csv
+            }
             "date-format" => csv.date_format(parse_value(parser, name, |text| {
                 DateFormat::new(text).map_err(|e| match e {
                     Error::InvalidValue { reason, .. } => reason,
@@ -144,8 +161,54 @@ impl LogArgs {
             .clone()
             .ok_or_else(|| Failure::Usage("missing --input FILE".into()))?;
         let options = self.options()?;
-        let log = options.read_path(&path).map_err(|e| open_error(e, &path))?;
+        let mut log = options.read_path(&path).map_err(|e| open_error(e, &path))?;
+        self.handle_duplicates(&path, &mut log)?;
         Ok((path, log))
+    }
+
+    /// Counts the rows identical to an earlier one on stderr, and keeps,
+    /// drops or refuses them as `--duplicates` says.
+    fn handle_duplicates(&self, path: &Path, log: &mut TransactionLog) -> Result<(), Failure> {
+        // Without amounts, same-day orders are identical rows by nature:
+        // they are counted only when --duplicates asks.
+        if self.duplicates.is_none() && !self.options()?.has_amounts() {
+            return Ok(());
+        }
+        let found = Duplicates::find(log.transactions());
+        let Some(&(row, first)) = found.pairs().first() else {
+            return Ok(());
+        };
+        let policy = self.duplicates.unwrap_or_default();
+        let label = log
+            .customer_label(log.transactions()[row].customer())
+            .into_owned();
+        let example = format!(
+            "data row {} repeats data row {} (customer {label:?}; rows counted without the header and blank lines)",
+            row + 1,
+            first + 1
+        );
+        if policy == DuplicatePolicy::Reject {
+            return Err(Failure::Data(format!(
+                "{}: {} rows are identical to an earlier row (same customer, date and amount): {example}; \
+                 --duplicates keep counts them, drop removes them",
+                path.display(),
+                found.count()
+            )));
+        }
+        let dropped = found
+            .apply(policy, log.transactions_mut())
+            .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?;
+        let what = if dropped > 0 {
+            "dropped (--duplicates drop)"
+        } else {
+            "kept, each counted as a purchase (--duplicates drop removes them, error refuses them)"
+        };
+        eprintln!(
+            "customer-value: {}: {} rows identical to an earlier row (same customer, date and amount), {what}; e.g. {example}",
+            path.display(),
+            found.count()
+        );
+        Ok(())
     }
 }
 
@@ -156,12 +219,29 @@ pub fn open_error(e: Error, path: &Path) -> Failure {
             path,
             source,
         } => Failure::Data(format!("cannot {action} {}: {source}", path.display())),
-        // A header without a needed column: list the columns it has.
-        e @ Error::Parse { line: 1, .. } => Failure::Data(format!(
-            "{}: {e}{}",
-            path.display(),
-            crate::output::header_hint(path)
-        )),
+        // A header without a needed column: list the columns it has, and
+        // for the amount, say how to read a log without one.
+        Error::Parse {
+            line: 1,
+            column,
+            reason,
+        } => {
+            let no_amount = if reason.contains("has no column") && column == "amount" {
+                "; a log without amounts (customer and date only) reads with --no-amount"
+            } else {
+                ""
+            };
+            let e = Error::Parse {
+                line: 1,
+                column,
+                reason,
+            };
+            Failure::Data(format!(
+                "{}: {e}{}{no_amount}",
+                path.display(),
+                crate::output::header_hint(path)
+            ))
+        }
         e => Failure::Data(format!("{}: {e}", path.display())),
     }
 }
@@ -333,6 +413,12 @@ pub fn customers_help(usage: &str) -> Result<(), Failure> {
 /// Refuses a summary without spend for a command that needs it, and says
 /// on stderr what a summary without total spend gives instead.
 pub fn check_spend(loaded: &Loaded, command: &str) -> Result<(), Failure> {
+    if !loaded.layout.has_repeat_spend() && loaded.log().is_some() {
+        return Err(Failure::Data(format!(
+            "{}: {command} needs each customer's spend, and the log was read without amounts (--no-amount)",
+            loaded.path.display()
+        )));
+    }
     if !loaded.layout.has_repeat_spend() {
         return Err(Failure::Data(format!(
             "{}: {command} needs each customer's spend, and the file has no spend column (total_spend, monetary_value, m.x, spend or Spending)",
@@ -617,11 +703,17 @@ impl SummaryInput {
                 let summarizer = self.summary.summarizer(command)?;
                 let (path, log) = self.log.read()?;
                 let summary = summarize(&summarizer, &path, &log)?;
+                // A log read without amounts has no spend (its zeros are not).
+                let layout = if self.log.options()?.has_amounts() {
+                    SummaryLayout::Full
+                } else {
+                    SummaryLayout::Btyd { spend: false }
+                };
                 Ok(Loaded {
                     customers: None,
                     unit: summarizer.unit(),
                     observation_end: Some(summarizer.calibration_end()),
-                    layout: SummaryLayout::Full,
+                    layout,
                     rows: summary.into_customers(),
                     names: Names::Log(log),
                     path,
@@ -715,6 +807,15 @@ fn parse_refunds(text: &str) -> Result<RefundPolicy, String> {
         "reject" => Ok(RefundPolicy::Reject),
         "net" => Ok(RefundPolicy::Net),
         _ => Err("expected reject or net".into()),
+    }
+}
+
+fn parse_duplicates(text: &str) -> Result<DuplicatePolicy, String> {
+    match text {
+        "keep" => Ok(DuplicatePolicy::Keep),
+        "drop" => Ok(DuplicatePolicy::Drop),
+        "error" | "reject" => Ok(DuplicatePolicy::Reject),
+        _ => Err("expected keep, drop or error".into()),
     }
 }
 

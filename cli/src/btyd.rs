@@ -133,8 +133,10 @@ in --params-unit, else taken to be in the summary's unit (said on stderr).
 CLV = sum over k = 1..K of expected_spend x (E[Y(kF)] - E[Y((k-1)F)]) / (1 + discount)^k
 (lifetimes' convention: each period's purchases discounted at the period's end).
 Output columns: customer_id,p_alive,expected_purchases (in the horizon),expected_spend (per
-purchase, money),clv (money); blank for customers first seen on the observation end, T = 0,
-who carry no history to condition on.
+purchase, money),clv (money), blank for customers first seen on the observation end, T = 0,
+who carry no history to condition on; then horizon,unit_days on every row: the --horizon as
+given and the summary's unit in days per period (1: days, 7: weeks), so that the file says
+what expected_purchases counts (52 and 7: purchases in the next 52 weeks).
 
 Examples:
   customer-value fit --model bg-nbd --summary summary.csv -o bgnbd.json
@@ -715,6 +717,10 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         _ => loaded.unit,
     };
     let to_fit = |t: f64| loaded.unit.convert(t, fit_unit);
+    // Written on every row with the summary's unit, so that a reader of
+    // the file knows what expected_purchases counts ("in 52 weeks").
+    let horizon_text = Format::new(exact).figure(horizon);
+    let unit_days = loaded.unit.days_per_period().to_string();
     let horizon = to_fit(horizon);
     // A month is 30.4375 days (365.25 / 12), in the summary's unit.
     let period_length =
@@ -873,6 +879,8 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "expected_purchases",
             "expected_spend",
             "clv",
+            "horizon",
+            "unit_days",
         ],
         |csv| {
             for (customer, scored) in &rows {
@@ -888,9 +896,19 @@ pub fn predict(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                             Some(c) => row.money(fmt, *c)?,
                             None => row.text("")?,
                         }
+                        .text(&horizon_text)?
+                        .text(&unit_days)?
                         .end()?
                     }
-                    None => csv.row([label.as_ref(), "", "", "", ""])?,
+                    None => csv.row([
+                        label.as_ref(),
+                        "",
+                        "",
+                        "",
+                        "",
+                        horizon_text.as_str(),
+                        unit_days.as_str(),
+                    ])?,
                 }
             }
             Ok(())

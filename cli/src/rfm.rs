@@ -48,9 +48,12 @@ Purchases on the same day are one purchase, unless --grouping says otherwise.
 The thresholds printed are those --save-fitted writes: with --ties min or max they give every
 customer the score in the output; with first or random they give the max-tie scores.
 Output columns: customer_id,periods_since_last,purchases,total_spend (mean_spend with
---monetary mean),r,f,m,code,segment. periods_since_last is R's input: the time from the last
-purchase to the observation end (T - t_x) in the summary's unit (days by default); purchases
-is F's input: all purchases, the first included.
+--monetary mean),r,f,m,code,segment,unit_days. periods_since_last is R's input: the time from
+the last purchase to the observation end (T - t_x) in the summary's unit, which unit_days
+gives in days per period (1: days, 7: weeks; blank for a --customers table, whose recency is in
+its own unit); purchases is F's input: all purchases, the first included. The thresholds are
+printed as the output shows values (times to 6 significant digits, money to cents; every digit
+with --exact); --save-fitted keeps them exactly.
 
 Examples:
   customer-value rfm --input log.csv --observation-end 2024-12-31
@@ -189,18 +192,22 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             (scores.into_iter().map(|s| s.score).collect(), fitted)
         }
     };
+    let fmt = Format::new(exact);
+    // The recency unit: a summary's, or none known for a customer table.
+    let unit = loaded.customers.is_none().then_some(loaded.unit);
     text.insert_str(
         0,
         &format!(
-            "thresholds ({}):\n  recency   {}\n  frequency {}\n  monetary  {}\n",
+            "thresholds ({}; recency = periods_since_last, in {}):\n  recency   {}\n  frequency {}\n  monetary  {}\n",
             if fitted_file.is_some() {
                 "loaded"
             } else {
                 "fitted"
             },
-            fitted.recency_cuts(),
-            fitted.frequency_cuts(),
-            fitted.monetary_cuts(),
+            unit.map_or_else(|| "the table's unit".to_owned(), |u| u.to_string()),
+            cuts_text(fitted.recency_cuts(), |x| fmt.figure(x)),
+            cuts_text(fitted.frequency_cuts(), |x| fmt.figure(x)),
+            cuts_text(fitted.monetary_cuts(), |x| fmt.money(x)),
         ),
     );
     if fitted.is_nested() {
@@ -257,7 +264,6 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
     };
 
-    let fmt = Format::new(exact);
     let monetary_column = match monetary {
         Monetary::Mean => "mean_spend",
         _ => "total_spend",
@@ -274,8 +280,12 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "m",
             "code",
             "segment",
+            "unit_days",
         ],
         |csv| {
+            // The unit of periods_since_last, on every row as in a summary
+            // (blank for a customer table, whose unit is its own).
+            let unit_days = unit.map_or_else(String::new, |u| u.days_per_period().to_string());
             for ((v, s), segment) in values.iter().zip(&scores).zip(&labels) {
                 csv.text(loaded.label(v.customer()).as_ref())?
                     .figure(fmt, v.recency())?
@@ -286,6 +296,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                     .show(s.m())?
                     .text(s.code_string())?
                     .text(segment)?
+                    .text(&unit_days)?
                     .end()?;
             }
             Ok(())
@@ -349,4 +360,34 @@ fn parse_segments(text: &str) -> Result<Segments, String> {
             Ok(Segments::Rules(rules))
         }
     }
+}
+
+/// Cut points as the output shows values: recency and frequency to the
+/// output's significant digits, money to cents (every digit with
+/// `--exact`), so that a threshold reads like the values it splits
+/// (`<= 58`, not `<= 57.99999999999999`); `--save-fitted` keeps every bit.
+fn cuts_text<T: customer_value::rfm::CutValue>(
+    cuts: &customer_value::rfm::Cuts<T>,
+    show: impl Fn(T) -> String,
+) -> String {
+    let symbol = match cuts.rule() {
+        customer_value::rfm::CutRule::AtLeast => ">=",
+        customer_value::rfm::CutRule::AtMost => "<=",
+        _ => "<",
+    };
+    let mut parts: Vec<String> = cuts
+        .starts()
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| format!("score {}: {symbol} {}", i + 2, show(t)))
+        .collect();
+    let reached = cuts.starts().len() + 1;
+    if reached < usize::from(cuts.bins()) {
+        parts.push(format!(
+            "scores {}..={} not reached",
+            reached + 1,
+            cuts.bins()
+        ));
+    }
+    parts.join(", ")
 }

@@ -8,7 +8,7 @@ use customer_value::lifecycle::{
     ChurnInput, HistoryOptions, PeriodHistories, PeriodValue, RecencyRule, RecencyThreshold,
     RiskReason, StageReason, StageRule, WindowTrend,
 };
-use customer_value::{LifecycleStage, Scorer, TimeUnit};
+use customer_value::{Decimal, LifecycleStage, Scorer, TimeUnit};
 
 use crate::Failure;
 use crate::args::{
@@ -28,7 +28,8 @@ here), counted from the period of each customer's first purchase to the as-of pe
 Stage rule (WindowTrend, this crate's heuristic [L], see customer_value::lifecycle::spec; each
 threshold in periods, and the defaults are durations converted to the unit: a quarter, half a
 year, a year; in weeks 13, 26, 52):
-      --value V                spend (default) or purchases per period
+      --value V                spend (default) or purchases per period (the default with
+                               --no-amount)
       --window W               periods in each of the two windows compared (default: a quarter)
       --exploration E          a history of at most E periods is exploration (default: a quarter)
       --threshold T            relative change that counts as growth or decline (default 0.2)
@@ -45,8 +46,9 @@ Churn risk (the course material's recency rule: absent 12 weeks, high risk, abou
       --exact                  every digit (default: times to 6 significant digits)
 
 Output columns: customer_id,periods_observed (periods from the first purchase's period to the
-as-of period),stage,stage_reason,periods_since_last (T - t_x, in the summary unit),risk,
-risk_reason
+as-of period),stage,stage_reason,periods_since_last (T - t_x),risk,risk_reason,unit_days:
+periods_observed, periods_since_last and the thresholds in risk_reason are in --unit, which
+unit_days gives in days per period (1: days, 7: weeks) on every row
 
 Examples:
   customer-value stage --input log.csv --observation-end 2024-12-31
@@ -70,7 +72,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let mut guard = None;
     let mut high_after: Option<f64> = None;
     let mut lost_after: Option<f64> = None;
-    let mut value = PeriodValue::Spend;
+    let mut value: Option<PeriodValue> = None;
     let mut output: Option<PathBuf> = None;
     let mut exact = false;
     while let Some(arg) = parser.next()? {
@@ -82,11 +84,11 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                 ));
             }
             "value" => {
-                value = parse_value(parser, &name, |t| match t {
+                value = Some(parse_value(parser, &name, |t| match t {
                     "spend" => Ok(PeriodValue::Spend),
                     "purchases" => Ok(PeriodValue::Purchases),
                     _ => Err("expected spend or purchases".into()),
-                })?
+                })?)
             }
             "window" => window = Some(parse_u32_value(parser, &name)?),
             "exploration" => exploration = Some(parse_u32_value(parser, &name)?),
@@ -117,6 +119,17 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             }
         }
     }
+    // A log without amounts has no spend per period: purchases instead.
+    let value = match (value, log_args.options()?.has_amounts()) {
+        (Some(PeriodValue::Spend), false) => {
+            return Err(Failure::Usage(
+                "--value spend needs amounts; a log read with --no-amount has purchases only (--value purchases, its default)".into(),
+            ));
+        }
+        (Some(v), _) => v,
+        (None, true) => PeriodValue::Spend,
+        (None, false) => PeriodValue::Purchases,
+    };
     let summarizer = summary_args.summarizer("stage")?;
     let mut rule = WindowTrend::for_unit(summarizer.unit());
     if let Some(w) = window {
@@ -147,8 +160,20 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     let options = HistoryOptions::new(summarizer.calibration_end(), summarizer.unit())
         .anchor(summarizer.period_anchor())
         .value(value);
-    let histories =
-        PeriodHistories::from_transactions(log.transactions(), &options).map_err(data)?;
+    // Without amounts every row is one purchase (the histories count
+    // rows of positive value as purchases; the log's zeros are not values).
+    let marked: Vec<customer_value::Transaction>;
+    let transactions = if log_args.options()?.has_amounts() {
+        log.transactions()
+    } else {
+        marked = log
+            .transactions()
+            .iter()
+            .map(|t| customer_value::Transaction::new(t.customer(), t.date(), Decimal::ONE))
+            .collect();
+        &marked
+    };
+    let histories = PeriodHistories::from_transactions(transactions, &options).map_err(data)?;
     let stages = rule.assign_all(&histories).map_err(data)?;
 
     let mut stage_counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -191,8 +216,10 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
             "periods_since_last",
             "risk",
             "risk_reason",
+            "unit_days",
         ],
         |csv| {
+            let unit_days = summarizer.unit().days_per_period().to_string();
             for (customer, periods, stage, reason, warning) in &rows {
                 let (since_last, risk, risk_reason) = match warning {
                     Some(warning) => match warning.reason() {
@@ -221,6 +248,7 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
                     &since_last,
                     &risk,
                     &risk_reason,
+                    &unit_days,
                 ])?;
             }
             Ok(())

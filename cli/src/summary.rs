@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use customer_value::Summarizer;
 use customer_value::csv::{
     DEFAULT_MEMORY, Phase, Progress, StreamingSummarizer, SummaryFormat, write_holdout_only_with,
-    write_summary_with,
+    write_summary_with, write_summary_without_spend,
 };
 
 use crate::Failure;
@@ -54,7 +54,8 @@ x + 1), transactions, first_purchase, last_purchase, total_spend, mean_spend, ca
 with --category-column), and holdout_purchases,holdout_transactions,holdout_spend with
 --holdout-end. Last come unit_days,observation_end (and holdout_end): the unit (days per
 period) and dates, the same on every row, so that the scorers and `predict` know what the
-times mean. Times are in --unit.
+times mean. Times are in --unit. With --no-amount: customer_id,frequency,recency,T,purchases,
+first_purchase,last_purchase,unit_days,observation_end (no money column).
 
 Examples:
   customer-value summary --input log.csv --observation-end 2024-12-31 -o summary.csv
@@ -108,7 +109,15 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         .ok()
         .and_then(|p| p.extension().map(|e| e.eq_ignore_ascii_case("parquet")))
         .unwrap_or(false);
+    let amounts = log_args.options()?.has_amounts();
+    if !amounts && (holdout_only.is_some() || matches!(stream, Stream::Always) || parquet) {
+        return Err(Failure::Usage(
+            "--no-amount summaries are written in memory, without --holdout-only (its columns are spend) or --stream always".into(),
+        ));
+    }
     let streamed = match stream {
+        // A log without amounts is summarised in memory.
+        _ if !amounts => false,
         // A Parquet log is always streamed.
         _ if parquet => true,
         Stream::Always => true,
@@ -120,6 +129,14 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
         }
     };
     if streamed {
+        if matches!(
+            log_args.duplicates,
+            Some(customer_value::DuplicatePolicy::Drop | customer_value::DuplicatePolicy::Reject)
+        ) {
+            return Err(Failure::Usage(
+                "--duplicates drop or error needs the log in memory; give --stream never (a streamed summary does not look for duplicate rows)".into(),
+            ));
+        }
         let mut streamer = StreamingSummarizer::new(log_args.options()?, summarizer)
             .memory(memory)
             .format(base_format)
@@ -148,7 +165,11 @@ pub fn run(parser: &mut lexopt::Parser) -> Result<(), Failure> {
     // The library's writer quotes labels as RFC 4180 requires and buffers
     // itself; the extra BufWriter costs one copy.
     write_output(output.as_deref(), |w| {
-        write_summary_with(w, &summary, &log, format)
+        if amounts {
+            write_summary_with(w, &summary, &log, format)
+        } else {
+            write_summary_without_spend(w, &summary, &log)
+        }
     })?;
 
     let last_day = summarizer

@@ -196,9 +196,13 @@ fn read_bytes(bytes: &[u8], columns: &CustomerTableColumns) -> Result<CustomerTa
         .enumerate()
         .map(|(i, r)| r.map_err(|e| parse_error(e, i as u64 + 2)))
         .collect::<Result<Vec<_>>>()?;
+    // Numbers unless an id is not one or has a leading zero (then text,
+    // kept as written: `007` and `7` are two customers).
     let numeric = records.iter().all(|r| {
-        r.get(at[0])
-            .is_some_and(|id| id.trim().parse::<u64>().is_ok())
+        r.get(at[0]).is_some_and(|id| {
+            let id = id.trim();
+            id.parse::<u64>().is_ok() && !super::sink::leading_zero(id.as_bytes())
+        })
     });
     let mut table = CustomerTable::default();
     let mut seen = rustc_hash::FxHashSet::default();

@@ -65,7 +65,7 @@
 //! Fader and Hardie's CDNOW sample is whitespace separated without a
 //! header: `master_id sample_id date number_of_cds dollar_value`.
 //! ```
-//! use customer_value::csv::{Column, CsvOptions, Delimiter};
+//! use customer_value::csv::{Column, CsvOptions, Delimiter, IdKind};
 //! use customer_value::{CustomerId, Decimal};
 //!
 //! let cdnow = " 00004 0001 19970101  2   29.33\r\n 00004 0001 19970118  2   29.73\r\n";
@@ -76,9 +76,10 @@
 //!     .date_column(Column::Position(3))
 //!     .amount_column(Column::Position(5))
 //!     .quantity_column(Column::Position(4))
+//!     .id_kind(IdKind::Numeric) // "0001" is customer 1 (the default keeps the text "0001")
 //!     .build()?;
 //! let log = options.read(cdnow.as_bytes())?;
-//! assert_eq!(log.transactions()[0].customer(), CustomerId::new(1)); // "0001" is a number
+//! assert_eq!(log.transactions()[0].customer(), CustomerId::new(1));
 //! assert_eq!(log.transactions()[1].amount(), Decimal::new(2973, 2));
 //! assert_eq!(log.transactions()[1].quantity(), Some(2));
 //! # Ok::<(), customer_value::Error>(())
@@ -120,4 +121,5 @@ pub use summary::{SummaryLayout, SummaryMetadata, SummaryTable, read_summary, re
 pub use write::{
     HOLDOUT_COLUMNS, HOLDOUT_ONLY_COLUMNS, METADATA_COLUMNS, SUMMARY_COLUMNS, SummaryFormat,
     write_holdout_only, write_holdout_only_with, write_summary, write_summary_with,
+    write_summary_without_spend,
 };

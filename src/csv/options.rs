@@ -76,21 +76,25 @@ impl fmt::Display for Column {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum IdKind {
-    /// Numbers when every id in the file is a number (ASCII digits that fit
-    /// a `u64`: `"0001"` is customer 1), strings otherwise (the default).
+    /// Numbers when every id in the file is a number written without a
+    /// leading zero (ASCII digits that fit a `u64`; `0` itself is a
+    /// number), strings otherwise (the default).
     ///
-    /// When a file mixes the two, every id is interned as a string, in the
-    /// log's [customer names], and no customer is lost or merged with
-    /// another: each number keeps its own id, labelled with its spelling in
-    /// the file. Numbers are compared by value in both cases, so `7` and
-    /// `007` are the same customer (the label is one of the spellings); use
-    /// [`IdKind::String`] to keep them apart.
+    /// One id with a leading zero (`007`, or zero-padded ids such as
+    /// CDNOW's `0001`) makes the column text: every id is then kept as
+    /// written, so `007` and `7` are two customers and an output shows
+    /// `007` as the file does. When a file mixes numbers and text, every id
+    /// is interned as a string, in the log's [customer names], and no
+    /// customer is lost or merged with another. The in-memory and the
+    /// streaming readers decide alike. Use [`IdKind::Numeric`] to read
+    /// zero-padded ids as numbers by value (`0001` is customer 1).
     ///
     /// [customer names]: crate::TransactionLog::customer_names
     #[default]
     Auto,
     /// Every id must be a number (ASCII digits that fit a `u64`), used as
     /// the [`CustomerId`] itself; anything else is an [`Error::Parse`].
+    /// Numbers compare by value: `007` and `7` are one customer.
     ///
     /// [`CustomerId`]: crate::CustomerId
     Numeric,
@@ -161,6 +165,7 @@ pub struct CsvOptions {
     id_kind: IdKind,
     date_format: Option<DateFormat>,
     decimal_comma: bool,
+    amounts: bool,
 }
 
 impl Default for CsvOptions {
@@ -176,6 +181,7 @@ impl Default for CsvOptions {
             id_kind: IdKind::Auto,
             date_format: None,
             decimal_comma: false,
+            amounts: true,
         }
     }
 }
@@ -196,6 +202,7 @@ pub struct CsvOptionsBuilder {
     id_kind: IdKind,
     date_format: Option<DateFormat>,
     decimal_comma: bool,
+    amounts: bool,
 }
 
 impl CsvOptions {
@@ -213,6 +220,7 @@ impl CsvOptions {
             id_kind: IdKind::Auto,
             date_format: None,
             decimal_comma: false,
+            amounts: true,
         }
     }
 
@@ -266,6 +274,12 @@ impl CsvOptions {
     /// [`CsvOptionsBuilder::decimal_comma`].
     pub fn decimal_comma(&self) -> bool {
         self.decimal_comma
+    }
+
+    /// Whether the log has an amount column (see
+    /// [`CsvOptionsBuilder::amounts`]).
+    pub fn has_amounts(&self) -> bool {
+        self.amounts
     }
 }
 
@@ -357,6 +371,28 @@ impl CsvOptionsBuilder {
         self
     }
 
+    /// Whether the log has an amount column (default `true`). A log of
+    /// customer and date only (BTYDplus' grocery data, an export of order
+    /// dates) reads with `amounts(false)`: every transaction's amount is
+    /// then 0 and means nothing, so the purchase models (frequency,
+    /// recency, T) are the only use of it; write its summary with
+    /// [`write_summary_without_spend`](super::write_summary_without_spend),
+    /// which leaves the money columns out rather than write zeros.
+    ///
+    /// # Example
+    /// ```
+    /// use customer_value::csv::CsvOptions;
+    ///
+    /// let options = CsvOptions::builder().amounts(false).build()?;
+    /// let log = options.read("customer_id,date\n7,2024-03-01\n7,2024-03-09\n".as_bytes())?;
+    /// assert_eq!(log.len(), 2);
+    /// # Ok::<(), customer_value::Error>(())
+    /// ```
+    pub fn amounts(mut self, yes: bool) -> CsvOptionsBuilder {
+        self.amounts = yes;
+        self
+    }
+
     /// Checks the options.
     ///
     /// # Errors
@@ -403,6 +439,7 @@ impl CsvOptionsBuilder {
             id_kind: self.id_kind,
             date_format: self.date_format,
             decimal_comma: self.decimal_comma,
+            amounts: self.amounts,
         };
         let columns = options.columns();
         for (_, column) in &columns {
@@ -453,6 +490,7 @@ impl From<CsvOptions> for CsvOptionsBuilder {
             id_kind: o.id_kind,
             date_format: o.date_format,
             decimal_comma: o.decimal_comma,
+            amounts: o.amounts,
         }
     }
 }
@@ -489,11 +527,10 @@ impl Role {
 impl CsvOptions {
     /// The columns in use, with their roles.
     pub(super) fn columns(&self) -> Vec<(Role, &Column)> {
-        let mut columns = vec![
-            (Role::Customer, &self.customer),
-            (Role::Date, &self.date),
-            (Role::Amount, &self.amount),
-        ];
+        let mut columns = vec![(Role::Customer, &self.customer), (Role::Date, &self.date)];
+        if self.amounts {
+            columns.push((Role::Amount, &self.amount));
+        }
         columns.extend(self.quantity.iter().map(|c| (Role::Quantity, c)));
         columns.extend(self.category.iter().map(|c| (Role::Category, c)));
         columns
@@ -504,7 +541,7 @@ impl CsvOptions {
         match role {
             Role::Customer => Some(&self.customer),
             Role::Date => Some(&self.date),
-            Role::Amount => Some(&self.amount),
+            Role::Amount => self.amounts.then_some(&self.amount),
             Role::Quantity => self.quantity.as_ref(),
             Role::Category => self.category.as_ref(),
         }

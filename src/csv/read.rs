@@ -27,6 +27,8 @@ impl CsvOptions {
     ///   quantity or customer id, an empty customer id, a line with the
     ///   wrong number of fields, a header (line 1) without a requested
     ///   column, or two roles given the same column;
+    /// - [`Error::EmptyInput`] when the input has no data line: it is
+    ///   empty (0 bytes, or blank lines only), or holds only its header;
     /// - [`Error::Io`] (action `"read"`, an empty path, the reader's error
     ///   with the line it stopped at) when the reader fails;
     /// - [`Error::Overflow`] past 2^32 distinct customer or category names.
@@ -76,6 +78,9 @@ impl CsvOptions {
     fn read_into<R: Read>(&self, input: R, capacity: usize, path: &Path) -> Result<TransactionLog> {
         let mut sink = Sink::new(self, LogTarget::new(self, capacity));
         self.drive(input, path, CHUNK_SIZE, &mut sink)?;
+        if sink.target.is_empty() {
+            return Err(super::sink::no_data_lines(sink.layout().is_some()));
+        }
         sink.target.finish()
     }
 

@@ -3,8 +3,6 @@
 //! customer ids ([`LogTarget`]: as numbers or interned strings, see
 //! [`IdKind`]) and keeps the parsed rows.
 
-use std::borrow::Cow;
-
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
@@ -54,6 +52,29 @@ pub(super) fn parse_error(options: &CsvOptions, line: u64, role: Role, reason: S
     }
 }
 
+/// Whether a customer id is a number written with a leading zero (`007`,
+/// `00`): under [`IdKind::Auto`] such an id is text, kept as written, so
+/// that `007` and `7` stay two customers. Shared by the in-memory and the
+/// streaming readers.
+#[inline]
+pub(super) fn leading_zero(id: &[u8]) -> bool {
+    id.len() > 1 && id[0] == b'0'
+}
+
+/// The error for an input without a data line: [`Error::EmptyInput`],
+/// saying whether it had a first line (a header) at all. The in-memory and
+/// the streaming readers both refuse such an input, with this value.
+pub(super) fn no_data_lines(first_line_read: bool) -> Error {
+    Error::EmptyInput {
+        what: "a transaction log",
+        needs: if first_line_read {
+            "data line, and the input holds only its header"
+        } else {
+            "line, and the input is empty (0 bytes, or blank lines only)"
+        },
+    }
+}
+
 /// An amount written with a decimal comma (`12,50`): at most one comma,
 /// and no point (a thousands separator is not guessed at).
 fn comma_amount(text: &[u8]) -> Option<Decimal> {
@@ -71,7 +92,9 @@ fn comma_amount(text: &[u8]) -> Option<Decimal> {
 }
 
 /// Why `text` is not an amount, and what to do when the cause is likely
-/// a decimal separator or an empty field.
+/// a decimal separator or an empty field. An example in the message is
+/// always the user's own value, rewritten, with the amount it then reads
+/// as: never a fixed number that could be taken for the file's.
 #[cold]
 fn amount_error(text: &[u8], decimal_comma: bool) -> String {
     let text = String::from_utf8_lossy(text);
@@ -79,23 +102,69 @@ fn amount_error(text: &[u8], decimal_comma: bool) -> String {
         return "expected a decimal amount, got an empty field (write 0 for a purchase of no value)"
             .into();
     }
-    let digits_around = |sep: char| {
-        text.split_once(sep).is_some_and(|(a, b)| {
-            a.ends_with(|c: char| c.is_ascii_digit()) && b.starts_with(|c: char| c.is_ascii_digit())
-        })
+    const OPTION: &str = "the decimal-comma option (`--decimal-comma` on the command line, `CsvOptionsBuilder::decimal_comma`)";
+    // The text without the characters `drop`, when it has any.
+    let strip = |drop: char| -> Option<String> {
+        let kept: String = text.chars().filter(|&c| c != drop).collect();
+        (kept.len() < text.len()).then_some(kept)
     };
-    if decimal_comma && text.contains('.') {
+    let has = |c: char| text.contains(c);
+    if decimal_comma && has('.') {
+        let thousands =
+            strip('.').and_then(|kept| comma_amount(kept.as_bytes()).map(|v| (kept, v)));
+        if let Some((kept, value)) = &thousands {
+            if has(',') {
+                return format!(
+                    "{text:?} has a point, but amounts are read with a decimal comma and \
+                     thousands separators are not read: write {kept} (read as {value})"
+                );
+            }
+            if let Some(point) = parse_amount(text.as_bytes()) {
+                return format!(
+                    "{text:?} has a point, but amounts are read with a decimal comma: if the \
+                     point is a decimal point ({point}), the file is not a decimal-comma export \
+                     (leave out the decimal-comma option); if it separates thousands, write \
+                     {kept} (read as {value})"
+                );
+            }
+        }
         return format!(
-            "{text:?} has a point, but amounts are read with a decimal comma: \
-             thousands separators are not read (write 1234,50, not 1.234,50)"
+            "{text:?} has a point, but amounts are read with a decimal comma and thousands \
+             separators are not read"
         );
     }
-    if !decimal_comma && digits_around(',') && !text.contains('.') {
-        return format!(
-            "expected a decimal amount with a decimal point, got {text:?}: \
-             amounts with a decimal comma (12,50) need the decimal-comma option \
-             (`--decimal-comma` on the command line, `CsvOptionsBuilder::decimal_comma`)"
-        );
+    if !decimal_comma && has(',') {
+        if let Some(value) = comma_amount(text.as_bytes()) {
+            let after = text.rsplit(',').next().unwrap_or_default();
+            let or_thousands = match strip(',').and_then(|kept| parse_amount(kept.as_bytes())) {
+                Some(whole) if after.len() == 3 => format!(
+                    "; if the comma separates thousands, write {whole} (thousands separators \
+                     are not read)"
+                ),
+                _ => String::new(),
+            };
+            return format!(
+                "expected a decimal amount with a decimal point, got {text:?}, which has a \
+                 decimal comma: with {OPTION} it reads as {value}{or_thousands}"
+            );
+        }
+        let comma_after_points = text.rfind('.') < text.find(',');
+        if let Some((kept, value)) = strip('.')
+            .filter(|_| comma_after_points)
+            .and_then(|kept| comma_amount(kept.as_bytes()).map(|v| (kept, v)))
+        {
+            return format!(
+                "expected a decimal amount with a decimal point, got {text:?}: thousands \
+                 separators are not read; if the points separate thousands and the comma is \
+                 a decimal comma, write {kept} and give {OPTION} (read as {value})"
+            );
+        }
+        if let Some(value) = strip(',').and_then(|kept| parse_amount(kept.as_bytes())) {
+            return format!(
+                "expected a decimal amount, got {text:?}: thousands separators are not read; \
+                 write {value}"
+            );
+        }
     }
     match crate::decimal_text::exact(&text) {
         Err(why) if why == crate::decimal_text::TOO_MANY_DIGITS => format!("{text:?}: {why}"),
@@ -108,22 +177,19 @@ fn amount_error(text: &[u8], decimal_comma: bool) -> String {
 struct Indices {
     customer: usize,
     date: usize,
-    amount: usize,
+    /// `None` for a log read without amounts.
+    amount: Option<usize>,
     quantity: Option<usize>,
     category: Option<usize>,
 }
 
 /// How customer ids are being read.
 enum Ids {
-    /// Numbers so far. `strict` for [`IdKind::Numeric`]; `spellings` keeps,
-    /// under [`IdKind::Auto`], how numbers written with leading zeros were
-    /// spelled, in case the ids turn out mixed.
-    Numbers {
-        strict: bool,
-        spellings: FxHashMap<u64, Box<str>>,
-    },
+    /// Numbers so far; `strict` for [`IdKind::Numeric`].
+    Numbers { strict: bool },
     /// Interned strings. `by_number` (under [`IdKind::Auto`] only) maps
-    /// numbers, compared by value, to their interned ids.
+    /// the numbers (written without a leading zero, so one spelling each)
+    /// to their interned ids.
     Strings {
         by_number: Option<FxHashMap<u64, CustomerId>>,
     },
@@ -144,7 +210,7 @@ impl Layout {
     pub(super) fn is_plain(&self) -> bool {
         let ix = self.indices;
         self.fields == 3
-            && (ix.customer, ix.date, ix.amount) == (0, 1, 2)
+            && (ix.customer, ix.date, ix.amount) == (0, 1, Some(2))
             && ix.quantity.is_none()
             && ix.category.is_none()
     }
@@ -173,7 +239,6 @@ impl LogTarget {
         let ids = match options.id_kind() {
             IdKind::Auto | IdKind::Numeric => Ids::Numbers {
                 strict: options.id_kind() == IdKind::Numeric,
-                spellings: FxHashMap::default(),
             },
             IdKind::String => Ids::Strings { by_number: None },
         };
@@ -182,6 +247,11 @@ impl LogTarget {
             transactions: Vec::with_capacity(capacity),
             log: TransactionLog::new(),
         }
+    }
+
+    /// Whether no row was read.
+    pub(super) fn is_empty(&self) -> bool {
+        self.transactions.is_empty()
     }
 
     pub(super) fn finish(mut self) -> Result<TransactionLog> {
@@ -270,7 +340,7 @@ impl<'a, T: Target> Sink<'a, T> {
         Ok(Indices {
             customer: get(Role::Customer).unwrap_or(0),
             date: get(Role::Date).unwrap_or(0),
-            amount: get(Role::Amount).unwrap_or(0),
+            amount: get(Role::Amount),
             quantity: get(Role::Quantity),
             category: get(Role::Category),
         })
@@ -291,7 +361,7 @@ impl<'a, T: Target> Sink<'a, T> {
             }
         };
         if fields.count() != self.fields {
-            return Err(self.field_count(line, fields.count()));
+            return Err(self.field_count(line, fields));
         }
         let id = trim(fields.field(indices.customer));
         if id.is_empty() {
@@ -313,16 +383,22 @@ impl<'a, T: Target> Sink<'a, T> {
             Ok(date) => date,
             Err(reason) => return Err(self.error(line, Role::Date, reason)),
         };
-        let text = trim(fields.field(indices.amount));
-        let amount = if self.options.decimal_comma() {
-            comma_amount(text)
-        } else {
-            parse_amount(text)
+        let amount = match indices.amount {
+            // A log without amounts: 0, which nothing reads as money.
+            None => Decimal::ZERO,
+            Some(i) => {
+                let text = trim(fields.field(i));
+                let amount = if self.options.decimal_comma() {
+                    comma_amount(text)
+                } else {
+                    parse_amount(text)
+                };
+                amount.ok_or_else(|| {
+                    let reason = amount_error(text, self.options.decimal_comma());
+                    self.error(line, Role::Amount, reason)
+                })?
+            }
         };
-        let amount = amount.ok_or_else(|| {
-            let reason = amount_error(text, self.options.decimal_comma());
-            self.error(line, Role::Amount, reason)
-        })?;
         let mut quantity = None;
         if let Some(i) = indices.quantity {
             let text = trim(fields.field(i));
@@ -365,21 +441,25 @@ impl<'a, T: Target> Sink<'a, T> {
     }
 
     #[cold]
-    fn field_count(&self, line: u64, n: usize) -> Error {
+    fn field_count<F: Fields>(&self, line: u64, fields: &F) -> Error {
+        let n = fields.count();
         let expected = self.fields;
         let source = if self.options.has_header() {
             "the header"
         } else {
             "the first line"
         };
-        let reason = format!("expected {expected} fields as on {source}, found {n}");
+        let mut reason = format!("expected {expected} fields as on {source}, found {n}");
+        if let Some(hint) = self.split_comma_amount(fields) {
+            reason.push_str(&hint);
+        }
         // Name the first requested column that is missing, else the first
         // field that should not be there.
         let missing = self.indices.and_then(|ix| {
             [
                 (Role::Customer, Some(ix.customer)),
                 (Role::Date, Some(ix.date)),
-                (Role::Amount, Some(ix.amount)),
+                (Role::Amount, ix.amount),
                 (Role::Quantity, ix.quantity),
                 (Role::Category, ix.category),
             ]
@@ -398,18 +478,49 @@ impl<'a, T: Target> Sink<'a, T> {
     }
 }
 
+impl<T> Sink<'_, T> {
+    /// For a line of one field too many in a comma-separated file: when
+    /// the amount and the next field are digits, the amount was most
+    /// likely written with a decimal comma (`12,50`) and split in two; says
+    /// so, with the value as it would read.
+    #[cold]
+    fn split_comma_amount<F: Fields>(&self, fields: &F) -> Option<String> {
+        if self.options.delimiter() != super::options::Delimiter::Byte(b',')
+            || fields.count() != self.fields + 1
+        {
+            return None;
+        }
+        let amount = self.indices?.amount?;
+        let whole = trim(fields.field(amount));
+        let fraction = trim(fields.field(amount + 1));
+        let digits = |t: &[u8]| !t.is_empty() && t.iter().all(u8::is_ascii_digit);
+        let sign = whole.first().is_some_and(|&b| b == b'-' || b == b'+');
+        if !(digits(fraction) && digits(whole.get(usize::from(sign)..).unwrap_or_default())) {
+            return None;
+        }
+        let written = format!(
+            "{},{}",
+            String::from_utf8_lossy(whole),
+            String::from_utf8_lossy(fraction)
+        );
+        let value = comma_amount(written.as_bytes())?;
+        Some(format!(
+            ": the amount looks like {written} with a decimal comma, cut in two by the comma \
+             delimiter; quote such amounts (\"{written}\") or separate fields with ';', and \
+             give the decimal-comma option (`--decimal-comma`, with `--delimiter ';'` for \
+             semicolons), which reads it as {value}"
+        ))
+    }
+}
+
 impl Target for LogTarget {
     type Customer = CustomerId;
 
     #[inline]
     fn customer(&mut self, options: &CsvOptions, line: u64, text: &[u8]) -> Result<CustomerId> {
-        if let Ids::Numbers { strict, spellings } = &mut self.ids {
-            if let Some(n) = parse_u64(text) {
-                if !*strict && text.len() > 1 && text[0] == b'0' && !spellings.contains_key(&n) {
-                    // All ASCII digits, so valid UTF-8.
-                    let spelling = String::from_utf8_lossy(text).into();
-                    spellings.insert(n, spelling);
-                }
+        if let Ids::Numbers { strict } = &mut self.ids {
+            // Under `IdKind::Auto` an id with a leading zero is text.
+            if let Some(n) = parse_u64(text).filter(|_| *strict || !leading_zero(text)) {
                 return Ok(CustomerId::new(n));
             }
             if *strict {
@@ -427,7 +538,7 @@ impl Target for LogTarget {
             Ids::Strings { by_number } => by_number.as_mut(),
             Ids::Numbers { .. } => None,
         };
-        if let (Some(map), Some(n)) = (by_number, parse_u64(text)) {
+        if let (Some(map), Some(n)) = (by_number, parse_u64(text).filter(|_| !leading_zero(text))) {
             if let Some(&id) = map.get(&n) {
                 return Ok(id);
             }
@@ -471,13 +582,12 @@ impl LogTarget {
     /// first appearance.
     #[cold]
     fn switch_to_strings(&mut self) -> Result<()> {
-        let spellings = match std::mem::replace(&mut self.ids, Ids::Strings { by_number: None }) {
-            Ids::Numbers { spellings, .. } => spellings,
-            strings => {
-                self.ids = strings;
-                return Ok(());
-            }
-        };
+        if let strings @ Ids::Strings { .. } =
+            std::mem::replace(&mut self.ids, Ids::Strings { by_number: None })
+        {
+            self.ids = strings;
+            return Ok(());
+        }
         let mut by_number: FxHashMap<u64, CustomerId> = FxHashMap::default();
         let numeric = std::mem::take(&mut self.transactions);
         self.transactions.reserve(numeric.capacity());
@@ -486,10 +596,7 @@ impl LogTarget {
             let id = match by_number.get(&n) {
                 Some(&id) => id,
                 None => {
-                    let label = spellings
-                        .get(&n)
-                        .map_or_else(|| Cow::Owned(n.to_string()), |s| Cow::Borrowed(&**s));
-                    let id = self.log.customer_id(&label)?;
+                    let id = self.log.customer_id(&n.to_string())?;
                     by_number.insert(n, id);
                     id
                 }
@@ -507,5 +614,80 @@ impl LogTarget {
             by_number: Some(by_number),
         };
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csv::Delimiter;
+
+    /// Every example in an amount error is the user's own text rewritten,
+    /// with the value it reads as: never a fixed example number.
+    #[test]
+    fn amount_errors_show_the_users_value_converted() {
+        let cases: [(&str, bool, &[&str]); 8] = [
+            ("12,50", false, &["\"12,50\"", "reads as 12.50"]),
+            ("1,5", false, &["\"1,5\"", "reads as 1.5"]),
+            ("-0,75", false, &["reads as -0.75"]),
+            // Three digits after the comma: a thousands separator too.
+            ("2,500", false, &["reads as 2.500", "write 2500"]),
+            ("1.234,50", false, &["write 1234,50", "read as 1234.50"]),
+            ("1,234.50", false, &["write 1234.50"]),
+            ("2.500,75", true, &["write 2500,75", "read as 2500.75"]),
+            (
+                "12.50",
+                true,
+                &["decimal point (12.50)", "write 1250 (read as 1250)"],
+            ),
+        ];
+        for (text, comma, wanted) in cases {
+            let message = amount_error(text.as_bytes(), comma);
+            for want in wanted {
+                assert!(message.contains(want), "{text}: {message}");
+            }
+            // No other example amount leaks in.
+            assert!(
+                !message.contains("1234,50") || text.contains("1.234"),
+                "{message}"
+            );
+        }
+        // Each suggested rewrite reads back as the value the message names.
+        assert_eq!(comma_amount(b"1234,50"), Some(Decimal::new(123_450, 2)));
+        assert_eq!(comma_amount(b"2500,75"), Some(Decimal::new(250_075, 2)));
+    }
+
+    /// An unquoted decimal-comma amount in a comma-separated file makes a
+    /// line one field too long: the error says why, with the amount.
+    #[test]
+    fn a_decimal_comma_cut_by_the_delimiter_is_named() {
+        let file = "customer_id,date,amount\n7,2024-01-03,10\n7,2024-01-04,12,50\n";
+        let err = CsvOptions::default().read(file.as_bytes()).unwrap_err();
+        let Error::Parse { line, reason, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(line, 3);
+        assert!(
+            reason.contains("12,50") && reason.contains("as 12.50"),
+            "{reason}"
+        );
+        // Not for a line that is simply too long, nor with ';'.
+        let other = "customer_id,date,amount\n7,2024-01-04,12,x\n";
+        let Error::Parse { reason, .. } = CsvOptions::default().read(other.as_bytes()).unwrap_err()
+        else {
+            panic!()
+        };
+        assert!(!reason.contains("decimal comma"), "{reason}");
+        let semicolons = CsvOptions::builder()
+            .delimiter(Delimiter::Byte(b';'))
+            .build()
+            .unwrap();
+        let Error::Parse { reason, .. } = semicolons
+            .read("customer_id;date;amount\n7;2024-01-04;12;50\n".as_bytes())
+            .unwrap_err()
+        else {
+            panic!()
+        };
+        assert!(!reason.contains("decimal comma"), "{reason}");
     }
 }

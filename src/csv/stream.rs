@@ -494,6 +494,14 @@ impl StreamingSummarizer {
         progress: &mut dyn FnMut(&Progress),
         feed: impl FnOnce(&mut Sink<'_, Spill<'_>>, Rc<Cell<u64>>) -> Result<()>,
     ) -> Result<PreparedSummary> {
+        if !self.csv.has_amounts() {
+            // Its output has money columns, which such a log cannot fill.
+            return Err(Error::InvalidParameter {
+                name: "csv",
+                value: "amounts(false)".into(),
+                reason: "a streamed summary writes money columns; summarise a log without amounts in memory and write it with write_summary_without_spend",
+            });
+        }
         let start = Instant::now();
         let base = self.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
         let dir = SpillDir::create(&base).map_err(|e| Error::io("spill", &base, e))?;
@@ -560,7 +568,12 @@ impl StreamingSummarizer {
             };
             let mut sink = Sink::new(&self.csv, spill);
             let read = feed(&mut sink, count);
+            let first_line_read = sink.layout().is_some();
             let mut spill = sink.target;
+            let read = read.and_then(|()| match spill.rows {
+                0 => Err(super::sink::no_data_lines(first_line_read)),
+                _ => Ok(()),
+            });
             if read.is_ok() {
                 spill.send_batch();
             }
@@ -2029,6 +2042,7 @@ impl Spill<'_> {
 fn classify(kind: IdKind, options: &CsvOptions, line: u64, text: &[u8]) -> Result<IdClass> {
     let number = match kind {
         IdKind::String => None,
+        IdKind::Auto if super::sink::leading_zero(text) => None,
         IdKind::Auto | IdKind::Numeric => parse_u64(text),
     };
     if let Some(n) = number {

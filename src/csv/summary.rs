@@ -511,9 +511,13 @@ fn read_with_csv(input: &[u8]) -> Result<SummaryTable> {
         .enumerate()
         .map(|(i, r)| r.map_err(|e| csv_error(e, i as u64 + 2)))
         .collect::<Result<Vec<_>>>()?;
+    // Numbers unless an id is not one, or has a leading zero (then every
+    // id is text, kept as written: `007` and `7` are two customers).
     let numeric = records.iter().all(|r| {
-        r.get(id_at)
-            .is_some_and(|id| id.trim().parse::<u64>().is_ok())
+        r.get(id_at).is_some_and(|id| {
+            let id = id.trim();
+            id.parse::<u64>().is_ok() && !super::sink::leading_zero(id.as_bytes())
+        })
     });
 
     // Metadata first: the dates of a BTYD layout are counted from it.
@@ -885,7 +889,8 @@ mod plain {
                 }
             }
             let customer = if numeric {
-                match int::<u64>(f(at[0])) {
+                let id = f(at[0]);
+                match int::<u64>(id).filter(|_| !super::super::sink::leading_zero(id.as_bytes())) {
                     Some(id) => CustomerId::new(id),
                     None => return Some(Err(Names)),
                 }

@@ -214,6 +214,81 @@ pub fn write_summary_with<W: Write>(
     write_rows(writer, summary, log, money, format.categories)
 }
 
+/// Writes the summary of a log read without amounts
+/// ([`CsvOptionsBuilder::amounts`](super::CsvOptionsBuilder::amounts)):
+/// `customer_id,frequency,recency,T,purchases,first_purchase,last_purchase`
+/// then `unit_days,observation_end`, with no money column at all, since the
+/// log has no amounts to sum (zeros would read as spend). [`read_summary`]
+/// reads it back as a [`SummaryLayout::Btyd`] without spend, so a spend
+/// model refuses it (the command line says why).
+///
+/// [`read_summary`]: super::read_summary
+/// [`SummaryLayout::Btyd`]: super::SummaryLayout::Btyd
+///
+/// # Errors
+/// Any error of `writer`.
+///
+/// # Example
+/// ```
+/// use customer_value::csv::{CsvOptions, SummaryLayout, read_summary, write_summary_without_spend};
+/// use customer_value::{Date, Summarizer};
+///
+/// let log = CsvOptions::builder()
+///     .amounts(false)
+///     .build()?
+///     .read("customer_id,date\n7,2024-01-03\n7,2024-01-10\n9,2024-01-05\n".as_bytes())?;
+/// let summary = Summarizer::builder(Date::parse("2024-01-31")?).build()?.summarize(log.transactions())?;
+/// let mut out = Vec::new();
+/// write_summary_without_spend(&mut out, &summary, &log)?;
+/// let text = String::from_utf8(out)?;
+/// assert_eq!(text.lines().nth(1), Some("7,1,7,28,2,2024-01-03,2024-01-10,1,2024-01-31"));
+/// let table = read_summary(text.as_bytes())?;
+/// assert_eq!(table.layout(), SummaryLayout::Btyd { spend: false });
+/// assert_eq!(table.customers()[0].frequency(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_summary_without_spend<W: Write>(
+    writer: W,
+    summary: &Summary,
+    log: &TransactionLog,
+) -> io::Result<()> {
+    let rows = summary.customers();
+    let order = sorted(rows.len(), |i| rows[i].customer(), log);
+    let mut out = Output::new(writer);
+    let settings = summary.summarizer();
+    let mut header =
+        "customer_id,frequency,recency,T,purchases,first_purchase,last_purchase,".to_owned();
+    header.push_str(&METADATA_COLUMNS[..2].join(","));
+    header.push('\n');
+    out.buf.extend_from_slice(header.as_bytes());
+    let mut tail = summary_tail(settings);
+    if settings.holdout_end().is_some() {
+        // Only the calibration's metadata: the holdout columns are money.
+        tail = format!(
+            ",{},{}\n",
+            settings.unit().days_per_period(),
+            settings.calibration_end()
+        )
+        .into_bytes();
+    }
+    let mut row = Row::new();
+    for (i, label) in order {
+        let c = &rows[i];
+        row.clear();
+        if label.is_none() {
+            row.u64(c.customer().get());
+        }
+        row.field_u64(u64::from(c.frequency()));
+        row.field_f64(c.t_x());
+        row.field_f64(c.age());
+        row.field_u64(u64::from(c.purchases()));
+        row.field_date(c.first_purchase());
+        row.field_date(c.last_purchase());
+        out.row_then(label.as_deref(), &row, &tail)?;
+    }
+    out.finish()
+}
+
 /// How money is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Money {

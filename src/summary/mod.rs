@@ -5,12 +5,14 @@
 //! the rows a caller reads.
 
 mod build;
+mod duplicates;
 mod options;
 mod result;
 mod state;
 
 #[cfg(feature = "csv")]
 pub(crate) use build::ShardOf;
+pub use duplicates::{DuplicatePolicy, Duplicates};
 pub use options::{Grouping, RefundPolicy, Summarizer, SummarizerBuilder};
 #[cfg(feature = "csv")]
 pub(crate) use result::SummaryParts;
