@@ -505,13 +505,17 @@ impl GammaGamma {
             let at_limit = limit.log_likelihood;
             let f = fitted?;
             let unconverged = matches!(f.status, FitStatus::NotConverged);
+            let within = at_limit + 1e-6_f64.max(1e-12 * at_limit.abs());
             // A point the fit settled at (interior, or another boundary)
             // that beats the limit by more than the boundary answer's
             // tolerance.
-            if !unconverged && f.log_likelihood > at_limit + 1e-6_f64.max(1e-12 * at_limit.abs()) {
+            if !unconverged && f.log_likelihood > within {
                 return FitReport::from_fitted(WHAT, f, customers, rows.len());
             }
-            if !unconverged || at_limit >= f.log_likelihood {
+            // Otherwise the limit, also when the fit spent its budget
+            // creeping towards it (or towards a point no better than it by
+            // more than that tolerance).
+            if !unconverged || f.log_likelihood <= within {
                 let fitted = Fitted {
                     natural: limit.natural,
                     covariance: None,
