@@ -13,45 +13,13 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use customer_value::btyd::{BgNbd, CustomerHistory, MbgNbd, ParetoNbd};
-use customer_value::csv::{read_summary, read_summary_rows_path, write_summary};
-use customer_value::simulate::Simulation;
-use customer_value::{Date, Grouping, Summarizer, TimeUnit, TransactionLog};
+use customer_value::csv::{read_summary, read_summary_rows_path};
 
 mod common;
 
 /// CDNOW `ID,x,t_x,T,...` rows (weeks) as histories.
 fn cdnow() -> Option<Vec<CustomerHistory>> {
     common::cdnow_histories_in("cdnow/cdnow_customers_summary_with_transactions.csv")
-}
-
-/// 103,000 simulated customers (seed 7) acquired over four years and
-/// summarised in days at the end of the fifth, as the summary CSV `score
-/// summary` writes: daily rates (`α = 8`, `β = 400`) that leave few customers
-/// without a repeat purchase, so about 86,000 of the 103,000 `(x, t_x, T)`
-/// rows are distinct.
-fn simulated_days_csv() -> Vec<u8> {
-    let end = Date::parse("2000-12-31").unwrap();
-    let log = Simulation::builder()
-        .customers(103_000)
-        .seed(7)
-        .acquisition_days(1461)
-        .end(end)
-        .unit(TimeUnit::DAY)
-        .alpha(8.0)
-        .beta(400.0)
-        .build()
-        .unwrap()
-        .run();
-    let summary = Summarizer::builder(end)
-        .unit(TimeUnit::DAY)
-        .grouping(Grouping::Day)
-        .build()
-        .unwrap()
-        .summarize(log.transactions())
-        .unwrap();
-    let mut out = Vec::new();
-    write_summary(&mut out, &summary, &TransactionLog::new()).unwrap();
-    out
 }
 
 fn histories(csv: &[u8]) -> Vec<CustomerHistory> {
@@ -83,7 +51,7 @@ fn fits(c: &mut Criterion) {
         eprintln!("skipped the CDNOW benches: data folder not found (set CUSTOMER_VALUE_DATA)");
     }
 
-    let csv = simulated_days_csv();
+    let csv = common::simulated_days_csv();
     if let Some(path) = std::env::var_os("BTYD_FIT_SUMMARY") {
         std::fs::write(&path, &csv).unwrap();
         eprintln!("wrote the simulated summary to {}", path.to_string_lossy());

@@ -17,9 +17,7 @@ use std::collections::BTreeMap;
 
 use customer_value::CustomerId;
 use customer_value::btyd::{CustomerHistory, FitStatus, GgomNbd, Limit, ParetoNbd};
-use customer_value::csv::{read_summary, write_summary};
-use customer_value::simulate::Simulation;
-use customer_value::{Date, Grouping, Summarizer, TimeUnit, TransactionLog};
+use customer_value::csv::read_summary;
 
 mod common;
 
@@ -74,30 +72,10 @@ fn rfm_orders() -> Option<Vec<CustomerHistory>> {
 }
 
 /// 103,000 simulated customers (seed 7) acquired over four years and
-/// summarised in days at the end of the fifth (as in `benches/btyd_fit.rs`),
+/// summarised in days at the end of the fifth ([`common::simulated_days_csv`], as in `benches/btyd_fit.rs`),
 /// those with `T > 0` as histories.
 fn simulated_days() -> Vec<CustomerHistory> {
-    let end = Date::parse("2000-12-31").unwrap();
-    let log = Simulation::builder()
-        .customers(103_000)
-        .seed(7)
-        .acquisition_days(1461)
-        .end(end)
-        .unit(TimeUnit::DAY)
-        .alpha(8.0)
-        .beta(400.0)
-        .build()
-        .unwrap()
-        .run();
-    let summary = Summarizer::builder(end)
-        .unit(TimeUnit::DAY)
-        .grouping(Grouping::Day)
-        .build()
-        .unwrap()
-        .summarize(log.transactions())
-        .unwrap();
-    let mut csv = Vec::new();
-    write_summary(&mut csv, &summary, &TransactionLog::new()).unwrap();
+    let csv = common::simulated_days_csv();
     read_summary(&csv[..])
         .unwrap()
         .customers()

@@ -13,6 +13,7 @@ mod btyd_mbg;
 mod btyd_pareto;
 mod btyd_rays;
 mod btyd_report;
+mod btyd_spend_limits;
 mod btyd_tracking;
 mod capability;
 mod cdnow;

@@ -159,7 +159,13 @@ pub(crate) const GGOM_NBD_RAYS: &[Ray] = &[
 
 /// Gamma-Gamma `(p, q, γ)`: the customers' mean-spend distribution
 /// `ν ~ Gamma(q, γ)` collapses when `q, γ → ∞` with `q/γ` fixed, and with
-/// it `p → ∞` (no spread within a customer either).
+/// it `p → ∞` (no spread within a customer either); and `p → ∞`, `γ → 0`
+/// with `p·γ = c` fixed is no spread within a customer while customers
+/// differ ([`Limit::ConstantSpendPerCustomer`]): the value of a
+/// transaction, `Gamma(p, ν)` with coefficient of variation `1/√p`,
+/// collapses on the customer's mean `p/ν = c/(γν)`, and `γν ~ Gamma(q, 1)`
+/// keeps that mean inverse-gamma (shape `q`, scale `c`) across customers.
+/// The corrections to the limit are `O(q/(p·x))`.
 pub(crate) const GAMMA_GAMMA_RAYS: &[Ray] = &[
     Ray {
         coords: &[(1, Inf), (2, Inf)],
@@ -168,6 +174,10 @@ pub(crate) const GAMMA_GAMMA_RAYS: &[Ray] = &[
     Ray {
         coords: &[(0, Inf), (1, Inf), (2, Inf)],
         limit: Limit::HomogeneousSpend,
+    },
+    Ray {
+        coords: &[(0, Inf), (2, Zero)],
+        limit: Limit::ConstantSpendPerCustomer,
     },
 ];
 

@@ -456,7 +456,8 @@ impl GammaGammaParams {
     ///
     /// - [`Error::InvalidValue`] when `z̄` is not finite and ≥ 0, or is 0
     ///   with `x ≥ 1` (as [`SpendHistory::new`](crate::btyd::SpendHistory::new)).
-    /// - [`Error::InvalidParameter`] (`q`) where the mean is infinite, as
+    /// - [`Error::InvalidParameter`] (`q`) where the mean is infinite, and
+    ///   [`Error::Overflow`] where it is beyond `f64`, as
     ///   [`expected_spend_f64`](Self::expected_spend_f64).
     ///
     /// # Example
@@ -478,7 +479,16 @@ impl GammaGammaParams {
         // p·γ/(q − 1), bit for bit the population mean's arithmetic.
         let valid = (zbar >= 0.0) & zbar.is_finite() & ((x == 0) | (zbar > 0.0)) & (denom > 0.0);
         if valid {
-            return Ok(p * (gamma + xf * zbar) / denom);
+            let v = p * (gamma + xf * zbar) / denom;
+            if v.is_finite() {
+                return Ok(v);
+            }
+            // Overflow far out along the constant-spend limit.
+            return if x == 0 {
+                self.population_mean_f64()
+            } else {
+                crate::btyd::gamma_gamma::conditional_mean(p, q, gamma, xf, zbar)
+            };
         }
         if !(zbar >= 0.0 && zbar.is_finite()) || (x > 0 && zbar == 0.0) {
             return Err(Error::InvalidValue {

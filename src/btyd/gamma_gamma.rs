@@ -130,8 +130,9 @@ impl GammaGammaParams {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidParameter`] when `q ≤ 1`: the mean is infinite
-    /// (lifetimes returns a negative number or NaN there).
+    /// - [`Error::InvalidParameter`] when `q ≤ 1`: the mean is infinite
+    ///   (lifetimes returns a negative number or NaN there).
+    /// - [`Error::Overflow`] when the mean is beyond `f64`.
     ///
     /// # Example
     ///
@@ -151,14 +152,28 @@ impl GammaGammaParams {
                 reason: "the population mean spend needs q > 1",
             });
         }
-        Ok(self.p * self.gamma / (self.q - 1.0))
+        let mean = self.p * self.gamma / (self.q - 1.0);
+        if mean.is_finite() {
+            return Ok(mean);
+        }
+        // p·γ overflowed: p runs out along the constant-spend limit with
+        // p·γ fixed, so take the quotient first.
+        let mean = self.p * (self.gamma / (self.q - 1.0));
+        if mean.is_finite() {
+            Ok(mean)
+        } else {
+            Err(Error::Overflow {
+                what: "Gamma-Gamma population mean spend",
+            })
+        }
     }
 
     /// `E[Z | x, z̄]` in `f64`; see [`expected_spend`](Self::expected_spend).
     ///
     /// # Errors
     ///
-    /// As [`expected_spend`](Self::expected_spend), without the overflow.
+    /// As [`expected_spend`](Self::expected_spend); [`Error::Overflow`]
+    /// only when the value is beyond `f64`.
     pub fn expected_spend_f64(&self, spend: &SpendHistory) -> Result<f64> {
         let x = spend.x();
         if x == 0 {
@@ -173,7 +188,7 @@ impl GammaGammaParams {
                 reason: "the expected spend needs p*x + q > 1",
             });
         }
-        Ok(self.p * (self.gamma + f64::from(x) * spend.zbar_f64()) / denom)
+        conditional_mean(self.p, self.q, self.gamma, f64::from(x), spend.zbar_f64())
     }
 
     /// The conditional expected average spend per transaction, the
@@ -205,6 +220,27 @@ impl GammaGammaParams {
     /// ```
     pub fn expected_spend(&self, spend: &SpendHistory) -> Result<Decimal> {
         to_decimal(self.expected_spend_f64(spend)?)
+    }
+}
+
+/// `E[Z | x, z̄] = p(γ + x z̄)/(px + q − 1)` for `x ≥ 1` with
+/// `px + q − 1 > 0`, as written (lifetimes' arithmetic) wherever that is
+/// finite; where `p·x` or `p·(γ + x z̄)` overflows (far out along the
+/// constant-spend limit, `p → ∞` with `p·γ` fixed) the same quotient
+/// divided through by `p`, `(γ + x z̄)/(x + (q − 1)/p)`, which tends to
+/// `z̄`. [`Error::Overflow`] when the value itself is beyond `f64`.
+pub(crate) fn conditional_mean(p: f64, q: f64, gamma: f64, x: f64, zbar: f64) -> Result<f64> {
+    let plain = p * (gamma + x * zbar) / (p * x + q - 1.0);
+    if plain.is_finite() {
+        return Ok(plain);
+    }
+    let divided = (gamma + x * zbar) / (x + (q - 1.0) / p);
+    if divided.is_finite() {
+        Ok(divided)
+    } else {
+        Err(Error::Overflow {
+            what: "Gamma-Gamma expected spend",
+        })
     }
 }
 
@@ -426,22 +462,26 @@ impl GammaGamma {
         // constrained: ∂/∂φ = ∂/∂ln q · (q − floor)/q.
         let to_q = |phi: f64| floor.map_or(phi.exp(), |f| f + phi.exp());
         let ll_at = |natural: &[f64; 3]| -nll_grad(&rows, natural.map(f64::ln), &mut [0.0; 3]);
-        // The homogeneous-spend limit (see `homogeneous_spend_limit`), when
-        // the objective is the plain likelihood and it is locally the
-        // supremum: then the full fit only confirms it or finds a better
-        // interior point, within a smaller evaluation budget.
-        let limit = if matches!(self.options.get_penalty(), Penalty::None)
+        // The limits whose value is known in closed form (up to a root in
+        // one variable), when the objective is the plain likelihood and the
+        // limit is locally the supremum along its ray: then the full fit
+        // only confirms it or finds a better point, within a smaller
+        // evaluation budget.
+        let limits = if matches!(self.options.get_penalty(), Penalty::None)
             && self.options.get_start().is_none()
         {
-            homogeneous_spend_limit(&rows).filter(|&(p, nu)| {
-                let near = ll_at(&[p, 1e4, 1e4 / nu]);
-                let far = ll_at(&[p, 1e8, 1e8 / nu]);
-                near < far
-            })
+            known_limits(&rows, floor, &ll_at)
         } else {
-            None
+            Vec::new()
         };
-        let options = match limit {
+        let best_limit = limits.into_iter().reduce(|a, b| {
+            if b.log_likelihood > a.log_likelihood {
+                b
+            } else {
+                a
+            }
+        });
+        let options = match best_limit {
             Some(_) => self
                 .options
                 .max_evaluations(self.options.get_max_evaluations().min(LIMIT_BUDGET))
@@ -461,38 +501,30 @@ impl GammaGamma {
             },
             ll_at,
         );
-        if let Some((p, nu)) = limit {
-            let q = THETA_BOUND.exp();
-            let natural = [p, q, q / nu];
-            let at_limit = ll_at(&natural);
-            let better = |f: &Fitted<3>| {
-                f.status.is_interior()
-                    && f.log_likelihood > at_limit + 1e-6_f64.max(1e-12 * at_limit.abs())
-            };
+        if let Some(limit) = best_limit {
+            let at_limit = limit.log_likelihood;
             let f = fitted?;
-            if better(&f) {
+            let unconverged = matches!(f.status, FitStatus::NotConverged);
+            let within = at_limit + 1e-6_f64.max(1e-12 * at_limit.abs());
+            // A point the fit settled at (interior, or another boundary)
+            // that beats the limit by more than the boundary answer's
+            // tolerance.
+            if !unconverged && f.log_likelihood > within {
                 return FitReport::from_fitted(WHAT, f, customers, rows.len());
             }
-            let unconverged = matches!(f.status, FitStatus::NotConverged);
-            if !unconverged || at_limit >= f.log_likelihood {
+            // Otherwise the limit, also when the fit spent its budget
+            // creeping towards it (or towards a point no better than it by
+            // more than that tolerance).
+            if !unconverged || f.log_likelihood <= within {
                 let fitted = Fitted {
-                    natural,
+                    natural: limit.natural,
                     covariance: None,
                     log_likelihood: at_limit,
                     gradient: [0.0; 3],
                     iterations: f.iterations,
                     status: FitStatus::Boundary {
-                        diverging: vec![
-                            Divergence {
-                                parameter: "q".into(),
-                                direction: Direction::ToInfinity,
-                            },
-                            Divergence {
-                                parameter: "gamma".into(),
-                                direction: Direction::ToInfinity,
-                            },
-                        ],
-                        limits: vec![Limit::HomogeneousSpend],
+                        diverging: limit.diverging,
+                        limits: vec![limit.limit],
                     },
                 };
                 return FitReport::from_fitted(WHAT, fitted, customers, rows.len());
@@ -519,6 +551,77 @@ impl GammaGamma {
         }
         FitReport::from_fitted(WHAT, fitted?, customers, rows.len())
     }
+}
+
+/// A limit of the Gamma-Gamma likelihood at a known point: the finite
+/// stand-in for it, its log-likelihood, and what diverges.
+struct LimitPoint {
+    natural: [f64; 3],
+    log_likelihood: f64,
+    diverging: Vec<Divergence>,
+    limit: Limit,
+}
+
+/// The limits of the Gamma-Gamma likelihood whose best point is known in
+/// closed form, each kept when the likelihood rises towards it along its
+/// ray (a local supremum): homogeneous spend ([`homogeneous_spend_limit`],
+/// `q, γ → ∞`) and constant spend per customer
+/// ([`constant_spend_limit`], `p → ∞`, `γ → 0`). `floor` is the least `q`
+/// the fit allows, if any (a constant-spend limit below it is left to the
+/// fit); `ll_at` the log-likelihood at natural parameters.
+fn known_limits(
+    rows: &[Row],
+    floor: Option<f64>,
+    ll_at: &impl Fn(&[f64; 3]) -> f64,
+) -> Vec<LimitPoint> {
+    let to = |parameter: &str, direction| Divergence {
+        parameter: parameter.into(),
+        direction,
+    };
+    let mut out = Vec::new();
+    if let Some((p, nu)) = homogeneous_spend_limit(rows) {
+        let near = ll_at(&[p, 1e4, 1e4 / nu]);
+        let far = ll_at(&[p, 1e8, 1e8 / nu]);
+        if near < far {
+            let q = THETA_BOUND.exp();
+            let natural = [p, q, q / nu];
+            out.push(LimitPoint {
+                natural,
+                log_likelihood: ll_at(&natural),
+                diverging: vec![
+                    to("q", Direction::ToInfinity),
+                    to("gamma", Direction::ToInfinity),
+                ],
+                limit: Limit::HomogeneousSpend,
+            });
+        }
+    }
+    if let Some((q, c)) = constant_spend_limit(rows)
+        && floor.is_none_or(|f| q > f)
+    {
+        // Along the ray the corrections fall like q/(p·x): compare two
+        // points well inside that regime.
+        let base = q.max(1.0);
+        let near = ll_at(&[1e4 * base, q, c / (1e4 * base)]);
+        let far = ll_at(&[1e8 * base, q, c / (1e8 * base)]);
+        if near < far {
+            let p = constant_spend_stand_in(rows, q, c);
+            let natural = [p, q, c / p];
+            out.push(LimitPoint {
+                natural,
+                log_likelihood: ll_at(&natural),
+                diverging: vec![
+                    to("p", Direction::ToInfinity),
+                    to("gamma", Direction::ToZero),
+                ],
+                limit: Limit::ConstantSpendPerCustomer,
+            });
+        }
+    }
+    out.retain(|l| {
+        l.log_likelihood.is_finite() && l.natural.iter().all(|v| v.is_finite() && *v > 0.0)
+    });
+    out
 }
 
 /// Evaluations the full fit may use when the homogeneous-spend limit is
@@ -570,13 +673,23 @@ fn homogeneous_spend_limit(rows: &[Row]) -> Option<(f64, f64)> {
         }
         (v, dv)
     };
+    let t = decreasing_root(|t| d(t.exp()))?;
+    let p = t.exp();
+    let nu = p * s1 / s2;
+    (p.is_finite() && nu.is_finite() && nu > 0.0).then_some((p, nu))
+}
+
+/// The root in `[−60, 60]` of a decreasing function `f(t) = (value,
+/// derivative)` by safeguarded Newton steps (bisection whenever a step
+/// would leave the bracket); `None` unless `f(−60) > 0 > f(60)`.
+fn decreasing_root(f: impl Fn(f64) -> (f64, f64)) -> Option<f64> {
     let (mut lo, mut hi) = (-60.0_f64, 60.0_f64);
-    if !(d(lo.exp()).0 > 0.0 && d(hi.exp()).0 < 0.0) {
+    if !(f(lo).0 > 0.0 && f(hi).0 < 0.0) {
         return None;
     }
     let mut t = 0.0_f64;
     for _ in 0..200 {
-        let (v, dv) = d(t.exp());
+        let (v, dv) = f(t);
         if v > 0.0 {
             lo = t;
         } else {
@@ -594,9 +707,97 @@ fn homogeneous_spend_limit(rows: &[Row]) -> Option<(f64, f64)> {
         }
         t = next;
     }
-    let p = t.exp();
-    let nu = p * s1 / s2;
-    (p.is_finite() && nu.is_finite() && nu > 0.0).then_some((p, nu))
+    Some(t)
+}
+
+/// The constant-spend-per-customer limit of Gamma-Gamma
+/// ([`Limit::ConstantSpendPerCustomer`]), `p → ∞`, `γ → 0` with
+/// `c = p·γ` fixed \[D\]: a transaction's value `Gamma(p, ν)` collapses on
+/// the customer's mean `p/ν = c/G` with `G = γν ~ Gamma(q, 1)`, so `z̄` is
+/// that mean, inverse-gamma with shape `q` and scale `c`, whatever `x`:
+///
+/// ```text
+/// ℓ = Σ w·[q·ln c − lnΓ(q) − (q+1)·ln z̄ − c/z̄]
+/// ```
+///
+/// Given `q` the weighted likelihood is maximal at `c = q·h`, with
+/// `h = W/Σ(w/z̄)` the weighted harmonic mean of `z̄` (`W = Σ w`), and the
+/// profile in `q` has derivative `W·[ln q − ψ(q) − K]` with
+///
+/// ```text
+/// K = (1/W)·Σ w·ln(z̄/h) = (1/W)·Σ w·(ln y + 1/y − 1),   y = z̄/h
+/// ```
+///
+/// (the two agree as `Σ w/y = W`; the second sums terms `≥ 0`, `~ d²/2`
+/// for `y = 1 + d`, so nearly equal spends keep their digits). `K > 0`
+/// unless every `z̄` is equal, which [`spend_identified`] refuses, and
+/// `ln q − ψ(q)` decreases from `+∞` to `0`, so the root is unique (the
+/// profile is concave: `1/q − ψ'(q) < 0`). Returns `(q, c)`, or `None`
+/// if no root is bracketed in `e^±60`.
+fn constant_spend_limit(rows: &[Row]) -> Option<(f64, f64)> {
+    let (mut w_sum, mut inv) = (0.0, 0.0);
+    for r in rows {
+        w_sum += r.w;
+        inv += r.w / r.a;
+    }
+    let h = w_sum / inv;
+    let mut k = 0.0;
+    for r in rows {
+        k += r.w * ln_plus_inverse_minus_one((r.a - h) / h);
+    }
+    let k = k / w_sum;
+    if !(k > 0.0 && k.is_finite()) {
+        return None;
+    }
+    let t = decreasing_root(|t| {
+        let q = t.exp();
+        let (lm, dlm) = ln_minus_digamma(q);
+        (lm - k, dlm * q)
+    })?;
+    let q = t.exp();
+    let c = q * h;
+    (q.is_finite() && q > 0.0 && c.is_finite() && c > 0.0).then_some((q, c))
+}
+
+/// `ln y + 1/y − 1` at `y = 1 + d` (`d > −1`), `≥ 0`: the series
+/// `Σ_{k≥2} (−1)^k (k−1)/k · d^k` for `|d| < 0.01` (the direct form
+/// `log1p(d) − d/(1+d)` cancels to `d²/2` there), else the direct form.
+fn ln_plus_inverse_minus_one(d: f64) -> f64 {
+    if d.abs() < 0.01 {
+        // Horner from k = 9 down to k = 2: |d|^10 < 1e-20 is below the
+        // leading d²/2 by 1e-16.
+        let mut s = 0.0;
+        for k in (2..=9).rev() {
+            let kf = f64::from(k);
+            let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
+            s = s * d + sign * (kf - 1.0) / kf;
+        }
+        s * d * d
+    } else {
+        d.ln_1p() - d / (1.0 + d)
+    }
+}
+
+/// The finite stand-in `p` for the constant-spend limit at `(q, c)`: the
+/// point `(p, q, c/p)` differs from the limit by `O(1/p)`. Its
+/// log-likelihood by about `D/p` with `|D| ≤ Σ w·((c/z̄ − q)² + q)/(2x)`
+/// (the first-order term of the spread `1/√(px)` of `z̄` about the
+/// customer's mean), and a repeat buyer's expected spend
+/// `p(γ + x z̄)/(px + q − 1)` by `(c/z̄ − q + 1)/(p·x)` relative to `z̄`.
+/// The stand-in is at least the box face `e^30` and far enough out for
+/// the first to stay below `1e-9` and the second below `1e-12`, at most
+/// `1e250` (so that `γ = c/p` stays a normal number for any `c` above
+/// `1e-58`).
+fn constant_spend_stand_in(rows: &[Row], q: f64, c: f64) -> f64 {
+    let (mut d, mut relative) = (0.0_f64, 0.0_f64);
+    for r in rows {
+        let x = f64::from(r.x);
+        let y = c / r.a;
+        d += r.w * ((y - q).powi(2) + q) / (2.0 * x);
+        relative = relative.max((y - q + 1.0).abs() / x);
+    }
+    let p = THETA_BOUND.exp().max(1e9 * d).max(1e12 * relative);
+    if p.is_finite() { p.min(1e250) } else { 1e250 }
 }
 
 /// `ln y − ψ(y)` and its derivative `1/y − ψ'(y)` for `y > 0`: the
@@ -613,12 +814,30 @@ fn ln_minus_digamma(y: f64) -> (f64, f64) {
     }
     let iz = 1.0 / z;
     let iz2 = iz * iz;
-    // ln z − ψ(z) = 1/(2z) + 1/(12z²) − 1/(120z⁴) + 1/(252z⁶) − 1/(240z⁸)
-    let lm_z =
-        0.5 * iz + iz2 * (1.0 / 12.0 - iz2 * (1.0 / 120.0 - iz2 * (1.0 / 252.0 - iz2 / 240.0)));
-    // 1/z − ψ'(z) = −1/(2z²) − 1/(6z³) + 1/(30z⁵) − 1/(42z⁷) + 1/(30z⁹)
-    let dlm_z =
-        -0.5 * iz2 - iz2 * iz * (1.0 / 6.0 - iz2 * (1.0 / 30.0 - iz2 * (1.0 / 42.0 - iz2 / 30.0)));
+    // ln z − ψ(z) = 1/(2z) + Σ B_2k/(2k·z^2k) = 1/(2z) + 1/(12z²)
+    // − 1/(120z⁴) + 1/(252z⁶) − 1/(240z⁸) + 1/(132z¹⁰) − 691/(32760z¹²);
+    // the next term, 1/(12z¹⁴), is at most 2e-14 of the sum (z ≥ 10).
+    let lm_z = 0.5 * iz
+        + iz2
+            * (1.0 / 12.0
+                - iz2
+                    * (1.0 / 120.0
+                        - iz2
+                            * (1.0 / 252.0
+                                - iz2
+                                    * (1.0 / 240.0
+                                        - iz2 * (1.0 / 132.0 - iz2 * 691.0 / 32760.0)))));
+    // 1/z − ψ'(z) = −1/(2z²) − Σ B_2k/z^(2k+1) = −1/(2z²) − 1/(6z³)
+    // + 1/(30z⁵) − 1/(42z⁷) + 1/(30z⁹) − 5/(66z¹¹) + 691/(2730z¹³).
+    let dlm_z = -0.5 * iz2
+        - iz2
+            * iz
+            * (1.0 / 6.0
+                - iz2
+                    * (1.0 / 30.0
+                        - iz2
+                            * (1.0 / 42.0
+                                - iz2 * (1.0 / 30.0 - iz2 * (5.0 / 66.0 - iz2 * 691.0 / 2730.0)))));
     // ln y − ψ(y) = ln y − ln z + (ln z − ψ(z)) + Σ 1/(y+k).
     let lm = (y / z).ln() + lm_z + shift;
     let dlm = 1.0 / y - iz + dlm_z - shift_d;

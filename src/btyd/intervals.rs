@@ -1235,11 +1235,17 @@ pub fn delta_spend_intervals(
 /// let truth = BgNbdParams::new(0.25, 4.0, 0.8, 2.5)?;
 /// let histories = simulate_bgnbd(&truth, &vec![39.0; 1000], 1)?;
 /// let purchases = BgNbd::new().fit_detailed(&histories)?;
-/// // Every customer's mean repeat spend, here 20 + x (with x repeat purchases).
+/// // Every customer's mean repeat spend: their own mean (between 12 and 28)
+/// // plus a deviation that shrinks as 1/sqrt(x), as the mean of x
+/// // purchases spread about it would.
 /// let customers: Vec<BtydCustomer> = histories
 ///     .iter()
-///     .map(|h| {
-///         let zbar = Decimal::from(20 + h.x() % 7 * 3);
+///     .enumerate()
+///     .map(|(i, h)| {
+///         let own = 20.0 + 8.0 * (((i * 104_729) % 11) as f64 / 5.0 - 1.0);
+///         let u = ((i * 7919) % 13) as f64 / 6.0 - 1.0;
+///         let mean = own * (1.0 + 0.5 * u / f64::from(h.x().max(1)).sqrt());
+///         let zbar = Decimal::from_f64_retain(mean).unwrap().round_dp(2);
 ///         BtydCustomer::new(*h, SpendHistory::new(h.customer(), h.x(), zbar)?)
 ///     })
 ///     .collect::<Result<_, _>>()?;

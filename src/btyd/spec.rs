@@ -444,6 +444,31 @@
 //! `(p, q, γ) = (6, 0.8, 15)` for `x = 0`, and NaN at `q = 1`). A fit can
 //! be constrained to `q ≥ 1 + ε` with an explicit `ε` \[L\].
 //!
+//! ## Gamma-Gamma limits
+//!
+//! Two boundaries of `(p, q, γ)` have closed-form answers \[D\]:
+//!
+//! - homogeneous spend, `q, γ → ∞` with `ν = q/γ` fixed: `x·z̄ ~ Gamma(p·x, ν)`
+//!   for everyone ([`Limit::HomogeneousSpend`](crate::btyd::Limit::HomogeneousSpend));
+//! - constant spend per customer, `p → ∞`, `γ → 0` with `c = p·γ` fixed:
+//!   each customer's transactions all equal their mean `c/G`,
+//!   `G ~ Gamma(q, 1)`, so `z̄` is inverse-gamma whatever `x`
+//!   ([`Limit::ConstantSpendPerCustomer`](crate::btyd::Limit::ConstantSpendPerCustomer)):
+//!
+//! ```text
+//! ℓ = q·ln c − lnΓ(q) − (q+1)·ln z̄ − c/z̄
+//! c = q·h (h the weighted harmonic mean of z̄),  ln q − ψ(q) = mean_w ln(z̄/h)
+//! E[Z | x ≥ 1, z̄] → z̄,   E[Z] = c/(q − 1)
+//! ```
+//!
+//! The likelihood along the second ray is `ℓ_limit + D/p + O(p⁻²)` with
+//! `D = Σ w/(2x)·((c/z̄ − q)² − q)` \[D; mpmath 40 digits\]; the limit is a
+//! local supremum when `D < 0`. The model sees only `(x, z̄)`: a log with
+//! constant spend per customer can still have an interior maximum (mean
+//! spends that shrink with `x`, as a spread within customers would make
+//! them), and with a single purchase count the two limits can fit equally
+//! well.
+//!
 //! # Lifetime value
 //!
 //! ## Period-sum CLV

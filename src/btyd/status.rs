@@ -93,9 +93,27 @@ pub enum Limit {
     /// `O(1/(a+b))`; a new customer's `E[X(t)] = (1 − (α/(α+pt))^r)/p`
     /// (BG/NBD) and `P(alive | x > 0) = 1/(1 + p/(1−p)·((α+T)/(α+t_x))^{r+x})`.
     HomogeneousDropout,
-    /// Every customer's mean spend is the same (Gamma-Gamma `p, q → ∞`
-    /// with the mean fixed).
+    /// Every customer's mean spend is the same (Gamma-Gamma `q, γ → ∞`
+    /// with `q/γ` fixed, possibly with `p → ∞` as well).
     HomogeneousSpend,
+    /// Each customer always spends the same amount, and customers differ
+    /// (Gamma-Gamma `p → ∞`, `γ → 0` with `c = p·γ` fixed): a transaction's
+    /// value `Gamma(p, ν)` collapses on the customer's mean `p/ν = c/G`,
+    /// `G = γν ~ Gamma(q, 1)`, so the mean spend across customers is
+    /// inverse-gamma with shape `q` and scale `c`, and a repeat buyer's
+    /// `z̄` equals it whatever `x`:
+    ///
+    /// ```text
+    /// ℓ = q·ln c − lnΓ(q) − (q+1)·ln z̄ − c/z̄
+    /// ```
+    ///
+    /// The predictions are the limit's: a repeat buyer's expected spend is
+    /// their own `z̄`, and a new customer's the inverse-gamma mean
+    /// `c/(q−1)` (infinite for `q ≤ 1`). A fit reports a finite stand-in
+    /// with `p ≥ e^30` and `γ = c/p`, `q` and `p·γ` the limit's, whose
+    /// log-likelihood and predictions differ from the limit's by
+    /// `O(1/p)` (see [`GammaGamma`](crate::btyd::GammaGamma)).
+    ConstantSpendPerCustomer,
     /// Each customer's dropout probability is 0 or 1: the beta mixing
     /// distribution collapses onto its ends (BG/NBD and MBG/NBD `a, b → 0`
     /// with `a/(a+b)` fixed): a share `π = a/(a+b)` of the customers drops
