@@ -1,6 +1,6 @@
 //! The BG/NBD model (Fader, Hardie & Lee 2005a; [spec](crate::btyd::spec#bgnbd-model)).
 
-use crate::btyd::boundary::{BG_NBD_RAYS, identified};
+use crate::btyd::boundary::{BG_NBD_RAYS, BG_NBD_WATCHES, identified};
 use crate::btyd::fitting::{
     Curvature, FaceBound, HessianFn, Problem, fit_log_params_curved, fit_options_builder,
     total_weight,
@@ -1253,6 +1253,7 @@ impl BgNbd {
         let problem = Problem::new(WHAT, BgNbdParams::NAMES, customers)
             .time_scale(c, [false, true, false, false])
             .rays(BG_NBD_RAYS)
+            .watch_rays(BG_NBD_WATCHES)
             .restart_rays()
             .log_likelihood_shift(c.ln() * purchases);
         let hint = || match (self.options.get_penalty(), self.options.get_start()) {
