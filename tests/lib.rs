@@ -2,6 +2,7 @@
 
 mod btyd;
 mod btyd_accuracy;
+mod btyd_bg_ridge;
 mod btyd_boundary;
 mod btyd_covariates;
 mod btyd_discrete;

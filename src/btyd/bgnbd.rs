@@ -1,6 +1,6 @@
 //! The BG/NBD model (Fader, Hardie & Lee 2005a; [spec](crate::btyd::spec#bgnbd-model)).
 
-use crate::btyd::boundary::{BG_NBD_RAYS, identified};
+use crate::btyd::boundary::{BG_NBD_RAYS, BG_NBD_WATCHES, identified};
 use crate::btyd::fitting::{
     Curvature, FaceBound, HessianFn, Problem, fit_log_params_curved, fit_options_builder,
     total_weight,
@@ -472,6 +472,38 @@ impl XTerms {
     }
 }
 
+/// What every walk over the runs of one `x` starts from (the value and
+/// gradient, the Hessian, the per-row and the coarse lower bounds):
+/// `r + x`, the run's row-independent term
+/// `cx = Δlnγ(r, x) − x·ln α + Δlnγ(b, x) − Δlnγ(a+b, x)` (`ln B(a, b+x)/B(a, b)`
+/// as the difference of the two sums, no cancellation of two `lnΓ`
+/// differences of size `a·ln b` when `a` and `b` run to ∞ together), the
+/// dropout term's constant `c2 = ln a − ln(b+x−1)` (used for `x > 0`) and
+/// the run's [`XTerm`].
+struct RunHead {
+    xf: f64,
+    rx: f64,
+    cx: f64,
+    c2: f64,
+    t: XTerm,
+}
+
+impl XTerms {
+    /// The [`RunHead`] of `x` at `r`, `ln α` and `ln a`.
+    #[inline]
+    fn head(&self, x: u32, r: f64, ln_al: f64, ln_a: f64) -> RunHead {
+        let xf = f64::from(x);
+        let t = self.at(x);
+        RunHead {
+            xf,
+            rx: r + xf,
+            cx: t.dlg_r - xf * ln_al + t.dlg_bab,
+            c2: ln_a - t.ln_b1,
+            t,
+        }
+    }
+}
+
 /// The BG/NBD likelihood over [`Prepared`] rows (a trait, so each model
 /// keeps its own `nll_grad` on the shared row table).
 trait Likelihood {
@@ -555,13 +587,7 @@ impl Shared<[f64; 4]> {
 fn run_value_grad(e: &Shared<(f64, f64)>, x: u32, rows: &[IndexedRow]) -> (f64, [f64; 4]) {
     let (r, al, a, b) = (e.r, e.al, e.a, e.b);
     let table = &e.table;
-    let xf = f64::from(x);
-    let rx = r + xf;
-    let t = e.terms.at(x);
-    // ln B(a, b+xf)/B(a, b) as Δlnγ(b, xf) − Δlnγ(a+b, xf): no
-    // cancellation of two lnΓ differences of size a·ln b when a and
-    // b run to ∞ together.
-    let cx = t.dlg_r - xf * e.ln_al + t.dlg_bab;
+    let RunHead { xf, rx, cx, c2, t } = e.terms.head(x, r, e.ln_al, e.ln_a);
     let (dpr, dpab, dpb) = (t.dpr, t.dpab, t.dpb);
     if x == 0 {
         // w1 = 1, w2 = 0.
@@ -583,7 +609,6 @@ fn run_value_grad(e: &Shared<(f64, f64)>, x: u32, rows: &[IndexedRow]) -> (f64, 
             ],
         )
     } else {
-        let c2 = e.ln_a - t.ln_b1;
         let s = mixture_sums(rows, table, rx, c2);
         let sw = s.weight;
         (
@@ -605,10 +630,7 @@ fn run_value_grad(e: &Shared<(f64, f64)>, x: u32, rows: &[IndexedRow]) -> (f64, 
 fn run_curvature(e: &Shared<[f64; 4]>, x: u32, rows: &[IndexedRow]) -> RunCurvature {
     let (r, al, a, b) = (e.r, e.al, e.a, e.b);
     let table = &e.table;
-    let xf = f64::from(x);
-    let rx = r + xf;
-    let t = e.terms.at(x);
-    let cx = t.dlg_r - xf * e.ln_al + t.dlg_bab;
+    let RunHead { xf, rx, cx, c2, t } = e.terms.head(x, r, e.ln_al, e.ln_a);
     let (dpr, dpab, dpb) = (t.dpr, t.dpab, t.dpb);
     let mut h = [[0.0; 4]; 4];
     if x == 0 {
@@ -637,7 +659,6 @@ fn run_curvature(e: &Shared<[f64; 4]>, x: u32, rows: &[IndexedRow]) -> RunCurvat
             h,
         };
     }
-    let c2 = e.ln_a - t.ln_b1;
     let s = mixture_sums_hess(rows, table, rx, c2);
     let m = s.base;
     let sw = m.weight;
@@ -671,10 +692,7 @@ fn run_curvature(e: &Shared<[f64; 4]>, x: u32, rows: &[IndexedRow]) -> RunCurvat
 #[inline]
 fn run_bound(e: &Shared<(f64, f64)>, x: u32, rows: &[IndexedRow]) -> f64 {
     let table = &e.table;
-    let xf = f64::from(x);
-    let rx = e.r + xf;
-    let t = e.terms.at(x);
-    let cx = t.dlg_r - xf * e.ln_al + t.dlg_bab;
+    let RunHead { rx, cx, c2, .. } = e.terms.head(x, e.r, e.ln_al, e.ln_a);
     if x == 0 {
         let (mut sf, mut sw) = (0.0, 0.0);
         for row in rows {
@@ -683,7 +701,6 @@ fn run_bound(e: &Shared<(f64, f64)>, x: u32, rows: &[IndexedRow]) -> f64 {
         }
         return sw * cx + sf;
     }
-    let c2 = e.ln_a - t.ln_b1;
     let sw: f64 = rows.iter().map(|row| row.w).sum();
     sw * cx + mixture_value_bound(rows, table, rx, c2)
 }
@@ -910,17 +927,13 @@ impl CoarseRows {
         };
         let mut total = 0.0;
         for run in &self.runs {
-            let xf = f64::from(run.x);
-            let rx = r + xf;
-            let t = terms.at(run.x);
-            let cx = t.dlg_r - xf * theta[1] + t.dlg_bab;
+            let RunHead { rx, cx, c2, .. } = terms.head(run.x, r, theta[1], theta[2]);
             let [age_from, t_x_from, end] = run.cells;
             let at_age = dot(&self.cells[age_from..t_x_from]);
             if run.x == 0 {
                 total += run.weight * cx - rx * at_age;
                 continue;
             }
-            let c2 = theta[2] - t.ln_b1;
             let alive = run.weight * softplus(c2) - rx * dot(&self.cells[t_x_from..end]);
             let top = (run.top / al).ln_1p();
             let gone = -rx * at_age + run.weight * softplus(c2 + rx * top);
@@ -1253,6 +1266,7 @@ impl BgNbd {
         let problem = Problem::new(WHAT, BgNbdParams::NAMES, customers)
             .time_scale(c, [false, true, false, false])
             .rays(BG_NBD_RAYS)
+            .watch_rays(BG_NBD_WATCHES)
             .restart_rays()
             .log_likelihood_shift(c.ln() * purchases);
         let hint = || match (self.options.get_penalty(), self.options.get_start()) {

@@ -4,7 +4,7 @@
 //! not converge hands back.
 
 use crate::btyd::boundary::{
-    KnownHessian, Ray, RayWatch, ValueFn, limit_on_ray, ray_probes, settle_probed, status_at,
+    KnownHessian, Ray, RayWatch, ValueFn, limit_on_rays, ray_probes, settle_probed, status_at,
 };
 use crate::btyd::input::Row;
 use crate::btyd::optim::{
@@ -555,59 +555,101 @@ fn fit_log_params_with<const N: usize>(
     let mut known: Option<KnownHessian<N>> = None;
     let on_ridge = std::cell::Cell::new(false);
     // The watched rays' limits (`RayWatch`), each computed the first time
-    // a minimisation is out along its ray: `Some(None)` when it was
-    // computed and is not a local supremum along the ray, or did not
-    // converge. Under a penalty the same rules hold for the penalised
-    // objective (whose limits are only better when the penalty is 0).
+    // a minimisation is out along its rays, by the set of watches (bit `k`
+    // for `watches[k]`): `Some(None)` when it was computed and is not a
+    // local supremum along its rays, or did not converge. Under a penalty
+    // the same rules hold for the penalised objective (whose limits are
+    // only better when the penalty is 0).
     let watches: &[RayWatch] = if problem.nested_limit.is_none() {
         problem.watches
     } else {
         &[]
     };
-    let watched = std::cell::RefCell::new(vec![None::<Option<Minimum<N>>>; watches.len()]);
-    let watched_limit = |watch: &RayWatch, from: &[f64; N]| {
-        let limit = limit_on_ray(
-            &objective,
-            from,
-            watch.coords,
-            options.get_max_iterations(),
-            options.get_tolerance(),
-            shift,
-        )?;
-        let mut g = [0.0; N];
-        let above = ray_probes(&limit.theta, watch).iter().all(|p| {
-            let v = match probe {
-                Some(probe) => probe(p),
-                None => objective(p, &mut g),
+    let watched = std::cell::RefCell::new(vec![None::<Option<Minimum<N>>>; 1 << watches.len()]);
+    // The limit on the faces of the watches in `set`, from `from`. When
+    // the minimisation on those faces goes out along another watched ray
+    // (heading out: two limits at once, BG/NBD's Poisson purchases and
+    // one dropout probability for all), it starts again on the faces of
+    // both from there.
+    let watched_limit = |mut set: usize, from: &[f64; N]| {
+        let mut from = *from;
+        loop {
+            let rays: Vec<&[(usize, crate::btyd::status::Direction)]> = watches
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| set & (1 << k) != 0)
+                .map(|(_, w)| w.coords)
+                .collect();
+            let escape = std::cell::Cell::new(None::<(usize, [f64; N])>);
+            let guarded = |th: &[f64; N], g: &mut [f64; N]| {
+                if escape.get().is_some() {
+                    *g = [0.0; N];
+                    return f64::INFINITY;
+                }
+                let v = objective(th, g);
+                let out = watches
+                    .iter()
+                    .enumerate()
+                    .find(|(k, w)| set & (1 << k) == 0 && w.reached(th) && w.outward(g) < 0.0);
+                if let Some((k, _)) = out {
+                    escape.set(Some((k, *th)));
+                    *g = [0.0; N];
+                    return f64::INFINITY;
+                }
+                v
             };
-            v > limit.value
-        });
-        above.then_some(limit)
-    };
-    // The limit of a watched ray that `theta` (objective `value`, gradient
-    // `g`) is out along, heading further out (the objective falls that
-    // way) and no better than (to NESTED_WITHIN), if any; computes each
-    // limit the first time.
-    let stop_on_ray = |theta: &[f64; N], value: f64, g: &[f64; N]| {
-        for (k, watch) in watches.iter().enumerate() {
-            if !(watch.reached(theta) && watch.outward(g) < 0.0) {
+            let limit = limit_on_rays(
+                &guarded,
+                &from,
+                &rays,
+                options.get_max_iterations(),
+                options.get_tolerance(),
+                shift,
+            );
+            if let Some((k, at)) = escape.get() {
+                set |= 1 << k;
+                from = at;
                 continue;
             }
-            // Not borrowed while computed: the limit's own minimisation
-            // evaluates `objective`, never this.
-            let known = watched.borrow()[k].clone();
-            let face = known.unwrap_or_else(|| {
-                let face = watched_limit(watch, theta);
-                watched.borrow_mut()[k] = Some(face.clone());
-                face
-            });
-            if let Some(face) = face
-                && value >= face.value - NESTED_WITHIN
-            {
-                return Some(face);
-            }
+            let limit = limit?;
+            let mut g = [0.0; N];
+            let above = watches
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| set & (1 << k) != 0)
+                .flat_map(|(_, w)| ray_probes(&limit.theta, w))
+                .all(|p| {
+                    let v = match probe {
+                        Some(probe) => probe(&p),
+                        None => objective(&p, &mut g),
+                    };
+                    v > limit.value
+                });
+            return above.then_some(limit);
         }
-        None
+    };
+    // The limit of the watched rays that `theta` (objective `value`,
+    // gradient `g`) is out along, heading further out (the objective falls
+    // that way), if it is no better than that limit (to NESTED_WITHIN);
+    // computes each set's limit the first time.
+    let stop_on_ray = |theta: &[f64; N], value: f64, g: &[f64; N]| {
+        let set = watches
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.reached(theta) && w.outward(g) < 0.0)
+            .fold(0_usize, |set, (k, _)| set | (1 << k));
+        if set == 0 {
+            return None;
+        }
+        // Not borrowed while computed: the limit's own minimisation
+        // evaluates `objective`, never this.
+        let known = watched.borrow()[set].clone();
+        let face = known.unwrap_or_else(|| {
+            let face = watched_limit(set, theta);
+            watched.borrow_mut()[set] = Some(face.clone());
+            face
+        });
+        face.filter(|face| value >= face.value - NESTED_WITHIN)
     };
     let found = if let Some(curvature) = &curvature {
         let counted = |th: &[f64; N], g: &mut [f64; N], h: &mut [[f64; N]; N]| {

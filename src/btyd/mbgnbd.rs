@@ -2,7 +2,7 @@
 //! [spec](crate::btyd::spec#mbgnbd-likelihood)): BG/NBD in which a customer may also drop out straight after the
 //! first purchase.
 
-use crate::btyd::boundary::{BG_NBD_RAYS, identified};
+use crate::btyd::boundary::{BG_NBD_RAYS, BG_NBD_WATCHES, identified};
 use crate::btyd::fitting::{Problem, fit_log_params, fit_options_builder, total_weight};
 use crate::btyd::input::{CustomerHistory, Prepared, Row, compress, mixture_sums};
 use crate::btyd::math::{
@@ -553,6 +553,7 @@ impl MbgNbd {
         let problem = Problem::new(WHAT, MbgNbdParams::NAMES, customers)
             .time_scale(c, [false, true, false, false])
             .rays(BG_NBD_RAYS)
+            .watch_rays(BG_NBD_WATCHES)
             .restart_rays()
             .log_likelihood_shift(c.ln() * purchases);
         let fitted = fit_log_params(
